@@ -1,0 +1,14 @@
+"""Entry point for `shipform synth` and `cdk8s synth`: every reference app, synthesized into dist/."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from shop.app import app as shop  # noqa: E402
+
+APPS = [shop]
+
+if __name__ == "__main__":
+    for app in APPS:
+        app.synth()

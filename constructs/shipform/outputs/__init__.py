@@ -1,0 +1,1 @@
+"""Renderers: everything that turns the construct tree into files."""

@@ -1,0 +1,102 @@
+"""The compose file, from the local Environment: the same images, users, ports, health checks,
+read-only roots, secrets and dependency graph as Kubernetes, for `docker compose up`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from shipform.values import Resources
+
+if TYPE_CHECKING:
+    from shipform.app import App
+    from shipform.workload import Workload
+
+COMPOSE_DIR = "compose"
+LOCAL_SECRETS_DIR = "secrets"
+
+
+def _build(w: Workload, compose_dir: Path, docker_dir: Path) -> dict[str, Any]:
+    assert w.build is not None
+    context = (w.app.root / w.build.context).resolve()
+    return {
+        "context": os.path.relpath(context, compose_dir),
+        "dockerfile": os.path.relpath(docker_dir / w.name / "Dockerfile", context),
+    }
+
+
+def _healthcheck(w: Workload) -> dict[str, Any] | None:
+    # A prebuilt image has no generated probe; only an exec health spec can run inside it.
+    if w.health is None or (w.build is None and w.health.kind != "command"):
+        return None
+    h = w.health
+    return {"test": ["CMD", *h.exec_test()], "interval": f"{h.period_seconds}s", "timeout": f"{h.timeout_seconds}s",
+            "retries": h.failure_threshold, "start_period": f"{h.start_period_seconds}s"}
+
+
+def _resources(r: Resources) -> dict[str, Any]:
+    return {"resources": {
+        "limits": {"cpus": Resources.compose_cpus(r.cpu_limit), "memory": Resources.compose_memory(r.memory_limit)},
+        "reservations": {"cpus": Resources.compose_cpus(r.cpu), "memory": Resources.compose_memory(r.memory)},
+    }}
+
+
+def networks_of(w: Workload) -> list[str]:
+    """A workload joins its own network (if anything talks to it) and each of its targets' networks,
+    so only declared connections can reach a service."""
+    own = [w.name] if w.port is not None else []
+    return sorted({*own, *(t.name for t in w.connects_to)})
+
+
+def service(w: Workload, compose_dir: Path, docker_dir: Path) -> dict[str, Any]:
+    svc: dict[str, Any] = {}
+    if w.build is not None:
+        svc["build"] = _build(w, compose_dir, docker_dir)
+    else:
+        svc["image"] = w.image
+    if w.command:
+        svc["command"] = list(w.command)
+    svc["user"] = f"{w.run_as_user}:{w.run_as_group}"
+    if getattr(w, "public", False):
+        svc["ports"] = [f"127.0.0.1:{w.port}:{w.port}"]
+    env = w.all_env()
+    if env:
+        svc["environment"] = env
+    if w.secrets:
+        svc["secrets"] = [{"source": ref.file_name, "target": ref.file_name} for ref in w.secrets.values()]
+    check = _healthcheck(w)
+    if check:
+        svc["healthcheck"] = check
+    svc["read_only"] = w.read_only_root_filesystem
+    if w.writable_paths:
+        svc["tmpfs"] = [f"{p}:size=64m,mode=1777" for p in w.writable_paths]
+    svc["cap_drop"] = ["ALL"]
+    svc["security_opt"] = ["no-new-privileges:true"]
+    svc["init"] = w.build is None  # built images bring tini as PID 1 already
+    svc["stop_grace_period"] = f"{w.termination_grace_period_seconds}s"
+    svc["deploy"] = _resources(w.resources)
+    svc["restart"] = "unless-stopped"
+    depends = {t.name: {"condition": "service_healthy" if _healthcheck(t) else "service_started", "restart": True}
+               for t in sorted(w.connects_to, key=lambda t: t.name)}
+    if depends:
+        svc["depends_on"] = depends
+    svc["networks"] = networks_of(w)
+    return svc
+
+
+def compose_document(app: App, compose_dir: Path, docker_dir: Path) -> dict[str, Any] | None:
+    env = app.local_environment
+    if env is None:
+        return None
+    workloads = sorted(env.workloads, key=lambda w: w.name)
+    services = {w.name: service(w, compose_dir, docker_dir) for w in workloads}
+    network_names = sorted({n for svc in services.values() for n in svc["networks"]})
+    public = {w.name for w in workloads if getattr(w, "public", False)}
+    doc: dict[str, Any] = {"name": app.name, "services": services}
+    # Backends get internal networks: no route out of the host, like the Kubernetes egress policy.
+    doc["networks"] = {n: {"internal": n not in public} for n in network_names}
+    refs = sorted({ref.file_name for w in workloads for ref in w.secrets.values()})
+    if refs:
+        doc["secrets"] = {name: {"file": f"./{LOCAL_SECRETS_DIR}/{name}"} for name in refs}
+    return doc

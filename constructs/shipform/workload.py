@@ -1,0 +1,185 @@
+"""What every long-running or batch workload shares: image or build, command, env, secrets, resources,
+health, the connects_to graph and the hardened pod. WebService and later kinds build on it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from constructs import Construct
+
+from shipform import props
+from shipform.app import Environment
+from shipform.build import Build
+from shipform.errors import ShipformError
+from shipform.health import Health
+from shipform.outputs.objects import K8sObject
+from shipform.values import Resources, SecretRef
+
+if TYPE_CHECKING:
+    from shipform.web_service import WebService
+
+DEFAULT_UID = 10001
+"""Above 10000 so it never matches a host account (checkov CKV_K8S_40, trivy KSV020/KSV021)."""
+
+
+class Workload(Construct):
+    """Base of the workload constructs; not used directly.
+
+    :param image: a pinned prebuilt image ('nginx:1.27.3'); exactly one of ``image`` and ``build``.
+    :param build: a :class:`Build` preset that builds the image from source.
+    :param command: Default: the image's CMD. The process to run (exec form).
+    :param env: Default: {}. Plain environment variables. Credentials are refused here: use ``secrets``.
+    :param secrets: Default: {}. ``{ENV_NAME: SecretRef(name, key)}``; each is mounted read-only at
+        ``/run/secrets/<name>.<key>`` and ``ENV_NAME_FILE`` holds that path.
+    :param resources: Default: ``Resources()`` (100m/128Mi requested, 500m/256Mi limit).
+    :param connects_to: Default: []. Services this one calls; drives env vars, network policies, compose
+        networks and start order.
+    :param writable_paths: Default: ('/tmp',). Writable folders under the read-only root filesystem
+        (emptyDir in Kubernetes, tmpfs in compose).
+    :param read_only_root_filesystem: Default: True. False is an explicit relaxation.
+    :param run_as_user: Default: 10001. UID in the Dockerfile USER, runAsUser and compose ``user``.
+    :param run_as_group: Default: 10001. GID, the same everywhere.
+    :param termination_grace_period_seconds: Default: 30. Time between SIGTERM and SIGKILL.
+    """
+
+    component = "workload"
+
+    def __init__(self, scope: Construct, id: str, *, image: str | None = None, build: Build | None = None,
+                 command: Sequence[str] | None = None, env: Mapping[str, str] | None = None,
+                 secrets: Mapping[str, SecretRef] | None = None, resources: Resources | None = None,
+                 health: Health | None = None, connects_to: Sequence[WebService] = (),
+                 writable_paths: Sequence[str] = ("/tmp",), read_only_root_filesystem: bool = True,
+                 run_as_user: int = DEFAULT_UID, run_as_group: int = DEFAULT_UID,
+                 termination_grace_period_seconds: int = 30):
+        self.environment = Environment.of(scope)
+        self.app = self.environment.app
+        parent_path = _path_of(scope, self.environment)
+        self.path = f"{parent_path}/{id}"
+        props.dns_label(self.path, "id", id)
+        if scope.node.try_find_child(id) is not None:
+            raise ShipformError(self.path, "id", "is already used in this scope", id, "give each construct a unique id")
+        super().__init__(scope, id)
+        self.name = id
+        self.namespace = getattr(scope, "namespace_name", None) or self.environment.default_namespace
+        self.image, self.build = self._validate_image(image, build)
+        self.command = props.command(self.path, "command", command) if command is not None else None
+        self.env = self._validate_env(env or {})
+        self.secrets = self._validate_secrets(secrets or {})
+        self.resources = resources or Resources()
+        self.resources.validate(self.path)
+        self.health = health
+        if health is not None:
+            health.validate(self.path)
+        self.connects_to = list(connects_to)
+        self.writable_paths = [self._validate_writable(p) for p in writable_paths]
+        self.read_only_root_filesystem = bool(read_only_root_filesystem)
+        self.run_as_user = props.positive_int(self.path, "run_as_user", run_as_user)
+        self.run_as_group = props.positive_int(self.path, "run_as_group", run_as_group)
+        self.termination_grace_period_seconds = props.positive_int(
+            self.path, "termination_grace_period_seconds", termination_grace_period_seconds)
+        self.k8s_objects: list[K8sObject] = []
+        self.environment.workloads.append(self)
+
+    # ------------------------------------------------------------------ prop validation
+    def _validate_image(self, image: str | None, build: Build | None) -> tuple[str, Build | None]:
+        if (image is None) == (build is None):
+            raise ShipformError(self.path, "image/build", "exactly one of image and build must be given",
+                                {"image": image, "build": build}, "pass image='name:tag' or build=Build.python(...)")
+        if build is not None:
+            if not isinstance(build, Build):
+                raise ShipformError(self.path, "build", "must be a Build", build, "use Build.python/node/go(...)")
+            build.validate(self.path)
+            return self.app.image_for(self.name), build
+        return props.image_ref(self.path, "image", image), None
+
+    def _validate_env(self, env: Mapping[str, str]) -> dict[str, str]:
+        if not isinstance(env, Mapping):
+            raise ShipformError(self.path, "env", "must be a mapping of names to strings", env,
+                                "pass env={'LOG_LEVEL': 'info'}")
+        for name, value in env.items():
+            props.env_name(self.path, "env", name)
+            if isinstance(value, SecretRef) or props.SECRET_NAME.search(name):
+                raise ShipformError(self.path, f"env.{name}", "looks like a credential; literal values would land "
+                                    "in generated files", "<redacted>",
+                                    f"pass secrets={{'{name}': SecretRef('<secret>', '<key>')}} instead")
+            if not isinstance(value, str):
+                raise ShipformError(self.path, f"env.{name}", "must be a string", value, f"write '{value}' in quotes")
+        return dict(env)
+
+    def _validate_secrets(self, secrets: Mapping[str, SecretRef]) -> dict[str, SecretRef]:
+        for name, ref in secrets.items():
+            props.env_name(self.path, "secrets", name)
+            if not isinstance(ref, SecretRef):
+                raise ShipformError(self.path, f"secrets.{name}", "must be a SecretRef, never a value",
+                                    "<redacted>", f"pass SecretRef('<secret>', '<key>') for {name}")
+            ref.validate(self.path, f"secrets.{name}")
+            if name in self.env:
+                raise ShipformError(self.path, f"secrets.{name}", "is also set in env", name, "keep it in one place")
+        return dict(secrets)
+
+    def _validate_writable(self, path: object) -> str:
+        if not isinstance(path, str) or not path.startswith("/") or path == "/" or ".." in path.split("/"):
+            raise ShipformError(self.path, "writable_paths", "entries must be absolute folders other than '/'",
+                                path, "pass e.g. ['/tmp', '/var/cache/app']")
+        return path
+
+    # ------------------------------------------------------------------ derived facts other outputs share
+    @property
+    def port(self) -> int | None:
+        return None
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {**self.selector, "app.kubernetes.io/component": self.component,
+                "app.kubernetes.io/managed-by": "shipform", "app.kubernetes.io/version": self.app.version}
+
+    @property
+    def selector(self) -> dict[str, str]:
+        return {"app.kubernetes.io/name": self.name, "app.kubernetes.io/part-of": self.app.name}
+
+    def metadata(self, name: str | None = None, **extra: Any) -> dict[str, Any]:
+        return {"name": name or self.name, "namespace": self.namespace, "labels": self.labels, **extra}
+
+    def connection_env(self) -> dict[str, str]:
+        """Env vars that tell this workload where its connects_to targets listen."""
+        env: dict[str, str] = {}
+        for target in sorted(self.connects_to, key=lambda t: t.name):
+            prefix = target.name.upper().replace("-", "_")
+            env[f"{prefix}_HOST"] = target.name
+            env[f"{prefix}_PORT"] = str(target.port)
+            env[f"{prefix}_URL"] = f"http://{target.name}:{target.port}"
+        return env
+
+    def all_env(self) -> dict[str, str]:
+        files = {f"{name}_FILE": f"/run/secrets/{ref.file_name}" for name, ref in self.secrets.items()}
+        return {**self.connection_env(), **self.env, **files}
+
+    def add_object(self, api_version: str, kind: str, build: Any, name: str | None = None) -> K8sObject:
+        obj = K8sObject(self.path, api_version, kind, name or self.name, self.namespace, build)
+        self.k8s_objects.append(obj)
+        return obj
+
+    def validate(self) -> list[ShipformError]:
+        """Checks that need the whole tree (run by synth, all errors collected)."""
+        errors: list[ShipformError] = []
+        for target in self.connects_to:
+            from shipform.web_service import WebService
+
+            if not isinstance(target, WebService):
+                errors.append(ShipformError(self.path, "connects_to", "entries must be services with a port",
+                                            getattr(target, "path", target), "list WebService constructs only"))
+            elif target.environment is not self.environment:
+                errors.append(ShipformError(self.path, "connects_to", "crosses environments", target.path,
+                                            "connect to the service of the same Environment"))
+            elif target is self:
+                errors.append(ShipformError(self.path, "connects_to", "lists the service itself", target.path,
+                                            "remove it"))
+        return errors
+
+
+def _path_of(scope: Construct, environment: Environment) -> str:
+    own = getattr(scope, "path", None)
+    if isinstance(own, str):
+        return own
+    return f"{environment.app.name}/{scope.node.path}"
