@@ -5,7 +5,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from shop.app import app as shop  # noqa: E402
+from shop.app import app as shop
 
 APPS = [shop]
 

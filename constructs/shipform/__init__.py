@@ -27,7 +27,19 @@ _EXPORTS = {
     "WebService": "shipform.web_service",
 }
 
-__all__ = [*sorted(_EXPORTS), "__version__"]
+__all__ = [
+    "App",
+    "Autoscale",
+    "Build",
+    "Environment",
+    "Health",
+    "Resources",
+    "SecretRef",
+    "ShipformError",
+    "ShipformErrors",
+    "WebService",
+    "__version__",
+]
 
 if TYPE_CHECKING:
     from shipform.app import App, Environment

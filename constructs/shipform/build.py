@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from shipform import props
@@ -63,7 +63,6 @@ class Build:
     """Default: none. A build step run after installing dependencies (e.g. ['npm', 'run', 'build'])."""
     package: str = "."
     """Default: '.'. The Go package to build (e.g. './cmd/server')."""
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     @classmethod
     def python(cls, context: str, command: list[str] | None = None, *, version: str = "",

@@ -51,10 +51,12 @@ def _fail(message: str) -> None:
 
 @cli.command()
 def synth(
-    app_file: Annotated[Path | None, typer.Argument(help="Python file that defines the app(s). "
-                                                    "Default: the file in cdk8s.yaml 'app', else apps/main.py.")] = None,
-    outdir: Annotated[str | None, typer.Option("--outdir", "-o", help="Output folder (one subfolder per app).")] = None,
-    check: Annotated[bool, typer.Option("--check", help="Compare instead of writing; exit 1 if output is stale.")] = False,
+    app_file: Annotated[Path | None, typer.Argument(
+        help="Python file that defines the app(s). Default: the file in cdk8s.yaml 'app', else apps/main.py.")] = None,
+    outdir: Annotated[str | None, typer.Option(
+        "--outdir", "-o", help="Output folder (a subfolder per app). Default: CDK8S_OUTDIR, cdk8s.yaml, dist")] = None,
+    check: Annotated[bool, typer.Option(
+        "--check", help="Compare instead of writing; exit 1 if the output is stale.")] = False,
 ) -> None:
     """Validate the app, render every file and write it (or, with --check, compare)."""
     import shipform.app as app_module

@@ -175,6 +175,14 @@ class Workload(Construct):
             elif target is self:
                 errors.append(ShipformError(self.path, "connects_to", "lists the service itself", target.path,
                                             "remove it"))
+        if self.build is not None:
+            try:
+                self.build.detect_layout(self.path, self.app.root / self.build.context)
+            except ShipformError as err:
+                errors.append(err)
+            if not (self.command or self.build.command or self.build.spec.default_command):
+                errors.append(ShipformError(self.path, "command", f"is required for the {self.build.preset} preset",
+                                            None, "pass command=[...] to the construct or to Build"))
         return errors
 
 

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from shipform.outputs.yaml_dump import Quoted
 from shipform.values import Resources
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ def service(w: Workload, compose_dir: Path, docker_dir: Path) -> dict[str, Any]:
         svc["command"] = list(w.command)
     svc["user"] = f"{w.run_as_user}:{w.run_as_group}"
     if getattr(w, "public", False):
-        svc["ports"] = [f"127.0.0.1:{w.port}:{w.port}"]
+        svc["ports"] = [Quoted(f"127.0.0.1:{w.port}:{w.port}")]
     env = w.all_env()
     if env:
         svc["environment"] = env

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from shipform import templating
 from shipform.build import POETRY_VERSION, TINI_DEBIAN_VERSION, UV_IMAGE
-from shipform.errors import ShipformError
 from shipform.health import PROBE_PATH
 
 if TYPE_CHECKING:
@@ -32,7 +31,7 @@ def healthcheck(w: Workload) -> dict[str, object] | None:
     if w.health is None:
         return None
     return {"interval": w.health.period_seconds, "timeout": w.health.timeout_seconds,
-            "start_period": w.health.start_period_seconds, "retries": w.health.failure_threshold,
+            "retries": w.health.failure_threshold,
             "test": exec_form(w.health.exec_test())}
 
 
@@ -41,9 +40,6 @@ def render_dockerfile(w: Workload, marker: str) -> str:
     assert build is not None
     layout = build.detect_layout(w.path, w.app.root / build.context)
     command = w.command or build.command or build.spec.default_command
-    if not command:
-        raise ShipformError(w.path, "command", f"is required for the {build.preset} preset", None,
-                            "pass command=[...] to the construct or to Build")
     builder_image, runtime_image = build.base_images()
     probe_kind = w.health.kind if w.health else "tcp"
     needs_probe = w.health is not None and probe_kind != "command"

@@ -8,6 +8,10 @@ from typing import Any
 import yaml
 
 
+class Quoted(str):
+    """A string always written in single quotes (compose linters want port mappings quoted)."""
+
+
 class _Dumper(yaml.SafeDumper):
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
         super().increase_indent(flow, False)
@@ -22,6 +26,7 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 
 
 _Dumper.add_representer(str, _str)
+_Dumper.add_representer(Quoted, lambda d, v: d.represent_scalar("tag:yaml.org,2002:str", str(v), style="'"))
 
 
 def dump(data: Any) -> str:
