@@ -1,0 +1,48 @@
+"""Shared fixtures: small apps built in a temporary folder, rendered in memory or written to disk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+DIST = REPO / "dist"
+
+
+def write_sources(root: Path) -> None:
+    """Minimal but real source layouts for the three presets."""
+    (root / "py").mkdir(parents=True, exist_ok=True)
+    (root / "py" / "requirements.txt").write_text("flask==3.1.0\n")
+    (root / "node").mkdir(exist_ok=True)
+    (root / "node" / "package.json").write_text('{"name": "n", "version": "1.0.0"}\n')
+    (root / "node" / "package-lock.json").write_text('{"name": "n", "lockfileVersion": 3, "packages": {}}\n')
+    (root / "go").mkdir(exist_ok=True)
+    (root / "go" / "go.mod").write_text("module example.com/x\n\ngo 1.23\n")
+
+
+@pytest.fixture
+def app_root(tmp_path: Path) -> Path:
+    write_sources(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def new_app(app_root: Path):
+    """A factory: new_app() -> (app, dev, prod) with the sources above as build contexts."""
+    from shipform import App, Environment
+
+    def factory(**app_props):
+        app = App("shop", registry="ghcr.io/acme", root=app_root, **app_props)
+        dev = Environment(app, "dev", local=True, domain="dev.example.com")
+        prod = Environment(app, "prod", replicas=3, domain="example.com")
+        return app, dev, prod
+
+    return factory
+
+
+def manifests(env) -> dict[tuple[str, str], dict]:
+    """{(kind, name): manifest} of one environment, exactly as cdk8s sees it."""
+    import cdk8s
+
+    return {(m["kind"], m["metadata"]["name"]): m for m in cdk8s.Testing.synth(env)}

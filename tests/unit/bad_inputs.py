@@ -1,0 +1,84 @@
+"""The table of bad inputs: each app snippet must fail with a ShipformError naming path, prop and fix.
+
+Snippets run after PREAMBLE, in a folder that holds the sources of tests/conftest.py:write_sources.
+"""
+
+from __future__ import annotations
+
+PREAMBLE = """
+from shipform import *
+app = App("shop", registry="ghcr.io/acme")
+dev = Environment(app, "dev", local=True)
+prod = Environment(app, "prod", replicas=3, domain="example.com")
+"""
+
+WS = 'WebService(dev, "api", '
+PY = 'Build.python("py", ["gunicorn", "app:app"])'
+
+# (case id, snippet, construct path, prop)
+WEB_SERVICE_CASES = [
+    ("image-and-build", WS + f'image="nginx:1.27.3", build={PY}, port=80)', "shop/dev/api", "image/build"),
+    ("neither-image-nor-build", WS + "port=80)", "shop/dev/api", "image/build"),
+    ("port-0", WS + 'image="nginx:1.27.3", port=0)', "shop/dev/api", "port"),
+    ("port-70000", WS + 'image="nginx:1.27.3", port=70000)', "shop/dev/api", "port"),
+    ("port-as-string", WS + 'image="nginx:1.27.3", port="80")', "shop/dev/api", "port"),
+    ("bad-dns-id", 'WebService(dev, "Api_1", image="nginx:1.27.3", port=80)', "shop/dev/Api_1", "id"),
+    ("latest-tag", WS + 'image="nginx:latest", port=80)', "shop/dev/api", "image"),
+    ("untagged-image", WS + 'image="nginx", port=80)', "shop/dev/api", "image"),
+    ("negative-cpu", WS + 'image="nginx:1.27.3", port=80, resources=Resources(cpu="-1"))', "shop/dev/api",
+     "resources.cpu"),
+    ("malformed-memory", WS + 'image="nginx:1.27.3", port=80, resources=Resources(memory="1GB"))', "shop/dev/api",
+     "resources.memory"),
+    ("request-above-limit", WS + 'image="nginx:1.27.3", port=80, resources=Resources(cpu="2", cpu_limit="1"))',
+     "shop/dev/api", "resources.cpu_limit"),
+    ("autoscale-min-above-max", WS + 'image="nginx:1.27.3", port=80, autoscale=Autoscale(min=5, max=2))',
+     "shop/dev/api", "autoscale"),
+    ("public-without-host-or-domain", WS + 'image="nginx:1.27.3", port=80, public=True)', "shop/dev/api", "public"),
+    ("host-without-public", WS + 'image="nginx:1.27.3", port=80, host="api.example.com")', "shop/dev/api", "host"),
+    ("bad-host", 'WebService(prod, "api", image="nginx:1.27.3", port=80, public=True, host="Shop!")',
+     "shop/prod/api", "host"),
+    ("secret-value-in-env", WS + 'image="nginx:1.27.3", port=80, env={"DB_PASSWORD": "hunter2-value"})',
+     "shop/dev/api", "env.DB_PASSWORD"),
+    ("token-value-in-env", WS + 'image="nginx:1.27.3", port=80, env={"GITHUB_TOKEN": "ghp_value"})',
+     "shop/dev/api", "env.GITHUB_TOKEN"),
+    ("secret-literal-in-secrets", WS + 'image="nginx:1.27.3", port=80, secrets={"TOKEN": "s3cr3t-value"})',
+     "shop/dev/api", "secrets.TOKEN"),
+    ("bad-env-name", WS + 'image="nginx:1.27.3", port=80, env={"1BAD": "x"})', "shop/dev/api", "env"),
+    ("duplicate-id", WS + 'image="nginx:1.27.3", port=80)\n' + WS + 'image="nginx:1.27.3", port=81)',
+     "shop/dev/api", "id"),
+    ("unknown-preset-layout", WS + 'build=Build.python("node", ["python", "x.py"]), port=80)', "shop/dev/api",
+     "build"),
+    ("missing-build-context", WS + 'build=Build.node("nowhere", ["node", "s.js"]), port=80)', "shop/dev/api",
+     "build.context"),
+    ("inexact-language-version", WS + 'build=Build.python("py", ["x"], version="3.12"), port=80)', "shop/dev/api",
+     "build.version"),
+    ("bad-base-digest", WS + 'build=Build.go("go", base_digest="sha256:abc"), port=80)', "shop/dev/api",
+     "build.base_digest"),
+    ("python-without-command", WS + 'build=Build.python("py"), port=80)', "shop/dev/api", "command"),
+    ("command-as-string", WS + 'image="nginx:1.27.3", port=80, command="nginx -g daemon")', "shop/dev/api",
+     "command"),
+    ("connects-to-a-string", WS + 'image="nginx:1.27.3", port=80, connects_to=["db"])', "shop/dev/api",
+     "connects_to"),
+    ("connects-across-environments",
+     'db = WebService(prod, "db", image="nginx:1.27.3", port=5432)\n' + WS + 'image="nginx:1.27.3", port=80, '
+     "connects_to=[db])", "shop/dev/api", "connects_to"),
+    ("health-path-without-slash", WS + 'image="nginx:1.27.3", port=80, health=Health.http("healthz"))',
+     "shop/dev/api", "health"),
+    ("health-timeout-not-below-period",
+     WS + 'image="nginx:1.27.3", port=80, health=Health.tcp(timeout_seconds=10, period_seconds=5))', "shop/dev/api",
+     "health.timeout_seconds"),
+    ("zero-replicas", WS + 'image="nginx:1.27.3", port=80, replicas=0)', "shop/dev/api", "replicas"),
+    ("relative-writable-path", WS + 'image="nginx:1.27.3", port=80, writable_paths=["tmp"])', "shop/dev/api",
+     "writable_paths"),
+    ("dockerfile-differs-between-environments",
+     'WebService(dev, "api", build=Build.python("py", ["a"]), port=80)\n'
+     'WebService(prod, "api", build=Build.python("py", ["b"]), port=80)', "shop/prod/api", "build"),
+    ("second-local-environment", 'Environment(app, "test", local=True)', "shop/test", "local"),
+    ("bad-environment-name", 'Environment(app, "Prod")', "shop/Prod", "name"),
+    ("json-patch-that-does-not-apply",
+     WS + 'image="nginx:1.27.3", port=80).deployment.add_json_patch({"op": "remove", "path": "/nope"})',
+     "shop/dev/api/Deployment", "add_json_patch"),
+]
+
+SECRET_VALUES = ("hunter2-value", "ghp_value", "s3cr3t-value")
+"""Literal credentials used above: they must not appear in any error message either."""
