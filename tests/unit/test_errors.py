@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import write_sources
 
+from conftest import write_sources
 from shipform.errors import ShipformError, ShipformErrors
 from shipform.synth import render
 from unit.bad_inputs import PREAMBLE, SECRET_VALUES, WEB_SERVICE_CASES

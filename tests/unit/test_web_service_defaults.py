@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from conftest import manifests
 
+from conftest import manifests
 from shipform import Autoscale, Build, Health, SecretRef, WebService
 
 
 @pytest.fixture
 def api(new_app):
-    app, dev, prod = new_app()
+    app, dev, _ = new_app()
     service = WebService(dev, "api", image="nginx:1.27.3", port=8080)
     return app, dev, service
 
