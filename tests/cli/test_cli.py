@@ -1,0 +1,112 @@
+"""The shipform command: help without Node, synth, --check, outdir resolution, and the safe writer."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+
+SHIPFORM = Path(sys.executable).with_name("shipform")
+SHOP = REPO / "apps" / "main.py"
+
+
+def run(*args: str, cwd: Path = REPO, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([str(SHIPFORM), *args], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, "NO_COLOR": "1", **(env or {})})
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["synth", "--help"]])
+def test_help_and_version_never_start_node(tmp_path, args):
+    marker = tmp_path / "node-started"
+    fake_node = tmp_path / "node"
+    fake_node.write_text(f"#!/bin/sh\ntouch {marker}\nexit 1\n")
+    fake_node.chmod(0o755)
+    result = run(*args, env={"JSII_NODE": str(fake_node)})
+    assert result.returncode == 0, result.stderr
+    assert not marker.exists()
+    if args == ["--version"]:
+        assert result.stdout.strip() == "shipform 0.1.0"
+
+
+def test_synth_uses_the_wheel_node_without_banners(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JSII_")}
+    result = subprocess.run([str(SHIPFORM), "synth", str(SHOP), "--outdir", str(tmp_path)], capture_output=True,
+                            text=True, env=env, cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "" and result.stderr == ""
+    assert (tmp_path / "shop" / "compose" / "compose.yaml").is_file()
+
+
+def test_two_synths_are_byte_identical_across_hash_seeds(tmp_path):
+    trees = []
+    for seed in ("1", "2", "3"):
+        assert run("synth", str(SHOP), "--outdir", str(tmp_path), env={"PYTHONHASHSEED": seed}).returncode == 0
+        trees.append(tree(tmp_path))
+    assert trees[0] == trees[1] == trees[2]
+    assert len(trees[0]) > 30
+
+
+def test_check_passes_after_synth_and_fails_after_any_edit(tmp_path):
+    assert run("synth", str(SHOP), "--outdir", str(tmp_path)).returncode == 0
+    fresh = run("synth", str(SHOP), "--outdir", str(tmp_path), "--check")
+    assert fresh.returncode == 0 and "up to date: shop" in fresh.stdout
+    target = tmp_path / "shop" / "k8s" / "prod" / "deployment-shop-api.yaml"
+    target.write_text(target.read_text().replace("replicas: 3", "replicas: 4"))
+    stale = run("synth", str(SHOP), "--outdir", str(tmp_path), "--check")
+    assert stale.returncode == 1
+    assert "~ k8s/prod/deployment-shop-api.yaml" in stale.stderr and "Traceback" not in stale.stderr
+    target.unlink()
+    assert "+ k8s/prod/deployment-shop-api.yaml" in run("synth", str(SHOP), "--outdir", str(tmp_path),
+                                                        "--check").stderr
+
+
+def test_check_reports_stale_owned_files(tmp_path):
+    assert run("synth", str(SHOP), "--outdir", str(tmp_path)).returncode == 0
+    manifest = tmp_path / "shop" / ".shipform-manifest.json"
+    data = json.loads(manifest.read_text())
+    data["files"].append("k8s/dev/old.yaml")
+    manifest.write_text(json.dumps(data))
+    (tmp_path / "shop" / "k8s" / "dev" / "old.yaml").write_text("old\n")
+    result = run("synth", str(SHOP), "--outdir", str(tmp_path), "--check")
+    assert result.returncode == 1 and "- k8s/dev/old.yaml" in result.stderr
+
+
+def test_committed_dist_is_fresh():
+    result = run("synth", "--check")
+    assert result.returncode == 0, result.stderr
+
+
+def test_outdir_falls_back_to_cdk8s_outdir_then_cdk8s_yaml(tmp_path):
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "cdk8s.yaml").write_text(f"language: python\napp: python {SHOP}\noutput: from-yaml\n")
+    assert run("synth", cwd=project).returncode == 0
+    assert (project / "from-yaml" / "shop" / "compose" / "compose.yaml").is_file()
+    assert run("synth", cwd=project, env={"CDK8S_OUTDIR": str(tmp_path / "from-env")}).returncode == 0
+    assert (tmp_path / "from-env" / "shop" / ".shipform-manifest.json").is_file()
+
+
+def test_missing_app_file_is_a_clean_error(tmp_path):
+    result = run("synth", str(tmp_path / "nope.py"))
+    assert result.returncode == 1 and "not found" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_python_main_entry_writes_the_same_output(tmp_path):
+    """`cdk8s synth` runs `python apps/main.py` with CDK8S_OUTDIR set; that path must produce the same files."""
+    via_cli = tmp_path / "cli"
+    assert run("synth", str(SHOP), "--outdir", str(via_cli)).returncode == 0
+    via_main = tmp_path / "main"
+    subprocess.run([sys.executable, str(SHOP)], check=True, cwd=REPO,
+                   env={**os.environ, "CDK8S_OUTDIR": str(via_main)})
+    strip = {k: v for k, v in tree(via_main).items() if k != "shop/compose/compose.yaml"}
+    assert strip == {k: v for k, v in tree(via_cli).items() if k != "shop/compose/compose.yaml"}
