@@ -1,27 +1,54 @@
-"""The reference shop: a Node web front end, a Python API and a Go catalog, in dev (local) and prod."""
+"""The reference shop: a Node web front end, a Python API with a schema migration and a nightly report,
+a Go catalog and a Python mail worker, each Environment in its own SecureNamespace."""
 
-from shipform import App, Autoscale, Build, Environment, Health, Resources, SecretRef, WebService
+from shipform import (
+    App,
+    Autoscale,
+    Build,
+    CronJob,
+    Environment,
+    Health,
+    Migration,
+    Quota,
+    Resources,
+    SecretRef,
+    SecureNamespace,
+    Subject,
+    WebService,
+    Worker,
+)
 
 app = App("shop", registry="ghcr.io/acme", version="1.4.2")
 dev = Environment(app, "dev", local=True, domain="dev.shop.example.com")
 prod = Environment(app, "prod", replicas=3, domain="shop.example.com", cluster_issuer="letsencrypt")
 
 for env in (dev, prod):
-    catalog = WebService(env, "catalog", build=Build.go("services/catalog"), port=8080,
+    ns = SecureNamespace(
+        env, "shop",
+        quota=Quota(cpu="8", memory="16Gi", cpu_limit="16", memory_limit="32Gi", pods=60) if env is prod else None,
+        deployers=[Subject.service_account("argocd", "argocd-application-controller")],
+        viewers=[Subject.group("shop-developers")],
+    )
+    catalog = WebService(ns, "catalog", build=Build.go("services/catalog"), port=8080,
                          health=Health.http("/healthz"))
     api = WebService(
-        env, "api",
+        ns, "api",
         build=Build.python("services/api", ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "2", "app:app"]),
         port=8000, health=Health.http("/healthz"), connects_to=[catalog],
         env={"LOG_LEVEL": "info"},
         secrets={"SESSION_KEY": SecretRef("api-secrets", "session-key")},
         resources=Resources(cpu="250m", memory="256Mi", cpu_limit="1", memory_limit="512Mi"),
+        migrate=Migration(["python", "-m", "migrate"]),
     )
     WebService(
-        env, "web", build=Build.node("services/web", ["node", "server.js"]), port=3000,
+        ns, "web", build=Build.node("services/web", ["node", "server.js"]), port=3000,
         health=Health.http("/healthz"), public=True, connects_to=[api],
         autoscale=Autoscale(min=3, max=10, cpu_percent=70) if env is prod else None,
     )
+    Worker(ns, "mailer", build=Build.python("services/mailer", ["python", "-m", "mailer"]), connects_to=[api],
+           health=Health.exec(["python", "-m", "mailer.healthcheck"]))
+    CronJob(ns, "report", schedule="0 6 * * *", time_zone="Europe/Berlin", image_of=api,
+            command=["python", "-m", "report"], connects_to=[catalog])
 
 if __name__ == "__main__":
     app.synth()

@@ -25,29 +25,48 @@ _EXPORTS = {
     "ShipformError": "shipform.errors",
     "ShipformErrors": "shipform.errors",
     "WebService": "shipform.web_service",
+    "Worker": "shipform.worker",
+    "Job": "shipform.job",
+    "CronJob": "shipform.cron_job",
+    "Migration": "shipform.migration",
+    "SecureNamespace": "shipform.secure_namespace",
+    "Quota": "shipform.secure_namespace",
+    "Subject": "shipform.secure_namespace",
 }
 
 __all__ = [
     "App",
     "Autoscale",
     "Build",
+    "CronJob",
     "Environment",
     "Health",
+    "Job",
+    "Migration",
+    "Quota",
     "Resources",
     "SecretRef",
+    "SecureNamespace",
     "ShipformError",
     "ShipformErrors",
+    "Subject",
     "WebService",
+    "Worker",
     "__version__",
 ]
 
 if TYPE_CHECKING:
     from shipform.app import App, Environment
     from shipform.build import Build
+    from shipform.cron_job import CronJob
     from shipform.errors import ShipformError, ShipformErrors
     from shipform.health import Health
+    from shipform.job import Job
+    from shipform.migration import Migration
+    from shipform.secure_namespace import Quota, SecureNamespace, Subject
     from shipform.values import Autoscale, Resources, SecretRef
     from shipform.web_service import WebService
+    from shipform.worker import Worker
 
 
 def __getattr__(name: str) -> Any:

@@ -13,7 +13,20 @@ from shipform import props
 from shipform.errors import ShipformError
 
 if TYPE_CHECKING:
+    from shipform.base import ShipformConstruct
     from shipform.workload import Workload
+
+POD_SECURITY_VERSION = "v1.33"
+"""The Pod Security Standards version namespaces pin, so a cluster upgrade cannot loosen or tighten them."""
+
+
+def pod_security_labels(version: str) -> dict[str, str]:
+    """Pod Security Admission: enforce, audit and warn at 'restricted', each pinned to ``version``."""
+    labels: dict[str, str] = {}
+    for mode in ("enforce", "audit", "warn"):
+        labels[f"pod-security.kubernetes.io/{mode}"] = "restricted"
+        labels[f"pod-security.kubernetes.io/{mode}-version"] = version
+    return labels
 
 _created_apps: list[App] = []
 """Every App made in this process; `shipform synth` synthesizes the ones its app file created."""
@@ -76,11 +89,14 @@ class Environment(cdk8s.Chart):
     :param ingress_namespace: Default: 'ingress-nginx'. Where the ingress controller runs; NetworkPolicies
         of public services admit traffic from it.
     :param cluster_issuer: Default: None. A cert-manager ClusterIssuer that issues the Ingress TLS certificates.
+    :param gitops: Default: 'argocd'. The tool that applies the output: 'argocd' runs migrations as PreSync
+        hook Jobs, 'flux' (which has no hooks) as init containers.
     """
 
     def __init__(self, app: App, name: str, *, local: bool = False, replicas: int = 1, domain: str | None = None,
                  namespace: str | None = None, ingress_class: str = "nginx",
-                 ingress_namespace: str = "ingress-nginx", cluster_issuer: str | None = None):
+                 ingress_namespace: str = "ingress-nginx", cluster_issuer: str | None = None,
+                 gitops: str = "argocd"):
         path = f"{app.name}/{name}"
         props.dns_label(path, "name", name)
         if any(e.name == name for e in app.environments):
@@ -97,7 +113,9 @@ class Environment(cdk8s.Chart):
         props.dns_label(path, "ingress_namespace", ingress_namespace)
         if cluster_issuer is not None:
             props.dns_label(path, "cluster_issuer", cluster_issuer, max_len=253)
+        props.one_of(path, "gitops", gitops, ("argocd", "flux"))
         super().__init__(app, name, disable_resource_name_hashes=True)
+        self.gitops = gitops
         self.app = app
         self.name = name
         self.path = path
@@ -107,6 +125,8 @@ class Environment(cdk8s.Chart):
         self.ingress_class = ingress_class
         self.ingress_namespace = ingress_namespace
         self.cluster_issuer = cluster_issuer
+        self.members: list[ShipformConstruct] = []
+        """Every shipform construct of this Environment, in creation order."""
         self.workloads: list[Workload] = []
         app.environments.append(self)
 
@@ -125,7 +145,14 @@ class Environment(cdk8s.Chart):
                             "create constructs inside Environment(app, 'dev') or a construct within it")
 
     def shipform_manifests(self) -> list[dict[str, Any]]:
-        return [obj.to_dict() for w in self.workloads for obj in w.k8s_objects]
+        return [*self._implicit_namespaces(), *(obj.to_dict() for m in self.members for obj in m.k8s_objects)]
+
+    def _implicit_namespaces(self) -> list[dict[str, Any]]:
+        """Workloads placed outside a SecureNamespace still need their namespace to exist, restricted."""
+        declared = {m.namespace_name for m in self.members if getattr(m, "namespace_name", None)}
+        used = sorted({w.namespace for w in self.workloads} - declared)
+        return [{"apiVersion": "v1", "kind": "Namespace", "metadata": {
+            "name": name, "labels": pod_security_labels(POD_SECURITY_VERSION)}} for name in used]
 
     def to_json(self) -> list[Any]:
         """Foreign cdk8s objects (ApiObjects, cdk8s-plus) first, then shipform's dicts, which never cross

@@ -10,59 +10,50 @@ from constructs import Construct
 from shipform import props
 from shipform.errors import ShipformError
 from shipform.health import Health
-from shipform.outputs import network, pod
-from shipform.values import Autoscale
-from shipform.workload import Workload
+from shipform.long_running import LongRunning
+from shipform.migration import Migration
 
 
-class WebService(Workload):
+class WebService(LongRunning):
     """A service reached over a TCP port: Deployment, Service, ServiceAccount, NetworkPolicy, and when
-    asked a PodDisruptionBudget, HorizontalPodAutoscaler and Ingress; a Dockerfile when built from
-    source; a compose service in the local environment.
+    asked a PodDisruptionBudget, HorizontalPodAutoscaler, Ingress and a migration Job; a Dockerfile
+    when built from source; a compose service in the local environment.
 
-    Props beyond :class:`Workload`'s:
+    Props beyond :class:`LongRunning` and :class:`Workload`:
 
     :param port: the TCP port the process listens on (required).
     :param health: Default: ``Health.tcp()`` on the port.
-    :param replicas: Default: the Environment's ``replicas``. Ignored for the Deployment when
-        ``autoscale`` is set (the HorizontalPodAutoscaler owns the count).
-    :param autoscale: Default: None. An :class:`Autoscale` adds a HorizontalPodAutoscaler.
     :param public: Default: False. True adds an Ingress with TLS and admits the ingress controller.
     :param host: Default: ``<id>.<environment domain>`` when public.
+    :param migrate: Default: None. A :class:`Migration` run to completion before this version serves.
     """
 
     component = "web-service"
 
     def __init__(self, scope: Construct, id: str, *, port: int, health: Health | None = None,
-                 replicas: int | None = None, autoscale: Autoscale | None = None, public: bool = False,
-                 host: str | None = None, connects_to: Sequence[WebService] = (), **workload: Any):
+                 public: bool = False, host: str | None = None, connects_to: Sequence[WebService] = (),
+                 migrate: Migration | None = None, **workload: Any):
         super().__init__(scope, id, health=health or Health.tcp(), connects_to=connects_to, **workload)
         self._port = props.port(self.path, "port", port)
-        self.replicas = props.positive_int(self.path, "replicas", replicas if replicas is not None
-                                           else self.environment.replicas)
-        self.autoscale = autoscale
-        if autoscale is not None:
-            autoscale.validate(self.path)
+        self.migrate = migrate
         self.public = bool(public)
         self.host = self._resolve_host(host)
-        self.service_account = self.add_object("v1", "ServiceAccount", self._service_account)
-        self.deployment = self.add_object("apps/v1", "Deployment", self._deployment)
+        self.add_deployment_objects()
         self.service = self.add_object("v1", "Service", self._service)
-        self.network_policy = self.add_object("networking.k8s.io/v1", "NetworkPolicy",
-                                              lambda: network.network_policy(self, self.public))
-        self.disruption_budget = self.add_object("policy/v1", "PodDisruptionBudget", self._pdb) \
-            if self.min_replicas > 1 else None
-        self.autoscaler = self.add_object("autoscaling/v2", "HorizontalPodAutoscaler", self._hpa) \
-            if autoscale else None
         self.ingress = self.add_object("networking.k8s.io/v1", "Ingress", self._ingress) if self.public else None
+        self.migration = migrate.attach(self) if migrate is not None else None
 
     @property
     def port(self) -> int:
         return self._port
 
-    @property
-    def min_replicas(self) -> int:
-        return self.autoscale.min if self.autoscale else self.replicas
+    def container_ports(self) -> list[dict[str, Any]]:
+        return [{"name": "http", "containerPort": self.port, "protocol": "TCP"}]
+
+    def init_containers(self) -> list[dict[str, Any]]:
+        if self.migrate is None or self.environment.gitops != "flux":
+            return []
+        return [self.migrate.init_container(self)]
 
     def _resolve_host(self, host: str | None) -> str | None:
         if host is not None:
@@ -78,42 +69,11 @@ class WebService(Workload):
                                 f"'{self.environment.name}' a domain")
         return f"{self.name}.{self.environment.domain}"
 
-    # ------------------------------------------------------------------ Kubernetes objects
-    def _service_account(self) -> dict[str, Any]:
-        return {"metadata": self.metadata(), "automountServiceAccountToken": False}
-
-    def _deployment(self) -> dict[str, Any]:
-        ports = [{"name": "http", "containerPort": self.port, "protocol": "TCP"}]
-        spec: dict[str, Any] = {}
-        if self.autoscale is None:
-            spec["replicas"] = self.replicas
-        spec.update({
-            "revisionHistoryLimit": 5,
-            "selector": {"matchLabels": self.selector},
-            # Never below the wanted count during a rollout: new pods must be ready before old ones go.
-            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
-            "template": pod.pod_template(self, ports),
-        })
-        return {"metadata": self.metadata(), "spec": spec}
-
     def _service(self) -> dict[str, Any]:
         return {"metadata": self.metadata(), "spec": {
             "type": "ClusterIP",
             "selector": self.selector,
             "ports": [{"name": "http", "port": self.port, "targetPort": "http", "protocol": "TCP"}],
-        }}
-
-    def _pdb(self) -> dict[str, Any]:
-        return {"metadata": self.metadata(), "spec": {"maxUnavailable": 1, "selector": {"matchLabels": self.selector}}}
-
-    def _hpa(self) -> dict[str, Any]:
-        assert self.autoscale is not None
-        return {"metadata": self.metadata(), "spec": {
-            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": self.name},
-            "minReplicas": self.autoscale.min,
-            "maxReplicas": self.autoscale.max,
-            "metrics": [{"type": "Resource", "resource": {
-                "name": "cpu", "target": {"type": "Utilization", "averageUtilization": self.autoscale.cpu_percent}}}],
         }}
 
     def _ingress(self) -> dict[str, Any]:

@@ -9,11 +9,10 @@ from typing import TYPE_CHECKING, Any
 from constructs import Construct
 
 from shipform import props
-from shipform.app import Environment
+from shipform.base import ShipformConstruct
 from shipform.build import Build
 from shipform.errors import ShipformError
 from shipform.health import Health
-from shipform.outputs.objects import K8sObject
 from shipform.values import Resources, SecretRef
 
 if TYPE_CHECKING:
@@ -23,11 +22,12 @@ DEFAULT_UID = 10001
 """Above 10000 so it never matches a host account (checkov CKV_K8S_40, trivy KSV020/KSV021)."""
 
 
-class Workload(Construct):
+class Workload(ShipformConstruct):
     """Base of the workload constructs; not used directly.
 
-    :param image: a pinned prebuilt image ('nginx:1.27.3'); exactly one of ``image`` and ``build``.
+    :param image: a pinned prebuilt image ('nginx:1.27.3'); exactly one of ``image``, ``build``, ``image_of``.
     :param build: a :class:`Build` preset that builds the image from source.
+    :param image_of: another workload whose image this one runs (with its own ``command``).
     :param command: Default: the image's CMD. The process to run (exec form).
     :param env: Default: {}. Plain environment variables. Credentials are refused here: use ``secrets``.
     :param secrets: Default: {}. ``{ENV_NAME: SecretRef(name, key)}``; each is mounted read-only at
@@ -46,23 +46,14 @@ class Workload(Construct):
     component = "workload"
 
     def __init__(self, scope: Construct, id: str, *, image: str | None = None, build: Build | None = None,
-                 command: Sequence[str] | None = None, env: Mapping[str, str] | None = None,
-                 secrets: Mapping[str, SecretRef] | None = None, resources: Resources | None = None,
-                 health: Health | None = None, connects_to: Sequence[WebService] = (),
-                 writable_paths: Sequence[str] = ("/tmp",), read_only_root_filesystem: bool = True,
-                 run_as_user: int = DEFAULT_UID, run_as_group: int = DEFAULT_UID,
-                 termination_grace_period_seconds: int = 30):
-        self.environment = Environment.of(scope)
-        self.app = self.environment.app
-        parent_path = _path_of(scope, self.environment)
-        self.path = f"{parent_path}/{id}"
-        props.dns_label(self.path, "id", id)
-        if scope.node.try_find_child(id) is not None:
-            raise ShipformError(self.path, "id", "is already used in this scope", id, "give each construct a unique id")
+                 image_of: Workload | None = None, command: Sequence[str] | None = None,
+                 env: Mapping[str, str] | None = None, secrets: Mapping[str, SecretRef] | None = None,
+                 resources: Resources | None = None, health: Health | None = None,
+                 connects_to: Sequence[WebService] = (), writable_paths: Sequence[str] = ("/tmp",),
+                 read_only_root_filesystem: bool = True, run_as_user: int = DEFAULT_UID,
+                 run_as_group: int = DEFAULT_UID, termination_grace_period_seconds: int = 30):
         super().__init__(scope, id)
-        self.name = id
-        self.namespace = getattr(scope, "namespace_name", None) or self.environment.default_namespace
-        self.image, self.build = self._validate_image(image, build)
+        self.image_source = self._validate_image(image, build, image_of)
         self.command = props.command(self.path, "command", command) if command is not None else None
         self.env = self._validate_env(env or {})
         self.secrets = self._validate_secrets(secrets or {})
@@ -78,20 +69,31 @@ class Workload(Construct):
         self.run_as_group = props.positive_int(self.path, "run_as_group", run_as_group)
         self.termination_grace_period_seconds = props.positive_int(
             self.path, "termination_grace_period_seconds", termination_grace_period_seconds)
-        self.k8s_objects: list[K8sObject] = []
         self.environment.workloads.append(self)
 
     # ------------------------------------------------------------------ prop validation
-    def _validate_image(self, image: str | None, build: Build | None) -> tuple[str, Build | None]:
-        if (image is None) == (build is None):
-            raise ShipformError(self.path, "image/build", "exactly one of image and build must be given",
-                                {"image": image, "build": build}, "pass image='name:tag' or build=Build.python(...)")
+    def _validate_image(self, image: str | None, build: Build | None, image_of: Workload | None) -> Workload | None:
+        """Sets ``image`` and ``build``; returns the workload whose image this one reuses, if any."""
+        given = [name for name, value in (("image", image), ("build", build), ("image_of", image_of)) if value]
+        if len(given) != 1:
+            raise ShipformError(self.path, "image/build", "exactly one of image, build and image_of must be given",
+                                given, "pass image='name:tag', build=Build.python(...) or image_of=<service>")
+        self.build: Build | None = None
         if build is not None:
             if not isinstance(build, Build):
                 raise ShipformError(self.path, "build", "must be a Build", build, "use Build.python/node/go(...)")
             build.validate(self.path)
-            return self.app.image_for(self.name), build
-        return props.image_ref(self.path, "image", image), None
+            self.build = build
+            self.image = self.app.image_for(self.name)
+            return None
+        if image_of is not None:
+            if not isinstance(image_of, Workload) or image_of.environment is not self.environment:
+                raise ShipformError(self.path, "image_of", "must be a workload of the same Environment",
+                                    getattr(image_of, "path", image_of), "pass the construct whose image to run")
+            self.image = image_of.image
+            return image_of.image_source or image_of
+        self.image = props.image_ref(self.path, "image", image)
+        return None
 
     def _validate_env(self, env: Mapping[str, str]) -> dict[str, str]:
         if not isinstance(env, Mapping):
@@ -155,13 +157,21 @@ class Workload(Construct):
         files = {f"{name}_FILE": f"/run/secrets/{ref.file_name}" for name, ref in self.secrets.items()}
         return {**self.connection_env(), **self.env, **files}
 
-    def add_object(self, api_version: str, kind: str, build: Any, name: str | None = None) -> K8sObject:
-        obj = K8sObject(self.path, api_version, kind, name or self.name, self.namespace, build)
-        self.k8s_objects.append(obj)
-        return obj
+    def _accepted_by(self, target: Workload) -> bool:
+        members = self.environment.members
+        namespace = next((m for m in members if getattr(m, "namespace_name", None) == target.namespace), None)
+        accepted = getattr(namespace, "accepts_from", [])
+        return any(getattr(a, "namespace_name", None) == self.namespace for a in accepted)
+
+    @property
+    def built_by(self) -> Workload | None:
+        """The workload whose Dockerfile builds this one's image (itself, or its image_of source)."""
+        if self.build is not None:
+            return self
+        source = self.image_source
+        return source if source is not None and source.build is not None else None
 
     def validate(self) -> list[ShipformError]:
-        """Checks that need the whole tree (run by synth, all errors collected)."""
         errors: list[ShipformError] = []
         for target in self.connects_to:
             from shipform.web_service import WebService
@@ -175,6 +185,12 @@ class Workload(Construct):
             elif target is self:
                 errors.append(ShipformError(self.path, "connects_to", "lists the service itself", target.path,
                                             "remove it"))
+            elif target.namespace != self.namespace and not self._accepted_by(target):
+                errors.append(ShipformError(
+                    self.path, "connects_to", f"crosses from namespace '{self.namespace}' to '{target.namespace}' "
+                    "without that namespace accepting it", target.path,
+                    f"pass accepts_from=[<the '{self.namespace}' SecureNamespace>] to SecureNamespace "
+                    f"'{target.namespace}'"))
         if self.build is not None:
             try:
                 self.build.detect_layout(self.path, self.app.root / self.build.context)
@@ -185,9 +201,3 @@ class Workload(Construct):
                                             None, "pass command=[...] to the construct or to Build"))
         return errors
 
-
-def _path_of(scope: Construct, environment: Environment) -> str:
-    own = getattr(scope, "path", None)
-    if isinstance(own, str):
-        return own
-    return f"{environment.app.name}/{scope.node.path}"

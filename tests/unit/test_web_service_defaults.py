@@ -17,8 +17,16 @@ def api(new_app):
 
 def test_minimal_service_gets_exactly_the_hardened_object_set(api):
     _, dev, _ = api
-    assert sorted(manifests(dev)) == [("Deployment", "api"), ("NetworkPolicy", "api"), ("Service", "api"),
-                                      ("ServiceAccount", "api")]
+    assert sorted(manifests(dev)) == [("Deployment", "api"), ("Namespace", "shop"), ("NetworkPolicy", "api"),
+                                      ("Service", "api"), ("ServiceAccount", "api")]
+
+
+def test_namespace_outside_a_secure_namespace_is_still_restricted(api):
+    _, dev, _ = api
+    labels = manifests(dev)[("Namespace", "shop")]["metadata"]["labels"]
+    assert labels == {f"pod-security.kubernetes.io/{mode}{suffix}": value
+                      for mode in ("enforce", "audit", "warn")
+                      for suffix, value in (("", "restricted"), ("-version", "v1.33"))}
 
 
 def test_deployment_defaults(api):

@@ -15,15 +15,17 @@ if TYPE_CHECKING:
     from shipform.workload import Workload
 
 COMPOSE_DIR = "compose"
+JOBS_PROFILE = "jobs"
+"""One-off and scheduled tasks run on demand: `docker compose --profile jobs run --rm <name>`."""
 LOCAL_SECRETS_DIR = "secrets"
 
 
-def _build(w: Workload, compose_dir: Path, docker_dir: Path) -> dict[str, Any]:
-    assert w.build is not None
-    context = (w.app.root / w.build.context).resolve()
+def _build(builder: Workload, compose_dir: Path, docker_dir: Path) -> dict[str, Any]:
+    assert builder.build is not None
+    context = (builder.app.root / builder.build.context).resolve()
     return {
         "context": os.path.relpath(context, compose_dir),
-        "dockerfile": os.path.relpath(docker_dir / w.name / "Dockerfile", context),
+        "dockerfile": os.path.relpath(docker_dir / builder.name / "Dockerfile", context),
     }
 
 
@@ -52,10 +54,14 @@ def networks_of(w: Workload) -> list[str]:
 
 def service(w: Workload, compose_dir: Path, docker_dir: Path) -> dict[str, Any]:
     svc: dict[str, Any] = {}
-    if w.build is not None:
-        svc["build"] = _build(w, compose_dir, docker_dir)
+    builder = w.built_by
+    if builder is not None:  # compose builds the image itself, from the same Dockerfile CI uses
+        svc["build"] = _build(builder, compose_dir, docker_dir)
     else:
         svc["image"] = w.image
+    batch = w.component in ("job", "cron-job")
+    if batch and not getattr(w, "pre_sync_hook", False):
+        svc["profiles"] = [JOBS_PROFILE]
     if w.command:
         svc["command"] = list(w.command)
     svc["user"] = f"{w.run_as_user}:{w.run_as_group}"
@@ -74,16 +80,28 @@ def service(w: Workload, compose_dir: Path, docker_dir: Path) -> dict[str, Any]:
         svc["tmpfs"] = [f"{p}:size=64m,mode=1777" for p in w.writable_paths]
     svc["cap_drop"] = ["ALL"]
     svc["security_opt"] = ["no-new-privileges:true"]
-    svc["init"] = w.build is None  # built images bring tini as PID 1 already
+    svc["init"] = builder is None  # built images bring tini as PID 1 already
     svc["stop_grace_period"] = f"{w.termination_grace_period_seconds}s"
     svc["deploy"] = _resources(w.resources)
-    svc["restart"] = "unless-stopped"
-    depends = {t.name: {"condition": "service_healthy" if _healthcheck(t) else "service_started", "restart": True}
-               for t in sorted(w.connects_to, key=lambda t: t.name)}
+    svc["restart"] = "no" if batch else "unless-stopped"
+    depends = _depends_on(w)
     if depends:
         svc["depends_on"] = depends
-    svc["networks"] = networks_of(w)
+    networks = networks_of(w)
+    if networks:
+        svc["networks"] = networks
+    else:
+        svc["network_mode"] = "none"  # declared no connections: like its NetworkPolicy, it reaches nothing
     return svc
+
+
+def _depends_on(w: Workload) -> dict[str, Any]:
+    depends = {t.name: {"condition": "service_healthy" if _healthcheck(t) else "service_started", "restart": True}
+               for t in sorted(w.connects_to, key=lambda t: t.name)}
+    migration = getattr(w, "migration", None)
+    if migration is not None:
+        depends[migration.name] = {"condition": "service_completed_successfully"}
+    return dict(sorted(depends.items()))
 
 
 def compose_document(app: App, compose_dir: Path, docker_dir: Path) -> dict[str, Any] | None:

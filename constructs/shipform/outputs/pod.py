@@ -40,27 +40,30 @@ def probes(health: Health | None, port_name: str | None) -> dict[str, Any]:
         return {}
     action = probe_action(health, port_name)
     timing = {"periodSeconds": health.period_seconds, "timeoutSeconds": health.timeout_seconds}
-    return {
-        "startupProbe": {**action, "periodSeconds": 5, "timeoutSeconds": health.timeout_seconds,
-                         "failureThreshold": health.startup_failures()},
-        "readinessProbe": {**action, **timing, "failureThreshold": health.failure_threshold},
-        "livenessProbe": {**action, **timing, "failureThreshold": health.failure_threshold},
-    }
+    result = {"startupProbe": {**action, "periodSeconds": 5, "timeoutSeconds": health.timeout_seconds,
+                               "failureThreshold": health.startup_failures()}}
+    # Readiness gates traffic and, with maxUnavailable 0, also rollouts: a new pod must be healthy
+    # before an old one goes, which matters for workers too.
+    result["readinessProbe"] = {**action, **timing, "failureThreshold": health.failure_threshold}
+    result["livenessProbe"] = {**action, **timing, "failureThreshold": health.failure_threshold}
+    return result
 
 
 def volume_name(path: str) -> str:
     return "tmp" if path == "/tmp" else "rw" + path.replace("/", "-").replace("_", "-").replace(".", "-").lower()
 
 
-def container(w: Workload, ports: list[dict[str, Any]]) -> dict[str, Any]:
+def container(w: Workload, ports: list[dict[str, Any]], batch: bool = False,
+              command: list[str] | None = None) -> dict[str, Any]:
     env = [{"name": k, "value": v} for k, v in w.all_env().items()]
     mounts = [{"name": volume_name(p), "mountPath": p} for p in w.writable_paths]
     if w.secrets:
         mounts.append({"name": SECRETS_VOLUME, "mountPath": "/run/secrets", "readOnly": True})
     spec: dict[str, Any] = {"name": w.name, "image": w.image, "imagePullPolicy": "Always"}
-    if w.command:
+    args = command or w.command
+    if args:
         # args, not command: the image's ENTRYPOINT (tini) stays PID 1.
-        spec["args"] = list(w.command)
+        spec["args"] = list(args)
     if ports:
         spec["ports"] = ports
     if env:
@@ -69,8 +72,9 @@ def container(w: Workload, ports: list[dict[str, Any]]) -> dict[str, Any]:
         "requests": {"cpu": w.resources.cpu, "memory": w.resources.memory},
         "limits": {"cpu": w.resources.cpu_limit, "memory": w.resources.memory_limit},
     }
-    spec.update(probes(w.health, ports[0]["name"] if ports else None))
-    spec["lifecycle"] = {"preStop": {"sleep": {"seconds": PRE_STOP_SECONDS}}}
+    if not batch:
+        spec.update(probes(w.health, ports[0]["name"] if ports else None))
+        spec["lifecycle"] = {"preStop": {"sleep": {"seconds": PRE_STOP_SECONDS}}}
     spec["securityContext"] = container_security(w)
     if mounts:
         spec["volumeMounts"] = mounts
@@ -98,7 +102,10 @@ def topology_spread(w: Workload) -> list[dict[str, Any]]:
     ]
 
 
-def pod_template(w: Workload, ports: list[dict[str, Any]]) -> dict[str, Any]:
+def pod_template(w: Workload, ports: list[dict[str, Any]], batch: bool = False,
+                 init_containers: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The pod of a Deployment, or with ``batch`` of a Job: no probes, no preStop, never restarted in place."""
+    grace = w.termination_grace_period_seconds + (0 if batch else PRE_STOP_SECONDS)
     spec: dict[str, Any] = {
         "serviceAccountName": w.name,
         "automountServiceAccountToken": False,
@@ -110,10 +117,15 @@ def pod_template(w: Workload, ports: list[dict[str, Any]]) -> dict[str, Any]:
             "runAsUser": w.run_as_user,
             "seccompProfile": {"type": "RuntimeDefault"},
         },
-        "terminationGracePeriodSeconds": w.termination_grace_period_seconds + PRE_STOP_SECONDS,
-        "topologySpreadConstraints": topology_spread(w),
-        "containers": [container(w, ports)],
+        "terminationGracePeriodSeconds": grace,
     }
+    if batch:
+        spec["restartPolicy"] = "Never"
+    else:
+        spec["topologySpreadConstraints"] = topology_spread(w)
+    if init_containers:
+        spec["initContainers"] = init_containers
+    spec["containers"] = [container(w, ports, batch)]
     vols = volumes(w)
     if vols:
         spec["volumes"] = vols
