@@ -12,6 +12,12 @@ from shipform.errors import ShipformError
 from shipform.outputs import network, pod
 from shipform.workload import Workload
 
+ARGO_PRE_SYNC = {
+    # Argo CD runs PreSync hooks to completion before it syncs the rest, and re-creates them next sync.
+    "argocd.argoproj.io/hook": "PreSync",
+    "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation",
+}
+
 
 class Batch(Workload):
     """Base of Job and CronJob; not used directly.
@@ -35,10 +41,21 @@ class Batch(Workload):
                                                              ttl_seconds_after_finished, minimum=0)
         self.service_account = self.add_object("v1", "ServiceAccount", self._service_account)
         self.network_policy = self.add_object("networking.k8s.io/v1", "NetworkPolicy",
-                                              lambda: network.network_policy(self))
+                                              lambda: {**network.network_policy(self),
+                                                       "metadata": self.hook_metadata(-1)})
+
+    pre_sync_hook = False
+    """True for migration Jobs: Argo CD then runs them, and what they need, before syncing the rest."""
+
+    def hook_metadata(self, wave: int) -> dict[str, Any]:
+        if not self.pre_sync_hook:
+            return self.metadata()
+        # Hooks run before ordinary resources exist, so the Job's own ServiceAccount and NetworkPolicy
+        # are hooks too, in an earlier wave.
+        return self.metadata(annotations={**ARGO_PRE_SYNC, "argocd.argoproj.io/sync-wave": str(wave)})
 
     def _service_account(self) -> dict[str, Any]:
-        return {"metadata": self.metadata(), "automountServiceAccountToken": False}
+        return {"metadata": self.hook_metadata(-1), "automountServiceAccountToken": False}
 
     def job_spec(self) -> dict[str, Any]:
         return {

@@ -9,18 +9,15 @@ from constructs import Construct
 from shipform.batch import Batch
 from shipform.errors import ShipformError
 
-ARGO_PRE_SYNC = {
-    # Argo CD runs the Job before syncing the rest, waits for it, and re-creates it on the next sync.
-    "argocd.argoproj.io/hook": "PreSync",
-    "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation",
-}
-
 
 class Job(Batch):
     """A Kubernetes Job run once per apply; in compose a one-shot service under the 'jobs' profile
     (``docker compose --profile jobs run --rm <id>``).
 
     Props are :class:`Batch`'s and :class:`Workload`'s. A Job has no schedule: use CronJob for that.
+
+    :param pre_sync_hook: Default: False. True makes it (with its ServiceAccount and NetworkPolicy) an
+        Argo CD PreSync hook, as WebService migrations are.
     """
 
     component = "job"
@@ -30,11 +27,9 @@ class Job(Batch):
         if schedule is not None:
             raise ShipformError(f"{getattr(scope, 'path', scope.node.path)}/{id}", "schedule",
                                 "is not a Job prop", schedule, "use CronJob(..., schedule=...) for scheduled runs")
+        self.pre_sync_hook = bool(pre_sync_hook)
         super().__init__(scope, id, **workload)
-        self.pre_sync_hook = pre_sync_hook
         self.job = self.add_object("batch/v1", "Job", self._job)
 
     def _job(self) -> dict[str, Any]:
-        annotations = dict(ARGO_PRE_SYNC) if self.pre_sync_hook else {}
-        meta = self.metadata(**({"annotations": annotations} if annotations else {}))
-        return {"metadata": meta, "spec": self.job_spec()}
+        return {"metadata": self.hook_metadata(0), "spec": self.job_spec()}

@@ -40,8 +40,8 @@ def validate(app: App) -> None:
         errors.append(ShipformError(app.name, "environments", "the app has none", 0,
                                     "add Environment(app, 'dev', local=True)"))
     for env in app.environments:
-        for w in env.workloads:
-            errors.extend(w.validate())
+        for member in env.members:
+            errors.extend(member.validate())
     if errors:
         raise ShipformErrors(errors) if len(errors) > 1 else errors[0]
 

@@ -82,3 +82,58 @@ WEB_SERVICE_CASES = [
 
 SECRET_VALUES = ("hunter2-value", "ghp_value", "s3cr3t-value")
 """Literal credentials used above: they must not appear in any error message either."""
+
+CJ = 'CronJob(dev, "report", image="busybox:1.37.0", command=["true"], '
+NS = 'team = SecureNamespace(dev, "team")\n'
+
+NAMESPACE_AND_JOB_CASES = [
+    ("cron-minute-61", CJ + 'schedule="61 * * * *")', "shop/dev/report", "schedule"),
+    ("cron-three-fields", CJ + 'schedule="* * *")', "shop/dev/report", "schedule"),
+    ("cron-six-fields", CJ + 'schedule="0 0 * * * *")', "shop/dev/report", "schedule"),
+    ("cron-reboot-macro", CJ + 'schedule="@reboot")', "shop/dev/report", "schedule"),
+    ("cron-not-a-string", CJ + "schedule=60)", "shop/dev/report", "schedule"),
+    ("schedule-on-a-job", 'Job(dev, "seed", image="busybox:1.37.0", command=["true"], schedule="@daily")',
+     "shop/dev/seed", "schedule"),
+    ("cron-with-build-and-image", 'CronJob(dev, "report", schedule="@daily", image="busybox:1.37.0", '
+     'build=Build.python("py", ["x"]))', "shop/dev/report", "image/build"),
+    ("negative-history-limit", CJ + 'schedule="@daily", successful_jobs_history_limit=-1)', "shop/dev/report",
+     "successful_jobs_history_limit"),
+    ("unknown-time-zone", CJ + 'schedule="@daily", time_zone="Mars/Olympus")', "shop/dev/report", "time_zone"),
+    ("bad-concurrency-policy", CJ + 'schedule="@daily", concurrency_policy="Sometimes")', "shop/dev/report",
+     "concurrency_policy"),
+    ("negative-backoff-limit", CJ + 'schedule="@daily", backoff_limit=-1)', "shop/dev/report", "backoff_limit"),
+    ("health-on-a-cron-job", CJ + 'schedule="@daily", health=Health.tcp())', "shop/dev/report", "health"),
+    ("http-health-on-a-worker", 'Worker(dev, "mailer", image="busybox:1.37.0", health=Health.http("/"))',
+     "shop/dev/mailer", "health"),
+    ("image-of-without-command",
+     'api = WebService(dev, "api", image="nginx:1.27.3", port=80)\nJob(dev, "seed", image_of=api)',
+     "shop/dev/seed", "command"),
+    ("image-of-another-environment",
+     'api = WebService(prod, "api", image="nginx:1.27.3", port=80)\n'
+     'Job(dev, "seed", image_of=api, command=["x"])', "shop/dev/seed", "image_of"),
+    ("connects-across-namespaces-unaccepted",
+     NS + 'back = SecureNamespace(dev, "back")\ndb = WebService(back, "db", image="nginx:1.27.3", port=5432)\n'
+     'WebService(team, "api", image="nginx:1.27.3", port=80, connects_to=[db])', "shop/dev/team/api",
+     "connects_to"),
+    ("quota-below-declared-requests",
+     'team = SecureNamespace(dev, "team", quota=Quota(cpu="100m"))\n'
+     'WebService(team, "api", image="nginx:1.27.3", port=80)', "shop/dev/team", "quota.cpu"),
+    ("quota-pods-below-replicas",
+     'team = SecureNamespace(prod, "team", quota=Quota(pods=2))\n'
+     'WebService(team, "api", image="nginx:1.27.3", port=80)', "shop/prod/team", "quota.pods"),
+    ("quota-malformed-memory", 'SecureNamespace(dev, "team", quota=Quota(memory="8GB"))', "shop/dev/team",
+     "quota.memory"),
+    ("limits-above-namespace-maximum",
+     NS + 'WebService(team, "api", image="nginx:1.27.3", port=80, resources=Resources(cpu_limit="8"))',
+     "shop/dev/team/api", "resources"),
+    ("namespace-bad-id", 'SecureNamespace(dev, "Team_1")', "shop/dev/Team_1", "id"),
+    ("deployer-as-plain-string", 'SecureNamespace(dev, "team", deployers=["ci"])', "shop/dev/team", "deployers"),
+    ("unpinned-pod-security-version", 'SecureNamespace(dev, "team", pod_security_version="latest")',
+     "shop/dev/team", "pod_security_version"),
+    ("unknown-gitops-tool", 'Environment(app, "stage", gitops="helm")', "shop/stage", "gitops"),
+    ("migration-command-as-string",
+     'WebService(dev, "api", image="nginx:1.27.3", port=80, migrate=Migration("migrate now"))', "shop/dev/api",
+     "migrate.command"),
+]
+
+ALL_CASES = WEB_SERVICE_CASES + NAMESPACE_AND_JOB_CASES

@@ -12,7 +12,7 @@ import pytest
 from conftest import write_sources
 from shipform.errors import ShipformError, ShipformErrors
 from shipform.synth import render
-from unit.bad_inputs import PREAMBLE, SECRET_VALUES, WEB_SERVICE_CASES
+from unit.bad_inputs import ALL_CASES, NAMESPACE_AND_JOB_CASES, PREAMBLE, SECRET_VALUES, WEB_SERVICE_CASES
 
 SHIPFORM = Path(sys.executable).with_name("shipform")
 
@@ -36,11 +36,11 @@ def matching(err: ShipformError, path: str, prop: str) -> ShipformError:
     return found[0]
 
 
-def test_there_are_at_least_twenty_web_service_cases():
-    assert len(WEB_SERVICE_CASES) >= 20
+def test_the_tables_are_big_enough():
+    assert len(WEB_SERVICE_CASES) >= 20 and len(NAMESPACE_AND_JOB_CASES) >= 15
 
 
-@pytest.mark.parametrize(("case", "snippet", "path", "prop"), WEB_SERVICE_CASES, ids=[c[0] for c in WEB_SERVICE_CASES])
+@pytest.mark.parametrize(("case", "snippet", "path", "prop"), ALL_CASES, ids=[c[0] for c in ALL_CASES])
 def test_bad_input_names_path_prop_and_fix(tmp_path, case, snippet, path, prop):
     write_sources(tmp_path)
     err = matching(run_snippet(snippet, tmp_path), path, prop)
@@ -69,7 +69,7 @@ def snapshot_tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-@pytest.mark.parametrize(("case", "snippet", "path", "prop"), WEB_SERVICE_CASES, ids=[c[0] for c in WEB_SERVICE_CASES])
+@pytest.mark.parametrize(("case", "snippet", "path", "prop"), ALL_CASES, ids=[c[0] for c in ALL_CASES])
 def test_cli_exits_1_without_traceback_and_leaves_output_untouched(tmp_path, case, snippet, path, prop):
     write_sources(tmp_path)
     out = tmp_path / "out"

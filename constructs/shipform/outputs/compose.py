@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from shipform.outputs import network
 from shipform.outputs.yaml_dump import Quoted
 from shipform.values import Resources
 
@@ -45,11 +46,23 @@ def _resources(r: Resources) -> dict[str, Any]:
     }}
 
 
+def edge_network(client: Workload, server: Workload) -> str:
+    return f"{client.name}-to-{server.name}"
+
+
+def public_network(w: Workload) -> str:
+    return f"{w.name}-public"
+
+
 def networks_of(w: Workload) -> list[str]:
-    """A workload joins its own network (if anything talks to it) and each of its targets' networks,
-    so only declared connections can reach a service."""
-    own = [w.name] if w.port is not None else []
-    return sorted({*own, *(t.name for t in w.connects_to)})
+    """One internal network per declared connection, joined by just its two ends, so no service can
+    reach another it did not declare (not even a fellow client of the same server); public services
+    also join their own non-internal network to publish their port."""
+    names = [edge_network(w, t) for t in w.connects_to]
+    names += [edge_network(c, w) for c in network.clients_of(w)]
+    if getattr(w, "public", False):
+        names.append(public_network(w))
+    return sorted(set(names))
 
 
 def service(w: Workload, compose_dir: Path, docker_dir: Path) -> dict[str, Any]:
@@ -110,11 +123,12 @@ def compose_document(app: App, compose_dir: Path, docker_dir: Path) -> dict[str,
         return None
     workloads = sorted(env.workloads, key=lambda w: w.name)
     services = {w.name: service(w, compose_dir, docker_dir) for w in workloads}
-    network_names = sorted({n for svc in services.values() for n in svc["networks"]})
-    public = {w.name for w in workloads if getattr(w, "public", False)}
+    network_names = sorted({n for svc in services.values() for n in svc.get("networks", [])})
+    public = {public_network(w) for w in workloads if getattr(w, "public", False)}
     doc: dict[str, Any] = {"name": app.name, "services": services}
-    # Backends get internal networks: no route out of the host, like the Kubernetes egress policy.
-    doc["networks"] = {n: {"internal": n not in public} for n in network_names}
+    # Internal networks have no route off the host, like the Kubernetes egress policies.
+    if network_names:
+        doc["networks"] = {n: {"internal": n not in public} for n in network_names}
     refs = sorted({ref.file_name for w in workloads for ref in w.secrets.values()})
     if refs:
         doc["secrets"] = {name: {"file": f"./{LOCAL_SECRETS_DIR}/{name}"} for name in refs}
