@@ -1,9 +1,11 @@
 """The reference shop: a Node web front end, a Python API with a schema migration and a nightly report,
-a Go catalog and a Python mail worker, each Environment in its own SecureNamespace."""
+a Go catalog, a Python mail worker, Postgres with nightly backups and a Redis cache, each Environment in
+its own SecureNamespace. Secrets are created by hand in dev and synced from Vault in prod."""
 
 from shipform import (
     App,
     Autoscale,
+    Backup,
     Build,
     CronJob,
     Environment,
@@ -12,7 +14,9 @@ from shipform import (
     Quota,
     Resources,
     SecretRef,
+    SecretStore,
     SecureNamespace,
+    StatefulDB,
     Subject,
     WebService,
     Worker,
@@ -20,21 +24,25 @@ from shipform import (
 
 app = App("shop", registry="ghcr.io/acme", version="1.4.2")
 dev = Environment(app, "dev", local=True, domain="dev.shop.example.com")
-prod = Environment(app, "prod", replicas=3, domain="shop.example.com", cluster_issuer="letsencrypt")
+prod = Environment(app, "prod", replicas=3, domain="shop.example.com", cluster_issuer="letsencrypt",
+                   secret_store=SecretStore("vault"))
 
 for env in (dev, prod):
     ns = SecureNamespace(
         env, "shop",
-        quota=Quota(cpu="8", memory="16Gi", cpu_limit="16", memory_limit="32Gi", pods=60) if env is prod else None,
+        quota=Quota(cpu="8", memory="16Gi", cpu_limit="20", memory_limit="40Gi", pods=60),
         deployers=[Subject.service_account("argocd", "argocd-application-controller")],
         viewers=[Subject.group("shop-developers")],
     )
+    db = StatefulDB(ns, "db", engine="postgres", version="16", storage="20Gi",
+                    backup=Backup(schedule="0 3 * * *", retention=7))
+    cache = StatefulDB(ns, "cache", engine="redis", version="7.4", storage="1Gi")
     catalog = WebService(ns, "catalog", build=Build.go("services/catalog"), port=8080,
                          health=Health.http("/healthz"))
     api = WebService(
         ns, "api",
         build=Build.python("services/api", ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "2", "app:app"]),
-        port=8000, health=Health.http("/healthz"), connects_to=[catalog],
+        port=8000, health=Health.http("/healthz"), connects_to=[catalog, db, cache],
         env={"LOG_LEVEL": "info"},
         secrets={"SESSION_KEY": SecretRef("api-secrets", "session-key")},
         resources=Resources(cpu="250m", memory="256Mi", cpu_limit="1", memory_limit="512Mi"),

@@ -32,11 +32,15 @@ _EXPORTS = {
     "SecureNamespace": "shipform.secure_namespace",
     "Quota": "shipform.secure_namespace",
     "Subject": "shipform.secure_namespace",
+    "StatefulDB": "shipform.stateful_db",
+    "Backup": "shipform.backup",
+    "SecretStore": "shipform.secret_store",
 }
 
 __all__ = [
     "App",
     "Autoscale",
+    "Backup",
     "Build",
     "CronJob",
     "Environment",
@@ -46,9 +50,11 @@ __all__ = [
     "Quota",
     "Resources",
     "SecretRef",
+    "SecretStore",
     "SecureNamespace",
     "ShipformError",
     "ShipformErrors",
+    "StatefulDB",
     "Subject",
     "WebService",
     "Worker",
@@ -57,13 +63,16 @@ __all__ = [
 
 if TYPE_CHECKING:
     from shipform.app import App, Environment
+    from shipform.backup import Backup
     from shipform.build import Build
     from shipform.cron_job import CronJob
     from shipform.errors import ShipformError, ShipformErrors
     from shipform.health import Health
     from shipform.job import Job
     from shipform.migration import Migration
+    from shipform.secret_store import SecretStore
     from shipform.secure_namespace import Quota, SecureNamespace, Subject
+    from shipform.stateful_db import StatefulDB
     from shipform.values import Autoscale, Resources, SecretRef
     from shipform.web_service import WebService
     from shipform.worker import Worker

@@ -14,6 +14,7 @@ from shipform.errors import ShipformError
 
 if TYPE_CHECKING:
     from shipform.base import ShipformConstruct
+    from shipform.secret_store import SecretStore
     from shipform.workload import Workload
 
 POD_SECURITY_VERSION = "v1.33"
@@ -89,6 +90,8 @@ class Environment(cdk8s.Chart):
     :param ingress_namespace: Default: 'ingress-nginx'. Where the ingress controller runs; NetworkPolicies
         of public services admit traffic from it.
     :param cluster_issuer: Default: None. A cert-manager ClusterIssuer that issues the Ingress TLS certificates.
+    :param secret_store: Default: None, meaning referenced Secrets are created by hand (see
+        ``shipform secrets kubectl``). A :class:`SecretStore` emits an ExternalSecret for each instead.
     :param gitops: Default: 'argocd'. The tool that applies the output: 'argocd' runs migrations as PreSync
         hook Jobs, 'flux' (which has no hooks) as init containers.
     """
@@ -96,7 +99,7 @@ class Environment(cdk8s.Chart):
     def __init__(self, app: App, name: str, *, local: bool = False, replicas: int = 1, domain: str | None = None,
                  namespace: str | None = None, ingress_class: str = "nginx",
                  ingress_namespace: str = "ingress-nginx", cluster_issuer: str | None = None,
-                 gitops: str = "argocd"):
+                 gitops: str = "argocd", secret_store: SecretStore | None = None):
         path = f"{app.name}/{name}"
         props.dns_label(path, "name", name)
         if any(e.name == name for e in app.environments):
@@ -114,8 +117,11 @@ class Environment(cdk8s.Chart):
         if cluster_issuer is not None:
             props.dns_label(path, "cluster_issuer", cluster_issuer, max_len=253)
         props.one_of(path, "gitops", gitops, ("argocd", "flux"))
+        if secret_store is not None:
+            secret_store.validate(path)
         super().__init__(app, name, disable_resource_name_hashes=True)
         self.gitops = gitops
+        self.secret_store = secret_store
         self.app = app
         self.name = name
         self.path = path
@@ -145,7 +151,9 @@ class Environment(cdk8s.Chart):
                             "create constructs inside Environment(app, 'dev') or a construct within it")
 
     def shipform_manifests(self) -> list[dict[str, Any]]:
-        return [*self._implicit_namespaces(), *(obj.to_dict() for m in self.members for obj in m.k8s_objects)]
+        external = self.secret_store.external_secrets(self) if self.secret_store else []
+        return [*self._implicit_namespaces(), *(obj.to_dict() for m in self.members for obj in m.k8s_objects),
+                *external]
 
     def _implicit_namespaces(self) -> list[dict[str, Any]]:
         """Workloads placed outside a SecureNamespace still need their namespace to exist, restricted."""

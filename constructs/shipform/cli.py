@@ -49,39 +49,84 @@ def _fail(message: str) -> None:
     raise typer.Exit(1)
 
 
-@cli.command()
-def synth(
-    app_file: Annotated[Path | None, typer.Argument(
-        help="Python file that defines the app(s). Default: the file in cdk8s.yaml 'app', else apps/main.py.")] = None,
-    outdir: Annotated[str | None, typer.Option(
-        "--outdir", "-o", help="Output folder (a subfolder per app). Default: CDK8S_OUTDIR, cdk8s.yaml, dist")] = None,
-    check: Annotated[bool, typer.Option(
-        "--check", help="Compare instead of writing; exit 1 if the output is stale.")] = False,
-) -> None:
-    """Validate the app, render every file and write it (or, with --check, compare)."""
+def _load_apps(app_file: Path | None) -> list:
+    """Run the app file (App.synth() calls inside it are deferred) and return the Apps it created."""
     import shipform.app as app_module
-    from shipform.errors import ShipformError
-    from shipform.synth import synth_app
 
     path = app_file or default_app_file()
     if not path.is_file():
         _fail(f"app file {path} not found. Fix: pass the file that creates your App")
     app_module._created_apps.clear()
     app_module._deferred = True
-    sys.path.insert(0, str(path.resolve().parent))
+    folder = str(path.resolve().parent)
+    sys.path.insert(0, folder)
     try:
         runpy.run_path(str(path), run_name="__main__")
-        apps = list(app_module._created_apps)
-        if not apps:
-            _fail(f"{path} created no shipform App. Fix: create App(...) at module level")
-        stale = {a.name: synth_app(a, outdir=outdir, check=check) for a in apps}
-    except ShipformError as err:
-        _fail(str(err))
     finally:
         app_module._deferred = False
-        sys.path.remove(str(path.resolve().parent))
+        sys.path.remove(folder)
+    if not app_module._created_apps:
+        _fail(f"{path} created no shipform App. Fix: create App(...) at module level")
+    return list(app_module._created_apps)
+
+
+APP_FILE = Annotated[Path | None, typer.Argument(
+    help="Python file that defines the app(s). Default: the file in cdk8s.yaml 'app', else apps/main.py.")]
+OUTDIR = Annotated[str | None, typer.Option(
+    "--outdir", "-o", help="Output folder (a subfolder per app). Default: CDK8S_OUTDIR, cdk8s.yaml, dist")]
+
+
+@cli.command()
+def synth(
+    app_file: APP_FILE = None,
+    outdir: OUTDIR = None,
+    check: Annotated[bool, typer.Option(
+        "--check", help="Compare instead of writing; exit 1 if the output is stale.")] = False,
+) -> None:
+    """Validate the app, render every file and write it (or, with --check, compare)."""
+    from shipform.errors import ShipformError
+    from shipform.synth import synth_app
+
+    try:
+        stale = {a.name: synth_app(a, outdir=outdir, check=check) for a in _load_apps(app_file)}
+    except ShipformError as err:
+        _fail(str(err))
     if check:
         _report_check(stale)
+
+
+secrets_cli = typer.Typer(help="Secrets by reference: local values for compose, commands for Kubernetes.")
+cli.add_typer(secrets_cli, name="secrets")
+
+
+@secrets_cli.command("init-local")
+def secrets_init_local(app_file: APP_FILE = None, outdir: OUTDIR = None) -> None:
+    """Create random local values for every secret compose references (git-ignored, never in output)."""
+    from shipform.errors import ShipformError
+    from shipform.local_secrets import init_local
+    from shipform.synth import resolve_outdir
+
+    try:
+        for app in _load_apps(app_file):
+            created = init_local(app, resolve_outdir(app, outdir))
+            typer.echo(f"{app.name}: {len(created)} local secret file(s) created")
+            for path in created:
+                typer.echo(f"  {path}")
+    except ShipformError as err:
+        _fail(str(err))
+
+
+@secrets_cli.command("kubectl")
+def secrets_kubectl(app_file: APP_FILE = None,
+                    environment: Annotated[str, typer.Option("--env", help="Environment name.")] = "") -> None:
+    """Print the kubectl commands that create every referenced Secret with random values."""
+    from shipform.secret_store import kubectl_create_commands
+
+    for app in _load_apps(app_file):
+        for env in app.environments:
+            if environment in ("", env.name):
+                for line in kubectl_create_commands(env):
+                    typer.echo(line)
 
 
 def _report_check(stale: dict[str, list[str]]) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from shipform import local_secrets
 from shipform.app import App
 from shipform.errors import ShipformError, ShipformErrors
 from shipform.outputs import compose, dockerfile, k8s
@@ -78,6 +79,9 @@ def render(app: App, outdir: Path) -> dict[str, str]:
         files["compose/.gitignore"] = marker + f"{compose.LOCAL_SECRETS_DIR}/\n"
     for env in app.environments:
         files.update(k8s.environment_files(env, marker))
+    leaks = local_secrets.leak_errors(app, files, local_secrets.known_values(app, outdir))
+    if leaks:
+        raise ShipformErrors(leaks) if len(leaks) > 1 else leaks[0]
     return dict(sorted(files.items()))
 
 

@@ -12,6 +12,7 @@ from shipform.errors import ShipformError
 from shipform.health import Health
 from shipform.long_running import LongRunning
 from shipform.migration import Migration
+from shipform.values import SecretRef
 
 
 class WebService(LongRunning):
@@ -49,6 +50,11 @@ class WebService(LongRunning):
 
     def container_ports(self) -> list[dict[str, Any]]:
         return [{"name": "http", "containerPort": self.port, "protocol": "TCP"}]
+
+    def client_env(self, platform: str) -> dict[str, str | SecretRef]:
+        prefix = self.name.upper().replace("-", "_")
+        return {f"{prefix}_HOST": self.name, f"{prefix}_PORT": str(self.port),
+                f"{prefix}_URL": f"http://{self.name}:{self.port}"}
 
     def init_containers(self) -> list[dict[str, Any]]:
         if self.migrate is None or self.environment.gitops != "flux":

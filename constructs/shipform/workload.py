@@ -101,7 +101,8 @@ class Workload(ShipformConstruct):
                                 "pass env={'LOG_LEVEL': 'info'}")
         for name, value in env.items():
             props.env_name(self.path, "env", name)
-            if isinstance(value, SecretRef) or props.SECRET_NAME.search(name):
+            path_to_secret_file = name.endswith("_FILE") and isinstance(value, str) and value.startswith("/")
+            if isinstance(value, SecretRef) or (props.SECRET_NAME.search(name) and not path_to_secret_file):
                 raise ShipformError(self.path, f"env.{name}", "looks like a credential; literal values would land "
                                     "in generated files", "<redacted>",
                                     f"pass secrets={{'{name}': SecretRef('<secret>', '<key>')}} instead")
@@ -143,19 +144,49 @@ class Workload(ShipformConstruct):
     def metadata(self, name: str | None = None, **extra: Any) -> dict[str, Any]:
         return {"name": name or self.name, "namespace": self.namespace, "labels": self.labels, **extra}
 
-    def connection_env(self) -> dict[str, str]:
-        """Env vars that tell this workload where its connects_to targets listen."""
-        env: dict[str, str] = {}
-        for target in sorted(self.connects_to, key=lambda t: t.name):
-            prefix = target.name.upper().replace("-", "_")
-            env[f"{prefix}_HOST"] = target.name
-            env[f"{prefix}_PORT"] = str(target.port)
-            env[f"{prefix}_URL"] = f"http://{target.name}:{target.port}"
+    inject_connection_env = True
+    """False for workloads (such as backup jobs) that reach their targets with env of their own."""
+
+    def client_env(self, platform: str) -> dict[str, str | SecretRef]:
+        """What a client of this workload is told about it ('k8s' or 'compose'); servers override it."""
+        return {}
+
+    def client_secrets(self) -> dict[str, SecretRef]:
+        """Secrets a client of this workload needs as files (e.g. a database password)."""
+        return {}
+
+    def connection_env(self, platform: str) -> dict[str, str | SecretRef]:
+        """Env vars that tell this workload where and how to reach its connects_to targets."""
+        env: dict[str, str | SecretRef] = {}
+        if self.inject_connection_env:
+            for target in sorted(self.connects_to, key=lambda t: t.name):
+                env.update(target.client_env(platform))
         return env
 
-    def all_env(self) -> dict[str, str]:
-        files = {f"{name}_FILE": f"/run/secrets/{ref.file_name}" for name, ref in self.secrets.items()}
-        return {**self.connection_env(), **self.env, **files}
+    def all_secrets(self) -> dict[str, SecretRef]:
+        """Own secrets plus those its targets hand their clients; each becomes /run/secrets/<name>.<key>."""
+        client = {}
+        if self.inject_connection_env:
+            for target in sorted(self.connects_to, key=lambda t: t.name):
+                client.update(target.client_secrets())
+        return {**client, **self.secrets}
+
+    def all_env(self, platform: str = "k8s") -> dict[str, str | SecretRef]:
+        """Connection env, then the workload's own env, then ``<NAME>_FILE`` for every secret file.
+        SecretRef values only appear for Kubernetes, as secretKeyRef entries."""
+        files = {f"{name}_FILE": f"/run/secrets/{ref.file_name}" for name, ref in self.all_secrets().items()}
+        return {**self.connection_env(platform), **self.env, **files}
+
+    def extra_volumes(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """(pod volumes, container mounts) a subclass adds, such as a database's data volume."""
+        return [], []
+
+    def compose_user(self) -> str:
+        return f"{self.run_as_user}:{self.run_as_group}"
+
+    def compose_volumes(self) -> list[dict[str, str]]:
+        """Named volumes (compose's PersistentVolumeClaims) the service mounts."""
+        return []
 
     def _accepted_by(self, target: Workload) -> bool:
         members = self.environment.members
@@ -174,11 +205,9 @@ class Workload(ShipformConstruct):
     def validate(self) -> list[ShipformError]:
         errors: list[ShipformError] = []
         for target in self.connects_to:
-            from shipform.web_service import WebService
-
-            if not isinstance(target, WebService):
+            if not isinstance(target, Workload) or target.port is None:
                 errors.append(ShipformError(self.path, "connects_to", "entries must be services with a port",
-                                            getattr(target, "path", target), "list WebService constructs only"))
+                                            getattr(target, "path", target), "list WebService or StatefulDB"))
             elif target.environment is not self.environment:
                 errors.append(ShipformError(self.path, "connects_to", "crosses environments", target.path,
                                             "connect to the service of the same Environment"))

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from shipform.batch import Batch
 from shipform.outputs import network
 from shipform.outputs.yaml_dump import Quoted
 from shipform.values import Resources
@@ -72,22 +73,27 @@ def service(w: Workload, compose_dir: Path, docker_dir: Path) -> dict[str, Any]:
         svc["build"] = _build(builder, compose_dir, docker_dir)
     else:
         svc["image"] = w.image
-    batch = w.component in ("job", "cron-job")
+    batch = isinstance(w, Batch)
+    profile = getattr(w, "compose_profile", JOBS_PROFILE)
     if batch and not getattr(w, "pre_sync_hook", False):
-        svc["profiles"] = [JOBS_PROFILE]
+        svc["profiles"] = [profile]
     if w.command:
         svc["command"] = list(w.command)
-    svc["user"] = f"{w.run_as_user}:{w.run_as_group}"
+    svc["user"] = w.compose_user()
     if getattr(w, "public", False):
         svc["ports"] = [Quoted(f"127.0.0.1:{w.port}:{w.port}")]
-    env = w.all_env()
+    env = w.all_env("compose")
     if env:
         svc["environment"] = env
-    if w.secrets:
-        svc["secrets"] = [{"source": ref.file_name, "target": ref.file_name} for ref in w.secrets.values()]
+    secrets = w.all_secrets()
+    if secrets:
+        svc["secrets"] = [{"source": ref.file_name, "target": ref.file_name} for ref in secrets.values()]
     check = _healthcheck(w)
     if check:
         svc["healthcheck"] = check
+    volumes = w.compose_volumes()
+    if volumes:
+        svc["volumes"] = volumes
     svc["read_only"] = w.read_only_root_filesystem
     if w.writable_paths:
         svc["tmpfs"] = [f"{p}:size=64m,mode=1777" for p in w.writable_paths]
@@ -117,19 +123,33 @@ def _depends_on(w: Workload) -> dict[str, Any]:
     return dict(sorted(depends.items()))
 
 
+def escape_interpolation(value: Any) -> Any:
+    """Compose interpolates $VAR in every string; shipform's '$' (shell scripts, probes) are literal."""
+    if isinstance(value, str):
+        return type(value)(value.replace("$", "$$")) if "$" in value else value
+    if isinstance(value, dict):
+        return {k: escape_interpolation(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [escape_interpolation(v) for v in value]
+    return value
+
+
 def compose_document(app: App, compose_dir: Path, docker_dir: Path) -> dict[str, Any] | None:
     env = app.local_environment
     if env is None:
         return None
     workloads = sorted(env.workloads, key=lambda w: w.name)
-    services = {w.name: service(w, compose_dir, docker_dir) for w in workloads}
+    services = {w.name: escape_interpolation(service(w, compose_dir, docker_dir)) for w in workloads}
     network_names = sorted({n for svc in services.values() for n in svc.get("networks", [])})
     public = {public_network(w) for w in workloads if getattr(w, "public", False)}
     doc: dict[str, Any] = {"name": app.name, "services": services}
     # Internal networks have no route off the host, like the Kubernetes egress policies.
     if network_names:
         doc["networks"] = {n: {"internal": n not in public} for n in network_names}
-    refs = sorted({ref.file_name for w in workloads for ref in w.secrets.values()})
+    volume_names = sorted({v["source"] for w in workloads for v in w.compose_volumes()})
+    if volume_names:
+        doc["volumes"] = {name: {} for name in volume_names}
+    refs = sorted({ref.file_name for w in workloads for ref in w.all_secrets().values()})
     if refs:
         doc["secrets"] = {name: {"file": f"./{LOCAL_SECRETS_DIR}/{name}"} for name in refs}
     return doc

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from shipform.values import SecretRef
+
 if TYPE_CHECKING:
     from shipform.health import Health
     from shipform.workload import Workload
@@ -55,10 +57,11 @@ def volume_name(path: str) -> str:
 
 def container(w: Workload, ports: list[dict[str, Any]], batch: bool = False,
               command: list[str] | None = None) -> dict[str, Any]:
-    env = [{"name": k, "value": v} for k, v in w.all_env().items()]
+    env = [env_entry(k, v) for k, v in w.all_env("k8s").items()]
     mounts = [{"name": volume_name(p), "mountPath": p} for p in w.writable_paths]
-    if w.secrets:
+    if w.all_secrets():
         mounts.append({"name": SECRETS_VOLUME, "mountPath": "/run/secrets", "readOnly": True})
+    mounts.extend(w.extra_volumes()[1])
     spec: dict[str, Any] = {"name": w.name, "image": w.image, "imagePullPolicy": "Always"}
     args = command or w.command
     if args:
@@ -81,16 +84,24 @@ def container(w: Workload, ports: list[dict[str, Any]], batch: bool = False,
     return spec
 
 
+def env_entry(name: str, value: str | SecretRef) -> dict[str, Any]:
+    if isinstance(value, SecretRef):
+        return {"name": name, "valueFrom": {"secretKeyRef": {"name": value.name, "key": value.key}}}
+    return {"name": name, "value": value}
+
+
 def volumes(w: Workload) -> list[dict[str, Any]]:
     result: list[dict[str, Any]] = [{"name": volume_name(p), "emptyDir": {"sizeLimit": "64Mi"}}
                                     for p in w.writable_paths]
-    if w.secrets:
+    secrets = w.all_secrets()
+    if secrets:
         by_secret: dict[str, list[str]] = {}
-        for ref in w.secrets.values():
+        for ref in secrets.values():
             by_secret.setdefault(ref.name, []).append(ref.key)
         sources = [{"secret": {"name": name, "items": [{"key": k, "path": f"{name}.{k}"} for k in sorted(set(keys))]}}
                    for name, keys in sorted(by_secret.items())]
         result.append({"name": SECRETS_VOLUME, "projected": {"sources": sources, "defaultMode": 0o440}})
+    result.extend(w.extra_volumes()[0])
     return result
 
 

@@ -49,6 +49,7 @@ def _link_unowned(folder: Path, stage: Path, owned: set[str]) -> None:
             continue
         if path.is_dir() and not path.is_symlink():
             (stage / rel).mkdir(parents=True, exist_ok=True)
+            (stage / rel).chmod(path.stat().st_mode & 0o7777)  # e.g. a private local secrets folder stays private
             continue
         target = stage / rel
         if target.exists():
