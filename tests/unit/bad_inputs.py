@@ -136,4 +136,39 @@ NAMESPACE_AND_JOB_CASES = [
      "migrate.command"),
 ]
 
-ALL_CASES = WEB_SERVICE_CASES + NAMESPACE_AND_JOB_CASES
+DB = 'StatefulDB(dev, "db", '
+PG = DB + 'engine="postgres", version="16", '
+
+STATEFUL_DB_CASES = [
+    ("unknown-engine", DB + 'engine="oracle", version="19")', "shop/dev/db", "engine"),
+    ("latest-version", DB + 'engine="postgres", version="latest")', "shop/dev/db", "version"),
+    ("unsupported-version", DB + 'engine="postgres", version="9.6")', "shop/dev/db", "version"),
+    ("version-as-number", DB + 'engine="postgres", version=16)', "shop/dev/db", "version"),
+    ("storage-in-gigabytes", PG + 'storage="10GB")', "shop/dev/db", "storage"),
+    ("negative-storage", PG + 'storage="-1Gi")', "shop/dev/db", "storage"),
+    ("bad-access-mode", PG + 'access_mode="ReadWriteAlways")', "shop/dev/db", "access_mode"),
+    ("bad-storage-class", PG + 'storage_class="Fast SSD")', "shop/dev/db", "storage_class"),
+    ("bad-database-name", PG + 'database="Shop DB")', "shop/dev/db", "database"),
+    ("bad-env-prefix", PG + 'env_prefix="1DB")', "shop/dev/db", "env_prefix"),
+    ("password-as-a-literal", PG + 'password="hunter2-value")', "shop/dev/db", "password"),
+    ("backup-schedule-not-cron", PG + 'backup=Backup(schedule="every night"))', "shop/dev/db", "backup.schedule"),
+    ("backup-retention-zero", PG + 'backup=Backup(schedule="@daily", retention=0))', "shop/dev/db",
+     "backup.retention"),
+    ("backup-size-malformed", PG + 'backup=Backup(schedule="@daily", size="1TB"))', "shop/dev/db", "backup.size"),
+    ("connects-to-a-worker",
+     'w = Worker(dev, "mailer", image="busybox:1.37.0")\nWebService(dev, "api", image="nginx:1.27.3", port=80, '
+     "connects_to=[w])", "shop/dev/api", "connects_to"),
+    ("connects-to-a-namespace",
+     'ns = SecureNamespace(dev, "team")\nWebService(dev, "api", image="nginx:1.27.3", port=80, connects_to=[ns])',
+     "shop/dev/api", "connects_to"),
+    ("literal-password-in-env",
+     'WebService(dev, "api", image="nginx:1.27.3", port=80, env={"POSTGRES_PASSWORD": "hunter2-value"})',
+     "shop/dev/api", "env.POSTGRES_PASSWORD"),
+    ("secret-store-bad-kind", 'Environment(app, "stage", secret_store=SecretStore("vault", kind="Vault"))',
+     "shop/stage", "secret_store.kind"),
+    ("secret-store-bad-remote-key",
+     'Environment(app, "stage", secret_store=SecretStore("vault", remote_key="{team}/{secret}"))', "shop/stage",
+     "secret_store.remote_key"),
+]
+
+ALL_CASES = WEB_SERVICE_CASES + NAMESPACE_AND_JOB_CASES + STATEFUL_DB_CASES

@@ -12,7 +12,14 @@ import pytest
 from conftest import write_sources
 from shipform.errors import ShipformError, ShipformErrors
 from shipform.synth import render
-from unit.bad_inputs import ALL_CASES, NAMESPACE_AND_JOB_CASES, PREAMBLE, SECRET_VALUES, WEB_SERVICE_CASES
+from unit.bad_inputs import (
+    ALL_CASES,
+    NAMESPACE_AND_JOB_CASES,
+    PREAMBLE,
+    SECRET_VALUES,
+    STATEFUL_DB_CASES,
+    WEB_SERVICE_CASES,
+)
 
 SHIPFORM = Path(sys.executable).with_name("shipform")
 
@@ -37,7 +44,7 @@ def matching(err: ShipformError, path: str, prop: str) -> ShipformError:
 
 
 def test_the_tables_are_big_enough():
-    assert len(WEB_SERVICE_CASES) >= 20 and len(NAMESPACE_AND_JOB_CASES) >= 15
+    assert len(WEB_SERVICE_CASES) >= 20 and len(NAMESPACE_AND_JOB_CASES) >= 15 and len(STATEFUL_DB_CASES) >= 15
 
 
 @pytest.mark.parametrize(("case", "snippet", "path", "prop"), ALL_CASES, ids=[c[0] for c in ALL_CASES])

@@ -1,0 +1,179 @@
+"""Every StatefulDB default, per engine, and how clients, secrets and backups are wired."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+from jsonschema import Draft7Validator
+
+from conftest import REPO, manifests
+from shipform import Backup, SecretRef, SecretStore, StatefulDB, WebService
+from shipform.engines import ENGINES
+from shipform.secret_store import kubectl_create_commands
+from shipform.synth import render
+
+CRD_SCHEMAS = REPO.parent / "shared" / "crd-schemas"
+EXPECTED = {  # engine: (image, port, data path, probe tool)
+    "postgres": ("postgres:16.6-bookworm", 5432, "/var/lib/postgresql/data", "pg_isready"),
+    "mysql": ("mysql:8.4.3", 3306, "/var/lib/mysql", "mysqladmin"),
+    "mariadb": ("mariadb:11.4.4", 3306, "/var/lib/mysql", "mariadb-admin"),
+    "redis": ("redis:7.4.1-bookworm", 6379, "/data", "sh"),
+    "mongodb": ("mongo:8.0.4", 27017, "/data/db", "mongosh"),
+}
+VERSIONS = {"postgres": "16", "mysql": "8.4", "mariadb": "11.4", "redis": "7.4", "mongodb": "8.0"}
+
+
+def pod_of(manifest: dict) -> dict:
+    return manifest["spec"]["template"]["spec"]
+
+
+@pytest.mark.parametrize("engine", sorted(ENGINES))
+def test_engine_defaults(new_app, engine):
+    _, dev, _ = new_app()
+    StatefulDB(dev, "db", engine=engine, version=VERSIONS[engine])
+    objects = manifests(dev)
+    image, port, data_path, tool = EXPECTED[engine]
+    sts = objects[("StatefulSet", "db")]
+    assert sts["spec"]["replicas"] == 1 and sts["spec"]["serviceName"] == "db-headless"
+    claim = sts["spec"]["volumeClaimTemplates"][0]
+    assert claim["spec"] == {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "10Gi"}}}
+    pod = pod_of(sts)
+    c = pod["containers"][0]
+    assert c["image"] == image and c["ports"][0]["containerPort"] == port
+    assert {"name": "data", "mountPath": data_path} in c["volumeMounts"]
+    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+        assert c[probe]["exec"]["command"][0] == tool
+    assert c["resources"] == {"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}}
+    assert c["securityContext"]["readOnlyRootFilesystem"] is True and c["securityContext"]["runAsUser"] == 10001
+    assert pod["securityContext"]["fsGroup"] == 10001 and pod["automountServiceAccountToken"] is False
+    assert pod["terminationGracePeriodSeconds"] == 65
+    assert objects[("Service", "db-headless")]["spec"]["clusterIP"] == "None"
+    assert objects[("Service", "db")]["spec"]["ports"][0]["port"] == port
+    assert objects[("PodDisruptionBudget", "db")]["spec"]["maxUnavailable"] == 1
+    assert objects[("NetworkPolicy", "db")]["spec"]["ingress"] == []  # no client declared: nobody gets in
+    env = {e["name"]: e.get("value") for e in c["env"]}
+    assert env["DB_PASSWORD_FILE"] == "/run/secrets/db-credentials.password"
+    assert not any("PASSWORD" in k and v and not v.startswith("/run/secrets/") for k, v in env.items())
+
+
+def test_postgres_server_env_follows_the_image_conventions(new_app):
+    _, dev, _ = new_app()
+    StatefulDB(dev, "db", engine="postgres", version="16")
+    c = pod_of(manifests(dev)[("StatefulSet", "db")])["containers"][0]
+    env = {e["name"]: e["value"] for e in c["env"]}
+    assert env["POSTGRES_USER"] == "shop" and env["POSTGRES_DB"] == "shop"
+    assert env["POSTGRES_PASSWORD_FILE"] == "/run/secrets/db-credentials.password"
+    assert env["PGDATA"] == "/var/lib/postgresql/data/pgdata"
+    assert c["readinessProbe"]["exec"]["command"] == ["pg_isready", "-U", "shop", "-d", "shop", "-h", "127.0.0.1",
+                                                      "-p", "5432"]
+    assert [m["mountPath"] for m in c["volumeMounts"]][:2] == ["/var/run/postgresql", "/tmp"]
+
+
+def test_mysql_reads_a_separate_root_password_key(new_app):
+    _, dev, _ = new_app()
+    StatefulDB(dev, "db", engine="mysql", version="8.4")
+    c = pod_of(manifests(dev)[("StatefulSet", "db")])["containers"][0]
+    env = {e["name"]: e["value"] for e in c["env"]}
+    assert env["MYSQL_ROOT_PASSWORD_FILE"] == "/run/secrets/db-credentials.root-password"
+    assert env["MYSQL_PASSWORD_FILE"] == "/run/secrets/db-credentials.password"
+
+
+def test_redis_password_never_reaches_a_command_line(new_app):
+    _, dev, _ = new_app()
+    StatefulDB(dev, "cache", engine="redis", version="7.4")
+    c = pod_of(manifests(dev)[("StatefulSet", "cache")])["containers"][0]
+    assert c["args"][:2] == ["sh", "-c"] and "> /tmp/redis.conf" in c["args"][2]
+    assert "requirepass" not in " ".join(c["args"][2].split("exec", 1)[1:])
+
+
+def test_clients_get_host_port_user_file_and_an_expanded_url(new_app, tmp_path):
+    app, dev, _ = new_app()
+    db = StatefulDB(dev, "db", engine="postgres", version="16")
+    WebService(dev, "api", image="nginx:1.27.3", port=8000, connects_to=[db])
+    objects = manifests(dev)
+    env = pod_of(objects[("Deployment", "api")])["containers"][0]["env"]
+    assert env[:6] == [
+        {"name": "DB_HOST", "value": "db"}, {"name": "DB_PORT", "value": "5432"},
+        {"name": "DB_NAME", "value": "shop"}, {"name": "DB_USER", "value": "shop"},
+        {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db-credentials", "key": "password"}}},
+        {"name": "DB_URL", "value": "postgresql://shop:$(DB_PASSWORD)@db:5432/shop"}]
+    assert {"name": "DB_PASSWORD_FILE", "value": "/run/secrets/db-credentials.password"} in env
+    assert objects[("NetworkPolicy", "db")]["spec"]["ingress"][0]["ports"] == [{"port": 5432, "protocol": "TCP"}]
+    compose = yaml.safe_load(render(app, tmp_path)["compose/compose.yaml"])["services"]
+    assert compose["api"]["environment"]["DB_URL"] == "postgresql://shop@db:5432/shop"
+    assert compose["api"]["environment"]["DB_PASSWORD_FILE"] == "/run/secrets/db-credentials.password"
+    assert compose["api"]["depends_on"]["db"] == {"condition": "service_healthy", "restart": True}
+
+
+def test_env_names_are_overridable_and_the_url_optional(new_app):
+    _, dev, _ = new_app()
+    db = StatefulDB(dev, "db", engine="mongodb", version="8.0", env_prefix="MONGO", url_env=False)
+    WebService(dev, "api", image="nginx:1.27.3", port=8000, connects_to=[db])
+    env = {e["name"]: e for e in pod_of(manifests(dev)[("Deployment", "api")])["containers"][0]["env"]}
+    assert {"MONGO_HOST", "MONGO_PORT", "MONGO_NAME", "MONGO_USER", "MONGO_PASSWORD_FILE"} <= set(env)
+    assert "MONGO_URL" not in env and not any("valueFrom" in e for e in env.values())
+
+
+def test_compose_database_service(new_app, tmp_path):
+    app, dev, _ = new_app()
+    StatefulDB(dev, "db", engine="mariadb", version="11.4")
+    doc = yaml.safe_load(render(app, tmp_path)["compose/compose.yaml"])
+    db = doc["services"]["db"]
+    assert db["image"] == "mariadb:11.4.4" and db["user"] == "999:999"
+    assert db["volumes"] == [{"type": "volume", "source": "db-data", "target": "/var/lib/mysql"}]
+    assert db["read_only"] is True and db["tmpfs"] == ["/run/mysqld:size=64m,mode=1777", "/tmp:size=64m,mode=1777"]
+    assert db["cap_drop"] == ["ALL"] and "cap_add" not in db
+    assert db["healthcheck"]["test"][:2] == ["CMD", "mariadb-admin"]
+    assert doc["volumes"] == {"db-data": {}}
+    assert doc["secrets"] == {"db-credentials.password": {"file": "./secrets/db-credentials.password"},
+                              "db-credentials.root-password": {"file": "./secrets/db-credentials.root-password"}}
+
+
+def test_backup_is_a_hardened_cron_job_onto_its_own_volume(new_app, tmp_path):
+    app, dev, _ = new_app()
+    StatefulDB(dev, "db", engine="postgres", version="16", storage="5Gi", backup=Backup(schedule="0 3 * * *"))
+    objects = manifests(dev)
+    cron = objects[("CronJob", "db-backup")]["spec"]
+    assert cron["schedule"] == "0 3 * * *" and cron["concurrencyPolicy"] == "Forbid"
+    pod = cron["jobTemplate"]["spec"]["template"]["spec"]
+    c = pod["containers"][0]
+    assert c["image"] == "postgres:16.6-bookworm" and c["args"][:2] == ["sh", "-c"]
+    assert "pg_dump" in c["args"][2] and "--format=custom" in c["args"][2]
+    env = {e["name"]: e["value"] for e in c["env"]}
+    assert env["RETENTION"] == "7" and env["BACKUP_DIR"] == "/var/lib/postgresql/data"
+    assert {"name": "backups", "persistentVolumeClaim": {"claimName": "db-backups"}} in pod["volumes"]
+    assert objects[("PersistentVolumeClaim", "db-backups")]["spec"]["resources"]["requests"]["storage"] == "5Gi"
+    assert c["securityContext"]["runAsNonRoot"] is True and c["securityContext"]["capabilities"] == {"drop": ["ALL"]}
+    ingress = objects[("NetworkPolicy", "db")]["spec"]["ingress"]
+    assert ingress[0]["from"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/name"] == "db-backup"
+    compose = yaml.safe_load(render(app, tmp_path)["compose/compose.yaml"])["services"]["db-backup"]
+    assert compose["profiles"] == ["backup"] and compose["restart"] == "no"
+    assert compose["volumes"] == [{"type": "volume", "source": "db-backups", "target": "/var/lib/postgresql/data"}]
+
+
+def test_external_secrets_match_the_published_crd_schema(app_root):
+    from shipform import App, Environment
+
+    app = App("shop", registry="ghcr.io/acme", root=app_root)
+    prod = Environment(app, "prod", secret_store=SecretStore("vault"))
+    db = StatefulDB(prod, "db", engine="mysql", version="8.4")
+    WebService(prod, "api", image="nginx:1.27.3", port=80, connects_to=[db],
+               secrets={"API_TOKEN": SecretRef("api", "token")})
+    external = [m for m in manifests(prod).values() if m["kind"] == "ExternalSecret"]
+    assert sorted(m["metadata"]["name"] for m in external) == ["api", "db-credentials"]
+    schema = json.loads((CRD_SCHEMAS / "external-secrets.io" / "externalsecret_v1.json").read_text())
+    for manifest in external:
+        assert list(Draft7Validator(schema).iter_errors(manifest)) == []
+    db_secret = next(m for m in external if m["metadata"]["name"] == "db-credentials")
+    assert db_secret["spec"]["secretStoreRef"] == {"name": "vault", "kind": "ClusterSecretStore"}
+    assert [d["secretKey"] for d in db_secret["spec"]["data"]] == ["password", "root-password"]
+    assert db_secret["spec"]["data"][0]["remoteRef"] == {"key": "shop/prod/db-credentials", "property": "password"}
+
+
+def test_kubectl_commands_create_every_referenced_secret_without_values(new_app):
+    _, dev, _ = new_app()
+    StatefulDB(dev, "db", engine="postgres", version="16")
+    assert kubectl_create_commands(dev) == [
+        'kubectl -n shop create secret generic db-credentials --from-literal=password="$(openssl rand -base64 24)"']
