@@ -13,6 +13,7 @@ from shipform import (
     Migration,
     Quota,
     Resources,
+    S3Target,
     SecretRef,
     SecretStore,
     SecureNamespace,
@@ -34,8 +35,10 @@ for env in (dev, prod):
         deployers=[Subject.service_account("argocd", "argocd-application-controller")],
         viewers=[Subject.group("shop-developers")],
     )
+    # Backups stay on a volume in dev and go to an S3 bucket in prod.
+    offsite = S3Target(bucket="acme-shop-backups", credentials=SecretRef("backup-s3", "credentials"))
     db = StatefulDB(ns, "db", engine="postgres", version="16", storage="20Gi",
-                    backup=Backup(schedule="0 3 * * *", retention=7))
+                    backup=Backup(schedule="0 3 * * *", retention=7, to=offsite if env is prod else None))
     cache = StatefulDB(ns, "cache", engine="redis", version="7.4", storage="1Gi")
     catalog = WebService(ns, "catalog", build=Build.go("services/catalog"), port=8080,
                          health=Health.http("/healthz"))

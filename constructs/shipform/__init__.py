@@ -34,6 +34,7 @@ _EXPORTS = {
     "Subject": "shipform.secure_namespace",
     "StatefulDB": "shipform.stateful_db",
     "Backup": "shipform.backup",
+    "S3Target": "shipform.backup",
     "SecretStore": "shipform.secret_store",
 }
 
@@ -49,6 +50,7 @@ __all__ = [
     "Migration",
     "Quota",
     "Resources",
+    "S3Target",
     "SecretRef",
     "SecretStore",
     "SecureNamespace",
@@ -63,7 +65,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from shipform.app import App, Environment
-    from shipform.backup import Backup
+    from shipform.backup import Backup, S3Target
     from shipform.build import Build
     from shipform.cron_job import CronJob
     from shipform.errors import ShipformError, ShipformErrors

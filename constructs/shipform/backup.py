@@ -2,15 +2,53 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from shipform import props
 from shipform.cron_job import CronJob, validate_schedule
 from shipform.errors import ShipformError
+from shipform.outputs import pod
+from shipform.values import SecretRef
 
 if TYPE_CHECKING:
     from shipform.stateful_db import StatefulDB
+
+
+AWS_CLI_IMAGE = "amazon/aws-cli:2.22.12"
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+
+@dataclass(frozen=True)
+class S3Target:
+    """Upload each dump to an S3-compatible bucket (AWS S3, MinIO, R2, ...) instead of keeping it on a volume.
+
+    :param bucket: the bucket name (required).
+    :param credentials: a SecretRef to a key holding an AWS shared credentials file (``[default]`` with
+        ``aws_access_key_id`` and ``aws_secret_access_key``); mounted as a file, never an env var (required).
+    :param endpoint: Default: None (AWS). The https URL of an S3-compatible service.
+    :param prefix: Default: '<app>/<environment>'. Key prefix of the dumps.
+    :param region: Default: 'us-east-1'.
+    """
+
+    bucket: str
+    credentials: SecretRef
+    endpoint: str | None = None
+    prefix: str | None = None
+    region: str = "us-east-1"
+
+    def validate(self, path: str) -> None:
+        if not isinstance(self.bucket, str) or not _BUCKET.match(self.bucket):
+            raise ShipformError(path, "backup.to.bucket", "must be an S3 bucket name (3-63 of a-z, 0-9, '.', '-')",
+                                self.bucket, "use the bucket's name, e.g. 'acme-shop-backups'")
+        if not isinstance(self.credentials, SecretRef):
+            raise ShipformError(path, "backup.to.credentials", "must be a SecretRef, never a value", "<redacted>",
+                                "pass SecretRef('<secret>', 'credentials') holding an AWS credentials file")
+        self.credentials.validate(path, "backup.to.credentials")
+        if self.endpoint is not None and not re.match(r"^https://[a-z0-9.-]+(:[0-9]+)?(/.*)?$", str(self.endpoint)):
+            raise ShipformError(path, "backup.to.endpoint", "must be an https URL", self.endpoint,
+                                "write e.g. 'https://minio.example.com'")
 
 
 @dataclass(frozen=True)
@@ -27,12 +65,15 @@ class Backup:
     :param retention: Default: 7. Dumps kept; older ones are deleted after each successful dump.
     :param size: Default: the database's storage size. Size of the backup volume.
     :param storage_class: Default: None (the cluster's default StorageClass).
+    :param to: Default: None (a PersistentVolumeClaim). An :class:`S3Target` uploads each dump to a bucket
+        from an emptyDir instead (Kubernetes only: compose keeps dumps in its local volume).
     """
 
     schedule: str
     retention: int = 7
     size: str | None = None
     storage_class: str | None = None
+    to: S3Target | None = None
 
     def attach(self, db: StatefulDB) -> BackupJob:
         try:
@@ -44,7 +85,27 @@ class Backup:
                                 self.retention, "keep at least one dump, e.g. retention=7")
         if self.size is not None:
             props.memory_bytes(db.path, "backup.size", self.size)
+        if self.to is not None:
+            if not isinstance(self.to, S3Target):
+                raise ShipformError(db.path, "backup.to", "must be an S3Target or None (a volume)", self.to,
+                                    "pass S3Target(bucket=..., credentials=SecretRef(...))")
+            self.to.validate(db.path)
         return BackupJob(db, self)
+
+
+def upload_script() -> str:
+    """POSIX sh run in the AWS CLI image after the dump: upload the newest dump, then keep the newest
+    $RETENTION objects under the prefix (names carry the UTC time, so they sort by age)."""
+    return "\n".join([
+        "set -eu",
+        'FILE="$(ls -1t "$BACKUP_DIR"/"$BACKUP_PREFIX"-* | head -n 1)"',
+        'set -- ${S3_ENDPOINT:+--endpoint-url "$S3_ENDPOINT"}',
+        'aws "$@" s3 cp "$FILE" "s3://$S3_BUCKET/$S3_PREFIX/$(basename "$FILE")"',
+        'aws "$@" s3 ls "s3://$S3_BUCKET/$S3_PREFIX/$BACKUP_PREFIX-" | awk \'{print $4}\' | sort -r '
+        '| tail -n +"$((RETENTION + 1))" '
+        '| while read -r key; do aws "$@" s3 rm "s3://$S3_BUCKET/$S3_PREFIX/$key"; done',
+        'echo "backup uploaded: s3://$S3_BUCKET/$S3_PREFIX/$(basename "$FILE")"',
+    ])
 
 
 def backup_script(db: StatefulDB) -> str:
@@ -69,13 +130,17 @@ class BackupJob(CronJob):
 
     component = "backup"
     compose_profile = "backup"
+    inject_connection_env = False  # the script reads the DB_* variables set below, the same for every engine
 
     def __init__(self, db: StatefulDB, spec: Backup):
         self.db = db
         self.spec = spec
+        secrets = {"DB_PASSWORD": db.password}
+        if spec.to is not None:
+            secrets["AWS_SHARED_CREDENTIALS"] = spec.to.credentials
         super().__init__(
             db.node.scope, f"{db.name}-backup", schedule=spec.schedule, image=db.image,
-            command=["sh", "-c", backup_script(db)], connects_to=[db], secrets={"DB_PASSWORD": db.password},
+            command=["sh", "-c", backup_script(db)], connects_to=[db], secrets=secrets,
             env={"DB_HOST": db.name, "DB_PORT": str(db.port), "DB_USER": db.user, "DB_NAME": db.database,
                  # The backup volume is mounted where the image keeps its data folder: a fresh compose
                  # volume then takes that folder's owner, so the non-root dump can write to it.
@@ -83,13 +148,48 @@ class BackupJob(CronJob):
             resources=db.resources, run_as_user=db.run_as_user, run_as_group=db.run_as_group,
             backoff_limit=1,
         )
-        self.claim = self.add_object("v1", "PersistentVolumeClaim", self._claim, name=f"{db.name}-backups")
-
-    inject_connection_env = False  # the script reads DB_* set above, the same for every engine
+        self.claim = None if spec.to else self.add_object("v1", "PersistentVolumeClaim", self._claim,
+                                                          name=f"{db.name}-backups")
 
     def extra_volumes(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        return ([{"name": "backups", "persistentVolumeClaim": {"claimName": f"{self.db.name}-backups"}}],
-                [{"name": "backups", "mountPath": self.db.engine.data_path}])
+        if self.spec.to is not None:  # the dump only waits in the pod for its upload
+            volume = {"name": "backups", "emptyDir": {"sizeLimit": self.spec.size or self.db.storage}}
+        else:
+            volume = {"name": "backups", "persistentVolumeClaim": {"claimName": f"{self.db.name}-backups"}}
+        return [volume], [{"name": "backups", "mountPath": self.db.engine.data_path}]
+
+    def job_spec(self) -> dict[str, Any]:
+        spec = super().job_spec()
+        if self.spec.to is not None:
+            pod_spec = spec["template"]["spec"]
+            dump = {**pod_spec["containers"][0], "name": "dump"}
+            pod_spec["initContainers"] = [dump]
+            pod_spec["containers"] = [self._upload_container(dump)]
+        return spec
+
+    def _upload_container(self, dump: dict[str, Any]) -> dict[str, Any]:
+        target = self.spec.to
+        assert target is not None
+        env = {"S3_BUCKET": target.bucket, "S3_PREFIX": target.prefix or f"{self.app.name}/{self.environment.name}",
+               "AWS_DEFAULT_REGION": target.region, "HOME": "/tmp",
+               "AWS_SHARED_CREDENTIALS_FILE": f"/run/secrets/{target.credentials.file_name}",
+               **{k: self.env[k] for k in ("BACKUP_DIR", "BACKUP_PREFIX", "RETENTION")}}
+        if target.endpoint:
+            env["S3_ENDPOINT"] = target.endpoint
+        return {"name": "upload", "image": AWS_CLI_IMAGE, "imagePullPolicy": "Always",
+                # command, not args: the AWS CLI image's entrypoint is `aws` itself.
+                "command": ["sh", "-c", upload_script()],
+                "env": [{"name": k, "value": v} for k, v in env.items()],
+                "resources": dump["resources"], "securityContext": pod.container_security(self),
+                "volumeMounts": dump["volumeMounts"]}
+
+    def external_egress(self) -> list[dict[str, Any]]:
+        """The bucket's address is not known to the cluster: HTTPS to any address, and nothing else."""
+        if self.spec.to is None:
+            return []
+        port = int(m.group(1)) if (m := re.search(r":([0-9]+)", (self.spec.to.endpoint or "")[8:])) else 443
+        return [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}, {"ipBlock": {"cidr": "::/0"}}],
+                 "ports": [{"port": port, "protocol": "TCP"}]}]
 
     def compose_user(self) -> str:
         return self.db.compose_user()

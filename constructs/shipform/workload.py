@@ -181,6 +181,10 @@ class Workload(ShipformConstruct):
         """(pod volumes, container mounts) a subclass adds, such as a database's data volume."""
         return [], []
 
+    def external_egress(self) -> list[dict[str, Any]]:
+        """NetworkPolicy egress rules to places outside the cluster that the workload needs."""
+        return []
+
     def compose_user(self) -> str:
         return f"{self.run_as_user}:{self.run_as_group}"
 

@@ -155,6 +155,15 @@ STATEFUL_DB_CASES = [
     ("backup-retention-zero", PG + 'backup=Backup(schedule="@daily", retention=0))', "shop/dev/db",
      "backup.retention"),
     ("backup-size-malformed", PG + 'backup=Backup(schedule="@daily", size="1TB"))', "shop/dev/db", "backup.size"),
+    ("backup-bucket-name-invalid",
+     PG + 'backup=Backup(schedule="@daily", to=S3Target(bucket="Shop_Backups", credentials=SecretRef("s3", "c"))))',
+     "shop/dev/db", "backup.to.bucket"),
+    ("backup-credentials-as-a-literal",
+     PG + 'backup=Backup(schedule="@daily", to=S3Target(bucket="shop", credentials="AKIA-hunter2-value")))',
+     "shop/dev/db", "backup.to.credentials"),
+    ("backup-endpoint-over-http",
+     PG + 'backup=Backup(schedule="@daily", to=S3Target(bucket="shop", credentials=SecretRef("s3", "c"), '
+     'endpoint="http://minio:9000")))', "shop/dev/db", "backup.to.endpoint"),
     ("connects-to-a-worker",
      'w = Worker(dev, "mailer", image="busybox:1.37.0")\nWebService(dev, "api", image="nginx:1.27.3", port=80, '
      "connects_to=[w])", "shop/dev/api", "connects_to"),

@@ -40,6 +40,8 @@ def selects(selector: dict, labels: dict) -> bool:
 
 
 def peer_matches(peer: dict, policy_ns: str, ns: str, labels: dict) -> bool:
+    if "ipBlock" in peer:
+        return False  # addresses outside the cluster (checked on their own below)
     if "namespaceSelector" in peer:
         if not selects(peer["namespaceSelector"], {"kubernetes.io/metadata.name": ns}):
             return False
@@ -114,3 +116,14 @@ def test_compose_networks_connect_exactly_the_declared_pairs():
     external = {n for n, spec in doc["networks"].items() if not spec["internal"]}
     assert {s for n in external for s in members[n]} == {w.name for w in app.local_environment.workloads
                                                          if getattr(w, "public", False)}
+
+
+def test_only_the_offsite_backup_may_leave_the_cluster_and_only_over_https():
+    external = {}
+    for env in ("dev", "prod"):
+        for obj in load(env):
+            if obj["kind"] == "NetworkPolicy":
+                for rule in obj["spec"].get("egress", []):
+                    if any("ipBlock" in peer for peer in rule["to"]):
+                        external[(env, obj["metadata"]["name"])] = rule["ports"]
+    assert external == {("prod", "db-backup"): [{"port": 443, "protocol": "TCP"}]}

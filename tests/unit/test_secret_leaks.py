@@ -21,7 +21,8 @@ app = App("shop", registry="ghcr.io/acme")
 dev = Environment(app, "dev", local=True, domain="dev.example.com")
 prod = Environment(app, "prod", replicas=2, domain="example.com", secret_store=SecretStore("vault"))
 for env in (dev, prod):
-    db = StatefulDB(env, "db", engine="postgres", version="16", backup=Backup(schedule="@daily"))
+    offsite = S3Target(bucket="acme-backups", credentials=SecretRef("backup-s3", "credentials"))
+    db = StatefulDB(env, "db", engine="postgres", version="16", backup=Backup(schedule="@daily", to=offsite))
     cache = StatefulDB(env, "cache", engine="redis", version="7.4")
     legacy = StatefulDB(env, "legacy", engine="mysql", version="8.4", password=SecretRef("legacy-db", "pw"))
     api = WebService(env, "api", build=Build.python("py", ["gunicorn", "app:app"]), port=8000,
@@ -44,7 +45,7 @@ def test_random_secret_values_appear_in_no_output_byte(tmp_path):
     out = tmp_path / "out"
     created = init_local(app, out)
     values = known_values(app, out)
-    assert len(created) == len(values) == 5  # db, cache, legacy (+ its root) passwords and the api token
+    assert len(created) == len(values) == 6  # db, cache, legacy (+ root) passwords, api token, S3 credentials
     synth_app(app, outdir=str(out))
     output = [p for p in (out / "shop").rglob("*") if p.is_file() and secrets_folder(app, out) not in p.parents]
     assert len(output) > 40
@@ -96,8 +97,8 @@ def test_secrets_cli(tmp_path):
     result = subprocess.run([str(shipform), "secrets", "init-local", str(app_file), "--outdir", str(tmp_path / "o")],
                             capture_output=True, text=True, env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "shop: 5 local secret file(s) created" in result.stdout
+    assert "shop: 6 local secret file(s) created" in result.stdout
     printed = subprocess.run([str(shipform), "secrets", "kubectl", str(app_file), "--env", "dev"],
                              capture_output=True, text=True, env=env, cwd=tmp_path).stdout.splitlines()
     assert printed[0].startswith("kubectl -n shop create secret generic api --from-literal=token=")
-    assert len(printed) == 4
+    assert len(printed) == 5

@@ -9,7 +9,7 @@ import yaml
 from jsonschema import Draft7Validator
 
 from conftest import REPO, manifests
-from shipform import Backup, SecretRef, SecretStore, StatefulDB, WebService
+from shipform import Backup, S3Target, SecretRef, SecretStore, StatefulDB, WebService
 from shipform.engines import ENGINES
 from shipform.secret_store import kubectl_create_commands
 from shipform.synth import render
@@ -177,3 +177,29 @@ def test_kubectl_commands_create_every_referenced_secret_without_values(new_app)
     StatefulDB(dev, "db", engine="postgres", version="16")
     assert kubectl_create_commands(dev) == [
         'kubectl -n shop create secret generic db-credentials --from-literal=password="$(openssl rand -base64 24)"']
+
+
+def test_offsite_backup_dumps_then_uploads_with_file_credentials(new_app, tmp_path):
+    app, dev, _ = new_app()
+    target = S3Target(bucket="acme-backups", credentials=SecretRef("s3", "credentials"),
+                      endpoint="https://minio.example.com:9443")
+    StatefulDB(dev, "db", engine="postgres", version="16", backup=Backup(schedule="@daily", retention=3, to=target))
+    objects = manifests(dev)
+    assert ("PersistentVolumeClaim", "db-backups") not in objects
+    pod = objects[("CronJob", "db-backup")]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    assert [c["name"] for c in pod["initContainers"]] == ["dump"]
+    upload = pod["containers"][0]
+    assert upload["name"] == "upload" and upload["image"] == "amazon/aws-cli:2.22.12"
+    assert upload["command"][:2] == ["sh", "-c"] and 's3 cp "$FILE"' in upload["command"][2]
+    env = {e["name"]: e["value"] for e in upload["env"]}
+    assert env["S3_BUCKET"] == "acme-backups" and env["S3_PREFIX"] == "shop/dev" and env["RETENTION"] == "3"
+    assert env["AWS_SHARED_CREDENTIALS_FILE"] == "/run/secrets/s3.credentials"
+    assert env["S3_ENDPOINT"] == "https://minio.example.com:9443"
+    assert not any("valueFrom" in e for e in upload["env"])
+    assert upload["securityContext"]["readOnlyRootFilesystem"] is True
+    assert {"name": "backups", "emptyDir": {"sizeLimit": "10Gi"}} in pod["volumes"]
+    egress = objects[("NetworkPolicy", "db-backup")]["spec"]["egress"]
+    assert egress[-1] == {"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}, {"ipBlock": {"cidr": "::/0"}}],
+                          "ports": [{"port": 9443, "protocol": "TCP"}]}
+    compose = yaml.safe_load(render(app, tmp_path)["compose/compose.yaml"])["services"]["db-backup"]
+    assert compose["volumes"][0]["source"] == "db-backups"  # compose keeps dumps locally

@@ -41,7 +41,7 @@ def egress_rules(w: Workload) -> list[dict[str, Any]]:
     rules = [{"to": [DNS_PEER], "ports": DNS_PORTS}]
     for target in sorted(w.connects_to, key=lambda t: (t.namespace, t.name)):
         rules.append({"to": [peer(w, target)], "ports": [{"port": target.port, "protocol": "TCP"}]})
-    return rules
+    return rules + w.external_egress()
 
 
 def network_policy(w: Workload, public: bool = False) -> dict[str, Any]:
