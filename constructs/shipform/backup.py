@@ -101,9 +101,9 @@ def upload_script() -> str:
         'FILE="$(ls -1t "$BACKUP_DIR"/"$BACKUP_PREFIX"-* | head -n 1)"',
         'set -- ${S3_ENDPOINT:+--endpoint-url "$S3_ENDPOINT"}',
         'aws "$@" s3 cp "$FILE" "s3://$S3_BUCKET/$S3_PREFIX/$(basename "$FILE")"',
-        'aws "$@" s3 ls "s3://$S3_BUCKET/$S3_PREFIX/$BACKUP_PREFIX-" | awk \'{print $4}\' | sort -r '
-        '| tail -n +"$((RETENTION + 1))" '
-        '| while read -r key; do aws "$@" s3 rm "s3://$S3_BUCKET/$S3_PREFIX/$key"; done',
+        'aws "$@" s3 ls "s3://$S3_BUCKET/$S3_PREFIX/$BACKUP_PREFIX-" | awk \'{print $4}\' | sort -r \\',
+        '  | tail -n +"$((RETENTION + 1))" \\',
+        '  | while read -r key; do aws "$@" s3 rm "s3://$S3_BUCKET/$S3_PREFIX/$key"; done',
         'echo "backup uploaded: s3://$S3_BUCKET/$S3_PREFIX/$(basename "$FILE")"',
     ])
 

@@ -51,7 +51,7 @@ ENGINES: dict[str, Engine] = {
                     "PGDATA": "/var/lib/postgresql/data/pgdata"},
         health=("pg_isready", "-U", "{user}", "-d", "{database}", "-h", "127.0.0.1", "-p", "{port}"),
         dump=f'PGPASSWORD={PASSWORD} pg_dump -h "$DB_HOST" -p "$DB_PORT" -U "$DB_USER" -d "$DB_NAME" '
-             '--format=custom --file="$BACKUP_FILE"',
+             '\\\n  --format=custom --file="$BACKUP_FILE"',
     ),
     "mysql": Engine(
         "mysql", "mysql:{tag}", {"8.0": "8.0.40", "8.4": "8.4.3"}, 3306, "/var/lib/mysql",
@@ -60,7 +60,7 @@ ENGINES: dict[str, Engine] = {
                     "MYSQL_ROOT_PASSWORD_FILE": "{root_password_file}"},
         health=("mysqladmin", "ping", "-h", "127.0.0.1", "-P", "{port}", "--silent"),
         dump=f'MYSQL_PWD={PASSWORD} mysqldump -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" --single-transaction '
-             '--routines "$DB_NAME" > "$BACKUP_FILE"',
+             '\\\n  --routines "$DB_NAME" > "$BACKUP_FILE"',
         dump_suffix="sql", root_password=True,
     ),
     "mariadb": Engine(
@@ -71,7 +71,7 @@ ENGINES: dict[str, Engine] = {
                     "MARIADB_ROOT_PASSWORD_FILE": "{root_password_file}"},
         health=("mariadb-admin", "ping", "-h", "127.0.0.1", "-P", "{port}", "--silent"),
         dump=f'MYSQL_PWD={PASSWORD} mariadb-dump -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" --single-transaction '
-             '--routines "$DB_NAME" > "$BACKUP_FILE"',
+             '\\\n  --routines "$DB_NAME" > "$BACKUP_FILE"',
         dump_suffix="sql", root_password=True,
     ),
     "redis": Engine(
@@ -94,8 +94,8 @@ ENGINES: dict[str, Engine] = {
                 "quit(db.adminCommand('ping').ok ? 0 : 1)"),
         # The password goes into a private config file, never onto the command line.
         dump=f'umask 077 && printf "password: %s\\n" {PASSWORD} > /tmp/mongodump.yaml && mongodump '
-             '--config=/tmp/mongodump.yaml --host="$DB_HOST" --port="$DB_PORT" --username="$DB_USER" '
-             '--authenticationDatabase=admin --db="$DB_NAME" --gzip --archive="$BACKUP_FILE"',
+             '\\\n  --config=/tmp/mongodump.yaml --host="$DB_HOST" --port="$DB_PORT" --username="$DB_USER" '
+             '\\\n  --authenticationDatabase=admin --db="$DB_NAME" --gzip --archive="$BACKUP_FILE"',
         dump_suffix="archive.gz",
     ),
 }

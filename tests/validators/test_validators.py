@@ -108,3 +108,16 @@ def test_custom_resources_match_their_published_crd_schemas(app):
     for path, obj, schema in resources:
         errors = [e.message for e in Draft7Validator(json.loads(schema.read_text())).iter_errors(obj)]
         assert errors == [], f"{path.name}: {errors}"
+
+
+# yamllint's defaults, with the line length raised to 200 and document starts optional: the files start
+# with the generated-file comment instead of '---'.
+YAMLLINT_CONFIG = ("{extends: default, rules: {document-start: disable, line-length: {max: 200}, "
+                   "truthy: {check-keys: false}}}")
+
+
+@pytest.mark.parametrize("app", APPS, ids=lambda p: p.name)
+def test_yamllint_finds_nothing(app):
+    files = sorted(app.rglob("*.yaml"))
+    result = run(BIN / "yamllint", "-d", YAMLLINT_CONFIG, "-f", "parsable", *files)
+    assert result.returncode == 0 and result.stdout == "", result.stdout
