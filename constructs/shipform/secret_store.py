@@ -10,7 +10,6 @@ from shipform.errors import ShipformError
 
 if TYPE_CHECKING:
     from shipform.app import Environment
-    from shipform.values import SecretRef
 
 EXTERNAL_SECRETS_API = "external-secrets.io/v1"
 
@@ -43,12 +42,8 @@ class SecretStore:
 
     def external_secrets(self, env: Environment) -> list[dict[str, Any]]:
         """One ExternalSecret per (namespace, Secret name) that any construct of ``env`` references."""
-        wanted: dict[tuple[str, str], set[str]] = {}
-        for w in env.workloads:
-            for ref in w.all_secrets().values():
-                wanted.setdefault((w.namespace, ref.name), set()).add(ref.key)
-        return [self._external_secret(env, namespace, name, sorted(keys))
-                for (namespace, name), keys in sorted(wanted.items())]
+        return [self._external_secret(env, namespace, name, keys)
+                for (namespace, name), keys in referenced_secrets(env).items()]
 
     def _external_secret(self, env: Environment, namespace: str, name: str, keys: list[str]) -> dict[str, Any]:
         remote = self.remote_key.format(app=env.app.name, environment=env.name, secret=name)
@@ -66,16 +61,17 @@ class SecretStore:
         }
 
 
-def kubectl_create_commands(env: Environment) -> list[str]:
-    """The commands that create every referenced Secret by hand, with random values (for the README/CLI)."""
+def referenced_secrets(env: Environment) -> dict[tuple[str, str], list[str]]:
+    """{(namespace, Secret name): sorted keys} of every Secret the Environment's workloads reference."""
     wanted: dict[tuple[str, str], set[str]] = {}
     for w in env.workloads:
         for ref in w.all_secrets().values():
             wanted.setdefault((w.namespace, ref.name), set()).add(ref.key)
+    return {key: sorted(keys) for key, keys in sorted(wanted.items())}
+
+
+def kubectl_create_commands(env: Environment) -> list[str]:
+    """The commands that create every referenced Secret by hand, with random values (for the CLI)."""
     return [f"kubectl -n {ns} create secret generic {name} "
-            + " ".join(f'--from-literal={k}="$(openssl rand -base64 24)"' for k in sorted(keys))
-            for (ns, name), keys in sorted(wanted.items())]
-
-
-def distinct_refs(refs: list[SecretRef]) -> list[SecretRef]:
-    return sorted(set(refs), key=lambda r: r.file_name)
+            + " ".join(f'--from-literal={k}="$(openssl rand -base64 24)"' for k in keys)
+            for (ns, name), keys in referenced_secrets(env).items()]
