@@ -1,0 +1,98 @@
+"""Each built image runs under the compose file's hardening, gets healthy, and stops on SIGTERM in time."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+
+import pytest
+
+from containers import apps
+from containers.building import built_image
+from containers.report import REPORT, seconds
+from containers.rig import Rig, tail
+
+pytestmark = pytest.mark.containers
+
+
+def hardening_args(service: dict) -> list[str]:
+    """The compose service's read-only root, tmpfs, capabilities, security options and user, as podman flags.
+
+    --read-only-tmpfs=false: podman would otherwise add writable /tmp, /run and /var/tmp that compose
+    (and Docker's --read-only) do not.
+    """
+    args = ["--read-only", "--read-only-tmpfs=false"] if service.get("read_only") else []
+    args += [f"--tmpfs={mount}" for mount in service.get("tmpfs", [])]
+    args += [f"--cap-drop={cap}" for cap in service.get("cap_drop", [])]
+    args += [f"--cap-add={cap}" for cap in service.get("cap_add", [])]
+    args += [f"--security-opt={opt}" for opt in service.get("security_opt", [])]
+    return args + ([f"--user={service['user']}"] if "user" in service else [])
+
+
+def health_command(test: list[str]) -> list[str]:
+    return test[1:] if test[0] == "CMD" else ["/bin/sh", "-c", test[1]]
+
+
+def wait_healthy(rig: Rig, name: str, command: list[str], bound: float) -> float:
+    """Seconds until the health command first succeeds inside the container; fails past `bound`."""
+    started = time.monotonic()
+    last = None
+    while time.monotonic() - started < bound:
+        state = rig.inspect_container(name)["State"]
+        assert state["Running"], f"{name} exited ({state['ExitCode']}):\n{tail(rig.podman('logs', name).stderr)}"
+        last = rig.podman("exec", name, *command, check=False, timeout=30)
+        if last.returncode == 0:
+            return time.monotonic() - started
+        time.sleep(1)
+    pytest.fail(f"{name}: {command} did not succeed within {bound:.0f}s; last: {last and last.stderr}")
+
+
+def stop_with_sigterm(rig: Rig, name: str, grace: float) -> tuple[float, int]:
+    """Seconds from SIGTERM to exit, and the exit code; fails if the container outlives the grace period."""
+    started = time.monotonic()
+    rig.podman("kill", "--signal", "TERM", name)
+    try:
+        rig.podman("wait", name, timeout=grace)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{name} still running {grace}s after SIGTERM (PID 1 does not handle signals?)")
+    return time.monotonic() - started, rig.inspect_container(name)["State"]["ExitCode"]
+
+
+def pid1(rig: Rig, name: str) -> str:
+    """PID 1's command line, read from the host (the image may have no shell or ps)."""
+    rows = rig.podman("top", name, "pid", "args").stdout.splitlines()[1:]
+    return next(row.split(None, 1)[1].strip() for row in rows if row.split()[0] == "1")
+
+
+@pytest.mark.parametrize("image_id", apps.dockerfile_ids())
+def test_container_gets_healthy_and_stops_on_sigterm(rig, builder, image_id):
+    image, result = built_image(builder, image_id)
+    if not result.ok:
+        pytest.skip("the image did not build (see test_dockerfile_builds)")
+    check = rig.image_config(image.tag).get("Healthcheck")
+    if not check:
+        pytest.skip("the image has no HEALTHCHECK to run")
+    service = (apps.compose_document(image.app) or {}).get("services", {}).get(image.service)
+    if service is None:
+        pytest.skip("no compose service declares this image's runtime hardening")
+    row = REPORT.row(image_id)
+    name = f"shipform-run-{image.app}-{image.service}"
+    rig.podman("rm", "--force", name, check=False)
+    # No network: the probe talks to 127.0.0.1 inside the container, and nothing else is needed.
+    rig.podman("run", "--detach", "--name", name, "--network=none", *hardening_args(service), image.tag)
+    try:
+        bound = start_period(service) + check["Interval"] / 1e9 * check["Retries"]
+        row.health = "no"
+        healthy_after = wait_healthy(rig, name, health_command(check["Test"]), bound)
+        row.health = f"yes ({seconds(healthy_after)})"
+        assert pid1(rig, name).startswith(apps.TINI[0]), "tini must be PID 1"
+        row.sigterm = "no"
+        stopped_after, code = stop_with_sigterm(rig, name, image.grace_seconds)
+        row.sigterm = f"yes ({seconds(stopped_after)}, exit {code}, grace {image.grace_seconds}s)"
+        assert code != 137, "killed, not stopped"
+    finally:
+        rig.podman("rm", "--force", name, check=False)
+
+
+def start_period(service: dict) -> float:
+    return apps.duration_seconds(service.get("healthcheck", {}).get("start_period", "0s"))
