@@ -180,4 +180,16 @@ STATEFUL_DB_CASES = [
      "secret_store.remote_key"),
 ]
 
-ALL_CASES = WEB_SERVICE_CASES + NAMESPACE_AND_JOB_CASES + STATEFUL_DB_CASES
+APP_CASES = [
+    ("app-bad-name", 'App("Shop!", registry="ghcr.io/acme")', "Shop!", "name"),
+    ("app-registry-with-tag", 'App("shop2", registry="ghcr.io/acme:1")', "shop2", "registry"),
+    ("app-latest-version", 'App("shop2", registry="ghcr.io/acme", version="latest")', "shop2", "version"),
+    ("construct-outside-an-environment", 'WebService(app, "api", image="nginx:1.27.3", port=80)', "<root>", "scope"),
+    ("two-objects-with-one-name",
+     'StatefulDB(dev, "db", engine="postgres", version="16")\n'
+     'WebService(dev, "db-headless", image="nginx:1.27.3", port=80)', "shop/dev", "objects"),
+    ("environment-bad-domain", 'Environment(app, "stage", domain="Shop Example")', "shop/stage", "domain"),
+    ("environment-zero-replicas", 'Environment(app, "stage", replicas=0)', "shop/stage", "replicas"),
+]
+
+ALL_CASES = WEB_SERVICE_CASES + NAMESPACE_AND_JOB_CASES + STATEFUL_DB_CASES + APP_CASES
