@@ -88,11 +88,14 @@ def synth(
     from shipform.synth import synth_app
 
     try:
-        stale = {a.name: synth_app(a, outdir=outdir, check=check) for a in _load_apps(app_file)}
+        changes = {a.name: synth_app(a, outdir=outdir, check=check) for a in _load_apps(app_file)}
     except ShipformError as err:
         _fail(str(err))
     if check:
-        _report_check(stale)
+        _report_check(changes)
+        return
+    for name, lines in changes.items():
+        typer.echo(f"{name}: {len(lines)} file(s) written" if lines else f"{name}: up to date, nothing written")
 
 
 secrets_cli = typer.Typer(help="Secrets by reference: local values for compose, commands for Kubernetes.")

@@ -86,10 +86,11 @@ def render(app: App, outdir: Path) -> dict[str, str]:
 
 
 def synth_app(app: App, outdir: str | None = None, check: bool = False) -> list[str]:
-    """Write (or with check=True compare) the app's output. Returns the changed paths for --check."""
+    """Write (or with check=True only compare) the app's output. Returns what differs(ed) from the output
+    on disk, one '+ new', '~ changed' or '- stale' line per file."""
     root = resolve_outdir(app, outdir)
     files = render(app, root)
-    if check:
-        return check_output(root / app.name, files)
-    write_output(root / app.name, files)
-    return []
+    changes = check_output(root / app.name, files)
+    if not check and changes:
+        write_output(root / app.name, files)
+    return changes

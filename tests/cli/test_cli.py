@@ -43,7 +43,8 @@ def test_synth_uses_the_wheel_node_without_banners(tmp_path):
     result = subprocess.run([str(SHIPFORM), "synth", str(SHOP), "--outdir", str(tmp_path)], capture_output=True,
                             text=True, env=env, cwd=REPO)
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "" and result.stderr == ""
+    assert result.stderr == ""
+    assert result.stdout.startswith("shop: ") and result.stdout.endswith(" file(s) written\n")
     assert (tmp_path / "shop" / "compose" / "compose.yaml").is_file()
 
 
@@ -54,6 +55,15 @@ def test_two_synths_are_byte_identical_across_hash_seeds(tmp_path):
         trees.append(tree(tmp_path))
     assert trees[0] == trees[1] == trees[2]
     assert len(trees[0]) > 30
+
+
+def test_a_second_synth_writes_nothing(tmp_path):
+    assert run("synth", str(SHOP), "--outdir", str(tmp_path)).returncode == 0
+    manifest = tmp_path / "shop" / ".shipform-manifest.json"
+    before = manifest.stat().st_mtime_ns
+    result = run("synth", str(SHOP), "--outdir", str(tmp_path))
+    assert result.stdout == "shop: up to date, nothing written\n"
+    assert manifest.stat().st_mtime_ns == before
 
 
 def test_check_passes_after_synth_and_fails_after_any_edit(tmp_path):
