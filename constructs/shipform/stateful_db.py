@@ -41,6 +41,7 @@ class StatefulDB(Workload):
     :param url_env: Default: True. Kubernetes clients get ``<PREFIX>_URL`` with the password expanded from a
         secretKeyRef (``$(<PREFIX>_PASSWORD)``); False keeps the password in files only.
     :param backup: Default: None. A :class:`Backup` adds a scheduled dump.
+    :param digest: Default: None. 'sha256:...' pins the engine image by digest as well as by its exact tag.
     :param resources: Default: 250m/512Mi requested, 1 CPU/1Gi limit.
     """
 
@@ -50,7 +51,7 @@ class StatefulDB(Workload):
                  storage_class: str | None = None, access_mode: str = "ReadWriteOnce", database: str | None = None,
                  user: str | None = None, password: SecretRef | None = None, env_prefix: str | None = None,
                  url_env: bool = True, backup: Backup | None = None, resources: Resources | None = None,
-                 termination_grace_period_seconds: int = 60):
+                 digest: str | None = None, termination_grace_period_seconds: int = 60):
         path = f"{getattr(scope, 'path', scope.node.path)}/{id}"
         self.engine = _engine(path, engine)
         self.version = _version(path, self.engine, version)
@@ -61,7 +62,10 @@ class StatefulDB(Workload):
         secrets = {"DB_PASSWORD": self.password}
         if self.engine.root_password:
             secrets["DB_ROOT_PASSWORD"] = SecretRef(self.password.name, "root-password")
-        super().__init__(scope, id, image=self.engine.image.format(tag=self.engine.versions[self.version]),
+        image = self.engine.image.format(tag=self.engine.versions[self.version])
+        if props.digest(path, "digest", digest):
+            image = f"{image}@{digest}"
+        super().__init__(scope, id, image=image,
                          secrets=secrets, resources=resources or Resources("250m", "512Mi", "1", "1Gi"),
                          writable_paths=self.engine.writable_paths,
                          termination_grace_period_seconds=termination_grace_period_seconds)

@@ -146,6 +146,7 @@ STATEFUL_DB_CASES = [
     ("version-as-number", DB + 'engine="postgres", version=16)', "shop/dev/db", "version"),
     ("storage-in-gigabytes", PG + 'storage="10GB")', "shop/dev/db", "storage"),
     ("negative-storage", PG + 'storage="-1Gi")', "shop/dev/db", "storage"),
+    ("bad-image-digest", PG + 'digest="sha256:1234")', "shop/dev/db", "digest"),
     ("bad-access-mode", PG + 'access_mode="ReadWriteAlways")', "shop/dev/db", "access_mode"),
     ("bad-storage-class", PG + 'storage_class="Fast SSD")', "shop/dev/db", "storage_class"),
     ("bad-database-name", PG + 'database="Shop DB")', "shop/dev/db", "database"),

@@ -203,3 +203,13 @@ def test_offsite_backup_dumps_then_uploads_with_file_credentials(new_app, tmp_pa
                           "ports": [{"port": 9443, "protocol": "TCP"}]}
     compose = yaml.safe_load(render(app, tmp_path)["compose/compose.yaml"])["services"]["db-backup"]
     assert compose["volumes"][0]["source"] == "db-backups"  # compose keeps dumps locally
+
+
+def test_engine_image_can_be_pinned_by_digest(new_app):
+    _, dev, _ = new_app()
+    digest = "sha256:" + "b" * 64
+    StatefulDB(dev, "db", engine="postgres", version="16", digest=digest, backup=Backup(schedule="@daily"))
+    objects = manifests(dev)
+    assert pod_of(objects[("StatefulSet", "db")])["containers"][0]["image"] == f"postgres:16.6-bookworm@{digest}"
+    backup_pod = objects[("CronJob", "db-backup")]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    assert backup_pod["containers"][0]["image"] == f"postgres:16.6-bookworm@{digest}"
