@@ -46,6 +46,8 @@ def namespace_of(scope: Construct, environment: Environment) -> str:
     own = getattr(scope, "namespace_name", None)
     if own:
         return own
+    if scope is environment or getattr(scope, "environment", None) is environment:
+        return getattr(scope, "namespace", None) or environment.default_namespace  # no jsii round trip
     for ancestor in reversed(scope.node.scopes):
         found = getattr(ancestor, "namespace_name", None)
         if found:
