@@ -20,7 +20,7 @@ class ShipformConstruct(Construct):
     def __init__(self, scope: Construct, id: str):
         self.environment = Environment.of(scope)
         self.app = self.environment.app
-        self.path = f"{_path_of(scope, self.environment)}/{id}"
+        self.path = child_path(scope, id)
         props.dns_label(self.path, "id", id)
         if scope.node.try_find_child(id) is not None:
             raise ShipformError(self.path, "id", "is already used in this scope", id, "give each construct a unique id")
@@ -39,6 +39,11 @@ class ShipformConstruct(Construct):
     def validate(self) -> list[ShipformError]:
         """Checks that need the whole tree; synth runs them all and reports every error at once."""
         return []
+
+
+def child_path(scope: Construct, id: str) -> str:
+    """The path a construct with ``id`` will have under ``scope``, for errors raised before it exists."""
+    return f"{_path_of(scope, Environment.of(scope))}/{id}"
 
 
 def namespace_of(scope: Construct, environment: Environment) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 from constructs import Construct
 
 from shipform import props
+from shipform.base import child_path
 from shipform.errors import ShipformError
 from shipform.outputs import network, pod
 from shipform.workload import Workload
@@ -30,7 +31,7 @@ class Batch(Workload):
     def __init__(self, scope: Construct, id: str, *, backoff_limit: int = 2, active_deadline_seconds: int = 3600,
                  ttl_seconds_after_finished: int = 86400, **workload: Any):
         if workload.get("health") is not None:
-            raise ShipformError(f"{getattr(scope, 'path', scope.node.path)}/{id}", "health",
+            raise ShipformError(child_path(scope, id), "health",
                                 "is not used by Jobs and CronJobs (they run to completion)", workload["health"],
                                 "drop health; use active_deadline_seconds to bound a run")
         super().__init__(scope, id, **workload)
@@ -55,7 +56,7 @@ class Batch(Workload):
         return self.metadata(annotations={**ARGO_PRE_SYNC, "argocd.argoproj.io/sync-wave": str(wave)})
 
     def _service_account(self) -> dict[str, Any]:
-        return {"metadata": self.hook_metadata(-1), "automountServiceAccountToken": False}
+        return {**super()._service_account(), "metadata": self.hook_metadata(-1)}
 
     def job_spec(self) -> dict[str, Any]:
         return {

@@ -9,6 +9,7 @@ from constructs import Construct
 from croniter import croniter
 
 from shipform import props
+from shipform.base import child_path
 from shipform.batch import Batch
 from shipform.errors import ShipformError
 
@@ -48,7 +49,7 @@ class CronJob(Batch):
     def __init__(self, scope: Construct, id: str, *, schedule: str, time_zone: str | None = None,
                  concurrency_policy: str = "Forbid", starting_deadline_seconds: int = 300,
                  successful_jobs_history_limit: int = 3, failed_jobs_history_limit: int = 1, **workload: Any):
-        path = f"{getattr(scope, 'path', scope.node.path)}/{id}"
+        path = child_path(scope, id)
         self.schedule = validate_schedule(path, schedule)
         self.time_zone = _time_zone(path, time_zone)
         self.concurrency_policy = props.one_of(path, "concurrency_policy", concurrency_policy,

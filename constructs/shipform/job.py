@@ -6,6 +6,7 @@ from typing import Any
 
 from constructs import Construct
 
+from shipform.base import child_path
 from shipform.batch import Batch
 from shipform.errors import ShipformError
 
@@ -25,7 +26,7 @@ class Job(Batch):
     def __init__(self, scope: Construct, id: str, *, schedule: str | None = None, pre_sync_hook: bool = False,
                  **workload: Any):
         if schedule is not None:
-            raise ShipformError(f"{getattr(scope, 'path', scope.node.path)}/{id}", "schedule",
+            raise ShipformError(child_path(scope, id), "schedule",
                                 "is not a Job prop", schedule, "use CronJob(..., schedule=...) for scheduled runs")
         self.pre_sync_hook = bool(pre_sync_hook)
         super().__init__(scope, id, **workload)

@@ -57,9 +57,6 @@ class LongRunning(Workload):
     def init_containers(self) -> list[dict[str, Any]]:
         return []
 
-    def _service_account(self) -> dict[str, Any]:
-        return {"metadata": self.metadata(), "automountServiceAccountToken": False}
-
     def _deployment(self) -> dict[str, Any]:
         spec: dict[str, Any] = {}
         if self.autoscale is None:
@@ -72,9 +69,6 @@ class LongRunning(Workload):
             "template": pod.pod_template(self, self.container_ports(), init_containers=self.init_containers()),
         })
         return {"metadata": self.metadata(), "spec": spec}
-
-    def _pdb(self) -> dict[str, Any]:
-        return {"metadata": self.metadata(), "spec": {"maxUnavailable": 1, "selector": {"matchLabels": self.selector}}}
 
     def _hpa(self) -> dict[str, Any]:
         assert self.autoscale is not None

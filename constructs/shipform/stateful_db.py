@@ -9,6 +9,7 @@ from constructs import Construct
 
 from shipform import props
 from shipform.backup import Backup
+from shipform.base import child_path
 from shipform.engines import ENGINES, Engine, fill
 from shipform.errors import ShipformError
 from shipform.health import Health
@@ -52,7 +53,7 @@ class StatefulDB(Workload):
                  user: str | None = None, password: SecretRef | None = None, env_prefix: str | None = None,
                  url_env: bool = True, backup: Backup | None = None, resources: Resources | None = None,
                  digest: str | None = None, termination_grace_period_seconds: int = 60):
-        path = f"{getattr(scope, 'path', scope.node.path)}/{id}"
+        path = child_path(scope, id)
         self.engine = _engine(path, engine)
         self.version = _version(path, self.engine, version)
         self.password = password or SecretRef(f"{id}-credentials", "password")
@@ -132,9 +133,6 @@ class StatefulDB(Workload):
     def compose_volumes(self) -> list[dict[str, str]]:
         return [{"type": "volume", "source": f"{self.name}-data", "target": self.engine.data_path}]
 
-    def _service_account(self) -> dict[str, Any]:
-        return {"metadata": self.metadata(), "automountServiceAccountToken": False}
-
     def _stateful_set(self) -> dict[str, Any]:
         ports = [{"name": self.engine.name, "containerPort": self.port, "protocol": "TCP"}]
         claim: dict[str, Any] = {"accessModes": [self.access_mode],
@@ -164,9 +162,6 @@ class StatefulDB(Workload):
         return {"metadata": self.metadata(f"{self.name}-headless"), "spec": {
             "clusterIP": "None", "publishNotReadyAddresses": True, "selector": self.selector,
             "ports": self._ports()}}
-
-    def _pdb(self) -> dict[str, Any]:
-        return {"metadata": self.metadata(), "spec": {"maxUnavailable": 1, "selector": {"matchLabels": self.selector}}}
 
 
 def _engine(path: str, engine: object) -> Engine:

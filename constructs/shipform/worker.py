@@ -6,6 +6,7 @@ from typing import Any
 
 from constructs import Construct
 
+from shipform.base import child_path
 from shipform.errors import ShipformError
 from shipform.health import Health
 from shipform.long_running import LongRunning
@@ -26,7 +27,7 @@ class Worker(LongRunning):
 
     def __init__(self, scope: Construct, id: str, *, health: Health | None = None, **workload: Any):
         if health is not None and getattr(health, "kind", None) != "command":
-            raise ShipformError(f"{getattr(scope, 'path', scope.node.path)}/{id}", "health",
+            raise ShipformError(child_path(scope, id), "health",
                                 "of a Worker must be a command (a worker has no port to probe)",
                                 getattr(health, "kind", health), "use Health.exec([...]) or leave health unset")
         super().__init__(scope, id, health=health, **workload)

@@ -144,6 +144,13 @@ class Workload(ShipformConstruct):
     def metadata(self, name: str | None = None, **extra: Any) -> dict[str, Any]:
         return {"name": name or self.name, "namespace": self.namespace, "labels": self.labels, **extra}
 
+    def _service_account(self) -> dict[str, Any]:
+        """Every workload has its own ServiceAccount, and no API token is mounted from it."""
+        return {"metadata": self.metadata(), "automountServiceAccountToken": False}
+
+    def _pdb(self) -> dict[str, Any]:
+        return {"metadata": self.metadata(), "spec": {"maxUnavailable": 1, "selector": {"matchLabels": self.selector}}}
+
     inject_connection_env = True
     """False for workloads (such as backup jobs) that reach their targets with env of their own."""
 
