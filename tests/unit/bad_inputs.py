@@ -190,6 +190,14 @@ APP_CASES = [
      'StatefulDB(dev, "db", engine="postgres", version="16")\n'
      'WebService(dev, "db-headless", image="nginx:1.27.3", port=80)', "shop/dev", "objects"),
     ("environment-bad-domain", 'Environment(app, "stage", domain="Shop Example")', "shop/stage", "domain"),
+    ("duplicate-environment", 'Environment(app, "dev")', "shop/dev", "name"),
+    ("build-not-a-build", 'WebService(dev, "api", build="services/api", port=80)', "shop/dev/api", "build"),
+    ("requests-below-namespace-minimum",
+     'team = SecureNamespace(dev, "team")\n'
+     'WebService(team, "api", image="nginx:1.27.3", port=80, resources=Resources(cpu="1m"))', "shop/dev/team/api",
+     "resources"),
+    ("backup-to-a-bucket-name", PG + 'backup=Backup(schedule="@daily", to="s3://x"))',
+     "shop/dev/db", "backup.to"),
     ("environment-zero-replicas", 'Environment(app, "stage", replicas=0)', "shop/stage", "replicas"),
 ]
 
