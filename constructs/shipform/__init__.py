@@ -15,27 +15,30 @@ configure_node()
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "App": "shipform.app",
-    "Environment": "shipform.app",
-    "Autoscale": "shipform.values",
-    "Resources": "shipform.values",
-    "SecretRef": "shipform.values",
-    "Build": "shipform.build",
-    "Health": "shipform.health",
+    "App": "shipform.synth.app",
+    "Environment": "shipform.synth.app",
+    "collect_apps": "shipform.model.stage",
+    "Autoscale": "shipform.values.resources",
+    "Resources": "shipform.values.resources",
+    "SecretRef": "shipform.values.secret_ref",
+    "Health": "shipform.values.health",
+    "InvalidApp": "shipform.errors",
     "ShipformError": "shipform.errors",
     "ShipformErrors": "shipform.errors",
-    "WebService": "shipform.web_service",
-    "Worker": "shipform.worker",
-    "Job": "shipform.job",
-    "CronJob": "shipform.cron_job",
-    "Migration": "shipform.migration",
-    "SecureNamespace": "shipform.secure_namespace",
-    "Quota": "shipform.secure_namespace",
-    "Subject": "shipform.secure_namespace",
-    "StatefulDB": "shipform.stateful_db",
-    "Backup": "shipform.backup",
-    "S3Target": "shipform.backup",
-    "SecretStore": "shipform.secret_store",
+    "Build": "shipform.model.build",
+    "WebService": "shipform.model.web_service",
+    "WebServiceProps": "shipform.model.web_service",
+    "Worker": "shipform.model.worker",
+    "Job": "shipform.model.job",
+    "CronJob": "shipform.model.cron_job",
+    "Migration": "shipform.model.migration",
+    "SecureNamespace": "shipform.model.secure_namespace",
+    "Quota": "shipform.model.secure_namespace",
+    "Subject": "shipform.model.secure_namespace",
+    "StatefulDB": "shipform.model.stateful_db",
+    "Backup": "shipform.model.backup",
+    "S3Target": "shipform.model.backup",
+    "SecretStore": "shipform.model.secret_store",
 }
 
 __all__ = [
@@ -46,6 +49,7 @@ __all__ = [
     "CronJob",
     "Environment",
     "Health",
+    "InvalidApp",
     "Job",
     "Migration",
     "Quota",
@@ -59,25 +63,29 @@ __all__ = [
     "StatefulDB",
     "Subject",
     "WebService",
+    "WebServiceProps",
     "Worker",
     "__version__",
+    "collect_apps",
 ]
 
 if TYPE_CHECKING:
-    from shipform.app import App, Environment
-    from shipform.backup import Backup, S3Target
-    from shipform.build import Build
-    from shipform.cron_job import CronJob
-    from shipform.errors import ShipformError, ShipformErrors
-    from shipform.health import Health
-    from shipform.job import Job
-    from shipform.migration import Migration
-    from shipform.secret_store import SecretStore
-    from shipform.secure_namespace import Quota, SecureNamespace, Subject
-    from shipform.stateful_db import StatefulDB
-    from shipform.values import Autoscale, Resources, SecretRef
-    from shipform.web_service import WebService
-    from shipform.worker import Worker
+    from shipform.errors import InvalidApp, ShipformError, ShipformErrors
+    from shipform.model.backup import Backup, S3Target
+    from shipform.model.build import Build
+    from shipform.model.cron_job import CronJob
+    from shipform.model.job import Job
+    from shipform.model.migration import Migration
+    from shipform.model.secret_store import SecretStore
+    from shipform.model.secure_namespace import Quota, SecureNamespace, Subject
+    from shipform.model.stage import collect_apps
+    from shipform.model.stateful_db import StatefulDB
+    from shipform.model.web_service import WebService, WebServiceProps
+    from shipform.model.worker import Worker
+    from shipform.synth.app import App, Environment
+    from shipform.values.health import Health
+    from shipform.values.resources import Autoscale, Resources
+    from shipform.values.secret_ref import SecretRef
 
 
 def __getattr__(name: str) -> Any:

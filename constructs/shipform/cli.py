@@ -7,11 +7,14 @@ import runpy
 import shlex
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from shipform import __version__ as VERSION
+
+if TYPE_CHECKING:
+    from shipform.model.stage import AppBase
 
 cli = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
                   help="Synthesize Dockerfiles, compose and Kubernetes YAML from a shipform app.")
@@ -44,30 +47,28 @@ def default_app_file() -> Path:
     return Path("apps/main.py")
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(1)
 
 
-def _load_apps(app_file: Path | None) -> list:
+def _load_apps(app_file: Path | None) -> list[AppBase]:
     """Run the app file (App.synth() calls inside it are deferred) and return the Apps it created."""
-    import shipform.app as app_module
+    from shipform.model.stage import collect_apps
 
     path = app_file or default_app_file()
     if not path.is_file():
         _fail(f"app file {path} not found. Fix: pass the file that creates your App")
-    app_module._created_apps.clear()
-    app_module._deferred = True
     folder = str(path.resolve().parent)
     sys.path.insert(0, folder)
     try:
-        runpy.run_path(str(path), run_name="__main__")
+        with collect_apps(defer_synth=True) as apps:
+            runpy.run_path(str(path), run_name="__main__")
     finally:
-        app_module._deferred = False
         sys.path.remove(folder)
-    if not app_module._created_apps:
+    if not apps:
         _fail(f"{path} created no shipform App. Fix: create App(...) at module level")
-    return list(app_module._created_apps)
+    return apps
 
 
 APP_FILE = Annotated[Path | None, typer.Argument(
@@ -84,12 +85,12 @@ def synth(
         "--check", help="Compare instead of writing; exit 1 if the output is stale.")] = False,
 ) -> None:
     """Validate the app, render every file and write it (or, with --check, compare)."""
-    from shipform.errors import ShipformError
-    from shipform.synth import synth_app
+    from shipform.errors import InvalidApp
+    from shipform.synth.pipeline import synth_app
 
     try:
         changes = {a.name: synth_app(a, outdir=outdir, check=check) for a in _load_apps(app_file)}
-    except ShipformError as err:
+    except InvalidApp as err:
         _fail(str(err))
     if check:
         _report_check(changes)
@@ -105,9 +106,9 @@ cli.add_typer(secrets_cli, name="secrets")
 @secrets_cli.command("init-local")
 def secrets_init_local(app_file: APP_FILE = None, outdir: OUTDIR = None) -> None:
     """Create random local values for every secret compose references (git-ignored, never in output)."""
-    from shipform.errors import ShipformError
-    from shipform.local_secrets import init_local
-    from shipform.synth import resolve_outdir
+    from shipform.errors import InvalidApp
+    from shipform.synth.local_secrets import init_local
+    from shipform.synth.pipeline import resolve_outdir
 
     try:
         for app in _load_apps(app_file):
@@ -115,7 +116,7 @@ def secrets_init_local(app_file: APP_FILE = None, outdir: OUTDIR = None) -> None
             typer.echo(f"{app.name}: {len(created)} local secret file(s) created")
             for path in created:
                 typer.echo(f"  {path}")
-    except ShipformError as err:
+    except InvalidApp as err:
         _fail(str(err))
 
 
@@ -123,12 +124,12 @@ def secrets_init_local(app_file: APP_FILE = None, outdir: OUTDIR = None) -> None
 def secrets_kubectl(app_file: APP_FILE = None,
                     environment: Annotated[str, typer.Option("--env", help="Environment name.")] = "") -> None:
     """Print the kubectl commands that create every referenced Secret with random values."""
-    from shipform.secret_store import kubectl_create_commands
+    from shipform.render.external_secrets import kubectl_create_commands
 
     for app in _load_apps(app_file):
         for env in app.environments:
             if environment in ("", env.name):
-                for line in kubectl_create_commands(env):
+                for line in kubectl_create_commands(env.to_spec()):
                     typer.echo(line)
 
 

@@ -1,9 +1,17 @@
-"""The one error type users see, and how several are reported together."""
+"""The errors users see: one problem located by construct path and prop, or several reported together."""
 
 from __future__ import annotations
 
 
-class ShipformError(Exception):
+class InvalidApp(Exception):
+    """The app definition cannot be synthesized; ``problems`` lists why, one located error each."""
+
+    @property
+    def problems(self) -> list[ShipformError]:
+        raise NotImplementedError
+
+
+class ShipformError(InvalidApp):
     """A problem in an app definition, located by construct path and prop.
 
     The message always reads ``<path>: '<prop>' <problem>, got <value>. Fix: <fix>``
@@ -20,10 +28,18 @@ class ShipformError(Exception):
         tail = f". Fix: {fix}" if fix else ""
         super().__init__(f"{path}: '{prop}' {problem}{got}{tail}")
 
+    @property
+    def problems(self) -> list[ShipformError]:
+        return [self]
 
-class ShipformErrors(ShipformError):
-    """Every validation problem of one synth, so users fix them all in one round."""
+
+class ShipformErrors(InvalidApp):
+    """Every validation problem of one synth, so users fix them all in one round (one line each)."""
 
     def __init__(self, errors: list[ShipformError]):
         self.errors = errors
-        Exception.__init__(self, "\n".join(str(e) for e in errors))
+        super().__init__("\n".join(str(e) for e in errors))
+
+    @property
+    def problems(self) -> list[ShipformError]:
+        return list(self.errors)

@@ -1,0 +1,190 @@
+"""Backup: a scheduled dump of a StatefulDB with the engine's own tool, kept on a volume with retention."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, ClassVar
+
+from shipform import spec
+from shipform.errors import ShipformError
+from shipform.model.cron_job import CronJob, validate_schedule
+from shipform.values.quantity import Memory
+from shipform.values.secret_ref import SecretRef
+
+if TYPE_CHECKING:
+    from shipform.model.stateful_db import StatefulDB
+
+
+AWS_CLI_IMAGE = "amazon/aws-cli:2.22.12"
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_ENDPOINT = re.compile(r"^https://[a-z0-9.-]+(:(?P<port>[0-9]+))?(/.*)?$")
+
+
+@dataclass(frozen=True)
+class S3Target:
+    """Upload each dump to an S3-compatible bucket (AWS S3, MinIO, R2, ...) instead of keeping it on a volume.
+
+    :param bucket: the bucket name (required).
+    :param credentials: a SecretRef to a key holding an AWS shared credentials file (``[default]`` with
+        ``aws_access_key_id`` and ``aws_secret_access_key``); mounted as a file, never an env var (required).
+    :param endpoint: Default: None (AWS). The https URL of an S3-compatible service.
+    :param prefix: Default: '<app>/<environment>'. Key prefix of the dumps.
+    :param region: Default: 'us-east-1'.
+    """
+
+    bucket: str
+    credentials: SecretRef
+    endpoint: str | None = None
+    prefix: str | None = None
+    region: str = "us-east-1"
+    prop_example: ClassVar[str] = "S3Target('acme-backups', credentials=SecretRef('s3', 'credentials'))"
+
+    def validate(self, path: str) -> None:
+        if not isinstance(self.bucket, str) or not _BUCKET.match(self.bucket):
+            raise ShipformError(path, "backup.to.bucket", "must be an S3 bucket name (3-63 of a-z, 0-9, '.', '-')",
+                                self.bucket, "use the bucket's name, e.g. 'acme-shop-backups'")
+        if not isinstance(self.credentials, SecretRef):
+            raise ShipformError(path, "backup.to.credentials", "must be a SecretRef, never a value", "<redacted>",
+                                "pass SecretRef('<secret>', 'credentials') holding an AWS credentials file")
+        self.credentials.validate(path, "backup.to.credentials")
+        if self.endpoint is not None and not _ENDPOINT.match(str(self.endpoint)):
+            raise ShipformError(path, "backup.to.endpoint", "must be an https URL", self.endpoint,
+                                "write e.g. 'https://minio.example.com'")
+
+    @property
+    def port(self) -> int:
+        found = _ENDPOINT.match(self.endpoint or "")
+        return int(found["port"]) if found and found["port"] else 443
+
+
+@dataclass(frozen=True)
+class Backup:
+    """``StatefulDB(..., backup=Backup(schedule="0 3 * * *", retention=7))``.
+
+    Kubernetes: a CronJob ``<db>-backup`` (same hardening as every workload, allowed to reach only the
+    database) runs the engine's dump tool with the database's own image and writes
+    ``<db>-<UTC time>.<ext>`` to the PersistentVolumeClaim ``<db>-backups``, keeping the newest
+    ``retention`` dumps. compose: a one-shot ``<db>-backup`` service under the ``backup`` profile
+    (``docker compose --profile backup run --rm db-backup``) writing to the named volume ``<db>-backups``.
+
+    :param schedule: cron schedule (required), as for CronJob.
+    :param retention: Default: 7. Dumps kept; older ones are deleted after each successful dump.
+    :param size: Default: the database's storage size. Size of the backup volume.
+    :param storage_class: Default: None (the cluster's default StorageClass).
+    :param to: Default: None (a PersistentVolumeClaim). An :class:`S3Target` uploads each dump to a bucket
+        from an emptyDir instead (Kubernetes only: compose keeps dumps in its local volume).
+    """
+
+    schedule: str
+    retention: int = 7
+    size: str | None = None
+    storage_class: str | None = None
+    to: S3Target | None = None
+    prop_example: ClassVar[str] = "Backup(schedule='0 3 * * *', retention=7)"
+
+    def attach(self, db: StatefulDB) -> BackupJob:
+        validate_schedule(db.path, self.schedule, "backup.schedule")
+        if isinstance(self.retention, bool) or not isinstance(self.retention, int) or self.retention < 1:
+            raise ShipformError(db.path, "backup.retention", "must be a whole number of dumps >= 1",
+                                self.retention, "keep at least one dump, e.g. retention=7")
+        size = db.storage if self.size is None else Memory.parse(db.path, "backup.size", self.size)
+        if self.to is not None:
+            if not isinstance(self.to, S3Target):
+                raise ShipformError(db.path, "backup.to", "must be an S3Target or None (a volume)", self.to,
+                                    "pass S3Target(bucket=..., credentials=SecretRef(...))")
+            self.to.validate(db.path)
+        return BackupJob(db, self, size)
+
+
+def upload_script() -> str:
+    """POSIX sh run in the AWS CLI image after the dump: upload the newest dump, then keep the newest
+    $RETENTION objects under the prefix (names carry the UTC time, so they sort by age)."""
+    return "\n".join([
+        "set -eu",
+        'FILE="$(ls -1t "$BACKUP_DIR"/"$BACKUP_PREFIX"-* | head -n 1)"',
+        'set -- ${S3_ENDPOINT:+--endpoint-url "$S3_ENDPOINT"}',
+        'aws "$@" s3 cp "$FILE" "s3://$S3_BUCKET/$S3_PREFIX/$(basename "$FILE")"',
+        'aws "$@" s3 ls "s3://$S3_BUCKET/$S3_PREFIX/$BACKUP_PREFIX-" | awk \'{print $4}\' | sort -r \\',
+        '  | tail -n +"$((RETENTION + 1))" \\',
+        '  | while read -r key; do aws "$@" s3 rm "s3://$S3_BUCKET/$S3_PREFIX/$key"; done',
+        'echo "backup uploaded: s3://$S3_BUCKET/$S3_PREFIX/$(basename "$FILE")"',
+    ])
+
+
+def backup_script(db: StatefulDB) -> str:
+    """POSIX sh run in the engine's image (and by the tests against real servers): dump to a partial file,
+    rename it when complete, then delete all but the newest $RETENTION dumps."""
+    suffix = db.engine.dump_suffix
+    return "\n".join([
+        "set -eu",
+        f'BACKUP_FILE="$BACKUP_DIR/$BACKUP_PREFIX-$(date -u +%Y%m%dT%H%M%SZ).{suffix}"',
+        'FINAL="$BACKUP_FILE"',
+        'BACKUP_FILE="$FINAL.partial"',
+        'trap \'rm -f "$BACKUP_FILE"\' EXIT',
+        db.engine.dump,
+        'mv "$BACKUP_FILE" "$FINAL"',
+        f'ls -1t "$BACKUP_DIR"/"$BACKUP_PREFIX"-*.{suffix} | tail -n +"$((RETENTION + 1))" | xargs -r rm -f --',
+        'echo "backup written: $FINAL"',
+    ])
+
+
+class BackupJob(CronJob):
+    """The CronJob a Backup adds next to its database (use ``db.backup`` to reach it)."""
+
+    component = "backup"
+    local_profile = "backup"
+    inject_connection_env = False  # the script reads the DB_* variables set below, the same for every engine
+
+    def __init__(self, db: StatefulDB, backup: Backup, size: Memory):
+        self.db = db
+        self.target = backup.to
+        self.size = size
+        self.storage_class = backup.storage_class
+        secrets = {"DB_PASSWORD": db.password}
+        if backup.to is not None:
+            secrets["AWS_SHARED_CREDENTIALS"] = backup.to.credentials
+        super().__init__(
+            db.node.scope, f"{db.name}-backup", schedule=backup.schedule, image=db.image,
+            command=["sh", "-c", backup_script(db)], connects_to=[db], secrets=secrets,
+            env={"DB_HOST": db.name, "DB_PORT": str(db.port), "DB_USER": db.user, "DB_NAME": db.database,
+                 # The backup volume is mounted where the image keeps its data folder: a fresh compose
+                 # volume then takes that folder's owner, so the non-root dump can write to it.
+                 "BACKUP_DIR": db.engine.data_path, "BACKUP_PREFIX": db.name, "RETENTION": str(backup.retention)},
+            resources=db.resource_props, run_as_user=db.run_as_user, run_as_group=db.run_as_group,
+            backoff_limit=1,
+        )
+        self.claim = None if backup.to else self.add_object("v1", "PersistentVolumeClaim", name=f"{db.name}-backups")
+
+    def volumes(self) -> tuple[spec.Volume, ...]:
+        source: spec.Claim | spec.Scratch
+        if self.target is not None:  # the dump only waits in the pod for its upload
+            source = spec.Scratch(self.size)
+        else:
+            source = spec.Claim(f"{self.db.name}-backups", self.size, self.storage_class)
+        return (spec.Volume("backups", self.db.engine.data_path, f"{self.db.name}-backups", source),)
+
+    def job_spec(self) -> spec.ToCompletion:
+        job = super().job_spec()
+        if self.target is None:
+            return job
+        return replace(job, after=self._upload())
+
+    def _upload(self) -> spec.Container:
+        target = self.target
+        assert target is not None
+        env = {"S3_BUCKET": target.bucket, "S3_PREFIX": target.prefix or f"{self.app.name}/{self.environment.name}",
+               "AWS_DEFAULT_REGION": target.region, "HOME": "/tmp",
+               "AWS_SHARED_CREDENTIALS_FILE": f"/run/secrets/{target.credentials.file_name}",
+               **{k: self.env[k] for k in ("BACKUP_DIR", "BACKUP_PREFIX", "RETENTION")}}
+        if target.endpoint:
+            env["S3_ENDPOINT"] = target.endpoint
+        return spec.Container("upload", AWS_CLI_IMAGE, ("sh", "-c", upload_script()),
+                              tuple(spec.EnvVar(k, spec.Plain(v)) for k, v in env.items()), "dump")
+
+    def egress_to_internet(self) -> tuple[spec.EgressToInternet, ...]:
+        """The bucket's address is not known to the cluster: HTTPS to any address, and nothing else."""
+        return () if self.target is None else (spec.EgressToInternet(self.target.port),)
+
+    def local_user(self) -> tuple[int, int] | None:
+        return self.db.local_user()

@@ -1,0 +1,71 @@
+"""What every shipform construct shares: its Environment, a readable path, a validated id, its namespace
+and handles on the Kubernetes objects it contributes."""
+
+from __future__ import annotations
+
+from constructs import Construct
+
+from shipform import spec
+from shipform.errors import ShipformError
+from shipform.model.objects import KubeObject
+from shipform.model.stage import EnvironmentBase
+from shipform.values import checks
+
+
+class ShipformConstruct(Construct):
+    """Base of shipform's constructs. ``path`` reads ``<app>/<env>/.../<id>`` in every error message."""
+
+    namespace: str
+    """The namespace the construct's objects land in."""
+
+    def __init__(self, scope: Construct, id: str):
+        self.environment = EnvironmentBase.of(scope)
+        self.app = self.environment.app
+        self.path = child_path(scope, id)
+        checks.dns_label(self.path, "id", id)
+        if scope.node.try_find_child(id) is not None:
+            raise ShipformError(self.path, "id", "is already used in this scope", id, "give each construct a unique id")
+        super().__init__(scope, id)
+        self.name = id
+        if not hasattr(self, "namespace"):
+            self.namespace = namespace_of(scope, self.environment)
+        self.objects: list[KubeObject] = []
+        self.environment.members.append(self)
+
+    def add_object(self, api_version: str, kind: str, name: str | None = None) -> KubeObject:
+        obj = KubeObject(self.path, api_version, kind, name or self.name, self.namespace)
+        self.objects.append(obj)
+        return obj
+
+    def namespace_spec(self) -> spec.Namespace | None:
+        """The namespace this construct declares, if it declares one."""
+        return None
+
+    def accepted_namespaces(self) -> tuple[str, ...]:
+        """Namespaces whose workloads may connect to workloads in this construct's namespace."""
+        return ()
+
+    def validate(self) -> list[ShipformError]:
+        """Checks that need the whole tree; synth runs them all and reports every error at once."""
+        return []
+
+
+def child_path(scope: Construct, id: str) -> str:
+    """The path a construct with ``id`` will have under ``scope``, for errors raised before it exists."""
+    if isinstance(scope, ShipformConstruct | EnvironmentBase):
+        return f"{scope.path}/{id}"
+    environment = EnvironmentBase.of(scope)
+    return f"{environment.app.name}/{scope.node.path}/{id}"
+
+
+def namespace_of(scope: Construct, environment: EnvironmentBase) -> str:
+    """The namespace of the nearest shipform construct above ``scope``, else the Environment's default.
+    Shipform constructs and Environments answer without a jsii round trip."""
+    if isinstance(scope, ShipformConstruct):
+        return scope.namespace
+    if isinstance(scope, EnvironmentBase):
+        return scope.default_namespace
+    for ancestor in reversed(scope.node.scopes):
+        if isinstance(ancestor, ShipformConstruct):
+            return ancestor.namespace
+    return environment.default_namespace

@@ -1,0 +1,134 @@
+"""How a service's image is built from source: language presets that become multi-stage Dockerfiles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar, Literal
+
+from shipform import spec
+from shipform.errors import ShipformError
+from shipform.values import checks
+
+PresetName = Literal["python", "node", "go"]
+
+
+
+@dataclass(frozen=True)
+class Preset:
+    """What one language needs: pinned base images and the files that mark its dependency layout."""
+
+    name: PresetName
+    builder_image: str
+    runtime_image: str
+    default_version: str
+    layouts: tuple[tuple[str, ...], ...]
+    """Each entry lists the files that together identify one supported dependency layout."""
+    default_command: tuple[str, ...] = ()
+
+
+PRESETS: dict[str, Preset] = {
+    "python": Preset(
+        "python", "python:{version}-slim-bookworm", "python:{version}-slim-bookworm", "3.12.8",
+        layouts=(("uv.lock", "pyproject.toml"), ("poetry.lock", "pyproject.toml"), ("requirements.txt",)),
+    ),
+    "node": Preset(
+        "node", "node:{version}-bookworm-slim", "node:{version}-bookworm-slim", "22.12.0",
+        layouts=(("package-lock.json", "package.json"),),
+    ),
+    "go": Preset(
+        "go", "golang:{version}-bookworm", "scratch", "1.23.4",
+        layouts=(("go.mod",),), default_command=("/app/server",),
+    ),
+}
+
+
+
+@dataclass(frozen=True)
+class Build:
+    """Build an image from the source folder ``context`` (relative to the app's folder) with a preset.
+
+    Use :meth:`python`, :meth:`node` or :meth:`go`. The runtime image runs as a non-root numeric
+    UID under tini, with a generated health probe and no shell tools it does not need.
+    """
+
+    preset: PresetName
+    context: str
+    command: tuple[str, ...] = ()
+    version: str = ""
+    """Default: the preset's pinned language version (python 3.12.8, node 22.12.0, go 1.23.4)."""
+    base_digest: str | None = None
+    """Default: None. 'sha256:...' pins the base images by digest as well as by tag."""
+    build_command: tuple[str, ...] = ()
+    """Default: none. A build step run after installing dependencies (e.g. ['npm', 'run', 'build'])."""
+    package: str = "."
+    """Default: '.'. The Go package to build (e.g. './cmd/server')."""
+    prop_example: ClassVar[str] = "Build.python('services/api', ['gunicorn', 'app:app'])"
+
+    @classmethod
+    def python(cls, context: str, command: list[str] | None = None, *, version: str = "",
+               base_digest: str | None = None) -> Build:
+        """Python from requirements.txt, or a uv or poetry lockfile when the folder has one."""
+        return cls("python", context, tuple(command or ()), version, base_digest)
+
+    @classmethod
+    def node(cls, context: str, command: list[str] | None = None, *, version: str = "",
+             base_digest: str | None = None, build_command: list[str] | None = None) -> Build:
+        """Node.js with `npm ci` from package-lock.json; dev dependencies are pruned from the image."""
+        return cls("node", context, tuple(command or ()), version, base_digest, tuple(build_command or ()))
+
+    @classmethod
+    def go(cls, context: str, command: list[str] | None = None, *, version: str = "",
+           base_digest: str | None = None, package: str = ".") -> Build:
+        """Go as a static binary (CGO off) on an empty (scratch) runtime image."""
+        return cls("go", context, tuple(command or ()), version, base_digest, package=package)
+
+    @property
+    def preset_spec(self) -> Preset:
+        return PRESETS[self.preset]
+
+    @property
+    def language_version(self) -> str:
+        return self.version or self.preset_spec.default_version
+
+    def base_images(self) -> tuple[str, str]:
+        """(builder, runtime) image references, pinned by tag and, when given, digest."""
+        def pin(template: str) -> str:
+            if template == "scratch":
+                return template
+            ref = template.format(version=self.language_version)
+            return f"{ref}@{self.base_digest}" if self.base_digest else ref
+        return pin(self.preset_spec.builder_image), pin(self.preset_spec.runtime_image)
+
+    def validate(self, path: str) -> None:
+        checks.one_of(path, "build.preset", self.preset, tuple(PRESETS))
+        if not isinstance(self.context, str) or not self.context or Path(self.context).is_absolute():
+            raise ShipformError(path, "build.context", "must be a folder relative to the app file", self.context,
+                                "pass e.g. 'services/api'")
+        if not self.language_version.replace(".", "").isdigit() or self.language_version.count(".") != 2:
+            raise ShipformError(path, "build.version", "must be an exact version 'X.Y.Z'", self.version,
+                                f"pass e.g. version='{self.preset_spec.default_version}'")
+        checks.digest(path, "build.base_digest", self.base_digest)
+        if self.command:
+            checks.command(path, "build.command", list(self.command))
+        if self.build_command:
+            checks.command(path, "build.build_command", list(self.build_command))
+
+    def to_spec(self, path: str, root: Path, command: tuple[str, ...], title: str, version: str) -> spec.ImageBuild:
+        builder, runtime = self.base_images()
+        return spec.ImageBuild(
+            preset=self.preset, context=(root / self.context).resolve(),
+            layout=self.detect_layout(path, root / self.context)[0], builder_image=builder, runtime_image=runtime,
+            command=command, build_command=self.build_command, package=self.package, title=title, version=version)
+
+    def detect_layout(self, path: str, source: Path) -> tuple[str, ...]:
+        """The dependency layout found in ``source``; read at synth time, never in constructors."""
+        if not source.is_dir():
+            raise ShipformError(path, "build.context", "is not a folder", str(source),
+                                "create the folder or fix the path (relative to the app file)")
+        for layout in self.preset_spec.layouts:
+            if all((source / f).is_file() for f in layout):
+                return layout
+        expected = " or ".join(" + ".join(layout) for layout in self.preset_spec.layouts)
+        raise ShipformError(path, "build", f"the {self.preset} preset needs {expected} in the build context",
+                            str(source), f"add {self.preset_spec.layouts[-1][0]} or pick the preset that fits")

@@ -1,0 +1,92 @@
+"""CronJob: a scheduled task with no overlap, bounded retries and kept history."""
+
+from __future__ import annotations
+
+import zoneinfo
+from typing import Literal, Required, Unpack
+
+from constructs import Construct
+from croniter import croniter
+
+from shipform import spec
+from shipform.errors import ShipformError
+from shipform.model.base import child_path
+from shipform.model.batch import NOT_FOR_BATCH, Batch, BatchProps, refuse_misplaced
+from shipform.model.prop_types import check_props
+from shipform.values import checks
+
+MACROS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
+"""The macros Kubernetes accepts (it has no @reboot)."""
+
+ConcurrencyPolicy = Literal["Forbid", "Replace", "Allow"]
+
+
+def validate_schedule(path: str, schedule: object, prop: str = "schedule") -> str:
+    fix = "use five fields 'minute hour day-of-month month day-of-week' (e.g. '0 6 * * *') or @daily-style macros"
+    if not isinstance(schedule, str):
+        raise ShipformError(path, prop, "must be a cron string", schedule, fix)
+    if schedule.startswith("@"):
+        if schedule not in MACROS:
+            raise ShipformError(path, prop, f"macro must be one of {', '.join(MACROS)}", schedule, fix)
+        return schedule
+    if len(schedule.split()) != 5 or not croniter.is_valid(schedule):
+        raise ShipformError(path, prop, "is not a valid 5-field cron expression", schedule, fix)
+    return schedule
+
+
+class CronJobProps(BatchProps, total=False):
+    schedule: Required[str]
+    """Cron schedule, five fields or a macro like '@daily' (required)."""
+    time_zone: str | None
+    """Default: None (the controller's time zone, usually UTC). An IANA name like 'Europe/Berlin'."""
+    concurrency_policy: ConcurrencyPolicy
+    """Default: 'Forbid'. A run is skipped while the previous one is still going."""
+    starting_deadline_seconds: int
+    """Default: 300. A run that could not start within this is skipped."""
+    successful_jobs_history_limit: int
+    """Default: 3. Finished Jobs kept for inspection."""
+    failed_jobs_history_limit: int
+    """Default: 1. Failed Jobs kept for inspection."""
+
+
+class CronJob(Batch):
+    """A Kubernetes CronJob; in compose a one-shot service under the 'jobs' profile, run on demand with
+    ``docker compose --profile jobs run --rm <id>`` (compose has no scheduler, and none is faked).
+    Props: :class:`CronJobProps`."""
+
+    component = "cron-job"
+
+    def __init__(self, scope: Construct, id: str, **props: Unpack[CronJobProps]):
+        path = child_path(scope, id)
+        refuse_misplaced(path, props, NOT_FOR_BATCH)
+        check_props(path, props, CronJobProps)
+        self.schedule = validate_schedule(path, props["schedule"])
+        self.time_zone = _time_zone(path, props.get("time_zone"))
+        self.concurrency_policy: ConcurrencyPolicy = checks.one_of(
+            path, "concurrency_policy", props.get("concurrency_policy", "Forbid"), ("Forbid", "Replace", "Allow"))
+        self.starting_deadline_seconds = checks.positive_int(path, "starting_deadline_seconds",
+                                                             props.get("starting_deadline_seconds", 300))
+        self.successful_jobs_history_limit = checks.positive_int(
+            path, "successful_jobs_history_limit", props.get("successful_jobs_history_limit", 3), minimum=0)
+        self.failed_jobs_history_limit = checks.positive_int(
+            path, "failed_jobs_history_limit", props.get("failed_jobs_history_limit", 1), minimum=0)
+        super().__init__(scope, id, props)
+        self.cron_job = self.add_object("batch/v1", "CronJob")
+
+    def run_spec(self) -> spec.Scheduled:
+        return spec.Scheduled(
+            schedule=self.schedule, time_zone=self.time_zone, concurrency_policy=self.concurrency_policy,
+            starting_deadline_seconds=self.starting_deadline_seconds,
+            successful_jobs_history_limit=self.successful_jobs_history_limit,
+            failed_jobs_history_limit=self.failed_jobs_history_limit, job=self.job_spec())
+
+
+def _time_zone(path: str, time_zone: str | None) -> str | None:
+    if time_zone is None:
+        return None
+    try:
+        zoneinfo.ZoneInfo(time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ShipformError(path, "time_zone", "is not an IANA time zone", time_zone,
+                            "use a name like 'Europe/Berlin' or 'UTC'") from None
+    return time_zone

@@ -1,0 +1,108 @@
+"""The database engines StatefulDB supports: one table row each, no if-chains elsewhere.
+
+Health and backup commands are shell-free where the engine allows; where a shell is needed (to read a
+password from a file without putting it on a command line) it is POSIX sh, which every engine image has.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+EngineName = Literal["postgres", "mysql", "mariadb", "redis", "mongodb"]
+
+
+@dataclass(frozen=True)
+class Engine:
+    name: EngineName
+    image: str
+    """Image reference template; {tag} is the exact version tag."""
+    versions: dict[str, str]
+    """Supported major (or major.minor) versions and the exact tag each pins."""
+    port: int
+    data_path: str
+    writable_paths: tuple[str, ...]
+    """Folders the engine writes besides its data (emptyDir/tmpfs under a read-only root)."""
+    compose_uid: int
+    """UID in compose: a fresh named volume takes the owner of the image's data folder, so engines whose
+    folder is not world-writable run as the image's own user (999) there; Kubernetes uses fsGroup instead."""
+    url_scheme: str
+    server_env: dict[str, str] = field(default_factory=dict)
+    """Server environment; {user}, {database} and {password_file} are filled in."""
+    url_path: str = "/{database}"
+    health: tuple[str, ...] = ()
+    """Exec-form health command; {user}, {database} and {port} are filled in."""
+    command: tuple[str, ...] = ()
+    """Overrides the image command when the engine needs it (e.g. to read its password from a file)."""
+    dump: str = ""
+    """POSIX sh that writes one dump to "$BACKUP_FILE", reading the connection from DB_* variables."""
+    dump_suffix: str = "dump"
+    has_user: bool = True
+    root_password: bool = False
+    """True when the image also needs a root password (a separate key, 'root-password', of the same Secret)."""
+
+
+PASSWORD = '"$(cat "$DB_PASSWORD_FILE")"'
+
+ENGINES: dict[str, Engine] = {
+    "postgres": Engine(
+        "postgres", "postgres:{tag}-bookworm", {"15": "15.10", "16": "16.6", "17": "17.2"}, 5432,
+        "/var/lib/postgresql/data", ("/var/run/postgresql", "/tmp"), 10001, "postgresql",
+        server_env={"POSTGRES_USER": "{user}", "POSTGRES_DB": "{database}",
+                    "POSTGRES_PASSWORD_FILE": "{password_file}",
+                    # A subfolder: a fresh volume's root may hold lost+found, which initdb refuses.
+                    "PGDATA": "/var/lib/postgresql/data/pgdata"},
+        health=("pg_isready", "-U", "{user}", "-d", "{database}", "-h", "127.0.0.1", "-p", "{port}"),
+        dump=f'PGPASSWORD={PASSWORD} pg_dump -h "$DB_HOST" -p "$DB_PORT" -U "$DB_USER" -d "$DB_NAME" '
+             '\\\n  --format=custom --file="$BACKUP_FILE"',
+    ),
+    "mysql": Engine(
+        "mysql", "mysql:{tag}", {"8.0": "8.0.40", "8.4": "8.4.3"}, 3306, "/var/lib/mysql",
+        ("/var/run/mysqld", "/tmp"), 999, "mysql",
+        server_env={"MYSQL_USER": "{user}", "MYSQL_DATABASE": "{database}", "MYSQL_PASSWORD_FILE": "{password_file}",
+                    "MYSQL_ROOT_PASSWORD_FILE": "{root_password_file}"},
+        health=("mysqladmin", "ping", "-h", "127.0.0.1", "-P", "{port}", "--silent"),
+        dump=f'MYSQL_PWD={PASSWORD} mysqldump -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" --single-transaction '
+             '\\\n  --routines "$DB_NAME" > "$BACKUP_FILE"',
+        dump_suffix="sql", root_password=True,
+    ),
+    "mariadb": Engine(
+        "mariadb", "mariadb:{tag}", {"10.11": "10.11.10", "11.4": "11.4.4"}, 3306, "/var/lib/mysql",
+        ("/run/mysqld", "/tmp"), 999, "mysql",
+        server_env={"MARIADB_USER": "{user}", "MARIADB_DATABASE": "{database}",
+                    "MARIADB_PASSWORD_FILE": "{password_file}",
+                    "MARIADB_ROOT_PASSWORD_FILE": "{root_password_file}"},
+        health=("mariadb-admin", "ping", "-h", "127.0.0.1", "-P", "{port}", "--silent"),
+        dump=f'MYSQL_PWD={PASSWORD} mariadb-dump -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" --single-transaction '
+             '\\\n  --routines "$DB_NAME" > "$BACKUP_FILE"',
+        dump_suffix="sql", root_password=True,
+    ),
+    "redis": Engine(
+        "redis", "redis:{tag}-bookworm", {"7.2": "7.2.6", "7.4": "7.4.1"}, 6379, "/data", ("/tmp",), 999, "redis",
+        url_path="/0",
+        # The password goes into a config file on the tmpfs, never onto the command line.
+        command=("sh", "-c", 'printf "requirepass %s\\n" "$(cat "$DB_PASSWORD_FILE")" > /tmp/redis.conf '
+                             '&& exec redis-server /tmp/redis.conf --dir /data --appendonly yes --port {port}'),
+        health=("sh", "-c", 'REDISCLI_AUTH="$(cat "$DB_PASSWORD_FILE")" redis-cli -h 127.0.0.1 -p {port} ping '
+                            '| grep -q PONG'),
+        dump=f'REDISCLI_AUTH={PASSWORD} redis-cli -h "$DB_HOST" -p "$DB_PORT" --rdb "$BACKUP_FILE"',
+        dump_suffix="rdb", has_user=False,
+    ),
+    "mongodb": Engine(
+        "mongodb", "mongo:{tag}", {"7.0": "7.0.15", "8.0": "8.0.4"}, 27017, "/data/db", ("/data/configdb", "/tmp"),
+        999, "mongodb", url_path="/{database}?authSource=admin",
+        server_env={"MONGO_INITDB_ROOT_USERNAME": "{user}", "MONGO_INITDB_ROOT_PASSWORD_FILE": "{password_file}",
+                    "MONGO_INITDB_DATABASE": "{database}"},
+        health=("mongosh", "--quiet", "--norc", "--port", "{port}", "--eval",
+                "quit(db.adminCommand('ping').ok ? 0 : 1)"),
+        # The password goes into a private config file, never onto the command line.
+        dump=f'umask 077 && printf "password: %s\\n" {PASSWORD} > /tmp/mongodump.yaml && mongodump '
+             '\\\n  --config=/tmp/mongodump.yaml --host="$DB_HOST" --port="$DB_PORT" --username="$DB_USER" '
+             '\\\n  --authenticationDatabase=admin --db="$DB_NAME" --gzip --archive="$BACKUP_FILE"',
+        dump_suffix="archive.gz",
+    ),
+}
+
+
+def fill(template: str, **values: object) -> str:
+    return template.format(**values) if "{" in template else template

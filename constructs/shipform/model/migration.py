@@ -1,0 +1,46 @@
+"""Migration: a schema migration that must finish before a new version of a WebService serves."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from shipform.model.job import Job
+from shipform.values import checks
+from shipform.values.resources import Resources
+
+if TYPE_CHECKING:
+    from shipform.model.web_service import WebService
+
+
+@dataclass(frozen=True)
+class Migration:
+    """``WebService(..., migrate=Migration(["python", "-m", "migrate"]))`` runs the command with the
+    service's image, env, secrets and connections before the new version serves:
+
+    - Argo CD (``Environment(gitops="argocd")``, the default): a Job ``<service>-migrate`` with a
+      PreSync hook, so Argo CD runs it to completion before it syncs the Deployment.
+    - Flux (``gitops="flux"``): an init container of the Deployment, since Flux has no hooks; every new
+      pod migrates first, so the command must be idempotent and take its own lock.
+    - compose: a one-shot service the web service ``depends_on`` with ``service_completed_successfully``.
+    """
+
+    command: Sequence[str]
+    backoff_limit: int = 1
+    """Default: 1. Retries before the migration (and so the rollout) fails."""
+    active_deadline_seconds: int = 600
+    """Default: 600. The migration is stopped after this long."""
+    resources: Resources | None = None
+    """Default: the service's resources."""
+    prop_example: ClassVar[str] = "Migration(['python', '-m', 'migrate'])"
+
+    def attach(self, service: WebService) -> Job | None:
+        checks.command(service.path, "migrate.command", self.command)
+        if service.environment.gitops == "flux":
+            return None
+        return Job(service.node.scope, f"{service.name}-migrate", image_of=service, command=list(self.command),
+                   env=service.env, secrets=service.secrets, connects_to=service.connects_to,
+                   resources=self.resources or service.resource_props, backoff_limit=self.backoff_limit,
+                   active_deadline_seconds=self.active_deadline_seconds, pre_sync_hook=True,
+                   run_as_user=service.run_as_user, run_as_group=service.run_as_group)

@@ -1,0 +1,63 @@
+"""Does everything declared in a SecureNamespace fit its ResourceQuota and LimitRange? Checked at synth,
+not at apply."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TypeVar
+
+from shipform import spec
+from shipform.errors import ShipformError
+from shipform.values.quantity import Cpu, Memory
+
+if TYPE_CHECKING:
+    from shipform.model.workload import Workload
+
+Q = TypeVar("Q", Cpu, Memory, int)
+
+
+def peak_pods(w: Workload) -> int:
+    """Pods a workload can run at once: its maximum replicas plus one surge pod during a rollout."""
+    run = w.run_spec()
+    return run.max_replicas + 1 if isinstance(run, spec.Continuous) else 1
+
+
+def quota_errors(path: str, quota: spec.QuotaSpec, limits: spec.LimitsSpec,
+                 members: list[Workload]) -> list[ShipformError]:
+    errors = _container_range_errors(limits, members)
+    if not members:
+        return errors
+    pods = [(w.resources, peak_pods(w)) for w in members]
+    needed: dict[str, tuple[object, object, bool]] = {
+        "cpu": _over(Cpu(sum(r.cpu.millicores * n for r, n in pods)), quota.cpu),
+        "cpu_limit": _over(Cpu(sum(r.cpu_limit.millicores * n for r, n in pods)), quota.cpu_limit),
+        "memory": _over(Memory(sum(r.memory.bytes * n for r, n in pods)), quota.memory),
+        "memory_limit": _over(Memory(sum(r.memory_limit.bytes * n for r, n in pods)), quota.memory_limit),
+        "pods": _over(sum(n for _, n in pods), quota.pods),
+    }
+    for key, (total, hard, over) in needed.items():
+        if over:
+            errors.append(ShipformError(
+                path, f"quota.{key}", f"is smaller than the workloads need at peak ({total}, counting maximum "
+                "replicas plus one rollout surge pod each)", str(hard),
+                f"raise quota.{key} to at least {total} or lower the workloads' resources"))
+    return errors
+
+
+def _over(total: Q, hard: Q) -> tuple[Q, Q, bool]:
+    return total, hard, total > hard
+
+
+def _container_range_errors(limits: spec.LimitsSpec, members: list[Workload]) -> list[ShipformError]:
+    """The LimitRange rejects pods whose containers fall outside [container_min, container_max]."""
+    errors = []
+    for w in members:
+        r = w.resources
+        if r.cpu < limits.min_cpu or r.memory < limits.min_memory:
+            errors.append(ShipformError(w.path, "resources", f"requests are below the namespace minimum "
+                                        f"{limits.min_cpu}/{limits.min_memory}", f"{r.cpu}/{r.memory}",
+                                        "raise the requests or lower container_min of the SecureNamespace"))
+        if r.cpu_limit > limits.max_cpu or r.memory_limit > limits.max_memory:
+            errors.append(ShipformError(w.path, "resources", f"limits exceed the namespace maximum "
+                                        f"{limits.max_cpu}/{limits.max_memory}", f"{r.cpu_limit}/{r.memory_limit}",
+                                        "lower the limits or raise container_max of the SecureNamespace"))
+    return errors

@@ -1,0 +1,150 @@
+"""SecureNamespace: a namespace that is safe before anything is deployed into it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar, Literal, TypedDict, Unpack
+
+from constructs import Construct
+
+from shipform import spec
+from shipform.errors import ShipformError
+from shipform.model.base import ShipformConstruct, child_path
+from shipform.model.prop_types import check_props
+from shipform.model.quota import quota_errors
+from shipform.model.stage import POD_SECURITY_VERSION
+from shipform.values import checks
+from shipform.values.quantity import Cpu, Memory
+from shipform.values.resources import Resources
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Who a Role is bound to: ``Subject.group('team-shop')``, ``Subject.user('ana@example.com')`` or
+    ``Subject.service_account('argocd', 'argocd-application-controller')``."""
+
+    kind: Literal["User", "Group", "ServiceAccount"]
+    name: str
+    namespace: str | None = None
+    prop_example: ClassVar[str] = "Subject.group('team-shop')"
+
+    @classmethod
+    def group(cls, name: str) -> Subject:
+        return cls("Group", name)
+
+    @classmethod
+    def user(cls, name: str) -> Subject:
+        return cls("User", name)
+
+    @classmethod
+    def service_account(cls, namespace: str, name: str) -> Subject:
+        return cls("ServiceAccount", name, namespace)
+
+
+@dataclass(frozen=True)
+class Quota:
+    """The ResourceQuota of a namespace. Default: 4 CPUs and 8Gi requested, 8 CPUs and 16Gi limits,
+    50 pods, 10 PersistentVolumeClaims, 100Gi of storage, and no LoadBalancer or NodePort Services."""
+
+    cpu: str = "4"
+    memory: str = "8Gi"
+    cpu_limit: str = "8"
+    memory_limit: str = "16Gi"
+    pods: int = 50
+    persistent_volume_claims: int = 10
+    storage: str = "100Gi"
+    load_balancers: int = 0
+    node_ports: int = 0
+    prop_example: ClassVar[str] = "Quota(cpu='4', memory='8Gi', cpu_limit='8', memory_limit='16Gi')"
+
+    def parse(self, path: str) -> spec.QuotaSpec:
+        return spec.QuotaSpec(
+            cpu=Cpu.parse(path, "quota.cpu", self.cpu), memory=Memory.parse(path, "quota.memory", self.memory),
+            cpu_limit=Cpu.parse(path, "quota.cpu_limit", self.cpu_limit),
+            memory_limit=Memory.parse(path, "quota.memory_limit", self.memory_limit),
+            pods=checks.positive_int(path, "quota.pods", self.pods),
+            persistent_volume_claims=checks.positive_int(path, "quota.persistent_volume_claims",
+                                                         self.persistent_volume_claims, minimum=0),
+            storage=Memory.parse(path, "quota.storage", self.storage),
+            load_balancers=checks.positive_int(path, "quota.load_balancers", self.load_balancers, minimum=0),
+            node_ports=checks.positive_int(path, "quota.node_ports", self.node_ports, minimum=0))
+
+
+class SecureNamespaceProps(TypedDict, total=False):
+    quota: Quota
+    """Default: ``Quota()``. Synth fails if the workloads' requests and limits do not fit."""
+    container_defaults: Resources
+    """Default: ``Resources()``. LimitRange defaults for containers that set none."""
+    container_max: tuple[str, str]
+    """Default: ``("4", "8Gi")``. LimitRange maximum CPU and memory of one container."""
+    container_min: tuple[str, str]
+    """Default: ``("10m", "16Mi")``. LimitRange minimum CPU and memory of one container."""
+    deployers: Sequence[Subject]
+    """Default: (). Subjects bound to the 'deployer' Role (the verbs and resources a GitOps or kubectl deploy
+    of shipform's output needs; no secrets, no RBAC)."""
+    viewers: Sequence[Subject]
+    """Default: (). Subjects bound to a read-only 'viewer' Role; none means no viewer Role."""
+    accepts_from: Sequence[SecureNamespace]
+    """Default: (). Other SecureNamespaces whose workloads may connect to this one's."""
+    pod_security_version: str
+    """Default: 'v1.33'. The Pod Security Standards version the labels pin."""
+
+
+class SecureNamespace(ShipformConstruct):
+    """A Namespace with Pod Security 'restricted' (enforce, audit, warn; version pinned), default-deny
+    NetworkPolicies plus DNS, a ResourceQuota, a LimitRange and RBAC. Workloads created inside it land in it.
+    Props: :class:`SecureNamespaceProps`."""
+
+    def __init__(self, scope: Construct, id: str, **props: Unpack[SecureNamespaceProps]):
+        check_props(child_path(scope, id), props, SecureNamespaceProps)
+        self.namespace = id
+        super().__init__(scope, id)
+        self.quota = (props.get("quota") or Quota()).parse(self.path)
+        defaults = (props.get("container_defaults") or Resources()).parse(self.path, "container_defaults")
+        low_cpu, low_memory = self._cpu_memory("container_min", props.get("container_min", ("10m", "16Mi")))
+        high_cpu, high_memory = self._cpu_memory("container_max", props.get("container_max", ("4", "8Gi")))
+        self.limits = spec.LimitsSpec(defaults.cpu, defaults.memory, defaults.cpu_limit, defaults.memory_limit,
+                                      low_cpu, low_memory, high_cpu, high_memory)
+        self.deployers = self._subjects("deployers", props.get("deployers", ()))
+        self.viewers = self._subjects("viewers", props.get("viewers", ()))
+        self.accepts_from = list(props.get("accepts_from", ()))
+        self.pod_security_version = props.get("pod_security_version", POD_SECURITY_VERSION)
+        if not self.pod_security_version.startswith("v") \
+                or not self.pod_security_version[1:].replace(".", "").isdigit():
+            raise ShipformError(self.path, "pod_security_version", "must be a Kubernetes minor version like 'v1.33'",
+                                self.pod_security_version, "pin the version your clusters run")
+        self.namespace_object = self.add_object("v1", "Namespace")
+        self.namespace_object.namespace = None
+        self.default_deny = self.add_object("networking.k8s.io/v1", "NetworkPolicy", name="default-deny")
+        self.allow_dns = self.add_object("networking.k8s.io/v1", "NetworkPolicy", name="allow-dns")
+        self.resource_quota = self.add_object("v1", "ResourceQuota", name="quota")
+        self.limit_range = self.add_object("v1", "LimitRange", name="container-defaults")
+        self.deployer_role = self.add_object("rbac.authorization.k8s.io/v1", "Role", name="deployer")
+        self.deployer_binding = self.add_object("rbac.authorization.k8s.io/v1", "RoleBinding", name="deployer") \
+            if self.deployers else None
+        self.viewer_role = self.add_object("rbac.authorization.k8s.io/v1", "Role", name="viewer") \
+            if self.viewers else None
+        self.viewer_binding = self.add_object("rbac.authorization.k8s.io/v1", "RoleBinding", name="viewer") \
+            if self.viewers else None
+
+    def _cpu_memory(self, prop: str, pair: tuple[str, str]) -> tuple[Cpu, Memory]:
+        return Cpu.parse(self.path, f"{prop}[0]", pair[0]), Memory.parse(self.path, f"{prop}[1]", pair[1])
+
+    def _subjects(self, prop: str, subjects: Sequence[Subject]) -> tuple[spec.Subject, ...]:
+        for subject in subjects:
+            if not subject.name:
+                raise ShipformError(self.path, prop, "entries must name someone", subject,
+                                    "use Subject.group('name'), Subject.user(...) or Subject.service_account(ns, name)")
+        return tuple(spec.Subject(s.kind, s.name, s.namespace) for s in subjects)
+
+    def accepted_namespaces(self) -> tuple[str, ...]:
+        return tuple(ns.namespace for ns in self.accepts_from)
+
+    def namespace_spec(self) -> spec.Namespace:
+        guards = spec.Guards(self.quota, self.limits, self.deployers, self.viewers)
+        return spec.Namespace(self.name, self.app.name, self.pod_security_version, guards)
+
+    def validate(self) -> list[ShipformError]:
+        return quota_errors(self.path, self.quota, self.limits,
+                            [w for w in self.environment.workloads if w.namespace == self.namespace])

@@ -1,0 +1,198 @@
+"""The roots of a construct tree: the App (a cdk8s.App) and its Environments (cdk8s.Charts), with their
+props, defaults and validation. What they do at synth time is added by shipform.synth."""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import inspect
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, TypedDict, Unpack
+
+import cdk8s
+from constructs import Construct
+
+from shipform import spec
+from shipform.errors import ShipformError
+from shipform.model.prop_types import check_props
+from shipform.model.secret_store import SecretStore
+from shipform.values import checks
+
+if TYPE_CHECKING:
+    from shipform.model.base import ShipformConstruct
+    from shipform.model.workload import Workload
+
+POD_SECURITY_VERSION = "v1.33"
+"""The Pod Security Standards version namespaces pin, so a cluster upgrade cannot loosen or tighten them."""
+
+GitOps = Literal["argocd", "flux"]
+
+
+class _Collector:
+    def __init__(self, defer_synth: bool):
+        self.apps: list[AppBase] = []
+        self.defer_synth = defer_synth
+
+
+_collector: contextvars.ContextVar[_Collector | None] = contextvars.ContextVar("shipform_apps", default=None)
+
+
+@contextlib.contextmanager
+def collect_apps(defer_synth: bool = False) -> Iterator[list[AppBase]]:
+    """Every App created inside the block lands in the yielded list; with ``defer_synth`` their
+    ``synth()`` calls do nothing (the CLI synthesizes them itself, with its own options)."""
+    collector = _Collector(defer_synth)
+    token = _collector.set(collector)
+    try:
+        yield collector.apps
+    finally:
+        _collector.reset(token)
+
+
+def synth_deferred() -> bool:
+    collector = _collector.get()
+    return collector is not None and collector.defer_synth
+
+
+class AppBase(cdk8s.App):
+    """The system being shipped. Its name prefixes image names and construct paths.
+
+    :param name: the app's name, a DNS label (e.g. 'shop').
+    :param registry: where built images are pushed (e.g. 'ghcr.io/acme'); image names are
+        ``<registry>/<name>-<service>:<version>``.
+    :param version: Default: '0.1.0'. The tag of images built from source; bump it to release.
+    :param outdir: Default: the CLI's --outdir, else CDK8S_OUTDIR, else cdk8s.yaml 'output', else 'dist'.
+        Output goes to ``<outdir>/<name>/``.
+    :param root: Default: the folder of the file that creates the App. Build contexts are relative to it.
+    """
+
+    def __init__(self, name: str, *, registry: str, version: str = "0.1.0", outdir: str | Path | None = None,
+                 root: str | Path | None = None):
+        checks.dns_label(name, "name", name)
+        if not isinstance(registry, str) or not registry or registry.endswith("/") or ":" in registry.split("/")[-1]:
+            raise ShipformError(name, "registry", "must be a registry host and path without a tag", registry,
+                                "write e.g. 'ghcr.io/acme'")
+        checks.image_ref(name, "version", f"{registry.lower()}/{name}:{version}")
+        super().__init__(**({"outdir": str(outdir)} if outdir else {}))
+        self.name = name
+        self.registry = registry
+        self.version = version
+        self.outdir_option = None if outdir is None else str(outdir)
+        self.root = Path(root) if root is not None else _caller_folder()
+        self.environments: list[EnvironmentBase] = []
+        collector = _collector.get()
+        if collector is not None:
+            collector.apps.append(self)
+
+    def image_for(self, service: str) -> str:
+        return f"{self.registry}/{self.name}-{service}:{self.version}"
+
+    @property
+    def local_environment(self) -> EnvironmentBase | None:
+        return next((e for e in self.environments if e.local), None)
+
+    def to_spec(self) -> spec.App:
+        return spec.App(self.name, self.version, tuple(e.to_spec() for e in self.environments))
+
+
+class EnvironmentProps(TypedDict, total=False):
+    local: bool
+    """Default: False. The local environment also becomes the compose file (one per app)."""
+    replicas: int
+    """Default: 1. Replicas for services that set none; above 1 adds PodDisruptionBudgets."""
+    domain: str | None
+    """Default: None. Public services get ``<service>.<domain>`` unless they set ``host``."""
+    namespace: str | None
+    """Default: the app's name. Namespace of workloads not placed in a SecureNamespace."""
+    ingress_class: str
+    """Default: 'nginx'. ``ingressClassName`` of generated Ingresses."""
+    ingress_namespace: str
+    """Default: 'ingress-nginx'. Where the ingress controller runs; public services admit traffic from it."""
+    cluster_issuer: str | None
+    """Default: None. A cert-manager ClusterIssuer that issues the Ingress TLS certificates."""
+    gitops: GitOps
+    """Default: 'argocd'. The tool that applies the output: 'argocd' runs migrations as PreSync hook Jobs,
+    'flux' (which has no hooks) as init containers."""
+    secret_store: SecretStore | None
+    """Default: None, meaning referenced Secrets are created by hand (see ``shipform secrets kubectl``).
+    A :class:`SecretStore` emits an ExternalSecret for each instead."""
+
+
+class EnvironmentBase(cdk8s.Chart):
+    """One deployment target (dev, staging, prod): a cdk8s Chart holding the whole construct tree.
+    Props: :class:`EnvironmentProps`."""
+
+    def __init__(self, app: AppBase, name: str, **props: Unpack[EnvironmentProps]):
+        path = f"{app.name}/{name}" if isinstance(app, AppBase) else str(name)
+        if not isinstance(app, AppBase):
+            raise ShipformError(path, "app", "must be an App", app, "pass the App the Environment belongs to")
+        checks.dns_label(path, "name", name)
+        check_props(path, props, EnvironmentProps)
+        if any(e.name == name for e in app.environments):
+            raise ShipformError(path, "name", "is already used by another Environment of this app", name,
+                                "give each Environment a unique name")
+        self.local = props.get("local", False)
+        if self.local and app.local_environment is not None:
+            raise ShipformError(path, "local", f"is already set on '{app.local_environment.name}'", self.local,
+                                "mark exactly one Environment local=True; it becomes the compose file")
+        self.replicas = checks.positive_int(path, "replicas", props.get("replicas", 1))
+        self.domain = props.get("domain")
+        if self.domain is not None:
+            checks.dns_name(path, "domain", self.domain)
+        self.default_namespace = checks.dns_label(path, "namespace", props.get("namespace") or app.name)
+        self.ingress_class = checks.dns_label(path, "ingress_class", props.get("ingress_class", "nginx"))
+        self.ingress_namespace = checks.dns_label(path, "ingress_namespace",
+                                                  props.get("ingress_namespace", "ingress-nginx"))
+        self.cluster_issuer = props.get("cluster_issuer")
+        if self.cluster_issuer is not None:
+            checks.dns_label(path, "cluster_issuer", self.cluster_issuer, max_len=253)
+        self.gitops: GitOps = checks.one_of(path, "gitops", props.get("gitops", "argocd"), ("argocd", "flux"))
+        self.secret_store = props.get("secret_store")
+        if self.secret_store is not None:
+            self.secret_store.validate(path)
+        super().__init__(app, name, disable_resource_name_hashes=True)
+        self.app = app
+        self.name = name
+        self.path = path
+        self.members: list[ShipformConstruct] = []
+        """Every shipform construct of this Environment, in creation order."""
+        self.workloads: list[Workload] = []
+        app.environments.append(self)
+
+    def to_spec(self) -> spec.Environment:
+        """The Environment as every output sees it, produced once per synth."""
+        declared = [ns for m in self.members if (ns := m.namespace_spec()) is not None]
+        names = {ns.name for ns in declared}
+        implicit = sorted({w.namespace for w in self.workloads} - names)
+        namespaces = [*(spec.Namespace(n, self.app.name, POD_SECURITY_VERSION) for n in implicit), *declared]
+        return spec.Environment(
+            app=self.app.name, name=self.name, local=self.local, gitops=self.gitops, namespaces=tuple(namespaces),
+            workloads=tuple(w.to_spec() for w in self.workloads),
+            secret_source=self.secret_store.to_spec() if self.secret_store else None)
+
+    @staticmethod
+    def of(scope: Construct) -> EnvironmentBase:
+        """The Environment a construct lives in (shipform constructs remember theirs)."""
+        if isinstance(scope, EnvironmentBase):
+            return scope
+        found = getattr(scope, "environment", None)
+        if isinstance(found, EnvironmentBase):
+            return found
+        for ancestor in reversed(scope.node.scopes):
+            if isinstance(ancestor, EnvironmentBase):
+                return ancestor
+        raise ShipformError(scope.node.path or "<root>", "scope", "is not inside an Environment", scope.node.id,
+                            "create constructs inside Environment(app, 'dev') or a construct within it")
+
+
+def _caller_folder() -> Path:
+    """The folder of the user's file that created the App (skipping shipform's and jsii's frames)."""
+    import jsii
+
+    package = Path(__file__).resolve().parents[1]
+    skip = (str(package), str(Path(jsii.__file__).parent))
+    for frame in inspect.stack(0)[1:]:
+        if not str(Path(frame.filename).resolve()).startswith(skip):
+            return Path(frame.filename).resolve().parent
+    return Path.cwd()

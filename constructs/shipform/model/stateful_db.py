@@ -1,0 +1,176 @@
+"""StatefulDB: Postgres, MySQL, MariaDB, Redis or MongoDB as a StatefulSet with its volume, wired to
+its clients, with the password only ever a reference."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Literal, Required, TypedDict, Unpack
+
+from constructs import Construct
+
+from shipform import spec
+from shipform.errors import ShipformError
+from shipform.model.backup import Backup
+from shipform.model.base import child_path
+from shipform.model.engines import ENGINES, Engine, EngineName, fill
+from shipform.model.prop_types import check_props
+from shipform.model.workload import Workload
+from shipform.values import checks
+from shipform.values.health import Health
+from shipform.values.quantity import Memory
+from shipform.values.resources import Resources
+from shipform.values.secret_ref import SecretRef
+
+AccessMode = Literal["ReadWriteOnce", "ReadWriteOncePod", "ReadWriteMany"]
+KUBERNETES_ONLY: frozenset[spec.Platform] = frozenset(("kubernetes",))
+COMPOSE_ONLY: frozenset[spec.Platform] = frozenset(("compose",))
+
+
+class StatefulDBProps(TypedDict, total=False):
+    engine: Required[EngineName]
+    """'postgres', 'mysql', 'mariadb', 'redis' or 'mongodb' (required)."""
+    version: Required[str]
+    """A supported major version, e.g. '16' for postgres (required); pinned to an exact tag."""
+    storage: str
+    """Default: '10Gi'. Size of the data volume."""
+    storage_class: str | None
+    """Default: None (the cluster's default StorageClass)."""
+    access_mode: AccessMode
+    """Default: 'ReadWriteOnce'."""
+    database: str | None
+    """Default: the app's name. Ignored by redis."""
+    user: str | None
+    """Default: the app's name. Ignored by redis (which has one password)."""
+    password: SecretRef | None
+    """Default: ``SecretRef('<id>-credentials', 'password')``. mysql and mariadb also read the key
+    'root-password' of the same Secret."""
+    env_prefix: str | None
+    """Default: the id in upper case ('DB' for 'db'). Clients get ``<PREFIX>_HOST``, ``_PORT``, ``_NAME``,
+    ``_USER``, ``_PASSWORD_FILE`` and ``_URL``."""
+    url_env: bool
+    """Default: True. Kubernetes clients get ``<PREFIX>_URL`` with the password expanded from a secretKeyRef
+    (``$(<PREFIX>_PASSWORD)``); False keeps the password in files only."""
+    backup: Backup | None
+    """Default: None. A :class:`Backup` adds a scheduled dump."""
+    resources: Resources | None
+    """Default: 250m/512Mi requested, 1 CPU/1Gi limit."""
+    digest: str | None
+    """Default: None. 'sha256:...' pins the engine image by digest as well as by its exact tag."""
+    termination_grace_period_seconds: int
+    """Default: 60. Time the engine gets to shut down cleanly."""
+
+
+class StatefulDB(Workload):
+    """A database: StatefulSet with a volumeClaimTemplate, a headless Service for its pods, a ClusterIP
+    Service for clients, ServiceAccount, NetworkPolicy (only clients that declared ``connects_to`` it, on
+    its port only) and PodDisruptionBudget; in compose the engine with a named volume.
+
+    One replica (there is no replication, so no pretend high availability): a PodDisruptionBudget of
+    ``maxUnavailable: 1`` lets nodes drain, and the pod comes back on its volume. Props:
+    :class:`StatefulDBProps`.
+    """
+
+    component = "database"
+
+    def __init__(self, scope: Construct, id: str, **props: Unpack[StatefulDBProps]):
+        path = child_path(scope, id)
+        check_props(path, props, StatefulDBProps)
+        self.engine = _engine(path, props["engine"])
+        self.version = _version(path, self.engine, props["version"])
+        self.password = props.get("password") or SecretRef(f"{id}-credentials", "password")
+        secrets = {"DB_PASSWORD": self.password}
+        if self.engine.root_password:
+            secrets["DB_ROOT_PASSWORD"] = SecretRef(self.password.name, "root-password")
+        image = self.engine.image.format(tag=self.engine.versions[self.version])
+        digest = checks.digest(path, "digest", props.get("digest"))
+        if digest:
+            image = f"{image}@{digest}"
+        super().__init__(scope, id, {
+            "image": image, "secrets": secrets,
+            "resources": props.get("resources") or Resources("250m", "512Mi", "1", "1Gi"),
+            "writable_paths": self.engine.writable_paths,
+            "termination_grace_period_seconds": props.get("termination_grace_period_seconds", 60)})
+        self.storage = Memory.parse(self.path, "storage", props.get("storage", "10Gi"))
+        storage_class = props.get("storage_class")
+        self.storage_class = None if storage_class is None else checks.dns_label(
+            self.path, "storage_class", storage_class, max_len=253)
+        self.access_mode: AccessMode = checks.one_of(
+            self.path, "access_mode", props.get("access_mode", "ReadWriteOnce"),
+            ("ReadWriteOnce", "ReadWriteOncePod", "ReadWriteMany"))
+        self.database = checks.dns_label(self.path, "database", props.get("database") or self.app.name)
+        self.user = checks.dns_label(self.path, "user", props.get("user") or self.app.name)
+        self.env_prefix = checks.env_name(self.path, "env_prefix",
+                                          props.get("env_prefix") or id.upper().replace("-", "_"))
+        self.url_env = props.get("url_env", True)
+        self.health = Health.exec(self._fill_all(self.engine.health), start_period_seconds=120)
+        self.command = self._fill_all(self.engine.command) or None
+        self.env.update({k: self._fill(v) for k, v in self.engine.server_env.items()})
+        self.service_account = self.add_object("v1", "ServiceAccount")
+        self.stateful_set = self.add_object("apps/v1", "StatefulSet")
+        self.service = self.add_object("v1", "Service")
+        self.headless_service = self.add_object("v1", "Service", name=f"{id}-headless")
+        self.network_policy = self.add_object("networking.k8s.io/v1", "NetworkPolicy")
+        self.disruption_budget = self.add_object("policy/v1", "PodDisruptionBudget")
+        backup = props.get("backup")
+        self.backup = backup.attach(self) if backup is not None else None
+
+    @property
+    def port(self) -> int:
+        return self.engine.port
+
+    def _fill(self, template: str) -> str:
+        return fill(template, user=self.user, database=self.database, port=self.port,
+                    password_file=f"/run/secrets/{self.password.file_name}",
+                    root_password_file=f"/run/secrets/{self.password.name}.root-password")
+
+    def _fill_all(self, templates: tuple[str, ...]) -> list[str]:
+        return [self._fill(t) for t in templates]
+
+    # ------------------------------------------------------------------ what clients are told
+    def client_env(self) -> list[spec.EnvVar]:
+        p, e = self.env_prefix, self.engine
+        plain = {f"{p}_HOST": self.name, f"{p}_PORT": str(self.port)}
+        if e.has_user:
+            plain.update({f"{p}_NAME": self.database, f"{p}_USER": self.user})
+        env = [spec.EnvVar(name, spec.Plain(value)) for name, value in plain.items()]
+        user = self.user if e.has_user else ""
+        url = spec.ConnectionUrl(e.url_scheme, user, self.name, self.port, fill(e.url_path, database=self.database))
+        if self.url_env:
+            # Dependent env var expansion: the kubelet assembles the URL; no file holds the password.
+            env.append(spec.EnvVar(f"{p}_PASSWORD", spec.FromSecret(self.password), KUBERNETES_ONLY))
+            env.append(spec.EnvVar(f"{p}_URL", replace(url, password_var=f"{p}_PASSWORD")))
+        else:
+            env.append(spec.EnvVar(f"{p}_URL", url, COMPOSE_ONLY))
+        return env
+
+    def client_secrets(self) -> dict[str, SecretRef]:
+        return {f"{self.env_prefix}_PASSWORD": self.password}
+
+    # ------------------------------------------------------------------ the spec
+    def run_spec(self) -> spec.Continuous:
+        return spec.Continuous(replicas=1, stateful=True)
+
+    def ports(self) -> tuple[spec.Port, ...]:
+        return (spec.Port(self.engine.name, self.port),)
+
+    def local_user(self) -> tuple[int, int] | None:
+        return self.engine.compose_uid, self.engine.compose_uid
+
+    def volumes(self) -> tuple[spec.Volume, ...]:
+        claim = spec.ClaimTemplate(self.storage, self.storage_class, self.access_mode)
+        return (spec.Volume("data", self.engine.data_path, f"{self.name}-data", claim),)
+
+
+def _engine(path: str, engine: str) -> Engine:
+    if engine not in ENGINES:
+        raise ShipformError(path, "engine", f"must be one of {', '.join(ENGINES)}", engine,
+                            "pick a supported engine, e.g. engine='postgres'")
+    return ENGINES[engine]
+
+
+def _version(path: str, engine: Engine, version: str) -> str:
+    if version not in engine.versions:
+        supported = ", ".join(engine.versions)
+        raise ShipformError(path, "version", f"is not a supported {engine.name} version ({supported})", version,
+                            f"pick one of {supported}; shipform pins each to an exact tag")
+    return version

@@ -1,0 +1,261 @@
+"""What every long-running or batch workload shares: image or build, command, env, secrets, resources,
+the connects_to graph and the hardened pod, and how all of it becomes the workload's spec."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TypedDict
+
+from constructs import Construct
+
+from shipform import spec
+from shipform.errors import ShipformError
+from shipform.model.base import ShipformConstruct
+from shipform.model.build import Build
+from shipform.values import checks
+from shipform.values.health import Health
+from shipform.values.resources import ComputeResources, Resources
+from shipform.values.secret_ref import SecretRef
+
+DEFAULT_UID = 10001
+"""Above 10000 so it never matches a host account (checkov CKV_K8S_40, trivy KSV020/KSV021)."""
+
+
+class WorkloadProps(TypedDict, total=False):
+    image: str
+    """A pinned prebuilt image ('nginx:1.27.3'); exactly one of ``image``, ``build``, ``image_of``."""
+    build: Build
+    """A :class:`Build` preset that builds the image from source."""
+    image_of: Workload
+    """Another workload whose image this one runs (with its own ``command``)."""
+    command: Sequence[str]
+    """Default: the image's CMD. The process to run (exec form)."""
+    env: Mapping[str, str]
+    """Default: {}. Plain environment variables. Credentials are refused here: use ``secrets``."""
+    secrets: Mapping[str, SecretRef]
+    """Default: {}. ``{ENV_NAME: SecretRef(name, key)}``; each is mounted read-only at
+    ``/run/secrets/<name>.<key>`` and ``ENV_NAME_FILE`` holds that path."""
+    resources: Resources
+    """Default: ``Resources()`` (100m/128Mi requested, 500m/256Mi limit)."""
+    connects_to: Sequence[Workload]
+    """Default: []. Services this one calls; drives env vars, network policies, compose networks and
+    start order."""
+    writable_paths: Sequence[str]
+    """Default: ['/tmp']. Writable folders under the read-only root filesystem (emptyDir in Kubernetes,
+    tmpfs in compose)."""
+    read_only_root_filesystem: bool
+    """Default: True. False is an explicit relaxation."""
+    run_as_user: int
+    """Default: 10001. UID in the Dockerfile USER, runAsUser and compose ``user``."""
+    run_as_group: int
+    """Default: 10001. GID, the same everywhere."""
+    termination_grace_period_seconds: int
+    """Default: 30. Time between SIGTERM and SIGKILL."""
+
+
+class Workload(ShipformConstruct):
+    """Base of the workload constructs; not used directly. Props: :class:`WorkloadProps`."""
+
+    component = "workload"
+    inject_connection_env = True
+    """False for workloads (such as backup jobs) that reach their targets with env of their own."""
+    health: Health | None = None
+
+    def __init__(self, scope: Construct, id: str, props: WorkloadProps):
+        super().__init__(scope, id)
+        self.image_source = self._validate_image(props.get("image"), props.get("build"), props.get("image_of"))
+        command = props.get("command")
+        self.command = checks.command(self.path, "command", command) if command is not None else None
+        self.env = self._validate_env(props.get("env") or {})
+        self.secrets = self._validate_secrets(props.get("secrets") or {})
+        self.resource_props = props.get("resources") or Resources()
+        self.resources: ComputeResources = self.resource_props.parse(self.path)
+        self.connects_to: list[Workload] = list(props.get("connects_to", ()))
+        self.writable_paths = [self._validate_writable(p) for p in props.get("writable_paths", ("/tmp",))]
+        self.read_only_root_filesystem = props.get("read_only_root_filesystem", True)
+        self.run_as_user = checks.positive_int(self.path, "run_as_user", props.get("run_as_user", DEFAULT_UID))
+        self.run_as_group = checks.positive_int(self.path, "run_as_group", props.get("run_as_group", DEFAULT_UID))
+        self.termination_grace_period_seconds = checks.positive_int(
+            self.path, "termination_grace_period_seconds", props.get("termination_grace_period_seconds", 30))
+        self.environment.workloads.append(self)
+
+    # ------------------------------------------------------------------ prop validation
+    def _validate_image(self, image: str | None, build: Build | None, image_of: Workload | None) -> Workload | None:
+        """Sets ``image`` and ``build``; returns the workload whose image this one reuses, if any."""
+        given = [name for name, value in (("image", image), ("build", build), ("image_of", image_of)) if value]
+        if len(given) != 1:
+            raise ShipformError(self.path, "image/build", "exactly one of image, build and image_of must be given",
+                                given, "pass image='name:tag', build=Build.python(...) or image_of=<service>")
+        self.build: Build | None = None
+        if build is not None:
+            build.validate(self.path)
+            self.build = build
+            self.image = self.app.image_for(self.name)
+            return None
+        if image_of is not None:
+            if image_of.environment is not self.environment:
+                raise ShipformError(self.path, "image_of", "must be a workload of the same Environment",
+                                    image_of.path, "pass the construct whose image to run")
+            self.image = image_of.image
+            return image_of.image_source or image_of
+        self.image = checks.image_ref(self.path, "image", image)
+        return None
+
+    def _validate_env(self, env: Mapping[str, str]) -> dict[str, str]:
+        for name, value in env.items():
+            checks.env_name(self.path, "env", name)
+            path_to_secret_file = name.endswith("_FILE") and isinstance(value, str) and value.startswith("/")
+            if checks.SECRET_NAME.search(name) and not path_to_secret_file:
+                raise ShipformError(self.path, f"env.{name}", "looks like a credential; literal values would land "
+                                    "in generated files", "<redacted>",
+                                    f"pass secrets={{'{name}': SecretRef('<secret>', '<key>')}} instead")
+        return dict(env)
+
+    def _validate_secrets(self, secrets: Mapping[str, SecretRef]) -> dict[str, SecretRef]:
+        for name, ref in secrets.items():
+            checks.env_name(self.path, "secrets", name)
+            ref.validate(self.path, f"secrets.{name}")
+            if name in self.env:
+                raise ShipformError(self.path, f"secrets.{name}", "is also set in env", name, "keep it in one place")
+        return dict(secrets)
+
+    def _validate_writable(self, path: str) -> str:
+        if not path.startswith("/") or path == "/" or ".." in path.split("/"):
+            raise ShipformError(self.path, "writable_paths", "entries must be absolute folders other than '/'",
+                                path, "pass e.g. ['/tmp', '/var/cache/app']")
+        return path
+
+    def validate(self) -> list[ShipformError]:
+        errors = [err for target in self.connects_to if (err := self._connection_error(target))]
+        if self.build is not None:
+            try:
+                self.build.detect_layout(self.path, self.app.root / self.build.context)
+            except ShipformError as err:
+                errors.append(err)
+            if not (self.command or self.build.command or self.build.preset_spec.default_command):
+                errors.append(ShipformError(self.path, "command", f"is required for the {self.build.preset} preset",
+                                            None, "pass command=[...] to the construct or to Build"))
+        return errors
+
+    def _connection_error(self, target: Workload) -> ShipformError | None:
+        if target.port is None:
+            return ShipformError(self.path, "connects_to", "entries must be services with a port", target.path,
+                                 "list WebService or StatefulDB")
+        if target.environment is not self.environment:
+            return ShipformError(self.path, "connects_to", "crosses environments", target.path,
+                                 "connect to the service of the same Environment")
+        if target is self:
+            return ShipformError(self.path, "connects_to", "lists the service itself", target.path, "remove it")
+        if target.namespace != self.namespace and not self._accepted_by(target):
+            return ShipformError(
+                self.path, "connects_to", f"crosses from namespace '{self.namespace}' to '{target.namespace}' "
+                "without that namespace accepting it", target.path,
+                f"pass accepts_from=[<the '{self.namespace}' SecureNamespace>] to SecureNamespace "
+                f"'{target.namespace}'")
+        return None
+
+    def _accepted_by(self, target: Workload) -> bool:
+        return any(self.namespace in m.accepted_namespaces() for m in self.environment.members
+                   if m.namespace == target.namespace)
+
+    # ------------------------------------------------------------------ facts other workloads need
+    @property
+    def port(self) -> int | None:
+        return None
+
+    def client_env(self) -> list[spec.EnvVar]:
+        """What a client of this workload is told about it; servers override it."""
+        return []
+
+    def client_secrets(self) -> dict[str, SecretRef]:
+        """Secrets a client of this workload needs as files (e.g. a database password)."""
+        return {}
+
+    def has_local_healthcheck(self) -> bool:
+        """compose can check health only with a probe that exists in the image: the generated probe
+        program of a built image, or an exec command."""
+        return self.health is not None and (self.build is not None or self.health.kind == "exec")
+
+    def endpoint(self) -> spec.Endpoint:
+        return spec.Endpoint(self.name, self.namespace, self.app.name, self.port, self.has_local_healthcheck())
+
+    @property
+    def built_by(self) -> Workload | None:
+        """The workload whose Dockerfile builds this one's image (itself, or its image_of source)."""
+        if self.build is not None:
+            return self
+        source = self.image_source
+        return source if source is not None and source.build is not None else None
+
+    # ------------------------------------------------------------------ the spec
+    def all_secrets(self) -> dict[str, SecretRef]:
+        """Own secrets plus those its targets hand their clients; each becomes /run/secrets/<name>.<key>."""
+        client: dict[str, SecretRef] = {}
+        if self.inject_connection_env:
+            for target in sorted(self.connects_to, key=lambda t: t.name):
+                client.update(target.client_secrets())
+        return {**client, **self.secrets}
+
+    def env_spec(self) -> tuple[spec.EnvVar, ...]:
+        """Connection env, then the workload's own env, then ``<NAME>_FILE`` for every secret file; a later
+        entry replaces an earlier one of the same name in its place."""
+        merged: dict[str, spec.EnvVar] = {}
+        if self.inject_connection_env:
+            for target in sorted(self.connects_to, key=lambda t: t.name):
+                for var in target.client_env():
+                    merged[var.name] = var
+        for name, value in self.env.items():
+            merged[name] = spec.EnvVar(name, spec.Plain(value))
+        for name, ref in self.all_secrets().items():
+            merged[f"{name}_FILE"] = spec.EnvVar(f"{name}_FILE", spec.Plain(f"/run/secrets/{ref.file_name}"))
+        return tuple(merged.values())
+
+    def run_spec(self) -> spec.Run:
+        raise NotImplementedError
+
+    def to_spec(self) -> spec.Workload:
+        return spec.Workload(
+            path=self.path, name=self.name, namespace=self.namespace, component=self.component,
+            app=self.app.name, version=self.app.version, image=self.image, run=self.run_spec(),
+            built=self._built_image(), build=self._image_build(),
+            command=tuple(self.command) if self.command else None, env=self.env_spec(),
+            secret_files=tuple(spec.SecretFile(n, r) for n, r in self.all_secrets().items()),
+            ports=self.ports(), health=self.health, resources=self.resources,
+            run_as_user=self.run_as_user, run_as_group=self.run_as_group, local_user=self.local_user(),
+            read_only_root_filesystem=self.read_only_root_filesystem, writable_paths=tuple(self.writable_paths),
+            volumes=self.volumes(), termination_grace_period_seconds=self.termination_grace_period_seconds,
+            exposure=self.exposure(), connects_to=tuple(t.endpoint() for t in self.connects_to),
+            clients=tuple(c.endpoint() for c in self.environment.workloads if self in c.connects_to),
+            egress_to_internet=self.egress_to_internet(), waits_for=self.waits_for(),
+        )
+
+    def ports(self) -> tuple[spec.Port, ...]:
+        return ()
+
+    def local_user(self) -> tuple[int, int] | None:
+        return None
+
+    def volumes(self) -> tuple[spec.Volume, ...]:
+        return ()
+
+    def exposure(self) -> spec.Exposure | None:
+        return None
+
+    def egress_to_internet(self) -> tuple[spec.EgressToInternet, ...]:
+        return ()
+
+    def waits_for(self) -> tuple[str, ...]:
+        return ()
+
+    def _built_image(self) -> spec.BuiltImage | None:
+        builder = self.built_by
+        if builder is None or builder.build is None:
+            return None
+        return spec.BuiltImage(builder.name, (self.app.root / builder.build.context).resolve())
+
+    def _image_build(self) -> spec.ImageBuild | None:
+        if self.build is None:
+            return None
+        command = self.command or self.build.command or self.build.preset_spec.default_command
+        return self.build.to_spec(self.path, self.app.root, tuple(command), f"{self.app.name}-{self.name}",
+                                  self.app.version)

@@ -1,1 +1,0 @@
-"""Renderers: everything that turns the construct tree into files."""

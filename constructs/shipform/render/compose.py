@@ -1,0 +1,156 @@
+"""The compose file, from the local Environment: the same images, users, ports, health checks,
+read-only roots, secrets and dependency graph as Kubernetes, for `docker compose up`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from shipform import spec
+from shipform.write.yaml_dump import Quoted
+
+COMPOSE_DIR = "compose"
+LOCAL_SECRETS_DIR = "secrets"
+TMPFS_OPTIONS = "size=64m,mode=1777"
+
+
+def _build(built: spec.BuiltImage, compose_dir: Path, docker_dir: Path) -> dict[str, Any]:
+    return {
+        "context": os.path.relpath(built.context, compose_dir),
+        "dockerfile": os.path.relpath(docker_dir / built.dockerfile_of / "Dockerfile", built.context),
+    }
+
+
+def healthcheck(w: spec.Workload) -> dict[str, Any] | None:
+    # A prebuilt image has no generated probe; only an exec health spec can run inside it.
+    h = w.health
+    if h is None or (w.build is None and h.kind != "exec"):
+        return None
+    return {"test": ["CMD", *h.exec_test()], "interval": f"{h.period_seconds}s", "timeout": f"{h.timeout_seconds}s",
+            "retries": h.failure_threshold, "start_period": f"{h.start_period_seconds}s"}
+
+
+def _resources(r: spec.Workload) -> dict[str, Any]:
+    assert r.resources is not None
+    res = r.resources
+    return {"resources": {
+        "limits": {"cpus": res.cpu_limit.cores(), "memory": res.memory_limit.compose()},
+        "reservations": {"cpus": res.cpu.cores(), "memory": res.memory.compose()},
+    }}
+
+
+def edge_network(client: str, server: str) -> str:
+    return f"{client}-to-{server}"
+
+
+def public_network(w: spec.Workload) -> str:
+    return f"{w.name}-public"
+
+
+def networks_of(w: spec.Workload) -> list[str]:
+    """One internal network per declared connection, joined by just its two ends, so no service can
+    reach another it did not declare (not even a fellow client of the same server); public services
+    also join their own non-internal network to publish their port."""
+    names = [edge_network(w.name, t.name) for t in w.connects_to]
+    names += [edge_network(c.name, w.name) for c in w.clients]
+    if w.exposure is not None:
+        names.append(public_network(w))
+    return sorted(set(names))
+
+
+def env_value(value: spec.EnvValue) -> str | None:
+    """compose has secrets as files only, and cannot expand one into a URL: such URLs have no password."""
+    if isinstance(value, spec.FromSecret):
+        return None
+    if isinstance(value, spec.ConnectionUrl):
+        user = f"{value.user}@" if value.user else ""
+        return f"{value.scheme}://{user}{value.host}:{value.port}{value.path}"
+    return value.value
+
+
+def service(w: spec.Workload, compose_dir: Path, docker_dir: Path) -> dict[str, Any]:
+    svc: dict[str, Any] = {}
+    if w.built is not None:  # compose builds the image itself, from the same Dockerfile CI uses
+        svc["build"] = _build(w.built, compose_dir, docker_dir)
+    else:
+        svc["image"] = w.image
+    job = w.run.job if isinstance(w.run, spec.Scheduled) else w.run
+    batch = isinstance(job, spec.ToCompletion)
+    if isinstance(job, spec.ToCompletion) and job.local_profile:
+        svc["profiles"] = [job.local_profile]
+    if w.command:
+        svc["command"] = list(w.command)
+    uid, gid = w.local_user or (w.run_as_user, w.run_as_group)
+    svc["user"] = f"{uid}:{gid}"
+    if w.exposure is not None and w.port is not None:
+        svc["ports"] = [Quoted(f"127.0.0.1:{w.port}:{w.port}")]
+    env = {v.name: value for v in w.env_for("compose") if (value := env_value(v.value)) is not None}
+    if env:
+        svc["environment"] = env
+    if w.secret_files:
+        svc["secrets"] = [{"source": f.ref.file_name, "target": f.ref.file_name} for f in w.secret_files]
+    check = healthcheck(w)
+    if check:
+        svc["healthcheck"] = check
+    if w.volumes:
+        svc["volumes"] = [{"type": "volume", "source": v.local_name, "target": v.mount_path} for v in w.volumes]
+    svc["read_only"] = w.read_only_root_filesystem
+    if w.writable_paths:
+        svc["tmpfs"] = [f"{p}:{TMPFS_OPTIONS}" for p in w.writable_paths]
+    svc["cap_drop"] = ["ALL"]
+    svc["security_opt"] = ["no-new-privileges:true"]
+    svc["init"] = w.built is None  # built images bring tini as PID 1 already
+    svc["stop_grace_period"] = f"{w.termination_grace_period_seconds}s"
+    svc["deploy"] = _resources(w)
+    svc["restart"] = "no" if batch else "unless-stopped"
+    depends = _depends_on(w)
+    if depends:
+        svc["depends_on"] = depends
+    networks = networks_of(w)
+    if networks:
+        svc["networks"] = networks
+    else:
+        svc["network_mode"] = "none"  # declared no connections: like its NetworkPolicy, it reaches nothing
+    return svc
+
+
+def _depends_on(w: spec.Workload) -> dict[str, Any]:
+    depends: dict[str, Any] = {
+        t.name: {"condition": "service_healthy" if t.healthcheck_locally else "service_started", "restart": True}
+        for t in sorted(w.connects_to, key=lambda t: t.name)}
+    for name in w.waits_for:
+        depends[name] = {"condition": "service_completed_successfully"}
+    return dict(sorted(depends.items()))
+
+
+def escape_interpolation(value: Any) -> Any:
+    """Compose interpolates $VAR in every string; shipform's '$' (shell scripts, probes) are literal."""
+    if isinstance(value, str):
+        return type(value)(value.replace("$", "$$")) if "$" in value else value
+    if isinstance(value, dict):
+        return {k: escape_interpolation(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [escape_interpolation(v) for v in value]
+    return value
+
+
+def compose_document(app: spec.App, compose_dir: Path, docker_dir: Path) -> dict[str, Any] | None:
+    env = app.local
+    if env is None:
+        return None
+    workloads = sorted(env.workloads, key=lambda w: w.name)
+    services = {w.name: escape_interpolation(service(w, compose_dir, docker_dir)) for w in workloads}
+    network_names = sorted({n for svc in services.values() for n in svc.get("networks", [])})
+    public = {public_network(w) for w in workloads if w.exposure is not None}
+    doc: dict[str, Any] = {"name": app.name, "services": services}
+    # Internal networks have no route off the host, like the Kubernetes egress policies.
+    if network_names:
+        doc["networks"] = {n: {"internal": n not in public} for n in network_names}
+    volume_names = sorted({v.local_name for w in workloads for v in w.volumes})
+    if volume_names:
+        doc["volumes"] = {name: {} for name in volume_names}
+    refs = sorted({f.ref.file_name for w in workloads for f in w.secret_files})
+    if refs:
+        doc["secrets"] = {name: {"file": f"./{LOCAL_SECRETS_DIR}/{name}"} for name in refs}
+    return doc

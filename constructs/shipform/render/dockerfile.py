@@ -1,0 +1,55 @@
+"""Dockerfile and .dockerignore of a workload built from source."""
+
+from __future__ import annotations
+
+import json
+import shlex
+
+from shipform import spec
+from shipform.render import templating
+from shipform.values.health import PROBE_PATH
+
+TINI_DEBIAN_VERSION = "0.19.0-1+b3"
+"""Debian bookworm's tini; its static build is PID 1 in every image (reaps zombies, forwards signals)."""
+UV_IMAGE = "ghcr.io/astral-sh/uv:0.5.11"
+POETRY_VERSION = "1.8.5"
+
+
+def exec_form(args: list[str] | tuple[str, ...]) -> str:
+    """JSON array: Docker's exec form, so no shell sits between tini and the process."""
+    return json.dumps(list(args))
+
+
+def probe_lines(w: spec.Workload, build: spec.ImageBuild) -> str:
+    """The generated probe program, as shell-quoted printf arguments (no heredocs: older builders lack them)."""
+    assert w.health is not None
+    source = templating.render(f"probes/{build.preset}-{w.health.kind}.j2", port=w.port,
+                               path=w.health.path, timeout=w.health.timeout_seconds)
+    return " \\\n    ".join(shlex.quote(line) for line in source.rstrip("\n").split("\n"))
+
+
+def healthcheck(w: spec.Workload) -> dict[str, object] | None:
+    if w.health is None:
+        return None
+    return {"interval": w.health.period_seconds, "timeout": w.health.timeout_seconds,
+            "retries": w.health.failure_threshold, "test": exec_form(w.health.exec_test())}
+
+
+def render_dockerfile(w: spec.Workload, marker: str) -> str:
+    build = w.build
+    assert build is not None
+    needs_probe = w.health is not None and w.health.kind != "exec"
+    return templating.render(
+        f"dockerfile/{build.preset}.Dockerfile.j2",
+        marker=marker, builder_image=build.builder_image, runtime_image=build.runtime_image, layout=build.layout,
+        uv_image=UV_IMAGE, poetry_version=POETRY_VERSION, tini_version=TINI_DEBIAN_VERSION,
+        probe_lines=probe_lines(w, build) if needs_probe else "",
+        probe_source="/out/healthcheck.go" if build.preset == "go" else "/out/healthcheck",
+        probe_path=PROBE_PATH, healthcheck=healthcheck(w), uid=w.run_as_user, gid=w.run_as_group,
+        port=w.port, command=exec_form(build.command), image_title=build.title, version=build.version,
+        build_command=shlex.join(build.build_command), package=build.package,
+    )
+
+
+def render_dockerignore(marker: str) -> str:
+    return templating.render("dockerignore.j2", marker=marker)

@@ -1,0 +1,100 @@
+"""The objects of a namespace: the Namespace with Pod Security labels and, for a SecureNamespace, its
+default-deny and DNS policies, ResourceQuota, LimitRange and RBAC."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shipform import spec
+from shipform.render.network import DNS_PEER, DNS_PORTS
+
+Manifest = dict[str, Any]
+RBAC = "rbac.authorization.k8s.io/v1"
+
+# What a GitOps controller or `kubectl apply` of shipform's output changes in a namespace. Roles,
+# bindings, quotas and the namespace itself stay with whoever applies the SecureNamespace objects.
+DEPLOYABLE = (
+    ("", ("configmaps", "serviceaccounts", "services")),
+    ("apps", ("deployments", "statefulsets")),
+    ("batch", ("cronjobs", "jobs")),
+    ("networking.k8s.io", ("ingresses", "networkpolicies")),
+    ("policy", ("poddisruptionbudgets",)),
+    ("autoscaling", ("horizontalpodautoscalers",)),
+)
+WRITE_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete"]
+READ_VERBS = ["get", "list", "watch"]
+VIEW_ONLY = (("", ("pods", "pods/log", "events")),)
+
+
+def pod_security_labels(version: str) -> dict[str, str]:
+    """Pod Security Admission: enforce, audit and warn at 'restricted', each pinned to ``version``."""
+    labels: dict[str, str] = {}
+    for mode in ("enforce", "audit", "warn"):
+        labels[f"pod-security.kubernetes.io/{mode}"] = "restricted"
+        labels[f"pod-security.kubernetes.io/{mode}-version"] = version
+    return labels
+
+
+def namespace_objects(ns: spec.Namespace) -> list[Manifest]:
+    if ns.guards is None:
+        return [{"apiVersion": "v1", "kind": "Namespace", "metadata": {
+            "name": ns.name, "labels": pod_security_labels(ns.pod_security_version)}}]
+    g = ns.guards
+    labels = {**_labels(ns), **pod_security_labels(ns.pod_security_version)}
+    objects = [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns.name, "labels": labels}},
+        _obj(ns, "networking.k8s.io/v1", "NetworkPolicy", "default-deny",
+             spec={"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}),
+        _obj(ns, "networking.k8s.io/v1", "NetworkPolicy", "allow-dns", spec={
+            "podSelector": {}, "policyTypes": ["Egress"], "egress": [{"to": [DNS_PEER], "ports": DNS_PORTS}]}),
+        _obj(ns, "v1", "ResourceQuota", "quota", spec={"hard": _hard(g.quota)}),
+        _obj(ns, "v1", "LimitRange", "container-defaults", spec={"limits": [_limits(g.limits)]}),
+        _role(ns, "deployer", DEPLOYABLE, WRITE_VERBS),
+    ]
+    if g.deployers:
+        objects.append(_binding(ns, "deployer", g.deployers))
+    if g.viewers:
+        objects += [_role(ns, "viewer", DEPLOYABLE + VIEW_ONLY, READ_VERBS), _binding(ns, "viewer", g.viewers)]
+    return objects
+
+
+def _labels(ns: spec.Namespace) -> dict[str, str]:
+    return {"app.kubernetes.io/part-of": ns.app, "app.kubernetes.io/managed-by": "shipform"}
+
+
+def _obj(ns: spec.Namespace, api_version: str, kind: str, name: str, **body: Any) -> Manifest:
+    meta = {"name": name, "namespace": ns.name, "labels": _labels(ns)}
+    return {"apiVersion": api_version, "kind": kind, "metadata": meta, **body}
+
+
+def _hard(q: spec.QuotaSpec) -> dict[str, str]:
+    return {"requests.cpu": str(q.cpu), "requests.memory": str(q.memory), "limits.cpu": str(q.cpu_limit),
+            "limits.memory": str(q.memory_limit), "pods": str(q.pods),
+            "persistentvolumeclaims": str(q.persistent_volume_claims), "requests.storage": str(q.storage),
+            "services.loadbalancers": str(q.load_balancers), "services.nodeports": str(q.node_ports)}
+
+
+def _limits(r: spec.LimitsSpec) -> dict[str, Any]:
+    return {"type": "Container",
+            "defaultRequest": {"cpu": str(r.default_cpu), "memory": str(r.default_memory)},
+            "default": {"cpu": str(r.default_cpu_limit), "memory": str(r.default_memory_limit)},
+            "min": {"cpu": str(r.min_cpu), "memory": str(r.min_memory)},
+            "max": {"cpu": str(r.max_cpu), "memory": str(r.max_memory)}}
+
+
+def _role(ns: spec.Namespace, name: str, grants: tuple[tuple[str, tuple[str, ...]], ...],
+          verbs: list[str]) -> Manifest:
+    rules = [{"apiGroups": [group], "resources": list(resources), "verbs": verbs} for group, resources in grants]
+    return _obj(ns, RBAC, "Role", name, rules=rules)
+
+
+def _binding(ns: spec.Namespace, name: str, subjects: tuple[spec.Subject, ...]) -> Manifest:
+    return _obj(ns, RBAC, "RoleBinding", name,
+                roleRef={"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
+                subjects=[_subject(s) for s in subjects])
+
+
+def _subject(s: spec.Subject) -> dict[str, str]:
+    if s.kind == "ServiceAccount":
+        return {"kind": "ServiceAccount", "name": s.name, "namespace": str(s.namespace)}
+    return {"kind": s.kind, "name": s.name, "apiGroup": "rbac.authorization.k8s.io"}

@@ -1,0 +1,187 @@
+"""The hardened pod every workload runs in: Pod Security 'restricted', probes from the one health
+spec, resources, read-only root with emptyDirs, secrets as files and graceful shutdown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shipform import spec
+from shipform.values.health import Health
+
+PRE_STOP_SECONDS = 5
+"""Time for endpoints and load balancers to stop sending traffic before SIGTERM arrives."""
+SECRETS_VOLUME = "secrets"
+SCRATCH_SIZE = "64Mi"
+"""Size limit of the emptyDir behind each writable path."""
+
+
+def container_security(w: spec.Workload) -> dict[str, Any]:
+    return {
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+        "privileged": False,
+        "readOnlyRootFilesystem": w.read_only_root_filesystem,
+        "runAsGroup": w.run_as_group,
+        "runAsNonRoot": True,
+        "runAsUser": w.run_as_user,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def probe_action(health: Health, port_name: str | None) -> dict[str, Any]:
+    if health.kind == "http":
+        return {"httpGet": {"path": health.path, "port": port_name}}
+    if health.kind == "tcp":
+        return {"tcpSocket": {"port": port_name}}
+    return {"exec": {"command": list(health.command)}}
+
+
+def probes(health: Health | None, port_name: str | None) -> dict[str, Any]:
+    if health is None:
+        return {}
+    action = probe_action(health, port_name)
+    timing = {"periodSeconds": health.period_seconds, "timeoutSeconds": health.timeout_seconds}
+    result = {"startupProbe": {**action, "periodSeconds": 5, "timeoutSeconds": health.timeout_seconds,
+                               "failureThreshold": health.startup_failures()}}
+    # Readiness gates traffic and, with maxUnavailable 0, also rollouts: a new pod must be healthy
+    # before an old one goes, which matters for workers too.
+    result["readinessProbe"] = {**action, **timing, "failureThreshold": health.failure_threshold}
+    result["livenessProbe"] = {**action, **timing, "failureThreshold": health.failure_threshold}
+    return result
+
+
+def volume_name(path: str) -> str:
+    return "tmp" if path == "/tmp" else "rw" + path.replace("/", "-").replace("_", "-").replace(".", "-").lower()
+
+
+def env_entry(var: spec.EnvVar) -> dict[str, Any]:
+    value = var.value
+    if isinstance(value, spec.FromSecret):
+        return {"name": var.name, "valueFrom": {"secretKeyRef": {"name": value.ref.name, "key": value.ref.key}}}
+    if isinstance(value, spec.ConnectionUrl):
+        return {"name": var.name, "value": url(value)}
+    return {"name": var.name, "value": value.value}
+
+
+def url(u: spec.ConnectionUrl) -> str:
+    """With the password from the dependent variable ``$(password_var)``, which the kubelet expands."""
+    credentials = f"{u.user}:$({u.password_var})@" if u.password_var else (f"{u.user}@" if u.user else "")
+    return f"{u.scheme}://{credentials}{u.host}:{u.port}{u.path}"
+
+
+def resources(r: spec.Workload) -> dict[str, Any]:
+    assert r.resources is not None
+    res = r.resources
+    return {"requests": {"cpu": str(res.cpu), "memory": str(res.memory)},
+            "limits": {"cpu": str(res.cpu_limit), "memory": str(res.memory_limit)}}
+
+
+def mounts(w: spec.Workload) -> list[dict[str, Any]]:
+    result: list[dict[str, Any]] = [{"name": volume_name(p), "mountPath": p} for p in w.writable_paths]
+    if w.secret_files:
+        result.append({"name": SECRETS_VOLUME, "mountPath": "/run/secrets", "readOnly": True})
+    result.extend({"name": v.name, "mountPath": v.mount_path} for v in w.volumes)
+    return result
+
+
+def container(w: spec.Workload, long_running: bool, command: tuple[str, ...] | None = None,
+              name: str | None = None) -> dict[str, Any]:
+    """The workload's container; ``long_running`` adds probes and the preStop pause."""
+    env = [env_entry(v) for v in w.env_for("kubernetes")]
+    result: dict[str, Any] = {"name": name or w.name, "image": w.image, "imagePullPolicy": "Always"}
+    args = command or w.command
+    if args:
+        # args, not command: the image's ENTRYPOINT (tini) stays PID 1.
+        result["args"] = list(args)
+    if w.ports and long_running:
+        result["ports"] = [{"name": p.name, "containerPort": p.number, "protocol": "TCP"} for p in w.ports]
+    if env:
+        result["env"] = env
+    result["resources"] = resources(w)
+    if long_running:
+        result.update(probes(w.health, w.ports[0].name if w.ports else None))
+        result["lifecycle"] = {"preStop": {"sleep": {"seconds": PRE_STOP_SECONDS}}}
+    result["securityContext"] = container_security(w)
+    volume_mounts = mounts(w)
+    if volume_mounts:
+        result["volumeMounts"] = volume_mounts
+    return result
+
+
+def volumes(w: spec.Workload) -> list[dict[str, Any]]:
+    result: list[dict[str, Any]] = [{"name": volume_name(p), "emptyDir": {"sizeLimit": SCRATCH_SIZE}}
+                                    for p in w.writable_paths]
+    if w.secret_files:
+        by_secret: dict[str, set[str]] = {}
+        for f in w.secret_files:
+            by_secret.setdefault(f.ref.name, set()).add(f.ref.key)
+        sources = [{"secret": {"name": name, "items": [{"key": k, "path": f"{name}.{k}"} for k in sorted(keys)]}}
+                   for name, keys in sorted(by_secret.items())]
+        result.append({"name": SECRETS_VOLUME, "projected": {"sources": sources, "defaultMode": 0o440}})
+    for v in w.volumes:
+        if isinstance(v.source, spec.Scratch):
+            result.append({"name": v.name, "emptyDir": {"sizeLimit": str(v.source.size)}})
+        elif isinstance(v.source, spec.Claim):
+            result.append({"name": v.name, "persistentVolumeClaim": {"claimName": v.source.name}})
+    return result
+
+
+def topology_spread(w: spec.Workload) -> list[dict[str, Any]]:
+    return [
+        {"maxSkew": 1, "topologyKey": key, "whenUnsatisfiable": "ScheduleAnyway",
+         "labelSelector": {"matchLabels": w.selector}}
+        for key in ("kubernetes.io/hostname", "topology.kubernetes.io/zone")
+    ]
+
+
+def pod_template(w: spec.Workload) -> dict[str, Any]:
+    """The pod of a Deployment or StatefulSet, or of a Job: no probes, no preStop, never restarted in place."""
+    long_running = isinstance(w.run, spec.Continuous)
+    grace = w.termination_grace_period_seconds + (PRE_STOP_SECONDS if long_running else 0)
+    pod: dict[str, Any] = {
+        "serviceAccountName": w.name,
+        "automountServiceAccountToken": False,
+        "enableServiceLinks": False,
+        "securityContext": {
+            "fsGroup": w.run_as_group,
+            "runAsGroup": w.run_as_group,
+            "runAsNonRoot": True,
+            "runAsUser": w.run_as_user,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "terminationGracePeriodSeconds": grace,
+    }
+    if long_running:
+        pod["topologySpreadConstraints"] = topology_spread(w)
+    else:
+        pod["restartPolicy"] = "Never"
+    init = init_containers(w)
+    if init:
+        pod["initContainers"] = init
+    pod["containers"] = [container(w, long_running)]
+    vols = volumes(w)
+    if vols:
+        pod["volumes"] = vols
+    job = w.run.job if isinstance(w.run, spec.Scheduled) else w.run
+    if isinstance(job, spec.ToCompletion) and job.after is not None:
+        two_steps(pod, job.after, w)
+    return {"metadata": {"labels": w.labels}, "spec": pod}
+
+
+def two_steps(pod: dict[str, Any], after: spec.Container, w: spec.Workload) -> None:
+    """The workload's container becomes an init step; ``after`` runs once it succeeded, with its mounts."""
+    first = {**pod["containers"][0], "name": after.first_step}
+    pod["initContainers"] = [first]
+    pod["containers"] = [{
+        "name": after.name, "image": after.image, "imagePullPolicy": "Always",
+        # command, not args: such images' entrypoint is often the tool itself.
+        "command": list(after.command), "env": [env_entry(v) for v in after.env],
+        "resources": first["resources"], "securityContext": container_security(w),
+        "volumeMounts": first["volumeMounts"]}]
+
+
+def init_containers(w: spec.Workload) -> list[dict[str, Any]]:
+    """A migration every new pod runs first (Flux has no hooks)."""
+    if isinstance(w.run, spec.Continuous) and w.run.pre_start:
+        return [container(w, long_running=False, command=w.run.pre_start, name="migrate")]
+    return []

@@ -1,0 +1,173 @@
+"""The Kubernetes objects of one workload: its ServiceAccount, NetworkPolicy, controller (Deployment,
+StatefulSet, Job or CronJob), Services, Ingress, autoscaler, disruption budget and claims."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shipform import spec
+from shipform.render import network, pod
+
+Manifest = dict[str, Any]
+
+ARGO_PRE_SYNC = {
+    # Argo CD runs PreSync hooks to completion before it syncs the rest, and re-creates them next sync.
+    "argocd.argoproj.io/hook": "PreSync",
+    "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation",
+}
+
+
+def obj(api_version: str, kind: str, metadata: dict[str, Any], **body: Any) -> Manifest:
+    return {"apiVersion": api_version, "kind": kind, "metadata": metadata, **body}
+
+
+def metadata(w: spec.Workload, name: str | None = None, wave: int | None = None,
+             annotations: dict[str, str] | None = None) -> dict[str, Any]:
+    """Objects of a pre-sync hook are hooks too (they run before ordinary resources exist), the Job in
+    wave 0 and what it needs in an earlier one."""
+    meta: dict[str, Any] = {"name": name or w.name, "namespace": w.namespace, "labels": w.labels}
+    if wave is not None and _is_hook(w):
+        annotations = {**ARGO_PRE_SYNC, "argocd.argoproj.io/sync-wave": str(wave), **(annotations or {})}
+    if annotations:
+        meta["annotations"] = annotations
+    return meta
+
+
+def _is_hook(w: spec.Workload) -> bool:
+    return isinstance(w.run, spec.ToCompletion) and w.run.pre_sync_hook
+
+
+def workload_objects(w: spec.Workload) -> list[Manifest]:
+    run = w.run
+    objects = [
+        obj("v1", "ServiceAccount", metadata(w, wave=-1), automountServiceAccountToken=False),
+        obj("networking.k8s.io/v1", "NetworkPolicy", metadata(w, wave=-1), spec=network.network_policy_spec(w)),
+    ]
+    if isinstance(run, spec.Continuous):
+        objects += long_running_objects(w, run)
+    elif isinstance(run, spec.ToCompletion):
+        objects.append(obj("batch/v1", "Job", metadata(w, wave=0), spec=job_spec(w, run)))
+    else:
+        objects.append(obj("batch/v1", "CronJob", metadata(w), spec=cron_job_spec(w, run)))
+    objects += [claim(w, v.source) for v in w.volumes if isinstance(v.source, spec.Claim)]
+    return objects
+
+
+def long_running_objects(w: spec.Workload, run: spec.Continuous) -> list[Manifest]:
+    objects = [stateful_set(w) if run.stateful else deployment(w, run)]
+    if w.ports:
+        objects.append(service(w))
+    if run.stateful:
+        objects.append(headless_service(w))
+    if run.min_replicas > 1 or run.stateful:
+        budget = {"maxUnavailable": 1, "selector": {"matchLabels": w.selector}}
+        objects.append(obj("policy/v1", "PodDisruptionBudget", metadata(w), spec=budget))
+    if run.autoscale is not None:
+        objects.append(autoscaler(w, run.autoscale))
+    if w.exposure is not None:
+        objects.append(ingress(w, w.exposure))
+    return objects
+
+
+def deployment(w: spec.Workload, run: spec.Continuous) -> Manifest:
+    body: dict[str, Any] = {}
+    if run.autoscale is None:
+        body["replicas"] = run.replicas
+    body.update({
+        "revisionHistoryLimit": 5,
+        "selector": {"matchLabels": w.selector},
+        # Never below the wanted count during a rollout: new pods must be ready before old ones go.
+        "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
+        "template": pod.pod_template(w),
+    })
+    return obj("apps/v1", "Deployment", metadata(w), spec=body)
+
+
+def stateful_set(w: spec.Workload) -> Manifest:
+    templates = []
+    for v in w.volumes:
+        if isinstance(v.source, spec.ClaimTemplate):
+            claim_spec: dict[str, Any] = {"accessModes": [v.source.access_mode],
+                                          "resources": {"requests": {"storage": str(v.source.size)}}}
+            if v.source.storage_class:
+                claim_spec["storageClassName"] = v.source.storage_class
+            templates.append({"metadata": {"name": v.name, "labels": w.selector}, "spec": claim_spec})
+    return obj("apps/v1", "StatefulSet", metadata(w), spec={
+        "replicas": 1,
+        "serviceName": f"{w.name}-headless",
+        "podManagementPolicy": "OrderedReady",
+        "revisionHistoryLimit": 5,
+        "selector": {"matchLabels": w.selector},
+        "updateStrategy": {"type": "RollingUpdate"},
+        "persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Retain", "whenScaled": "Retain"},
+        "template": pod.pod_template(w),
+        "volumeClaimTemplates": templates,
+    })
+
+
+def service_ports(w: spec.Workload) -> list[dict[str, Any]]:
+    return [{"name": p.name, "port": p.number, "targetPort": p.name, "protocol": "TCP"} for p in w.ports]
+
+
+def service(w: spec.Workload) -> Manifest:
+    return obj("v1", "Service", metadata(w), spec={"type": "ClusterIP", "selector": w.selector,
+                                                   "ports": service_ports(w)})
+
+
+def headless_service(w: spec.Workload) -> Manifest:
+    """Stable names for a StatefulSet's pods, published before they are ready (peers find each other)."""
+    return obj("v1", "Service", metadata(w, f"{w.name}-headless"), spec={
+        "clusterIP": "None", "publishNotReadyAddresses": True, "selector": w.selector, "ports": service_ports(w)})
+
+
+def autoscaler(w: spec.Workload, scale: tuple[int, int, int]) -> Manifest:
+    low, high, cpu_percent = scale
+    return obj("autoscaling/v2", "HorizontalPodAutoscaler", metadata(w), spec={
+        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": w.name},
+        "minReplicas": low,
+        "maxReplicas": high,
+        "metrics": [{"type": "Resource", "resource": {
+            "name": "cpu", "target": {"type": "Utilization", "averageUtilization": cpu_percent}}}],
+    })
+
+
+def ingress(w: spec.Workload, exposure: spec.Exposure) -> Manifest:
+    annotations = {"cert-manager.io/cluster-issuer": exposure.cluster_issuer} if exposure.cluster_issuer else None
+    backend = {"service": {"name": w.name, "port": {"name": w.ports[0].name}}}
+    return obj("networking.k8s.io/v1", "Ingress", metadata(w, annotations=annotations), spec={
+        "ingressClassName": exposure.ingress_class,
+        "tls": [{"hosts": [exposure.host], "secretName": exposure.tls_secret}],
+        "rules": [{"host": exposure.host, "http": {"paths": [
+            {"path": "/", "pathType": "Prefix", "backend": backend}]}}],
+    })
+
+
+def job_spec(w: spec.Workload, run: spec.ToCompletion) -> dict[str, Any]:
+    return {
+        "backoffLimit": run.backoff_limit,
+        "activeDeadlineSeconds": run.active_deadline_seconds,
+        "ttlSecondsAfterFinished": run.ttl_seconds_after_finished,
+        "template": pod.pod_template(w),
+    }
+
+
+def cron_job_spec(w: spec.Workload, run: spec.Scheduled) -> dict[str, Any]:
+    body: dict[str, Any] = {"schedule": run.schedule}
+    if run.time_zone:
+        body["timeZone"] = run.time_zone
+    body.update({
+        "concurrencyPolicy": run.concurrency_policy,
+        "startingDeadlineSeconds": run.starting_deadline_seconds,
+        "successfulJobsHistoryLimit": run.successful_jobs_history_limit,
+        "failedJobsHistoryLimit": run.failed_jobs_history_limit,
+        "jobTemplate": {"metadata": {"labels": w.labels}, "spec": job_spec(w, run.job)},
+    })
+    return body
+
+
+def claim(w: spec.Workload, source: spec.Claim) -> Manifest:
+    body: dict[str, Any] = {"accessModes": [source.access_mode],
+                            "resources": {"requests": {"storage": str(source.size)}}}
+    if source.storage_class:
+        body["storageClassName"] = source.storage_class
+    return obj("v1", "PersistentVolumeClaim", metadata(w, source.name), spec=body)

@@ -1,0 +1,43 @@
+"""An Environment and an App as every output sees them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from shipform.spec.namespace import Namespace
+from shipform.spec.workload import Workload
+
+GitOps = Literal["argocd", "flux"]
+
+
+@dataclass(frozen=True)
+class SecretSource:
+    """Referenced Secrets are synced from an external store (External Secrets) instead of made by hand."""
+
+    store: str
+    kind: Literal["ClusterSecretStore", "SecretStore"]
+    remote_key: str
+    refresh_interval: str
+
+
+@dataclass(frozen=True)
+class Environment:
+    app: str
+    name: str
+    local: bool
+    gitops: GitOps
+    namespaces: tuple[Namespace, ...]
+    workloads: tuple[Workload, ...]
+    secret_source: SecretSource | None = None
+
+
+@dataclass(frozen=True)
+class App:
+    name: str
+    version: str
+    environments: tuple[Environment, ...]
+
+    @property
+    def local(self) -> Environment | None:
+        return next((e for e in self.environments if e.local), None)

@@ -1,0 +1,282 @@
+"""What a workload is, for every output: identity, image, command, env, secrets, ports, health, volumes,
+exposure, connections and how it runs (continuously, to completion, on a schedule)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from shipform.values.health import Health
+from shipform.values.quantity import Memory
+from shipform.values.resources import ComputeResources
+from shipform.values.secret_ref import SecretRef
+
+Platform = Literal["kubernetes", "compose"]
+BOTH: frozenset[Platform] = frozenset(("kubernetes", "compose"))
+
+
+def selector(app: str, name: str) -> dict[str, str]:
+    """The labels that pick a workload's pods."""
+    return {"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": app}
+
+
+@dataclass(frozen=True)
+class Plain:
+    """A literal value, the same on every platform."""
+
+    value: str
+
+
+@dataclass(frozen=True)
+class FromSecret:
+    """The value of a Secret key. Kubernetes reads it with a secretKeyRef; compose has secrets as files only."""
+
+    ref: SecretRef
+
+
+@dataclass(frozen=True)
+class ConnectionUrl:
+    """A URL to a server. Where the platform can expand ``password_var`` (Kubernetes' dependent variables)
+    the URL carries the password as ``$(password_var)``; elsewhere it has none."""
+
+    scheme: str
+    user: str
+    host: str
+    port: int
+    path: str
+    password_var: str | None = None
+
+
+EnvValue = Plain | FromSecret | ConnectionUrl
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    name: str
+    value: EnvValue
+    platforms: frozenset[Platform] = BOTH
+
+
+@dataclass(frozen=True)
+class SecretFile:
+    """A Secret key mounted read-only at ``/run/secrets/<ref.file_name>``; ``<env_name>_FILE`` holds the path."""
+
+    env_name: str
+    ref: SecretRef
+
+
+@dataclass(frozen=True)
+class Port:
+    name: str
+    number: int
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A workload as a network peer: where it runs and, for servers, the port it is reached on."""
+
+    name: str
+    namespace: str
+    app: str
+    port: int | None
+    healthcheck_locally: bool
+    """True when the peer has a health check in compose (clients then wait for service_healthy)."""
+
+    @property
+    def selector(self) -> dict[str, str]:
+        return selector(self.app, self.name)
+
+
+@dataclass(frozen=True)
+class ClaimTemplate:
+    """A PersistentVolumeClaim per pod (a StatefulSet's volumeClaimTemplate)."""
+
+    size: Memory
+    storage_class: str | None
+    access_mode: str
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A PersistentVolumeClaim of its own, named ``name``."""
+
+    name: str
+    size: Memory
+    storage_class: str | None
+    access_mode: str = "ReadWriteOnce"
+
+
+@dataclass(frozen=True)
+class Scratch:
+    """Space that lives as long as the pod (an emptyDir)."""
+
+    size: Memory
+
+
+@dataclass(frozen=True)
+class Volume:
+    """Data a workload keeps at ``mount_path``; locally (compose) a named volume ``local_name``."""
+
+    name: str
+    mount_path: str
+    local_name: str
+    source: ClaimTemplate | Claim | Scratch
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """A public service: reachable from the ingress controller, under ``host`` with TLS."""
+
+    host: str
+    tls_secret: str
+    ingress_class: str
+    controller_namespace: str
+    cluster_issuer: str | None
+
+
+@dataclass(frozen=True)
+class EgressToInternet:
+    """Traffic that leaves the cluster (e.g. to an object store), on one TCP port only."""
+
+    port: int
+
+
+@dataclass(frozen=True)
+class BuiltImage:
+    """An image built from source by the Dockerfile of workload ``dockerfile_of``, from ``context``."""
+
+    dockerfile_of: str
+    context: Path
+
+
+@dataclass(frozen=True)
+class ImageBuild:
+    """How the workload's image is built from source (only on the workload that owns the Dockerfile)."""
+
+    preset: Literal["python", "node", "go"]
+    context: Path
+    layout: str
+    builder_image: str
+    runtime_image: str
+    command: tuple[str, ...]
+    build_command: tuple[str, ...]
+    package: str
+    title: str
+    version: str
+
+
+@dataclass(frozen=True)
+class Container:
+    """A container of the pod besides the workload's own (e.g. a backup upload)."""
+
+    name: str
+    image: str
+    command: tuple[str, ...]
+    env: tuple[EnvVar, ...]
+    first_step: str
+    """The name of the workload's own container when it runs as the first step."""
+
+
+@dataclass(frozen=True)
+class Continuous:
+    """Runs until stopped, replicated: a Deployment (or a StatefulSet with ``stateful``)."""
+
+    replicas: int
+    autoscale: tuple[int, int, int] | None = None
+    """(min, max, target CPU percent) when a HorizontalPodAutoscaler owns the replica count."""
+    stateful: bool = False
+    pre_start: tuple[str, ...] | None = None
+    """A command every new pod runs to completion before the workload starts (a migration under Flux)."""
+
+    @property
+    def min_replicas(self) -> int:
+        return self.autoscale[0] if self.autoscale else self.replicas
+
+    @property
+    def max_replicas(self) -> int:
+        return self.autoscale[1] if self.autoscale else self.replicas
+
+
+@dataclass(frozen=True)
+class ToCompletion:
+    """Runs once to completion: a Job."""
+
+    backoff_limit: int
+    active_deadline_seconds: int
+    ttl_seconds_after_finished: int
+    pre_sync_hook: bool = False
+    """Run (with what it needs) before the rest of a sync: Argo CD PreSync; locally a dependency."""
+    local_profile: str | None = "jobs"
+    """compose profile that keeps it from starting with `up` (None: it runs with the others)."""
+    after: Container | None = None
+    """A second step in another image that runs once this one succeeded (the first becomes an init step)."""
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    """Runs on a cron schedule: a CronJob of ``job``."""
+
+    schedule: str
+    time_zone: str | None
+    concurrency_policy: str
+    starting_deadline_seconds: int
+    successful_jobs_history_limit: int
+    failed_jobs_history_limit: int
+    job: ToCompletion
+
+
+Run = Continuous | ToCompletion | Scheduled
+
+
+@dataclass(frozen=True)
+class Workload:
+    """One workload, complete: every output renders from this and nothing else."""
+
+    path: str
+    name: str
+    namespace: str
+    component: str
+    app: str
+    version: str
+    image: str
+    run: Run
+    built: BuiltImage | None = None
+    """Set when the image is built from source (by this workload's Dockerfile or, with image_of, another's)."""
+    build: ImageBuild | None = None
+    command: tuple[str, ...] | None = None
+    env: tuple[EnvVar, ...] = ()
+    secret_files: tuple[SecretFile, ...] = ()
+    ports: tuple[Port, ...] = ()
+    health: Health | None = None
+    resources: ComputeResources | None = None
+    run_as_user: int = 10001
+    run_as_group: int = 10001
+    local_user: tuple[int, int] | None = None
+    """UID:GID locally when it differs: runtimes without fsGroup must run as the owner of the data folder."""
+    read_only_root_filesystem: bool = True
+    writable_paths: tuple[str, ...] = ()
+    volumes: tuple[Volume, ...] = ()
+    termination_grace_period_seconds: int = 30
+    exposure: Exposure | None = None
+    connects_to: tuple[Endpoint, ...] = ()
+    clients: tuple[Endpoint, ...] = ()
+    egress_to_internet: tuple[EgressToInternet, ...] = ()
+    waits_for: tuple[str, ...] = ()
+    """One-off workloads that must complete before this one starts (its migration)."""
+
+    @property
+    def port(self) -> int | None:
+        return self.ports[0].number if self.ports else None
+
+    @property
+    def selector(self) -> dict[str, str]:
+        return selector(self.app, self.name)
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {**self.selector, "app.kubernetes.io/component": self.component,
+                "app.kubernetes.io/managed-by": "shipform", "app.kubernetes.io/version": self.version}
+
+    def env_for(self, platform: Platform) -> tuple[EnvVar, ...]:
+        return tuple(v for v in self.env if platform in v.platforms)

@@ -1,0 +1,56 @@
+"""An Environment's Kubernetes objects as cdk8s sees them: the foreign cdk8s objects of the chart, then
+shipform's objects rendered from the spec, with the constructs' JSON patches applied."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cdk8s
+import jsonpatch
+
+from shipform import spec
+from shipform.errors import ShipformError
+from shipform.model.objects import KubeObject
+from shipform.model.stage import EnvironmentBase
+from shipform.render.k8s import environment_objects
+
+Manifest = dict[str, Any]
+
+
+def _plain(value: Any) -> Any:
+    """jsii hands foreign objects back as mapping proxies; make them plain, dumpable data."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def foreign_manifests(env: EnvironmentBase) -> list[Manifest]:
+    return [_plain(m) for m in cdk8s.Chart.to_json(env)]
+
+
+def environment_manifests(env: EnvironmentBase, env_spec: spec.Environment) -> list[Manifest]:
+    rendered = environment_objects(env_spec)
+    index = {_key(m): i for i, m in enumerate(rendered)}
+    for handle in (o for member in env.members for o in member.objects):
+        position = index.get(handle.key)
+        if position is None:
+            raise RuntimeError(f"shipform bug: {handle.owner_path} declares {handle.key} but nothing renders it")
+        if handle.patches:
+            rendered[position] = _patched(handle, rendered[position])
+    return [*foreign_manifests(env), *rendered]
+
+
+def _key(manifest: Manifest) -> tuple[str, str, str]:
+    meta = manifest.get("metadata") or {}
+    return manifest.get("kind", ""), meta.get("namespace") or "", meta.get("name", "")
+
+
+def _patched(handle: KubeObject, manifest: Manifest) -> Manifest:
+    try:
+        result: Manifest = jsonpatch.apply_patch(manifest, handle.patches)
+    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as err:
+        raise ShipformError(f"{handle.owner_path}/{handle.kind}", "add_json_patch", f"does not apply: {err}",
+                            handle.patches, "check the op and path against the rendered manifest") from None
+    return result

@@ -1,0 +1,71 @@
+"""One health spec, rendered as Kubernetes probes, a compose healthcheck and a Dockerfile HEALTHCHECK."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from shipform.errors import ShipformError
+from shipform.values import checks
+
+PROBE_PATH = "/usr/local/bin/healthcheck"
+"""Where presets install the generated probe program; it needs no curl, wget or shell."""
+
+HealthKind = Literal["http", "tcp", "exec"]
+
+
+@dataclass(frozen=True)
+class Health:
+    """How to tell that a process is alive and ready.
+
+    Build one with :meth:`http`, :meth:`tcp` or :meth:`exec`; the same spec becomes the
+    startup/readiness/liveness probes, the compose ``healthcheck`` and the image ``HEALTHCHECK``.
+    """
+
+    kind: HealthKind
+    path: str = "/healthz"
+    command: tuple[str, ...] = ()
+    period_seconds: int = 10
+    """Default: 10. Seconds between checks."""
+    timeout_seconds: int = 3
+    """Default: 3. Seconds one check may take."""
+    failure_threshold: int = 3
+    """Default: 3. Failed checks in a row before the process counts as unhealthy."""
+    start_period_seconds: int = 60
+    """Default: 60. Start-up budget before failures count (startupProbe, start_period)."""
+    prop_example: ClassVar[str] = "Health.http('/healthz')"
+
+    @classmethod
+    def http(cls, path: str = "/healthz", **timings: int) -> Health:
+        """Healthy when GET ``path`` on the service port answers below 400. Default path: '/healthz'."""
+        return cls("http", path=path, **timings)  # type: ignore[arg-type]
+
+    @classmethod
+    def tcp(cls, **timings: int) -> Health:
+        """Healthy when the service port accepts a TCP connection."""
+        return cls("tcp", **timings)  # type: ignore[arg-type]
+
+    @classmethod
+    def exec(cls, command: list[str], **timings: int) -> Health:
+        """Healthy when ``command`` (exec form, run inside the container) exits 0."""
+        return cls("exec", command=tuple(command), **timings)  # type: ignore[arg-type]
+
+    def validate(self, path: str) -> None:
+        checks.one_of(path, "health.kind", self.kind, ("http", "tcp", "exec"))
+        if self.kind == "http" and (not isinstance(self.path, str) or not self.path.startswith("/")):
+            raise ShipformError(path, "health", "HTTP path must start with '/'", self.path,
+                                "write e.g. Health.http('/healthz')")
+        if self.kind == "exec":
+            checks.command(path, "health", list(self.command))
+        for name in ("period_seconds", "timeout_seconds", "failure_threshold", "start_period_seconds"):
+            checks.positive_int(path, f"health.{name}", getattr(self, name))
+        if self.timeout_seconds >= self.period_seconds:
+            raise ShipformError(path, "health.timeout_seconds", "must be shorter than period_seconds",
+                                self.timeout_seconds, "lower the timeout or raise the period")
+
+    def exec_test(self) -> list[str]:
+        """The command a container runtime runs to check health (exec form)."""
+        return list(self.command) if self.kind == "exec" else [PROBE_PATH]
+
+    def startup_failures(self) -> int:
+        return max(1, -(-self.start_period_seconds // 5))

@@ -1,0 +1,69 @@
+"""CPU and memory of one container, and horizontal autoscaling."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from shipform.errors import ShipformError
+from shipform.values import checks
+from shipform.values.quantity import Cpu, Memory
+
+
+@dataclass(frozen=True)
+class ComputeResources:
+    """Requests (what the scheduler reserves) and limits (the cap), parsed."""
+
+    cpu: Cpu
+    memory: Memory
+    cpu_limit: Cpu
+    memory_limit: Memory
+
+
+@dataclass(frozen=True)
+class Resources:
+    """CPU and memory for one container. Requests are what the scheduler reserves; limits cap use.
+
+    Default: 100m CPU and 128Mi requested, 500m CPU and 256Mi limit. Quantities use the Kubernetes
+    grammar ('250m', '0.5', '1.5Gi', '512M').
+    """
+
+    cpu: str = "100m"
+    memory: str = "128Mi"
+    cpu_limit: str = "500m"
+    memory_limit: str = "256Mi"
+    prop_example: ClassVar[str] = "Resources(cpu='250m', memory='256Mi', cpu_limit='1', memory_limit='512Mi')"
+
+    def parse(self, path: str, prop: str = "resources") -> ComputeResources:
+        parsed = ComputeResources(
+            Cpu.parse(path, f"{prop}.cpu", self.cpu), Memory.parse(path, f"{prop}.memory", self.memory),
+            Cpu.parse(path, f"{prop}.cpu_limit", self.cpu_limit),
+            Memory.parse(path, f"{prop}.memory_limit", self.memory_limit))
+        if parsed.cpu > parsed.cpu_limit:
+            raise ShipformError(path, f"{prop}.cpu_limit", f"must not be below the request {self.cpu}",
+                                self.cpu_limit, "raise cpu_limit or lower cpu")
+        if parsed.memory > parsed.memory_limit:
+            raise ShipformError(path, f"{prop}.memory_limit", f"must not be below the request {self.memory}",
+                                self.memory_limit, "raise memory_limit or lower memory")
+        return parsed
+
+
+@dataclass(frozen=True)
+class Autoscale:
+    """Horizontal autoscaling on CPU use. Default: 2 to 10 replicas at 70% of the CPU request."""
+
+    min: int = 2
+    max: int = 10
+    cpu_percent: int = 70
+    prop_example: ClassVar[str] = "Autoscale(min=2, max=10, cpu_percent=70)"
+
+    def validate(self, path: str) -> None:
+        checks.positive_int(path, "autoscale.min", self.min)
+        checks.positive_int(path, "autoscale.max", self.max)
+        if isinstance(self.cpu_percent, bool) or not isinstance(self.cpu_percent, int) \
+                or not 1 <= self.cpu_percent <= 100:
+            raise ShipformError(path, "autoscale.cpu_percent", "must be 1-100", self.cpu_percent,
+                                "pass a target CPU utilization percentage, e.g. 70")
+        if self.min > self.max:
+            raise ShipformError(path, "autoscale", f"min ({self.min}) must not exceed max ({self.max})",
+                                f"{self.min}>{self.max}", "swap them or raise max")

@@ -1,0 +1,32 @@
+"""A reference to one key of a Secret managed outside shipform."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from shipform.errors import ShipformError
+from shipform.values import checks
+
+
+@dataclass(frozen=True)
+class SecretRef:
+    """A reference to one key of a Secret managed outside shipform; the value never enters any output.
+
+    In Kubernetes it is the key ``key`` of the Secret ``name``, mounted read-only as a file; in compose
+    it is the local file ``secrets/<name>.<key>`` next to the compose file, which git ignores.
+    """
+
+    name: str
+    key: str
+    prop_example: ClassVar[str] = "SecretRef('<secret>', '<key>')"
+
+    def validate(self, path: str, prop: str) -> None:
+        checks.dns_label(path, f"{prop}.name", self.name, max_len=253)
+        if not isinstance(self.key, str) or not self.key or not all(c.isalnum() or c in "-._" for c in self.key):
+            raise ShipformError(path, f"{prop}.key", "must be a Secret data key ([-._a-zA-Z0-9]+)", self.key,
+                                "use the key as it appears in the Secret, e.g. 'password'")
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.name}.{self.key}"
