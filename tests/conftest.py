@@ -46,3 +46,13 @@ def manifests(env) -> dict[tuple[str, str], dict]:
     import cdk8s
 
     return {(m["kind"], m["metadata"]["name"]): m for m in cdk8s.Testing.synth(env)}
+
+
+def exec_app(source: str, folder: Path):
+    """Run app source as if it were the file ``folder/app.py`` and return the last App it created."""
+    from shipform import collect_apps
+
+    with collect_apps() as apps:
+        exec(compile(source, str(folder / "app.py"), "exec"), {"__file__": str(folder / "app.py")})
+    assert apps, "the source created no App"
+    return apps[-1]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from shipform.outputs import writer
+from shipform.write import writer
 
 
 def tree(folder: Path) -> dict[str, bytes]:

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from conftest import write_sources
-from shipform.backup import backup_script
+from shipform.model.backup import backup_script
 
 pytestmark = pytest.mark.engines
 PASSWORD = "s3cret-" + os.urandom(6).hex()

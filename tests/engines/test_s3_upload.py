@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from shipform.backup import upload_script
+from shipform.model.backup import upload_script
 
 pytestmark = pytest.mark.engines
 BIN = Path(sys.executable).parent

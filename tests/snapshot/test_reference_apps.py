@@ -7,7 +7,7 @@ import runpy
 import pytest
 
 from conftest import DIST, REPO
-from shipform.synth import render
+from shipform.synth.pipeline import render
 
 APPS = sorted(p.parent.name for p in (REPO / "apps").glob("*/app.py"))
 

@@ -1,4 +1,6 @@
-"""Bad input gives a ShipformError naming construct path, prop and fix, in process and through the CLI."""
+"""Bad input gives a ShipformError naming construct path, prop and fix, and writes nothing: every case of
+the table in process, and through the CLI once per stage where synth can fail (loading the app file,
+building the tree, validating it, rendering it)."""
 
 from __future__ import annotations
 
@@ -10,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write_sources
-from shipform.errors import ShipformError, ShipformErrors
-from shipform.synth import render
+from conftest import exec_app, write_sources
+from shipform.errors import InvalidApp, ShipformError
+from shipform.synth.pipeline import synth_app
 from unit.bad_inputs import (
     ALL_CASES,
     NAMESPACE_AND_JOB_CASES,
@@ -23,23 +25,33 @@ from unit.bad_inputs import (
 )
 
 SHIPFORM = Path(sys.executable).with_name("shipform")
+GOOD = PREAMBLE + 'WebService(dev, "api", image="nginx:1.27.3", port=80)\n'
 
 
-def run_snippet(snippet: str, folder: Path) -> ShipformError:
-    import shipform.app
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
-    namespace: dict = {"__file__": str(folder / "app.py")}
+
+@pytest.fixture(scope="module")
+def good_output(tmp_path_factory) -> Path:
+    """One good synth, copied for each case."""
+    folder = tmp_path_factory.mktemp("good")
+    write_sources(folder)
+    synth_app(exec_app(GOOD, folder), str(folder / "out"))
+    return folder / "out"
+
+
+def synth_snippet(snippet: str, folder: Path, out: Path) -> InvalidApp:
+    """Build the app and synth it into ``out``, as `shipform synth` would; return the error it raised."""
     try:
-        exec(compile(PREAMBLE + snippet, str(folder / "app.py"), "exec"), namespace)
-        render(shipform.app._created_apps[-1], folder / "out")
-    except ShipformError as err:
+        synth_app(exec_app(PREAMBLE + snippet, folder), str(out))
+    except InvalidApp as err:
         return err
     pytest.fail("no ShipformError raised")
 
 
-def matching(err: ShipformError, path: str, prop: str) -> ShipformError:
-    errors = err.errors if isinstance(err, ShipformErrors) else [err]
-    found = [e for e in errors if e.path == path and e.prop == prop]
+def matching(err: InvalidApp, path: str, prop: str) -> ShipformError:
+    found = [e for e in err.problems if e.path == path and e.prop == prop]
     assert found, f"expected an error for {path} '{prop}', got: {err}"
     return found[0]
 
@@ -49,13 +61,17 @@ def test_the_tables_are_big_enough():
 
 
 @pytest.mark.parametrize(("case", "snippet", "path", "prop"), ALL_CASES, ids=[c[0] for c in ALL_CASES])
-def test_bad_input_names_path_prop_and_fix(tmp_path, case, snippet, path, prop):
+def test_bad_input_names_path_prop_and_fix_and_writes_nothing(tmp_path, good_output, case, snippet, path, prop):
     write_sources(tmp_path)
-    err = matching(run_snippet(snippet, tmp_path), path, prop)
-    message = str(err)
-    assert message.startswith(f"{path}: '{prop}' ")
-    assert ". Fix: " in message and err.fix
-    assert not any(value in str(run_snippet(snippet, tmp_path)) for value in SECRET_VALUES)
+    out = tmp_path / "out"
+    shutil.copytree(good_output, out)
+    before = tree(out)
+    err = synth_snippet(snippet, tmp_path, out)
+    found = matching(err, path, prop)
+    assert str(found).startswith(f"{path}: '{prop}' ")
+    assert ". Fix: " in str(found) and found.fix
+    assert not any(value in str(err) for value in SECRET_VALUES)
+    assert tree(out) == before
 
 
 def test_error_message_format_is_stable():
@@ -66,40 +82,40 @@ def test_error_message_format_is_stable():
 
 def test_validation_collects_every_error_before_failing(tmp_path):
     write_sources(tmp_path)
-    err = run_snippet('WebService(dev, "a", image="nginx:1.27.3", port=80, connects_to=["x"])\n'
-                      'WebService(dev, "b", build=Build.python("node"), port=80)', tmp_path)
-    assert isinstance(err, ShipformErrors)
-    assert {(e.path, e.prop) for e in err.errors} >= {("shop/dev/a", "connects_to"), ("shop/dev/b", "build"),
-                                                      ("shop/dev/b", "command")}
+    err = synth_snippet('WebService(dev, "a", image="nginx:1.27.3", port=80, connects_to=[Worker(dev, "w", '
+                        'image="busybox:1.37.0")])\nWebService(dev, "b", build=Build.python("node"), port=80)',
+                        tmp_path, tmp_path / "out")
+    assert {(e.path, e.prop) for e in err.problems} >= {("shop/dev/a", "connects_to"), ("shop/dev/b", "build"),
+                                                        ("shop/dev/b", "command")}
+    assert str(err).count("\n") == len(err.problems) - 1
 
 
-def snapshot_tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+STAGES = [
+    # (stage, app file text, expected text on stderr)
+    ("app file missing", None, "app file"),
+    ("app file creates no App", "x = 1\n", "created no shipform App"),
+    ("constructing", PREAMBLE + 'WebService(dev, "api", image="nginx:1.27.3", port=80, replica=2)\n',
+     "shop/dev/api: 'replica' is not a prop of WebService"),
+    ("validating", PREAMBLE + 'WebService(dev, "api", build=Build.python("nowhere", ["x"]), port=80)\n',
+     "shop/dev/api: 'build.context'"),
+    ("rendering", PREAMBLE + 'WebService(dev, "api", build=Build.python("py", ["a"]), port=80)\n'
+                             'WebService(prod, "api", build=Build.python("py", ["b"]), port=80)\n',
+     "shop/prod/api: 'build' renders a different Dockerfile"),
+]
 
 
-@pytest.fixture(scope="module")
-def good_output(tmp_path_factory) -> Path:
-    """One good synth, copied for each case (running it per case would double the time of this table)."""
-    folder = tmp_path_factory.mktemp("good")
-    write_sources(folder)
-    good = folder / "good.py"
-    good.write_text(PREAMBLE + 'WebService(dev, "api", image="nginx:1.27.3", port=80)\n')
-    subprocess.run([str(SHIPFORM), "synth", str(good), "--outdir", str(folder / "out")], check=True,
-                   capture_output=True)
-    return folder / "out"
-
-
-@pytest.mark.parametrize(("case", "snippet", "path", "prop"), ALL_CASES, ids=[c[0] for c in ALL_CASES])
-def test_cli_exits_1_without_traceback_and_leaves_output_untouched(tmp_path, good_output, case, snippet, path, prop):
+@pytest.mark.parametrize(("stage", "text", "expected"), STAGES, ids=[s[0] for s in STAGES])
+def test_cli_exits_1_without_traceback_and_leaves_output_untouched(tmp_path, good_output, stage, text, expected):
     write_sources(tmp_path)
     out = tmp_path / "out"
     shutil.copytree(good_output, out)
-    before = snapshot_tree(out)
+    before = tree(out)
     bad = tmp_path / "bad.py"
-    bad.write_text(PREAMBLE + snippet + "\n")
+    if text is not None:
+        bad.write_text(text)
     result = subprocess.run([str(SHIPFORM), "synth", str(bad), "--outdir", str(out)], capture_output=True,
                             text=True, env={**os.environ, "NO_COLOR": "1"})
-    assert result.returncode == 1
-    assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
-    assert f"{path}: '{prop}'" in result.stderr and "Fix:" in result.stderr
-    assert snapshot_tree(out) == before
+    assert result.returncode == 1, result.stdout
+    assert "Traceback" not in result.stderr + result.stdout
+    assert expected in result.stderr and "Fix:" in result.stderr
+    assert tree(out) == before

@@ -7,7 +7,7 @@ import yaml
 
 from conftest import manifests
 from shipform import Build, CronJob, Health, Job, Migration, WebService, Worker
-from shipform.synth import render
+from shipform.synth.pipeline import render
 
 
 def container(manifest: dict) -> dict:

@@ -7,7 +7,7 @@ import yaml
 
 from conftest import manifests
 from shipform import Quota, Resources, SecureNamespace, Subject, WebService
-from shipform.synth import render
+from shipform.synth.pipeline import render
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from shipform import Build, Health, SecretRef, WebService
-from shipform.synth import render
+from shipform.synth.pipeline import render
 
 DIGEST = "sha256:" + "a" * 64
 

@@ -8,7 +8,7 @@ import sys
 import zipfile
 
 from conftest import REPO
-from shipform import templating
+from shipform.render import templating
 
 
 def test_constructs_source_root_is_not_a_package():
@@ -37,7 +37,7 @@ def test_wheel_ships_templates_and_the_loader_finds_them(tmp_path):
         archive.extractall(tmp_path / "site")
     assert "shipform/templates/dockerfile/python.Dockerfile.j2" in names
     assert not any(name.startswith("constructs/") for name in names)
-    probe = ("import sys; sys.path.insert(0, sys.argv[1]); from shipform import templating; "
+    probe = ("import sys; sys.path.insert(0, sys.argv[1]); from shipform.render import templating; "
              "print(templating.templates_dir())")
     found = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "site")], check=True, capture_output=True,
                            text=True).stdout.strip()

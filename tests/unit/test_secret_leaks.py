@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write_sources
-from shipform.errors import ShipformError
-from shipform.local_secrets import init_local, known_values, secrets_folder
-from shipform.synth import render, synth_app
+from conftest import exec_app, write_sources
+from shipform.errors import InvalidApp
+from shipform.synth.local_secrets import init_local, known_values, secrets_folder
+from shipform.synth.pipeline import render, synth_app
 
 LEAKY_APP = '''
 from shipform import *
@@ -33,11 +33,8 @@ for env in (dev, prod):
 
 
 def build_app(folder: Path):
-    import shipform.app
-
     write_sources(folder)
-    exec(compile(LEAKY_APP, str(folder / "app.py"), "exec"), {"__file__": str(folder / "app.py")})
-    return shipform.app._created_apps[-1]
+    return exec_app(LEAKY_APP, folder)
 
 
 def test_random_secret_values_appear_in_no_output_byte(tmp_path):
@@ -64,10 +61,10 @@ def test_a_secret_value_planted_as_a_literal_fails_synth_and_writes_nothing(tmp_
     token = known_values(app, out)["api.token"]
     api = next(w for w in app.local_environment.workloads if w.name == "api")
     api.env["GREETING"] = f"hello {token}"  # not named like a credential, so only the leak check can catch it
-    with pytest.raises(ShipformError, match=r"the value of secret 'api.token' would be written to") as caught:
+    with pytest.raises(InvalidApp, match=r"the value of secret 'api.token' would be written to") as caught:
         render(app, out)
     assert token not in str(caught.value)
-    with pytest.raises(ShipformError):
+    with pytest.raises(InvalidApp):
         synth_app(app, outdir=str(out))
     assert {p: p.read_bytes() for p in (out / "shop").rglob("*") if p.is_file()} == before
 

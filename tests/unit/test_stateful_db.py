@@ -10,9 +10,9 @@ from jsonschema import Draft7Validator
 
 from conftest import REPO, manifests
 from shipform import Backup, S3Target, SecretRef, SecretStore, StatefulDB, WebService
-from shipform.engines import ENGINES
-from shipform.secret_store import kubectl_create_commands
-from shipform.synth import render
+from shipform.model.engines import ENGINES
+from shipform.render.external_secrets import kubectl_create_commands
+from shipform.synth.pipeline import render
 
 CRD_SCHEMAS = REPO.parent / "shared" / "crd-schemas"
 EXPECTED = {  # engine: (image, port, data path, probe tool)
@@ -175,7 +175,7 @@ def test_external_secrets_match_the_published_crd_schema(app_root):
 def test_kubectl_commands_create_every_referenced_secret_without_values(new_app):
     _, dev, _ = new_app()
     StatefulDB(dev, "db", engine="postgres", version="16")
-    assert kubectl_create_commands(dev) == [
+    assert kubectl_create_commands(dev.to_spec()) == [
         'kubectl -n shop create secret generic db-credentials --from-literal=password="$(openssl rand -base64 24)"']
 
 

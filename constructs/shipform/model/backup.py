@@ -145,7 +145,7 @@ class BackupJob(CronJob):
         if backup.to is not None:
             secrets["AWS_SHARED_CREDENTIALS"] = backup.to.credentials
         super().__init__(
-            db.node.scope, f"{db.name}-backup", schedule=backup.schedule, image=db.image,
+            db.scope, f"{db.name}-backup", schedule=backup.schedule, image=db.image,
             command=["sh", "-c", backup_script(db)], connects_to=[db], secrets=secrets,
             env={"DB_HOST": db.name, "DB_PORT": str(db.port), "DB_USER": db.user, "DB_NAME": db.database,
                  # The backup volume is mounted where the image keeps its data folder: a fresh compose

@@ -19,18 +19,23 @@ class ShipformConstruct(Construct):
     """The namespace the construct's objects land in."""
 
     def __init__(self, scope: Construct, id: str):
-        self.environment = EnvironmentBase.of(scope)
+        self.environment = EnvironmentBase.containing(scope)
         self.app = self.environment.app
         self.path = child_path(scope, id)
         checks.dns_label(self.path, "id", id)
         if scope.node.try_find_child(id) is not None:
             raise ShipformError(self.path, "id", "is already used in this scope", id, "give each construct a unique id")
         super().__init__(scope, id)
+        self.scope = scope
+        """The construct this one was created in (siblings such as a migration Job go there too)."""
         self.name = id
         if not hasattr(self, "namespace"):
             self.namespace = namespace_of(scope, self.environment)
         self.objects: list[KubeObject] = []
         self.environment.members.append(self)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.path!r})"
 
     def add_object(self, api_version: str, kind: str, name: str | None = None) -> KubeObject:
         obj = KubeObject(self.path, api_version, kind, name or self.name, self.namespace)
@@ -54,7 +59,7 @@ def child_path(scope: Construct, id: str) -> str:
     """The path a construct with ``id`` will have under ``scope``, for errors raised before it exists."""
     if isinstance(scope, ShipformConstruct | EnvironmentBase):
         return f"{scope.path}/{id}"
-    environment = EnvironmentBase.of(scope)
+    environment = EnvironmentBase.containing(scope)
     return f"{environment.app.name}/{scope.node.path}/{id}"
 
 

@@ -39,7 +39,7 @@ class Migration:
         checks.command(service.path, "migrate.command", self.command)
         if service.environment.gitops == "flux":
             return None
-        return Job(service.node.scope, f"{service.name}-migrate", image_of=service, command=list(self.command),
+        return Job(service.scope, f"{service.name}-migrate", image_of=service, command=list(self.command),
                    env=service.env, secrets=service.secrets, connects_to=service.connects_to,
                    resources=self.resources or service.resource_props, backoff_limit=self.backoff_limit,
                    active_deadline_seconds=self.active_deadline_seconds, pre_sync_hook=True,

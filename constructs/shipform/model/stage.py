@@ -67,6 +67,9 @@ class AppBase(cdk8s.App):
     :param root: Default: the folder of the file that creates the App. Build contexts are relative to it.
     """
 
+    name: str
+    environments: list[EnvironmentBase]
+
     def __init__(self, name: str, *, registry: str, version: str = "0.1.0", outdir: str | Path | None = None,
                  root: str | Path | None = None):
         checks.dns_label(name, "name", name)
@@ -74,7 +77,10 @@ class AppBase(cdk8s.App):
             raise ShipformError(name, "registry", "must be a registry host and path without a tag", registry,
                                 "write e.g. 'ghcr.io/acme'")
         checks.image_ref(name, "version", f"{registry.lower()}/{name}:{version}")
-        super().__init__(**({"outdir": str(outdir)} if outdir else {}))
+        if outdir:
+            super().__init__(outdir=str(outdir))
+        else:
+            super().__init__()
         self.name = name
         self.registry = registry
         self.version = version
@@ -122,6 +128,8 @@ class EnvironmentProps(TypedDict, total=False):
 class EnvironmentBase(cdk8s.Chart):
     """One deployment target (dev, staging, prod): a cdk8s Chart holding the whole construct tree.
     Props: :class:`EnvironmentProps`."""
+
+    name: str
 
     def __init__(self, app: AppBase, name: str, **props: Unpack[EnvironmentProps]):
         path = f"{app.name}/{name}" if isinstance(app, AppBase) else str(name)
@@ -172,7 +180,7 @@ class EnvironmentBase(cdk8s.Chart):
             secret_source=self.secret_store.to_spec() if self.secret_store else None)
 
     @staticmethod
-    def of(scope: Construct) -> EnvironmentBase:
+    def containing(scope: Construct) -> EnvironmentBase:
         """The Environment a construct lives in (shipform constructs remember theirs)."""
         if isinstance(scope, EnvironmentBase):
             return scope

@@ -71,6 +71,8 @@ class StatefulDB(Workload):
     """
 
     component = "database"
+    user: str
+    database: str
 
     def __init__(self, scope: Construct, id: str, **props: Unpack[StatefulDBProps]):
         path = child_path(scope, id)

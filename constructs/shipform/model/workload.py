@@ -4,7 +4,7 @@ the connects_to graph and the hardened pod, and how all of it becomes the worklo
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TypedDict
+from typing import ClassVar, TypedDict
 
 from constructs import Construct
 
@@ -57,6 +57,7 @@ class Workload(ShipformConstruct):
     """Base of the workload constructs; not used directly. Props: :class:`WorkloadProps`."""
 
     component = "workload"
+    prop_example: ClassVar[str] = "a WebService or StatefulDB construct"
     inject_connection_env = True
     """False for workloads (such as backup jobs) that reach their targets with env of their own."""
     health: Health | None = None

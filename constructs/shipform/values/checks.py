@@ -82,7 +82,7 @@ def image_ref(path: str, prop: str, value: object) -> str:
     if m["digest"] is None and (m["tag"] is None or m["tag"] == "latest"):
         raise ShipformError(path, prop, "must pin a version tag other than 'latest' (or a digest)", value,
                             f"write e.g. '{m['name']}:1.2.3' or '{m['name']}@sha256:<digest>'")
-    return value
+    return m.string
 
 
 def digest(path: str, prop: str, value: object) -> str | None:
