@@ -1,0 +1,83 @@
+"""A 50-workload platform app in three Environments (local, Argo CD with External Secrets, Flux) that uses
+every construct and most props: several SecureNamespaces with a cross-namespace connection, every database
+engine with volume and S3 backups, migrations, autoscaling, workers with and without health, CronJobs,
+a seed Job and a prebuilt image. Tests use it where the reference app is too small to show a rule holds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from shipform import (
+    App,
+    Autoscale,
+    Backup,
+    Build,
+    CronJob,
+    Environment,
+    Health,
+    Job,
+    Migration,
+    Quota,
+    Resources,
+    S3Target,
+    SecretRef,
+    SecretStore,
+    SecureNamespace,
+    StatefulDB,
+    Subject,
+    WebService,
+    Worker,
+)
+
+
+def build(root: Path) -> App:
+    """The app, with build contexts under ``root`` (see conftest.write_sources)."""
+    app = App("mixed", registry="ghcr.io/acme", version="2.0.1", root=root)
+    dev = Environment(app, "dev", local=True, domain="dev.example.com")
+    prod = Environment(app, "prod", replicas=3, domain="example.com", cluster_issuer="le",
+                       secret_store=SecretStore("vault"))
+    stage = Environment(app, "stage", replicas=2, domain="stage.example.com", gitops="flux")
+    for env in (dev, prod, stage):
+        front = SecureNamespace(env, "front", quota=Quota(cpu="40", memory="80Gi", cpu_limit="80", memory_limit="160Gi",
+                                                          pods=400),
+                                deployers=[Subject.service_account("argocd", "argocd-application-controller")],
+                                viewers=[Subject.group("devs")])
+        back = SecureNamespace(env, "back", accepts_from=[front],
+                               quota=Quota(cpu="40", memory="80Gi", cpu_limit="80", memory_limit="160Gi", pods=400,
+                                           storage="500Gi", persistent_volume_claims=40))
+        dbs = []
+        for i, eng in enumerate(["postgres", "mysql", "mariadb", "redis", "mongodb"]):
+            ver = {"postgres": "16", "mysql": "8.4", "mariadb": "11.4", "redis": "7.4", "mongodb": "8.0"}[eng]
+            backup = None
+            if eng != "redis":
+                bucket = S3Target("acme-bk", SecretRef("s3", "credentials"), endpoint="https://s3.example.com:9000")
+                backup = Backup(schedule="0 3 * * *", retention=3, to=bucket if i % 2 else None)
+            dbs.append(StatefulDB(back, f"db{i}", engine=eng, version=ver, storage="5Gi", backup=backup))
+        apis = []
+        for i in range(12):
+            apis.append(WebService(back, f"api{i}", build=Build.python("py", ["gunicorn", "app:app"]), port=8000 + i,
+                                   health=Health.http("/healthz"), connects_to=[dbs[i % 5], *apis[-1:]],
+                                   secrets={"SESSION_KEY": SecretRef("api-secrets", "session-key")},
+                                   env={"LOG_LEVEL": "info", "PRICE": "$5"},
+                                   migrate=Migration(["python", "-m", "migrate"]) if i % 4 == 0 else None,
+                                   autoscale=Autoscale(min=2, max=4) if i % 3 == 0 else None))
+        webs = []
+        for i in range(10):
+            webs.append(WebService(front, f"web{i}", build=Build.node("node", ["node", "server.js"]), port=3000 + i,
+                                   health=Health.http("/"), public=i % 2 == 0, connects_to=[apis[i]],
+                                   writable_paths=["/tmp", "/var/cache/app"]))
+        for i in range(8):
+            WebService(front, f"go{i}", build=Build.go("go"), port=9000 + i, health=Health.tcp(),
+                       resources=Resources(cpu="50m", memory="64Mi", cpu_limit="200m", memory_limit="128Mi"),
+                       connects_to=[apis[i]])
+        for i in range(6):
+            Worker(back, f"worker{i}", build=Build.python("py", ["python", "-m", "w"]),
+                   connects_to=[dbs[i % 5], apis[i]],
+                   health=Health.exec(["python", "-m", "w.health"]) if i % 2 else None)
+        for i in range(4):
+            CronJob(back, f"cron{i}", schedule="*/15 * * * *", image_of=apis[i], command=["python", "-m", "c"],
+                    connects_to=[dbs[i]], time_zone="Europe/Berlin" if i % 2 else None)
+        Job(back, "seed", image_of=apis[0], command=["python", "-m", "seed"], connects_to=[dbs[0]])
+        WebService(env, "plain", image="nginx:1.27.3", port=8080, run_as_user=101, run_as_group=101,
+                   read_only_root_filesystem=False)
+    return app
