@@ -5,12 +5,12 @@ For each N (default 10, 100, 300) it builds an App with two Environments (``dev`
 an HTTP health check, every service connecting to the previous one and every 10th one public. Then it measures:
 
 - construct_s: building the App, Environments and WebServices (a fresh cdk8s App per N);
-- synth_s: ``shipform.synth.synth_app`` (validate, render every file, write the output folder);
+- synth_s: ``shipform.synth.pipeline.synth_app`` (validate, render every file, write the output folder);
 - per_service_ms: (construct_s + synth_s) / (2 * N);
-- floor_s: dumping the same data (each env's ``shipform_manifests()`` plus the compose document, deep-copied to
-  plain dicts beforehand) with PyYAML's C dumper, one file per object; ratio = (construct_s + synth_s) / floor_s.
+- floor_s: dumping the same data (each env's objects rendered from its spec plus the compose document, deep-copied
+  to plain dicts beforehand) with PyYAML's C dumper, one file per object; ratio = (construct_s + synth_s) / floor_s.
 
-It also prints how long ``import shipform.app`` takes (it starts Node through jsii) and the process wall time
+It also prints how long ``import shipform.synth.app`` takes (it starts Node through jsii) and the process wall time
 from the top of this file. Output goes to temporary folders that are removed afterwards. Run it with:
 
     .venv/bin/python bench/synth_scale.py            # N = 10, 100, 300
@@ -29,17 +29,18 @@ from typing import Any  # noqa: E402
 import yaml  # noqa: E402
 
 t0 = time.perf_counter()
-import shipform.app  # noqa: E402
+import shipform.synth.app  # noqa: E402, F401 (timed: it starts Node)
 
 IMPORT_S = time.perf_counter() - t0
 
-from shipform import Environment, Health, WebService  # noqa: E402
-from shipform.outputs import compose  # noqa: E402
-from shipform.synth import synth_app  # noqa: E402
+from shipform import App, Environment, Health, WebService  # noqa: E402
+from shipform.render import compose  # noqa: E402
+from shipform.render.k8s import environment_objects  # noqa: E402
+from shipform.synth.pipeline import synth_app  # noqa: E402
 
 
-def build_app(n: int, root: Path) -> shipform.app.App:
-    app = shipform.app.App("bench", registry="ghcr.io/acme", version="1.0.0", root=root)
+def build_app(n: int, root: Path) -> App:
+    app = App("bench", registry="ghcr.io/acme", version="1.0.0", root=root)
     dev = Environment(app, "dev", local=True, domain="dev.bench.example.com")
     prod = Environment(app, "prod", replicas=3, domain="bench.example.com")
     for env in (dev, prod):
@@ -59,11 +60,12 @@ def plain(value: Any) -> Any:
     return str(value) if isinstance(value, str) else value
 
 
-def floor_documents(app: shipform.app.App, outdir: Path) -> list[dict]:
+def floor_documents(app: App, outdir: Path) -> list[dict]:
     """The rendered data as plain dicts: every shipform manifest of every env, plus the compose document."""
-    docs = [plain(m) for env in app.environments for m in env.shipform_manifests()]
+    app_spec = app.to_spec()
+    docs = [plain(m) for env in app_spec.environments for m in environment_objects(env)]
     app_dir = (outdir / app.name).resolve()
-    doc = compose.compose_document(app, app_dir / compose.COMPOSE_DIR, app_dir / "docker")
+    doc = compose.compose_document(app_spec, app_dir / compose.COMPOSE_DIR, app_dir / "docker")
     if doc is not None:
         docs.append(plain(doc))
     return docs
@@ -100,7 +102,7 @@ def run(n: int) -> dict[str, float]:
 
 def main(argv: list[str]) -> None:
     sizes = [int(a) for a in argv] or [10, 100, 300]
-    print(f"import shipform.app (starts Node via jsii): {IMPORT_S:.3f} s")
+    print(f"import shipform.synth.app (starts Node via jsii): {IMPORT_S:.3f} s")
     columns = ["N", "services", "objects", "files", "construct_s", "synth_s", "per_service_ms", "floor_s", "ratio"]
     print("  ".join(f"{c:>14}" for c in columns))
     for n in sizes:

@@ -75,7 +75,6 @@ MEMORY_VALID = [
     ("1024", 1024, "1Ki", "1K"),
     ("1.5", 2, "2", "2"),
     ("0.5", 1, "1", "1"),
-    ("1m", 1, "1", "1"),
     ("9223372036854775807", INT64_MAX, str(INT64_MAX), str(INT64_MAX)),
     (1500, 1500, "1500", "1500"),
     (2**30, 2**30, "1Gi", "1G"),
@@ -119,9 +118,12 @@ def test_memory_canonical_form_parses_back_to_the_same_bytes_and_spelling(canoni
     assert str(Memory.parse(PATH, "resources.memory", str(memory))) == canonical
 
 
-def test_memory_1m_is_a_millibyte_that_rounds_up_to_one_byte_as_in_kubernetes():
-    assert Memory.parse(PATH, "resources.memory", "1m") == Memory(1)
-    assert Memory.parse(PATH, "resources.memory", "128m") == Memory(1)
+@pytest.mark.parametrize(("raw", "fix"), [("128m", "'128Mi'"), ("1m", "'1Mi'"), ("5u", "'5Mi'"), ("2n", "'2M'")])
+def test_memory_in_fractions_of_a_byte_is_refused_as_a_mistyped_mi(raw, fix):
+    """Kubernetes reads '128m' as 0.128 bytes (rounded up to 1): never what anyone meant."""
+    with pytest.raises(ShipformError, match="of a byte") as caught:
+        Memory.parse(PATH, "resources.memory", raw)
+    assert fix in caught.value.fix
 
 
 def test_cpu_below_a_millicore_rounds_up_to_one_millicore_as_in_kubernetes():

@@ -192,7 +192,12 @@ class Memory:
 
     @classmethod
     def parse(cls, path: str, prop: str, raw: object) -> Memory:
-        """``raw`` as memory, rounded up to a whole byte; a ShipformError for anything else."""
+        """``raw`` as memory, rounded up to a whole byte; a ShipformError for anything else. Fractions of a
+        byte ('128m' is 0.128 bytes to Kubernetes) are refused: they are always a mistyped 'Mi'."""
+        units = _units(raw, 1)
+        if isinstance(raw, str) and raw[-1:] in ("m", "u", "n") and units is not None and units[0] >= 1:
+            raise ShipformError(path, prop, "counts thousandths (m), millionths (u) or billionths (n) of a byte",
+                                raw, f"write '{raw[:-1]}Mi' for mebibytes or '{raw[:-1]}M' for megabytes")
         return cls(*_parse(path, prop, raw, 1, _MEMORY_WORDING))
 
     def __str__(self) -> str:
