@@ -1,0 +1,96 @@
+"""The layers: renderers are pure functions of the spec, each construct produces its spec once per synth,
+the handles constructs expose are exactly the objects rendered for them, and the imports point down."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from apps.platform_app import build
+from conftest import REPO, write_sources
+from shipform import spec
+from shipform.model.workload import Workload
+from shipform.render import compose, k8s
+from shipform.synth.kubernetes import environment_manifests
+from shipform.synth.pipeline import render
+from shipform.values.health import Health
+from shipform.values.quantity import Cpu, Memory
+from shipform.values.resources import ComputeResources
+
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory):
+    root = tmp_path_factory.mktemp("platform")
+    write_sources(root)
+    return build(root)
+
+
+def hand_made_service() -> spec.Workload:
+    return spec.Workload(
+        path="demo/dev/hello", name="hello", namespace="demo", component="web-service", app="demo",
+        version="1.0.0", image="nginx:1.27.3", run=spec.Continuous(replicas=2), ports=(spec.Port("http", 8080),),
+        health=Health.http("/"), env=(spec.EnvVar("GREETING", spec.Plain("hi")),),
+        resources=ComputeResources(Cpu(100), Memory(128 * 2**20, "binary"), Cpu(500), Memory(256 * 2**20, "binary")))
+
+
+def test_renderers_need_only_the_spec():
+    env = spec.Environment(app="demo", name="dev", local=True, gitops="argocd",
+                           namespaces=(spec.Namespace("demo", "demo", "v1.33"),), workloads=(hand_made_service(),))
+    objects = k8s.environment_objects(env)
+    assert [(o["kind"], o["metadata"]["name"]) for o in objects] == [
+        ("Namespace", "demo"), ("ServiceAccount", "hello"), ("NetworkPolicy", "hello"), ("Deployment", "hello"),
+        ("Service", "hello"), ("PodDisruptionBudget", "hello")]
+    deployment = objects[3]
+    assert deployment["spec"]["replicas"] == 2
+    assert deployment["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"] == {
+        "cpu": "500m", "memory": "256Mi"}
+    doc = compose.compose_document(spec.App("demo", "1.0.0", (env,)), Path("/o/compose"), Path("/o/docker"))
+    assert doc is not None and doc["services"]["hello"]["environment"] == {"GREETING": "hi"}
+
+
+def test_each_workload_produces_its_spec_once_per_render(platform, tmp_path, monkeypatch):
+    calls: list[str] = []
+    original = Workload.to_spec
+
+    def counting(self: Workload) -> spec.Workload:
+        calls.append(self.path)
+        return original(self)
+
+    monkeypatch.setattr(Workload, "to_spec", counting)
+    render(platform, tmp_path)
+    workloads = [w.path for env in platform.environments for w in env.workloads]
+    assert sorted(calls) == sorted(workloads)
+
+
+def test_handles_are_exactly_the_rendered_objects(platform):
+    for env in platform.environments:
+        rendered = environment_manifests(env, env.to_spec())
+        keys = [(m["kind"], m["metadata"].get("namespace") or "", m["metadata"]["name"]) for m in rendered]
+        handles = [o.key for member in env.members for o in member.objects]
+        assert len(set(keys)) == len(keys) and len(set(handles)) == len(handles)
+        without_handle = set(keys) - set(handles)
+        implicit = {("Namespace", "", ns.name) for ns in env.to_spec().namespaces if ns.guards is None}
+        assert {k for k in without_handle if k[0] != "ExternalSecret"} == implicit
+        assert set(handles) <= set(keys)
+
+
+def test_a_patch_through_a_handle_reaches_the_rendered_object(platform):
+    env = platform.environments[1]
+    api = next(w for w in env.workloads if w.name == "api0")
+    api.deployment.add_json_patch({"op": "add", "path": "/spec/paused", "value": True})
+    try:
+        deployment = next(m for m in environment_manifests(env, env.to_spec())
+                          if m["kind"] == "Deployment" and m["metadata"]["name"] == "api0")
+        assert deployment["spec"]["paused"] is True
+    finally:
+        api.deployment.patches.clear()
+
+
+def test_imports_point_down_only():
+    result = subprocess.run([str(LINT_IMPORTS)], capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 0 and "1 kept, 0 broken" in result.stdout, result.stdout
