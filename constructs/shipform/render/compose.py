@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from shipform import spec
-from shipform.write.yaml_dump import Quoted
+from shipform.render.output import Context
+from shipform.write.yaml_dump import Quoted, dump
 
 COMPOSE_DIR = "compose"
 LOCAL_SECRETS_DIR = "secrets"
@@ -154,3 +155,13 @@ def compose_document(app: spec.App, compose_dir: Path, docker_dir: Path) -> dict
     if refs:
         doc["secrets"] = {name: {"file": f"./{LOCAL_SECRETS_DIR}/{name}"} for name in refs}
     return doc
+
+
+def files(app: spec.App, context: Context) -> dict[str, str]:
+    """``compose/compose.yaml`` from the local Environment, and the .gitignore that keeps local secret
+    files out of git; nothing when no Environment is local."""
+    doc = compose_document(app, context.app_dir / COMPOSE_DIR, context.app_dir / "docker")
+    if doc is None:
+        return {}
+    return {f"{COMPOSE_DIR}/compose.yaml": context.marker + dump(doc),
+            f"{COMPOSE_DIR}/.gitignore": context.marker + f"{LOCAL_SECRETS_DIR}/\n"}

@@ -6,7 +6,9 @@ import json
 import shlex
 
 from shipform import spec
+from shipform.errors import ShipformError
 from shipform.render import templating
+from shipform.render.output import Context
 from shipform.values.health import PROBE_PATH
 
 TINI_DEBIAN_VERSION = "0.19.0-1+b3"
@@ -53,3 +55,24 @@ def render_dockerfile(w: spec.Workload, marker: str) -> str:
 
 def render_dockerignore(marker: str) -> str:
     return templating.render("dockerignore.j2", marker=marker)
+
+
+def files(app: spec.App, context: Context) -> dict[str, str]:
+    """``docker/<service>/Dockerfile`` and its ignore file per service built from source. Images do not
+    depend on the environment: every environment must render the same Dockerfile."""
+    result: dict[str, str] = {}
+    first_path: dict[str, str] = {}
+    for env in app.environments:
+        for w in env.workloads:
+            if w.build is None:
+                continue
+            path = f"docker/{w.name}/Dockerfile"
+            text = render_dockerfile(w, context.marker)
+            if path in result and result[path] != text:
+                raise ShipformError(w.path, "build", f"renders a different Dockerfile than {first_path[path]}",
+                                    w.build.preset, "use the same build, command and health for a service in "
+                                    "every Environment; vary only deployment props")
+            result[path] = text
+            first_path.setdefault(path, w.path)
+            result[f"docker/{w.name}/Dockerfile.dockerignore"] = render_dockerignore(context.marker)
+    return result

@@ -10,6 +10,7 @@ from shipform.errors import ShipformError
 from shipform.render.external_secrets import external_secrets
 from shipform.render.namespaces import namespace_objects
 from shipform.render.objects import file_name, sort_key
+from shipform.render.output import Context
 from shipform.render.workloads import workload_objects
 from shipform.write.yaml_dump import dump
 
@@ -36,3 +37,11 @@ def environment_files(path: str, env_name: str, manifests: list[Manifest], marke
                      "resources": list(files)}
     files["kustomization.yaml"] = marker + dump(kustomization)
     return {f"k8s/{env_name}/{name}": text for name, text in files.items()}
+
+
+def files(app: spec.App, context: Context) -> dict[str, str]:
+    result: dict[str, str] = {}
+    for env in app.environments:
+        result.update(environment_files(f"{app.name}/{env.name}", env.name, context.manifests[env.name],
+                                        context.marker))
+    return result

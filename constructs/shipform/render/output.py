@@ -1,0 +1,27 @@
+"""What every output gets: the app's spec and a few facts of where it is written. Each output is one
+function from these to ``{relative path: text}``; the pipeline runs the ones listed in OUTPUTS."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from shipform import spec
+
+Manifest = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Context:
+    marker: str
+    """The first line of every file: says shipform generated it and how to change it."""
+    app_dir: Path
+    """The absolute folder the app's output goes to (compose points back at the sources from it)."""
+    manifests: dict[str, list[Manifest]]
+    """Per Environment name, its final Kubernetes objects: shipform's with the constructs' patches
+    applied, plus foreign cdk8s objects of the same chart."""
+
+
+Output = Callable[[spec.App, Context], dict[str, str]]

@@ -1,0 +1,9 @@
+"""Every output shipform writes, in the order the pipeline renders them. A new output is a module with a
+``files(app, context)`` function, listed here."""
+
+from __future__ import annotations
+
+from shipform.render import compose, dockerfile, k8s
+from shipform.render.output import Output
+
+OUTPUTS: tuple[Output, ...] = (dockerfile.files, compose.files, k8s.files)
