@@ -91,9 +91,12 @@ def test_check_reports_stale_owned_files(tmp_path):
     assert result.returncode == 1 and "- k8s/dev/old.yaml" in result.stderr
 
 
-def test_committed_dist_is_fresh():
+def test_committed_dist_is_fresh_and_holds_every_reference_app():
+    """dist/ is the one golden copy of the reference apps' output: every app under apps/ is in it."""
     result = run("synth", "--check")
     assert result.returncode == 0, result.stderr
+    apps = sorted(p.parent.name for p in (REPO / "apps").glob("*/app.py"))
+    assert apps and result.stdout.strip() == f"up to date: {', '.join(apps)}"
 
 
 def test_outdir_falls_back_to_cdk8s_outdir_then_cdk8s_yaml(tmp_path):

@@ -1,0 +1,250 @@
+"""Snapshots of small apps that each show one feature: only the files that show it, as {path: text}.
+
+The reference app in apps/ is pinned once, by the committed dist/ folder (`shipform synth --check`), and
+is not snapshotted here. Update these with `pytest tests/snapshot --snapshot-update` and read the diff.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import exec_app, write_sources
+from shipform.synth.pipeline import render
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    """The build contexts "py", "node" and "go" of conftest.write_sources, shared by every app here."""
+    root = tmp_path_factory.mktemp("features")
+    write_sources(root)
+    return root
+
+
+@pytest.fixture
+def synth(folder):
+    """synth(source, *prefixes) -> the rendered files whose path starts with one of the prefixes.
+
+    Every prefix must match a file, so a renamed file fails here instead of leaving a snapshot empty."""
+
+    def run(source: str, *prefixes: str) -> dict[str, str]:
+        files = render(exec_app(textwrap.dedent(source), folder), folder / "out")
+        unmatched = [p for p in prefixes if not any(path.startswith(p) for path in files)]
+        assert not unmatched, f"no file starts with {unmatched}; rendered: {sorted(files)}"
+        return {path: text for path, text in files.items() if path.startswith(prefixes)}
+
+    return run
+
+
+def test_minimal_web_service(synth, snapshot):
+    """A WebService on a prebuilt image in a local Environment: its restricted Namespace (named after the app),
+    ServiceAccount without token, NetworkPolicy admitting nothing, ClusterIP Service, hardened Deployment with
+    TCP probes, the kustomization in apply order, and the compose service (no connections: network_mode none)."""
+    source = """
+        from shipform import *
+        app = App("shop", registry="ghcr.io/acme", version="1.0.0")
+        dev = Environment(app, "dev", local=True)
+        WebService(dev, "api", image="ghcr.io/acme/api:1.0.0", port=8000)
+    """
+    files = synth(source, "k8s/dev/", "compose/compose.yaml")
+    assert files == snapshot
+
+
+def test_public_autoscaled_web_service(synth, snapshot):
+    """A public WebService with autoscaling, in prod (replicas=3, a domain, a cluster_issuer): an Ingress with TLS
+    for web.example.com and the cert-manager annotation, an HPA (3-10 at 70% CPU) and a Deployment without fixed
+    replicas, a PDB, a NetworkPolicy admitting the ingress controller's namespace on the port; in compose the port
+    published on 127.0.0.1 through the web-public network."""
+    source = """
+        from shipform import *
+        app = App("shop", registry="ghcr.io/acme", version="1.0.0")
+        dev = Environment(app, "dev", local=True, domain="dev.example.com")
+        prod = Environment(app, "prod", replicas=3, domain="example.com", cluster_issuer="letsencrypt")
+        for env in (dev, prod):
+            WebService(env, "web", image="ghcr.io/acme/web:1.0.0", port=8080, public=True,
+                       autoscale=Autoscale(min=3, max=10, cpu_percent=70))
+    """
+    files = synth(source, "k8s/prod/deployment-", "k8s/prod/horizontalpodautoscaler-", "k8s/prod/ingress-",
+                  "k8s/prod/networkpolicy-", "k8s/prod/poddisruptionbudget-", "compose/compose.yaml")
+    assert files == snapshot
+
+
+def test_python_build_with_http_health(synth, snapshot):
+    """A Python service built from source with Health.http: the multi-stage Dockerfile (requirements.txt into
+    /opt/venv, tini, a generated Python probe that GETs /healthz, HEALTHCHECK, numeric USER), its
+    .dockerignore, compose `build:` with the real context and the generated Dockerfile plus a healthcheck running
+    the probe, and httpGet probes on the app-built image in Kubernetes."""
+    source = """
+        from shipform import *
+        app = App("shop", registry="ghcr.io/acme", version="1.0.0")
+        dev = Environment(app, "dev", local=True)
+        WebService(dev, "api", build=Build.python("py", ["gunicorn", "--bind", "0.0.0.0:8000", "app:app"]),
+                   port=8000, health=Health.http("/healthz"))
+    """
+    files = synth(source, "docker/api/", "compose/compose.yaml", "k8s/dev/deployment-")
+    assert files == snapshot
+
+
+def test_go_build_with_tcp_health(synth, snapshot):
+    """A Go service built from source with Health.tcp: a static binary (CGO off) on a scratch runtime with CA
+    certificates and passwd/group entries copied in, and a static Go probe that dials the port."""
+    source = """
+        from shipform import *
+        app = App("shop", registry="ghcr.io/acme", version="1.0.0")
+        dev = Environment(app, "dev", local=True)
+        WebService(dev, "catalog", build=Build.go("go"), port=8080, health=Health.tcp())
+    """
+    files = synth(source, "docker/catalog/Dockerfile")
+    assert set(files) == {"docker/catalog/Dockerfile", "docker/catalog/Dockerfile.dockerignore"}
+    del files["docker/catalog/Dockerfile.dockerignore"]  # the same for every preset; shown by the Python test
+    assert files == snapshot
+
+
+def test_workers_with_and_without_health(synth, snapshot):
+    """Two Workers: "mailer" with Health.exec gets exec startup/readiness/liveness probes and a compose
+    healthcheck running the command; "indexer" without health gets no probes and no healthcheck. Neither has a
+    port or a Service."""
+    source = """
+        from shipform import *
+        app = App("shop", registry="ghcr.io/acme", version="1.0.0")
+        dev = Environment(app, "dev", local=True)
+        Worker(dev, "mailer", image="ghcr.io/acme/mailer:1.0.0",
+               health=Health.exec(["python", "-m", "mailer.healthcheck"]))
+        Worker(dev, "indexer", image="ghcr.io/acme/indexer:1.0.0", command=["python", "-m", "indexer"])
+    """
+    files = synth(source, "k8s/dev/deployment-", "compose/compose.yaml")
+    assert files == snapshot
+
+
+def test_cron_job_with_time_zone_and_job_with_image_of(synth, snapshot):
+    """A CronJob with timeZone Europe/Berlin (Forbid, deadlines, history limits, restartPolicy Never) and a
+    one-off Job "seed" that runs the api's image (image_of) with its own command; in compose both are one-shot
+    services under the `jobs` profile, seed built from the api's Dockerfile."""
+    source = """
+        from shipform import *
+        app = App("shop", registry="ghcr.io/acme", version="1.0.0")
+        dev = Environment(app, "dev", local=True)
+        api = WebService(dev, "api", build=Build.python("py", ["gunicorn", "--bind", "0.0.0.0:8000", "app:app"]),
+                         port=8000)
+        CronJob(dev, "report", schedule="0 6 * * *", time_zone="Europe/Berlin", image="ghcr.io/acme/report:1.0.0")
+        Job(dev, "seed", image_of=api, command=["python", "-m", "seed"])
+    """
+    files = synth(source, "k8s/dev/cronjob-", "k8s/dev/job-", "compose/compose.yaml")
+    assert files == snapshot
+
+
+def test_migration_under_argocd_and_flux(synth, snapshot):
+    """A WebService with a Migration. Argo CD: a Job api-migrate as PreSync hook (BeforeHookCreation, wave 0) with
+    its ServiceAccount and NetworkPolicy as hooks in wave -1. Flux: no Job, the migration is an init container
+    "migrate" of the Deployment. compose: a one-shot api-migrate service that api depends_on with
+    service_completed_successfully."""
+    source = """
+        from shipform import *
+        app = App("shop", registry="ghcr.io/acme", version="1.0.0")
+        dev = Environment(app, "dev", local=True)
+        argocd = Environment(app, "argocd", gitops="argocd")
+        flux = Environment(app, "flux", gitops="flux")
+        for env in (dev, argocd, flux):
+            WebService(env, "api", build=Build.python("py", ["gunicorn", "--bind", "0.0.0.0:8000", "app:app"]),
+                       port=8000, migrate=Migration(["python", "-m", "migrate"]))
+    """
+    files = synth(source, "k8s/argocd/job-shop-api-migrate", "k8s/argocd/serviceaccount-shop-api-migrate",
+                  "k8s/argocd/networkpolicy-shop-api-migrate", "k8s/flux/deployment-", "compose/compose.yaml")
+    assert files == snapshot
+
+
+def test_postgres_with_a_client(synth, snapshot):
+    """A postgres StatefulDB and a client: the client's DB_* env vars (in Kubernetes DB_PASSWORD from a
+    secretKeyRef expanded into DB_URL; in compose a URL without password) and the password as a secret file; the
+    StatefulSet with a volumeClaimTemplate, pg_isready probes and writable emptyDirs; the headless and ClusterIP
+    Services; the database's NetworkPolicy admitting only the client on 5432; in compose the named volume, an
+    internal network shared by the two, depends_on service_healthy, the file secret and its .gitignore."""
+    source = """
+        from shipform import *
+        app = App("shop", registry="ghcr.io/acme", version="1.0.0")
+        dev = Environment(app, "dev", local=True)
+        prod = Environment(app, "prod")
+        for env in (dev, prod):
+            db = StatefulDB(env, "db", engine="postgres", version="16", storage="20Gi")
+            WebService(env, "api", image="ghcr.io/acme/api:1.0.0", port=8000, connects_to=[db])
+    """
+    files = synth(source, "k8s/prod/deployment-shop-api", "k8s/prod/statefulset-shop-db", "k8s/prod/service-shop-db",
+                  "k8s/prod/networkpolicy-shop-db", "compose/")
+    assert files == snapshot
+
+
+def test_backup_to_a_volume_and_to_s3(synth, snapshot):
+    """A postgres StatefulDB whose Backup goes to a volume in dev and to an S3Target in prod. dev: CronJob
+    db-backup running pg_dump into the PersistentVolumeClaim db-backups with retention 7. prod: the dump as an init
+    container into an emptyDir, then amazon/aws-cli uploads it to s3://acme-backups/shop/prod/ with the
+    credentials file from a Secret, and the job's NetworkPolicy allows 443 out. compose: a one-shot db-backup
+    service under the `backup` profile writing to the named volume db-backups."""
+    source = """
+        from shipform import *
+        app = App("shop", registry="ghcr.io/acme", version="1.0.0")
+        dev = Environment(app, "dev", local=True)
+        prod = Environment(app, "prod")
+        offsite = S3Target(bucket="acme-backups", credentials=SecretRef("backup-s3", "credentials"))
+        for env in (dev, prod):
+            StatefulDB(env, "db", engine="postgres", version="16", storage="20Gi",
+                       backup=Backup(schedule="0 3 * * *", retention=7, to=offsite if env is prod else None))
+    """
+    files = synth(source, "k8s/dev/cronjob-", "k8s/dev/persistentvolumeclaim-", "k8s/prod/cronjob-",
+                  "k8s/prod/networkpolicy-shop-db-backup", "compose/compose.yaml")
+    assert files == snapshot
+
+
+def test_secure_namespaces_with_a_cross_namespace_connection(synth, snapshot):
+    """Two SecureNamespaces: "back" accepts_from "front", whose web connects to back's api. Each gets its Namespace
+    (Pod Security restricted), ResourceQuota (back with its own Quota), LimitRange, default-deny and allow-dns
+    NetworkPolicies, and a deployer Role bound to Argo CD's controller; front also binds viewers (a read-only Role
+    plus pods, pods/log and events). The workload NetworkPolicies pair up across namespaces (web's egress and api's
+    ingress, namespaceSelector plus podSelector, port 8000), and web gets API_HOST/_PORT/_URL."""
+    source = """
+        from shipform import *
+        app = App("shop", registry="ghcr.io/acme", version="1.0.0")
+        prod = Environment(app, "prod")
+        argocd = Subject.service_account("argocd", "argocd-application-controller")
+        front = SecureNamespace(prod, "front", deployers=[argocd], viewers=[Subject.group("shop-developers")])
+        back = SecureNamespace(prod, "back", accepts_from=[front], deployers=[argocd],
+                               quota=Quota(cpu="2", memory="4Gi", cpu_limit="4", memory_limit="8Gi"))
+        api = WebService(back, "api", image="ghcr.io/acme/api:1.0.0", port=8000)
+        WebService(front, "web", image="ghcr.io/acme/web:1.0.0", port=8080, connects_to=[api])
+    """
+    files = synth(source, "k8s/prod/namespace-", "k8s/prod/resourcequota-", "k8s/prod/limitrange-", "k8s/prod/role-",
+                  "k8s/prod/rolebinding-", "k8s/prod/networkpolicy-", "k8s/prod/deployment-front-web")
+    assert files == snapshot
+
+
+def test_secret_store_makes_external_secrets(synth, snapshot):
+    """An Environment with secret_store=SecretStore("vault"): one ExternalSecret (external-secrets.io/v1, from the
+    ClusterSecretStore vault, remote key shop/prod/<secret>) per referenced Secret, for a service's SecretRefs and
+    for the database's default credentials, applied before the workloads."""
+    source = """
+        from shipform import *
+        app = App("shop", registry="ghcr.io/acme", version="1.0.0")
+        prod = Environment(app, "prod", secret_store=SecretStore("vault"))
+        db = StatefulDB(prod, "db", engine="postgres", version="16", storage="20Gi")
+        WebService(prod, "api", image="ghcr.io/acme/api:1.0.0", port=8000, connects_to=[db],
+                   secrets={"SESSION_KEY": SecretRef("api-secrets", "session-key"),
+                            "SIGNING_KEY": SecretRef("api-secrets", "signing-key")})
+    """
+    files = synth(source, "k8s/prod/externalsecret-", "k8s/prod/kustomization.yaml")
+    assert files == snapshot
+
+
+def test_json_patch_reaches_the_output(synth, snapshot):
+    """The escape hatch: an RFC 6902 patch on api.deployment adds `paused: true` at the end of the Deployment's
+    spec."""
+    source = """
+        from shipform import *
+        app = App("shop", registry="ghcr.io/acme", version="1.0.0")
+        prod = Environment(app, "prod")
+        api = WebService(prod, "api", image="ghcr.io/acme/api:1.0.0", port=8000)
+        api.deployment.add_json_patch({"op": "add", "path": "/spec/paused", "value": True})
+    """
+    files = synth(source, "k8s/prod/deployment-shop-api")
+    assert "  paused: true\n" in files["k8s/prod/deployment-shop-api.yaml"]
+    assert files == snapshot
