@@ -1,129 +1,196 @@
 """From the synthesized files alone, who can talk to whom must be exactly the declared connects_to graph
-(plus cluster DNS and the ingress controller for public services): nothing more, nothing less."""
+(plus cluster DNS, the ingress controller for public services and, for S3 backups, the outside world on the
+bucket's port): nothing more, nothing less. Checked on the committed dist/shop and on the platform app
+(tests/apps/platform_app.py) rendered in memory; the declared graph is read from the constructs, never
+from the output. The evaluator lives in unit/network_graph.py."""
 
 from __future__ import annotations
 
-import itertools
+import copy
 import runpy
+from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
-import yaml
 
-from conftest import DIST, REPO
+from apps.platform_app import build
+from conftest import DIST, REPO, write_sources
+from shipform.synth.pipeline import render
+from unit import network_graph as ng
 
-SHOP = DIST / "shop"
-DNS = ("kube-system", "kube-dns")
-INGRESS = ("ingress-nginx", "controller")
-
-
-def load(env: str) -> list[dict]:
-    return [yaml.safe_load(p.read_text()) for p in sorted((SHOP / "k8s" / env).glob("*.yaml"))
-            if p.name != "kustomization.yaml"]
+CASES = [("shop", "dev"), ("shop", "prod"), ("platform", "dev"), ("platform", "prod"), ("platform", "stage")]
 
 
-def pod_labels(obj: dict) -> dict | None:
-    spec = obj.get("spec", {})
-    template = spec.get("jobTemplate", {}).get("spec", spec).get("template")
-    return template["metadata"]["labels"] if template else None
+@dataclass
+class Subject:
+    app: Any
+    files: dict[str, str]
+    objects: dict[str, list[dict]] = field(init=False)
+    evaluations: dict[str, ng.Evaluation] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.objects = ng.k8s_objects(self.files)
+
+    def env(self, name: str):
+        return next(e for e in self.app.environments if e.name == name)
+
+    def evaluation(self, env: str) -> ng.Evaluation:
+        if env not in self.evaluations:
+            self.evaluations[env] = ng.evaluate(self.objects[env], self.env(env).ingress_namespace)
+        return self.evaluations[env]
 
 
-def endpoints(objects: list[dict]) -> dict[tuple[str, str], dict]:
-    """Every pod owner of the app, plus the two outside peers, as {(namespace, name): labels}."""
-    pods = {(o["metadata"]["namespace"], o["metadata"]["name"]): pod_labels(o) for o in objects if pod_labels(o)}
-    pods[DNS] = {"k8s-app": "kube-dns"}
-    pods[INGRESS] = {"app.kubernetes.io/name": "ingress-nginx"}
-    return pods
+@pytest.fixture(scope="module")
+def subjects(tmp_path_factory):
+    """Each app is built (and the platform app rendered) once per module, on first use."""
+    made: dict[str, Subject] = {}
+
+    def get(name: str) -> Subject:
+        if name not in made:
+            if name == "shop":
+                made[name] = Subject(runpy.run_path(str(REPO / "apps" / "shop" / "app.py"))["app"],
+                                     ng.read_tree(DIST / "shop"))
+            else:
+                root = tmp_path_factory.mktemp("platform")
+                write_sources(root)
+                app = build(root)
+                made[name] = Subject(app, render(app, root / "out"))
+        return made[name]
+
+    return get
 
 
-def selects(selector: dict, labels: dict) -> bool:
-    return all(labels.get(k) == v for k, v in selector.get("matchLabels", {}).items())
+def difference(allowed: set, declared: set) -> str:
+    extra = "\n".join(f"  extra   {f}" for f in sorted(allowed - declared))
+    missing = "\n".join(f"  missing {f}" for f in sorted(declared - allowed))
+    return f"allowed flows differ from the declared graph:\n{extra}\n{missing}".rstrip()
 
 
-def peer_matches(peer: dict, policy_ns: str, ns: str, labels: dict) -> bool:
-    if "ipBlock" in peer:
-        return False  # addresses outside the cluster (checked on their own below)
-    if "namespaceSelector" in peer:
-        if not selects(peer["namespaceSelector"], {"kubernetes.io/metadata.name": ns}):
-            return False
-    elif ns != policy_ns:
-        return False
-    return "podSelector" not in peer or selects(peer["podSelector"], labels)
+@pytest.mark.parametrize("name", ["shop", "platform"])
+def test_every_environment_is_covered(subjects, name):
+    subject = subjects(name)
+    names = sorted(e.name for e in subject.app.environments)
+    assert sorted(subject.objects) == names
+    assert sorted(env for app, env in CASES if app == name) == names
 
 
-def port_matches(rule: dict, port: int, protocol: str) -> bool:
-    return any(p["port"] == port and p.get("protocol", "TCP") == protocol for p in rule.get("ports", []))
+@pytest.mark.parametrize(("name", "env"), CASES)
+def test_network_policies_allow_exactly_the_declared_graph(subjects, name, env):
+    subject = subjects(name)
+    declared = ng.declared_flows(subject.env(env))
+    assert any(f[1] not in (ng.DNS, ng.OUTSIDE) for f in declared)  # the graph is not trivial
+    allowed = subject.evaluation(env).allowed
+    assert allowed == declared, difference(allowed, declared)
 
 
-def allows(policies: list[dict], direction: str, me: tuple, other: tuple, pods: dict, port: int, proto: str) -> bool:
-    """Kubernetes semantics: isolated in a direction once any policy selecting the pod lists it; then some
-    selecting policy must have a rule admitting the peer on that port. Pods outside the app are not ours
-    to isolate (their namespace's own policies are out of scope), so they are unrestricted."""
-    if me in (DNS, INGRESS):
-        return True
-    key, peers = ("ingress", "from") if direction == "Ingress" else ("egress", "to")
-    relevant = [p for p in policies if p["metadata"]["namespace"] == me[0]
-                and selects(p["spec"]["podSelector"], pods[me]) and direction in p["spec"]["policyTypes"]]
-    return any(peer_matches(peer, p["metadata"]["namespace"], other[0], pods[other]) and port_matches(rule, port, proto)
-               for p in relevant for rule in p["spec"].get(key, []) for peer in rule.get(peers, []))
+@pytest.mark.parametrize(("name", "env"), CASES)
+def test_cross_namespace_flows_pass_only_through_namespace_selectors(subjects, name, env):
+    """Each restricted side of a flow between namespaces admits it only through a peer whose
+    namespaceSelector picks out exactly the other side's namespace; between two of the app's own pods the
+    peer must also name the pod (podSelector), never a whole namespace or an address block."""
+    evaluation = subjects(name).evaluation(env)
+    known = evaluation.namespaces
+    between_pods = 0
+    for (src, dst, *_), sides in evaluation.flows.items():
+        a, b = evaluation.endpoints[src], evaluation.endpoints[dst]
+        if a.namespace == b.namespace or ng.OUTSIDE in (src, dst):
+            continue
+        between_pods += a.ours and b.ours
+        for grants, other in zip(sides, (b, a), strict=True):
+            for policy, peer in grants or []:
+                assert peer is not None and "namespaceSelector" in peer, (src, dst, policy, peer)
+                picked = {ns for ns, labels in known.items() if ng.selects(peer["namespaceSelector"], labels)}
+                assert picked == {other.namespace}, (src, dst, policy, peer)
+                if a.ours and b.ours:
+                    assert "podSelector" in peer, (src, dst, policy, peer)
+    if name == "platform":
+        assert between_pods  # front -> back is exercised
 
 
-def allowed_flows(env: str) -> set[tuple]:
-    objects = load(env)
-    policies = [o for o in objects if o["kind"] == "NetworkPolicy"]
-    pods = endpoints(objects)
-    ports = {(53, "UDP"), (53, "TCP")} | {(p["port"], "TCP") for o in objects if o["kind"] == "Service"
-                                          for p in o["spec"]["ports"]}
-    flows = set()
-    for src, dst in itertools.permutations(pods, 2):
-        if {src, dst} <= {DNS, INGRESS}:
-            continue  # traffic between two outside peers is not the app's business
-        for port, proto in ports:
-            if allows(policies, "Egress", src, dst, pods, port, proto) and \
-                    allows(policies, "Ingress", dst, src, pods, port, proto):
-                flows.add((src[1], dst[1], port, proto))
-    return flows
+@pytest.mark.parametrize(("name", "env"), CASES)
+def test_only_s3_backups_may_leave_the_cluster_and_only_on_the_bucket_port(subjects, name, env):
+    subject = subjects(name)
+    declared = ng.declared_external_egress(subject.env(env))
+    assert ng.external_egress(subject.objects[env]) == declared
+    if (name, env) in (("shop", "prod"), ("platform", "prod")):
+        assert declared  # the check is not vacuous
 
 
-def declared_flows(env_name: str) -> set[tuple]:
-    app = runpy.run_path(str(REPO / "apps" / "shop" / "app.py"))["app"]
-    env = next(e for e in app.environments if e.name == env_name)
-    flows = set()
-    for w in env.workloads:
-        flows |= {(w.name, DNS[1], 53, "UDP"), (w.name, DNS[1], 53, "TCP")}
-        flows |= {(w.name, t.name, t.port, "TCP") for t in w.connects_to}
-        if getattr(w, "public", False):
-            flows.add((INGRESS[1], w.name, w.port, "TCP"))
-    return flows
+@pytest.mark.parametrize("name", ["shop", "platform"])
+def test_compose_networks_connect_exactly_the_declared_pairs(subjects, name):
+    subject = subjects(name)
+    local = subject.app.local_environment
+    doc = ng.compose_document(subject.files)
+    declared = ng.declared_pairs(local.workloads)
+    assert declared
+    reachable = ng.compose_pairs(doc)
+    assert reachable == declared, difference(reachable, declared)
+    public = {w.name for w in local.workloads if getattr(w, "public", False)}
+    assert public
+    assert ng.compose_exposed(doc) == public
 
 
-@pytest.mark.parametrize("env", ["dev", "prod"])
-def test_network_policies_allow_exactly_the_declared_graph(env):
-    declared = declared_flows(env)
-    assert any(flow[0] == "web" and flow[1] == "api" for flow in declared)  # the graph is not trivial
-    assert allowed_flows(env) == declared
+# ---------------------------------------------------------------------------------------------- mutations
+def mutated(objects: list[dict], policy: str, change) -> list[dict]:
+    """A copy of the objects in which the NetworkPolicy ``namespace/name`` is changed by ``change(spec)``."""
+    ns, name = policy.split("/")
+    out, hits = [], 0
+    for o in objects:
+        if o["kind"] == "NetworkPolicy" and (o["metadata"]["namespace"], o["metadata"]["name"]) == (ns, name):
+            o = copy.deepcopy(o)
+            change(o["spec"])
+            hits += 1
+        out.append(o)
+    assert hits == 1, policy
+    return out
 
 
-def test_compose_networks_connect_exactly_the_declared_pairs():
-    doc = yaml.safe_load((SHOP / "compose" / "compose.yaml").read_text())
-    members: dict[str, set[str]] = {}
-    for name, service in doc["services"].items():
-        for network in service.get("networks", []):
-            members.setdefault(network, set()).add(name)
-    reachable = {frozenset(pair) for group in members.values() for pair in itertools.combinations(sorted(group), 2)}
-    app = runpy.run_path(str(REPO / "apps" / "shop" / "app.py"))["app"]
-    declared = {frozenset((w.name, t.name)) for w in app.local_environment.workloads for t in w.connects_to}
-    assert reachable == declared
-    external = {n for n, spec in doc["networks"].items() if not spec["internal"]}
-    assert {s for n in external for s in members[n]} == {w.name for w in app.local_environment.workloads
-                                                         if getattr(w, "public", False)}
+def drop_ingress_from(client: str):
+    def change(spec):
+        rules = [r for r in spec["ingress"]
+                 if any(p.get("podSelector", {}).get("matchLabels", {}).get("app.kubernetes.io/name") == client
+                        for p in r["from"])]
+        assert len(rules) == 1
+        spec["ingress"].remove(rules[0])
+    return change
 
 
-def test_only_the_offsite_backup_may_leave_the_cluster_and_only_over_https():
-    external = {}
-    for env in ("dev", "prod"):
-        for obj in load(env):
-            if obj["kind"] == "NetworkPolicy":
-                for rule in obj["spec"].get("egress", []):
-                    if any("ipBlock" in peer for peer in rule["to"]):
-                        external[(env, obj["metadata"]["name"])] = rule["ports"]
-    assert external == {("prod", "db-backup"): [{"port": 443, "protocol": "TCP"}]}
+def add_egress(rule: dict):
+    return lambda spec: spec["egress"].append(rule)
+
+
+INTERNET_443 = {"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"port": 443, "protocol": "TCP"}]}
+INGRESS_NS_ANY_PORT = {"to": [{"namespaceSelector": {"matchLabels": {ng.NS_NAME_LABEL: "ingress-nginx"}}}]}
+
+
+@pytest.mark.parametrize(("policy", "change", "missing", "extra"), [
+    pytest.param("back/api0", drop_ingress_from("web0"), {("front/web0", "back/api0", 8000, "TCP")}, set(),
+                 id="one-cross-namespace-ingress-rule-dropped"),
+    pytest.param("back/db0", drop_ingress_from("db0-backup"), {("back/db0-backup", "back/db0", 5432, "TCP")}, set(),
+                 id="one-same-namespace-ingress-rule-dropped"),
+    pytest.param("front/web1", add_egress(INTERNET_443), set(), {("front/web1", ng.OUTSIDE, 443, "TCP")},
+                 id="extra-egress-to-the-internet"),
+    pytest.param("back/worker0", add_egress(INGRESS_NS_ANY_PORT), set(), "worker0 -> ingress controller",
+                 id="extra-egress-to-a-namespace-on-every-port"),
+])
+def test_the_equality_catches_a_changed_policy(subjects, policy, change, missing, extra):
+    subject = subjects("platform")
+    env = subject.env("prod")
+    declared = ng.declared_flows(env)
+    assert subject.evaluation("prod").allowed == declared  # unchanged output passes
+    allowed = ng.evaluate(mutated(subject.objects["prod"], policy, change), env.ingress_namespace).allowed
+    assert allowed != declared
+    assert declared - allowed == missing
+    if isinstance(extra, set):
+        assert allowed - declared == extra
+    else:
+        added = allowed - declared
+        assert added and all(f[:2] == ("back/worker0", ng.ingress_controller("ingress-nginx")) for f in added)
+        assert len(added) > 10  # no ports listed: every probed port
+
+
+def test_an_extra_ip_block_is_caught_on_its_own(subjects):
+    subject = subjects("platform")
+    objects = mutated(subject.objects["prod"], "front/web1", add_egress(INTERNET_443))
+    assert ng.external_egress(objects) - ng.declared_external_egress(subject.env("prod")) == {
+        ("egress", "front/web1", ((443, "TCP"),))}

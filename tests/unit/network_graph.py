@@ -1,0 +1,379 @@
+"""Who may talk to whom, read two independent ways:
+
+- from rendered output alone (a ``{relative path: text}`` dict as ``shipform.synth.pipeline.render`` returns it,
+  or the same read from disk): NetworkPolicies evaluated under Kubernetes semantics, and compose networks;
+- from an App's constructs alone: the declared connects_to graph, plus what every pod needs around it
+  (cluster DNS, the ingress controller for public services, and the outside world for S3 backups).
+
+Endpoints are ``"<namespace>/<name>"`` strings (pods are named after the object that owns them), plus the
+pseudo-endpoint ``OUTSIDE`` for addresses outside the cluster. A flow is ``(source, destination, port, protocol)``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import itertools
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from shipform import S3Target
+
+Flow = tuple[str, str, int, str]
+
+DNS = "kube-system/kube-dns"
+OUTSIDE = "outside-the-cluster"
+NS_NAME_LABEL = "kubernetes.io/metadata.name"
+POD_OWNERS = {"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"}
+KINDS = POD_OWNERS | {"NetworkPolicy", "Namespace", "Service"}
+_KIND_LINE = re.compile(r"^kind: *[\"']?(\w+)", re.M)
+
+
+def ingress_controller(namespace: str) -> str:
+    return f"{namespace}/ingress-controller"
+
+
+# ---------------------------------------------------------------------------------------------- reading output
+def read_tree(folder: Path) -> dict[str, str]:
+    """An app's output folder on disk as the same {relative path: text} dict render() returns."""
+    return {p.relative_to(folder).as_posix(): p.read_text() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def k8s_objects(files: Mapping[str, str]) -> dict[str, list[dict]]:
+    """{environment: objects} of the kinds the network graph depends on, from every k8s/<env>/ YAML file.
+    Files are parsed with yaml.safe_load_all; a file that holds none of those kinds is not parsed at all
+    (Deployments and NetworkPolicies are most of the parse time; RBAC, quotas and the like are skipped)."""
+    envs: dict[str, list[dict]] = {}
+    for path, text in files.items():
+        parts = path.split("/")
+        if len(parts) != 3 or parts[0] != "k8s" or not path.endswith((".yaml", ".yml")):
+            continue
+        objects = envs.setdefault(parts[1], [])
+        if KINDS.isdisjoint(_KIND_LINE.findall(text)):
+            continue
+        objects.extend(o for o in yaml.safe_load_all(text) if isinstance(o, dict) and o.get("kind") in KINDS)
+    return envs
+
+
+def compose_document(files: Mapping[str, str]) -> dict:
+    return yaml.safe_load(files["compose/compose.yaml"])
+
+
+# ---------------------------------------------------------------------------------------------- endpoints
+@dataclass(frozen=True)
+class Endpoint:
+    id: str
+    namespace: str | None  # None: not in the cluster
+    labels: Mapping[str, str]
+    address: ipaddress.IPv4Address
+    named_ports: Mapping[str, tuple[int, str]] | None = None  # None: unknown (matches any named port)
+    ours: bool = True  # False: outside the app, so its own namespace's policies are out of scope (unrestricted)
+
+
+def pod_template(obj: dict) -> dict | None:
+    if obj["kind"] == "Pod":
+        return obj
+    spec = obj.get("spec", {})
+    if obj["kind"] == "CronJob":
+        spec = spec.get("jobTemplate", {}).get("spec", {})
+    return spec.get("template")
+
+
+def named_ports(template: dict) -> dict[str, tuple[int, str]]:
+    pod = template.get("spec", {})
+    containers = [*pod.get("containers", []), *pod.get("initContainers", [])]
+    return {p["name"]: (p["containerPort"], p.get("protocol", "TCP"))
+            for c in containers for p in c.get("ports", []) if "name" in p}
+
+
+def endpoints(objects: list[dict], ingress_namespace: str) -> list[Endpoint]:
+    """Every pod owner of the app, then cluster DNS, the ingress controller and the outside world.
+    Pods get addresses in 10.244.0.0/16; the outside world is 203.0.113.10 (TEST-NET-3)."""
+    found = []
+    for i, obj in enumerate(o for o in objects if o["kind"] in POD_OWNERS):
+        template = pod_template(obj)
+        if template is None:
+            continue
+        meta = obj["metadata"]
+        found.append(Endpoint(f"{meta.get('namespace', 'default')}/{meta['name']}", meta.get("namespace", "default"),
+                              template.get("metadata", {}).get("labels") or {},
+                              ipaddress.IPv4Address("10.244.0.0") + 2 + i, named_ports(template)))
+    assert len({e.id for e in found}) == len(found), "two pod owners share a namespace and name"
+    return [*found,
+            Endpoint(DNS, "kube-system", {"k8s-app": "kube-dns"}, ipaddress.IPv4Address("10.96.0.10"),
+                     {"dns": (53, "UDP"), "dns-tcp": (53, "TCP")}, ours=False),
+            Endpoint(ingress_controller(ingress_namespace), ingress_namespace,
+                     {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"},
+                     ipaddress.IPv4Address("10.244.255.1"), None, ours=False),
+            Endpoint(OUTSIDE, None, {}, ipaddress.IPv4Address("203.0.113.10"), None, ours=False)]
+
+
+def namespace_labels(objects: list[dict], pods: list[Endpoint]) -> dict[str, dict[str, str]]:
+    """Labels of every namespace: those of its Namespace object, plus the one Kubernetes always sets."""
+    labels = {e.namespace: {} for e in pods if e.namespace is not None}
+    for o in objects:
+        if o["kind"] == "Namespace":
+            labels[o["metadata"]["name"]] = dict(o["metadata"].get("labels") or {})
+    return {ns: {**lab, NS_NAME_LABEL: ns} for ns, lab in labels.items()}
+
+
+# ---------------------------------------------------------------------------------------------- semantics
+def selects(selector: dict | None, labels: Mapping[str, str]) -> bool:
+    """A LabelSelector: matchLabels and matchExpressions all hold (the empty selector selects everything)."""
+    selector = selector or {}
+    if any(labels.get(k) != v for k, v in (selector.get("matchLabels") or {}).items()):
+        return False
+    for expr in selector.get("matchExpressions") or []:
+        key, op, values = expr["key"], expr["operator"], expr.get("values") or []
+        if not {"In": key in labels and labels[key] in values,
+                "NotIn": key not in labels or labels[key] not in values,
+                "Exists": key in labels,
+                "DoesNotExist": key not in labels}[op]:
+            return False
+    return True
+
+
+def peer_matches(peer: dict, policy_ns: str, other: Endpoint, ns_labels: Mapping[str, Mapping[str, str]]) -> bool:
+    if "ipBlock" in peer:
+        # ipBlock is for cluster-external addresses (whether it also matches pod IPs is up to the network
+        # plugin); pods are only reachable through selectors here.
+        if other.namespace is not None:
+            return False
+        block = peer["ipBlock"]
+        net = ipaddress.ip_network(block["cidr"], strict=False)
+        return other.address in net and not any(
+            other.address in ipaddress.ip_network(e, strict=False) for e in block.get("except") or [])
+    if other.namespace is None:
+        return False
+    if "namespaceSelector" in peer:
+        if not selects(peer["namespaceSelector"], ns_labels.get(other.namespace, {NS_NAME_LABEL: other.namespace})):
+            return False
+    elif other.namespace != policy_ns:
+        return False
+    return "podSelector" not in peer or selects(peer["podSelector"], other.labels)
+
+
+def port_matches(rule: dict, port: int, protocol: str, target: Endpoint) -> bool:
+    """``target`` is the pod whose port it is (the destination): named ports are resolved on it."""
+    entries = rule.get("ports")
+    if not entries:
+        return True  # no ports: every port
+    for entry in entries:
+        if entry.get("protocol", "TCP") != protocol:
+            continue
+        wanted = entry.get("port")
+        if wanted is None:
+            return True
+        if isinstance(wanted, str):
+            if target.named_ports is None or target.named_ports.get(wanted) == (port, protocol):
+                return True
+        elif wanted <= port <= entry.get("endPort", wanted):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class Rule:
+    policy: str  # "<namespace>/<name>" of the NetworkPolicy
+    namespace: str
+    body: dict
+    peers: list[dict] | None = field(default=None)  # None: the rule lists no peers, so it admits every peer
+
+
+def isolating_rules(pod: Endpoint, direction: str, policies: list[dict]) -> list[Rule] | None:
+    """None when no policy selects the pod for this direction (then everything is allowed); else the rules
+    of every policy that does (the union is what is allowed)."""
+    if not pod.ours:
+        return None
+    key, peers = ("ingress", "from") if direction == "Ingress" else ("egress", "to")
+    selecting = []
+    for p in policies:
+        spec, ns = p["spec"], p["metadata"].get("namespace", "default")
+        types = spec.get("policyTypes") or (["Ingress", "Egress"] if spec.get("egress") else ["Ingress"])
+        if ns == pod.namespace and direction in types and selects(spec.get("podSelector"), pod.labels):
+            selecting.append(p)
+    if not selecting:
+        return None
+    return [Rule(f"{p['metadata'].get('namespace', 'default')}/{p['metadata']['name']}",
+                 p["metadata"].get("namespace", "default"), r, r.get(peers) or None)
+            for p in selecting for r in p["spec"].get(key) or []]
+
+
+Grant = tuple[str, dict | None]  # (policy, peer that matched; None for a rule without peers)
+
+
+def admitting(rules: list[Rule] | None, other: Endpoint,
+              ns_labels: Mapping[str, Mapping[str, str]]) -> list[tuple[Rule, dict | None]] | None:
+    """None: unrestricted. Else the (rule, peer) pairs whose peer is ``other``, whatever the port."""
+    if rules is None:
+        return None
+    found: list[tuple[Rule, dict | None]] = []
+    for rule in rules:
+        if rule.peers is None:
+            found.append((rule, None))
+        else:
+            found += [(rule, p) for p in rule.peers if peer_matches(p, rule.namespace, other, ns_labels)]
+    return found
+
+
+def on_port(admitted: list[tuple[Rule, dict | None]] | None, port: int, protocol: str,
+            target: Endpoint) -> list[Grant] | None:
+    """None: unrestricted. Else the (policy, peer) pairs that admit the peer on that port (empty: denied)."""
+    if admitted is None:
+        return None
+    return [(rule.policy, peer) for rule, peer in admitted if port_matches(rule.body, port, protocol, target)]
+
+
+@dataclass
+class Evaluation:
+    flows: dict[Flow, tuple[list[Grant] | None, list[Grant] | None]]  # flow -> (egress grants, ingress grants)
+    endpoints: dict[str, Endpoint]
+    namespaces: dict[str, dict[str, str]]
+
+    @property
+    def allowed(self) -> set[Flow]:
+        return set(self.flows)
+
+
+def candidate_ports(objects: list[dict], pods: list[Endpoint], policies: list[dict]) -> set[tuple[int, str]]:
+    """Every port something could be reached on: Service ports and target ports, container ports, DNS, and
+    every number a NetworkPolicy names (so a rule on an unusual port is probed too)."""
+    ports = {(53, "UDP"), (53, "TCP")}
+    for o in objects:
+        if o["kind"] == "Service":
+            for p in o["spec"].get("ports", []):
+                ports.add((p["port"], p.get("protocol", "TCP")))
+                if isinstance(p.get("targetPort"), int):
+                    ports.add((p["targetPort"], p.get("protocol", "TCP")))
+    for e in pods:
+        ports |= set((e.named_ports or {}).values())
+    for p in policies:
+        for rule in [*(p["spec"].get("ingress") or []), *(p["spec"].get("egress") or [])]:
+            for entry in rule.get("ports") or []:
+                proto = entry.get("protocol", "TCP")
+                if isinstance(entry.get("port"), int):
+                    ports |= {(entry["port"], proto), (entry.get("endPort", entry["port"]), proto)}
+                elif entry.get("port") is None:
+                    ports.add((1, proto))
+    return ports
+
+
+def evaluate(objects: list[dict], ingress_namespace: str) -> Evaluation:
+    """Every flow the NetworkPolicies allow under Kubernetes semantics: a pod is isolated in a direction once
+    any policy selecting it lists that direction, and then some selecting policy must have a rule admitting
+    the peer on that port; a flow needs both the source's egress and the destination's ingress. Pods outside
+    the app (DNS, the ingress controller) and the outside world are unrestricted on their own side; flows
+    between two of them are not the app's business. Traffic between two pods of the same owner counts too."""
+    policies = [o for o in objects if o["kind"] == "NetworkPolicy"]
+    pods = endpoints(objects, ingress_namespace)
+    ns_labels = namespace_labels(objects, pods)
+    ports = sorted(candidate_ports(objects, pods, policies))
+    out = {e.id: isolating_rules(e, "Egress", policies) for e in pods}
+    into = {e.id: isolating_rules(e, "Ingress", policies) for e in pods}
+    flows: dict[Flow, tuple[list[Grant] | None, list[Grant] | None]] = {}
+    for src, dst in itertools.product(pods, repeat=2):  # src == dst: one replica to another of the same owner
+        if not (src.ours or dst.ours):
+            continue
+        egress = admitting(out[src.id], dst, ns_labels)
+        ingress = admitting(into[dst.id], src, ns_labels) if egress != [] else []
+        if ingress == []:
+            continue
+        for port, proto in ports:
+            by_egress, by_ingress = on_port(egress, port, proto, dst), on_port(ingress, port, proto, dst)
+            if by_egress != [] and by_ingress != []:
+                flows[(src.id, dst.id, port, proto)] = (by_egress, by_ingress)
+    return Evaluation(flows, {e.id: e for e in pods}, ns_labels)
+
+
+def external_egress(objects: list[dict]) -> set[tuple[str, str, Any]]:
+    """Where ipBlock peers appear: {(direction, pod, ports)} for every app pod a policy with such a rule selects."""
+    policies = [o for o in objects if o["kind"] == "NetworkPolicy"]
+    pods = [e for e in endpoints(objects, "ingress-nginx") if e.ours]
+    found = set()
+    for p in policies:
+        ns = p["metadata"].get("namespace", "default")
+        for key, peers in (("egress", "to"), ("ingress", "from")):
+            for rule in p["spec"].get(key) or []:
+                if any("ipBlock" in peer for peer in rule.get(peers) or []):
+                    ports = tuple((e.get("port"), e.get("protocol", "TCP")) for e in rule.get("ports") or []) or "all"
+                    found |= {(key, e.id, ports) for e in pods
+                              if e.namespace == ns and selects(p["spec"].get("podSelector"), e.labels)}
+    return found
+
+
+# ---------------------------------------------------------------------------------------------- compose
+def compose_networks(doc: dict) -> dict[str, set[str]]:
+    """{network: member services}. A service without networks or network_mode joins 'default';
+    network_mode 'service:<x>' shares x's networks (and x itself); 'none' joins nothing."""
+    members: dict[str, set[str]] = {}
+    services = doc.get("services") or {}
+    for name, service in services.items():
+        mode = service.get("network_mode")
+        if mode is None:
+            for network in service.get("networks") or ["default"]:
+                members.setdefault(network, set()).add(name)
+        elif mode in ("host", "bridge"):
+            members.setdefault(f"<{mode}>", set()).add(name)
+    for name, service in services.items():
+        mode = service.get("network_mode") or ""
+        if mode.startswith(("service:", "container:")):
+            other = mode.split(":", 1)[1]
+            members.setdefault(f"<namespace of {other}>", set()).update({name, other})
+            for group in list(members.values()):
+                if other in group:
+                    group.add(name)
+    return members
+
+
+def compose_pairs(doc: dict) -> set[frozenset[str]]:
+    return {frozenset(pair) for group in compose_networks(doc).values()
+            for pair in itertools.combinations(sorted(group), 2)}
+
+
+def compose_exposed(doc: dict) -> set[str]:
+    """Services on a network that is not internal (so reachable from or able to reach the host's world)."""
+    declared = doc.get("networks") or {}
+    return {s for network, group in compose_networks(doc).items()
+            if not (declared.get(network) or {}).get("internal", False) for s in group}
+
+
+# ---------------------------------------------------------------------------------------------- declared
+def s3_port(target: S3Target) -> int:
+    return (urlsplit(target.endpoint).port or 443) if target.endpoint else 443
+
+
+def endpoint_of(w: Any) -> str:
+    return f"{w.namespace}/{w.name}"
+
+
+def declared_flows(env: Any) -> set[Flow]:
+    """From the constructs only: every workload resolves names through DNS and reaches what it connects_to on
+    the server's port; the ingress controller reaches public services; S3 backups reach the outside world."""
+    flows: set[Flow] = set()
+    for w in env.workloads:
+        me = endpoint_of(w)
+        flows |= {(me, DNS, 53, "UDP"), (me, DNS, 53, "TCP")}
+        flows |= {(me, endpoint_of(t), t.port, "TCP") for t in w.connects_to}
+        if getattr(w, "public", False):
+            flows.add((ingress_controller(env.ingress_namespace), me, w.port, "TCP"))
+        flows |= {(me, OUTSIDE, s3_port(t), "TCP") for t in s3_targets(w)}
+    return flows
+
+
+def s3_targets(w: Any) -> list[S3Target]:
+    """The S3 bucket a backup job uploads to (db.backup.target), if any."""
+    target = getattr(w, "target", None)
+    return [target] if isinstance(target, S3Target) else []
+
+
+def declared_external_egress(env: Any) -> set[tuple[str, str, Any]]:
+    return {("egress", endpoint_of(w), ((s3_port(t), "TCP"),)) for w in env.workloads for t in s3_targets(w)}
+
+
+def declared_pairs(workloads: Iterable[Any]) -> set[frozenset[str]]:
+    return {frozenset((w.name, t.name)) for w in workloads for t in w.connects_to}
