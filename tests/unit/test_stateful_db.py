@@ -14,7 +14,7 @@ from shipform.model.engines import ENGINES
 from shipform.render.external_secrets import kubectl_create_commands
 from shipform.synth.pipeline import render
 
-CRD_SCHEMAS = REPO.parent / "shared" / "crd-schemas"
+CRD_SCHEMAS = REPO / "tests" / "crd_schemas"
 EXPECTED = {  # engine: (image, port, data path, probe tool)
     "postgres": ("postgres:16.6-bookworm", 5432, "/var/lib/postgresql/data", "pg_isready"),
     "mysql": ("mysql:8.4.3", 3306, "/var/lib/mysql", "mysqladmin"),

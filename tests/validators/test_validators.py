@@ -81,7 +81,7 @@ def test_docker_compose_config_is_valid_without_warnings(app):
     assert "warn" not in result.stderr.lower(), result.stderr
 
 
-CRD_SCHEMAS = DIST.parent.parent / "shared" / "crd-schemas"
+CRD_SCHEMAS = DIST.parent / "tests" / "crd_schemas"
 
 
 def custom_resources(app: Path) -> list[tuple[Path, dict, Path]]:
