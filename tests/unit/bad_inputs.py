@@ -203,3 +203,58 @@ APP_CASES = [
 ]
 
 ALL_CASES = WEB_SERVICE_CASES + NAMESPACE_AND_JOB_CASES + STATEFUL_DB_CASES + APP_CASES
+
+# Rules the API server, compose or the CronJob controller apply, which synth must apply first.
+LONG = "a" * 53
+API_SERVER_CASES = [
+    ("service-name-starts-with-a-digit", 'WebService(dev, "1api", image="nginx:1.27.3", port=80)', "shop/dev/1api",
+     "id"),
+    ("db-headless-name-too-long", 'StatefulDB(dev, "d' + "b" * 54 + '", engine="redis", version="7.4")',
+     "shop/dev/d" + "b" * 54, "id"),
+    ("statefulset-name-over-52", f'StatefulDB(dev, "{LONG}", engine="redis", version="7.4")', f"shop/dev/{LONG}",
+     "id"),
+    ("cron-job-name-over-52", f'CronJob(dev, "{LONG}", image="busybox:1.37.0", schedule="@daily")',
+     f"shop/dev/{LONG}", "id"),
+    ("backup-cron-job-name-over-52", 'StatefulDB(dev, "' + "d" * 47 + '", engine="postgres", version="16", '
+     'backup=Backup(schedule="@daily"))', "shop/dev/" + "d" * 47 + "-backup", "id"),
+    ("migration-job-name-over-63", 'WebService(dev, "' + "w" * 57 + '", image="nginx:1.27.3", port=80, '
+     'migrate=Migration(["true"]))', "shop/dev/" + "w" * 57 + "-migrate", "id"),
+    ("replicas-over-int32", WS + 'image="nginx:1.27.3", port=80, replicas=2**31)', "shop/dev/api", "replicas"),
+    ("uid-over-int32", WS + 'image="nginx:1.27.3", port=80, run_as_user=2**31)', "shop/dev/api", "run_as_user"),
+    ("autoscale-max-over-int32", WS + 'image="nginx:1.27.3", port=80, autoscale=Autoscale(max=2**31))',
+     "shop/dev/api", "autoscale.max"),
+    ("deadline-over-int32", 'Job(dev, "seed", image="busybox:1.37.0", active_deadline_seconds=2**40)',
+     "shop/dev/seed", "active_deadline_seconds"),
+    ("version-ends-with-dash", 'App("other", registry="ghcr.io/acme", version="1.0.0-")', "other", "version"),
+    ("version-as-a-number", 'App("other", registry="ghcr.io/acme", version=1.0)', "other", "version"),
+    ("version-over-63", 'App("other", registry="ghcr.io/acme", version="1." + "0" * 70)', "other", "version"),
+    ("version-with-a-digest", 'App("other", registry="ghcr.io/acme", version="1.0.0@sha256:' + "a" * 64 + '")',
+     "other", "version"),
+    ("upper-case-registry", 'App("other", registry="ghcr.io/Acme")', "other", "registry"),
+    ("two-apps-with-one-name", 'App("shop", registry="ghcr.io/other")', "shop", "name"),
+    ("pod-security-version-not-v1-n", 'SecureNamespace(dev, "team", pod_security_version="1.33")',
+     "shop/dev/team", "pod_security_version"),
+    ("pod-security-version-v2", 'SecureNamespace(dev, "team", pod_security_version="v2.0")', "shop/dev/team",
+     "pod_security_version"),
+    ("limit-range-default-above-max", 'SecureNamespace(dev, "team", container_max=("4", "200Mi"))',
+     "shop/dev/team", "container_defaults"),
+    ("limit-range-min-above-default", 'SecureNamespace(dev, "team", container_min=("1", "16Mi"))',
+     "shop/dev/team", "container_defaults"),
+    ("subject-kind-invalid", 'SecureNamespace(dev, "team", deployers=[Subject("Robot", "r2")])', "shop/dev/team",
+     "deployers[0].kind"),
+    ("service-account-namespace-invalid",
+     'SecureNamespace(dev, "team", deployers=[Subject.service_account("Argo CD", "x")])', "shop/dev/team",
+     "deployers[0].namespace"),
+    ("group-with-a-namespace", 'SecureNamespace(dev, "team", viewers=[Subject("Group", "devs", "ns")])',
+     "shop/dev/team", "viewers[0].namespace"),
+    ("refresh-interval-not-a-go-duration",
+     'Environment(app, "stage", secret_store=SecretStore("vault", refresh_interval="1 hour"))', "shop/stage",
+     "secret_store.refresh_interval"),
+    ("storage-class-not-a-subdomain", PG + 'storage_class="Fast SSD")', "shop/dev/db", "storage_class"),
+    ("quota-storage-too-small", NS + 'StatefulDB(team, "db", engine="postgres", version="16", storage="200Gi")',
+     "shop/dev/team", "quota.storage"),
+    ("quota-claims-too-few", 'team = SecureNamespace(dev, "team", quota=Quota(persistent_volume_claims=1))\n'
+     'StatefulDB(team, "db", engine="postgres", version="16", backup=Backup(schedule="@daily"))',
+     "shop/dev/team", "quota.persistent_volume_claims"),
+]
+ALL_CASES += API_SERVER_CASES

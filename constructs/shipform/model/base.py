@@ -54,6 +54,28 @@ class ShipformConstruct(Construct):
         """Checks that need the whole tree; synth runs them all and reports every error at once."""
         return []
 
+    def check(self) -> list[ShipformError]:
+        """Every problem synth finds in this construct: its own checks and its objects' names."""
+        return [*(e for o in self.objects if (e := name_error(self.path, o)) is not None), *self.validate()]
+
+
+# The API server's name rules where they are stricter than a DNS subdomain: Services are DNS-1035 labels
+# (they start with a letter); Jobs name their pods' job-name label; CronJobs add an 11-character suffix
+# to the Jobs they create, StatefulSets a 10-character revision hash to a label (so 52 is their limit).
+_NAME_RULES = {"Service": (63, True), "Job": (63, False), "CronJob": (52, False), "StatefulSet": (52, False),
+               "Namespace": (63, False)}
+
+
+def name_error(path: str, obj: KubeObject) -> ShipformError | None:
+    limit, letter_first = _NAME_RULES.get(obj.kind, (253, False))
+    ok = checks.is_dns_label(obj.name, limit) if obj.kind in _NAME_RULES else checks.is_dns_subdomain(obj.name)
+    if ok and not (letter_first and not obj.name[0].isalpha()):
+        return None
+    rule = f"at most {limit} characters" + (", starting with a letter" if letter_first else "")
+    return ShipformError(path, "id", f"gives the {obj.kind} the name '{obj.name}', but {obj.kind} names must be "
+                         f"DNS labels of {rule}", path.rsplit("/", 1)[-1],
+                         "choose a shorter id" + (" that starts with a letter" if letter_first else ""))
+
 
 def child_path(scope: Construct, id: str) -> str:
     """The path a construct with ``id`` will have under ``scope``, for errors raised before it exists."""

@@ -34,6 +34,10 @@ def quota_errors(path: str, quota: spec.QuotaSpec, limits: spec.LimitsSpec,
         "memory_limit": _over(Memory(sum(r.memory_limit.bytes * n for r, n in pods)), quota.memory_limit),
         "pods": _over(sum(n for _, n in pods), quota.pods),
     }
+    claims = [v.source for w in members for v in w.volumes() if isinstance(v.source, spec.Claim | spec.ClaimTemplate)]
+    needed["persistent_volume_claims"] = _over(len(claims), quota.persistent_volume_claims)
+    if claims:
+        needed["storage"] = _over(Memory(sum(c.size.bytes for c in claims)), quota.storage)
     for key, (total, hard, over) in needed.items():
         if over:
             errors.append(ShipformError(

@@ -29,8 +29,9 @@ class SecretStore:
     prop_example: ClassVar[str] = "SecretStore('vault')"
 
     def validate(self, path: str) -> None:
-        checks.dns_label(path, "secret_store.name", self.name, max_len=253)
+        checks.subdomain_name(path, "secret_store.name", self.name, "vault")
         checks.one_of(path, "secret_store.kind", self.kind, ("ClusterSecretStore", "SecretStore"))
+        checks.go_duration(path, "secret_store.refresh_interval", self.refresh_interval)
         try:
             self.remote_key.format(app="a", environment="e", secret="s")
         except (KeyError, IndexError, ValueError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Literal, TypedDict, Unpack
@@ -110,10 +111,11 @@ class SecureNamespace(ShipformConstruct):
         self.viewers = self._subjects("viewers", props.get("viewers", ()))
         self.accepts_from = list(props.get("accepts_from", ()))
         self.pod_security_version = props.get("pod_security_version", POD_SECURITY_VERSION)
-        if not self.pod_security_version.startswith("v") \
-                or not self.pod_security_version[1:].replace(".", "").isdigit():
-            raise ShipformError(self.path, "pod_security_version", "must be a Kubernetes minor version like 'v1.33'",
+        if not re.fullmatch(r"v1\.[0-9]+", self.pod_security_version):
+            raise ShipformError(self.path, "pod_security_version", "must pin a Kubernetes minor version like 'v1.33' "
+                                "('latest' would change the policy with every cluster upgrade)",
                                 self.pod_security_version, "pin the version your clusters run")
+        self._check_limits_order()
         self.namespace_object = self.add_object("v1", "Namespace")
         self.namespace_object.namespace = None
         self.default_deny = self.add_object("networking.k8s.io/v1", "NetworkPolicy", name="default-deny")
@@ -132,11 +134,30 @@ class SecureNamespace(ShipformConstruct):
         return Cpu.parse(self.path, f"{prop}[0]", pair[0]), Memory.parse(self.path, f"{prop}[1]", pair[1])
 
     def _subjects(self, prop: str, subjects: Sequence[Subject]) -> tuple[spec.Subject, ...]:
-        for subject in subjects:
-            if not subject.name:
-                raise ShipformError(self.path, prop, "entries must name someone", subject,
-                                    "use Subject.group('name'), Subject.user(...) or Subject.service_account(ns, name)")
+        fix = "use Subject.group('name'), Subject.user('name') or Subject.service_account('namespace', 'name')"
+        for i, s in enumerate(subjects):
+            where = f"{prop}[{i}]"
+            checks.one_of(self.path, f"{where}.kind", s.kind, ("User", "Group", "ServiceAccount"))
+            if not isinstance(s.name, str) or not s.name.strip():
+                raise ShipformError(self.path, f"{where}.name", "must name someone", s.name, fix)
+            if s.kind == "ServiceAccount":
+                checks.subdomain_name(self.path, f"{where}.name", s.name, "argocd-application-controller")
+                checks.dns_label(self.path, f"{where}.namespace", s.namespace)
+            elif s.namespace is not None:
+                raise ShipformError(self.path, f"{where}.namespace", f"is only for ServiceAccounts, not {s.kind}s",
+                                    s.namespace, fix)
         return tuple(spec.Subject(s.kind, s.name, s.namespace) for s in subjects)
+
+    def _check_limits_order(self) -> None:
+        """The LimitRange is rejected unless min <= default request <= default limit <= max."""
+        r = self.limits
+        for resource, order in (("cpu", (r.min_cpu, r.default_cpu, r.default_cpu_limit, r.max_cpu)),
+                                ("memory", (r.min_memory, r.default_memory, r.default_memory_limit, r.max_memory))):
+            if list(order) != sorted(order):
+                shown = " <= ".join(str(q) for q in order)
+                raise ShipformError(self.path, "container_defaults", f"{resource} must keep container_min <= default "
+                                    "request <= default limit <= container_max", shown,
+                                    "change container_min, container_defaults or container_max so they are in order")
 
     def accepted_namespaces(self) -> tuple[str, ...]:
         return tuple(ns.namespace for ns in self.accepts_from)

@@ -76,7 +76,19 @@ class AppBase(cdk8s.App):
         if not isinstance(registry, str) or not registry or registry.endswith("/") or ":" in registry.split("/")[-1]:
             raise ShipformError(name, "registry", "must be a registry host and path without a tag", registry,
                                 "write e.g. 'ghcr.io/acme'")
-        checks.image_ref(name, "version", f"{registry.lower()}/{name}:{version}")
+        if not checks.is_image_name(f"{registry}/{name}"):
+            raise ShipformError(name, "registry", "must be a lowercase registry host and path", registry,
+                                f"write e.g. '{registry.lower()}'" if registry != registry.lower()
+                                else "write e.g. 'ghcr.io/acme'")
+        if not isinstance(version, str) or not checks.is_label_value(version) or version in ("", "latest"):
+            raise ShipformError(name, "version", "must be an image tag that is also a Kubernetes label value (at "
+                                "most 63 of letters, digits, '.', '_' and '-', starting and ending with a letter or "
+                                "digit) other than 'latest'",
+                                version, "write e.g. '1.4.2' (as a string)")
+        collector = _collector.get()
+        if collector is not None and any(a.name == name for a in collector.apps):
+            raise ShipformError(name, "name", "is already the name of another App in this file (both would write "
+                                f"<outdir>/{name})", name, "give each App its own name")
         if outdir:
             super().__init__(outdir=str(outdir))
         else:
@@ -87,7 +99,6 @@ class AppBase(cdk8s.App):
         self.outdir_option = None if outdir is None else str(outdir)
         self.root = Path(root) if root is not None else _caller_folder()
         self.environments: list[EnvironmentBase] = []
-        collector = _collector.get()
         if collector is not None:
             collector.apps.append(self)
 
@@ -154,7 +165,7 @@ class EnvironmentBase(cdk8s.Chart):
                                                   props.get("ingress_namespace", "ingress-nginx"))
         self.cluster_issuer = props.get("cluster_issuer")
         if self.cluster_issuer is not None:
-            checks.dns_label(path, "cluster_issuer", self.cluster_issuer, max_len=253)
+            checks.subdomain_name(path, "cluster_issuer", self.cluster_issuer, "letsencrypt")
         self.gitops: GitOps = checks.one_of(path, "gitops", props.get("gitops", "argocd"), ("argocd", "flux"))
         self.secret_store = props.get("secret_store")
         if self.secret_store is not None:

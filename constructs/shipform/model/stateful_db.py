@@ -94,8 +94,8 @@ class StatefulDB(Workload):
             "termination_grace_period_seconds": props.get("termination_grace_period_seconds", 60)})
         self.storage = Memory.parse(self.path, "storage", props.get("storage", "10Gi"))
         storage_class = props.get("storage_class")
-        self.storage_class = None if storage_class is None else checks.dns_label(
-            self.path, "storage_class", storage_class, max_len=253)
+        self.storage_class = None if storage_class is None else checks.subdomain_name(
+            self.path, "storage_class", storage_class, "fast-ssd")
         self.access_mode: AccessMode = checks.one_of(
             self.path, "access_mode", props.get("access_mode", "ReadWriteOnce"),
             ("ReadWriteOnce", "ReadWriteOncePod", "ReadWriteMany"))

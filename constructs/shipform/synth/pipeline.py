@@ -50,7 +50,7 @@ def validate(app: AppBase) -> None:
                                     "add Environment(app, 'dev', local=True)"))
     for env in app.environments:
         for member in env.members:
-            errors.extend(member.validate())
+            errors.extend(member.check())
     raise_all(errors)
 
 

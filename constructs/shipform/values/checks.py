@@ -20,13 +20,15 @@ _IMAGE = re.compile(
     r"(?:@(?P<digest>sha256:[a-f0-9]{64}))?$"
 )
 _DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
+_LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$")
+_GO_DURATION = re.compile(r"^(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$")
 # Names that say "this is a credential": their values must arrive by reference.
 SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|_KEY$|^KEY$|CREDENTIAL|PRIVATE)", re.IGNORECASE)
 
 
 def dns_label(path: str, prop: str, value: object, max_len: int = 63) -> str:
     """A Kubernetes object name that is also a DNS label (RFC 1123)."""
-    if not isinstance(value, str) or len(value) > max_len or not _DNS_LABEL.match(value):
+    if not isinstance(value, str) or not is_dns_label(value, max_len):
         raise ShipformError(
             path, prop, f"must be a DNS label (lowercase letters, digits and '-', at most {max_len})",
             value, "use a name like 'api' or 'order-worker'",
@@ -35,10 +37,34 @@ def dns_label(path: str, prop: str, value: object, max_len: int = 63) -> str:
 
 
 def dns_name(path: str, prop: str, value: object) -> str:
-    """A DNS host name such as 'shop.example.com'."""
-    if not isinstance(value, str) or len(value) > 253 or not _DNS_NAME.match(value):
+    """A DNS host name such as 'shop.example.com' (labels of at most 63, 253 in all)."""
+    if not is_dns_subdomain(value) or not all(len(label) <= 63 for label in str(value).split(".")):
         raise ShipformError(path, prop, "must be a lowercase DNS name", value, "use a name like 'shop.example.com'")
+    assert isinstance(value, str)
     return value
+
+
+def subdomain_name(path: str, prop: str, value: object, example: str = "app-secrets") -> str:
+    """The name of an object Kubernetes identifies by a DNS subdomain (Secrets, StorageClasses, issuers)."""
+    if not is_dns_subdomain(value):
+        raise ShipformError(path, prop, "must be a Kubernetes object name (lowercase letters, digits, '-' and '.', "
+                            "at most 253)", value, f"use a name like '{example}'")
+    assert isinstance(value, str)
+    return value
+
+
+def is_dns_subdomain(value: object) -> bool:
+    """The API server's rule for most object names (it does not limit the length of each label)."""
+    return isinstance(value, str) and len(value) <= 253 and bool(_DNS_NAME.match(value))
+
+
+def is_dns_label(value: object, max_len: int = 63) -> bool:
+    return isinstance(value, str) and len(value) <= max_len and bool(_DNS_LABEL.match(value))
+
+
+def is_label_value(value: object) -> bool:
+    """The API server's rule for label values: at most 63 of [A-Za-z0-9_.-], alphanumeric at both ends."""
+    return isinstance(value, str) and len(value) <= 63 and bool(_LABEL_VALUE.match(value))
 
 
 def port(path: str, prop: str, value: object) -> int:
@@ -48,9 +74,23 @@ def port(path: str, prop: str, value: object) -> int:
     return value
 
 
-def positive_int(path: str, prop: str, value: object, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ShipformError(path, prop, f"must be an integer >= {minimum}", value, f"pass a whole number >= {minimum}")
+INT32_MAX = 2**31 - 1
+"""The API server stores replicas, deadlines, UIDs and most counts as int32."""
+
+
+def positive_int(path: str, prop: str, value: object, minimum: int = 1, maximum: int = INT32_MAX) -> int:
+    """A whole number in [minimum, maximum]; the default maximum is the API server's int32 limit."""
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+        raise ShipformError(path, prop, f"must be a whole number from {minimum} to {maximum}", value,
+                            f"pass a whole number from {minimum} to {maximum}")
+    return value
+
+
+def go_duration(path: str, prop: str, value: object) -> str:
+    """A Go duration such as '1h', '90s' or '1h30m' (what Kubernetes controllers parse)."""
+    if not isinstance(value, str) or not _GO_DURATION.match(value):
+        raise ShipformError(path, prop, "must be a Go duration", value,
+                            "write a number and unit (ns, us, ms, s, m, h), e.g. '1h' or '15m30s'")
     return value
 
 
@@ -83,6 +123,12 @@ def image_ref(path: str, prop: str, value: object) -> str:
         raise ShipformError(path, prop, "must pin a version tag other than 'latest' (or a digest)", value,
                             f"write e.g. '{m['name']}:1.2.3' or '{m['name']}@sha256:<digest>'")
     return m.string
+
+
+def is_image_name(value: str) -> bool:
+    """A repository name as registries accept it: lowercase path components, an optional host:port."""
+    m = _IMAGE.match(value)
+    return m is not None and m["tag"] is None and m["digest"] is None
 
 
 def digest(path: str, prop: str, value: object) -> str | None:

@@ -22,7 +22,7 @@ class SecretRef:
     prop_example: ClassVar[str] = "SecretRef('<secret>', '<key>')"
 
     def validate(self, path: str, prop: str) -> None:
-        checks.dns_label(path, f"{prop}.name", self.name, max_len=253)
+        checks.subdomain_name(path, f"{prop}.name", self.name)
         if not isinstance(self.key, str) or not self.key or not all(c.isalnum() or c in "-._" for c in self.key):
             raise ShipformError(path, f"{prop}.key", "must be a Secret data key ([-._a-zA-Z0-9]+)", self.key,
                                 "use the key as it appears in the Secret, e.g. 'password'")
