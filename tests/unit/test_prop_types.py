@@ -8,7 +8,7 @@ from typing import Any, ClassVar, ForwardRef, Literal, NotRequired, Optional, Re
 import pytest
 
 from shipform.errors import ShipformError
-from shipform.model.prop_types import check_props, check_value
+from shipform.values.prop_types import check_props, check_value
 
 PATH = "shop/dev/api"
 

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, ClassVar
 
 from shipform import spec
 from shipform.errors import ShipformError
-from shipform.model.cron_job import CronJob, validate_schedule
+from shipform.model.cron_job import CronJob
+from shipform.values.cron import validate_schedule
+from shipform.values.prop_types import check_fields
 from shipform.values.quantity import Memory
 from shipform.values.secret_ref import SecretRef
 
@@ -41,6 +43,7 @@ class S3Target:
     prop_example: ClassVar[str] = "S3Target('acme-backups', credentials=SecretRef('s3', 'credentials'))"
 
     def validate(self, path: str) -> None:
+        check_fields(path, "backup.to", self)
         if not isinstance(self.bucket, str) or not _BUCKET.match(self.bucket):
             raise ShipformError(path, "backup.to.bucket", "must be an S3 bucket name (3-63 of a-z, 0-9, '.', '-')",
                                 self.bucket, "use the bucket's name, e.g. 'acme-shop-backups'")
@@ -84,7 +87,8 @@ class Backup:
     prop_example: ClassVar[str] = "Backup(schedule='0 3 * * *', retention=7)"
 
     def attach(self, db: StatefulDB) -> BackupJob:
-        validate_schedule(db.path, self.schedule, "backup.schedule")
+        check_fields(db.path, "backup", self)
+        validate_schedule(db.path, "backup.schedule", self.schedule)
         if isinstance(self.retention, bool) or not isinstance(self.retention, int) or self.retention < 1:
             raise ShipformError(db.path, "backup.retention", "must be a whole number of dumps >= 1",
                                 self.retention, "keep at least one dump, e.g. retention=7")

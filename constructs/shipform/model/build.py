@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, Literal
@@ -9,8 +10,10 @@ from typing import ClassVar, Literal
 from shipform import spec
 from shipform.errors import ShipformError
 from shipform.values import checks
+from shipform.values.prop_types import check_fields
 
 PresetName = Literal["python", "node", "go"]
+_GO_PACKAGE = re.compile(r"\.|\./[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]+)*|[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]+)*")
 
 
 
@@ -69,19 +72,19 @@ class Build:
     def python(cls, context: str, command: list[str] | None = None, *, version: str = "",
                base_digest: str | None = None) -> Build:
         """Python from requirements.txt, or a uv or poetry lockfile when the folder has one."""
-        return cls("python", context, tuple(command or ()), version, base_digest)
+        return cls("python", context, _args(command), version, base_digest)
 
     @classmethod
     def node(cls, context: str, command: list[str] | None = None, *, version: str = "",
              base_digest: str | None = None, build_command: list[str] | None = None) -> Build:
         """Node.js with `npm ci` from package-lock.json; dev dependencies are pruned from the image."""
-        return cls("node", context, tuple(command or ()), version, base_digest, tuple(build_command or ()))
+        return cls("node", context, _args(command), version, base_digest, _args(build_command))
 
     @classmethod
     def go(cls, context: str, command: list[str] | None = None, *, version: str = "",
            base_digest: str | None = None, package: str = ".") -> Build:
         """Go as a static binary (CGO off) on an empty (scratch) runtime image."""
-        return cls("go", context, tuple(command or ()), version, base_digest, package=package)
+        return cls("go", context, _args(command), version, base_digest, package=package)
 
     @property
     def preset_spec(self) -> Preset:
@@ -101,6 +104,7 @@ class Build:
         return pin(self.preset_spec.builder_image), pin(self.preset_spec.runtime_image)
 
     def validate(self, path: str) -> None:
+        check_fields(path, "build", self)
         checks.one_of(path, "build.preset", self.preset, tuple(PRESETS))
         if not isinstance(self.context, str) or not self.context or Path(self.context).is_absolute():
             raise ShipformError(path, "build.context", "must be a folder relative to the app file", self.context,
@@ -109,20 +113,32 @@ class Build:
             raise ShipformError(path, "build.version", "must be an exact version 'X.Y.Z'", self.version,
                                 f"pass e.g. version='{self.preset_spec.default_version}'")
         checks.digest(path, "build.base_digest", self.base_digest)
+        if not _GO_PACKAGE.fullmatch(self.package):
+            raise ShipformError(path, "build.package", "must be a Go package path like './cmd/server'", self.package,
+                                "pass the package folder relative to the build context, e.g. './cmd/server'")
         if self.command:
             checks.command(path, "build.command", list(self.command))
         if self.build_command:
             checks.command(path, "build.build_command", list(self.build_command))
+            if any(not arg.isprintable() for arg in self.build_command):
+                raise ShipformError(path, "build.build_command", "must not contain newlines or other control "
+                                    "characters (it becomes one Dockerfile RUN line)", list(self.build_command),
+                                    "pass one command as a list of plain arguments")
 
     def to_spec(self, path: str, root: Path, command: tuple[str, ...], title: str, version: str) -> spec.ImageBuild:
         builder, runtime = self.base_images()
         return spec.ImageBuild(
             preset=self.preset, context=(root / self.context).resolve(),
-            layout=self.detect_layout(path, root / self.context)[0], builder_image=builder, runtime_image=runtime,
+            layout=self.detect_layout(path, root)[0], builder_image=builder, runtime_image=runtime,
             command=command, build_command=self.build_command, package=self.package, title=title, version=version)
 
-    def detect_layout(self, path: str, source: Path) -> tuple[str, ...]:
-        """The dependency layout found in ``source``; read at synth time, never in constructors."""
+    def detect_layout(self, path: str, root: Path) -> tuple[str, ...]:
+        """The dependency layout found in the context under the app folder ``root``; read at synth time,
+        never in constructors."""
+        source = root / self.context
+        if not source.resolve().is_relative_to(root.resolve()):
+            raise ShipformError(path, "build.context", "leads outside the app's folder", self.context,
+                                "keep build contexts inside the folder of the app file (or pass App(root=...))")
         if not source.is_dir():
             raise ShipformError(path, "build.context", "is not a folder", str(source),
                                 "create the folder or fix the path (relative to the app file)")
@@ -132,3 +148,10 @@ class Build:
         expected = " or ".join(" + ".join(layout) for layout in self.preset_spec.layouts)
         raise ShipformError(path, "build", f"the {self.preset} preset needs {expected} in the build context",
                             str(source), f"add {self.preset_spec.layouts[-1][0]} or pick the preset that fits")
+
+
+def _args(value: list[str] | None) -> tuple[str, ...]:
+    """Lists become tuples (so a Build is hashable); anything else stays as given for validate() to refuse."""
+    if value is None:
+        return ()
+    return tuple(value) if isinstance(value, list | tuple) else value

@@ -6,32 +6,16 @@ import zoneinfo
 from typing import Literal, Required, Unpack
 
 from constructs import Construct
-from croniter import croniter
 
 from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.base import child_path
 from shipform.model.batch import NOT_FOR_BATCH, Batch, BatchProps, refuse_misplaced
-from shipform.model.prop_types import check_props
 from shipform.values import checks
-
-MACROS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
-"""The macros Kubernetes accepts (it has no @reboot)."""
+from shipform.values.cron import validate_schedule
+from shipform.values.prop_types import check_props
 
 ConcurrencyPolicy = Literal["Forbid", "Replace", "Allow"]
-
-
-def validate_schedule(path: str, schedule: object, prop: str = "schedule") -> str:
-    fix = "use five fields 'minute hour day-of-month month day-of-week' (e.g. '0 6 * * *') or @daily-style macros"
-    if not isinstance(schedule, str):
-        raise ShipformError(path, prop, "must be a cron string", schedule, fix)
-    if schedule.startswith("@"):
-        if schedule not in MACROS:
-            raise ShipformError(path, prop, f"macro must be one of {', '.join(MACROS)}", schedule, fix)
-        return schedule
-    if len(schedule.split()) != 5 or not croniter.is_valid(schedule):
-        raise ShipformError(path, prop, "is not a valid 5-field cron expression", schedule, fix)
-    return schedule
 
 
 class CronJobProps(BatchProps, total=False):
@@ -60,7 +44,7 @@ class CronJob(Batch):
         path = child_path(scope, id)
         refuse_misplaced(path, props, NOT_FOR_BATCH)
         check_props(path, props, CronJobProps)
-        self.schedule = validate_schedule(path, props["schedule"])
+        self.schedule = validate_schedule(path, "schedule", props["schedule"])
         self.time_zone = _time_zone(path, props.get("time_zone"))
         self.concurrency_policy: ConcurrencyPolicy = checks.one_of(
             path, "concurrency_policy", props.get("concurrency_policy", "Forbid"), ("Forbid", "Replace", "Allow"))

@@ -9,7 +9,7 @@ from constructs import Construct
 from shipform import spec
 from shipform.model.base import child_path
 from shipform.model.batch import NOT_FOR_BATCH, Batch, BatchProps, refuse_misplaced
-from shipform.model.prop_types import check_props
+from shipform.values.prop_types import check_props
 
 
 class JobProps(BatchProps, total=False):

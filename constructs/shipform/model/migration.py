@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from shipform.model.job import Job
 from shipform.values import checks
+from shipform.values.prop_types import check_fields
 from shipform.values.resources import Resources
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ class Migration:
     prop_example: ClassVar[str] = "Migration(['python', '-m', 'migrate'])"
 
     def attach(self, service: WebService) -> Job | None:
+        check_fields(service.path, "migrate", self)
         checks.command(service.path, "migrate.command", self.command)
         if service.environment.gitops == "flux":
             return None

@@ -8,6 +8,7 @@ from typing import ClassVar, Literal
 from shipform import spec
 from shipform.errors import ShipformError
 from shipform.values import checks
+from shipform.values.prop_types import check_fields
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class SecretStore:
     prop_example: ClassVar[str] = "SecretStore('vault')"
 
     def validate(self, path: str) -> None:
+        check_fields(path, "secret_store", self)
         checks.subdomain_name(path, "secret_store.name", self.name, "vault")
         checks.one_of(path, "secret_store.kind", self.kind, ("ClusterSecretStore", "SecretStore"))
         checks.go_duration(path, "secret_store.refresh_interval", self.refresh_interval)

@@ -12,10 +12,10 @@ from constructs import Construct
 from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.base import ShipformConstruct, child_path
-from shipform.model.prop_types import check_props
 from shipform.model.quota import quota_errors
 from shipform.model.stage import POD_SECURITY_VERSION
 from shipform.values import checks
+from shipform.values.prop_types import check_fields, check_props
 from shipform.values.quantity import Cpu, Memory
 from shipform.values.resources import Resources
 
@@ -48,18 +48,19 @@ class Quota:
     """The ResourceQuota of a namespace. Default: 4 CPUs and 8Gi requested, 8 CPUs and 16Gi limits,
     50 pods, 10 PersistentVolumeClaims, 100Gi of storage, and no LoadBalancer or NodePort Services."""
 
-    cpu: str = "4"
-    memory: str = "8Gi"
-    cpu_limit: str = "8"
-    memory_limit: str = "16Gi"
+    cpu: str | int = "4"
+    memory: str | int = "8Gi"
+    cpu_limit: str | int = "8"
+    memory_limit: str | int = "16Gi"
     pods: int = 50
     persistent_volume_claims: int = 10
-    storage: str = "100Gi"
+    storage: str | int = "100Gi"
     load_balancers: int = 0
     node_ports: int = 0
     prop_example: ClassVar[str] = "Quota(cpu='4', memory='8Gi', cpu_limit='8', memory_limit='16Gi')"
 
     def parse(self, path: str) -> spec.QuotaSpec:
+        check_fields(path, "quota", self)
         return spec.QuotaSpec(
             cpu=Cpu.parse(path, "quota.cpu", self.cpu), memory=Memory.parse(path, "quota.memory", self.memory),
             cpu_limit=Cpu.parse(path, "quota.cpu_limit", self.cpu_limit),
@@ -137,6 +138,7 @@ class SecureNamespace(ShipformConstruct):
         fix = "use Subject.group('name'), Subject.user('name') or Subject.service_account('namespace', 'name')"
         for i, s in enumerate(subjects):
             where = f"{prop}[{i}]"
+            check_fields(self.path, where, s)
             checks.one_of(self.path, f"{where}.kind", s.kind, ("User", "Group", "ServiceAccount"))
             if not isinstance(s.name, str) or not s.name.strip():
                 raise ShipformError(self.path, f"{where}.name", "must name someone", s.name, fix)

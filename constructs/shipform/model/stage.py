@@ -15,9 +15,9 @@ from constructs import Construct
 
 from shipform import spec
 from shipform.errors import ShipformError
-from shipform.model.prop_types import check_props
 from shipform.model.secret_store import SecretStore
 from shipform.values import checks
+from shipform.values.prop_types import check_props
 
 if TYPE_CHECKING:
     from shipform.model.base import ShipformConstruct

@@ -13,10 +13,10 @@ from shipform.errors import ShipformError
 from shipform.model.backup import Backup
 from shipform.model.base import child_path
 from shipform.model.engines import ENGINES, Engine, EngineName, fill
-from shipform.model.prop_types import check_props
 from shipform.model.workload import Workload
 from shipform.values import checks
 from shipform.values.health import Health
+from shipform.values.prop_types import check_props
 from shipform.values.quantity import Memory
 from shipform.values.resources import Resources
 from shipform.values.secret_ref import SecretRef

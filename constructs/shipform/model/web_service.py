@@ -11,9 +11,9 @@ from shipform.errors import ShipformError
 from shipform.model.base import child_path
 from shipform.model.long_running import LongRunning, LongRunningProps
 from shipform.model.migration import Migration
-from shipform.model.prop_types import check_props
 from shipform.values import checks
 from shipform.values.health import Health
+from shipform.values.prop_types import check_props
 
 
 class WebServiceProps(LongRunningProps, total=False):

@@ -9,7 +9,7 @@ from constructs import Construct
 from shipform.errors import ShipformError
 from shipform.model.base import child_path
 from shipform.model.long_running import LongRunning, LongRunningProps
-from shipform.model.prop_types import check_props
+from shipform.values.prop_types import check_props
 
 
 class Worker(LongRunning):

@@ -72,7 +72,7 @@ class Workload(ShipformConstruct):
         self.resource_props = props.get("resources") or Resources()
         self.resources: ComputeResources = self.resource_props.parse(self.path)
         self.connects_to: list[Workload] = list(props.get("connects_to", ()))
-        self.writable_paths = [self._validate_writable(p) for p in props.get("writable_paths", ("/tmp",))]
+        self.writable_paths = self._validate_writable(list(props.get("writable_paths", ("/tmp",))))
         self.read_only_root_filesystem = props.get("read_only_root_filesystem", True)
         self.run_as_user = checks.positive_int(self.path, "run_as_user", props.get("run_as_user", DEFAULT_UID))
         self.run_as_group = checks.positive_int(self.path, "run_as_group", props.get("run_as_group", DEFAULT_UID))
@@ -120,17 +120,30 @@ class Workload(ShipformConstruct):
                 raise ShipformError(self.path, f"secrets.{name}", "is also set in env", name, "keep it in one place")
         return dict(secrets)
 
-    def _validate_writable(self, path: str) -> str:
-        if not path.startswith("/") or path == "/" or ".." in path.split("/"):
-            raise ShipformError(self.path, "writable_paths", "entries must be absolute folders other than '/'",
-                                path, "pass e.g. ['/tmp', '/var/cache/app']")
-        return path
+    def _validate_writable(self, paths: list[str]) -> list[str]:
+        """Absolute folders, each its own emptyDir: names must be distinct DNS labels, mounts distinct."""
+        seen: dict[str, str] = {}
+        for i, path in enumerate(paths):
+            prop = f"writable_paths[{i}]"
+            if not path.startswith("/") or path == "/" or ".." in path.split("/") or not path.isprintable():
+                raise ShipformError(self.path, prop, "must be an absolute folder other than '/'", path,
+                                    "pass e.g. ['/tmp', '/var/cache/app']")
+            path = path.rstrip("/")
+            volume = spec.scratch_volume_name(path)
+            if not checks.is_dns_label(volume):
+                raise ShipformError(self.path, prop, f"makes the volume name '{volume}', longer than 63 characters "
+                                    "or not a DNS label", path, "use a shorter folder of plain letters and digits")
+            if volume in seen:
+                raise ShipformError(self.path, prop, f"is the same folder or volume as '{seen[volume]}'", path,
+                                    "list each writable folder once")
+            seen[volume] = path
+        return list(seen.values())
 
     def validate(self) -> list[ShipformError]:
         errors = [err for target in self.connects_to if (err := self._connection_error(target))]
         if self.build is not None:
             try:
-                self.build.detect_layout(self.path, self.app.root / self.build.context)
+                self.build.detect_layout(self.path, self.app.root)
             except ShipformError as err:
                 errors.append(err)
             if not (self.command or self.build.command or self.build.preset_spec.default_command):

@@ -50,10 +50,6 @@ def probes(health: Health | None, port_name: str | None) -> dict[str, Any]:
     return result
 
 
-def volume_name(path: str) -> str:
-    return "tmp" if path == "/tmp" else "rw" + path.replace("/", "-").replace("_", "-").replace(".", "-").lower()
-
-
 def env_entry(var: spec.EnvVar) -> dict[str, Any]:
     value = var.value
     if isinstance(value, spec.FromSecret):
@@ -77,7 +73,7 @@ def resources(r: spec.Workload) -> dict[str, Any]:
 
 
 def mounts(w: spec.Workload) -> list[dict[str, Any]]:
-    result: list[dict[str, Any]] = [{"name": volume_name(p), "mountPath": p} for p in w.writable_paths]
+    result: list[dict[str, Any]] = [{"name": spec.scratch_volume_name(p), "mountPath": p} for p in w.writable_paths]
     if w.secret_files:
         result.append({"name": SECRETS_VOLUME, "mountPath": "/run/secrets", "readOnly": True})
     result.extend({"name": v.name, "mountPath": v.mount_path} for v in w.volumes)
@@ -109,7 +105,7 @@ def container(w: spec.Workload, long_running: bool, command: tuple[str, ...] | N
 
 
 def volumes(w: spec.Workload) -> list[dict[str, Any]]:
-    result: list[dict[str, Any]] = [{"name": volume_name(p), "emptyDir": {"sizeLimit": SCRATCH_SIZE}}
+    result: list[dict[str, Any]] = [{"name": spec.scratch_volume_name(p), "emptyDir": {"sizeLimit": SCRATCH_SIZE}}
                                     for p in w.writable_paths]
     if w.secret_files:
         by_secret: dict[str, set[str]] = {}

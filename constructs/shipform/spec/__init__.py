@@ -31,6 +31,7 @@ from shipform.spec.workload import (
     ToCompletion,
     Volume,
     Workload,
+    scratch_volume_name,
     selector,
 )
 
@@ -39,5 +40,5 @@ __all__ = [
     "EgressToInternet", "Endpoint", "EnvValue", "EnvVar", "Environment", "Exposure", "FromSecret", "GitOps",
     "Guards", "ImageBuild", "LimitsSpec", "Namespace", "Plain", "Platform", "Port", "QuotaSpec", "Run",
     "Scheduled", "Scratch", "SecretFile", "SecretSource", "Subject", "ToCompletion", "Volume", "Workload",
-    "selector",
+    "scratch_volume_name", "selector",
 ]

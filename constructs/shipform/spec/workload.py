@@ -16,6 +16,11 @@ Platform = Literal["kubernetes", "compose"]
 BOTH: frozenset[Platform] = frozenset(("kubernetes", "compose"))
 
 
+def scratch_volume_name(path: str) -> str:
+    """The pod volume behind a writable path: 'tmp' for /tmp, else 'rw-' and the path's parts."""
+    return "tmp" if path == "/tmp" else "rw" + path.replace("/", "-").replace("_", "-").replace(".", "-").lower()
+
+
 def selector(app: str, name: str) -> dict[str, str]:
     """The labels that pick a workload's pods."""
     return {"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": app}

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 from shipform.errors import ShipformError
 from shipform.values import checks
+from shipform.values.prop_types import check_fields
 
 PROBE_PATH = "/usr/local/bin/healthcheck"
 """Where presets install the generated probe program; it needs no curl, wget or shell."""
 
 HealthKind = Literal["http", "tcp", "exec"]
+# RFC 3986 path and query characters; quotes, backslashes, spaces and controls would reach probe programs.
+_URL_PATH = re.compile(r"/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2}){0,1024}")
 
 
 @dataclass(frozen=True)
@@ -48,12 +52,15 @@ class Health:
     @classmethod
     def exec(cls, command: list[str], **timings: int) -> Health:
         """Healthy when ``command`` (exec form, run inside the container) exits 0."""
-        return cls("exec", command=tuple(command), **timings)  # type: ignore[arg-type]
+        given: tuple[str, ...] = tuple(command) if isinstance(command, list | tuple) else command
+        return cls("exec", command=given, **timings)  # type: ignore[arg-type]
 
     def validate(self, path: str) -> None:
+        check_fields(path, "health", self)
         checks.one_of(path, "health.kind", self.kind, ("http", "tcp", "exec"))
-        if self.kind == "http" and (not isinstance(self.path, str) or not self.path.startswith("/")):
-            raise ShipformError(path, "health", "HTTP path must start with '/'", self.path,
+        if self.kind == "http" and not _URL_PATH.fullmatch(self.path):
+            raise ShipformError(path, "health.path", "must be a URL path: '/' then letters, digits and "
+                                "-._~!$&'()*+,;=:@/?% (percent-encode anything else)", self.path,
                                 "write e.g. Health.http('/healthz')")
         if self.kind == "exec":
             checks.command(path, "health", list(self.command))

@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from shipform.errors import ShipformError
 from shipform.values import checks
+from shipform.values.prop_types import check_fields
 from shipform.values.quantity import Cpu, Memory
 
 
@@ -28,13 +29,14 @@ class Resources:
     grammar ('250m', '0.5', '1.5Gi', '512M').
     """
 
-    cpu: str = "100m"
-    memory: str = "128Mi"
-    cpu_limit: str = "500m"
-    memory_limit: str = "256Mi"
+    cpu: str | int = "100m"
+    memory: str | int = "128Mi"
+    cpu_limit: str | int = "500m"
+    memory_limit: str | int = "256Mi"
     prop_example: ClassVar[str] = "Resources(cpu='250m', memory='256Mi', cpu_limit='1', memory_limit='512Mi')"
 
     def parse(self, path: str, prop: str = "resources") -> ComputeResources:
+        check_fields(path, prop, self)
         parsed = ComputeResources(
             Cpu.parse(path, f"{prop}.cpu", self.cpu), Memory.parse(path, f"{prop}.memory", self.memory),
             Cpu.parse(path, f"{prop}.cpu_limit", self.cpu_limit),
@@ -58,6 +60,7 @@ class Autoscale:
     prop_example: ClassVar[str] = "Autoscale(min=2, max=10, cpu_percent=70)"
 
     def validate(self, path: str) -> None:
+        check_fields(path, "autoscale", self)
         checks.positive_int(path, "autoscale.min", self.min)
         checks.positive_int(path, "autoscale.max", self.max)
         if isinstance(self.cpu_percent, bool) or not isinstance(self.cpu_percent, int) \

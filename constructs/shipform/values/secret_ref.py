@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from shipform.errors import ShipformError
 from shipform.values import checks
+from shipform.values.prop_types import check_fields
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class SecretRef:
     prop_example: ClassVar[str] = "SecretRef('<secret>', '<key>')"
 
     def validate(self, path: str, prop: str) -> None:
+        check_fields(path, prop, self)
         checks.subdomain_name(path, f"{prop}.name", self.name)
         if not isinstance(self.key, str) or not self.key or not all(c.isalnum() or c in "-._" for c in self.key):
             raise ShipformError(path, f"{prop}.key", "must be a Secret data key ([-._a-zA-Z0-9]+)", self.key,

@@ -7,12 +7,13 @@ error naming the construct path, the prop, what it must be and how to fix it.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import re
 from collections.abc import Iterator, Mapping, MutableMapping, MutableSequence, Sequence
 from types import UnionType
-from typing import Annotated, Any, Literal, NotRequired, Required, Union, get_args, get_origin, get_type_hints
+from typing import Annotated, Any, ClassVar, Literal, NotRequired, Required, Union, get_args, get_origin, get_type_hints
 
 from shipform.errors import ShipformError
 
@@ -66,6 +67,22 @@ def check_value(path: str, prop: str, value: object, annotation: object) -> None
     else:
         for item_prop, item, item_annotation in _parts(kind, args, prop, value):
             check_value(path, item_prop, item, item_annotation)
+
+
+def check_fields(path: str, prop: str, value: Any) -> None:
+    """Raise ShipformError if a field of the dataclass ``value`` (a value object such as Health or Build,
+    built by the user) does not match its annotation; errors name the field as ``prop.field``."""
+    cls: Any = type(value)
+    hints = _field_types(cls)
+    for field in dataclasses.fields(value):
+        if field.name in hints:
+            check_value(path, f"{prop}.{field.name}", getattr(value, field.name), hints[field.name])
+
+
+@functools.cache
+def _field_types(cls: Any) -> Mapping[str, object]:
+    return {name: hint for name, hint in get_type_hints(cls).items()
+            if not (get_origin(hint) is ClassVar or hint is ClassVar)}
 
 
 @functools.cache
