@@ -314,3 +314,24 @@ INJECTION_AND_COLLISION_CASES = [
     ("cron-reversed-range", CJ + 'schedule="30-10 * * * *")', "shop/dev/report", "schedule"),
 ]
 ALL_CASES += INJECTION_AND_COLLISION_CASES
+
+# What the local Environment's compose file would refuse or get wrong.
+LOCAL_CASES = [
+    ("two-envs-same-prefix", 'a = StatefulDB(dev, "a", engine="redis", version="7.4", env_prefix="DB")\n'
+     'b = StatefulDB(dev, "b", engine="redis", version="7.4", env_prefix="DB")\n'
+     + WS + 'image="nginx:1.27.3", port=80, connects_to=[a, b])', "shop/dev/api", "connects_to"),
+    ("same-name-in-two-namespaces-locally", 'x = SecureNamespace(dev, "x")\ny = SecureNamespace(dev, "y")\n'
+     'WebService(x, "api", image="nginx:1.27.3", port=80)\nWebService(y, "api", image="nginx:1.27.3", port=81)',
+     "shop/dev/y/api", "id"),
+    ("two-public-services-one-host-port",
+     'dev2 = Environment(app, "local2", domain="d.example.com")\n'
+     'app2 = App("two", registry="ghcr.io/acme")\nlocal = Environment(app2, "dev", local=True, domain="e.com")\n'
+     'WebService(local, "a", image="nginx:1.27.3", port=80, public=True)\n'
+     'WebService(local, "b", image="nginx:1.27.3", port=80, public=True)', "two/dev/b", "port"),
+    ("connects-to-loop-locally", 'a = WebService(dev, "a", image="nginx:1.27.3", port=80)\n'
+     'b = WebService(dev, "b", image="nginx:1.27.3", port=81, connects_to=[a])\n'
+     'a.connects_to.append(b)', "shop/dev/a", "connects_to"),
+    ("database-with-a-space", PG + 'database="my db")', "shop/dev/db", "database"),
+    ("user-over-32", PG + 'user="u' + "x" * 32 + '")', "shop/dev/db", "user"),
+]
+ALL_CASES += LOCAL_CASES

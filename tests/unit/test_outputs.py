@@ -101,9 +101,9 @@ def test_compose_service_mirrors_kubernetes(new_app, tmp_path):
     assert api["depends_on"] == {"catalog": {"condition": "service_healthy", "restart": True}}
     assert api["secrets"] == [{"source": "api.token", "target": "api.token"}]
     assert api["environment"]["TOKEN_FILE"] == "/run/secrets/api.token"
-    assert api["networks"] == ["api-public", "api-to-catalog"]
-    assert doc["services"]["catalog"]["networks"] == ["api-to-catalog"]
-    assert doc["networks"] == {"api-public": {"internal": False}, "api-to-catalog": {"internal": True}}
+    assert api["networks"] == ["api-public", "api_to_catalog"]
+    assert doc["services"]["catalog"]["networks"] == ["api_to_catalog"]
+    assert doc["networks"] == {"api-public": {"internal": False}, "api_to_catalog": {"internal": True}}
     assert doc["secrets"] == {"api.token": {"file": "./secrets/api.token"}}
     assert "ports" not in doc["services"]["catalog"]  # only public services publish, and only on loopback
 

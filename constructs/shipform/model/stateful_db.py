@@ -99,8 +99,8 @@ class StatefulDB(Workload):
         self.access_mode: AccessMode = checks.one_of(
             self.path, "access_mode", props.get("access_mode", "ReadWriteOnce"),
             ("ReadWriteOnce", "ReadWriteOncePod", "ReadWriteMany"))
-        self.database = checks.dns_label(self.path, "database", props.get("database") or self.app.name)
-        self.user = checks.dns_label(self.path, "user", props.get("user") or self.app.name)
+        self.database = checks.sql_name(self.path, "database", props.get("database") or self.app.name)
+        self.user = checks.sql_name(self.path, "user", props.get("user") or self.app.name, max_len=32)
         self.env_prefix = checks.env_name(self.path, "env_prefix",
                                           props.get("env_prefix") or id.upper().replace("-", "_"))
         self.url_env = props.get("url_env", True)
@@ -131,12 +131,13 @@ class StatefulDB(Workload):
     # ------------------------------------------------------------------ what clients are told
     def client_env(self) -> list[spec.EnvVar]:
         p, e = self.env_prefix, self.engine
-        plain = {f"{p}_HOST": self.name, f"{p}_PORT": str(self.port)}
+        host = spec.ServiceHost(self.name, self.namespace)
+        env = [spec.EnvVar(f"{p}_HOST", host), spec.EnvVar(f"{p}_PORT", spec.Plain(str(self.port)))]
         if e.has_user:
-            plain.update({f"{p}_NAME": self.database, f"{p}_USER": self.user})
-        env = [spec.EnvVar(name, spec.Plain(value)) for name, value in plain.items()]
+            env += [spec.EnvVar(f"{p}_NAME", spec.Plain(self.database)),
+                    spec.EnvVar(f"{p}_USER", spec.Plain(self.user))]
         user = self.user if e.has_user else ""
-        url = spec.ConnectionUrl(e.url_scheme, user, self.name, self.port, fill(e.url_path, database=self.database))
+        url = spec.ConnectionUrl(e.url_scheme, user, host, self.port, fill(e.url_path, database=self.database))
         if self.url_env:
             # Dependent env var expansion: the kubelet assembles the URL; no file holds the password.
             env.append(spec.EnvVar(f"{p}_PASSWORD", spec.FromSecret(self.password), KUBERNETES_ONLY))

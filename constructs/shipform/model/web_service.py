@@ -58,9 +58,10 @@ class WebService(LongRunning):
 
     def client_env(self) -> list[spec.EnvVar]:
         prefix = self.name.upper().replace("-", "_")
-        return [spec.EnvVar(f"{prefix}_HOST", spec.Plain(self.name)),
+        host = spec.ServiceHost(self.name, self.namespace)
+        return [spec.EnvVar(f"{prefix}_HOST", host),
                 spec.EnvVar(f"{prefix}_PORT", spec.Plain(str(self.port))),
-                spec.EnvVar(f"{prefix}_URL", spec.Plain(f"http://{self.name}:{self.port}"))]
+                spec.EnvVar(f"{prefix}_URL", spec.ConnectionUrl("http", "", host, self.port, ""))]
 
     def pre_start(self) -> tuple[str, ...] | None:
         if self.migrate is None or self.environment.gitops != "flux":

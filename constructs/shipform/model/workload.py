@@ -141,6 +141,7 @@ class Workload(ShipformConstruct):
 
     def validate(self) -> list[ShipformError]:
         errors = [err for target in self.connects_to if (err := self._connection_error(target))]
+        errors += self._env_collisions()
         if self.build is not None:
             try:
                 self.build.detect_layout(self.path, self.app.root)
@@ -167,6 +168,21 @@ class Workload(ShipformConstruct):
                 f"pass accepts_from=[<the '{self.namespace}' SecureNamespace>] to SecureNamespace "
                 f"'{target.namespace}'")
         return None
+
+    def _env_collisions(self) -> list[ShipformError]:
+        """Two targets that would set the same variable: one of them would silently be lost."""
+        if not self.inject_connection_env:
+            return []
+        owner: dict[str, Workload] = {}
+        errors = []
+        for target in sorted(set(self.connects_to), key=lambda t: t.name):
+            for name in sorted({v.name for v in target.client_env()} | {f"{n}_FILE" for n in target.client_secrets()}):
+                first = owner.setdefault(name, target)
+                if first is not target:
+                    errors.append(ShipformError(
+                        self.path, "connects_to", f"gives {first.path} and {target.path} the same variable {name}",
+                        name, "give one of them its own env_prefix (StatefulDB) or id"))
+        return errors[:1]
 
     def _accepted_by(self, target: Workload) -> bool:
         return any(self.namespace in m.accepted_namespaces() for m in self.environment.members

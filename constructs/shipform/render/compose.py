@@ -4,6 +4,7 @@ read-only roots, secrets and dependency graph as Kubernetes, for `docker compose
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,8 @@ def _resources(r: spec.Workload) -> dict[str, Any]:
 
 
 def edge_network(client: str, server: str) -> str:
-    return f"{client}-to-{server}"
+    """Service names are DNS labels, which have no '_': joined with it, two pairs never share a name."""
+    return f"{client}_to_{server}"
 
 
 def public_network(w: spec.Workload) -> str:
@@ -64,9 +66,11 @@ def env_value(value: spec.EnvValue) -> str | None:
     """compose has secrets as files only, and cannot expand one into a URL: such URLs have no password."""
     if isinstance(value, spec.FromSecret):
         return None
+    if isinstance(value, spec.ServiceHost):
+        return value.name  # compose has one namespace: service names are unique in it
     if isinstance(value, spec.ConnectionUrl):
         user = f"{value.user}@" if value.user else ""
-        return f"{value.scheme}://{user}{value.host}:{value.port}{value.path}"
+        return f"{value.scheme}://{user}{value.host.name}:{value.port}{value.path}"
     return value.value
 
 
@@ -125,6 +129,31 @@ def _depends_on(w: spec.Workload) -> dict[str, Any]:
     return dict(sorted(depends.items()))
 
 
+def pre_start_services(w: spec.Workload) -> dict[str, spec.Workload]:
+    """A command every new pod runs first (a migration under Flux) is, locally, a one-shot service the
+    workload waits for, as the migration Job is under Argo CD."""
+    if not isinstance(w.run, spec.Continuous) or not w.run.pre_start:
+        return {}
+    name = f"{w.name}-migrate"
+    step = replace(w, name=name, run=spec.ToCompletion(1, 600, 0, pre_sync_hook=True, local_profile=None),
+                   command=w.run.pre_start, health=None, exposure=None, clients=(), waits_for=(), build=None)
+    return {name: step}
+
+
+def with_pre_start_steps(workloads: list[spec.Workload]) -> list[spec.Workload]:
+    """The workloads plus their pre-start steps, each step a client of what its workload connects to."""
+    by_name = {w.name: w for w in workloads}
+    for w in workloads:
+        for name, step in pre_start_services(w).items():
+            by_name[w.name] = replace(by_name[w.name], waits_for=(*by_name[w.name].waits_for, name))
+            by_name[name] = step
+            me = spec.Endpoint(name, step.namespace, step.app, None, False)
+            for target in step.connects_to:
+                server = by_name[target.name]
+                by_name[target.name] = replace(server, clients=(*server.clients, me))
+    return sorted(by_name.values(), key=lambda w: w.name)
+
+
 def escape_interpolation(value: Any) -> Any:
     """Compose interpolates $VAR in every string; shipform's '$' (shell scripts, probes) are literal."""
     if isinstance(value, str):
@@ -140,7 +169,7 @@ def compose_document(app: spec.App, compose_dir: Path, docker_dir: Path) -> dict
     env = app.local
     if env is None:
         return None
-    workloads = sorted(env.workloads, key=lambda w: w.name)
+    workloads = with_pre_start_steps(list(env.workloads))
     services = {w.name: escape_interpolation(service(w, compose_dir, docker_dir)) for w in workloads}
     network_names = sorted({n for svc in services.values() for n in svc.get("networks", [])})
     public = {public_network(w) for w in workloads if w.exposure is not None}

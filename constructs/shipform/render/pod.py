@@ -50,19 +50,27 @@ def probes(health: Health | None, port_name: str | None) -> dict[str, Any]:
     return result
 
 
-def env_entry(var: spec.EnvVar) -> dict[str, Any]:
+def env_entry(var: spec.EnvVar, namespace: str) -> dict[str, Any]:
+    """One env entry of a container in ``namespace`` (host names of other namespaces are qualified)."""
     value = var.value
     if isinstance(value, spec.FromSecret):
         return {"name": var.name, "valueFrom": {"secretKeyRef": {"name": value.ref.name, "key": value.ref.key}}}
+    if isinstance(value, spec.ServiceHost):
+        return {"name": var.name, "value": host(value, namespace)}
     if isinstance(value, spec.ConnectionUrl):
-        return {"name": var.name, "value": url(value)}
+        return {"name": var.name, "value": url(value, namespace)}
     return {"name": var.name, "value": value.value}
 
 
-def url(u: spec.ConnectionUrl) -> str:
+def host(server: spec.ServiceHost, namespace: str) -> str:
+    """A bare name resolves in the client's own namespace only; '<name>.<namespace>' from anywhere."""
+    return server.name if server.namespace == namespace else f"{server.name}.{server.namespace}"
+
+
+def url(u: spec.ConnectionUrl, namespace: str) -> str:
     """With the password from the dependent variable ``$(password_var)``, which the kubelet expands."""
     credentials = f"{u.user}:$({u.password_var})@" if u.password_var else (f"{u.user}@" if u.user else "")
-    return f"{u.scheme}://{credentials}{u.host}:{u.port}{u.path}"
+    return f"{u.scheme}://{credentials}{host(u.host, namespace)}:{u.port}{u.path}"
 
 
 def resources(r: spec.Workload) -> dict[str, Any]:
@@ -83,7 +91,7 @@ def mounts(w: spec.Workload) -> list[dict[str, Any]]:
 def container(w: spec.Workload, long_running: bool, command: tuple[str, ...] | None = None,
               name: str | None = None) -> dict[str, Any]:
     """The workload's container; ``long_running`` adds probes and the preStop pause."""
-    env = [env_entry(v) for v in w.env_for("kubernetes")]
+    env = [env_entry(v, w.namespace) for v in w.env_for("kubernetes")]
     result: dict[str, Any] = {"name": name or w.name, "image": w.image, "imagePullPolicy": "Always"}
     args = command or w.command
     if args:
@@ -171,7 +179,7 @@ def two_steps(pod: dict[str, Any], after: spec.Container, w: spec.Workload) -> N
     pod["containers"] = [{
         "name": after.name, "image": after.image, "imagePullPolicy": "Always",
         # command, not args: such images' entrypoint is often the tool itself.
-        "command": list(after.command), "env": [env_entry(v) for v in after.env],
+        "command": list(after.command), "env": [env_entry(v, w.namespace) for v in after.env],
         "resources": first["resources"], "securityContext": container_security(w),
         "volumeMounts": first["volumeMounts"]}]
 

@@ -28,6 +28,7 @@ from shipform.spec.workload import (
     Scheduled,
     Scratch,
     SecretFile,
+    ServiceHost,
     ToCompletion,
     Volume,
     Workload,
@@ -39,6 +40,6 @@ __all__ = [
     "BOTH", "App", "BuiltImage", "Claim", "ClaimTemplate", "ConnectionUrl", "Container", "Continuous",
     "EgressToInternet", "Endpoint", "EnvValue", "EnvVar", "Environment", "Exposure", "FromSecret", "GitOps",
     "Guards", "ImageBuild", "LimitsSpec", "Namespace", "Plain", "Platform", "Port", "QuotaSpec", "Run",
-    "Scheduled", "Scratch", "SecretFile", "SecretSource", "Subject", "ToCompletion", "Volume", "Workload",
-    "scratch_volume_name", "selector",
+    "Scheduled", "Scratch", "SecretFile", "SecretSource", "ServiceHost", "Subject", "ToCompletion", "Volume",
+    "Workload", "scratch_volume_name", "selector",
 ]

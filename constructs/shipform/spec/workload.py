@@ -41,19 +41,28 @@ class FromSecret:
 
 
 @dataclass(frozen=True)
+class ServiceHost:
+    """The host name of the server ``name`` in ``namespace``, as the client reaches it: in Kubernetes the bare
+    name in the client's own namespace and ``name.namespace`` from another one; locally the service name."""
+
+    name: str
+    namespace: str
+
+
+@dataclass(frozen=True)
 class ConnectionUrl:
     """A URL to a server. Where the platform can expand ``password_var`` (Kubernetes' dependent variables)
     the URL carries the password as ``$(password_var)``; elsewhere it has none."""
 
     scheme: str
     user: str
-    host: str
+    host: ServiceHost
     port: int
     path: str
     password_var: str | None = None
 
 
-EnvValue = Plain | FromSecret | ConnectionUrl
+EnvValue = Plain | FromSecret | ServiceHost | ConnectionUrl
 
 
 @dataclass(frozen=True)

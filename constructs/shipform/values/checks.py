@@ -20,6 +20,7 @@ _IMAGE = re.compile(
     r"(?:@(?P<digest>sha256:[a-f0-9]{64}))?$"
 )
 _DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
+_SQL_NAME = re.compile(r"^[a-z_][a-z0-9_-]*$")
 _LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$")
 _GO_DURATION = re.compile(r"^(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$")
 # Names that say "this is a credential": their values must arrive by reference.
@@ -91,6 +92,14 @@ def go_duration(path: str, prop: str, value: object) -> str:
     if not isinstance(value, str) or not _GO_DURATION.match(value):
         raise ShipformError(path, prop, "must be a Go duration", value,
                             "write a number and unit (ns, us, ms, s, m, h), e.g. '1h' or '15m30s'")
+    return value
+
+
+def sql_name(path: str, prop: str, value: object, max_len: int = 63) -> str:
+    """A database or user name every engine takes unquoted in its images' set-up scripts."""
+    if not isinstance(value, str) or len(value) > max_len or not _SQL_NAME.match(value):
+        raise ShipformError(path, prop, f"must be lowercase letters, digits, '_' and '-', starting with a letter or "
+                            f"'_', at most {max_len}", value, "use a name like 'shop' or 'order_db'")
     return value
 
 

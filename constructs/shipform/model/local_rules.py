@@ -1,0 +1,61 @@
+"""What compose would refuse or get wrong in the local Environment: it has one namespace (service names must
+be unique), one host (published ports too) and starts services in depends_on order (which must not loop)."""
+
+from __future__ import annotations
+
+from shipform import spec
+from shipform.errors import ShipformError
+
+
+def local_errors(env: spec.Environment) -> list[ShipformError]:
+    return [*_name_clashes(env), *_port_clashes(env), *_cycles(env)]
+
+
+def _name_clashes(env: spec.Environment) -> list[ShipformError]:
+    first: dict[str, spec.Workload] = {}
+    errors = []
+    for w in env.workloads:
+        other = first.setdefault(w.name, w)
+        if other is not w:
+            errors.append(ShipformError(w.path, "id", f"is also the name of {other.path}: compose has no namespaces, "
+                                        "so both would be one service", w.name,
+                                        "give workloads of the local Environment different ids"))
+    return errors
+
+
+def _port_clashes(env: spec.Environment) -> list[ShipformError]:
+    first: dict[int, spec.Workload] = {}
+    errors = []
+    for w in env.workloads:
+        if w.exposure is None or w.port is None:
+            continue
+        other = first.setdefault(w.port, w)
+        if other is not w:
+            errors.append(ShipformError(w.path, "port", f"is also published by {other.path} on "
+                                        f"127.0.0.1:{w.port} in compose", w.port,
+                                        "give the public services of the local Environment different ports"))
+    return errors
+
+
+def _cycles(env: spec.Environment) -> list[ShipformError]:
+    """compose starts a service after what it depends on; a loop can never start."""
+    after = {w.name: sorted({*(t.name for t in w.connects_to), *w.waits_for}) for w in env.workloads}
+    paths = {w.name: w.path for w in env.workloads}
+    state: dict[str, str] = {}
+
+    def visit(name: str, trail: list[str]) -> list[str] | None:
+        state[name] = "open"
+        for nxt in after.get(name, []):
+            if state.get(nxt) == "open":
+                return [*trail[trail.index(nxt):], nxt] if nxt in trail else [name, nxt]
+            if nxt not in state and (loop := visit(nxt, [*trail, nxt])):
+                return loop
+        state[name] = "done"
+        return None
+
+    for name in sorted(after):
+        if name not in state and (loop := visit(name, [name])):
+            return [ShipformError(paths[loop[0]], "connects_to", f"forms the loop {' -> '.join(loop)}, which compose "
+                                  "cannot start (each service waits for the next)", " -> ".join(loop),
+                                  "drop one of these connections, or point it at a service outside the loop")]
+    return []
