@@ -73,7 +73,8 @@ def build(root: Path) -> App:
         for i in range(6):
             Worker(back, f"worker{i}", build=Build.python("py", ["python", "-m", "w"]),
                    connects_to=[dbs[i % 5], apis[i]],
-                   health=Health.exec(["python", "-m", "w.health"]) if i % 2 else None)
+                   health=Health.exec(["python", "-m", "w.health"]) if i % 2
+                   else Health.none("consumes a queue and exits when the connection breaks"))
         for i in range(4):
             CronJob(back, f"cron{i}", schedule="*/15 * * * *", image_of=apis[i], command=["python", "-m", "c"],
                     connects_to=[dbs[i]], time_zone="Europe/Berlin" if i % 2 else None)

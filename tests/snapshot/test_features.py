@@ -112,7 +112,8 @@ def test_workers_with_and_without_health(synth, snapshot):
         dev = Environment(app, "dev", local=True)
         Worker(dev, "mailer", image="ghcr.io/acme/mailer:1.0.0",
                health=Health.exec(["python", "-m", "mailer.healthcheck"]))
-        Worker(dev, "indexer", image="ghcr.io/acme/indexer:1.0.0", command=["python", "-m", "indexer"])
+        Worker(dev, "indexer", image="ghcr.io/acme/indexer:1.0.0", command=["python", "-m", "indexer"],
+               health=Health.none("a batch indexer that exits on any error; restarts cover it"))
     """
     files = synth(source, "k8s/dev/deployment-", "compose/compose.yaml")
     assert files == snapshot

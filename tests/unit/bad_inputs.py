@@ -167,8 +167,8 @@ STATEFUL_DB_CASES = [
      PG + 'backup=Backup(schedule="@daily", to=S3Target(bucket="shop", credentials=SecretRef("s3", "c"), '
      'endpoint="http://minio:9000")))', "shop/dev/db", "backup.to.endpoint"),
     ("connects-to-a-worker",
-     'w = Worker(dev, "mailer", image="busybox:1.37.0")\nWebService(dev, "api", image="nginx:1.27.3", port=80, '
-     "connects_to=[w])", "shop/dev/api", "connects_to"),
+     'w = Worker(dev, "mailer", image="busybox:1.37.0", health=Health.none("exits on broken queue"))\n'
+     'WebService(dev, "api", image="nginx:1.27.3", port=80, connects_to=[w])', "shop/dev/api", "connects_to"),
     ("connects-to-a-namespace",
      'ns = SecureNamespace(dev, "team")\nWebService(dev, "api", image="nginx:1.27.3", port=80, connects_to=[ns])',
      "shop/dev/api", "connects_to[0]"),

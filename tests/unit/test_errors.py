@@ -82,9 +82,9 @@ def test_error_message_format_is_stable():
 
 def test_validation_collects_every_error_before_failing(tmp_path):
     write_sources(tmp_path)
-    err = synth_snippet('WebService(dev, "a", image="nginx:1.27.3", port=80, connects_to=[Worker(dev, "w", '
-                        'image="busybox:1.37.0")])\nWebService(dev, "b", build=Build.python("node"), port=80)',
-                        tmp_path, tmp_path / "out")
+    worker = 'Worker(dev, "w", image="busybox:1.37.0", health=Health.none("exits on broken queue"))'
+    err = synth_snippet(f'WebService(dev, "a", image="nginx:1.27.3", port=80, connects_to=[{worker}])\n'
+                        'WebService(dev, "b", build=Build.python("node"), port=80)', tmp_path, tmp_path / "out")
     assert {(e.path, e.prop) for e in err.problems} >= {("shop/dev/a", "connects_to"), ("shop/dev/b", "build"),
                                                         ("shop/dev/b", "command")}
     assert str(err).count("\n") == len(err.problems) - 1

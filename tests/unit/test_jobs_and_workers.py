@@ -18,7 +18,8 @@ def container(manifest: dict) -> dict:
 
 def test_worker_has_no_service_no_ingress_and_admits_nothing(new_app):
     _, dev, _ = new_app()
-    Worker(dev, "mailer", image="busybox:1.37.0", command=["sleep", "3600"])
+    Worker(dev, "mailer", image="busybox:1.37.0", command=["sleep", "3600"],
+           health=Health.none("sleeps; nothing to check"))
     objects = manifests(dev)
     assert sorted(k for k in objects if k[1] == "mailer") == [
         ("Deployment", "mailer"), ("NetworkPolicy", "mailer"), ("ServiceAccount", "mailer")]

@@ -6,7 +6,18 @@ import pytest
 import yaml
 
 from conftest import manifests
-from shipform import Quota, Resources, SecureNamespace, Subject, WebService
+from shipform import (
+    Autoscale,
+    Backup,
+    CronJob,
+    Quota,
+    Resources,
+    SecretStore,
+    SecureNamespace,
+    StatefulDB,
+    Subject,
+    WebService,
+)
 from shipform.synth.pipeline import render
 
 
@@ -52,17 +63,36 @@ def test_limit_range_defaults(namespace):
         "max": {"cpu": "4", "memory": "8Gi"}}]
 
 
-def test_deployer_role_has_only_deploy_verbs_and_no_secrets_or_rbac(namespace):
-    _, dev, _ = namespace
+def test_without_deployers_or_viewers_there_is_no_role(namespace):
+    _, dev, ns = namespace
+    WebService(ns, "api", image="nginx:1.27.3", port=8080)
     objects = manifests(dev)
+    assert not any(kind in ("Role", "RoleBinding") or kind.startswith("Cluster") for kind, _ in objects)
+
+
+def test_the_deployer_role_grants_exactly_the_kinds_deployed_into_the_namespace(new_app):
+    _, _, prod = new_app()
+    prod.secret_store = SecretStore("vault")
+    team = SecureNamespace(prod, "team", deployers=[Subject.group("ci")])
+    db = StatefulDB(team, "db", engine="postgres", version="16", backup=Backup(schedule="@daily"))
+    WebService(team, "api", image="nginx:1.27.3", port=8080, connects_to=[db], public=True,
+               autoscale=Autoscale(min=2, max=4))
+    CronJob(team, "report", image="busybox:1.37.0", schedule="@daily")
+    objects = manifests(prod)
     rules = objects[("Role", "deployer")]["rules"]
-    resources = {r for rule in rules for r in rule["resources"]}
-    assert resources == {"configmaps", "serviceaccounts", "services", "deployments", "statefulsets", "cronjobs",
-                         "jobs", "ingresses", "networkpolicies", "poddisruptionbudgets", "horizontalpodautoscalers"}
+    granted = {(group, r) for rule in rules for group in rule["apiGroups"] for r in rule["resources"]}
+    emitted = {o["kind"] for (kind, _), o in objects.items() if o["metadata"].get("namespace") == "team"
+               and kind not in ("Namespace", "ResourceQuota", "LimitRange", "Role", "RoleBinding")}
+    assert emitted == {"ServiceAccount", "NetworkPolicy", "Service", "Deployment", "StatefulSet", "CronJob",
+                       "PersistentVolumeClaim", "ExternalSecret", "HorizontalPodAutoscaler", "PodDisruptionBudget",
+                       "Ingress"}
+    assert granted == {("", "serviceaccounts"), ("", "services"), ("", "persistentvolumeclaims"),
+                       ("networking.k8s.io", "networkpolicies"), ("networking.k8s.io", "ingresses"),
+                       ("apps", "deployments"), ("apps", "statefulsets"), ("batch", "cronjobs"),
+                       ("external-secrets.io", "externalsecrets"), ("autoscaling", "horizontalpodautoscalers"),
+                       ("policy", "poddisruptionbudgets")}
     assert all(rule["verbs"] == ["get", "list", "watch", "create", "update", "patch", "delete"] for rule in rules)
-    assert ("RoleBinding", "deployer") not in objects  # no subject named, nobody bound
-    assert ("Role", "viewer") not in objects
-    assert not any(kind.startswith("Cluster") for kind, _ in objects)
+    assert not any(r in ("secrets", "roles", "rolebindings") for _, r in granted)
 
 
 def test_deployers_and_viewers_are_bound(new_app):
@@ -85,7 +115,7 @@ def test_workloads_land_in_the_namespace_and_the_output_is_ordered(namespace, tm
     WebService(ns, "api", image="nginx:1.27.3", port=8080)
     listed = yaml.safe_load(render(app, tmp_path)["k8s/dev/kustomization.yaml"])["resources"]
     kinds = [name.split("-")[0] for name in listed]
-    assert kinds[:5] == ["namespace", "resourcequota", "limitrange", "serviceaccount", "role"]
+    assert kinds[:4] == ["namespace", "resourcequota", "limitrange", "serviceaccount"]
     assert kinds.index("networkpolicy") < kinds.index("deployment")
     assert manifests(dev)[("Deployment", "api")]["metadata"]["namespace"] == "team"
     assert ("Namespace", "shop") not in manifests(dev)  # no workload outside the SecureNamespace

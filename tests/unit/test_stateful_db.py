@@ -88,18 +88,18 @@ def test_redis_password_never_reaches_a_command_line(new_app):
     assert "requirepass" not in " ".join(c["args"][2].split("exec", 1)[1:])
 
 
-def test_clients_get_host_port_user_file_and_an_expanded_url(new_app, tmp_path):
+def test_clients_get_host_port_user_a_password_file_and_a_url_without_the_password(new_app, tmp_path):
     app, dev, _ = new_app()
     db = StatefulDB(dev, "db", engine="postgres", version="16")
     WebService(dev, "api", image="nginx:1.27.3", port=8000, connects_to=[db])
     objects = manifests(dev)
     env = pod_of(objects[("Deployment", "api")])["containers"][0]["env"]
-    assert env[:6] == [
+    assert env == [
         {"name": "DB_HOST", "value": "db"}, {"name": "DB_PORT", "value": "5432"},
         {"name": "DB_NAME", "value": "shop"}, {"name": "DB_USER", "value": "shop"},
-        {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db-credentials", "key": "password"}}},
-        {"name": "DB_URL", "value": "postgresql://shop:$(DB_PASSWORD)@db:5432/shop"}]
-    assert {"name": "DB_PASSWORD_FILE", "value": "/run/secrets/db-credentials.password"} in env
+        {"name": "DB_URL", "value": "postgresql://shop@db:5432/shop"},
+        {"name": "DB_PASSWORD_FILE", "value": "/run/secrets/db-credentials.password"}]
+    assert "annotations" not in objects[("Deployment", "api")]["metadata"]
     assert objects[("NetworkPolicy", "db")]["spec"]["ingress"][0]["ports"] == [{"port": 5432, "protocol": "TCP"}]
     compose = yaml.safe_load(render(app, tmp_path)["compose/compose.yaml"])["services"]
     assert compose["api"]["environment"]["DB_URL"] == "postgresql://shop@db:5432/shop"
@@ -107,13 +107,19 @@ def test_clients_get_host_port_user_file_and_an_expanded_url(new_app, tmp_path):
     assert compose["api"]["depends_on"]["db"] == {"condition": "service_healthy", "restart": True}
 
 
-def test_env_names_are_overridable_and_the_url_optional(new_app):
-    _, dev, _ = new_app()
-    db = StatefulDB(dev, "db", engine="mongodb", version="8.0", env_prefix="MONGO", url_env=False)
+def test_the_password_in_env_vars_takes_a_reason_written_where_checkov_reads_it(new_app, tmp_path):
+    app, dev, _ = new_app()
+    db = StatefulDB(dev, "db", engine="mongodb", version="8.0", env_prefix="MONGO",
+                    password_env="the ODM reads only MONGO_URL")
     WebService(dev, "api", image="nginx:1.27.3", port=8000, connects_to=[db])
-    env = {e["name"]: e for e in pod_of(manifests(dev)[("Deployment", "api")])["containers"][0]["env"]}
-    assert {"MONGO_HOST", "MONGO_PORT", "MONGO_NAME", "MONGO_USER", "MONGO_PASSWORD_FILE"} <= set(env)
-    assert "MONGO_URL" not in env and not any("valueFrom" in e for e in env.values())
+    api = manifests(dev)[("Deployment", "api")]
+    env = {e["name"]: e for e in pod_of(api)["containers"][0]["env"]}
+    assert env["MONGO_PASSWORD"]["valueFrom"] == {"secretKeyRef": {"name": "db-credentials", "key": "password"}}
+    assert env["MONGO_URL"]["value"] == "mongodb://shop:$(MONGO_PASSWORD)@db:27017/shop?authSource=admin"
+    assert api["metadata"]["annotations"] == {
+        "checkov.io/skip1": "CKV_K8S_35=MONGO_PASSWORD: the ODM reads only MONGO_URL"}
+    compose = yaml.safe_load(render(app, tmp_path)["compose/compose.yaml"])["services"]["api"]["environment"]
+    assert compose["MONGO_URL"] == "mongodb://shop@db:27017/shop?authSource=admin" and "MONGO_PASSWORD" not in compose
 
 
 def test_compose_database_service(new_app, tmp_path):

@@ -26,9 +26,10 @@ class LongRunning(Workload):
 
     def __init__(self, scope: Construct, id: str, props: LongRunningProps, health: Health | None):
         super().__init__(scope, id, props)
-        self.health = health
         if health is not None:
             health.validate(self.path)
+        self.no_health_reason = health.reason if health is not None and health.kind == "none" else None
+        self.health = None if self.no_health_reason else health
         self.replicas = checks.positive_int(self.path, "replicas", props.get("replicas", self.environment.replicas))
         self.autoscale = props.get("autoscale")
         if self.autoscale is not None:
@@ -42,6 +43,12 @@ class LongRunning(Workload):
         self.disruption_budget = self.add_object("policy/v1", "PodDisruptionBudget") \
             if self.run_spec().min_replicas > 1 else None
         self.autoscaler = self.add_object("autoscaling/v2", "HorizontalPodAutoscaler") if self.autoscale else None
+
+    def own_risks(self) -> tuple[spec.AcceptedRisk, ...]:
+        if self.no_health_reason is None:
+            return ()
+        reason = f"no health check: {self.no_health_reason}"
+        return spec.AcceptedRisk("CKV_K8S_8", reason), spec.AcceptedRisk("CKV_K8S_9", reason)
 
     def pre_start(self) -> tuple[str, ...] | None:
         return None

@@ -83,8 +83,10 @@ class SecureNamespaceProps(TypedDict, total=False):
     container_min: tuple[str, str]
     """Default: ``("10m", "16Mi")``. LimitRange minimum CPU and memory of one container."""
     deployers: Sequence[Subject]
-    """Default: (). Subjects bound to the 'deployer' Role (the verbs and resources a GitOps or kubectl deploy
-    of shipform's output needs; no secrets, no RBAC)."""
+    """Default: (), meaning no 'deployer' Role. Subjects bound to a 'deployer' Role that may get, list, watch,
+    create, update, patch and delete exactly the kinds shipform deploys into this namespace (what a GitOps
+    controller or `kubectl apply` of the output needs); never Secrets, Roles or bindings, the namespace, its
+    quota or limits."""
     viewers: Sequence[Subject]
     """Default: (). Subjects bound to a read-only 'viewer' Role; none means no viewer Role."""
     accepts_from: Sequence[SecureNamespace]
@@ -123,7 +125,8 @@ class SecureNamespace(ShipformConstruct):
         self.allow_dns = self.add_object("networking.k8s.io/v1", "NetworkPolicy", name="allow-dns")
         self.resource_quota = self.add_object("v1", "ResourceQuota", name="quota")
         self.limit_range = self.add_object("v1", "LimitRange", name="container-defaults")
-        self.deployer_role = self.add_object("rbac.authorization.k8s.io/v1", "Role", name="deployer")
+        self.deployer_role = self.add_object("rbac.authorization.k8s.io/v1", "Role", name="deployer") \
+            if self.deployers else None
         self.deployer_binding = self.add_object("rbac.authorization.k8s.io/v1", "RoleBinding", name="deployer") \
             if self.deployers else None
         self.viewer_role = self.add_object("rbac.authorization.k8s.io/v1", "Role", name="viewer") \

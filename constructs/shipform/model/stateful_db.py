@@ -23,7 +23,6 @@ from shipform.values.secret_ref import SecretRef
 
 AccessMode = Literal["ReadWriteOnce", "ReadWriteOncePod", "ReadWriteMany"]
 KUBERNETES_ONLY: frozenset[spec.Platform] = frozenset(("kubernetes",))
-COMPOSE_ONLY: frozenset[spec.Platform] = frozenset(("compose",))
 
 
 class StatefulDBProps(TypedDict, total=False):
@@ -47,9 +46,11 @@ class StatefulDBProps(TypedDict, total=False):
     env_prefix: str | None
     """Default: the id in upper case ('DB' for 'db'). Clients get ``<PREFIX>_HOST``, ``_PORT``, ``_NAME``,
     ``_USER``, ``_PASSWORD_FILE`` and ``_URL``."""
-    url_env: bool
-    """Default: True. Kubernetes clients get ``<PREFIX>_URL`` with the password expanded from a secretKeyRef
-    (``$(<PREFIX>_PASSWORD)``); False keeps the password in files only."""
+    password_env: str | None
+    """Default: None: clients read the password from ``<PREFIX>_PASSWORD_FILE`` and get ``<PREFIX>_URL`` without
+    it. A reason (e.g. "the ORM reads only DATABASE_URL") gives Kubernetes clients ``<PREFIX>_PASSWORD`` from a
+    secretKeyRef and ``<PREFIX>_URL`` with ``$(<PREFIX>_PASSWORD)`` in it; scanners flag secrets in env vars
+    (checkov CKV_K8S_35), so the reason is written where they read accepted risks."""
     backup: Backup | None
     """Default: None. A :class:`Backup` adds a scheduled dump."""
     resources: Resources | None
@@ -103,7 +104,11 @@ class StatefulDB(Workload):
         self.user = checks.sql_name(self.path, "user", props.get("user") or self.app.name, max_len=32)
         self.env_prefix = checks.env_name(self.path, "env_prefix",
                                           props.get("env_prefix") or id.upper().replace("-", "_"))
-        self.url_env = props.get("url_env", True)
+        self.password_env = props.get("password_env")
+        if self.password_env is not None and len(self.password_env.strip()) < 10:
+            raise ShipformError(self.path, "password_env", "must say why clients need the password in an env var",
+                                self.password_env, "write e.g. password_env='the ORM reads only DATABASE_URL', or "
+                                "drop it and read <PREFIX>_PASSWORD_FILE")
         self.health = Health.exec(self._fill_all(self.engine.health), start_period_seconds=120)
         self.command = self._fill_all(self.engine.command) or None
         self.env.update({k: self._fill(v) for k, v in self.engine.server_env.items()})
@@ -138,13 +143,18 @@ class StatefulDB(Workload):
                     spec.EnvVar(f"{p}_USER", spec.Plain(self.user))]
         user = self.user if e.has_user else ""
         url = spec.ConnectionUrl(e.url_scheme, user, host, self.port, fill(e.url_path, database=self.database))
-        if self.url_env:
+        if self.password_env:
             # Dependent env var expansion: the kubelet assembles the URL; no file holds the password.
             env.append(spec.EnvVar(f"{p}_PASSWORD", spec.FromSecret(self.password), KUBERNETES_ONLY))
             env.append(spec.EnvVar(f"{p}_URL", replace(url, password_var=f"{p}_PASSWORD")))
         else:
-            env.append(spec.EnvVar(f"{p}_URL", url, COMPOSE_ONLY))
+            env.append(spec.EnvVar(f"{p}_URL", url))
         return env
+
+    def client_risks(self) -> tuple[spec.AcceptedRisk, ...]:
+        if not self.password_env:
+            return ()
+        return (spec.AcceptedRisk("CKV_K8S_35", f"{self.env_prefix}_PASSWORD: {self.password_env}"),)
 
     def client_secrets(self) -> dict[str, SecretRef]:
         return {f"{self.env_prefix}_PASSWORD": self.password}

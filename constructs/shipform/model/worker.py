@@ -15,10 +15,11 @@ from shipform.values.prop_types import check_props
 class Worker(LongRunning):
     """A Deployment with no Service and no Ingress; its NetworkPolicy admits nothing in.
 
-    Props: :class:`LongRunningProps`. ``health`` defaults to None, meaning no liveness check at all
-    (Kubernetes restarts the pod only when the process exits). ``Health.exec([...])`` adds startup,
+    Props: :class:`LongRunningProps`. ``health`` is required: ``Health.exec([...])`` adds startup,
     readiness and liveness probes (readiness gates rollouts: a new worker must be healthy before an old
-    one stops), the compose healthcheck and the image HEALTHCHECK.
+    one stops), the compose healthcheck and the image HEALTHCHECK; ``Health.none("<why>")`` states that
+    the worker has no check (Kubernetes restarts it only when the process exits), and the reason is written
+    where scanners that want probes read accepted risks.
     """
 
     component = "worker"
@@ -27,8 +28,12 @@ class Worker(LongRunning):
         path = child_path(scope, id)
         check_props(path, props, LongRunningProps)
         health = props.get("health")
-        if health is not None and health.kind != "exec":
+        if health is None:
+            raise ShipformError(path, "health", "is required: say how to tell the worker is healthy, or why it has "
+                                "no check", None, "pass health=Health.exec([...]) (a command that exits 0 when "
+                                "healthy) or health=Health.none('<why>')")
+        if health.kind not in ("exec", "none"):
             raise ShipformError(path, "health", "of a Worker must be a command (a worker has no port to probe)",
-                                health.kind, "use Health.exec([...]) or leave health unset")
+                                health.kind, "use Health.exec([...]) or Health.none('<why>')")
         super().__init__(scope, id, props, health)
         self.add_deployment_objects()

@@ -257,7 +257,23 @@ class Workload(ShipformConstruct):
             exposure=self.exposure(), connects_to=tuple(t.endpoint() for t in self.connects_to),
             clients=tuple(c.endpoint() for c in self.environment.workloads if self in c.connects_to),
             egress_to_internet=self.egress_to_internet(), waits_for=self.waits_for(),
+            accepted_risks=self.accepted_risks(),
         )
+
+    def accepted_risks(self) -> tuple[spec.AcceptedRisk, ...]:
+        """Scanner findings this workload accepts on purpose: its own and those its targets hand it."""
+        risks = list(self.own_risks())
+        if self.inject_connection_env:
+            for target in sorted(set(self.connects_to), key=lambda t: t.name):
+                risks += [r for r in target.client_risks() if r not in risks]
+        return tuple(risks)
+
+    def own_risks(self) -> tuple[spec.AcceptedRisk, ...]:
+        return ()
+
+    def client_risks(self) -> tuple[spec.AcceptedRisk, ...]:
+        """Risks a client of this workload takes on by connecting (e.g. a password in an env var)."""
+        return ()
 
     def ports(self) -> tuple[spec.Port, ...]:
         return ()

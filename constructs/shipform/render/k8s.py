@@ -19,9 +19,11 @@ Manifest = dict[str, Any]
 
 def environment_objects(env: spec.Environment) -> list[Manifest]:
     """Every object shipform renders for the Environment, in declaration order."""
-    objects = [o for ns in env.namespaces for o in namespace_objects(ns)]
-    objects += [o for w in env.workloads for o in workload_objects(w)]
-    return objects + external_secrets(env)
+    deployed = [o for w in env.workloads for o in workload_objects(w)] + external_secrets(env)
+    kinds: dict[str, set[str]] = {}
+    for o in deployed:
+        kinds.setdefault(o["metadata"]["namespace"], set()).add(o["kind"])
+    return [o for ns in env.namespaces for o in namespace_objects(ns, kinds.get(ns.name, set()))] + deployed
 
 
 def environment_files(path: str, env_name: str, manifests: list[Manifest], marker: str) -> dict[str, str]:

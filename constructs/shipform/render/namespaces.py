@@ -11,16 +11,19 @@ from shipform.render.network import DNS_PEER, DNS_PORTS
 Manifest = dict[str, Any]
 RBAC = "rbac.authorization.k8s.io/v1"
 
-# What a GitOps controller or `kubectl apply` of shipform's output changes in a namespace. Roles,
-# bindings, quotas and the namespace itself stay with whoever applies the SecureNamespace objects.
-DEPLOYABLE = (
-    ("", ("configmaps", "serviceaccounts", "services")),
-    ("apps", ("deployments", "statefulsets")),
-    ("batch", ("cronjobs", "jobs")),
-    ("networking.k8s.io", ("ingresses", "networkpolicies")),
-    ("policy", ("poddisruptionbudgets",)),
-    ("autoscaling", ("horizontalpodautoscalers",)),
-)
+# The API group and resource of every kind shipform deploys into a namespace. The deployer Role grants
+# exactly the ones the namespace holds; Roles, bindings, quotas, limits and the namespace itself stay with
+# whoever applies the SecureNamespace objects (the platform team).
+RESOURCES = {
+    "ConfigMap": ("", "configmaps"), "PersistentVolumeClaim": ("", "persistentvolumeclaims"),
+    "ServiceAccount": ("", "serviceaccounts"), "Service": ("", "services"),
+    "Deployment": ("apps", "deployments"), "StatefulSet": ("apps", "statefulsets"),
+    "CronJob": ("batch", "cronjobs"), "Job": ("batch", "jobs"),
+    "Ingress": ("networking.k8s.io", "ingresses"), "NetworkPolicy": ("networking.k8s.io", "networkpolicies"),
+    "PodDisruptionBudget": ("policy", "poddisruptionbudgets"),
+    "HorizontalPodAutoscaler": ("autoscaling", "horizontalpodautoscalers"),
+    "ExternalSecret": ("external-secrets.io", "externalsecrets"),
+}
 WRITE_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete"]
 READ_VERBS = ["get", "list", "watch"]
 VIEW_ONLY = (("", ("pods", "pods/log", "events")),)
@@ -35,7 +38,18 @@ def pod_security_labels(version: str) -> dict[str, str]:
     return labels
 
 
-def namespace_objects(ns: spec.Namespace) -> list[Manifest]:
+def grants(kinds: set[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(API group, resources) for the given kinds, in a stable order."""
+    by_group: dict[str, set[str]] = {}
+    for kind in kinds:
+        if kind in RESOURCES:
+            group, resource = RESOURCES[kind]
+            by_group.setdefault(group, set()).add(resource)
+    return tuple((group, tuple(sorted(resources))) for group, resources in sorted(by_group.items()))
+
+
+def namespace_objects(ns: spec.Namespace, deployed: set[str]) -> list[Manifest]:
+    """The namespace's own objects; ``deployed`` are the kinds the rest of the output puts into it."""
     if ns.guards is None:
         return [{"apiVersion": "v1", "kind": "Namespace", "metadata": {
             "name": ns.name, "labels": pod_security_labels(ns.pod_security_version)}}]
@@ -49,12 +63,11 @@ def namespace_objects(ns: spec.Namespace) -> list[Manifest]:
             "podSelector": {}, "policyTypes": ["Egress"], "egress": [{"to": [DNS_PEER], "ports": DNS_PORTS}]}),
         _obj(ns, "v1", "ResourceQuota", "quota", spec={"hard": _hard(g.quota)}),
         _obj(ns, "v1", "LimitRange", "container-defaults", spec={"limits": [_limits(g.limits)]}),
-        _role(ns, "deployer", DEPLOYABLE, WRITE_VERBS),
     ]
     if g.deployers:
-        objects.append(_binding(ns, "deployer", g.deployers))
+        objects += [_role(ns, "deployer", grants(deployed), WRITE_VERBS), _binding(ns, "deployer", g.deployers)]
     if g.viewers:
-        objects += [_role(ns, "viewer", DEPLOYABLE + VIEW_ONLY, READ_VERBS), _binding(ns, "viewer", g.viewers)]
+        objects += [_role(ns, "viewer", grants(deployed) + VIEW_ONLY, READ_VERBS), _binding(ns, "viewer", g.viewers)]
     return objects
 
 

@@ -37,6 +37,11 @@ def _is_hook(w: spec.Workload) -> bool:
     return isinstance(w.run, spec.ToCompletion) and w.run.pre_sync_hook
 
 
+def accepted(w: spec.Workload) -> dict[str, str] | None:
+    """checkov reads accepted risks from the object's own annotations: checkov.io/skip<N>: <check>=<reason>."""
+    return {f"checkov.io/skip{i}": f"{r.check}={r.reason}" for i, r in enumerate(w.accepted_risks, 1)} or None
+
+
 def workload_objects(w: spec.Workload) -> list[Manifest]:
     run = w.run
     objects = [
@@ -46,9 +51,10 @@ def workload_objects(w: spec.Workload) -> list[Manifest]:
     if isinstance(run, spec.Continuous):
         objects += long_running_objects(w, run)
     elif isinstance(run, spec.ToCompletion):
-        objects.append(obj("batch/v1", "Job", metadata(w, wave=0), spec=job_spec(w, run)))
+        objects.append(obj("batch/v1", "Job", metadata(w, wave=0, annotations=accepted(w)), spec=job_spec(w, run)))
     else:
-        objects.append(obj("batch/v1", "CronJob", metadata(w), spec=cron_job_spec(w, run)))
+        objects.append(obj("batch/v1", "CronJob", metadata(w, annotations=accepted(w)),
+                           spec=cron_job_spec(w, run)))
     objects += [claim(w, v.source) for v in w.volumes if isinstance(v.source, spec.Claim)]
     return objects
 
@@ -80,7 +86,7 @@ def deployment(w: spec.Workload, run: spec.Continuous) -> Manifest:
         "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
         "template": pod.pod_template(w),
     })
-    return obj("apps/v1", "Deployment", metadata(w), spec=body)
+    return obj("apps/v1", "Deployment", metadata(w, annotations=accepted(w)), spec=body)
 
 
 def stateful_set(w: spec.Workload) -> Manifest:
@@ -92,7 +98,7 @@ def stateful_set(w: spec.Workload) -> Manifest:
             if v.source.storage_class:
                 claim_spec["storageClassName"] = v.source.storage_class
             templates.append({"metadata": {"name": v.name, "labels": w.selector}, "spec": claim_spec})
-    return obj("apps/v1", "StatefulSet", metadata(w), spec={
+    return obj("apps/v1", "StatefulSet", metadata(w, annotations=accepted(w)), spec={
         "replicas": 1,
         "serviceName": f"{w.name}-headless",
         "podManagementPolicy": "OrderedReady",

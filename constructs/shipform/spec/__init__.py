@@ -8,6 +8,7 @@ from shipform.spec.app import App, Environment, GitOps, SecretSource
 from shipform.spec.namespace import Guards, LimitsSpec, Namespace, QuotaSpec, Subject
 from shipform.spec.workload import (
     BOTH,
+    AcceptedRisk,
     BuiltImage,
     Claim,
     ClaimTemplate,
@@ -37,7 +38,7 @@ from shipform.spec.workload import (
 )
 
 __all__ = [
-    "BOTH", "App", "BuiltImage", "Claim", "ClaimTemplate", "ConnectionUrl", "Container", "Continuous",
+    "BOTH", "AcceptedRisk", "App", "BuiltImage", "Claim", "ClaimTemplate", "ConnectionUrl", "Container", "Continuous",
     "EgressToInternet", "Endpoint", "EnvValue", "EnvVar", "Environment", "Exposure", "FromSecret", "GitOps",
     "Guards", "ImageBuild", "LimitsSpec", "Namespace", "Plain", "Platform", "Port", "QuotaSpec", "Run",
     "Scheduled", "Scratch", "SecretFile", "SecretSource", "ServiceHost", "Subject", "ToCompletion", "Volume",

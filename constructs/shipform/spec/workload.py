@@ -81,6 +81,15 @@ class SecretFile:
 
 
 @dataclass(frozen=True)
+class AcceptedRisk:
+    """A scanner finding the app accepts on purpose, with the reason, written where the scanner reads it."""
+
+    check: str
+    """The scanner's check id, e.g. checkov's 'CKV_K8S_35'."""
+    reason: str
+
+
+@dataclass(frozen=True)
 class Port:
     name: str
     number: int
@@ -278,6 +287,7 @@ class Workload:
     egress_to_internet: tuple[EgressToInternet, ...] = ()
     waits_for: tuple[str, ...] = ()
     """One-off workloads that must complete before this one starts (its migration)."""
+    accepted_risks: tuple[AcceptedRisk, ...] = ()
 
     @property
     def port(self) -> int | None:

@@ -13,7 +13,7 @@ from shipform.values.prop_types import check_fields
 PROBE_PATH = "/usr/local/bin/healthcheck"
 """Where presets install the generated probe program; it needs no curl, wget or shell."""
 
-HealthKind = Literal["http", "tcp", "exec"]
+HealthKind = Literal["http", "tcp", "exec", "none"]
 # RFC 3986 path and query characters; quotes, backslashes, spaces and controls would reach probe programs.
 _URL_PATH = re.compile(r"/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2}){0,1024}")
 
@@ -37,6 +37,8 @@ class Health:
     """Default: 3. Failed checks in a row before the process counts as unhealthy."""
     start_period_seconds: int = 60
     """Default: 60. Start-up budget before failures count (startupProbe, start_period)."""
+    reason: str = ""
+    """Why a process has no health check (``Health.none``); scanners that want probes are told this reason."""
     prop_example: ClassVar[str] = "Health.http('/healthz')"
 
     @classmethod
@@ -55,9 +57,18 @@ class Health:
         given: tuple[str, ...] = tuple(command) if isinstance(command, list | tuple) else command
         return cls("exec", command=given, **timings)  # type: ignore[arg-type]
 
+    @classmethod
+    def none(cls, reason: str) -> Health:
+        """No health check at all, stated with ``reason``: Kubernetes restarts the process only when it exits.
+        The reason is written where scanners that want probes read accepted risks (checkov CKV_K8S_8/9)."""
+        return cls("none", reason=reason)
+
     def validate(self, path: str) -> None:
         check_fields(path, "health", self)
-        checks.one_of(path, "health.kind", self.kind, ("http", "tcp", "exec"))
+        checks.one_of(path, "health.kind", self.kind, ("http", "tcp", "exec", "none"))
+        if self.kind == "none" and len(self.reason.strip()) < 10:
+            raise ShipformError(path, "health.reason", "must say why the process has no health check", self.reason,
+                                "write e.g. Health.none('exits on a broken queue connection; restarts cover it')")
         if self.kind == "http" and not _URL_PATH.fullmatch(self.path):
             raise ShipformError(path, "health.path", "must be a URL path: '/' then letters, digits and "
                                 "-._~!$&'()*+,;=:@/?% (percent-encode anything else)", self.path,
