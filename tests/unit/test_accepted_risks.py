@@ -1,0 +1,45 @@
+"""Accepted risks are written where each scanner reads them, with the reason, and only for what is there."""
+
+from __future__ import annotations
+
+import yaml
+
+from conftest import exec_app, write_sources
+from shipform.synth.pipeline import render
+
+APP = '''
+from shipform import *
+app = App("shop", registry="ghcr.io/acme")
+prod = Environment(app, "prod")
+team = SecureNamespace(prod, "team", deployers=[Subject.group("ci")])
+other = SecureNamespace(prod, "other")
+WebService(team, "api", image="nginx:1.27.3", port=80)
+Worker(other, "w", image="busybox:1.37.0", health=Health.none("exits when its queue connection breaks"))
+'''
+
+
+def test_the_deployer_role_is_accepted_for_trivy_with_a_statement_and_its_file_only(tmp_path):
+    write_sources(tmp_path)
+    files = render(exec_app(APP, tmp_path), tmp_path / "out")
+    ignore = yaml.safe_load(files[".trivyignore.yaml"])["misconfigurations"]
+    assert [(e["id"], e["paths"]) for e in ignore] == [
+        ("KSV-0048", ["k8s/prod/role-team-deployer.yaml"]), ("KSV-0056", ["k8s/prod/role-team-deployer.yaml"])]
+    assert all("namespace team only" in e["statement"] and "cannot read Secrets" in e["statement"] for e in ignore)
+    assert "k8s/prod/role-other-deployer.yaml" not in files  # no deployers, no Role
+
+
+def test_a_worker_without_health_carries_its_reason_for_checkov(tmp_path):
+    write_sources(tmp_path)
+    files = render(exec_app(APP, tmp_path), tmp_path / "out")
+    worker = yaml.safe_load(files["k8s/prod/deployment-other-w.yaml"])
+    assert worker["metadata"]["annotations"] == {
+        "checkov.io/skip1": "CKV_K8S_8=no health check: exits when its queue connection breaks",
+        "checkov.io/skip2": "CKV_K8S_9=no health check: exits when its queue connection breaks"}
+    container = worker["spec"]["template"]["spec"]["containers"][0]
+    assert not {"livenessProbe", "readinessProbe", "startupProbe"} & set(container)
+
+
+def test_without_accepted_risks_there_is_no_ignore_file(tmp_path):
+    write_sources(tmp_path)
+    source = APP.replace('deployers=[Subject.group("ci")]', "")
+    assert ".trivyignore.yaml" not in render(exec_app(source, tmp_path), tmp_path / "out")
