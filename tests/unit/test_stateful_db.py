@@ -58,14 +58,19 @@ def test_engine_defaults(new_app, engine):
     assert not any("PASSWORD" in k and v and not v.startswith("/run/secrets/") for k, v in env.items())
 
 
-def test_postgres_server_env_follows_the_image_conventions(new_app):
+def test_postgres_keeps_the_superuser_and_creates_an_application_owner(new_app):
     _, dev, _ = new_app()
     StatefulDB(dev, "db", engine="postgres", version="16")
     c = pod_of(manifests(dev)[("StatefulSet", "db")])["containers"][0]
     env = {e["name"]: e["value"] for e in c["env"]}
-    assert env["POSTGRES_USER"] == "shop" and env["POSTGRES_DB"] == "shop"
-    assert env["POSTGRES_PASSWORD_FILE"] == "/run/secrets/db-credentials.password"
+    assert env["POSTGRES_USER"] == "postgres" and "POSTGRES_DB" not in env
+    assert env["POSTGRES_PASSWORD_FILE"] == "/run/secrets/db-credentials.root-password"
+    assert env["DB_PASSWORD_FILE"] == "/run/secrets/db-credentials.password"
     assert env["PGDATA"] == "/var/lib/postgresql/data/pgdata"
+    script = c["args"][2]
+    assert c["args"][:2] == ["sh", "-c"] and script.endswith("exec docker-entrypoint.sh postgres")
+    assert 'CREATE ROLE "shop" LOGIN PASSWORD :\'app_password\';' in script
+    assert 'CREATE DATABASE "shop" OWNER "shop";' in script and "REVOKE ALL ON DATABASE \"shop\" FROM PUBLIC" in script
     assert c["readinessProbe"]["exec"]["command"] == ["pg_isready", "-U", "shop", "-d", "shop", "-h", "127.0.0.1",
                                                       "-p", "5432"]
     assert [m["mountPath"] for m in c["volumeMounts"]][:2] == ["/var/run/postgresql", "/tmp"]
@@ -115,11 +120,11 @@ def test_the_password_in_env_vars_takes_a_reason_written_where_checkov_reads_it(
     api = manifests(dev)[("Deployment", "api")]
     env = {e["name"]: e for e in pod_of(api)["containers"][0]["env"]}
     assert env["MONGO_PASSWORD"]["valueFrom"] == {"secretKeyRef": {"name": "db-credentials", "key": "password"}}
-    assert env["MONGO_URL"]["value"] == "mongodb://shop:$(MONGO_PASSWORD)@db:27017/shop?authSource=admin"
+    assert env["MONGO_URL"]["value"] == "mongodb://shop:$(MONGO_PASSWORD)@db:27017/shop"
     assert api["metadata"]["annotations"] == {
         "checkov.io/skip1": "CKV_K8S_35=MONGO_PASSWORD: the ODM reads only MONGO_URL"}
     compose = yaml.safe_load(render(app, tmp_path)["compose/compose.yaml"])["services"]["api"]["environment"]
-    assert compose["MONGO_URL"] == "mongodb://shop@db:27017/shop?authSource=admin" and "MONGO_PASSWORD" not in compose
+    assert compose["MONGO_URL"] == "mongodb://shop@db:27017/shop" and "MONGO_PASSWORD" not in compose
 
 
 def test_compose_database_service(new_app, tmp_path):

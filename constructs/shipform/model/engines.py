@@ -40,21 +40,38 @@ class Engine:
     has_user: bool = True
     root_password: bool = False
     """True when the image also needs a root password (a separate key, 'root-password', of the same Secret)."""
+    init: tuple[str, str] | tuple[()] = ()
+    """(file name, content) of a script the image's entrypoint runs once on an empty data folder, from
+    INIT_DIR: it creates the application's own user with access to its database only."""
+    start: tuple[str, ...] = ()
+    """How the image starts the server (its entrypoint and command), run after the init script is in place."""
+    reserved_users: tuple[str, ...] = ()
+    """Names the engine keeps for itself; the application's user may not take them."""
 
 
 PASSWORD = '"$(cat "$DB_PASSWORD_FILE")"'
+INIT_DIR = "/docker-entrypoint-initdb.d"
+"""Where the official images look for set-up scripts; a writable emptyDir/tmpfs under the read-only root."""
 
 ENGINES: dict[str, Engine] = {
     "postgres": Engine(
         "postgres", "postgres:{tag}-bookworm", {"15": "15.10", "16": "16.6", "17": "17.2"}, 5432,
-        "/var/lib/postgresql/data", ("/var/run/postgresql", "/tmp"), 10001, "postgresql",
-        server_env={"POSTGRES_USER": "{user}", "POSTGRES_DB": "{database}",
-                    "POSTGRES_PASSWORD_FILE": "{password_file}",
+        "/var/lib/postgresql/data", ("/var/run/postgresql", "/tmp", INIT_DIR), 10001, "postgresql",
+        server_env={"POSTGRES_USER": "postgres", "POSTGRES_PASSWORD_FILE": "{root_password_file}",
                     # A subfolder: a fresh volume's root may hold lost+found, which initdb refuses.
                     "PGDATA": "/var/lib/postgresql/data/pgdata"},
         health=("pg_isready", "-U", "{user}", "-d", "{database}", "-h", "127.0.0.1", "-p", "{port}"),
+        # The application's own login owns its database; the superuser stays with the platform team.
+        # psql reads the password from the file itself (backticks run in psql, not on a command line).
+        init=("10-app-user.sql", "\\set app_password `cat \"$DB_PASSWORD_FILE\"`\n"
+              "CREATE ROLE \"{user}\" LOGIN PASSWORD :'app_password';\n"
+              "CREATE DATABASE \"{database}\" OWNER \"{user}\";\n"
+              "REVOKE ALL ON DATABASE \"{database}\" FROM PUBLIC;\n"
+              "REVOKE CONNECT ON DATABASE postgres FROM PUBLIC;\n"),
+        start=("docker-entrypoint.sh", "postgres"),
         dump=f'PGPASSWORD={PASSWORD} pg_dump -h "$DB_HOST" -p "$DB_PORT" -U "$DB_USER" -d "$DB_NAME" '
              '\\\n  --format=custom --file="$BACKUP_FILE"',
+        root_password=True, reserved_users=("postgres",),
     ),
     "mysql": Engine(
         "mysql", "mysql:{tag}", {"8.0": "8.0.40", "8.4": "8.4.3"}, 3306, "/var/lib/mysql",
@@ -89,20 +106,37 @@ ENGINES: dict[str, Engine] = {
         dump_suffix="rdb", has_user=False,
     ),
     "mongodb": Engine(
-        "mongodb", "mongo:{tag}", {"7.0": "7.0.15", "8.0": "8.0.4"}, 27017, "/data/db", ("/data/configdb", "/tmp"),
-        999, "mongodb", url_path="/{database}?authSource=admin",
-        server_env={"MONGO_INITDB_ROOT_USERNAME": "{user}", "MONGO_INITDB_ROOT_PASSWORD_FILE": "{password_file}",
+        "mongodb", "mongo:{tag}", {"7.0": "7.0.15", "8.0": "8.0.4"}, 27017, "/data/db",
+        ("/data/configdb", "/tmp", INIT_DIR), 999, "mongodb",
+        server_env={"MONGO_INITDB_ROOT_USERNAME": "root", "MONGO_INITDB_ROOT_PASSWORD_FILE": "{root_password_file}",
                     "MONGO_INITDB_DATABASE": "{database}"},
         health=("mongosh", "--quiet", "--norc", "--port", "{port}", "--eval",
                 "quit(db.adminCommand('ping').ok ? 0 : 1)"),
+        # The application's own user may read and write its database only; root stays with the platform team.
+        init=("10-app-user.js", 'db.getSiblingDB("{database}").createUser({user: "{user}", '
+              'pwd: require("fs").readFileSync(process.env.DB_PASSWORD_FILE, "utf8").trim(), '
+              'roles: [{role: "readWrite", db: "{database}"}]});\n'),
+        start=("docker-entrypoint.sh", "mongod"),
         # The password goes into a private config file, never onto the command line.
         dump=f'umask 077 && printf "password: %s\\n" {PASSWORD} > /tmp/mongodump.yaml && mongodump '
              '\\\n  --config=/tmp/mongodump.yaml --host="$DB_HOST" --port="$DB_PORT" --username="$DB_USER" '
-             '\\\n  --authenticationDatabase=admin --db="$DB_NAME" --gzip --archive="$BACKUP_FILE"',
-        dump_suffix="archive.gz",
+             '\\\n  --authenticationDatabase="$DB_NAME" --db="$DB_NAME" --gzip --archive="$BACKUP_FILE"',
+        dump_suffix="archive.gz", root_password=True, reserved_users=("root",),
     ),
 }
 
 
 def fill(template: str, **values: object) -> str:
-    return template.format(**values) if "{" in template else template
+    """``{name}`` replaced by each value; other braces (JavaScript objects, shell) stay as they are."""
+    for name, value in values.items():
+        template = template.replace("{" + name + "}", str(value))
+    return template
+
+
+def start_command(engine: Engine) -> tuple[str, ...]:
+    """Write the init script into INIT_DIR, then start the server the way the image does. The script is
+    data in a quoted here-document: nothing in it is expanded by the shell."""
+    if not engine.init:
+        return engine.command
+    name, content = engine.init
+    return ("sh", "-c", f"cat > {INIT_DIR}/{name} <<'INIT'\n{content}INIT\nexec {' '.join(engine.start)}")

@@ -12,7 +12,7 @@ from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.backup import Backup
 from shipform.model.base import child_path
-from shipform.model.engines import ENGINES, Engine, EngineName, fill
+from shipform.model.engines import ENGINES, Engine, EngineName, fill, start_command
 from shipform.model.workload import Workload
 from shipform.values import checks
 from shipform.values.health import Health
@@ -102,6 +102,9 @@ class StatefulDB(Workload):
             ("ReadWriteOnce", "ReadWriteOncePod", "ReadWriteMany"))
         self.database = checks.sql_name(self.path, "database", props.get("database") or self.app.name)
         self.user = checks.sql_name(self.path, "user", props.get("user") or self.app.name, max_len=32)
+        if self.user in self.engine.reserved_users:
+            raise ShipformError(self.path, "user", f"is {self.engine.name}'s own administrator", self.user,
+                                "give the application a user of its own, e.g. user='app'")
         self.env_prefix = checks.env_name(self.path, "env_prefix",
                                           props.get("env_prefix") or id.upper().replace("-", "_"))
         self.password_env = props.get("password_env")
@@ -110,7 +113,7 @@ class StatefulDB(Workload):
                                 self.password_env, "write e.g. password_env='the ORM reads only DATABASE_URL', or "
                                 "drop it and read <PREFIX>_PASSWORD_FILE")
         self.health = Health.exec(self._fill_all(self.engine.health), start_period_seconds=120)
-        self.command = self._fill_all(self.engine.command) or None
+        self.command = self._fill_all(start_command(self.engine)) or None
         self.env.update({k: self._fill(v) for k, v in self.engine.server_env.items()})
         self.service_account = self.add_object("v1", "ServiceAccount")
         self.stateful_set = self.add_object("apps/v1", "StatefulSet")
