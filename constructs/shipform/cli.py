@@ -3,9 +3,12 @@ cdk8s (and with it Node) is imported only by commands that need it, never by --h
 
 from __future__ import annotations
 
+import contextlib
 import runpy
 import shlex
 import sys
+import traceback
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -40,8 +43,26 @@ def default_app_file() -> Path:
     if config.is_file():
         import yaml
 
-        command = (yaml.safe_load(config.read_text()) or {}).get("app", "")
-        py_files = [part for part in shlex.split(str(command)) if part.endswith(".py")]
+        try:
+            data = yaml.safe_load(config.read_text(encoding="utf-8"))
+        except (OSError, UnicodeError, yaml.YAMLError) as err:
+            where = getattr(err, "problem_mark", None)
+            problem = getattr(err, "problem", None)
+            at = f" (line {where.line + 1}, column {where.column + 1}: {problem})" if where is not None else ""
+            _fail(f"{config} is not valid YAML{at}. Fix: correct it, or pass the app file")
+        if data is not None and not isinstance(data, dict):
+            _fail(f"{config} is a {type(data).__name__}, not a mapping. Fix: write it as `key: value` lines "
+                  "(e.g. `app: python apps/main.py`), or pass the app file")
+        command = (data or {}).get("app", "")
+        if not isinstance(command, str):
+            _fail(f"{config}: 'app' must be a command string, got {command!r}. Fix: write e.g. "
+                  "`app: python apps/main.py`, or pass the app file")
+        try:
+            words = shlex.split(command)
+        except ValueError as err:
+            _fail(f"{config}: 'app' is not a valid command ({err}), got {command!r}. Fix: write e.g. "
+                  "`app: python apps/main.py`, or pass the app file")
+        py_files = [part for part in words if part.endswith(".py")]
         if py_files:
             return Path(py_files[0])
     return Path("apps/main.py")
@@ -52,8 +73,41 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(1)
 
 
+def _internal(filename: str) -> bool:
+    """A frame of shipform itself or of runpy, which the user did not write."""
+    if filename in ("<frozen runpy>", runpy.__file__):
+        return True
+    package = Path(__file__).resolve().parent
+    return Path(filename).resolve().is_relative_to(package)
+
+
+def _strip_internal_frames(exc: traceback.TracebackException, seen: set[int]) -> None:
+    if id(exc) in seen:
+        return
+    seen.add(id(exc))
+    exc.stack = traceback.StackSummary.from_list([f for f in exc.stack if not _internal(f.filename)])
+    for nested in (exc.__cause__, exc.__context__, *(getattr(exc, "exceptions", None) or ())):
+        if nested is not None:
+            _strip_internal_frames(nested, seen)
+
+
+def _app_file_failed(path: Path, err: Exception) -> NoReturn:
+    """What `python app.py` would print (the user's frames only), then one line saying what to do."""
+    if isinstance(err, SyntaxError | ValueError) and err.__traceback__ is not None and not any(
+            not _internal(frame.filename) for frame in traceback.extract_tb(err.__traceback__)):
+        # The app file itself does not compile (a syntax error, NUL bytes): one line says where.
+        if isinstance(err, SyntaxError) and err.lineno is not None:
+            _fail(f"{err.filename or path}:{err.lineno}: {err.msg}. Fix: correct the Python syntax of the app file")
+        _fail(f"{path} is not Python source ({err}). Fix: pass the Python file that creates your App")
+    summary = traceback.TracebackException.from_exception(err)
+    _strip_internal_frames(summary, set())
+    typer.echo("".join(summary.format()).rstrip("\n"), err=True)
+    _fail(f"{path} raised {type(err).__name__}; fix the app file")
+
+
 def _load_apps(app_file: Path | None) -> list[AppBase]:
     """Run the app file (App.synth() calls inside it are deferred) and return the Apps it created."""
+    from shipform.errors import InvalidApp
     from shipform.model.stage import collect_apps
 
     path = app_file or default_app_file()
@@ -64,8 +118,13 @@ def _load_apps(app_file: Path | None) -> list[AppBase]:
     try:
         with collect_apps(defer_synth=True) as apps:
             runpy.run_path(str(path), run_name="__main__")
+    except InvalidApp:
+        raise
+    except Exception as err:
+        _app_file_failed(path, err)
     finally:
-        sys.path.remove(folder)
+        with contextlib.suppress(ValueError):  # the app file may have removed it itself
+            sys.path.remove(folder)
     if not apps:
         _fail(f"{path} created no shipform App. Fix: create App(...) at module level")
     return apps
@@ -85,18 +144,27 @@ def synth(
         "--check", help="Compare instead of writing; exit 1 if the output is stale.")] = False,
 ) -> None:
     """Validate the app, render every file and write it (or, with --check, compare)."""
-    from shipform.errors import InvalidApp
     from shipform.synth.pipeline import synth_app
 
-    try:
+    with _reported():
         changes = {a.name: synth_app(a, outdir=outdir, check=check) for a in _load_apps(app_file)}
-    except InvalidApp as err:
-        _fail(str(err))
     if check:
         _report_check(changes)
         return
     for name, lines in changes.items():
         typer.echo(f"{name}: {len(lines)} file(s) written" if lines else f"{name}: up to date, nothing written")
+
+
+@contextlib.contextmanager
+def _reported() -> Iterator[None]:
+    """An invalid app or output that cannot be written: the one-line messages, exit 1, no traceback."""
+    from shipform.errors import InvalidApp
+    from shipform.write.output_error import OutputError
+
+    try:
+        yield
+    except (InvalidApp, OutputError) as err:
+        _fail(str(err))
 
 
 secrets_cli = typer.Typer(help="Secrets by reference: local values for compose, commands for Kubernetes.")
@@ -105,32 +173,41 @@ cli.add_typer(secrets_cli, name="secrets")
 
 @secrets_cli.command("init-local")
 def secrets_init_local(app_file: APP_FILE = None, outdir: OUTDIR = None) -> None:
-    """Create random local values for every secret compose references (git-ignored, never in output)."""
-    from shipform.errors import InvalidApp
+    """Create random local values for every secret compose references (git-ignored, never in output).
+    Run `shipform synth` first, with the same --outdir."""
     from shipform.synth.local_secrets import init_local
-    from shipform.synth.pipeline import resolve_outdir
+    from shipform.synth.pipeline import resolve_outdir, validate
 
-    try:
+    with _reported():
         for app in _load_apps(app_file):
+            validate(app)
             created = init_local(app, resolve_outdir(app, outdir))
             typer.echo(f"{app.name}: {len(created)} local secret file(s) created")
             for path in created:
                 typer.echo(f"  {path}")
-    except InvalidApp as err:
-        _fail(str(err))
 
 
 @secrets_cli.command("kubectl")
 def secrets_kubectl(app_file: APP_FILE = None,
                     environment: Annotated[str, typer.Option("--env", help="Environment name.")] = "") -> None:
-    """Print the kubectl commands that create every referenced Secret with random values."""
-    from shipform.render.external_secrets import kubectl_create_commands
+    """Print a shell script of the kubectl commands that create every referenced Secret: one random value
+    per Secret key, shared by every namespace that references it."""
+    from shipform.render.secret_commands import kubectl_create_commands
+    from shipform.synth.pipeline import validate
 
-    for app in _load_apps(app_file):
-        for env in app.environments:
-            if environment in ("", env.name):
-                for line in kubectl_create_commands(env.to_spec()):
-                    typer.echo(line)
+    with _reported():
+        apps = _load_apps(app_file)
+        for app in apps:
+            validate(app)
+        known = [env.name for app in apps for env in app.environments]
+        if environment and environment not in known:
+            _fail(f"no Environment {environment!r} in {', '.join(a.name for a in apps)}. Fix: pass --env with one "
+                  f"of {', '.join(dict.fromkeys(known))}")
+        for app in apps:
+            for env in app.environments:
+                if environment in ("", env.name):
+                    for line in kubectl_create_commands(env.to_spec()):
+                        typer.echo(line)
 
 
 def _report_check(stale: dict[str, list[str]]) -> None:

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-import os
+import shutil
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from conftest import exec_app, write_sources
+from shipform import spec
 from shipform.errors import InvalidApp
-from shipform.synth.local_secrets import init_local, known_values, secrets_folder
+from shipform.render.secret_commands import kubectl_create_commands
+from shipform.synth.local_secrets import init_local, known_values, referenced_files, secrets_folder
 from shipform.synth.pipeline import render, synth_app
+from shipform.values.secret_ref import SecretRef
+from shipform.write.output_error import OutputError
 
 LEAKY_APP = '''
 from shipform import *
@@ -40,9 +43,10 @@ def build_app(folder: Path):
 def test_random_secret_values_appear_in_no_output_byte(tmp_path):
     app = build_app(tmp_path)
     out = tmp_path / "out"
+    synth_app(app, outdir=str(out))
     created = init_local(app, out)
     values = known_values(app, out)
-    assert len(created) == len(values) == 6  # db, cache, legacy (+ root) passwords, api token, S3 credentials
+    assert len(created) == len(values) == 7  # db, cache, legacy (db and legacy + root) passwords, api token, S3
     synth_app(app, outdir=str(out))
     output = [p for p in (out / "shop").rglob("*") if p.is_file() and secrets_folder(app, out) not in p.parents]
     assert len(output) > 40
@@ -72,6 +76,7 @@ def test_a_secret_value_planted_as_a_literal_fails_synth_and_writes_nothing(tmp_
 def test_init_local_is_private_idempotent_and_survives_synth(tmp_path):
     app = build_app(tmp_path)
     out = tmp_path / "out"
+    synth_app(app, outdir=str(out))
     first = init_local(app, out)
     folder = secrets_folder(app, out)
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
@@ -85,17 +90,186 @@ def test_init_local_is_private_idempotent_and_survives_synth(tmp_path):
     assert (out / "shop" / "compose" / ".gitignore").read_text().endswith("secrets/\n")
 
 
-def test_secrets_cli(tmp_path):
+def test_secrets_cli(tmp_path, monkeypatch):
     write_sources(tmp_path)
     app_file = tmp_path / "app.py"
     app_file.write_text(LEAKY_APP)
-    shipform = Path(sys.executable).with_name("shipform")
-    env = {**os.environ, "NO_COLOR": "1"}
-    result = subprocess.run([str(shipform), "secrets", "init-local", str(app_file), "--outdir", str(tmp_path / "o")],
-                            capture_output=True, text=True, env=env, cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert "shop: 6 local secret file(s) created" in result.stdout
-    printed = subprocess.run([str(shipform), "secrets", "kubectl", str(app_file), "--env", "dev"],
-                             capture_output=True, text=True, env=env, cwd=tmp_path).stdout.splitlines()
-    assert printed[0].startswith("kubectl -n shop create secret generic api --from-literal=token=")
-    assert len(printed) == 5
+    monkeypatch.chdir(tmp_path)
+    out = str(tmp_path / "o")
+    assert invoke("synth", str(app_file), "--outdir", out).exit_code == 0
+    result = invoke("secrets", "init-local", str(app_file), "--outdir", out)
+    assert result.exit_code == 0, result.stderr
+    assert "shop: 7 local secret file(s) created" in result.stdout
+    printed = invoke("secrets", "kubectl", str(app_file), "--env", "dev")
+    assert printed.exit_code == 0 and printed.stderr == ""
+    lines = printed.stdout.splitlines()
+    assert lines[:3] == ["# Secrets of app 'shop', Environment 'dev': one random value per Secret key, the same in "
+                         "every namespace", "set -eu", 'API_TOKEN="$(openssl rand -base64 24)"']
+    assert 'kubectl -n shop create secret generic api --from-literal=token="$API_TOKEN"' in lines
+    assert sum(line.startswith("kubectl ") for line in lines) == 5
+
+
+def invoke(*args: str):
+    from typer.testing import CliRunner
+
+    from shipform.cli import cli
+
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+# init-local writes only where synth put the .gitignore, and never through a symlink.
+
+
+def synthesized(tmp_path: Path):
+    app = build_app(tmp_path)
+    out = tmp_path / "out"
+    synth_app(app, outdir=str(out))
+    return app, out
+
+
+def test_init_local_refuses_an_outdir_synth_did_not_write(tmp_path, monkeypatch):
+    app, out = synthesized(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(OutputError) as caught:
+        init_local(app, tmp_path / "dist")  # synth went to --outdir out: nothing keeps secrets out of git in dist/
+    assert str(caught.value).endswith("Fix: run `shipform synth` first, with the same --outdir")
+    assert "\n" not in str(caught.value) and not (tmp_path / "dist").exists()
+    gitignore = out / "shop" / "compose" / ".gitignore"
+    gitignore.write_text("# my own\n")
+    with pytest.raises(OutputError, match=r"compose/\.gitignore is missing or not shipform's"):
+        init_local(app, out)
+    gitignore.unlink()
+    with pytest.raises(OutputError, match=r"compose/\.gitignore is missing or not shipform's"):
+        init_local(app, out)
+    assert not secrets_folder(app, out).exists()
+
+
+@pytest.mark.parametrize("link", ["compose/secrets", "compose"])
+def test_init_local_never_writes_through_a_symlinked_folder(tmp_path, link):
+    app, out = synthesized(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(out / "shop" / "compose", elsewhere)  # with the .gitignore, as if it were the real folder
+    (elsewhere / "secrets").mkdir()
+    elsewhere.chmod(0o755)
+    (elsewhere / "secrets").chmod(0o755)
+    target = elsewhere if link == "compose" else elsewhere / "secrets"
+    planted = out / "shop" / link
+    shutil.rmtree(planted, ignore_errors=True)
+    planted.unlink(missing_ok=True)
+    planted.symlink_to(target, target_is_directory=True)
+    with pytest.raises(OutputError) as caught:
+        init_local(app, out)
+    assert str(caught.value).startswith(f"{planted} is not a folder (a symlink, or a file in the way)")
+    assert list((elsewhere / "secrets").iterdir()) == []
+    assert stat.S_IMODE((elsewhere / "secrets").stat().st_mode) == 0o755 and planted.is_symlink()
+
+
+def test_init_local_never_writes_through_a_symlinked_secret_file(tmp_path):
+    app, out = synthesized(tmp_path)
+    folder = secrets_folder(app, out)
+    folder.mkdir()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (folder / "api.token").symlink_to(outside / "created-through-the-link")  # dangling: open() would create it
+    (outside / "shared").write_text("a password kept elsewhere\n")
+    (outside / "shared").chmod(0o600)
+    (folder / "db-credentials.password").symlink_to(outside / "shared")
+    created = init_local(app, out)
+    assert len(created) == len(referenced_files(app)) - 2 and folder / "api.token" not in created
+    assert list(outside.iterdir()) == [outside / "shared"]
+    assert stat.S_IMODE((outside / "shared").stat().st_mode) == 0o600  # no chmod through the link either
+    assert (outside / "shared").read_text() == "a password kept elsewhere\n"
+
+
+# `secrets kubectl`: a shell script with one value per Secret key, shared across namespaces.
+
+TWO_NAMESPACES = '''
+from shipform import *
+app = App("shop", registry="ghcr.io/acme")
+dev = Environment(app, "dev", local=True, domain="dev.example.com")
+prod = Environment(app, "prod", domain="example.com", secret_store=SecretStore("vault"))
+for env in (dev, prod):
+    front = SecureNamespace(env, "front")
+    back = SecureNamespace(env, "back", accepts_from=[front])
+    offsite = S3Target(bucket="acme-backups", credentials=SecretRef("backup-s3", "credentials"))
+    db = StatefulDB(back, "db", engine="postgres", version="16", backup=Backup(schedule="@daily", to=offsite))
+    WebService(front, "api", image="nginx:1.27.3", port=8000, connects_to=[db],
+               secrets={"API_TOKEN": SecretRef("api", "token")})
+'''
+
+FAKE_TOOLS = {
+    "openssl": 'n=$(cat "$LOG.n" 2>/dev/null || echo 0); n=$((n + 1)); echo "$n" > "$LOG.n"; echo "random-$n"\n',
+    "kubectl": 'for arg in "$@"; do printf "%s\\037" "$arg"; done >> "$LOG"; printf "\\036" >> "$LOG"\n',
+}
+
+
+def run_script(lines: list[str], tmp_path: Path) -> list[list[str]]:
+    """Run the printed script with sh, fake openssl and kubectl; return the argv of each kubectl call."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    for name, body in FAKE_TOOLS.items():
+        (bin_dir / name).write_text("#!/bin/sh\n" + body)
+        (bin_dir / name).chmod(0o755)
+    log = tmp_path / "kubectl.log"
+    subprocess.run(["sh", "-c", "\n".join(lines)], check=True, cwd=tmp_path,
+                   env={"PATH": f"{bin_dir}:/usr/bin:/bin", "LOG": str(log)})
+    return [call.split("\x1f")[:-1] for call in log.read_text().split("\x1e")[:-1]]
+
+
+def env_spec(tmp_path: Path, source: str, name: str):
+    write_sources(tmp_path)
+    app = exec_app(source, tmp_path)
+    return next(e for e in app.environments if e.name == name).to_spec()
+
+
+def test_one_value_per_secret_key_shared_by_every_namespace(tmp_path):
+    lines = kubectl_create_commands(env_spec(tmp_path, TWO_NAMESPACES, "dev"))
+    assert sum(line.startswith("DB_CREDENTIALS_PASSWORD=") for line in lines) == 1
+    values = {(argv[1], argv[5], *arg.split("=")[1:2]): arg.split("=", 2)[2]
+              for argv in run_script(lines, tmp_path) for arg in argv[6:]}
+    assert values[("back", "db-credentials", "password")] == values[("front", "db-credentials", "password")]
+    assert values[("back", "db-credentials", "password")].startswith("random-")
+    assert len({values[("front", "api", "token")], values[("back", "db-credentials", "password")]}) == 2
+
+
+def test_s3_credentials_are_a_file_never_a_random_string(tmp_path):
+    lines = kubectl_create_commands(env_spec(tmp_path, TWO_NAMESPACES, "dev"))
+    s3 = [line for line in lines if "backup-s3" in line]
+    assert s3 == ["# backup-s3/credentials is an AWS shared credentials file ([default] with aws_access_key_id and "
+                  "aws_secret_access_key): replace /path/to/aws-credentials with its path",
+                  "kubectl -n back create secret generic backup-s3 --from-file=credentials=/path/to/aws-credentials"]
+    assert not any(line.startswith("BACKUP_S3") for line in lines)
+
+
+def test_secrets_an_external_secret_provides_are_only_named(tmp_path):
+    lines = kubectl_create_commands(env_spec(tmp_path, TWO_NAMESPACES, "prod"))
+    assert all(line.startswith("# ") for line in lines)
+    assert "# front/db-credentials: from the ExternalSecret of that name, ClusterSecretStore 'vault', remote key " \
+           "'shop/prod/db-credentials'" in lines
+    assert len(lines) == 5
+
+
+def test_the_script_quotes_every_name_for_the_shell(tmp_path):
+    hostile = "x$(touch pwned)'\"; echo `id`\ntouch pwned"
+    workload = spec.Workload(
+        path="demo/dev/w", name="w", namespace="ns " + hostile, component="worker", app="demo", version="1",
+        image="nginx:1.27.3", run=spec.Continuous(replicas=1),
+        secret_files=(spec.SecretFile("A_FILE", SecretRef("name " + hostile, "key " + hostile)),
+                      spec.SecretFile("AWS_SHARED_CREDENTIALS", SecretRef("s3", "cred " + hostile))))
+    env = spec.Environment(app="demo", name="dev", local=False, gitops="argocd", namespaces=(), workloads=(workload,))
+    calls = run_script(kubectl_create_commands(env), tmp_path)
+    assert [argv[:6] for argv in calls] == [["-n", "ns " + hostile, "create", "secret", "generic", "name " + hostile],
+                                           ["-n", "ns " + hostile, "create", "secret", "generic", "s3"]]
+    assert calls[0][6] == f"--from-literal=key {hostile}=random-1"
+    assert calls[1][6] == f"--from-file=cred {hostile}=/path/to/aws-credentials"
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_an_unknown_environment_is_an_error_naming_the_known_ones(tmp_path, monkeypatch):
+    write_sources(tmp_path)
+    app_file = tmp_path / "two_namespaces.py"
+    app_file.write_text(TWO_NAMESPACES)
+    monkeypatch.chdir(tmp_path)
+    result = invoke("secrets", "kubectl", str(app_file), "--env", "nope")
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr == "error: no Environment 'nope' in shop. Fix: pass --env with one of dev, prod\n"

@@ -44,7 +44,7 @@ def _external_secret(env: spec.Environment, source: spec.SecretSource, namespace
 
 
 def kubectl_create_commands(env: spec.Environment) -> list[str]:
-    """The commands that create every referenced Secret by hand, with random values (for the CLI)."""
-    return [f"kubectl -n {ns} create secret generic {name} "
-            + " ".join(f'--from-literal={k}="$(openssl rand -base64 24)"' for k in keys)
-            for (ns, name), keys in referenced_secrets(env).items()]
+    """Moved to :mod:`shipform.render.secret_commands` (a shell script with one value per Secret key)."""
+    from shipform.render import secret_commands
+
+    return secret_commands.kubectl_create_commands(env)
