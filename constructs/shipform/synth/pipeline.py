@@ -33,9 +33,25 @@ def _cdk8s_yaml_output() -> str | None:
     config = Path("cdk8s.yaml")
     if not config.is_file():
         return None
-    data = yaml.safe_load(config.read_text()) or {}
-    output = data.get("output") if isinstance(data, dict) else None
-    return output if isinstance(output, str) else None
+    try:
+        data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    except (OSError, UnicodeError, yaml.YAMLError) as err:
+        where = getattr(err, "problem_mark", None)
+        problem = getattr(err, "problem", None)
+        at = f" (line {where.line + 1}, column {where.column + 1}: {problem})" if where is not None else ""
+        reason = err.strerror if isinstance(err, OSError) else f"the file is not valid YAML{at}"
+        raise ShipformError(str(config), "output", f"cannot be read: {reason}", None,
+                            "correct cdk8s.yaml, or pass --outdir") from None
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise ShipformError(str(config), "output", f"cannot be read: the file is a {type(data).__name__}, "
+                            "not a mapping", None, "write cdk8s.yaml as `key: value` lines, or pass --outdir")
+    output = data.get("output")
+    if output is not None and (not isinstance(output, str) or not output):
+        raise ShipformError(str(config), "output", "must be a folder name", output,
+                            "write e.g. `output: dist`, or pass --outdir")
+    return output
 
 
 def raise_all(errors: list[ShipformError]) -> None:
