@@ -57,38 +57,65 @@ def test_two_synths_are_byte_identical_across_hash_seeds(tmp_path):
     assert len(trees[0]) > 30
 
 
+def invoke(*args: str):
+    """The CLI in process (typer's runner): the same commands, without starting Python and Node again."""
+    from typer.testing import CliRunner
+
+    from shipform.cli import cli
+
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+SHOP_APP = str(REPO / "apps" / "shop" / "app.py")  # creates its App itself, so it can run again in process
+
+
 def test_a_second_synth_writes_nothing(tmp_path):
-    assert run("synth", str(SHOP), "--outdir", str(tmp_path)).returncode == 0
+    assert invoke("synth", SHOP_APP, "--outdir", str(tmp_path)).exit_code == 0
     manifest = tmp_path / "shop" / ".shipform-manifest.json"
     before = manifest.stat().st_mtime_ns
-    result = run("synth", str(SHOP), "--outdir", str(tmp_path))
+    result = invoke("synth", SHOP_APP, "--outdir", str(tmp_path))
     assert result.stdout == "shop: up to date, nothing written\n"
     assert manifest.stat().st_mtime_ns == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["shop"]  # no lock file, stage or old folder left
 
 
 def test_check_passes_after_synth_and_fails_after_any_edit(tmp_path):
-    assert run("synth", str(SHOP), "--outdir", str(tmp_path)).returncode == 0
-    fresh = run("synth", str(SHOP), "--outdir", str(tmp_path), "--check")
-    assert fresh.returncode == 0 and "up to date: shop" in fresh.stdout
+    assert invoke("synth", SHOP_APP, "--outdir", str(tmp_path)).exit_code == 0
+    fresh = invoke("synth", SHOP_APP, "--outdir", str(tmp_path), "--check")
+    assert fresh.exit_code == 0 and "up to date: shop" in fresh.stdout
     target = tmp_path / "shop" / "k8s" / "prod" / "deployment-shop-api.yaml"
     target.write_text(target.read_text().replace("replicas: 3", "replicas: 4"))
-    stale = run("synth", str(SHOP), "--outdir", str(tmp_path), "--check")
-    assert stale.returncode == 1
+    stale = invoke("synth", SHOP_APP, "--outdir", str(tmp_path), "--check")
+    assert stale.exit_code == 1
     assert "~ k8s/prod/deployment-shop-api.yaml" in stale.stderr and "Traceback" not in stale.stderr
     target.unlink()
-    assert "+ k8s/prod/deployment-shop-api.yaml" in run("synth", str(SHOP), "--outdir", str(tmp_path),
-                                                        "--check").stderr
+    assert "+ k8s/prod/deployment-shop-api.yaml" in invoke("synth", SHOP_APP, "--outdir", str(tmp_path),
+                                                           "--check").stderr
 
 
 def test_check_reports_stale_owned_files(tmp_path):
-    assert run("synth", str(SHOP), "--outdir", str(tmp_path)).returncode == 0
+    assert invoke("synth", SHOP_APP, "--outdir", str(tmp_path)).exit_code == 0
     manifest = tmp_path / "shop" / ".shipform-manifest.json"
     data = json.loads(manifest.read_text())
     data["files"].append("k8s/dev/old.yaml")
     manifest.write_text(json.dumps(data))
     (tmp_path / "shop" / "k8s" / "dev" / "old.yaml").write_text("old\n")
-    result = run("synth", str(SHOP), "--outdir", str(tmp_path), "--check")
-    assert result.returncode == 1 and "- k8s/dev/old.yaml" in result.stderr
+    result = invoke("synth", SHOP_APP, "--outdir", str(tmp_path), "--check")
+    assert result.exit_code == 1 and "- k8s/dev/old.yaml" in result.stderr
+
+
+def test_a_lost_manifest_fails_check_and_synth_removes_stale_generated_files(tmp_path):
+    """Files that start with the app's marker line are shipform's even without the manifest."""
+    assert invoke("synth", SHOP_APP, "--outdir", str(tmp_path)).exit_code == 0
+    app_dir = tmp_path / "shop"
+    first_line = (app_dir / "compose" / "compose.yaml").read_text().splitlines()[0]
+    (app_dir / "k8s" / "dev" / "gone.yaml").write_text(first_line + "\nkind: Gone\n")
+    (app_dir / ".shipform-manifest.json").unlink()
+    result = invoke("synth", SHOP_APP, "--outdir", str(tmp_path), "--check")
+    assert result.exit_code == 1
+    assert "  - k8s/dev/gone.yaml\n  ~ .shipform-manifest.json\n" in result.stderr
+    assert invoke("synth", SHOP_APP, "--outdir", str(tmp_path)).stdout == "shop: 2 file(s) written\n"
+    assert not (app_dir / "k8s" / "dev" / "gone.yaml").exists()
 
 
 def test_committed_dist_is_fresh_and_holds_every_reference_app():
@@ -99,13 +126,16 @@ def test_committed_dist_is_fresh_and_holds_every_reference_app():
     assert apps and result.stdout.strip() == f"up to date: {', '.join(apps)}"
 
 
-def test_outdir_falls_back_to_cdk8s_outdir_then_cdk8s_yaml(tmp_path):
+def test_outdir_falls_back_to_cdk8s_outdir_then_cdk8s_yaml(tmp_path, monkeypatch):
     project = tmp_path / "project"
     project.mkdir()
-    (project / "cdk8s.yaml").write_text(f"language: python\napp: python {SHOP}\noutput: from-yaml\n")
-    assert run("synth", cwd=project).returncode == 0
+    (project / "cdk8s.yaml").write_text(f"language: python\napp: python {SHOP_APP}\noutput: from-yaml\n")
+    monkeypatch.chdir(project)
+    monkeypatch.delenv("CDK8S_OUTDIR", raising=False)
+    assert invoke("synth").exit_code == 0
     assert (project / "from-yaml" / "shop" / "compose" / "compose.yaml").is_file()
-    assert run("synth", cwd=project, env={"CDK8S_OUTDIR": str(tmp_path / "from-env")}).returncode == 0
+    monkeypatch.setenv("CDK8S_OUTDIR", str(tmp_path / "from-env"))
+    assert invoke("synth").exit_code == 0
     assert (tmp_path / "from-env" / "shop" / ".shipform-manifest.json").is_file()
 
 
