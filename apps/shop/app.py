@@ -23,7 +23,7 @@ from shipform import (
     Worker,
 )
 
-app = App("shop", registry="ghcr.io/acme", version="1.4.2")
+app = App("shop", registry="ghcr.io/acme", version="1.4.2", repository="https://github.com/acme/shop.git")
 dev = Environment(app, "dev", local=True, domain="dev.shop.example.com")
 prod = Environment(app, "prod", replicas=3, domain="shop.example.com", cluster_issuer="letsencrypt",
                    secret_store=SecretStore("vault"))

@@ -45,13 +45,13 @@ def read_tree(folder: Path) -> dict[str, str]:
 
 
 def k8s_objects(files: Mapping[str, str]) -> dict[str, list[dict]]:
-    """{environment: objects} of the kinds the network graph depends on, from every k8s/<env>/ YAML file.
+    """{environment: objects} of the kinds the network graph depends on, from every YAML file under k8s/<env>/.
     Files are parsed with yaml.safe_load_all; a file that holds none of those kinds is not parsed at all
     (Deployments and NetworkPolicies are most of the parse time; RBAC, quotas and the like are skipped)."""
     envs: dict[str, list[dict]] = {}
     for path, text in files.items():
         parts = path.split("/")
-        if len(parts) != 3 or parts[0] != "k8s" or not path.endswith((".yaml", ".yml")):
+        if len(parts) < 3 or parts[0] != "k8s" or not path.endswith((".yaml", ".yml")):
             continue
         objects = envs.setdefault(parts[1], [])
         if KINDS.isdisjoint(_KIND_LINE.findall(text)):

@@ -89,30 +89,34 @@ def test_cron_job_with_image_of_runs_the_service_image_and_builds_nothing_itself
     assert report["command"] == ["python", "-m", "report"]
 
 
-def test_job_is_a_one_off_under_the_jobs_profile(new_app, tmp_path):
+def test_job_is_a_one_off_kept_once_finished_and_replaced_when_changed(new_app, tmp_path):
     app, dev, _ = new_app()
     Job(dev, "seed", image="busybox:1.37.0", command=["echo", "seed"])
     objects = manifests(dev)
     assert objects[("Job", "seed")]["spec"]["backoffLimit"] == 2
-    assert "annotations" not in objects[("Job", "seed")]["metadata"]
+    # No TTL: a deleted finished Job would be re-created from git and run again.
+    assert "ttlSecondsAfterFinished" not in objects[("Job", "seed")]["spec"]
+    # The pod template is immutable: a changed Job is replaced instead of failing to apply.
+    assert objects[("Job", "seed")]["metadata"]["annotations"] == {
+        "argocd.argoproj.io/sync-options": "Force=true,Replace=true"}
     compose = yaml.safe_load(render(app, tmp_path)["compose/compose.yaml"])["services"]["seed"]
     assert compose["profiles"] == ["jobs"] and compose["restart"] == "no"
 
 
-def test_migration_is_an_argo_cd_pre_sync_job_and_a_compose_prerequisite(new_app, tmp_path):
+def test_migration_is_an_argo_cd_sync_hook_after_the_databases_and_a_compose_prerequisite(new_app, tmp_path):
     app, dev, _ = new_app()
     WebService(dev, "api", build=Build.python("py", ["gunicorn", "app:app"]), port=8000,
                migrate=Migration(["python", "-m", "migrate"]))
     objects = manifests(dev)
     job = objects[("Job", "api-migrate")]
-    assert job["metadata"]["annotations"] == {"argocd.argoproj.io/hook": "PreSync",
+    assert job["metadata"]["annotations"] == {"argocd.argoproj.io/hook": "Sync",
                                               "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation",
-                                              "argocd.argoproj.io/sync-wave": "0"}
+                                              "argocd.argoproj.io/sync-wave": "-1"}
     assert job["spec"]["backoffLimit"] == 1 and job["spec"]["activeDeadlineSeconds"] == 600
     assert container(job)["args"] == ["python", "-m", "migrate"]
     assert container(job)["image"] == "ghcr.io/acme/shop-api:0.1.0"
     for kind in ("ServiceAccount", "NetworkPolicy"):
-        assert objects[(kind, "api-migrate")]["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] == "-1"
+        assert objects[(kind, "api-migrate")]["metadata"]["annotations"] == {"argocd.argoproj.io/sync-wave": "-3"}
     services = yaml.safe_load(render(app, tmp_path)["compose/compose.yaml"])["services"]
     assert services["api"]["depends_on"] == {"api-migrate": {"condition": "service_completed_successfully"}}
     assert "profiles" not in services["api-migrate"] and services["api-migrate"]["restart"] == "no"

@@ -18,8 +18,10 @@ class BatchProps(WorkloadProps, total=False):
     """Default: 2. Retries before the Job counts as failed."""
     active_deadline_seconds: int
     """Default: 3600. The Job is stopped after this long, retries included."""
-    ttl_seconds_after_finished: int
-    """Default: 86400. Finished Jobs (and their pods) are deleted after a day."""
+    ttl_seconds_after_finished: int | None
+    """Default: 86400 (a day) for the Jobs a CronJob or a migration creates: finished Jobs and their pods are
+    then deleted. A one-off Job keeps its finished Job (None): Argo CD and Flux would re-create a deleted
+    one from git and so run it again."""
 
 
 def refuse_misplaced(path: str, props: Mapping[str, object], misplaced: Mapping[str, tuple[str, str]]) -> None:
@@ -46,10 +48,14 @@ class Batch(Workload):
         self.backoff_limit = checks.positive_int(self.path, "backoff_limit", props.get("backoff_limit", 2), minimum=0)
         self.active_deadline_seconds = checks.positive_int(self.path, "active_deadline_seconds",
                                                            props.get("active_deadline_seconds", 3600))
-        self.ttl_seconds_after_finished = checks.positive_int(
-            self.path, "ttl_seconds_after_finished", props.get("ttl_seconds_after_finished", 86400), minimum=0)
+        ttl = props.get("ttl_seconds_after_finished", self.default_ttl())
+        self.ttl_seconds_after_finished = None if ttl is None else checks.positive_int(
+            self.path, "ttl_seconds_after_finished", ttl, minimum=0)
         self.service_account = self.add_object("v1", "ServiceAccount")
         self.network_policy = self.add_object("networking.k8s.io/v1", "NetworkPolicy")
+
+    def default_ttl(self) -> int | None:
+        return 86400
 
     def job_spec(self) -> spec.ToCompletion:
         return spec.ToCompletion(

@@ -34,5 +34,10 @@ class Job(Batch):
         super().__init__(scope, id, props)
         self.job = self.add_object("batch/v1", "Job")
 
+    def default_ttl(self) -> int | None:
+        """A one-off Job stays once finished, so GitOps does not re-create and re-run it; a migration hook is
+        re-created by each sync anyway."""
+        return 86400 if self.pre_sync_hook else None
+
     def run_spec(self) -> spec.ToCompletion:
         return self.job_spec()

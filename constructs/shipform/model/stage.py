@@ -4,6 +4,7 @@ props, defaults and validation. What they do at synth time is added by shipform.
 from __future__ import annotations
 
 import contextlib
+import re
 import contextvars
 import inspect
 from collections.abc import Iterator
@@ -65,13 +66,17 @@ class AppBase(cdk8s.App):
     :param outdir: Default: the CLI's --outdir, else CDK8S_OUTDIR, else cdk8s.yaml 'output', else 'dist'.
         Output goes to ``<outdir>/<name>/``.
     :param root: Default: the folder of the file that creates the App. Build contexts are relative to it.
+    :param repository: Default: None (no GitOps objects). The URL of the git repository the output is
+        committed to (e.g. 'https://github.com/acme/shop.git'); each Environment then gets an Argo CD
+        Application or a Flux GitRepository and Kustomization pointing at its folder.
+    :param branch: Default: 'main'. The branch Argo CD or Flux follow.
     """
 
     name: str
     environments: list[EnvironmentBase]
 
     def __init__(self, name: str, *, registry: str, version: str = "0.1.0", outdir: str | Path | None = None,
-                 root: str | Path | None = None):
+                 root: str | Path | None = None, repository: str | None = None, branch: str = "main"):
         checks.dns_label(name, "name", name)
         if not isinstance(registry, str) or not registry or registry.endswith("/") or ":" in registry.split("/")[-1]:
             raise ShipformError(name, "registry", "must be a registry host and path without a tag", registry,
@@ -98,6 +103,8 @@ class AppBase(cdk8s.App):
         self.version = version
         self.outdir_option = None if outdir is None else str(outdir)
         self.root = Path(root) if root is not None else _caller_folder()
+        self.repository = None if repository is None else _git_url(name, repository)
+        self.branch = _git_branch(name, branch)
         self.environments: list[EnvironmentBase] = []
         if collector is not None:
             collector.apps.append(self)
@@ -110,7 +117,8 @@ class AppBase(cdk8s.App):
         return next((e for e in self.environments if e.local), None)
 
     def to_spec(self) -> spec.App:
-        return spec.App(self.name, self.version, tuple(e.to_spec() for e in self.environments))
+        source = spec.GitSource(self.repository, self.branch) if self.repository else None
+        return spec.App(self.name, self.version, tuple(e.to_spec() for e in self.environments), source)
 
 
 class EnvironmentProps(TypedDict, total=False):
@@ -134,6 +142,9 @@ class EnvironmentProps(TypedDict, total=False):
     secret_store: SecretStore | None
     """Default: None, meaning referenced Secrets are created by hand (see ``shipform secrets kubectl``).
     A :class:`SecretStore` emits an ExternalSecret for each instead."""
+    gitops_namespace: str | None
+    """Default: 'argocd' for Argo CD, 'flux-system' for Flux. Where the Application or the GitRepository
+    and Kustomization of this Environment go (with ``App(repository=...)``)."""
 
 
 class EnvironmentBase(cdk8s.Chart):
@@ -167,6 +178,8 @@ class EnvironmentBase(cdk8s.Chart):
         if self.cluster_issuer is not None:
             checks.subdomain_name(path, "cluster_issuer", self.cluster_issuer, "letsencrypt")
         self.gitops: GitOps = checks.one_of(path, "gitops", props.get("gitops", "argocd"), ("argocd", "flux"))
+        self.gitops_namespace = checks.dns_label(path, "gitops_namespace", props.get("gitops_namespace") or (
+            "argocd" if self.gitops == "argocd" else "flux-system"))
         self.secret_store = props.get("secret_store")
         if self.secret_store is not None:
             self.secret_store.validate(path)
@@ -188,7 +201,8 @@ class EnvironmentBase(cdk8s.Chart):
         return spec.Environment(
             app=self.app.name, name=self.name, local=self.local, gitops=self.gitops, namespaces=tuple(namespaces),
             workloads=tuple(w.to_spec() for w in self.workloads),
-            secret_source=self.secret_store.to_spec() if self.secret_store else None)
+            secret_source=self.secret_store.to_spec() if self.secret_store else None,
+            gitops_namespace=self.gitops_namespace)
 
     @staticmethod
     def containing(scope: Construct) -> EnvironmentBase:
@@ -203,6 +217,21 @@ class EnvironmentBase(cdk8s.Chart):
                 return ancestor
         raise ShipformError(scope.node.path or "<root>", "scope", "is not inside an Environment", scope.node.id,
                             "create constructs inside Environment(app, 'dev') or a construct within it")
+
+
+def _git_url(app: str, url: object) -> str:
+    if not isinstance(url, str) or not re.fullmatch(r"(https://|ssh://|git@)[A-Za-z0-9._~:/@%+-]+", url):
+        raise ShipformError(app, "repository", "must be a git URL (https://, ssh:// or git@host:path)", url,
+                            "write e.g. 'https://github.com/acme/shop.git'")
+    return url
+
+
+def _git_branch(app: str, branch: object) -> str:
+    """A branch name git accepts (git check-ref-format, the common subset)."""
+    if not isinstance(branch, str) or not re.fullmatch(r"[A-Za-z0-9._/-]+", branch) or ".." in branch \
+            or branch.startswith(("/", "-", ".")) or branch.endswith(("/", ".lock", ".")):
+        raise ShipformError(app, "branch", "must be a git branch name", branch, "write e.g. 'main'")
+    return branch
 
 
 def _caller_folder() -> Path:

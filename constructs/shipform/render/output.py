@@ -22,6 +22,8 @@ class Context:
     manifests: dict[str, list[Manifest]]
     """Per Environment name, its final Kubernetes objects: shipform's with the constructs' patches
     applied, plus foreign cdk8s objects of the same chart."""
+    repository_path: str = "."
+    """The app's output folder relative to the root of the git repository it is committed to."""
 
 
 Output = Callable[[spec.App, Context], dict[str, str]]

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from shipform.render import accepted_risks, compose, dockerfile, k8s
+from shipform.render import accepted_risks, compose, dockerfile, gitops, k8s
 from shipform.render.output import Output
 
-OUTPUTS: tuple[Output, ...] = (dockerfile.files, compose.files, k8s.files, accepted_risks.files)
+OUTPUTS: tuple[Output, ...] = (dockerfile.files, compose.files, k8s.files, gitops.files, accepted_risks.files)

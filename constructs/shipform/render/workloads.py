@@ -10,10 +10,18 @@ from shipform.render import network, pod
 
 Manifest = dict[str, Any]
 
-ARGO_PRE_SYNC = {
-    # Argo CD runs PreSync hooks to completion before it syncs the rest, and re-creates them next sync.
-    "argocd.argoproj.io/hook": "PreSync",
+# Argo CD applies a sync in waves and waits for each wave to be healthy before the next. Everything a
+# workload needs comes first (namespaces, RBAC, policies, secrets, claims), then the databases, then the
+# migrations (Sync hooks: re-created and run to completion on every sync), then the workloads (wave 0).
+FOUNDATION_WAVE, DATA_WAVE, MIGRATION_WAVE = -3, -2, -1
+SYNC_HOOK = {
+    "argocd.argoproj.io/hook": "Sync",
     "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation",
+}
+# A Job's pod template is immutable: a changed one-off Job is replaced (deleted and created) on apply.
+RECREATE_ON_CHANGE = {
+    "argocd": {"argocd.argoproj.io/sync-options": "Force=true,Replace=true"},
+    "flux": {"kustomize.toolkit.fluxcd.io/force": "enabled"},
 }
 
 
@@ -21,20 +29,21 @@ def obj(api_version: str, kind: str, metadata: dict[str, Any], **body: Any) -> M
     return {"apiVersion": api_version, "kind": kind, "metadata": metadata, **body}
 
 
-def metadata(w: spec.Workload, name: str | None = None, wave: int | None = None,
-             annotations: dict[str, str] | None = None) -> dict[str, Any]:
-    """Objects of a pre-sync hook are hooks too (they run before ordinary resources exist), the Job in
-    wave 0 and what it needs in an earlier one."""
+def metadata(w: spec.Workload, name: str | None = None, annotations: dict[str, str] | None = None) -> dict[str, Any]:
     meta: dict[str, Any] = {"name": name or w.name, "namespace": w.namespace, "labels": w.labels}
-    if wave is not None and _is_hook(w):
-        annotations = {**ARGO_PRE_SYNC, "argocd.argoproj.io/sync-wave": str(wave), **(annotations or {})}
     if annotations:
         meta["annotations"] = annotations
     return meta
 
 
-def _is_hook(w: spec.Workload) -> bool:
-    return isinstance(w.run, spec.ToCompletion) and w.run.pre_sync_hook
+def wave(number: int, gitops: spec.GitOps) -> dict[str, str]:
+    return {"argocd.argoproj.io/sync-wave": str(number)} if gitops == "argocd" else {}
+
+
+def job_annotations(w: spec.Workload, run: spec.ToCompletion, gitops: spec.GitOps) -> dict[str, str]:
+    if run.pre_sync_hook and gitops == "argocd":
+        return {**SYNC_HOOK, **wave(MIGRATION_WAVE, gitops)}
+    return RECREATE_ON_CHANGE[gitops]
 
 
 def accepted(w: spec.Workload) -> dict[str, str] | None:
@@ -42,32 +51,38 @@ def accepted(w: spec.Workload) -> dict[str, str] | None:
     return {f"checkov.io/skip{i}": f"{r.check}={r.reason}" for i, r in enumerate(w.accepted_risks, 1)} or None
 
 
-def workload_objects(w: spec.Workload) -> list[Manifest]:
+def workload_objects(w: spec.Workload, gitops: spec.GitOps = "argocd") -> list[Manifest]:
+    """The workload's objects, with the annotations that order the first sync under ``gitops``."""
     run = w.run
+    foundation = wave(FOUNDATION_WAVE, gitops) or None
     objects = [
-        obj("v1", "ServiceAccount", metadata(w, wave=-1), automountServiceAccountToken=False),
-        obj("networking.k8s.io/v1", "NetworkPolicy", metadata(w, wave=-1), spec=network.network_policy_spec(w)),
+        obj("v1", "ServiceAccount", metadata(w, annotations=foundation), automountServiceAccountToken=False),
+        obj("networking.k8s.io/v1", "NetworkPolicy", metadata(w, annotations=foundation),
+            spec=network.network_policy_spec(w)),
     ]
     if isinstance(run, spec.Continuous):
-        objects += long_running_objects(w, run)
+        objects += long_running_objects(w, run, gitops)
     elif isinstance(run, spec.ToCompletion):
-        objects.append(obj("batch/v1", "Job", metadata(w, wave=0, annotations=accepted(w)), spec=job_spec(w, run)))
+        annotations = {**job_annotations(w, run, gitops), **(accepted(w) or {})}
+        objects.append(obj("batch/v1", "Job", metadata(w, annotations=annotations), spec=job_spec(w, run)))
     else:
         objects.append(obj("batch/v1", "CronJob", metadata(w, annotations=accepted(w)),
                            spec=cron_job_spec(w, run)))
-    objects += [claim(w, v.source) for v in w.volumes if isinstance(v.source, spec.Claim)]
+    objects += [claim(w, v.source, gitops) for v in w.volumes if isinstance(v.source, spec.Claim)]
     return objects
 
 
-def long_running_objects(w: spec.Workload, run: spec.Continuous) -> list[Manifest]:
-    objects = [stateful_set(w) if run.stateful else deployment(w, run)]
+def long_running_objects(w: spec.Workload, run: spec.Continuous, gitops: spec.GitOps) -> list[Manifest]:
+    """Databases (stateful) come in a wave of their own: migrations and clients start once they are healthy."""
+    data = wave(DATA_WAVE, gitops) if run.stateful else {}
+    objects = [stateful_set(w, data) if run.stateful else deployment(w, run)]
     if w.ports:
-        objects.append(service(w))
+        objects.append(service(w, data))
     if run.stateful:
-        objects.append(headless_service(w))
+        objects.append(headless_service(w, data))
     if run.min_replicas > 1 or run.stateful:
         budget = {"maxUnavailable": 1, "selector": {"matchLabels": w.selector}}
-        objects.append(obj("policy/v1", "PodDisruptionBudget", metadata(w), spec=budget))
+        objects.append(obj("policy/v1", "PodDisruptionBudget", metadata(w, annotations=data or None), spec=budget))
     if run.autoscale is not None:
         objects.append(autoscaler(w, run.autoscale))
     if w.exposure is not None:
@@ -89,7 +104,7 @@ def deployment(w: spec.Workload, run: spec.Continuous) -> Manifest:
     return obj("apps/v1", "Deployment", metadata(w, annotations=accepted(w)), spec=body)
 
 
-def stateful_set(w: spec.Workload) -> Manifest:
+def stateful_set(w: spec.Workload, order: dict[str, str]) -> Manifest:
     templates = []
     for v in w.volumes:
         if isinstance(v.source, spec.ClaimTemplate):
@@ -98,7 +113,8 @@ def stateful_set(w: spec.Workload) -> Manifest:
             if v.source.storage_class:
                 claim_spec["storageClassName"] = v.source.storage_class
             templates.append({"metadata": {"name": v.name, "labels": w.selector}, "spec": claim_spec})
-    return obj("apps/v1", "StatefulSet", metadata(w, annotations=accepted(w)), spec={
+    annotations = {**order, **(accepted(w) or {})} or None
+    return obj("apps/v1", "StatefulSet", metadata(w, annotations=annotations), spec={
         "replicas": 1,
         "serviceName": f"{w.name}-headless",
         "podManagementPolicy": "OrderedReady",
@@ -115,14 +131,14 @@ def service_ports(w: spec.Workload) -> list[dict[str, Any]]:
     return [{"name": p.name, "port": p.number, "targetPort": p.name, "protocol": "TCP"} for p in w.ports]
 
 
-def service(w: spec.Workload) -> Manifest:
-    return obj("v1", "Service", metadata(w), spec={"type": "ClusterIP", "selector": w.selector,
-                                                   "ports": service_ports(w)})
+def service(w: spec.Workload, order: dict[str, str]) -> Manifest:
+    return obj("v1", "Service", metadata(w, annotations=order or None), spec={
+        "type": "ClusterIP", "selector": w.selector, "ports": service_ports(w)})
 
 
-def headless_service(w: spec.Workload) -> Manifest:
+def headless_service(w: spec.Workload, order: dict[str, str]) -> Manifest:
     """Stable names for a StatefulSet's pods, published before they are ready (peers find each other)."""
-    return obj("v1", "Service", metadata(w, f"{w.name}-headless"), spec={
+    return obj("v1", "Service", metadata(w, f"{w.name}-headless", annotations=order or None), spec={
         "clusterIP": "None", "publishNotReadyAddresses": True, "selector": w.selector, "ports": service_ports(w)})
 
 
@@ -149,12 +165,11 @@ def ingress(w: spec.Workload, exposure: spec.Exposure) -> Manifest:
 
 
 def job_spec(w: spec.Workload, run: spec.ToCompletion) -> dict[str, Any]:
-    return {
-        "backoffLimit": run.backoff_limit,
-        "activeDeadlineSeconds": run.active_deadline_seconds,
-        "ttlSecondsAfterFinished": run.ttl_seconds_after_finished,
-        "template": pod.pod_template(w),
-    }
+    body: dict[str, Any] = {"backoffLimit": run.backoff_limit, "activeDeadlineSeconds": run.active_deadline_seconds}
+    if run.ttl_seconds_after_finished is not None:
+        body["ttlSecondsAfterFinished"] = run.ttl_seconds_after_finished
+    body["template"] = pod.pod_template(w)
+    return body
 
 
 def cron_job_spec(w: spec.Workload, run: spec.Scheduled) -> dict[str, Any]:
@@ -171,9 +186,10 @@ def cron_job_spec(w: spec.Workload, run: spec.Scheduled) -> dict[str, Any]:
     return body
 
 
-def claim(w: spec.Workload, source: spec.Claim) -> Manifest:
+def claim(w: spec.Workload, source: spec.Claim, gitops: spec.GitOps) -> Manifest:
     body: dict[str, Any] = {"accessModes": [source.access_mode],
                             "resources": {"requests": {"storage": str(source.size)}}}
     if source.storage_class:
         body["storageClassName"] = source.storage_class
-    return obj("v1", "PersistentVolumeClaim", metadata(w, source.name), spec=body)
+    return obj("v1", "PersistentVolumeClaim", metadata(w, source.name, wave(FOUNDATION_WAVE, gitops) or None),
+               spec=body)

@@ -30,6 +30,16 @@ class Environment:
     namespaces: tuple[Namespace, ...]
     workloads: tuple[Workload, ...]
     secret_source: SecretSource | None = None
+    gitops_namespace: str = ""
+    """Where the GitOps controller's own objects (Application, Kustomization) live."""
+
+
+@dataclass(frozen=True)
+class GitSource:
+    """The git repository the output is committed to, which Argo CD or Flux watch."""
+
+    url: str
+    branch: str
 
 
 @dataclass(frozen=True)
@@ -37,6 +47,7 @@ class App:
     name: str
     version: str
     environments: tuple[Environment, ...]
+    repository: GitSource | None = None
 
     @property
     def local(self) -> Environment | None:

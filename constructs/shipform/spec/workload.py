@@ -227,9 +227,10 @@ class ToCompletion:
 
     backoff_limit: int
     active_deadline_seconds: int
-    ttl_seconds_after_finished: int
+    ttl_seconds_after_finished: int | None
     pre_sync_hook: bool = False
-    """Run (with what it needs) before the rest of a sync: Argo CD PreSync; locally a dependency."""
+    """The new version waits for it (a migration): an Argo CD Sync hook in a wave after the databases and
+    before the workloads; locally a dependency of the service."""
     local_profile: str | None = "jobs"
     """compose profile that keeps it from starting with `up` (None: it runs with the others)."""
     after: Container | None = None
