@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from shipform.errors import ShipformError, ShipformErrors
+from shipform.model.local_rules import local_errors
 from shipform.model.stage import AppBase
 from shipform.render.output import Context
 from shipform.render.outputs import OUTPUTS
@@ -54,6 +55,15 @@ def _cdk8s_yaml_output() -> str | None:
     return output
 
 
+def repository_path(app_dir: Path, root: Path) -> str:
+    """``app_dir`` relative to the git repository holding the app (found upwards from the app's folder).
+    Output written outside that repository (a scratch --outdir) is not what GitOps watches: its GitOps
+    objects then name the app folder alone."""
+    start = root.resolve()
+    repo = next((p for p in (start, *start.parents) if (p / ".git").exists()), start)
+    return app_dir.relative_to(repo).as_posix() if app_dir.is_relative_to(repo) else app_dir.name
+
+
 def raise_all(errors: list[ShipformError]) -> None:
     if errors:
         raise ShipformErrors(errors) if len(errors) > 1 else errors[0]
@@ -74,9 +84,11 @@ def render(app: AppBase, outdir: Path) -> dict[str, str]:
     """Every output file of the app as {relative path: text}; nothing touches the disk."""
     validate(app)
     app_spec = app.to_spec()
+    raise_all(local_errors(app_spec.local) if app_spec.local is not None else [])
     manifests = {env.name: environment_manifests(env, env_spec)
                  for env, env_spec in zip(app.environments, app_spec.environments, strict=True)}
-    context = Context(marker_line(app), (outdir / app.name).resolve(), manifests)
+    app_dir = (outdir / app.name).resolve()
+    context = Context(marker_line(app), app_dir, manifests, repository_path(app_dir, app.root))
     files: dict[str, str] = {}
     for output in OUTPUTS:
         files.update(output(app_spec, context))
