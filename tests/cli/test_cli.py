@@ -140,8 +140,8 @@ def test_outdir_falls_back_to_cdk8s_outdir_then_cdk8s_yaml(tmp_path, monkeypatch
 
 
 def test_missing_app_file_is_a_clean_error(tmp_path):
-    result = run("synth", str(tmp_path / "nope.py"))
-    assert result.returncode == 1 and "not found" in result.stderr and "Traceback" not in result.stderr
+    result = invoke("synth", str(tmp_path / "nope.py"))
+    assert result.exit_code == 1 and "not found" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_python_main_entry_writes_the_same_output(tmp_path):
