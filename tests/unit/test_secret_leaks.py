@@ -171,11 +171,17 @@ def test_init_local_never_writes_through_a_symlinked_secret_file(tmp_path):
     outside = tmp_path / "outside"
     outside.mkdir()
     (folder / "api.token").symlink_to(outside / "created-through-the-link")  # dangling: open() would create it
+    with pytest.raises(OutputError) as caught:
+        init_local(app, out)
+    assert str(caught.value).startswith(f"{folder / 'api.token'}: a symlink to nothing, and shipform never writes "
+                                        f"through a symlink. Fix: remove it")
+    assert list(outside.iterdir()) == [] and list(folder.iterdir()) == [folder / "api.token"]
     (outside / "shared").write_text("a password kept elsewhere\n")
     (outside / "shared").chmod(0o600)
-    (folder / "db-credentials.password").symlink_to(outside / "shared")
+    (folder / "api.token").unlink()
+    (folder / "api.token").symlink_to(outside / "shared")  # a secret the user keeps elsewhere: left alone
     created = init_local(app, out)
-    assert len(created) == len(referenced_files(app)) - 2 and folder / "api.token" not in created
+    assert len(created) == len(referenced_files(app)) - 1 and folder / "api.token" not in created
     assert list(outside.iterdir()) == [outside / "shared"]
     assert stat.S_IMODE((outside / "shared").stat().st_mode) == 0o600  # no chmod through the link either
     assert (outside / "shared").read_text() == "a password kept elsewhere\n"

@@ -6,6 +6,7 @@ import contextlib
 import errno
 import os
 import secrets
+import stat
 from pathlib import Path
 
 from shipform.errors import ShipformError
@@ -41,9 +42,7 @@ def init_local(app: AppBase, outdir: Path) -> list[Path]:
     compose_dir = app_dir / COMPOSE_DIR
     folder = secrets_folder(app, outdir)
     if not outdir.is_dir():
-        raise OutputError(f"{app_dir} does not exist: local secrets go only into an app folder `shipform synth` "
-                          f"wrote, whose compose/.gitignore keeps them out of git. Fix: run `shipform synth` first, "
-                          f"with the same --outdir")
+        raise _not_synthesized(app_dir)
     with output_lock(app_dir):  # never into a folder a synth is swapping out
         return _init_local(app, app_dir, compose_dir, folder)
 
@@ -59,12 +58,24 @@ def _init_local(app: AppBase, app_dir: Path, compose_dir: Path, folder: Path) ->
                 os.mkdir(LOCAL_SECRETS_DIR, 0o700, dir_fd=fds[-1])
             fds.append(_open_folder(folder, fds[-1]))
             os.fchmod(fds[-1], 0o700)
-            return [folder / name for name in referenced_files(app) if _create(name, fds[-1])]
+            names = referenced_files(app)
+            dangling = [folder / name for name in names if _dangling(name, fds[-1])]
+            if dangling:
+                raise OutputError(f"{', '.join(map(str, dangling))}: a symlink to nothing, and shipform never "
+                                  f"writes through a symlink. Fix: remove it (init-local then creates the file) "
+                                  f"or create what it points to")
+            return [folder / name for name in names if _create(name, fds[-1])]
         finally:
             for fd in fds:
                 os.close(fd)
     except OSError as err:
         raise os_error(err, "create local secrets in", err.filename or folder) from err
+
+
+def _not_synthesized(path: Path) -> OutputError:
+    return OutputError(f"{path} does not exist: local secrets go only into an app folder `shipform synth` wrote, "
+                       f"whose compose/.gitignore keeps them out of git. Fix: run `shipform synth` first, with the "
+                       f"same --outdir")
 
 
 def _open_folder(path: Path, parent_fd: int | None = None) -> int:
@@ -73,9 +84,7 @@ def _open_folder(path: Path, parent_fd: int | None = None) -> int:
     try:
         return os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=parent_fd)
     except FileNotFoundError:
-        raise OutputError(f"{path} does not exist: local secrets go only into an app folder `shipform synth` wrote, "
-                          f"whose compose/.gitignore keeps them out of git. Fix: run `shipform synth` first, with "
-                          f"the same --outdir") from None
+        raise _not_synthesized(path) from None
     except OSError as err:
         if err.errno not in (errno.ELOOP, errno.ENOTDIR):
             raise
@@ -96,6 +105,20 @@ def _require_gitignore(app: AppBase, compose_dir: Path, compose_fd: int) -> None
             and f"{LOCAL_SECRETS_DIR}/" in lines):
         raise OutputError(f"{compose_dir / '.gitignore'} is missing or not shipform's, so nothing keeps local "
                           f"secrets out of git there. Fix: run `shipform synth` first, with the same --outdir")
+
+
+def _dangling(name: str, folder_fd: int) -> bool:
+    """A symlink to nothing: creating the file would mean writing through it."""
+    try:
+        if not stat.S_ISLNK(os.lstat(name, dir_fd=folder_fd).st_mode):
+            return False
+    except FileNotFoundError:
+        return False
+    try:
+        os.stat(name, dir_fd=folder_fd)
+    except OSError:  # missing, or a loop of links
+        return True
+    return False
 
 
 def _create(name: str, folder_fd: int) -> bool:
