@@ -64,10 +64,17 @@ ENGINES: dict[str, Engine] = {
         # The application's own login owns its database; the superuser stays with the platform team.
         # psql reads the password from the file itself (backticks run in psql, not on a command line).
         init=("10-app-user.sql", "\\set app_password `cat \"$DB_PASSWORD_FILE\"`\n"
+              # psql ignores a failing backtick command: refuse an empty password instead of creating a
+              # login without one (the script runs once, on an empty data folder).
+              "SELECT :'app_password' = '' AS app_password_missing \\gset\n"
+              "\\if :app_password_missing\n"
+              "DO $fail$BEGIN RAISE EXCEPTION 'DB_PASSWORD_FILE is missing, unreadable or empty'; END$fail$;\n"
+              "\\endif\n"
               "CREATE ROLE \"{user}\" LOGIN PASSWORD :'app_password';\n"
               "CREATE DATABASE \"{database}\" OWNER \"{user}\";\n"
               "REVOKE ALL ON DATABASE \"{database}\" FROM PUBLIC;\n"
-              "REVOKE CONNECT ON DATABASE postgres FROM PUBLIC;\n"),
+              "REVOKE CONNECT ON DATABASE postgres FROM PUBLIC;\n"
+              "REVOKE CONNECT ON DATABASE template1 FROM PUBLIC;\n"),
         start=("docker-entrypoint.sh", "postgres"),
         dump=f'PGPASSWORD={PASSWORD} pg_dump -h "$DB_HOST" -p "$DB_PORT" -U "$DB_USER" -d "$DB_NAME" '
              '\\\n  --format=custom --file="$BACKUP_FILE"',

@@ -3,6 +3,7 @@ spec, resources, read-only root with emptyDirs, secrets as files and graceful sh
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from shipform import spec
@@ -50,6 +51,12 @@ def probes(health: Health | None, port_name: str | None) -> dict[str, Any]:
     return result
 
 
+def literal(text: str) -> str:
+    """``text`` as the kubelet will pass it on: it expands ``$(NAME)`` and turns ``$$`` into ``$`` in
+    command, args and env values, so a '$' before '(' or '$' is doubled to stay what the app wrote."""
+    return re.sub(r"\$(?=[$(])", "$$", text)
+
+
 def env_entry(var: spec.EnvVar, namespace: str) -> dict[str, Any]:
     """One env entry of a container in ``namespace`` (host names of other namespaces are qualified)."""
     value = var.value
@@ -59,7 +66,7 @@ def env_entry(var: spec.EnvVar, namespace: str) -> dict[str, Any]:
         return {"name": var.name, "value": host(value, namespace)}
     if isinstance(value, spec.ConnectionUrl):
         return {"name": var.name, "value": url(value, namespace)}
-    return {"name": var.name, "value": value.value}
+    return {"name": var.name, "value": literal(value.value)}
 
 
 def host(server: spec.ServiceHost, namespace: str) -> str:
@@ -96,7 +103,7 @@ def container(w: spec.Workload, long_running: bool, command: tuple[str, ...] | N
     args = command or w.command
     if args:
         # args, not command: the image's ENTRYPOINT (tini) stays PID 1.
-        result["args"] = list(args)
+        result["args"] = [literal(a) for a in args]
     if w.ports and long_running:
         result["ports"] = [{"name": p.name, "containerPort": p.number, "protocol": "TCP"} for p in w.ports]
     if env:
@@ -179,7 +186,7 @@ def two_steps(pod: dict[str, Any], after: spec.Container, w: spec.Workload) -> N
     pod["containers"] = [{
         "name": after.name, "image": after.image, "imagePullPolicy": "Always",
         # command, not args: such images' entrypoint is often the tool itself.
-        "command": list(after.command), "env": [env_entry(v, w.namespace) for v in after.env],
+        "command": [literal(a) for a in after.command], "env": [env_entry(v, w.namespace) for v in after.env],
         "resources": first["resources"], "securityContext": container_security(w),
         "volumeMounts": first["volumeMounts"]}]
 
