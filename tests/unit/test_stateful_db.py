@@ -11,7 +11,7 @@ from jsonschema import Draft7Validator
 from conftest import REPO, manifests
 from shipform import Backup, S3Target, SecretRef, SecretStore, StatefulDB, WebService
 from shipform.model.engines import ENGINES
-from shipform.render.external_secrets import kubectl_create_commands
+from shipform.render.secret_commands import kubectl_create_commands
 from shipform.synth.pipeline import render
 
 CRD_SCHEMAS = REPO / "tests" / "crd_schemas"
@@ -186,8 +186,12 @@ def test_external_secrets_match_the_published_crd_schema(app_root):
 def test_kubectl_commands_create_every_referenced_secret_without_values(new_app):
     _, dev, _ = new_app()
     StatefulDB(dev, "db", engine="postgres", version="16")
-    assert kubectl_create_commands(dev.to_spec()) == [
-        'kubectl -n shop create secret generic db-credentials --from-literal=password="$(openssl rand -base64 24)"']
+    assert kubectl_create_commands(dev.to_spec())[1:] == [
+        "set -eu",
+        'DB_CREDENTIALS_PASSWORD="$(openssl rand -base64 24)"',
+        'DB_CREDENTIALS_ROOT_PASSWORD="$(openssl rand -base64 24)"',
+        'kubectl -n shop create secret generic db-credentials --from-literal=password="$DB_CREDENTIALS_PASSWORD" '
+        '--from-literal=root-password="$DB_CREDENTIALS_ROOT_PASSWORD"']
 
 
 def test_offsite_backup_dumps_then_uploads_with_file_credentials(new_app, tmp_path):
