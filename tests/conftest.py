@@ -56,3 +56,15 @@ def exec_app(source: str, folder: Path):
         exec(compile(source, str(folder / "app.py"), "exec"), {"__file__": str(folder / "app.py")})
     assert apps, "the source created no App"
     return apps[-1]
+
+
+@pytest.fixture(scope="session")
+def platform_app(tmp_path_factory):
+    """(app, {path: text}) of tests/apps/platform_app.py, built and rendered once per test session."""
+    from apps.platform_app import build
+    from shipform.synth.pipeline import render
+
+    root = tmp_path_factory.mktemp("platform")
+    write_sources(root)
+    app = build(root)
+    return app, render(app, root / "out")

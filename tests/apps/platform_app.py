@@ -32,7 +32,7 @@ from shipform import (
 
 def build(root: Path) -> App:
     """The app, with build contexts under ``root`` (see conftest.write_sources)."""
-    app = App("mixed", registry="ghcr.io/acme", version="2.0.1", root=root)
+    app = App("mixed", registry="ghcr.io/acme", version="2.0.1", root=root, repository="https://github.com/acme/mixed.git")
     dev = Environment(app, "dev", local=True, domain="dev.example.com")
     prod = Environment(app, "prod", replicas=3, domain="example.com", cluster_issuer="le",
                        secret_store=SecretStore("vault"))

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from apps.platform_app import build
-from conftest import REPO, write_sources
+from conftest import REPO
 from shipform import spec
 from shipform.model.workload import Workload
 from shipform.render import compose, k8s
@@ -24,10 +23,8 @@ LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 
 @pytest.fixture(scope="module")
-def platform(tmp_path_factory):
-    root = tmp_path_factory.mktemp("platform")
-    write_sources(root)
-    return build(root)
+def platform(platform_app):
+    return platform_app[0]
 
 
 def hand_made_service() -> spec.Workload:

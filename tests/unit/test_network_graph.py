@@ -13,9 +13,7 @@ from typing import Any
 
 import pytest
 
-from apps.platform_app import build
-from conftest import DIST, REPO, write_sources
-from shipform.synth.pipeline import render
+from conftest import DIST, REPO
 from unit import network_graph as ng
 
 CASES = [("shop", "dev"), ("shop", "prod"), ("platform", "dev"), ("platform", "prod"), ("platform", "stage")]
@@ -41,8 +39,8 @@ class Subject:
 
 
 @pytest.fixture(scope="module")
-def subjects(tmp_path_factory):
-    """Each app is built (and the platform app rendered) once per module, on first use."""
+def subjects(request):
+    """Each app is built once per module, on first use (the platform app once per session)."""
     made: dict[str, Subject] = {}
 
     def get(name: str) -> Subject:
@@ -51,10 +49,7 @@ def subjects(tmp_path_factory):
                 made[name] = Subject(runpy.run_path(str(REPO / "apps" / "shop" / "app.py"))["app"],
                                      ng.read_tree(DIST / "shop"))
             else:
-                root = tmp_path_factory.mktemp("platform")
-                write_sources(root)
-                app = build(root)
-                made[name] = Subject(app, render(app, root / "out"))
+                made[name] = Subject(*request.getfixturevalue("platform_app"))
         return made[name]
 
     return get
