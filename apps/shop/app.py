@@ -23,7 +23,8 @@ from shipform import (
     Worker,
 )
 
-app = App("shop", registry="ghcr.io/acme", version="1.4.2", repository="https://github.com/acme/shop.git")
+app = App("shop", registry="ghcr.io/acme", version="1.4.2", repository="https://github.com/acme/shop.git",
+          workflows="output")  # this repository does not run the reference apps' pipelines
 dev = Environment(app, "dev", local=True, domain="dev.shop.example.com")
 prod = Environment(app, "prod", replicas=3, domain="shop.example.com", cluster_issuer="letsencrypt",
                    secret_store=SecretStore("vault"))

@@ -4,9 +4,9 @@ props, defaults and validation. What they do at synth time is added by shipform.
 from __future__ import annotations
 
 import contextlib
-import re
 import contextvars
 import inspect
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypedDict, Unpack
@@ -69,14 +69,19 @@ class AppBase(cdk8s.App):
     :param repository: Default: None (no GitOps objects). The URL of the git repository the output is
         committed to (e.g. 'https://github.com/acme/shop.git'); each Environment then gets an Argo CD
         Application or a Flux GitRepository and Kustomization pointing at its folder.
-    :param branch: Default: 'main'. The branch Argo CD or Flux follow.
+    :param branch: Default: 'main'. The branch Argo CD or Flux follow, and CI builds.
+    :param workflows: Default: 'repository': the GitHub Actions workflows go to the repository's
+        ``.github/workflows/`` (as ``<app>-ci.yaml``, ``<app>-build.yaml``, ``<app>-promote.yaml``). 'output'
+        writes them under the app's output folder instead (``<outdir>/<app>/.github/workflows/``), where
+        GitHub does not run them (the reference apps of shipform's own repository do this).
     """
 
     name: str
     environments: list[EnvironmentBase]
 
     def __init__(self, name: str, *, registry: str, version: str = "0.1.0", outdir: str | Path | None = None,
-                 root: str | Path | None = None, repository: str | None = None, branch: str = "main"):
+                 root: str | Path | None = None, repository: str | None = None, branch: str = "main",
+                 workflows: Literal["repository", "output"] = "repository"):
         checks.dns_label(name, "name", name)
         if not isinstance(registry, str) or not registry or registry.endswith("/") or ":" in registry.split("/")[-1]:
             raise ShipformError(name, "registry", "must be a registry host and path without a tag", registry,
@@ -102,7 +107,9 @@ class AppBase(cdk8s.App):
         self.registry = registry
         self.version = version
         self.outdir_option = None if outdir is None else str(outdir)
-        self.root = Path(root) if root is not None else _caller_folder()
+        self.source_file = _caller_file()
+        self.root = Path(root) if root is not None else self.source_file.parent
+        self.workflows = checks.one_of(name, "workflows", workflows, ("repository", "output"))
         self.repository = None if repository is None else _git_url(name, repository)
         self.branch = _git_branch(name, branch)
         self.environments: list[EnvironmentBase] = []
@@ -118,7 +125,8 @@ class AppBase(cdk8s.App):
 
     def to_spec(self) -> spec.App:
         source = spec.GitSource(self.repository, self.branch) if self.repository else None
-        return spec.App(self.name, self.version, tuple(e.to_spec() for e in self.environments), source)
+        return spec.App(self.name, self.version, tuple(e.to_spec() for e in self.environments), source,
+                        self.registry)
 
 
 class EnvironmentProps(TypedDict, total=False):
@@ -234,13 +242,13 @@ def _git_branch(app: str, branch: object) -> str:
     return branch
 
 
-def _caller_folder() -> Path:
-    """The folder of the user's file that created the App (skipping shipform's and jsii's frames)."""
+def _caller_file() -> Path:
+    """The user's file that created the App (skipping shipform's and jsii's frames)."""
     import jsii
 
     package = Path(__file__).resolve().parents[1]
     skip = (str(package), str(Path(jsii.__file__).parent))
     for frame in inspect.stack(0)[1:]:
         if not str(Path(frame.filename).resolve()).startswith(skip):
-            return Path(frame.filename).resolve().parent
-    return Path.cwd()
+            return Path(frame.filename).resolve()
+    return Path.cwd() / "app.py"

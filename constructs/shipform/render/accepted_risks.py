@@ -4,6 +4,7 @@ annotations on the objects themselves; the workload renderer writes those.)"""
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 from shipform import spec
@@ -43,14 +44,42 @@ def role_risks(path: str, manifest: dict[str, Any]) -> list[tuple[str, str, str]
             if writable & kinds]
 
 
+GUARDED = ("Every namespace of this Environment holds a LimitRange and a ResourceQuota (limitrange-*.yaml and "
+           "resourcequota-*.yaml in this folder). trivy evaluates these checks one file at a time and reports them "
+           "on every object it reads next to such a file; none of these objects is a namespace without them.")
+REGISTRIES = ("Which registries are trusted is an organisation's allow-list, enforced at admission; trivy's "
+              "default list names none of them. Images here are the app's own (from its registry) or official "
+              "images pinned by tag or digest.")
+
+
+def folder_risks(app: spec.App) -> list[tuple[str, str, str]]:
+    """Checks trivy reports on whole folders: namespace guards (only where every namespace has them) and
+    trusted registries."""
+    risks = [("KSV-0125", "k8s/**", REGISTRIES)]
+    for env in app.environments:
+        if env.namespaces and all(ns.guards is not None for ns in env.namespaces):
+            risks += [(check, f"k8s/{env.name}/**", GUARDED) for check in ("KSV-0039", "KSV-0040")]
+    if app.repository is not None:
+        risks += [(check, "gitops/**", "Argo CD and Flux objects are not workloads; " + GUARDED.split(". ")[1])
+                  for check in ("KSV-0039", "KSV-0040")]
+    return risks
+
+
+def wrapped(statement: str) -> str:
+    """Lines of at most 100 characters (a block scalar in YAML), so the file stays readable and lint-clean."""
+    return "\n".join(textwrap.wrap(statement, 100)) + "\n"
+
+
 def files(app: spec.App, context: Context) -> dict[str, str]:
     entries: dict[tuple[str, str], list[str]] = {}
     for env in app.environments:
         for manifest in context.manifests[env.name]:
             for check, path, statement in role_risks(f"k8s/{env.name}/{file_name(manifest)}", manifest):
                 entries.setdefault((check, statement), []).append(path)
+    for check, path, statement in folder_risks(app):
+        entries.setdefault((check, statement), []).append(path)
     if not entries:
         return {}
-    doc = {"misconfigurations": [{"id": check, "paths": sorted(paths), "statement": statement}
+    doc = {"misconfigurations": [{"id": check, "paths": sorted(paths), "statement": wrapped(statement)}
                                  for (check, statement), paths in sorted(entries.items())]}
     return {IGNORE_FILE: context.marker + dump(doc)}

@@ -3,6 +3,8 @@ function from these to ``{relative path: text}``; the pipeline runs the ones lis
 
 from __future__ import annotations
 
+import os
+import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +26,26 @@ class Context:
     applied, plus foreign cdk8s objects of the same chart."""
     repository_path: str = "."
     """The app's output folder relative to the root of the git repository it is committed to."""
+    repository_root: Path = Path(".")
+    """The root of that repository (absolute)."""
+    app_file: str = "app.py"
+    """The file that creates the App, relative to the repository root (what CI runs `shipform synth` on)."""
+    setup: tuple[str, ...] = ("python -m pip install shipform",)
+    """Shell commands that install the repository's Python dependencies (shipform among them), as it
+    declares them."""
+    tests: bool = False
+    """Whether the repository has tests for CI to run (pytest)."""
+    branch: str = "main"
+
+    @property
+    def outdir(self) -> str:
+        """The --outdir that puts the app's output where it is, relative to the repository root."""
+        parent = posixpath.dirname(self.repository_path)
+        return parent or "."
+
+    def from_repository(self, path: Path) -> str:
+        """``path`` relative to the repository root, as workflows name it."""
+        return posixpath.normpath(os.path.relpath(path, self.repository_root).replace(os.sep, "/"))
 
 
 Output = Callable[[spec.App, Context], dict[str, str]]

@@ -38,9 +38,9 @@ from shipform.spec.workload import (
 )
 
 __all__ = [
-    "BOTH", "AcceptedRisk", "App", "BuiltImage", "Claim", "ClaimTemplate", "ConnectionUrl", "Container", "Continuous",
-    "EgressToInternet", "Endpoint", "EnvValue", "EnvVar", "Environment", "Exposure", "FromSecret", "GitOps", "GitSource",
-    "Guards", "ImageBuild", "LimitsSpec", "Namespace", "Plain", "Platform", "Port", "QuotaSpec", "Run",
-    "Scheduled", "Scratch", "SecretFile", "SecretSource", "ServiceHost", "Subject", "ToCompletion", "Volume",
-    "Workload", "scratch_volume_name", "selector",
+    "BOTH", "AcceptedRisk", "App", "BuiltImage", "Claim", "ClaimTemplate", "ConnectionUrl", "Container",
+    "Continuous", "EgressToInternet", "Endpoint", "EnvValue", "EnvVar", "Environment", "Exposure",
+    "FromSecret", "GitOps", "GitSource", "Guards", "ImageBuild", "LimitsSpec", "Namespace", "Plain",
+    "Platform", "Port", "QuotaSpec", "Run", "Scheduled", "Scratch", "SecretFile", "SecretSource",
+    "ServiceHost", "Subject", "ToCompletion", "Volume", "Workload", "scratch_volume_name", "selector",
 ]

@@ -48,6 +48,8 @@ class App:
     version: str
     environments: tuple[Environment, ...]
     repository: GitSource | None = None
+    registry: str = ""
+    """Where images built from source are pushed, e.g. 'ghcr.io/acme'."""
 
     @property
     def local(self) -> Environment | None:

@@ -63,16 +63,16 @@ def _read_bytes(path: Path, limit: int = -1) -> bytes:
         return handle.read(limit)
 
 
-def read_manifest(folder: Path) -> list[str]:
+def read_manifest(folder: Path, manifest: str = MANIFEST) -> list[str]:
     """The files the manifest lists; [] when it is missing, damaged, a symlink or not a file."""
     try:
-        data = json.loads(_read_bytes(folder / MANIFEST))
+        data = json.loads(_read_bytes(folder / manifest))
     except (OSError, ValueError):
         return []
     files = data.get("files") if isinstance(data, dict) else None
     if not isinstance(files, list):
         return []
-    return [f for f in files if isinstance(f, str) and _is_clean_relative(f) and f != MANIFEST]
+    return [f for f in files if isinstance(f, str) and _is_clean_relative(f) and f != manifest]
 
 
 def manifest_text(files: dict[str, str]) -> str:
@@ -134,13 +134,13 @@ def _marked(path: Path, marker: bytes) -> bool:
         return False  # unreadable: not shipform's, so it is left alone
 
 
-def _owned(folder: Path, entries: Entries, marker: str | None) -> set[str]:
+def _owned(folder: Path, entries: Entries, marker: str | None, manifest: str) -> set[str]:
     """The manifest's files, and every regular file that starts with shipform's marker line."""
-    owned = set(read_manifest(folder))
+    owned = set(read_manifest(folder, manifest))
     if marker:  # (the manifest never lists itself, and is never marked)
         prefix = marker.encode("utf-8")
         owned.update(rel for rel, st in entries.items()
-                     if stat.S_ISREG(st.st_mode) and rel not in owned and rel != MANIFEST
+                     if stat.S_ISREG(st.st_mode) and rel not in owned and rel != manifest
                      and _marked(folder / rel, prefix))
     return owned
 
@@ -156,7 +156,7 @@ def _same_content(path: Path, st: os.stat_result, text: str) -> bool:
         return False
 
 
-def _changes(folder: Path, files: dict[str, str], entries: Entries, owned: set[str]) -> list[str]:
+def _changes(folder: Path, files: dict[str, str], entries: Entries, owned: set[str], manifest: str) -> list[str]:
     changes: list[str] = []
     for rel, text in files.items():
         st = entries.get(rel)
@@ -166,19 +166,21 @@ def _changes(folder: Path, files: dict[str, str], entries: Entries, owned: set[s
             changes.append(f"~ {rel}")
     changes.extend(f"- {rel}" for rel in sorted(owned - set(files))
                    if rel in entries and not stat.S_ISDIR(entries[rel].st_mode))
-    manifest = entries.get(MANIFEST)
-    if manifest is None or not _same_content(folder / MANIFEST, manifest, manifest_text(files)):
-        changes.append(f"~ {MANIFEST}")
+    listed = entries.get(manifest)
+    if listed is None or not _same_content(folder / manifest, listed, manifest_text(files)):
+        changes.append(f"~ {manifest}")
     return changes
 
 
-def _look(folder: Path, files: dict[str, str], marker: str | None) -> tuple[Entries, set[str], list[str]]:
+def _look(folder: Path, files: dict[str, str], marker: str | None,
+          manifest: str) -> tuple[Entries, set[str], list[str]]:
     entries = _scan(folder) if _existing_folder(folder) else {}
-    owned = _owned(folder, entries, marker)
-    return entries, owned, _changes(folder, files, entries, owned)
+    owned = _owned(folder, entries, marker, manifest)
+    return entries, owned, _changes(folder, files, entries, owned, manifest)
 
 
-def check_output(folder: Path, files: dict[str, str], marker: str | None = None) -> list[str]:
+def check_output(folder: Path, files: dict[str, str], marker: str | None = None,
+                 manifest: str = MANIFEST) -> list[str]:
     """Paths whose content on disk differs from a fresh render: '+ new', '- stale', '~ changed'.
 
     ``marker`` is the start of shipform's first line: files that start with it are shipform's even when
@@ -186,12 +188,13 @@ def check_output(folder: Path, files: dict[str, str], marker: str | None = None)
     next synth removes them); a file that is not valid UTF-8, a folder or a symlink where shipform writes a
     file is '~ changed'."""
     try:
-        return _look(folder, files, marker)[2]
+        return _look(folder, files, marker, manifest)[2]
     except OSError as err:
         raise os_error(err, "read", err.filename or folder) from err
 
 
-def write_output(folder: Path, files: dict[str, str], marker: str | None = None) -> list[str]:
+def write_output(folder: Path, files: dict[str, str], marker: str | None = None,
+                 manifest: str = MANIFEST) -> list[str]:
     """Write the app's output folder unless it is up to date; return what differed (as check_output).
 
     Takes ``.<app>.lock`` beside the folder (waiting up to LOCK_WAIT_SECONDS for another synth), removes
@@ -205,12 +208,12 @@ def write_output(folder: Path, files: dict[str, str], marker: str | None = None)
         try:
             _existing_folder(folder)  # a symlink or a file there is refused before anything is touched
             _remove_leftovers(folder)
-            entries, owned, changes = _look(folder, files, marker)
+            entries, owned, changes = _look(folder, files, marker, manifest)
             existed = _existing_folder(folder)
         except OSError as err:
             raise os_error(err, "update", err.filename or folder, unchanged=True) from err
         if changes:
-            _replace(folder, files, _carried_over(folder, files, entries, owned), existed)
+            _replace(folder, files, _carried_over(folder, files, entries, owned, manifest), existed, manifest)
     return changes
 
 
@@ -273,9 +276,10 @@ def _remove_leftovers(folder: Path) -> None:
         shutil.rmtree(stage)
 
 
-def _carried_over(folder: Path, files: dict[str, str], entries: Entries, owned: set[str]) -> Entries:
+def _carried_over(folder: Path, files: dict[str, str], entries: Entries, owned: set[str],
+                  manifest: str) -> Entries:
     """The entries the new output keeps (the user's files and folders); refuses to write over any of them."""
-    written = {*files, MANIFEST}
+    written = {*files, manifest}
     needed = {str(p) for rel in written for p in PurePosixPath(rel).parents if str(p) != "."}
     owned_files = {rel for rel in owned if rel in entries and not stat.S_ISDIR(entries[rel].st_mode)}
 
@@ -294,7 +298,7 @@ def _carried_over(folder: Path, files: dict[str, str], entries: Entries, owned: 
                 if users_files_under(rel):
                     in_the_way.append(rel)
                 replaced.add(rel)
-        elif rel not in owned and rel != MANIFEST:
+        elif rel not in owned and rel != manifest:
             in_the_way.append(rel)
     if in_the_way:
         shown = ", ".join(str(folder / rel) for rel in in_the_way[:5])
@@ -304,7 +308,7 @@ def _carried_over(folder: Path, files: dict[str, str], entries: Entries, owned: 
                           f"shipform' line) and now writes there. Fix: move "
                           f"{'it' if len(in_the_way) == 1 else 'them'} away, then run `shipform synth` again")
     return {rel: st for rel, st in entries.items()
-            if rel not in owned_files and rel != MANIFEST and rel not in replaced
+            if rel not in owned_files and rel != manifest and rel not in replaced
             and not any(rel.startswith(r + "/") for r in replaced)}
 
 
@@ -321,12 +325,12 @@ def _write_file(path: Path, data: bytes) -> None:
         os.close(fd)
 
 
-def _replace(folder: Path, files: dict[str, str], keep: Entries, existed: bool) -> None:
+def _replace(folder: Path, files: dict[str, str], keep: Entries, existed: bool, manifest: str) -> None:
     backup = backup_path(folder)
     stage: Path | None = None
     try:
         stage = Path(tempfile.mkdtemp(prefix=f".{folder.name}.new-", dir=folder.parent))
-        for rel, text in [*files.items(), (MANIFEST, manifest_text(files))]:
+        for rel, text in [*files.items(), (manifest, manifest_text(files))]:
             target = stage / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             _write_file(target, text.encode("utf-8"))

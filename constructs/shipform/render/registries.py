@@ -1,0 +1,67 @@
+"""How a workflow logs in to the App's registry: GHCR with the workflow's own token, the clouds through OIDC
+(no long-lived keys), Docker Hub with an access token kept as a GitHub secret. Settings that are not secret
+(account, region, identity provider) come from GitHub repository variables (``vars.*``)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from shipform.render.actions import ACTIONS
+
+Step = dict[str, Any]
+
+
+def kind_of(registry: str) -> str:
+    host = registry.split("/", 1)[0]
+    if host == "ghcr.io":
+        return "ghcr"
+    if host in ("docker.io", "index.docker.io", "registry-1.docker.io"):
+        return "dockerhub"
+    if re.fullmatch(r"[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com", host):
+        return "ecr"
+    if host.endswith("-docker.pkg.dev") or host == "gcr.io" or host.endswith(".gcr.io"):
+        return "gcp"
+    if host.endswith(".azurecr.io"):
+        return "acr"
+    return "other"
+
+
+def _step(name: str, key: str, **inputs: Any) -> Step:
+    return {"name": name, "uses": ACTIONS[key].uses(), "with": inputs}
+
+
+def login_steps(registry: str) -> list[Step]:
+    host = registry.split("/", 1)[0]
+    kind = kind_of(registry)
+    if kind == "ghcr":
+        return [_step("Log in to GHCR", "docker-login", registry="ghcr.io", username="${{ github.actor }}",
+                      password="${{ secrets.GITHUB_TOKEN }}")]
+    if kind == "dockerhub":
+        return [_step("Log in to Docker Hub", "docker-login", username="${{ vars.DOCKERHUB_USERNAME }}",
+                      password="${{ secrets.DOCKERHUB_TOKEN }}")]
+    if kind == "ecr":
+        region = host.split(".")[3]
+        return [_step("AWS credentials (OIDC)", "aws-credentials", **{
+                    "role-to-assume": "${{ vars.AWS_ROLE_ARN }}", "aws-region": region}),
+                _step("Log in to ECR", "ecr-login")]
+    if kind == "gcp":
+        return [{**_step("Google Cloud credentials (OIDC)", "gcp-auth", **{
+                    "workload_identity_provider": "${{ vars.GCP_WORKLOAD_IDENTITY_PROVIDER }}",
+                    "service_account": "${{ vars.GCP_SERVICE_ACCOUNT }}", "token_format": "access_token"}),
+                 "id": "gcp"},
+                _step("Log in to Artifact Registry", "docker-login", registry=host, username="oauth2accesstoken",
+                      password="${{ steps.gcp.outputs.access_token }}")]
+    if kind == "acr":
+        return [_step("Azure login (OIDC)", "azure-login", **{
+                    "client-id": "${{ vars.AZURE_CLIENT_ID }}", "tenant-id": "${{ vars.AZURE_TENANT_ID }}",
+                    "subscription-id": "${{ vars.AZURE_SUBSCRIPTION_ID }}"}),
+                {"name": "Log in to ACR", "env": {"REGISTRY": host.split(".")[0]},
+                 "run": 'az acr login --name "$REGISTRY"'}]
+    return [_step(f"Log in to {host}", "docker-login", registry=host, username="${{ vars.REGISTRY_USERNAME }}",
+                  password="${{ secrets.REGISTRY_PASSWORD }}")]
+
+
+def registry_permissions(registry: str) -> dict[str, str]:
+    """GHCR pushes with the workflow's token (packages: write); the clouds take an OIDC token (id-token)."""
+    return {"packages": "write"} if kind_of(registry) == "ghcr" else {}

@@ -1,0 +1,218 @@
+"""GitHub Actions workflows, as data: CI on every push and pull request, build (scan, sign, attest, push,
+record the digests) on main and on tags, and promotion of verified digests from one Environment to the
+next as a pull request. Hardened: every action pinned by commit SHA, ``permissions: {}`` at the top and
+least privilege per job, no credentials persisted where nothing is pushed, concurrency groups, timeouts,
+and no expression of the event's data inside a ``run:`` script (it reaches scripts through ``env:``)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from typing import Any
+
+from shipform import spec
+from shipform.render.actions import ACTIONS
+from shipform.render.output import Context
+from shipform.render.registries import login_steps, registry_permissions
+from shipform.write.yaml_dump import dump
+
+Job = dict[str, Any]
+Step = dict[str, Any]
+WORKFLOWS_DIR = ".github/workflows"
+PYTHON = "3.11"
+TRIVY_VERSION = "v0.70.0"
+BOT = ("github-actions[bot]", "41898828+github-actions[bot]@users.noreply.github.com")
+
+
+def uses(key: str, **inputs: Any) -> Step:
+    step: Step = {"uses": ACTIONS[key].uses()}
+    if inputs:
+        step["with"] = inputs
+    return step
+
+
+def checkout() -> Step:
+    """No credentials stay in .git/config: jobs that push hand the token to that one `git push`."""
+    return {"name": "Check out", **uses("checkout", **{"persist-credentials": False})}
+
+
+PUSH = 'git push "https://x-access-token:${GH_TOKEN}@github.com/${GITHUB_REPOSITORY}.git"'
+"""Push with the job's token for this one command (GH_TOKEN from env), never stored in the checkout."""
+
+
+def setup_python(context: Context) -> list[Step]:
+    return [{"name": "Set up Python", **uses("setup-python", **{"python-version": PYTHON})},
+            {"name": "Install the app's dependencies", "run": "\n".join(context.setup)}]
+
+
+def job(name: str, steps: list[Step], permissions: dict[str, str], timeout: int = 15, **extra: Any) -> Job:
+    return {"name": name, "runs-on": "ubuntu-24.04", "timeout-minutes": timeout, "permissions": permissions,
+            **extra, "steps": steps}
+
+
+def workflow(name: str, on: dict[str, Any], jobs: dict[str, Job], group: str) -> dict[str, Any]:
+    return {"name": name, "on": on, "permissions": {},
+            "concurrency": {"group": group, "cancel-in-progress": False}, "jobs": jobs}
+
+
+def synth_command(context: Context, *flags: str) -> str:
+    return " ".join(["shipform", "synth", context.app_file, "--outdir", context.outdir, *flags])
+
+
+def ci(app: spec.App, context: Context) -> dict[str, Any]:
+    out = context.repository_path
+    check = [checkout(), *setup_python(context),
+             {"name": "The committed output is what the app synthesizes", "run": synth_command(context, "--check")}]
+    if context.tests:
+        check.append({"name": "Tests", "run": "python -m pytest"})
+    lint = [checkout(), *({"name": f"hadolint {b.dockerfile}", **uses("hadolint", dockerfile=b.dockerfile)}
+                          for b in built_images(app, context))]
+    scan = [checkout(), {"name": "trivy config on the output", **uses(
+        "trivy", **{"scan-type": "config", "scan-ref": out, "exit-code": "1", "version": TRIVY_VERSION,
+                    "trivyignores": f"{out}/.trivyignore.yaml"})}]
+    jobs = {"check": job("Synth check and tests", check, {"contents": "read"})}
+    if len(lint) > 1:
+        jobs["dockerfiles"] = job("hadolint", lint, {"contents": "read"})
+    jobs["config"] = job("trivy config", scan, {"contents": "read"})
+    return workflow(f"{app.name} CI", {"push": {"branches": [context.branch]}, "pull_request": {}}, jobs,
+                    "${{ github.workflow }}-${{ github.ref }}")
+
+
+class BuiltImage:
+    """One image the app builds: where its Dockerfile and context are, and its name in the registry."""
+
+    def __init__(self, name: str, repository: str, dockerfile: str, context: str):
+        self.name, self.repository, self.dockerfile, self.context = name, repository, dockerfile, context
+
+
+def built_images(app: spec.App, context: Context) -> list[BuiltImage]:
+    seen: dict[str, BuiltImage] = {}
+    for env in app.environments:
+        for w in env.workloads:
+            if w.build is not None and w.name not in seen:
+                seen[w.name] = BuiltImage(w.name, w.image.rsplit(":", 1)[0],
+                                          f"{context.repository_path}/docker/{w.name}/Dockerfile",
+                                          context.from_repository(w.build.context))
+    return [seen[n] for n in sorted(seen)]
+
+
+def build(app: spec.App, context: Context) -> dict[str, Any] | None:
+    images = built_images(app, context)
+    if not images:
+        return None
+    registry = app.registry
+    matrix = {"include": [{"image": i.name, "repository": i.repository, "dockerfile": i.dockerfile,
+                           "context": i.context} for i in images]}
+    build_steps = [
+        checkout(),
+        *login_steps(registry),
+        {"name": "Set up Buildx", **uses("setup-buildx")},
+        {"name": "Build and push, tagged with the commit", "id": "push", **uses(
+            "build-push", context="${{ matrix.context }}", file="${{ matrix.dockerfile }}", push=True,
+            tags="${{ matrix.repository }}:sha-${{ github.sha }}", provenance="mode=max", sbom=True,
+            **{"cache-from": "type=gha,scope=${{ matrix.image }}",
+               "cache-to": "type=gha,mode=max,scope=${{ matrix.image }}"})},
+        {"name": "Fail on fixable critical vulnerabilities", **uses(
+            "trivy", **{"image-ref": "${{ matrix.repository }}@${{ steps.push.outputs.digest }}", "exit-code": "1",
+                        "severity": "CRITICAL", "ignore-unfixed": True, "version": TRIVY_VERSION})},
+        {"name": "Install cosign", **uses("cosign-installer")},
+        {"name": "Sign (keyless, with the workflow's identity)", "env": {
+            "IMAGE": "${{ matrix.repository }}@${{ steps.push.outputs.digest }}"},
+         "run": 'cosign sign --yes "$IMAGE"'},
+        {"name": "Attest build provenance", **uses(
+            "attest", **{"subject-name": "${{ matrix.repository }}",
+                         "subject-digest": "${{ steps.push.outputs.digest }}", "push-to-registry": True})},
+        {"name": "Hand the digest to the record job", "env": {
+            "IMAGE": "${{ matrix.repository }}", "DIGEST": "${{ steps.push.outputs.digest }}",
+            "NAME": "${{ matrix.image }}"},
+         "run": 'mkdir -p digests && printf "%s@%s\\n" "$IMAGE" "$DIGEST" > "digests/$NAME"'},
+        {"name": "Upload the digest", **uses(
+            "upload-artifact", name="digest-${{ matrix.image }}", path="digests/", **{"retention-days": 1})},
+    ]
+    permissions = {"contents": "read", "id-token": "write", "attestations": "write", **registry_permissions(registry)}
+    first = app.environments[0].name
+    record_steps = [
+        checkout(), *setup_python(context),
+        {"name": "Download the digests", **uses("download-artifact", pattern="digest-*", path="digests",
+                                                **{"merge-multiple": True})},
+        {"name": "Record the digests and synthesize", "run": "\n".join([
+            f'shipform lock record {context.app_file} --env {first} $(cat digests/*)',
+            synth_command(context)])},
+        {"name": "Commit the rendered manifests",
+         "env": {"SHA": "${{ github.sha }}", "GH_TOKEN": "${{ github.token }}"}, "run": "\n".join([
+            f'git config user.name "{BOT[0]}"', f'git config user.email "{BOT[1]}"',
+            "git add -A", 'git diff --cached --quiet || git commit -m "Deploy images of $SHA to ' + first + '"',
+            f"{PUSH} HEAD:{context.branch}"])},
+    ]
+    jobs = {
+        "image": job("Build ${{ matrix.image }}", build_steps, permissions, timeout=45,
+                     strategy={"fail-fast": True, "matrix": matrix}),
+        "record": job(f"Record digests for {first}", record_steps, {"contents": "write"}, needs="image"),
+    }
+    return workflow(f"{app.name} build", {"push": {"branches": [context.branch], "tags": ["v*"]}}, jobs,
+                    "${{ github.workflow }}-${{ github.ref }}")
+
+
+def promotions(app: spec.App, context: Context) -> dict[str, dict[str, Any]]:
+    """One workflow per step of the Environments' order (dev -> staging -> prod), started by hand: it copies
+    the digests verified in one Environment to the next and opens a pull request for review. No inputs:
+    nothing typed at dispatch time reaches the build (SLSA: checkov CKV_GHA_7)."""
+    names = [e.name for e in app.environments]
+    return {f"promote-{source}-to-{target}": promote(app, context, source, target)
+            for source, target in itertools.pairwise(names)}
+
+
+def promote(app: spec.App, context: Context, source: str, target: str) -> dict[str, Any]:
+    branch = f"promote/{source}-to-{target}-${{GITHUB_RUN_ID}}"
+    steps = [
+        checkout(), *setup_python(context),
+        {"name": f"Copy the digests verified in {source} to {target} and open a pull request",
+         "env": {"GH_TOKEN": "${{ github.token }}"},
+         "run": "\n".join([
+             f"shipform promote {context.app_file} --from {source} --to {target}",
+             synth_command(context),
+             f'git config user.name "{BOT[0]}"', f'git config user.email "{BOT[1]}"',
+             f'git switch -c "{branch}"', "git add -A", f'git commit -m "Promote {source} to {target}"',
+             f'{PUSH} "{branch}"',
+             f'gh pr create --base "$GITHUB_REF_NAME" --head "{branch}" --title "Promote {source} to {target}" '
+             f'--body "Digests verified in {source}, copied to {target} by shipform promote."'])},
+    ]
+    jobs = {"promote": job(f"Promote {source} to {target}", steps,
+                           {"contents": "write", "pull-requests": "write"})}
+    return workflow(f"{app.name} promote {source} to {target}", {"workflow_dispatch": {}}, jobs,
+                    "${{ github.workflow }}")
+
+
+PERMISSION_REASONS = {
+    ("contents", "read"): "check out the repository",
+    ("contents", "write"): "commit the rendered manifests or the promotion branch",
+    ("id-token", "write"): "OIDC: keyless signing, attestations and cloud registry logins",
+    ("attestations", "write"): "build provenance attestations",
+    ("packages", "write"): "push images to GHCR",
+    ("pull-requests", "write"): "open the promotion pull request",
+}
+_PERMISSION = re.compile(r"^(?P<line>\s+(?P<scope>[a-z-]+): (?P<level>read|write))$", re.MULTILINE)
+_USES = re.compile(r"^(?P<lead>\s*(?:- )?uses: )(?P<ref>[\w.-]+/[\w./-]+@[0-9a-f]{40})$", re.MULTILINE)
+
+
+def with_versions(text: str) -> str:
+    """``uses: owner/repo@<sha> # <version>``: the pinned release, for readers and for update tools."""
+    versions = {a.uses(): a.version for a in ACTIONS.values()}
+    return _USES.sub(lambda m: f"{m['lead']}{m['ref']} # {versions[m['ref']]}", text)
+
+
+def with_reasons(text: str) -> str:
+    """Every permission a job holds, with why it needs it (zizmor asks for the reason)."""
+    return _PERMISSION.sub(lambda m: f"{m['line']}  # {PERMISSION_REASONS[(m['scope'], m['level'])]}"
+                           if (m["scope"], m["level"]) in PERMISSION_REASONS else m["line"], text)
+
+
+def files(app: spec.App, context: Context) -> dict[str, str]:
+    """``.github/workflows/<app>-<name>.yaml`` under the app's output; the pipeline moves them to the
+    repository's own .github/workflows/ unless the App keeps them in its output."""
+    result: dict[str, str] = {}
+    docs = {"ci": ci(app, context), "build": build(app, context), **promotions(app, context)}
+    for name, doc in docs.items():
+        if doc is not None:
+            result[f"{WORKFLOWS_DIR}/{app.name}-{name}.yaml"] = context.marker + with_reasons(with_versions(dump(doc)))
+    return result
