@@ -136,7 +136,10 @@ def build(app: spec.App, context: Context) -> dict[str, Any] | None:
         {"name": "Download the digests", **uses("download-artifact", pattern="digest-*", path="digests",
                                                 **{"merge-multiple": True})},
         {"name": "Record the digests and synthesize", "run": "\n".join([
-            f'shipform lock record {context.app_file} --env {first} $(cat digests/*)',
+            # One image@digest per file, each name a plain word: read them into the arguments.
+            'set --',
+            'for file in digests/*; do set -- "$@" "$(cat "$file")"; done',
+            f'shipform lock record {context.app_file} --env {first} "$@"',
             synth_command(context)])},
         {"name": "Commit the rendered manifests",
          "env": {"SHA": "${{ github.sha }}", "GH_TOKEN": "${{ github.token }}"}, "run": "\n".join([
