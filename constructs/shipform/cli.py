@@ -10,9 +10,10 @@ import sys
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperGroup
 
 from shipform import __version__ as VERSION
 
@@ -146,13 +147,16 @@ def synth(
     """Validate the app, render every file and write it (or, with --check, compare)."""
     from shipform.synth.pipeline import synth_app
 
+    notes: list[str] = []  # Environments that run images without a digest (see shipform.lock.json)
     with _reported():
-        changes = {a.name: synth_app(a, outdir=outdir, check=check) for a in _load_apps(app_file)}
+        changes = {a.name: synth_app(a, outdir=outdir, check=check, notes=notes) for a in _load_apps(app_file)}
     if check:
-        _report_check(changes)
+        _report_check(changes, notes)
         return
     for name, lines in changes.items():
         typer.echo(f"{name}: {len(lines)} file(s) written" if lines else f"{name}: up to date, nothing written")
+    for note in notes:
+        typer.echo(note)
 
 
 @contextlib.contextmanager
@@ -210,10 +214,83 @@ def secrets_kubectl(app_file: APP_FILE = None,
                         typer.echo(line)
 
 
-def _report_check(stale: dict[str, list[str]]) -> None:
+class _LockGroup(TyperGroup):
+    """`shipform lock [APP_FILE] [--env ENV]` resolves digests, `shipform lock record ...` records them: arguments
+    that do not start with a subcommand's name (or --help) go to the default command."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # typer's own (vendored) click.Context
+        if not args or (args[0] not in self.commands and args[0] not in ctx.help_option_names):
+            args = [_LOCK_DEFAULT, *args]
+        return super().parse_args(ctx, args)
+
+
+_LOCK_DEFAULT = "resolve"
+lock_cli = typer.Typer(cls=_LockGroup, no_args_is_help=False, help=(
+    "Image identity: digests per Environment in shipform.lock.json beside the app file, which synth pins "
+    "images to. `shipform lock [APP_FILE] [--env ENV]` reads the digests of the third-party images the app "
+    "runs (databases, image= workloads, upload steps) from their registries; `shipform lock record` records "
+    "the images CI built."))
+cli.add_typer(lock_cli, name="lock")
+ENV = Annotated[str, typer.Option("--env", help="Environment name (default: every Environment).")]
+
+
+@lock_cli.command(_LOCK_DEFAULT, hidden=True)
+def lock_resolve(app_file: APP_FILE = None, environment: ENV = "") -> None:
+    """Read the digest of every third-party image the app runs from its registry and write it into the lock
+    file for every Environment that runs it (entries of images no longer run are removed)."""
+    from shipform.synth.lock import RegistryErrors, lock_images
+
+    with _reported():
+        try:
+            lines = lock_images(_load_apps(app_file), environment or None)
+        except RegistryErrors as err:
+            for error in err.errors:
+                typer.echo(f"error: {error}", err=True)
+            _fail("no digest written. Fix: the lines above say what to do for each image")
+    for line in lines:
+        typer.echo(line)
+
+
+@lock_cli.command("record")
+def lock_record(
+    args: Annotated[list[str], typer.Argument(
+        metavar="[APP_FILE] IMAGE@sha256:DIGEST...",
+        help="The app file (optional, first), then each pushed image as name[:tag]@sha256:<64 hex>.")],
+    environment: Annotated[str, typer.Option("--env", help="The Environment the images are recorded for.")],
+) -> None:
+    """CI: record the digests of the images it built and pushed (images the app builds in that Environment)."""
+    from shipform.synth.lock import record_images
+
+    app_file = Path(args[0]) if args and "@" not in args[0] else None
+    with _reported():
+        lines = record_images(_load_apps(app_file), environment, args[1:] if app_file else args)
+    for line in lines:
+        typer.echo(line)
+
+
+@cli.command()
+def promote(
+    source: Annotated[str, typer.Option("--from", help="The Environment whose verified digests are copied.")],
+    target: Annotated[str, typer.Option("--to", help="The Environment that gets them.")],
+    app_file: APP_FILE = None,
+) -> None:
+    """Copy the digests of the images the app builds from one Environment's lock entries to the next's
+    (exactly those; third-party entries stay). Exit 1, writing nothing, when one is missing."""
+    from shipform.synth.lock import promote_images
+
+    with _reported():
+        lines = promote_images(_load_apps(app_file), source, target)
+    for line in lines:
+        typer.echo(line)
+
+
+def _report_check(stale: dict[str, list[str]], notes: list[str]) -> None:
     changed = {name: paths for name, paths in stale.items() if paths}
     if not changed:
         typer.echo(f"up to date: {', '.join(stale)}")
+    for note in notes:
+        typer.echo(note)
+    if not changed:
         return
     for name, paths in changed.items():
         typer.echo(f"{name}: {len(paths)} file(s) differ from a fresh synth", err=True)

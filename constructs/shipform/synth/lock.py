@@ -1,0 +1,461 @@
+"""Image identity: ``shipform.lock.json`` beside the app file maps each image, per Environment, to the digest it
+is deployed as.
+
+    {
+      "environments": {
+        "prod": {
+          "ghcr.io/acme/shop-api:1.4.2": "sha256:<64 hex>",
+          "postgres:16.6-bookworm": "sha256:<64 hex>"
+        }
+      },
+      "note": "..."
+    }
+
+Keys are the image references as the app names them. Synth pins every image with an entry in its Environment
+(``name:tag@sha256:...``, :func:`pin`) and notes the ones without (:func:`notes`). Entries come from
+``shipform lock`` (third-party images, read from their registries), ``shipform lock record`` (the images CI
+built and pushed) and ``shipform promote`` (built images' digests copied from one Environment to the next).
+The file is written sorted, with 2-space indents and a trailing newline: the same content is the same bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from shipform import spec
+from shipform.errors import ShipformError, ShipformErrors
+from shipform.synth.registry import Client, RegistryError, parse_reference
+from shipform.values import checks
+from shipform.write.output_error import OutputError
+
+if TYPE_CHECKING:
+    from shipform.model.stage import AppBase
+
+LOCK_FILE = "shipform.lock.json"
+NOTE = ("Image digests per Environment; `shipform synth` deploys every image listed as name:tag@digest. "
+        "Written by `shipform lock` (third-party images, from their registries), `shipform lock record` "
+        "(images CI built and pushed) and `shipform promote` (built images, from one Environment to the next). "
+        "Commit it; do not edit it by hand.")
+FIX = ("correct the file, or delete it and run `shipform lock` (CI records the images it builds again on its "
+       "next build)")
+
+Lock = dict[str, dict[str, str]]
+"""{Environment name: {image reference as the app names it: 'sha256:<64 hex>'}}"""
+
+_DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
+_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+
+
+class Resolver(Protocol):
+    """What reads digests from registries (:class:`shipform.synth.registry.Client`)."""
+
+    def digest(self, image: str) -> str: ...
+
+
+class RegistryErrors(Exception):
+    """Images whose digests could not be read; nothing was written. One line per image."""
+
+    def __init__(self, errors: list[RegistryError]):
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+# --- the file ---------------------------------------------------------------------------------------------------
+
+
+def lock_path(root: Path | str) -> Path:
+    """The lock file of the App(s) whose root folder is ``root`` (the folder of the app file)."""
+    return Path(root).resolve() / LOCK_FILE
+
+
+def shown(path: Path) -> str:
+    """``path`` as messages name it: relative to the working folder when it is inside it."""
+    with contextlib.suppress(ValueError):
+        return str(path.relative_to(Path.cwd()))
+    return str(path)
+
+
+def read_lock(path: Path) -> Lock:
+    """The lock file's entries; empty when there is no file. A damaged file is a ShipformError (one line per
+    problem) naming the file, what is wrong and the fix."""
+    where = shown(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as err:
+        reason = "it is a folder" if err.errno == errno.EISDIR else err.strerror or str(err)
+        raise ShipformError(where, "environments", f"cannot be read: {reason}", None, FIX) from None
+    return parse_lock(raw, where)
+
+
+class _Duplicate(Exception):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _Duplicate(key)
+        result[key] = value
+    return result
+
+
+def parse_lock(raw: bytes | str, where: str) -> Lock:
+    """The entries of a lock file's content; ``where`` names the file in errors."""
+    def whole(problem: str, fix: str = FIX) -> ShipformError:
+        return ShipformError(where, "environments", f"cannot be read: {problem}", None, fix)
+
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise whole(f"the file is not UTF-8 text (byte {err.start})") from None
+    if re.search(r"^(<{7}|={7}|>{7})( |$)", raw, re.MULTILINE):
+        raise whole("the file has git conflict markers",
+                    "keep one digest per image and remove the markers (or delete the file and run `shipform lock`)")
+    try:
+        data = json.loads(raw, object_pairs_hook=_no_duplicates)
+    except json.JSONDecodeError as err:
+        raise whole(f"the file is not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})") from None
+    except _Duplicate as dup:
+        raise whole(f"the key {dup.args[0]!r} appears twice in one object") from None
+    except RecursionError:
+        raise whole("the file nests too deeply") from None
+    if not isinstance(data, dict):
+        raise whole(f"the file holds a JSON {_json_type(data)}, not an object")
+    problems: list[ShipformError] = []
+
+    def bad(prop: str, problem: str, value: object = None) -> None:
+        problems.append(ShipformError(where, prop, problem, value, FIX))
+
+    for key in data:
+        if key not in ("note", "environments"):
+            bad(key, "is not a key of the lock file (it has 'environments' and 'note')")
+    if "note" in data and not isinstance(data["note"], str):
+        bad("note", f"must be a string, not a JSON {_json_type(data['note'])}")
+    environments = data.get("environments")
+    lock: Lock = {}
+    if environments is None:
+        bad("environments", "is missing")
+    elif not isinstance(environments, dict):
+        bad("environments", f"must map each Environment to its images' digests, not be a JSON "
+            f"{_json_type(environments)}")
+    else:
+        for env, entries in environments.items():
+            if not isinstance(entries, dict):
+                bad(f"environments.{env}", f"must map image references to digests, not be a JSON {_json_type(entries)}")
+                continue
+            for image, digest in entries.items():
+                if not is_tagged_image(image):
+                    bad(f"environments.{env}", "has a key that is not an image reference 'name:tag' (without a "
+                        "digest)", image)
+                elif not isinstance(digest, str) or not _DIGEST.match(digest):
+                    bad(f"environments.{env}.{image}", "must be 'sha256:' followed by 64 lowercase hex digits", digest)
+                else:
+                    lock.setdefault(env, {})[image] = digest
+    if problems:
+        raise ShipformErrors(problems) if len(problems) > 1 else problems[0]
+    return lock
+
+
+def _json_type(value: object) -> str:
+    return {dict: "object", list: "array", str: "string", int: "number", float: "number", bool: "boolean",
+            type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def is_tagged_image(value: object) -> bool:
+    """``name:tag`` without a digest, the name as registries accept it (an optional host:port first)."""
+    if not isinstance(value, str) or "@" in value or ":" not in value[value.rfind("/") + 1:]:
+        return False
+    name, tag = value.rsplit(":", 1)
+    return checks.is_image_name(name) and bool(_TAG.match(tag))
+
+
+def dump_lock(lock: Mapping[str, Mapping[str, str]]) -> str:
+    """The file's text: keys sorted, 2-space indents, a trailing newline; Environments without entries left out."""
+    environments = {env: dict(entries) for env, entries in lock.items() if entries}
+    return json.dumps({"note": NOTE, "environments": environments}, indent=2, sort_keys=True,
+                      ensure_ascii=False) + "\n"
+
+
+def write_lock(path: Path, lock: Mapping[str, Mapping[str, str]]) -> None:
+    """Replace the lock file atomically (a temporary file beside it, renamed over it); never through a symlink."""
+    where = shown(path)
+    if path.is_symlink():
+        raise OutputError(f"cannot write {where}: it is a symlink and shipform never writes through one. "
+                          "Fix: replace the symlink with a copy of the file it points to")
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(temporary, "x", encoding="utf-8", newline="\n") as out:
+            out.write(dump_lock(lock))
+        os.replace(temporary, path)
+    except OSError as err:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        fix = {errno.ENOSPC: "free some disk space and run it again",
+               errno.EROFS: "the file system is read-only: run it in a writable checkout"}.get(
+            err.errno or 0, f"make {shown(path.parent)} writable for you and run it again")
+        raise OutputError(f"cannot write {where}: {err.strerror or err}. Fix: {fix}") from None
+
+
+# --- synth: pins and notes ------------------------------------------------------------------------------------
+
+
+def pinned(image: str, digests: Mapping[str, str]) -> str:
+    """``image@digest`` when the lock has a digest for ``image``; an image that has one already stays."""
+    digest = None if "@" in image else digests.get(image)
+    return f"{image}@{digest}" if digest else image
+
+
+def _pin_run(run: spec.Run, digests: Mapping[str, str]) -> spec.Run:
+    if isinstance(run, spec.Scheduled):
+        job = _pin_run(run.job, digests)
+        assert isinstance(job, spec.ToCompletion)
+        return replace(run, job=job)
+    if isinstance(run, spec.ToCompletion) and run.after is not None:
+        return replace(run, after=replace(run.after, image=pinned(run.after.image, digests)))
+    return run
+
+
+def pin(app: spec.App, lock: Mapping[str, Mapping[str, str]]) -> spec.App:
+    """The app with every image that has an entry in its Environment's part of the lock as ``name:tag@digest``
+    (upload steps too). Images built from source keep ``built``, so compose still builds them locally."""
+    environments = []
+    for env in app.environments:
+        digests = lock.get(env.name) or {}
+        if digests:
+            env = replace(env, workloads=tuple(
+                replace(w, image=pinned(w.image, digests), run=_pin_run(w.run, digests)) for w in env.workloads))
+        environments.append(env)
+    return replace(app, environments=tuple(environments))
+
+
+def images(env: spec.Environment) -> dict[str, bool]:
+    """{image: built from source} of every image the Environment runs (workloads and their upload steps)."""
+    found: dict[str, bool] = {}
+    for w in env.workloads:
+        found[w.image] = found.get(w.image, False) or w.built is not None
+        job = w.run.job if isinstance(w.run, spec.Scheduled) else w.run
+        if isinstance(job, spec.ToCompletion) and job.after is not None:
+            found.setdefault(job.after.image, False)
+    return found
+
+
+def third_party_images(env: spec.Environment) -> set[str]:
+    """Images the Environment runs but does not build, without a digest of their own: what `shipform lock` reads."""
+    return {image for image, built in images(env).items() if not built and "@" not in image}
+
+
+def built_images(env: spec.Environment) -> set[str]:
+    """Images the app builds from source that the Environment runs: what CI records and `promote` copies."""
+    return {image for image, built in images(env).items() if built and "@" not in image}
+
+
+def notes(app: spec.App) -> list[str]:
+    """One line per Environment of a pinned app whose images are deployed by tag alone."""
+    lines = []
+    for env in app.environments:
+        count = sum("@" not in image for image in images(env))
+        if count:
+            lines.append(f"{app.name}/{env.name}: {count} image{'s have' if count > 1 else ' has'} no digest "
+                         "(run `shipform lock`, or let CI record built images)")
+    return lines
+
+
+# --- commands: lock, lock record, promote ---------------------------------------------------------------------
+
+
+def changes(old: Mapping[str, Mapping[str, str]], new: Mapping[str, Mapping[str, str]]) -> list[str]:
+    """What differs, one line per entry: '+ env image digest', '~ env image old -> new', '- env image digest'."""
+    lines = []
+    for env in sorted(set(old) | set(new)):
+        before, after = old.get(env) or {}, new.get(env) or {}
+        for image in sorted(set(before) | set(after)):
+            if image not in before:
+                lines.append(f"+ {env} {image} {after[image]}")
+            elif image not in after:
+                lines.append(f"- {env} {image} {before[image]}")
+            elif before[image] != after[image]:
+                lines.append(f"~ {env} {image} {before[image]} -> {after[image]}")
+    return lines
+
+
+def _report(path: Path, old: Lock, new: Lock) -> list[str]:
+    """Write the lock file when it changed; the lines that say what changed."""
+    lines = changes(old, new)
+    if not lines:
+        return [f"{shown(path)}: up to date, nothing written"]
+    write_lock(path, new)
+    return [f"{shown(path)}: {len(lines)} change(s) written", *(f"  {line}" for line in lines)]
+
+
+def _specs(apps: Sequence[AppBase]) -> dict[Path, list[spec.App]]:
+    """The apps' specs, grouped by the lock file they share (one per app folder)."""
+    from shipform.synth.pipeline import validate  # the pipeline imports this module
+
+    groups: dict[Path, list[spec.App]] = {}
+    for app in apps:
+        validate(app)
+        groups.setdefault(lock_path(app.root), []).append(app.to_spec())
+    return groups
+
+
+def _environments(specs: Iterable[spec.App], name: str | None = None) -> list[spec.Environment]:
+    return [env for app in specs for env in app.environments if name in (None, env.name)]
+
+
+def _require(groups: Mapping[Path, list[spec.App]], option: str, name: str) -> None:
+    specs = [app for group in groups.values() for app in group]
+    if not _environments(specs, name):
+        known = dict.fromkeys(env.name for env in _environments(specs))
+        raise ShipformError(", ".join(a.name for a in specs), option, "is not an Environment of the app", name,
+                            f"pass {option} with one of {', '.join(known)}")
+
+
+def _copy(lock: Lock) -> Lock:
+    return {env: dict(entries) for env, entries in lock.items()}
+
+
+def lock_images(apps: Sequence[AppBase], environment: str | None = None,
+                client: Resolver | None = None) -> list[str]:
+    """`shipform lock`: read the digest of every third-party image the apps run (in ``environment``, or in
+    all) from its registry and write it for every Environment that runs it. Entries of images an Environment
+    no longer runs are removed. Nothing is written when any image cannot be resolved."""
+    groups = _specs(apps)
+    if environment:
+        _require(groups, "--env", environment)
+    client = client or Client()
+    wanted = sorted({image for specs in groups.values() for env in _environments(specs, environment)
+                     for image in third_party_images(env)})
+    digests: dict[str, str] = {}
+    errors: list[RegistryError] = []
+    unreachable: dict[str, RegistryError] = {}  # a registry that did not answer is not asked again
+    for image in wanted:
+        registry = parse_reference(image).registry
+        known = unreachable.get(registry)
+        if known is not None:
+            errors.append(RegistryError(registry, image, known.problem, known.fix, True))
+            continue
+        try:
+            digests[image] = client.digest(image)
+        except RegistryError as err:
+            errors.append(err)
+            if err.unreachable:
+                unreachable[registry] = err
+    if errors:
+        raise RegistryErrors(errors)
+    report: list[str] = []
+    for path, specs in groups.items():
+        old = read_lock(path)
+        new = _copy(old)
+        for name in dict.fromkeys(env.name for env in _environments(specs, environment)):
+            envs = _environments(specs, name)
+            used = {image for env in envs for image in images(env)}
+            entries = {image: digest for image, digest in new.get(name, {}).items() if image in used}
+            entries.update((image, digests[image]) for env in envs for image in third_party_images(env))
+            new[name] = entries
+        report += _report(path, old, {env: entries for env, entries in new.items() if entries})
+    return report
+
+
+def _split_record(ref: str) -> tuple[str, str | None, str] | None:
+    """(name, tag or None, digest) of ``name[:tag]@sha256:<64 hex>``; None when it is not one."""
+    image, at, digest = ref.partition("@")
+    if not at or not _DIGEST.match(digest):
+        return None
+    if is_tagged_image(image):
+        name, tag = image.rsplit(":", 1)
+        return name, tag, digest
+    return (image, None, digest) if checks.is_image_name(image) else None
+
+
+def record_images(apps: Sequence[AppBase], environment: str, refs: Sequence[str]) -> list[str]:
+    """`shipform lock record`: CI's digests of the images it built and pushed, as ``name[:tag]@sha256:...``,
+    written for ``environment``. Each must be an image the apps build and run there (by name alone, the
+    app's tag is meant). Nothing is written when any is not."""
+    groups = _specs(apps)
+    _require(groups, "--env", environment)
+    where = f"{next(iter(groups.values()))[0].name}/{environment}"
+    built = {path: {image for env in _environments(specs, environment) for image in built_images(env)}
+             for path, specs in groups.items()}
+    every = sorted({image for found in built.values() for image in found})
+    problems: list[ShipformError] = []
+    recorded: dict[Path, dict[str, str]] = {}
+    if not refs:
+        problems.append(ShipformError(where, "IMAGE@DIGEST", "none given", None,
+                                      "pass the pushed images, e.g. ghcr.io/acme/shop-api@sha256:<64 hex>"))
+    for ref in refs:
+        parts = _split_record(ref)
+        if parts is None:
+            problems.append(ShipformError(where, "IMAGE@DIGEST", "must be an image name (and tag) with a digest "
+                                          "'@sha256:' and 64 lowercase hex digits", ref,
+                                          "pass what the registry reported for the push, e.g. "
+                                          "ghcr.io/acme/shop-api@sha256:<64 hex>"))
+            continue
+        name, tag, digest = parts
+        matches = [(path, image) for path, found in built.items() for image in sorted(found)
+                   if image == f"{name}:{tag}" or (tag is None and image.rsplit(":", 1)[0] == name)]
+        if not matches:
+            problems.append(ShipformError(where, "IMAGE@DIGEST", f"is not an image the app builds in {environment}",
+                                          ref, f"record one of {', '.join(every)}" if every
+                                          else f"{environment} runs no image built from source"))
+            continue
+        for path, image in matches:
+            previous = recorded.setdefault(path, {}).get(image)
+            if previous is not None and previous != digest:
+                problems.append(ShipformError(where, "IMAGE@DIGEST", f"gives {image} two digests", ref,
+                                              "pass one digest per image"))
+            recorded[path][image] = digest
+    if problems:
+        raise ShipformErrors(problems) if len(problems) > 1 else problems[0]
+    report: list[str] = []
+    for path, entries in recorded.items():
+        old = read_lock(path)
+        new = _copy(old)
+        new.setdefault(environment, {}).update(entries)
+        report += _report(path, old, new)
+    return report
+
+
+def promote_images(apps: Sequence[AppBase], source: str, target: str) -> list[str]:
+    """`shipform promote`: copy the digests of the images the apps build, as ``source`` has them, to ``target``.
+    Exactly those entries change; the target's third-party entries stay. Nothing is written when ``source``
+    lacks a digest for any image ``target`` runs."""
+    groups = _specs(apps)
+    _require(groups, "--from", source)
+    _require(groups, "--to", target)
+    if source == target:
+        raise ShipformError(next(iter(groups.values()))[0].name, "--to", "must differ from --from", target,
+                            "promote to the next Environment, e.g. --from dev --to prod")
+    problems: list[ShipformError] = []
+    updates: dict[Path, tuple[Lock, Lock]] = {}
+    for path, specs in groups.items():
+        needed = sorted({image for env in _environments(specs, target) for image in built_images(env)})
+        if not needed:
+            continue
+        old = read_lock(path)
+        verified = old.get(source) or {}
+        missing = [image for image in needed if image not in verified]
+        problems += [ShipformError(shown(path), f"environments.{source}", f"has no digest for {image}, which "
+                                   f"{target} runs", None, f"let CI build it and record it in {source} "
+                                   f"(`shipform lock record --env {source} {image}@sha256:<digest>`), verify it "
+                                   "there, then promote") for image in missing]
+        new = _copy(old)
+        new.setdefault(target, {}).update((image, verified[image]) for image in needed if image in verified)
+        updates[path] = (old, new)
+    if problems:
+        raise ShipformErrors(problems) if len(problems) > 1 else problems[0]
+    report: list[str] = []
+    for path, (old, new) in updates.items():
+        report += _report(path, old, new)
+    return report or [f"{target} runs no image built from source: nothing to promote"]
