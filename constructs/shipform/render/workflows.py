@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import itertools
 import re
+import shlex
 from typing import Any
 
 from shipform import spec
+from shipform.errors import ShipformError
 from shipform.render.actions import ACTIONS
 from shipform.render.output import Context
 from shipform.render.registries import login_steps, registry_permissions
@@ -56,7 +58,16 @@ def workflow(name: str, on: dict[str, Any], jobs: dict[str, Job], group: str) ->
 
 
 def synth_command(context: Context, *flags: str) -> str:
-    return " ".join(["shipform", "synth", context.app_file, "--outdir", context.outdir, *flags])
+    return shlex.join(["shipform", "synth", context.app_file, "--outdir", context.outdir, *flags])
+
+
+def data(prop: str, value: str) -> str:
+    """A path or name written into a workflow: GitHub evaluates ``${{ }}`` anywhere in it (run scripts and
+    env values alike), and nothing escapes it, so such a value is refused rather than written."""
+    if "${{" in value or not value.isprintable():
+        raise ShipformError(prop, "path", "would be evaluated by GitHub Actions (it holds '${{' or a control "
+                            "character)", value, "rename the folder or file")
+    return value
 
 
 def ci(app: spec.App, context: Context) -> dict[str, Any]:
@@ -139,7 +150,7 @@ def build(app: spec.App, context: Context) -> dict[str, Any] | None:
             # One image@digest per file, each name a plain word: read them into the arguments.
             'set --',
             'for file in digests/*; do set -- "$@" "$(cat "$file")"; done',
-            f'shipform lock record {context.app_file} --env {first} "$@"',
+            f'shipform lock record {shlex.quote(context.app_file)} --env {first} "$@"',
             synth_command(context)])},
         {"name": "Commit the rendered manifests",
          "env": {"SHA": "${{ github.sha }}", "GH_TOKEN": "${{ github.token }}"}, "run": "\n".join([
@@ -172,7 +183,7 @@ def promote(app: spec.App, context: Context, source: str, target: str) -> dict[s
         {"name": f"Copy the digests verified in {source} to {target} and open a pull request",
          "env": {"GH_TOKEN": "${{ github.token }}"},
          "run": "\n".join([
-             f"shipform promote {context.app_file} --from {source} --to {target}",
+             f"shipform promote {shlex.quote(context.app_file)} --from {source} --to {target}",
              synth_command(context),
              f'git config user.name "{BOT[0]}"', f'git config user.email "{BOT[1]}"',
              f'git switch -c "{branch}"', "git add -A", f'git commit -m "Promote {source} to {target}"',
@@ -213,6 +224,10 @@ def with_reasons(text: str) -> str:
 def files(app: spec.App, context: Context) -> dict[str, str]:
     """``.github/workflows/<app>-<name>.yaml`` under the app's output; the pipeline moves them to the
     repository's own .github/workflows/ unless the App keeps them in its output."""
+    data(f"{app.name}: the app file", context.app_file)
+    data(f"{app.name}: the output folder", context.repository_path)
+    for image in built_images(app, context):
+        data(f"{app.name}: the build context of {image.name}", image.context)
     result: dict[str, str] = {}
     docs = {"ci": ci(app, context), "build": build(app, context), **promotions(app, context)}
     for name, doc in docs.items():

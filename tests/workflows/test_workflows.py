@@ -1,0 +1,121 @@
+"""The generated GitHub Actions workflows: hardened by construction, a login for every kind of registry, and
+hostile strings that cannot change their structure."""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+import pytest
+import yaml
+
+from conftest import DIST, exec_app, write_sources
+from shipform import InvalidApp
+from shipform.render.actions import ACTIONS
+from shipform.render.registries import kind_of, login_steps
+from shipform.synth.pipeline import render
+
+WORKFLOWS = sorted((DIST / "shop" / ".github" / "workflows").glob("*.yaml"))
+PINNED = re.compile(r"^\s*(?:- )?uses: (?P<repo>[\w.-]+/[\w./-]+)@(?P<sha>[0-9a-f]{40}) # (?P<version>\S+)$")
+
+
+def load(path):
+    return yaml.safe_load(path.read_text())
+
+
+def steps(doc):
+    return [step for job in doc["jobs"].values() for step in job["steps"]]
+
+
+def test_the_reference_app_has_ci_build_and_promotion_workflows():
+    assert [p.name for p in WORKFLOWS] == ["shop-build.yaml", "shop-ci.yaml", "shop-promote-dev-to-prod.yaml"]
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_every_job_has_least_privilege_a_timeout_and_no_persisted_credentials(path):
+    doc = load(path)
+    assert doc["permissions"] == {} and doc["concurrency"]["group"]
+    for job in doc["jobs"].values():
+        assert job["timeout-minutes"] <= 60 and isinstance(job["permissions"], dict)
+        assert "write-all" not in str(job["permissions"])
+        for step in job["steps"]:
+            if step.get("uses", "").startswith("actions/checkout@"):
+                assert step["with"]["persist-credentials"] is False
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_every_action_is_pinned_by_sha_with_its_version_from_the_table(path):
+    known = {a.repo: a for a in ACTIONS.values()}
+    lines = [line for line in path.read_text().splitlines() if "uses:" in line]
+    assert lines
+    for line in lines:
+        m = PINNED.match(line)
+        assert m, line
+        action = known[m["repo"]]
+        assert (m["sha"], m["version"]) == (action.sha, action.version)
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_no_expression_of_the_event_reaches_a_script(path):
+    for step in steps(load(path)):
+        assert "${{" not in step.get("run", ""), step["run"]
+
+
+REGISTRIES = [
+    ("ghcr.io/acme", "ghcr", ["docker/login-action"]),
+    ("docker.io/acme", "dockerhub", ["docker/login-action"]),
+    ("123456789012.dkr.ecr.eu-west-1.amazonaws.com/acme", "ecr",
+     ["aws-actions/configure-aws-credentials", "aws-actions/amazon-ecr-login"]),
+    ("europe-docker.pkg.dev/acme/images", "gcp", ["google-github-actions/auth", "docker/login-action"]),
+    ("acme.azurecr.io/shop", "acr", ["Azure/login", None]),
+    ("registry.example.com/acme", "other", ["docker/login-action"]),
+]
+
+
+@pytest.mark.parametrize(("registry", "kind", "actions"), REGISTRIES, ids=[r[1] for r in REGISTRIES])
+def test_each_registry_gets_its_own_login(registry, kind, actions):
+    assert kind_of(registry) == kind
+    login = login_steps(registry)
+    assert [s["uses"].split("@")[0] if "uses" in s else None for s in login] == actions
+    text = yaml.safe_dump(login)
+    assert "secrets." not in text or kind in ("ghcr", "dockerhub", "other")  # the clouds use OIDC, no keys
+    if kind == "ecr":
+        assert login[0]["with"]["aws-region"] == "eu-west-1"
+
+
+HOSTILE = ["x'; rm -rf / #", "${{ secrets.GITHUB_TOKEN }}", 'a"b', "line\nbreak", "$(id)"]
+APP = '''
+from shipform import *
+app = App("shop", registry="ghcr.io/acme", repository="https://github.com/acme/shop.git", workflows="output")
+dev = Environment(app, "dev", local=True)
+prod = Environment(app, "prod")
+for env in (dev, prod):
+    WebService(env, "api", build=Build.python("py", ["gunicorn", "app:app"]), port=8000, env={"NOTE": NOTE})
+'''
+
+
+@pytest.mark.parametrize("hostile", HOSTILE, ids=range(len(HOSTILE)))
+def test_hostile_values_stay_data_or_are_refused(tmp_path, hostile):
+    """An env value never reaches a workflow; the app's folder does (CI runs `shipform synth <app file>`): it is
+    one shell word in every script, or refused where GitHub would evaluate it."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    folder = repo / ("app-" + hostile.replace("/", "_"))
+    folder.mkdir()
+    write_sources(folder)
+    source = APP.replace("NOTE})", f"{hostile!r}}})")
+    try:
+        files = render(exec_app(source, folder), repo / "dist")
+    except InvalidApp as err:
+        assert "${{" in hostile or "\n" in hostile, err
+        assert "would be evaluated by GitHub Actions" in str(err)
+        return
+    app_file = f"{folder.name}/app.py"
+    for path, text in files.items():
+        if path.startswith(".github/workflows/"):
+            for step in steps(yaml.safe_load(text)):
+                for line in step.get("run", "").splitlines():
+                    words = shlex.split(line)
+                    assert "rm" not in words and "id" not in words, line
+                    if "shipform" in words:
+                        assert app_file in words, line
