@@ -159,6 +159,27 @@ def synth(
         typer.echo(note)
 
 
+@cli.command()
+def diff(
+    app_file: APP_FILE = None,
+    outdir: OUTDIR = None,
+    environment: Annotated[str | None, typer.Option(
+        "--env", help="Only this Environment's Kubernetes files.")] = None,
+) -> None:
+    """Show, as unified diffs, what `shipform synth` would change in the output (for reviews)."""
+    from shipform.synth.diff import diff_app
+
+    with _reported():
+        apps = _load_apps(app_file)
+        known = {e.name for a in apps for e in a.environments}
+        if environment is not None and environment not in known:
+            _fail(f"Environment {environment!r} is not in the app. Fix: pass one of {', '.join(sorted(known))}")
+        lines = [line for a in apps for line in diff_app(a, outdir, environment)]
+    typer.echo("".join(lines), nl=False)
+    if not lines:
+        typer.echo("no changes")
+
+
 @contextlib.contextmanager
 def _reported() -> Iterator[None]:
     """An invalid app or output that cannot be written: the one-line messages, exit 1, no traceback."""

@@ -56,7 +56,8 @@ def k8s_objects(files: Mapping[str, str]) -> dict[str, list[dict]]:
         objects = envs.setdefault(parts[1], [])
         if KINDS.isdisjoint(_KIND_LINE.findall(text)):
             continue
-        objects.extend(o for o in yaml.load_all(text, Loader=yaml.CSafeLoader) if isinstance(o, dict) and o.get("kind") in KINDS)
+        parsed = yaml.load_all(text, Loader=yaml.CSafeLoader)
+        objects.extend(o for o in parsed if isinstance(o, dict) and o.get("kind") in KINDS)
     return envs
 
 
