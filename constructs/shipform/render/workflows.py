@@ -101,7 +101,8 @@ def built_images(app: spec.App, context: Context) -> list[BuiltImage]:
     for env in app.environments:
         for w in env.workloads:
             if w.build is not None and w.name not in seen:
-                seen[w.name] = BuiltImage(w.name, w.image.rsplit(":", 1)[0],
+                repository = w.image.split("@", 1)[0].rsplit(":", 1)[0]  # without tag or pinned digest
+                seen[w.name] = BuiltImage(w.name, repository,
                                           f"{context.repository_path}/docker/{w.name}/Dockerfile",
                                           context.from_repository(w.build.context))
     return [seen[n] for n in sorted(seen)]
@@ -120,7 +121,8 @@ def build(app: spec.App, context: Context) -> dict[str, Any] | None:
         {"name": "Set up Buildx", **uses("setup-buildx")},
         {"name": "Build and push, tagged with the commit", "id": "push", **uses(
             "build-push", context="${{ matrix.context }}", file="${{ matrix.dockerfile }}", push=True,
-            tags="${{ matrix.repository }}:sha-${{ github.sha }}", provenance="mode=max", sbom=True,
+            tags=f"${{{{ matrix.repository }}}}:sha-${{{{ github.sha }}}},${{{{ matrix.repository }}}}:{app.version}",
+            provenance="mode=max", sbom=True,
             **{"cache-from": "type=gha,scope=${{ matrix.image }}",
                "cache-to": "type=gha,mode=max,scope=${{ matrix.image }}"})},
         {"name": "Fail on fixable critical vulnerabilities", **uses(
