@@ -26,6 +26,7 @@ _EXPORTS = {
     "ShipformError": "shipform.errors",
     "ShipformErrors": "shipform.errors",
     "Build": "shipform.model.build",
+    "Cluster": "shipform.model.cluster",
     "WebService": "shipform.model.web_service",
     "WebServiceProps": "shipform.model.web_service",
     "Worker": "shipform.model.worker",
@@ -46,6 +47,7 @@ __all__ = [
     "Autoscale",
     "Backup",
     "Build",
+    "Cluster",
     "CronJob",
     "Environment",
     "Health",
@@ -73,6 +75,7 @@ if TYPE_CHECKING:
     from shipform.errors import InvalidApp, ShipformError, ShipformErrors
     from shipform.model.backup import Backup, S3Target
     from shipform.model.build import Build
+    from shipform.model.cluster import Cluster
     from shipform.model.cron_job import CronJob
     from shipform.model.job import Job
     from shipform.model.migration import Migration

@@ -119,3 +119,44 @@ def test_hostile_values_stay_data_or_are_refused(tmp_path, hostile):
                     assert "rm" not in words and "id" not in words, line
                     if "shipform" in words:
                         assert app_file in words, line
+
+
+KUBECTL = '''
+from shipform import *
+app = App("kd", registry="123456789012.dkr.ecr.eu-west-1.amazonaws.com/acme", workflows="output")
+dev = Environment(app, "dev", local=True)
+prod = Environment(app, "prod", gitops="kubectl", cluster=CLUSTER)
+for env in (dev, prod):
+    db = StatefulDB(env, "db", engine="postgres", version="16")
+    api = WebService(env, "api", build=Build.python("py", ["gunicorn", "app:app"]), port=8000, connects_to=[db],
+                     migrate=Migration(["python", "-m", "migrate"]))
+    Job(env, "seed", image_of=api, command=["python", "-m", "seed"], connects_to=[db])
+'''
+CLUSTERS = [('Cluster.eks("shop-prod", "eu-west-1")', "aws-actions/configure-aws-credentials"),
+            ('Cluster.gke("shop-prod", "europe-west1")', "google-github-actions/get-gke-credentials"),
+            ('Cluster.aks("shop-prod", "rg-shop")', "Azure/aks-set-context"),
+            ("Cluster.kubeconfig()", "Azure/k8s-set-context")]
+
+
+@pytest.mark.parametrize(("cluster", "action"), CLUSTERS, ids=[c[1].split("/")[1] for c in CLUSTERS])
+def test_an_environment_without_gitops_is_deployed_by_a_protected_workflow(tmp_path, cluster, action):
+    write_sources(tmp_path)
+    files = render(exec_app(KUBECTL.replace("CLUSTER", cluster), tmp_path), tmp_path / "out")
+    doc = yaml.safe_load(files[".github/workflows/kd-deploy-prod.yaml"])
+    job = doc["jobs"]["deploy"]
+    assert job["environment"] == "prod" and job["permissions"] == {"contents": "read", "id-token": "write"}
+    assert any(s.get("uses", "").startswith(action + "@") for s in job["steps"])
+    script = job["steps"][-1]["run"].splitlines()
+    assert script[0].startswith("kubectl apply --server-side --field-manager=shipform -k ")
+    assert script[-1].endswith("-k out/kd/k8s/prod/jobs") or script[-1].endswith("k8s/prod/jobs")
+    assert not any(p.startswith("gitops/") for p in files)
+    deployment = yaml.safe_load(files["k8s/prod/deployment-kd-api.yaml"])  # no hooks: an init container
+    assert deployment["spec"]["template"]["spec"]["initContainers"][0]["name"] == "migrate"
+    assert "k8s/prod/jobs/job-kd-seed.yaml" in files
+
+
+@pytest.mark.parametrize("env", ['Environment(app, "stage", gitops="kubectl")',
+                                 'Environment(app, "stage", cluster=Cluster.kubeconfig())'])
+def test_a_cluster_goes_with_gitops_kubectl_only(tmp_path, env):
+    with pytest.raises(InvalidApp, match="'cluster' is needed exactly when gitops='kubectl'"):
+        exec_app('from shipform import *\napp = App("kd", registry="ghcr.io/acme")\n' + env, tmp_path)

@@ -39,7 +39,7 @@ class Migration:
     def attach(self, service: WebService) -> Job | None:
         check_fields(service.path, "migrate", self)
         checks.command(service.path, "migrate.command", self.command)
-        if service.environment.gitops == "flux":
+        if service.environment.gitops != "argocd":
             return None
         return Job(service.scope, f"{service.name}-migrate", image_of=service, command=list(self.command),
                    env=service.env, secrets=service.secrets, connects_to=service.connects_to,

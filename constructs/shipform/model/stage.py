@@ -16,6 +16,7 @@ from constructs import Construct
 
 from shipform import spec
 from shipform.errors import ShipformError
+from shipform.model.cluster import Cluster
 from shipform.model.secret_store import SecretStore
 from shipform.values import checks
 from shipform.values.prop_types import check_props
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 POD_SECURITY_VERSION = "v1.33"
 """The Pod Security Standards version namespaces pin, so a cluster upgrade cannot loosen or tighten them."""
 
-GitOps = Literal["argocd", "flux"]
+GitOps = Literal["argocd", "flux", "kubectl"]
 
 
 class _Collector:
@@ -145,8 +146,11 @@ class EnvironmentProps(TypedDict, total=False):
     cluster_issuer: str | None
     """Default: None. A cert-manager ClusterIssuer that issues the Ingress TLS certificates."""
     gitops: GitOps
-    """Default: 'argocd'. The tool that applies the output: 'argocd' runs migrations as PreSync hook Jobs,
-    'flux' (which has no hooks) as init containers."""
+    """Default: 'argocd'. What applies the output: 'argocd' (migrations are Sync hook Jobs in a wave after the
+    databases), 'flux' (no hooks: migrations are init containers), or 'kubectl': a deploy workflow applies it
+    from CI (with ``cluster``), ordered as for Flux."""
+    cluster: Cluster | None
+    """Default: None. With gitops='kubectl', the cluster the deploy workflow applies the Environment to."""
     secret_store: SecretStore | None
     """Default: None, meaning referenced Secrets are created by hand (see ``shipform secrets kubectl``).
     A :class:`SecretStore` emits an ExternalSecret for each instead."""
@@ -185,7 +189,14 @@ class EnvironmentBase(cdk8s.Chart):
         self.cluster_issuer = props.get("cluster_issuer")
         if self.cluster_issuer is not None:
             checks.subdomain_name(path, "cluster_issuer", self.cluster_issuer, "letsencrypt")
-        self.gitops: GitOps = checks.one_of(path, "gitops", props.get("gitops", "argocd"), ("argocd", "flux"))
+        self.gitops: GitOps = checks.one_of(path, "gitops", props.get("gitops", "argocd"),
+                                            ("argocd", "flux", "kubectl"))
+        cluster = props.get("cluster")
+        if (cluster is None) == (self.gitops == "kubectl"):
+            raise ShipformError(path, "cluster", "is needed exactly when gitops='kubectl' (CI deploys the "
+                                "Environment itself)", cluster, "pass gitops='kubectl' with cluster=Cluster.eks(...), "
+                                "or drop cluster")
+        self.cluster = None if cluster is None else cluster.to_spec(path)
         self.gitops_namespace = checks.dns_label(path, "gitops_namespace", props.get("gitops_namespace") or (
             "argocd" if self.gitops == "argocd" else "flux-system"))
         self.secret_store = props.get("secret_store")
@@ -210,7 +221,7 @@ class EnvironmentBase(cdk8s.Chart):
             app=self.app.name, name=self.name, local=self.local, gitops=self.gitops, namespaces=tuple(namespaces),
             workloads=tuple(w.to_spec() for w in self.workloads),
             secret_source=self.secret_store.to_spec() if self.secret_store else None,
-            gitops_namespace=self.gitops_namespace)
+            gitops_namespace=self.gitops_namespace, cluster=self.cluster)
 
     @staticmethod
     def containing(scope: Construct) -> EnvironmentBase:

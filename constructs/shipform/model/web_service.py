@@ -64,7 +64,7 @@ class WebService(LongRunning):
                 spec.EnvVar(f"{prefix}_URL", spec.ConnectionUrl("http", "", host, self.port, ""))]
 
     def pre_start(self) -> tuple[str, ...] | None:
-        if self.migrate is None or self.environment.gitops != "flux":
+        if self.migrate is None or self.environment.gitops == "argocd":
             return None
         return tuple(self.migrate.command)
 

@@ -77,6 +77,8 @@ def files(app: spec.App, context: Context) -> dict[str, str]:
     result: dict[str, str] = {}
     for env in app.environments:
         path = posixpath.normpath(f"{context.repository_path}/k8s/{env.name}")
+        if env.gitops == "kubectl":
+            continue  # a deploy workflow applies it (see workflows)
         objects = [argocd_application(app, env, app.repository, path)] if env.gitops == "argocd" \
             else flux_objects(app, env, app.repository, path,
                               any(is_one_off_job(m) for m in context.manifests[env.name]))

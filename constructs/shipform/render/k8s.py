@@ -78,5 +78,5 @@ def files(app: spec.App, context: Context) -> dict[str, str]:
     result: dict[str, str] = {}
     for env in app.environments:
         result.update(environment_files(f"{app.name}/{env.name}", env.name, context.manifests[env.name],
-                                        context.marker, jobs_apart=env.gitops == "flux"))
+                                        context.marker, jobs_apart=env.gitops != "argocd"))
     return result

@@ -37,6 +37,7 @@ class Context:
     """Whether the repository has tests for CI to run (pytest)."""
     branch: str = "main"
 
+
     @property
     def outdir(self) -> str:
         """The --outdir that puts the app's output where it is, relative to the repository root."""

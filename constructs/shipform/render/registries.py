@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from shipform import spec
 from shipform.render.actions import ACTIONS
 
 Step = dict[str, Any]
@@ -28,7 +29,10 @@ def kind_of(registry: str) -> str:
 
 
 def _step(name: str, key: str, **inputs: Any) -> Step:
-    return {"name": name, "uses": ACTIONS[key].uses(), "with": inputs}
+    step: Step = {"name": name, "uses": ACTIONS[key].uses()}
+    if inputs:
+        step["with"] = inputs
+    return step
 
 
 def login_steps(registry: str) -> list[Step]:
@@ -65,3 +69,26 @@ def login_steps(registry: str) -> list[Step]:
 def registry_permissions(registry: str) -> dict[str, str]:
     """GHCR pushes with the workflow's token (packages: write); the clouds take an OIDC token (id-token)."""
     return {"packages": "write"} if kind_of(registry) == "ghcr" else {}
+
+
+def cluster_login(cluster: spec.ClusterSpec) -> list[Step]:
+    """A kubeconfig for the deploy job: the clouds through OIDC, any other cluster from the GitHub
+    environment's secret KUBECONFIG."""
+    if cluster.kind == "eks":
+        return [_step("AWS credentials (OIDC)", "aws-credentials", **{
+                    "role-to-assume": "${{ vars.AWS_ROLE_ARN }}", "aws-region": cluster.location}),
+                {"name": "kubeconfig for EKS", "env": {"CLUSTER": cluster.name, "REGION": cluster.location},
+                 "run": 'aws eks update-kubeconfig --name "$CLUSTER" --region "$REGION"'}]
+    if cluster.kind == "gke":
+        return [_step("Google Cloud credentials (OIDC)", "gcp-auth", **{
+                    "workload_identity_provider": "${{ vars.GCP_WORKLOAD_IDENTITY_PROVIDER }}",
+                    "service_account": "${{ vars.GCP_SERVICE_ACCOUNT }}"}),
+                _step("kubeconfig for GKE", "gke-credentials", cluster_name=cluster.name, location=cluster.location)]
+    if cluster.kind == "aks":
+        return [_step("Azure login (OIDC)", "azure-login", **{
+                    "client-id": "${{ vars.AZURE_CLIENT_ID }}", "tenant-id": "${{ vars.AZURE_TENANT_ID }}",
+                    "subscription-id": "${{ vars.AZURE_SUBSCRIPTION_ID }}"}),
+                _step("kubeconfig for AKS", "aks-set-context", **{
+                    "resource-group": cluster.location, "cluster-name": cluster.name})]
+    return [_step("kubeconfig from the environment's secret", "k8s-set-context", method="kubeconfig",
+                  kubeconfig="${{ secrets.KUBECONFIG }}")]

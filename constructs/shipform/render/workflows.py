@@ -14,8 +14,9 @@ from typing import Any
 from shipform import spec
 from shipform.errors import ShipformError
 from shipform.render.actions import ACTIONS
+from shipform.render.k8s import is_one_off_job
 from shipform.render.output import Context
-from shipform.render.registries import login_steps, registry_permissions
+from shipform.render.registries import cluster_login, login_steps, registry_permissions
 from shipform.write.yaml_dump import dump
 
 Job = dict[str, Any]
@@ -202,12 +203,45 @@ def promote(app: spec.App, context: Context, source: str, target: str) -> dict[s
 PERMISSION_REASONS = {
     ("contents", "read"): "check out the repository",
     ("contents", "write"): "commit the rendered manifests or the promotion branch",
-    ("id-token", "write"): "OIDC: keyless signing, attestations and cloud registry logins",
+    ("id-token", "write"): "OIDC: keyless signing, attestations and cloud logins",
     ("attestations", "write"): "build provenance attestations",
     ("packages", "write"): "push images to GHCR",
     ("pull-requests", "write"): "open the promotion pull request",
 }
 _PERMISSION = re.compile(r"^(?P<line>\s+(?P<scope>[a-z-]+): (?P<level>read|write))$", re.MULTILINE)
+def deploys(app: spec.App, context: Context) -> dict[str, dict[str, Any]]:
+    """For Environments without a GitOps controller (gitops='kubectl'): apply the committed folder when it
+    changes on the main branch, through the GitHub environment of the same name (its protection rules and
+    reviewers gate the deploy) and the cloud's OIDC login."""
+    return {f"deploy-{env.name}": deploy(app, context, env) for env in app.environments if env.cluster is not None}
+
+
+def deploy(app: spec.App, context: Context, env: spec.Environment) -> dict[str, Any]:
+    assert env.cluster is not None
+    folder = f"{context.repository_path}/k8s/{env.name}"
+    apply = "kubectl apply --server-side --field-manager=shipform"
+    script = [
+        f"{apply} -k {shlex.quote(folder)}",
+        # Everything but the one-off Jobs is up and healthy before those run (as Flux's dependsOn does).
+        f"kubectl wait --for=jsonpath='{{.status.readyReplicas}}'=1 statefulset --all-namespaces "
+        f"-l app.kubernetes.io/part-of={app.name} --timeout=15m",
+        f"kubectl wait --for=condition=Available deployment --all-namespaces "
+        f"-l app.kubernetes.io/part-of={app.name} --timeout=15m",
+    ]
+    if any(is_one_off_job(m) for m in context.manifests[env.name]):
+        later = shlex.quote(f"{folder}/jobs")
+        # A Job's pod template is immutable: a changed one-off Job is replaced; an unchanged one stays (and so
+        # does not run again).
+        script.append(f"{apply} -k {later} || kubectl replace --force -k {later}")
+    steps = [checkout(), *cluster_login(env.cluster),
+             {"name": "Install kubectl", **uses("setup-kubectl", version=env.cluster.kubectl_version)},
+             {"name": f"Apply {folder}", "run": "\n".join(script)}]
+    on: dict[str, Any] = {"push": {"branches": [context.branch], "paths": [f"{folder}/**"]}, "workflow_dispatch": {}}
+    jobs = {"deploy": job(f"Deploy {env.name}", steps, {"contents": "read", "id-token": "write"}, timeout=30,
+                          environment=env.name)}
+    return workflow(f"{app.name} deploy {env.name}", on, jobs, f"{app.name}-deploy-{env.name}")
+
+
 _USES = re.compile(r"^(?P<lead>\s*(?:- )?uses: )(?P<ref>[\w.-]+/[\w./-]+@[0-9a-f]{40})$", re.MULTILINE)
 
 
@@ -231,7 +265,8 @@ def files(app: spec.App, context: Context) -> dict[str, str]:
     for image in built_images(app, context):
         data(f"{app.name}: the build context of {image.name}", image.context)
     result: dict[str, str] = {}
-    docs = {"ci": ci(app, context), "build": build(app, context), **promotions(app, context)}
+    docs = {"ci": ci(app, context), "build": build(app, context), **promotions(app, context),
+            **deploys(app, context)}
     for name, doc in docs.items():
         if doc is not None:
             result[f"{WORKFLOWS_DIR}/{app.name}-{name}.yaml"] = context.marker + with_reasons(with_versions(dump(doc)))

@@ -22,6 +22,7 @@ SYNC_HOOK = {
 RECREATE_ON_CHANGE = {
     "argocd": {"argocd.argoproj.io/sync-options": "Force=true,Replace=true"},
     "flux": {"kustomize.toolkit.fluxcd.io/force": "enabled"},
+    "kubectl": {},  # the deploy workflow replaces a changed Job itself
 }
 
 

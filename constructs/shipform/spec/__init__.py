@@ -4,7 +4,7 @@ Each construct of the model produces its part once per synth; every renderer is 
 Nothing here knows YAML, compose or Dockerfiles, and nothing here knows the constructs.
 """
 
-from shipform.spec.app import App, Environment, GitOps, GitSource, SecretSource
+from shipform.spec.app import App, ClusterSpec, Environment, GitOps, GitSource, SecretSource
 from shipform.spec.namespace import Guards, LimitsSpec, Namespace, QuotaSpec, Subject
 from shipform.spec.workload import (
     BOTH,
@@ -38,9 +38,43 @@ from shipform.spec.workload import (
 )
 
 __all__ = [
-    "BOTH", "AcceptedRisk", "App", "BuiltImage", "Claim", "ClaimTemplate", "ConnectionUrl", "Container",
-    "Continuous", "EgressToInternet", "Endpoint", "EnvValue", "EnvVar", "Environment", "Exposure",
-    "FromSecret", "GitOps", "GitSource", "Guards", "ImageBuild", "LimitsSpec", "Namespace", "Plain",
-    "Platform", "Port", "QuotaSpec", "Run", "Scheduled", "Scratch", "SecretFile", "SecretSource",
-    "ServiceHost", "Subject", "ToCompletion", "Volume", "Workload", "scratch_volume_name", "selector",
+    "BOTH",
+    "AcceptedRisk",
+    "App",
+    "BuiltImage",
+    "Claim",
+    "ClaimTemplate",
+    "ClusterSpec",
+    "ConnectionUrl",
+    "Container",
+    "Continuous",
+    "EgressToInternet",
+    "Endpoint",
+    "EnvValue",
+    "EnvVar",
+    "Environment",
+    "Exposure",
+    "FromSecret",
+    "GitOps",
+    "GitSource",
+    "Guards",
+    "ImageBuild",
+    "LimitsSpec",
+    "Namespace",
+    "Plain",
+    "Platform",
+    "Port",
+    "QuotaSpec",
+    "Run",
+    "Scheduled",
+    "Scratch",
+    "SecretFile",
+    "SecretSource",
+    "ServiceHost",
+    "Subject",
+    "ToCompletion",
+    "Volume",
+    "Workload",
+    "scratch_volume_name",
+    "selector",
 ]

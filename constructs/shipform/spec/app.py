@@ -8,7 +8,17 @@ from typing import Literal
 from shipform.spec.namespace import Namespace
 from shipform.spec.workload import Workload
 
-GitOps = Literal["argocd", "flux"]
+GitOps = Literal["argocd", "flux", "kubectl"]
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    """The cluster a workflow deploys an Environment to with `kubectl apply` (no GitOps controller)."""
+
+    kind: Literal["eks", "gke", "aks", "kubeconfig"]
+    name: str
+    location: str
+    kubectl_version: str
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,8 @@ class Environment:
     secret_source: SecretSource | None = None
     gitops_namespace: str = ""
     """Where the GitOps controller's own objects (Application, Kustomization) live."""
+    cluster: ClusterSpec | None = None
+    """Set when CI deploys the Environment itself (gitops 'kubectl')."""
 
 
 @dataclass(frozen=True)

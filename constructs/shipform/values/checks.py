@@ -87,6 +87,14 @@ def positive_int(path: str, prop: str, value: object, minimum: int = 1, maximum:
     return value
 
 
+def kubectl_version(path: str, prop: str, value: object) -> str:
+    """An exact kubectl release such as 'v1.33.6'."""
+    if not isinstance(value, str) or not re.fullmatch(r"v1\.[0-9]+\.[0-9]+", value):
+        raise ShipformError(path, prop, "must be an exact kubectl release like 'v1.33.6'", value,
+                            "pin the kubectl that matches the cluster's minor version")
+    return value
+
+
 def go_duration(path: str, prop: str, value: object) -> str:
     """A Go duration such as '1h', '90s' or '1h30m' (what Kubernetes controllers parse)."""
     if not isinstance(value, str) or not _GO_DURATION.match(value):
