@@ -40,21 +40,16 @@ def main_options(
 
 def default_app_file() -> Path:
     """The Python file named by cdk8s.yaml's 'app' command, else apps/main.py."""
-    config = Path("cdk8s.yaml")
-    if config.is_file():
-        import yaml
+    from shipform.errors import InvalidApp
+    from shipform.synth.cdk8s_config import CONFIG, read_config
 
-        try:
-            data = yaml.safe_load(config.read_text(encoding="utf-8"))
-        except (OSError, UnicodeError, yaml.YAMLError) as err:
-            where = getattr(err, "problem_mark", None)
-            problem = getattr(err, "problem", None)
-            at = f" (line {where.line + 1}, column {where.column + 1}: {problem})" if where is not None else ""
-            _fail(f"{config} is not valid YAML{at}. Fix: correct it, or pass the app file")
-        if data is not None and not isinstance(data, dict):
-            _fail(f"{config} is a {type(data).__name__}, not a mapping. Fix: write it as `key: value` lines "
-                  "(e.g. `app: python apps/main.py`), or pass the app file")
-        command = (data or {}).get("app", "")
+    config = CONFIG
+    try:
+        data = read_config("app", "correct it, or pass the app file")
+    except InvalidApp as err:
+        _fail(str(err))
+    if data:
+        command = data.get("app", "")
         if not isinstance(command, str):
             _fail(f"{config}: 'app' must be a command string, got {command!r}. Fix: write e.g. "
                   "`app: python apps/main.py`, or pass the app file")

@@ -6,8 +6,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import yaml
-
 from shipform.errors import ShipformError, ShipformErrors
 from shipform.model.local_rules import local_errors
 from shipform.model.stage import AppBase
@@ -15,6 +13,7 @@ from shipform.render.output import Context
 from shipform.render.outputs import OUTPUTS
 from shipform.render.workflows import WORKFLOWS_DIR
 from shipform.synth import local_secrets
+from shipform.synth.cdk8s_config import CONFIG, read_config
 from shipform.synth.kubernetes import environment_manifests
 from shipform.synth.lock import lock_path, pin, read_lock
 from shipform.synth.lock import notes as image_notes
@@ -35,26 +34,10 @@ def resolve_outdir(app: AppBase, override: str | None = None) -> Path:
 
 
 def _cdk8s_yaml_output() -> str | None:
-    config = Path("cdk8s.yaml")
-    if not config.is_file():
-        return None
-    try:
-        data = yaml.safe_load(config.read_text(encoding="utf-8"))
-    except (OSError, UnicodeError, yaml.YAMLError) as err:
-        where = getattr(err, "problem_mark", None)
-        problem = getattr(err, "problem", None)
-        at = f" (line {where.line + 1}, column {where.column + 1}: {problem})" if where is not None else ""
-        reason = err.strerror if isinstance(err, OSError) else f"the file is not valid YAML{at}"
-        raise ShipformError(str(config), "output", f"cannot be read: {reason}", None,
-                            "correct cdk8s.yaml, or pass --outdir") from None
-    if data is None:
-        return None
-    if not isinstance(data, dict):
-        raise ShipformError(str(config), "output", f"cannot be read: the file is a {type(data).__name__}, "
-                            "not a mapping", None, "write cdk8s.yaml as `key: value` lines, or pass --outdir")
+    data = read_config("output", "correct cdk8s.yaml, or pass --outdir")
     output = data.get("output")
     if output is not None and (not isinstance(output, str) or not output):
-        raise ShipformError(str(config), "output", "must be a folder name", output,
+        raise ShipformError(str(CONFIG), "output", "must be a folder name", output,
                             "write e.g. `output: dist`, or pass --outdir")
     return output
 

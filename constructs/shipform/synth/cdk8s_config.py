@@ -1,0 +1,34 @@
+"""cdk8s.yaml, which shipform reads as the cdk8s CLI does: `app` names the command that runs the app file,
+`output` the output folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from shipform.errors import ShipformError
+
+CONFIG = Path("cdk8s.yaml")
+
+
+def read_config(prop: str, fix: str) -> dict[str, Any]:
+    """cdk8s.yaml in the working folder as a mapping ({} when there is none); a file that cannot be read as
+    one is a ShipformError about ``prop``, with ``fix``."""
+    if not CONFIG.is_file():
+        return {}
+    try:
+        data = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+    except (OSError, UnicodeError, yaml.YAMLError) as err:
+        where = getattr(err, "problem_mark", None)
+        at = f" (line {where.line + 1}, column {where.column + 1}: {getattr(err, 'problem', None)})" \
+            if where is not None else ""
+        reason = err.strerror if isinstance(err, OSError) else f"the file is not valid YAML{at}"
+        raise ShipformError(str(CONFIG), prop, f"cannot be read: {reason}", None, fix) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ShipformError(str(CONFIG), prop, f"cannot be read: the file is a {type(data).__name__}, not a "
+                            "mapping", None, f"write cdk8s.yaml as `key: value` lines; {fix}")
+    return data
