@@ -48,8 +48,10 @@ def project(tmp_path, monkeypatch):
 
 CDK8S_YAMLS = [
     # (case, cdk8s.yaml, pass the app file?, expected text)
-    ("invalid YAML", "app: python app.py\n  output: [", False, "cdk8s.yaml: 'app' cannot be read: the file is not valid YAML (line 2"),
-    ("not a mapping", "- app\n- output\n", False, "cdk8s.yaml: 'app' cannot be read: the file is a list, not a mapping"),
+    ("invalid YAML", "app: python app.py\n  output: [", False,
+     "cdk8s.yaml: 'app' cannot be read: the file is not valid YAML (line 2"),
+    ("not a mapping", "- app\n- output\n", False,
+     "cdk8s.yaml: 'app' cannot be read: the file is a list, not a mapping"),
     ("app not a string", "app: [python, app.py]\n", False, "cdk8s.yaml: 'app' must be a command string"),
     ("app an unclosed quote", "app: python 'app.py\n", False, "cdk8s.yaml: 'app' is not a valid command"),
     ("invalid YAML, output needed", "output: [\n", True, "cdk8s.yaml: 'output' cannot be read: the file is not valid"),
