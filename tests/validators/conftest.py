@@ -1,0 +1,71 @@
+"""The validators gate runs in the background from the end of collection on, so that the tools (most of the
+gate's time) overlap with the rest of the suite; the tests here only wait for their run's result. Only the
+(tool, tree) runs that selected tests need are started, and whatever still runs when the session ends is
+killed. A "validators" section at the end of the run shows each run's time and findings."""
+
+from __future__ import annotations
+
+import pytest
+
+from validators.gate import BROKEN, PLATFORM, Closed, Gate, dist_trees
+
+_gate: Gate | None = None
+
+
+def needed_runs(items: list[pytest.Item]) -> set[tuple[str, str]]:
+    """(tool, tree) of every selected test of this folder: its `tool` and `tree` parameters, or the tools named
+    by a `uses_tools` attribute of the test function for each tree it is parametrized with."""
+    runs = set()
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        tree = params.get("tree")
+        if tree is None or item.get_closest_marker("validators") is None:
+            continue
+        tools = [params["tool"]] if "tool" in params else getattr(getattr(item, "function", None), "uses_tools", [])
+        runs |= {(tool, tree) for tool in tools}
+    return runs
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    global _gate
+    runs = needed_runs(session.items)
+    if runs and _gate is None:
+        _gate = Gate().start(runs)
+
+
+@pytest.fixture(scope="session")
+def gate() -> Gate:
+    global _gate
+    if _gate is None:  # collected without the hook above (should not happen): start lazily, run by run
+        _gate = Gate()
+    return _gate
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    global _gate
+    if _gate is not None:
+        _gate.close()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    if _gate is None or not _gate.results:
+        return
+    tr = terminalreporter
+    tr.section("validators")
+    for name in [*dist_trees(), PLATFORM, BROKEN]:
+        parts = []
+        for (tool, tree), future in sorted(_gate.results.items()):
+            if tree != name or not future.done() or future.cancelled():
+                continue
+            if isinstance(future.exception(), Closed):
+                continue
+            if future.exception() is not None:
+                parts.append(f"{tool} ERROR")
+                continue
+            result = future.result()
+            if result.skipped:
+                continue
+            parts.append(f"{tool} {len(result.findings)} ({'cached' if result.cached else f'{result.seconds:.1f}s'})")
+        if parts:
+            tr.write_line(f"{name}: " + ", ".join(parts))
+    tr.write_line(f"all runs done {_gate.finished_after():.1f}s after collection")
