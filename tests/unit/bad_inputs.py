@@ -335,3 +335,19 @@ LOCAL_CASES = [
     ("user-over-32", PG + 'user="u' + "x" * 32 + '")', "shop/dev/db", "user"),
 ]
 ALL_CASES += LOCAL_CASES
+
+# Found by the property-based test (tests/unit/test_random_apps.py).
+FOUND_BY_RANDOM_APPS = [
+    ("writable-path-over-the-secrets-mount", WS + 'image="nginx:1.27.3", port=80, writable_paths=["/run/secrets"], '
+     'secrets={"TOKEN": SecretRef("s", "k")})', "shop/dev/api", "writable_paths[0]"),
+    ("two-secret-keys-one-file", WS + 'image="nginx:1.27.3", port=80, secrets={"A": SecretRef("app.secrets", "key"), '
+     '"B": SecretRef("app", "secrets.key")})', "shop/dev/api", "secrets.B"),
+    ("two-public-services-one-host", 'WebService(prod, "a", image="nginx:1.27.3", port=80, public=True, '
+     'host="shop.example.com")\nWebService(prod, "b", image="nginx:1.27.3", port=81, public=True, '
+     'host="shop.example.com")', "shop/prod/b", "host"),
+    ("a-workload-named-like-a-flux-migration", 'app2 = App("two", registry="ghcr.io/acme")\n'
+     'local = Environment(app2, "dev", local=True, gitops="flux")\n'
+     'WebService(local, "api", image="nginx:1.27.3", port=80, migrate=Migration(["m"]))\n'
+     'Job(local, "api-migrate", image="busybox:1.37.0", command=["true"])', "two/dev/api-migrate", "id"),
+]
+ALL_CASES += FOUND_BY_RANDOM_APPS

@@ -1,5 +1,6 @@
-"""What compose would refuse or get wrong in the local Environment: it has one namespace (service names must
-be unique), one host (published ports too) and starts services in depends_on order (which must not loop)."""
+"""Rules over a whole Environment. Every Environment: one public host name per Ingress (two would fight over
+it). The local one, for compose: it has one namespace (service names must be unique), one host (published
+ports too) and starts services in depends_on order (which must not loop)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,30 @@ from shipform import spec
 from shipform.errors import ShipformError
 
 
+def environment_errors(env: spec.Environment) -> list[ShipformError]:
+    first: dict[str, spec.Workload] = {}
+    errors = []
+    for w in env.workloads:
+        if w.exposure is None:
+            continue
+        other = first.setdefault(w.exposure.host, w)
+        if other is not w:
+            errors.append(ShipformError(w.path, "host", f"is also the host of {other.path}: two Ingresses would "
+                                        "claim it", w.exposure.host, "give each public service its own host"))
+    return errors
+
+
 def local_errors(env: spec.Environment) -> list[ShipformError]:
-    return [*_name_clashes(env), *_port_clashes(env), *_cycles(env)]
+    return [*_name_clashes(env), *_step_clashes(env), *_port_clashes(env), *_cycles(env)]
+
+
+def _step_clashes(env: spec.Environment) -> list[ShipformError]:
+    """A migration that every pod runs first (Flux, kubectl) is the local one-shot service '<name>-migrate'."""
+    names = {w.name: w for w in env.workloads}
+    return [ShipformError(names[f"{w.name}-migrate"].path, "id", f"is the name compose gives the migration of "
+                          f"{w.path}", f"{w.name}-migrate", "give the workload another id")
+            for w in env.workloads if isinstance(w.run, spec.Continuous) and w.run.pre_start
+            and f"{w.name}-migrate" in names]
 
 
 def _name_clashes(env: spec.Environment) -> list[ShipformError]:

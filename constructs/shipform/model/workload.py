@@ -141,7 +141,7 @@ class Workload(ShipformConstruct):
 
     def validate(self) -> list[ShipformError]:
         errors = [err for target in self.connects_to if (err := self._connection_error(target))]
-        errors += self._env_collisions()
+        errors += self._env_collisions() + self._file_collisions() + self._mount_collisions()
         if self.build is not None:
             try:
                 self.build.detect_layout(self.path, self.app.root)
@@ -183,6 +183,27 @@ class Workload(ShipformConstruct):
                         self.path, "connects_to", f"gives {first.path} and {target.path} the same variable {name}",
                         name, "give one of them its own env_prefix (StatefulDB) or id"))
         return errors[:1]
+
+    def _file_collisions(self) -> list[ShipformError]:
+        """Two different Secret keys mounted at one /run/secrets/<name>.<key> path: one would hide the other."""
+        seen: dict[str, SecretRef] = {}
+        for name, ref in self.all_secrets().items():
+            other = seen.setdefault(ref.file_name, ref)
+            if other != ref:
+                return [ShipformError(self.path, f"secrets.{name}", f"is mounted at /run/secrets/{ref.file_name}, "
+                                      f"as is {other}", f"{ref}", "rename the Secret or the key so the two differ "
+                                      "in their '<name>.<key>' file name")]
+        return []
+
+    def _mount_collisions(self) -> list[ShipformError]:
+        """Writable folders may not be where secrets or data are mounted (the API server refuses two mounts
+        at one path)."""
+        taken = {v.mount_path for v in self.volumes()} | ({"/run/secrets"} if self.all_secrets() else set())
+        for i, path in enumerate(self.writable_paths):
+            if path in taken:
+                return [ShipformError(self.path, f"writable_paths[{i}]", "is already a mount of the workload "
+                                      "(its secrets or data)", path, "pick another writable folder")]
+        return []
 
     def _accepted_by(self, target: Workload) -> bool:
         return any(self.namespace in m.accepted_namespaces() for m in self.environment.members

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from shipform.errors import ShipformError, ShipformErrors
-from shipform.model.local_rules import local_errors
+from shipform.model.local_rules import environment_errors, local_errors
 from shipform.model.stage import AppBase
 from shipform.render.output import Context
 from shipform.render.outputs import OUTPUTS
@@ -66,7 +66,8 @@ def render(app: AppBase, outdir: Path, notes: list[str] | None = None) -> dict[s
     app_spec = pin(app.to_spec(), read_lock(lock_path(app.root)))
     if notes is not None:
         notes += image_notes(app_spec)
-    raise_all(local_errors(app_spec.local) if app_spec.local is not None else [])
+    raise_all([e for env in app_spec.environments for e in environment_errors(env)]
+              + (local_errors(app_spec.local) if app_spec.local is not None else []))
     manifests = {env.name: environment_manifests(env, env_spec)
                  for env, env_spec in zip(app.environments, app_spec.environments, strict=True)}
     app_dir = (outdir / app.name).resolve()
