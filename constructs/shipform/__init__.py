@@ -34,8 +34,8 @@ _EXPORTS = {
     "CronJob": "shipform.model.cron_job",
     "Migration": "shipform.model.migration",
     "SecureNamespace": "shipform.model.secure_namespace",
-    "Quota": "shipform.model.secure_namespace",
-    "Subject": "shipform.model.secure_namespace",
+    "Quota": "shipform.model.namespace_props",
+    "Subject": "shipform.model.namespace_props",
     "StatefulDB": "shipform.model.stateful_db",
     "Backup": "shipform.model.backup",
     "S3Target": "shipform.model.backup",
@@ -79,8 +79,9 @@ if TYPE_CHECKING:
     from shipform.model.cron_job import CronJob
     from shipform.model.job import Job
     from shipform.model.migration import Migration
+    from shipform.model.namespace_props import Quota, Subject
     from shipform.model.secret_store import SecretStore
-    from shipform.model.secure_namespace import Quota, SecureNamespace, Subject
+    from shipform.model.secure_namespace import SecureNamespace
     from shipform.model.stage import collect_apps
     from shipform.model.stateful_db import StatefulDB
     from shipform.model.web_service import WebService, WebServiceProps

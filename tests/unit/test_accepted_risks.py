@@ -44,10 +44,15 @@ def test_a_worker_without_health_carries_its_reason_for_checkov(tmp_path):
     assert not {"livenessProbe", "readinessProbe", "startupProbe"} & set(container)
 
 
-def test_namespaces_without_guards_are_not_accepted(tmp_path):
-    """A workload outside a SecureNamespace lands in a namespace with no LimitRange or quota: trivy's
-    finding is real there, so it is not accepted."""
+def test_namespaces_without_a_secure_namespace_get_the_same_guards(tmp_path):
+    """A workload outside a SecureNamespace lands in a namespace with the defaults of one: default-deny, DNS,
+    quota and LimitRange (no RBAC), so trivy's namespace checks are accepted there too."""
     write_sources(tmp_path)
     source = APP.replace('WebService(team, "api"', 'WebService(prod, "api"')
-    ignore = yaml.safe_load(render(exec_app(source, tmp_path), tmp_path / "out")[".trivyignore.yaml"])
-    assert not [e for e in ignore["misconfigurations"] if e["id"] in ("KSV-0039", "KSV-0040")]
+    files = render(exec_app(source, tmp_path), tmp_path / "out")
+    for name in ("namespace-shop", "networkpolicy-shop-default-deny", "networkpolicy-shop-allow-dns",
+                 "resourcequota-shop-quota", "limitrange-shop-container-defaults"):
+        assert f"k8s/prod/{name}.yaml" in files
+    assert not any(p.startswith(("k8s/prod/role-shop", "k8s/prod/rolebinding-shop")) for p in files)
+    ignore = yaml.safe_load(files[".trivyignore.yaml"])["misconfigurations"]
+    assert {e["id"] for e in ignore if e["paths"] == ["k8s/prod/**"]} == {"KSV-0039", "KSV-0040"}

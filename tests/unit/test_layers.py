@@ -71,8 +71,11 @@ def test_handles_are_exactly_the_rendered_objects(platform):
         handles = [o.key for member in env.members for o in member.objects]
         assert len(set(keys)) == len(keys) and len(set(handles)) == len(handles)
         without_handle = set(keys) - set(handles)
-        implicit = {("Namespace", "", ns.name) for ns in env.to_spec().namespaces if ns.guards is None}
-        assert {k for k in without_handle if k[0] != "ExternalSecret"} == implicit
+        implicit = set(env.implicit_namespaces())
+        assert {k for k in without_handle if k[0] != "ExternalSecret"} == {
+            k for k in keys if k[1] in implicit and k[0] in ("NetworkPolicy", "ResourceQuota", "LimitRange")
+            and k[2] in ("default-deny", "allow-dns", "quota", "container-defaults")
+        } | {("Namespace", "", ns) for ns in implicit}
         assert set(handles) <= set(keys)
 
 

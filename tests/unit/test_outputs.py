@@ -130,13 +130,16 @@ def test_kubernetes_files_are_one_object_each_with_a_kustomization(new_app, tmp_
     WebService(dev, "api", image="nginx:1.27.3", port=8080)
     files = rendered(app, tmp_path)
     k8s = sorted(p for p in files if p.startswith("k8s/dev/"))
-    assert k8s == ["k8s/dev/deployment-shop-api.yaml", "k8s/dev/kustomization.yaml", "k8s/dev/namespace-shop.yaml",
-                   "k8s/dev/networkpolicy-shop-api.yaml", "k8s/dev/service-shop-api.yaml",
-                   "k8s/dev/serviceaccount-shop-api.yaml"]
+    assert k8s == ["k8s/dev/deployment-shop-api.yaml", "k8s/dev/kustomization.yaml",
+                   "k8s/dev/limitrange-shop-container-defaults.yaml", "k8s/dev/namespace-shop.yaml",
+                   "k8s/dev/networkpolicy-shop-allow-dns.yaml", "k8s/dev/networkpolicy-shop-api.yaml",
+                   "k8s/dev/networkpolicy-shop-default-deny.yaml", "k8s/dev/resourcequota-shop-quota.yaml",
+                   "k8s/dev/service-shop-api.yaml", "k8s/dev/serviceaccount-shop-api.yaml"]
     kustomization = yaml.safe_load(files["k8s/dev/kustomization.yaml"])
-    assert kustomization["resources"] == ["namespace-shop.yaml", "serviceaccount-shop-api.yaml",
-                                          "networkpolicy-shop-api.yaml", "service-shop-api.yaml",
-                                          "deployment-shop-api.yaml"]
+    assert kustomization["resources"] == [
+        "namespace-shop.yaml", "resourcequota-shop-quota.yaml", "limitrange-shop-container-defaults.yaml",
+        "serviceaccount-shop-api.yaml", "networkpolicy-shop-allow-dns.yaml", "networkpolicy-shop-api.yaml",
+        "networkpolicy-shop-default-deny.yaml", "service-shop-api.yaml", "deployment-shop-api.yaml"]
 
 
 def test_foreign_cdk8s_objects_in_the_chart_are_emitted(new_app, tmp_path):

@@ -17,16 +17,24 @@ def api(new_app):
 
 def test_minimal_service_gets_exactly_the_hardened_object_set(api):
     _, dev, _ = api
-    assert sorted(manifests(dev)) == [("Deployment", "api"), ("Namespace", "shop"), ("NetworkPolicy", "api"),
-                                      ("Service", "api"), ("ServiceAccount", "api")]
+    assert sorted(manifests(dev)) == [
+        ("Deployment", "api"), ("LimitRange", "container-defaults"), ("Namespace", "shop"),
+        ("NetworkPolicy", "allow-dns"), ("NetworkPolicy", "api"), ("NetworkPolicy", "default-deny"),
+        ("ResourceQuota", "quota"), ("Service", "api"), ("ServiceAccount", "api")]
 
 
-def test_namespace_outside_a_secure_namespace_is_still_restricted(api):
+def test_namespace_outside_a_secure_namespace_is_guarded_with_a_quota_that_fits(api):
     _, dev, _ = api
-    labels = manifests(dev)[("Namespace", "shop")]["metadata"]["labels"]
-    assert labels == {f"pod-security.kubernetes.io/{mode}{suffix}": value
-                      for mode in ("enforce", "audit", "warn")
-                      for suffix, value in (("", "restricted"), ("-version", "v1.33"))}
+    objects = manifests(dev)
+    labels = objects[("Namespace", "shop")]["metadata"]["labels"]
+    assert {k: v for k, v in labels.items() if k.startswith("pod-security")} == {
+        f"pod-security.kubernetes.io/{mode}{suffix}": value for mode in ("enforce", "audit", "warn")
+        for suffix, value in (("", "restricted"), ("-version", "v1.33"))}
+    # One replica plus one rollout surge pod at 100m/128Mi requested and 500m/256Mi limit each.
+    assert objects[("ResourceQuota", "quota")]["spec"]["hard"] == {
+        "requests.cpu": "200m", "requests.memory": "256Mi", "limits.cpu": "1", "limits.memory": "512Mi",
+        "pods": "2", "persistentvolumeclaims": "0", "requests.storage": "1Gi", "services.loadbalancers": "0",
+        "services.nodeports": "0"}
 
 
 def test_deployment_defaults(api):

@@ -21,8 +21,8 @@ def peak_pods(w: Workload) -> int:
     return run.max_replicas + 1 if isinstance(run, spec.Continuous) else 1
 
 
-def quota_errors(path: str, quota: spec.QuotaSpec, limits: spec.LimitsSpec,
-                 members: list[Workload]) -> list[ShipformError]:
+def quota_errors(path: str, quota: spec.QuotaSpec, limits: spec.LimitsSpec, members: list[Workload],
+                 fix: str | None = None) -> list[ShipformError]:
     errors = _container_range_errors(limits, members)
     if not members:
         return errors
@@ -43,8 +43,20 @@ def quota_errors(path: str, quota: spec.QuotaSpec, limits: spec.LimitsSpec,
             errors.append(ShipformError(
                 path, f"quota.{key}", f"is smaller than the workloads need at peak ({total}, counting maximum "
                 "replicas plus one rollout surge pod each)", str(hard),
-                f"raise quota.{key} to at least {total} or lower the workloads' resources"))
+                fix or f"raise quota.{key} to at least {total} or lower the workloads' resources"))
     return errors
+
+
+def fitted_quota(members: list[Workload]) -> spec.QuotaSpec:
+    """A quota exactly as large as the workloads need at peak: nothing else fits in the namespace."""
+    pods = [(w.resources, peak_pods(w)) for w in members]
+    claims = [v.source for w in members for v in w.volumes() if isinstance(v.source, spec.Claim | spec.ClaimTemplate)]
+    return spec.QuotaSpec(
+        cpu=Cpu(sum(r.cpu.millicores * n for r, n in pods)), memory=Memory(sum(r.memory.bytes * n for r, n in pods)),
+        cpu_limit=Cpu(sum(r.cpu_limit.millicores * n for r, n in pods)),
+        memory_limit=Memory(sum(r.memory_limit.bytes * n for r, n in pods)), pods=sum(n for _, n in pods),
+        persistent_volume_claims=len(claims),
+        storage=Memory(max(sum(c.size.bytes for c in claims), 2**30), "binary"), load_balancers=0, node_ports=0)
 
 
 def _over(total: Q, hard: Q) -> tuple[Q, Q, bool]:

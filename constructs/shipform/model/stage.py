@@ -17,6 +17,8 @@ from constructs import Construct
 from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.cluster import Cluster
+from shipform.model.namespace_props import default_guards
+from shipform.model.quota import fitted_quota, quota_errors
 from shipform.model.secret_store import SecretStore
 from shipform.values import checks
 from shipform.values.prop_types import check_props
@@ -214,14 +216,33 @@ class EnvironmentBase(cdk8s.Chart):
     def to_spec(self) -> spec.Environment:
         """The Environment as every output sees it, produced once per synth."""
         declared = [ns for m in self.members if (ns := m.namespace_spec()) is not None]
-        names = {ns.name for ns in declared}
-        implicit = sorted({w.namespace for w in self.workloads} - names)
-        namespaces = [*(spec.Namespace(n, self.app.name, POD_SECURITY_VERSION) for n in implicit), *declared]
+        namespaces = [*(spec.Namespace(n, self.app.name, POD_SECURITY_VERSION, self.implicit_guards(n))
+                        for n in self.implicit_namespaces()), *declared]
         return spec.Environment(
             app=self.app.name, name=self.name, local=self.local, gitops=self.gitops, namespaces=tuple(namespaces),
             workloads=tuple(w.to_spec() for w in self.workloads),
             secret_source=self.secret_store.to_spec() if self.secret_store else None,
             gitops_namespace=self.gitops_namespace, cluster=self.cluster)
+
+    def implicit_namespaces(self) -> list[str]:
+        """Namespaces that hold workloads but were not declared with a SecureNamespace: they get the same
+        guards as one with its defaults (secure by default), and no RBAC."""
+        declared = {ns.name for m in self.members if (ns := m.namespace_spec()) is not None}
+        return sorted({w.namespace for w in self.workloads} - declared)
+
+    def implicit_guards(self, namespace: str) -> spec.Guards:
+        """A quota exactly as large as the namespace's workloads need at peak, and default limits."""
+        return default_guards(self.path, fitted_quota([w for w in self.workloads if w.namespace == namespace]))
+
+    def check(self) -> list[ShipformError]:
+        """The workloads of implicit namespaces must fit the default container limits, as in a SecureNamespace."""
+        errors = []
+        for ns in self.implicit_namespaces():
+            guards = self.implicit_guards(ns)
+            errors += quota_errors(f"{self.path}/{ns}", guards.quota, guards.limits,
+                                   [w for w in self.workloads if w.namespace == ns],
+                                   "place the workloads in a SecureNamespace with larger container limits")
+        return errors
 
     @staticmethod
     def containing(scope: Construct) -> EnvironmentBase:

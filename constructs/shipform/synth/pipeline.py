@@ -53,6 +53,7 @@ def validate(app: AppBase) -> None:
         errors.append(ShipformError(app.name, "environments", "the app has none", 0,
                                     "add Environment(app, 'dev', local=True)"))
     for env in app.environments:
+        errors.extend(env.check())
         for member in env.members:
             errors.extend(member.check())
     raise_all(errors)
