@@ -49,22 +49,10 @@ NOT_COUNTED = {
 
 # Open findings of today, to be fixed or stated as accepted risks by the package owner; each has a strict
 # xfail test below. (tool, tree, check) -> where and why it fires.
-_PLAIN = ("the platform app's prebuilt `plain` WebService (nginx:1.27.3 with run_as_user=101, run_as_group=101, "
-          "read_only_root_filesystem=False) in k8s/<env>/deployment-mixed-plain.yaml")
-_MIXED_NS = ("namespace `mixed` (workloads created directly in an Environment, here `plain`: "
-             "k8s/<env>/*-mixed-plain.yaml) gets no {} (only a SecureNamespace emits one)")
-_FLUX_JOBS = ("k8s/stage/jobs/job-back-seed.yaml: the Flux environment puts one-off Jobs in their own folder, apart "
-              "from namespace back's {} in k8s/stage/, so the same-folder rule does not see it")
 OPEN_FINDINGS: dict[tuple[str, str, str], str] = {
-    ("checkov", PLATFORM, "CKV_K8S_22"): f"readOnlyRootFilesystem: false, a relaxation with no reason: {_PLAIN}",
-    ("checkov", PLATFORM, "CKV_K8S_40"): f"runAsUser 101 is not a high UID (> 10000): {_PLAIN}",
-    ("trivy", PLATFORM, "KSV-0014"): f"readOnlyRootFilesystem is not true: {_PLAIN}",
-    ("trivy", PLATFORM, "KSV-0020"): f"runAsUser 101 <= 10000: {_PLAIN}",
-    ("trivy", PLATFORM, "KSV-0021"): f"runAsGroup 101 <= 10000: {_PLAIN}",
-    ("trivy", PLATFORM, "KSV-0039"): f"{_MIXED_NS.format('LimitRange')}; {_FLUX_JOBS.format('LimitRange')}",
-    ("trivy", PLATFORM, "KSV-0040"): f"{_MIXED_NS.format('ResourceQuota')}; {_FLUX_JOBS.format('ResourceQuota')}",
     ("compose-lint", PLATFORM, "CL-0007"): "compose service `plain` has no read_only: true "
-                                           "(read_only_root_filesystem=False, no reason stated)",
+                                           "(read_only_root_filesystem=False, its reason stated for checkov and "
+                                           "trivy; compose-lint reads accepted risks only from a config file)",
 }
 
 

@@ -46,9 +46,9 @@ class LongRunning(Workload):
 
     def own_risks(self) -> tuple[spec.AcceptedRisk, ...]:
         if self.no_health_reason is None:
-            return ()
+            return super().own_risks()
         reason = f"no health check: {self.no_health_reason}"
-        return spec.AcceptedRisk("CKV_K8S_8", reason), spec.AcceptedRisk("CKV_K8S_9", reason)
+        return spec.AcceptedRisk("CKV_K8S_8", reason), spec.AcceptedRisk("CKV_K8S_9", reason), *super().own_risks()
 
     def pre_start(self) -> tuple[str, ...] | None:
         return None

@@ -3,6 +3,7 @@ the connects_to graph and the hardened pod, and how all of it becomes the worklo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import ClassVar, TypedDict
 
@@ -51,6 +52,11 @@ class WorkloadProps(TypedDict, total=False):
     """Default: 10001. GID, the same everywhere."""
     termination_grace_period_seconds: int
     """Default: 30. Time between SIGTERM and SIGKILL."""
+    accepted_risks: Mapping[str, str]
+    """Default: {}. Scanner findings this workload accepts on purpose, ``{check id: reason}``, e.g.
+    ``{"CKV_K8S_22": "nginx writes its cache under /var"}`` next to ``read_only_root_filesystem=False``. Written
+    where each scanner reads them: checkov's ``CKV_*`` as annotations on the workload's objects, trivy's
+    ``KSV-*`` in .trivyignore.yaml for its files."""
 
 
 class Workload(ShipformConstruct):
@@ -78,6 +84,7 @@ class Workload(ShipformConstruct):
         self.run_as_group = checks.positive_int(self.path, "run_as_group", props.get("run_as_group", DEFAULT_UID))
         self.termination_grace_period_seconds = checks.positive_int(
             self.path, "termination_grace_period_seconds", props.get("termination_grace_period_seconds", 30))
+        self.stated_risks = self._validate_risks(props.get("accepted_risks") or {})
         self.environment.workloads.append(self)
 
     # ------------------------------------------------------------------ prop validation
@@ -111,6 +118,16 @@ class Workload(ShipformConstruct):
                                     "in generated files", "<redacted>",
                                     f"pass secrets={{'{name}': SecretRef('<secret>', '<key>')}} instead")
         return dict(env)
+
+    def _validate_risks(self, risks: Mapping[str, str]) -> tuple[spec.AcceptedRisk, ...]:
+        for check, reason in risks.items():
+            if not re.fullmatch(r"CKV2?_[A-Z0-9]+_[0-9]+|KSV-?[0-9]{3,4}", check):
+                raise ShipformError(self.path, "accepted_risks", "keys must be checkov (CKV_...) or trivy (KSV-...) "
+                                    "check ids", check, "write e.g. {'CKV_K8S_22': '<why>'}")
+            if len(reason.strip()) < 10 or "\n" in reason or "," in reason:
+                raise ShipformError(self.path, f"accepted_risks.{check}", "must say why, in one line without ','",
+                                    reason, "write the reason the risk is accepted, e.g. 'nginx writes its cache'")
+        return tuple(spec.AcceptedRisk(check, reason) for check, reason in sorted(risks.items()))
 
     def _validate_secrets(self, secrets: Mapping[str, SecretRef]) -> dict[str, SecretRef]:
         for name, ref in secrets.items():
@@ -290,7 +307,7 @@ class Workload(ShipformConstruct):
         return tuple(risks)
 
     def own_risks(self) -> tuple[spec.AcceptedRisk, ...]:
-        return ()
+        return self.stated_risks
 
     def client_risks(self) -> tuple[spec.AcceptedRisk, ...]:
         """Risks a client of this workload takes on by connecting (e.g. a password in an env var)."""

@@ -65,6 +65,17 @@ def folder_risks(app: spec.App) -> list[tuple[str, str, str]]:
     return risks
 
 
+def workload_risks(app: spec.App) -> list[tuple[str, str, str]]:
+    """trivy checks a workload accepts with its reason, for the files of its objects."""
+    return [(normal(r.check), f"k8s/{env.name}/*-{w.namespace}-{w.name}.yaml", f"{w.path}: {r.reason}")
+            for env in app.environments for w in env.workloads for r in w.accepted_risks if r.check.startswith("KSV")]
+
+
+def normal(check: str) -> str:
+    """trivy's ids as it prints them: KSV-0014 (accepted as KSV014 or KSV-014 too)."""
+    return f"KSV-{int(check.removeprefix('KSV').lstrip('-')):04d}"
+
+
 def wrapped(statement: str) -> str:
     """Lines of at most 100 characters (a block scalar in YAML), so the file stays readable and lint-clean."""
     return "\n".join(textwrap.wrap(statement, 100)) + "\n"
@@ -76,7 +87,7 @@ def files(app: spec.App, context: Context) -> dict[str, str]:
         for manifest in context.manifests[env.name]:
             for check, path, statement in role_risks(f"k8s/{env.name}/{file_name(manifest)}", manifest):
                 entries.setdefault((check, statement), []).append(path)
-    for check, path, statement in folder_risks(app):
+    for check, path, statement in folder_risks(app) + workload_risks(app):
         entries.setdefault((check, statement), []).append(path)
     if not entries:
         return {}

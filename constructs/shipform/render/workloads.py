@@ -48,8 +48,10 @@ def job_annotations(w: spec.Workload, run: spec.ToCompletion, gitops: spec.GitOp
 
 
 def accepted(w: spec.Workload) -> dict[str, str] | None:
-    """checkov reads accepted risks from the object's own annotations: checkov.io/skip<N>: <check>=<reason>."""
-    return {f"checkov.io/skip{i}": f"{r.check}={r.reason}" for i, r in enumerate(w.accepted_risks, 1)} or None
+    """checkov reads accepted risks from the object's own annotations: checkov.io/skip<N>: <check>=<reason>
+    (trivy's KSV-* go to .trivyignore.yaml)."""
+    checkov = [r for r in w.accepted_risks if r.check.startswith("CKV")]
+    return {f"checkov.io/skip{i}": f"{r.check}={r.reason}" for i, r in enumerate(checkov, 1)} or None
 
 
 def workload_objects(w: spec.Workload, gitops: spec.GitOps = "argocd") -> list[Manifest]:
