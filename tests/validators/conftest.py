@@ -29,7 +29,7 @@ def needed_runs(items: list[pytest.Item]) -> set[tuple[str, str]]:
 def pytest_collection_finish(session: pytest.Session) -> None:
     global _gate
     runs = needed_runs(session.items)
-    if runs and _gate is None:
+    if runs and _gate is None and not session.config.option.collectonly:
         _gate = Gate().start(runs)
 
 

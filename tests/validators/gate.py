@@ -211,6 +211,8 @@ def run(argv: Iterable[str | Path], cwd: Path, env: dict[str, str]) -> subproces
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     with _procs_lock:
         _procs.add(proc)
+    if _closing.is_set():  # close() ran between the check above and the start: its kill loop missed this one
+        _kill(proc)
     try:
         out, err = proc.communicate(timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
