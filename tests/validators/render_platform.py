@@ -2,7 +2,8 @@
 
     python tests/validators/render_platform.py OUTDIR
 
-builds the app with its sources under OUTDIR (conftest.write_sources), renders it with
+builds the app (at scale 1: every construct and prop family, a quarter of the services, so the validators'
+run stays short) with its sources under OUTDIR (conftest.write_sources), renders it with
 shipform.synth.pipeline.render(app, OUTDIR / "out") and writes every file under OUTDIR/out/<app>/, the folder
 ``render`` resolves relative paths against (compose build contexts). Prints that folder on its last line."""
 
@@ -22,7 +23,7 @@ from shipform.synth.pipeline import render  # noqa: E402
 def main(root: Path) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     write_sources(root)
-    app = build(root)
+    app = build(root, scale=1)
     outdir = root / "out"
     folder = outdir / app.name
     for rel, text in render(app, outdir).items():
