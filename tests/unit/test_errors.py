@@ -11,8 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from conftest import exec_app, write_sources
+from shipform.cli import cli
 from shipform.errors import InvalidApp, ShipformError
 from shipform.synth.pipeline import synth_app
 from unit.bad_inputs import (
@@ -113,9 +115,14 @@ def test_cli_exits_1_without_traceback_and_leaves_output_untouched(tmp_path, goo
     bad = tmp_path / "bad.py"
     if text is not None:
         bad.write_text(text)
-    result = subprocess.run([str(SHIPFORM), "synth", str(bad), "--outdir", str(out)], capture_output=True,
-                            text=True, env={**os.environ, "NO_COLOR": "1"})
-    assert result.returncode == 1, result.stdout
-    assert "Traceback" not in result.stderr + result.stdout
-    assert expected in result.stderr and "Fix:" in result.stderr
+    if stage == "rendering":  # once through the installed command, in its own process
+        result = subprocess.run([str(SHIPFORM), "synth", str(bad), "--outdir", str(out)], capture_output=True,
+                                text=True, env={**os.environ, "NO_COLOR": "1"})
+        code, stdout, stderr = result.returncode, result.stdout, result.stderr
+    else:  # the same command in process (typer's runner): no new Python and Node per case
+        ran = CliRunner().invoke(cli, ["synth", str(bad), "--outdir", str(out)], catch_exceptions=False)
+        code, stdout, stderr = ran.exit_code, ran.stdout, ran.stderr
+    assert code == 1, stdout
+    assert "Traceback" not in stderr + stdout
+    assert expected in stderr and "Fix:" in stderr
     assert tree(out) == before
