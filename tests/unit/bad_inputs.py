@@ -351,3 +351,8 @@ FOUND_BY_RANDOM_APPS = [
      'Job(local, "api-migrate", image="busybox:1.37.0", command=["true"])', "two/dev/api-migrate", "id"),
 ]
 ALL_CASES += FOUND_BY_RANDOM_APPS
+FOUND_BY_RANDOM_APPS += [
+    ("local-id-x-dash", WS.replace('"api"', '"x-ray"') + 'image="nginx:1.27.3", port=80)', "shop/dev/x-ray", "id"),
+    ("mysql-user-root", DB + 'engine="mysql", version="8.4", user="root")', "shop/dev/db", "user"),
+]
+ALL_CASES += FOUND_BY_RANDOM_APPS[-2:]

@@ -826,8 +826,6 @@ def test_compose_runs_every_local_workload(workspace, source):
         assert not problems, "\n".join(problems) + show(source)
 
 
-@pytest.mark.xfail(strict=True, reason="compose takes the network of a public WebService 'x' (x-public), or of a "
-                                        "client 'x-...', for an extension field and refuses the file")
 @examples(count=2, twist="x-prefixed-id")
 def test_compose_keys_are_never_extension_fields(workspace, source):
     """Found: compose treats every network name that starts with "x-" as an extension field, so the network
@@ -838,8 +836,7 @@ def test_compose_keys_are_never_extension_fields(workspace, source):
         dev = Environment(App("shop", registry="ghcr.io/acme"), "dev", local=True, domain="example.com")
         WebService(dev, "x", image="nginx:1.27.3", port=8000, public=True)
 
-    synth should name compose networks so that none starts with "x-" (or refuse such ids in the local
-    Environment). The generator leaves such ids out of every other test."""
+    synth now refuses such ids in the local Environment. The generator leaves them out of every other test."""
     r = rendered_or_refused(workspace, source, "id")
     if r is not None:
         problems = compose_config_problems(workspace, r)

@@ -88,7 +88,7 @@ ENGINES: dict[str, Engine] = {
         health=("mysqladmin", "ping", "-h", "127.0.0.1", "-P", "{port}", "--silent"),
         dump=f'MYSQL_PWD={PASSWORD} mysqldump -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" --single-transaction '
              '\\\n  --routines "$DB_NAME" > "$BACKUP_FILE"',
-        dump_suffix="sql", root_password=True,
+        dump_suffix="sql", root_password=True, reserved_users=("root",),
     ),
     "mariadb": Engine(
         "mariadb", "mariadb:{tag}", {"10.11": "10.11.10", "11.4": "11.4.4"}, 3306, "/var/lib/mysql",
@@ -99,7 +99,7 @@ ENGINES: dict[str, Engine] = {
         health=("mariadb-admin", "ping", "-h", "127.0.0.1", "-P", "{port}", "--silent"),
         dump=f'MYSQL_PWD={PASSWORD} mariadb-dump -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" --single-transaction '
              '\\\n  --routines "$DB_NAME" > "$BACKUP_FILE"',
-        dump_suffix="sql", root_password=True,
+        dump_suffix="sql", root_password=True, reserved_users=("root",),
     ),
     "redis": Engine(
         "redis", "redis:{tag}-bookworm", {"7.2": "7.2.6", "7.4": "7.4.1"}, 6379, "/data", ("/tmp",), 999, "redis",

@@ -38,6 +38,10 @@ def _name_clashes(env: spec.Environment) -> list[ShipformError]:
     first: dict[str, spec.Workload] = {}
     errors = []
     for w in env.workloads:
+        if w.name == "x" or w.name.startswith("x-"):
+            errors.append(ShipformError(w.path, "id", "starts compose names with 'x-' (its service or networks), "
+                                        "which compose reads as extension fields and drops", w.name,
+                                        "give workloads of the local Environment ids that do not start with 'x-'"))
         other = first.setdefault(w.name, w)
         if other is not w:
             errors.append(ShipformError(w.path, "id", f"is also the name of {other.path}: compose has no namespaces, "
