@@ -427,12 +427,16 @@ class FailNth:
 
     def __init__(self, monkeypatch, n: int, code: int):
         self.calls, self.n, self.code, self.failed = 0, n, code, None
+        # Only this thread's calls count: the validators' background runs use the os module too.
+        self.thread = threading.get_ident()
         for name in INJECTED:
             monkeypatch.setattr(os, name, self.wrap(name, getattr(os, name)))
         monkeypatch.setattr(fcntl, "flock", self.wrap("flock", fcntl.flock))
 
     def wrap(self, name, real):
         def call(*args, **kwargs):
+            if threading.get_ident() != self.thread:
+                return real(*args, **kwargs)
             self.calls += 1
             if self.calls == self.n:
                 self.failed = name
