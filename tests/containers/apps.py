@@ -72,7 +72,7 @@ def image_of(app, w) -> Image:
     return Image(
         app=app.name, service=w.name, dockerfile=DIST / app.name / "docker" / w.name / "Dockerfile",
         context=(app.root / w.build.context).resolve(),
-        command=list(w.command or w.build.command or w.build.spec.default_command),
+        command=list(w.command or w.build.command or w.build.preset_spec.default_command),
         health_test=health.exec_test() if health else None,
         http_health_path=health.path if health and health.kind == "http" else None,
         health_timings=(health.period_seconds, health.timeout_seconds, health.failure_threshold) if health else None,
