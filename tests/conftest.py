@@ -60,11 +60,11 @@ def exec_app(source: str, folder: Path):
 
 @pytest.fixture(scope="session")
 def platform_app(tmp_path_factory):
-    """(app, {path: text}) of tests/apps/platform_app.py, built and rendered once per test session."""
+    """(app, {path: text}) of tests/apps/platform_app.py (at scale 2), built and rendered once per test session."""
     from apps.platform_app import build
     from shipform.synth.pipeline import render
 
     root = tmp_path_factory.mktemp("platform")
     write_sources(root)
-    app = build(root)
+    app = build(root, scale=2)  # every construct and prop family, half the services: the unit tests stay quick
     return app, render(app, root / "out")
