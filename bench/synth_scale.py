@@ -1,8 +1,9 @@
 """How shipform's construct and synth time grow with the number of services, against a YAML-writing floor.
 
 For each N (default 10, 100, 300) it builds an App with two Environments (``dev``: local with a domain;
-``prod``: replicas=3 with a domain), each holding N WebServices on the prebuilt image nginx:1.27.3, port 8080,
-an HTTP health check, every service connecting to the previous one and every 10th one public. Then it measures:
+``prod``: replicas=3 with a domain), each holding N WebServices on the prebuilt image nginx:1.27.3, ports
+10000 + i (distinct: compose publishes the public ones), an HTTP health check, every service connecting to the
+previous one and every 10th one public. Then it measures:
 
 - construct_s: building the App, Environments and WebServices (a fresh cdk8s App per N);
 - synth_s: ``shipform.synth.pipeline.synth_app`` (validate, render every file, write the output folder);
@@ -46,7 +47,8 @@ def build_app(n: int, root: Path) -> App:
     for env in (dev, prod):
         prev = None
         for i in range(n):
-            prev = WebService(env, f"svc-{i:04d}", image="nginx:1.27.3", port=8080, health=Health.http("/healthz"),
+            prev = WebService(env, f"svc-{i:04d}", image="nginx:1.27.3", port=10000 + i,
+                              health=Health.http("/healthz"),
                               connects_to=[prev] if prev else [], public=i % 10 == 0)
     return app
 
