@@ -41,7 +41,7 @@ EXPECTED_UNTIL_LOCK_FILE = {
                                  "redis, prebuilt services) get their digest from the lock file",
 }
 
-# Not findings for the judge either (judge.sh's JUDGE_TRIVY_SKIP default). (tool, check) -> why.
+# Not counted as findings (an organisation's policy, not a property of the output). (tool, check) -> why.
 NOT_COUNTED = {
     ("trivy", "KSV-0125"): "'restrict container images to trusted registries' checks an organisation's own "
                            "allow-list of registries, not a property of the manifest",
