@@ -51,6 +51,11 @@ def test_upload_keeps_the_newest_dumps_in_the_bucket(tmp_path, s3_endpoint):
            "BACKUP_DIR": str(backups), "BACKUP_PREFIX": "db", "RETENTION": "2"}
     aws = [str(BIN / "aws"), "--endpoint-url", s3_endpoint]
     subprocess.run([*aws, "s3", "mb", "s3://backups"], env=env, check=True, capture_output=True)
+    # Another database whose name starts with this one's ("db-audit") shares the bucket and the prefix.
+    neighbour = tmp_path / "db-audit-20261101T030000Z.dump"
+    neighbour.write_bytes(b"the audit database")
+    subprocess.run([*aws, "s3", "cp", str(neighbour), "s3://backups/shop/prod/"], env=env, check=True,
+                   capture_output=True)
     for stamp in ("20261101T030000Z", "20261102T030000Z", "20261103T030000Z"):
         dump = backups / f"db-{stamp}.dump"
         dump.write_bytes(f"dump of {stamp}".encode())
@@ -62,4 +67,4 @@ def test_upload_keeps_the_newest_dumps_in_the_bucket(tmp_path, s3_endpoint):
     listing = subprocess.run([*aws, "s3", "ls", "s3://backups/shop/prod/"], env=env, check=True,
                              capture_output=True, text=True).stdout
     assert sorted(line.split()[-1] for line in listing.splitlines()) == [
-        "db-20261102T030000Z.dump", "db-20261103T030000Z.dump"]
+        "db-20261102T030000Z.dump", "db-20261103T030000Z.dump", "db-audit-20261101T030000Z.dump"]

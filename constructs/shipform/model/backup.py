@@ -109,7 +109,9 @@ def upload_script() -> str:
         'FILE="$(ls -1t "$BACKUP_DIR"/"$BACKUP_PREFIX"-* | head -n 1)"',
         'set -- ${S3_ENDPOINT:+--endpoint-url "$S3_ENDPOINT"}',
         'aws "$@" s3 cp "$FILE" "s3://$S3_BUCKET/$S3_PREFIX/$(basename "$FILE")"',
-        'aws "$@" s3 ls "s3://$S3_BUCKET/$S3_PREFIX/$BACKUP_PREFIX-" | awk \'{print $4}\' | sort -r \\',
+        # Only this database's dumps: another one named "<prefix>-..." shares the bucket's listing prefix.
+        'aws "$@" s3 ls "s3://$S3_BUCKET/$S3_PREFIX/$BACKUP_PREFIX-" | awk \'{print $4}\' \\',
+        '  | grep -E "^$BACKUP_PREFIX-[0-9]{8}T[0-9]{6}Z[.]" | sort -r \\',
         '  | tail -n +"$((RETENTION + 1))" \\',
         '  | while read -r key; do aws "$@" s3 rm "s3://$S3_BUCKET/$S3_PREFIX/$key"; done',
         'echo "backup uploaded: s3://$S3_BUCKET/$S3_PREFIX/$(basename "$FILE")"',
@@ -128,7 +130,8 @@ def backup_script(db: StatefulDB) -> str:
         'trap \'rm -f "$BACKUP_FILE"\' EXIT',
         db.engine.dump,
         'mv "$BACKUP_FILE" "$FINAL"',
-        f'ls -1t "$BACKUP_DIR"/"$BACKUP_PREFIX"-*.{suffix} | tail -n +"$((RETENTION + 1))" | xargs -r rm -f --',
+        f'ls -1t "$BACKUP_DIR"/"$BACKUP_PREFIX"-[0-9]*T[0-9]*Z.{suffix} | tail -n +"$((RETENTION + 1))" '
+        '| xargs -r rm -f --',
         'echo "backup written: $FINAL"',
     ])
 
