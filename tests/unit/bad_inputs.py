@@ -356,3 +356,6 @@ FOUND_BY_RANDOM_APPS += [
     ("mysql-user-root", DB + 'engine="mysql", version="8.4", user="root")', "shop/dev/db", "user"),
 ]
 ALL_CASES += FOUND_BY_RANDOM_APPS[-2:]
+ALL_CASES.append(("secret-key-not-ascii",
+                  WS + 'image="nginx:1.27.3", port=80, secrets={"TOKEN": SecretRef("s", "clé")})', "shop/dev/api",
+                  "secrets.TOKEN.key"))
