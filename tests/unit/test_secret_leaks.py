@@ -176,15 +176,15 @@ def test_init_local_never_writes_through_a_symlinked_secret_file(tmp_path):
     assert str(caught.value).startswith(f"{folder / 'api.token'}: a symlink to nothing, and shipform never writes "
                                         f"through a symlink. Fix: remove it")
     assert list(outside.iterdir()) == [] and list(folder.iterdir()) == [folder / "api.token"]
-    (outside / "shared").write_text("a password kept elsewhere\n")
-    (outside / "shared").chmod(0o600)
+    (outside / "kept-elsewhere").write_text("a password kept elsewhere\n")
+    (outside / "kept-elsewhere").chmod(0o600)
     (folder / "api.token").unlink()
-    (folder / "api.token").symlink_to(outside / "shared")  # a secret the user keeps elsewhere: left alone
+    (folder / "api.token").symlink_to(outside / "kept-elsewhere")  # a secret the user keeps elsewhere: left alone
     created = init_local(app, out)
     assert len(created) == len(referenced_files(app)) - 1 and folder / "api.token" not in created
-    assert list(outside.iterdir()) == [outside / "shared"]
-    assert stat.S_IMODE((outside / "shared").stat().st_mode) == 0o600  # no chmod through the link either
-    assert (outside / "shared").read_text() == "a password kept elsewhere\n"
+    assert list(outside.iterdir()) == [outside / "kept-elsewhere"]
+    assert stat.S_IMODE((outside / "kept-elsewhere").stat().st_mode) == 0o600  # no chmod through the link either
+    assert (outside / "kept-elsewhere").read_text() == "a password kept elsewhere\n"
 
 
 # `secrets kubectl`: a shell script with one value per Secret key, shared across namespaces.
