@@ -192,7 +192,7 @@ def _describe(annotation: object) -> str:
     kind, args = _shape(annotation)
     if kind == "class":
         name = args[0].__name__
-        return _NAMES.get(args[0]) or f"{'an' if name[0].lower() in 'aeiou' else 'a'} {name}"
+        return _NAMES.get(args[0]) or f"{_article(name)} {name}"
     if kind == "sequence":
         return f"a list of {_plural(args[0])}"
     if kind == "tuple":
@@ -204,6 +204,12 @@ def _describe(annotation: object) -> str:
     if kind == "union":
         return " or ".join(_describe(arg) for arg in args)
     return "None" if kind == "none" else "anything"
+
+
+def _article(name: str) -> str:
+    """'an' before a vowel sound: 'an Engine', and 'an S3Target', whose initialism is read letter by letter."""
+    read_as_letters = len(name) > 1 and (name[1].isupper() or name[1].isdigit())
+    return "an" if name[0].upper() in "AEIOU" or (read_as_letters and name[0] in "FHLMNRSX") else "a"
 
 
 def _plural(annotation: object) -> str:
