@@ -17,6 +17,9 @@ Not pinned here, on purpose:
   (v4.1.0, c604332985a26aa8cf1bdc465b92731239ec6b9e): both are composite wrappers around the older
   actions/attest v4.1.0, and attest-sbom's README says it is deprecated in favour of actions/attest. actions/attest
   (below) covers both: provenance when no ``sbom-path`` is given, an SBOM attestation when it is.
+- Actions no generated workflow uses, so that no pin is kept current for nothing: docker/setup-qemu-action
+  (multi-platform builds), anchore/sbom-action (build-push-action writes the SBOM), google-github-actions/setup-gcloud
+  (no job runs gcloud) and Azure/use-kubelogin (Entra ID AKS clusters).
 - kubectl on an EKS cluster: ``aws eks update-kubeconfig`` runs with the aws CLI already on GitHub's Ubuntu
   runners, after configure-aws-credentials; no extra action.
 """
@@ -94,10 +97,6 @@ ACTIONS: dict[str, Action] = {
     # metadata.
     "build-push": _action("docker/build-push-action", "v7.3.0", "53b7df96c91f9c12dcc8a07bcb9ccacbed38856a",
                           "2026-07-23"),
-    # node24. Only for multi-platform builds. Inputs: platforms (default all), image (default
-    # docker.io/tonistiigi/binfmt:latest, a moving tag). Output: platforms.
-    "setup-qemu": _action("docker/setup-qemu-action", "v4.2.0", "96fe6ef7f33517b61c61be40b68a1882f3264fb8",
-                          "2026-07-02"),
     # --- signing, scanning, SBOM, lint -----------------------------------------------------------------------
     # composite. Installs cosign; input cosign-release (default v3.0.6 at this tag), install-dir. No outputs.
     # Signing keyless needs id-token: write.
@@ -112,10 +111,6 @@ ACTIONS: dict[str, Action] = {
     # pin this action by tag.
     "trivy": _action("aquasecurity/trivy-action", "v0.36.0", "ed142fd0673e97e23eac54620cfb913e5ce36c25",
                      "2026-07-01"),
-    # node24. Runs syft v1.42.3 by default (input syft-version). Inputs: image, format (default spdx-json),
-    # output-file, upload-artifact (default true), upload-release-assets (default true),
-    # dependency-snapshot (default false). No outputs.
-    "sbom": _action("anchore/sbom-action", "v0.24.0", "e22c389904149dbc22b58101806040fa8d37a610", "2026-08-22"),
     # docker (Linux runners only): builds its Dockerfile FROM ghcr.io/hadolint/hadolint:v2.14.0-debian (a tag,
     # not a digest) when the job starts. Inputs: dockerfile, config, recursive, failure-threshold, ignore,
     # trusted-registries, format, output-file. No outputs.
@@ -137,10 +132,6 @@ ACTIONS: dict[str, Action] = {
     # Outputs: access_token, project_id, credentials_file_path.
     "gcp-auth": _action("google-github-actions/auth", "v3.0.0", "7c6bc770dae815cd3e89ee6cdf493a5fab2cc093",
                         "2025-09-03"),
-    # node24. Only where the job runs gcloud. Inputs: version (default latest; pin it), install_components,
-    # project_id. Output: version.
-    "setup-gcloud": _action("google-github-actions/setup-gcloud", "v3.0.1", "aa5489c8933f4cc7a4f7d45035b3b1440c9c10db",
-                            "2025-08-28"),
     # node24. kubeconfig for GKE after gcp-auth: cluster_name (required), location, project_id, namespace;
     # embeds a short-lived token by default (use_auth_provider: false). Output: kubeconfig_path.
     "gke-credentials": _action("google-github-actions/get-gke-credentials", "v3.0.0",
@@ -150,12 +141,9 @@ ACTIONS: dict[str, Action] = {
     # node24. OIDC: client-id, tenant-id, subscription-id (no creds secret). Needs id-token: write.
     "azure-login": _action("Azure/login", "v3.0.1", "f5d393ae46f8fde4be8b75f32e3fc50e654ad0ca", "2026-08-06"),
     # node24. kubeconfig for AKS after azure-login: resource-group, cluster-name (required), use-kubelogin
-    # (Entra ID clusters; then also use-kubelogin below), admin (default false).
+    # (Entra ID clusters; that also needs Azure/use-kubelogin, not pinned here), admin (default false).
     "aks-set-context": _action("Azure/aks-set-context", "v5.0.0", "60623acbdcbbdcf799ad50a1adf8703874339f8b",
                                "2026-08-05"),
-    # node24. Installs kubelogin for aks-set-context's use-kubelogin: kubelogin-version (default latest; pin it).
-    "use-kubelogin": _action("Azure/use-kubelogin", "v1.3", "0ce7c36141aa27d4934872cf00b0120804c98a29",
-                             "2026-04-05"),
     # --- any cluster: kubectl apply --server-side ------------------------------------------------------------
     # node24. Input: version (required, default latest; pin to the cluster's minor, e.g. v1.33.x). Output:
     # kubectl-path. The runner's preinstalled kubectl drifts; this pins it.

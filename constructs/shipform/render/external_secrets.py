@@ -41,10 +41,3 @@ def _external_secret(env: spec.Environment, source: spec.SecretSource, namespace
             "data": [{"secretKey": key, "remoteRef": {"key": remote, "property": key}} for key in keys],
         },
     }
-
-
-def kubectl_create_commands(env: spec.Environment) -> list[str]:
-    """Moved to :mod:`shipform.render.secret_commands` (a shell script with one value per Secret key)."""
-    from shipform.render import secret_commands
-
-    return secret_commands.kubectl_create_commands(env)

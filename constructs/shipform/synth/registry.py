@@ -255,8 +255,3 @@ def _failure(ref: Reference, answer: _Answer) -> tuple[str, str]:
         return "the registry limits requests (429 Too Many Requests)", "wait a while and run it again"
     return (f"the registry answered {answer.status} {answer.reason}{code}".rstrip(),
             "check the registry's status and run it again")
-
-
-def resolve(image: str, timeout: float = DEFAULT_TIMEOUT) -> str:
-    """The digest of one image tag (a fresh client: no tokens kept)."""
-    return Client(timeout).digest(image)

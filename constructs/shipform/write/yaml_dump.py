@@ -53,8 +53,3 @@ _Dumper.add_representer(Quoted, lambda d, v: d.represent_scalar("tag:yaml.org,20
 def dump(data: Any) -> str:
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True,
                      width=10_000)
-
-
-def dump_all(documents: list[Any]) -> str:
-    return yaml.dump_all(documents, Dumper=_Dumper, sort_keys=False, default_flow_style=False,
-                         allow_unicode=True, width=10_000, explicit_start=True)
