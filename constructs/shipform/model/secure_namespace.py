@@ -11,7 +11,7 @@ from constructs import Construct
 from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.base import ShipformConstruct, child_path
-from shipform.model.namespace_props import Quota, Subject
+from shipform.model.namespace_props import DEFAULT_CONTAINER_MAX, DEFAULT_CONTAINER_MIN, Quota, Subject
 from shipform.model.quota import quota_errors
 from shipform.model.stage import POD_SECURITY_VERSION
 from shipform.values import checks
@@ -53,8 +53,8 @@ class SecureNamespace(ShipformConstruct):
         super().__init__(scope, id)
         self.quota = (props.get("quota") or Quota()).parse(self.path)
         defaults = (props.get("container_defaults") or Resources()).parse(self.path, "container_defaults")
-        low_cpu, low_memory = self._cpu_memory("container_min", props.get("container_min", ("10m", "16Mi")))
-        high_cpu, high_memory = self._cpu_memory("container_max", props.get("container_max", ("4", "8Gi")))
+        low_cpu, low_memory = self._cpu_memory("container_min", props.get("container_min", DEFAULT_CONTAINER_MIN))
+        high_cpu, high_memory = self._cpu_memory("container_max", props.get("container_max", DEFAULT_CONTAINER_MAX))
         self.limits = spec.LimitsSpec(defaults.cpu, defaults.memory, defaults.cpu_limit, defaults.memory_limit,
                                       low_cpu, low_memory, high_cpu, high_memory)
         self.deployers = self._subjects("deployers", props.get("deployers", ()))

@@ -14,7 +14,7 @@ from typing import Any
 from shipform import spec
 from shipform.errors import ShipformError
 from shipform.render.actions import ACTIONS
-from shipform.render.k8s import is_one_off_job
+from shipform.render.k8s import JOBS_FOLDER, is_one_off_job
 from shipform.render.output import Context
 from shipform.render.registries import cluster_login, login_steps, registry_permissions
 from shipform.write.yaml_dump import dump
@@ -229,7 +229,7 @@ def deploy(app: spec.App, context: Context, env: spec.Environment) -> dict[str, 
         f"-l app.kubernetes.io/part-of={app.name} --timeout=15m",
     ]
     if any(is_one_off_job(m) for m in context.manifests[env.name]):
-        later = shlex.quote(f"{folder}/jobs")
+        later = shlex.quote(f"{folder}/{JOBS_FOLDER}")
         # A Job's pod template is immutable: a changed one-off Job is replaced; an unchanged one stays (and so
         # does not run again).
         script.append(f"{apply} -k {later} || kubectl replace --force -k {later}")

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from email.message import Message
 from typing import IO
 
+from shipform.values.checks import DIGEST
+
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 DOCKER_MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -36,7 +38,6 @@ MAX_MANIFEST_BYTES = 4 * 1024 * 1024
 """Registries refuse larger manifests (distribution's default limit); a larger answer is not a manifest."""
 DEFAULT_TIMEOUT = 30.0
 
-_DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
 _PARAM = re.compile(r'([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))')
 
 
@@ -144,7 +145,7 @@ class Client:
             raise RegistryError("registry", image, str(err), "name the image as name:tag") from None
         answer = self._manifest(ref, image, "HEAD")
         header = answer.headers.get("Docker-Content-Digest", "").strip()
-        if _DIGEST.match(header):
+        if DIGEST.match(header):
             return header
         # No digest header (or one of another algorithm): hash the manifest exactly as the registry serves it.
         answer = self._manifest(ref, image, "GET")

@@ -20,7 +20,7 @@ _IMAGE = re.compile(
     r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?"
     r"(?:@(?P<digest>sha256:[a-f0-9]{64}))?$"
 )
-_DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
+DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
 _SQL_NAME = re.compile(r"^[a-z_][a-z0-9_-]*$")
 _LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$")
 _GO_DURATION = re.compile(r"^(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$")
@@ -152,7 +152,7 @@ def is_image_name(value: str) -> bool:
 def digest(path: str, prop: str, value: object) -> str | None:
     if value is None:
         return None
-    if not isinstance(value, str) or not _DIGEST.match(value):
+    if not isinstance(value, str) or not DIGEST.match(value):
         raise ShipformError(path, prop, "must be 'sha256:' followed by 64 hex digits", value,
                             "copy the digest from `docker buildx imagetools inspect IMAGE`")
     return value

@@ -16,9 +16,8 @@ from types import UnionType
 from typing import Annotated, Any, ClassVar, Literal, NotRequired, Required, Union, get_args, get_origin, get_type_hints
 
 from shipform.errors import ShipformError
+from shipform.values.checks import SECRET_NAME
 
-# Prop names that say "this is a credential": their values never appear in messages.
-_SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|_KEY$|^KEY$|CREDENTIAL|PRIVATE)", re.IGNORECASE)
 _MAX_SHOWN = 80
 _SEQUENCES = (Sequence, MutableSequence, list, tuple)
 _MAPPINGS = (Mapping, MutableMapping, dict)
@@ -295,7 +294,7 @@ class _Shown(str):
 def _shown(prop: str, value: object) -> object:
     """The value to put in an error: '<redacted>' for credential-like props, else at most 80 characters of repr."""
     name = re.sub(r"(\[\d+\])+$", "", prop.rsplit(".", 1)[-1])
-    if value is not None and _SECRET_NAME.search(name):
+    if value is not None and SECRET_NAME.search(name):
         return "<redacted>"
     text = repr(value)
     return value if len(text) <= _MAX_SHOWN else _Shown(text[: _MAX_SHOWN - 3] + "...")
