@@ -239,13 +239,9 @@ class Workload(ShipformConstruct):
         """Secrets a client of this workload needs as files (e.g. a database password)."""
         return {}
 
-    def has_local_healthcheck(self) -> bool:
-        """compose can check health only with a probe that exists in the image: the generated probe
-        program of a built image, or an exec command."""
-        return self.health is not None and (self.build is not None or self.health.kind == "exec")
-
     def endpoint(self) -> spec.Endpoint:
-        return spec.Endpoint(self.name, self.namespace, self.app.name, self.port, self.has_local_healthcheck())
+        return spec.Endpoint(self.name, self.namespace, self.app.name, self.port,
+                             spec.health_checked_in_compose(self.health, self.build is not None))
 
     @property
     def built_by(self) -> Workload | None:

@@ -25,9 +25,8 @@ def _build(built: spec.BuiltImage, compose_dir: Path, docker_dir: Path) -> dict[
 
 
 def healthcheck(w: spec.Workload) -> dict[str, Any] | None:
-    # A prebuilt image has no generated probe; only an exec health spec can run inside it.
     h = w.health
-    if h is None or (w.build is None and h.kind != "exec"):
+    if h is None or not spec.health_checked_in_compose(h, w.build is not None):
         return None
     return {"test": ["CMD", *h.exec_test()], "interval": f"{h.period_seconds}s", "timeout": f"{h.timeout_seconds}s",
             "retries": h.failure_threshold, "start_period": f"{h.start_period_seconds}s"}

@@ -33,6 +33,7 @@ from shipform.spec.workload import (
     ToCompletion,
     Volume,
     Workload,
+    health_checked_in_compose,
     scratch_volume_name,
     selector,
 )
@@ -75,6 +76,7 @@ __all__ = [
     "ToCompletion",
     "Volume",
     "Workload",
+    "health_checked_in_compose",
     "scratch_volume_name",
     "selector",
 ]

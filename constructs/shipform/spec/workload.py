@@ -21,6 +21,12 @@ def scratch_volume_name(path: str) -> str:
     return "tmp" if path == "/tmp" else "rw" + path.replace("/", "-").replace("_", "-").replace(".", "-").lower()
 
 
+def health_checked_in_compose(health: Health | None, builds_image: bool) -> bool:
+    """compose can check health only with a probe that exists in the image: the generated probe program of an
+    image shipform builds, or an exec command."""
+    return health is not None and (builds_image or health.kind == "exec")
+
+
 def selector(app: str, name: str) -> dict[str, str]:
     """The labels that pick a workload's pods."""
     return {"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": app}
