@@ -105,7 +105,6 @@ class Build:
 
     def validate(self, path: str) -> None:
         check_fields(path, "build", self)
-        checks.one_of(path, "build.preset", self.preset, tuple(PRESETS))
         if not isinstance(self.context, str) or not self.context or Path(self.context).is_absolute():
             raise ShipformError(path, "build.context", "must be a folder relative to the app file", self.context,
                                 "pass e.g. 'services/api'")

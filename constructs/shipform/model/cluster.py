@@ -53,7 +53,6 @@ class Cluster:
 
     def to_spec(self, path: str) -> spec.ClusterSpec:
         check_fields(path, "cluster", self)
-        checks.one_of(path, "cluster.kind", self.kind, ("eks", "gke", "aks", "kubeconfig"))
         for prop in ("name", "location") if self.kind != "kubeconfig" else ():
             value = getattr(self, prop)
             if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._()-]{0,89}", value):

@@ -46,8 +46,7 @@ class CronJob(Batch):
         check_props(path, props, CronJobProps)
         self.schedule = validate_schedule(path, "schedule", props["schedule"])
         self.time_zone = _time_zone(path, props.get("time_zone"))
-        self.concurrency_policy: ConcurrencyPolicy = checks.one_of(
-            path, "concurrency_policy", props.get("concurrency_policy", "Forbid"), ("Forbid", "Replace", "Allow"))
+        self.concurrency_policy: ConcurrencyPolicy = props.get("concurrency_policy", "Forbid")
         self.starting_deadline_seconds = checks.positive_int(path, "starting_deadline_seconds",
                                                              props.get("starting_deadline_seconds", 300))
         self.successful_jobs_history_limit = checks.positive_int(

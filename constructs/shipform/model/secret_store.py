@@ -32,7 +32,6 @@ class SecretStore:
     def validate(self, path: str) -> None:
         check_fields(path, "secret_store", self)
         checks.subdomain_name(path, "secret_store.name", self.name, "vault")
-        checks.one_of(path, "secret_store.kind", self.kind, ("ClusterSecretStore", "SecretStore"))
         checks.go_duration(path, "secret_store.refresh_interval", self.refresh_interval)
         try:
             self.remote_key.format(app="a", environment="e", secret="s")

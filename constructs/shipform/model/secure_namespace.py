@@ -89,7 +89,6 @@ class SecureNamespace(ShipformConstruct):
         for i, s in enumerate(subjects):
             where = f"{prop}[{i}]"
             check_fields(self.path, where, s)
-            checks.one_of(self.path, f"{where}.kind", s.kind, ("User", "Group", "ServiceAccount"))
             if not isinstance(s.name, str) or not s.name.strip():
                 raise ShipformError(self.path, f"{where}.name", "must name someone", s.name, fix)
             if s.kind == "ServiceAccount":

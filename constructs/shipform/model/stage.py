@@ -191,8 +191,7 @@ class EnvironmentBase(cdk8s.Chart):
         self.cluster_issuer = props.get("cluster_issuer")
         if self.cluster_issuer is not None:
             checks.subdomain_name(path, "cluster_issuer", self.cluster_issuer, "letsencrypt")
-        self.gitops: GitOps = checks.one_of(path, "gitops", props.get("gitops", "argocd"),
-                                            ("argocd", "flux", "kubectl"))
+        self.gitops: GitOps = props.get("gitops", "argocd")
         cluster = props.get("cluster")
         if (cluster is None) == (self.gitops == "kubectl"):
             raise ShipformError(path, "cluster", "is needed exactly when gitops='kubectl' (CI deploys the "

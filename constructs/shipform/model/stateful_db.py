@@ -97,9 +97,7 @@ class StatefulDB(Workload):
         storage_class = props.get("storage_class")
         self.storage_class = None if storage_class is None else checks.subdomain_name(
             self.path, "storage_class", storage_class, "fast-ssd")
-        self.access_mode: AccessMode = checks.one_of(
-            self.path, "access_mode", props.get("access_mode", "ReadWriteOnce"),
-            ("ReadWriteOnce", "ReadWriteOncePod", "ReadWriteMany"))
+        self.access_mode: AccessMode = props.get("access_mode", "ReadWriteOnce")
         self.database = checks.sql_name(self.path, "database", props.get("database") or self.app.name)
         self.user = checks.sql_name(self.path, "user", props.get("user") or self.app.name, max_len=32)
         if self.user in self.engine.reserved_users:

@@ -65,7 +65,6 @@ class Health:
 
     def validate(self, path: str) -> None:
         check_fields(path, "health", self)
-        checks.one_of(path, "health.kind", self.kind, ("http", "tcp", "exec", "none"))
         if self.kind == "none" and len(self.reason.strip()) < 10:
             raise ShipformError(path, "health.reason", "must say why the process has no health check", self.reason,
                                 "write e.g. Health.none('exits on a broken queue connection; restarts cover it')")
