@@ -31,6 +31,8 @@ WEB_SERVICE_CASES = [
      "resources.memory"),
     ("request-above-limit", WS + 'image="nginx:1.27.3", port=80, resources=Resources(cpu="2", cpu_limit="1"))',
      "shop/dev/api", "resources.cpu_limit"),
+    ("limits-above-default-namespace-maximum", WS + 'image="nginx:1.27.3", port=80, resources=Resources(cpu="1", '
+     'cpu_limit="8"))', "shop/dev/api", "resources"),
     ("autoscale-min-above-max", WS + 'image="nginx:1.27.3", port=80, autoscale=Autoscale(min=5, max=2))',
      "shop/dev/api", "autoscale"),
     ("public-without-host-or-domain", WS + 'image="nginx:1.27.3", port=80, public=True)', "shop/dev/api", "public"),

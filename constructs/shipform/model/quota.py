@@ -21,9 +21,9 @@ def peak_pods(w: Workload) -> int:
     return run.max_replicas + 1 if isinstance(run, spec.Continuous) else 1
 
 
-def quota_errors(path: str, quota: spec.QuotaSpec, limits: spec.LimitsSpec, members: list[Workload],
-                 fix: str | None = None) -> list[ShipformError]:
-    errors = _container_range_errors(limits, members)
+def quota_errors(path: str, quota: spec.QuotaSpec, limits: spec.LimitsSpec,
+                 members: list[Workload]) -> list[ShipformError]:
+    errors = container_range_errors(limits, members)
     if not members:
         return errors
     pods = [(w.resources, peak_pods(w)) for w in members]
@@ -43,7 +43,7 @@ def quota_errors(path: str, quota: spec.QuotaSpec, limits: spec.LimitsSpec, memb
             errors.append(ShipformError(
                 path, f"quota.{key}", f"is smaller than the workloads need at peak ({total}, counting maximum "
                 "replicas plus one rollout surge pod each)", str(hard),
-                fix or f"raise quota.{key} to at least {total} or lower the workloads' resources"))
+                f"raise quota.{key} to at least {total} or lower the workloads' resources"))
     return errors
 
 
@@ -63,17 +63,24 @@ def _over(total: Q, hard: Q) -> tuple[Q, Q, bool]:
     return total, hard, total > hard
 
 
-def _container_range_errors(limits: spec.LimitsSpec, members: list[Workload]) -> list[ShipformError]:
-    """The LimitRange rejects pods whose containers fall outside [container_min, container_max]."""
+def container_range_errors(limits: spec.LimitsSpec, members: list[Workload],
+                           declared: bool = True) -> list[ShipformError]:
+    """The LimitRange rejects pods whose containers fall outside [container_min, container_max]. ``declared``
+    is False for a namespace shipform guards with the defaults: there is no SecureNamespace to change."""
+    if declared:
+        fix_low = "raise the requests or lower container_min of the SecureNamespace"
+        fix_high = "lower the limits or raise container_max of the SecureNamespace"
+    else:
+        fix_low = "raise the requests, or place the workloads in a SecureNamespace with a lower container_min"
+        fix_high = "lower the limits, or place the workloads in a SecureNamespace with a larger container_max"
     errors = []
     for w in members:
         r = w.resources
         if r.cpu < limits.min_cpu or r.memory < limits.min_memory:
             errors.append(ShipformError(w.path, "resources", f"requests are below the namespace minimum "
-                                        f"{limits.min_cpu}/{limits.min_memory}", f"{r.cpu}/{r.memory}",
-                                        "raise the requests or lower container_min of the SecureNamespace"))
+                                        f"{limits.min_cpu}/{limits.min_memory}", f"{r.cpu}/{r.memory}", fix_low))
         if r.cpu_limit > limits.max_cpu or r.memory_limit > limits.max_memory:
             errors.append(ShipformError(w.path, "resources", f"limits exceed the namespace maximum "
                                         f"{limits.max_cpu}/{limits.max_memory}", f"{r.cpu_limit}/{r.memory_limit}",
-                                        "lower the limits or raise container_max of the SecureNamespace"))
+                                        fix_high))
     return errors

@@ -18,7 +18,7 @@ from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.cluster import Cluster
 from shipform.model.namespace_props import default_guards
-from shipform.model.quota import fitted_quota, quota_errors
+from shipform.model.quota import container_range_errors, fitted_quota
 from shipform.model.secret_store import SecretStore
 from shipform.values import checks
 from shipform.values.prop_types import check_props
@@ -238,9 +238,8 @@ class EnvironmentBase(cdk8s.Chart):
         errors = []
         for ns in self.implicit_namespaces():
             guards = self.implicit_guards(ns)
-            errors += quota_errors(f"{self.path}/{ns}", guards.quota, guards.limits,
-                                   [w for w in self.workloads if w.namespace == ns],
-                                   "place the workloads in a SecureNamespace with larger container limits")
+            errors += container_range_errors(guards.limits, [w for w in self.workloads if w.namespace == ns],
+                                             declared=False)
         return errors
 
     @staticmethod
