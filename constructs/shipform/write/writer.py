@@ -40,10 +40,10 @@ Entries = dict[str, os.stat_result]
 """Everything under a folder by relative POSIX path, as lstat sees it (symlinks are never followed)."""
 
 
-
 def owner_line(app_name: str) -> str:
     """The start of shipform's first line in the app's files: how it knows its own files without the manifest."""
     return "# " + OWNER.format(app=app_name)
+
 
 def backup_path(folder: Path) -> Path:
     return folder.with_name(f".{folder.name}.old")
