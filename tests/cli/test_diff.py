@@ -37,3 +37,14 @@ def test_the_command_names_an_unknown_environment(tmp_path):
     result = CliRunner().invoke(cli, ["diff", str(tmp_path / "app.py"), "--outdir", str(tmp_path / "out"),
                                       "--env", "nope"])
     assert result.exit_code == 1 and "pass one of dev, prod" in result.output
+
+
+def test_diff_shows_the_files_synth_would_delete(tmp_path):
+    write_sources(tmp_path)
+    out = tmp_path / "out"
+    two = APP.replace("REPLICAS", "2") + 'WebService(prod, "admin", image="nginx:1.27.3", port=80)\n'
+    synth_app(exec_app(two, tmp_path), str(out))
+    lines = diff_app(exec_app(APP.replace("REPLICAS", "2"), tmp_path), str(out))
+    assert "--- a/shop/k8s/prod/deployment-shop-admin.yaml\n" in lines and "+++ /dev/null\n" in lines
+    assert "-  replicas: 2\n" in lines  # the whole file goes
+    assert diff_app(exec_app(APP.replace("REPLICAS", "2"), tmp_path), str(out), "dev") == []
