@@ -43,3 +43,9 @@ class ShipformErrors(InvalidApp):
     @property
     def problems(self) -> list[ShipformError]:
         return list(self.errors)
+
+
+def raise_all(errors: list[ShipformError]) -> None:
+    """Raise the problems found, if any: the one error itself, or all of them together."""
+    if errors:
+        raise ShipformErrors(errors) if len(errors) > 1 else errors[0]

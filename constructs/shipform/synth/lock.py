@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from shipform import spec
-from shipform.errors import ShipformError, ShipformErrors
+from shipform.errors import ShipformError, raise_all
 from shipform.synth.registry import Client, RegistryError, parse_reference
 from shipform.values import checks
 from shipform.write.output_error import OutputError
@@ -162,8 +162,7 @@ def parse_lock(raw: bytes | str, where: str) -> Lock:
                     bad(f"environments.{env}.{image}", "must be 'sha256:' followed by 64 lowercase hex digits", digest)
                 else:
                     lock.setdefault(env, {})[image] = digest
-    if problems:
-        raise ShipformErrors(problems) if len(problems) > 1 else problems[0]
+    raise_all(problems)
     return lock
 
 
@@ -415,8 +414,7 @@ def record_images(apps: Sequence[AppBase], environment: str, refs: Sequence[str]
                 problems.append(ShipformError(where, "IMAGE@DIGEST", f"gives {image} two digests", ref,
                                               "pass one digest per image"))
             recorded[path][image] = digest
-    if problems:
-        raise ShipformErrors(problems) if len(problems) > 1 else problems[0]
+    raise_all(problems)
     report: list[str] = []
     for path, entries in recorded.items():
         old = read_lock(path)
@@ -452,8 +450,7 @@ def promote_images(apps: Sequence[AppBase], source: str, target: str) -> list[st
         new = _copy(old)
         new.setdefault(target, {}).update((image, verified[image]) for image in needed if image in verified)
         updates[path] = (old, new)
-    if problems:
-        raise ShipformErrors(problems) if len(problems) > 1 else problems[0]
+    raise_all(problems)
     report: list[str] = []
     for path, (old, new) in updates.items():
         report += _report(path, old, new)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from shipform.errors import ShipformError, ShipformErrors
+from shipform.errors import ShipformError, raise_all
 from shipform.model.local_rules import environment_errors, local_errors
 from shipform.model.stage import AppBase
 from shipform.render.output import Context
@@ -40,11 +40,6 @@ def _cdk8s_yaml_output() -> str | None:
         raise ShipformError(str(CONFIG), "output", "must be a folder name", output,
                             "write e.g. `output: dist`, or pass --outdir")
     return output
-
-
-def raise_all(errors: list[ShipformError]) -> None:
-    if errors:
-        raise ShipformErrors(errors) if len(errors) > 1 else errors[0]
 
 
 def validate(app: AppBase) -> None:
