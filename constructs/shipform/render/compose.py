@@ -79,9 +79,9 @@ def service(w: spec.Workload, compose_dir: Path, docker_dir: Path) -> dict[str, 
         svc["build"] = _build(w.built, compose_dir, docker_dir)
     else:
         svc["image"] = w.image
-    job = w.run.job if isinstance(w.run, spec.Scheduled) else w.run
-    batch = isinstance(job, spec.ToCompletion)
-    if isinstance(job, spec.ToCompletion) and job.local_profile:
+    job = w.job
+    batch = job is not None
+    if job is not None and job.local_profile:
         svc["profiles"] = [job.local_profile]
     if w.command:
         svc["command"] = list(w.command)

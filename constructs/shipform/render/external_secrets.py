@@ -33,7 +33,7 @@ def _external_secret(env: spec.Environment, source: spec.SecretSource, namespace
     return {
         "apiVersion": EXTERNAL_SECRETS_API, "kind": "ExternalSecret",
         "metadata": {"name": name, "namespace": namespace,
-                     "labels": {"app.kubernetes.io/part-of": env.app, "app.kubernetes.io/managed-by": "shipform"}},
+                     "labels": spec.shipform_labels(env.app)},
         "spec": {
             "refreshInterval": source.refresh_interval,
             "secretStoreRef": {"name": source.store, "kind": source.kind},

@@ -19,14 +19,11 @@ SYNC_INTERVAL = "5m"
 SYNC_TIMEOUT = "15m"
 
 
-def labels(app: str) -> dict[str, str]:
-    return {"app.kubernetes.io/part-of": app, "app.kubernetes.io/managed-by": "shipform"}
-
-
 def argocd_application(app: spec.App, env: spec.Environment, source: spec.GitSource, path: str) -> Manifest:
     return {
         "apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
-        "metadata": {"name": f"{app.name}-{env.name}", "namespace": env.gitops_namespace, "labels": labels(app.name),
+        "metadata": {"name": f"{app.name}-{env.name}", "namespace": env.gitops_namespace,
+                     "labels": spec.shipform_labels(app.name),
                      # Deleting the Application deletes what it deployed, not only the Application.
                      "finalizers": ["resources-finalizer.argocd.argoproj.io"]},
         "spec": {
@@ -45,7 +42,7 @@ def argocd_application(app: spec.App, env: spec.Environment, source: spec.GitSou
 
 def flux_objects(app: spec.App, env: spec.Environment, source: spec.GitSource, path: str,
                  has_jobs: bool) -> list[Manifest]:
-    meta: dict[str, Any] = {"namespace": env.gitops_namespace, "labels": labels(app.name)}
+    meta: dict[str, Any] = {"namespace": env.gitops_namespace, "labels": spec.shipform_labels(app.name)}
     repository: Manifest = {
         "apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
         "metadata": {"name": app.name, **meta},

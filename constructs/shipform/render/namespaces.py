@@ -54,7 +54,7 @@ def namespace_objects(ns: spec.Namespace, deployed: set[str]) -> list[Manifest]:
         return [{"apiVersion": "v1", "kind": "Namespace", "metadata": {
             "name": ns.name, "labels": pod_security_labels(ns.pod_security_version)}}]
     g = ns.guards
-    labels = {**_labels(ns), **pod_security_labels(ns.pod_security_version)}
+    labels = {**spec.shipform_labels(ns.app), **pod_security_labels(ns.pod_security_version)}
     objects = [
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns.name, "labels": labels}},
         _obj(ns, "networking.k8s.io/v1", "NetworkPolicy", "default-deny",
@@ -71,12 +71,8 @@ def namespace_objects(ns: spec.Namespace, deployed: set[str]) -> list[Manifest]:
     return objects
 
 
-def _labels(ns: spec.Namespace) -> dict[str, str]:
-    return {"app.kubernetes.io/part-of": ns.app, "app.kubernetes.io/managed-by": "shipform"}
-
-
 def _obj(ns: spec.Namespace, api_version: str, kind: str, name: str, **body: Any) -> Manifest:
-    meta = {"name": name, "namespace": ns.name, "labels": _labels(ns)}
+    meta = {"name": name, "namespace": ns.name, "labels": spec.shipform_labels(ns.app)}
     return {"apiVersion": api_version, "kind": kind, "metadata": meta, **body}
 
 

@@ -173,8 +173,8 @@ def pod_template(w: spec.Workload) -> dict[str, Any]:
     vols = volumes(w)
     if vols:
         pod["volumes"] = vols
-    job = w.run.job if isinstance(w.run, spec.Scheduled) else w.run
-    if isinstance(job, spec.ToCompletion) and job.after is not None:
+    job = w.job
+    if job is not None and job.after is not None:
         two_steps(pod, job.after, w)
     return {"metadata": {"labels": w.labels}, "spec": pod}
 

@@ -36,6 +36,7 @@ from shipform.spec.workload import (
     health_checked_in_compose,
     scratch_volume_name,
     selector,
+    shipform_labels,
 )
 
 __all__ = [
@@ -79,4 +80,5 @@ __all__ = [
     "health_checked_in_compose",
     "scratch_volume_name",
     "selector",
+    "shipform_labels",
 ]

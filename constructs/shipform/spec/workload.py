@@ -27,6 +27,11 @@ def health_checked_in_compose(health: Health | None, builds_image: bool) -> bool
     return health is not None and (builds_image or health.kind == "exec")
 
 
+def shipform_labels(app: str) -> dict[str, str]:
+    """The labels of every object shipform makes for ``app`` outside a workload."""
+    return {"app.kubernetes.io/part-of": app, "app.kubernetes.io/managed-by": "shipform"}
+
+
 def selector(app: str, name: str) -> dict[str, str]:
     """The labels that pick a workload's pods."""
     return {"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": app}
@@ -308,6 +313,13 @@ class Workload:
     def labels(self) -> dict[str, str]:
         return {**self.selector, "app.kubernetes.io/component": self.component,
                 "app.kubernetes.io/managed-by": "shipform", "app.kubernetes.io/version": self.version}
+
+    @property
+    def job(self) -> ToCompletion | None:
+        """What one run does, for workloads that run to completion (a Job, or each run of a CronJob)."""
+        if isinstance(self.run, Scheduled):
+            return self.run.job
+        return self.run if isinstance(self.run, ToCompletion) else None
 
     def env_for(self, platform: Platform) -> tuple[EnvVar, ...]:
         return tuple(v for v in self.env if platform in v.platforms)

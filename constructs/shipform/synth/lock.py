@@ -243,8 +243,8 @@ def images(env: spec.Environment) -> dict[str, bool]:
     found: dict[str, bool] = {}
     for w in env.workloads:
         found[w.image] = found.get(w.image, False) or w.built is not None
-        job = w.run.job if isinstance(w.run, spec.Scheduled) else w.run
-        if isinstance(job, spec.ToCompletion) and job.after is not None:
+        job = w.job
+        if job is not None and job.after is not None:
             found.setdefault(job.after.image, False)
     return found
 
