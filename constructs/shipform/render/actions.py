@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 _SHA = re.compile(r"[0-9a-f]{40}")
 _DAY = "2026-11-29"
@@ -154,3 +155,18 @@ ACTIONS: dict[str, Action] = {
     "k8s-set-context": _action("Azure/k8s-set-context", "v5.0.1", "8698eba2499e9012f0d5085f8798077cce4bc526",
                                "2026-06-29"),
 }
+
+
+Step = dict[str, Any]
+
+
+def uses(key: str, **inputs: Any) -> Step:
+    """A step that runs the pinned action ``key`` with ``inputs``."""
+    step: Step = {"uses": ACTIONS[key].uses()}
+    if inputs:
+        step["with"] = inputs
+    return step
+
+
+def named(name: str, key: str, **inputs: Any) -> Step:
+    return {"name": name, **uses(key, **inputs)}

@@ -5,12 +5,15 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from shipform import spec
-from shipform.render.actions import ACTIONS
+from shipform.render.actions import Step, named
 
-Step = dict[str, Any]
+# Not secret: which identity the workflow's OIDC token is exchanged for, from GitHub repository variables.
+_GCP_IDENTITY = {"workload_identity_provider": "${{ vars.GCP_WORKLOAD_IDENTITY_PROVIDER }}",
+                 "service_account": "${{ vars.GCP_SERVICE_ACCOUNT }}"}
+_AZURE_IDENTITY = {"client-id": "${{ vars.AZURE_CLIENT_ID }}", "tenant-id": "${{ vars.AZURE_TENANT_ID }}",
+                   "subscription-id": "${{ vars.AZURE_SUBSCRIPTION_ID }}"}
 
 
 def kind_of(registry: str) -> str:
@@ -28,41 +31,33 @@ def kind_of(registry: str) -> str:
     return "other"
 
 
-def _step(name: str, key: str, **inputs: Any) -> Step:
-    step: Step = {"name": name, "uses": ACTIONS[key].uses()}
-    if inputs:
-        step["with"] = inputs
-    return step
+def _aws_login(region: str) -> Step:
+    return named("AWS credentials (OIDC)", "aws-credentials", **{"role-to-assume": "${{ vars.AWS_ROLE_ARN }}",
+                                                                 "aws-region": region})
 
 
 def login_steps(registry: str) -> list[Step]:
     host = registry.split("/", 1)[0]
     kind = kind_of(registry)
     if kind == "ghcr":
-        return [_step("Log in to GHCR", "docker-login", registry="ghcr.io", username="${{ github.actor }}",
+        return [named("Log in to GHCR", "docker-login", registry="ghcr.io", username="${{ github.actor }}",
                       password="${{ secrets.GITHUB_TOKEN }}")]
     if kind == "dockerhub":
-        return [_step("Log in to Docker Hub", "docker-login", username="${{ vars.DOCKERHUB_USERNAME }}",
+        return [named("Log in to Docker Hub", "docker-login", username="${{ vars.DOCKERHUB_USERNAME }}",
                       password="${{ secrets.DOCKERHUB_TOKEN }}")]
     if kind == "ecr":
         region = host.split(".")[3]
-        return [_step("AWS credentials (OIDC)", "aws-credentials", **{
-                    "role-to-assume": "${{ vars.AWS_ROLE_ARN }}", "aws-region": region}),
-                _step("Log in to ECR", "ecr-login")]
+        return [_aws_login(region), named("Log in to ECR", "ecr-login")]
     if kind == "gcp":
-        return [{**_step("Google Cloud credentials (OIDC)", "gcp-auth", **{
-                    "workload_identity_provider": "${{ vars.GCP_WORKLOAD_IDENTITY_PROVIDER }}",
-                    "service_account": "${{ vars.GCP_SERVICE_ACCOUNT }}", "token_format": "access_token"}),
+        return [{**named("Google Cloud credentials (OIDC)", "gcp-auth", **_GCP_IDENTITY, token_format="access_token"),
                  "id": "gcp"},
-                _step("Log in to Artifact Registry", "docker-login", registry=host, username="oauth2accesstoken",
+                named("Log in to Artifact Registry", "docker-login", registry=host, username="oauth2accesstoken",
                       password="${{ steps.gcp.outputs.access_token }}")]
     if kind == "acr":
-        return [_step("Azure login (OIDC)", "azure-login", **{
-                    "client-id": "${{ vars.AZURE_CLIENT_ID }}", "tenant-id": "${{ vars.AZURE_TENANT_ID }}",
-                    "subscription-id": "${{ vars.AZURE_SUBSCRIPTION_ID }}"}),
+        return [named("Azure login (OIDC)", "azure-login", **_AZURE_IDENTITY),
                 {"name": "Log in to ACR", "env": {"REGISTRY": host.split(".")[0]},
                  "run": 'az acr login --name "$REGISTRY"'}]
-    return [_step(f"Log in to {host}", "docker-login", registry=host, username="${{ vars.REGISTRY_USERNAME }}",
+    return [named(f"Log in to {host}", "docker-login", registry=host, username="${{ vars.REGISTRY_USERNAME }}",
                   password="${{ secrets.REGISTRY_PASSWORD }}")]
 
 
@@ -75,20 +70,15 @@ def cluster_login(cluster: spec.ClusterSpec) -> list[Step]:
     """A kubeconfig for the deploy job: the clouds through OIDC, any other cluster from the GitHub
     environment's secret KUBECONFIG."""
     if cluster.kind == "eks":
-        return [_step("AWS credentials (OIDC)", "aws-credentials", **{
-                    "role-to-assume": "${{ vars.AWS_ROLE_ARN }}", "aws-region": cluster.location}),
+        return [_aws_login(cluster.location),
                 {"name": "kubeconfig for EKS", "env": {"CLUSTER": cluster.name, "REGION": cluster.location},
                  "run": 'aws eks update-kubeconfig --name "$CLUSTER" --region "$REGION"'}]
     if cluster.kind == "gke":
-        return [_step("Google Cloud credentials (OIDC)", "gcp-auth", **{
-                    "workload_identity_provider": "${{ vars.GCP_WORKLOAD_IDENTITY_PROVIDER }}",
-                    "service_account": "${{ vars.GCP_SERVICE_ACCOUNT }}"}),
-                _step("kubeconfig for GKE", "gke-credentials", cluster_name=cluster.name, location=cluster.location)]
+        return [named("Google Cloud credentials (OIDC)", "gcp-auth", **_GCP_IDENTITY),
+                named("kubeconfig for GKE", "gke-credentials", cluster_name=cluster.name, location=cluster.location)]
     if cluster.kind == "aks":
-        return [_step("Azure login (OIDC)", "azure-login", **{
-                    "client-id": "${{ vars.AZURE_CLIENT_ID }}", "tenant-id": "${{ vars.AZURE_TENANT_ID }}",
-                    "subscription-id": "${{ vars.AZURE_SUBSCRIPTION_ID }}"}),
-                _step("kubeconfig for AKS", "aks-set-context", **{
+        return [named("Azure login (OIDC)", "azure-login", **_AZURE_IDENTITY),
+                named("kubeconfig for AKS", "aks-set-context", **{
                     "resource-group": cluster.location, "cluster-name": cluster.name})]
-    return [_step("kubeconfig from the environment's secret", "k8s-set-context", method="kubeconfig",
+    return [named("kubeconfig from the environment's secret", "k8s-set-context", method="kubeconfig",
                   kubeconfig="${{ secrets.KUBECONFIG }}")]

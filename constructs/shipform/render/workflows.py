@@ -13,25 +13,17 @@ from typing import Any
 
 from shipform import spec
 from shipform.errors import ShipformError
-from shipform.render.actions import ACTIONS
+from shipform.render.actions import ACTIONS, Step, uses
 from shipform.render.k8s import JOBS_FOLDER, is_one_off_job
 from shipform.render.output import Context
 from shipform.render.registries import cluster_login, login_steps, registry_permissions
 from shipform.write.yaml_dump import dump
 
 Job = dict[str, Any]
-Step = dict[str, Any]
 WORKFLOWS_DIR = ".github/workflows"
 PYTHON = "3.11"
 TRIVY_VERSION = "v0.70.0"
 BOT = ("github-actions[bot]", "41898828+github-actions[bot]@users.noreply.github.com")
-
-
-def uses(key: str, **inputs: Any) -> Step:
-    step: Step = {"uses": ACTIONS[key].uses()}
-    if inputs:
-        step["with"] = inputs
-    return step
 
 
 def checkout() -> Step:
