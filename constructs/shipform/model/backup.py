@@ -43,13 +43,10 @@ class S3Target:
     prop_example: ClassVar[str] = "S3Target('acme-backups', credentials=SecretRef('s3', 'credentials'))"
 
     def validate(self, path: str) -> None:
-        check_fields(path, "backup.to", self)
-        if not isinstance(self.bucket, str) or not _BUCKET.match(self.bucket):
+        check_fields(path, "backup.to", self)  # types first: below, every field has its declared type
+        if not _BUCKET.match(self.bucket):
             raise ShipformError(path, "backup.to.bucket", "must be an S3 bucket name (3-63 of a-z, 0-9, '.', '-')",
                                 self.bucket, "use the bucket's name, e.g. 'acme-shop-backups'")
-        if not isinstance(self.credentials, SecretRef):
-            raise ShipformError(path, "backup.to.credentials", "must be a SecretRef, never a value", "<redacted>",
-                                "pass SecretRef('<secret>', 'credentials') holding an AWS credentials file")
         self.credentials.validate(path, "backup.to.credentials")
         if self.endpoint is not None and not _ENDPOINT.match(str(self.endpoint)):
             raise ShipformError(path, "backup.to.endpoint", "must be an https URL", self.endpoint,
@@ -87,16 +84,13 @@ class Backup:
     prop_example: ClassVar[str] = "Backup(schedule='0 3 * * *', retention=7)"
 
     def attach(self, db: StatefulDB) -> BackupJob:
-        check_fields(db.path, "backup", self)
+        check_fields(db.path, "backup", self)  # types first: below, every field has its declared type
         validate_schedule(db.path, "backup.schedule", self.schedule)
-        if isinstance(self.retention, bool) or not isinstance(self.retention, int) or self.retention < 1:
+        if self.retention < 1:
             raise ShipformError(db.path, "backup.retention", "must be a whole number of dumps >= 1",
                                 self.retention, "keep at least one dump, e.g. retention=7")
         size = db.storage if self.size is None else Memory.parse(db.path, "backup.size", self.size)
         if self.to is not None:
-            if not isinstance(self.to, S3Target):
-                raise ShipformError(db.path, "backup.to", "must be an S3Target or None (a volume)", self.to,
-                                    "pass S3Target(bucket=..., credentials=SecretRef(...))")
             self.to.validate(db.path)
         return BackupJob(db, self, size)
 

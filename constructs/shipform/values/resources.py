@@ -63,8 +63,7 @@ class Autoscale:
         check_fields(path, "autoscale", self)
         checks.positive_int(path, "autoscale.min", self.min)
         checks.positive_int(path, "autoscale.max", self.max)
-        if isinstance(self.cpu_percent, bool) or not isinstance(self.cpu_percent, int) \
-                or not 1 <= self.cpu_percent <= 100:
+        if not 1 <= self.cpu_percent <= 100:
             raise ShipformError(path, "autoscale.cpu_percent", "must be 1-100", self.cpu_percent,
                                 "pass a target CPU utilization percentage, e.g. 70")
         if self.min > self.max:
