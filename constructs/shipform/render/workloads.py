@@ -47,17 +47,17 @@ def job_annotations(w: spec.Workload, run: spec.ToCompletion, gitops: spec.GitOp
     return RECREATE_ON_CHANGE[gitops]
 
 
-def accepted(w: spec.Workload) -> dict[str, str] | None:
+def accepted(w: spec.Workload) -> dict[str, str]:
     """checkov reads accepted risks from the object's own annotations: checkov.io/skip<N>: <check>=<reason>
     (trivy's KSV-* go to .trivyignore.yaml)."""
     checkov = [r for r in w.accepted_risks if r.check.startswith("CKV")]
-    return {f"checkov.io/skip{i}": f"{r.check}={r.reason}" for i, r in enumerate(checkov, 1)} or None
+    return {f"checkov.io/skip{i}": f"{r.check}={r.reason}" for i, r in enumerate(checkov, 1)}
 
 
 def workload_objects(w: spec.Workload, gitops: spec.GitOps = "argocd") -> list[Manifest]:
     """The workload's objects, with the annotations that order the first sync under ``gitops``."""
     run = w.run
-    foundation = wave(FOUNDATION_WAVE, gitops) or None
+    foundation = wave(FOUNDATION_WAVE, gitops)
     objects = [
         obj("v1", "ServiceAccount", metadata(w, annotations=foundation), automountServiceAccountToken=False),
         obj("networking.k8s.io/v1", "NetworkPolicy", metadata(w, annotations=foundation),
@@ -66,7 +66,7 @@ def workload_objects(w: spec.Workload, gitops: spec.GitOps = "argocd") -> list[M
     if isinstance(run, spec.Continuous):
         objects += long_running_objects(w, run, gitops)
     elif isinstance(run, spec.ToCompletion):
-        annotations = {**job_annotations(w, run, gitops), **(accepted(w) or {})}
+        annotations = {**job_annotations(w, run, gitops), **accepted(w)}
         objects.append(obj("batch/v1", "Job", metadata(w, annotations=annotations), spec=job_spec(w, run)))
     else:
         objects.append(obj("batch/v1", "CronJob", metadata(w, annotations=accepted(w)),
@@ -85,7 +85,7 @@ def long_running_objects(w: spec.Workload, run: spec.Continuous, gitops: spec.Gi
         objects.append(headless_service(w, data))
     if run.min_replicas > 1 or run.stateful:
         budget = {"maxUnavailable": 1, "selector": {"matchLabels": w.selector}}
-        objects.append(obj("policy/v1", "PodDisruptionBudget", metadata(w, annotations=data or None), spec=budget))
+        objects.append(obj("policy/v1", "PodDisruptionBudget", metadata(w, annotations=data), spec=budget))
     if run.autoscale is not None:
         objects.append(autoscaler(w, run.autoscale))
     if w.exposure is not None:
@@ -111,12 +111,8 @@ def stateful_set(w: spec.Workload, order: dict[str, str]) -> Manifest:
     templates = []
     for v in w.volumes:
         if isinstance(v.source, spec.ClaimTemplate):
-            claim_spec: dict[str, Any] = {"accessModes": [v.source.access_mode],
-                                          "resources": {"requests": {"storage": str(v.source.size)}}}
-            if v.source.storage_class:
-                claim_spec["storageClassName"] = v.source.storage_class
-            templates.append({"metadata": {"name": v.name, "labels": w.selector}, "spec": claim_spec})
-    annotations = {**order, **(accepted(w) or {})} or None
+            templates.append({"metadata": {"name": v.name, "labels": w.selector}, "spec": claim_spec(v.source)})
+    annotations = {**order, **accepted(w)}
     return obj("apps/v1", "StatefulSet", metadata(w, annotations=annotations), spec={
         "replicas": 1,
         "serviceName": f"{w.name}-headless",
@@ -135,13 +131,13 @@ def service_ports(w: spec.Workload) -> list[dict[str, Any]]:
 
 
 def service(w: spec.Workload, order: dict[str, str]) -> Manifest:
-    return obj("v1", "Service", metadata(w, annotations=order or None), spec={
+    return obj("v1", "Service", metadata(w, annotations=order), spec={
         "type": "ClusterIP", "selector": w.selector, "ports": service_ports(w)})
 
 
 def headless_service(w: spec.Workload, order: dict[str, str]) -> Manifest:
     """Stable names for a StatefulSet's pods, published before they are ready (peers find each other)."""
-    return obj("v1", "Service", metadata(w, f"{w.name}-headless", annotations=order or None), spec={
+    return obj("v1", "Service", metadata(w, f"{w.name}-headless", annotations=order), spec={
         "clusterIP": "None", "publishNotReadyAddresses": True, "selector": w.selector, "ports": service_ports(w)})
 
 
@@ -190,9 +186,13 @@ def cron_job_spec(w: spec.Workload, run: spec.Scheduled) -> dict[str, Any]:
 
 
 def claim(w: spec.Workload, source: spec.Claim, gitops: spec.GitOps) -> Manifest:
+    return obj("v1", "PersistentVolumeClaim", metadata(w, source.name, wave(FOUNDATION_WAVE, gitops)),
+               spec=claim_spec(source))
+
+
+def claim_spec(source: spec.Claim | spec.ClaimTemplate) -> dict[str, Any]:
     body: dict[str, Any] = {"accessModes": [source.access_mode],
                             "resources": {"requests": {"storage": str(source.size)}}}
     if source.storage_class:
         body["storageClassName"] = source.storage_class
-    return obj("v1", "PersistentVolumeClaim", metadata(w, source.name, wave(FOUNDATION_WAVE, gitops) or None),
-               spec=body)
+    return body
