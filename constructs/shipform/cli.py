@@ -1,5 +1,6 @@
 """The `shipform` command. Thin: it runs an app file and hands its apps to the synth pipeline.
-cdk8s (and with it Node) is imported only by commands that need it, never by --help or --version."""
+cdk8s (and with it Node) is imported only by commands that need it, never by --help or --version, which
+also leave out jinja2, PyYAML and rich (tests/cli/test_cli.py lists the modules they load)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from shipform import __version__ as VERSION
 if TYPE_CHECKING:
     from shipform.model.stage import AppBase
 
-cli = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
+# rich_markup_mode=None: click's plain help, without importing rich (half of `shipform --help`'s time).
+cli = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Synthesize Dockerfiles, compose and Kubernetes YAML from a shipform app.")
 
 

@@ -38,6 +38,17 @@ def test_help_and_version_never_start_node(tmp_path, args):
         assert result.stdout.strip() == "shipform 0.1.0"
 
 
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["synth", "--help"], ["lock", "--help"]])
+def test_help_and_version_import_no_heavy_module(args):
+    """cdk8s and jsii start Node, jinja2 and rich cost tens of milliseconds: none is imported to print help."""
+    result = subprocess.run([sys.executable, "-X", "importtime", str(SHIPFORM), *args], capture_output=True,
+                            text=True, env={**os.environ, "NO_COLOR": "1"})
+    assert result.returncode == 0, result.stderr
+    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
+    assert "shipform.cli" in imported
+    assert not {m.split(".")[0] for m in imported} & {"cdk8s", "jsii", "constructs", "jinja2", "rich", "yaml"}
+
+
 def test_synth_uses_the_wheel_node_without_banners(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("JSII_")}
     result = subprocess.run([str(SHIPFORM), "synth", str(SHOP), "--outdir", str(tmp_path)], capture_output=True,
