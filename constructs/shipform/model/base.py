@@ -23,9 +23,13 @@ class ShipformConstruct(Construct):
         self.app = self.environment.app
         self.path = child_path(scope, id)
         checks.dns_label(self.path, "id", id)
-        if scope.node.try_find_child(id) is not None:
-            raise ShipformError(self.path, "id", "is already used in this scope", id, "give each construct a unique id")
-        super().__init__(scope, id)
+        try:
+            super().__init__(scope, id)
+        except RuntimeError as err:  # the construct tree refuses a second child of the same id (one jsii call)
+            if "There is already a Construct with name" not in str(err):
+                raise
+            raise ShipformError(self.path, "id", "is already used in this scope", id,
+                                "give each construct a unique id") from None
         self.scope = scope
         """The construct this one was created in (siblings such as a migration Job go there too)."""
         self.name = id

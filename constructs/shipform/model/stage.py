@@ -215,11 +215,15 @@ class EnvironmentBase(cdk8s.Chart):
     def to_spec(self) -> spec.Environment:
         """The Environment as every output sees it, produced once per synth."""
         declared = [ns for m in self.members if (ns := m.namespace_spec()) is not None]
+        clients: dict[int, list[Workload]] = {}  # by id() of the target: one pass, not a scan per workload
+        for client in self.workloads:
+            for target in dict.fromkeys(client.connects_to):
+                clients.setdefault(id(target), []).append(client)
         namespaces = [*(spec.Namespace(n, self.app.name, POD_SECURITY_VERSION, self.implicit_guards(n))
                         for n in self.implicit_namespaces()), *declared]
         return spec.Environment(
             app=self.app.name, name=self.name, local=self.local, gitops=self.gitops, namespaces=tuple(namespaces),
-            workloads=tuple(w.to_spec() for w in self.workloads),
+            workloads=tuple(w.to_spec(clients.get(id(w), [])) for w in self.workloads),
             secret_source=self.secret_store.to_spec() if self.secret_store else None,
             gitops_namespace=self.gitops_namespace, cluster=self.cluster)
 

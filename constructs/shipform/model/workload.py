@@ -277,7 +277,11 @@ class Workload(ShipformConstruct):
     def run_spec(self) -> spec.Run:
         raise NotImplementedError
 
-    def to_spec(self) -> spec.Workload:
+    def to_spec(self, clients: Sequence[Workload] | None = None) -> spec.Workload:
+        """The workload's spec; ``clients`` (the workloads that connect to it, in the Environment's order) saves
+        a scan of the Environment when the caller has them indexed."""
+        if clients is None:
+            clients = [c for c in self.environment.workloads if self in c.connects_to]
         return spec.Workload(
             path=self.path, name=self.name, namespace=self.namespace, component=self.component,
             app=self.app.name, version=self.app.version, image=self.image, run=self.run_spec(),
@@ -289,7 +293,7 @@ class Workload(ShipformConstruct):
             read_only_root_filesystem=self.read_only_root_filesystem, writable_paths=tuple(self.writable_paths),
             volumes=self.volumes(), termination_grace_period_seconds=self.termination_grace_period_seconds,
             exposure=self.exposure(), connects_to=tuple(t.endpoint() for t in self.connects_to),
-            clients=tuple(c.endpoint() for c in self.environment.workloads if self in c.connects_to),
+            clients=tuple(c.endpoint() for c in clients),
             egress_to_internet=self.egress_to_internet(), waits_for=self.waits_for(),
             accepted_risks=self.accepted_risks(),
         )

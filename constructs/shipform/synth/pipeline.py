@@ -3,7 +3,10 @@ write or check."""
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from shipform.errors import ShipformError, raise_all
@@ -54,10 +57,29 @@ def validate(app: AppBase) -> None:
     raise_all(errors)
 
 
+@contextlib.contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Rendering makes hundreds of thousands of short-lived dicts and lists, all freed by reference counting;
+    the cyclic collector would walk the whole model again and again meanwhile (a third of the render time at
+    1,000 services, and the part that grows faster than the app)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def render(app: AppBase, outdir: Path, notes: list[str] | None = None) -> dict[str, str]:
     """Every output file of the app as {relative path: text}; nothing touches the disk. Images with a digest in
     the lock file beside the app file are pinned to it; ``notes``, when given, receives one line per
     Environment that runs images by tag alone."""
+    with cyclic_gc_paused():
+        return _render(app, outdir, notes)
+
+
+def _render(app: AppBase, outdir: Path, notes: list[str] | None) -> dict[str, str]:
     validate(app)
     app_spec = pin(app.to_spec(), read_lock(lock_path(app.root)))
     if notes is not None:

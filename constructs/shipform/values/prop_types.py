@@ -108,6 +108,7 @@ def _prop_types(schema: type) -> Mapping[str, tuple[object, bool]]:
     return types
 
 
+@functools.cache  # the props of every construct share a few dozen annotations
 def _shape(annotation: object) -> tuple[str, tuple[Any, ...]]:
     """Classify an annotation as (kind, arguments); TypeError for one that cannot be checked."""
     origin, args = get_origin(annotation), get_args(annotation)

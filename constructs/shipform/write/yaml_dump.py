@@ -90,7 +90,8 @@ _PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]*")
 # A plain scalar in block context may not start with an indicator (or with '-', '?' or ':' before a space or at
 # the end), start with a document marker, contain ': ' or ' #', end with ':' or start or end with a space.
 _NOT_PLAIN = re.compile(r"[#,\[\]{}&*!|>'\"%@`]|[-?:]( |$)|---|\.\.\.| |.*(: | #|:$| $)", re.DOTALL)
-_single_line: dict[str, str] = {}
+_single_line: dict[str, str] = {}  # string -> its form as a value
+_keys: dict[str, str] = {}  # string -> its form as a (simple) key
 
 
 def _single_line_form(value: str) -> str:
@@ -145,25 +146,41 @@ def _scalar(value: Any, indent: int) -> str:
 def _key(key: Any) -> str:
     if type(key) is not str or not key or len(key) >= _SIMPLE_KEY_LIMIT or "\n" in key:
         raise _NotHandled
-    return _single_line_form(key)
-
-
-def _node(value: Any, indent: int, after: str) -> str:
-    """A value placed after ``after`` (``key:`` or ``-``): a nested block starts on the next line for a
-    mapping value and on the same line for a list item."""
-    kind = type(value)
-    if kind is dict or kind is list:
-        if not value:
-            return after + (" {}" if kind is dict else " []")
-        if after == "-":
-            return "- " + _block(value, indent + 2)
-        return after + "\n" + " " * (indent + 2) + _block(value, indent + 2)
-    return after + " " + _scalar(value, indent + 2)
+    form = _keys[key] = _single_line_form(key)
+    return form
 
 
 def _block(data: dict[Any, Any] | list[Any], indent: int) -> str:
     """A non-empty mapping or list whose first line's indentation the caller has written."""
+    out: list[str] = []
+    _write_block(data, indent, out)
+    return "".join(out)
+
+
+def _write_block(data: dict[Any, Any] | list[Any], indent: int, out: list[str]) -> None:
+    """Appends the block to ``out``. A nested block starts on the next line, indented by 2, for a mapping
+    value and on the same line, after '- ', for a list item. Strings seen before come from a cache: most
+    of an output's scalars repeat (labels, security contexts, probe settings)."""
     pad = "\n" + " " * indent
-    if type(data) is dict:
-        return pad.join(_node(value, indent, _key(key) + ":") for key, value in data.items())
-    return pad.join(_node(item, indent, "-") for item in data)
+    inner = indent + 2
+    is_list = type(data) is list
+    entries: Any = ((None, item) for item in data) if is_list else data.items()  # type: ignore[union-attr]
+    for i, (key, value) in enumerate(entries):
+        if i:
+            out.append(pad)
+        out.append("-" if is_list else _keys.get(key) or _key(key))
+        if not is_list:
+            out.append(":")
+        kind = type(value)
+        if kind is str:
+            out.append(" ")
+            out.append(_single_line.get(value) or _scalar(value, inner))
+        elif kind is dict or kind is list:
+            if not value:
+                out.append(" {}" if kind is dict else " []")
+            else:
+                out.append(" " if is_list else "\n" + " " * inner)
+                _write_block(value, inner, out)
+        else:
+            out.append(" ")
+            out.append(_scalar(value, inner))
