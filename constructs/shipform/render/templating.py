@@ -25,6 +25,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         autoescape=False,
+        auto_reload=False,  # compiled once per process: no stat of every template at every render
     )
 
 
