@@ -19,6 +19,11 @@ def write_sources(root: Path) -> None:
     (root / "node" / "package-lock.json").write_text('{"name": "n", "lockfileVersion": 3, "packages": {}}\n')
     (root / "go").mkdir(exist_ok=True)
     (root / "go" / "go.mod").write_text("module example.com/x\n\ngo 1.23\n")
+    # Files to mount with files=: a good one, and two that must be refused.
+    (root / "config").mkdir(exist_ok=True)
+    (root / "config" / "app.yaml").write_text("log_level: info\nworkers: 4\n")
+    (root / "config" / "binary.bin").write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
+    (root / "config" / "tls.pem").write_text("-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE\n-----END EC PRIVATE KEY-----\n")
 
 
 @pytest.fixture

@@ -47,7 +47,9 @@ for env in (dev, prod):
         ns, "api",
         build=Build.python("services/api", ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "2", "app:app"]),
         port=8000, health=Health.http("/healthz"), connects_to=[catalog, db, cache],
-        env={"LOG_LEVEL": "info"},
+        # Configuration by Environment is plain Python; the file is mounted, never baked into the image.
+        config={"LOG_LEVEL": "debug" if env is dev else "info", "PAGE_SIZE": "50"},
+        files={"/etc/shop/api.toml": "services/api/config/api.toml"},
         secrets={"SESSION_KEY": SecretRef("api-secrets", "session-key")},
         resources=Resources(cpu="250m", memory="256Mi", cpu_limit="1", memory_limit="512Mi"),
         migrate=Migration(["python", "-m", "migrate"]),

@@ -1,7 +1,8 @@
 """A 50-workload platform app in three Environments (local, Argo CD with External Secrets, Flux) that uses
 every construct and most props: several SecureNamespaces with a cross-namespace connection, every database
-engine with volume and S3 backups, migrations, autoscaling, workers with and without health, CronJobs,
-a seed Job and a prebuilt image. Tests use it where the reference app is too small to show a rule holds."""
+engine with volume and S3 backups, migrations, autoscaling, configuration values and files, workers with and
+without health, CronJobs, a seed Job and a prebuilt image. Tests use it where the reference app is too small to
+show a rule holds."""
 
 from __future__ import annotations
 
@@ -60,7 +61,8 @@ def build(root: Path, scale: int = 4) -> App:
             apis.append(WebService(back, f"api{i}", build=Build.python("py", ["gunicorn", "app:app"]), port=8000 + i,
                                    health=Health.http("/healthz"), connects_to=[dbs[i % 5], *apis[-1:]],
                                    secrets={"SESSION_KEY": SecretRef("api-secrets", "session-key")},
-                                   env={"LOG_LEVEL": "info", "PRICE": "$5"},
+                                   env={"PRICE": "$5"}, config={"LOG_LEVEL": "info", "REGION": env.name},
+                                   files={"/etc/app/app.yaml": "config/app.yaml"} if i % 2 else {},
                                    migrate=Migration(["python", "-m", "migrate"]) if i % 4 == 0 else None,
                                    autoscale=Autoscale(min=2, max=4) if i % 3 == 0 else None))
         webs = []
@@ -79,7 +81,8 @@ def build(root: Path, scale: int = 4) -> App:
                    else Health.none("consumes a queue and exits when the connection breaks"))
         for i in range(scale):
             CronJob(back, f"cron{i}", schedule="*/15 * * * *", image_of=apis[i], command=["python", "-m", "c"],
-                    connects_to=[dbs[i]], time_zone="Europe/Berlin" if i % 2 else None)
+                    connects_to=[dbs[i]], time_zone="Europe/Berlin" if i % 2 else None,
+                    files={"/etc/report/app.yaml": "config/app.yaml"})
         Job(back, "seed", image_of=apis[0], command=["python", "-m", "seed"], connects_to=[dbs[0]])
         # The official nginx image as it is: its own user and a writable root, each relaxation with its reason.
         nginx = "the official nginx image runs as its user 101 and writes its pid and cache under /var"

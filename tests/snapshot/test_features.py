@@ -249,3 +249,21 @@ def test_json_patch_reaches_the_output(synth, snapshot):
     files = synth(source, "k8s/prod/deployment-shop-api")
     assert "  paused: true\n" in files["k8s/prod/deployment-shop-api.yaml"]
     assert files == snapshot
+
+
+def test_configuration_values_and_files(synth, folder, snapshot):
+    """config= and files=: one immutable ConfigMap named by its content's hash, the values as configMapKeyRef env,
+    each file mounted read-only by subPath; in compose the values as environment and the files as configs read
+    from the app's own files; the file inside the build context is left out of the image."""
+    source = """
+        from shipform import *
+        app = App("shop", registry="ghcr.io/acme", version="1.0.0")
+        dev = Environment(app, "dev", local=True)
+        WebService(dev, "api", build=Build.python("py", ["gunicorn", "app:app"]), port=8000,
+                   config={"LOG_LEVEL": "debug", "FEATURE_FLAGS": "search,cart"},
+                   files={"/etc/app/app.yaml": "config/app.yaml", "/etc/app/logging.ini": "py/logging.ini"})
+    """
+    (folder / "py" / "logging.ini").write_text("[loggers]\nkeys = root\n")
+    files = synth(source, "k8s/dev/configmap-", "k8s/dev/deployment-", "compose/compose.yaml",
+                  "docker/api/Dockerfile.dockerignore")
+    assert files == snapshot

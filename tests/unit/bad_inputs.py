@@ -358,6 +358,37 @@ FOUND_BY_RANDOM_APPS += [
     ("mysql-user-root", DB + 'engine="mysql", version="8.4", user="root")', "shop/dev/db", "user"),
 ]
 ALL_CASES += FOUND_BY_RANDOM_APPS[-2:]
+IMG = WS + 'image="nginx:1.27.3", port=80, '
+CONFIG_CASES = [
+    ("config-credential-name", IMG + 'config={"API_TOKEN": "abc"})', "shop/dev/api", "config.API_TOKEN"),
+    ("config-url-with-password", IMG + 'config={"DATABASE_URL": "postgres://app:hunter2-value@db/app"})',
+     "shop/dev/api", "config.DATABASE_URL"),
+    ("env-url-with-password", IMG + 'env={"DATABASE_URL": "postgres://app:hunter2-value@db/app"})', "shop/dev/api",
+     "env.DATABASE_URL"),
+    ("config-aws-key-id", IMG + 'config={"S3_ID": "AKIAIOSFODNN7EXAMPLE"})', "shop/dev/api", "config.S3_ID"),
+    ("config-also-in-env", IMG + 'env={"MODE": "a"}, config={"MODE": "b"})', "shop/dev/api", "config.MODE"),
+    ("config-bad-name", IMG + 'config={"1MODE": "a"})', "shop/dev/api", "config"),
+    ("files-relative-mount-path", IMG + 'files={"etc/app.yaml": "config/app.yaml"})', "shop/dev/api", "files"),
+    ("files-mount-path-with-dotdot", IMG + 'files={"/etc/../app.yaml": "config/app.yaml"})', "shop/dev/api",
+     "files"),
+    ("files-mount-path-with-space", IMG + 'files={"/etc/my app.yaml": "config/app.yaml"})', "shop/dev/api",
+     "files"),
+    ("files-absolute-source", IMG + 'files={"/etc/app.yaml": "/etc/hostname"})', "shop/dev/api",
+     "files./etc/app.yaml"),
+    ("files-missing-source", IMG + 'files={"/etc/app.yaml": "config/missing.yaml"})', "shop/dev/api",
+     "files./etc/app.yaml"),
+    ("files-source-outside-app", IMG + 'files={"/etc/app.yaml": "../outside.yaml"})', "shop/dev/api",
+     "files./etc/app.yaml"),
+    ("files-folder-source", IMG + 'files={"/etc/app.yaml": "config"})', "shop/dev/api", "files./etc/app.yaml"),
+    ("files-binary-source", IMG + 'files={"/etc/app.bin": "config/binary.bin"})', "shop/dev/api",
+     "files./etc/app.bin"),
+    ("files-private-key", IMG + 'files={"/etc/tls/key.pem": "config/tls.pem"})', "shop/dev/api",
+     "files./etc/tls/key.pem"),
+    ("files-over-a-writable-folder", IMG + 'files={"/tmp": "config/app.yaml"})', "shop/dev/api", "files./tmp"),
+    ("files-inside-the-secrets", IMG + 'files={"/run/secrets/app.yaml": "config/app.yaml"}, '
+     'secrets={"TOKEN": SecretRef("s", "k")})', "shop/dev/api", "files./run/secrets/app.yaml"),
+]
+ALL_CASES += CONFIG_CASES
 ALL_CASES.append(("secret-key-not-ascii",
                   WS + 'image="nginx:1.27.3", port=80, secrets={"TOKEN": SecretRef("s", "clé")})', "shop/dev/api",
                   "secrets.TOKEN.key"))

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Migration:
     """``WebService(..., migrate=Migration(["python", "-m", "migrate"]))`` runs the command with the
-    service's image, env, secrets and connections before the new version serves:
+    service's image, env, secrets, configuration and connections before the new version serves:
 
     - Argo CD (``Environment(gitops="argocd")``, the default): a Job ``<service>-migrate`` with a
       PreSync hook, so Argo CD runs it to completion before it syncs the Deployment.
@@ -42,7 +42,8 @@ class Migration:
         if service.environment.gitops != "argocd":
             return None
         return Job(service.scope, f"{service.name}-migrate", image_of=service, command=list(self.command),
-                   env=service.env, secrets=service.secrets, connects_to=service.connects_to,
+                   env=service.env, secrets=service.secrets, config=service.config, files=service.files,
+                   connects_to=service.connects_to,
                    resources=self.resources or service.resource_props, backoff_limit=self.backoff_limit,
                    active_deadline_seconds=self.active_deadline_seconds, pre_sync_hook=True,
                    run_as_user=service.run_as_user, run_as_group=service.run_as_group)

@@ -11,6 +11,7 @@ from constructs import Construct
 
 from shipform import spec
 from shipform.errors import ShipformError
+from shipform.model import config
 from shipform.model.base import ShipformConstruct
 from shipform.model.build import Build
 from shipform.values import checks
@@ -36,6 +37,14 @@ class WorkloadProps(TypedDict, total=False):
     secrets: Mapping[str, SecretRef]
     """Default: {}. ``{ENV_NAME: SecretRef(name, key)}``; each is mounted read-only at
     ``/run/secrets/<name>.<key>`` and ``ENV_NAME_FILE`` holds that path."""
+    config: Mapping[str, str]
+    """Default: {}. Configuration as environment variables: in Kubernetes from the workload's immutable
+    ConfigMap ``<id>-config-<hash of the content>`` (a change is a new ConfigMap, so the pods roll and GitOps
+    prunes the old one), in compose its ``environment``. Credentials are refused: use ``secrets``."""
+    files: Mapping[str, str]
+    """Default: {}. ``{mount path: source}``: files of the app (relative to the app file's folder) mounted
+    read-only at absolute paths, from the same ConfigMap in Kubernetes and as compose ``configs``; left out
+    of the image's build context, so never baked in. Read at synth time: UTF-8 text without credentials."""
     resources: Resources
     """Default: ``Resources()`` (100m/128Mi requested, 500m/256Mi limit)."""
     connects_to: Sequence[Workload]
@@ -75,6 +84,8 @@ class Workload(ShipformConstruct):
         self.command = checks.command(self.path, "command", command) if command is not None else None
         self.env = self._validate_env(props.get("env") or {})
         self.secrets = self._validate_secrets(props.get("secrets") or {})
+        self.config = config.check_values(self.path, props.get("config") or {}, self.env, self.secrets)
+        self.files = config.check_files(self.path, props.get("files") or {})
         self.resource_props = props.get("resources") or Resources()
         self.resources: ComputeResources = self.resource_props.parse(self.path)
         self.connects_to: list[Workload] = list(props.get("connects_to", ()))
@@ -117,6 +128,8 @@ class Workload(ShipformConstruct):
                 raise ShipformError(self.path, f"env.{name}", "looks like a credential; literal values would land "
                                     "in generated files", "<redacted>",
                                     f"pass secrets={{'{name}': SecretRef('<secret>', '<key>')}} instead")
+            if isinstance(value, str):
+                config.refuse_secret_shape(self.path, f"env.{name}", value, name)
         return dict(env)
 
     def _validate_risks(self, risks: Mapping[str, str]) -> tuple[spec.AcceptedRisk, ...]:
@@ -159,6 +172,10 @@ class Workload(ShipformConstruct):
     def validate(self) -> list[ShipformError]:
         errors = [err for target in self.connects_to if (err := self._connection_error(target))]
         errors += self._env_collisions() + self._file_collisions() + self._mount_collisions()
+        try:
+            self.config_spec()
+        except ShipformError as err:
+            errors.append(err)
         if self.build is not None:
             try:
                 self.build.detect_layout(self.path, self.app.root)
@@ -214,12 +231,17 @@ class Workload(ShipformConstruct):
 
     def _mount_collisions(self) -> list[ShipformError]:
         """Writable folders may not be where secrets or data are mounted (the API server refuses two mounts
-        at one path)."""
+        at one path); config files may not be mounted at a folder already mounted, nor inside the secrets."""
         taken = {v.mount_path for v in self.volumes()} | ({"/run/secrets"} if self.all_secrets() else set())
         for i, path in enumerate(self.writable_paths):
             if path in taken:
                 return [ShipformError(self.path, f"writable_paths[{i}]", "is already a mount of the workload "
                                       "(its secrets or data)", path, "pick another writable folder")]
+        taken |= set(self.writable_paths)
+        for path in self.files:
+            if path in taken or (path.startswith("/run/secrets/") and self.all_secrets()):
+                return [ShipformError(self.path, f"files.{path}", "is already a mount of the workload (a writable "
+                                      "folder, its secrets or data)", path, "mount the file somewhere else")]
         return []
 
     def _accepted_by(self, target: Workload) -> bool:
@@ -260,9 +282,14 @@ class Workload(ShipformConstruct):
                 client.update(target.client_secrets())
         return {**client, **self.secrets}
 
-    def env_spec(self) -> tuple[spec.EnvVar, ...]:
-        """Connection env, then the workload's own env, then ``<NAME>_FILE`` for every secret file; a later
-        entry replaces an earlier one of the same name in its place."""
+    def config_spec(self) -> spec.Config | None:
+        """The configuration with its files read now (ShipformError when one cannot be used)."""
+        files = config.read_files(self.path, self.app.root, self.files)
+        return config.config_spec(self.name, self.config, files, self.path)
+
+    def env_spec(self, configured: spec.Config | None = None) -> tuple[spec.EnvVar, ...]:
+        """Connection env, then the workload's own env and configuration, then ``<NAME>_FILE`` for every secret
+        file; a later entry replaces an earlier one of the same name in its place."""
         merged: dict[str, spec.EnvVar] = {}
         if self.inject_connection_env:
             for target in sorted(self.connects_to, key=lambda t: t.name):
@@ -270,6 +297,9 @@ class Workload(ShipformConstruct):
                     merged[var.name] = var
         for name, value in self.env.items():
             merged[name] = spec.EnvVar(name, spec.Plain(value))
+        if configured is not None:
+            for name, value in configured.values:
+                merged[name] = spec.EnvVar(name, spec.FromConfig(configured.name, name, value))
         for name, ref in self.all_secrets().items():
             merged[f"{name}_FILE"] = spec.EnvVar(f"{name}_FILE", spec.Plain(f"/run/secrets/{ref.file_name}"))
         return tuple(merged.values())
@@ -282,12 +312,13 @@ class Workload(ShipformConstruct):
         a scan of the Environment when the caller has them indexed."""
         if clients is None:
             clients = [c for c in self.environment.workloads if self in c.connects_to]
+        configured = self.config_spec()
         return spec.Workload(
             path=self.path, name=self.name, namespace=self.namespace, component=self.component,
             app=self.app.name, version=self.app.version, image=self.image, run=self.run_spec(),
             built=self._built_image(), build=self._image_build(),
-            command=tuple(self.command) if self.command else None, env=self.env_spec(),
-            secret_files=tuple(spec.SecretFile(n, r) for n, r in self.all_secrets().items()),
+            command=tuple(self.command) if self.command else None, env=self.env_spec(configured),
+            secret_files=tuple(spec.SecretFile(n, r) for n, r in self.all_secrets().items()), config=configured,
             ports=self.ports(), health=self.health, resources=self.resources,
             run_as_user=self.run_as_user, run_as_group=self.run_as_group, local_user=self.local_user(),
             read_only_root_filesystem=self.read_only_root_filesystem, writable_paths=tuple(self.writable_paths),

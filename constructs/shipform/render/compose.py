@@ -41,6 +41,11 @@ def _resources(r: spec.Workload) -> dict[str, Any]:
     }}
 
 
+def config_name(w: spec.Workload, f: spec.ConfigFile) -> str:
+    """compose mounts a config read-only (0444) from the app's own file: a change needs no rebuild."""
+    return f"{w.name}-{f.key}"
+
+
 def edge_network(client: str, server: str) -> str:
     """Service names are DNS labels, which have no '_': joined with it, two pairs never share a name."""
     return f"{client}_to_{server}"
@@ -70,7 +75,7 @@ def env_value(value: spec.EnvValue) -> str | None:
     if isinstance(value, spec.ConnectionUrl):
         user = f"{value.user}@" if value.user else ""
         return f"{value.scheme}://{user}{value.host.name}:{value.port}{value.path}"
-    return value.value
+    return value.value  # Plain and FromConfig: the value itself
 
 
 def service(w: spec.Workload, compose_dir: Path, docker_dir: Path) -> dict[str, Any]:
@@ -94,6 +99,8 @@ def service(w: spec.Workload, compose_dir: Path, docker_dir: Path) -> dict[str, 
         svc["environment"] = env
     if w.secret_files:
         svc["secrets"] = [{"source": f.ref.file_name, "target": f.ref.file_name} for f in w.secret_files]
+    if w.config is not None and w.config.files:
+        svc["configs"] = [{"source": config_name(w, f), "target": f.mount_path} for f in w.config.files]
     check = healthcheck(w)
     if check:
         svc["healthcheck"] = check
@@ -179,6 +186,10 @@ def compose_document(app: spec.App, compose_dir: Path, docker_dir: Path) -> dict
     volume_names = sorted({v.local_name for w in workloads for v in w.volumes})
     if volume_names:
         doc["volumes"] = {name: {} for name in volume_names}
+    configs = {config_name(w, f): {"file": os.path.relpath(f.source, compose_dir)}
+               for w in workloads if w.config is not None for f in w.config.files}
+    if configs:
+        doc["configs"] = escape_interpolation(dict(sorted(configs.items())))
     refs = sorted({f.ref.file_name for w in workloads for f in w.secret_files})
     if refs:
         doc["secrets"] = {name: {"file": f"./{LOCAL_SECRETS_DIR}/{name}"} for name in refs}

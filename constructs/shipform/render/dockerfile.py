@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shlex
 
 from shipform import spec
@@ -53,8 +54,23 @@ def render_dockerfile(w: spec.Workload, marker: str) -> str:
     )
 
 
-def render_dockerignore(marker: str) -> str:
-    return templating.render("dockerignore.j2", marker=marker)
+def render_dockerignore(marker: str, mounted: list[str]) -> str:
+    return templating.render("dockerignore.j2", marker=marker, mounted=mounted)
+
+
+def mounted_config_files(app: spec.App) -> dict[str, list[str]]:
+    """Per Dockerfile, the config files inside its build context that some workload running the image mounts
+    at run time, in any Environment (relative to the context, '/'-separated): they stay out of the image."""
+    result: dict[str, set[str]] = {}
+    for env in app.environments:
+        for w in env.workloads:
+            if w.built is None or w.config is None:
+                continue
+            for f in w.config.files:
+                if f.source.is_relative_to(w.built.context):
+                    relative = f.source.relative_to(w.built.context).as_posix()
+                    result.setdefault(w.built.dockerfile_of, set()).add(re.sub(r"([\\*?\[])", r"\\\1", relative))
+    return {name: sorted(paths) for name, paths in result.items()}
 
 
 def files(app: spec.App, context: Context) -> dict[str, str]:
@@ -62,6 +78,7 @@ def files(app: spec.App, context: Context) -> dict[str, str]:
     depend on the environment: every environment must render the same Dockerfile."""
     result: dict[str, str] = {}
     first_path: dict[str, str] = {}
+    mounted = mounted_config_files(app)
     for env in app.environments:
         for w in env.workloads:
             if w.build is None:
@@ -74,5 +91,6 @@ def files(app: spec.App, context: Context) -> dict[str, str]:
                                     "every Environment; vary only deployment props")
             result[path] = text
             first_path.setdefault(path, w.path)
-            result[f"docker/{w.name}/Dockerfile.dockerignore"] = render_dockerignore(context.marker)
+            result[f"docker/{w.name}/Dockerfile.dockerignore"] = render_dockerignore(context.marker,
+                                                                                     mounted.get(w.name, []))
     return result

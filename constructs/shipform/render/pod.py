@@ -12,6 +12,7 @@ from shipform.values.health import Health
 PRE_STOP_SECONDS = 5
 """Time for endpoints and load balancers to stop sending traffic before SIGTERM arrives."""
 SECRETS_VOLUME = "secrets"
+CONFIG_VOLUME = "config-files"
 SCRATCH_SIZE = "64Mi"
 """Size limit of the emptyDir behind each writable path."""
 
@@ -62,6 +63,8 @@ def env_entry(var: spec.EnvVar, namespace: str) -> dict[str, Any]:
     value = var.value
     if isinstance(value, spec.FromSecret):
         return {"name": var.name, "valueFrom": {"secretKeyRef": {"name": value.ref.name, "key": value.ref.key}}}
+    if isinstance(value, spec.FromConfig):
+        return {"name": var.name, "valueFrom": {"configMapKeyRef": {"name": value.config_map, "key": value.key}}}
     if isinstance(value, spec.ServiceHost):
         return {"name": var.name, "value": host(value, namespace)}
     if isinstance(value, spec.ConnectionUrl):
@@ -92,7 +95,15 @@ def mounts(w: spec.Workload) -> list[dict[str, Any]]:
     if w.secret_files:
         result.append({"name": SECRETS_VOLUME, "mountPath": "/run/secrets", "readOnly": True})
     result.extend({"name": v.name, "mountPath": v.mount_path} for v in w.volumes)
+    # One file each (subPath): the folder around it keeps what the image has there. subPath mounts never see
+    # a ConfigMap change, which is why the ConfigMap is immutable and renamed by its content instead.
+    result.extend({"name": CONFIG_VOLUME, "mountPath": f.mount_path, "subPath": f.key, "readOnly": True}
+                  for f in config_files(w))
     return result
+
+
+def config_files(w: spec.Workload) -> tuple[spec.ConfigFile, ...]:
+    return w.config.files if w.config is not None else ()
 
 
 def container(w: spec.Workload, long_running: bool, command: tuple[str, ...] | None = None,
@@ -129,6 +140,11 @@ def volumes(w: spec.Workload) -> list[dict[str, Any]]:
         sources = [{"secret": {"name": name, "items": [{"key": k, "path": f"{name}.{k}"} for k in sorted(keys)]}}
                    for name, keys in sorted(by_secret.items())]
         result.append({"name": SECRETS_VOLUME, "projected": {"sources": sources, "defaultMode": 0o440}})
+    if config_files(w):
+        assert w.config is not None
+        items = [{"key": f.key, "path": f.key} for f in w.config.files]
+        result.append({"name": CONFIG_VOLUME, "configMap": {"name": w.config.name, "items": items,
+                                                            "defaultMode": 0o444}})
     for v in w.volumes:
         if isinstance(v.source, spec.Scratch):
             result.append({"name": v.name, "emptyDir": {"sizeLimit": str(v.source.size)}})

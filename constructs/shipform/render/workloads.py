@@ -58,7 +58,9 @@ def workload_objects(w: spec.Workload, gitops: spec.GitOps = "argocd") -> list[M
     """The workload's objects, with the annotations that order the first sync under ``gitops``."""
     run = w.run
     foundation = wave(FOUNDATION_WAVE, gitops)
-    objects = [
+    objects = [] if w.config is None else [
+        obj("v1", "ConfigMap", metadata(w, w.config.name, foundation), immutable=True, data=w.config.data)]
+    objects += [
         obj("v1", "ServiceAccount", metadata(w, annotations=foundation), automountServiceAccountToken=False),
         obj("networking.k8s.io/v1", "NetworkPolicy", metadata(w, annotations=foundation),
             spec=network.network_policy_spec(w)),

@@ -73,7 +73,17 @@ class ConnectionUrl:
     password_var: str | None = None
 
 
-EnvValue = Plain | FromSecret | ServiceHost | ConnectionUrl
+@dataclass(frozen=True)
+class FromConfig:
+    """A configuration value: in Kubernetes a key of the workload's ConfigMap ``config_map``, elsewhere the
+    value itself."""
+
+    config_map: str
+    key: str
+    value: str
+
+
+EnvValue = Plain | FromSecret | FromConfig | ServiceHost | ConnectionUrl
 
 
 @dataclass(frozen=True)
@@ -156,6 +166,31 @@ class Volume:
     mount_path: str
     local_name: str
     source: ClaimTemplate | Claim | Scratch
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    """A file of the app mounted read-only at ``mount_path``: the ConfigMap's key ``key`` in Kubernetes, the
+    ``source`` file itself in compose."""
+
+    key: str
+    mount_path: str
+    source: Path
+    content: str
+
+
+@dataclass(frozen=True)
+class Config:
+    """A workload's configuration: an immutable ConfigMap ``name`` (a hash of the content ends it, so a change
+    is a new ConfigMap and a new pod template) holding the env values and the files."""
+
+    name: str
+    values: tuple[tuple[str, str], ...]
+    files: tuple[ConfigFile, ...]
+
+    @property
+    def data(self) -> dict[str, str]:
+        return {**dict(self.values), **{f.key: f.content for f in self.files}}
 
 
 @dataclass(frozen=True)
@@ -282,6 +317,7 @@ class Workload:
     command: tuple[str, ...] | None = None
     env: tuple[EnvVar, ...] = ()
     secret_files: tuple[SecretFile, ...] = ()
+    config: Config | None = None
     ports: tuple[Port, ...] = ()
     health: Health | None = None
     resources: ComputeResources | None = None

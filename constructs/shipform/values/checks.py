@@ -26,6 +26,21 @@ _LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$")
 _GO_DURATION = re.compile(r"^(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$")
 # Names that say "this is a credential": their values must arrive by reference.
 SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|_KEY$|^KEY$|CREDENTIAL|PRIVATE)", re.IGNORECASE)
+# Text that is a credential whatever it is called: what it looks like, by the formats' published shapes.
+_SECRET_SHAPES = (
+    ("a private key", re.compile(r"-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----")),
+    ("an AWS access key id", re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b")),
+    # The scheme's length is bounded: on a long run of letters an unbounded one backtracks quadratically.
+    ("a URL with a password",
+     re.compile(r"(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,31}://[^/\s:@]{1,256}:[^/\s@]{1,256}@", re.IGNORECASE)),
+    ("a GitHub token", re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})\b")),
+    ("a Slack token", re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}")),
+)
+
+
+def secret_shape(text: str) -> str | None:
+    """What ``text`` contains that is a credential by its shape ('a private key', ...), or None."""
+    return next((what for what, shape in _SECRET_SHAPES if shape.search(text)), None)
 
 
 def dns_label(path: str, prop: str, value: object, max_len: int = 63) -> str:

@@ -2,6 +2,7 @@
 
 import json
 import os
+import tomllib
 import urllib.request
 
 from flask import Flask, jsonify
@@ -10,6 +11,14 @@ app = Flask(__name__)
 with open(os.environ.get("SESSION_KEY_FILE", "/dev/null"), "rb") as secret:
     app.secret_key = secret.read() or os.urandom(32)
 CATALOG_URL = os.environ.get("CATALOG_URL", "http://catalog:8080")
+# Settings come from a file mounted at run time (a ConfigMap in Kubernetes, a compose config locally).
+try:
+    with open(os.environ.get("API_SETTINGS", "/etc/shop/api.toml"), "rb") as file:
+        SETTINGS = tomllib.load(file)
+except FileNotFoundError:
+    SETTINGS = {}
+CATALOG_TIMEOUT = SETTINGS.get("catalog", {}).get("timeout_seconds", 3)
+PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "20"))
 
 
 @app.get("/healthz")
@@ -19,5 +28,10 @@ def healthz():
 
 @app.get("/products")
 def products():
-    with urllib.request.urlopen(f"{CATALOG_URL}/products", timeout=3) as res:
-        return jsonify(json.load(res))
+    with urllib.request.urlopen(f"{CATALOG_URL}/products", timeout=CATALOG_TIMEOUT) as res:
+        return jsonify(json.load(res)[:PAGE_SIZE])
+
+
+@app.get("/featured")
+def featured():
+    return {"featured": SETTINGS.get("products", {}).get("featured", [])}

@@ -1,0 +1,109 @@
+"""A workload's configuration: ``config={NAME: value}`` as environment variables and ``files={mount path:
+source}`` mounted read-only, both from one immutable ConfigMap whose name ends in a hash of its content.
+
+Values are checked when the construct is made; the files are read at synth time (never in constructors), so
+an app file can be imported before its config files exist."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+from shipform import spec
+from shipform.errors import ShipformError
+from shipform.values import checks
+from shipform.values.secret_ref import SecretRef
+
+CONFIG_MAP_LIMIT = 1_000_000
+"""Bytes of values and files together: the API server stores a ConfigMap whole in one etcd entry of at most
+1 MiB, which its metadata shares."""
+_MOUNT_PATH = re.compile(r"^(/[A-Za-z0-9._-]+)+$")
+
+
+def check_values(path: str, values: Mapping[str, str], env: Mapping[str, str],
+                 secrets: Mapping[str, SecretRef]) -> dict[str, str]:
+    for name, value in values.items():
+        checks.env_name(path, "config", name)
+        if checks.SECRET_NAME.search(name):
+            raise ShipformError(path, f"config.{name}", "looks like a credential; configuration lands in generated "
+                                "files and in a ConfigMap anyone in the namespace may read", "<redacted>",
+                                f"pass secrets={{'{name}': SecretRef('<secret>', '<key>')}} instead")
+        refuse_secret_shape(path, f"config.{name}", value, name)
+        for other, names in (("env", env), ("secrets", secrets)):
+            if name in names or (other == "secrets" and name.removesuffix("_FILE") in names):
+                raise ShipformError(path, f"config.{name}", f"is also set in {other}", name, "keep it in one place")
+    return dict(values)
+
+
+def refuse_secret_shape(path: str, prop: str, value: str, name: str = "<NAME>") -> None:
+    """A value that is a credential by its shape, whatever its name: it must arrive by reference."""
+    shape = checks.secret_shape(value)
+    if shape is not None:
+        raise ShipformError(path, prop, f"contains {shape}; it would land in generated files", "<redacted>",
+                            f"put it in a Secret and pass secrets={{'{name}': SecretRef('<secret>', '<key>')}} "
+                            f"(mounted at /run/secrets/<secret>.<key>, its path in {name}_FILE)")
+
+
+def check_files(path: str, files: Mapping[str, str]) -> dict[str, str]:
+    """``{mount path: source}``: absolute file paths of plain characters, sources relative to the app folder."""
+    for mount_path, source in files.items():
+        prop = f"files.{mount_path}"
+        if not isinstance(mount_path, str) or not _MOUNT_PATH.match(mount_path) or \
+                any(part in (".", "..") for part in mount_path.split("/")):
+            raise ShipformError(path, "files", "keys must be absolute file paths of letters, digits, '.', '_' and "
+                                "'-'", mount_path, "write e.g. {'/etc/app/config.yaml': 'config/app.yaml'}")
+        if len(file_key(mount_path)) > 253:
+            raise ShipformError(path, prop, "is longer than a ConfigMap key may be (253 with its prefix)",
+                                mount_path, "mount the file at a shorter path")
+        if not source or Path(source).is_absolute() or "\0" in source:
+            raise ShipformError(path, prop, "must name a file relative to the app file's folder", source,
+                                "write e.g. 'config/app.yaml'")
+    return dict(files)
+
+
+def file_key(mount_path: str) -> str:
+    """The ConfigMap key of a mounted file. The '-' keeps it apart from the env keys, which have none."""
+    return "file" + mount_path.replace("/", "-")
+
+
+def read_files(path: str, root: Path, files: Mapping[str, str]) -> tuple[spec.ConfigFile, ...]:
+    """The files, read now: each inside the app folder, UTF-8 text, no credential in it, all within the
+    ConfigMap limit."""
+    result = []
+    base = root.resolve()
+    for mount_path, source in files.items():
+        prop = f"files.{mount_path}"
+        file = (root / source).resolve()
+        if not file.is_relative_to(base):
+            raise ShipformError(path, prop, "leads outside the app's folder", source,
+                                "keep config files inside the folder of the app file (or pass App(root=...))")
+        if not file.is_file():
+            raise ShipformError(path, prop, "is not a file", str(file), "create it or fix the path (relative to "
+                                "the app file)")
+        try:
+            content = file.read_bytes().decode("utf-8")
+        except UnicodeDecodeError:
+            raise ShipformError(path, prop, "is not UTF-8 text; a ConfigMap holds text", source,
+                                "mount text files only (binary data belongs in the image or a volume)") from None
+        except OSError as err:
+            raise ShipformError(path, prop, f"cannot be read ({err.strerror})", str(file),
+                                "make the file readable") from None
+        refuse_secret_shape(path, prop, content)
+        result.append(spec.ConfigFile(file_key(mount_path), mount_path, file, content))
+    return tuple(result)
+
+
+def config_spec(name: str, values: Mapping[str, str], files: tuple[spec.ConfigFile, ...],
+                path: str) -> spec.Config | None:
+    if not values and not files:
+        return None
+    data = {**values, **{f.key: f.content for f in files}}
+    size = sum(len(k.encode()) + len(v.encode()) for k, v in data.items())
+    if size > CONFIG_MAP_LIMIT:
+        raise ShipformError(path, "config/files", f"come to {size} bytes; a ConfigMap holds at most about 1 MB",
+                            size, "mount large files from a volume or bake static ones into the image")
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:10]
+    return spec.Config(f"{name}-config-{digest}", tuple(values.items()), files)

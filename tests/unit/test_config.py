@@ -1,0 +1,90 @@
+"""Configuration (config= and files=): the ConfigMap's name follows its content, so a change rolls the pods
+and leaves the old ConfigMap for GitOps to prune; the files stay out of the image; the size limit holds."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+
+import pytest
+
+from conftest import exec_app, write_sources
+from shipform.errors import InvalidApp
+from shipform.synth.pipeline import render
+
+SOURCE = """
+from shipform import *
+app = App("shop", registry="ghcr.io/acme", version="1.0.0")
+dev = Environment(app, "dev", local=True)
+prod = Environment(app, "prod", gitops="flux")
+for env in (dev, prod):
+    WebService(env, "api", build=Build.python("py", ["gunicorn", "app:app"]), port=8000,
+               config={"LOG_LEVEL": "@level@"}, files={"/etc/app/app.yaml": "config/app.yaml"},
+               migrate=Migration(["python", "-m", "migrate"]))
+"""
+
+
+def rendered(folder, level="info"):
+    return render(exec_app(SOURCE.replace("@level@", level), folder), folder / "out")
+
+
+def config_maps(files, env):
+    return sorted(p for p in files if p.startswith(f"k8s/{env}/configmap-"))
+
+
+@pytest.fixture
+def folder(tmp_path):
+    write_sources(tmp_path)
+    return tmp_path
+
+
+def test_a_changed_value_is_a_new_config_map_and_a_new_pod_template(folder):
+    before, after = rendered(folder), rendered(folder, "debug")
+    old, new = config_maps(before, "prod"), config_maps(after, "prod")
+    assert len(old) == len(new) == 1 and old != new  # under Flux the migration runs in the pod: one ConfigMap
+    old_name = old[0].removeprefix("k8s/prod/configmap-shop-").removesuffix(".yaml")
+    new_name = new[0].removeprefix("k8s/prod/configmap-shop-").removesuffix(".yaml")
+    deployment = after["k8s/prod/deployment-shop-api.yaml"]
+    assert deployment.count(f"name: {new_name}\n") == 3 and old_name not in deployment  # env, init step, volume
+    assert f"configmap-shop-{new_name}.yaml" in after["k8s/prod/kustomization.yaml"]
+    assert "immutable: true\n" in after[new[0]]
+
+
+def test_a_changed_file_is_a_new_config_map_too(folder):
+    before = config_maps(rendered(folder), "dev")
+    (folder / "config" / "app.yaml").write_text("log_level: debug\n")
+    assert config_maps(rendered(folder), "dev") != before
+
+
+def test_the_same_content_gives_the_same_name_in_every_run(folder):
+    assert config_maps(rendered(folder), "prod") == config_maps(rendered(folder), "prod")
+
+
+def test_compose_mounts_the_apps_own_file(folder):
+    import yaml
+
+    files = rendered(folder)
+    doc = yaml.safe_load(files["compose/compose.yaml"])
+    (config,) = doc["services"]["api"]["configs"]
+    assert config["target"] == "/etc/app/app.yaml"
+    source = os.path.normpath(folder / "out" / "shop" / "compose" / doc["configs"][config["source"]]["file"])
+    assert os.path.samefile(source, folder / "config" / "app.yaml")
+    assert doc["services"]["api"]["environment"] == {"LOG_LEVEL": "info"}
+
+
+def test_files_inside_the_build_context_stay_out_of_the_image(folder):
+    (folder / "py" / "settings.toml").write_text("[app]\nname = 'shop'\n")
+    source = SOURCE.replace('"config/app.yaml"}', '"config/app.yaml", "/etc/app/settings.toml": "py/settings.toml"}')
+    files = render(exec_app(source.replace("@level@", "info"), folder), folder / "out")
+    ignore = files["docker/api/Dockerfile.dockerignore"]
+    assert ignore.endswith("never baked into the image.\n/settings.toml\n")
+    assert "app.yaml" not in ignore  # outside the context: never copied anyway
+
+
+def test_more_than_a_config_map_holds_is_refused(folder):
+    (folder / "config" / "big.json").write_text("x" * 1_000_001)
+    source = SOURCE.replace('"config/app.yaml"', '"config/big.json"').replace("@level@", "info")
+    with pytest.raises(InvalidApp) as err:
+        render(exec_app(textwrap.dedent(source), folder), folder / "out")
+    problem = err.value.problems[0]
+    assert problem.path == "shop/dev/api" and problem.prop == "config/files" and problem.value > 1_000_000
