@@ -41,7 +41,7 @@ for env in (dev, prod):
     db = StatefulDB(ns, "db", engine="postgres", version="16", storage="20Gi",
                     backup=Backup(schedule="0 3 * * *", retention=7, to=offsite if env is prod else None))
     cache = StatefulDB(ns, "cache", engine="redis", version="7.4", storage="1Gi")
-    catalog = WebService(ns, "catalog", build=Build.go("services/catalog"), port=8080,
+    catalog = WebService(ns, "catalog", build=Build.go("services/catalog"), ports={"http": 8080, "metrics": 9090},
                          health=Health.http("/healthz"))
     api = WebService(
         ns, "api",
@@ -62,7 +62,7 @@ for env in (dev, prod):
     Worker(ns, "mailer", build=Build.python("services/mailer", ["python", "-m", "mailer"]), connects_to=[api],
            health=Health.exec(["python", "-m", "mailer.healthcheck"]))
     CronJob(ns, "report", schedule="0 6 * * *", time_zone="Europe/Berlin", image_of=api,
-            command=["python", "-m", "report"], connects_to=[catalog])
+            command=["python", "-m", "report"], connects_to=[catalog.on("http", "metrics")])
 
 if __name__ == "__main__":
     app.synth()

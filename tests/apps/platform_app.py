@@ -58,7 +58,9 @@ def build(root: Path, scale: int = 4) -> App:
             dbs.append(StatefulDB(back, f"db{i}", engine=eng, version=ver, storage="5Gi", backup=backup))
         apis = []
         for i in range(3 * scale):
-            apis.append(WebService(back, f"api{i}", build=Build.python("py", ["gunicorn", "app:app"]), port=8000 + i,
+            # api0 serves HTTP, metrics and gRPC; its clients use one or two of them (see the workers).
+            ports = {"http": 8000, "metrics": 9100, "grpc": 50051} if i == 0 else {"http": 8000 + i}
+            apis.append(WebService(back, f"api{i}", build=Build.python("py", ["gunicorn", "app:app"]), ports=ports,
                                    health=Health.http("/healthz"), connects_to=[dbs[i % 5], *apis[-1:]],
                                    secrets={"SESSION_KEY": SecretRef("api-secrets", "session-key")},
                                    env={"PRICE": "$5"}, config={"LOG_LEVEL": "info", "REGION": env.name},
@@ -76,7 +78,7 @@ def build(root: Path, scale: int = 4) -> App:
                        connects_to=[apis[i]])
         for i in range(2 + scale):
             Worker(back, f"worker{i}", build=Build.python("py", ["python", "-m", "w"]),
-                   connects_to=[dbs[i % 5], apis[i]],
+                   connects_to=[dbs[i % 5], apis[i] if i else apis[0].on("grpc", "metrics")],
                    health=Health.exec(["python", "-m", "w.health"]) if i % 2
                    else Health.none("consumes a queue and exits when the connection breaks"))
         for i in range(scale):

@@ -267,3 +267,27 @@ def test_configuration_values_and_files(synth, folder, snapshot):
     files = synth(source, "k8s/dev/configmap-", "k8s/dev/deployment-", "compose/compose.yaml",
                   "docker/api/Dockerfile.dockerignore")
     assert files == snapshot
+
+
+def test_named_ports_grpc_health_and_a_host_header(synth, snapshot):
+    """ports= on a Go service: every port in EXPOSE, the container and the Service (appProtocol from the name), a
+    gRPC probe on the grpc port (the image's HEALTHCHECK checks it accepts connections); clients allowed one or two
+    ports each, in their NetworkPolicies and env; a Python service whose HTTP check sends a Host header."""
+    source = """
+        from shipform import *
+        app = App("shop", registry="ghcr.io/acme", version="1.0.0")
+        prod = Environment(app, "prod")
+        catalog = WebService(prod, "catalog", build=Build.go("go"), health=Health.grpc("shop.Catalog"),
+                             ports={"grpc": 50051, "metrics": 9090, "http": 8080})
+        WebService(prod, "api", build=Build.python("py", ["gunicorn", "app:app"]), port=8000,
+                   health=Health.http("/healthz", host="api.shop.example.com"), connects_to=[catalog])
+        Worker(prod, "indexer", image="ghcr.io/acme/indexer:1.0.0", connects_to=[catalog.on("http", "metrics")],
+               health=Health.none("exits when the catalog is gone; restarts cover it"))
+    """
+    files = synth(source, "docker/catalog/Dockerfile", "docker/api/Dockerfile", "k8s/prod/service-shop-catalog",
+                  "k8s/prod/networkpolicy-shop-", "k8s/prod/deployment-shop-catalog", "k8s/prod/deployment-shop-api",
+                  "k8s/prod/deployment-shop-indexer")
+    catalog = files["k8s/prod/deployment-shop-catalog.yaml"]
+    assert "grpc:\n              port: 50051\n              service: shop.Catalog\n" in catalog
+    assert "EXPOSE 50051 9090 8080\n" in files["docker/catalog/Dockerfile"]
+    assert files == snapshot

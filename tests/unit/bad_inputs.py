@@ -277,7 +277,7 @@ INJECTION_AND_COLLISION_CASES = [
      'import os; os.system("x\'))', "shop/dev/api", "health.path"),
     ("probe-path-with-a-space", WS + 'image="nginx:1.27.3", port=80, health=Health.http("/health check"))',
      "shop/dev/api", "health.path"),
-    ("health-kind-unknown", WS + 'image="nginx:1.27.3", port=80, health=Health("grpc"))', "shop/dev/api",
+    ("health-kind-unknown", WS + 'image="nginx:1.27.3", port=80, health=Health("udp"))', "shop/dev/api",
      "health.kind"),
     ("health-timing-a-string", WS + 'image="nginx:1.27.3", port=80, health=Health.http("/", period_seconds="10"))',
      "shop/dev/api", "health.period_seconds"),
@@ -389,6 +389,32 @@ CONFIG_CASES = [
      'secrets={"TOKEN": SecretRef("s", "k")})', "shop/dev/api", "files./run/secrets/app.yaml"),
 ]
 ALL_CASES += CONFIG_CASES
+NGINX = 'image="nginx:1.27.3"'
+PORT_CASES = [
+    ("port-and-ports", WS + NGINX + ', port=80, ports={"http": 80})', "shop/dev/api", "port/ports"),
+    ("neither-port-nor-ports", WS + NGINX + ")", "shop/dev/api", "port/ports"),
+    ("empty-ports", WS + NGINX + ", ports={})", "shop/dev/api", "ports"),
+    ("port-name-uppercase", WS + NGINX + ', ports={"HTTP": 80})', "shop/dev/api", "ports"),
+    ("port-name-too-long", WS + NGINX + ', ports={"http-and-metrics1": 80})', "shop/dev/api", "ports"),
+    ("port-name-digits-only", WS + NGINX + ', ports={"8080": 80})', "shop/dev/api", "ports"),
+    ("two-names-one-port", WS + NGINX + ', ports={"http": 80, "web": 80})', "shop/dev/api", "ports.web"),
+    ("named-port-out-of-range", WS + NGINX + ', ports={"http": 80, "grpc": 70000})', "shop/dev/api", "ports.grpc"),
+    ("connects-to-an-unknown-port", WS + NGINX + ', ports={"http": 80})\nWorker(dev, "w", image="busybox:1.37.0", '
+     'health=Health.none("consumes a queue and exits"), connects_to=[dev.node.find_child("api").on("grpc")])',
+     "shop/dev/w", "connects_to"),
+    ("connects-to-no-port", WS + NGINX + ', ports={"http": 80})\nWorker(dev, "w", image="busybox:1.37.0", '
+     'health=Health.none("consumes a queue and exits"), connects_to=[dev.node.find_child("api").on()])',
+     "shop/dev/w", "connects_to"),
+]
+PORT_CASES += [
+    ("health-on-an-unknown-port", WS + NGINX + ', ports={"http": 80}, health=Health.http("/", port="admin"))',
+     "shop/dev/api", "health.port"),
+    ("health-host-not-a-name", WS + NGINX + ', port=80, health=Health.http("/", host="api example"))',
+     "shop/dev/api", "health.host"),
+    ("grpc-service-with-a-slash", WS + NGINX + ', port=80, health=Health.grpc("shop/Catalog"))', "shop/dev/api",
+     "health.service"),
+]
+ALL_CASES += PORT_CASES
 ALL_CASES.append(("secret-key-not-ascii",
                   WS + 'image="nginx:1.27.3", port=80, secrets={"TOKEN": SecretRef("s", "clé")})', "shop/dev/api",
                   "secrets.TOKEN.key"))

@@ -359,7 +359,7 @@ def declared_flows(env: Any) -> set[Flow]:
     for w in env.workloads:
         me = endpoint_of(w)
         flows |= {(me, DNS, 53, "UDP"), (me, DNS, 53, "TCP")}
-        flows |= {(me, endpoint_of(t), t.port, "TCP") for t in w.connects_to}
+        flows |= {(me, endpoint_of(target), port, "TCP") for target, port in declared_ports(w)}
         if getattr(w, "public", False):
             flows.add((ingress_controller(env.ingress_namespace), me, w.port, "TCP"))
         flows |= {(me, OUTSIDE, s3_port(t), "TCP") for t in s3_targets(w)}
@@ -376,5 +376,17 @@ def declared_external_egress(env: Any) -> set[tuple[str, str, Any]]:
     return {("egress", endpoint_of(w), ((s3_port(t), "TCP"),)) for w in env.workloads for t in s3_targets(w)}
 
 
+def declared_ports(w: Any) -> set[tuple[Any, int]]:
+    """(server, port) for each connects_to entry: a server by itself means its main (first) port, ``server.on(...)``
+    the ports it names."""
+    result = set()
+    for entry in w.connects_to:
+        target = getattr(entry, "target", entry)
+        numbers = {p.name: p.number for p in target.ports()}
+        names = entry.ports if hasattr(entry, "target") else [target.ports()[0].name]
+        result |= {(target, numbers[name]) for name in names}
+    return result
+
+
 def declared_pairs(workloads: Iterable[Any]) -> set[frozenset[str]]:
-    return {frozenset((w.name, t.name)) for w in workloads for t in w.connects_to}
+    return {frozenset((w.name, getattr(t, "target", t).name)) for w in workloads for t in w.connects_to}

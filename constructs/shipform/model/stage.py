@@ -217,7 +217,7 @@ class EnvironmentBase(cdk8s.Chart):
         declared = [ns for m in self.members if (ns := m.namespace_spec()) is not None]
         clients: dict[int, list[Workload]] = {}  # by id() of the target: one pass, not a scan per workload
         for client in self.workloads:
-            for target in dict.fromkeys(client.connects_to):
+            for target in client.targets():
                 clients.setdefault(id(target), []).append(client)
         namespaces = [*(spec.Namespace(n, self.app.name, POD_SECURITY_VERSION, self.implicit_guards(n))
                         for n in self.implicit_namespaces()), *declared]

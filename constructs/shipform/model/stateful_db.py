@@ -135,7 +135,7 @@ class StatefulDB(Workload):
         return [self._fill(t) for t in templates]
 
     # ------------------------------------------------------------------ what clients are told
-    def client_env(self) -> list[spec.EnvVar]:
+    def client_env(self, ports: tuple[spec.Port, ...] = ()) -> list[spec.EnvVar]:
         p, e = self.env_prefix, self.engine
         host = spec.ServiceHost(self.name, self.namespace)
         env = [spec.EnvVar(f"{p}_HOST", host), spec.EnvVar(f"{p}_PORT", spec.Plain(str(self.port)))]

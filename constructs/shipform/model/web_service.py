@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Required, Unpack
+from collections.abc import Mapping
+from typing import Unpack
 
 from constructs import Construct
 
@@ -17,14 +18,27 @@ from shipform.values.prop_types import check_props
 
 
 class WebServiceProps(LongRunningProps, total=False):
-    port: Required[int]
-    """The TCP port the process listens on (required)."""
+    port: int
+    """The TCP port the process listens on (required), unless ``ports`` names several instead."""
+    ports: Mapping[str, int]
+    """Several named TCP ports (required) instead of ``port``: ``{"http": 8000, "metrics": 9090, "grpc": 50051}``;
+    the first is the main one (probes, Ingress, ``<NAME>_PORT``). A name starting with http, https, grpc, h2c,
+    ws or wss (or 'metrics', which Prometheus scrapes over HTTP) sets the Service port's appProtocol."""
     public: bool
     """Default: False. True adds an Ingress with TLS and admits the ingress controller."""
     host: str | None
     """Default: ``<id>.<environment domain>`` when public."""
     migrate: Migration | None
     """Default: None. A :class:`Migration` run to completion before this version serves."""
+
+
+# appProtocol by the port's name: IANA service names, and Kubernetes' own for HTTP/2 cleartext and WebSockets.
+_APP_PROTOCOLS = (("https", "https"), ("http", "http"), ("metrics", "http"), ("grpc", "grpc"),
+                  ("h2c", "kubernetes.io/h2c"), ("wss", "kubernetes.io/wss"), ("ws", "kubernetes.io/ws"))
+
+
+def app_protocol(name: str) -> str | None:
+    return next((protocol for prefix, protocol in _APP_PROTOCOLS if name.startswith(prefix)), None)
 
 
 class WebService(LongRunning):
@@ -40,7 +54,9 @@ class WebService(LongRunning):
     def __init__(self, scope: Construct, id: str, **props: Unpack[WebServiceProps]):
         check_props(child_path(scope, id), props, WebServiceProps)
         super().__init__(scope, id, props, props.get("health") or Health.tcp())
-        self._port = checks.port(self.path, "port", props["port"])
+        self._ports = self._validate_ports(props.get("port"), props.get("ports"))
+        self.named_ports = "ports" in props
+        """Declared with ``ports=``: clients are also told each port they use by its name."""
         self.migrate = props.get("migrate")
         self.public = props.get("public", False)
         self.host = self._resolve_host(props.get("host"))
@@ -51,17 +67,46 @@ class WebService(LongRunning):
 
     @property
     def port(self) -> int:
-        return self._port
+        return self._ports[0].number
 
     def ports(self) -> tuple[spec.Port, ...]:
-        return (spec.Port("http", self.port),)
+        return self._ports
 
-    def client_env(self) -> list[spec.EnvVar]:
+    def _validate_ports(self, port: int | None, ports: Mapping[str, int] | None) -> tuple[spec.Port, ...]:
+        if (port is None) == (ports is None):
+            raise ShipformError(self.path, "port/ports", "exactly one of port and ports must be given",
+                                {"port": port, "ports": ports}, "pass port=8000, or ports={'http': 8000, "
+                                "'metrics': 9090}")
+        if ports is None:
+            return (spec.Port("http", checks.port(self.path, "port", port)),)
+        if not ports:
+            raise ShipformError(self.path, "ports", "must name at least one port", ports, "pass ports={'http': 8000}")
+        seen: dict[int, str] = {}
+        result = []
+        for name, number in ports.items():
+            checks.port_name(self.path, "ports", name)
+            checks.port(self.path, f"ports.{name}", number)
+            if number in seen:
+                raise ShipformError(self.path, f"ports.{name}", f"is the same port as '{seen[number]}'", number,
+                                    "give each name its own port number")
+            seen[number] = name
+            result.append(spec.Port(name, number, app_protocol(name)))
+        return tuple(result)
+
+    def client_env(self, ports: tuple[spec.Port, ...] = ()) -> list[spec.EnvVar]:
+        """``<NAME>_HOST``, and ``_PORT`` and ``_URL`` of the first port the client uses (the main one unless it
+        named others); with ``ports=``, also ``<NAME>_<PORT NAME>_PORT`` for each port it uses."""
         prefix = self.name.upper().replace("-", "_")
         host = spec.ServiceHost(self.name, self.namespace)
-        return [spec.EnvVar(f"{prefix}_HOST", host),
-                spec.EnvVar(f"{prefix}_PORT", spec.Plain(str(self.port))),
-                spec.EnvVar(f"{prefix}_URL", spec.ConnectionUrl("http", "", host, self.port, ""))]
+        first = (ports or self._ports)[0]
+        scheme = "https" if first.app_protocol == "https" else "http"
+        env = [spec.EnvVar(f"{prefix}_HOST", host),
+               spec.EnvVar(f"{prefix}_PORT", spec.Plain(str(first.number))),
+               spec.EnvVar(f"{prefix}_URL", spec.ConnectionUrl(scheme, "", host, first.number, ""))]
+        if self.named_ports:
+            env += [spec.EnvVar(f"{prefix}_{p.name.upper().replace('-', '_')}_PORT", spec.Plain(str(p.number)))
+                    for p in ports]
+        return env
 
     def pre_start(self) -> tuple[str, ...] | None:
         if self.migrate is None or self.environment.gitops == "argocd":

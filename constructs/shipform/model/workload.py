@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import ClassVar, TypedDict
 
 from constructs import Construct
@@ -47,9 +48,9 @@ class WorkloadProps(TypedDict, total=False):
     of the image's build context, so never baked in. Read at synth time: UTF-8 text without credentials."""
     resources: Resources
     """Default: ``Resources()`` (100m/128Mi requested, 500m/256Mi limit)."""
-    connects_to: Sequence[Workload]
+    connects_to: Sequence[Workload | Connection]
     """Default: []. Services this one calls; drives env vars, network policies, compose networks and
-    start order."""
+    start order. A service stands for its main port; ``api.on("grpc")`` for the named ports only."""
     writable_paths: Sequence[str]
     """Default: ['/tmp']. Writable folders under the read-only root filesystem (emptyDir in Kubernetes,
     tmpfs in compose)."""
@@ -66,6 +67,15 @@ class WorkloadProps(TypedDict, total=False):
     ``{"CKV_K8S_22": "nginx writes its cache under /var"}`` next to ``read_only_root_filesystem=False``. Written
     where each scanner reads them: checkov's ``CKV_*`` as annotations on the workload's objects, trivy's
     ``KSV-*`` in .trivyignore.yaml for its files."""
+
+
+@dataclass(frozen=True)
+class Connection:
+    """A connection to some named ports of a service, ``connects_to=[api.on("grpc", "metrics")]``: the client
+    may use those ports only (NetworkPolicies per port) and is told each one in ``<NAME>_<PORT>_PORT``."""
+
+    target: Workload
+    ports: tuple[str, ...]
 
 
 class Workload(ShipformConstruct):
@@ -88,7 +98,7 @@ class Workload(ShipformConstruct):
         self.files = config.check_files(self.path, props.get("files") or {})
         self.resource_props = props.get("resources") or Resources()
         self.resources: ComputeResources = self.resource_props.parse(self.path)
-        self.connects_to: list[Workload] = list(props.get("connects_to", ()))
+        self.connects_to: list[Workload | Connection] = list(props.get("connects_to", ()))
         self.writable_paths = self._validate_writable(list(props.get("writable_paths", ("/tmp",))))
         self.read_only_root_filesystem = props.get("read_only_root_filesystem", True)
         self.run_as_user = checks.positive_int(self.path, "run_as_user", props.get("run_as_user", DEFAULT_UID))
@@ -170,8 +180,12 @@ class Workload(ShipformConstruct):
         return list(seen.values())
 
     def validate(self) -> list[ShipformError]:
-        errors = [err for target in self.connects_to if (err := self._connection_error(target))]
+        errors = [err for entry in self.connects_to if (err := self._connection_error(entry))]
         errors += self._env_collisions() + self._file_collisions() + self._mount_collisions()
+        names = [p.name for p in self.ports()]
+        if self.health is not None and self.health.port is not None and self.health.port not in names:
+            errors.append(ShipformError(self.path, "health.port", "names no port of the workload", self.health.port,
+                                        f"name one of {', '.join(names)}" if names else "leave port out"))
         try:
             self.config_spec()
         except ShipformError as err:
@@ -186,7 +200,8 @@ class Workload(ShipformConstruct):
                                             None, "pass command=[...] to the construct or to Build"))
         return errors
 
-    def _connection_error(self, target: Workload) -> ShipformError | None:
+    def _connection_error(self, entry: Workload | Connection) -> ShipformError | None:
+        target = entry.target if isinstance(entry, Connection) else entry
         if target.port is None:
             return ShipformError(self.path, "connects_to", "entries must be services with a port", target.path,
                                  "list WebService or StatefulDB")
@@ -195,6 +210,13 @@ class Workload(ShipformConstruct):
                                  "connect to the service of the same Environment")
         if target is self:
             return ShipformError(self.path, "connects_to", "lists the service itself", target.path, "remove it")
+        if isinstance(entry, Connection):
+            names = [p.name for p in target.ports()]
+            unknown = [n for n in entry.ports if n not in names]
+            if unknown or not entry.ports:
+                return ShipformError(self.path, "connects_to", f"names ports {target.path} does not have",
+                                     list(entry.ports), f"name one or more of {', '.join(names)}, e.g. "
+                                     f"{target.name}.on('{names[-1]}')")
         if target.namespace != self.namespace and not self._accepted_by(target):
             return ShipformError(
                 self.path, "connects_to", f"crosses from namespace '{self.namespace}' to '{target.namespace}' "
@@ -209,8 +231,9 @@ class Workload(ShipformConstruct):
             return []
         owner: dict[str, Workload] = {}
         errors = []
-        for target in sorted(set(self.connects_to), key=lambda t: t.name):
-            for name in sorted({v.name for v in target.client_env()} | {f"{n}_FILE" for n in target.client_secrets()}):
+        for target in sorted(self.targets(), key=lambda t: t.name):
+            told = {v.name for v in target.client_env(self.ports_used_on(target))}
+            for name in sorted(told | {f"{n}_FILE" for n in target.client_secrets()}):
                 first = owner.setdefault(name, target)
                 if first is not target:
                     errors.append(ShipformError(
@@ -253,17 +276,38 @@ class Workload(ShipformConstruct):
     def port(self) -> int | None:
         return None
 
-    def client_env(self) -> list[spec.EnvVar]:
-        """What a client of this workload is told about it; servers override it."""
+    def client_env(self, ports: tuple[spec.Port, ...] = ()) -> list[spec.EnvVar]:
+        """What a client using ``ports`` of this workload is told about it; servers override it."""
         return []
 
     def client_secrets(self) -> dict[str, SecretRef]:
         """Secrets a client of this workload needs as files (e.g. a database password)."""
         return {}
 
-    def endpoint(self) -> spec.Endpoint:
+    def endpoint(self, ports: tuple[spec.Port, ...] = ()) -> spec.Endpoint:
+        """This workload as a peer of a connection that uses ``ports`` (of the server)."""
         return spec.Endpoint(self.name, self.namespace, self.app.name, self.port,
-                             spec.health_checked_in_compose(self.health, self.build is not None))
+                             spec.health_checked_in_compose(self.health, self.build is not None), ports)
+
+    def on(self, *ports: str) -> Connection:
+        """A connection to the named ports only: ``connects_to=[api.on("grpc")]``."""
+        return Connection(self, ports)
+
+    def targets(self) -> list[Workload]:
+        """The workloads this one connects to, each once, in the order given."""
+        return list(dict.fromkeys(c.target if isinstance(c, Connection) else c for c in self.connects_to))
+
+    def ports_used_on(self, target: Workload) -> tuple[spec.Port, ...]:
+        """The ports of ``target`` this workload may use, in the target's order: those it named with
+        ``target.on(...)``, and the main (first) port where it lists the target by itself."""
+        named: set[str] = set()
+        main = target.ports()[:1]
+        for entry in self.connects_to:
+            if isinstance(entry, Connection) and entry.target is target:
+                named.update(entry.ports)
+            elif entry is target:
+                named.update(p.name for p in main)
+        return tuple(p for p in target.ports() if p.name in named)
 
     @property
     def built_by(self) -> Workload | None:
@@ -278,7 +322,7 @@ class Workload(ShipformConstruct):
         """Own secrets plus those its targets hand their clients; each becomes /run/secrets/<name>.<key>."""
         client: dict[str, SecretRef] = {}
         if self.inject_connection_env:
-            for target in sorted(self.connects_to, key=lambda t: t.name):
+            for target in sorted(self.targets(), key=lambda t: t.name):
                 client.update(target.client_secrets())
         return {**client, **self.secrets}
 
@@ -292,8 +336,8 @@ class Workload(ShipformConstruct):
         file; a later entry replaces an earlier one of the same name in its place."""
         merged: dict[str, spec.EnvVar] = {}
         if self.inject_connection_env:
-            for target in sorted(self.connects_to, key=lambda t: t.name):
-                for var in target.client_env():
+            for target in sorted(self.targets(), key=lambda t: t.name):
+                for var in target.client_env(self.ports_used_on(target)):
                     merged[var.name] = var
         for name, value in self.env.items():
             merged[name] = spec.EnvVar(name, spec.Plain(value))
@@ -311,7 +355,7 @@ class Workload(ShipformConstruct):
         """The workload's spec; ``clients`` (the workloads that connect to it, in the Environment's order) saves
         a scan of the Environment when the caller has them indexed."""
         if clients is None:
-            clients = [c for c in self.environment.workloads if self in c.connects_to]
+            clients = [c for c in self.environment.workloads if self in c.targets()]
         configured = self.config_spec()
         return spec.Workload(
             path=self.path, name=self.name, namespace=self.namespace, component=self.component,
@@ -323,8 +367,8 @@ class Workload(ShipformConstruct):
             run_as_user=self.run_as_user, run_as_group=self.run_as_group, local_user=self.local_user(),
             read_only_root_filesystem=self.read_only_root_filesystem, writable_paths=tuple(self.writable_paths),
             volumes=self.volumes(), termination_grace_period_seconds=self.termination_grace_period_seconds,
-            exposure=self.exposure(), connects_to=tuple(t.endpoint() for t in self.connects_to),
-            clients=tuple(c.endpoint() for c in clients),
+            exposure=self.exposure(), connects_to=tuple(t.endpoint(self.ports_used_on(t)) for t in self.targets()),
+            clients=tuple(c.endpoint(c.ports_used_on(self)) for c in clients),
             egress_to_internet=self.egress_to_internet(), waits_for=self.waits_for(),
             accepted_risks=self.accepted_risks(),
         )
@@ -333,7 +377,7 @@ class Workload(ShipformConstruct):
         """Scanner findings this workload accepts on purpose: its own and those its targets hand it."""
         risks = list(self.own_risks())
         if self.inject_connection_env:
-            for target in sorted(set(self.connects_to), key=lambda t: t.name):
+            for target in sorted(self.targets(), key=lambda t: t.name):
                 risks += [r for r in target.client_risks() if r not in risks]
         return tuple(risks)
 

@@ -26,8 +26,12 @@ def exec_form(args: list[str] | tuple[str, ...]) -> str:
 def probe_lines(w: spec.Workload, build: spec.ImageBuild) -> str:
     """The generated probe program, as shell-quoted printf arguments (no heredocs: older builders lack them)."""
     assert w.health is not None
-    source = templating.render(f"probes/{build.preset}-{w.health.kind}.j2", port=w.port,
-                               path=w.health.path, timeout=w.health.timeout_seconds)
+    port = w.health_port
+    assert port is not None
+    # No gRPC client in the image: the image and compose check that the gRPC port accepts connections.
+    kind = "tcp" if w.health.kind == "grpc" else w.health.kind
+    source = templating.render(f"probes/{build.preset}-{kind}.j2", port=port.number, path=w.health.path,
+                               host=w.health.host, timeout=w.health.timeout_seconds)
     return " \\\n    ".join(shlex.quote(line) for line in source.rstrip("\n").split("\n"))
 
 
@@ -49,7 +53,8 @@ def render_dockerfile(w: spec.Workload, marker: str) -> str:
         probe_lines=probe_lines(w, build) if needs_probe else "",
         probe_source="/out/healthcheck.go" if build.preset == "go" else "/out/healthcheck",
         probe_path=PROBE_PATH, healthcheck=healthcheck(w), uid=w.run_as_user, gid=w.run_as_group,
-        port=w.port, command=exec_form(build.command), image_title=build.title, version=build.version,
+        ports=" ".join(str(p.number) for p in w.ports), command=exec_form(build.command), image_title=build.title,
+        version=build.version,
         build_command=shlex.join(build.build_command), package=build.package,
     )
 

@@ -30,18 +30,24 @@ def container_security(w: spec.Workload) -> dict[str, Any]:
     }
 
 
-def probe_action(health: Health, port_name: str | None) -> dict[str, Any]:
+def probe_action(health: Health, port: spec.Port | None) -> dict[str, Any]:
+    if health.kind == "exec":
+        return {"exec": {"command": list(health.command)}}
+    assert port is not None, "shipform bug: a port check on a workload without ports"
     if health.kind == "http":
-        return {"httpGet": {"path": health.path, "port": port_name}}
-    if health.kind == "tcp":
-        return {"tcpSocket": {"port": port_name}}
-    return {"exec": {"command": list(health.command)}}
+        get: dict[str, Any] = {"path": health.path, "port": port.name}
+        if health.host:  # httpGet's own 'host' is the address to connect to; the header is what apps check
+            get["httpHeaders"] = [{"name": "Host", "value": health.host}]
+        return {"httpGet": get}
+    if health.kind == "grpc":  # the gRPC probe takes a port number, not a name
+        return {"grpc": {"port": port.number, **({"service": health.service} if health.service else {})}}
+    return {"tcpSocket": {"port": port.name}}
 
 
-def probes(health: Health | None, port_name: str | None) -> dict[str, Any]:
+def probes(health: Health | None, port: spec.Port | None) -> dict[str, Any]:
     if health is None:
         return {}
-    action = probe_action(health, port_name)
+    action = probe_action(health, port)
     timing = {"periodSeconds": health.period_seconds, "timeoutSeconds": health.timeout_seconds}
     result = {"startupProbe": {**action, "periodSeconds": 5, "timeoutSeconds": health.timeout_seconds,
                                "failureThreshold": health.startup_failures()}}
@@ -121,7 +127,7 @@ def container(w: spec.Workload, long_running: bool, command: tuple[str, ...] | N
         result["env"] = env
     result["resources"] = resources(w)
     if long_running:
-        result.update(probes(w.health, w.ports[0].name if w.ports else None))
+        result.update(probes(w.health, w.health_port))
         result["lifecycle"] = {"preStop": {"sleep": {"seconds": PRE_STOP_SECONDS}}}
     result["securityContext"] = container_security(w)
     volume_mounts = mounts(w)

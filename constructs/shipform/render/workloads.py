@@ -129,7 +129,8 @@ def stateful_set(w: spec.Workload, order: dict[str, str]) -> Manifest:
 
 
 def service_ports(w: spec.Workload) -> list[dict[str, Any]]:
-    return [{"name": p.name, "port": p.number, "targetPort": p.name, "protocol": "TCP"} for p in w.ports]
+    return [{"name": p.name, "port": p.number, "targetPort": p.name, "protocol": "TCP",
+             **({"appProtocol": p.app_protocol} if p.app_protocol else {})} for p in w.ports]
 
 
 def service(w: spec.Workload, order: dict[str, str]) -> Manifest:

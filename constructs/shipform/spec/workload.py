@@ -114,6 +114,8 @@ class AcceptedRisk:
 class Port:
     name: str
     number: int
+    app_protocol: str | None = None
+    """The Service port's appProtocol (meshes, gateways and load balancers read it); None leaves it out."""
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,9 @@ class Endpoint:
     port: int | None
     healthcheck_locally: bool
     """True when the peer has a health check in compose (clients then wait for service_healthy)."""
+    ports: tuple[Port, ...] = ()
+    """The ports this connection uses: of the server, seen from a client; of this server, seen from it. Empty
+    for peers without a port."""
 
     @property
     def selector(self) -> dict[str, str]:
@@ -340,6 +345,19 @@ class Workload:
     @property
     def port(self) -> int | None:
         return self.ports[0].number if self.ports else None
+
+    @property
+    def health_port(self) -> Port | None:
+        """The port the health check uses: the one it names, for gRPC the first port named grpc*, else the main
+        one."""
+        if self.health is None or not self.ports:
+            return None
+        named = [p for p in self.ports if p.name == self.health.port]
+        if named:
+            return named[0]
+        if self.health.kind == "grpc":
+            return next((p for p in self.ports if p.name.startswith("grpc")), self.ports[0])
+        return self.ports[0]
 
     @property
     def selector(self) -> dict[str, str]:

@@ -95,6 +95,18 @@ INT32_MAX = 2**31 - 1
 """The API server stores replicas, deadlines, UIDs and most counts as int32."""
 
 
+_PORT_NAME = re.compile(r"^(?=.*[a-z])[a-z0-9]([a-z0-9]|-(?!-))*(?<!-)$")
+
+
+def port_name(path: str, prop: str, value: object) -> str:
+    """A container port name (IANA_SVC_NAME): at most 15 lowercase letters, digits and single '-', with a
+    letter, not starting or ending with '-'."""
+    if not isinstance(value, str) or len(value) > 15 or not _PORT_NAME.match(value):
+        raise ShipformError(path, prop, "names must be at most 15 lowercase letters, digits and '-', with at least "
+                            "one letter (the API server's port name rule)", value, "write e.g. 'http' or 'grpc'")
+    return value
+
+
 def positive_int(path: str, prop: str, value: object, minimum: int = 1, maximum: int = INT32_MAX) -> int:
     """A whole number in [minimum, maximum]; the default maximum is the API server's int32 limit."""
     if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:

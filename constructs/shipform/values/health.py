@@ -13,8 +13,9 @@ from shipform.values.prop_types import check_fields
 PROBE_PATH = "/usr/local/bin/healthcheck"
 """Where presets install the generated probe program; it needs no curl, wget or shell."""
 
-HealthKind = Literal["http", "tcp", "exec", "none"]
+HealthKind = Literal["http", "tcp", "grpc", "exec", "none"]
 # RFC 3986 path and query characters; quotes, backslashes, spaces and controls would reach probe programs.
+_GRPC_SERVICE = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,254}")
 _URL_PATH = re.compile(r"/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2}){0,1024}")
 
 
@@ -29,6 +30,13 @@ class Health:
     kind: HealthKind
     path: str = "/healthz"
     command: tuple[str, ...] = ()
+    port: str | None = None
+    """Default: None (the main port; for gRPC the first port named grpc*). The name of the port to check."""
+    host: str | None = None
+    """Default: None. The Host header of the HTTP check, for frameworks that refuse unknown hosts (Django's
+    ALLOWED_HOSTS)."""
+    service: str = ""
+    """Default: '' (the server as a whole). The service name a gRPC health check asks about."""
     period_seconds: int = 10
     """Default: 10. Seconds between checks."""
     timeout_seconds: int = 3
@@ -42,14 +50,23 @@ class Health:
     prop_example: ClassVar[str] = "Health.http('/healthz')"
 
     @classmethod
-    def http(cls, path: str = "/healthz", **timings: int) -> Health:
-        """Healthy when GET ``path`` on the service port answers below 400. Default path: '/healthz'."""
-        return cls("http", path=path, **timings)  # type: ignore[arg-type]
+    def http(cls, path: str = "/healthz", *, port: str | None = None, host: str | None = None,
+             **timings: int) -> Health:
+        """Healthy when GET ``path`` on the service port answers below 400. Default path: '/healthz'.
+        ``port`` names another port of the service; ``host`` sets the request's Host header."""
+        return cls("http", path=path, port=port, host=host, **timings)  # type: ignore[arg-type]
 
     @classmethod
-    def tcp(cls, **timings: int) -> Health:
-        """Healthy when the service port accepts a TCP connection."""
-        return cls("tcp", **timings)  # type: ignore[arg-type]
+    def tcp(cls, *, port: str | None = None, **timings: int) -> Health:
+        """Healthy when the service port (or the port named ``port``) accepts a TCP connection."""
+        return cls("tcp", port=port, **timings)  # type: ignore[arg-type]
+
+    @classmethod
+    def grpc(cls, service: str = "", *, port: str | None = None, **timings: int) -> Health:
+        """Healthy when the gRPC Health Checking Protocol answers SERVING: Kubernetes' own gRPC probe, on the
+        first port named grpc* (or ``port``). compose and the image HEALTHCHECK, which have no gRPC client,
+        check that this port accepts a connection."""
+        return cls("grpc", service=service, port=port, **timings)  # type: ignore[arg-type]
 
     @classmethod
     def exec(cls, command: list[str], **timings: int) -> Health:
@@ -74,6 +91,11 @@ class Health:
                                 "write e.g. Health.http('/healthz')")
         if self.kind == "exec":
             checks.command(path, "health", list(self.command))
+        if self.host is not None:
+            checks.dns_name(path, "health.host", self.host)
+        if self.service and not _GRPC_SERVICE.fullmatch(self.service):
+            raise ShipformError(path, "health.service", "must be a gRPC service name (letters, digits, '.' and '_')",
+                                self.service, "write e.g. Health.grpc('shop.Catalog') or Health.grpc()")
         for name in ("period_seconds", "timeout_seconds", "failure_threshold", "start_period_seconds"):
             checks.positive_int(path, f"health.{name}", getattr(self, name))
         if self.timeout_seconds >= self.period_seconds:
