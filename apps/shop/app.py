@@ -14,11 +14,13 @@ from shipform import (
     Quota,
     Resources,
     S3Target,
+    Scratch,
     SecretRef,
     SecretStore,
     SecureNamespace,
     StatefulDB,
     Subject,
+    Volume,
     WebService,
     Worker,
 )
@@ -59,8 +61,10 @@ for env in (dev, prod):
         health=Health.http("/healthz"), public=True, connects_to=[api],
         autoscale=Autoscale(min=3, max=10, cpu_percent=70) if env is prod else None,
     )
+    # One mailer, its spool on a volume that attaches to one node; web pages rendered for mail in scratch space.
     Worker(ns, "mailer", build=Build.python("services/mailer", ["python", "-m", "mailer"]), connects_to=[api],
-           health=Health.exec(["python", "-m", "mailer.healthcheck"]))
+           health=Health.exec(["python", "-m", "mailer.healthcheck"]), replicas=1,
+           volumes={"/var/spool/mailer": Volume(size="2Gi"), "/var/cache/mailer": Scratch(size="256Mi")})
     CronJob(ns, "report", schedule="0 6 * * *", time_zone="Europe/Berlin", image_of=api,
             command=["python", "-m", "report"], connects_to=[catalog.on("http", "metrics")])
 

@@ -40,6 +40,8 @@ _EXPORTS = {
     "Backup": "shipform.model.backup",
     "S3Target": "shipform.model.backup",
     "SecretStore": "shipform.model.secret_store",
+    "Volume": "shipform.values.volume",
+    "Scratch": "shipform.values.volume",
 }
 
 __all__ = [
@@ -57,6 +59,7 @@ __all__ = [
     "Quota",
     "Resources",
     "S3Target",
+    "Scratch",
     "SecretRef",
     "SecretStore",
     "SecureNamespace",
@@ -64,6 +67,7 @@ __all__ = [
     "ShipformErrors",
     "StatefulDB",
     "Subject",
+    "Volume",
     "WebService",
     "WebServiceProps",
     "Worker",
@@ -90,6 +94,7 @@ if TYPE_CHECKING:
     from shipform.values.health import Health
     from shipform.values.resources import Autoscale, Resources
     from shipform.values.secret_ref import SecretRef
+    from shipform.values.volume import Scratch, Volume
 
 
 def __getattr__(name: str) -> Any:

@@ -15,14 +15,26 @@ from containers.rig import Rig, tail
 pytestmark = pytest.mark.containers
 
 
+def config_args(app_name: str, service: dict) -> list[str]:
+    """The compose service's configs (files= in the app) mounted read-only where compose mounts them."""
+    doc = apps.compose_document(app_name) or {}
+    folder = apps.compose_file(app_name).parent
+    return [f"--volume={(folder / doc['configs'][c['source']]['file']).resolve()}:{c['target']}:ro,Z"
+            for c in service.get("configs", [])]
+
+
 def hardening_args(service: dict) -> list[str]:
-    """The compose service's read-only root, tmpfs, capabilities, security options and user, as podman flags.
+    """The compose service's read-only root, tmpfs, volumes, capabilities, security options and user, as podman
+    flags.
 
     --read-only-tmpfs=false: podman would otherwise add writable /tmp, /run and /var/tmp that compose
     (and Docker's --read-only) do not.
     """
     args = ["--read-only", "--read-only-tmpfs=false"] if service.get("read_only") else []
     args += [f"--tmpfs={mount}" for mount in service.get("tmpfs", [])]
+    # Each named volume as a fresh anonymous one (removed with the container): like a new compose volume, it is
+    # seeded with the image's folder, owner included.
+    args += [f"--volume={volume['target']}" for volume in service.get("volumes", []) if volume["type"] == "volume"]
     args += [f"--cap-drop={cap}" for cap in service.get("cap_drop", [])]
     args += [f"--cap-add={cap}" for cap in service.get("cap_add", [])]
     args += [f"--security-opt={opt}" for opt in service.get("security_opt", [])]
@@ -79,19 +91,33 @@ def test_container_gets_healthy_and_stops_on_sigterm(rig, builder, image_id):
     name = f"shipform-run-{image.app}-{image.service}"
     rig.podman("rm", "--force", name, check=False)
     # No network: the probe talks to 127.0.0.1 inside the container, and nothing else is needed.
-    rig.podman("run", "--detach", "--name", name, "--network=none", *hardening_args(service), image.tag)
+    rig.podman("run", "--detach", "--name", name, "--network=none", *hardening_args(service),
+               *config_args(image.app, service), image.tag)
     try:
         bound = start_period(service) + check["Interval"] / 1e9 * check["Retries"]
         row.health = "no"
         healthy_after = wait_healthy(rig, name, health_command(check["Test"]), bound)
         row.health = f"yes ({seconds(healthy_after)})"
         assert pid1(rig, name).startswith(apps.TINI[0]), "tini must be PID 1"
+        for config in service.get("configs", []):  # the app user reads each mounted config file, cannot change it
+            assert file_access(rig, name, config["target"], "r") == 0, config["target"]
+            assert file_access(rig, name, config["target"], "a") == 1, config["target"]
         row.sigterm = "no"
         stopped_after, code = stop_with_sigterm(rig, name, image.grace_seconds)
         row.sigterm = f"yes ({seconds(stopped_after)}, exit {code}, grace {image.grace_seconds}s)"
         assert code != 137, "killed, not stopped"
     finally:
-        rig.podman("rm", "--force", name, check=False)
+        rig.podman("rm", "--force", "--volumes", name, check=False)
+
+
+def file_access(rig: Rig, name: str, path: str, mode: str) -> int:
+    """Exit code of opening ``path`` in ``mode`` inside the container, with its Python or Node (0: it could)."""
+    for command in (["python3", "-c", f"open({path!r}, {mode!r})"],
+                    ["node", "-e", f"require('fs').closeSync(require('fs').openSync({path!r}, {mode!r}))"]):
+        result = rig.podman("exec", name, *command, check=False)
+        if result.returncode not in (126, 127):  # the interpreter exists
+            return 0 if result.returncode == 0 else 1
+    pytest.fail(f"{name} has neither python3 nor node to open {path}")
 
 
 def start_period(service: dict) -> float:

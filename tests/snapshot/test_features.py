@@ -291,3 +291,24 @@ def test_named_ports_grpc_health_and_a_host_header(synth, snapshot):
     assert "grpc:\n              port: 50051\n              service: shop.Catalog\n" in catalog
     assert "EXPOSE 50051 9090 8080\n" in files["docker/catalog/Dockerfile"]
     assert files == snapshot
+
+
+def test_volumes_on_a_web_service(synth, snapshot):
+    """volumes=: a ReadWriteOnce claim makes the Deployment replace its one pod (Recreate), a ReadWriteMany one on
+    a named class keeps rolling updates; Scratch is a sized emptyDir (tmpfs in compose); the image creates the
+    claim's folder owned by the app user, so a new compose volume is writable; the quota counts the claims."""
+    source = """
+        from shipform import *
+        app = App("shop", registry="ghcr.io/acme", version="1.0.0")
+        dev = Environment(app, "dev", local=True)
+        ns = SecureNamespace(dev, "shop", quota=Quota(storage="20Gi", persistent_volume_claims=2))
+        WebService(ns, "api", build=Build.python("py", ["gunicorn", "app:app"]), port=8000,
+                   volumes={"/data/uploads": Volume(size="10Gi"), "/var/cache/thumbs": Scratch(size="2Gi")})
+        WebService(ns, "files", image="ghcr.io/acme/files:1.0.0", port=8001, replicas=2,
+                   volumes={"/srv/files": Volume(size="5Gi", access_mode="ReadWriteMany", storage_class="nfs")})
+    """
+    files = synth(source, "k8s/dev/persistentvolumeclaim-", "k8s/dev/deployment-", "compose/compose.yaml",
+                  "docker/api/Dockerfile")
+    assert "    type: Recreate\n" in files["k8s/dev/deployment-shop-api.yaml"]
+    assert "    type: RollingUpdate\n" in files["k8s/dev/deployment-shop-files.yaml"]
+    assert files == snapshot

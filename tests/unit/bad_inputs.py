@@ -415,6 +415,31 @@ PORT_CASES += [
      "health.service"),
 ]
 ALL_CASES += PORT_CASES
+VOLUME_CASES = [
+    ("read-write-once-with-three-replicas", 'WebService(prod, "api", ' + NGINX + ', port=80, '
+     'volumes={"/data": Volume(size="1Gi")})', "shop/prod/api", "volumes./data.access_mode"),
+    ("read-write-once-with-autoscaling", WS + NGINX + ', port=80, autoscale=Autoscale(min=1, max=4), '
+     'volumes={"/data": Volume()})', "shop/dev/api", "volumes./data.access_mode"),
+    ("read-write-many-without-a-class", WS + NGINX + ', port=80, volumes={"/data": Volume(access_mode='
+     '"ReadWriteMany")})', "shop/dev/api", "volumes./data.storage_class"),
+    ("volume-folder-relative", WS + NGINX + ', port=80, volumes={"data": Volume()})', "shop/dev/api", "volumes"),
+    ("volume-folder-root", WS + NGINX + ', port=80, volumes={"/": Volume()})', "shop/dev/api", "volumes"),
+    ("volume-size-in-gigabits", WS + NGINX + ', port=80, volumes={"/data": Volume(size="10Gb")})', "shop/dev/api",
+     "volumes./data.size"),
+    ("volume-access-mode-unknown", WS + NGINX + ', port=80, volumes={"/data": Volume(access_mode="ReadOnlyMany")})',
+     "shop/dev/api", "volumes./data.access_mode"),
+    ("volume-as-a-string", WS + NGINX + ', port=80, volumes={"/data": "10Gi"})', "shop/dev/api", "volumes./data"),
+    ("volume-over-a-writable-folder", WS + NGINX + ', port=80, volumes={"/tmp": Scratch()})', "shop/dev/api",
+     "writable_paths[0]"),
+    ("two-folders-one-volume-name", WS + NGINX + ', port=80, volumes={"/data_a": Scratch(), "/data-a": Scratch()})',
+     "shop/dev/api", "volumes./data-a"),
+    ("quota-storage-below-the-volumes", 'team = SecureNamespace(dev, "team", quota=Quota(storage="5Gi"))\n'
+     'WebService(team, "api", ' + NGINX + ', port=80, volumes={"/data": Volume(size="10Gi")})', "shop/dev/team",
+     "quota.storage"),
+    ("scratch-size-zero", WS + NGINX + ', port=80, volumes={"/cache": Scratch(size="0")})', "shop/dev/api",
+     "volumes./cache.size"),
+]
+ALL_CASES += VOLUME_CASES
 ALL_CASES.append(("secret-key-not-ascii",
                   WS + 'image="nginx:1.27.3", port=80, secrets={"TOKEN": SecretRef("s", "clé")})', "shop/dev/api",
                   "secrets.TOKEN.key"))

@@ -52,7 +52,7 @@ def test_every_prop_is_documented_with_its_default_or_as_required(props):
 
 CONSTRUCTORS = [
     ('WebService(dev, "api", image="nginx:1.27.3", port=80, replica=2)', "replica", "did you mean 'replicas'?"),
-    ('WebService(dev, "api", image="nginx:1.27.3", port=80, volumes=[])', "volumes", "known props:"),
+    ('WebService(dev, "api", image="nginx:1.27.3", port=80, mounts=[])', "mounts", "known props:"),
     ('Worker(dev, "w", image="busybox:1.37.0", port=80)', "port", "known props:"),
     ('StatefulDB(dev, "db", engine="postgres", version="16", replicas=2)', "replicas", "known props:"),
     ('StatefulDB(dev, "db", engine="postgres", version="16", storag="1Gi")', "storag", "did you mean 'storage'?"),

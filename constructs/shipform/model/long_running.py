@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+
 from constructs import Construct
 
 from shipform import spec
+from shipform.errors import ShipformError
 from shipform.model.workload import Workload, WorkloadProps
 from shipform.values import checks
 from shipform.values.health import Health
 from shipform.values.resources import Autoscale
+from shipform.values.volume import Scratch, Volume
+
+_FOLDER = re.compile(r"^(/[A-Za-z0-9._-]+)+$")
 
 
 class LongRunningProps(WorkloadProps, total=False):
@@ -19,6 +26,9 @@ class LongRunningProps(WorkloadProps, total=False):
     """Default: None. An :class:`Autoscale` adds a HorizontalPodAutoscaler."""
     health: Health | None
     """How to tell the process is healthy (see WebService and Worker for their defaults)."""
+    volumes: Mapping[str, Volume | Scratch]
+    """Default: {}. ``{folder: Volume(size="10Gi")}`` keeps data in a PersistentVolumeClaim (a named volume in
+    compose); ``{folder: Scratch(size="1Gi")}`` is space for the pod's life (emptyDir; tmpfs in compose)."""
 
 
 class LongRunning(Workload):
@@ -34,6 +44,49 @@ class LongRunning(Workload):
         self.autoscale = props.get("autoscale")
         if self.autoscale is not None:
             self.autoscale.validate(self.path)
+        self.data = self._validate_volumes(props.get("volumes") or {})
+
+    def _validate_volumes(self, volumes: Mapping[str, Volume | Scratch]) -> tuple[spec.Volume, ...]:
+        """Each folder its own volume; claims that attach to one node allow one replica."""
+        result: list[spec.Volume] = []
+        for folder, volume in volumes.items():
+            prop = f"volumes.{folder}"
+            if not isinstance(folder, str) or not _FOLDER.match(folder) or \
+                    any(part in (".", "..") for part in folder.split("/")):
+                raise ShipformError(self.path, "volumes", "keys must be absolute folders of letters, digits, '.', "
+                                    "'_' and '-'", folder, "write e.g. {'/data/uploads': Volume(size='10Gi')}")
+            size = volume.parse_size(self.path, prop)
+            name = spec.data_volume_name(folder)
+            claim_name = f"{self.name}-{name.removeprefix('data-')}"
+            if len(name) > 63 or len(claim_name) > 253:
+                raise ShipformError(self.path, prop, "makes a volume name longer than 63 characters", folder,
+                                    "mount the volume at a shorter folder")
+            if any(v.name == name for v in result):
+                raise ShipformError(self.path, prop, f"makes the same volume name '{name}' as another folder",
+                                    folder, "mount each volume at a folder that differs in more than '_', '.', '-' "
+                                    "or case")
+            source: spec.Claim | spec.Scratch
+            if isinstance(volume, Scratch):
+                source = spec.Scratch(size)
+            else:
+                source = spec.Claim(claim_name, size, volume.storage_class, volume.access_mode)
+                self._check_attachment(prop, volume)
+            result.append(spec.Volume(name, folder, claim_name, source))
+        return tuple(result)
+
+    def _check_attachment(self, prop: str, volume: Volume) -> None:
+        most = self.autoscale.max if self.autoscale else self.replicas
+        if volume.access_mode != "ReadWriteMany" and most > 1:
+            raise ShipformError(self.path, f"{prop}.access_mode", f"is {volume.access_mode}, which attaches to one "
+                                f"node, but the workload runs up to {most} replicas", volume.access_mode,
+                                "pass replicas=1, or access_mode='ReadWriteMany' with a storage_class that provides it")
+        if volume.access_mode == "ReadWriteMany" and volume.storage_class is None:
+            raise ShipformError(self.path, f"{prop}.storage_class", "must name a class that provides ReadWriteMany "
+                                "(most default classes, block storage, do not)", None,
+                                "pass storage_class='<an NFS, CephFS, EFS or Filestore class>'")
+
+    def volumes(self) -> tuple[spec.Volume, ...]:
+        return self.data
 
     def add_deployment_objects(self) -> None:
         """Called by subclasses once their own props are set."""

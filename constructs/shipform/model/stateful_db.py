@@ -4,7 +4,7 @@ its clients, with the password only ever a reference."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Literal, Required, TypedDict, Unpack
+from typing import Required, TypedDict, Unpack
 
 from constructs import Construct
 
@@ -20,8 +20,8 @@ from shipform.values.prop_types import check_props
 from shipform.values.quantity import Memory
 from shipform.values.resources import Resources
 from shipform.values.secret_ref import SecretRef
+from shipform.values.volume import AccessMode
 
-AccessMode = Literal["ReadWriteOnce", "ReadWriteOncePod", "ReadWriteMany"]
 KUBERNETES_ONLY: frozenset[spec.Platform] = frozenset(("kubernetes",))
 
 

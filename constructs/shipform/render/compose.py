@@ -104,11 +104,17 @@ def service(w: spec.Workload, compose_dir: Path, docker_dir: Path) -> dict[str, 
     check = healthcheck(w)
     if check:
         svc["healthcheck"] = check
-    if w.volumes:
-        svc["volumes"] = [{"type": "volume", "source": v.local_name, "target": v.mount_path} for v in w.volumes]
+    kept = [v for v in w.volumes if not isinstance(v.source, spec.Scratch) or w.job is not None]
+    if kept:
+        svc["volumes"] = [{"type": "volume", "source": v.local_name, "target": v.mount_path} for v in kept]
     svc["read_only"] = w.read_only_root_filesystem
-    if w.writable_paths:
-        svc["tmpfs"] = [f"{p}:{TMPFS_OPTIONS}" for p in w.writable_paths]
+    # Scratch space of long-running services lives as long as the container, as in the pod; a job's (a backup
+    # dump waiting for its upload) may be large, so it stays on disk in a volume.
+    scratch = [f"{p}:{TMPFS_OPTIONS}" for p in w.writable_paths]
+    scratch += [f"{v.mount_path}:size={v.source.size.bytes},mode=1777" for v in w.volumes
+                if isinstance(v.source, spec.Scratch) and w.job is None]
+    if scratch:
+        svc["tmpfs"] = scratch
     svc["cap_drop"] = ["ALL"]
     svc["security_opt"] = ["no-new-privileges:true"]
     svc["init"] = w.built is None  # built images bring tini as PID 1 already
@@ -183,7 +189,8 @@ def compose_document(app: spec.App, compose_dir: Path, docker_dir: Path) -> dict
     # Internal networks have no route off the host, like the Kubernetes egress policies.
     if network_names:
         doc["networks"] = {n: {"internal": n not in public} for n in network_names}
-    volume_names = sorted({v.local_name for w in workloads for v in w.volumes})
+    volume_names = sorted({v.local_name for w in workloads for v in w.volumes
+                           if not isinstance(v.source, spec.Scratch) or w.job is not None})
     if volume_names:
         doc["volumes"] = {name: {} for name in volume_names}
     configs = {config_name(w, f): {"file": os.path.relpath(f.source, compose_dir)}

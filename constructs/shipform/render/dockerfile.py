@@ -42,7 +42,9 @@ def healthcheck(w: spec.Workload) -> dict[str, object] | None:
             "retries": w.health.failure_threshold, "test": exec_form(w.health.exec_test())}
 
 
-def render_dockerfile(w: spec.Workload, marker: str) -> str:
+def render_dockerfile(w: spec.Workload, marker: str, data_paths: list[str] | None = None) -> str:
+    """The Dockerfile; ``data_paths`` are the folders volumes mount over in some Environment, created in the
+    image owned by the app user (a new compose volume copies that owner; Kubernetes sets it with fsGroup)."""
     build = w.build
     assert build is not None
     needs_probe = w.health is not None and w.health.kind != "exec"
@@ -55,12 +57,24 @@ def render_dockerfile(w: spec.Workload, marker: str) -> str:
         probe_path=PROBE_PATH, healthcheck=healthcheck(w), uid=w.run_as_user, gid=w.run_as_group,
         ports=" ".join(str(p.number) for p in w.ports), command=exec_form(build.command), image_title=build.title,
         version=build.version,
-        build_command=shlex.join(build.build_command), package=build.package,
+        build_command=shlex.join(build.build_command), package=build.package, data_paths=data_paths or [],
     )
 
 
 def render_dockerignore(marker: str, mounted: list[str]) -> str:
     return templating.render("dockerignore.j2", marker=marker, mounted=mounted)
+
+
+def data_folders(app: spec.App) -> dict[str, list[str]]:
+    """Per Dockerfile, the folders that a persistent volume of a workload running the image mounts over, in any
+    Environment."""
+    result: dict[str, set[str]] = {}
+    for env in app.environments:
+        for w in env.workloads:
+            if w.built is not None:
+                result.setdefault(w.built.dockerfile_of, set()).update(
+                    v.mount_path for v in w.volumes if isinstance(v.source, spec.Claim))
+    return {name: sorted(paths) for name, paths in result.items()}
 
 
 def mounted_config_files(app: spec.App) -> dict[str, list[str]]:
@@ -84,12 +98,13 @@ def files(app: spec.App, context: Context) -> dict[str, str]:
     result: dict[str, str] = {}
     first_path: dict[str, str] = {}
     mounted = mounted_config_files(app)
+    data = data_folders(app)
     for env in app.environments:
         for w in env.workloads:
             if w.build is None:
                 continue
             path = f"docker/{w.name}/Dockerfile"
-            text = render_dockerfile(w, context.marker)
+            text = render_dockerfile(w, context.marker, data.get(w.name))
             if path in result and result[path] != text:
                 raise ShipformError(w.path, "build", f"renders a different Dockerfile than {first_path[path]}",
                                     w.build.preset, "use the same build, command and health for a service in "

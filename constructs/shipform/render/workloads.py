@@ -99,11 +99,15 @@ def deployment(w: spec.Workload, run: spec.Continuous) -> Manifest:
     body: dict[str, Any] = {}
     if run.autoscale is None:
         body["replicas"] = run.replicas
+    single_attach = any(isinstance(v.source, spec.Claim) and v.source.access_mode != "ReadWriteMany"
+                        for v in w.volumes)
     body.update({
         "revisionHistoryLimit": 5,
         "selector": {"matchLabels": w.selector},
-        # Never below the wanted count during a rollout: new pods must be ready before old ones go.
-        "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
+        # Never below the wanted count during a rollout: new pods must be ready before old ones go. A claim that
+        # attaches to one node cannot serve a surge pod elsewhere: the old pod goes first instead.
+        "strategy": {"type": "Recreate"} if single_attach else
+        {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
         "template": pod.pod_template(w),
     })
     return obj("apps/v1", "Deployment", metadata(w, annotations=accepted(w)), spec=body)

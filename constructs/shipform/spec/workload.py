@@ -21,6 +21,12 @@ def scratch_volume_name(path: str) -> str:
     return "tmp" if path == "/tmp" else "rw" + path.replace("/", "-").replace("_", "-").replace(".", "-").lower()
 
 
+def data_volume_name(path: str) -> str:
+    """The pod volume a Volume or Scratch of a WebService or Worker mounts at ``path``: 'data' and the path's
+    parts."""
+    return "data" + path.replace("/", "-").replace("_", "-").replace(".", "-").lower()
+
+
 def health_checked_in_compose(health: Health | None, builds_image: bool) -> bool:
     """compose can check health only with a probe that exists in the image: the generated probe program of an
     image shipform builds, or an exec command."""
