@@ -1,6 +1,7 @@
-"""The reference shop: a Node web front end, a Python API with a schema migration and a nightly report,
-a Go catalog, a Python mail worker, Postgres with nightly backups and a Redis cache, each Environment in
-its own SecureNamespace. Secrets are created by hand in dev and synced from Vault in prod."""
+"""The reference shop: a Node web front end, a Python API with a schema migration, a nightly report and a
+payment provider outside the cluster, a Go catalog with a metrics port, a Python mail worker with its spool on
+a volume, Postgres with nightly backups and a Redis cache, each Environment in its own SecureNamespace.
+Secrets are created by hand in dev and synced from Vault in prod."""
 
 from shipform import (
     App,
@@ -9,6 +10,7 @@ from shipform import (
     Build,
     CronJob,
     Environment,
+    External,
     Health,
     Migration,
     Quota,
@@ -45,10 +47,13 @@ for env in (dev, prod):
     cache = StatefulDB(ns, "cache", engine="redis", version="7.4", storage="1Gi")
     catalog = WebService(ns, "catalog", build=Build.go("services/catalog"), ports={"http": 8080, "metrics": 9090},
                          health=Health.http("/healthz"))
+    # The payment provider is outside the cluster: clients reach it on 443 only, with its key as a file.
+    payments = External(ns, "payments", host="api.payments.example.com", port=443, scheme="https",
+                        secrets={"API_KEY": SecretRef("payments", "api-key")})
     api = WebService(
         ns, "api",
         build=Build.python("services/api", ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "2", "app:app"]),
-        port=8000, health=Health.http("/healthz"), connects_to=[catalog, db, cache],
+        port=8000, health=Health.http("/healthz"), connects_to=[catalog, db, cache, payments],
         # Configuration by Environment is plain Python; the file is mounted, never baked into the image.
         config={"LOG_LEVEL": "debug" if env is dev else "info", "PAGE_SIZE": "50"},
         files={"/etc/shop/api.toml": "services/api/config/api.toml"},

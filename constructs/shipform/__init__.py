@@ -26,6 +26,7 @@ _EXPORTS = {
     "ShipformError": "shipform.errors",
     "ShipformErrors": "shipform.errors",
     "Build": "shipform.model.build",
+    "External": "shipform.model.external",
     "Cluster": "shipform.model.cluster",
     "WebService": "shipform.model.web_service",
     "WebServiceProps": "shipform.model.web_service",
@@ -52,6 +53,7 @@ __all__ = [
     "Cluster",
     "CronJob",
     "Environment",
+    "External",
     "Health",
     "InvalidApp",
     "Job",
@@ -81,6 +83,7 @@ if TYPE_CHECKING:
     from shipform.model.build import Build
     from shipform.model.cluster import Cluster
     from shipform.model.cron_job import CronJob
+    from shipform.model.external import External
     from shipform.model.job import Job
     from shipform.model.migration import Migration
     from shipform.model.namespace_props import Quota, Subject

@@ -15,6 +15,7 @@ from shipform import (
     Build,
     CronJob,
     Environment,
+    External,
     Health,
     Job,
     Migration,
@@ -39,7 +40,7 @@ def build(root: Path, scale: int = 4) -> App:
     dev = Environment(app, "dev", local=True, domain="dev.example.com")
     prod = Environment(app, "prod", replicas=3, domain="example.com", cluster_issuer="le",
                        secret_store=SecretStore("vault"))
-    stage = Environment(app, "stage", replicas=2, domain="stage.example.com", gitops="flux")
+    stage = Environment(app, "stage", replicas=2, domain="stage.example.com", gitops="flux", cilium=True)
     for env in (dev, prod, stage):
         front = SecureNamespace(env, "front", quota=Quota(cpu="40", memory="80Gi", cpu_limit="80", memory_limit="160Gi",
                                                           pods=400),
@@ -56,6 +57,10 @@ def build(root: Path, scale: int = 4) -> App:
                 bucket = S3Target("acme-bk", SecretRef("s3", "credentials"), endpoint="https://s3.example.com:9000")
                 backup = Backup(schedule="0 3 * * *", retention=3, to=bucket if i % 2 else None)
             dbs.append(StatefulDB(back, f"db{i}", engine=eng, version=ver, storage="5Gi", backup=backup))
+        # Outside the cluster: a SaaS API by name, a managed database by its subnet.
+        saas = External(back, "saas", host="api.saas.example.com", port=443, scheme="https",
+                        secrets={"TOKEN": SecretRef("saas", "token")})
+        ledger = External(back, "ledger", host="10.40.0.12", port=5432, cidrs=["10.40.0.0/24"])
         apis = []
         for i in range(3 * scale):
             # api0 serves HTTP, metrics and gRPC; its clients use one or two of them (see the workers).
@@ -78,7 +83,8 @@ def build(root: Path, scale: int = 4) -> App:
                        connects_to=[apis[i]])
         for i in range(2 + scale):
             Worker(back, f"worker{i}", build=Build.python("py", ["python", "-m", "w"]),
-                   connects_to=[dbs[i % 5], apis[i] if i else apis[0].on("grpc", "metrics")],
+                   connects_to=[dbs[i % 5], apis[i] if i else apis[0].on("grpc", "metrics"),
+                                *([saas, ledger] if i < 2 else [])],
                    health=Health.exec(["python", "-m", "w.health"]) if i % 2
                    else Health.none("consumes a queue and exits when the connection breaks"))
         for i in range(scale):

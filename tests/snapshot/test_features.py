@@ -312,3 +312,26 @@ def test_volumes_on_a_web_service(synth, snapshot):
     assert "    type: Recreate\n" in files["k8s/dev/deployment-shop-api.yaml"]
     assert "    type: RollingUpdate\n" in files["k8s/dev/deployment-shop-files.yaml"]
     assert files == snapshot
+
+
+def test_services_outside_the_cluster(synth, snapshot):
+    """External servers: clients get their host, port, URL and secrets as files; the NetworkPolicy reaches a
+    managed database at its subnet only and a SaaS API at any public address (private, shared, link-local and
+    loopback ranges excepted), on their ports only; compose gives the client a network with a route off the
+    host; under Cilium the SaaS API is allowed by its name instead."""
+    source = """
+        from shipform import *
+        app = App("shop", registry="ghcr.io/acme", version="1.0.0")
+        dev = Environment(app, "dev", local=True)
+        prod = Environment(app, "prod", cilium=True)
+        for env in (dev, prod):
+            saas = External(env, "payments", host="api.payments.example.com", port=443, scheme="https",
+                            secrets={"API_KEY": SecretRef("payments", "api-key")})
+            ledger = External(env, "ledger", host="10.40.0.12", port=5432, scheme="postgres", cidrs=["10.40.0.0/24"])
+            WebService(env, "api", image="ghcr.io/acme/api:1.0.0", port=8000, connects_to=[saas, ledger])
+    """
+    files = synth(source, "k8s/dev/networkpolicy-shop-api", "k8s/prod/networkpolicy-shop-api",
+                  "k8s/prod/ciliumnetworkpolicy-shop-api-fqdn", "k8s/prod/deployment-shop-api", "compose/compose.yaml")
+    assert "cidr: 0.0.0.0/0\n" in files["k8s/dev/networkpolicy-shop-api.yaml"]
+    assert "cidr: 0.0.0.0/0\n" not in files["k8s/prod/networkpolicy-shop-api.yaml"]
+    assert files == snapshot

@@ -440,6 +440,29 @@ VOLUME_CASES = [
      "volumes./cache.size"),
 ]
 ALL_CASES += VOLUME_CASES
+EXT = 'External(dev, "pay", '
+EXTERNAL_CASES = [
+    ("external-without-port", EXT + 'host="pay.example.com")', "shop/dev/pay", "port"),
+    ("external-host-with-scheme", EXT + 'host="https://pay.example.com", port=443)', "shop/dev/pay", "host"),
+    ("external-port-0", EXT + 'host="pay.example.com", port=0)', "shop/dev/pay", "port"),
+    ("external-cidr-with-host-bits", EXT + 'host="pay.example.com", port=443, cidrs=["203.0.113.7/24"])',
+     "shop/dev/pay", "cidrs[0]"),
+    ("external-cidr-link-local", EXT + 'host="pay.example.com", port=443, cidrs=["169.254.0.0/16"])', "shop/dev/pay",
+     "cidrs[0]"),
+    ("external-cidr-everything", EXT + 'host="pay.example.com", port=443, cidrs=["0.0.0.0/0"])', "shop/dev/pay",
+     "cidrs[0]"),
+    ("external-bad-scheme", EXT + 'host="pay.example.com", port=443, scheme="https://")', "shop/dev/pay", "scheme"),
+    ("external-secret-literal", EXT + 'host="pay.example.com", port=443, secrets={"KEY": "s3cr3t-value"})',
+     "shop/dev/pay", "secrets.KEY"),
+    ("external-clashes-with-a-service", EXT + 'host="pay.example.com", port=443, env_prefix="API")\n'
+     'WebService(dev, "api", ' + NGINX + ', port=80)\nWorker(dev, "w", image="busybox:1.37.0", '
+     'health=Health.none("consumes a queue and exits"), connects_to=[dev.node.find_child("api"), '
+     'dev.node.find_child("pay")])', "shop/dev/w", "connects_to"),
+    ("external-across-environments", EXT + 'host="pay.example.com", port=443)\n'
+     'WebService(prod, "api", ' + NGINX + ', port=80, connects_to=[dev.node.find_child("pay")])', "shop/prod/api",
+     "connects_to"),
+]
+ALL_CASES += EXTERNAL_CASES
 ALL_CASES.append(("secret-key-not-ascii",
                   WS + 'image="nginx:1.27.3", port=80, secrets={"TOKEN": SecretRef("s", "clé")})', "shop/dev/api",
                   "secrets.TOKEN.key"))

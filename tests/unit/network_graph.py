@@ -264,14 +264,15 @@ def candidate_ports(objects: list[dict], pods: list[Endpoint], policies: list[di
     return ports
 
 
-def evaluate(objects: list[dict], ingress_namespace: str) -> Evaluation:
+def evaluate(objects: list[dict], ingress_namespace: str, probes: Iterable[Endpoint] = ()) -> Evaluation:
     """Every flow the NetworkPolicies allow under Kubernetes semantics: a pod is isolated in a direction once
     any policy selecting it lists that direction, and then some selecting policy must have a rule admitting
     the peer on that port; a flow needs both the source's egress and the destination's ingress. Pods outside
     the app (DNS, the ingress controller) and the outside world are unrestricted on their own side; flows
-    between two of them are not the app's business. Traffic between two pods of the same owner counts too."""
+    between two of them are not the app's business. Traffic between two pods of the same owner counts too.
+    ``probes`` are further addresses outside the cluster to try (see outside_probes)."""
     policies = [o for o in objects if o["kind"] == "NetworkPolicy"]
-    pods = endpoints(objects, ingress_namespace)
+    pods = [*endpoints(objects, ingress_namespace), *probes]
     ns_labels = namespace_labels(objects, pods)
     ports = sorted(candidate_ports(objects, pods, policies))
     out = {e.id: isolating_rules(e, "Egress", policies) for e in pods}
@@ -359,10 +360,51 @@ def declared_flows(env: Any) -> set[Flow]:
     for w in env.workloads:
         me = endpoint_of(w)
         flows |= {(me, DNS, 53, "UDP"), (me, DNS, 53, "TCP")}
-        flows |= {(me, endpoint_of(target), port, "TCP") for target, port in declared_ports(w)}
+        flows |= {(me, endpoint_of(target), port, "TCP") for target, port in declared_ports(w)
+                  if target not in externals(env)}
+        flows |= external_flows(env, w)
         if getattr(w, "public", False):
             flows.add((ingress_controller(env.ingress_namespace), me, w.port, "TCP"))
-        flows |= {(me, OUTSIDE, s3_port(t), "TCP") for t in s3_targets(w)}
+        # An S3 upload may go to any address on the bucket's port (the probes of Externals' ranges included).
+        outside = [OUTSIDE, *(p.id for p in outside_probes(env))]
+        flows |= {(me, o, s3_port(t), "TCP") for t in s3_targets(w) for o in outside}
+    return flows
+
+
+def outside_probes(env: Any) -> list[Endpoint]:
+    """From the constructs: one address outside the cluster in each range an External server is declared at (its
+    ``cidrs``, or its IP address), beside the public OUTSIDE address every evaluation tries."""
+    return [Endpoint(f"outside:{cidr}", None, {}, next(iter(ipaddress.ip_network(cidr).hosts()),
+                                                      ipaddress.ip_network(cidr).network_address), None, ours=False)
+            for cidr in sorted({c for e in externals(env) for c in external_ranges(e)})]
+
+
+def externals(env: Any) -> list[Any]:
+    """The External servers of the Environment (constructs with a host and no pods)."""
+    return [m for m in env.members if hasattr(m, "host") and hasattr(m, "cidrs")]
+
+
+def external_ranges(external: Any) -> list[str]:
+    """The ranges an External is declared at: its cidrs, or its IP address; none when it is known by name."""
+    if external.cidrs:
+        return list(external.cidrs)
+    try:
+        return [str(ipaddress.ip_network(external.host))]
+    except ValueError:
+        return []
+
+
+def external_flows(env: Any, w: Any) -> set[Flow]:
+    """Flows to servers outside the cluster: to the declared ranges, or, for a server known by name, to the public
+    address, except under Cilium, where a CiliumNetworkPolicy names it (checked on its own)."""
+    flows = set()
+    for target, port in declared_ports(w):
+        if target in externals(env):
+            ranges = external_ranges(target)
+            if ranges:
+                flows |= {(endpoint_of(w), f"outside:{c}", port, "TCP") for c in ranges}
+            elif not getattr(env, "cilium", False):
+                flows.add((endpoint_of(w), OUTSIDE, port, "TCP"))
     return flows
 
 
@@ -373,7 +415,13 @@ def s3_targets(w: Any) -> list[S3Target]:
 
 
 def declared_external_egress(env: Any) -> set[tuple[str, str, Any]]:
-    return {("egress", endpoint_of(w), ((s3_port(t), "TCP"),)) for w in env.workloads for t in s3_targets(w)}
+    """Egress rules to addresses: S3 uploads, and one per External server a workload reaches by address."""
+    found = {("egress", endpoint_of(w), ((s3_port(t), "TCP"),)) for w in env.workloads for t in s3_targets(w)}
+    for w in env.workloads:
+        for target, port in declared_ports(w):
+            if target in externals(env) and (external_ranges(target) or not getattr(env, "cilium", False)):
+                found.add(("egress", endpoint_of(w), ((port, "TCP"),)))
+    return found
 
 
 def declared_ports(w: Any) -> set[tuple[Any, int]]:
@@ -389,4 +437,6 @@ def declared_ports(w: Any) -> set[tuple[Any, int]]:
 
 
 def declared_pairs(workloads: Iterable[Any]) -> set[frozenset[str]]:
-    return {frozenset((w.name, getattr(t, "target", t).name)) for w in workloads for t in w.connects_to}
+    """Pairs of services that connect (a server outside the cluster is no compose service)."""
+    return {frozenset((w.name, getattr(t, "target", t).name)) for w in workloads for t in w.connects_to
+            if not hasattr(getattr(t, "target", t), "cidrs")}

@@ -34,7 +34,8 @@ class Subject:
 
     def evaluation(self, env: str) -> ng.Evaluation:
         if env not in self.evaluations:
-            self.evaluations[env] = ng.evaluate(self.objects[env], self.env(env).ingress_namespace)
+            self.evaluations[env] = ng.evaluate(self.objects[env], self.env(env).ingress_namespace,
+                                                ng.outside_probes(self.env(env)))
         return self.evaluations[env]
 
 
@@ -88,7 +89,7 @@ def test_cross_namespace_flows_pass_only_through_namespace_selectors(subjects, n
     between_pods = 0
     for (src, dst, *_), sides in evaluation.flows.items():
         a, b = evaluation.endpoints[src], evaluation.endpoints[dst]
-        if a.namespace == b.namespace or ng.OUTSIDE in (src, dst):
+        if a.namespace == b.namespace or None in (a.namespace, b.namespace):  # the same namespace, or outside
             continue
         between_pods += a.ours and b.ours
         for grants, other in zip(sides, (b, a), strict=True):
@@ -122,7 +123,8 @@ def test_compose_networks_connect_exactly_the_declared_pairs(subjects, name):
     assert reachable == declared, difference(reachable, declared)
     public = {w.name for w in local.workloads if getattr(w, "public", False)}
     assert public
-    assert ng.compose_exposed(doc) == public
+    outside = {w.name for w in local.workloads if any(hasattr(getattr(t, "target", t), "cidrs") for t in w.connects_to)}
+    assert ng.compose_exposed(doc) == public | outside
 
 
 # ---------------------------------------------------------------------------------------------- mutations
@@ -163,7 +165,8 @@ INGRESS_NS_ANY_PORT = {"to": [{"namespaceSelector": {"matchLabels": {ng.NS_NAME_
                  id="one-cross-namespace-ingress-rule-dropped"),
     pytest.param("back/db0", drop_ingress_from("db0-backup"), {("back/db0-backup", "back/db0", 5432, "TCP")}, set(),
                  id="one-same-namespace-ingress-rule-dropped"),
-    pytest.param("front/web1", add_egress(INTERNET_443), set(), {("front/web1", ng.OUTSIDE, 443, "TCP")},
+    pytest.param("front/web1", add_egress(INTERNET_443), set(),
+                 {("front/web1", ng.OUTSIDE, 443, "TCP"), ("front/web1", "outside:10.40.0.0/24", 443, "TCP")},
                  id="extra-egress-to-the-internet"),
     pytest.param("back/worker0", add_egress(INGRESS_NS_ANY_PORT), set(), "worker0 -> ingress controller",
                  id="extra-egress-to-a-namespace-on-every-port"),
@@ -173,7 +176,8 @@ def test_the_equality_catches_a_changed_policy(subjects, policy, change, missing
     env = subject.env("prod")
     declared = ng.declared_flows(env)
     assert subject.evaluation("prod").allowed == declared  # unchanged output passes
-    allowed = ng.evaluate(mutated(subject.objects["prod"], policy, change), env.ingress_namespace).allowed
+    allowed = ng.evaluate(mutated(subject.objects["prod"], policy, change), env.ingress_namespace,
+                          ng.outside_probes(env)).allowed
     assert allowed != declared
     assert declared - allowed == missing
     if isinstance(extra, set):
@@ -189,3 +193,25 @@ def test_an_extra_ip_block_is_caught_on_its_own(subjects):
     objects = mutated(subject.objects["prod"], "front/web1", add_egress(INTERNET_443))
     assert ng.external_egress(objects) - ng.declared_external_egress(subject.env("prod")) == {
         ("egress", "front/web1", ((443, "TCP"),))}
+
+
+def test_under_cilium_servers_outside_known_by_name_are_reached_by_that_name_only(subjects):
+    """The platform app's stage runs Cilium: its NetworkPolicies allow no public address (checked above), and
+    each client's CiliumNetworkPolicy names exactly the External hosts it declared, on their ports, after DNS
+    through Cilium's proxy."""
+    import yaml
+
+    subject = subjects("platform")
+    env = subject.env("stage")
+    declared = {(w.name, target.host, port) for w in env.workloads for target, port in ng.declared_ports(w)
+                if target in ng.externals(env) and not ng.external_ranges(target)}
+    found = set()
+    for path, text in subject.files.items():
+        if path.startswith("k8s/stage/ciliumnetworkpolicy-"):
+            policy = yaml.safe_load(text)
+            client = policy["spec"]["endpointSelector"]["matchLabels"]["app.kubernetes.io/name"]
+            rules = policy["spec"]["egress"]
+            assert rules[0]["toPorts"][0]["rules"] == {"dns": [{"matchPattern": "*"}]}
+            found |= {(client, name["matchName"], int(port["port"])) for rule in rules[1:]
+                      for name in rule["toFQDNs"] for port in rule["toPorts"][0]["ports"]}
+    assert declared and found == declared

@@ -159,6 +159,10 @@ class EnvironmentProps(TypedDict, total=False):
     gitops_namespace: str | None
     """Default: 'argocd' for Argo CD, 'flux-system' for Flux. Where the Application or the GitRepository
     and Kustomization of this Environment go (with ``App(repository=...)``)."""
+    cilium: bool
+    """Default: False. The cluster runs Cilium: a workload reaches an External server that has a host name (and
+    no ``cidrs``) through a CiliumNetworkPolicy ``toFQDNs`` rule for that name, instead of a NetworkPolicy rule
+    for every public address."""
 
 
 class EnvironmentBase(cdk8s.Chart):
@@ -198,6 +202,7 @@ class EnvironmentBase(cdk8s.Chart):
                                 "Environment itself)", cluster, "pass gitops='kubectl' with cluster=Cluster.eks(...), "
                                 "or drop cluster")
         self.cluster = None if cluster is None else cluster.to_spec(path)
+        self.cilium = props.get("cilium", False)
         self.gitops_namespace = checks.dns_label(path, "gitops_namespace", props.get("gitops_namespace") or (
             "argocd" if self.gitops == "argocd" else "flux-system"))
         self.secret_store = props.get("secret_store")
@@ -225,7 +230,7 @@ class EnvironmentBase(cdk8s.Chart):
             app=self.app.name, name=self.name, local=self.local, gitops=self.gitops, namespaces=tuple(namespaces),
             workloads=tuple(w.to_spec(clients.get(id(w), [])) for w in self.workloads),
             secret_source=self.secret_store.to_spec() if self.secret_store else None,
-            gitops_namespace=self.gitops_namespace, cluster=self.cluster)
+            gitops_namespace=self.gitops_namespace, cluster=self.cluster, cilium=self.cilium)
 
     def implicit_namespaces(self) -> list[str]:
         """Namespaces that hold workloads but were not declared with a SecureNamespace: they get the same

@@ -15,6 +15,7 @@ from shipform.errors import ShipformError
 from shipform.model import config
 from shipform.model.base import ShipformConstruct
 from shipform.model.build import Build
+from shipform.model.external import External
 from shipform.values import checks
 from shipform.values.health import Health
 from shipform.values.resources import ComputeResources, Resources
@@ -48,9 +49,10 @@ class WorkloadProps(TypedDict, total=False):
     of the image's build context, so never baked in. Read at synth time: UTF-8 text without credentials."""
     resources: Resources
     """Default: ``Resources()`` (100m/128Mi requested, 500m/256Mi limit)."""
-    connects_to: Sequence[Workload | Connection]
+    connects_to: Sequence[Workload | Connection | External]
     """Default: []. Services this one calls; drives env vars, network policies, compose networks and
-    start order. A service stands for its main port; ``api.on("grpc")`` for the named ports only."""
+    start order. A service stands for its main port; ``api.on("grpc")`` for the named ports only; an
+    :class:`External` for a server outside the cluster."""
     writable_paths: Sequence[str]
     """Default: ['/tmp']. Writable folders under the read-only root filesystem (emptyDir in Kubernetes,
     tmpfs in compose)."""
@@ -98,7 +100,7 @@ class Workload(ShipformConstruct):
         self.files = config.check_files(self.path, props.get("files") or {})
         self.resource_props = props.get("resources") or Resources()
         self.resources: ComputeResources = self.resource_props.parse(self.path)
-        self.connects_to: list[Workload | Connection] = list(props.get("connects_to", ()))
+        self.connects_to: list[Workload | Connection | External] = list(props.get("connects_to", ()))
         self.writable_paths = self._validate_writable(list(props.get("writable_paths", ("/tmp",))))
         self.read_only_root_filesystem = props.get("read_only_root_filesystem", True)
         self.run_as_user = checks.positive_int(self.path, "run_as_user", props.get("run_as_user", DEFAULT_UID))
@@ -200,7 +202,7 @@ class Workload(ShipformConstruct):
                                             None, "pass command=[...] to the construct or to Build"))
         return errors
 
-    def _connection_error(self, entry: Workload | Connection) -> ShipformError | None:
+    def _connection_error(self, entry: Workload | Connection | External) -> ShipformError | None:
         target = entry.target if isinstance(entry, Connection) else entry
         if target.port is None:
             return ShipformError(self.path, "connects_to", "entries must be services with a port", target.path,
@@ -210,6 +212,8 @@ class Workload(ShipformConstruct):
                                  "connect to the service of the same Environment")
         if target is self:
             return ShipformError(self.path, "connects_to", "lists the service itself", target.path, "remove it")
+        if isinstance(target, External):
+            return None  # outside the cluster: no namespace has to accept the client
         if isinstance(entry, Connection):
             names = [p.name for p in target.ports()]
             unknown = [n for n in entry.ports if n not in names]
@@ -229,7 +233,7 @@ class Workload(ShipformConstruct):
         """Two targets that would set the same variable: one of them would silently be lost."""
         if not self.inject_connection_env:
             return []
-        owner: dict[str, Workload] = {}
+        owner: dict[str, Workload | External] = {}
         errors = []
         for target in sorted(self.targets(), key=lambda t: t.name):
             told = {v.name for v in target.client_env(self.ports_used_on(target))}
@@ -238,7 +242,7 @@ class Workload(ShipformConstruct):
                 if first is not target:
                     errors.append(ShipformError(
                         self.path, "connects_to", f"gives {first.path} and {target.path} the same variable {name}",
-                        name, "give one of them its own env_prefix (StatefulDB) or id"))
+                        name, "give one of them its own env_prefix (StatefulDB, External) or id"))
         return errors[:1]
 
     def _file_collisions(self) -> list[ShipformError]:
@@ -293,11 +297,11 @@ class Workload(ShipformConstruct):
         """A connection to the named ports only: ``connects_to=[api.on("grpc")]``."""
         return Connection(self, ports)
 
-    def targets(self) -> list[Workload]:
+    def targets(self) -> list[Workload | External]:
         """The workloads this one connects to, each once, in the order given."""
         return list(dict.fromkeys(c.target if isinstance(c, Connection) else c for c in self.connects_to))
 
-    def ports_used_on(self, target: Workload) -> tuple[spec.Port, ...]:
+    def ports_used_on(self, target: Workload | External) -> tuple[spec.Port, ...]:
         """The ports of ``target`` this workload may use, in the target's order: those it named with
         ``target.on(...)``, and the main (first) port where it lists the target by itself."""
         named: set[str] = set()

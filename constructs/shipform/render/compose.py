@@ -55,14 +55,21 @@ def public_network(w: spec.Workload) -> str:
     return f"{w.name}-public"
 
 
+def egress_network(w: spec.Workload) -> str:
+    """The one network of a service with a route off the host, for its servers outside the cluster."""
+    return f"{w.name}-egress"
+
+
 def networks_of(w: spec.Workload) -> list[str]:
     """One internal network per declared connection, joined by just its two ends, so no service can
     reach another it did not declare (not even a fellow client of the same server); public services
     also join their own non-internal network to publish their port."""
-    names = [edge_network(w.name, t.name) for t in w.connects_to]
+    names = [edge_network(w.name, t.name) for t in w.connects_to if t.external is None]
     names += [edge_network(c.name, w.name) for c in w.clients]
     if w.exposure is not None:
         names.append(public_network(w))
+    if any(t.external is not None for t in w.connects_to):
+        names.append(egress_network(w))
     return sorted(set(names))
 
 
@@ -135,7 +142,7 @@ def service(w: spec.Workload, compose_dir: Path, docker_dir: Path) -> dict[str, 
 def _depends_on(w: spec.Workload) -> dict[str, Any]:
     depends: dict[str, Any] = {
         t.name: {"condition": "service_healthy" if t.healthcheck_locally else "service_started", "restart": True}
-        for t in sorted(w.connects_to, key=lambda t: t.name)}
+        for t in sorted(w.connects_to, key=lambda t: t.name) if t.external is None}
     for name in w.waits_for:
         depends[name] = {"condition": "service_completed_successfully"}
     return dict(sorted(depends.items()))
@@ -160,7 +167,7 @@ def with_pre_start_steps(workloads: list[spec.Workload]) -> list[spec.Workload]:
             by_name[w.name] = replace(by_name[w.name], waits_for=(*by_name[w.name].waits_for, name))
             by_name[name] = step
             me = spec.Endpoint(name, step.namespace, step.app, None, False)
-            for target in step.connects_to:
+            for target in (t for t in step.connects_to if t.external is None):
                 server = by_name[target.name]
                 by_name[target.name] = replace(server, clients=(*server.clients, me))
     return sorted(by_name.values(), key=lambda w: w.name)
@@ -185,6 +192,7 @@ def compose_document(app: spec.App, compose_dir: Path, docker_dir: Path) -> dict
     services = {w.name: escape_interpolation(service(w, compose_dir, docker_dir)) for w in workloads}
     network_names = sorted({n for svc in services.values() for n in svc.get("networks", [])})
     public = {public_network(w) for w in workloads if w.exposure is not None}
+    public |= {egress_network(w) for w in workloads if any(t.external is not None for t in w.connects_to)}
     doc: dict[str, Any] = {"name": app.name, "services": services}
     # Internal networks have no route off the host, like the Kubernetes egress policies.
     if network_names:

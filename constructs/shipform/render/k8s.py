@@ -20,7 +20,7 @@ Manifest = dict[str, Any]
 def environment_objects(env: spec.Environment) -> list[Manifest]:
     """Every object shipform renders for the Environment, in declaration order."""
     secrets = [in_wave(o, FOUNDATION_WAVE, env.gitops) for o in external_secrets(env)]
-    deployed = [o for w in env.workloads for o in workload_objects(w, env.gitops)] + secrets
+    deployed = [o for w in env.workloads for o in workload_objects(w, env.gitops, env.cilium)] + secrets
     kinds: dict[str, set[str]] = {}
     for o in deployed:
         kinds.setdefault(o["metadata"]["namespace"], set()).add(o["kind"])

@@ -23,6 +23,7 @@ RESOURCES = {
     "PodDisruptionBudget": ("policy", "poddisruptionbudgets"),
     "HorizontalPodAutoscaler": ("autoscaling", "horizontalpodautoscalers"),
     "ExternalSecret": ("external-secrets.io", "externalsecrets"),
+    "CiliumNetworkPolicy": ("cilium.io", "ciliumnetworkpolicies"),
 }
 WRITE_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete"]
 READ_VERBS = ["get", "list", "watch"]

@@ -41,22 +41,62 @@ def ingress_rules(w: spec.Workload) -> list[dict[str, Any]]:
     return rules
 
 
-def egress_rules(w: spec.Workload) -> list[dict[str, Any]]:
+# Where no server outside the cluster is: private (RFC 1918, RFC 4193), shared (RFC 6598, carrier NAT),
+# link-local (cloud metadata at 169.254.169.254) and loopback ranges.
+NOT_PUBLIC_V4 = ["10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16"]
+NOT_PUBLIC_V6 = ["::1/128", "fc00::/7", "fe80::/10"]
+PUBLIC = [{"ipBlock": {"cidr": "0.0.0.0/0", "except": NOT_PUBLIC_V4}},
+          {"ipBlock": {"cidr": "::/0", "except": NOT_PUBLIC_V6}}]
+
+
+def by_name(external: spec.ExternalAddress) -> bool:
+    """A server outside the cluster known by its DNS name only (no address ranges given)."""
+    return not external.cidrs and not _is_address(external.host)
+
+
+def _is_address(host: str) -> bool:
+    return host.replace(".", "").isdigit() or ":" in host
+
+
+def egress_rules(w: spec.Workload, cilium: bool = False) -> list[dict[str, Any]]:
+    """With ``cilium``, servers outside the cluster known by name are left to the CiliumNetworkPolicy (policies
+    add up: a rule here for every public address would make its name rule moot)."""
     rules: list[dict[str, Any]] = [{"to": [DNS_PEER], "ports": DNS_PORTS}]
     for target in by_place(w.connects_to):
         assert target.ports, f"shipform bug: {w.path} connects to {target.name} on no port"  # [] would be all ports
-        rules.append({"to": [peer(w, target)], "ports": tcp(target.ports)})
+        outside = target.external
+        if outside is None:
+            rules.append({"to": [peer(w, target)], "ports": tcp(target.ports)})
+        elif outside.cidrs or _is_address(outside.host):
+            cidrs = outside.cidrs or (outside.host + ("/128" if ":" in outside.host else "/32"),)
+            rules.append({"to": [{"ipBlock": {"cidr": c}} for c in cidrs], "ports": tcp(target.ports)})
+        elif not cilium:
+            rules.append({"to": PUBLIC, "ports": tcp(target.ports)})
     for internet in w.egress_to_internet:
         rules.append({"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}, {"ipBlock": {"cidr": "::/0"}}],
                       "ports": [{"port": internet.port, "protocol": "TCP"}]})
     return rules
 
 
-def network_policy_spec(w: spec.Workload) -> dict[str, Any]:
+def network_policy_spec(w: spec.Workload, cilium: bool = False) -> dict[str, Any]:
     """Both directions are listed in policyTypes, so anything not allowed here is denied."""
     return {
         "podSelector": {"matchLabels": w.selector},
         "policyTypes": ["Ingress", "Egress"],
         "ingress": ingress_rules(w),
-        "egress": egress_rules(w),
+        "egress": egress_rules(w, cilium),
     }
+
+
+def fqdn_policy_spec(w: spec.Workload) -> dict[str, Any] | None:
+    """Cilium's policy for the servers outside the cluster that ``w`` reaches by name: DNS through Cilium's
+    proxy (so it learns the names' addresses), then each name on its ports only."""
+    named = [t for t in by_place(w.connects_to) if t.external is not None and by_name(t.external)]
+    if not named:
+        return None
+    dns = {"toEndpoints": [{"matchLabels": {"k8s:io.kubernetes.pod.namespace": "kube-system",
+                                            "k8s:k8s-app": "kube-dns"}}],
+           "toPorts": [{"ports": [{"port": "53", "protocol": "ANY"}], "rules": {"dns": [{"matchPattern": "*"}]}}]}
+    return {"endpointSelector": {"matchLabels": w.selector}, "egress": [dns] + [
+        {"toFQDNs": [{"matchName": t.external.host}],  # type: ignore[union-attr]
+         "toPorts": [{"ports": [{"port": str(p.number), "protocol": "TCP"} for p in t.ports]}]} for t in named]}

@@ -8,7 +8,8 @@ from typing import Any
 # `kubectl apply -f` of the folder in file order also works.
 KIND_ORDER = (
     "Namespace", "ResourceQuota", "LimitRange", "ServiceAccount", "Role", "ClusterRole", "RoleBinding",
-    "ClusterRoleBinding", "NetworkPolicy", "ConfigMap", "Secret", "ExternalSecret", "PersistentVolumeClaim",
+    "ClusterRoleBinding", "NetworkPolicy", "CiliumNetworkPolicy", "ConfigMap", "Secret", "ExternalSecret",
+    "PersistentVolumeClaim",
     "Service", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "HorizontalPodAutoscaler",
     "PodDisruptionBudget", "Ingress",
 )

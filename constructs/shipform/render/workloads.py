@@ -54,8 +54,9 @@ def accepted(w: spec.Workload) -> dict[str, str]:
     return {f"checkov.io/skip{i}": f"{r.check}={r.reason}" for i, r in enumerate(checkov, 1)}
 
 
-def workload_objects(w: spec.Workload, gitops: spec.GitOps = "argocd") -> list[Manifest]:
-    """The workload's objects, with the annotations that order the first sync under ``gitops``."""
+def workload_objects(w: spec.Workload, gitops: spec.GitOps = "argocd", cilium: bool = False) -> list[Manifest]:
+    """The workload's objects, with the annotations that order the first sync under ``gitops``; ``cilium``
+    adds a CiliumNetworkPolicy for servers outside the cluster known by name."""
     run = w.run
     foundation = wave(FOUNDATION_WAVE, gitops)
     objects = [] if w.config is None else [
@@ -63,8 +64,12 @@ def workload_objects(w: spec.Workload, gitops: spec.GitOps = "argocd") -> list[M
     objects += [
         obj("v1", "ServiceAccount", metadata(w, annotations=foundation), automountServiceAccountToken=False),
         obj("networking.k8s.io/v1", "NetworkPolicy", metadata(w, annotations=foundation),
-            spec=network.network_policy_spec(w)),
+            spec=network.network_policy_spec(w, cilium)),
     ]
+    fqdn = network.fqdn_policy_spec(w) if cilium else None
+    if fqdn is not None:
+        objects.append(obj("cilium.io/v2", "CiliumNetworkPolicy", metadata(w, f"{w.name}-fqdn", foundation),
+                           spec=fqdn))
     if isinstance(run, spec.Continuous):
         objects += long_running_objects(w, run, gitops)
     elif isinstance(run, spec.ToCompletion):

@@ -44,6 +44,9 @@ class Environment:
     """Where the GitOps controller's own objects (Application, Kustomization) live."""
     cluster: ClusterSpec | None = None
     """Set when CI deploys the Environment itself (gitops 'kubectl')."""
+    cilium: bool = False
+    """The cluster runs Cilium: servers outside it that have a host name are allowed by that name
+    (CiliumNetworkPolicy toFQDNs) instead of by every public address."""
 
 
 @dataclass(frozen=True)

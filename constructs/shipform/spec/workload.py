@@ -125,6 +125,14 @@ class Port:
 
 
 @dataclass(frozen=True)
+class ExternalAddress:
+    """A server outside the cluster: its host, and the address ranges it may be at (empty: any public one)."""
+
+    host: str
+    cidrs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Endpoint:
     """A workload as a network peer: where it runs and, for servers, the port it is reached on."""
 
@@ -137,6 +145,8 @@ class Endpoint:
     ports: tuple[Port, ...] = ()
     """The ports this connection uses: of the server, seen from a client; of this server, seen from it. Empty
     for peers without a port."""
+    external: ExternalAddress | None = None
+    """Set for a server outside the cluster (an External): reached by address, never by pod selector."""
 
     @property
     def selector(self) -> dict[str, str]:

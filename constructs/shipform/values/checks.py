@@ -55,10 +55,14 @@ def dns_label(path: str, prop: str, value: object, max_len: int = 63) -> str:
 
 def dns_name(path: str, prop: str, value: object) -> str:
     """A DNS host name such as 'shop.example.com' (labels of at most 63, 253 in all)."""
-    if not is_dns_subdomain(value) or not all(len(label) <= 63 for label in str(value).split(".")):
+    if not is_dns_name(value):
         raise ShipformError(path, prop, "must be a lowercase DNS name", value, "use a name like 'shop.example.com'")
     assert isinstance(value, str)
     return value
+
+
+def is_dns_name(value: object) -> bool:
+    return is_dns_subdomain(value) and all(len(label) <= 63 for label in str(value).split("."))
 
 
 def subdomain_name(path: str, prop: str, value: object, example: str = "app-secrets") -> str:

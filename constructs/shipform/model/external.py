@@ -1,0 +1,116 @@
+"""External: a server outside the cluster (a managed database, a SaaS API) that workloads connect to."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Mapping, Sequence
+from typing import Required, TypedDict, Unpack
+
+from constructs import Construct
+
+from shipform import spec
+from shipform.errors import ShipformError
+from shipform.model.base import ShipformConstruct, child_path
+from shipform.values import checks
+from shipform.values.prop_types import check_props
+from shipform.values.secret_ref import SecretRef
+
+
+class ExternalProps(TypedDict, total=False):
+    host: Required[str]
+    """The server's DNS name or IP address (required)."""
+    port: Required[int]
+    """The TCP port it listens on (required)."""
+    cidrs: Sequence[str]
+    """Default: [] (any public address: every range but the private, link-local and shared ones). The address
+    ranges the server is at, e.g. ['203.0.113.0/24'], or a private subnet of your network (a managed database
+    in the cluster's VPC); clients may reach only those."""
+    scheme: str | None
+    """Default: None. A URL scheme ('postgres', 'https', ...): clients also get ``<PREFIX>_URL``."""
+    secrets: Mapping[str, SecretRef]
+    """Default: {}. ``{NAME: SecretRef(secret, key)}``: what a client needs to log in, mounted in each client at
+    ``/run/secrets/<secret>.<key>`` with its path in ``<PREFIX>_<NAME>_FILE``."""
+    env_prefix: str | None
+    """Default: the id in upper case, '-' as '_'. The prefix of the variables clients get."""
+
+
+class External(ShipformConstruct):
+    """A server outside the cluster that ``connects_to`` accepts like any service: each client gets
+    ``<PREFIX>_HOST``, ``_PORT`` (and ``_URL`` with ``scheme``), the secrets as files, and a NetworkPolicy egress
+    rule to that port only, at ``cidrs`` or else any public address (with ``Environment(cilium=True)`` a
+    CiliumNetworkPolicy to the host's name instead); in compose a network with a route off the host.
+    Props: :class:`ExternalProps`. Nothing is deployed for it."""
+
+    def __init__(self, scope: Construct, id: str, **props: Unpack[ExternalProps]):
+        path = child_path(scope, id)
+        check_props(path, props, ExternalProps)
+        super().__init__(scope, id)
+        self.host = _host(self.path, props["host"])
+        self._port = checks.port(self.path, "port", props["port"])
+        self.cidrs = tuple(_cidr(self.path, f"cidrs[{i}]", c) for i, c in enumerate(props.get("cidrs") or ()))
+        self.scheme = props.get("scheme")
+        if self.scheme is not None and not _SCHEME.fullmatch(self.scheme):
+            raise ShipformError(self.path, "scheme", "must be a URL scheme", self.scheme, "write e.g. 'postgres'")
+        self.secrets = dict(props.get("secrets") or {})
+        for name, ref in self.secrets.items():
+            checks.env_name(self.path, "secrets", name)
+            ref.validate(self.path, f"secrets.{name}")
+        prefix = props.get("env_prefix") or self.name.upper().replace("-", "_")
+        self.prefix = checks.env_name(self.path, "env_prefix", prefix)
+
+    # The facts a client needs, as a server workload has them.
+    health = None
+    build = None
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    def ports(self) -> tuple[spec.Port, ...]:
+        return (spec.Port("tcp", self._port),)
+
+    def client_env(self, ports: tuple[spec.Port, ...] = ()) -> list[spec.EnvVar]:
+        env = [spec.EnvVar(f"{self.prefix}_HOST", spec.Plain(self.host)),
+               spec.EnvVar(f"{self.prefix}_PORT", spec.Plain(str(self._port)))]
+        if self.scheme:
+            host = f"[{self.host}]" if ":" in self.host else self.host
+            env.append(spec.EnvVar(f"{self.prefix}_URL", spec.Plain(f"{self.scheme}://{host}:{self._port}")))
+        return env
+
+    def client_secrets(self) -> dict[str, SecretRef]:
+        return {f"{self.prefix}_{name}": ref for name, ref in self.secrets.items()}
+
+    def client_risks(self) -> tuple[spec.AcceptedRisk, ...]:
+        return ()
+
+    def endpoint(self, ports: tuple[spec.Port, ...] = ()) -> spec.Endpoint:
+        return spec.Endpoint(self.name, self.namespace, self.app.name, self._port, False, ports or self.ports(),
+                             spec.ExternalAddress(self.host, self.cidrs))
+
+
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]{0,31}")
+
+
+def _host(path: str, value: object) -> str:
+    if isinstance(value, str):
+        try:
+            return str(ipaddress.ip_address(value))
+        except ValueError:
+            if checks.is_dns_name(value):
+                return value
+    raise ShipformError(path, "host", "must be a lowercase DNS name or an IP address, without scheme or port", value,
+                        "write e.g. host='payments.example.com', port=443")
+
+
+def _cidr(path: str, prop: str, value: object) -> str:
+    try:
+        network = ipaddress.ip_network(value, strict=True)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ShipformError(path, prop, "must be an address range in CIDR notation, without host bits", value,
+                            "write e.g. '203.0.113.0/24' or '198.51.100.7/32'") from None
+    if network.is_link_local or network.is_loopback or network.prefixlen == 0:
+        raise ShipformError(path, prop, "is a link-local, loopback or catch-all range (cloud metadata services "
+                            "answer at 169.254.169.254)", value, "name the range the server is at, e.g. the "
+                            "managed database's subnet")
+    return str(network)
