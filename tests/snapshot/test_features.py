@@ -335,3 +335,22 @@ def test_services_outside_the_cluster(synth, snapshot):
     assert "cidr: 0.0.0.0/0\n" in files["k8s/dev/networkpolicy-shop-api.yaml"]
     assert "cidr: 0.0.0.0/0\n" not in files["k8s/prod/networkpolicy-shop-api.yaml"]
     assert files == snapshot
+
+
+def test_build_and_runtime_packages_and_build_arguments(synth, snapshot):
+    """build_packages join tini in the build stage's one apt-get install, runtime_packages get their own in the
+    runtime stage before USER; names without a version carry hadolint's DL3008 exception with its reason; build
+    arguments are ARG lines of the build stage."""
+    source = """
+        from shipform import *
+        app = App("shop", registry="ghcr.io/acme", version="1.0.0")
+        prod = Environment(app, "prod")
+        WebService(prod, "api", port=8000, build=Build.python("py", ["gunicorn", "app:app"],
+                   build_packages=["gcc", "libmariadb-dev=1:10.11.6-0+deb12u1"], runtime_packages=["libmariadb3"],
+                   args={"PIP_INDEX_URL": "https://pypi.example.com/simple"}))
+        WebService(prod, "web", port=3000, build=Build.node("node", ["node", "server.js"],
+                   runtime_packages=["fonts-dejavu-core=2.37-6"]))
+    """
+    files = synth(source, "docker/api/Dockerfile", "docker/web/Dockerfile")
+    assert "# hadolint ignore=DL3008\n" not in files["docker/web/Dockerfile"]  # every package pinned
+    assert files == snapshot

@@ -463,6 +463,21 @@ EXTERNAL_CASES = [
      "connects_to"),
 ]
 ALL_CASES += EXTERNAL_CASES
+BUILD_CASES = [
+    ("build-package-with-a-space", WS + 'build=Build.python("py", ["x"], build_packages=["gcc make"]), port=80)',
+     "shop/dev/api", "build.build_packages[0]"),
+    ("runtime-package-shell-injection", WS + 'build=Build.python("py", ["x"], runtime_packages=["libpq5;rm"]), '
+     'port=80)', "shop/dev/api", "build.runtime_packages[0]"),
+    ("runtime-packages-on-scratch", WS + 'build=Build.go("go", runtime_packages=["libc6"]), port=80)',
+     "shop/dev/api", "build.runtime_packages"),
+    ("build-arg-credential", WS + 'build=Build.python("py", ["x"], args={"NPM_TOKEN": "abc"}), port=80)',
+     "shop/dev/api", "build.args.NPM_TOKEN"),
+    ("build-arg-with-a-quote", WS + 'build=Build.python("py", ["x"], args={"FLAVOR": "a\\"b"}), port=80)',
+     "shop/dev/api", "build.args.FLAVOR"),
+    ("build-arg-bad-name", WS + 'build=Build.python("py", ["x"], args={"1X": "a"}), port=80)', "shop/dev/api",
+     "build.args"),
+]
+ALL_CASES += BUILD_CASES
 ALL_CASES.append(("secret-key-not-ascii",
                   WS + 'image="nginx:1.27.3", port=80, secrets={"TOKEN": SecretRef("s", "clé")})', "shop/dev/api",
                   "secrets.TOKEN.key"))

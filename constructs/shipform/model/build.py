@@ -13,6 +13,8 @@ from shipform.values import checks
 from shipform.values.prop_types import check_fields
 
 PresetName = Literal["python", "node", "go"]
+# A Debian package name, optionally pinned to a version ('gcc', 'libmariadb3=1:10.11.6-0+deb12u1').
+_DEBIAN_PACKAGE = re.compile(r"[a-z0-9][a-z0-9+.-]+(=[A-Za-z0-9.+~:-]+)?")
 _GO_PACKAGE = re.compile(r"\.|\./[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]+)*|[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]+)*")
 
 
@@ -66,25 +68,42 @@ class Build:
     """Default: none. A build step run after installing dependencies (e.g. ['npm', 'run', 'build'])."""
     package: str = "."
     """Default: '.'. The Go package to build (e.g. './cmd/server')."""
+    build_packages: tuple[str, ...] = ()
+    """Default: none. Debian packages the build stage installs first (compilers, headers: ['gcc',
+    'libmariadb-dev']), each 'name' or 'name=version'."""
+    runtime_packages: tuple[str, ...] = ()
+    """Default: none. Debian packages the runtime image installs (shared libraries: ['libmariadb3']); not for
+    Go, whose runtime image is empty."""
+    args: tuple[tuple[str, str], ...] = ()
+    """Default: none. Build arguments of the build stage (its dependency install and ``build_command``), as
+    ``ARG NAME="value"`` lines; never credentials (they stay in the image's history)."""
     prop_example: ClassVar[str] = "Build.python('services/api', ['gunicorn', 'app:app'])"
 
     @classmethod
     def python(cls, context: str, command: list[str] | None = None, *, version: str = "",
-               base_digest: str | None = None) -> Build:
+               base_digest: str | None = None, build_packages: list[str] | None = None,
+               runtime_packages: list[str] | None = None, args: dict[str, str] | None = None) -> Build:
         """Python from requirements.txt, or a uv or poetry lockfile when the folder has one."""
-        return cls("python", context, _args(command), version, base_digest)
+        return cls("python", context, _args(command), version, base_digest, build_packages=_args(build_packages),
+                   runtime_packages=_args(runtime_packages), args=_pairs(args))
 
     @classmethod
     def node(cls, context: str, command: list[str] | None = None, *, version: str = "",
-             base_digest: str | None = None, build_command: list[str] | None = None) -> Build:
+             base_digest: str | None = None, build_command: list[str] | None = None,
+             build_packages: list[str] | None = None, runtime_packages: list[str] | None = None,
+             args: dict[str, str] | None = None) -> Build:
         """Node.js with `npm ci` from package-lock.json; dev dependencies are pruned from the image."""
-        return cls("node", context, _args(command), version, base_digest, _args(build_command))
+        return cls("node", context, _args(command), version, base_digest, _args(build_command),
+                   build_packages=_args(build_packages), runtime_packages=_args(runtime_packages), args=_pairs(args))
 
     @classmethod
     def go(cls, context: str, command: list[str] | None = None, *, version: str = "",
-           base_digest: str | None = None, package: str = ".") -> Build:
-        """Go as a static binary (CGO off) on an empty (scratch) runtime image."""
-        return cls("go", context, _args(command), version, base_digest, package=package)
+           base_digest: str | None = None, package: str = ".", build_packages: list[str] | None = None,
+           runtime_packages: list[str] | None = None, args: dict[str, str] | None = None) -> Build:
+        """Go as a static binary (CGO off) at /app/server, on an empty (scratch) runtime image (so
+        ``runtime_packages`` is refused, saying why)."""
+        return cls("go", context, _args(command), version, base_digest, package=package,
+                   build_packages=_args(build_packages), runtime_packages=_args(runtime_packages), args=_pairs(args))
 
     @property
     def preset_spec(self) -> Preset:
@@ -117,6 +136,24 @@ class Build:
                                 "pass the package folder relative to the build context, e.g. './cmd/server'")
         if self.command:
             checks.command(path, "build.command", list(self.command))
+        for field in ("build_packages", "runtime_packages"):
+            for i, name in enumerate(getattr(self, field)):
+                if not _DEBIAN_PACKAGE.fullmatch(name):
+                    raise ShipformError(path, f"build.{field}[{i}]", "must be a Debian package name, optionally "
+                                        "'=version'", name, "write e.g. 'libpq5' or 'libpq5=15.10-0+deb12u1'")
+        if self.runtime_packages and self.preset == "go":
+            raise ShipformError(path, "build.runtime_packages", "cannot be installed: the go preset's runtime image "
+                                "is empty (scratch), with no package manager", list(self.runtime_packages),
+                                "build a static binary (CGO off, the default) and drop runtime_packages")
+        for name, value in self.args:
+            checks.env_name(path, "build.args", name)
+            if checks.SECRET_NAME.search(name) or checks.secret_shape(value):
+                raise ShipformError(path, f"build.args.{name}", "looks like a credential; build arguments stay "
+                                    "in the image's history", "<redacted>", "pass credentials at run time with "
+                                    "secrets=, never to the build")
+            if not value.isprintable() or '"' in value or "\\" in value:
+                raise ShipformError(path, f"build.args.{name}", "must be one line without '\"' or '\\'", value,
+                                    "pass a plain value")
         if self.build_command:
             checks.command(path, "build.build_command", list(self.build_command))
             if any(not arg.isprintable() for arg in self.build_command):
@@ -129,7 +166,8 @@ class Build:
         return spec.ImageBuild(
             preset=self.preset, context=(root / self.context).resolve(),
             layout=self.detect_layout(path, root)[0], builder_image=builder, runtime_image=runtime,
-            command=command, build_command=self.build_command, package=self.package, title=title, version=version)
+            command=command, build_command=self.build_command, package=self.package, title=title, version=version,
+            build_packages=self.build_packages, runtime_packages=self.runtime_packages, args=self.args)
 
     def detect_layout(self, path: str, root: Path) -> tuple[str, ...]:
         """The dependency layout found in the context under the app folder ``root``; read at synth time,
@@ -147,6 +185,13 @@ class Build:
         expected = " or ".join(" + ".join(layout) for layout in self.preset_spec.layouts)
         raise ShipformError(path, "build", f"the {self.preset} preset needs {expected} in the build context",
                             str(source), f"add {self.preset_spec.layouts[-1][0]} or pick the preset that fits")
+
+
+def _pairs(value: dict[str, str] | None) -> tuple[tuple[str, str], ...]:
+    """A mapping as sorted pairs (so a Build is hashable); anything else stays as given for validate() to refuse."""
+    if value is None:
+        return ()
+    return tuple(sorted(value.items())) if isinstance(value, dict) else value
 
 
 def _args(value: list[str] | None) -> tuple[str, ...]:

@@ -58,7 +58,14 @@ def render_dockerfile(w: spec.Workload, marker: str, data_paths: list[str] | Non
         ports=" ".join(str(p.number) for p in w.ports), command=exec_form(build.command), image_title=build.title,
         version=build.version,
         build_command=shlex.join(build.build_command), package=build.package, data_paths=data_paths or [],
+        build_packages=build.build_packages, runtime_packages=build.runtime_packages, args=build.args,
+        unpinned_build_packages=unpinned(build.build_packages),
+        unpinned_runtime_packages=unpinned(build.runtime_packages),
     )
+
+
+def unpinned(packages: tuple[str, ...]) -> str:
+    return ", ".join(p for p in packages if "=" not in p)
 
 
 def render_dockerignore(marker: str, mounted: list[str]) -> str:

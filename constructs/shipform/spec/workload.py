@@ -254,6 +254,9 @@ class ImageBuild:
     package: str
     title: str
     version: str
+    build_packages: tuple[str, ...] = ()
+    runtime_packages: tuple[str, ...] = ()
+    args: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

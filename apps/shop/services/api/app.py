@@ -5,6 +5,7 @@ import os
 import tomllib
 import urllib.request
 
+import psycopg2
 from flask import Flask, jsonify
 
 app = Flask(__name__)
@@ -35,3 +36,14 @@ def products():
 @app.get("/featured")
 def featured():
     return {"featured": SETTINGS.get("products", {}).get("featured", [])}
+
+
+@app.get("/orders/count")
+def order_count():
+    with open(os.environ["DB_PASSWORD_FILE"]) as file:
+        password = file.read().strip()
+    with psycopg2.connect(host=os.environ["DB_HOST"], port=os.environ["DB_PORT"], dbname=os.environ["DB_NAME"],
+                          user=os.environ["DB_USER"], password=password, connect_timeout=3) as conn, \
+            conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_stat_activity")
+        return {"connections": cur.fetchone()[0]}
