@@ -354,3 +354,28 @@ def test_build_and_runtime_packages_and_build_arguments(synth, snapshot):
     files = synth(source, "docker/api/Dockerfile", "docker/web/Dockerfile")
     assert "# hadolint ignore=DL3008\n" not in files["docker/web/Dockerfile"]  # every package pinned
     assert files == snapshot
+
+
+def test_escape_hatches_annotations_labels_patches_and_included_manifests(synth, folder, snapshot):
+    """Typed metadata on a construct's objects (Ingress timeouts for WebSockets, a team label), a JSON patch that
+    adds to a map the Service does not have (its annotations), and hand-written manifests the Environment
+    includes: one file per object, listed in the kustomization that GitOps applies."""
+    (folder / "extra.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: feature-flags\n  namespace: shop\ndata:\n"
+        "  search: 'on'\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: reporter\n  namespace: shop\n")
+    source = """
+        from shipform import *
+        app = App("shop", registry="ghcr.io/acme", version="1.0.0")
+        prod = Environment(app, "prod", domain="example.com")
+        api = WebService(prod, "api", image="ghcr.io/acme/api:1.0.0", port=8000, public=True)
+        api.ingress.add_annotations({"nginx.ingress.kubernetes.io/proxy-read-timeout": "3600",
+                                     "nginx.ingress.kubernetes.io/proxy-send-timeout": "3600"})
+        api.deployment.add_labels({"acme.com/team": "checkout"})
+        api.service.add_json_patch({"op": "add", "path": "/metadata/annotations/acme.com~1owner", "value": "ops"})
+        prod.include("extra.yaml")
+    """
+    files = synth(source, "k8s/prod/ingress-", "k8s/prod/service-", "k8s/prod/configmap-",
+                  "k8s/prod/serviceaccount-shop-reporter", "k8s/prod/kustomization.yaml")
+    assert "configmap-shop-feature-flags.yaml" in files["k8s/prod/kustomization.yaml"]
+    assert "    acme.com/owner: ops\n" in files["k8s/prod/service-shop-api.yaml"]
+    assert files == snapshot

@@ -478,6 +478,24 @@ BUILD_CASES = [
      "build.args"),
 ]
 ALL_CASES += BUILD_CASES
+API = 'api = WebService(dev, "api", ' + NGINX + ', port=80)\n'
+ESCAPE_HATCH_CASES = [
+    ("annotation-key-with-two-slashes", API + 'api.deployment.add_annotations({"a/b/c": "x"})', "shop/dev/api",
+     "Deployment.annotations"),
+    ("annotation-value-not-a-string", API + 'api.service.add_annotations({"acme.com/port": 8080})', "shop/dev/api",
+     "Service.annotations.acme.com/port"),
+    ("label-shipform-selects-by", API + 'api.deployment.add_labels({"app.kubernetes.io/name": "other"})',
+     "shop/dev/api", "Deployment.labels"),
+    ("label-value-with-a-space", API + 'api.deployment.add_labels({"team": "check out"})', "shop/dev/api",
+     "Deployment.labels.team"),
+    ("include-missing-file", 'dev.include("k8s/missing.yaml")', "shop/dev", "include"),
+    ("include-absolute-path", 'dev.include("/etc/passwd")', "shop/dev", "include"),
+    ("include-outside-the-app", 'dev.include("../elsewhere.yaml")', "shop/dev", "include"),
+    ("include-not-yaml", 'dev.include("config/broken.yaml")', "shop/dev", "include"),
+    ("include-not-an-object", 'dev.include("config/app.yaml")', "shop/dev", "include"),
+    ("include-a-secret-with-values", 'dev.include("config/secret.yaml")', "shop/dev", "include"),
+]
+ALL_CASES += ESCAPE_HATCH_CASES
 ALL_CASES.append(("secret-key-not-ascii",
                   WS + 'image="nginx:1.27.3", port=80, secrets={"TOKEN": SecretRef("s", "clé")})', "shop/dev/api",
                   "secrets.TOKEN.key"))

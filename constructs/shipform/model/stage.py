@@ -9,7 +9,7 @@ import inspect
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
 
 import cdk8s
 from constructs import Construct
@@ -17,6 +17,7 @@ from constructs import Construct
 from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.cluster import Cluster
+from shipform.model.included import read_included
 from shipform.model.namespace_props import default_guards
 from shipform.model.quota import container_range_errors, fitted_quota
 from shipform.model.secret_store import SecretStore
@@ -213,6 +214,7 @@ class EnvironmentBase(cdk8s.Chart):
         self.name = name
         self.path = path
         self.members: list[ShipformConstruct] = []
+        self.included: list[str] = []
         """Every shipform construct of this Environment, in creation order."""
         self.workloads: list[Workload] = []
         app.environments.append(self)
@@ -242,9 +244,26 @@ class EnvironmentBase(cdk8s.Chart):
         """A quota exactly as large as the namespace's workloads need at peak, and default limits."""
         return default_guards(self.path, fitted_quota([w for w in self.workloads if w.namespace == namespace]))
 
+    def include(self, path: str) -> None:
+        """Hand-written manifests (a YAML file of one or more documents, relative to the app file's folder) that
+        this Environment applies with its own: written to ``k8s/<env>/`` one object per file, listed in the
+        kustomization, so Argo CD, Flux and the deploy workflow apply them too. Read at synth time."""
+        if not isinstance(path, str) or not path or Path(path).is_absolute():
+            raise ShipformError(self.path, "include", "must be a file relative to the app file's folder", path,
+                                "write e.g. env.include('k8s/extra.yaml')")
+        self.included.append(path)
+
+    def included_manifests(self) -> list[dict[str, Any]]:
+        return read_included(self.path, self.app.root, self.included)
+
     def check(self) -> list[ShipformError]:
-        """The workloads of implicit namespaces must fit the default container limits, as in a SecureNamespace."""
+        """The workloads of implicit namespaces must fit the default container limits, as in a SecureNamespace;
+        included manifests must be readable Kubernetes objects."""
         errors = []
+        try:
+            self.included_manifests()
+        except ShipformError as err:
+            errors.append(err)
         for ns in self.implicit_namespaces():
             guards = self.implicit_guards(ns)
             errors += container_range_errors(guards.limits, [w for w in self.workloads if w.namespace == ns],

@@ -1,8 +1,10 @@
-"""An Environment's Kubernetes objects as cdk8s sees them: the foreign cdk8s objects of the chart, then
-shipform's objects rendered from the spec, with the constructs' JSON patches applied."""
+"""An Environment's Kubernetes objects as cdk8s sees them: the foreign cdk8s objects of the chart, the
+manifests it includes, then shipform's objects rendered from the spec, with the constructs' annotations,
+labels and JSON patches applied."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import cdk8s
@@ -37,9 +39,34 @@ def environment_manifests(env: EnvironmentBase, env_spec: spec.Environment) -> l
         position = index.get(handle.key)
         if position is None:
             raise RuntimeError(f"shipform bug: {handle.owner_path} declares {handle.key} but nothing renders it")
-        if handle.patches:
-            rendered[position] = _patched(handle, rendered[position])
-    return [*foreign_manifests(env), *rendered]
+        if handle.changed:
+            rendered[position] = _patched(handle, _with_metadata(handle, rendered[position]))
+    return [*foreign_manifests(env), *env.included_manifests(), *rendered]
+
+
+def _with_metadata(handle: KubeObject, manifest: Manifest) -> Manifest:
+    """The handle's annotations and labels merged into the manifest's metadata (the maps made if missing)."""
+    meta = dict(manifest.get("metadata") or {})
+    for key, extra in (("labels", handle.labels), ("annotations", handle.annotations)):
+        if extra:
+            meta[key] = {**(meta.get(key) or {}), **extra}
+    return {**manifest, "metadata": meta}
+
+
+def _with_parents(manifest: Manifest, operations: list[dict[str, Any]]) -> Manifest:
+    """A copy in which every map on the path of an ``add`` exists, so that adding to a map the rendered object
+    does not have (annotations, a new section of spec) works as it does where the map is there."""
+    result: Manifest = copy.deepcopy(manifest)
+    for op in operations:
+        if not isinstance(op, dict) or op.get("op") != "add" or not isinstance(op.get("path"), str):
+            continue
+        parts = [p.replace("~1", "/").replace("~0", "~") for p in op["path"].split("/")[1:-1]]
+        node: Any = result
+        for part in parts:
+            if not isinstance(node, dict):
+                break
+            node = node.setdefault(part, {})
+    return result
 
 
 def _key(manifest: Manifest) -> tuple[str, str, str]:
@@ -48,8 +75,10 @@ def _key(manifest: Manifest) -> tuple[str, str, str]:
 
 
 def _patched(handle: KubeObject, manifest: Manifest) -> Manifest:
+    if not handle.patches:
+        return manifest
     try:
-        result: Manifest = jsonpatch.apply_patch(manifest, handle.patches)
+        result: Manifest = jsonpatch.apply_patch(_with_parents(manifest, handle.patches), handle.patches)
     except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as err:
         raise ShipformError(f"{handle.owner_path}/{handle.kind}", "add_json_patch", f"does not apply: {err}",
                             handle.patches, "check the op and path against the rendered manifest") from None

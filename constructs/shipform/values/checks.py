@@ -83,6 +83,18 @@ def is_dns_label(value: object, max_len: int = 63) -> bool:
     return isinstance(value, str) and len(value) <= max_len and bool(_DNS_LABEL.match(value))
 
 
+_QUALIFIED_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+
+
+def is_qualified_name(value: object) -> bool:
+    """A label or annotation key: an optional DNS subdomain prefix and '/', then at most 63 of [A-Za-z0-9_.-],
+    alphanumeric at both ends."""
+    if not isinstance(value, str):
+        return False
+    prefix, slash, name = value.rpartition("/")
+    return bool(_QUALIFIED_NAME.match(name)) and (not slash or (is_dns_subdomain(prefix) and "/" not in prefix))
+
+
 def is_label_value(value: object) -> bool:
     """The API server's rule for label values: at most 63 of [A-Za-z0-9_.-], alphanumeric at both ends."""
     return isinstance(value, str) and len(value) <= 63 and bool(_LABEL_VALUE.match(value))
