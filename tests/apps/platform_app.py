@@ -40,7 +40,8 @@ def build(root: Path, scale: int = 4) -> App:
     dev = Environment(app, "dev", local=True, domain="dev.example.com")
     prod = Environment(app, "prod", replicas=3, domain="example.com", cluster_issuer="le",
                        secret_store=SecretStore("vault"))
-    stage = Environment(app, "stage", replicas=2, domain="stage.example.com", gitops="flux", cilium=True)
+    stage = Environment(app, "stage", replicas=2, domain="stage.example.com", gitops="flux", cilium=True,
+                        gateway="gateways/public")
     for env in (dev, prod, stage):
         front = SecureNamespace(env, "front", quota=Quota(cpu="40", memory="80Gi", cpu_limit="80", memory_limit="160Gi",
                                                           pods=400),
@@ -48,7 +49,8 @@ def build(root: Path, scale: int = 4) -> App:
                                 viewers=[Subject.group("devs")])
         back = SecureNamespace(env, "back", accepts_from=[front],
                                quota=Quota(cpu="40", memory="80Gi", cpu_limit="80", memory_limit="160Gi", pods=400,
-                                           storage="500Gi", persistent_volume_claims=40))
+                                           storage="500Gi", persistent_volume_claims=40, load_balancers=1,
+                                           node_ports=2))
         dbs = []
         for i, eng in enumerate(["postgres", "mysql", "mariadb", "redis", "mongodb"]):
             ver = {"postgres": "16", "mysql": "8.4", "mariadb": "11.4", "redis": "7.4", "mongodb": "8.0"}[eng]
@@ -92,6 +94,9 @@ def build(root: Path, scale: int = 4) -> App:
                     connects_to=[dbs[i]], time_zone="Europe/Berlin" if i % 2 else None,
                     files={"/etc/report/app.yaml": "config/app.yaml"})
         Job(back, "seed", image_of=apis[0], command=["python", "-m", "seed"], connects_to=[dbs[0]])
+        # A broker for devices outside the cluster: a load balancer on both its ports, no Ingress.
+        WebService(back, "broker", image="ghcr.io/acme/broker:2.0.1", ports={"mqtt": 1883, "ws": 8083},
+                   expose="load-balancer", replicas=1)
         # The official nginx image as it is: its own user and a writable root, each relaxation with its reason.
         nginx = "the official nginx image runs as its user 101 and writes its pid and cache under /var"
         WebService(env, "plain", image="nginx:1.27.3", port=8080, run_as_user=101, run_as_group=101,

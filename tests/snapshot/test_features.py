@@ -379,3 +379,24 @@ def test_escape_hatches_annotations_labels_patches_and_included_manifests(synth,
     assert "configmap-shop-feature-flags.yaml" in files["k8s/prod/kustomization.yaml"]
     assert "    acme.com/owner: ops\n" in files["k8s/prod/service-shop-api.yaml"]
     assert files == snapshot
+
+
+def test_load_balancer_node_port_and_gateway_routes(synth, snapshot):
+    """expose='load-balancer' with source ranges (loadBalancerSourceRanges, externalTrafficPolicy Local, the
+    NetworkPolicy admitting only those ranges on every port, counted by the quota), expose='node-port', and a
+    public service under an Environment with a Gateway: an HTTPRoute attached to it instead of an Ingress."""
+    source = """
+        from shipform import *
+        app = App("shop", registry="ghcr.io/acme", version="1.0.0")
+        prod = Environment(app, "prod", domain="example.com", gateway="gateways/public",
+                           ingress_namespace="envoy-gateway-system")
+        ns = SecureNamespace(prod, "shop", quota=Quota(load_balancers=1, node_ports=3))
+        WebService(ns, "broker", image="ghcr.io/acme/broker:1.0.0", ports={"mqtt": 1883, "ws": 8083},
+                   expose="load-balancer", source_ranges=["203.0.113.0/24"])
+        WebService(ns, "debug", image="ghcr.io/acme/debug:1.0.0", port=9000, expose="node-port")
+        WebService(ns, "web", image="ghcr.io/acme/web:1.0.0", port=3000, public=True)
+    """
+    files = synth(source, "k8s/prod/service-", "k8s/prod/networkpolicy-shop-broker", "k8s/prod/networkpolicy-shop-web",
+                  "k8s/prod/httproute-", "k8s/prod/resourcequota-")
+    assert not any(path.startswith("k8s/prod/ingress-") for path in files)
+    assert files == snapshot

@@ -496,6 +496,20 @@ ESCAPE_HATCH_CASES = [
     ("include-a-secret-with-values", 'dev.include("config/secret.yaml")', "shop/dev", "include"),
 ]
 ALL_CASES += ESCAPE_HATCH_CASES
+EXPOSURE_CASES = [
+    ("expose-unknown", WS + NGINX + ', port=80, expose="public")', "shop/dev/api", "expose"),
+    ("source-ranges-without-exposure", WS + NGINX + ', port=80, source_ranges=["203.0.113.0/24"])', "shop/dev/api",
+     "source_ranges"),
+    ("source-range-with-host-bits", WS + NGINX + ', port=80, expose="load-balancer", source_ranges=["10.0.0.1/8"])',
+     "shop/dev/api", "source_ranges[0]"),
+    ("load-balancer-over-the-quota", 'team = SecureNamespace(dev, "team")\nWebService(team, "api", ' + NGINX +
+     ', port=80, expose="load-balancer")', "shop/dev/team", "quota.load_balancers"),
+    ("node-ports-over-the-quota", 'team = SecureNamespace(dev, "team", quota=Quota(node_ports=1))\n'
+     'WebService(team, "api", ' + NGINX + ', ports={"a": 80, "b": 81}, expose="node-port")', "shop/dev/team",
+     "quota.node_ports"),
+    ("gateway-without-namespace", 'Environment(app, "stage", gateway="public")', "shop/stage", "gateway"),
+]
+ALL_CASES += EXPOSURE_CASES
 ALL_CASES.append(("secret-key-not-ascii",
                   WS + 'image="nginx:1.27.3", port=80, secrets={"TOKEN": SecretRef("s", "clé")})', "shop/dev/api",
                   "secrets.TOKEN.key"))

@@ -365,6 +365,7 @@ def declared_flows(env: Any) -> set[Flow]:
         flows |= external_flows(env, w)
         if getattr(w, "public", False):
             flows.add((ingress_controller(env.ingress_namespace), me, w.port, "TCP"))
+        flows |= exposed_flows(env, w)
         # An S3 upload may go to any address on the bucket's port (the probes of Externals' ranges included).
         outside = [OUTSIDE, *(p.id for p in outside_probes(env))]
         flows |= {(me, o, s3_port(t), "TCP") for t in s3_targets(w) for o in outside}
@@ -408,6 +409,16 @@ def external_flows(env: Any, w: Any) -> set[Flow]:
     return flows
 
 
+def exposed_flows(env: Any, w: Any) -> set[Flow]:
+    """A node port or load balancer Service: clients outside the cluster (in its source ranges) on every port."""
+    access = w.service_access()
+    if access.type == "ClusterIP":
+        return set()
+    outside = [Endpoint(OUTSIDE, None, {}, ipaddress.IPv4Address("203.0.113.10")), *outside_probes(env)]
+    return {(o.id, endpoint_of(w), p.number, "TCP") for o in outside for p in w.ports()
+            if not access.source_ranges or any(o.address in ipaddress.ip_network(r) for r in access.source_ranges)}
+
+
 def s3_targets(w: Any) -> list[S3Target]:
     """The S3 bucket a backup job uploads to (db.backup.target), if any."""
     target = getattr(w, "target", None)
@@ -415,8 +426,11 @@ def s3_targets(w: Any) -> list[S3Target]:
 
 
 def declared_external_egress(env: Any) -> set[tuple[str, str, Any]]:
-    """Egress rules to addresses: S3 uploads, and one per External server a workload reaches by address."""
+    """Rules with addresses: egress of S3 uploads and to External servers a workload reaches by address, and
+    ingress of node port and load balancer Services."""
     found = {("egress", endpoint_of(w), ((s3_port(t), "TCP"),)) for w in env.workloads for t in s3_targets(w)}
+    found |= {("ingress", endpoint_of(w), tuple((p.number, "TCP") for p in w.ports())) for w in env.workloads
+              if w.service_access().type != "ClusterIP"}
     for w in env.workloads:
         for target, port in declared_ports(w):
             if target in externals(env) and (external_ranges(target) or not getattr(env, "cilium", False)):

@@ -124,7 +124,8 @@ def test_compose_networks_connect_exactly_the_declared_pairs(subjects, name):
     public = {w.name for w in local.workloads if getattr(w, "public", False)}
     assert public
     outside = {w.name for w in local.workloads if any(hasattr(getattr(t, "target", t), "cidrs") for t in w.connects_to)}
-    assert ng.compose_exposed(doc) == public | outside
+    exposed = {w.name for w in local.workloads if w.service_access().type != "ClusterIP"}
+    assert ng.compose_exposed(doc) == public | outside | exposed
 
 
 # ---------------------------------------------------------------------------------------------- mutations

@@ -54,7 +54,7 @@ def _port_clashes(env: spec.Environment) -> list[ShipformError]:
     first: dict[int, spec.Workload] = {}
     errors = []
     for w in env.workloads:
-        if w.exposure is None or w.port is None:
+        if not w.published or w.port is None:
             continue
         other = first.setdefault(w.port, w)
         if other is not w:

@@ -36,15 +36,26 @@ def quota_errors(path: str, quota: spec.QuotaSpec, limits: spec.LimitsSpec,
     }
     claims = [v.source for w in members for v in w.volumes() if isinstance(v.source, spec.Claim | spec.ClaimTemplate)]
     needed["persistent_volume_claims"] = _over(len(claims), quota.persistent_volume_claims)
+    balancers, node_ports = exposed_services(members)
+    needed["load_balancers"] = _over(balancers, quota.load_balancers)
+    needed["node_ports"] = _over(node_ports, quota.node_ports)
     if claims:
         needed["storage"] = _over(Memory(sum(c.size.bytes for c in claims)), quota.storage)
     for key, (total, hard, over) in needed.items():
-        if over:
+        if over and key in _SERVICE_COUNTS:
+            errors.append(ShipformError(path, f"quota.{key}", f"is smaller than the workloads' Services take "
+                                        f"({total}: {_SERVICE_COUNTS[key]})", str(hard),
+                                        f"raise quota.{key} to at least {total} or expose fewer Services"))
+        elif over:
             errors.append(ShipformError(
                 path, f"quota.{key}", f"is smaller than the workloads need at peak ({total}, counting maximum "
                 "replicas plus one rollout surge pod each)", str(hard),
                 f"raise quota.{key} to at least {total} or lower the workloads' resources"))
     return errors
+
+
+_SERVICE_COUNTS = {"load_balancers": "one per expose='load-balancer' service",
+                   "node_ports": "one per port of each expose='node-port' or 'load-balancer' service"}
 
 
 def fitted_quota(members: list[Workload]) -> spec.QuotaSpec:
@@ -56,7 +67,16 @@ def fitted_quota(members: list[Workload]) -> spec.QuotaSpec:
         cpu_limit=Cpu(sum(r.cpu_limit.millicores * n for r, n in pods)),
         memory_limit=Memory(sum(r.memory_limit.bytes * n for r, n in pods)), pods=sum(n for _, n in pods),
         persistent_volume_claims=len(claims),
-        storage=Memory(max(sum(c.size.bytes for c in claims), 2**30), "binary"), load_balancers=0, node_ports=0)
+        storage=Memory(max(sum(c.size.bytes for c in claims), 2**30), "binary"),
+        load_balancers=exposed_services(members)[0], node_ports=exposed_services(members)[1])
+
+
+def exposed_services(members: list[Workload]) -> tuple[int, int]:
+    """(load balancers, node ports) the workloads' Services take: a node port per Service port of a NodePort or
+    LoadBalancer Service (the API server's quota counts each port)."""
+    access = [(w.service_access().type, len(w.ports())) for w in members]
+    return (sum(1 for kind, _ in access if kind == "LoadBalancer"),
+            sum(n for kind, n in access if kind != "ClusterIP"))
 
 
 def _over(total: Q, hard: Q) -> tuple[Q, Q, bool]:

@@ -160,6 +160,10 @@ class EnvironmentProps(TypedDict, total=False):
     gitops_namespace: str | None
     """Default: 'argocd' for Argo CD, 'flux-system' for Flux. Where the Application or the GitRepository
     and Kustomization of this Environment go (with ``App(repository=...)``)."""
+    gateway: str | None
+    """Default: None (public services get an Ingress). '<namespace>/<name>' of a Gateway API Gateway: public
+    services get an HTTPRoute attached to it instead (the Gateway terminates TLS and must allow routes from
+    their namespaces); ``ingress_namespace`` then names where its proxies run."""
     cilium: bool
     """Default: False. The cluster runs Cilium: a workload reaches an External server that has a host name (and
     no ``cidrs``) through a CiliumNetworkPolicy ``toFQDNs`` rule for that name, instead of a NetworkPolicy rule
@@ -204,6 +208,12 @@ class EnvironmentBase(cdk8s.Chart):
                                 "or drop cluster")
         self.cluster = None if cluster is None else cluster.to_spec(path)
         self.cilium = props.get("cilium", False)
+        self.gateway = props.get("gateway")
+        if self.gateway is not None:
+            namespace, _, gateway = self.gateway.partition("/")
+            if not (checks.is_dns_label(namespace) and checks.is_dns_subdomain(gateway)):
+                raise ShipformError(path, "gateway", "must be '<namespace>/<name>' of a Gateway", self.gateway,
+                                    "write e.g. gateway='gateways/public'")
         self.gitops_namespace = checks.dns_label(path, "gitops_namespace", props.get("gitops_namespace") or (
             "argocd" if self.gitops == "argocd" else "flux-system"))
         self.secret_store = props.get("secret_store")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Unpack
+import ipaddress
+from collections.abc import Mapping, Sequence
+from typing import Literal, Unpack
 
 from constructs import Construct
 
@@ -28,9 +29,20 @@ class WebServiceProps(LongRunningProps, total=False):
     """Default: False. True adds an Ingress with TLS and admits the ingress controller."""
     host: str | None
     """Default: ``<id>.<environment domain>`` when public."""
+    expose: Expose
+    """Default: 'cluster' (a ClusterIP Service). 'node-port' or 'load-balancer' reach the Service from outside
+    the cluster without an Ingress (plain TCP, gRPC), keeping the client's address (externalTrafficPolicy
+    Local); the namespace's quota must allow them (Quota(node_ports=, load_balancers=))."""
+    source_ranges: Sequence[str]
+    """Default: [] (anywhere). With 'node-port' or 'load-balancer': the only client address ranges admitted
+    (loadBalancerSourceRanges and the NetworkPolicy)."""
     migrate: Migration | None
     """Default: None. A :class:`Migration` run to completion before this version serves."""
 
+
+Expose = Literal["cluster", "node-port", "load-balancer"]
+_SERVICE_TYPES: dict[str, spec.ServiceType] = {"cluster": "ClusterIP", "node-port": "NodePort",
+                                               "load-balancer": "LoadBalancer"}
 
 # appProtocol by the port's name: IANA service names, and Kubernetes' own for HTTP/2 cleartext and WebSockets.
 _APP_PROTOCOLS = (("https", "https"), ("http", "http"), ("metrics", "http"), ("grpc", "grpc"),
@@ -60,9 +72,13 @@ class WebService(LongRunning):
         self.migrate = props.get("migrate")
         self.public = props.get("public", False)
         self.host = self._resolve_host(props.get("host"))
+        self.access = self._validate_access(props.get("expose", "cluster"), props.get("source_ranges") or ())
         self.add_deployment_objects()
         self.service = self.add_object("v1", "Service")
-        self.ingress = self.add_object("networking.k8s.io/v1", "Ingress") if self.public else None
+        gateway = self.environment.gateway
+        self.ingress = self.add_object("networking.k8s.io/v1", "Ingress") if self.public and not gateway else None
+        self.route = self.add_object("gateway.networking.k8s.io/v1", "HTTPRoute") if self.public and gateway \
+            else None
         self.migration = self.migrate.attach(self) if self.migrate is not None else None
 
     @property
@@ -108,6 +124,23 @@ class WebService(LongRunning):
                     for p in ports]
         return env
 
+    def service_access(self) -> spec.ServiceAccess:
+        return self.access
+
+    def _validate_access(self, expose: Expose, ranges: Sequence[str]) -> spec.ServiceAccess:
+        kind = _SERVICE_TYPES[expose]
+        if ranges and kind == "ClusterIP":
+            raise ShipformError(self.path, "source_ranges", "only applies with expose='node-port' or "
+                                "'load-balancer'", list(ranges), "drop source_ranges, or expose the service")
+        checked = []
+        for i, cidr in enumerate(ranges):
+            try:
+                checked.append(str(ipaddress.ip_network(cidr, strict=True)))
+            except (TypeError, ValueError):
+                raise ShipformError(self.path, f"source_ranges[{i}]", "must be an address range in CIDR notation, "
+                                    "without host bits", cidr, "write e.g. '203.0.113.0/24'") from None
+        return spec.ServiceAccess(kind, tuple(checked))
+
     def pre_start(self) -> tuple[str, ...] | None:
         if self.migrate is None or self.environment.gitops == "argocd":
             return None
@@ -121,7 +154,8 @@ class WebService(LongRunning):
             return None
         env = self.environment
         return spec.Exposure(host=self.host, tls_secret=f"{self.name}-tls", ingress_class=env.ingress_class,
-                             controller_namespace=env.ingress_namespace, cluster_issuer=env.cluster_issuer)
+                             controller_namespace=env.ingress_namespace, cluster_issuer=env.cluster_issuer,
+                             gateway=env.gateway)
 
     def _resolve_host(self, host: str | None) -> str | None:
         if host is not None:

@@ -371,7 +371,8 @@ class Workload(ShipformConstruct):
             run_as_user=self.run_as_user, run_as_group=self.run_as_group, local_user=self.local_user(),
             read_only_root_filesystem=self.read_only_root_filesystem, writable_paths=tuple(self.writable_paths),
             volumes=self.volumes(), termination_grace_period_seconds=self.termination_grace_period_seconds,
-            exposure=self.exposure(), connects_to=tuple(t.endpoint(self.ports_used_on(t)) for t in self.targets()),
+            exposure=self.exposure(), access=self.service_access(),
+            connects_to=tuple(t.endpoint(self.ports_used_on(t)) for t in self.targets()),
             clients=tuple(c.endpoint(c.ports_used_on(self)) for c in clients),
             egress_to_internet=self.egress_to_internet(), waits_for=self.waits_for(),
             accepted_risks=self.accepted_risks(),
@@ -403,6 +404,9 @@ class Workload(ShipformConstruct):
 
     def exposure(self) -> spec.Exposure | None:
         return None
+
+    def service_access(self) -> spec.ServiceAccess:
+        return spec.ServiceAccess()
 
     def egress_to_internet(self) -> tuple[spec.EgressToInternet, ...]:
         return ()

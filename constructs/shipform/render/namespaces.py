@@ -24,6 +24,7 @@ RESOURCES = {
     "HorizontalPodAutoscaler": ("autoscaling", "horizontalpodautoscalers"),
     "ExternalSecret": ("external-secrets.io", "externalsecrets"),
     "CiliumNetworkPolicy": ("cilium.io", "ciliumnetworkpolicies"),
+    "HTTPRoute": ("gateway.networking.k8s.io", "httproutes"),
 }
 WRITE_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete"]
 READ_VERBS = ["get", "list", "watch"]

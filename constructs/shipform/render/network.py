@@ -38,6 +38,9 @@ def ingress_rules(w: spec.Workload) -> list[dict[str, Any]]:
     if w.exposure is not None:
         controller = {"matchLabels": {"kubernetes.io/metadata.name": w.exposure.controller_namespace}}
         rules.append({"from": [{"namespaceSelector": controller}], "ports": tcp(main)})
+    if w.access.type != "ClusterIP":  # a node port or load balancer: clients from outside, on every port
+        ranges = w.access.source_ranges or ("0.0.0.0/0", "::/0")
+        rules.append({"from": [{"ipBlock": {"cidr": c}} for c in ranges], "ports": tcp(w.ports)})
     return rules
 
 

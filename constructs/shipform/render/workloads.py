@@ -96,7 +96,7 @@ def long_running_objects(w: spec.Workload, run: spec.Continuous, gitops: spec.Gi
     if run.autoscale is not None:
         objects.append(autoscaler(w, run.autoscale))
     if w.exposure is not None:
-        objects.append(ingress(w, w.exposure))
+        objects.append(route(w, w.exposure) if w.exposure.gateway else ingress(w, w.exposure))
     return objects
 
 
@@ -143,8 +143,14 @@ def service_ports(w: spec.Workload) -> list[dict[str, Any]]:
 
 
 def service(w: spec.Workload, order: dict[str, str]) -> Manifest:
-    return obj("v1", "Service", metadata(w, annotations=order), spec={
-        "type": "ClusterIP", "selector": w.selector, "ports": service_ports(w)})
+    body: dict[str, Any] = {"type": w.access.type, "selector": w.selector, "ports": service_ports(w)}
+    if w.access.type != "ClusterIP":
+        # Local: no second hop through another node, and the client's own address reaches the pod (so the
+        # NetworkPolicy can admit source ranges).
+        body["externalTrafficPolicy"] = "Local"
+    if w.access.type == "LoadBalancer" and w.access.source_ranges:
+        body["loadBalancerSourceRanges"] = list(w.access.source_ranges)
+    return obj("v1", "Service", metadata(w, annotations=order), spec=body)
 
 
 def headless_service(w: spec.Workload, order: dict[str, str]) -> Manifest:
@@ -172,6 +178,19 @@ def ingress(w: spec.Workload, exposure: spec.Exposure) -> Manifest:
         "tls": [{"hosts": [exposure.host], "secretName": exposure.tls_secret}],
         "rules": [{"host": exposure.host, "http": {"paths": [
             {"path": "/", "pathType": "Prefix", "backend": backend}]}}],
+    })
+
+
+def route(w: spec.Workload, exposure: spec.Exposure) -> Manifest:
+    """A Gateway API HTTPRoute for ``host``, attached to the Environment's Gateway (which holds TLS)."""
+    assert exposure.gateway is not None
+    namespace, _, name = exposure.gateway.partition("/")
+    return obj("gateway.networking.k8s.io/v1", "HTTPRoute", metadata(w), spec={
+        "parentRefs": [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "namespace": namespace,
+                        "name": name}],
+        "hostnames": [exposure.host],
+        "rules": [{"matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
+                   "backendRefs": [{"name": w.name, "port": w.ports[0].number}]}],
     })
 
 

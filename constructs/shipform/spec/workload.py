@@ -216,13 +216,29 @@ class Config:
 
 @dataclass(frozen=True)
 class Exposure:
-    """A public service: reachable from the ingress controller, under ``host`` with TLS."""
+    """A public service: reachable from the ingress controller (or the Gateway's proxies), under ``host``, with
+    TLS: an Ingress, or with ``gateway`` ('<namespace>/<name>') an HTTPRoute attached to that Gateway, which
+    terminates TLS itself."""
 
     host: str
     tls_secret: str
     ingress_class: str
     controller_namespace: str
     cluster_issuer: str | None
+    gateway: str | None = None
+
+
+ServiceType = Literal["ClusterIP", "NodePort", "LoadBalancer"]
+
+
+@dataclass(frozen=True)
+class ServiceAccess:
+    """How the Service is reached: ClusterIP inside the cluster, or NodePort or LoadBalancer from outside it,
+    then only from ``source_ranges`` (empty: anywhere), keeping the client's address (externalTrafficPolicy
+    Local)."""
+
+    type: ServiceType = "ClusterIP"
+    source_ranges: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -354,6 +370,7 @@ class Workload:
     volumes: tuple[Volume, ...] = ()
     termination_grace_period_seconds: int = 30
     exposure: Exposure | None = None
+    access: ServiceAccess = ServiceAccess()
     connects_to: tuple[Endpoint, ...] = ()
     clients: tuple[Endpoint, ...] = ()
     egress_to_internet: tuple[EgressToInternet, ...] = ()
@@ -393,6 +410,12 @@ class Workload:
         if isinstance(self.run, Scheduled):
             return self.run.job
         return self.run if isinstance(self.run, ToCompletion) else None
+
+    @property
+    def published(self) -> bool:
+        """Reached from outside the cluster (an Ingress or route, a node port, a load balancer): compose
+        publishes its main port on 127.0.0.1."""
+        return self.port is not None and (self.exposure is not None or self.access.type != "ClusterIP")
 
     def env_for(self, platform: Platform) -> tuple[EnvVar, ...]:
         return tuple(v for v in self.env if platform in v.platforms)
