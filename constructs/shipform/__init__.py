@@ -34,6 +34,9 @@ _EXPORTS = {
     "Job": "shipform.model.job",
     "CronJob": "shipform.model.cron_job",
     "Migration": "shipform.model.migration",
+    "NodeAgent": "shipform.model.node_agent",
+    "Toleration": "shipform.values.node",
+    "HostPath": "shipform.values.node",
     "SecureNamespace": "shipform.model.secure_namespace",
     "Quota": "shipform.model.namespace_props",
     "Subject": "shipform.model.namespace_props",
@@ -55,9 +58,11 @@ __all__ = [
     "Environment",
     "External",
     "Health",
+    "HostPath",
     "InvalidApp",
     "Job",
     "Migration",
+    "NodeAgent",
     "Quota",
     "Resources",
     "S3Target",
@@ -69,6 +74,7 @@ __all__ = [
     "ShipformErrors",
     "StatefulDB",
     "Subject",
+    "Toleration",
     "Volume",
     "WebService",
     "WebServiceProps",
@@ -87,6 +93,7 @@ if TYPE_CHECKING:
     from shipform.model.job import Job
     from shipform.model.migration import Migration
     from shipform.model.namespace_props import Quota, Subject
+    from shipform.model.node_agent import NodeAgent
     from shipform.model.secret_store import SecretStore
     from shipform.model.secure_namespace import SecureNamespace
     from shipform.model.stage import collect_apps
@@ -95,6 +102,7 @@ if TYPE_CHECKING:
     from shipform.model.worker import Worker
     from shipform.synth.app import App, Environment
     from shipform.values.health import Health
+    from shipform.values.node import HostPath, Toleration
     from shipform.values.resources import Autoscale, Resources
     from shipform.values.secret_ref import SecretRef
     from shipform.values.volume import Scratch, Volume

@@ -17,8 +17,10 @@ from shipform import (
     Environment,
     External,
     Health,
+    HostPath,
     Job,
     Migration,
+    NodeAgent,
     Quota,
     Resources,
     S3Target,
@@ -27,6 +29,7 @@ from shipform import (
     SecureNamespace,
     StatefulDB,
     Subject,
+    Toleration,
     WebService,
     Worker,
 )
@@ -94,6 +97,12 @@ def build(root: Path, scale: int = 4) -> App:
                     connects_to=[dbs[i]], time_zone="Europe/Berlin" if i % 2 else None,
                     files={"/etc/report/app.yaml": "config/app.yaml"})
         Job(back, "seed", image_of=apis[0], command=["python", "-m", "seed"], connects_to=[dbs[0]])
+        # A log shipper on every node, reading the node's logs: host access in a namespace that says why.
+        agents = SecureNamespace(env, "node-agents", host_access="the log shipper reads each node's /var/log",
+                                 quota=Quota(pods=50, cpu="10", memory="20Gi", cpu_limit="30", memory_limit="60Gi"))
+        NodeAgent(agents, "log-shipper", image="ghcr.io/acme/log-shipper:2.0.1", health=Health.exec(["/bin/health"]),
+                  tolerations=[Toleration.everything()], priority_class="system-node-critical", max_nodes=40,
+                  host_paths={"/host/var/log": HostPath("/var/log")}, connects_to=[saas])
         # A broker for devices outside the cluster: a load balancer on both its ports, no Ingress.
         WebService(back, "broker", image="ghcr.io/acme/broker:2.0.1", ports={"mqtt": 1883, "ws": 8083},
                    expose="load-balancer", replicas=1)

@@ -400,3 +400,23 @@ def test_load_balancer_node_port_and_gateway_routes(synth, snapshot):
                   "k8s/prod/httproute-", "k8s/prod/resourcequota-")
     assert not any(path.startswith("k8s/prod/ingress-") for path in files)
     assert files == snapshot
+
+
+def test_node_agent_with_host_access(synth, snapshot):
+    """A NodeAgent: a DaemonSet replaced one node at a time, tolerating every taint, at system-node-critical
+    priority, reading the node's /var/log read-only; its SecureNamespace states why and enforces Pod Security
+    'privileged' while auditing and warning at 'restricted'; the hostPath finding is accepted with that reason;
+    the quota holds max_nodes pods. Locally a compose service with the folder bound read-only."""
+    source = """
+        from shipform import *
+        app = App("shop", registry="ghcr.io/acme", version="1.0.0")
+        dev = Environment(app, "dev", local=True)
+        ns = SecureNamespace(dev, "agents", host_access="the log shipper reads each node's /var/log",
+                             quota=Quota(pods=30, cpu="6", memory="8Gi", cpu_limit="16", memory_limit="16Gi"))
+        NodeAgent(ns, "log-shipper", image="ghcr.io/acme/log-shipper:1.0.0", health=Health.exec(["/bin/health"]),
+                  tolerations=[Toleration.everything()], priority_class="system-node-critical", max_nodes=25,
+                  host_paths={"/host/var/log": HostPath("/var/log")})
+    """
+    files = synth(source, "k8s/dev/daemonset-", "k8s/dev/namespace-", ".trivyignore.yaml", "compose/compose.yaml")
+    assert "readOnly: true" in files["k8s/dev/daemonset-agents-log-shipper.yaml"]
+    assert files == snapshot

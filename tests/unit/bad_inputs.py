@@ -510,6 +510,29 @@ EXPOSURE_CASES = [
     ("gateway-without-namespace", 'Environment(app, "stage", gateway="public")', "shop/stage", "gateway"),
 ]
 ALL_CASES += EXPOSURE_CASES
+NA = 'NodeAgent(dev, "agent", image="busybox:1.37.0", '
+NODE_AGENT_CASES = [
+    ("node-agent-without-health", NA + ')', "shop/dev/agent", "health"),
+    ("node-agent-http-health", NA + 'health=Health.http("/"))', "shop/dev/agent", "health"),
+    ("node-agent-host-path-without-host-access", NA + 'health=Health.exec(["true"]), '
+     'host_paths={"/host/log": HostPath("/var/log")})', "shop/dev/agent", "host_paths/host_network"),
+    ("node-agent-host-network-without-host-access", NA + 'health=Health.exec(["true"]), host_network=True)',
+     "shop/dev/agent", "host_paths/host_network"),
+    ("node-agent-host-path-relative", 'ns = SecureNamespace(dev, "agents", host_access="reads each node\'s logs")\n'
+     'NodeAgent(ns, "agent", image="busybox:1.37.0", health=Health.exec(["true"]), '
+     'host_paths={"/host/log": HostPath("var/log")})', "shop/dev/agents/agent", "host_paths./host/log.path"),
+    ("host-access-without-a-reason", 'SecureNamespace(dev, "agents", host_access="logs")', "shop/dev/agents",
+     "host_access"),
+    ("toleration-value-without-key", NA + 'health=Health.exec(["true"]), tolerations=[Toleration(value="gpu")])',
+     "shop/dev/agent", "tolerations[0].value"),
+    ("toleration-bad-effect", NA + 'health=Health.exec(["true"]), tolerations=[Toleration("a", effect="Never")])',
+     "shop/dev/agent", "tolerations[0].effect"),
+    ("node-agent-max-unavailable-zero", NA + 'health=Health.exec(["true"]), max_unavailable=0)', "shop/dev/agent",
+     "max_unavailable"),
+    ("node-selector-bad-value", NA + 'health=Health.exec(["true"]), node_selector={"pool": "a b"})',
+     "shop/dev/agent", "node_selector"),
+]
+ALL_CASES += NODE_AGENT_CASES
 ALL_CASES.append(("secret-key-not-ascii",
                   WS + 'image="nginx:1.27.3", port=80, secrets={"TOKEN": SecretRef("s", "clé")})', "shop/dev/api",
                   "secrets.TOKEN.key"))

@@ -18,6 +18,8 @@ Q = TypeVar("Q", Cpu, Memory, int)
 def peak_pods(w: Workload) -> int:
     """Pods a workload can run at once: its maximum replicas plus one surge pod during a rollout."""
     run = w.run_spec()
+    if isinstance(run, spec.PerNode):
+        return run.max_nodes  # one per node, replaced in place: no surge
     return run.max_replicas + 1 if isinstance(run, spec.Continuous) else 1
 
 

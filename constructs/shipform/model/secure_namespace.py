@@ -40,6 +40,10 @@ class SecureNamespaceProps(TypedDict, total=False):
     """Default: (). Other SecureNamespaces whose workloads may connect to this one's."""
     pod_security_version: str
     """Default: 'v1.33'. The Pod Security Standards version the labels pin."""
+    host_access: str | None
+    """Default: None. Why NodeAgents here may use the nodes' folders or network (e.g. 'the log shipper reads
+    each node's /var/log'): the namespace then enforces Pod Security 'privileged' (audit and warn stay
+    'restricted'), and only NodeAgents may ask for host access. Keep such namespaces for node agents alone."""
 
 
 class SecureNamespace(ShipformConstruct):
@@ -65,6 +69,10 @@ class SecureNamespace(ShipformConstruct):
             raise ShipformError(self.path, "pod_security_version", "must pin a Kubernetes minor version like 'v1.33' "
                                 "('latest' would change the policy with every cluster upgrade)",
                                 self.pod_security_version, "pin the version your clusters run")
+        self.host_access = props.get("host_access")
+        if self.host_access is not None and (len(self.host_access.strip()) < 10 or "\n" in self.host_access):
+            raise ShipformError(self.path, "host_access", "must say why node agents here use the nodes, in one line",
+                                self.host_access, "write e.g. 'the log shipper reads each node's /var/log'")
         self._check_limits_order()
         self.namespace_object = self.add_object("v1", "Namespace")
         self.namespace_object.namespace = None
@@ -115,7 +123,7 @@ class SecureNamespace(ShipformConstruct):
 
     def namespace_spec(self) -> spec.Namespace:
         guards = spec.Guards(self.quota, self.limits, self.deployers, self.viewers)
-        return spec.Namespace(self.name, self.app.name, self.pod_security_version, guards)
+        return spec.Namespace(self.name, self.app.name, self.pod_security_version, guards, self.host_access)
 
     def validate(self) -> list[ShipformError]:
         return quota_errors(self.path, self.quota, self.limits,

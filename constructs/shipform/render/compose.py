@@ -113,7 +113,7 @@ def service(w: spec.Workload, compose_dir: Path, docker_dir: Path) -> dict[str, 
         svc["healthcheck"] = check
     kept = [v for v in w.volumes if not isinstance(v.source, spec.Scratch) or w.job is not None]
     if kept:
-        svc["volumes"] = [{"type": "volume", "source": v.local_name, "target": v.mount_path} for v in kept]
+        svc["volumes"] = [mount(v) for v in kept]
     svc["read_only"] = w.read_only_root_filesystem
     # Scratch space of long-running services lives as long as the container, as in the pod; a job's (a backup
     # dump waiting for its upload) may be large, so it stays on disk in a volume.
@@ -137,6 +137,14 @@ def service(w: spec.Workload, compose_dir: Path, docker_dir: Path) -> dict[str, 
     else:
         svc["network_mode"] = "none"  # declared no connections: like its NetworkPolicy, it reaches nothing
     return svc
+
+
+def mount(v: spec.Volume) -> dict[str, Any]:
+    """A named volume, or for a node agent's host folder the machine's own folder (read-only unless writable).
+    A node agent's host network stays in Kubernetes: locally it joins compose networks like any service."""
+    if isinstance(v.source, spec.HostFolder):
+        return {"type": "bind", "source": v.source.path, "target": v.mount_path, "read_only": v.source.read_only}
+    return {"type": "volume", "source": v.local_name, "target": v.mount_path}
 
 
 def _depends_on(w: spec.Workload) -> dict[str, Any]:
@@ -199,7 +207,7 @@ def compose_document(app: spec.App, compose_dir: Path, docker_dir: Path) -> dict
     if network_names:
         doc["networks"] = {n: {"internal": n not in public} for n in network_names}
     volume_names = sorted({v.local_name for w in workloads for v in w.volumes
-                           if not isinstance(v.source, spec.Scratch) or w.job is not None})
+                           if not isinstance(v.source, spec.Scratch | spec.HostFolder) or w.job is not None})
     if volume_names:
         doc["volumes"] = {name: {} for name in volume_names}
     configs = {config_name(w, f): {"file": os.path.relpath(f.source, compose_dir)}

@@ -25,17 +25,20 @@ RESOURCES = {
     "ExternalSecret": ("external-secrets.io", "externalsecrets"),
     "CiliumNetworkPolicy": ("cilium.io", "ciliumnetworkpolicies"),
     "HTTPRoute": ("gateway.networking.k8s.io", "httproutes"),
+    "DaemonSet": ("apps", "daemonsets"),
 }
 WRITE_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete"]
 READ_VERBS = ["get", "list", "watch"]
 VIEW_ONLY = (("", ("pods", "pods/log", "events")),)
 
 
-def pod_security_labels(version: str) -> dict[str, str]:
-    """Pod Security Admission: enforce, audit and warn at 'restricted', each pinned to ``version``."""
+def pod_security_labels(version: str, host_access: bool = False) -> dict[str, str]:
+    """Pod Security Admission: enforce, audit and warn at 'restricted', each pinned to ``version``; a namespace
+    for node agents with host access enforces 'privileged' and still audits and warns at 'restricted'."""
     labels: dict[str, str] = {}
     for mode in ("enforce", "audit", "warn"):
-        labels[f"pod-security.kubernetes.io/{mode}"] = "restricted"
+        labels[f"pod-security.kubernetes.io/{mode}"] = "privileged" if host_access and mode == "enforce" \
+            else "restricted"
         labels[f"pod-security.kubernetes.io/{mode}-version"] = version
     return labels
 
@@ -52,11 +55,11 @@ def grants(kinds: set[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 def namespace_objects(ns: spec.Namespace, deployed: set[str]) -> list[Manifest]:
     """The namespace's own objects; ``deployed`` are the kinds the rest of the output puts into it."""
+    security = pod_security_labels(ns.pod_security_version, ns.host_access is not None)
     if ns.guards is None:
-        return [{"apiVersion": "v1", "kind": "Namespace", "metadata": {
-            "name": ns.name, "labels": pod_security_labels(ns.pod_security_version)}}]
+        return [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns.name, "labels": security}}]
     g = ns.guards
-    labels = {**spec.shipform_labels(ns.app), **pod_security_labels(ns.pod_security_version)}
+    labels = {**spec.shipform_labels(ns.app), **security}
     objects = [
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns.name, "labels": labels}},
         _obj(ns, "networking.k8s.io/v1", "NetworkPolicy", "default-deny",

@@ -100,7 +100,9 @@ def mounts(w: spec.Workload) -> list[dict[str, Any]]:
     result: list[dict[str, Any]] = [{"name": spec.scratch_volume_name(p), "mountPath": p} for p in w.writable_paths]
     if w.secret_files:
         result.append({"name": SECRETS_VOLUME, "mountPath": "/run/secrets", "readOnly": True})
-    result.extend({"name": v.name, "mountPath": v.mount_path} for v in w.volumes)
+    result.extend({"name": v.name, "mountPath": v.mount_path,
+                   **({"readOnly": True} if isinstance(v.source, spec.HostFolder) and v.source.read_only else {})}
+                  for v in w.volumes)
     # One file each (subPath): the folder around it keeps what the image has there. subPath mounts never see
     # a ConfigMap change, which is why the ConfigMap is immutable and renamed by its content instead.
     result.extend({"name": CONFIG_VOLUME, "mountPath": f.mount_path, "subPath": f.key, "readOnly": True}
@@ -156,6 +158,8 @@ def volumes(w: spec.Workload) -> list[dict[str, Any]]:
             result.append({"name": v.name, "emptyDir": {"sizeLimit": str(v.source.size)}})
         elif isinstance(v.source, spec.Claim):
             result.append({"name": v.name, "persistentVolumeClaim": {"claimName": v.source.name}})
+        elif isinstance(v.source, spec.HostFolder):
+            result.append({"name": v.name, "hostPath": {"path": v.source.path, "type": "Directory"}})
     return result
 
 
@@ -169,7 +173,7 @@ def topology_spread(w: spec.Workload) -> list[dict[str, Any]]:
 
 def pod_template(w: spec.Workload) -> dict[str, Any]:
     """The pod of a Deployment or StatefulSet, or of a Job: no probes, no preStop, never restarted in place."""
-    long_running = isinstance(w.run, spec.Continuous)
+    long_running = isinstance(w.run, spec.Continuous | spec.PerNode)
     grace = w.termination_grace_period_seconds + (PRE_STOP_SECONDS if long_running else 0)
     pod: dict[str, Any] = {
         "serviceAccountName": w.name,
@@ -184,7 +188,9 @@ def pod_template(w: spec.Workload) -> dict[str, Any]:
         },
         "terminationGracePeriodSeconds": grace,
     }
-    if long_running:
+    if isinstance(w.run, spec.PerNode):
+        per_node(pod, w.run)
+    elif long_running:
         pod["topologySpreadConstraints"] = topology_spread(w)
     else:
         pod["restartPolicy"] = "Never"
@@ -199,6 +205,19 @@ def pod_template(w: spec.Workload) -> dict[str, Any]:
     if job is not None and job.after is not None:
         two_steps(pod, job.after, w)
     return {"metadata": {"labels": w.labels}, "spec": pod}
+
+
+def per_node(pod: dict[str, Any], run: spec.PerNode) -> None:
+    """Where a node agent runs (a DaemonSet places one pod per node itself: no spread constraints)."""
+    if run.host_network:
+        pod["hostNetwork"] = True
+        pod["dnsPolicy"] = "ClusterFirstWithHostNet"  # keeps resolving cluster names from the node's network
+    if run.priority_class:
+        pod["priorityClassName"] = run.priority_class
+    if run.node_selector:
+        pod["nodeSelector"] = dict(run.node_selector)
+    if run.tolerations:
+        pod["tolerations"] = [dict(t) for t in run.tolerations]
 
 
 def two_steps(pod: dict[str, Any], after: spec.Container, w: spec.Workload) -> None:

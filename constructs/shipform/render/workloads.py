@@ -75,6 +75,8 @@ def workload_objects(w: spec.Workload, gitops: spec.GitOps = "argocd", cilium: b
     elif isinstance(run, spec.ToCompletion):
         annotations = {**job_annotations(w, run, gitops), **accepted(w)}
         objects.append(obj("batch/v1", "Job", metadata(w, annotations=annotations), spec=job_spec(w, run)))
+    elif isinstance(run, spec.PerNode):
+        objects.append(daemon_set(w, run))
     else:
         objects.append(obj("batch/v1", "CronJob", metadata(w, annotations=accepted(w)),
                            spec=cron_job_spec(w, run)))
@@ -116,6 +118,16 @@ def deployment(w: spec.Workload, run: spec.Continuous) -> Manifest:
         "template": pod.pod_template(w),
     })
     return obj("apps/v1", "Deployment", metadata(w, annotations=accepted(w)), spec=body)
+
+
+def daemon_set(w: spec.Workload, run: spec.PerNode) -> Manifest:
+    """One pod per node, replaced ``max_unavailable`` nodes at a time (a node never runs two)."""
+    return obj("apps/v1", "DaemonSet", metadata(w, annotations=accepted(w)), spec={
+        "revisionHistoryLimit": 5,
+        "selector": {"matchLabels": w.selector},
+        "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": run.max_unavailable}},
+        "template": pod.pod_template(w),
+    })
 
 
 def stateful_set(w: spec.Workload, order: dict[str, str]) -> Manifest:

@@ -63,3 +63,6 @@ class Namespace:
     app: str
     pod_security_version: str
     guards: Guards | None = None
+    host_access: str | None = None
+    """Why node agents here may use the node (its folders, its network): Pod Security then enforces
+    'privileged' and still audits and warns at 'restricted'."""

@@ -180,13 +180,21 @@ class Scratch:
 
 
 @dataclass(frozen=True)
+class HostFolder:
+    """A folder of the node itself (hostPath): only for node agents in namespaces that allow host access."""
+
+    path: str
+    read_only: bool = True
+
+
+@dataclass(frozen=True)
 class Volume:
     """Data a workload keeps at ``mount_path``; locally (compose) a named volume ``local_name``."""
 
     name: str
     mount_path: str
     local_name: str
-    source: ClaimTemplate | Claim | Scratch
+    source: ClaimTemplate | Claim | Scratch | HostFolder
 
 
 @dataclass(frozen=True)
@@ -336,7 +344,21 @@ class Scheduled:
     job: ToCompletion
 
 
-Run = Continuous | ToCompletion | Scheduled
+@dataclass(frozen=True)
+class PerNode:
+    """One pod on every (selected) node: a DaemonSet, replaced ``max_unavailable`` nodes at a time."""
+
+    max_unavailable: int
+    max_nodes: int
+    """The most nodes it runs on: what the namespace's quota must hold."""
+    tolerations: tuple[tuple[tuple[str, str], ...], ...] = ()
+    """Each toleration as sorted (field, value) pairs."""
+    node_selector: tuple[tuple[str, str], ...] = ()
+    priority_class: str | None = None
+    host_network: bool = False
+
+
+Run = Continuous | ToCompletion | Scheduled | PerNode
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,52 @@
+"""What a NodeAgent is given about the nodes it runs on: taints it tolerates and host folders it mounts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from shipform.errors import ShipformError
+from shipform.values import checks
+from shipform.values.prop_types import check_fields
+
+TaintEffect = Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
+
+
+@dataclass(frozen=True)
+class Toleration:
+    """A taint the agent's pods tolerate: ``Toleration("node-role.kubernetes.io/control-plane")`` (any value),
+    ``Toleration("dedicated", value="gpu", effect="NoSchedule")``, or ``Toleration.everything()``."""
+
+    key: str | None = None
+    value: str | None = None
+    effect: TaintEffect | None = None
+    prop_example: ClassVar[str] = "Toleration('node-role.kubernetes.io/control-plane')"
+
+    @classmethod
+    def everything(cls) -> Toleration:
+        """Every taint: the agent runs on every node, cordoned and control-plane nodes included."""
+        return cls()
+
+    def validate(self, path: str, prop: str) -> tuple[tuple[str, str], ...]:
+        check_fields(path, prop, self)
+        if self.key is not None and not checks.is_qualified_name(self.key):
+            raise ShipformError(path, f"{prop}.key", "must be a taint key ('[prefix/]name')", self.key,
+                                "write e.g. 'node-role.kubernetes.io/control-plane'")
+        if self.value is not None and (self.key is None or not checks.is_label_value(self.value)):
+            raise ShipformError(path, f"{prop}.value", "needs a key, and must be a label value", self.value,
+                                "write e.g. Toleration('dedicated', value='gpu')")
+        fields = {"operator": "Equal" if self.value is not None else "Exists"}
+        for name in ("key", "value", "effect"):
+            if getattr(self, name) is not None:
+                fields[name] = getattr(self, name)
+        return tuple(sorted(fields.items()))
+
+
+@dataclass(frozen=True)
+class HostPath:
+    """A folder of the node, mounted into the agent: read-only unless ``writable=True``. Needs a SecureNamespace
+    with ``host_access=<why>``."""
+
+    path: str
+    writable: bool = False
+    prop_example: ClassVar[str] = "HostPath('/var/log')"
