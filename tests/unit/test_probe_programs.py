@@ -31,7 +31,7 @@ class OnlyAllowedHost(http.server.BaseHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def port():
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), OnlyAllowedHost)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     yield server.server_address[1]
     server.shutdown()
 
