@@ -19,6 +19,12 @@ def write_sources(root: Path) -> None:
     (root / "node" / "package-lock.json").write_text('{"name": "n", "lockfileVersion": 3, "packages": {}}\n')
     (root / "go").mkdir(exist_ok=True)
     (root / "go" / "go.mod").write_text("module example.com/x\n\ngo 1.23\n")
+    # A team's own Dockerfile (Build.dockerfile), and one that would run as root.
+    (root / "own").mkdir(exist_ok=True)
+    (root / "own" / "Dockerfile").write_text('FROM python:3.12.8-slim-bookworm AS build\nUSER 0\n'
+                                             'FROM python:3.12.8-slim-bookworm\nWORKDIR /app\nCOPY . .\n'
+                                             'USER 10001:10001\nCMD ["python", "-m", "app"]\n')
+    (root / "own" / "root.Dockerfile").write_text('FROM python:3.12.8-slim-bookworm\nCMD ["python"]\n')
     # Files to mount with files=: a good one, and two that must be refused.
     (root / "config").mkdir(exist_ok=True)
     (root / "config" / "app.yaml").write_text("log_level: info\nworkers: 4\n")

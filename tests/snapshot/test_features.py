@@ -420,3 +420,20 @@ def test_node_agent_with_host_access(synth, snapshot):
     files = synth(source, "k8s/dev/daemonset-", "k8s/dev/namespace-", ".trivyignore.yaml", "compose/compose.yaml")
     assert "readOnly: true" in files["k8s/dev/daemonset-agents-log-shipper.yaml"]
     assert files == snapshot
+
+
+def test_a_teams_own_dockerfile(synth, snapshot):
+    """Build.dockerfile keeps the team's Dockerfile: nothing is generated for it; compose builds from it, CI lints,
+    builds, scans and signs it like a generated one, Kubernetes runs its image; its final USER matches the pod's
+    (checked at synth)."""
+    source = """
+        from shipform import *
+        app = App("shop", registry="ghcr.io/acme", version="1.0.0", workflows="output")
+        dev = Environment(app, "dev", local=True)
+        WebService(dev, "legacy", build=Build.dockerfile("own/Dockerfile"), port=8000,
+                   health=Health.exec(["python", "-m", "app.health"]))
+    """
+    files = synth(source, "compose/compose.yaml", ".github/workflows/shop-ci.yaml", ".github/workflows/shop-build.yaml",
+                  "k8s/dev/deployment-shop-legacy")
+    assert not any(path.startswith("docker/") for path in files)
+    assert files == snapshot

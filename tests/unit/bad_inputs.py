@@ -477,6 +477,16 @@ BUILD_CASES = [
     ("build-arg-bad-name", WS + 'build=Build.python("py", ["x"], args={"1X": "a"}), port=80)', "shop/dev/api",
      "build.args"),
 ]
+BUILD_CASES += [
+    ("own-dockerfile-missing", WS + 'build=Build.dockerfile("own/Nope.Dockerfile"), port=80)', "shop/dev/api",
+     "build.dockerfile"),
+    ("own-dockerfile-absolute", WS + 'build=Build.dockerfile("/etc/Dockerfile"), port=80)', "shop/dev/api",
+     "build.dockerfile"),
+    ("own-dockerfile-runs-as-root", WS + 'build=Build.dockerfile("own/root.Dockerfile"), port=80)', "shop/dev/api",
+     "build.dockerfile"),
+    ("own-dockerfile-other-user", WS + 'build=Build.dockerfile("own/Dockerfile"), port=80, run_as_user=20000)',
+     "shop/dev/api", "build.dockerfile"),
+]
 ALL_CASES += BUILD_CASES
 API = 'api = WebService(dev, "api", ' + NGINX + ', port=80)\n'
 ESCAPE_HATCH_CASES = [

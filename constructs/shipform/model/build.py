@@ -12,7 +12,7 @@ from shipform.errors import ShipformError
 from shipform.values import checks
 from shipform.values.prop_types import check_fields
 
-PresetName = Literal["python", "node", "go"]
+PresetName = Literal["python", "node", "go", "dockerfile"]
 # A Debian package name, optionally pinned to a version ('gcc', 'libmariadb3=1:10.11.6-0+deb12u1').
 _DEBIAN_PACKAGE = re.compile(r"[a-z0-9][a-z0-9+.-]+(=[A-Za-z0-9.+~:-]+)?")
 _GO_PACKAGE = re.compile(r"\.|\./[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]+)*|[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]+)*")
@@ -45,6 +45,8 @@ PRESETS: dict[str, Preset] = {
         "go", "golang:{version}-bookworm", "scratch", "1.23.4",
         layouts=(("go.mod",),), default_command=("/app/server",),
     ),
+    # The team's own Dockerfile: nothing to pin or detect; its CMD is the command.
+    "dockerfile": Preset("dockerfile", "", "", "", layouts=()),
 }
 
 
@@ -74,6 +76,8 @@ class Build:
     runtime_packages: tuple[str, ...] = ()
     """Default: none. Debian packages the runtime image installs (shared libraries: ['libmariadb3']); not for
     Go, whose runtime image is empty."""
+    dockerfile_path: str = ""
+    """The team's own Dockerfile, relative to the app's folder (preset 'dockerfile' only)."""
     args: tuple[tuple[str, str], ...] = ()
     """Default: none. Build arguments of the build stage (its dependency install and ``build_command``), as
     ``ARG NAME="value"`` lines; never credentials (they stay in the image's history)."""
@@ -105,6 +109,14 @@ class Build:
         return cls("go", context, _args(command), version, base_digest, package=package,
                    build_packages=_args(build_packages), runtime_packages=_args(runtime_packages), args=_pairs(args))
 
+    @classmethod
+    def dockerfile(cls, dockerfile: str, context: str | None = None) -> Build:
+        """Keep a team's own Dockerfile (relative to the app's folder; the context defaults to its folder). It
+        is built, pushed, scanned and linted like a generated one, and run by Kubernetes and compose; its final
+        ``USER`` must be the workload's numeric ``run_as_user:run_as_group``. Nothing is generated for it."""
+        folder = str(Path(dockerfile).parent) if isinstance(dockerfile, str) else ""
+        return cls("dockerfile", context if context is not None else folder, dockerfile_path=dockerfile)
+
     @property
     def preset_spec(self) -> Preset:
         return PRESETS[self.preset]
@@ -124,9 +136,16 @@ class Build:
 
     def validate(self, path: str) -> None:
         check_fields(path, "build", self)
+        if self.preset == "dockerfile":
+            file = self.dockerfile_path
+            if not isinstance(file, str) or not file or Path(file).is_absolute():
+                raise ShipformError(path, "build.dockerfile", "must be a file relative to the app file", file,
+                                    "pass e.g. Build.dockerfile('services/legacy/Dockerfile')")
         if not isinstance(self.context, str) or not self.context or Path(self.context).is_absolute():
             raise ShipformError(path, "build.context", "must be a folder relative to the app file", self.context,
                                 "pass e.g. 'services/api'")
+        if self.preset == "dockerfile":
+            return
         if not self.language_version.replace(".", "").isdigit() or self.language_version.count(".") != 2:
             raise ShipformError(path, "build.version", "must be an exact version 'X.Y.Z'", self.version,
                                 f"pass e.g. version='{self.preset_spec.default_version}'")
@@ -162,12 +181,27 @@ class Build:
                                     "pass one command as a list of plain arguments")
 
     def to_spec(self, path: str, root: Path, command: tuple[str, ...], title: str, version: str) -> spec.ImageBuild:
+        if self.preset == "dockerfile":
+            return spec.ImageBuild(preset="dockerfile", context=(root / self.context).resolve(), layout="",
+                                   builder_image="", runtime_image="", command=command, build_command=(), package="",
+                                   title=title, version=version, dockerfile=(root / self.dockerfile_path).resolve())
         builder, runtime = self.base_images()
         return spec.ImageBuild(
             preset=self.preset, context=(root / self.context).resolve(),
             layout=self.detect_layout(path, root)[0], builder_image=builder, runtime_image=runtime,
             command=command, build_command=self.build_command, package=self.package, title=title, version=version,
             build_packages=self.build_packages, runtime_packages=self.runtime_packages, args=self.args)
+
+    def _check_dockerfile(self, path: str, root: Path) -> str:
+        file = (root / self.dockerfile_path).resolve()
+        if not file.is_relative_to(root.resolve()) or not file.is_file():
+            raise ShipformError(path, "build.dockerfile", "is not a file inside the app's folder", self.dockerfile_path,
+                                "pass the path of the Dockerfile, relative to the app file")
+        return file.name
+
+    def team_user(self, root: Path) -> str | None:
+        """The final USER of the team's Dockerfile (read at synth time)."""
+        return final_user((root / self.dockerfile_path).read_text(encoding="utf-8", errors="replace"))
 
     def detect_layout(self, path: str, root: Path) -> tuple[str, ...]:
         """The dependency layout found in the context under the app folder ``root``; read at synth time,
@@ -179,12 +213,26 @@ class Build:
         if not source.is_dir():
             raise ShipformError(path, "build.context", "is not a folder", str(source),
                                 "create the folder or fix the path (relative to the app file)")
+        if self.preset == "dockerfile":
+            return (self._check_dockerfile(path, root),)
         for layout in self.preset_spec.layouts:
             if all((source / f).is_file() for f in layout):
                 return layout
         expected = " or ".join(" + ".join(layout) for layout in self.preset_spec.layouts)
         raise ShipformError(path, "build", f"the {self.preset} preset needs {expected} in the build context",
                             str(source), f"add {self.preset_spec.layouts[-1][0]} or pick the preset that fits")
+
+
+def final_user(dockerfile: str) -> str | None:
+    """The USER the final stage of a Dockerfile runs as (the last USER after the last FROM), or None."""
+    user = None
+    for line in dockerfile.replace("\\\n", " ").splitlines():
+        words = line.split()
+        if words and words[0].upper() == "FROM":
+            user = None
+        elif len(words) >= 2 and words[0].upper() == "USER":
+            user = words[1]
+    return user
 
 
 def _pairs(value: dict[str, str] | None) -> tuple[tuple[str, str], ...]:

@@ -197,10 +197,29 @@ class Workload(ShipformConstruct):
                 self.build.detect_layout(self.path, self.app.root)
             except ShipformError as err:
                 errors.append(err)
-            if not (self.command or self.build.command or self.build.preset_spec.default_command):
+            else:
+                errors += self._team_user_errors()
+            if self.build.preset != "dockerfile" and not (
+                    self.command or self.build.command or self.build.preset_spec.default_command):
                 errors.append(ShipformError(self.path, "command", f"is required for the {self.build.preset} preset",
                                             None, "pass command=[...] to the construct or to Build"))
         return errors
+
+    def _team_user_errors(self) -> list[ShipformError]:
+        """A team's own Dockerfile must end as the numeric user every platform runs the workload as."""
+        if self.build is None or self.build.preset != "dockerfile":
+            return []
+        user = self.build.team_user(self.app.root)
+        if user in (str(self.run_as_user), f"{self.run_as_user}:{self.run_as_group}"):
+            return []
+        return [ShipformError(self.path, "build.dockerfile", f"runs as USER {user or '(none: root)'}, but the workload "
+                              f"runs as {self.run_as_user}:{self.run_as_group} (runAsUser, compose user)", user,
+                              f"end the Dockerfile with USER {self.run_as_user}:{self.run_as_group}, or pass "
+                              "run_as_user= and run_as_group= to match it (numeric, not root)")]
+
+    def generates_dockerfile(self) -> bool:
+        """shipform writes this workload's Dockerfile (and so its probe program)."""
+        return self.build is not None and self.build.preset != "dockerfile"
 
     def _connection_error(self, entry: Workload | Connection | External) -> ShipformError | None:
         target = entry.target if isinstance(entry, Connection) else entry
@@ -291,7 +310,7 @@ class Workload(ShipformConstruct):
     def endpoint(self, ports: tuple[spec.Port, ...] = ()) -> spec.Endpoint:
         """This workload as a peer of a connection that uses ``ports`` (of the server)."""
         return spec.Endpoint(self.name, self.namespace, self.app.name, self.port,
-                             spec.health_checked_in_compose(self.health, self.build is not None), ports)
+                             spec.health_checked_in_compose(self.health, self.generates_dockerfile()), ports)
 
     def on(self, *ports: str) -> Connection:
         """A connection to the named ports only: ``connects_to=[api.on("grpc")]``."""
@@ -418,7 +437,9 @@ class Workload(ShipformConstruct):
         builder = self.built_by
         if builder is None or builder.build is None:
             return None
-        return spec.BuiltImage(builder.name, (self.app.root / builder.build.context).resolve())
+        own = builder.build.dockerfile_path
+        return spec.BuiltImage(builder.name, (self.app.root / builder.build.context).resolve(),
+                               (self.app.root / own).resolve() if own else None)
 
     def _image_build(self) -> spec.ImageBuild | None:
         if self.build is None:

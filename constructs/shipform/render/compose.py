@@ -18,15 +18,17 @@ TMPFS_OPTIONS = "size=64m,mode=1777"
 
 
 def _build(built: spec.BuiltImage, compose_dir: Path, docker_dir: Path) -> dict[str, Any]:
+    dockerfile = built.dockerfile or docker_dir / built.dockerfile_of / "Dockerfile"
     return {
         "context": os.path.relpath(built.context, compose_dir),
-        "dockerfile": os.path.relpath(docker_dir / built.dockerfile_of / "Dockerfile", built.context),
+        "dockerfile": os.path.relpath(dockerfile, built.context),
     }
 
 
 def healthcheck(w: spec.Workload) -> dict[str, Any] | None:
     h = w.health
-    if h is None or not spec.health_checked_in_compose(h, w.build is not None):
+    generated = w.build is not None and w.build.preset != "dockerfile"
+    if h is None or not spec.health_checked_in_compose(h, generated):
         return None
     return {"test": ["CMD", *h.exec_test()], "interval": f"{h.period_seconds}s", "timeout": f"{h.timeout_seconds}s",
             "retries": h.failure_threshold, "start_period": f"{h.start_period_seconds}s"}

@@ -108,7 +108,7 @@ def files(app: spec.App, context: Context) -> dict[str, str]:
     data = data_folders(app)
     for env in app.environments:
         for w in env.workloads:
-            if w.build is None:
+            if w.build is None or w.build.preset == "dockerfile":  # a team's own Dockerfile stays theirs
                 continue
             path = f"docker/{w.name}/Dockerfile"
             text = render_dockerfile(w, context.marker, data.get(w.name))

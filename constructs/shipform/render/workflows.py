@@ -95,9 +95,10 @@ def built_images(app: spec.App, context: Context) -> list[BuiltImage]:
         for w in env.workloads:
             if w.build is not None and w.name not in seen:
                 repository = w.image.split("@", 1)[0].rsplit(":", 1)[0]  # without tag or pinned digest
-                seen[w.name] = BuiltImage(w.name, repository,
-                                          f"{context.repository_path}/docker/{w.name}/Dockerfile",
-                                          context.from_repository(w.build.context))
+                own = w.build.dockerfile
+                dockerfile = context.from_repository(own) if own else \
+                    f"{context.repository_path}/docker/{w.name}/Dockerfile"
+                seen[w.name] = BuiltImage(w.name, repository, dockerfile, context.from_repository(w.build.context))
     return [seen[n] for n in sorted(seen)]
 
 

@@ -29,7 +29,7 @@ def data_volume_name(path: str) -> str:
 
 def health_checked_in_compose(health: Health | None, builds_image: bool) -> bool:
     """compose can check health only with a probe that exists in the image: the generated probe program of an
-    image shipform builds, or an exec command."""
+    image shipform generates the Dockerfile of, or an exec command."""
     return health is not None and (builds_image or health.kind == "exec")
 
 
@@ -258,17 +258,19 @@ class EgressToInternet:
 
 @dataclass(frozen=True)
 class BuiltImage:
-    """An image built from source by the Dockerfile of workload ``dockerfile_of``, from ``context``."""
+    """An image built from source by the Dockerfile of workload ``dockerfile_of``, from ``context``: the one
+    shipform generates, or the team's own ``dockerfile``."""
 
     dockerfile_of: str
     context: Path
+    dockerfile: Path | None = None
 
 
 @dataclass(frozen=True)
 class ImageBuild:
     """How the workload's image is built from source (only on the workload that owns the Dockerfile)."""
 
-    preset: Literal["python", "node", "go"]
+    preset: Literal["python", "node", "go", "dockerfile"]
     context: Path
     layout: str
     builder_image: str
@@ -281,6 +283,8 @@ class ImageBuild:
     build_packages: tuple[str, ...] = ()
     runtime_packages: tuple[str, ...] = ()
     args: tuple[tuple[str, str], ...] = ()
+    dockerfile: Path | None = None
+    """The team's own Dockerfile (preset 'dockerfile'): nothing is generated for it."""
 
 
 @dataclass(frozen=True)
