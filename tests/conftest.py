@@ -29,6 +29,8 @@ def write_sources(root: Path) -> None:
     (root / "config").mkdir(exist_ok=True)
     (root / "config" / "app.yaml").write_text("log_level: info\nworkers: 4\n")
     (root / "config" / "binary.bin").write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
+    (root / "config" / "extra.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: feature-flags\n"
+                                                "  namespace: back\ndata:\n  search: 'on'\n")
     (root / "config" / "broken.yaml").write_text("kind: [unclosed\n")
     (root / "config" / "secret.yaml").write_text("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n"
                                                  "stringData:\n  password: hunter2-value\n")

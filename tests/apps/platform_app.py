@@ -24,12 +24,14 @@ from shipform import (
     Quota,
     Resources,
     S3Target,
+    Scratch,
     SecretRef,
     SecretStore,
     SecureNamespace,
     StatefulDB,
     Subject,
     Toleration,
+    Volume,
     WebService,
     Worker,
 )
@@ -80,16 +82,28 @@ def build(root: Path, scale: int = 4) -> App:
         webs = []
         for i in range(2 + 2 * scale):
             webs.append(WebService(front, f"web{i}", build=Build.node("node", ["node", "server.js"]), port=3000 + i,
-                                   health=Health.http("/"), public=i % 2 == 0, connects_to=[apis[i % len(apis)]],
-                                   writable_paths=["/tmp", "/var/cache/app"]))
+                                   health=Health.http("/", host=f"web{i}.example.com"), public=i % 2 == 0,
+                                   connects_to=[apis[i % len(apis)]], writable_paths=["/tmp", "/var/cache/app"]))
+            if webs[-1].ingress is not None:  # WebSockets through ingress-nginx
+                webs[-1].ingress.add_annotations({"nginx.ingress.kubernetes.io/proxy-read-timeout": "3600"})
         for i in range(2 * scale):
-            WebService(front, f"go{i}", build=Build.go("go"), port=9000 + i, health=Health.tcp(),
+            # go0 serves gRPC and HTTP, checked with the gRPC health protocol.
+            ports = {"grpc": 9000, "http": 9100} if i == 0 else {"tcp": 9000 + i}
+            WebService(front, f"go{i}", build=Build.go("go"), ports=ports,
+                       health=Health.grpc() if i == 0 else Health.tcp(),
                        resources=Resources(cpu="50m", memory="64Mi", cpu_limit="200m", memory_limit="128Mi"),
                        connects_to=[apis[i]])
+        # A team's own Dockerfile next to the presets.
+        WebService(front, "legacy", build=Build.dockerfile("own/Dockerfile"), port=8800,
+                   health=Health.exec(["python", "-m", "app.health"]))
         for i in range(2 + scale):
-            Worker(back, f"worker{i}", build=Build.python("py", ["python", "-m", "w"]),
+            # Workers compile a native dependency; worker1 keeps a spool on a volume (one replica) and a cache.
+            spool = {"replicas": 1, "volumes": {"/var/spool/w": Volume(size="1Gi"),
+                                                "/var/cache/w": Scratch(size="128Mi")}} if i == 1 else {}
+            Worker(back, f"worker{i}", build=Build.python("py", ["python", "-m", "w"], build_packages=["gcc"],
+                                                           runtime_packages=["libpq5"], args={"FLAVOR": "full"}),
                    connects_to=[dbs[i % 5], apis[i] if i else apis[0].on("grpc", "metrics"),
-                                *([saas, ledger] if i < 2 else [])],
+                                *([saas, ledger] if i < 2 else [])], **spool,
                    health=Health.exec(["python", "-m", "w.health"]) if i % 2
                    else Health.none("consumes a queue and exits when the connection breaks"))
         for i in range(scale):
@@ -97,6 +111,8 @@ def build(root: Path, scale: int = 4) -> App:
                     connects_to=[dbs[i]], time_zone="Europe/Berlin" if i % 2 else None,
                     files={"/etc/report/app.yaml": "config/app.yaml"})
         Job(back, "seed", image_of=apis[0], command=["python", "-m", "seed"], connects_to=[dbs[0]])
+        apis[0].deployment.add_labels({"acme.com/team": "core"})
+        env.include("config/extra.yaml")
         # A log shipper on every node, reading the node's logs: host access in a namespace that says why.
         agents = SecureNamespace(env, "node-agents", host_access="the log shipper reads each node's /var/log",
                                  quota=Quota(pods=50, cpu="10", memory="20Gi", cpu_limit="30", memory_limit="60Gi"))

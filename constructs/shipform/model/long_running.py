@@ -45,6 +45,9 @@ class LongRunning(Workload):
         if self.autoscale is not None:
             self.autoscale.validate(self.path)
         self.data = self._validate_volumes(props.get("volumes") or {})
+        self.claims = [self.add_object("v1", "PersistentVolumeClaim", v.source.name) for v in self.data
+                       if isinstance(v.source, spec.Claim)]
+        """Handles on the PersistentVolumeClaims of ``volumes``, in their order."""
 
     def _validate_volumes(self, volumes: Mapping[str, Volume | Scratch]) -> tuple[spec.Volume, ...]:
         """Each folder its own volume; claims that attach to one node allow one replica."""

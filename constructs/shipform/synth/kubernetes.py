@@ -14,7 +14,8 @@ from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.objects import KubeObject
 from shipform.model.stage import EnvironmentBase
-from shipform.render.k8s import environment_objects
+from shipform.render.k8s import environment_objects, in_wave
+from shipform.render.workloads import FOUNDATION_WAVE
 
 Manifest = dict[str, Any]
 
@@ -41,7 +42,15 @@ def environment_manifests(env: EnvironmentBase, env_spec: spec.Environment) -> l
             raise RuntimeError(f"shipform bug: {handle.owner_path} declares {handle.key} but nothing renders it")
         if handle.changed:
             rendered[position] = _patched(handle, _with_metadata(handle, rendered[position]))
-    return [*foreign_manifests(env), *env.included_manifests(), *rendered]
+    # Objects shipform does not render (cdk8s objects of the chart, included manifests) are applied with the
+    # foundations, before databases, migrations and workloads that may need them, unless they name a wave.
+    theirs = [m if _has_wave(m) else in_wave(m, FOUNDATION_WAVE, env.gitops)
+              for m in [*foreign_manifests(env), *env.included_manifests()]]
+    return [*theirs, *rendered]
+
+
+def _has_wave(manifest: Manifest) -> bool:
+    return "argocd.argoproj.io/sync-wave" in ((manifest.get("metadata") or {}).get("annotations") or {})
 
 
 def _with_metadata(handle: KubeObject, manifest: Manifest) -> Manifest:
