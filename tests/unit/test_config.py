@@ -88,3 +88,11 @@ def test_more_than_a_config_map_holds_is_refused(folder):
         render(exec_app(textwrap.dedent(source), folder), folder / "out")
     problem = err.value.problems[0]
     assert problem.path == "shop/dev/api" and problem.prop == "config/files" and problem.value > 1_000_000
+
+
+def test_the_projects_own_dockerignore_comes_first_so_no_rule_of_it_readmits_a_secret(folder):
+    (folder / "py" / ".dockerignore").write_text("# ours\nbuild/\n!.env\n")
+    files = rendered(folder)
+    ignore = files["docker/api/Dockerfile.dockerignore"]
+    assert ignore.index("build/\n!.env\n") < ignore.index("**/.env\n")
+    assert "# ours" not in ignore

@@ -78,8 +78,9 @@ def test_dockerignore_keeps_secrets_and_vcs_out(new_app, tmp_path):
     app, dev, _ = new_app()
     WebService(dev, "api", build=Build.python("py", ["python", "-m", "api"]), port=8000)
     ignored = rendered(app, tmp_path)["docker/api/Dockerfile.dockerignore"].splitlines()
-    for pattern in (".git", ".env", ".env.*", "secrets/", "node_modules/", "**/__pycache__", ".venv/"):
-        assert pattern in ignored
+    for pattern in ("**/.git", "**/.env", "**/.env.*", "**/secrets/", "**/.npmrc", "**/.ssh/", "**/*.p12",
+                    "node_modules/", "**/__pycache__", ".venv/"):
+        assert pattern in ignored  # credentials at every depth (the container tests plant them and build)
 
 
 def test_compose_service_mirrors_kubernetes(new_app, tmp_path):

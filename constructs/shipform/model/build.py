@@ -190,7 +190,8 @@ class Build:
             preset=self.preset, context=(root / self.context).resolve(),
             layout=self.detect_layout(path, root)[0], builder_image=builder, runtime_image=runtime,
             command=command, build_command=self.build_command, package=self.package, title=title, version=version,
-            build_packages=self.build_packages, runtime_packages=self.runtime_packages, args=self.args)
+            build_packages=self.build_packages, runtime_packages=self.runtime_packages, args=self.args,
+            project_ignore=_ignore_rules(root / self.context / ".dockerignore"))
 
     def _check_dockerfile(self, path: str, root: Path) -> str:
         file = (root / self.dockerfile_path).resolve()
@@ -221,6 +222,14 @@ class Build:
         expected = " or ".join(" + ".join(layout) for layout in self.preset_spec.layouts)
         raise ShipformError(path, "build", f"the {self.preset} preset needs {expected} in the build context",
                             str(source), f"add {self.preset_spec.layouts[-1][0]} or pick the preset that fits")
+
+
+def _ignore_rules(path: Path) -> tuple[str, ...]:
+    """The rules of a .dockerignore (comments and blank lines left out), or none when there is no such file."""
+    if not path.is_file():
+        return ()
+    lines = (line.strip() for line in path.read_text(encoding="utf-8", errors="replace").splitlines())
+    return tuple(line for line in lines if line and not line.startswith("#"))
 
 
 def final_user(dockerfile: str) -> str | None:

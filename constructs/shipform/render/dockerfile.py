@@ -68,8 +68,8 @@ def unpinned(packages: tuple[str, ...]) -> str:
     return ", ".join(p for p in packages if "=" not in p)
 
 
-def render_dockerignore(marker: str, mounted: list[str]) -> str:
-    return templating.render("dockerignore.j2", marker=marker, mounted=mounted)
+def render_dockerignore(marker: str, mounted: list[str], project_ignore: tuple[str, ...] = ()) -> str:
+    return templating.render("dockerignore.j2", marker=marker, mounted=mounted, project_ignore=project_ignore)
 
 
 def data_folders(app: spec.App) -> dict[str, list[str]]:
@@ -118,6 +118,6 @@ def files(app: spec.App, context: Context) -> dict[str, str]:
                                     "every Environment; vary only deployment props")
             result[path] = text
             first_path.setdefault(path, w.path)
-            result[f"docker/{w.name}/Dockerfile.dockerignore"] = render_dockerignore(context.marker,
-                                                                                     mounted.get(w.name, []))
+            result[f"docker/{w.name}/Dockerfile.dockerignore"] = render_dockerignore(
+                context.marker, mounted.get(w.name, []), w.build.project_ignore)
     return result

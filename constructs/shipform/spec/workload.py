@@ -285,6 +285,8 @@ class ImageBuild:
     args: tuple[tuple[str, str], ...] = ()
     dockerfile: Path | None = None
     """The team's own Dockerfile (preset 'dockerfile'): nothing is generated for it."""
+    project_ignore: tuple[str, ...] = ()
+    """The rules of the context's own .dockerignore, which the generated ignore file keeps."""
 
 
 @dataclass(frozen=True)
