@@ -543,6 +543,9 @@ NODE_AGENT_CASES = [
      "shop/dev/agent", "node_selector"),
 ]
 ALL_CASES += NODE_AGENT_CASES
+# The namespace's own 'default' ServiceAccount (it mounts no token) takes the name from workloads.
+ALL_CASES.append(("workload-named-default", 'WebService(dev, "default", ' + NGINX + ', port=80)', "shop/dev",
+                  "objects"))
 ALL_CASES.append(("secret-key-not-ascii",
                   WS + 'image="nginx:1.27.3", port=80, secrets={"TOKEN": SecretRef("s", "clé")})', "shop/dev/api",
                   "secrets.TOKEN.key"))

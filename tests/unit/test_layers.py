@@ -75,8 +75,9 @@ def test_handles_are_exactly_the_rendered_objects(platform):
         # ExternalSecrets and the content-named ConfigMaps of config= and files= are data, and a Cilium policy
         # exists only once connects_to (which may grow after construction) reaches an External: no handles.
         assert {k for k in without_handle if k[0] not in ("ExternalSecret", "ConfigMap", "CiliumNetworkPolicy")} == {
-            k for k in keys if k[1] in implicit and k[0] in ("NetworkPolicy", "ResourceQuota", "LimitRange")
-            and k[2] in ("default-deny", "allow-dns", "quota", "container-defaults")
+            k for k in keys if k[1] in implicit
+            and k[0] in ("NetworkPolicy", "ResourceQuota", "LimitRange", "ServiceAccount")
+            and k[2] in ("default-deny", "allow-dns", "quota", "container-defaults", "default")
         } | {("Namespace", "", ns) for ns in implicit}
         assert set(handles) <= set(keys)
 

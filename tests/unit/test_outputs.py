@@ -135,11 +135,13 @@ def test_kubernetes_files_are_one_object_each_with_a_kustomization(new_app, tmp_
                    "k8s/dev/limitrange-shop-container-defaults.yaml", "k8s/dev/namespace-shop.yaml",
                    "k8s/dev/networkpolicy-shop-allow-dns.yaml", "k8s/dev/networkpolicy-shop-api.yaml",
                    "k8s/dev/networkpolicy-shop-default-deny.yaml", "k8s/dev/resourcequota-shop-quota.yaml",
-                   "k8s/dev/service-shop-api.yaml", "k8s/dev/serviceaccount-shop-api.yaml"]
+                   "k8s/dev/service-shop-api.yaml", "k8s/dev/serviceaccount-shop-api.yaml",
+                   "k8s/dev/serviceaccount-shop-default.yaml"]
     kustomization = yaml.safe_load(files["k8s/dev/kustomization.yaml"])
     assert kustomization["resources"] == [
         "namespace-shop.yaml", "resourcequota-shop-quota.yaml", "limitrange-shop-container-defaults.yaml",
-        "serviceaccount-shop-api.yaml", "networkpolicy-shop-allow-dns.yaml", "networkpolicy-shop-api.yaml",
+        "serviceaccount-shop-api.yaml", "serviceaccount-shop-default.yaml", "networkpolicy-shop-allow-dns.yaml",
+        "networkpolicy-shop-api.yaml",
         "networkpolicy-shop-default-deny.yaml", "service-shop-api.yaml", "deployment-shop-api.yaml"]
 
 

@@ -20,7 +20,7 @@ def test_minimal_service_gets_exactly_the_hardened_object_set(api):
     assert sorted(manifests(dev)) == [
         ("Deployment", "api"), ("LimitRange", "container-defaults"), ("Namespace", "shop"),
         ("NetworkPolicy", "allow-dns"), ("NetworkPolicy", "api"), ("NetworkPolicy", "default-deny"),
-        ("ResourceQuota", "quota"), ("Service", "api"), ("ServiceAccount", "api")]
+        ("ResourceQuota", "quota"), ("Service", "api"), ("ServiceAccount", "api"), ("ServiceAccount", "default")]
 
 
 def test_namespace_outside_a_secure_namespace_is_guarded_with_a_quota_that_fits(api):

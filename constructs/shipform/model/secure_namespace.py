@@ -80,6 +80,7 @@ class SecureNamespace(ShipformConstruct):
         self.allow_dns = self.add_object("networking.k8s.io/v1", "NetworkPolicy", name="allow-dns")
         self.resource_quota = self.add_object("v1", "ResourceQuota", name="quota")
         self.limit_range = self.add_object("v1", "LimitRange", name="container-defaults")
+        self.default_service_account = self.add_object("v1", "ServiceAccount", name="default")
         self.deployer_role = self.add_object("rbac.authorization.k8s.io/v1", "Role", name="deployer") \
             if self.deployers else None
         self.deployer_binding = self.add_object("rbac.authorization.k8s.io/v1", "RoleBinding", name="deployer") \

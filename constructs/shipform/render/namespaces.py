@@ -68,6 +68,8 @@ def namespace_objects(ns: spec.Namespace, deployed: set[str]) -> list[Manifest]:
             "podSelector": {}, "policyTypes": ["Egress"], "egress": [{"to": [DNS_PEER], "ports": DNS_PORTS}]}),
         _obj(ns, "v1", "ResourceQuota", "quota", spec={"hard": _hard(g.quota)}),
         _obj(ns, "v1", "LimitRange", "container-defaults", spec={"limits": [_limits(g.limits)]}),
+        # Pods that name no ServiceAccount get 'default': it mounts no token either (shipform's own name theirs).
+        _obj(ns, "v1", "ServiceAccount", "default", automountServiceAccountToken=False),
     ]
     if g.deployers:
         objects += [_role(ns, "deployer", grants(deployed), WRITE_VERBS), _binding(ns, "deployer", g.deployers)]
