@@ -96,9 +96,10 @@ def test_compose_service_mirrors_kubernetes(new_app, tmp_path):
     assert api["read_only"] is True and api["tmpfs"] == ["/tmp:size=64m,mode=1777"]
     assert api["cap_drop"] == ["ALL"] and api["security_opt"] == ["no-new-privileges:true"]
     assert api["healthcheck"]["test"] == ["CMD", "/usr/local/bin/healthcheck"]
-    assert api["deploy"]["resources"] == {"limits": {"cpus": "0.5", "memory": "256M"},
+    assert api["deploy"]["resources"] == {"limits": {"cpus": "0.5", "memory": "256M", "pids": 256},
                                           "reservations": {"cpus": "0.1", "memory": "128M"}}
-    assert api["restart"] == "unless-stopped" and api["stop_grace_period"] == "30s"
+    assert api["restart"] == "on-failure:5" and api["stop_grace_period"] == "30s"
+    assert api["logging"] == {"driver": "json-file", "options": {"max-size": "10m", "max-file": "3"}}
     assert api["depends_on"] == {"catalog": {"condition": "service_healthy", "restart": True}}
     assert api["secrets"] == [{"source": "api.token", "target": "api.token"}]
     assert api["environment"]["TOKEN_FILE"] == "/run/secrets/api.token"

@@ -63,12 +63,12 @@ class StatefulDBProps(TypedDict, total=False):
 
 class StatefulDB(Workload):
     """A database: StatefulSet with a volumeClaimTemplate, a headless Service for its pods, a ClusterIP
-    Service for clients, ServiceAccount, NetworkPolicy (only clients that declared ``connects_to`` it, on
-    its port only) and PodDisruptionBudget; in compose the engine with a named volume.
+    Service for clients, ServiceAccount and NetworkPolicy (only clients that declared ``connects_to`` it, on
+    its port only); in compose the engine with a named volume.
 
-    One replica (there is no replication, so no pretend high availability): a PodDisruptionBudget of
-    ``maxUnavailable: 1`` lets nodes drain, and the pod comes back on its volume. Props:
-    :class:`StatefulDBProps`.
+    One replica (there is no replication, so no pretend high availability), and so no PodDisruptionBudget:
+    one that allowed the eviction would protect nothing, one that refused it would block every node drain.
+    A drained node's database comes back on its volume. Props: :class:`StatefulDBProps`.
     """
 
     component = "database"
@@ -118,7 +118,6 @@ class StatefulDB(Workload):
         self.service = self.add_object("v1", "Service")
         self.headless_service = self.add_object("v1", "Service", name=f"{id}-headless")
         self.network_policy = self.add_object("networking.k8s.io/v1", "NetworkPolicy")
-        self.disruption_budget = self.add_object("policy/v1", "PodDisruptionBudget")
         backup = props.get("backup")
         self.backup = backup.attach(self) if backup is not None else None
 

@@ -15,6 +15,11 @@ from shipform.write.yaml_dump import Quoted, dump
 COMPOSE_DIR = "compose"
 LOCAL_SECRETS_DIR = "secrets"
 TMPFS_OPTIONS = "size=64m,mode=1777"
+PIDS_LIMIT = 256
+"""Processes and threads one container may run: a fork bomb stops there, a real service never gets close."""
+LOGGING = {"driver": "json-file", "options": {"max-size": "10m", "max-file": "3"}}
+"""Rotated logs: at most 30 MB per container on the developer's disk."""
+RESTARTS = 5
 
 
 def _build(built: spec.BuiltImage, compose_dir: Path, docker_dir: Path) -> dict[str, Any]:
@@ -38,7 +43,7 @@ def _resources(r: spec.Workload) -> dict[str, Any]:
     assert r.resources is not None
     res = r.resources
     return {"resources": {
-        "limits": {"cpus": res.cpu_limit.cores(), "memory": res.memory_limit.compose()},
+        "limits": {"cpus": res.cpu_limit.cores(), "memory": res.memory_limit.compose(), "pids": PIDS_LIMIT},
         "reservations": {"cpus": res.cpu.cores(), "memory": res.memory.compose()},
     }}
 
@@ -129,7 +134,9 @@ def service(w: spec.Workload, compose_dir: Path, docker_dir: Path) -> dict[str, 
     svc["init"] = w.built is None  # built images bring tini as PID 1 already
     svc["stop_grace_period"] = f"{w.termination_grace_period_seconds}s"
     svc["deploy"] = _resources(w)
-    svc["restart"] = "no" if batch else "unless-stopped"
+    svc["logging"] = LOGGING
+    # A crashing service is restarted a few times, not forever; one that exits 0 stays stopped.
+    svc["restart"] = "no" if batch else f"on-failure:{RESTARTS}"
     depends = _depends_on(w)
     if depends:
         svc["depends_on"] = depends

@@ -92,7 +92,7 @@ def long_running_objects(w: spec.Workload, run: spec.Continuous, gitops: spec.Gi
         objects.append(service(w, data))
     if run.stateful:
         objects.append(headless_service(w, data))
-    if run.min_replicas > 1 or run.stateful:
+    if run.min_replicas > 1:  # with one replica a budget would either permit every eviction or block drains
         budget = {"maxUnavailable": 1, "selector": {"matchLabels": w.selector}}
         objects.append(obj("policy/v1", "PodDisruptionBudget", metadata(w, annotations=data), spec=budget))
     if run.autoscale is not None:
