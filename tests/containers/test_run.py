@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import time
 
@@ -102,12 +103,48 @@ def test_container_gets_healthy_and_stops_on_sigterm(rig, builder, image_id):
         for config in service.get("configs", []):  # the app user reads each mounted config file, cannot change it
             assert file_access(rig, name, config["target"], "r") == 0, config["target"]
             assert file_access(rig, name, config["target"], "a") == 1, config["target"]
+        leftovers = escalation_and_install_tools(rig, name)
+        assert leftovers in (None, "[] []"), f"setuid/setgid files, package managers: {leftovers}"
         row.sigterm = "no"
         stopped_after, code = stop_with_sigterm(rig, name, image.grace_seconds)
         row.sigterm = f"yes ({seconds(stopped_after)}, exit {code}, grace {image.grace_seconds}s)"
         assert code != 137, "killed, not stopped"
     finally:
         rig.podman("rm", "--force", "--volumes", name, check=False)
+
+
+TOOLS = ("pip", "pip3", "apt", "apt-get", "dpkg", "npm", "npx", "corepack")
+PY_SCAN = f"""import os, shutil, stat
+bad = []
+for top in ("/bin", "/sbin", "/usr", "/opt", "/app", "/etc", "/var", "/lib"):
+    for root, _, files in os.walk(top):
+        for f in files:
+            try:
+                mode = os.lstat(os.path.join(root, f)).st_mode
+            except OSError:
+                continue
+            if stat.S_ISREG(mode) and mode & 0o6000:
+                bad.append(os.path.join(root, f))
+print(sorted(bad), [t for t in {TOOLS!r} if shutil.which(t)])"""
+JS_SCAN = f"""const fs = require("fs"), path = require("path"), bad = [];
+const walk = (d) => {{ let es = []; try {{ es = fs.readdirSync(d, {{withFileTypes: true}}); }} catch (e) {{ return; }}
+  for (const e of es) {{ const p = path.join(d, e.name);
+    if (e.isDirectory()) walk(p); else if (e.isFile() && (fs.lstatSync(p).mode & 0o6000)) bad.push(p); }} }};
+["/bin", "/sbin", "/usr", "/opt", "/app", "/etc", "/var", "/lib"].forEach(walk);
+const on = {json.dumps(list(TOOLS))}.filter((t) => (process.env.PATH || "").split(":").some((d) => {{
+  try {{ fs.accessSync(path.join(d, t), fs.constants.X_OK); return true; }} catch (e) {{ return false; }} }}));
+console.log(JSON.stringify(bad.sort()), JSON.stringify(on));"""
+
+
+def escalation_and_install_tools(rig: Rig, name: str) -> str | None:
+    """'<setuid/setgid files> <package managers on PATH>' as the image's Python or Node prints them; None for an
+    image with neither (Go's runtime image is empty: it has no such files or tools to find)."""
+    for command in (["python3", "-c", PY_SCAN], ["node", "-e", JS_SCAN]):
+        result = rig.podman("exec", name, *command, check=False)
+        if result.returncode not in (126, 127):
+            assert result.returncode == 0, result.stderr
+            return result.stdout.strip().replace('"', "'").replace(",", ", ").replace(",  ", ", ")
+    return None
 
 
 def file_access(rig: Rig, name: str, path: str, mode: str) -> int:
