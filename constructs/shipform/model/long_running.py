@@ -44,8 +44,8 @@ class LongRunning(Workload):
         self.autoscale = props.get("autoscale")
         if self.autoscale is not None:
             self.autoscale.validate(self.path)
-        self.data = self._validate_volumes(props.get("volumes") or {})
-        self.claims = [self.add_object("v1", "PersistentVolumeClaim", v.source.name) for v in self.data
+        self.data_volumes = self._validate_volumes(props.get("volumes") or {})
+        self.claims = [self.add_object("v1", "PersistentVolumeClaim", v.source.name) for v in self.data_volumes
                        if isinstance(v.source, spec.Claim)]
         """Handles on the PersistentVolumeClaims of ``volumes``, in their order."""
 
@@ -89,7 +89,7 @@ class LongRunning(Workload):
                                 "pass storage_class='<an NFS, CephFS, EFS or Filestore class>'")
 
     def volumes(self) -> tuple[spec.Volume, ...]:
-        return self.data
+        return self.data_volumes
 
     def add_deployment_objects(self) -> None:
         """Called by subclasses once their own props are set."""

@@ -12,9 +12,9 @@ from constructs import Construct
 
 from shipform import spec
 from shipform.errors import ShipformError
-from shipform.model import config
 from shipform.model.base import ShipformConstruct
 from shipform.model.build import Build
+from shipform.model.config import check_files, check_values, config_spec, read_files, refuse_secret_shape
 from shipform.model.external import External
 from shipform.values import checks
 from shipform.values.health import Health
@@ -96,8 +96,8 @@ class Workload(ShipformConstruct):
         self.command = checks.command(self.path, "command", command) if command is not None else None
         self.env = self._validate_env(props.get("env") or {})
         self.secrets = self._validate_secrets(props.get("secrets") or {})
-        self.config = config.check_values(self.path, props.get("config") or {}, self.env, self.secrets)
-        self.files = config.check_files(self.path, props.get("files") or {})
+        self.config = check_values(self.path, props.get("config") or {}, self.env, self.secrets)
+        self.files = check_files(self.path, props.get("files") or {})
         self.resource_props = props.get("resources") or Resources()
         self.resources: ComputeResources = self.resource_props.parse(self.path)
         self.connects_to: list[Workload | Connection | External] = list(props.get("connects_to", ()))
@@ -141,7 +141,7 @@ class Workload(ShipformConstruct):
                                     "in generated files", "<redacted>",
                                     f"pass secrets={{'{name}': SecretRef('<secret>', '<key>')}} instead")
             if isinstance(value, str):
-                config.refuse_secret_shape(self.path, f"env.{name}", value, name)
+                refuse_secret_shape(self.path, f"env.{name}", value, name)
         return dict(env)
 
     def _validate_risks(self, risks: Mapping[str, str]) -> tuple[spec.AcceptedRisk, ...]:
@@ -351,8 +351,8 @@ class Workload(ShipformConstruct):
 
     def config_spec(self) -> spec.Config | None:
         """The configuration with its files read now (ShipformError when one cannot be used)."""
-        files = config.read_files(self.path, self.app.root, self.files)
-        return config.config_spec(self.name, self.config, files, self.path)
+        files = read_files(self.path, self.app.root, self.files)
+        return config_spec(self.name, self.config, files, self.path)
 
     def env_spec(self, configured: spec.Config | None = None) -> tuple[spec.EnvVar, ...]:
         """Connection env, then the workload's own env and configuration, then ``<NAME>_FILE`` for every secret

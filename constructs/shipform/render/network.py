@@ -3,6 +3,7 @@ it declared it uses, and reaches only its declared targets on those ports, plus 
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from shipform import spec
@@ -58,7 +59,11 @@ def by_name(external: spec.ExternalAddress) -> bool:
 
 
 def _is_address(host: str) -> bool:
-    return host.replace(".", "").isdigit() or ":" in host
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def egress_rules(w: spec.Workload, cilium: bool = False) -> list[dict[str, Any]]:
