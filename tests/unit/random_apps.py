@@ -41,8 +41,8 @@ INT32_MAX = 2**31 - 1
 QUOTA = ('Quota(cpu="64", memory="128Gi", cpu_limit="128", memory_limit="256Gi", pods=500, '
          'persistent_volume_claims=50, storage="2Ti")')
 HEADER = ("from shipform import (App, Autoscale, Backup, Build, CronJob, Environment, Health, Job, Migration, Quota,\n"
-          "                      Resources, S3Target, SecretRef, SecretStore, SecureNamespace, StatefulDB, Subject,\n"
-          "                      WebService, Worker)\n")
+          "                      Resources, S3Target, Scratch, SecretRef, SecretStore, SecureNamespace, StatefulDB,\n"
+          "                      Subject, WebService, Worker)\n")
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 ALNUM = LETTERS + "0123456789"
@@ -73,6 +73,11 @@ SECRET_NAMES = ("SESSION_KEY", "API_TOKEN", "SIGNING_SECRET")
 SECRET_REFS = ('SecretRef("app-secrets", "session-key")', 'SecretRef("api-keys", "token")',
                'SecretRef("tokens", "signing.key")', 'SecretRef("shared", "a_b")')
 WRITABLE = ("/tmp", "/var/cache/app", "/home/app/.cache", "/data")
+# Configuration: names apart from ENV_NAMES (a name in both is refused), files conftest.write_sources makes.
+CONFIG_NAMES = ("PAGE_SIZE", "THEME", "RETRIES", "feature_flag_x")
+CONFIG_FILES = ('{"/etc/app/app.yaml": "config/app.yaml"}', '{"/srv/conf/a.yaml": "config/app.yaml", '
+                '"/srv/conf/b.yaml": "config/app.yaml"}')
+SCRATCH = ('{"/scratch": Scratch(size="256Mi")}', '{"/var/lib/app/cache": Scratch(size="1Gi")}')
 ARGS = ("--port=8000", "$HOME", "a b", "yes", "--", "ü")
 HEALTH_REASONS = ("consumes a queue and exits when the connection breaks",
                   "batch consumer: restarts cover it; no port, no probe",
@@ -209,6 +214,11 @@ class _Drawer:
             names = d(st.lists(st.sampled_from(SECRET_NAMES), min_size=1, max_size=2, unique=True))
             refs = ", ".join(f"{_q(n)}: {d(st.sampled_from(SECRET_REFS))}" for n in names)
             args.append(f"secrets={{{refs}}}")
+        if self.flag(25):
+            names = d(st.lists(st.sampled_from(CONFIG_NAMES), min_size=1, max_size=2, unique=True))
+            args.append(f"config={ {n: d(self.env_values()) for n in names}!r}")
+        if self.flag(20):
+            args.append(f"files={d(st.sampled_from(CONFIG_FILES))}")
         if self.flag(25):
             args.append(f"resources={d(st.sampled_from(RESOURCES))}")
         if self.twisting and self.twist == "run-secrets-writable" and w.var == "w0":
@@ -419,7 +429,11 @@ class _Drawer:
         port = _unique(d, st.one_of(st.sampled_from(PORT_POOL), st.integers(1024, 65535)).map(str),
                        {str(p) for p in used}) or next(str(p) for p in itertools.count(1024) if p not in used)
         w.port = int(port)
-        w.args.append(f"port={port}")
+        if self.flag(25):  # named ports: the first is the main one, which clients and the Ingress use
+            extra = 50051 if w.port != 50051 else 50052
+            w.args.append(f'ports={{"http": {port}, "grpc": {extra}}}')
+        else:
+            w.args.append(f"port={port}")
         w.prefix = w.id.upper().replace("-", "_")
         health = d(st.sampled_from(("default", "http", "tcp", "exec")))
         if health == "http":
@@ -444,6 +458,8 @@ class _Drawer:
             w.args.append("migrate=Migration(['python', '-m', 'migrate'])")
         self._scale(w)
         w.args += self.common_args(w)
+        if self.flag(20):
+            w.args.append(f"volumes={d(st.sampled_from(SCRATCH))}")
 
     def _scale(self, w: Workload) -> None:
         d = self.draw
