@@ -81,7 +81,10 @@ def build(root: Path, scale: int = 4) -> App:
                                    autoscale=Autoscale(min=2, max=4) if i % 3 == 0 else None))
         webs = []
         for i in range(2 + 2 * scale):
-            webs.append(WebService(front, f"web{i}", build=Build.node("node", ["node", "server.js"]), port=3000 + i,
+            # web1 runs on the distroless Node runtime (pinned by digest: distroless has no version tags).
+            distroless = {"runtime": "distroless", "runtime_digest": "sha256:" + "d" * 64} if i == 1 else {}
+            webs.append(WebService(front, f"web{i}", build=Build.node("node", ["node", "server.js"], **distroless),
+                                   port=3000 + i,
                                    health=Health.http("/", host=f"web{i}.example.com"), public=i % 2 == 0,
                                    connects_to=[apis[i % len(apis)]], writable_paths=["/tmp", "/var/cache/app"]))
             if webs[-1].ingress is not None:  # WebSockets through ingress-nginx

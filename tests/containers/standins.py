@@ -27,6 +27,10 @@ MIRROR = "http://deb.debian.org/debian"
 # Official repository name -> Containerfile; only bookworm tags can be stood in for by bookworm packages.
 CONTAINERFILES = {"python": "python.Containerfile", "node": "node.Containerfile", "golang": "go.Containerfile"}
 NO_STANDIN_NEEDED = {"scratch"}
+# Distroless images have no version tags and are pinned by digest: their stand-in is built under this tag, and a
+# test reads its digest back to pin it in the Dockerfile it renders.
+DISTROLESS_TAG = "shipform-standin"
+DISTROLESS = {"gcr.io/distroless/nodejs22-debian12": "distroless-node.Containerfile"}
 
 # The sources the official Debian-based images ship (deb822), instead of debootstrap's one-line sources.list.
 DEBIAN_SOURCES = """\
@@ -83,6 +87,8 @@ def from_images(dockerfile: Path) -> list[str]:
 
 def standin_for(image: str) -> StandIn:
     repository, _, tag = image.partition(":")
+    if repository in DISTROLESS and tag == DISTROLESS_TAG:
+        return StandIn(image, DISTROLESS[repository])
     recipe = CONTAINERFILES.get(repository)
     if recipe is None or "bookworm" not in tag.split("-") or "@" in image:
         return StandIn(image, None, state=f"no stand-in recipe for {image} (only bookworm python/node/golang tags)")

@@ -437,3 +437,20 @@ def test_a_teams_own_dockerfile(synth, snapshot):
                   "k8s/dev/deployment-shop-legacy")
     assert not any(path.startswith("docker/") for path in files)
     assert files == snapshot
+
+
+def test_node_on_the_distroless_runtime(synth, snapshot):
+    """runtime='distroless': the runtime stage is the distroless Node image of the same major version, pinned by
+    digest, with no RUN at all (it has no shell); the probe program runs with distroless's node; the numeric USER,
+    tini, HEALTHCHECK and CMD are the same as on the Debian runtime."""
+    source = """
+        from shipform import *
+        app = App("shop", registry="ghcr.io/acme", version="1.0.0")
+        prod = Environment(app, "prod")
+        WebService(prod, "web", build=Build.node("node", ["node", "server.js"], runtime="distroless",
+                   runtime_digest="sha256:" + "b" * 64), port=3000, health=Health.http("/healthz"))
+    """
+    files = synth(source, "docker/web/Dockerfile")
+    runtime = files["docker/web/Dockerfile"].split("\nFROM gcr.io/distroless/")[1]
+    assert "\nRUN " not in runtime and "'#!/nodejs/bin/node'" in files["docker/web/Dockerfile"]
+    assert files == snapshot

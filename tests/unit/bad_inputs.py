@@ -487,6 +487,20 @@ BUILD_CASES += [
     ("own-dockerfile-other-user", WS + 'build=Build.dockerfile("own/Dockerfile"), port=80, run_as_user=20000)',
      "shop/dev/api", "build.dockerfile"),
 ]
+DIGEST_A = '"sha256:' + "a" * 64 + '"'
+BUILD_CASES += [
+    ("distroless-without-digest", WS + 'build=Build.node("node", ["node", "s.js"], runtime="distroless"), port=80)',
+     "shop/dev/api", "build.runtime_digest"),
+    ("distroless-python", WS + 'build=Build.python("py", ["x"], runtime="distroless"), port=80)', "shop/dev/api",
+     "build.runtime"),
+    ("distroless-with-runtime-packages", WS + 'build=Build.node("node", ["node", "s.js"], runtime="distroless", '
+     f'runtime_digest={DIGEST_A}, runtime_packages=["libpq5"]), port=80)', "shop/dev/api", "build.runtime_packages"),
+    ("runtime-digest-on-debian", WS + f'build=Build.node("node", ["node", "s.js"], runtime_digest={DIGEST_A}), '
+     'port=80)', "shop/dev/api", "build.runtime_digest"),
+    ("distroless-go", WS + 'build=Build.go("go", runtime="distroless"), port=80)', "shop/dev/api", "build.runtime"),
+    ("runtime-unknown", WS + 'build=Build.node("node", ["node", "s.js"], runtime="alpine"), port=80)', "shop/dev/api",
+     "build.runtime"),
+]
 ALL_CASES += BUILD_CASES
 API = 'api = WebService(dev, "api", ' + NGINX + ', port=80)\n'
 ESCAPE_HATCH_CASES = [

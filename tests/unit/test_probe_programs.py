@@ -38,7 +38,8 @@ def port():
 
 def run(preset: str, port: int, host: str | None, tmp_path: Path) -> int:
     program = tmp_path / f"probe-{preset}"
-    program.write_text(templating.render(f"probes/{preset}-http.j2", port=port, path="/healthz", host=host, timeout=3))
+    program.write_text(templating.render(f"probes/{preset}-http.j2", port=port, path="/healthz", host=host, timeout=3,
+                                         node_path=str(NODE)))
     interpreter = sys.executable if preset == "python" else str(NODE)
     return subprocess.run([interpreter, str(program)], timeout=30).returncode
 

@@ -13,6 +13,9 @@ from shipform.values import checks
 from shipform.values.prop_types import check_fields
 
 PresetName = Literal["python", "node", "go", "dockerfile"]
+Runtime = Literal["debian", "distroless"]
+# Distroless images carry no version tag of their own: the major version names the image, a digest pins it.
+DISTROLESS_NODE = "gcr.io/distroless/nodejs{major}-debian12"
 # A Debian package name, optionally pinned to a version ('gcc', 'libmariadb3=1:10.11.6-0+deb12u1').
 _DEBIAN_PACKAGE = re.compile(r"[a-z0-9][a-z0-9+.-]+(=[A-Za-z0-9.+~:-]+)?")
 _GO_PACKAGE = re.compile(r"\.|\./[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]+)*|[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]+)*")
@@ -76,6 +79,11 @@ class Build:
     runtime_packages: tuple[str, ...] = ()
     """Default: none. Debian packages the runtime image installs (shared libraries: ['libmariadb3']); not for
     Go, whose runtime image is empty."""
+    runtime: Runtime = "debian"
+    """Default: 'debian' (the language's slim Debian image, stripped of package managers and setuid files).
+    'distroless' (node only): Google's distroless image, with no shell at all; pin it with ``runtime_digest``."""
+    runtime_digest: str | None = None
+    """Required with runtime='distroless': 'sha256:...' of the distroless image (it has no version tags)."""
     dockerfile_path: str = ""
     """The team's own Dockerfile, relative to the app's folder (preset 'dockerfile' only)."""
     args: tuple[tuple[str, str], ...] = ()
@@ -86,28 +94,35 @@ class Build:
     @classmethod
     def python(cls, context: str, command: list[str] | None = None, *, version: str = "",
                base_digest: str | None = None, build_packages: list[str] | None = None,
-               runtime_packages: list[str] | None = None, args: dict[str, str] | None = None) -> Build:
-        """Python from requirements.txt, or a uv or poetry lockfile when the folder has one."""
+               runtime_packages: list[str] | None = None, args: dict[str, str] | None = None,
+               runtime: Runtime = "debian") -> Build:
+        """Python from requirements.txt, or a uv or poetry lockfile when the folder has one. (runtime='distroless'
+        is refused, saying why: distroless Python is Debian's interpreter, which the virtualenv does not fit.)"""
         return cls("python", context, _args(command), version, base_digest, build_packages=_args(build_packages),
-                   runtime_packages=_args(runtime_packages), args=_pairs(args))
+                   runtime_packages=_args(runtime_packages), args=_pairs(args), runtime=runtime)
 
     @classmethod
     def node(cls, context: str, command: list[str] | None = None, *, version: str = "",
              base_digest: str | None = None, build_command: list[str] | None = None,
              build_packages: list[str] | None = None, runtime_packages: list[str] | None = None,
-             args: dict[str, str] | None = None) -> Build:
-        """Node.js with `npm ci` from package-lock.json; dev dependencies are pruned from the image."""
+             args: dict[str, str] | None = None, runtime: Runtime = "debian",
+             runtime_digest: str | None = None) -> Build:
+        """Node.js with `npm ci` from package-lock.json; dev dependencies are pruned from the image.
+        ``runtime='distroless'`` runs it on the distroless Node image of the same major version (no shell)."""
         return cls("node", context, _args(command), version, base_digest, _args(build_command),
-                   build_packages=_args(build_packages), runtime_packages=_args(runtime_packages), args=_pairs(args))
+                   build_packages=_args(build_packages), runtime_packages=_args(runtime_packages), args=_pairs(args),
+                   runtime=runtime, runtime_digest=runtime_digest)
 
     @classmethod
     def go(cls, context: str, command: list[str] | None = None, *, version: str = "",
            base_digest: str | None = None, package: str = ".", build_packages: list[str] | None = None,
-           runtime_packages: list[str] | None = None, args: dict[str, str] | None = None) -> Build:
+           runtime_packages: list[str] | None = None, args: dict[str, str] | None = None,
+           runtime: Runtime = "debian") -> Build:
         """Go as a static binary (CGO off) at /app/server, on an empty (scratch) runtime image (so
-        ``runtime_packages`` is refused, saying why)."""
+        ``runtime_packages`` and ``runtime='distroless'`` are refused, saying why)."""
         return cls("go", context, _args(command), version, base_digest, package=package,
-                   build_packages=_args(build_packages), runtime_packages=_args(runtime_packages), args=_pairs(args))
+                   build_packages=_args(build_packages), runtime_packages=_args(runtime_packages), args=_pairs(args),
+                   runtime=runtime)
 
     @classmethod
     def dockerfile(cls, dockerfile: str, context: str | None = None) -> Build:
@@ -126,12 +141,16 @@ class Build:
         return self.version or self.preset_spec.default_version
 
     def base_images(self) -> tuple[str, str]:
-        """(builder, runtime) image references, pinned by tag and, when given, digest."""
+        """(builder, runtime) image references, pinned by tag and, when given, digest; a distroless runtime by
+        its digest."""
         def pin(template: str) -> str:
             if template == "scratch":
                 return template
             ref = template.format(version=self.language_version)
             return f"{ref}@{self.base_digest}" if self.base_digest else ref
+        if self.runtime == "distroless":
+            major = self.language_version.split(".")[0]
+            return pin(self.preset_spec.builder_image), f"{DISTROLESS_NODE.format(major=major)}@{self.runtime_digest}"
         return pin(self.preset_spec.builder_image), pin(self.preset_spec.runtime_image)
 
     def validate(self, path: str) -> None:
@@ -150,6 +169,7 @@ class Build:
             raise ShipformError(path, "build.version", "must be an exact version 'X.Y.Z'", self.version,
                                 f"pass e.g. version='{self.preset_spec.default_version}'")
         checks.digest(path, "build.base_digest", self.base_digest)
+        self._check_runtime(path)
         if not _GO_PACKAGE.fullmatch(self.package):
             raise ShipformError(path, "build.package", "must be a Go package path like './cmd/server'", self.package,
                                 "pass the package folder relative to the build context, e.g. './cmd/server'")
@@ -191,7 +211,33 @@ class Build:
             layout=self.detect_layout(path, root)[0], builder_image=builder, runtime_image=runtime,
             command=command, build_command=self.build_command, package=self.package, title=title, version=version,
             build_packages=self.build_packages, runtime_packages=self.runtime_packages, args=self.args,
+            runtime=self.runtime,
             project_ignore=_ignore_rules(root / self.context / ".dockerignore"))
+
+    def _check_runtime(self, path: str) -> None:
+        checks.digest(path, "build.runtime_digest", self.runtime_digest)
+        if self.runtime == "debian":
+            if self.runtime_digest is not None:
+                raise ShipformError(path, "build.runtime_digest", "only pins a distroless runtime",
+                                    self.runtime_digest, "use base_digest= for the Debian images, or runtime="
+                                    "'distroless'")
+            return
+        if self.preset != "node":
+            why = ("its runtime image is already empty (scratch)" if self.preset == "go" else
+                   "distroless Python is Debian's interpreter, which a virtualenv built in the official image does "
+                   "not fit")
+            raise ShipformError(path, "build.runtime", f"'distroless' is for the node preset: {why}",
+                                self.runtime, "drop runtime= (the Debian runtime has no package manager and no "
+                                "setuid files either)")
+        if self.runtime_digest is None:
+            raise ShipformError(path, "build.runtime_digest", "is required with runtime='distroless': distroless "
+                                "images have no version tags, so only a digest pins one", None,
+                                "pass runtime_digest='sha256:<64 hex>' (e.g. from `crane digest "
+                                f"{DISTROLESS_NODE.format(major=self.language_version.split('.')[0])}`)")
+        if self.runtime_packages:
+            raise ShipformError(path, "build.runtime_packages", "cannot be installed on a distroless runtime (no "
+                                "package manager, no shell)", list(self.runtime_packages),
+                                "use the Debian runtime, or drop runtime_packages")
 
     def _check_dockerfile(self, path: str, root: Path) -> str:
         file = (root / self.dockerfile_path).resolve()

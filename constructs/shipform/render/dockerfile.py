@@ -30,8 +30,10 @@ def probe_lines(w: spec.Workload, build: spec.ImageBuild) -> str:
     assert port is not None
     # No gRPC client in the image: the image and compose check that the gRPC port accepts connections.
     kind = "tcp" if w.health.kind == "grpc" else w.health.kind
+    # distroless keeps node in /nodejs/bin; the official image in /usr/local/bin.
+    node = "/nodejs/bin/node" if build.runtime == "distroless" else "/usr/local/bin/node"
     source = templating.render(f"probes/{build.preset}-{kind}.j2", port=port.number, path=w.health.path,
-                               host=w.health.host, timeout=w.health.timeout_seconds)
+                               host=w.health.host, timeout=w.health.timeout_seconds, node_path=node)
     return " \\\n    ".join(shlex.quote(line) for line in source.rstrip("\n").split("\n"))
 
 
@@ -60,7 +62,7 @@ def render_dockerfile(w: spec.Workload, marker: str, data_paths: list[str] | Non
         build_command=shlex.join(build.build_command), package=build.package, data_paths=data_paths or [],
         build_packages=build.build_packages, runtime_packages=build.runtime_packages, args=build.args,
         unpinned_build_packages=unpinned(build.build_packages),
-        unpinned_runtime_packages=unpinned(build.runtime_packages),
+        unpinned_runtime_packages=unpinned(build.runtime_packages), runtime=build.runtime,
     )
 
 

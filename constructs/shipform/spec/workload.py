@@ -287,6 +287,8 @@ class ImageBuild:
     """The team's own Dockerfile (preset 'dockerfile'): nothing is generated for it."""
     project_ignore: tuple[str, ...] = ()
     """The rules of the context's own .dockerignore, which the generated ignore file keeps."""
+    runtime: Literal["debian", "distroless"] = "debian"
+    """The runtime image's kind: Debian (with a shell, stripped) or distroless (no shell at all)."""
 
 
 @dataclass(frozen=True)
