@@ -61,7 +61,9 @@ def build(root: Path, scale: int = 4) -> App:
             ver = {"postgres": "16", "mysql": "8.4", "mariadb": "11.4", "redis": "7.4", "mongodb": "8.0"}[eng]
             backup = None
             if eng != "redis":
-                bucket = S3Target("acme-bk", SecretRef("s3", "credentials"), endpoint="https://s3.example.com:9000")
+                # An on-premises MinIO in its own subnet (the reference app's prod uploads to a public one).
+                bucket = S3Target("acme-bk", SecretRef("s3", "credentials"), endpoint="https://s3.example.com:9000",
+                                  cidrs=("10.50.0.0/24",))
                 backup = Backup(schedule="0 3 * * *", retention=3, to=bucket if i % 2 else None)
             dbs.append(StatefulDB(back, f"db{i}", engine=eng, version=ver, storage="5Gi", backup=backup))
         # Outside the cluster: a SaaS API by name, a managed database by its subnet.

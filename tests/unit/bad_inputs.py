@@ -534,6 +534,12 @@ EXPOSURE_CASES = [
     ("gateway-without-namespace", 'Environment(app, "stage", gateway="public")', "shop/stage", "gateway"),
 ]
 ALL_CASES += EXPOSURE_CASES
+S3 = 'StatefulDB(dev, "db", engine="postgres", version="16", backup=Backup(schedule="@daily", to=S3Target("acme-bk", ' \
+     'SecretRef("s3", "credentials"), cidrs='
+ALL_CASES += [
+    ("s3-cidr-with-host-bits", S3 + '("10.0.0.1/8",))))', "shop/dev/db", "backup.to.cidrs[0]"),
+    ("s3-cidr-metadata", S3 + '("169.254.169.254/32",))))', "shop/dev/db", "backup.to.cidrs[0]"),
+]
 NA = 'NodeAgent(dev, "agent", image="busybox:1.37.0", '
 NODE_AGENT_CASES = [
     ("node-agent-without-health", NA + ')', "shop/dev/agent", "health"),

@@ -366,18 +366,23 @@ def declared_flows(env: Any) -> set[Flow]:
         if getattr(w, "public", False):
             flows.add((ingress_controller(env.ingress_namespace), me, w.port, "TCP"))
         flows |= exposed_flows(env, w)
-        # An S3 upload may go to any address on the bucket's port (the probes of Externals' ranges included).
-        outside = [OUTSIDE, *(p.id for p in outside_probes(env))]
-        flows |= {(me, o, s3_port(t), "TCP") for t in s3_targets(w) for o in outside}
+        # An S3 upload goes to the bucket's ranges, or to any public address (no probe of a private range).
+        for t in s3_targets(w):
+            reached = [f"outside:{c}" for c in t.cidrs] or [OUTSIDE, *(p.id for p in outside_probes(env)
+                                                                       if not p.address.is_private)]
+            flows |= {(me, o, s3_port(t), "TCP") for o in reached}
     return flows
 
 
 def outside_probes(env: Any) -> list[Endpoint]:
-    """From the constructs: one address outside the cluster in each range an External server is declared at (its
-    ``cidrs``, or its IP address), beside the public OUTSIDE address every evaluation tries."""
+    """From the constructs: one address outside the cluster in each range an External server or an S3 bucket is
+    declared at (their ``cidrs``, or the server's IP address), beside the public OUTSIDE address every evaluation
+    tries."""
+    ranges = {c for e in externals(env) for c in external_ranges(e)}
+    ranges |= {c for w in env.workloads for t in s3_targets(w) for c in t.cidrs}
     return [Endpoint(f"outside:{cidr}", None, {}, next(iter(ipaddress.ip_network(cidr).hosts()),
                                                       ipaddress.ip_network(cidr).network_address), None, ours=False)
-            for cidr in sorted({c for e in externals(env) for c in external_ranges(e)})]
+            for cidr in sorted(ranges)]
 
 
 def externals(env: Any) -> list[Any]:

@@ -167,7 +167,7 @@ INGRESS_NS_ANY_PORT = {"to": [{"namespaceSelector": {"matchLabels": {ng.NS_NAME_
     pytest.param("back/db0", drop_ingress_from("db0-backup"), {("back/db0-backup", "back/db0", 5432, "TCP")}, set(),
                  id="one-same-namespace-ingress-rule-dropped"),
     pytest.param("front/web1", add_egress(INTERNET_443), set(),
-                 {("front/web1", ng.OUTSIDE, 443, "TCP"), ("front/web1", "outside:10.40.0.0/24", 443, "TCP")},
+                 {("front/web1", o, 443, "TCP") for o in (ng.OUTSIDE, "outside:10.40.0.0/24", "outside:10.50.0.0/24")},
                  id="extra-egress-to-the-internet"),
     pytest.param("back/worker0", add_egress(INGRESS_NS_ANY_PORT), set(), "worker0 -> ingress controller",
                  id="extra-egress-to-a-namespace-on-every-port"),

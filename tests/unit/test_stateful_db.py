@@ -214,8 +214,10 @@ def test_offsite_backup_dumps_then_uploads_with_file_credentials(new_app, tmp_pa
     assert upload["securityContext"]["readOnlyRootFilesystem"] is True
     assert {"name": "backups", "emptyDir": {"sizeLimit": "10Gi"}} in pod["volumes"]
     egress = objects[("NetworkPolicy", "db-backup")]["spec"]["egress"]
-    assert egress[-1] == {"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}, {"ipBlock": {"cidr": "::/0"}}],
-                          "ports": [{"port": 9443, "protocol": "TCP"}]}
+    assert egress[-1]["ports"] == [{"port": 9443, "protocol": "TCP"}]
+    v4, v6 = egress[-1]["to"]  # any public address: never the cluster's network or the metadata service
+    assert v4["ipBlock"]["cidr"] == "0.0.0.0/0" and "169.254.0.0/16" in v4["ipBlock"]["except"]
+    assert v6["ipBlock"]["cidr"] == "::/0" and "fe80::/10" in v6["ipBlock"]["except"]
     compose = yaml.safe_load(render(app, tmp_path)["compose/compose.yaml"])["services"]["db-backup"]
     assert compose["volumes"][0]["source"] == "db-backups"  # compose keeps dumps locally
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, ClassVar
@@ -33,6 +34,9 @@ class S3Target:
     :param endpoint: Default: None (AWS). The https URL of an S3-compatible service.
     :param prefix: Default: '<app>/<environment>'. Key prefix of the dumps.
     :param region: Default: 'us-east-1'.
+    :param cidrs: Default: () (any public address: private, shared, link-local and loopback ranges are excluded,
+        so the upload can reach neither the cluster's network nor the node's metadata service). The address
+        ranges of the service, e.g. a VPC endpoint's or an on-premises MinIO's subnet: the only ones reached.
     """
 
     bucket: str
@@ -40,6 +44,7 @@ class S3Target:
     endpoint: str | None = None
     prefix: str | None = None
     region: str = "us-east-1"
+    cidrs: tuple[str, ...] = ()
     prop_example: ClassVar[str] = "S3Target('acme-backups', credentials=SecretRef('s3', 'credentials'))"
 
     def validate(self, path: str) -> None:
@@ -51,6 +56,15 @@ class S3Target:
         if self.endpoint is not None and not _ENDPOINT.match(str(self.endpoint)):
             raise ShipformError(path, "backup.to.endpoint", "must be an https URL", self.endpoint,
                                 "write e.g. 'https://minio.example.com'")
+        for i, cidr in enumerate(self.cidrs):
+            try:
+                network = ipaddress.ip_network(cidr, strict=True)
+            except ValueError:
+                raise ShipformError(path, f"backup.to.cidrs[{i}]", "must be an address range in CIDR notation, "
+                                    "without host bits", cidr, "write e.g. '10.20.30.0/24'") from None
+            if network.is_link_local or network.prefixlen == 0:
+                raise ShipformError(path, f"backup.to.cidrs[{i}]", "is a link-local or catch-all range (cloud "
+                                    "metadata answers at 169.254.169.254)", cidr, "name the storage service's range")
 
     @property
     def port(self) -> int:
@@ -185,7 +199,7 @@ class BackupJob(CronJob):
 
     def egress_to_internet(self) -> tuple[spec.EgressToInternet, ...]:
         """The bucket's address is not known to the cluster: HTTPS to any address, and nothing else."""
-        return () if self.target is None else (spec.EgressToInternet(self.target.port),)
+        return () if self.target is None else (spec.EgressToInternet(self.target.port, tuple(self.target.cidrs)),)
 
     def local_user(self) -> tuple[int, int] | None:
         return self.db.local_user()

@@ -81,8 +81,8 @@ def egress_rules(w: spec.Workload, cilium: bool = False) -> list[dict[str, Any]]
         elif not cilium:
             rules.append({"to": PUBLIC, "ports": tcp(target.ports)})
     for internet in w.egress_to_internet:
-        rules.append({"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}, {"ipBlock": {"cidr": "::/0"}}],
-                      "ports": [{"port": internet.port, "protocol": "TCP"}]})
+        to = [{"ipBlock": {"cidr": c}} for c in internet.cidrs] or PUBLIC
+        rules.append({"to": to, "ports": [{"port": internet.port, "protocol": "TCP"}]})
     return rules
 
 

@@ -251,9 +251,11 @@ class ServiceAccess:
 
 @dataclass(frozen=True)
 class EgressToInternet:
-    """Traffic that leaves the cluster (e.g. to an object store), on one TCP port only."""
+    """Traffic that leaves the cluster (e.g. to an object store), on one TCP port only: to ``cidrs``, or to any
+    public address."""
 
     port: int
+    cidrs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
