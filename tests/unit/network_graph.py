@@ -447,8 +447,11 @@ def declared_ports(w: Any) -> set[tuple[Any, int]]:
     """(server, port) for each connects_to entry: a server by itself means its main (first) port, ``server.on(...)``
     the ports it names."""
     result = set()
+    reached = w.targets()  # a migration sharing its service's list reaches the databases among them only
     for entry in w.connects_to:
         target = getattr(entry, "target", entry)
+        if target not in reached:
+            continue
         numbers = {p.name: p.number for p in target.ports()}
         names = entry.ports if hasattr(entry, "target") else [target.ports()[0].name]
         result |= {(target, numbers[name]) for name in names}
@@ -457,5 +460,4 @@ def declared_ports(w: Any) -> set[tuple[Any, int]]:
 
 def declared_pairs(workloads: Iterable[Any]) -> set[frozenset[str]]:
     """Pairs of services that connect (a server outside the cluster is no compose service)."""
-    return {frozenset((w.name, getattr(t, "target", t).name)) for w in workloads for t in w.connects_to
-            if not hasattr(getattr(t, "target", t), "cidrs")}
+    return {frozenset((w.name, t.name)) for w in workloads for t in w.targets() if not hasattr(t, "cidrs")}

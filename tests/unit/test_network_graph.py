@@ -123,7 +123,7 @@ def test_compose_networks_connect_exactly_the_declared_pairs(subjects, name):
     assert reachable == declared, difference(reachable, declared)
     public = {w.name for w in local.workloads if getattr(w, "public", False)}
     assert public
-    outside = {w.name for w in local.workloads if any(hasattr(getattr(t, "target", t), "cidrs") for t in w.connects_to)}
+    outside = {w.name for w in local.workloads if any(hasattr(t, "cidrs") for t in w.targets())}
     exposed = {w.name for w in local.workloads if w.service_access().type != "ClusterIP"}
     assert ng.compose_exposed(doc) == public | outside | exposed
 

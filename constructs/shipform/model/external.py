@@ -60,6 +60,7 @@ class External(ShipformConstruct):
         self.prefix = checks.env_name(self.path, "env_prefix", prefix)
 
     # The facts a client needs, as a server workload has them.
+    component = "external"
     health = None
     build = None
 
