@@ -532,6 +532,8 @@ EXPOSURE_CASES = [
      'WebService(team, "api", ' + NGINX + ', ports={"a": 80, "b": 81}, expose="node-port")', "shop/dev/team",
      "quota.node_ports"),
     ("gateway-without-namespace", 'Environment(app, "stage", gateway="public")', "shop/stage", "gateway"),
+    ("ingress-pods-bad-label", 'Environment(app, "stage", ingress_pods={"app": "a b"})', "shop/stage", "ingress_pods"),
+    ("ingress-pods-empty", 'Environment(app, "stage", ingress_pods={})', "shop/stage", "ingress_pods"),
 ]
 ALL_CASES += EXPOSURE_CASES
 S3 = 'StatefulDB(dev, "db", engine="postgres", version="16", backup=Backup(schedule="@daily", to=S3Target("acme-bk", ' \

@@ -145,8 +145,27 @@ def test_public_service_gets_tls_ingress_on_the_environment_domain(new_app):
     assert ingress["tls"] == [{"hosts": ["web.dev.example.com"], "secretName": "web-tls"}]
     assert ingress["rules"][0]["host"] == "web.dev.example.com"
     admitted = objects[("NetworkPolicy", "web")]["spec"]["ingress"]
-    assert admitted == [{"from": [{"namespaceSelector": {"matchLabels": {
-        "kubernetes.io/metadata.name": "ingress-nginx"}}}], "ports": [{"port": 8080, "protocol": "TCP"}]}]
+    assert admitted == [{"from": [{  # the controller's pods only, not every pod of its namespace
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}},
+        "podSelector": {"matchLabels": {"app.kubernetes.io/component": "controller",
+                                        "app.kubernetes.io/name": "ingress-nginx"}}}],
+        "ports": [{"port": 8080, "protocol": "TCP"}]}]
+
+
+def test_another_ingress_controller_is_admitted_by_its_own_labels_or_its_namespace(new_app):
+    from shipform import Environment
+
+    app, _, _ = new_app()
+    for name, props, peer in (
+            ("traefik", {"ingress_class": "traefik", "ingress_namespace": "traefik"}, {}),
+            ("labelled", {"ingress_class": "traefik", "ingress_namespace": "traefik",
+                          "ingress_pods": {"app.kubernetes.io/name": "traefik"}},
+             {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "traefik"}}})):
+        env = Environment(app, name, domain="example.com", **props)
+        WebService(env, "web", image="nginx:1.27.3", port=8080, public=True)
+        admitted = manifests(env)[("NetworkPolicy", "web")]["spec"]["ingress"]
+        assert admitted[0]["from"] == [{"namespaceSelector": {"matchLabels": {
+            "kubernetes.io/metadata.name": "traefik"}}, **peer}]
 
 
 def test_connects_to_injects_env_and_opens_both_policies(new_app):

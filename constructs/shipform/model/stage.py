@@ -7,7 +7,7 @@ import contextlib
 import contextvars
 import inspect
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
 
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from shipform.model.workload import Workload
 
 POD_SECURITY_VERSION = "v1.33"
+INGRESS_NGINX_PODS = {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"}
+"""The labels ingress-nginx's own manifests and chart give its controller pods."""
 """The Pod Security Standards version namespaces pin, so a cluster upgrade cannot loosen or tighten them."""
 
 GitOps = Literal["argocd", "flux", "kubectl"]
@@ -146,6 +148,10 @@ class EnvironmentProps(TypedDict, total=False):
     """Default: 'nginx'. ``ingressClassName`` of generated Ingresses."""
     ingress_namespace: str
     """Default: 'ingress-nginx'. Where the ingress controller runs; public services admit traffic from it."""
+    ingress_pods: Mapping[str, str] | None
+    """Default: the labels of ingress-nginx's controller pods when ``ingress_class`` is 'nginx', else None.
+    The labels of the controller's pods: public services admit those pods only, not every pod of
+    ``ingress_namespace``; None admits the whole namespace."""
     cluster_issuer: str | None
     """Default: None. A cert-manager ClusterIssuer that issues the Ingress TLS certificates."""
     gitops: GitOps
@@ -197,6 +203,13 @@ class EnvironmentBase(cdk8s.Chart):
         self.ingress_class = checks.dns_label(path, "ingress_class", props.get("ingress_class", "nginx"))
         self.ingress_namespace = checks.dns_label(path, "ingress_namespace",
                                                   props.get("ingress_namespace", "ingress-nginx"))
+        default_pods = INGRESS_NGINX_PODS if self.ingress_class == "nginx" else None
+        pods = props.get("ingress_pods", default_pods)
+        if pods is not None and (not pods or not all(checks.is_qualified_name(k) and checks.is_label_value(v)
+                                                     for k, v in pods.items())):
+            raise ShipformError(path, "ingress_pods", "must map label keys to label values (or be None)", pods,
+                                "write e.g. {'app.kubernetes.io/name': 'traefik'}")
+        self.ingress_pods: tuple[tuple[str, str], ...] | None = tuple(sorted(pods.items())) if pods else None
         self.cluster_issuer = props.get("cluster_issuer")
         if self.cluster_issuer is not None:
             checks.subdomain_name(path, "cluster_issuer", self.cluster_issuer, "letsencrypt")

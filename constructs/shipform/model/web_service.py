@@ -155,7 +155,7 @@ class WebService(LongRunning):
         env = self.environment
         return spec.Exposure(host=self.host, tls_secret=f"{self.name}-tls", ingress_class=env.ingress_class,
                              controller_namespace=env.ingress_namespace, cluster_issuer=env.cluster_issuer,
-                             gateway=env.gateway)
+                             gateway=env.gateway, controller_pods=env.ingress_pods)
 
     def _resolve_host(self, host: str | None) -> str | None:
         if host is not None:

@@ -36,9 +36,12 @@ def ingress_rules(w: spec.Workload) -> list[dict[str, Any]]:
         return []
     main = w.ports[:1]
     rules: list[dict[str, Any]] = [{"from": [peer(w, c)], "ports": tcp(c.ports or main)} for c in by_place(w.clients)]
-    if w.exposure is not None:
-        controller = {"matchLabels": {"kubernetes.io/metadata.name": w.exposure.controller_namespace}}
-        rules.append({"from": [{"namespaceSelector": controller}], "ports": tcp(main)})
+    if w.exposure is not None:  # the controller's pods in its namespace (both selectors in one peer: AND)
+        namespace = {"matchLabels": {"kubernetes.io/metadata.name": w.exposure.controller_namespace}}
+        controller: dict[str, Any] = {"namespaceSelector": namespace}
+        if w.exposure.controller_pods:
+            controller["podSelector"] = {"matchLabels": dict(w.exposure.controller_pods)}
+        rules.append({"from": [controller], "ports": tcp(main)})
     if w.access.type != "ClusterIP":  # a node port or load balancer: clients from outside, on every port
         ranges = w.access.source_ranges or ("0.0.0.0/0", "::/0")
         rules.append({"from": [{"ipBlock": {"cidr": c}} for c in ranges], "ports": tcp(w.ports)})

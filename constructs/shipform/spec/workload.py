@@ -234,6 +234,8 @@ class Exposure:
     controller_namespace: str
     cluster_issuer: str | None
     gateway: str | None = None
+    controller_pods: tuple[tuple[str, str], ...] | None = None
+    """Labels of the controller's pods, admitted alone; None admits its whole namespace."""
 
 
 ServiceType = Literal["ClusterIP", "NodePort", "LoadBalancer"]
