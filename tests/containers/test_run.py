@@ -103,6 +103,9 @@ def test_container_gets_healthy_and_stops_on_sigterm(rig, builder, image_id):
         for config in service.get("configs", []):  # the app user reads each mounted config file, cannot change it
             assert file_access(rig, name, config["target"], "r") == 0, config["target"]
             assert file_access(rig, name, config["target"], "a") == 1, config["target"]
+        uncompiled = rig.podman("exec", name, "python3", "-c", UNCOMPILED, check=False)
+        if uncompiled.returncode not in (126, 127):  # a Python image: its code was compiled when it was built
+            assert uncompiled.stdout.strip() == "[]", f"no bytecode for {uncompiled.stdout}"
         leftovers = escalation_and_install_tools(rig, name)
         assert leftovers in (None, "[] []"), f"setuid/setgid files, package managers: {leftovers}"
         row.sigterm = "no"
@@ -113,6 +116,8 @@ def test_container_gets_healthy_and_stops_on_sigterm(rig, builder, image_id):
         rig.podman("rm", "--force", "--volumes", name, check=False)
 
 
+UNCOMPILED = ("import importlib.util, pathlib; print([str(p) for p in pathlib.Path('/app').rglob('*.py') "
+              "if not pathlib.Path(importlib.util.cache_from_source(str(p))).exists()])")
 TOOLS = ("pip", "pip3", "apt", "apt-get", "dpkg", "npm", "npx", "corepack")
 PY_SCAN = f"""import os, shutil, stat
 bad = []
