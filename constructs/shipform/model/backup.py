@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, ClassVar
@@ -10,6 +9,7 @@ from typing import TYPE_CHECKING, ClassVar
 from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.cron_job import CronJob
+from shipform.values import checks
 from shipform.values.cron import validate_schedule
 from shipform.values.prop_types import check_fields
 from shipform.values.quantity import Memory
@@ -57,11 +57,7 @@ class S3Target:
             raise ShipformError(path, "backup.to.endpoint", "must be an https URL", self.endpoint,
                                 "write e.g. 'https://minio.example.com'")
         for i, cidr in enumerate(self.cidrs):
-            try:
-                network = ipaddress.ip_network(cidr, strict=True)
-            except ValueError:
-                raise ShipformError(path, f"backup.to.cidrs[{i}]", "must be an address range in CIDR notation, "
-                                    "without host bits", cidr, "write e.g. '10.20.30.0/24'") from None
+            network = checks.cidr(path, f"backup.to.cidrs[{i}]", cidr, "'10.20.30.0/24'")
             if network.is_link_local or network.prefixlen == 0:
                 raise ShipformError(path, f"backup.to.cidrs[{i}]", "is a link-local or catch-all range (cloud "
                                     "metadata answers at 169.254.169.254)", cidr, "name the storage service's range")

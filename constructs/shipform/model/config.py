@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -20,7 +19,6 @@ from shipform.values.secret_ref import SecretRef
 CONFIG_MAP_LIMIT = 1_000_000
 """Bytes of values and files together: the API server stores a ConfigMap whole in one etcd entry of at most
 1 MiB, which its metadata shares."""
-_MOUNT_PATH = re.compile(r"^(/[A-Za-z0-9._-]+)+$")
 
 
 def check_values(path: str, values: Mapping[str, str], env: Mapping[str, str],
@@ -51,8 +49,7 @@ def check_files(path: str, files: Mapping[str, str]) -> dict[str, str]:
     """``{mount path: source}``: absolute file paths of plain characters, sources relative to the app folder."""
     for mount_path, source in files.items():
         prop = f"files.{mount_path}"
-        if not isinstance(mount_path, str) or not _MOUNT_PATH.match(mount_path) or \
-                any(part in (".", "..") for part in mount_path.split("/")):
+        if not checks.is_plain_path(mount_path):
             raise ShipformError(path, "files", "keys must be absolute file paths of letters, digits, '.', '_' and "
                                 "'-'", mount_path, "write e.g. {'/etc/app/config.yaml': 'config/app.yaml'}")
         if len(file_key(mount_path)) > 253:

@@ -60,7 +60,6 @@ class External(ShipformConstruct):
         self.prefix = checks.env_name(self.path, "env_prefix", prefix)
 
     # The facts a client needs, as a server workload has them.
-    component = "external"
     health = None
     build = None
 
@@ -105,11 +104,7 @@ def _host(path: str, value: object) -> str:
 
 
 def _cidr(path: str, prop: str, value: object) -> str:
-    try:
-        network = ipaddress.ip_network(value, strict=True)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise ShipformError(path, prop, "must be an address range in CIDR notation, without host bits", value,
-                            "write e.g. '203.0.113.0/24' or '198.51.100.7/32'") from None
+    network = checks.cidr(path, prop, value, "'203.0.113.0/24' or '198.51.100.7/32'")
     if network.is_link_local or network.is_loopback or network.prefixlen == 0:
         raise ShipformError(path, prop, "is a link-local, loopback or catch-all range (cloud metadata services "
                             "answer at 169.254.169.254)", value, "name the range the server is at, e.g. the "

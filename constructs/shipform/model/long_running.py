@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from constructs import Construct
@@ -14,8 +13,6 @@ from shipform.values import checks
 from shipform.values.health import Health
 from shipform.values.resources import Autoscale
 from shipform.values.volume import Scratch, Volume
-
-_FOLDER = re.compile(r"^(/[A-Za-z0-9._-]+)+$")
 
 
 class LongRunningProps(WorkloadProps, total=False):
@@ -54,8 +51,7 @@ class LongRunning(Workload):
         result: list[spec.Volume] = []
         for folder, volume in volumes.items():
             prop = f"volumes.{folder}"
-            if not isinstance(folder, str) or not _FOLDER.match(folder) or \
-                    any(part in (".", "..") for part in folder.split("/")):
+            if not checks.is_plain_path(folder):
                 raise ShipformError(self.path, "volumes", "keys must be absolute folders of letters, digits, '.', "
                                     "'_' and '-'", folder, "write e.g. {'/data/uploads': Volume(size='10Gi')}")
             size = volume.parse_size(self.path, prop)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from shipform.model.external import External
 from shipform.model.job import Job
+from shipform.model.stateful_db import StatefulDB
 from shipform.model.workload import Workload
 from shipform.values import checks
 from shipform.values.prop_types import check_fields
@@ -52,13 +53,20 @@ class Migration:
         checks.command(service.path, "migrate.command", self.command)
         if service.environment.gitops != "argocd":
             return None
-        job = Job(service.scope, f"{service.name}-migrate", image_of=service, command=list(self.command),
+        job_type = Job if self.connects_to is not None else MigrationJob
+        job = job_type(service.scope, f"{service.name}-migrate", image_of=service, command=list(self.command),
                   env=service.env, secrets=dict(self.secrets or {}), config=service.config, files=service.files,
                   connects_to=list(self.connects_to) if self.connects_to is not None else service.connects_to,
                   resources=self.resources or service.resource_props, backoff_limit=self.backoff_limit,
                   active_deadline_seconds=self.active_deadline_seconds, pre_sync_hook=True,
                   run_as_user=service.run_as_user, run_as_group=service.run_as_group)
-        if self.connects_to is None:  # the service's own list, so later additions count, narrowed to databases
+        if self.connects_to is None:  # the service's own list, so later additions count
             job.connects_to = service.connects_to
-            job.only_databases = True
         return job
+
+
+class MigrationJob(Job):
+    """A migration that shares its service's connects_to and reaches the databases among them only."""
+
+    def targets(self) -> list[Workload | External]:
+        return [t for t in super().targets() if isinstance(t, StatefulDB)]

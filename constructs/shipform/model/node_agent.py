@@ -3,7 +3,6 @@ agents."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Unpack
 
@@ -17,8 +16,6 @@ from shipform.values import checks
 from shipform.values.health import Health
 from shipform.values.node import HostPath, Toleration
 from shipform.values.prop_types import check_props
-
-_FOLDER = re.compile(r"^(/[A-Za-z0-9._-]+)+$")
 
 
 class NodeAgentProps(WorkloadProps, total=False):
@@ -76,10 +73,10 @@ class NodeAgent(Workload):
         self.network_policy = self.add_object("networking.k8s.io/v1", "NetworkPolicy")
 
     def _labels(self, prop: str, labels: Mapping[str, str]) -> dict[str, str]:
-        for key, value in labels.items():
-            if not checks.is_qualified_name(key) or not checks.is_label_value(value):
-                raise ShipformError(self.path, prop, "must map label keys to label values", {key: value},
-                                    "write e.g. {'kubernetes.io/os': 'linux'}")
+        if not checks.is_label_map(labels):
+            bad = {k: v for k, v in labels.items() if not checks.is_label_map({k: v})}
+            raise ShipformError(self.path, prop, "must map label keys to label values", bad,
+                                "write e.g. {'kubernetes.io/os': 'linux'}")
         return dict(labels)
 
     def _host_folders(self, paths: Mapping[str, HostPath]) -> tuple[spec.Volume, ...]:
@@ -87,7 +84,7 @@ class NodeAgent(Workload):
         for i, (mount, host) in enumerate(paths.items()):
             prop = f"host_paths.{mount}"
             for where, folder in ((prop, mount), (f"{prop}.path", host.path)):
-                if not isinstance(folder, str) or not _FOLDER.match(folder) or ".." in folder.split("/"):
+                if not checks.is_plain_path(folder):
                     raise ShipformError(self.path, where, "must be an absolute folder of letters, digits, '.', '_' "
                                         "and '-'", folder, "write e.g. {'/host/var/log': HostPath('/var/log')}")
             result.append(spec.Volume(f"host-{i}", mount, host.path, spec.HostFolder(host.path, not host.writable)))

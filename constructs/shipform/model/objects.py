@@ -45,10 +45,7 @@ class KubeObject:
         ``api.ingress.add_annotations({"nginx.ingress.kubernetes.io/proxy-read-timeout": "3600"})``."""
         prop = f"{self.kind}.annotations"
         for key, value in annotations.items():
-            if not checks.is_qualified_name(key):
-                raise ShipformError(self.owner_path, prop, "keys must be '[prefix/]name' (a DNS subdomain prefix, "
-                                    "a name of at most 63 letters, digits, '-', '_' and '.')", key,
-                                    "write e.g. 'nginx.ingress.kubernetes.io/proxy-read-timeout'")
+            self._check_key(prop, key, "'nginx.ingress.kubernetes.io/proxy-read-timeout'")
             if not isinstance(value, str):
                 raise ShipformError(self.owner_path, f"{prop}.{key}", "must be a string", value,
                                     f"quote it: '{value}'")
@@ -59,10 +56,7 @@ class KubeObject:
         ``api.deployment.add_labels({"team": "checkout"})``."""
         prop = f"{self.kind}.labels"
         for key, value in labels.items():
-            if not checks.is_qualified_name(key):
-                raise ShipformError(self.owner_path, prop, "keys must be '[prefix/]name' (a DNS subdomain prefix, "
-                                    "a name of at most 63 letters, digits, '-', '_' and '.')", key,
-                                    "write e.g. 'team' or 'acme.com/cost-center'")
+            self._check_key(prop, key, "'team' or 'acme.com/cost-center'")
             if key in RESERVED_LABELS:
                 raise ShipformError(self.owner_path, prop, "sets a label shipform sets itself and selects by", key,
                                     "use a label of your own, e.g. 'acme.com/team'")
@@ -70,6 +64,12 @@ class KubeObject:
                 raise ShipformError(self.owner_path, f"{prop}.{key}", "must be at most 63 letters, digits, '-', "
                                     "'_' and '.', alphanumeric at both ends", value, "write e.g. 'checkout'")
         self.labels.update(labels)
+
+    def _check_key(self, prop: str, key: object, example: str) -> None:
+        """An annotation or label key as the API server takes it."""
+        if not checks.is_qualified_name(key):
+            raise ShipformError(self.owner_path, prop, "keys must be '[prefix/]name' (a DNS subdomain prefix, a name "
+                                "of at most 63 letters, digits, '-', '_' and '.')", key, f"write e.g. {example}")
 
     @property
     def changed(self) -> bool:

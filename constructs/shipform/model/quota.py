@@ -64,13 +64,14 @@ def fitted_quota(members: list[Workload]) -> spec.QuotaSpec:
     """A quota exactly as large as the workloads need at peak: nothing else fits in the namespace."""
     pods = [(w.resources, peak_pods(w)) for w in members]
     claims = [v.source for w in members for v in w.volumes() if isinstance(v.source, spec.Claim | spec.ClaimTemplate)]
+    balancers, node_ports = exposed_services(members)
     return spec.QuotaSpec(
         cpu=Cpu(sum(r.cpu.millicores * n for r, n in pods)), memory=Memory(sum(r.memory.bytes * n for r, n in pods)),
         cpu_limit=Cpu(sum(r.cpu_limit.millicores * n for r, n in pods)),
         memory_limit=Memory(sum(r.memory_limit.bytes * n for r, n in pods)), pods=sum(n for _, n in pods),
         persistent_volume_claims=len(claims),
         storage=Memory(max(sum(c.size.bytes for c in claims), 2**30), "binary"),
-        load_balancers=exposed_services(members)[0], node_ports=exposed_services(members)[1])
+        load_balancers=balancers, node_ports=node_ports)
 
 
 def exposed_services(members: list[Workload]) -> tuple[int, int]:

@@ -205,8 +205,7 @@ class EnvironmentBase(cdk8s.Chart):
                                                   props.get("ingress_namespace", "ingress-nginx"))
         default_pods = INGRESS_NGINX_PODS if self.ingress_class == "nginx" else None
         pods = props.get("ingress_pods", default_pods)
-        if pods is not None and (not pods or not all(checks.is_qualified_name(k) and checks.is_label_value(v)
-                                                     for k, v in pods.items())):
+        if pods is not None and (not pods or not checks.is_label_map(pods)):
             raise ShipformError(path, "ingress_pods", "must map label keys to label values (or be None)", pods,
                                 "write e.g. {'app.kubernetes.io/name': 'traefik'}")
         self.ingress_pods: tuple[tuple[str, str], ...] | None = tuple(sorted(pods.items())) if pods else None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping, Sequence
 from typing import Literal, Unpack
 
@@ -132,13 +131,8 @@ class WebService(LongRunning):
         if ranges and kind == "ClusterIP":
             raise ShipformError(self.path, "source_ranges", "only applies with expose='node-port' or "
                                 "'load-balancer'", list(ranges), "drop source_ranges, or expose the service")
-        checked = []
-        for i, cidr in enumerate(ranges):
-            try:
-                checked.append(str(ipaddress.ip_network(cidr, strict=True)))
-            except (TypeError, ValueError):
-                raise ShipformError(self.path, f"source_ranges[{i}]", "must be an address range in CIDR notation, "
-                                    "without host bits", cidr, "write e.g. '203.0.113.0/24'") from None
+        checked = (str(checks.cidr(self.path, f"source_ranges[{i}]", c, "'203.0.113.0/24'")) for i, c in
+                   enumerate(ranges))
         return spec.ServiceAccess(kind, tuple(checked))
 
     def pre_start(self) -> tuple[str, ...] | None:

@@ -316,13 +316,9 @@ class Workload(ShipformConstruct):
         """A connection to the named ports only: ``connects_to=[api.on("grpc")]``."""
         return Connection(self, ports)
 
-    only_databases = False
-    """True for a migration that shares its service's connects_to: it reaches the databases among them only."""
-
     def targets(self) -> list[Workload | External]:
         """The workloads this one connects to, each once, in the order given."""
-        found = dict.fromkeys(c.target if isinstance(c, Connection) else c for c in self.connects_to)
-        return [t for t in found if not self.only_databases or t.component == "database"]
+        return list(dict.fromkeys(c.target if isinstance(c, Connection) else c for c in self.connects_to))
 
     def ports_used_on(self, target: Workload | External) -> tuple[spec.Port, ...]:
         """The ports of ``target`` this workload may use, in the target's order: those it named with

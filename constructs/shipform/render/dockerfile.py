@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+from collections.abc import Callable, Iterable
 
 from shipform import spec
 from shipform.errors import ShipformError
@@ -74,31 +75,31 @@ def render_dockerignore(marker: str, mounted: list[str], project_ignore: tuple[s
     return templating.render("dockerignore.j2", marker=marker, mounted=mounted, project_ignore=project_ignore)
 
 
-def data_folders(app: spec.App) -> dict[str, list[str]]:
-    """Per Dockerfile, the folders that a persistent volume of a workload running the image mounts over, in any
-    Environment."""
+PathsOf = Callable[[spec.Workload, spec.BuiltImage], Iterable[str]]
+
+
+def per_dockerfile(app: spec.App, paths: PathsOf) -> dict[str, list[str]]:
+    """Per Dockerfile, the sorted union of ``paths`` over every workload running its image, in any Environment
+    (so every Environment renders the same Dockerfile and ignore file)."""
     result: dict[str, set[str]] = {}
     for env in app.environments:
         for w in env.workloads:
             if w.built is not None:
-                result.setdefault(w.built.dockerfile_of, set()).update(
-                    v.mount_path for v in w.volumes if isinstance(v.source, spec.Claim))
-    return {name: sorted(paths) for name, paths in result.items()}
+                result.setdefault(w.built.dockerfile_of, set()).update(paths(w, w.built))
+    return {name: sorted(found) for name, found in result.items()}
 
 
-def mounted_config_files(app: spec.App) -> dict[str, list[str]]:
-    """Per Dockerfile, the config files inside its build context that some workload running the image mounts
-    at run time, in any Environment (relative to the context, '/'-separated): they stay out of the image."""
-    result: dict[str, set[str]] = {}
-    for env in app.environments:
-        for w in env.workloads:
-            if w.built is None or w.config is None:
-                continue
-            for f in w.config.files:
-                if f.source.is_relative_to(w.built.context):
-                    relative = f.source.relative_to(w.built.context).as_posix()
-                    result.setdefault(w.built.dockerfile_of, set()).add(re.sub(r"([\\*?\[])", r"\\\1", relative))
-    return {name: sorted(paths) for name, paths in result.items()}
+def data_folders(w: spec.Workload, _: spec.BuiltImage) -> Iterable[str]:
+    """The folders a persistent volume mounts over: the image creates them owned by the app user."""
+    return (v.mount_path for v in w.volumes if isinstance(v.source, spec.Claim))
+
+
+def mounted_config_files(w: spec.Workload, built: spec.BuiltImage) -> Iterable[str]:
+    """The config files inside the build context that the workload mounts at run time (relative to the context,
+    '/'-separated, glob characters escaped): they stay out of the image."""
+    files = w.config.files if w.config is not None else ()
+    return (re.sub(r"([\\*?\[])", r"\\\1", f.source.relative_to(built.context).as_posix()) for f in files
+            if f.source.is_relative_to(built.context))
 
 
 def files(app: spec.App, context: Context) -> dict[str, str]:
@@ -106,8 +107,8 @@ def files(app: spec.App, context: Context) -> dict[str, str]:
     depend on the environment: every environment must render the same Dockerfile."""
     result: dict[str, str] = {}
     first_path: dict[str, str] = {}
-    mounted = mounted_config_files(app)
-    data = data_folders(app)
+    mounted = per_dockerfile(app, mounted_config_files)
+    data = per_dockerfile(app, data_folders)
     for env in app.environments:
         for w in env.workloads:
             if w.build is None or w.build.preset == "dockerfile":  # a team's own Dockerfile stays theirs

@@ -3,6 +3,7 @@ and the raw value, and returns the typed value or raises a ShipformError that na
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import TypeVar
 
@@ -81,6 +82,29 @@ def is_dns_subdomain(value: object) -> bool:
 
 def is_dns_label(value: object, max_len: int = 63) -> bool:
     return isinstance(value, str) and len(value) <= max_len and bool(_DNS_LABEL.match(value))
+
+
+_PLAIN_PATH = re.compile(r"^(/[A-Za-z0-9._-]+)+$")
+
+
+def is_plain_path(value: object) -> bool:
+    """An absolute path of letters, digits, '.', '_' and '-' without '.' or '..' parts (a mount point, a key)."""
+    return isinstance(value, str) and bool(_PLAIN_PATH.match(value)) and \
+        not any(part in (".", "..") for part in value.split("/"))
+
+
+def cidr(path: str, prop: str, value: object, example: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """An address range in CIDR notation without host bits."""
+    try:
+        return ipaddress.ip_network(value, strict=True)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ShipformError(path, prop, "must be an address range in CIDR notation, without host bits", value,
+                            f"write e.g. {example}") from None
+
+
+def is_label_map(value: object) -> bool:
+    """Label keys to label values, as node selectors and pod selectors take them."""
+    return isinstance(value, dict) and all(is_qualified_name(k) and is_label_value(v) for k, v in value.items())
 
 
 _QUALIFIED_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
