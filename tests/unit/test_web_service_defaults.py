@@ -217,3 +217,24 @@ def test_late_changes_still_reach_the_output(api):
     _, dev, service = api
     service.replicas = 4
     assert manifests(dev)[("Deployment", "api")]["spec"]["replicas"] == 4
+
+
+def test_volume_scratch_and_node_agent_defaults(new_app):
+    """Volume() is a 1Gi ReadWriteOnce claim on the default class, Scratch() a 1Gi emptyDir; a NodeAgent replaces one
+    node at a time and its namespace's fitted quota holds 20 of its pods; a Service is a ClusterIP by default."""
+    from shipform import Health, NodeAgent, Scratch, Volume
+
+    _, dev, _ = new_app()
+    WebService(dev, "files", image="nginx:1.27.3", port=8080,
+               volumes={"/data/files": Volume(), "/var/cache/files": Scratch()})
+    NodeAgent(dev, "agent", image="busybox:1.37.0", health=Health.exec(["true"]))
+    objects = manifests(dev)
+    claim = objects[("PersistentVolumeClaim", "files-data-files")]["spec"]
+    assert claim == {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}
+    volumes = objects[("Deployment", "files")]["spec"]["template"]["spec"]["volumes"]
+    assert {"name": "data-var-cache-files", "emptyDir": {"sizeLimit": "1Gi"}} in volumes
+    assert objects[("Service", "files")]["spec"]["type"] == "ClusterIP"
+    rollout = objects[("DaemonSet", "agent")]["spec"]["updateStrategy"]
+    assert rollout == {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}}
+    files_pods = 1 + 1  # one replica (the Environment's) plus its rollout surge pod
+    assert objects[("ResourceQuota", "quota")]["spec"]["hard"]["pods"] == str(20 + files_pods)
