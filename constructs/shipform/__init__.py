@@ -46,6 +46,13 @@ _EXPORTS = {
     "SecretStore": "shipform.model.secret_store",
     "Volume": "shipform.values.volume",
     "Scratch": "shipform.values.volume",
+    "LongRunningProps": "shipform.model.long_running",
+    "StatefulDBProps": "shipform.model.stateful_db",
+    "CronJobProps": "shipform.model.cron_job",
+    "JobProps": "shipform.model.job",
+    "NodeAgentProps": "shipform.model.node_agent",
+    "ExternalProps": "shipform.model.external",
+    "SecureNamespaceProps": "shipform.model.secure_namespace",
 }
 
 __all__ = [
@@ -55,14 +62,19 @@ __all__ = [
     "Build",
     "Cluster",
     "CronJob",
+    "CronJobProps",
     "Environment",
     "External",
+    "ExternalProps",
     "Health",
     "HostPath",
     "InvalidApp",
     "Job",
+    "JobProps",
+    "LongRunningProps",
     "Migration",
     "NodeAgent",
+    "NodeAgentProps",
     "Quota",
     "Resources",
     "S3Target",
@@ -70,9 +82,11 @@ __all__ = [
     "SecretRef",
     "SecretStore",
     "SecureNamespace",
+    "SecureNamespaceProps",
     "ShipformError",
     "ShipformErrors",
     "StatefulDB",
+    "StatefulDBProps",
     "Subject",
     "Toleration",
     "Volume",
@@ -88,16 +102,17 @@ if TYPE_CHECKING:
     from shipform.model.backup import Backup, S3Target
     from shipform.model.build import Build
     from shipform.model.cluster import Cluster
-    from shipform.model.cron_job import CronJob
-    from shipform.model.external import External
-    from shipform.model.job import Job
+    from shipform.model.cron_job import CronJob, CronJobProps
+    from shipform.model.external import External, ExternalProps
+    from shipform.model.job import Job, JobProps
+    from shipform.model.long_running import LongRunningProps
     from shipform.model.migration import Migration
     from shipform.model.namespace_props import Quota, Subject
-    from shipform.model.node_agent import NodeAgent
+    from shipform.model.node_agent import NodeAgent, NodeAgentProps
     from shipform.model.secret_store import SecretStore
-    from shipform.model.secure_namespace import SecureNamespace
+    from shipform.model.secure_namespace import SecureNamespace, SecureNamespaceProps
     from shipform.model.stage import collect_apps
-    from shipform.model.stateful_db import StatefulDB
+    from shipform.model.stateful_db import StatefulDB, StatefulDBProps
     from shipform.model.web_service import WebService, WebServiceProps
     from shipform.model.worker import Worker
     from shipform.synth.app import App, Environment

@@ -55,10 +55,12 @@ def test_synth_uses_the_wheel_node_without_banners(tmp_path):
                             text=True, env=env, cwd=REPO)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
-    first, *notes = result.stdout.splitlines()
-    assert first.startswith("shop: ") and first.endswith(" file(s) written")
-    assert notes == [f"shop/{env}: {n} images have no digest (run `shipform lock`, or let CI record built images)"
-                     for env, n in (("dev", 6), ("prod", 7))]
+    orders, shop, *notes = result.stdout.splitlines()  # apps/main.py holds both reference apps, sorted by name
+    assert orders.startswith("orders: ") and orders.endswith(" file(s) written")
+    assert shop.startswith("shop: ") and shop.endswith(" file(s) written")
+    assert notes == [f"{app}/{env}: {n} images have no digest (run `shipform lock`, or let CI record built images)"
+                     for app, env, n in (("orders", "dev", 4), ("orders", "prod", 4), ("shop", "dev", 6),
+                                         ("shop", "prod", 7))]
     assert (tmp_path / "shop" / "compose" / "compose.yaml").is_file()
 
 

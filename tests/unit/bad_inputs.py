@@ -191,7 +191,7 @@ APP_CASES = [
     ("construct-outside-an-environment", 'WebService(app, "api", image="nginx:1.27.3", port=80)', "<root>", "scope"),
     ("two-objects-with-one-name",
      'StatefulDB(dev, "db", engine="postgres", version="16")\n'
-     'WebService(dev, "db-headless", image="nginx:1.27.3", port=80)', "shop/dev", "objects"),
+     'WebService(dev, "db-headless", image="nginx:1.27.3", port=80)', "shop/dev/db-headless", "id"),
     ("environment-bad-domain", 'Environment(app, "stage", domain="Shop Example")', "shop/stage", "domain"),
     ("duplicate-environment", 'Environment(app, "dev")', "shop/dev", "name"),
     ("build-not-a-build", 'WebService(dev, "api", build="services/api", port=80)', "shop/dev/api", "build"),
@@ -218,7 +218,7 @@ API_SERVER_CASES = [
     ("cron-job-name-over-52", f'CronJob(dev, "{LONG}", image="busybox:1.37.0", schedule="@daily")',
      f"shop/dev/{LONG}", "id"),
     ("backup-cron-job-name-over-52", 'StatefulDB(dev, "' + "d" * 47 + '", engine="postgres", version="16", '
-     'backup=Backup(schedule="@daily"))', "shop/dev/" + "d" * 47 + "-backup", "id"),
+     'backup=Backup(schedule="@daily"))', "shop/dev/" + "d" * 47, "id"),
     ("migration-job-name-over-63", 'WebService(dev, "' + "w" * 57 + '", image="nginx:1.27.3", port=80, '
      'migrate=Migration(["true"]))', "shop/dev/" + "w" * 57 + "-migrate", "id"),
     ("replicas-over-int32", WS + 'image="nginx:1.27.3", port=80, replicas=2**31)', "shop/dev/api", "replicas"),
@@ -322,9 +322,10 @@ LOCAL_CASES = [
     ("two-envs-same-prefix", 'a = StatefulDB(dev, "a", engine="redis", version="7.4", env_prefix="DB")\n'
      'b = StatefulDB(dev, "b", engine="redis", version="7.4", env_prefix="DB")\n'
      + WS + 'image="nginx:1.27.3", port=80, connects_to=[a, b])', "shop/dev/api", "connects_to"),
-    ("same-name-in-two-namespaces-locally", 'x = SecureNamespace(dev, "x")\ny = SecureNamespace(dev, "y")\n'
-     'WebService(x, "api", image="nginx:1.27.3", port=80)\nWebService(y, "api", image="nginx:1.27.3", port=81)',
-     "shop/dev/y/api", "id"),
+    # compose has one namespace: 'api' of x and of y become x-api and y-api there, which x's own 'y-api' is already.
+    ("compose-name-clash-across-namespaces", 'x = SecureNamespace(dev, "x")\ny = SecureNamespace(dev, "y")\n'
+     'WebService(x, "api", image="nginx:1.27.3", port=80)\nWebService(y, "api", image="nginx:1.27.3", port=81)\n'
+     'WebService(x, "y-api", image="nginx:1.27.3", port=82)', "shop/dev/x/y-api", "id"),
     ("two-public-services-one-host-port",
      'dev2 = Environment(app, "local2", domain="d.example.com")\n'
      'app2 = App("two", registry="ghcr.io/acme")\nlocal = Environment(app2, "dev", local=True, domain="e.com")\n'
@@ -571,3 +572,21 @@ ALL_CASES.append(("workload-named-default", 'WebService(dev, "default", ' + NGIN
 ALL_CASES.append(("secret-key-not-ascii",
                   WS + 'image="nginx:1.27.3", port=80, secrets={"TOKEN": SecretRef("s", "clé")})', "shop/dev/api",
                   "secrets.TOKEN.key"))
+
+# Composites: workloads inside a plain construct are named from their path below the namespace.
+CC = "from constructs import Construct\n"
+COMPOSITE_CASES = [
+    ("nested-name-clashes-with-a-direct-one", CC + 'orders = Construct(dev, "orders")\n'
+     'WebService(orders, "api", ' + NGINX + ', port=80)\nWebService(dev, "orders-api", ' + NGINX + ', port=81)',
+     "shop/dev/orders-api", "id"),
+    ("nested-name-starts-with-a-digit", CC + 'WebService(Construct(dev, "9lives"), "api", ' + NGINX + ', port=80)',
+     "shop/dev/9lives/api", "id"),
+    ("explicit-name-not-a-label", 'WebService(dev, "api", name="Orders API", ' + NGINX + ', port=80)',
+     "shop/dev/api", "name"),
+    ("explicit-name-too-long-for-a-service", 'WebService(dev, "api", name="' + "a" * 64 + '", ' + NGINX + ', port=80)',
+     "shop/dev/api", "name"),
+    ("explicit-db-name-too-long-for-its-backup", CC + 'StatefulDB(Construct(dev, "c"), "db", name="' + "d" * 46
+     + '", engine="postgres", version="16", backup=Backup(schedule="@daily"))', "shop/dev/c/db", "name"),
+    ("explicit-name-not-a-string", 'WebService(dev, "api", name=7, ' + NGINX + ', port=80)', "shop/dev/api", "name"),
+]
+ALL_CASES += COMPOSITE_CASES

@@ -458,6 +458,18 @@ def declared_ports(w: Any) -> set[tuple[Any, int]]:
     return result
 
 
+def compose_names(workloads: Iterable[Any]) -> dict[int, str]:
+    """{id(workload): its compose service name}: compose has one namespace, so a name that workloads of several
+    namespaces share is '<namespace>-<name>' for each of them."""
+    workloads = list(workloads)
+    namespaces: dict[str, set[str]] = {}
+    for w in workloads:
+        namespaces.setdefault(w.name, set()).add(w.namespace)
+    return {id(w): f"{w.namespace}-{w.name}" if len(namespaces[w.name]) > 1 else w.name for w in workloads}
+
+
 def declared_pairs(workloads: Iterable[Any]) -> set[frozenset[str]]:
     """Pairs of services that connect (a server outside the cluster is no compose service)."""
-    return {frozenset((w.name, t.name)) for w in workloads for t in w.targets() if not hasattr(t, "cidrs")}
+    workloads = list(workloads)
+    local = compose_names(workloads)
+    return {frozenset((local[id(w)], local[id(t)])) for w in workloads for t in w.targets() if not hasattr(t, "cidrs")}

@@ -156,7 +156,7 @@ class BackupJob(CronJob):
         if backup.to is not None:
             secrets["AWS_SHARED_CREDENTIALS"] = backup.to.credentials
         super().__init__(
-            db.scope, f"{db.name}-backup", schedule=backup.schedule, image=db.image,
+            db.scope, f"{db.id}-backup", name=f"{db.name}-backup", schedule=backup.schedule, image=db.image,
             command=["sh", "-c", backup_script(db)], connects_to=[db], secrets=secrets,
             env={"DB_HOST": db.name, "DB_PORT": str(db.port), "DB_USER": db.user, "DB_NAME": db.database,
                  # The backup volume is mounted where the image keeps its data folder: a fresh compose
@@ -165,6 +165,7 @@ class BackupJob(CronJob):
             resources=db.resource_props, run_as_user=db.run_as_user, run_as_group=db.run_as_group,
             backoff_limit=1,
         )
+        self.named_after = db  # a name too long for the CronJob is the database's id or name
         self.claim = None if backup.to else self.add_object("v1", "PersistentVolumeClaim", name=f"{db.name}-backups")
 
     def volumes(self) -> tuple[spec.Volume, ...]:

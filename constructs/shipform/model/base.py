@@ -1,7 +1,11 @@
-"""What every shipform construct shares: its Environment, a readable path, a validated id, its namespace
-and handles on the Kubernetes objects it contributes."""
+"""What every shipform construct shares: its Environment, a readable path, a validated id, a name, its
+namespace and handles on the Kubernetes objects it contributes."""
 
 from __future__ import annotations
+
+import hashlib
+import re
+from typing import ClassVar
 
 from constructs import Construct
 
@@ -17,12 +21,19 @@ class ShipformConstruct(Construct):
 
     namespace: str
     """The namespace the construct's objects land in."""
+    holds_workloads: ClassVar[bool] = False
+    """True for a namespace: constructs created directly inside it are named by their id alone."""
+    name_limit: ClassVar[int] = 63
+    """The longest name every object the construct makes accepts (with the suffixes it adds): a name derived
+    from a nested path is shortened to it."""
 
-    def __init__(self, scope: Construct, id: str):
+    def __init__(self, scope: Construct, id: str, name: str | None = None):
         self.environment = EnvironmentBase.containing(scope)
         self.app = self.environment.app
         self.path = child_path(scope, id)
         checks.dns_label(self.path, "id", id)
+        if name is not None:
+            checks.dns_label(self.path, "name", name)
         try:
             super().__init__(scope, id)
         except RuntimeError as err:  # the construct tree refuses a second child of the same id (one jsii call)
@@ -32,7 +43,12 @@ class ShipformConstruct(Construct):
                                 "give each construct a unique id") from None
         self.scope = scope
         """The construct this one was created in (siblings such as a migration Job go there too)."""
-        self.name = id
+        self.id = id
+        self.name = name if name is not None else path_name(scope, id, self.name_limit)
+        """The name of every object, compose service, network and env var prefix of the construct."""
+        self.name_prop = "name" if name is not None else "id"
+        self.named_after: ShipformConstruct = self
+        """The construct whose id or name this one's name comes from (a migration's service, a backup's database)."""
         if not hasattr(self, "namespace"):
             self.namespace = namespace_of(scope, self.environment)
         self.objects: list[KubeObject] = []
@@ -60,7 +76,7 @@ class ShipformConstruct(Construct):
 
     def check(self) -> list[ShipformError]:
         """Every problem synth finds in this construct: its own checks and its objects' names."""
-        return [*(e for o in self.objects if (e := name_error(self.path, o)) is not None), *self.validate()]
+        return [*(e for o in self.objects if (e := name_error(self, o)) is not None), *self.validate()]
 
 
 # The API server's name rules where they are stricter than a DNS subdomain: Services are DNS-1035 labels
@@ -70,15 +86,47 @@ _NAME_RULES = {"Service": (63, True), "Job": (63, False), "CronJob": (52, False)
                "Namespace": (63, False)}
 
 
-def name_error(path: str, obj: KubeObject) -> ShipformError | None:
+def name_error(construct: ShipformConstruct, obj: KubeObject) -> ShipformError | None:
+    owner = construct.named_after
     limit, letter_first = _NAME_RULES.get(obj.kind, (253, False))
     ok = checks.is_dns_label(obj.name, limit) if obj.kind in _NAME_RULES else checks.is_dns_subdomain(obj.name)
     if ok and not (letter_first and not obj.name[0].isalpha()):
         return None
     rule = f"at most {limit} characters" + (", starting with a letter" if letter_first else "")
-    return ShipformError(path, "id", f"gives the {obj.kind} the name '{obj.name}', but {obj.kind} names must be "
-                         f"DNS labels of {rule}", path.rsplit("/", 1)[-1],
-                         "choose a shorter id" + (" that starts with a letter" if letter_first else ""))
+    fix = f"choose a shorter {owner.name_prop}" + (" that starts with a letter" if letter_first else "")
+    if owner.name_prop == "id" and owner.name != owner.id:  # named from its path: any id on it may be at fault
+        fix = f"pass name='...' or choose ids that make a name {rule}"
+    return ShipformError(owner.path, owner.name_prop, f"gives the {obj.kind} the name '{obj.name}', but {obj.kind} "
+                         f"names must be DNS labels of {rule}", owner.id if owner.name_prop == "id" else owner.name,
+                         fix)
+
+
+def path_name(scope: Construct, id: str, limit: int) -> str:
+    """The name of a construct created with ``id`` under ``scope``: its id when created directly in a namespace
+    or an Environment; inside a composite (a plain ``Construct`` such as ``orders``), its path below the
+    namespace joined with '-' (``orders-api``), lower-cased to a DNS label and, when longer than ``limit``, cut
+    and ended with 8 hex characters of the path's SHA-256, so names stay unique and stable (the way cdk8s's
+    ``Names.toDnsLabel`` shortens)."""
+    parts = _parts_below_namespace(scope, id)
+    if len(parts) == 1:
+        return id
+    label = re.sub(r"[^a-z0-9]+", "-", "-".join(parts).lower()).strip("-")
+    if len(label) <= limit:
+        return label
+    digest = hashlib.sha256("/".join(parts).encode()).hexdigest()[:8]
+    return f"{label[:limit - len(digest) - 1].rstrip('-')}-{digest}"
+
+
+def _parts_below_namespace(scope: Construct, id: str) -> list[str]:
+    if isinstance(scope, EnvironmentBase) or (isinstance(scope, ShipformConstruct) and scope.holds_workloads):
+        return [id]
+    if isinstance(scope, ShipformConstruct):
+        return [scope.name, id]
+    chain = scope.node.scopes  # from the root down to ``scope``: one jsii call, then the composites' ids
+    top = max(i for i, c in enumerate(chain) if isinstance(c, EnvironmentBase | ShipformConstruct))
+    above = chain[top]
+    prefix = [above.name] if isinstance(above, ShipformConstruct) and not above.holds_workloads else []
+    return [*prefix, *(c.node.id for c in chain[top + 1:]), id]
 
 
 def child_path(scope: Construct, id: str) -> str:
@@ -100,3 +148,22 @@ def namespace_of(scope: Construct, environment: EnvironmentBase) -> str:
         if isinstance(ancestor, ShipformConstruct):
             return ancestor.namespace
     return environment.default_namespace
+
+
+def clash_errors(members: list[ShipformConstruct]) -> list[ShipformError]:
+    """Two constructs of one Environment that would make the same object (kind, namespace and name): one error
+    per pair, naming both construct paths."""
+    first: dict[tuple[str, str, str], ShipformConstruct] = {}
+    errors: dict[tuple[str, str], ShipformError] = {}
+    for member in members:
+        for obj in member.objects:
+            other = first.setdefault(obj.key, member)
+            if other is member or (other.path, member.path) in errors:
+                continue
+            kind, namespace, name = obj.key
+            where = f"'{namespace}/{name}'" if namespace else f"'{name}'"
+            value = member.id if member.name_prop == "id" else member.name
+            errors[(other.path, member.path)] = ShipformError(
+                member.path, member.name_prop, f"gives the {kind} {where}, as {other.path} does", value,
+                f"pass name='...' to one of them, or give one another {member.name_prop}")
+    return list(errors.values())

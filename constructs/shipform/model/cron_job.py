@@ -39,6 +39,7 @@ class CronJob(Batch):
     Props: :class:`CronJobProps`."""
 
     component = "cron-job"
+    name_limit = 52  # the Jobs it creates add 11 characters to its name
 
     def __init__(self, scope: Construct, id: str, **props: Unpack[CronJobProps]):
         path = child_path(scope, id)

@@ -25,28 +25,41 @@ def local_errors(env: spec.Environment) -> list[ShipformError]:
     return [*_name_clashes(env), *_step_clashes(env), *_port_clashes(env), *_cycles(env)]
 
 
+def _local_names(env: spec.Environment) -> dict[str, spec.Workload]:
+    """The workloads by their compose service names; the first of two that share one."""
+    names = env.local_names()
+    result: dict[str, spec.Workload] = {}
+    for w in env.workloads:
+        result.setdefault(names[(w.namespace, w.name)], w)
+    return result
+
+
 def _step_clashes(env: spec.Environment) -> list[ShipformError]:
     """A migration that every pod runs first (Flux, kubectl) is the local one-shot service '<name>-migrate'."""
-    names = {w.name: w for w in env.workloads}
-    return [ShipformError(names[f"{w.name}-migrate"].path, "id", f"is the name compose gives the migration of "
-                          f"{w.path}", f"{w.name}-migrate", "give the workload another id")
-            for w in env.workloads if isinstance(w.run, spec.Continuous) and w.run.pre_start
-            and f"{w.name}-migrate" in names]
+    names = env.local_names()
+    services = _local_names(env)
+    steps = {f"{names[(w.namespace, w.name)]}-migrate": w for w in env.workloads
+             if isinstance(w.run, spec.Continuous) and w.run.pre_start}
+    return [ShipformError(services[step].path, "id", f"is the name compose gives the migration of {w.path}", step,
+                          "give the workload another id")
+            for step, w in steps.items() if step in services]
 
 
 def _name_clashes(env: spec.Environment) -> list[ShipformError]:
+    names = env.local_names()
     first: dict[str, spec.Workload] = {}
     errors = []
     for w in env.workloads:
-        if w.name == "x" or w.name.startswith("x-"):
+        local = names[(w.namespace, w.name)]
+        if local == "x" or local.startswith("x-"):
             errors.append(ShipformError(w.path, "id", "starts compose names with 'x-' (its service or networks), "
-                                        "which compose reads as extension fields and drops", w.name,
+                                        "which compose reads as extension fields and drops", local,
                                         "give workloads of the local Environment ids that do not start with 'x-'"))
-        other = first.setdefault(w.name, w)
+        other = first.setdefault(local, w)
         if other is not w:
-            errors.append(ShipformError(w.path, "id", f"is also the name of {other.path}: compose has no namespaces, "
-                                        "so both would be one service", w.name,
-                                        "give workloads of the local Environment different ids"))
+            errors.append(ShipformError(w.path, "id", f"is also the compose name of {other.path}: both would be one "
+                                        "service", local, "give workloads of the local Environment different ids, "
+                                        "or pass name='...' to one of them"))
     return errors
 
 
@@ -66,8 +79,15 @@ def _port_clashes(env: spec.Environment) -> list[ShipformError]:
 
 def _cycles(env: spec.Environment) -> list[ShipformError]:
     """compose starts a service after what it depends on; a loop can never start."""
-    after = {w.name: sorted({*(t.name for t in w.connects_to), *w.waits_for}) for w in env.workloads}
-    paths = {w.name: w.path for w in env.workloads}
+    names = env.local_names()
+
+    def local(ns: str, name: str) -> str:
+        return names.get((ns, name), name)
+
+    after = {local(w.namespace, w.name): sorted({*(local(t.namespace, t.name) for t in w.connects_to),
+                                                 *(local(w.namespace, n) for n in w.waits_for)})
+             for w in env.workloads}
+    paths = {local(w.namespace, w.name): w.path for w in env.workloads}
     state: dict[str, str] = {}
 
     def visit(name: str, trail: list[str]) -> list[str] | None:

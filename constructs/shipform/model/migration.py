@@ -54,14 +54,16 @@ class Migration:
         if service.environment.gitops != "argocd":
             return None
         job_type = Job if self.connects_to is not None else MigrationJob
-        job = job_type(service.scope, f"{service.name}-migrate", image_of=service, command=list(self.command),
-                  env=service.env, secrets=dict(self.secrets or {}), config=service.config, files=service.files,
+        job = job_type(service.scope, f"{service.id}-migrate", name=f"{service.name}-migrate", image_of=service,
+                  command=list(self.command), env=service.env, secrets=dict(self.secrets or {}),
+                  config=service.config, files=service.files,
                   connects_to=list(self.connects_to) if self.connects_to is not None else service.connects_to,
                   resources=self.resources or service.resource_props, backoff_limit=self.backoff_limit,
                   active_deadline_seconds=self.active_deadline_seconds, pre_sync_hook=True,
                   run_as_user=service.run_as_user, run_as_group=service.run_as_group)
         if self.connects_to is None:  # the service's own list, so later additions count
             job.connects_to = service.connects_to
+        job.named_after = service  # a name too long for the Job is the service's id or name
         return job
 
 

@@ -51,10 +51,13 @@ class SecureNamespace(ShipformConstruct):
     NetworkPolicies plus DNS, a ResourceQuota, a LimitRange and RBAC. Workloads created inside it land in it.
     Props: :class:`SecureNamespaceProps`."""
 
+    holds_workloads = True
+
     def __init__(self, scope: Construct, id: str, **props: Unpack[SecureNamespaceProps]):
         check_props(child_path(scope, id), props, SecureNamespaceProps)
         self.namespace = id
         super().__init__(scope, id)
+        self.name = id  # a namespace is named by its id wherever it is created
         self.quota = (props.get("quota") or Quota()).parse(self.path)
         defaults = (props.get("container_defaults") or Resources()).parse(self.path, "container_defaults")
         low_cpu, low_memory = self._cpu_memory("container_min", props.get("container_min", DEFAULT_CONTAINER_MIN))

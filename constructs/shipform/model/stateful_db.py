@@ -11,9 +11,9 @@ from constructs import Construct
 from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.backup import Backup
-from shipform.model.base import child_path
+from shipform.model.base import child_path, path_name
 from shipform.model.engines import ENGINES, Engine, EngineName, fill, start_command
-from shipform.model.workload import Workload
+from shipform.model.workload import Workload, WorkloadProps
 from shipform.values import checks
 from shipform.values.health import Health
 from shipform.values.prop_types import check_props
@@ -32,6 +32,9 @@ class StatefulDBProps(TypedDict, total=False):
     """A supported major version, e.g. '16' for postgres (required); pinned to an exact tag."""
     storage: str
     """Default: '10Gi'. Size of the data volume."""
+    name: str
+    """Default: the id, or inside a composite construct its path below the namespace (``orders-db``, cut to fit
+    with a hash when long). The name of its objects, Secret, compose service and env var prefix."""
     storage_class: str | None
     """Default: None (the cluster's default StorageClass)."""
     access_mode: AccessMode
@@ -72,6 +75,7 @@ class StatefulDB(Workload):
     """
 
     component = "database"
+    name_limit = 45  # its backup CronJob '<name>-backup' must stay within a CronJob's 52 characters
     user: str
     database: str
 
@@ -80,7 +84,8 @@ class StatefulDB(Workload):
         check_props(path, props, StatefulDBProps)
         self.engine = _engine(path, props["engine"])
         self.version = _version(path, self.engine, props["version"])
-        self.password = props.get("password") or SecretRef(f"{id}-credentials", "password")
+        name = props.get("name") or path_name(scope, id, self.name_limit)
+        self.password = props.get("password") or SecretRef(f"{name}-credentials", "password")
         secrets = {"DB_PASSWORD": self.password}
         if self.engine.root_password:
             secrets["DB_ROOT_PASSWORD"] = SecretRef(self.password.name, "root-password")
@@ -88,11 +93,14 @@ class StatefulDB(Workload):
         digest = checks.digest(path, "digest", props.get("digest"))
         if digest:
             image = f"{image}@{digest}"
-        super().__init__(scope, id, {
+        workload: WorkloadProps = {
             "image": image, "secrets": secrets,
             "resources": props.get("resources") or Resources("250m", "512Mi", "1", "1Gi"),
             "writable_paths": self.engine.writable_paths,
-            "termination_grace_period_seconds": props.get("termination_grace_period_seconds", 60)})
+            "termination_grace_period_seconds": props.get("termination_grace_period_seconds", 60)}
+        if "name" in props:  # else the same path name, and errors about it name the id
+            workload["name"] = props["name"]
+        super().__init__(scope, id, workload)
         self.storage = Memory.parse(self.path, "storage", props.get("storage", "10Gi"))
         storage_class = props.get("storage_class")
         self.storage_class = None if storage_class is None else checks.subdomain_name(
@@ -104,7 +112,7 @@ class StatefulDB(Workload):
             raise ShipformError(self.path, "user", f"is {self.engine.name}'s own administrator", self.user,
                                 "give the application a user of its own, e.g. user='app'")
         self.env_prefix = checks.env_name(self.path, "env_prefix",
-                                          props.get("env_prefix") or id.upper().replace("-", "_"))
+                                          props.get("env_prefix") or self.name.upper().replace("-", "_"))
         self.password_env = props.get("password_env")
         if self.password_env is not None and len(self.password_env.strip()) < 10:
             raise ShipformError(self.path, "password_env", "must say why clients need the password in an env var",
@@ -116,7 +124,7 @@ class StatefulDB(Workload):
         self.service_account = self.add_object("v1", "ServiceAccount")
         self.stateful_set = self.add_object("apps/v1", "StatefulSet")
         self.service = self.add_object("v1", "Service")
-        self.headless_service = self.add_object("v1", "Service", name=f"{id}-headless")
+        self.headless_service = self.add_object("v1", "Service", name=f"{self.name}-headless")
         self.network_policy = self.add_object("networking.k8s.io/v1", "NetworkPolicy")
         backup = props.get("backup")
         self.backup = backup.attach(self) if backup is not None else None

@@ -61,6 +61,7 @@ class WebService(LongRunning):
     """
 
     component = "web-service"
+    name_limit = 55  # its migration Job '<name>-migrate' must stay within a Job's 63 characters
 
     def __init__(self, scope: Construct, id: str, **props: Unpack[WebServiceProps]):
         check_props(child_path(scope, id), props, WebServiceProps)

@@ -26,6 +26,9 @@ DEFAULT_UID = 10001
 
 
 class WorkloadProps(TypedDict, total=False):
+    name: str
+    """Default: the id, or inside a composite construct its path below the namespace (``orders-api``, cut to fit
+    with a hash when long). The name of every object, compose service and network, and the env var prefix."""
     image: str
     """A pinned prebuilt image ('nginx:1.27.3'); exactly one of ``image``, ``build``, ``image_of``."""
     build: Build
@@ -90,7 +93,7 @@ class Workload(ShipformConstruct):
     health: Health | None = None
 
     def __init__(self, scope: Construct, id: str, props: WorkloadProps):
-        super().__init__(scope, id)
+        super().__init__(scope, id, props.get("name"))
         self.image_source = self._validate_image(props.get("image"), props.get("build"), props.get("image_of"))
         command = props.get("command")
         self.command = checks.command(self.path, "command", command) if command is not None else None

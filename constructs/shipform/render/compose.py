@@ -80,19 +80,41 @@ def networks_of(w: spec.Workload) -> list[str]:
     return sorted(set(names))
 
 
-def env_value(value: spec.EnvValue) -> str | None:
+LocalNames = dict[tuple[str, str], str]
+
+
+def env_value(value: spec.EnvValue, names: LocalNames) -> str | None:
     """compose has secrets as files only, and cannot expand one into a URL: such URLs have no password."""
     if isinstance(value, spec.FromSecret):
         return None
     if isinstance(value, spec.ServiceHost):
-        return value.name  # compose has one namespace: service names are unique in it
+        return _host(value, names)
     if isinstance(value, spec.ConnectionUrl):
         user = f"{value.user}@" if value.user else ""
-        return f"{value.scheme}://{user}{value.host.name}:{value.port}{value.path}"
+        return f"{value.scheme}://{user}{_host(value.host, names)}:{value.port}{value.path}"
     return value.value  # Plain and FromConfig: the value itself
 
 
-def service(w: spec.Workload, compose_dir: Path, docker_dir: Path) -> dict[str, Any]:
+def _host(host: spec.ServiceHost, names: LocalNames) -> str:
+    """compose has one namespace: a server is reached by its service name there."""
+    return names.get((host.namespace, host.name), host.name)
+
+
+def local_workload(w: spec.Workload, names: LocalNames) -> spec.Workload:
+    """The workload as compose sees it: under its compose name (see spec.Environment.local_names), the ends of its
+    connections and the jobs it waits for too, and the volumes of a renamed workload prefixed with its namespace."""
+    def end(e: spec.Endpoint) -> spec.Endpoint:
+        local = names.get((e.namespace, e.name), e.name)
+        return e if local == e.name else replace(e, name=local)
+
+    name = names[(w.namespace, w.name)]
+    volumes = w.volumes if name == w.name else tuple(replace(v, local_name=f"{w.namespace}-{v.local_name}")
+                                                     for v in w.volumes)
+    return replace(w, name=name, connects_to=tuple(map(end, w.connects_to)), clients=tuple(map(end, w.clients)),
+                   volumes=volumes, waits_for=tuple(names.get((w.namespace, n), n) for n in w.waits_for))
+
+
+def service(w: spec.Workload, compose_dir: Path, docker_dir: Path, names: LocalNames) -> dict[str, Any]:
     svc: dict[str, Any] = {}
     if w.built is not None:  # compose builds the image itself, from the same Dockerfile CI uses
         svc["build"] = _build(w.built, compose_dir, docker_dir)
@@ -108,7 +130,7 @@ def service(w: spec.Workload, compose_dir: Path, docker_dir: Path) -> dict[str, 
     svc["user"] = f"{uid}:{gid}"
     if w.published:
         svc["ports"] = [Quoted(f"127.0.0.1:{w.port}:{w.port}")]
-    env = {v.name: value for v in w.env_for("compose") if (value := env_value(v.value)) is not None}
+    env = {v.name: value for v in w.env_for("compose") if (value := env_value(v.value, names)) is not None}
     if env:
         svc["environment"] = env
     if w.secret_files:
@@ -206,8 +228,9 @@ def compose_document(app: spec.App, compose_dir: Path, docker_dir: Path) -> dict
     env = app.local
     if env is None:
         return None
-    workloads = with_pre_start_steps(list(env.workloads))
-    services = {w.name: escape_interpolation(service(w, compose_dir, docker_dir)) for w in workloads}
+    names = env.local_names()
+    workloads = with_pre_start_steps([local_workload(w, names) for w in env.workloads])
+    services = {w.name: escape_interpolation(service(w, compose_dir, docker_dir, names)) for w in workloads}
     network_names = sorted({n for svc in services.values() for n in svc.get("networks", [])})
     public = {public_network(w) for w in workloads if w.published}
     public |= {egress_network(w) for w in workloads if any(t.external is not None for t in w.connects_to)}

@@ -3,12 +3,13 @@ kustomization.yaml listing them in apply order."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from shipform import spec
 from shipform.errors import ShipformError
 from shipform.render.external_secrets import external_secrets
-from shipform.render.namespaces import namespace_objects
+from shipform.render.namespaces import namespace_objects, resource_of
 from shipform.render.objects import file_name, sort_key
 from shipform.render.output import Context
 from shipform.render.workloads import FOUNDATION_WAVE, wave, workload_objects
@@ -17,13 +18,18 @@ from shipform.write.yaml_dump import dump
 Manifest = dict[str, Any]
 
 
-def environment_objects(env: spec.Environment) -> list[Manifest]:
-    """Every object shipform renders for the Environment, in declaration order."""
+def environment_objects(env: spec.Environment, theirs: Sequence[Manifest] = ()) -> list[Manifest]:
+    """Every object shipform renders for the Environment, in declaration order. ``theirs`` are the objects the
+    Environment applies that shipform does not render (cdk8s objects, included manifests): a namespace's
+    deployer Role may apply those too."""
     secrets = [in_wave(o, FOUNDATION_WAVE, env.gitops) for o in external_secrets(env)]
     deployed = [o for w in env.workloads for o in workload_objects(w, env.gitops, env.cilium)] + secrets
-    kinds: dict[str, set[str]] = {}
-    for o in deployed:
-        kinds.setdefault(o["metadata"]["namespace"], set()).add(o["kind"])
+    kinds: dict[str, set[tuple[str, str]]] = {}
+    for o in [*deployed, *theirs]:
+        namespace = (o.get("metadata") or {}).get("namespace")
+        resource = resource_of(str(o.get("apiVersion", "")), str(o.get("kind", "")))
+        if namespace and resource is not None:
+            kinds.setdefault(namespace, set()).add(resource)
     namespaces = [in_wave(o, FOUNDATION_WAVE, env.gitops) for ns in env.namespaces
                   for o in namespace_objects(ns, kinds.get(ns.name, set()))]
     return namespaces + deployed

@@ -27,6 +27,8 @@ RESOURCES = {
     "HTTPRoute": ("gateway.networking.k8s.io", "httproutes"),
     "DaemonSet": ("apps", "daemonsets"),
 }
+# What a deployer never gets, whoever's objects they are: credentials, RBAC, the namespace and its guards.
+NEVER_GRANTED = {"Secret", "Role", "RoleBinding", "ResourceQuota", "LimitRange", "Namespace"}
 WRITE_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete"]
 READ_VERBS = ["get", "list", "watch"]
 VIEW_ONLY = (("", ("pods", "pods/log", "events")),)
@@ -43,18 +45,34 @@ def pod_security_labels(version: str, host_access: bool = False) -> dict[str, st
     return labels
 
 
-def grants(kinds: set[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """(API group, resources) for the given kinds, in a stable order."""
+def resource_of(api_version: str, kind: str) -> tuple[str, str] | None:
+    """(API group, resource) of a kind deployed into a namespace; None for what a deployer never gets. Kinds
+    shipform does not render itself (cdk8s objects, included manifests) take the group of their apiVersion and
+    the plural the API server's default rule gives (lower case; -s, -es after s, x, ch or sh, -ies for -y)."""
+    if kind in NEVER_GRANTED:
+        return None
+    group = api_version.rpartition("/")[0]
+    if kind in RESOURCES and RESOURCES[kind][0] == group:
+        return RESOURCES[kind]
+    lower = kind.lower()
+    if lower.endswith(("s", "x", "ch", "sh")):
+        return group, lower + "es"
+    if lower.endswith("y") and lower[-2:-1] not in ("a", "e", "i", "o", "u"):
+        return group, lower[:-1] + "ies"
+    return group, lower + "s"
+
+
+def grants(resources: set[tuple[str, str]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(API group, resources) for the given (group, resource) pairs, by group, in a stable order."""
     by_group: dict[str, set[str]] = {}
-    for kind in kinds:
-        if kind in RESOURCES:
-            group, resource = RESOURCES[kind]
-            by_group.setdefault(group, set()).add(resource)
-    return tuple((group, tuple(sorted(resources))) for group, resources in sorted(by_group.items()))
+    for group, resource in resources:
+        by_group.setdefault(group, set()).add(resource)
+    return tuple((group, tuple(sorted(names))) for group, names in sorted(by_group.items()))
 
 
-def namespace_objects(ns: spec.Namespace, deployed: set[str]) -> list[Manifest]:
-    """The namespace's own objects; ``deployed`` are the kinds the rest of the output puts into it."""
+def namespace_objects(ns: spec.Namespace, deployed: set[tuple[str, str]]) -> list[Manifest]:
+    """The namespace's own objects; ``deployed`` are the (API group, resource) pairs of everything else the
+    output puts into it."""
     security = pod_security_labels(ns.pod_security_version, ns.host_access is not None)
     if ns.guards is None:
         return [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns.name, "labels": security}}]

@@ -48,6 +48,16 @@ class Environment:
     """The cluster runs Cilium: servers outside it that have a host name are allowed by that name
     (CiliumNetworkPolicy toFQDNs) instead of by every public address."""
 
+    def local_names(self) -> dict[tuple[str, str], str]:
+        """Each workload's compose service name by ``(namespace, name)``. compose has one namespace: a name that
+        workloads of several namespaces share (a composite used in each) becomes ``<namespace>-<name>`` for all
+        of them, their volumes prefixed the same way; every other workload keeps its name."""
+        namespaces: dict[str, set[str]] = {}
+        for w in self.workloads:
+            namespaces.setdefault(w.name, set()).add(w.namespace)
+        return {(w.namespace, w.name): f"{w.namespace}-{w.name}" if len(namespaces[w.name]) > 1 else w.name
+                for w in self.workloads}
+
 
 @dataclass(frozen=True)
 class GitSource:

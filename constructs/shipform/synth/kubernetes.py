@@ -9,9 +9,11 @@ from typing import Any
 
 import cdk8s
 import jsonpatch
+from constructs import Construct
 
 from shipform import spec
 from shipform.errors import ShipformError
+from shipform.model.base import namespace_of
 from shipform.model.objects import KubeObject
 from shipform.model.stage import EnvironmentBase
 from shipform.render.k8s import environment_objects, in_wave
@@ -29,12 +31,48 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# Kinds without a namespace, among those a cdk8s app commonly makes (any kind named Cluster... is one too).
+CLUSTER_SCOPED = {
+    "Namespace", "Node", "PersistentVolume", "StorageClass", "CustomResourceDefinition", "PriorityClass",
+    "IngressClass", "RuntimeClass", "CSIDriver", "CSINode", "VolumeAttachment", "APIService",
+    "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration", "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding", "GatewayClass", "VolumeSnapshotClass", "CertificateSigningRequest",
+}
+
+
+def _namespaced(manifest: Manifest) -> bool:
+    kind = str(manifest.get("kind", ""))
+    return kind not in CLUSTER_SCOPED and not kind.startswith("Cluster")
+
+
 def foreign_manifests(env: EnvironmentBase) -> list[Manifest]:
-    return [_plain(m) for m in cdk8s.Chart.to_json(env)]
+    """The chart's cdk8s objects (raw ApiObjects, cdk8s-plus constructs). One that names no namespace lands where a
+    shipform construct created in the same place would: the namespace of the SecureNamespace (or workload) it was
+    created in, else the Environment's default namespace."""
+    manifests = [_plain(m) for m in cdk8s.Chart.to_json(env)]
+    missing = [m for m in manifests if _namespaced(m) and not (m.get("metadata") or {}).get("namespace")]
+    if not missing:
+        return manifests
+    where: dict[tuple[str, str], str] = {}
+    for construct in env.node.find_all():  # only when needed: one jsii call per construct of the chart
+        if isinstance(construct, cdk8s.ApiObject):
+            scope = construct.node.scope
+            if isinstance(scope, Construct):
+                where[(construct.kind, construct.name)] = namespace_of(scope, env)
+    for manifest in missing:
+        meta = manifest.setdefault("metadata", {})
+        namespace = where.get((str(manifest.get("kind")), str(meta.get("name"))), env.default_namespace)
+        manifest["metadata"] = {"name": meta.get("name"), "namespace": namespace,
+                                **{k: v for k, v in meta.items() if k not in ("name", "namespace")}}
+    return manifests
 
 
 def environment_manifests(env: EnvironmentBase, env_spec: spec.Environment) -> list[Manifest]:
-    rendered = environment_objects(env_spec)
+    # Objects shipform does not render (cdk8s objects of the chart, included manifests) are applied with the
+    # foundations, before databases, migrations and workloads that may need them, unless they name a wave.
+    theirs = [m if _has_wave(m) else in_wave(m, FOUNDATION_WAVE, env.gitops)
+              for m in [*foreign_manifests(env), *env.included_manifests()]]
+    rendered = environment_objects(env_spec, theirs)
     index = {_key(m): i for i, m in enumerate(rendered)}
     for handle in (o for member in env.members for o in member.objects):
         position = index.get(handle.key)
@@ -42,10 +80,6 @@ def environment_manifests(env: EnvironmentBase, env_spec: spec.Environment) -> l
             raise RuntimeError(f"shipform bug: {handle.owner_path} declares {handle.key} but nothing renders it")
         if handle.changed:
             rendered[position] = _patched(handle, _with_metadata(handle, rendered[position]))
-    # Objects shipform does not render (cdk8s objects of the chart, included manifests) are applied with the
-    # foundations, before databases, migrations and workloads that may need them, unless they name a wave.
-    theirs = [m if _has_wave(m) else in_wave(m, FOUNDATION_WAVE, env.gitops)
-              for m in [*foreign_manifests(env), *env.included_manifests()]]
     return [*theirs, *rendered]
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from shipform.errors import ShipformError, raise_all
+from shipform.model.base import clash_errors
 from shipform.model.local_rules import environment_errors, local_errors
 from shipform.model.stage import AppBase
 from shipform.render.output import Context
@@ -54,6 +55,7 @@ def validate(app: AppBase) -> None:
         errors.extend(env.check())
         for member in env.members:
             errors.extend(member.check())
+        errors.extend(clash_errors(env.members))
     raise_all(errors)
 
 

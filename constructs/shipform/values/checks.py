@@ -31,9 +31,10 @@ SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|_KEY$|^KEY$|CREDENTIAL|
 _SECRET_SHAPES = (
     ("a private key", re.compile(r"-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----")),
     ("an AWS access key id", re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b")),
-    # The scheme's length is bounded: on a long run of letters an unbounded one backtracks quadratically.
+    # The scheme's length is bounded: on a long run of letters an unbounded one backtracks quadratically. A password
+    # that is a variable ($VAR, ${VAR}, $(VAR)) is a reference, expanded where it runs, not a literal.
     ("a URL with a password",
-     re.compile(r"(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,31}://[^/\s:@]{1,256}:[^/\s@]{1,256}@", re.IGNORECASE)),
+     re.compile(r"(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,31}://[^/\s:@]{1,256}:(?!\$)[^/\s@]{1,256}@", re.IGNORECASE)),
     ("a GitHub token", re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})\b")),
     ("a Slack token", re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}")),
 )

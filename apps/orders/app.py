@@ -1,0 +1,35 @@
+"""The orders app: built from Acme's construct library (examples/acme-constructs), installed as a package.
+
+The same composite, PythonApiWithDb, runs three times: twice in the sales namespace (carts, orders) and once
+in billing (orders again). Each instance's objects are named from its path below the namespace (carts-api,
+orders-db, ...); compose, which has one namespace, tells the two 'orders' apart as sales-orders-* and
+billing-orders-*.
+"""
+
+from acme_constructs import HardenedApi, PythonApiWithDb
+
+from shipform import App, Build, Environment, Quota, SecretStore, SecureNamespace, Subject
+
+app = App("orders", registry="ghcr.io/acme", version="2.3.0", repository="https://github.com/acme/orders.git",
+          workflows="output")  # this repository does not run the reference apps' pipelines
+dev = Environment(app, "dev", local=True, domain="dev.orders.example.com")
+prod = Environment(app, "prod", replicas=2, domain="orders.example.com", cluster_issuer="letsencrypt",
+                   gitops="flux", secret_store=SecretStore("vault"))
+
+API = ["gunicorn", "-b", "0.0.0.0:8000", "app:app"]
+
+for env in (dev, prod):
+    deployers = [Subject.service_account("flux-system", "kustomize-controller") if env is prod
+                 else Subject.service_account("argocd", "argocd-application-controller")]
+    sales = SecureNamespace(env, "sales", quota=Quota(cpu_limit="24", memory_limit="48Gi"), deployers=deployers)
+    billing = SecureNamespace(env, "billing", accepts_from=[sales], quota=Quota(cpu_limit="12", memory_limit="24Gi"),
+                              deployers=deployers)
+    ledger = PythonApiWithDb(billing, "orders", source="services/api", command=API, migrate=["python", "-m", "migrate"])
+    carts = PythonApiWithDb(sales, "carts", source="services/api", command=API)
+    orders = PythonApiWithDb(sales, "orders", source="services/api", command=API, connects_to=[carts.api, ledger.api],
+                             migrate=["python", "-m", "migrate"])
+    HardenedApi(sales, "storefront", build=Build.python("services/api", API), public=True,
+                connects_to=[orders.api, carts.api])
+
+if __name__ == "__main__":
+    app.synth()
