@@ -106,6 +106,17 @@ def compose_document(app_name: str) -> dict | None:
     return yaml.safe_load(path.read_text()) if path.is_file() else None
 
 
+def compose_service(app_name: str, service: str) -> dict | None:
+    """The compose service that builds the image of ``service``: the service of that name, or, where compose names
+    it after its namespace too (a name several namespaces share), the first that builds from its Dockerfile."""
+    services = (compose_document(app_name) or {}).get("services", {})
+    if service in services:
+        return services[service]
+    dockerfile = f"/docker/{service}/Dockerfile"
+    return next((s for _, s in sorted(services.items()) if str((s.get("build") or {}).get("dockerfile", ""))
+                 .endswith(dockerfile)), None)
+
+
 def duration_seconds(text: str | int | float) -> float:
     """Compose durations ('1m30s', '60s', '500ms') in seconds."""
     units = {"h": 3600, "m": 60, "s": 1, "ms": 0.001, "us": 1e-6}

@@ -85,7 +85,7 @@ def test_container_gets_healthy_and_stops_on_sigterm(rig, builder, image_id):
     check = rig.image_config(image.tag).get("Healthcheck")
     if not check:
         pytest.skip("the image has no HEALTHCHECK to run")
-    service = (apps.compose_document(image.app) or {}).get("services", {}).get(image.service)
+    service = apps.compose_service(image.app, image.service)
     if service is None:
         pytest.skip("no compose service declares this image's runtime hardening")
     row = REPORT.row(image_id)
