@@ -590,3 +590,12 @@ COMPOSITE_CASES = [
     ("explicit-name-not-a-string", 'WebService(dev, "api", name=7, ' + NGINX + ', port=80)', "shop/dev/api", "name"),
 ]
 ALL_CASES += COMPOSITE_CASES
+
+S3 = 'backup=Backup(schedule="@daily", to=S3Target(bucket="shop", credentials=SecretRef("s3", "c"), '
+BACKUP_ENCRYPTION_CASES = [
+    ("backup-encryption-unknown", PG + S3 + 'encryption="aes256")))', "shop/dev/db", "backup.to.encryption"),
+    ("backup-kms-key-without-kms", PG + S3 + 'kms_key="alias/backups")))', "shop/dev/db", "backup.to.kms_key"),
+    ("backup-kms-key-with-a-space", PG + S3 + 'encryption="aws:kms", kms_key="my key")))', "shop/dev/db",
+     "backup.to.kms_key"),
+]
+ALL_CASES += BACKUP_ENCRYPTION_CASES

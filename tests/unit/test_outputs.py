@@ -57,14 +57,31 @@ def test_node_dockerfile_uses_npm_ci_and_prunes_after_a_build_step(new_app, tmp_
     assert "socket.setTimeout" in text or "require(\"net\")" in text  # the default tcp probe, in Node
 
 
-def test_go_dockerfile_builds_a_static_binary_on_scratch(new_app, tmp_path):
+def test_go_dockerfile_cross_compiles_a_static_binary_for_scratch(new_app, tmp_path):
+    """The build stage runs on the builder's platform and compiles for the target's (no emulation); tini, a Debian
+    package, comes from a stage of the target platform."""
     app, dev, _ = new_app()
     WebService(dev, "catalog", build=Build.go("go", package="./cmd/server"), port=8080, health=Health.http("/"))
-    text = rendered(app, tmp_path)["docker/catalog/Dockerfile"]
-    assert "FROM golang:1.23.4-bookworm AS build" in text and "\nFROM scratch\n" in text
-    assert "CGO_ENABLED=0 go build" in text and "./cmd/server" in text
-    assert 'CMD ["/app/server"]' in text
-    assert "COPY --from=build /usr/bin/tini-static /usr/local/bin/tini" in text
+    files = rendered(app, tmp_path)
+    text = files["docker/catalog/Dockerfile"]
+    assert "FROM --platform=$BUILDPLATFORM golang:1.23.4-bookworm AS build\nARG TARGETOS TARGETARCH\n" in text
+    assert "\nFROM golang:1.23.4-bookworm AS tini\n" in text and "\nFROM scratch\n" in text
+    assert text.count("CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build") == 2  # the server and the probe
+    assert "./cmd/server" in text and 'CMD ["/app/server"]' in text
+    assert "COPY --from=tini /usr/bin/tini-static /usr/local/bin/tini" in text
+    assert "tini=" not in text.split("AS tini")[0]  # the build stage's tini would be the builder's architecture
+    assert "missing_tag: off" in files["docker/catalog/.dockerfilelintrc"]
+
+
+def test_images_carry_the_oci_labels_and_scan_their_build_stage(new_app, tmp_path):
+    app, dev, _ = new_app(repository="git@github.com:acme/shop.git")
+    WebService(dev, "api", build=Build.python("py", ["python", "-m", "api"], base_digest=DIGEST), port=8000)
+    files = rendered(app, tmp_path)
+    text = files["docker/api/Dockerfile"]
+    assert 'org.opencontainers.image.source="https://github.com/acme/shop"' in text
+    assert f'org.opencontainers.image.base.digest="{DIGEST}"' in text
+    assert text.split("\n")[2] == "ARG BUILDKIT_SBOM_SCAN_STAGE=true"  # right in the build stage
+    assert "docker/api/.dockerfilelintrc" not in files  # no --platform flag: nothing to accept
 
 
 def test_base_digest_pins_both_stages(new_app, tmp_path):

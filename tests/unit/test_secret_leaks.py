@@ -46,7 +46,8 @@ def test_random_secret_values_appear_in_no_output_byte(tmp_path):
     synth_app(app, outdir=str(out))
     created = init_local(app, out)
     values = known_values(app, out)
-    assert len(created) == len(values) == 7  # db, cache, legacy (db and legacy + root) passwords, api token, S3
+    # db, cache, legacy (db and legacy + root) passwords, api token; no S3 keys: compose keeps dumps locally
+    assert len(created) == len(values) == 6
     synth_app(app, outdir=str(out))
     output = [p for p in (out / "shop").rglob("*") if p.is_file() and secrets_folder(app, out) not in p.parents]
     assert len(output) > 40
@@ -99,7 +100,7 @@ def test_secrets_cli(tmp_path, monkeypatch):
     assert invoke("synth", str(app_file), "--outdir", out).exit_code == 0
     result = invoke("secrets", "init-local", str(app_file), "--outdir", out)
     assert result.exit_code == 0, result.stderr
-    assert "shop: 7 local secret file(s) created" in result.stdout
+    assert "shop: 6 local secret file(s) created" in result.stdout
     printed = invoke("secrets", "kubectl", str(app_file), "--env", "dev")
     assert printed.exit_code == 0 and printed.stderr == ""
     lines = printed.stdout.splitlines()

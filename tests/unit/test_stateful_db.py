@@ -205,10 +205,17 @@ def test_offsite_backup_dumps_then_uploads_with_file_credentials(new_app, tmp_pa
     assert [c["name"] for c in pod["initContainers"]] == ["dump"]
     upload = pod["containers"][0]
     assert upload["name"] == "upload" and upload["image"] == "amazon/aws-cli:2.22.12"
-    assert upload["command"][:2] == ["sh", "-c"] and 's3 cp "$FILE"' in upload["command"][2]
+    assert upload["command"][:2] == ["sh", "-c"] and 's3 cp --only-show-errors --sse "$S3_SSE"' in upload["command"][2]
+    assert " rm " not in upload["command"][2] and " ls " not in upload["command"][2]  # it only ever writes
     env = {e["name"]: e["value"] for e in upload["env"]}
-    assert env["S3_BUCKET"] == "acme-backups" and env["S3_PREFIX"] == "shop/dev" and env["RETENTION"] == "3"
+    assert env["S3_BUCKET"] == "acme-backups" and env["S3_PREFIX"] == "shop/dev" and env["S3_SSE"] == "AES256"
     assert env["AWS_SHARED_CREDENTIALS_FILE"] == "/run/secrets/s3.credentials"
+    # One credential per container: the dump sees the database password only, the upload the S3 keys only.
+    dump = pod["initContainers"][0]
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    secrets_of = {c["name"]: [s["secret"]["name"] for m in c["volumeMounts"] if m["mountPath"] == "/run/secrets"
+                              for s in volumes[m["name"]]["projected"]["sources"]] for c in (dump, upload)}
+    assert secrets_of == {"dump": ["db-credentials"], "upload": ["s3"]}
     assert env["S3_ENDPOINT"] == "https://minio.example.com:9443"
     assert not any("valueFrom" in e for e in upload["env"])
     assert upload["securityContext"]["readOnlyRootFilesystem"] is True
@@ -220,6 +227,17 @@ def test_offsite_backup_dumps_then_uploads_with_file_credentials(new_app, tmp_pa
     assert v6["ipBlock"]["cidr"] == "::/0" and "fe80::/10" in v6["ipBlock"]["except"]
     compose = yaml.safe_load(render(app, tmp_path)["compose/compose.yaml"])["services"]["db-backup"]
     assert compose["volumes"][0]["source"] == "db-backups"  # compose keeps dumps locally
+    assert [s["source"] for s in compose["secrets"]] == ["db-credentials.password"]
+
+
+def test_sse_kms_names_its_key(new_app):
+    _, dev, _ = new_app()
+    target = S3Target(bucket="acme-backups", credentials=SecretRef("s3", "credentials"), encryption="aws:kms",
+                      kms_key="alias/backups")
+    StatefulDB(dev, "db", engine="postgres", version="16", backup=Backup(schedule="@daily", to=target))
+    pod = manifests(dev)[("CronJob", "db-backup")]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    env = {e["name"]: e["value"] for e in pod["containers"][0]["env"]}
+    assert env["S3_SSE"] == "aws:kms" and env["S3_SSE_KMS_KEY_ID"] == "alias/backups"
 
 
 def test_engine_image_can_be_pinned_by_digest(new_app):

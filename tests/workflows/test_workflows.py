@@ -31,6 +31,17 @@ def test_the_reference_app_has_ci_build_and_promotion_workflows():
     assert [p.name for p in WORKFLOWS] == ["shop-build.yaml", "shop-ci.yaml", "shop-promote-dev-to-prod.yaml"]
 
 
+def test_images_are_dated_by_the_commit_and_labelled_with_it():
+    """Reproducible images: BuildKit reads SOURCE_DATE_EPOCH (the commit's time) for every timestamp; the labels
+    only a build knows (revision, created) come from the commit too."""
+    build = next(s for s in steps(load(DIST / "shop" / ".github" / "workflows" / "shop-build.yaml"))
+                 if s.get("id") == "push")
+    assert build["env"] == {"SOURCE_DATE_EPOCH": "${{ steps.commit.outputs.epoch }}"}
+    assert build["with"]["labels"].splitlines() == ["org.opencontainers.image.revision=${{ github.sha }}",
+                                                    "org.opencontainers.image.created=${{ steps.commit.outputs.created }}"]
+    assert build["with"]["sbom"] is True and build["with"]["provenance"] == "mode=max"
+
+
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
 def test_every_job_has_least_privilege_a_timeout_and_no_persisted_credentials(path):
     doc = load(path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from shipform import spec
 from shipform.errors import ShipformError
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 AWS_CLI_IMAGE = "amazon/aws-cli:2.22.12"
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _ENDPOINT = re.compile(r"^https://[a-z0-9.-]+(:(?P<port>[0-9]+))?(/.*)?$")
+# A key id (UUID or mrk-...), an alias/..., or an ARN of either.
+_KMS_KEY = re.compile(r"(arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key/|alias/))?[A-Za-z0-9/_:-]{1,250}|alias/[A-Za-z0-9/_-]+")
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,12 @@ class S3Target:
     :param cidrs: Default: () (any public address: private, shared, link-local and loopback ranges are excluded,
         so the upload can reach neither the cluster's network nor the node's metadata service). The address
         ranges of the service, e.g. a VPC endpoint's or an on-premises MinIO's subnet: the only ones reached.
+    :param encryption: Default: 'AES256' (SSE-S3). Server-side encryption of each dump: 'AES256' or 'aws:kms'.
+    :param kms_key: Default: None (the bucket's AWS managed key). With 'aws:kms', the KMS key id or ARN.
+
+    The upload only writes (``s3:PutObject`` on ``<bucket>/<prefix>/*``): give it keys that can do nothing else,
+    and expire old dumps with a lifecycle rule on the prefix (see the README); ``Backup.retention`` counts the
+    dumps kept on a volume.
     """
 
     bucket: str
@@ -45,6 +53,8 @@ class S3Target:
     prefix: str | None = None
     region: str = "us-east-1"
     cidrs: tuple[str, ...] = ()
+    encryption: Literal["AES256", "aws:kms"] = "AES256"
+    kms_key: str | None = None
     prop_example: ClassVar[str] = "S3Target('acme-backups', credentials=SecretRef('s3', 'credentials'))"
 
     def validate(self, path: str) -> None:
@@ -56,6 +66,9 @@ class S3Target:
         if self.endpoint is not None and not _ENDPOINT.match(str(self.endpoint)):
             raise ShipformError(path, "backup.to.endpoint", "must be an https URL", self.endpoint,
                                 "write e.g. 'https://minio.example.com'")
+        if self.kms_key is not None and (self.encryption != "aws:kms" or not _KMS_KEY.fullmatch(self.kms_key)):
+            raise ShipformError(path, "backup.to.kms_key", "must be a KMS key id, alias or ARN, with encryption="
+                                "'aws:kms'", self.kms_key, "write e.g. encryption='aws:kms', kms_key='alias/backups'")
         for i, cidr in enumerate(self.cidrs):
             network = checks.cidr(path, f"backup.to.cidrs[{i}]", cidr, "'10.20.30.0/24'")
             if network.is_link_local or network.prefixlen == 0:
@@ -106,18 +119,15 @@ class Backup:
 
 
 def upload_script() -> str:
-    """POSIX sh run in the AWS CLI image after the dump: upload the newest dump, then keep the newest
-    $RETENTION objects under the prefix (names carry the UTC time, so they sort by age)."""
+    """POSIX sh run in the AWS CLI image after the dump: upload the newest dump, encrypted at rest ($S3_SSE,
+    with $S3_SSE_KMS_KEY_ID when set). It only ever writes (s3:PutObject), so its keys need no right to list
+    or delete: the bucket's lifecycle rule expires old dumps (see the README)."""
     return "\n".join([
         "set -eu",
         'FILE="$(ls -1t "$BACKUP_DIR"/"$BACKUP_PREFIX"-* | head -n 1)"',
         'set -- ${S3_ENDPOINT:+--endpoint-url "$S3_ENDPOINT"}',
-        'aws "$@" s3 cp "$FILE" "s3://$S3_BUCKET/$S3_PREFIX/$(basename "$FILE")"',
-        # Only this database's dumps: another one named "<prefix>-..." shares the bucket's listing prefix.
-        'aws "$@" s3 ls "s3://$S3_BUCKET/$S3_PREFIX/$BACKUP_PREFIX-" | awk \'{print $4}\' \\',
-        '  | grep -E "^$BACKUP_PREFIX-[0-9]{8}T[0-9]{6}Z[.]" | sort -r \\',
-        '  | tail -n +"$((RETENTION + 1))" \\',
-        '  | while read -r key; do aws "$@" s3 rm "s3://$S3_BUCKET/$S3_PREFIX/$key"; done',
+        'aws "$@" s3 cp --only-show-errors --sse "$S3_SSE" ${S3_SSE_KMS_KEY_ID:+--sse-kms-key-id "$S3_SSE_KMS_KEY_ID"} \\',
+        '  "$FILE" "s3://$S3_BUCKET/$S3_PREFIX/$(basename "$FILE")"',
         'echo "backup uploaded: s3://$S3_BUCKET/$S3_PREFIX/$(basename "$FILE")"',
     ])
 
@@ -152,9 +162,7 @@ class BackupJob(CronJob):
         self.target = backup.to
         self.size = size
         self.storage_class = backup.storage_class
-        secrets = {"DB_PASSWORD": db.password}
-        if backup.to is not None:
-            secrets["AWS_SHARED_CREDENTIALS"] = backup.to.credentials
+        secrets = {"DB_PASSWORD": db.password}  # the dump's only credential: the upload has its own
         super().__init__(
             db.scope, f"{db.id}-backup", name=f"{db.name}-backup", schedule=backup.schedule, image=db.image,
             command=["sh", "-c", backup_script(db)], connects_to=[db], secrets=secrets,
@@ -188,11 +196,15 @@ class BackupJob(CronJob):
         env = {"S3_BUCKET": target.bucket, "S3_PREFIX": target.prefix or f"{self.app.name}/{self.environment.name}",
                "AWS_DEFAULT_REGION": target.region, "HOME": "/tmp",
                "AWS_SHARED_CREDENTIALS_FILE": f"/run/secrets/{target.credentials.file_name}",
-               **{k: self.env[k] for k in ("BACKUP_DIR", "BACKUP_PREFIX", "RETENTION")}}
+               **{k: self.env[k] for k in ("BACKUP_DIR", "BACKUP_PREFIX")}}
         if target.endpoint:
             env["S3_ENDPOINT"] = target.endpoint
+        env["S3_SSE"] = target.encryption
+        if target.kms_key:
+            env["S3_SSE_KMS_KEY_ID"] = target.kms_key
         return spec.Container("upload", AWS_CLI_IMAGE, ("sh", "-c", upload_script()),
-                              tuple(spec.EnvVar(k, spec.Plain(v)) for k, v in env.items()), "dump")
+                              tuple(spec.EnvVar(k, spec.Plain(v)) for k, v in env.items()), "dump",
+                              (spec.SecretFile("AWS_SHARED_CREDENTIALS", target.credentials),))
 
     def egress_to_internet(self) -> tuple[spec.EgressToInternet, ...]:
         """The bucket's address is not known to the cluster: HTTPS to any address, and nothing else."""

@@ -45,9 +45,10 @@ def healthcheck(w: spec.Workload) -> dict[str, object] | None:
             "retries": w.health.failure_threshold, "test": exec_form(w.health.exec_test())}
 
 
-def render_dockerfile(w: spec.Workload, marker: str, data_paths: list[str] | None = None) -> str:
+def render_dockerfile(w: spec.Workload, marker: str, data_paths: list[str] | None = None, source: str = "") -> str:
     """The Dockerfile; ``data_paths`` are the folders volumes mount over in some Environment, created in the
-    image owned by the app user (a new compose volume copies that owner; Kubernetes sets it with fsGroup)."""
+    image owned by the app user (a new compose volume copies that owner; Kubernetes sets it with fsGroup);
+    ``source`` is the repository URL for the image's source label."""
     build = w.build
     assert build is not None
     needs_probe = w.health is not None and w.health.kind != "exec"
@@ -64,6 +65,8 @@ def render_dockerfile(w: spec.Workload, marker: str, data_paths: list[str] | Non
         build_packages=build.build_packages, runtime_packages=build.runtime_packages, args=build.args,
         unpinned_build_packages=unpinned(build.build_packages),
         unpinned_runtime_packages=unpinned(build.runtime_packages), runtime=build.runtime,
+        tini_stage="tini" if build.preset == "go" else "build", source=source,
+        base_digest=build.runtime_image.partition("@")[2],
     )
 
 
@@ -102,6 +105,35 @@ def mounted_config_files(w: spec.Workload, built: spec.BuiltImage) -> Iterable[s
             if f.source.is_relative_to(built.context))
 
 
+# dockerfilelint reads this file from the Dockerfile's folder: the accepted risk, with its reason, where it reads it.
+DOCKERFILELINT_PLATFORM = """\
+# dockerfilelint predates `FROM --platform` and reads "--platform=$BUILDPLATFORM" as a base image without a tag.
+# Every FROM here names a pinned tag (hadolint and checkov check that); the build stage runs on the builder's
+# own platform so that Go cross-compiles instead of running under emulation.
+rules:
+  missing_tag: off
+"""
+
+
+def build_platform_stage(dockerfile: str) -> bool:
+    return "FROM --platform=$BUILDPLATFORM " in dockerfile
+
+
+def source_url(app: spec.App) -> str:
+    """The repository as a browsable URL (registries link an image to it): https, without '.git'."""
+    if app.repository is None:
+        return ""
+    url = app.repository.url.removesuffix(".git")
+    if url.startswith("git@"):
+        host, _, path = url.removeprefix("git@").partition(":")
+        return f"https://{host}/{path}"
+    if url.startswith("ssh://"):
+        rest = url.removeprefix("ssh://").split("@", 1)[-1]
+        host, _, path = rest.partition("/")
+        return f"https://{host.split(':')[0]}/{path}"
+    return url
+
+
 def files(app: spec.App, context: Context) -> dict[str, str]:
     """``docker/<service>/Dockerfile`` and its ignore file per service built from source. Images do not
     depend on the environment: every environment must render the same Dockerfile."""
@@ -114,7 +146,7 @@ def files(app: spec.App, context: Context) -> dict[str, str]:
             if w.build is None or w.build.preset == "dockerfile":  # a team's own Dockerfile stays theirs
                 continue
             path = f"docker/{w.name}/Dockerfile"
-            text = render_dockerfile(w, context.marker, data.get(w.name))
+            text = render_dockerfile(w, context.marker, data.get(w.name), source_url(app))
             if path in result and result[path] != text:
                 raise ShipformError(w.path, "build", f"renders a different Dockerfile than {first_path[path]}",
                                     w.build.preset, "use the same build, command and health for a service in "
@@ -123,4 +155,6 @@ def files(app: spec.App, context: Context) -> dict[str, str]:
             first_path.setdefault(path, w.path)
             result[f"docker/{w.name}/Dockerfile.dockerignore"] = render_dockerignore(
                 context.marker, mounted.get(w.name, []), w.build.project_ignore)
+            if build_platform_stage(text):
+                result[f"docker/{w.name}/.dockerfilelintrc"] = context.marker + DOCKERFILELINT_PLATFORM
     return result

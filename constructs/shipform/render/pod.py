@@ -12,6 +12,8 @@ from shipform.values.health import Health
 PRE_STOP_SECONDS = 5
 """Time for endpoints and load balancers to stop sending traffic before SIGTERM arrives."""
 SECRETS_VOLUME = "secrets"
+AFTER_SECRETS_VOLUME = "step-secrets"
+"""The Secret keys of a pod's second container (a backup's upload credentials), apart from the first's."""
 CONFIG_VOLUME = "config-files"
 SCRATCH_SIZE = "64Mi"
 """Size limit of the emptyDir behind each writable path."""
@@ -138,16 +140,21 @@ def container(w: spec.Workload, long_running: bool, command: tuple[str, ...] | N
     return result
 
 
+def secrets_volume(name: str, files: tuple[spec.SecretFile, ...]) -> dict[str, Any]:
+    """One projected volume of Secret keys, each a read-only file ``<secret>.<key>``."""
+    by_secret: dict[str, set[str]] = {}
+    for f in files:
+        by_secret.setdefault(f.ref.name, set()).add(f.ref.key)
+    sources = [{"secret": {"name": secret, "items": [{"key": k, "path": f"{secret}.{k}"} for k in sorted(keys)]}}
+               for secret, keys in sorted(by_secret.items())]
+    return {"name": name, "projected": {"sources": sources, "defaultMode": 0o440}}
+
+
 def volumes(w: spec.Workload) -> list[dict[str, Any]]:
     result: list[dict[str, Any]] = [{"name": spec.scratch_volume_name(p), "emptyDir": {"sizeLimit": SCRATCH_SIZE}}
                                     for p in w.writable_paths]
     if w.secret_files:
-        by_secret: dict[str, set[str]] = {}
-        for f in w.secret_files:
-            by_secret.setdefault(f.ref.name, set()).add(f.ref.key)
-        sources = [{"secret": {"name": name, "items": [{"key": k, "path": f"{name}.{k}"} for k in sorted(keys)]}}
-                   for name, keys in sorted(by_secret.items())]
-        result.append({"name": SECRETS_VOLUME, "projected": {"sources": sources, "defaultMode": 0o440}})
+        result.append(secrets_volume(SECRETS_VOLUME, w.secret_files))
     if config_files(w):
         assert w.config is not None
         items = [{"key": f.key, "path": f.key} for f in w.config.files]
@@ -221,15 +228,19 @@ def per_node(pod: dict[str, Any], run: spec.PerNode) -> None:
 
 
 def two_steps(pod: dict[str, Any], after: spec.Container, w: spec.Workload) -> None:
-    """The workload's container becomes an init step; ``after`` runs once it succeeded, with its mounts."""
+    """The workload's container becomes an init step; ``after`` runs once it succeeded, with its mounts except
+    the workload's secrets, and its own secrets instead (one credential per container)."""
     first = {**pod["containers"][0], "name": after.first_step}
     pod["initContainers"] = [first]
+    mounts = [m for m in first["volumeMounts"] if m["name"] != SECRETS_VOLUME]
+    if after.secret_files:
+        mounts.append({"name": AFTER_SECRETS_VOLUME, "mountPath": "/run/secrets", "readOnly": True})
+        pod["volumes"] = [*pod.get("volumes", []), secrets_volume(AFTER_SECRETS_VOLUME, after.secret_files)]
     pod["containers"] = [{
         "name": after.name, "image": after.image, "imagePullPolicy": "Always",
         # command, not args: such images' entrypoint is often the tool itself.
         "command": [literal(a) for a in after.command], "env": [env_entry(v, w.namespace) for v in after.env],
-        "resources": first["resources"], "securityContext": container_security(w),
-        "volumeMounts": first["volumeMounts"]}]
+        "resources": first["resources"], "securityContext": container_security(w), "volumeMounts": mounts}]
 
 
 def init_containers(w: spec.Workload) -> list[dict[str, Any]]:

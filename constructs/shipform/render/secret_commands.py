@@ -27,7 +27,8 @@ def _comment(text: str) -> str:
 
 def file_keys(env: spec.Environment) -> set[tuple[str, str]]:
     """(Secret name, key) pairs that hold an AWS shared credentials file rather than a password."""
-    return {(f.ref.name, f.ref.key) for w in env.workloads for f in w.secret_files if f.env_name == AWS_CREDENTIALS_ENV}
+    return {(f.ref.name, f.ref.key) for w in env.workloads for f in w.every_secret_file
+            if f.env_name == AWS_CREDENTIALS_ENV}
 
 
 def _variable_names(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:

@@ -113,9 +113,18 @@ def build(app: spec.App, context: Context) -> dict[str, Any] | None:
         checkout(),
         *login_steps(registry),
         {"name": "Set up Buildx", **uses("setup-buildx")},
-        {"name": "Build and push, tagged with the commit", "id": "push", **uses(
+        # The commit's time, not the clock's, dates the image and every file in it: the same commit gives the
+        # same layers (SOURCE_DATE_EPOCH, read by BuildKit) and the same created label.
+        {"name": "Read the commit time", "id": "commit", "run": "\n".join([
+            'echo "epoch=$(git log -1 --format=%ct)" >> "$GITHUB_OUTPUT"',
+            'echo "created=$(git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ)" >> "$GITHUB_OUTPUT"']),
+         "env": {"TZ": "UTC"}},
+        {"name": "Build and push, tagged with the commit", "id": "push",
+         "env": {"SOURCE_DATE_EPOCH": "${{ steps.commit.outputs.epoch }}"}, **uses(
             "build-push", context="${{ matrix.context }}", file="${{ matrix.dockerfile }}", push=True,
             tags=f"${{{{ matrix.repository }}}}:sha-${{{{ github.sha }}}},${{{{ matrix.repository }}}}:{app.version}",
+            labels="org.opencontainers.image.revision=${{ github.sha }}\n"
+                   "org.opencontainers.image.created=${{ steps.commit.outputs.created }}\n",
             provenance="mode=max", sbom=True,
             **{"cache-from": "type=gha,scope=${{ matrix.image }}",
                "cache-to": "type=gha,mode=max,scope=${{ matrix.image }}"})},

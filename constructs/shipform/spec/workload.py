@@ -305,6 +305,9 @@ class Container:
     env: tuple[EnvVar, ...]
     first_step: str
     """The name of the workload's own container when it runs as the first step."""
+    secret_files: tuple[SecretFile, ...] = ()
+    """The Secret keys only this container mounts (at /run/secrets): the first step never sees them, nor this
+    container the workload's own."""
 
 
 @dataclass(frozen=True)
@@ -450,6 +453,12 @@ class Workload:
         """Reached from outside the cluster (an Ingress or route, a node port, a load balancer): compose
         publishes its main port on 127.0.0.1."""
         return self.port is not None and (self.exposure is not None or self.access.type != "ClusterIP")
+
+    @property
+    def every_secret_file(self) -> tuple[SecretFile, ...]:
+        """The Secret keys any container of the workload mounts: its own and those of a second container."""
+        after = self.job.after if self.job is not None else None
+        return self.secret_files + (after.secret_files if after is not None else ())
 
     def env_for(self, platform: Platform) -> tuple[EnvVar, ...]:
         return tuple(v for v in self.env if platform in v.platforms)
