@@ -311,6 +311,29 @@ def test_mariadb_health_and_backup(tmp_path, password_file):
     shutil.rmtree(folder, ignore_errors=True)
 
 
+def redis(port: int, password_file: Path, user: str | None, *command: str) -> str:
+    """One command as ``user`` (None: the password alone, which is the default user); its reply or error."""
+    login = ["--user", user] if user else []
+    result = subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", str(port), *login, *command], capture_output=True,
+                            text=True, timeout=20, env={**os.environ, "REDISCLI_AUTH": password_file.read_text().strip()})
+    return (result.stdout + result.stderr).strip()
+
+
+def check_redis_acl(port: int, password_file: Path, app_user: str) -> None:
+    """The default user is off; the application's user works with data but runs no admin or dangerous command; the
+    backup user (health check and dumps) can do nothing else."""
+    assert "WRONGPASS" in redis(port, password_file, None, "PING") or "NOAUTH" in redis(port, password_file, None,
+                                                                                          "PING")
+    assert redis(port, password_file, app_user, "SET", "cart:1", "3") == "OK"
+    assert redis(port, password_file, app_user, "GET", "cart:1") == "3"
+    assert redis(port, password_file, app_user, "EVAL", "return redis.call('GET', KEYS[1])", "1", "cart:1") == "3"
+    for command in (("FLUSHALL",), ("FLUSHDB",), ("CONFIG", "GET", "dir"), ("KEYS", "*"), ("SCRIPT", "FLUSH"),
+                    ("FUNCTION", "FLUSH"), ("ACL", "LIST"), ("SHUTDOWN",), ("REPLICAOF", "NO", "ONE")):
+        assert "NOPERM" in redis(port, password_file, app_user, *command), command
+    assert redis(port, password_file, "backup", "PING") == "PONG"
+    assert "NOPERM" in redis(port, password_file, "backup", "GET", "cart:1")
+
+
 def test_redis_server_command_health_and_backup(tmp_path, password_file):
     require(bool(shutil.which("redis-server")), "redis-server")
     db = make_db("redis", "7.4", tmp_path)
@@ -332,6 +355,7 @@ def test_redis_server_command_health_and_backup(tmp_path, password_file):
         dumps = run_backups(db, port, password_file, backups)
         assert len(dumps) == 2
         assert dumps[-1].read_bytes().startswith(b"REDIS")
+        check_redis_acl(port, password_file, db.user)
     finally:
         server.terminate()
         server.wait(timeout=30)

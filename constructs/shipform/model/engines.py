@@ -38,6 +38,8 @@ class Engine:
     """POSIX sh that writes one dump to "$BACKUP_FILE", reading the connection from DB_* variables."""
     dump_suffix: str = "dump"
     has_user: bool = True
+    has_database: bool = True
+    """False for engines without named databases (redis): clients get no ``<PREFIX>_NAME``."""
     root_password: bool = False
     """True when the image also needs a root password (a separate key, 'root-password', of the same Secret)."""
     init: tuple[str, str] | tuple[()] = ()
@@ -104,13 +106,25 @@ ENGINES: dict[str, Engine] = {
     "redis": Engine(
         "redis", "redis:{tag}-bookworm", {"7.2": "7.2.6", "7.4": "7.4.1"}, 6379, "/data", ("/tmp",), 999, "redis",
         url_path="/0",
-        # The password goes into a config file on the tmpfs, never onto the command line.
-        command=("sh", "-c", 'printf "requirepass %s\\n" "$(cat "$DB_PASSWORD_FILE")" > /tmp/redis.conf '
-                             '&& exec redis-server /tmp/redis.conf --dir /data --appendonly yes --port {port}'),
-        health=("sh", "-c", 'REDISCLI_AUTH="$(cat "$DB_PASSWORD_FILE")" redis-cli -h 127.0.0.1 -p {port} ping '
-                            '| grep -q PONG'),
-        dump=f'REDISCLI_AUTH={PASSWORD} redis-cli -h "$DB_HOST" -p "$DB_PORT" --rdb "$BACKUP_FILE"',
-        dump_suffix="rdb", has_user=False,
+        # ACL users in a config file on the tmpfs (the password as its SHA-256, never on a command line): the
+        # default user is off; the application's user may run every command but the admin and dangerous ones
+        # (CONFIG, FLUSHALL, DEBUG, SHUTDOWN, ACL, MODULE, KEYS, ...) and those that drop or kill every script or
+        # function (EVAL and FCALL stay); 'backup' may only PING and replicate, which
+        # is what the health check and `redis-cli --rdb` need.
+        command=("sh", "-c", "\n".join([
+            "set -eu",
+            'PW="$(cat "$DB_PASSWORD_FILE")"',
+            '[ -n "$PW" ] || { echo "the password file is empty" >&2; exit 1; }',
+            'H="$(printf %s "$PW" | sha256sum | cut -d " " -f 1)"',
+            "printf '%s\\n' 'user default off' \\",
+            '  "user {user} on #$H ~* &* +@all -@admin -@dangerous -script|flush -script|kill -function|flush \\',
+            '-function|delete -function|restore" \\',
+            '  "user backup on #$H +ping +sync +psync +replconf" > /tmp/redis.conf',
+            "exec redis-server /tmp/redis.conf --dir /data --appendonly yes --port {port}"])),
+        health=("sh", "-c", 'REDISCLI_AUTH="$(cat "$DB_PASSWORD_FILE")" redis-cli --user backup -h 127.0.0.1 '
+                            '-p {port} ping | grep -q PONG'),
+        dump=f'REDISCLI_AUTH={PASSWORD} redis-cli --user backup -h "$DB_HOST" -p "$DB_PORT" --rdb "$BACKUP_FILE"',
+        dump_suffix="rdb", has_database=False, reserved_users=("default", "backup"),
     ),
     "mongodb": Engine(
         "mongodb", "mongo:{tag}", {"7.0": "7.0.15", "8.0": "8.0.4"}, 27017, "/data/db",

@@ -42,7 +42,7 @@ class StatefulDBProps(TypedDict, total=False):
     database: str | None
     """Default: the app's name. Ignored by redis."""
     user: str | None
-    """Default: the app's name. Ignored by redis (which has one password)."""
+    """Default: the app's name. For redis, the ACL user the application connects as (the default user is off)."""
     password: SecretRef | None
     """Default: ``SecretRef('<id>-credentials', 'password')``. mysql and mariadb also read the key
     'root-password' of the same Secret."""
@@ -146,9 +146,10 @@ class StatefulDB(Workload):
         p, e = self.env_prefix, self.engine
         host = spec.ServiceHost(self.name, self.namespace)
         env = [spec.EnvVar(f"{p}_HOST", host), spec.EnvVar(f"{p}_PORT", spec.Plain(str(self.port)))]
+        if e.has_database:
+            env.append(spec.EnvVar(f"{p}_NAME", spec.Plain(self.database)))
         if e.has_user:
-            env += [spec.EnvVar(f"{p}_NAME", spec.Plain(self.database)),
-                    spec.EnvVar(f"{p}_USER", spec.Plain(self.user))]
+            env.append(spec.EnvVar(f"{p}_USER", spec.Plain(self.user)))
         user = self.user if e.has_user else ""
         url = spec.ConnectionUrl(e.url_scheme, user, host, self.port, fill(e.url_path, database=self.database))
         if self.password_env:

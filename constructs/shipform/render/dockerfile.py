@@ -13,8 +13,10 @@ from shipform.render import templating
 from shipform.render.output import Context
 from shipform.values.health import PROBE_PATH
 
-TINI_DEBIAN_VERSION = "0.19.0-1+b3"
-"""Debian bookworm's tini; its static build is PID 1 in every image (reaps zombies, forwards signals)."""
+TINI_DEBIAN_VERSION = "0.19.0-1*"
+"""Debian bookworm's tini; its static build is PID 1 in every image (reaps zombies, forwards signals). Pinned to
+the upstream version and Debian revision, any binary rebuild of it: the archive replaces a rebuilt package
+(0.19.0-1+b3 by +b4), which an exact pin would no longer find."""
 UV_IMAGE = "ghcr.io/astral-sh/uv:0.5.11"
 POETRY_VERSION = "1.8.5"
 
