@@ -599,3 +599,15 @@ BACKUP_ENCRYPTION_CASES = [
      "backup.to.kms_key"),
 ]
 ALL_CASES += BACKUP_ENCRYPTION_CASES
+
+DISK_AND_COUNT_CASES = [
+    ("ephemeral-storage-in-thousandths", WS + 'image="nginx:1.27.3", port=80, '
+     'resources=Resources(ephemeral_storage="128m"))', "shop/dev/api", "resources.ephemeral_storage"),
+    ("quota-ephemeral-storage-not-a-quantity", 'SecureNamespace(dev, "team", quota=Quota(ephemeral_storage="lots"))',
+     "shop/dev/team", "quota.ephemeral_storage"),
+    ("quota-configmaps-zero", 'SecureNamespace(dev, "team", quota=Quota(configmaps=0))', "shop/dev/team",
+     "quota.configmaps"),
+    ("quota-services-too-few", 'team = SecureNamespace(dev, "team", quota=Quota(services=1))\n'
+     'StatefulDB(team, "db", engine="redis", version="7.4")', "shop/dev/team", "quota.services"),
+]
+ALL_CASES += DISK_AND_COUNT_CASES

@@ -66,7 +66,8 @@ def test_cron_job_defaults(new_app):
     c = pod["containers"][0]
     assert "lifecycle" not in c and "livenessProbe" not in c
     assert c["securityContext"]["capabilities"] == {"drop": ["ALL"]}
-    assert c["resources"]["limits"] == {"cpu": "500m", "memory": "256Mi"}
+    # Ephemeral storage: its own 64Mi and the 64Mi emptyDir of /tmp.
+    assert c["resources"]["limits"] == {"cpu": "500m", "memory": "256Mi", "ephemeral-storage": "128Mi"}
 
 
 @pytest.mark.parametrize("schedule", ["@hourly", "@daily", "*/15 * * * *", "0 0 1 1 *", "30 2 * * 1-5"])

@@ -45,7 +45,7 @@ def test_renderers_need_only_the_spec():
     deployment = objects[3]
     assert deployment["spec"]["replicas"] == 2
     assert deployment["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"] == {
-        "cpu": "500m", "memory": "256Mi"}
+        "cpu": "500m", "memory": "256Mi", "ephemeral-storage": "64Mi"}
     doc = compose.compose_document(spec.App("demo", "1.0.0", (env,)), Path("/o/compose"), Path("/o/docker"))
     assert doc is not None and doc["services"]["hello"]["environment"] == {"GREETING": "hi"}
 

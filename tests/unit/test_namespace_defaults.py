@@ -52,14 +52,16 @@ def test_quota_defaults(namespace):
     assert manifests(dev)[("ResourceQuota", "quota")]["spec"]["hard"] == {
         "requests.cpu": "4", "requests.memory": "8Gi", "limits.cpu": "8", "limits.memory": "16Gi", "pods": "50",
         "persistentvolumeclaims": "10", "requests.storage": "100Gi", "services.loadbalancers": "0",
-        "services.nodeports": "0"}
+        "services.nodeports": "0", "requests.ephemeral-storage": "50Gi", "limits.ephemeral-storage": "50Gi",
+        "configmaps": "40", "secrets": "40", "services": "20"}
 
 
 def test_limit_range_defaults(namespace):
     _, dev, _ = namespace
     assert manifests(dev)[("LimitRange", "container-defaults")]["spec"]["limits"] == [{
-        "type": "Container", "defaultRequest": {"cpu": "100m", "memory": "128Mi"},
-        "default": {"cpu": "500m", "memory": "256Mi"}, "min": {"cpu": "10m", "memory": "16Mi"},
+        "type": "Container", "defaultRequest": {"cpu": "100m", "memory": "128Mi", "ephemeral-storage": "64Mi"},
+        "default": {"cpu": "500m", "memory": "256Mi", "ephemeral-storage": "64Mi"},
+        "min": {"cpu": "10m", "memory": "16Mi"},
         "max": {"cpu": "4", "memory": "8Gi"}}]
 
 

@@ -45,7 +45,10 @@ def test_engine_defaults(new_app, engine):
     assert {"name": "data", "mountPath": data_path} in c["volumeMounts"]
     for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
         assert c[probe]["exec"]["command"][0] == tool
-    assert c["resources"] == {"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}}
+    # Ephemeral storage: its own 64Mi and 64Mi per writable folder (emptyDirs).
+    disk = f"{64 * (1 + len(c['volumeMounts']) - sum(m['name'] in ('data', 'secrets') for m in c['volumeMounts']))}Mi"
+    assert c["resources"] == {"requests": {"cpu": "250m", "memory": "512Mi", "ephemeral-storage": disk},
+                              "limits": {"cpu": "1", "memory": "1Gi", "ephemeral-storage": disk}}
     assert c["securityContext"]["readOnlyRootFilesystem"] is True and c["securityContext"]["runAsUser"] == 10001
     assert pod["securityContext"]["fsGroup"] == 10001 and pod["automountServiceAccountToken"] is False
     assert pod["terminationGracePeriodSeconds"] == 65

@@ -30,11 +30,13 @@ def test_namespace_outside_a_secure_namespace_is_guarded_with_a_quota_that_fits(
     assert {k: v for k, v in labels.items() if k.startswith("pod-security")} == {
         f"pod-security.kubernetes.io/{mode}{suffix}": value for mode in ("enforce", "audit", "warn")
         for suffix, value in (("", "restricted"), ("-version", "v1.33"))}
-    # One replica plus one rollout surge pod at 100m/128Mi requested and 500m/256Mi limit each.
+    # One replica plus one rollout surge pod at 100m/128Mi requested and 500m/256Mi limit each, 128Mi of disk
+    # (its own 64Mi, and /tmp); the kube-root-ca.crt ConfigMap and one Service, and room for 10 more of each kind.
     assert objects[("ResourceQuota", "quota")]["spec"]["hard"] == {
         "requests.cpu": "200m", "requests.memory": "256Mi", "limits.cpu": "1", "limits.memory": "512Mi",
         "pods": "2", "persistentvolumeclaims": "0", "requests.storage": "1Gi", "services.loadbalancers": "0",
-        "services.nodeports": "0"}
+        "services.nodeports": "0", "requests.ephemeral-storage": "256Mi", "limits.ephemeral-storage": "256Mi",
+        "configmaps": "11", "secrets": "10", "services": "11"}
 
 
 def test_deployment_defaults(api):
@@ -73,8 +75,8 @@ def test_container_defaults(api):
     assert container["imagePullPolicy"] == "Always"
     assert "args" not in container and "command" not in container
     assert container["ports"] == [{"name": "http", "containerPort": 8080, "protocol": "TCP"}]
-    assert container["resources"] == {"requests": {"cpu": "100m", "memory": "128Mi"},
-                                      "limits": {"cpu": "500m", "memory": "256Mi"}}
+    assert container["resources"] == {"requests": {"cpu": "100m", "memory": "128Mi", "ephemeral-storage": "128Mi"},
+                                      "limits": {"cpu": "500m", "memory": "256Mi", "ephemeral-storage": "128Mi"}}
     assert container["securityContext"] == {
         "allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}, "privileged": False,
         "readOnlyRootFilesystem": True, "runAsGroup": 10001, "runAsNonRoot": True, "runAsUser": 10001,

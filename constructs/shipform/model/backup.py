@@ -206,6 +206,9 @@ class BackupJob(CronJob):
                               tuple(spec.EnvVar(k, spec.Plain(v)) for k, v in env.items()), "dump",
                               (spec.SecretFile("AWS_SHARED_CREDENTIALS", target.credentials),))
 
+    def referenced_secrets(self) -> set[str]:
+        return super().referenced_secrets() | ({self.target.credentials.name} if self.target is not None else set())
+
     def egress_to_internet(self) -> tuple[spec.EgressToInternet, ...]:
         """The bucket's address is not known to the cluster: HTTPS to any address, and nothing else."""
         return () if self.target is None else (spec.EgressToInternet(self.target.port, tuple(self.target.cidrs)),)

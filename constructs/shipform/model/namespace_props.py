@@ -39,7 +39,8 @@ class Subject:
 @dataclass(frozen=True)
 class Quota:
     """The ResourceQuota of a namespace. Default: 4 CPUs and 8Gi requested, 8 CPUs and 16Gi limits,
-    50 pods, 10 PersistentVolumeClaims, 100Gi of storage, and no LoadBalancer or NodePort Services."""
+    50 pods, 10 PersistentVolumeClaims, 100Gi of storage, 50Gi of ephemeral storage (containers' logs and
+    emptyDirs), 40 ConfigMaps, 40 Secrets, 20 Services, and no LoadBalancer or NodePort Services."""
 
     cpu: str | int = "4"
     memory: str | int = "8Gi"
@@ -50,6 +51,10 @@ class Quota:
     storage: str | int = "100Gi"
     load_balancers: int = 0
     node_ports: int = 0
+    ephemeral_storage: str | int = "50Gi"
+    configmaps: int = 40
+    secrets: int = 40
+    services: int = 20
     prop_example: ClassVar[str] = "Quota(cpu='4', memory='8Gi', cpu_limit='8', memory_limit='16Gi')"
 
     def parse(self, path: str) -> spec.QuotaSpec:
@@ -63,7 +68,11 @@ class Quota:
                                                          self.persistent_volume_claims, minimum=0),
             storage=Memory.parse(path, "quota.storage", self.storage),
             load_balancers=checks.positive_int(path, "quota.load_balancers", self.load_balancers, minimum=0),
-            node_ports=checks.positive_int(path, "quota.node_ports", self.node_ports, minimum=0))
+            node_ports=checks.positive_int(path, "quota.node_ports", self.node_ports, minimum=0),
+            ephemeral_storage=Memory.parse(path, "quota.ephemeral_storage", self.ephemeral_storage),
+            configmaps=checks.positive_int(path, "quota.configmaps", self.configmaps),
+            secrets=checks.positive_int(path, "quota.secrets", self.secrets, minimum=0),
+            services=checks.positive_int(path, "quota.services", self.services, minimum=0))
 
 
 DEFAULT_CONTAINER_MIN = ("10m", "16Mi")
@@ -78,5 +87,6 @@ def default_guards(path: str, quota: spec.QuotaSpec) -> spec.Guards:
                              Cpu.parse(path, "container_min[0]", DEFAULT_CONTAINER_MIN[0]),
                              Memory.parse(path, "container_min[1]", DEFAULT_CONTAINER_MIN[1]),
                              Cpu.parse(path, "container_max[0]", DEFAULT_CONTAINER_MAX[0]),
-                             Memory.parse(path, "container_max[1]", DEFAULT_CONTAINER_MAX[1]))
+                             Memory.parse(path, "container_max[1]", DEFAULT_CONTAINER_MAX[1]),
+                             defaults.ephemeral_storage)
     return spec.Guards(quota, limits, (), ())

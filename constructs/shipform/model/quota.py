@@ -43,8 +43,16 @@ def quota_errors(path: str, quota: spec.QuotaSpec, limits: spec.LimitsSpec,
     needed["node_ports"] = _over(node_ports, quota.node_ports)
     if claims:
         needed["storage"] = _over(Memory(sum(c.size.bytes for c in claims)), quota.storage)
+    needed["ephemeral_storage"] = _over(ephemeral(members), quota.ephemeral_storage)
+    counts = object_counts(members)
+    for key in ("configmaps", "secrets", "services"):
+        needed[key] = _over(counts[key], getattr(quota, key))
     for key, (total, hard, over) in needed.items():
-        if over and key in _SERVICE_COUNTS:
+        if over and key in _OBJECT_COUNTS:
+            errors.append(ShipformError(path, f"quota.{key}", f"is smaller than the workloads' objects take "
+                                        f"({total}: {_OBJECT_COUNTS[key]})", str(hard),
+                                        f"raise quota.{key} to at least {total}"))
+        elif over and key in _SERVICE_COUNTS:
             errors.append(ShipformError(path, f"quota.{key}", f"is smaller than the workloads' Services take "
                                         f"({total}: {_SERVICE_COUNTS[key]})", str(hard),
                                         f"raise quota.{key} to at least {total} or expose fewer Services"))
@@ -56,6 +64,32 @@ def quota_errors(path: str, quota: spec.QuotaSpec, limits: spec.LimitsSpec,
     return errors
 
 
+_OBJECT_COUNTS = {
+    "configmaps": "two per configured workload, as a changed configuration is a new ConfigMap beside the old one "
+                  "until it is pruned, and the namespace's kube-root-ca.crt",
+    "secrets": "each Secret a workload references, and for each TLS certificate the one cert-manager issues into",
+    "services": "one per WebService, two per StatefulDB",
+}
+HEADROOM = 10
+"""Objects of each counted kind a fitted quota leaves room for beyond the workloads' own: manifests the app
+includes, cdk8s objects, what controllers add."""
+
+
+def ephemeral(members: list[Workload]) -> Memory:
+    """Ephemeral storage at peak: each pod's times its pods (a pod's containers and steps mount the same emptyDirs,
+    and a first step counts only while it runs, instead of the rest)."""
+    return Memory(sum(w.ephemeral_storage().bytes * peak_pods(w) for w in members), "binary")
+
+
+def object_counts(members: list[Workload]) -> dict[str, int]:
+    """ConfigMaps, Secrets and Services the workloads need in their namespace at most (see _OBJECT_COUNTS)."""
+    secrets = {name for w in members for name in w.referenced_secrets()}
+    tls = {name for w in members for name in w.tls_secrets()}
+    return {"configmaps": 1 + 2 * sum(1 for w in members if w.config or w.files),
+            "secrets": len(secrets | tls) + len(tls),
+            "services": sum(1 for w in members for o in w.objects if o.kind == "Service")}
+
+
 _SERVICE_COUNTS = {"load_balancers": "one per expose='load-balancer' service",
                    "node_ports": "one per port of each expose='node-port' or 'load-balancer' service"}
 
@@ -65,13 +99,16 @@ def fitted_quota(members: list[Workload]) -> spec.QuotaSpec:
     pods = [(w.resources, peak_pods(w)) for w in members]
     claims = [v.source for w in members for v in w.volumes() if isinstance(v.source, spec.Claim | spec.ClaimTemplate)]
     balancers, node_ports = exposed_services(members)
+    counts = object_counts(members)
     return spec.QuotaSpec(
         cpu=Cpu(sum(r.cpu.millicores * n for r, n in pods)), memory=Memory(sum(r.memory.bytes * n for r, n in pods)),
         cpu_limit=Cpu(sum(r.cpu_limit.millicores * n for r, n in pods)),
         memory_limit=Memory(sum(r.memory_limit.bytes * n for r, n in pods)), pods=sum(n for _, n in pods),
         persistent_volume_claims=len(claims),
         storage=Memory(max(sum(c.size.bytes for c in claims), 2**30), "binary"),
-        load_balancers=balancers, node_ports=node_ports)
+        load_balancers=balancers, node_ports=node_ports, ephemeral_storage=ephemeral(members),
+        configmaps=counts["configmaps"] + HEADROOM, secrets=counts["secrets"] + HEADROOM,
+        services=counts["services"] + HEADROOM)
 
 
 def exposed_services(members: list[Workload]) -> tuple[int, int]:

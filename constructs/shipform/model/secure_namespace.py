@@ -63,7 +63,7 @@ class SecureNamespace(ShipformConstruct):
         low_cpu, low_memory = self._cpu_memory("container_min", props.get("container_min", DEFAULT_CONTAINER_MIN))
         high_cpu, high_memory = self._cpu_memory("container_max", props.get("container_max", DEFAULT_CONTAINER_MAX))
         self.limits = spec.LimitsSpec(defaults.cpu, defaults.memory, defaults.cpu_limit, defaults.memory_limit,
-                                      low_cpu, low_memory, high_cpu, high_memory)
+                                      low_cpu, low_memory, high_cpu, high_memory, defaults.ephemeral_storage)
         self.deployers = self._subjects("deployers", props.get("deployers", ()))
         self.viewers = self._subjects("viewers", props.get("viewers", ()))
         self.accepts_from = list(props.get("accepts_from", ()))

@@ -152,6 +152,10 @@ class WebService(LongRunning):
                              controller_namespace=env.ingress_namespace, cluster_issuer=env.cluster_issuer,
                              gateway=env.gateway, controller_pods=env.ingress_pods)
 
+    def tls_secrets(self) -> set[str]:
+        """Behind a Gateway, TLS ends at the Gateway, in its own namespace."""
+        return {f"{self.name}-tls"} if self.ingress is not None else set()
+
     def _resolve_host(self, host: str | None) -> str | None:
         if host is not None:
             if not self.public:

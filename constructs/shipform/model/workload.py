@@ -18,6 +18,7 @@ from shipform.model.config import check_files, check_values, config_spec, read_f
 from shipform.model.external import External
 from shipform.values import checks
 from shipform.values.health import Health
+from shipform.values.quantity import Memory
 from shipform.values.resources import ComputeResources, Resources
 from shipform.values.secret_ref import SecretRef
 
@@ -344,6 +345,19 @@ class Workload(ShipformConstruct):
         return source if source is not None and source.build is not None else None
 
     # ------------------------------------------------------------------ the spec
+    def ephemeral_storage(self) -> Memory:
+        """Ephemeral storage of each container: its own share plus the emptyDirs it mounts."""
+        return spec.ephemeral_need(self.resources.ephemeral_storage, len(self.writable_paths),
+                                   [v.source.size for v in self.volumes() if isinstance(v.source, spec.Scratch)])
+
+    def referenced_secrets(self) -> set[str]:
+        """The names of the Secrets its pods mount."""
+        return {ref.name for ref in self.all_secrets().values()}
+
+    def tls_secrets(self) -> set[str]:
+        """The TLS Secrets of its Ingress (cert-manager issues into each)."""
+        return set()
+
     def all_secrets(self) -> dict[str, SecretRef]:
         """Own secrets plus those its targets hand their clients; each becomes /run/secrets/<name>.<key>."""
         client: dict[str, SecretRef] = {}

@@ -105,13 +105,17 @@ def _hard(q: spec.QuotaSpec) -> dict[str, str]:
     return {"requests.cpu": str(q.cpu), "requests.memory": str(q.memory), "limits.cpu": str(q.cpu_limit),
             "limits.memory": str(q.memory_limit), "pods": str(q.pods),
             "persistentvolumeclaims": str(q.persistent_volume_claims), "requests.storage": str(q.storage),
-            "services.loadbalancers": str(q.load_balancers), "services.nodeports": str(q.node_ports)}
+            "services.loadbalancers": str(q.load_balancers), "services.nodeports": str(q.node_ports),
+            "requests.ephemeral-storage": str(q.ephemeral_storage), "limits.ephemeral-storage": str(q.ephemeral_storage),
+            "configmaps": str(q.configmaps), "secrets": str(q.secrets), "services": str(q.services)}
 
 
 def _limits(r: spec.LimitsSpec) -> dict[str, Any]:
+    disk = str(r.default_ephemeral_storage)
     return {"type": "Container",
-            "defaultRequest": {"cpu": str(r.default_cpu), "memory": str(r.default_memory)},
-            "default": {"cpu": str(r.default_cpu_limit), "memory": str(r.default_memory_limit)},
+            "defaultRequest": {"cpu": str(r.default_cpu), "memory": str(r.default_memory), "ephemeral-storage": disk},
+            "default": {"cpu": str(r.default_cpu_limit), "memory": str(r.default_memory_limit),
+                        "ephemeral-storage": disk},
             "min": {"cpu": str(r.min_cpu), "memory": str(r.min_memory)},
             "max": {"cpu": str(r.max_cpu), "memory": str(r.max_memory)}}
 

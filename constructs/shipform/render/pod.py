@@ -15,8 +15,6 @@ SECRETS_VOLUME = "secrets"
 AFTER_SECRETS_VOLUME = "step-secrets"
 """The Secret keys of a pod's second container (a backup's upload credentials), apart from the first's."""
 CONFIG_VOLUME = "config-files"
-SCRATCH_SIZE = "64Mi"
-"""Size limit of the emptyDir behind each writable path."""
 
 
 def container_security(w: spec.Workload) -> dict[str, Any]:
@@ -94,8 +92,9 @@ def url(u: spec.ConnectionUrl, namespace: str) -> str:
 def resources(r: spec.Workload) -> dict[str, Any]:
     assert r.resources is not None
     res = r.resources
-    return {"requests": {"cpu": str(res.cpu), "memory": str(res.memory)},
-            "limits": {"cpu": str(res.cpu_limit), "memory": str(res.memory_limit)}}
+    disk = str(r.ephemeral_storage)
+    return {"requests": {"cpu": str(res.cpu), "memory": str(res.memory), "ephemeral-storage": disk},
+            "limits": {"cpu": str(res.cpu_limit), "memory": str(res.memory_limit), "ephemeral-storage": disk}}
 
 
 def mounts(w: spec.Workload) -> list[dict[str, Any]]:
@@ -151,7 +150,7 @@ def secrets_volume(name: str, files: tuple[spec.SecretFile, ...]) -> dict[str, A
 
 
 def volumes(w: spec.Workload) -> list[dict[str, Any]]:
-    result: list[dict[str, Any]] = [{"name": spec.scratch_volume_name(p), "emptyDir": {"sizeLimit": SCRATCH_SIZE}}
+    result: list[dict[str, Any]] = [{"name": spec.scratch_volume_name(p), "emptyDir": {"sizeLimit": str(spec.WRITABLE_PATH_SIZE)}}
                                     for p in w.writable_paths]
     if w.secret_files:
         result.append(secrets_volume(SECRETS_VOLUME, w.secret_files))

@@ -8,6 +8,7 @@ from shipform.spec.app import App, ClusterSpec, Environment, GitOps, GitSource, 
 from shipform.spec.namespace import Guards, LimitsSpec, Namespace, QuotaSpec, Subject
 from shipform.spec.workload import (
     BOTH,
+    WRITABLE_PATH_SIZE,
     AcceptedRisk,
     BuiltImage,
     Claim,
@@ -42,6 +43,7 @@ from shipform.spec.workload import (
     Volume,
     Workload,
     data_volume_name,
+    ephemeral_need,
     health_checked_in_compose,
     scratch_volume_name,
     selector,
@@ -50,6 +52,7 @@ from shipform.spec.workload import (
 
 __all__ = [
     "BOTH",
+    "WRITABLE_PATH_SIZE",
     "AcceptedRisk",
     "App",
     "BuiltImage",
@@ -95,6 +98,7 @@ __all__ = [
     "Volume",
     "Workload",
     "data_volume_name",
+    "ephemeral_need",
     "health_checked_in_compose",
     "scratch_volume_name",
     "selector",

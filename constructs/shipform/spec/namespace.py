@@ -28,6 +28,11 @@ class QuotaSpec:
     storage: Memory
     load_balancers: int
     node_ports: int
+    ephemeral_storage: Memory
+    """Requested and limited alike, as shipform's containers do."""
+    configmaps: int
+    secrets: int
+    services: int
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,7 @@ class LimitsSpec:
     min_memory: Memory
     max_cpu: Cpu
     max_memory: Memory
+    default_ephemeral_storage: Memory
 
 
 @dataclass(frozen=True)

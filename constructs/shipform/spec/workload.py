@@ -16,6 +16,16 @@ Platform = Literal["kubernetes", "compose"]
 BOTH: frozenset[Platform] = frozenset(("kubernetes", "compose"))
 
 
+WRITABLE_PATH_SIZE = Memory(64 * 2**20, "binary")
+"""The emptyDir (tmpfs in compose) behind each writable path."""
+
+
+def ephemeral_need(own: Memory, writable_paths: int, scratch: list[Memory]) -> Memory:
+    """A container's ephemeral storage, requested and limited alike: its own share plus every emptyDir it
+    mounts (the kubelet counts those against the pod's ephemeral storage too)."""
+    return Memory(own.bytes + WRITABLE_PATH_SIZE.bytes * writable_paths + sum(m.bytes for m in scratch), "binary")
+
+
 def scratch_volume_name(path: str) -> str:
     """The pod volume behind a writable path: 'tmp' for /tmp, else 'rw-' and the path's parts."""
     return "tmp" if path == "/tmp" else "rw" + path.replace("/", "-").replace("_", "-").replace(".", "-").lower()
@@ -453,6 +463,12 @@ class Workload:
         """Reached from outside the cluster (an Ingress or route, a node port, a load balancer): compose
         publishes its main port on 127.0.0.1."""
         return self.port is not None and (self.exposure is not None or self.access.type != "ClusterIP")
+
+    @property
+    def ephemeral_storage(self) -> Memory:
+        assert self.resources is not None
+        return ephemeral_need(self.resources.ephemeral_storage, len(self.writable_paths),
+                              [v.source.size for v in self.volumes if isinstance(v.source, Scratch)])
 
     @property
     def every_secret_file(self) -> tuple[SecretFile, ...]:

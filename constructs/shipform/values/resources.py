@@ -19,20 +19,27 @@ class ComputeResources:
     memory: Memory
     cpu_limit: Cpu
     memory_limit: Memory
+    ephemeral_storage: Memory = Memory(64 * 2**20, "binary")
+    """The container's own share of the node's disk (its logs; its writable layer when the root is writable);
+    the emptyDirs it mounts come on top."""
 
 
 @dataclass(frozen=True)
 class Resources:
-    """CPU and memory for one container. Requests are what the scheduler reserves; limits cap use.
+    """CPU, memory and local disk for one container. Requests are what the scheduler reserves; limits cap use.
 
-    Default: 100m CPU and 128Mi requested, 500m CPU and 256Mi limit. Quantities use the Kubernetes
-    grammar ('250m', '0.5', '1.5Gi', '512M').
+    Default: 100m CPU and 128Mi requested, 500m CPU and 256Mi limit, 64Mi of ephemeral storage (plus its
+    emptyDirs). Quantities use the Kubernetes grammar ('250m', '0.5', '1.5Gi', '512M').
     """
 
     cpu: str | int = "100m"
     memory: str | int = "128Mi"
     cpu_limit: str | int = "500m"
     memory_limit: str | int = "256Mi"
+    ephemeral_storage: str | int = "64Mi"
+    """The container's own share of the node's disk: its logs (the kubelet keeps up to 5 x 10Mi) and, with
+    ``read_only_root_filesystem=False``, what it writes outside its volumes. Requested and its limit alike; the
+    emptyDirs it mounts (writable paths, Scratch volumes) are added to it."""
     prop_example: ClassVar[str] = "Resources(cpu='250m', memory='256Mi', cpu_limit='1', memory_limit='512Mi')"
 
     def parse(self, path: str, prop: str = "resources") -> ComputeResources:
@@ -40,7 +47,8 @@ class Resources:
         parsed = ComputeResources(
             Cpu.parse(path, f"{prop}.cpu", self.cpu), Memory.parse(path, f"{prop}.memory", self.memory),
             Cpu.parse(path, f"{prop}.cpu_limit", self.cpu_limit),
-            Memory.parse(path, f"{prop}.memory_limit", self.memory_limit))
+            Memory.parse(path, f"{prop}.memory_limit", self.memory_limit),
+            Memory.parse(path, f"{prop}.ephemeral_storage", self.ephemeral_storage))
         if parsed.cpu > parsed.cpu_limit:
             raise ShipformError(path, f"{prop}.cpu_limit", f"must not be below the request {self.cpu}",
                                 self.cpu_limit, "raise cpu_limit or lower cpu")

@@ -1,0 +1,75 @@
+"""Local disk is a resource like CPU and memory: every container of the committed output requests (and is
+limited to) its own share plus every emptyDir it mounts, so a large scratch volume (a backup's dump waiting for
+its upload) is reserved on the node instead of filling it; every namespace's quota bounds it and counts the
+objects that take room in etcd."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from conftest import DIST
+from shipform.values.quantity import Memory
+
+OWN_SHARE = 64 * 2**20
+TREES = sorted(p for p in DIST.iterdir() if p.is_dir())
+
+
+def objects(tree):
+    for path in sorted((tree / "k8s").rglob("*.yaml")):
+        yield from (o for o in yaml.safe_load_all(path.read_text()) if isinstance(o, dict))
+
+
+def pod_specs(tree):
+    for o in objects(tree):
+        spec = o.get("spec") or {}
+        template = (spec.get("jobTemplate") or {}).get("spec", spec).get("template")
+        if template:
+            yield f"{o['kind']}/{o['metadata']['name']}", template["spec"]
+
+
+def size(quantity: str) -> int:
+    return Memory.parse("test", "size", quantity).bytes
+
+
+@pytest.mark.parametrize("tree", TREES, ids=lambda p: p.name)
+def test_every_container_reserves_its_share_and_its_empty_dirs(tree):
+    checked = 0
+    for name, pod in pod_specs(tree):
+        empty_dirs = {v["name"]: size(v["emptyDir"]["sizeLimit"]) for v in pod.get("volumes", []) if "emptyDir" in v}
+        for c in [*pod.get("initContainers", []), *pod["containers"]]:
+            requested = c["resources"]["requests"]["ephemeral-storage"]
+            assert requested == c["resources"]["limits"]["ephemeral-storage"], (name, c["name"])
+            mounted = sum(empty_dirs.get(m["name"], 0) for m in c.get("volumeMounts", []))
+            assert size(requested) == OWN_SHARE + mounted, (name, c["name"], requested, mounted)
+            checked += 1
+    assert checked >= 10
+
+
+@pytest.mark.parametrize("tree", TREES, ids=lambda p: p.name)
+def test_every_namespace_quota_bounds_disk_and_object_counts(tree):
+    quotas = [o for o in objects(tree) if o["kind"] == "ResourceQuota"]
+    assert quotas
+    for quota in quotas:
+        hard = quota["spec"]["hard"]
+        assert hard["requests.ephemeral-storage"] == hard["limits.ephemeral-storage"]
+        assert {"configmaps", "secrets", "services"} <= set(hard)
+
+
+def test_the_quota_refuses_more_disk_or_objects_than_it_holds(new_app):
+    from shipform import Backup, InvalidApp, Quota, S3Target, SecretRef, SecureNamespace, StatefulDB, WebService
+    from shipform.testing import synthesize
+
+    app, dev, _ = new_app()
+    ns = SecureNamespace(dev, "team", quota=Quota(ephemeral_storage="10Gi", services=2, secrets=1))
+    StatefulDB(ns, "db", engine="postgres", version="16", storage="20Gi", backup=Backup(
+        schedule="@daily", to=S3Target("acme-backups", credentials=SecretRef("s3", "credentials"))))
+    WebService(ns, "api", image="nginx:1.27.3", port=80, public=True, host="api.example.com")
+    with pytest.raises(InvalidApp) as caught:
+        synthesize(app)
+    problems = {e.prop: str(e) for e in caught.value.problems}
+    # The backup's 20Gi of dump space and 128Mi, the database's 256Mi and the API's 128Mi, each of the last two
+    # twice at peak (a rollout's surge pod); the database has two Services and the API one; the database's
+    # password, the S3 keys, the TLS certificate and the one cert-manager issues it through make four Secrets.
+    assert "at least 21376Mi" in problems["quota.ephemeral_storage"] and "at least 3" in problems["quota.services"]
+    assert "at least 4" in problems["quota.secrets"]
