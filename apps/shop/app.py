@@ -52,8 +52,8 @@ for env in (dev, prod):
                         secrets={"API_KEY": SecretRef("payments", "api-key")})
     api = WebService(
         ns, "api",
-        build=Build.python("services/api", ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "2", "app:app"],
-                           build_packages=["gcc", "libpq-dev"], runtime_packages=["libpq5"]),
+        # psycopg2 in requirements.txt: shipform adds gcc and libpq-dev to build it, libpq5 to run it.
+        build=Build.python("services/api", ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "2", "app:app"]),
         port=8000, health=Health.http("/healthz"), connects_to=[catalog, db, cache, payments],
         # Configuration by Environment is plain Python; the file is mounted, never baked into the image.
         config={"LOG_LEVEL": "debug" if env is dev else "info", "PAGE_SIZE": "50"},

@@ -9,6 +9,7 @@ from typing import ClassVar, Literal
 
 from shipform import spec
 from shipform.errors import ShipformError
+from shipform.model.native_packages import python_packages
 from shipform.values import checks
 from shipform.values.prop_types import check_fields
 
@@ -206,12 +207,21 @@ class Build:
                                    builder_image="", runtime_image="", command=command, build_command=(), package="",
                                    title=title, version=version, dockerfile=(root / self.dockerfile_path).resolve())
         builder, runtime = self.base_images()
+        layout = self.detect_layout(path, root)[0]
+        build_packages, runtime_packages = self.build_packages, self.runtime_packages
+        native: tuple[str, ...] = ()
+        if self.preset == "python":
+            found, build, run = python_packages(root / self.context, layout)
+            build_packages += tuple(p for p in build if p not in build_packages)
+            runtime_packages += tuple(p for p in run if p not in runtime_packages)
+            if build_packages != self.build_packages or runtime_packages != self.runtime_packages:
+                native = found
         return spec.ImageBuild(
             preset=self.preset, context=(root / self.context).resolve(),
-            layout=self.detect_layout(path, root)[0], builder_image=builder, runtime_image=runtime,
+            layout=layout, builder_image=builder, runtime_image=runtime,
             command=command, build_command=self.build_command, package=self.package, title=title, version=version,
-            build_packages=self.build_packages, runtime_packages=self.runtime_packages, args=self.args,
-            runtime=self.runtime,
+            build_packages=build_packages, runtime_packages=runtime_packages, args=self.args,
+            runtime=self.runtime, native=native,
             project_ignore=_ignore_rules(root / self.context / ".dockerignore"))
 
     def _check_runtime(self, path: str) -> None:

@@ -67,7 +67,7 @@ def render_dockerfile(w: spec.Workload, marker: str, data_paths: list[str] | Non
         build_packages=build.build_packages, runtime_packages=build.runtime_packages, args=build.args,
         unpinned_build_packages=unpinned(build.build_packages),
         unpinned_runtime_packages=unpinned(build.runtime_packages), runtime=build.runtime,
-        tini_stage="tini" if build.preset == "go" else "build", source=source,
+        tini_stage="tini" if build.preset == "go" else "build", source=source, native=build.native,
         base_digest=build.runtime_image.partition("@")[2],
     )
 

@@ -303,6 +303,8 @@ class ImageBuild:
     """The rules of the context's own .dockerignore, which the generated ignore file keeps."""
     runtime: Literal["debian", "distroless"] = "debian"
     """The runtime image's kind: Debian (with a shell, stripped) or distroless (no shell at all)."""
+    native: tuple[str, ...] = ()
+    """Dependencies found in the lockfile that brought build or runtime packages the app did not list itself."""
 
 
 @dataclass(frozen=True)

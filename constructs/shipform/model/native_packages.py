@@ -1,0 +1,110 @@
+"""The Debian packages that well-known Python distributions need, found in the resolved dependencies of a build
+context: C headers and tools to compile them in the build stage, shared libraries to load them at run time.
+
+Names come from the lockfile's own records (uv.lock and poetry.lock packages, requirements.txt requirements),
+compared after PEP 503 normalization: never a substring of a line, so 'psycopg2-binary' (a wheel with libpq inside)
+needs nothing while 'psycopg2' (built from source) needs libpq.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+# PyPI name: (build packages, runtime packages), for Debian bookworm (the pinned base images' release).
+PYTHON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "psycopg2": (("gcc", "libpq-dev"), ("libpq5",)),
+    # psycopg 3 without its binary extra loads the system's libpq at run time.
+    "psycopg": ((), ("libpq5",)),
+    "mysqlclient": (("gcc", "pkg-config", "default-libmysqlclient-dev"), ("libmariadb3",)),
+    "pycairo": (("gcc", "pkg-config", "libcairo2-dev"), ("libcairo2",)),
+    "cairocffi": ((), ("libcairo2",)),
+    "python-ldap": (("gcc", "libldap2-dev", "libsasl2-dev"), ("libldap-2.5-0", "libsasl2-2")),
+    "pyodbc": ((), ("libodbc2",)),
+    "python-magic": ((), ("libmagic1",)),
+    "pyvips": ((), ("libvips42",)),
+    "weasyprint": ((), ("libpango-1.0-0", "libpangoft2-1.0-0")),
+    "uwsgi": (("gcc",), ()),
+}
+# Distributions that bring their own copy of the library, so the one above needs nothing.
+PROVIDED_BY = {"psycopg": ("psycopg-binary", "psycopg-c")}
+
+
+def normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def python_packages(context: Path, layout: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(found distributions, build packages, runtime packages) for the dependencies the image installs."""
+    names = _installed(context, layout)
+    found = sorted(n for n in names if n in PYTHON and not any(p in names for p in PROVIDED_BY.get(n, ())))
+    build = _union(PYTHON[n][0] for n in found)
+    runtime = _union(PYTHON[n][1] for n in found)
+    return tuple(found), build, runtime
+
+
+def _union(groups: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
+    result: list[str] = []
+    for group in groups:
+        result += [p for p in group if p not in result]
+    return tuple(result)
+
+
+def _installed(context: Path, layout: str) -> set[str]:
+    if layout == "uv.lock":
+        return _uv(tomllib.loads((context / "uv.lock").read_text(encoding="utf-8")))
+    if layout == "poetry.lock":
+        return _poetry(tomllib.loads((context / "poetry.lock").read_text(encoding="utf-8")))
+    return _requirements(context / "requirements.txt", context, set())
+
+
+def _uv(lock: dict[str, Any]) -> set[str]:
+    """What `uv sync --no-dev` installs: the project's dependencies and theirs, not its dev groups."""
+    packages = {normalize(p["name"]): p for p in lock.get("package", []) if isinstance(p, dict)}
+    roots = [n for n, p in packages.items() if {"editable", "virtual"} & set(p.get("source", {}))]
+    seen: set[str] = set()
+    todo = list(roots)
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in packages:
+            continue
+        seen.add(name)
+        package = packages[name]
+        todo += [normalize(d["name"]) for d in package.get("dependencies", []) if isinstance(d, dict)]
+        for extra in package.get("optional-dependencies", {}).values() if name in roots else ():
+            todo += [normalize(d["name"]) for d in extra if isinstance(d, dict)]
+    return seen - set(roots)
+
+
+def _poetry(lock: dict[str, Any]) -> set[str]:
+    """What `poetry export --only main` lists: packages of the main group (poetry 2: groups; 1.x: category)."""
+    names = set()
+    for p in lock.get("package", []):
+        if not isinstance(p, dict):
+            continue
+        groups = p.get("groups")
+        if (groups is not None and "main" not in groups) or p.get("category", "main") != "main":
+            continue
+        names.add(normalize(p["name"]))
+    return names
+
+
+_REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def _requirements(path: Path, context: Path, seen: set[Path]) -> set[str]:
+    """Requirement names of a requirements file and the files it includes (-r) inside the context."""
+    if path in seen or not path.is_file() or not path.resolve().is_relative_to(context.resolve()):
+        return set()
+    seen.add(path)
+    names = set()
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        line = line.split(" #", 1)[0].strip()
+        if line.startswith(("-r ", "--requirement ")):
+            names |= _requirements(path.parent / line.split(None, 1)[1].strip(), context, seen)
+        elif not line.startswith(("-", "#")) and (found := _REQUIREMENT.match(line)):
+            names.add(normalize(found[1]))
+    return names
