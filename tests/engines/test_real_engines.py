@@ -314,8 +314,9 @@ def test_mariadb_health_and_backup(tmp_path, password_file):
 def redis(port: int, password_file: Path, user: str | None, *command: str) -> str:
     """One command as ``user`` (None: the password alone, which is the default user); its reply or error."""
     login = ["--user", user] if user else []
+    env = {**os.environ, "REDISCLI_AUTH": password_file.read_text().strip()}
     result = subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", str(port), *login, *command], capture_output=True,
-                            text=True, timeout=20, env={**os.environ, "REDISCLI_AUTH": password_file.read_text().strip()})
+                            text=True, timeout=20, env=env)
     return (result.stdout + result.stderr).strip()
 
 

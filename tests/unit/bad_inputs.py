@@ -611,3 +611,5 @@ DISK_AND_COUNT_CASES = [
      'StatefulDB(team, "db", engine="redis", version="7.4")', "shop/dev/team", "quota.services"),
 ]
 ALL_CASES += DISK_AND_COUNT_CASES
+ALL_CASES.append(("build-secret-unknown", 'App("two", registry="ghcr.io/acme", build_secrets=["gitconfig"])', "two",
+                  "build_secrets"))

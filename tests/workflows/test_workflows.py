@@ -37,9 +37,33 @@ def test_images_are_dated_by_the_commit_and_labelled_with_it():
     build = next(s for s in steps(load(DIST / "shop" / ".github" / "workflows" / "shop-build.yaml"))
                  if s.get("id") == "push")
     assert build["env"] == {"SOURCE_DATE_EPOCH": "${{ steps.commit.outputs.epoch }}"}
-    assert build["with"]["labels"].splitlines() == ["org.opencontainers.image.revision=${{ github.sha }}",
-                                                    "org.opencontainers.image.created=${{ steps.commit.outputs.created }}"]
+    assert build["with"]["labels"].splitlines() == [
+        "org.opencontainers.image.revision=${{ github.sha }}",
+        "org.opencontainers.image.created=${{ steps.commit.outputs.created }}"]
     assert build["with"]["sbom"] is True and build["with"]["provenance"] == "mode=max"
+
+
+def test_private_index_credentials_reach_the_build_as_buildkit_secrets_only(tmp_path):
+    """Declared build secrets go to BuildKit from repository secrets; the Dockerfiles mount each only while
+    dependencies install (never an ARG, an ENV or a layer), and skip the mount where none is given."""
+    write_sources(tmp_path)
+    source = ('from shipform import *\napp = App("shop", registry="ghcr.io/acme", build_secrets=["npmrc", "netrc"])\n'
+              'dev = Environment(app, "dev", local=True)\n'
+              'WebService(dev, "api", build=Build.python("py", ["python", "-m", "api"]), port=8000)\n'
+              'WebService(dev, "web", build=Build.node("node", ["node", "server.js"]), port=3000)\n')
+    files = render(exec_app(source, tmp_path), tmp_path / "out")
+    build = next(s for s in steps(yaml.safe_load(files[".github/workflows/shop-build.yaml"])) if s.get("id") == "push")
+    assert build["with"]["secrets"].splitlines() == ["netrc=${{ secrets.BUILD_NETRC }}",
+                                                     "npmrc=${{ secrets.BUILD_NPMRC }}"]
+    python, node = files["docker/api/Dockerfile"], files["docker/web/Dockerfile"]
+    assert "--mount=type=secret,id=netrc,target=/root/.netrc,required=false" in python
+    assert "--mount=type=secret,id=pip.conf,target=/root/.config/pip/pip.conf,required=false" in python
+    assert "--mount=type=secret,id=npmrc,target=/root/.npmrc,required=false" in node
+    for text in (python, node):
+        assert not re.search(r"^(ARG|ENV) .*(NETRC|NPM_TOKEN|PIP_INDEX)", text, re.M | re.I)
+    # Without build_secrets the workflow passes none (the mounts are then skipped).
+    assert "secrets" not in next(s for s in steps(load(DIST / "shop" / ".github" / "workflows" / "shop-build.yaml"))
+                                 if s.get("id") == "push")["with"]
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)

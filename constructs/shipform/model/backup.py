@@ -23,7 +23,8 @@ AWS_CLI_IMAGE = "amazon/aws-cli:2.22.12"
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _ENDPOINT = re.compile(r"^https://[a-z0-9.-]+(:(?P<port>[0-9]+))?(/.*)?$")
 # A key id (UUID or mrk-...), an alias/..., or an ARN of either.
-_KMS_KEY = re.compile(r"(arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key/|alias/))?[A-Za-z0-9/_:-]{1,250}|alias/[A-Za-z0-9/_-]+")
+_KMS_KEY = re.compile(r"(arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key/|alias/))?[A-Za-z0-9/_:-]{1,250}"
+                      r"|alias/[A-Za-z0-9/_-]+")
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,8 @@ def upload_script() -> str:
         "set -eu",
         'FILE="$(ls -1t "$BACKUP_DIR"/"$BACKUP_PREFIX"-* | head -n 1)"',
         'set -- ${S3_ENDPOINT:+--endpoint-url "$S3_ENDPOINT"}',
-        'aws "$@" s3 cp --only-show-errors --sse "$S3_SSE" ${S3_SSE_KMS_KEY_ID:+--sse-kms-key-id "$S3_SSE_KMS_KEY_ID"} \\',
+        'aws "$@" s3 cp --only-show-errors --sse "$S3_SSE" \\',
+        '  ${S3_SSE_KMS_KEY_ID:+--sse-kms-key-id "$S3_SSE_KMS_KEY_ID"} \\',
         '  "$FILE" "s3://$S3_BUCKET/$S3_PREFIX/$(basename "$FILE")"',
         'echo "backup uploaded: s3://$S3_BUCKET/$S3_PREFIX/$(basename "$FILE")"',
     ])

@@ -7,7 +7,7 @@ import contextlib
 import contextvars
 import inspect
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
 
@@ -80,6 +80,10 @@ class AppBase(cdk8s.App):
         ``.github/workflows/`` (as ``<app>-ci.yaml``, ``<app>-build.yaml``, ``<app>-promote.yaml``). 'output'
         writes them under the app's output folder instead (``<outdir>/<app>/.github/workflows/``), where
         GitHub does not run them (the reference apps of shipform's own repository do this).
+    :param build_secrets: Default: () (none). Credentials of private package indexes the build workflow hands
+        BuildKit, each from the repository secret ``BUILD_<ID>`` (``BUILD_NETRC``, ``BUILD_PIP_CONF``,
+        ``BUILD_UV_TOML``, ``BUILD_NPMRC``): 'netrc' (pip, uv and Go), 'pip.conf', 'uv.toml', 'npmrc'. The
+        Dockerfiles mount them only while dependencies install; never an ARG, an ENV or a layer.
     """
 
     name: str
@@ -87,7 +91,7 @@ class AppBase(cdk8s.App):
 
     def __init__(self, name: str, *, registry: str, version: str = "0.1.0", outdir: str | Path | None = None,
                  root: str | Path | None = None, repository: str | None = None, branch: str = "main",
-                 workflows: Literal["repository", "output"] = "repository"):
+                 workflows: Literal["repository", "output"] = "repository", build_secrets: Sequence[str] = ()):
         checks.dns_label(name, "name", name)
         if not isinstance(registry, str) or not registry or registry.endswith("/") or ":" in registry.split("/")[-1]:
             raise ShipformError(name, "registry", "must be a registry host and path without a tag", registry,
@@ -118,6 +122,7 @@ class AppBase(cdk8s.App):
         self.workflows = checks.one_of(name, "workflows", workflows, ("repository", "output"))
         self.repository = None if repository is None else _git_url(name, repository)
         self.branch = _git_branch(name, branch)
+        self.build_secrets = _build_secrets(name, build_secrets)
         self.environments: list[EnvironmentBase] = []
         if collector is not None:
             collector.apps.append(self)
@@ -132,7 +137,7 @@ class AppBase(cdk8s.App):
     def to_spec(self) -> spec.App:
         source = spec.GitSource(self.repository, self.branch) if self.repository else None
         return spec.App(self.name, self.version, tuple(e.to_spec() for e in self.environments), source,
-                        self.registry)
+                        self.registry, self.build_secrets)
 
 
 class EnvironmentProps(TypedDict, total=False):
@@ -312,6 +317,16 @@ def _git_url(app: str, url: object) -> str:
         raise ShipformError(app, "repository", "must be a git URL (https://, ssh:// or git@host:path)", url,
                             "write e.g. 'https://github.com/acme/shop.git'")
     return url
+
+
+BUILD_SECRET_IDS = ("netrc", "pip.conf", "uv.toml", "npmrc")
+
+
+def _build_secrets(app: str, ids: object) -> tuple[str, ...]:
+    if isinstance(ids, str) or not isinstance(ids, Sequence) or any(i not in BUILD_SECRET_IDS for i in ids):
+        raise ShipformError(app, "build_secrets", f"must list some of {', '.join(BUILD_SECRET_IDS)}", ids,
+                            "write e.g. build_secrets=['netrc'] and set the repository secret BUILD_NETRC")
+    return tuple(sorted(set(ids), key=BUILD_SECRET_IDS.index))
 
 
 def _git_branch(app: str, branch: object) -> str:

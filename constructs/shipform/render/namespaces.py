@@ -106,7 +106,8 @@ def _hard(q: spec.QuotaSpec) -> dict[str, str]:
             "limits.memory": str(q.memory_limit), "pods": str(q.pods),
             "persistentvolumeclaims": str(q.persistent_volume_claims), "requests.storage": str(q.storage),
             "services.loadbalancers": str(q.load_balancers), "services.nodeports": str(q.node_ports),
-            "requests.ephemeral-storage": str(q.ephemeral_storage), "limits.ephemeral-storage": str(q.ephemeral_storage),
+            "requests.ephemeral-storage": str(q.ephemeral_storage),
+            "limits.ephemeral-storage": str(q.ephemeral_storage),
             "configmaps": str(q.configmaps), "secrets": str(q.secrets), "services": str(q.services)}
 
 

@@ -150,7 +150,8 @@ def secrets_volume(name: str, files: tuple[spec.SecretFile, ...]) -> dict[str, A
 
 
 def volumes(w: spec.Workload) -> list[dict[str, Any]]:
-    result: list[dict[str, Any]] = [{"name": spec.scratch_volume_name(p), "emptyDir": {"sizeLimit": str(spec.WRITABLE_PATH_SIZE)}}
+    size = str(spec.WRITABLE_PATH_SIZE)
+    result: list[dict[str, Any]] = [{"name": spec.scratch_volume_name(p), "emptyDir": {"sizeLimit": size}}
                                     for p in w.writable_paths]
     if w.secret_files:
         result.append(secrets_volume(SECRETS_VOLUME, w.secret_files))

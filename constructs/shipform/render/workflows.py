@@ -102,6 +102,11 @@ def built_images(app: spec.App, context: Context) -> list[BuiltImage]:
     return [seen[n] for n in sorted(seen)]
 
 
+def build_secret(secret_id: str) -> str:
+    """The repository secret behind a BuildKit secret id: 'pip.conf' comes from BUILD_PIP_CONF."""
+    return "BUILD_" + secret_id.replace(".", "_").upper()
+
+
 def build(app: spec.App, context: Context) -> dict[str, Any] | None:
     images = built_images(app, context)
     if not images:
@@ -125,6 +130,9 @@ def build(app: spec.App, context: Context) -> dict[str, Any] | None:
             tags=f"${{{{ matrix.repository }}}}:sha-${{{{ github.sha }}}},${{{{ matrix.repository }}}}:{app.version}",
             labels="org.opencontainers.image.revision=${{ github.sha }}\n"
                    "org.opencontainers.image.created=${{ steps.commit.outputs.created }}\n",
+            # Private package indexes: BuildKit secrets the Dockerfiles mount only while dependencies install.
+            **({"secrets": "".join(f"{i}=${{{{ secrets.{build_secret(i)} }}}}\n" for i in app.build_secrets)}
+               if app.build_secrets else {}),
             provenance="mode=max", sbom=True,
             **{"cache-from": "type=gha,scope=${{ matrix.image }}",
                "cache-to": "type=gha,mode=max,scope=${{ matrix.image }}"})},

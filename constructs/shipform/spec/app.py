@@ -75,6 +75,8 @@ class App:
     repository: GitSource | None = None
     registry: str = ""
     """Where images built from source are pushed, e.g. 'ghcr.io/acme'."""
+    build_secrets: tuple[str, ...] = ()
+    """BuildKit secret ids the build workflow passes (private package indexes), each from BUILD_<ID>."""
 
     @property
     def local(self) -> Environment | None:

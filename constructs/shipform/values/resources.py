@@ -1,4 +1,4 @@
-"""CPU and memory of one container, and horizontal autoscaling."""
+"""CPU, memory and ephemeral storage of one container, and horizontal autoscaling."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from shipform.values import checks
 from shipform.values.prop_types import check_fields
 from shipform.values.quantity import Cpu, Memory
 
+OWN_DISK = Memory(64 * 2**20, "binary")
+"""A container's own ephemeral storage by default: its logs (the kubelet keeps up to 5 x 10Mi)."""
+
 
 @dataclass(frozen=True)
 class ComputeResources:
@@ -19,7 +22,7 @@ class ComputeResources:
     memory: Memory
     cpu_limit: Cpu
     memory_limit: Memory
-    ephemeral_storage: Memory = Memory(64 * 2**20, "binary")
+    ephemeral_storage: Memory = OWN_DISK
     """The container's own share of the node's disk (its logs; its writable layer when the root is writable);
     the emptyDirs it mounts come on top."""
 
