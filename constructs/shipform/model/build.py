@@ -10,6 +10,7 @@ from typing import ClassVar, Literal
 from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.native_packages import python_packages
+from shipform.model.package_managers import NODE_LAYOUTS, PYTHON_LAYOUTS, node_installer
 from shipform.values import checks
 from shipform.values.prop_types import check_fields
 
@@ -39,11 +40,11 @@ class Preset:
 PRESETS: dict[str, Preset] = {
     "python": Preset(
         "python", "python:{version}-slim-bookworm", "python:{version}-slim-bookworm", "3.12.8",
-        layouts=(("uv.lock", "pyproject.toml"), ("poetry.lock", "pyproject.toml"), ("requirements.txt",)),
+        layouts=PYTHON_LAYOUTS,
     ),
     "node": Preset(
         "node", "node:{version}-bookworm-slim", "node:{version}-bookworm-slim", "22.12.0",
-        layouts=(("package-lock.json", "package.json"),),
+        layouts=NODE_LAYOUTS,
     ),
     "go": Preset(
         "go", "golang:{version}-bookworm", "scratch", "1.23.4",
@@ -222,6 +223,7 @@ class Build:
             command=command, build_command=self.build_command, package=self.package, title=title, version=version,
             build_packages=build_packages, runtime_packages=runtime_packages, args=self.args,
             runtime=self.runtime, native=native,
+            installer=node_installer(path, root / self.context, layout) if self.preset == "node" else "",
             project_ignore=_ignore_rules(root / self.context / ".dockerignore"))
 
     def _check_runtime(self, path: str) -> None:
@@ -274,6 +276,8 @@ class Build:
             return (self._check_dockerfile(path, root),)
         for layout in self.preset_spec.layouts:
             if all((source / f).is_file() for f in layout):
+                if self.preset == "node":
+                    node_installer(path, source, layout[0])
                 return layout
         expected = " or ".join(" + ".join(layout) for layout in self.preset_spec.layouts)
         raise ShipformError(path, "build", f"the {self.preset} preset needs {expected} in the build context",

@@ -1,13 +1,15 @@
 """The Debian packages that well-known Python distributions need, found in the resolved dependencies of a build
 context: C headers and tools to compile them in the build stage, shared libraries to load them at run time.
 
-Names come from the lockfile's own records (uv.lock and poetry.lock packages, requirements.txt requirements),
+Names come from the lockfile's own records (uv.lock, poetry.lock and pdm.lock packages, Pipfile.lock's default
+section, requirements.txt requirements),
 compared after PEP 503 normalization: never a substring of a line, so 'psycopg2-binary' (a wheel with libpq inside)
 needs nothing while 'psycopg2' (built from source) needs libpq.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from collections.abc import Iterable
@@ -58,6 +60,11 @@ def _installed(context: Path, layout: str) -> set[str]:
         return _uv(tomllib.loads((context / "uv.lock").read_text(encoding="utf-8")))
     if layout == "poetry.lock":
         return _poetry(tomllib.loads((context / "poetry.lock").read_text(encoding="utf-8")))
+    if layout == "pdm.lock":
+        return _pdm(tomllib.loads((context / "pdm.lock").read_text(encoding="utf-8")))
+    if layout == "Pipfile.lock":
+        default = json.loads((context / "Pipfile.lock").read_text(encoding="utf-8")).get("default", {})
+        return {normalize(name) for name in default} if isinstance(default, dict) else set()
     return _requirements(context / "requirements.txt", context, set())
 
 
@@ -90,6 +97,12 @@ def _poetry(lock: dict[str, Any]) -> set[str]:
             continue
         names.add(normalize(p["name"]))
     return names
+
+
+def _pdm(lock: dict[str, Any]) -> set[str]:
+    """What `pdm export --prod` lists: packages of the default group."""
+    return {normalize(p["name"]) for p in lock.get("package", []) if isinstance(p, dict)
+            and "default" in p.get("groups", ["default"])}
 
 
 _REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")

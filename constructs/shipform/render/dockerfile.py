@@ -19,6 +19,10 @@ the upstream version and Debian revision, any binary rebuild of it: the archive 
 (0.19.0-1+b3 by +b4), which an exact pin would no longer find."""
 UV_IMAGE = "ghcr.io/astral-sh/uv:0.5.11"
 POETRY_VERSION = "1.8.5"
+PDM_VERSION = "2.29.4"
+PIPENV_VERSION = "2026.10.3"
+BUN_VERSION = "1.2.23"
+"""bun installs from its own lockfile; npm installs it (pinned) in the build stage, and Node runs the app."""
 
 
 def exec_form(args: list[str] | tuple[str, ...]) -> str:
@@ -68,6 +72,7 @@ def render_dockerfile(w: spec.Workload, marker: str, data_paths: list[str] | Non
         unpinned_build_packages=unpinned(build.build_packages),
         unpinned_runtime_packages=unpinned(build.runtime_packages), runtime=build.runtime,
         tini_stage="tini" if build.preset == "go" else "build", source=source, native=build.native,
+        installer=build.installer, bun_version=BUN_VERSION, pdm_version=PDM_VERSION, pipenv_version=PIPENV_VERSION,
         base_digest=build.runtime_image.partition("@")[2],
     )
 

@@ -303,6 +303,8 @@ class ImageBuild:
     """The rules of the context's own .dockerignore, which the generated ignore file keeps."""
     runtime: Literal["debian", "distroless"] = "debian"
     """The runtime image's kind: Debian (with a shell, stripped) or distroless (no shell at all)."""
+    installer: str = ""
+    """Node: the tool that installs the lockfile ('npm', 'pnpm', 'yarn', 'yarn-berry', 'bun')."""
     native: tuple[str, ...] = ()
     """Dependencies found in the lockfile that brought build or runtime packages the app did not list itself."""
 
