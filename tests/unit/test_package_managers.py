@@ -92,3 +92,30 @@ def test_pdm_and_pipenv_export_their_production_dependencies(new_app, app_root, 
         assert line in text, line
     assert "default-libmysqlclient-dev" not in text  # a development dependency only
     assert python_packages(app_root / "api", next(iter(files)))[0] == ("psycopg2",)
+
+
+@pytest.mark.parametrize(("manifest", "copied"), [
+    ({"main": "dist/server.js", "files": ["dist", "public/"]}, ["dist", "public"]),
+    ({"main": "server.js"}, None),  # no files list: the whole context
+    ({"files": ["dist/**/*.js"]}, None),  # a pattern: the whole context
+    ({"files": ["../secrets"]}, None),  # outside the context: the whole context, never a path out of it
+])
+def test_the_node_runtime_copies_what_package_json_publishes(new_app, app_root, manifest, copied):
+    folder = app_root / "web"
+    folder.mkdir()
+    (folder / "package.json").write_text(json.dumps({"name": "web", "version": "1.0.0", **manifest}))
+    (folder / "package-lock.json").write_text('{"lockfileVersion": 3, "packages": {}}\n')
+    for path in ("dist/server.js", "public/index.html", "server.js"):
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        (folder / path).write_text("\n")
+    app, dev, _ = new_app()
+    WebService(dev, "web", build=Build.node("web", ["node", "dist/server.js"]), port=3000)
+    text = synthesize(app)["docker/web/Dockerfile"]
+    runtime = text.split("\nFROM node:22.12.0-bookworm-slim\n")[1]
+    if copied is None:
+        assert "COPY --from=build /src /app\n" in runtime
+    else:
+        lines = [line for line in runtime.splitlines() if line.startswith("COPY --from=build /src")]
+        assert lines == ["COPY --from=build /src/package.json /app/package.json",
+                         "COPY --from=build /src/node_modules /app/node_modules",
+                         *(f"COPY --from=build /src/{c} /app/{c}" for c in copied)]

@@ -10,7 +10,7 @@ from typing import ClassVar, Literal
 from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.native_packages import python_packages
-from shipform.model.package_managers import NODE_LAYOUTS, PYTHON_LAYOUTS, node_installer
+from shipform.model.package_managers import NODE_LAYOUTS, PYTHON_LAYOUTS, node_installer, node_runtime_files
 from shipform.values import checks
 from shipform.values.prop_types import check_fields
 
@@ -224,6 +224,7 @@ class Build:
             build_packages=build_packages, runtime_packages=runtime_packages, args=self.args,
             runtime=self.runtime, native=native,
             installer=node_installer(path, root / self.context, layout) if self.preset == "node" else "",
+            runtime_files=node_runtime_files(root / self.context) if self.preset == "node" else (),
             project_ignore=_ignore_rules(root / self.context / ".dockerignore"))
 
     def _check_runtime(self, path: str) -> None:

@@ -17,6 +17,29 @@ PYTHON_LAYOUTS = (("uv.lock", "pyproject.toml"), ("poetry.lock", "pyproject.toml
                   ("Pipfile.lock", "Pipfile"), ("requirements.txt",))
 
 
+def node_runtime_files(context: Path) -> tuple[str, ...]:
+    """What the Node runtime stage copies besides package.json and node_modules: package.json's ``files`` and
+    ``main``, as npm would publish them, when every entry is a plain path inside the context; () (the whole
+    context) when there is no ``files`` or an entry is a pattern."""
+    try:
+        manifest = json.loads((context / "package.json").read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError, OSError):
+        return ()
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), list):
+        return ()
+    entries = [*manifest["files"], *([manifest["main"]] if isinstance(manifest.get("main"), str) else [])]
+    plain = []
+    for entry in entries:
+        clean = str(entry).removeprefix("./").rstrip("/")
+        if not isinstance(entry, str) or not re.fullmatch(r"[A-Za-z0-9_@.-]+(/[A-Za-z0-9_@.-]+)*", clean) \
+                or ".." in clean.split("/") or not (context / clean).exists():
+            return ()
+        if clean not in plain and clean not in ("package.json", "node_modules"):
+            plain.append(clean)
+    # A file inside a listed folder comes with the folder.
+    return tuple(sorted(p for p in plain if not any(p.startswith(f"{other}/") for other in plain)))
+
+
 def node_installer(path: str, context: Path, layout: str) -> str:
     """'npm', 'pnpm', 'yarn' (classic), 'yarn-berry' or 'bun'; a ShipformError when the lockfile's tool is not
     pinned by package.json, or yarn berry would keep the dependencies in Plug'n'Play archives."""

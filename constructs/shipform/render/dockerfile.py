@@ -72,7 +72,8 @@ def render_dockerfile(w: spec.Workload, marker: str, data_paths: list[str] | Non
         unpinned_build_packages=unpinned(build.build_packages),
         unpinned_runtime_packages=unpinned(build.runtime_packages), runtime=build.runtime,
         tini_stage="tini" if build.preset == "go" else "build", source=source, native=build.native,
-        installer=build.installer, bun_version=BUN_VERSION, pdm_version=PDM_VERSION, pipenv_version=PIPENV_VERSION,
+        installer=build.installer, runtime_files=build.runtime_files, bun_version=BUN_VERSION,
+        pdm_version=PDM_VERSION, pipenv_version=PIPENV_VERSION,
         base_digest=build.runtime_image.partition("@")[2],
     )
 

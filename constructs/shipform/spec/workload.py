@@ -305,6 +305,9 @@ class ImageBuild:
     """The runtime image's kind: Debian (with a shell, stripped) or distroless (no shell at all)."""
     installer: str = ""
     """Node: the tool that installs the lockfile ('npm', 'pnpm', 'yarn', 'yarn-berry', 'bun')."""
+    runtime_files: tuple[str, ...] = ()
+    """Node: what the runtime image copies besides package.json and node_modules (package.json's files and main);
+    () for the whole build context."""
     native: tuple[str, ...] = ()
     """Dependencies found in the lockfile that brought build or runtime packages the app did not list itself."""
 
