@@ -613,3 +613,8 @@ DISK_AND_COUNT_CASES = [
 ALL_CASES += DISK_AND_COUNT_CASES
 ALL_CASES.append(("build-secret-unknown", 'App("two", registry="ghcr.io/acme", build_secrets=["gitconfig"])', "two",
                   "build_secrets"))
+ALL_CASES += [
+    ("tls-on-an-engine-without-it", 'StatefulDB(dev, "db", engine="mysql", version="8.4", tls="db-tls")', "shop/dev/db",
+     "tls"),
+    ("tls-secret-not-a-name", PG + 'tls="DB TLS")', "shop/dev/db", "tls"),
+]

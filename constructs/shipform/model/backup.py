@@ -144,7 +144,7 @@ def backup_script(db: StatefulDB) -> str:
         'FINAL="$BACKUP_FILE"',
         'BACKUP_FILE="$FINAL.partial"',
         'trap \'rm -f "$BACKUP_FILE"\' EXIT',
-        db.engine.dump,
+        db.dump_command(),
         'mv "$BACKUP_FILE" "$FINAL"',
         f'ls -1t "$BACKUP_DIR"/"$BACKUP_PREFIX"-[0-9]*T[0-9]*Z.{suffix} | tail -n +"$((RETENTION + 1))" '
         '| xargs -r rm -f --',
@@ -165,6 +165,8 @@ class BackupJob(CronJob):
         self.size = size
         self.storage_class = backup.storage_class
         secrets = {"DB_PASSWORD": db.password}  # the dump's only credential: the upload has its own
+        if db.tls is not None:  # and the CA that vouches for the server
+            secrets["DB_TLS_CA"] = SecretRef(db.tls, "ca.crt")
         super().__init__(
             db.scope, f"{db.id}-backup", name=f"{db.name}-backup", schedule=backup.schedule, image=db.image,
             command=["sh", "-c", backup_script(db)], connects_to=[db], secrets=secrets,

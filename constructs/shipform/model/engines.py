@@ -49,6 +49,26 @@ class Engine:
     """How the image starts the server (its entrypoint and command), run after the init script is in place."""
     reserved_users: tuple[str, ...] = ()
     """Names the engine keeps for itself; the application's user may not take them."""
+    tls: EngineTls | None = None
+    """How the engine serves TLS only (StatefulDB(tls=...)); None where shipform does not offer it."""
+
+
+@dataclass(frozen=True)
+class EngineTls:
+    """TLS from a Secret's tls.crt, tls.key and ca.crt, mounted as files: {tls_cert}, {tls_key} and {tls_ca} are
+    filled in with their paths (the same in every container that mounts them)."""
+
+    prelude: str
+    """Shell lines run before the server starts (a private copy of the key, an access file)."""
+    server_args: str
+    """Appended to the command's last line, the one that execs the server."""
+    health: tuple[str, ...]
+    """The health check over TLS."""
+    dump: str
+    """The backup's dump over TLS, verifying the server against the CA."""
+    url_scheme: str
+    url_query: str
+    """Appended to the clients' URL: how their driver verifies the server with the CA file."""
 
 
 PASSWORD = '"$(cat "$DB_PASSWORD_FILE")"'
@@ -81,6 +101,17 @@ ENGINES: dict[str, Engine] = {
         dump=f'PGPASSWORD={PASSWORD} pg_dump -h "$DB_HOST" -p "$DB_PORT" -U "$DB_USER" -d "$DB_NAME" '
              '\\\n  --format=custom --file="$BACKUP_FILE"',
         root_password=True, reserved_users=("postgres",),
+        # The key must be private to the server's user: a copy on the tmpfs. Connections over TCP must use TLS
+        # (hostssl only); the socket inside the container stays as the image has it.
+        tls=EngineTls(
+            prelude="install -m 0600 {tls_key} /tmp/server.key\n"
+                    "printf '%s\\n' 'local all all trust' 'hostssl all all all scram-sha-256' > /tmp/pg_hba.conf",
+            server_args="-c ssl=on -c ssl_cert_file={tls_cert} -c ssl_key_file=/tmp/server.key "
+                        "-c hba_file=/tmp/pg_hba.conf",
+            health=("pg_isready", "-U", "{user}", "-d", "{database}", "-h", "127.0.0.1", "-p", "{port}"),
+            dump=f'PGSSLMODE=verify-full PGSSLROOTCERT={{tls_ca}} PGPASSWORD={PASSWORD} pg_dump -h "$DB_HOST" '
+                 '-p "$DB_PORT" \\\n  -U "$DB_USER" -d "$DB_NAME" --format=custom --file="$BACKUP_FILE"',
+            url_scheme="postgresql", url_query="?sslmode=verify-full&sslrootcert={tls_ca}"),
     ),
     "mysql": Engine(
         "mysql", "mysql:{tag}", {"8.0": "8.0.40", "8.4": "8.4.3"}, 3306, "/var/lib/mysql",
@@ -125,6 +156,16 @@ ENGINES: dict[str, Engine] = {
                             '-p {port} ping | grep -q PONG'),
         dump=f'REDISCLI_AUTH={PASSWORD} redis-cli --user backup -h "$DB_HOST" -p "$DB_PORT" --rdb "$BACKUP_FILE"',
         dump_suffix="rdb", has_database=False, reserved_users=("default", "backup"),
+        # TLS only: no plain port at all; clients are not asked for certificates (they log in with a password).
+        tls=EngineTls(
+            prelude="",
+            server_args="--port 0 --tls-port {port} --tls-cert-file {tls_cert} --tls-key-file {tls_key} "
+                        "--tls-ca-cert-file {tls_ca} --tls-auth-clients no",
+            health=("sh", "-c", 'REDISCLI_AUTH="$(cat "$DB_PASSWORD_FILE")" redis-cli --tls --cacert {tls_ca} '
+                                '--user backup -h 127.0.0.1 -p {port} ping | grep -q PONG'),
+            dump=f'REDISCLI_AUTH={PASSWORD} redis-cli --tls --cacert {{tls_ca}} --user backup -h "$DB_HOST" '
+                 '-p "$DB_PORT" \\\n  --rdb "$BACKUP_FILE"',
+            url_scheme="rediss", url_query="?ssl_ca_certs={tls_ca}"),
     ),
     "mongodb": Engine(
         "mongodb", "mongo:{tag}", {"7.0": "7.0.15", "8.0": "8.0.4"}, 27017, "/data/db",
@@ -154,10 +195,19 @@ def fill(template: str, **values: object) -> str:
     return template
 
 
-def start_command(engine: Engine) -> tuple[str, ...]:
+def start_command(engine: Engine, tls: bool = False) -> tuple[str, ...]:
     """Write the init script into INIT_DIR, then start the server the way the image does. The script is
-    data in a quoted here-document: nothing in it is expanded by the shell."""
-    if not engine.init:
-        return engine.command
-    name, content = engine.init
-    return ("sh", "-c", f"cat > {INIT_DIR}/{name} <<'INIT'\n{content}INIT\nexec {' '.join(engine.start)}")
+    data in a quoted here-document: nothing in it is expanded by the shell. With ``tls`` the engine's TLS
+    prelude runs first and its server arguments end the line that starts the server."""
+    if engine.init:
+        name, content = engine.init
+        command: tuple[str, ...] = ("sh", "-c", f"cat > {INIT_DIR}/{name} <<'INIT'\n{content}INIT\n"
+                                                f"exec {' '.join(engine.start)}")
+    else:
+        command = engine.command
+    if not tls or engine.tls is None:
+        return command
+    shell, flag, script = command
+    *lines, last = script.split("\n")
+    return (shell, flag, "\n".join([*lines, *filter(None, [engine.tls.prelude]),
+                                    f"{last} \\\n  {engine.tls.server_args}"]))

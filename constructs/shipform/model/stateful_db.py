@@ -35,6 +35,12 @@ class StatefulDBProps(TypedDict, total=False):
     name: str
     """Default: the id, or inside a composite construct its path below the namespace (``orders-db``, cut to fit
     with a hash when long). The name of its objects, Secret, compose service and env var prefix."""
+    tls: str | None
+    """Default: None (plain TCP on the database's own network). postgres and redis: the name of a Secret with
+    ``tls.crt``, ``tls.key`` and ``ca.crt`` (what a cert-manager Certificate writes; its DNS names must include
+    ``<name>``, ``<name>.<namespace>``, ``<name>.<namespace>.svc`` and, for compose, the compose service
+    name): the server then takes TLS connections only, and its clients and backups verify it with ca.crt
+    (``<PREFIX>_CA_FILE``; in the URL as the driver's CA setting). compose gets a certificate of its own."""
     storage_class: str | None
     """Default: None (the cluster's default StorageClass)."""
     access_mode: AccessMode
@@ -89,6 +95,9 @@ class StatefulDB(Workload):
         secrets = {"DB_PASSWORD": self.password}
         if self.engine.root_password:
             secrets["DB_ROOT_PASSWORD"] = SecretRef(self.password.name, "root-password")
+        self.tls = _tls(path, self.engine, props.get("tls"))
+        if self.tls is not None:
+            secrets |= {f"DB_TLS_{key}": SecretRef(self.tls, file) for key, file in TLS_FILES.items()}
         image = self.engine.image.format(tag=self.engine.versions[self.version])
         digest = checks.digest(path, "digest", props.get("digest"))
         if digest:
@@ -118,8 +127,9 @@ class StatefulDB(Workload):
             raise ShipformError(self.path, "password_env", "must say why clients need the password in an env var",
                                 self.password_env, "write e.g. password_env='the ORM reads only DATABASE_URL', or "
                                 "drop it and read <PREFIX>_PASSWORD_FILE")
-        self.health = Health.exec(self._fill_all(self.engine.health), start_period_seconds=120)
-        self.command = self._fill_all(start_command(self.engine)) or None
+        tls = self.engine.tls if self.tls is not None else None
+        self.health = Health.exec(self._fill_all(tls.health if tls else self.engine.health), start_period_seconds=120)
+        self.command = self._fill_all(start_command(self.engine, tls is not None)) or None
         self.env.update({k: self._fill(v) for k, v in self.engine.server_env.items()})
         self.service_account = self.add_object("v1", "ServiceAccount")
         self.stateful_set = self.add_object("apps/v1", "StatefulSet")
@@ -136,7 +146,18 @@ class StatefulDB(Workload):
     def _fill(self, template: str) -> str:
         return fill(template, user=self.user, database=self.database, port=self.port,
                     password_file=f"/run/secrets/{self.password.file_name}",
-                    root_password_file=f"/run/secrets/{self.password.name}.root-password")
+                    root_password_file=f"/run/secrets/{self.password.name}.root-password", **self.tls_files())
+
+    def tls_files(self) -> dict[str, str]:
+        """{tls_cert, tls_key, tls_ca: where each file of the TLS Secret is mounted}, or {} without TLS."""
+        if self.tls is None:
+            return {}
+        return {f"tls_{key.lower()}": f"/run/secrets/{self.tls}.{file}" for key, file in TLS_FILES.items()}
+
+    def dump_command(self) -> str:
+        """The backup's dump: over TLS, verifying the server, when the database takes TLS only."""
+        tls = self.engine.tls if self.tls is not None else None
+        return self._fill(tls.dump) if tls else self.engine.dump
 
     def _fill_all(self, templates: tuple[str, ...]) -> list[str]:
         return [self._fill(t) for t in templates]
@@ -151,7 +172,11 @@ class StatefulDB(Workload):
         if e.has_user:
             env.append(spec.EnvVar(f"{p}_USER", spec.Plain(self.user)))
         user = self.user if e.has_user else ""
-        url = spec.ConnectionUrl(e.url_scheme, user, host, self.port, fill(e.url_path, database=self.database))
+        path = fill(e.url_path, database=self.database)
+        scheme = e.url_scheme
+        if self.tls is not None and e.tls is not None:  # the CA file comes with client_secrets (<PREFIX>_CA_FILE)
+            scheme, path = e.tls.url_scheme, path + fill(e.tls.url_query, **self.tls_files())
+        url = spec.ConnectionUrl(scheme, user, host, self.port, path)
         if self.password_env:
             # Dependent env var expansion: the kubelet assembles the URL; no file holds the password.
             env.append(spec.EnvVar(f"{p}_PASSWORD", spec.FromSecret(self.password), KUBERNETES_ONLY))
@@ -166,7 +191,8 @@ class StatefulDB(Workload):
         return (spec.AcceptedRisk("CKV_K8S_35", f"{self.env_prefix}_PASSWORD: {self.password_env}"),)
 
     def client_secrets(self) -> dict[str, SecretRef]:
-        return {f"{self.env_prefix}_PASSWORD": self.password}
+        ca = {f"{self.env_prefix}_CA": SecretRef(self.tls, "ca.crt")} if self.tls is not None else {}
+        return {f"{self.env_prefix}_PASSWORD": self.password, **ca}
 
     # ------------------------------------------------------------------ the spec
     def run_spec(self) -> spec.Continuous:
@@ -196,3 +222,19 @@ def _version(path: str, engine: Engine, version: str) -> str:
         raise ShipformError(path, "version", f"is not a supported {engine.name} version ({supported})", version,
                             f"pick one of {supported}; shipform pins each to an exact tag")
     return version
+
+
+TLS_FILES = {"CERT": "tls.crt", "KEY": "tls.key", "CA": "ca.crt"}
+"""The keys of a TLS Secret (cert-manager's names), by the suffix of the env var that holds each file's path."""
+
+
+def _tls(path: str, engine: Engine, secret: str | None) -> str | None:
+    if secret is None:
+        return None
+    checks.subdomain_name(path, "tls", secret, "db-tls")
+    if engine.tls is None:
+        raise ShipformError(path, "tls", f"is offered for postgres and redis, not yet for {engine.name}", secret,
+                            "drop tls (the database's NetworkPolicy already admits only its clients), or use "
+                            "postgres or redis")
+    return secret
+

@@ -31,6 +31,12 @@ def file_keys(env: spec.Environment) -> set[tuple[str, str]]:
             if f.env_name == AWS_CREDENTIALS_ENV}
 
 
+def tls_secrets(env: spec.Environment) -> set[str]:
+    """Secrets that hold a database's certificate (tls.crt, tls.key, ca.crt): made by cert-manager or by hand from
+    a certificate, never random."""
+    return {f.ref.name for w in env.workloads for f in w.secret_files if f.env_name == "DB_TLS_KEY"}
+
+
 def _variable_names(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
     names: dict[tuple[str, str], str] = {}
     for name, key in pairs:
@@ -57,6 +63,9 @@ def kubectl_create_commands(env: spec.Environment) -> list[str]:
                      f"remote key {doc['spec']['data'][0]['remoteRef']['key']!r}")
             for doc in external_secrets(env)]
     files = file_keys(env)
+    certificates = tls_secrets(env)
+    wanted_tls = {key: keys for key, keys in wanted.items() if key[1] in certificates}
+    wanted = {key: keys for key, keys in wanted.items() if key[1] not in certificates}
     pairs = sorted({(name, key) for (_, name), keys in wanted.items() for key in keys} - files)
     variables = _variable_names(pairs)
     lines = [_comment(f"{header}: one random value per Secret key, the same in every namespace"), "set -eu"]
@@ -69,4 +78,10 @@ def kubectl_create_commands(env: spec.Environment) -> list[str]:
                 else shlex.quote(f"--from-literal={key}=") + f'"${variables[(name, key)]}"' for key in keys]
         lines.append(" ".join(["kubectl", "-n", shlex.quote(namespace), "create", "secret", "generic",
                                shlex.quote(name), *args]))
+    for (namespace, name), keys in wanted_tls.items():
+        # A namespace whose workloads only verify the server gets the CA alone, never the key.
+        lines.append(_comment(f"{namespace}/{name} holds a certificate ({', '.join(keys)}), best issued by "
+                              f"cert-manager (a Certificate with secretName {name}); by hand, from files:"))
+        lines.append(" ".join(["kubectl", "-n", shlex.quote(namespace), "create", "secret", "generic",
+                               shlex.quote(name), *(f"--from-file={key}=/path/to/{key}" for key in keys)]))
     return lines

@@ -6,7 +6,10 @@ import contextlib
 import errno
 import os
 import secrets
+import shutil
 import stat
+import subprocess
+import tempfile
 from pathlib import Path
 
 from shipform.errors import ShipformError
@@ -28,6 +31,25 @@ def referenced_files(app: AppBase) -> list[str]:
     if env is None:
         return []
     return sorted({f.ref.file_name for w in env.to_spec().workloads for f in w.secret_files})
+
+
+TLS_KEY_ENV = "DB_TLS_KEY"
+"""The secret file of a database's TLS key (StatefulDB(tls=...)): its Secret holds tls.crt, tls.key and ca.crt."""
+
+
+def tls_secrets(app: AppBase) -> dict[str, list[str]]:
+    """{TLS Secret: the compose service names of the servers that present it} in the local Environment."""
+    env = app.local_environment
+    if env is None:
+        return {}
+    spec_env = env.to_spec()
+    names = spec_env.local_names()
+    hosts: dict[str, set[str]] = {}
+    for w in spec_env.workloads:
+        for f in w.secret_files:
+            if f.env_name == TLS_KEY_ENV:
+                hosts.setdefault(f.ref.name, set()).add(names[(w.namespace, w.name)])
+    return {secret: sorted(found) for secret, found in sorted(hosts.items())}
 
 
 def init_local(app: AppBase, outdir: Path) -> list[Path]:
@@ -64,7 +86,12 @@ def _init_local(app: AppBase, app_dir: Path, compose_dir: Path, folder: Path) ->
                 raise OutputError(f"{', '.join(map(str, dangling))}: a symlink to nothing, and shipform never "
                                   f"writes through a symlink. Fix: remove it (init-local then creates the file) "
                                   f"or create what it points to")
-            return [folder / name for name in names if _create(name, fds[-1])]
+            certificates = tls_secrets(app)
+            tls_files = {f"{secret}.{key}" for secret in certificates for key in TLS_KEYS}
+            created = [folder / name for name in names if name not in tls_files and _create(name, fds[-1])]
+            for secret, hosts in certificates.items():
+                created += [folder / name for name in _create_certificate(secret, hosts, fds[-1])]
+            return sorted(created)
         finally:
             for fd in fds:
                 os.close(fd)
@@ -121,8 +148,9 @@ def _dangling(name: str, folder_fd: int) -> bool:
     return False
 
 
-def _create(name: str, folder_fd: int) -> bool:
-    """Create the secret file ``name`` with a random value; False if anything of that name exists."""
+def _create(name: str, folder_fd: int, content: bytes | None = None) -> bool:
+    """Create the secret file ``name`` with ``content`` (default: a random value); False if anything of that name
+    exists."""
     try:
         fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600,
                      dir_fd=folder_fd)
@@ -130,7 +158,56 @@ def _create(name: str, folder_fd: int) -> bool:
         return False
     with os.fdopen(fd, "wb") as handle:
         os.fchmod(fd, 0o644)
-        handle.write((secrets.token_urlsafe(32) + "\n").encode("utf-8"))
+        handle.write(content if content is not None else (secrets.token_urlsafe(32) + "\n").encode("utf-8"))
+    return True
+
+
+TLS_KEYS = ("tls.crt", "tls.key", "ca.crt")
+
+
+def _create_certificate(secret: str, hosts: list[str], folder_fd: int) -> list[str]:
+    """A local CA and a server certificate for ``hosts`` (and localhost), as ``<secret>.tls.crt``, ``.tls.key``
+    and ``.ca.crt``, made with openssl; nothing when any of the three exists already."""
+    names = [f"{secret}.{key}" for key in TLS_KEYS]
+    if any(_exists(name, folder_fd) for name in names):
+        return []
+    with tempfile.TemporaryDirectory() as scratch:
+        made = _openssl_certificate(Path(scratch), [*hosts, "localhost"])
+        for name, key in zip(names, TLS_KEYS, strict=True):
+            _create(name, folder_fd, (made / key).read_bytes())
+    return names
+
+
+def _openssl_certificate(folder: Path, hosts: list[str]) -> Path:
+    """ca.crt, tls.crt and tls.key in ``folder``: a CA of its own (never trusted beyond these files) signs a server
+    certificate for ``hosts``, valid for two years."""
+    if shutil.which("openssl") is None:
+        raise OutputError("openssl is not installed, and the local databases that take TLS only need a certificate. "
+                          "Fix: install openssl (e.g. `apt-get install openssl`), then run `shipform secrets "
+                          "init-local` again")
+    sans = ",".join(f"DNS:{host}" for host in hosts) + ",IP:127.0.0.1"
+
+    def openssl(*args: str) -> None:
+        result = subprocess.run(["openssl", *args], cwd=folder, capture_output=True, text=True, timeout=60)
+        if result.returncode != 0:
+            raise OutputError(f"openssl {args[0]} failed: {result.stderr.strip()[-300:]}. Fix: check the openssl "
+                              f"installation")
+
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "730",
+            "-subj", "/CN=shipform local CA", "-keyout", "ca.key", "-out", "ca.crt")
+    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", f"/CN={hosts[0]}",
+            "-keyout", "tls.key", "-out", "tls.csr")
+    (folder / "san.ext").write_text(f"subjectAltName={sans}\nextendedKeyUsage=serverAuth\n")
+    openssl("x509", "-req", "-in", "tls.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "730",
+            "-extfile", "san.ext", "-out", "tls.crt")
+    return folder
+
+
+def _exists(name: str, folder_fd: int) -> bool:
+    try:
+        os.lstat(name, dir_fd=folder_fd)
+    except FileNotFoundError:
+        return False
     return True
 
 

@@ -1,0 +1,139 @@
+"""StatefulDB(tls=...) against real PostgreSQL and Redis servers on loopback: the generated start command (only
+its paths and port pointed at the test's folder) serves TLS only, a plain connection is refused, a client that
+verifies the server with ca.crt gets in, and the generated health check and backup work over TLS. The
+certificate is the one `shipform secrets init-local` makes for compose (openssl, a CA of its own)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from engines.test_real_engines import (  # noqa: F401
+    PASSWORD,
+    as_user,
+    free_port,
+    health_ok,
+    password_file,
+    postgres_bindir,
+    require,
+    wait_until,
+    with_port,
+)
+from shipform.model.backup import backup_script
+from shipform.synth.local_secrets import _openssl_certificate
+
+pytestmark = pytest.mark.engines
+
+
+def make_db(engine: str, version: str, tmp: Path):
+    from shipform import App, Backup, Environment, StatefulDB
+
+    app = App("shop", registry="ghcr.io/acme", root=tmp)
+    env = Environment(app, "dev", local=True)
+    return StatefulDB(env, "db", engine=engine, version=version, tls="db-tls",
+                      backup=Backup(schedule="@daily", retention=2))
+
+
+def server_folder(owner: str) -> Path:
+    """A folder the server's user owns, holding the Secret's three files as compose mounts them (0644)."""
+    folder = Path(tempfile.mkdtemp(prefix="shipform-tls-"))
+    (folder / "made").mkdir()
+    made = _openssl_certificate(folder / "made", ["db", "localhost"])  # as init-local makes it for compose
+    for key in ("tls.crt", "tls.key", "ca.crt"):
+        target = folder / f"db-tls.{key}"
+        shutil.copy(made / key, target)
+        target.chmod(0o644)
+    if os.geteuid() == 0:
+        shutil.chown(folder, owner)
+        for path in folder.rglob("*"):
+            shutil.chown(path, owner)
+    folder.chmod(0o755)
+    return folder
+
+
+def pointed(text: str, folder: Path) -> str:
+    """The generated text with the Secret's files and the tmpfs in the test's folder."""
+    return text.replace("/tmp/", f"{folder}/").replace("/run/secrets/db-tls.", f"{folder}/db-tls.")
+
+
+def test_postgres_serves_tls_only_and_its_backup_verifies_it(tmp_path, password_file):  # noqa: F811
+    bindir = postgres_bindir()
+    db = make_db("postgres", "16", tmp_path)
+    folder, port = server_folder("postgres"), free_port()
+    user = as_user("postgres")
+    subprocess.run([*user, str(bindir / "initdb"), "-D", f"{folder}/data", "-U", db.user, "--auth=scram-sha-256",
+                    f"--pwfile={password_file}"], check=True, capture_output=True)
+    (folder / "init").mkdir()
+    shutil.chown(folder / "init", "postgres") if os.geteuid() == 0 else None
+    shell, flag, script = db.command
+    script = pointed(script, folder).replace("/docker-entrypoint-initdb.d", f"{folder}/init").replace(
+        "exec docker-entrypoint.sh postgres",
+        f"exec {bindir}/postgres -D {folder}/data -p {port} -k {folder} -c listen_addresses=127.0.0.1")
+    server = subprocess.Popen([*user, shell, flag, script], env={**os.environ, "DB_PASSWORD_FILE": str(password_file)},
+                              stdout=subprocess.DEVNULL, stderr=open(folder / "server.log", "w"))  # noqa: SIM115
+    pg = {**os.environ, "PGPASSWORD": PASSWORD}
+
+    def psql(mode: str, host: str = "127.0.0.1") -> subprocess.CompletedProcess:
+        return subprocess.run(["psql", f"host={host} port={port} user={db.user} dbname=postgres sslmode={mode} "
+                               f"sslrootcert={folder}/db-tls.ca.crt", "-Atc", "select ssl from pg_stat_ssl "
+                               "where pid = pg_backend_pid()"], env=pg, capture_output=True, text=True)
+
+    try:
+        assert wait_until(lambda: psql("verify-full").returncode == 0), (folder / "server.log").read_text()[-2000:]
+        by_name = psql("verify-full", "localhost")
+        assert by_name.stdout.strip() == "t", by_name.stderr  # the certificate names the host
+        refused = psql("disable")
+        assert refused.returncode != 0 and "no encryption" in refused.stderr
+        assert oct((folder / "server.key").stat().st_mode & 0o777) == "0o600"  # the key's private copy
+        assert health_ok(with_port(db.health.exec_test(), 5432, port))
+        subprocess.run(["createdb", "-h", "127.0.0.1", "-p", str(port), "-U", db.user, db.database],
+                       env={**pg, "PGSSLMODE": "require"}, check=True)
+        backups = folder / "backups"
+        backups.mkdir()
+        env = {**os.environ, "DB_HOST": "localhost", "DB_PORT": str(port), "DB_USER": db.user,
+               "DB_NAME": db.database, "DB_PASSWORD_FILE": str(password_file), "BACKUP_DIR": str(backups),
+               "BACKUP_PREFIX": "db", "RETENTION": "2"}
+        result = subprocess.run(["sh", "-c", pointed(backup_script(db), folder)], env=env, capture_output=True,
+                                text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert "PGSSLMODE=verify-full" in backup_script(db)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_redis_serves_tls_only_and_its_health_and_backup_verify_it(tmp_path, password_file):  # noqa: F811
+    require(bool(shutil.which("redis-server")), "redis-server")
+    db = make_db("redis", "7.4", tmp_path)
+    folder, port = server_folder(os.environ.get("USER", "root") if os.geteuid() != 0 else "root"), free_port()
+    command = [pointed(a, folder).replace("--dir /data", f"--dir {folder}") for a in with_port(db.command, 6379, port)]
+    env = {"DB_PASSWORD_FILE": str(password_file)}
+    server = subprocess.Popen(command, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    health = [pointed(a, folder) for a in with_port(db.health.exec_test(), 6379, port)]
+
+    def ping(*tls: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["redis-cli", *tls, "--user", "backup", "-h", "127.0.0.1", "-p", str(port), "ping"],
+                              env={**os.environ, "REDISCLI_AUTH": PASSWORD}, capture_output=True, text=True, timeout=20)
+
+    try:
+        assert wait_until(lambda: health_ok(health, env)), ping("--tls", "--cacert", f"{folder}/db-tls.ca.crt")
+        assert ping("--tls", "--cacert", f"{folder}/db-tls.ca.crt").stdout.strip() == "PONG"
+        assert ping().stdout.strip() != "PONG"  # no plain port
+        backups = folder / "backups"
+        backups.mkdir()
+        backup_env = {**os.environ, "DB_HOST": "127.0.0.1", "DB_PORT": str(port), "DB_PASSWORD_FILE": str(password_file),
+                      "BACKUP_DIR": str(backups), "BACKUP_PREFIX": "db", "RETENTION": "2"}
+        result = subprocess.run(["sh", "-c", pointed(backup_script(db), folder)], env=backup_env, capture_output=True,
+                                text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert next(backups.glob("db-*.rdb")).read_bytes().startswith(b"REDIS")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    shutil.rmtree(folder, ignore_errors=True)
