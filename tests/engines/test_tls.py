@@ -127,8 +127,9 @@ def test_redis_serves_tls_only_and_its_health_and_backup_verify_it(tmp_path, pas
         assert ping().stdout.strip() != "PONG"  # no plain port
         backups = folder / "backups"
         backups.mkdir()
-        backup_env = {**os.environ, "DB_HOST": "127.0.0.1", "DB_PORT": str(port), "DB_PASSWORD_FILE": str(password_file),
-                      "BACKUP_DIR": str(backups), "BACKUP_PREFIX": "db", "RETENTION": "2"}
+        backup_env = {**os.environ, "DB_HOST": "127.0.0.1", "DB_PORT": str(port),
+                      "DB_PASSWORD_FILE": str(password_file), "BACKUP_DIR": str(backups), "BACKUP_PREFIX": "db",
+                      "RETENTION": "2"}
         result = subprocess.run(["sh", "-c", pointed(backup_script(db), folder)], env=backup_env, capture_output=True,
                                 text=True, timeout=60)
         assert result.returncode == 0, result.stderr
