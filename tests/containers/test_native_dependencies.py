@@ -6,14 +6,11 @@ the client library. Built with buildah from the real PyPI packages, run with the
 from __future__ import annotations
 
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
 
-from conftest import exec_app, write_sources
-from containers.building import assert_built, bud
-from shipform.synth.pipeline import render
+from containers.one_service import assert_healthy, assert_stops_on_sigterm, build_service, running
 
 pytestmark = pytest.mark.containers
 
@@ -54,44 +51,20 @@ SITE = {
 
 
 def test_a_django_app_on_mysqlclient_builds_and_serves_healthy(rig, standins, tmp_path: Path):
-    write_sources(tmp_path)
     for name, text in SITE.items():
         (tmp_path / "site" / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / "site" / name).write_text(textwrap.dedent(text).lstrip())
-    source = textwrap.dedent("""
+    dockerfile, tag = build_service(rig, tmp_path, """
         from shipform import *
         app = App("django", registry="ghcr.io/acme", version="1.0.0")
         dev = Environment(app, "dev", local=True)
         WebService(dev, "site", build=Build.python("site", ["gunicorn", "--bind", "0.0.0.0:8000",
                    "site_app.wsgi"]), port=8000, health=Health.http("/healthz"))
-    """)
-    files = render(exec_app(source, tmp_path), tmp_path / "out")
-    dockerfile = files["docker/site/Dockerfile"]
+    """, "site", tmp_path / "site")
     assert "default-libmysqlclient-dev" in dockerfile and "libmariadb3" in dockerfile
-    folder = tmp_path / "out" / "docker" / "site"
-    folder.mkdir(parents=True)
-    for name in ("Dockerfile", "Dockerfile.dockerignore"):
-        (folder / name).write_text(files[f"docker/site/{name}"])
-    tag, name = "localhost/shipform-django-site:test", "shipform-django-site"
-    assert_built(bud(rig, folder / "Dockerfile", tmp_path / "site", tag), folder / "Dockerfile")
-    rig.podman("rm", "--force", name, check=False)
-    rig.podman("run", "--detach", "--name", name, "--network=none", "--read-only", "--read-only-tmpfs=false",
-               "--tmpfs=/tmp:size=64m,mode=1777", "--cap-drop=ALL", "--security-opt=no-new-privileges:true",
-               "--user=10001:10001", tag)
-    try:
-        healthy = False
-        for _ in range(60):
-            if rig.podman("exec", name, "/usr/local/bin/healthcheck", check=False).returncode == 0:
-                healthy = True
-                break
-            time.sleep(1)
-        assert healthy, rig.podman("logs", name, check=False).stderr
+    with running(rig, tag, "shipform-django-site") as name:
+        assert_healthy(rig, name)
         # The build tools stayed in the build stage.
         assert rig.podman("exec", name, "sh", "-c", "command -v gcc || test -e /usr/bin/gcc",
                           check=False).returncode != 0
-        rig.podman("kill", "--signal", "TERM", name)
-        rig.podman("wait", name, timeout=60)
-        assert rig.inspect_container(name)["State"]["ExitCode"] == 0
-    finally:
-        rig.podman("rm", "--force", name, check=False)
-        rig.podman("rmi", "--force", tag, check=False)
+        assert_stops_on_sigterm(rig, name)
