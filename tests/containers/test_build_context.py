@@ -5,14 +5,12 @@ context (Python copies it to /app, Node copies its build folder); Go's runtime i
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from conftest import exec_app, write_sources
-from containers.building import assert_built, bud
-from shipform.synth.pipeline import render
+from conftest import write_sources
+from containers.one_service import build_service
 
 pytestmark = pytest.mark.containers
 
@@ -41,20 +39,13 @@ def test_no_planted_secret_reaches_the_image(rig, standins, tmp_path: Path, pres
         (context / rel).write_text("planted secret\n")
     (context / "app.txt").write_text("the app itself\n")
     (context / ".dockerignore").write_text("# the project's own rules\nprivate/\n")
-    source = textwrap.dedent(f"""
+    service = "api" if preset == "python" else "web"
+    _, tag = build_service(rig, tmp_path, f"""
         from shipform import *
         app = App("ctx", registry="ghcr.io/acme", version="1.0.0")
         dev = Environment(app, "dev", local=True)
         {APPS[preset]}
-    """)
-    files = render(exec_app(source, tmp_path), tmp_path / "out")
-    service = "api" if preset == "python" else "web"
-    folder = tmp_path / "out" / "docker" / service
-    folder.mkdir(parents=True)
-    for name in ("Dockerfile", "Dockerfile.dockerignore"):
-        (folder / name).write_text(files[f"docker/{service}/{name}"])
-    tag = f"localhost/shipform-context-{preset}:test"
-    assert_built(bud(rig, folder / "Dockerfile", context, tag), folder / "Dockerfile")
+    """, service, context)
     try:
         listing = rig.podman("run", "--rm", "--network=none", "--entrypoint", LISTING[preset][0], tag,
                              *LISTING[preset][1:]).stdout.split()
