@@ -6,6 +6,7 @@ certificate is the one `shipform secrets init-local` makes for compose (openssl,
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
 import subprocess
 import tempfile
@@ -137,4 +138,52 @@ def test_redis_serves_tls_only_and_its_health_and_backup_verify_it(tmp_path, pas
     finally:
         server.terminate()
         server.wait(timeout=30)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_mariadb_takes_tls_only_over_tcp_and_its_backup_verifies_it(tmp_path, password_file):  # noqa: F811
+    require(bool(shutil.which("mariadbd")), "mariadb-server")
+    db = make_db("mariadb", "11.4", tmp_path)
+    owner = "mysql" if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
+    folder, port = server_folder(owner), free_port()
+    sock = folder / "mysqld.sock"
+    subprocess.run(["mariadb-install-db", f"--user={owner}", f"--datadir={folder}/data",
+                    "--auth-root-authentication-method=socket"], check=True, capture_output=True)
+    program, *args = (pointed(a, folder) for a in db.command)
+    assert program == "mariadbd" and "--require-secure-transport=ON" in args
+    server = subprocess.Popen([program, "--no-defaults", f"--datadir={folder}/data", f"--socket={sock}",
+                               f"--port={port}", "--bind-address=127.0.0.1", f"--pid-file={folder}/pid", *args,
+                               *(["--user=mysql"] if os.geteuid() == 0 else [])],
+                              stdout=subprocess.DEVNULL, stderr=open(folder / "server.log", "w"))  # noqa: SIM115
+    health = [*db.health.exec_test(), f"--socket={sock}"]  # the image's socket, here in the test's folder
+
+    def query(*tls: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["mariadb", "-h", "localhost", "--protocol=tcp", "-P", str(port), "-u", "shop", *tls,
+                               "-e", "SHOW STATUS LIKE 'Ssl_version'; SHOW VARIABLES LIKE 'require_secure_transport'"],
+                              env={**os.environ, "MYSQL_PWD": PASSWORD},
+                              capture_output=True, text=True, timeout=30)
+
+    try:
+        assert wait_until(lambda: sock.exists() and health_ok(health)), (folder / "server.log").read_text()[-500:]
+        sql = (f"CREATE DATABASE shop; CREATE USER 'shop'@'localhost' IDENTIFIED BY '{PASSWORD}';"
+               "GRANT ALL ON shop.* TO 'shop'@'localhost'; CREATE TABLE shop.items (id INT PRIMARY KEY);")
+        subprocess.run(["mariadb", f"--socket={sock}", "-u", "root", "-e", sql], check=True, capture_output=True)
+        verified = query("--ssl", f"--ssl-ca={folder}/db-tls.ca.crt", "--ssl-verify-server-cert")
+        assert verified.returncode == 0 and "TLSv1" in verified.stdout, verified.stderr
+        assert "require_secure_transport\tON" in verified.stdout
+        # The same login without TLS is refused (MariaDB 10.11 says "Access denied", later ones "insecure transport").
+        plain = query("--skip-ssl")
+        assert plain.returncode != 0 and ("insecure transport" in plain.stderr or "Access denied" in plain.stderr)
+        backups = folder / "backups"
+        backups.mkdir()
+        env = {**os.environ, "DB_HOST": "localhost", "DB_PORT": str(port), "DB_USER": "shop", "DB_NAME": "shop",
+               "DB_PASSWORD_FILE": str(password_file), "BACKUP_DIR": str(backups), "BACKUP_PREFIX": "db",
+               "RETENTION": "2"}
+        result = subprocess.run(["sh", "-c", pointed(backup_script(db), folder)], env=env, capture_output=True,
+                                text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert "CREATE TABLE `items`" in next(backups.glob("db-*.sql")).read_text()
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
     shutil.rmtree(folder, ignore_errors=True)

@@ -77,3 +77,13 @@ def test_the_kubectl_script_never_makes_a_random_certificate(tmp_path):
     assert ("kubectl -n back create secret generic db-tls --from-file=ca.crt=/path/to/ca.crt "
             "--from-file=tls.crt=/path/to/tls.crt --from-file=tls.key=/path/to/tls.key") in lines
     assert "kubectl -n front create secret generic db-tls --from-file=ca.crt=/path/to/ca.crt" in lines
+
+
+def test_mariadb_is_started_by_its_image_with_tls_required(new_app):
+    from shipform import StatefulDB
+
+    _, dev, _ = new_app()
+    db = StatefulDB(dev, "db", engine="mariadb", version="11.4", tls="db-tls")
+    assert db.command == ["mariadbd", "--ssl-cert=/run/secrets/db-tls.tls.crt", "--ssl-key=/run/secrets/db-tls.tls.key",
+                          "--ssl-ca=/run/secrets/db-tls.ca.crt", "--require-secure-transport=ON"]
+    assert db.health is not None and db.health.exec_test()[-3:] == ["mariadb-admin", "ping", "--silent"]

@@ -69,6 +69,8 @@ class EngineTls:
     url_scheme: str
     url_query: str
     """Appended to the clients' URL: how their driver verifies the server with the CA file."""
+    server: str = ""
+    """For an engine the image starts itself (no start script): the server program the arguments follow."""
 
 
 PASSWORD = '"$(cat "$DB_PASSWORD_FILE")"'
@@ -133,6 +135,15 @@ ENGINES: dict[str, Engine] = {
         dump=f'MYSQL_PWD={PASSWORD} mariadb-dump -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" --single-transaction '
              '\\\n  --routines "$DB_NAME" > "$BACKUP_FILE"',
         dump_suffix="sql", root_password=True, reserved_users=("root",),
+        # TCP connections must use TLS; the health check asks over the server's socket inside the container.
+        tls=EngineTls(
+            prelude="", server="mariadbd",
+            server_args="--ssl-cert={tls_cert} --ssl-key={tls_key} --ssl-ca={tls_ca} --require-secure-transport=ON",
+            health=("mariadb-admin", "ping", "--silent"),
+            dump=f'MYSQL_PWD={PASSWORD} mariadb-dump -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" --ssl '
+                 '--ssl-ca={tls_ca} \\\n  --ssl-verify-server-cert --single-transaction --routines "$DB_NAME" '
+                 '> "$BACKUP_FILE"',
+            url_scheme="mysql", url_query=""),
     ),
     "redis": Engine(
         "redis", "redis:{tag}-bookworm", {"7.2": "7.2.6", "7.4": "7.4.1"}, 6379, "/data", ("/tmp",), 999, "redis",
@@ -207,6 +218,8 @@ def start_command(engine: Engine, tls: bool = False) -> tuple[str, ...]:
         command = engine.command
     if not tls or engine.tls is None:
         return command
+    if not command:  # the image's entrypoint starts the server: name it, with the arguments
+        return (engine.tls.server, *engine.tls.server_args.split())
     shell, flag, script = command
     *lines, last = script.split("\n")
     return (shell, flag, "\n".join([*lines, *filter(None, [engine.tls.prelude]),

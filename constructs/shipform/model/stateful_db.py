@@ -36,7 +36,7 @@ class StatefulDBProps(TypedDict, total=False):
     """Default: the id, or inside a composite construct its path below the namespace (``orders-db``, cut to fit
     with a hash when long). The name of its objects, Secret, compose service and env var prefix."""
     tls: str | None
-    """Default: None (plain TCP on the database's own network). postgres and redis: the name of a Secret with
+    """Default: None (plain TCP on the database's own network). postgres, redis and mariadb: the name of a Secret with
     ``tls.crt``, ``tls.key`` and ``ca.crt`` (what a cert-manager Certificate writes; its DNS names must include
     ``<name>``, ``<name>.<namespace>``, ``<name>.<namespace>.svc`` and, for compose, the compose service
     name): the server then takes TLS connections only, and its clients and backups verify it with ca.crt
@@ -233,8 +233,8 @@ def _tls(path: str, engine: Engine, secret: str | None) -> str | None:
         return None
     checks.subdomain_name(path, "tls", secret, "db-tls")
     if engine.tls is None:
-        raise ShipformError(path, "tls", f"is offered for postgres and redis, not yet for {engine.name}", secret,
-                            "drop tls (the database's NetworkPolicy already admits only its clients), or use "
-                            "postgres or redis")
+        raise ShipformError(path, "tls", f"is offered for postgres, redis and mariadb, not yet for {engine.name}",
+                            secret, "drop tls (the database's NetworkPolicy already admits only its clients), or use "
+                            "postgres, redis or mariadb")
     return secret
 
