@@ -119,3 +119,15 @@ def test_the_node_runtime_copies_what_package_json_publishes(new_app, app_root, 
         assert lines == ["COPY --from=build /src/package.json /app/package.json",
                          "COPY --from=build /src/node_modules /app/node_modules",
                          *(f"COPY --from=build /src/{c} /app/{c}" for c in copied)]
+
+
+def test_uv_installs_as_its_docker_guide_says(new_app, app_root):
+    (app_root / "api").mkdir()
+    (app_root / "api" / "pyproject.toml").write_text("[project]\nname = 'api'\nversion = '1.0'\n")
+    (app_root / "api" / "uv.lock").write_text("version = 1\n")
+    app, dev, _ = new_app()
+    WebService(dev, "api", build=Build.python("api", ["python", "-m", "api"]), port=8000)
+    text = synthesize(app)["docker/api/Dockerfile"]
+    assert ("UV_PROJECT_ENVIRONMENT=/opt/venv UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy uv sync --frozen --no-dev "
+            "--no-install-project") in text
+    assert "COPY pyproject.toml uv.lock ./" in text
