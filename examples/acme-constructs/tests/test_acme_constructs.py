@@ -32,8 +32,9 @@ def test_hardened_api_defaults():
     api = container(files, "Deployment", "api")
     assert api["ports"] == [{"name": "http", "containerPort": 8000, "protocol": "TCP"}]
     assert api["readinessProbe"]["httpGet"]["path"] == "/healthz"
-    assert api["resources"] == {"requests": {"cpu": "100m", "memory": "192Mi"},
-                                "limits": {"cpu": "500m", "memory": "384Mi"}}
+    # Ephemeral storage: the container's own 64Mi and its /tmp.
+    assert api["resources"] == {"requests": {"cpu": "100m", "memory": "192Mi", "ephemeral-storage": "128Mi"},
+                                "limits": {"cpu": "500m", "memory": "384Mi", "ephemeral-storage": "128Mi"}}
 
 
 def test_a_prop_given_wins_over_the_team_default():
