@@ -53,7 +53,7 @@ def test_quota_defaults(namespace):
         "requests.cpu": "4", "requests.memory": "8Gi", "limits.cpu": "8", "limits.memory": "16Gi", "pods": "50",
         "persistentvolumeclaims": "10", "requests.storage": "100Gi", "services.loadbalancers": "0",
         "services.nodeports": "0", "requests.ephemeral-storage": "50Gi", "limits.ephemeral-storage": "50Gi",
-        "configmaps": "40", "secrets": "40", "services": "20"}
+        "configmaps": "100", "secrets": "100", "services": "50"}
 
 
 def test_limit_range_defaults(namespace):

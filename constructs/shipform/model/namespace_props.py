@@ -40,7 +40,7 @@ class Subject:
 class Quota:
     """The ResourceQuota of a namespace. Default: 4 CPUs and 8Gi requested, 8 CPUs and 16Gi limits,
     50 pods, 10 PersistentVolumeClaims, 100Gi of storage, 50Gi of ephemeral storage (containers' logs and
-    emptyDirs), 40 ConfigMaps, 40 Secrets, 20 Services, and no LoadBalancer or NodePort Services."""
+    emptyDirs), 100 ConfigMaps, 100 Secrets, 50 Services, and no LoadBalancer or NodePort Services."""
 
     cpu: str | int = "4"
     memory: str | int = "8Gi"
@@ -52,9 +52,9 @@ class Quota:
     load_balancers: int = 0
     node_ports: int = 0
     ephemeral_storage: str | int = "50Gi"
-    configmaps: int = 40
-    secrets: int = 40
-    services: int = 20
+    configmaps: int = 100
+    secrets: int = 100
+    services: int = 50
     prop_example: ClassVar[str] = "Quota(cpu='4', memory='8Gi', cpu_limit='8', memory_limit='16Gi')"
 
     def parse(self, path: str) -> spec.QuotaSpec:
