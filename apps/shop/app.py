@@ -12,7 +12,9 @@ from shipform import (
     Environment,
     External,
     Health,
+    Metrics,
     Migration,
+    Monitoring,
     Quota,
     Resources,
     S3Target,
@@ -30,8 +32,10 @@ from shipform import (
 app = App("shop", registry="ghcr.io/acme", version="1.4.2", repository="https://github.com/acme/shop.git",
           workflows="output")  # this repository does not run the reference apps' pipelines
 dev = Environment(app, "dev", local=True, domain="dev.shop.example.com")
+# prod runs kube-prometheus-stack: scraped services get a ServiceMonitor, every namespace default alerts.
 prod = Environment(app, "prod", replicas=3, domain="shop.example.com", cluster_issuer="letsencrypt",
-                   secret_store=SecretStore("vault"))
+                   secret_store=SecretStore("vault"),
+                   monitoring=Monitoring(labels={"release": "kube-prometheus-stack"}))
 
 for env in (dev, prod):
     ns = SecureNamespace(
@@ -46,7 +50,7 @@ for env in (dev, prod):
                     backup=Backup(schedule="0 3 * * *", retention=7, to=offsite if env is prod else None))
     cache = StatefulDB(ns, "cache", engine="redis", version="7.4", storage="1Gi")
     catalog = WebService(ns, "catalog", build=Build.go("services/catalog"), ports={"http": 8080, "metrics": 9090},
-                         health=Health.http("/healthz"))
+                         health=Health.http("/healthz"), metrics=Metrics(port="metrics", path="/metrics"))
     # The payment provider is outside the cluster: clients reach it on 443 only, with its key as a file.
     payments = External(ns, "payments", host="api.payments.example.com", port=443, scheme="https",
                         secrets={"API_KEY": SecretRef("payments", "api-key")})

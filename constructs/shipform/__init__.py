@@ -34,6 +34,8 @@ _EXPORTS = {
     "Job": "shipform.model.job",
     "CronJob": "shipform.model.cron_job",
     "Migration": "shipform.model.migration",
+    "Metrics": "shipform.model.metrics",
+    "Monitoring": "shipform.model.metrics",
     "NodeAgent": "shipform.model.node_agent",
     "Toleration": "shipform.values.node",
     "HostPath": "shipform.values.node",
@@ -72,7 +74,9 @@ __all__ = [
     "Job",
     "JobProps",
     "LongRunningProps",
+    "Metrics",
     "Migration",
+    "Monitoring",
     "NodeAgent",
     "NodeAgentProps",
     "Quota",
@@ -106,6 +110,7 @@ if TYPE_CHECKING:
     from shipform.model.external import External, ExternalProps
     from shipform.model.job import Job, JobProps
     from shipform.model.long_running import LongRunningProps
+    from shipform.model.metrics import Metrics, Monitoring
     from shipform.model.migration import Migration
     from shipform.model.namespace_props import Quota, Subject
     from shipform.model.node_agent import NodeAgent, NodeAgentProps

@@ -19,7 +19,9 @@ from shipform import (
     Health,
     HostPath,
     Job,
+    Metrics,
     Migration,
+    Monitoring,
     NodeAgent,
     Quota,
     Resources,
@@ -44,7 +46,7 @@ def build(root: Path, scale: int = 4) -> App:
     app = App("mixed", registry="ghcr.io/acme", version="2.0.1", root=root, repository="https://github.com/acme/mixed.git")
     dev = Environment(app, "dev", local=True, domain="dev.example.com")
     prod = Environment(app, "prod", replicas=3, domain="example.com", cluster_issuer="le",
-                       secret_store=SecretStore("vault"))
+                       secret_store=SecretStore("vault"), monitoring=Monitoring(labels={"release": "prom"}))
     stage = Environment(app, "stage", replicas=2, domain="stage.example.com", gitops="flux", cilium=True,
                         gateway="gateways/public")
     for env in (dev, prod, stage):
@@ -65,7 +67,9 @@ def build(root: Path, scale: int = 4) -> App:
                 bucket = S3Target("acme-bk", SecretRef("s3", "credentials"), endpoint="https://s3.example.com:9000",
                                   cidrs=("10.50.0.0/24",))
                 backup = Backup(schedule="0 3 * * *", retention=3, to=bucket if i % 2 else None)
-            dbs.append(StatefulDB(back, f"db{i}", engine=eng, version=ver, storage="5Gi", backup=backup))
+            # The engines that offer TLS take it from a Secret (cert-manager's format).
+            tls = f"db{i}-tls" if eng in ("postgres", "redis", "mariadb") else None
+            dbs.append(StatefulDB(back, f"db{i}", engine=eng, version=ver, storage="5Gi", backup=backup, tls=tls))
         # Outside the cluster: a SaaS API by name, a managed database by its subnet.
         saas = External(back, "saas", host="api.saas.example.com", port=443, scheme="https",
                         secrets={"TOKEN": SecretRef("saas", "token")})
@@ -80,7 +84,8 @@ def build(root: Path, scale: int = 4) -> App:
                                    env={"PRICE": "$5"}, config={"LOG_LEVEL": "info", "REGION": env.name},
                                    files={"/etc/app/app.yaml": "config/app.yaml"} if i % 2 else {},
                                    migrate=Migration(["python", "-m", "migrate"]) if i % 4 == 0 else None,
-                                   autoscale=Autoscale(min=2, max=4) if i % 3 == 0 else None))
+                                   autoscale=Autoscale(min=2, max=4) if i % 3 == 0 else None,
+                                   metrics=Metrics(port="metrics") if i == 0 else None))
         webs = []
         for i in range(2 + 2 * scale):
             # web1 runs on the distroless Node runtime (pinned by digest: distroless has no version tags).

@@ -618,3 +618,17 @@ ALL_CASES += [
      "tls"),
     ("tls-secret-not-a-name", PG + 'tls="DB TLS")', "shop/dev/db", "tls"),
 ]
+
+MON = 'Environment(app, "stage", monitoring=Monitoring('
+METRICS_CASES = [
+    ("metrics-port-not-declared", WS + 'image="nginx:1.27.3", port=80, metrics=Metrics())', "shop/dev/api",
+     "metrics.port"),
+    ("metrics-path-relative", WS + 'image="nginx:1.27.3", ports={"http": 80, "metrics": 9090}, '
+     'metrics=Metrics(path="metrics"))', "shop/dev/api", "metrics.path"),
+    ("metrics-interval-in-words", WS + 'image="nginx:1.27.3", ports={"http": 80, "metrics": 9090}, '
+     'metrics=Metrics(interval="half a minute"))', "shop/dev/api", "metrics.interval"),
+    ("metrics-not-a-metrics", WS + 'image="nginx:1.27.3", port=80, metrics="/metrics")', "shop/dev/api", "metrics"),
+    ("monitoring-namespace-not-a-label", MON + 'namespace="Monitoring"))', "shop/stage", "monitoring.namespace"),
+    ("monitoring-without-pod-labels", MON + 'pods={}))', "shop/stage", "monitoring.pods"),
+]
+ALL_CASES += METRICS_CASES

@@ -38,6 +38,14 @@ def ingress_controller(namespace: str) -> str:
     return f"{namespace}/ingress-controller"
 
 
+def prometheus(namespace: str) -> str:
+    return f"{namespace}/prometheus"
+
+
+PROMETHEUS_LABELS = {"app.kubernetes.io/name": "prometheus"}
+"""The labels of Prometheus' pods (kube-prometheus-stack's, shipform's Monitoring default)."""
+
+
 # ---------------------------------------------------------------------------------------------- reading output
 def read_tree(folder: Path) -> dict[str, str]:
     """An app's output folder on disk as the same {relative path: text} dict render() returns."""
@@ -92,8 +100,9 @@ def named_ports(template: dict) -> dict[str, tuple[int, str]]:
             for c in containers for p in c.get("ports", []) if "name" in p}
 
 
-def endpoints(objects: list[dict], ingress_namespace: str) -> list[Endpoint]:
-    """Every pod owner of the app, then cluster DNS, the ingress controller and the outside world.
+def endpoints(objects: list[dict], ingress_namespace: str, monitoring: Any = None) -> list[Endpoint]:
+    """Every pod owner of the app, then cluster DNS, the ingress controller, Prometheus (where the Environment is
+    monitored) and the outside world.
     Pods get addresses in 10.244.0.0/16; the outside world is 203.0.113.10 (TEST-NET-3)."""
     found = []
     for i, obj in enumerate(o for o in objects if o["kind"] in POD_OWNERS):
@@ -111,6 +120,8 @@ def endpoints(objects: list[dict], ingress_namespace: str) -> list[Endpoint]:
             Endpoint(ingress_controller(ingress_namespace), ingress_namespace,
                      {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"},
                      ipaddress.IPv4Address("10.244.255.1"), None, ours=False),
+            *([Endpoint(prometheus(monitoring.namespace), monitoring.namespace, dict(monitoring.pods),
+                        ipaddress.IPv4Address("10.244.255.2"), None, ours=False)] if monitoring else []),
             Endpoint(OUTSIDE, None, {}, ipaddress.IPv4Address("203.0.113.10"), None, ours=False)]
 
 
@@ -264,7 +275,8 @@ def candidate_ports(objects: list[dict], pods: list[Endpoint], policies: list[di
     return ports
 
 
-def evaluate(objects: list[dict], ingress_namespace: str, probes: Iterable[Endpoint] = ()) -> Evaluation:
+def evaluate(objects: list[dict], ingress_namespace: str, probes: Iterable[Endpoint] = (),
+             monitoring: Any = None) -> Evaluation:
     """Every flow the NetworkPolicies allow under Kubernetes semantics: a pod is isolated in a direction once
     any policy selecting it lists that direction, and then some selecting policy must have a rule admitting
     the peer on that port; a flow needs both the source's egress and the destination's ingress. Pods outside
@@ -272,7 +284,7 @@ def evaluate(objects: list[dict], ingress_namespace: str, probes: Iterable[Endpo
     between two of them are not the app's business. Traffic between two pods of the same owner counts too.
     ``probes`` are further addresses outside the cluster to try (see outside_probes)."""
     policies = [o for o in objects if o["kind"] == "NetworkPolicy"]
-    pods = [*endpoints(objects, ingress_namespace), *probes]
+    pods = [*endpoints(objects, ingress_namespace, monitoring), *probes]
     ns_labels = namespace_labels(objects, pods)
     ports = sorted(candidate_ports(objects, pods, policies))
     out = {e.id: isolating_rules(e, "Egress", policies) for e in pods}
@@ -365,6 +377,10 @@ def declared_flows(env: Any) -> set[Flow]:
         flows |= external_flows(env, w)
         if getattr(w, "public", False):
             flows.add((ingress_controller(env.ingress_namespace), me, w.port, "TCP"))
+        metrics, monitoring = getattr(w, "metrics", None), getattr(env, "monitoring", None)
+        if metrics is not None and monitoring is not None:  # Prometheus scrapes the named port
+            flows.add((prometheus(monitoring.namespace), me, {p.name: p.number for p in w.ports()}[metrics.port],
+                       "TCP"))
         flows |= exposed_flows(env, w)
         # An S3 upload goes to the bucket's ranges, or to any public address (no probe of a private range).
         for t in s3_targets(w):

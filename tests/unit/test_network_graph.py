@@ -37,7 +37,7 @@ class Subject:
     def evaluation(self, env: str) -> ng.Evaluation:
         if env not in self.evaluations:
             self.evaluations[env] = ng.evaluate(self.objects[env], self.env(env).ingress_namespace,
-                                                ng.outside_probes(self.env(env)))
+                                                ng.outside_probes(self.env(env)), self.env(env).monitoring)
         return self.evaluations[env]
 
 
@@ -79,6 +79,15 @@ def test_network_policies_allow_exactly_the_declared_graph(subjects, name, env):
     assert any(f[1] not in (ng.DNS, ng.OUTSIDE) for f in declared)  # the graph is not trivial
     allowed = subject.evaluation(env).allowed
     assert allowed == declared, difference(allowed, declared)
+
+
+def test_prometheus_scrapes_the_metrics_port_alone_where_the_environment_is_monitored(subjects):
+    """shop's prod runs prometheus-operator: Prometheus reaches the catalog's metrics port and nothing else; dev has
+    none, so nothing admits it there."""
+    shop = subjects("shop")
+    scraped = {f for f in shop.evaluation("prod").allowed if f[0] == ng.prometheus("monitoring")}
+    assert scraped == {(ng.prometheus("monitoring"), "shop/catalog", 9090, "TCP")}
+    assert shop.env("dev").monitoring is None
 
 
 @pytest.mark.parametrize(("name", "env"), CASES)
@@ -181,7 +190,7 @@ def test_the_equality_catches_a_changed_policy(subjects, policy, change, missing
     declared = ng.declared_flows(env)
     assert subject.evaluation("prod").allowed == declared  # unchanged output passes
     allowed = ng.evaluate(mutated(subject.objects["prod"], policy, change), env.ingress_namespace,
-                          ng.outside_probes(env)).allowed
+                          ng.outside_probes(env), env.monitoring).allowed
     assert allowed != declared
     assert declared - allowed == missing
     if isinstance(extra, set):

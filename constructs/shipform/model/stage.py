@@ -18,6 +18,7 @@ from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.cluster import Cluster
 from shipform.model.included import read_included
+from shipform.model.metrics import Monitoring
 from shipform.model.namespace_props import default_guards
 from shipform.model.quota import container_range_errors, fitted_quota
 from shipform.model.secret_store import SecretStore
@@ -175,6 +176,10 @@ class EnvironmentProps(TypedDict, total=False):
     """Default: None (public services get an Ingress). '<namespace>/<name>' of a Gateway API Gateway: public
     services get an HTTPRoute attached to it instead (the Gateway terminates TLS and must allow routes from
     their namespaces); ``ingress_namespace`` then names where its proxies run."""
+    monitoring: Monitoring | None
+    """Default: None. prometheus-operator runs in the cluster (:class:`Monitoring`): WebServices with ``metrics=``
+    get a ServiceMonitor and admit Prometheus' pods on that port, and every namespace gets default alerts (a
+    PrometheusRule). Without it, nothing is emitted for metrics (the CRDs may not exist)."""
     cilium: bool
     """Default: False. The cluster runs Cilium: a workload reaches an External server that has a host name (and
     no ``cidrs``) through a CiliumNetworkPolicy ``toFQDNs`` rule for that name, instead of a NetworkPolicy rule
@@ -233,6 +238,8 @@ class EnvironmentBase(cdk8s.Chart):
                                     "write e.g. gateway='gateways/public'")
         self.gitops_namespace = checks.dns_label(path, "gitops_namespace", props.get("gitops_namespace") or (
             "argocd" if self.gitops == "argocd" else "flux-system"))
+        monitoring = props.get("monitoring")
+        self.monitoring = monitoring.to_spec(path) if monitoring is not None else None
         self.secret_store = props.get("secret_store")
         if self.secret_store is not None:
             self.secret_store.validate(path)
@@ -259,7 +266,8 @@ class EnvironmentBase(cdk8s.Chart):
             app=self.app.name, name=self.name, local=self.local, gitops=self.gitops, namespaces=tuple(namespaces),
             workloads=tuple(w.to_spec(clients.get(id(w), [])) for w in self.workloads),
             secret_source=self.secret_store.to_spec() if self.secret_store else None,
-            gitops_namespace=self.gitops_namespace, cluster=self.cluster, cilium=self.cilium)
+            gitops_namespace=self.gitops_namespace, cluster=self.cluster, cilium=self.cilium,
+            monitoring=self.monitoring)
 
     def implicit_namespaces(self) -> list[str]:
         """Namespaces that hold workloads but were not declared with a SecureNamespace: they get the same

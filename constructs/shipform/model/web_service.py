@@ -11,6 +11,7 @@ from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.base import child_path
 from shipform.model.long_running import LongRunning, LongRunningProps
+from shipform.model.metrics import Metrics
 from shipform.model.migration import Migration
 from shipform.values import checks
 from shipform.values.health import Health
@@ -37,6 +38,9 @@ class WebServiceProps(LongRunningProps, total=False):
     (loadBalancerSourceRanges and the NetworkPolicy)."""
     migrate: Migration | None
     """Default: None. A :class:`Migration` run to completion before this version serves."""
+    metrics: Metrics | None
+    """Default: None. :class:`Metrics`: Prometheus scrapes the named port (a ServiceMonitor, and the NetworkPolicy
+    admits Prometheus' pods on that port alone), where the Environment has ``monitoring=``."""
 
 
 Expose = Literal["cluster", "node-port", "load-balancer"]
@@ -80,6 +84,11 @@ class WebService(LongRunning):
         self.route = self.add_object("gateway.networking.k8s.io/v1", "HTTPRoute") if self.public and gateway \
             else None
         self.migration = self.migrate.attach(self) if self.migrate is not None else None
+        self.metrics = props.get("metrics")
+        if self.metrics is not None:
+            self.metrics.validate(self.path)
+        monitored = self.metrics is not None and self.environment.monitoring is not None
+        self.service_monitor = self.add_object("monitoring.coreos.com/v1", "ServiceMonitor") if monitored else None
 
     @property
     def port(self) -> int:
@@ -151,6 +160,21 @@ class WebService(LongRunning):
         return spec.Exposure(host=self.host, tls_secret=f"{self.name}-tls", ingress_class=env.ingress_class,
                              controller_namespace=env.ingress_namespace, cluster_issuer=env.cluster_issuer,
                              gateway=env.gateway, controller_pods=env.ingress_pods)
+
+    def scrape(self) -> spec.Scrape | None:
+        monitoring = self.environment.monitoring
+        if self.metrics is None or monitoring is None:
+            return None
+        return self.metrics.to_spec(self.path, self.ports(), monitoring)
+
+    def validate(self) -> list[ShipformError]:
+        errors = super().validate()
+        if self.metrics is not None:  # the port must be declared, whether this Environment is monitored or not
+            try:
+                self.metrics.to_spec(self.path, self.ports(), spec.Monitoring("monitoring", (), ()))
+            except ShipformError as err:
+                errors.append(err)
+        return errors
 
     def tls_secrets(self) -> set[str]:
         """Behind a Gateway, TLS ends at the Gateway, in its own namespace."""

@@ -407,7 +407,7 @@ class Workload(ShipformConstruct):
             run_as_user=self.run_as_user, run_as_group=self.run_as_group, local_user=self.local_user(),
             read_only_root_filesystem=self.read_only_root_filesystem, writable_paths=tuple(self.writable_paths),
             volumes=self.volumes(), termination_grace_period_seconds=self.termination_grace_period_seconds,
-            exposure=self.exposure(), access=self.service_access(),
+            exposure=self.exposure(), scrape=self.scrape(), access=self.service_access(),
             connects_to=tuple(t.endpoint(self.ports_used_on(t)) for t in self.targets()),
             clients=tuple(c.endpoint(c.ports_used_on(self)) for c in clients),
             egress_to_internet=self.egress_to_internet(), waits_for=self.waits_for(),
@@ -437,6 +437,10 @@ class Workload(ShipformConstruct):
 
     def volumes(self) -> tuple[spec.Volume, ...]:
         return ()
+
+    def scrape(self) -> spec.Scrape | None:
+        """How Prometheus scrapes it, where the Environment is monitored (WebService)."""
+        return None
 
     def exposure(self) -> spec.Exposure | None:
         return None

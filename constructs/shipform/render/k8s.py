@@ -9,6 +9,7 @@ from typing import Any
 from shipform import spec
 from shipform.errors import ShipformError
 from shipform.render.external_secrets import external_secrets
+from shipform.render.monitoring import alert_rules
 from shipform.render.namespaces import namespace_objects, resource_of
 from shipform.render.objects import file_name, sort_key
 from shipform.render.output import Context
@@ -23,7 +24,7 @@ def environment_objects(env: spec.Environment, theirs: Sequence[Manifest] = ()) 
     Environment applies that shipform does not render (cdk8s objects, included manifests): a namespace's
     deployer Role may apply those too."""
     secrets = [in_wave(o, FOUNDATION_WAVE, env.gitops) for o in external_secrets(env)]
-    deployed = [o for w in env.workloads for o in workload_objects(w, env.gitops, env.cilium)] + secrets
+    deployed = [o for w in env.workloads for o in workload_objects(w, env.gitops, env.cilium)] + secrets + alerts(env)
     kinds: dict[str, set[tuple[str, str]]] = {}
     for o in [*deployed, *theirs]:
         namespace = (o.get("metadata") or {}).get("namespace")
@@ -33,6 +34,16 @@ def environment_objects(env: spec.Environment, theirs: Sequence[Manifest] = ()) 
     namespaces = [in_wave(o, FOUNDATION_WAVE, env.gitops) for ns in env.namespaces
                   for o in namespace_objects(ns, kinds.get(ns.name, set()))]
     return namespaces + deployed
+
+
+def alerts(env: spec.Environment) -> list[Manifest]:
+    """A PrometheusRule per namespace that holds workloads, where prometheus-operator runs."""
+    if env.monitoring is None:
+        return []
+    by_namespace: dict[str, list[spec.Workload]] = {}
+    for w in env.workloads:
+        by_namespace.setdefault(w.namespace, []).append(w)
+    return [alert_rules(env, namespace, workloads) for namespace, workloads in sorted(by_namespace.items())]
 
 
 def in_wave(manifest: Manifest, number: int, gitops: spec.GitOps) -> Manifest:

@@ -26,6 +26,8 @@ RESOURCES = {
     "CiliumNetworkPolicy": ("cilium.io", "ciliumnetworkpolicies"),
     "HTTPRoute": ("gateway.networking.k8s.io", "httproutes"),
     "DaemonSet": ("apps", "daemonsets"),
+    "ServiceMonitor": ("monitoring.coreos.com", "servicemonitors"),
+    "PrometheusRule": ("monitoring.coreos.com", "prometheusrules"),
 }
 # What a deployer never gets, whoever's objects they are: credentials, RBAC, the namespace and its guards.
 NEVER_GRANTED = {"Secret", "Role", "RoleBinding", "ResourceQuota", "LimitRange", "Namespace"}

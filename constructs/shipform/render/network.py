@@ -42,6 +42,12 @@ def ingress_rules(w: spec.Workload) -> list[dict[str, Any]]:
         if w.exposure.controller_pods:
             controller["podSelector"] = {"matchLabels": dict(w.exposure.controller_pods)}
         rules.append({"from": [controller], "ports": tcp(main)})
+    if w.scrape is not None:  # Prometheus' pods in their namespace, on the metrics port alone
+        scraper = w.scrape.monitoring
+        rules.append({"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name":
+                                                                       scraper.namespace}},
+                                "podSelector": {"matchLabels": dict(scraper.pods)}}],
+                      "ports": tcp((w.scrape.port,))})
     if w.access.type != "ClusterIP":  # a node port or load balancer: clients from outside, on every port
         ranges = w.access.source_ranges or ("0.0.0.0/0", "::/0")
         rules.append({"from": [{"ipBlock": {"cidr": c}} for c in ranges], "ports": tcp(w.ports)})

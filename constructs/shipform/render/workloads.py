@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from shipform import spec
-from shipform.render import network, pod
+from shipform.render import monitoring, network, pod
 
 Manifest = dict[str, Any]
 
@@ -99,6 +99,8 @@ def long_running_objects(w: spec.Workload, run: spec.Continuous, gitops: spec.Gi
         objects.append(autoscaler(w, run.autoscale))
     if w.exposure is not None:
         objects.append(route(w, w.exposure) if w.exposure.gateway else ingress(w, w.exposure))
+    if w.scrape is not None:
+        objects.append(monitoring.service_monitor(w, w.scrape))
     return objects
 
 

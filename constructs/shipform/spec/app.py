@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from shipform.spec.namespace import Namespace
-from shipform.spec.workload import Workload
+from shipform.spec.workload import Monitoring, Workload
 
 GitOps = Literal["argocd", "flux", "kubectl"]
 
@@ -44,6 +44,8 @@ class Environment:
     """Where the GitOps controller's own objects (Application, Kustomization) live."""
     cluster: ClusterSpec | None = None
     """Set when CI deploys the Environment itself (gitops 'kubectl')."""
+    monitoring: Monitoring | None = None
+    """prometheus-operator runs in the cluster: ServiceMonitors for scraped services, alerts per namespace."""
     cilium: bool = False
     """The cluster runs Cilium: servers outside it that have a host name are allowed by that name
     (CiliumNetworkPolicy toFQDNs) instead of by every public address."""

@@ -248,6 +248,26 @@ class Exposure:
     """Labels of the controller's pods, admitted alone; None admits its whole namespace."""
 
 
+@dataclass(frozen=True)
+class Monitoring:
+    """Where Prometheus runs (prometheus-operator): its namespace, the labels of its pods (admitted to scrape)
+    and the labels its ServiceMonitor and PrometheusRule selectors want on shipform's objects."""
+
+    namespace: str
+    pods: tuple[tuple[str, str], ...]
+    labels: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Scrape:
+    """Prometheus scrapes the workload's Service on ``port`` at ``path`` every ``interval``."""
+
+    port: Port
+    path: str
+    interval: str
+    monitoring: Monitoring
+
+
 ServiceType = Literal["ClusterIP", "NodePort", "LoadBalancer"]
 
 
@@ -424,6 +444,7 @@ class Workload:
     volumes: tuple[Volume, ...] = ()
     termination_grace_period_seconds: int = 30
     exposure: Exposure | None = None
+    scrape: Scrape | None = None
     access: ServiceAccess = ServiceAccess()
     connects_to: tuple[Endpoint, ...] = ()
     clients: tuple[Endpoint, ...] = ()

@@ -1,0 +1,79 @@
+"""Metrics and alerts with prometheus-operator: ``Environment(monitoring=Monitoring())`` says Prometheus runs in
+the cluster; ``WebService(metrics=Metrics())`` has it scrape the service (a ServiceMonitor, and the NetworkPolicy
+admitting Prometheus on that port alone); every namespace of such an Environment gets default alerts."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from shipform import spec
+from shipform.errors import ShipformError
+from shipform.values import checks
+from shipform.values.prop_types import check_fields
+
+_DURATION = re.compile(r"[1-9][0-9]*(ms|s|m|h)")
+_PATH = re.compile(r"/[A-Za-z0-9._~/-]*")
+
+
+@dataclass(frozen=True)
+class Monitoring:
+    """prometheus-operator in the cluster (kube-prometheus-stack's defaults).
+
+    :param namespace: Default: 'monitoring'. Where Prometheus runs.
+    :param pods: Default: ``{"app.kubernetes.io/name": "prometheus"}``. The labels of Prometheus' pods: only
+        they are admitted to scrape.
+    :param labels: Default: {}. Labels the operator's selectors want on ServiceMonitors and PrometheusRules,
+        e.g. ``{"release": "kube-prometheus-stack"}`` for the Helm chart's defaults.
+    """
+
+    namespace: str = "monitoring"
+    pods: Mapping[str, str] = field(default_factory=lambda: {"app.kubernetes.io/name": "prometheus"})
+    labels: Mapping[str, str] = field(default_factory=dict)
+    prop_example: ClassVar[str] = "Monitoring(namespace='monitoring', labels={'release': 'kube-prometheus-stack'})"
+
+    def to_spec(self, path: str) -> spec.Monitoring:
+        check_fields(path, "monitoring", self)
+        checks.dns_label(path, "monitoring.namespace", self.namespace)
+        for prop in ("pods", "labels"):
+            value = dict(getattr(self, prop))
+            if not checks.is_label_map(value) or (prop == "pods" and not value):
+                raise ShipformError(path, f"monitoring.{prop}", "must map label keys to label values"
+                                    + (" (at least one)" if prop == "pods" else ""), value,
+                                    "write e.g. {'app.kubernetes.io/name': 'prometheus'}")
+        return spec.Monitoring(self.namespace, tuple(sorted(self.pods.items())), tuple(sorted(self.labels.items())))
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Prometheus scrapes the service: ``port`` names one of its ports (``ports={"http": 8000, "metrics": 9090}``).
+
+    :param port: Default: 'metrics'.
+    :param path: Default: '/metrics'.
+    :param interval: Default: '30s'. A Prometheus duration ('15s', '1m').
+    """
+
+    port: str = "metrics"
+    path: str = "/metrics"
+    interval: str = "30s"
+    prop_example: ClassVar[str] = "Metrics(port='metrics', path='/metrics')"
+
+    def validate(self, path: str) -> None:
+        check_fields(path, "metrics", self)
+        if not _PATH.fullmatch(self.path):
+            raise ShipformError(path, "metrics.path", "must be an absolute URL path", self.path,
+                                "write e.g. '/metrics'")
+        if not _DURATION.fullmatch(self.interval):
+            raise ShipformError(path, "metrics.interval", "must be a Prometheus duration of ms, s, m or h",
+                                self.interval, "write e.g. '30s' or '1m'")
+
+    def to_spec(self, path: str, ports: tuple[spec.Port, ...], monitoring: spec.Monitoring) -> spec.Scrape:
+        port = next((p for p in ports if p.name == self.port), None)
+        if port is None:
+            names = ", ".join(p.name for p in ports)
+            raise ShipformError(path, "metrics.port", f"names no port of the service (it has {names})", self.port,
+                                f"declare it, e.g. ports={{'http': 8000, '{self.port}': 9090}}, or name one of "
+                                f"{names}")
+        return spec.Scrape(port, self.path, self.interval, monitoring)

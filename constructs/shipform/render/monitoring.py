@@ -1,0 +1,76 @@
+"""prometheus-operator objects: a ServiceMonitor per scraped service, and per namespace a PrometheusRule with the
+alerts every workload deserves, from kube-state-metrics and the kubelet's volume statistics (which
+kube-prometheus-stack collects), each with a runbook."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shipform import spec
+
+Manifest = dict[str, Any]
+API = "monitoring.coreos.com/v1"
+
+
+def service_monitor(w: spec.Workload, scrape: spec.Scrape) -> Manifest:
+    labels = {**w.labels, **dict(scrape.monitoring.labels)}
+    return {"apiVersion": API, "kind": "ServiceMonitor",
+            "metadata": {"name": w.name, "namespace": w.namespace, "labels": labels},
+            "spec": {"selector": {"matchLabels": w.selector},
+                     "endpoints": [{"port": scrape.port.name, "path": scrape.path, "interval": scrape.interval,
+                                    "scheme": "http"}]}}
+
+
+def alert_rules(env: spec.Environment, namespace: str, workloads: list[spec.Workload]) -> Manifest:
+    """The namespace's alerts: crash loops, pods not ready, autoscalers at their maximum, volumes filling up,
+    failed and missed scheduled jobs."""
+    assert env.monitoring is not None
+    ns = f'namespace="{namespace}"'
+    rules = [
+        _alert("PodCrashLooping", f"increase(kube_pod_container_status_restarts_total{{{ns}}}[15m]) > 3", "5m",
+               "critical", "Pod {{ $labels.pod }} restarted more than 3 times in 15 minutes",
+               f"kubectl -n {namespace} logs {{{{ $labels.pod }}}} --previous\n"
+               f"kubectl -n {namespace} describe pod {{{{ $labels.pod }}}}\n"
+               "Look at Last State and Events: OOMKilled, a failing probe, a bad config."),
+        _alert("PodNotReady", f'sum by (pod) (kube_pod_status_ready{{{ns}, condition="false"}}) > 0', "15m",
+               "warning", "Pod {{ $labels.pod }} has not been ready for 15 minutes",
+               f"kubectl -n {namespace} describe pod {{{{ $labels.pod }}}}\n"
+               "Look at its readiness probe, and at what it waits for (a database, a migration)."),
+    ]
+    if any(isinstance(w.run, spec.Continuous) and w.run.autoscale is not None for w in workloads):
+        rules.append(_alert(
+            "AutoscalerAtMaximum", f"kube_horizontalpodautoscaler_status_current_replicas{{{ns}}}\n  >= "
+            f"kube_horizontalpodautoscaler_spec_max_replicas{{{ns}}}", "15m", "warning",
+            "{{ $labels.horizontalpodautoscaler }} has run at its maximum replicas for 15 minutes",
+            "Raise Autoscale(max=) if the namespace's quota allows it,\nor find what made the load grow."))
+    if any(isinstance(v.source, spec.Claim | spec.ClaimTemplate) for w in workloads for v in w.volumes):
+        rules.append(_alert(
+            "VolumeAlmostFull", f"kubelet_volume_stats_used_bytes{{{ns}}}\n  / kubelet_volume_stats_capacity_bytes"
+            f"{{{ns}}}\n  > 0.85", "10m", "warning",
+            "Volume {{ $labels.persistentvolumeclaim }} is more than 85% full",
+            "Raise the storage= of its workload (a claim of an expandable StorageClass grows in place),\n"
+            "or delete what it no longer needs."))
+    if any(isinstance(w.run, spec.Scheduled) for w in workloads):
+        rules.append(_alert(
+            "ScheduledJobFailed", f"kube_job_status_failed{{{ns}}} > 0", "0m", "warning",
+            "Job {{ $labels.job_name }} failed",
+            f"kubectl -n {namespace} logs job/{{{{ $labels.job_name }}}}\n"
+            "Its CronJob runs again at the next schedule."))
+        rules.append(_alert(
+            "ScheduledJobMissed", f"time() - kube_cronjob_status_last_successful_time{{{ns}}} > 2 * 86400", "0m",
+            "warning", "CronJob {{ $labels.cronjob }} has not succeeded for two days",
+            f"kubectl -n {namespace} get cronjob {{{{ $labels.cronjob }}}}\n"
+            "Suspended? A missed deadline? Then the logs of its last Job."))
+    labels = {**spec.shipform_labels(env.app), **dict(env.monitoring.labels)}
+    return {"apiVersion": API, "kind": "PrometheusRule",
+            "metadata": {"name": f"{env.app}-alerts", "namespace": namespace, "labels": labels},
+            "spec": {"groups": [{"name": f"{env.app}.{namespace}", "rules": rules}]}}
+
+
+def _alert(name: str, expr: str, duration: str, severity: str, summary: str, runbook: str) -> dict[str, Any]:
+    rule: dict[str, Any] = {"alert": name, "expr": expr}
+    if duration != "0m":
+        rule["for"] = duration
+    rule["labels"] = {"severity": severity}
+    rule["annotations"] = {"summary": summary, "runbook": runbook}
+    return rule

@@ -1,0 +1,81 @@
+"""Metrics and alerts with prometheus-operator: a ServiceMonitor per scraped service and a PrometheusRule per
+namespace, valid against the published CRD schemas (tests/crd_schemas), only where the Environment says
+Prometheus runs; the namespace's deployer Role may apply them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from jsonschema import Draft7Validator
+
+from conftest import REPO
+from shipform import (
+    App,
+    Autoscale,
+    CronJob,
+    Environment,
+    Metrics,
+    Monitoring,
+    SecureNamespace,
+    StatefulDB,
+    Subject,
+    WebService,
+)
+from shipform.testing import find_object, objects, synthesize
+
+SCHEMAS = REPO / "tests" / "crd_schemas" / "monitoring.coreos.com"
+
+
+@pytest.fixture
+def monitored(app_root):
+    app = App("shop", registry="ghcr.io/acme", root=app_root)
+    dev = Environment(app, "dev", local=True)
+    prod = Environment(app, "prod", monitoring=Monitoring(labels={"release": "kube-prometheus-stack"}))
+    for env in (dev, prod):
+        ns = SecureNamespace(env, "shop", deployers=[Subject.group("deployers")])
+        db = StatefulDB(ns, "db", engine="postgres", version="16")
+        WebService(ns, "api", image="nginx:1.27.3", ports={"http": 8000, "metrics": 9090}, metrics=Metrics(),
+                   connects_to=[db], autoscale=Autoscale())
+        CronJob(ns, "report", schedule="@daily", image="busybox:1.37.0", command=["true"])
+    return synthesize(app)
+
+
+def test_prometheus_scrapes_the_named_port_where_it_runs(monitored):
+    monitor = find_object(monitored, "ServiceMonitor", "api", env="prod")
+    assert monitor["metadata"]["labels"]["release"] == "kube-prometheus-stack"
+    assert monitor["spec"] == {"selector": {"matchLabels": {"app.kubernetes.io/name": "api",
+                                                            "app.kubernetes.io/part-of": "shop"}},
+                               "endpoints": [{"port": "metrics", "path": "/metrics", "interval": "30s",
+                                              "scheme": "http"}]}
+    admitted = find_object(monitored, "NetworkPolicy", "api", env="prod")["spec"]["ingress"][-1]
+    assert admitted == {"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}},
+                                  "podSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}}}],
+                        "ports": [{"port": 9090, "protocol": "TCP"}]}
+    # dev has no prometheus-operator: no custom resources its cluster would refuse, no rule admitting Prometheus.
+    assert not objects(monitored, "ServiceMonitor", env="dev") and not objects(monitored, "PrometheusRule", env="dev")
+    assert "monitoring" not in str(find_object(monitored, "NetworkPolicy", "api", env="dev"))
+
+
+def test_every_namespace_gets_alerts_with_runbooks(monitored):
+    rule = find_object(monitored, "PrometheusRule", "shop-alerts", "shop", "prod")
+    alerts = {r["alert"]: r for r in rule["spec"]["groups"][0]["rules"]}
+    assert set(alerts) == {"PodCrashLooping", "PodNotReady", "AutoscalerAtMaximum", "VolumeAlmostFull",
+                           "ScheduledJobFailed", "ScheduledJobMissed"}
+    assert all(r["annotations"]["runbook"] and 'namespace="shop"' in r["expr"] for r in alerts.values())
+    assert alerts["VolumeAlmostFull"]["expr"].endswith("> 0.85")
+
+
+def test_the_custom_resources_match_their_published_schemas(monitored):
+    for kind, schema in (("ServiceMonitor", "servicemonitor_v1"), ("PrometheusRule", "prometheusrule_v1")):
+        validator = Draft7Validator(json.loads((SCHEMAS / f"{schema}.json").read_text()))
+        found = objects(monitored, kind, env="prod")
+        assert found
+        for obj in found:
+            assert [e.message for e in validator.iter_errors(obj)] == []
+
+
+def test_the_deployer_may_apply_them(monitored):
+    rules = find_object(monitored, "Role", "deployer", "shop", "prod")["rules"]
+    assert {"apiGroups": ["monitoring.coreos.com"], "resources": ["prometheusrules", "servicemonitors"],
+            "verbs": ["get", "list", "watch", "create", "update", "patch", "delete"]} in rules
