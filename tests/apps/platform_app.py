@@ -84,7 +84,8 @@ def build(root: Path, scale: int = 4) -> App:
                                    env={"PRICE": "$5"}, config={"LOG_LEVEL": "info", "REGION": env.name},
                                    files={"/etc/app/app.yaml": "config/app.yaml"} if i % 2 else {},
                                    migrate=Migration(["python", "-m", "migrate"]) if i % 4 == 0 else None,
-                                   autoscale=Autoscale(min=2, max=4) if i % 3 == 0 else None,
+                                   autoscale=Autoscale(min=2, max=4, memory_percent=80, scale_down_percent=50)
+                                   if i % 3 == 0 else None, recommend_resources=i == 1,
                                    metrics=Metrics(port="metrics") if i == 0 else None))
         webs = []
         for i in range(2 + 2 * scale):

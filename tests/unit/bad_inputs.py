@@ -632,3 +632,13 @@ METRICS_CASES = [
     ("monitoring-without-pod-labels", MON + 'pods={}))', "shop/stage", "monitoring.pods"),
 ]
 ALL_CASES += METRICS_CASES
+ALL_CASES += [
+    ("autoscale-memory-percent-zero", WS + 'image="nginx:1.27.3", port=80, autoscale=Autoscale(memory_percent=0))',
+     "shop/dev/api", "autoscale.memory_percent"),
+    ("autoscale-scale-down-an-hour-and-more", WS + 'image="nginx:1.27.3", port=80, '
+     'autoscale=Autoscale(scale_down_seconds=7200))', "shop/dev/api", "autoscale.scale_down_seconds"),
+    ("autoscale-scale-down-percent-over-100", WS + 'image="nginx:1.27.3", port=80, '
+     'autoscale=Autoscale(scale_down_percent=150))', "shop/dev/api", "autoscale.scale_down_percent"),
+    ("recommend-resources-not-a-bool", WS + 'image="nginx:1.27.3", port=80, recommend_resources="yes")',
+     "shop/dev/api", "recommend_resources"),
+]

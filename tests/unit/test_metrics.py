@@ -79,3 +79,29 @@ def test_the_deployer_may_apply_them(monitored):
     rules = find_object(monitored, "Role", "deployer", "shop", "prod")["rules"]
     assert {"apiGroups": ["monitoring.coreos.com"], "resources": ["prometheusrules", "servicemonitors"],
             "verbs": ["get", "list", "watch", "create", "update", "patch", "delete"]} in rules
+
+
+def test_autoscaling_on_memory_with_a_gentler_scale_down(app_root):
+    app = App("shop", registry="ghcr.io/acme", root=app_root)
+    env = Environment(app, "prod")
+    WebService(env, "api", image="nginx:1.27.3", port=80, recommend_resources=True,
+               autoscale=Autoscale(min=2, max=6, memory_percent=80, scale_down_seconds=600, scale_down_percent=50))
+    WebService(env, "web", image="nginx:1.27.3", port=81, autoscale=Autoscale())
+    files = synthesize(app)
+    hpa = find_object(files, "HorizontalPodAutoscaler", "api")["spec"]
+    assert [m["resource"]["name"] for m in hpa["metrics"]] == ["cpu", "memory"]
+    assert hpa["behavior"] == {"scaleDown": {"stabilizationWindowSeconds": 600,
+                                             "policies": [{"type": "Percent", "value": 50, "periodSeconds": 60}]}}
+    assert "behavior" not in find_object(files, "HorizontalPodAutoscaler", "web")["spec"]  # Kubernetes' own
+
+
+def test_resources_are_recommended_never_changed(app_root):
+    app = App("shop", registry="ghcr.io/acme", root=app_root)
+    env = Environment(app, "prod")
+    WebService(env, "api", image="nginx:1.27.3", port=80, recommend_resources=True)
+    vpa = find_object(synthesize(app), "VerticalPodAutoscaler", "api")
+    assert vpa["spec"]["updatePolicy"] == {"updateMode": "Off"}
+    assert vpa["spec"]["targetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "api"}
+    schema = json.loads((REPO / "tests" / "crd_schemas" / "autoscaling.k8s.io" / "verticalpodautoscaler_v1.json")
+                        .read_text())
+    assert [e.message for e in Draft7Validator(schema).iter_errors(vpa)] == []

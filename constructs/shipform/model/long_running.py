@@ -26,6 +26,11 @@ class LongRunningProps(WorkloadProps, total=False):
     volumes: Mapping[str, Volume | Scratch]
     """Default: {}. ``{folder: Volume(size="10Gi")}`` keeps data in a PersistentVolumeClaim (a named volume in
     compose); ``{folder: Scratch(size="1Gi")}`` is space for the pod's life (emptyDir; tmpfs in compose)."""
+    recommend_resources: bool
+    """Default: False. True adds a VerticalPodAutoscaler in recommendation mode (updateMode 'Off'; the cluster
+    needs the VPA): it measures what the pods use and recommends requests (`kubectl describe vpa <name>`), which
+    you copy into ``resources=``. It never changes the pods itself: that would evict them to resize, fight a
+    CPU autoscaler, and drift from the resources committed to git."""
 
 
 class LongRunning(Workload):
@@ -38,6 +43,7 @@ class LongRunning(Workload):
         self.no_health_reason = health.reason if health is not None and health.kind == "none" else None
         self.health = None if self.no_health_reason else health
         self.replicas = checks.positive_int(self.path, "replicas", props.get("replicas", self.environment.replicas))
+        self.recommend_resources = props.get("recommend_resources", False)
         self.autoscale = props.get("autoscale")
         if self.autoscale is not None:
             self.autoscale.validate(self.path)
@@ -95,6 +101,8 @@ class LongRunning(Workload):
         self.disruption_budget = self.add_object("policy/v1", "PodDisruptionBudget") \
             if self.run_spec().min_replicas > 1 else None
         self.autoscaler = self.add_object("autoscaling/v2", "HorizontalPodAutoscaler") if self.autoscale else None
+        self.recommender = self.add_object("autoscaling.k8s.io/v1", "VerticalPodAutoscaler") \
+            if self.recommend_resources else None
 
     def own_risks(self) -> tuple[spec.AcceptedRisk, ...]:
         if self.no_health_reason is None:
@@ -109,5 +117,5 @@ class LongRunning(Workload):
         scale = self.autoscale
         return spec.Continuous(
             replicas=self.replicas,
-            autoscale=(scale.min, scale.max, scale.cpu_percent) if scale else None,
+            autoscale=scale, recommend_resources=self.recommend_resources,
             pre_start=self.pre_start())

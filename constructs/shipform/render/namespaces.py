@@ -28,6 +28,7 @@ RESOURCES = {
     "DaemonSet": ("apps", "daemonsets"),
     "ServiceMonitor": ("monitoring.coreos.com", "servicemonitors"),
     "PrometheusRule": ("monitoring.coreos.com", "prometheusrules"),
+    "VerticalPodAutoscaler": ("autoscaling.k8s.io", "verticalpodautoscalers"),
 }
 # What a deployer never gets, whoever's objects they are: credentials, RBAC, the namespace and its guards.
 NEVER_GRANTED = {"Secret", "Role", "RoleBinding", "ResourceQuota", "LimitRange", "Namespace"}

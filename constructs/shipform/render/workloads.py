@@ -7,6 +7,7 @@ from typing import Any
 
 from shipform import spec
 from shipform.render import monitoring, network, pod
+from shipform.values.resources import Autoscale
 
 Manifest = dict[str, Any]
 
@@ -97,6 +98,8 @@ def long_running_objects(w: spec.Workload, run: spec.Continuous, gitops: spec.Gi
         objects.append(obj("policy/v1", "PodDisruptionBudget", metadata(w, annotations=data), spec=budget))
     if run.autoscale is not None:
         objects.append(autoscaler(w, run.autoscale))
+    if run.recommend_resources:
+        objects.append(recommender(w, "StatefulSet" if run.stateful else "Deployment"))
     if w.exposure is not None:
         objects.append(route(w, w.exposure) if w.exposure.gateway else ingress(w, w.exposure))
     if w.scrape is not None:
@@ -173,14 +176,33 @@ def headless_service(w: spec.Workload, order: dict[str, str]) -> Manifest:
         "clusterIP": "None", "publishNotReadyAddresses": True, "selector": w.selector, "ports": service_ports(w)})
 
 
-def autoscaler(w: spec.Workload, scale: tuple[int, int, int]) -> Manifest:
-    low, high, cpu_percent = scale
-    return obj("autoscaling/v2", "HorizontalPodAutoscaler", metadata(w), spec={
+def autoscaler(w: spec.Workload, scale: Autoscale) -> Manifest:
+    metrics = [("cpu", scale.cpu_percent), *([("memory", scale.memory_percent)] if scale.memory_percent else [])]
+    body: dict[str, Any] = {
         "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": w.name},
-        "minReplicas": low,
-        "maxReplicas": high,
-        "metrics": [{"type": "Resource", "resource": {
-            "name": "cpu", "target": {"type": "Utilization", "averageUtilization": cpu_percent}}}],
+        "minReplicas": scale.min,
+        "maxReplicas": scale.max,
+        "metrics": [{"type": "Resource", "resource": {"name": name, "target": {
+            "type": "Utilization", "averageUtilization": percent}}} for name, percent in metrics],
+    }
+    down: dict[str, Any] = {}
+    if scale.scale_down_seconds != 300:
+        down["stabilizationWindowSeconds"] = scale.scale_down_seconds
+    if scale.scale_down_percent is not None:
+        down["policies"] = [{"type": "Percent", "value": scale.scale_down_percent, "periodSeconds": 60}]
+    if down:  # only what differs from Kubernetes' own behaviour
+        body["behavior"] = {"scaleDown": down}
+    return obj("autoscaling/v2", "HorizontalPodAutoscaler", metadata(w), spec=body)
+
+
+def recommender(w: spec.Workload, kind: str) -> Manifest:
+    """A VerticalPodAutoscaler that only recommends (updateMode Off): resizing pods itself would evict them, fight
+    a CPU autoscaler and drift from the resources in git."""
+    return obj("autoscaling.k8s.io/v1", "VerticalPodAutoscaler", metadata(w), spec={
+        "targetRef": {"apiVersion": "apps/v1", "kind": kind, "name": w.name},
+        "updatePolicy": {"updateMode": "Off"},
+        "resourcePolicy": {"containerPolicies": [{"containerName": w.name,
+                                                  "controlledResources": ["cpu", "memory"]}]},
     })
 
 

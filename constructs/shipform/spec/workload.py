@@ -9,7 +9,7 @@ from typing import Literal
 
 from shipform.values.health import Health
 from shipform.values.quantity import Memory
-from shipform.values.resources import ComputeResources
+from shipform.values.resources import Autoscale, ComputeResources
 from shipform.values.secret_ref import SecretRef
 
 Platform = Literal["kubernetes", "compose"]
@@ -352,19 +352,21 @@ class Continuous:
     """Runs until stopped, replicated: a Deployment (or a StatefulSet with ``stateful``)."""
 
     replicas: int
-    autoscale: tuple[int, int, int] | None = None
-    """(min, max, target CPU percent) when a HorizontalPodAutoscaler owns the replica count."""
+    autoscale: Autoscale | None = None
+    """Set when a HorizontalPodAutoscaler owns the replica count."""
     stateful: bool = False
     pre_start: tuple[str, ...] | None = None
     """A command every new pod runs to completion before the workload starts (a migration under Flux)."""
+    recommend_resources: bool = False
+    """A VerticalPodAutoscaler recommends requests, changing nothing itself."""
 
     @property
     def min_replicas(self) -> int:
-        return self.autoscale[0] if self.autoscale else self.replicas
+        return self.autoscale.min if self.autoscale else self.replicas
 
     @property
     def max_replicas(self) -> int:
-        return self.autoscale[1] if self.autoscale else self.replicas
+        return self.autoscale.max if self.autoscale else self.replicas
 
 
 @dataclass(frozen=True)

@@ -63,11 +63,21 @@ class Resources:
 
 @dataclass(frozen=True)
 class Autoscale:
-    """Horizontal autoscaling on CPU use. Default: 2 to 10 replicas at 70% of the CPU request."""
+    """Horizontal autoscaling on CPU use. Default: 2 to 10 replicas at 70% of the CPU request.
+
+    :param memory_percent: Default: None. Also scale on memory use, at this percent of the memory request.
+    :param scale_down_seconds: Default: 300 (Kubernetes' own). How long the load must have been lower before
+        replicas are removed.
+    :param scale_down_percent: Default: None (no limit). At most this percent of the replicas removed per
+        minute: a sudden drop in load does not take most of the capacity away at once.
+    """
 
     min: int = 2
     max: int = 10
     cpu_percent: int = 70
+    memory_percent: int | None = None
+    scale_down_seconds: int = 300
+    scale_down_percent: int | None = None
     prop_example: ClassVar[str] = "Autoscale(min=2, max=10, cpu_percent=70)"
 
     def validate(self, path: str) -> None:
@@ -77,6 +87,15 @@ class Autoscale:
         if not 1 <= self.cpu_percent <= 100:
             raise ShipformError(path, "autoscale.cpu_percent", "must be 1-100", self.cpu_percent,
                                 "pass a target CPU utilization percentage, e.g. 70")
+        if self.memory_percent is not None and not 1 <= self.memory_percent <= 100:
+            raise ShipformError(path, "autoscale.memory_percent", "must be 1-100", self.memory_percent,
+                                "pass a target memory utilization percentage, e.g. 80")
+        if not 0 <= self.scale_down_seconds <= 3600:  # the API server's bound
+            raise ShipformError(path, "autoscale.scale_down_seconds", "must be 0-3600", self.scale_down_seconds,
+                                "pass a stabilization window in seconds, e.g. 300")
+        if self.scale_down_percent is not None and not 1 <= self.scale_down_percent <= 100:
+            raise ShipformError(path, "autoscale.scale_down_percent", "must be 1-100", self.scale_down_percent,
+                                "pass the share of replicas that may go per minute, e.g. 50")
         if self.min > self.max:
             raise ShipformError(path, "autoscale", f"min ({self.min}) must not exceed max ({self.max})",
                                 f"{self.min}>{self.max}", "swap them or raise max")
