@@ -20,6 +20,7 @@ _EXPORTS = {
     "collect_apps": "shipform.model.stage",
     "Autoscale": "shipform.values.resources",
     "Resources": "shipform.values.resources",
+    "Rolling": "shipform.values.rollout",
     "SecretRef": "shipform.values.secret_ref",
     "Health": "shipform.values.health",
     "InvalidApp": "shipform.errors",
@@ -81,6 +82,7 @@ __all__ = [
     "NodeAgentProps",
     "Quota",
     "Resources",
+    "Rolling",
     "S3Target",
     "Scratch",
     "SecretRef",
@@ -124,6 +126,7 @@ if TYPE_CHECKING:
     from shipform.values.health import Health
     from shipform.values.node import HostPath, Toleration
     from shipform.values.resources import Autoscale, Resources
+    from shipform.values.rollout import Rolling
     from shipform.values.secret_ref import SecretRef
     from shipform.values.volume import Scratch, Volume
 

@@ -642,3 +642,9 @@ ALL_CASES += [
     ("recommend-resources-not-a-bool", WS + 'image="nginx:1.27.3", port=80, recommend_resources="yes")',
      "shop/dev/api", "recommend_resources"),
 ]
+ALL_CASES += [
+    ("rolling-that-can-never-start", WS + 'image="nginx:1.27.3", port=80, strategy=Rolling(max_surge=0))',
+     "shop/dev/api", "strategy"),
+    ("rolling-surge-in-words", WS + 'image="nginx:1.27.3", port=80, strategy=Rolling(max_surge="half"))',
+     "shop/dev/api", "strategy.max_surge"),
+]

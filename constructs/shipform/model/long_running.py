@@ -12,6 +12,7 @@ from shipform.model.workload import Workload, WorkloadProps
 from shipform.values import checks
 from shipform.values.health import Health
 from shipform.values.resources import Autoscale
+from shipform.values.rollout import Rolling
 from shipform.values.volume import Scratch, Volume
 
 
@@ -26,6 +27,10 @@ class LongRunningProps(WorkloadProps, total=False):
     volumes: Mapping[str, Volume | Scratch]
     """Default: {}. ``{folder: Volume(size="10Gi")}`` keeps data in a PersistentVolumeClaim (a named volume in
     compose); ``{folder: Scratch(size="1Gi")}`` is space for the pod's life (emptyDir; tmpfs in compose)."""
+    strategy: Rolling
+    """Default: ``Rolling(max_surge=1, max_unavailable=0)``: one extra pod at a time, the wanted count serving
+    throughout. ``Rolling(max_surge="25%")`` rolls a large service faster; the namespace's quota must hold the
+    surge pods."""
     recommend_resources: bool
     """Default: False. True adds a VerticalPodAutoscaler in recommendation mode (updateMode 'Off'; the cluster
     needs the VPA): it measures what the pods use and recommends requests (`kubectl describe vpa <name>`), which
@@ -44,6 +49,8 @@ class LongRunning(Workload):
         self.health = None if self.no_health_reason else health
         self.replicas = checks.positive_int(self.path, "replicas", props.get("replicas", self.environment.replicas))
         self.recommend_resources = props.get("recommend_resources", False)
+        self.rolling = props.get("strategy") or Rolling()
+        self.rolling.validate(self.path)
         self.autoscale = props.get("autoscale")
         if self.autoscale is not None:
             self.autoscale.validate(self.path)
@@ -117,5 +124,5 @@ class LongRunning(Workload):
         scale = self.autoscale
         return spec.Continuous(
             replicas=self.replicas,
-            autoscale=scale, recommend_resources=self.recommend_resources,
+            autoscale=scale, recommend_resources=self.recommend_resources, rolling=self.rolling,
             pre_start=self.pre_start())

@@ -16,11 +16,14 @@ Q = TypeVar("Q", Cpu, Memory, int)
 
 
 def peak_pods(w: Workload) -> int:
-    """Pods a workload can run at once: its maximum replicas plus one surge pod during a rollout."""
+    """Pods a workload can run at once: its maximum replicas plus the surge pods of a rollout (at least one: a
+    StatefulSet's pod or a recreated one is replaced while the old one terminates)."""
     run = w.run_spec()
     if isinstance(run, spec.PerNode):
         return run.max_nodes  # one per node, replaced in place: no surge
-    return run.max_replicas + 1 if isinstance(run, spec.Continuous) else 1
+    if not isinstance(run, spec.Continuous):
+        return 1
+    return run.max_replicas + max(1, run.rolling.surge_pods(run.max_replicas))
 
 
 def quota_errors(path: str, quota: spec.QuotaSpec, limits: spec.LimitsSpec,

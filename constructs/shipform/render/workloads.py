@@ -119,7 +119,8 @@ def deployment(w: spec.Workload, run: spec.Continuous) -> Manifest:
         # Never below the wanted count during a rollout: new pods must be ready before old ones go. A claim that
         # attaches to one node cannot serve a surge pod elsewhere: the old pod goes first instead.
         "strategy": {"type": "Recreate"} if single_attach else
-        {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
+        {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": run.rolling.max_surge,
+                                                    "maxUnavailable": run.rolling.max_unavailable}},
         "template": pod.pod_template(w),
     })
     return obj("apps/v1", "Deployment", metadata(w, annotations=accepted(w)), spec=body)

@@ -10,6 +10,7 @@ from typing import Literal
 from shipform.values.health import Health
 from shipform.values.quantity import Memory
 from shipform.values.resources import Autoscale, ComputeResources
+from shipform.values.rollout import ONE_AT_A_TIME, Rolling
 from shipform.values.secret_ref import SecretRef
 
 Platform = Literal["kubernetes", "compose"]
@@ -359,6 +360,8 @@ class Continuous:
     """A command every new pod runs to completion before the workload starts (a migration under Flux)."""
     recommend_resources: bool = False
     """A VerticalPodAutoscaler recommends requests, changing nothing itself."""
+    rolling: Rolling = ONE_AT_A_TIME
+    """How a Deployment's rollout replaces its pods."""
 
     @property
     def min_replicas(self) -> int:

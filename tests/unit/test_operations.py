@@ -1,6 +1,7 @@
-"""Metrics and alerts with prometheus-operator: a ServiceMonitor per scraped service and a PrometheusRule per
-namespace, valid against the published CRD schemas (tests/crd_schemas), only where the Environment says
-Prometheus runs; the namespace's deployer Role may apply them."""
+"""Operating a service: metrics and alerts with prometheus-operator (a ServiceMonitor per scraped service and a
+PrometheusRule per namespace, only where the Environment says Prometheus runs), autoscaling on CPU and memory,
+resource recommendations, and how a rollout replaces pods. Custom resources are checked against their published
+CRD schemas (tests/crd_schemas); the namespace's deployer Role may apply them."""
 
 from __future__ import annotations
 
@@ -105,3 +106,17 @@ def test_resources_are_recommended_never_changed(app_root):
     schema = json.loads((REPO / "tests" / "crd_schemas" / "autoscaling.k8s.io" / "verticalpodautoscaler_v1.json")
                         .read_text())
     assert [e.message for e in Draft7Validator(schema).iter_errors(vpa)] == []
+
+
+def test_a_rollout_surges_as_asked_and_the_quota_counts_the_surge(app_root):
+    from shipform import InvalidApp, Quota, Rolling
+
+    app = App("shop", registry="ghcr.io/acme", root=app_root)
+    env = Environment(app, "prod")
+    ns = SecureNamespace(env, "shop", quota=Quota(pods=13))
+    WebService(ns, "api", image="nginx:1.27.3", port=80, replicas=8, strategy=Rolling(max_surge="50%"))
+    rollout = find_object(synthesize(app), "Deployment", "api")["spec"]["strategy"]
+    assert rollout == {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "50%", "maxUnavailable": 0}}
+    WebService(ns, "web", image="nginx:1.27.3", port=81)  # 1 + 1 surge: 14 pods at peak with api's 8 + 4
+    with pytest.raises(InvalidApp, match="quota.pods' is smaller than the workloads need at peak \\(14"):
+        synthesize(app)
