@@ -118,5 +118,5 @@ def test_a_rollout_surges_as_asked_and_the_quota_counts_the_surge(app_root):
     rollout = find_object(synthesize(app), "Deployment", "api")["spec"]["strategy"]
     assert rollout == {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "50%", "maxUnavailable": 0}}
     WebService(ns, "web", image="nginx:1.27.3", port=81)  # 1 + 1 surge: 14 pods at peak with api's 8 + 4
-    with pytest.raises(InvalidApp, match="quota.pods' is smaller than the workloads need at peak \\(14"):
+    with pytest.raises(InvalidApp, match=r"quota\.pods' is smaller than the workloads need at peak \(14"):
         synthesize(app)
