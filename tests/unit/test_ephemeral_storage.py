@@ -5,6 +5,8 @@ objects that take room in etcd."""
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 import yaml
 
@@ -15,9 +17,11 @@ OWN_SHARE = 64 * 2**20
 TREES = sorted(p for p in DIST.iterdir() if p.is_dir())
 
 
-def objects(tree):
-    for path in sorted((tree / "k8s").rglob("*.yaml")):
-        yield from (o for o in yaml.safe_load_all(path.read_text()) if isinstance(o, dict))
+@functools.cache
+def objects(tree) -> list[dict]:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return [o for path in sorted((tree / "k8s").rglob("*.yaml"))
+            for o in yaml.load_all(path.read_text(), Loader=loader) if isinstance(o, dict)]
 
 
 def pod_specs(tree):

@@ -24,6 +24,8 @@ from shipform.model.web_service import WebServiceProps
 from shipform.synth.pipeline import render
 
 MYPY = Path(sys.executable).with_name("mypy")
+# mypy's cache of shipform's own modules outlives a run (it is keyed by their contents): only the app is new.
+MYPY_CACHE = Path(sys.executable).parents[1] / "mypy-test-cache"
 PROPS = [WebServiceProps, LongRunningProps, JobProps, CronJobProps, StatefulDBProps, SecureNamespaceProps,
          EnvironmentProps]
 PREAMBLE = 'from shipform import *\napp = App("shop", registry="ghcr.io/acme")\ndev = Environment(app, "dev")\n'
@@ -73,7 +75,7 @@ def test_unknown_props_are_errors_with_a_did_you_mean(tmp_path, source, prop, fi
 def test_mypy_sees_a_typo_and_a_wrong_type_in_an_app(tmp_path):
     app = tmp_path / "app.py"
     app.write_text(PREAMBLE + 'WebService(dev, "api", image="nginx:1.27.3", port="80", replica=2)\n')
-    result = subprocess.run([str(MYPY), "--strict", "--cache-dir", str(tmp_path / ".mypy"), str(app)],
+    result = subprocess.run([str(MYPY), "--strict", "--cache-dir", str(MYPY_CACHE), str(app)],
                             capture_output=True, text=True, cwd=REPO)
     assert 'Unexpected keyword argument "replica" for "WebService"; did you mean "replicas"?' in result.stdout
     assert 'Argument "port" to "WebService" has incompatible type "str"; expected "int"' in result.stdout
