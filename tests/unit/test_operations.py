@@ -120,3 +120,14 @@ def test_a_rollout_surges_as_asked_and_the_quota_counts_the_surge(app_root):
     WebService(ns, "web", image="nginx:1.27.3", port=81)  # 1 + 1 surge: 14 pods at peak with api's 8 + 4
     with pytest.raises(InvalidApp, match=r"quota\.pods' is smaller than the workloads need at peak \(14"):
         synthesize(app)
+
+
+def test_a_scraped_service_gets_a_grafana_dashboard(monitored):
+    board = find_object(monitored, "ConfigMap", "api-dashboard", "shop", "prod")
+    assert board["metadata"]["labels"]["grafana_dashboard"] == "1"
+    dashboard = json.loads(board["data"]["shop-api.json"])
+    assert [p["title"] for p in dashboard["panels"]] == ["Ready pods", "CPU (cores)", "Memory", "Restarts (1h)",
+                                                        "Scraped"]
+    exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    assert all('namespace="shop"' in e for e in exprs) and any('container="api"' in e for e in exprs)
+    assert not objects(monitored, "ConfigMap", "api-dashboard", env="dev")

@@ -69,7 +69,7 @@ def quota_errors(path: str, quota: spec.QuotaSpec, limits: spec.LimitsSpec,
 
 _OBJECT_COUNTS = {
     "configmaps": "two per configured workload, as a changed configuration is a new ConfigMap beside the old one "
-                  "until it is pruned, and the namespace's kube-root-ca.crt",
+                  "until it is pruned, one per scraped service's dashboard, and the namespace's kube-root-ca.crt",
     "secrets": "each Secret a workload references, and for each TLS certificate the one cert-manager issues into",
     "services": "one per WebService, two per StatefulDB",
 }
@@ -88,7 +88,8 @@ def object_counts(members: list[Workload]) -> dict[str, int]:
     """ConfigMaps, Secrets and Services the workloads need in their namespace at most (see _OBJECT_COUNTS)."""
     secrets = {name for w in members for name in w.referenced_secrets()}
     tls = {name for w in members for name in w.tls_secrets()}
-    return {"configmaps": 1 + 2 * sum(1 for w in members if w.config or w.files),
+    dashboards = sum(1 for w in members if getattr(w, "service_monitor", None) is not None)
+    return {"configmaps": 1 + 2 * sum(1 for w in members if w.config or w.files) + dashboards,
             "secrets": len(secrets | tls) + len(tls),
             "services": sum(1 for w in members for o in w.objects if o.kind == "Service")}
 

@@ -4,6 +4,7 @@ kube-prometheus-stack collects), each with a runbook."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from shipform import spec
@@ -19,6 +20,38 @@ def service_monitor(w: spec.Workload, scrape: spec.Scrape) -> Manifest:
             "spec": {"selector": {"matchLabels": w.selector},
                      "endpoints": [{"port": scrape.port.name, "path": scrape.path, "interval": scrape.interval,
                                     "scheme": "http"}]}}
+
+
+def dashboard(w: spec.Workload, scrape: spec.Scrape) -> Manifest:
+    """A Grafana dashboard for the service, in a ConfigMap Grafana's sidecar loads (label grafana_dashboard): its
+    ready pods, CPU and memory against requests and limits, restarts, and whether Prometheus reaches it."""
+    where = f'namespace="{w.namespace}", container="{w.name}"'
+    panels = [
+        ("Ready pods", [f'sum(kube_deployment_status_replicas_ready{{namespace="{w.namespace}", '
+                        f'deployment="{w.name}"}})'], "short"),
+        ("CPU (cores)", [f"sum(rate(container_cpu_usage_seconds_total{{{where}}}[5m]))",
+                         f'sum(kube_pod_container_resource_requests{{{where}, resource="cpu"}})',
+                         f'sum(kube_pod_container_resource_limits{{{where}, resource="cpu"}})'], "short"),
+        ("Memory", [f"sum(container_memory_working_set_bytes{{{where}}})",
+                    f'sum(kube_pod_container_resource_requests{{{where}, resource="memory"}})',
+                    f'sum(kube_pod_container_resource_limits{{{where}, resource="memory"}})'], "bytes"),
+        ("Restarts (1h)", [f"sum(increase(kube_pod_container_status_restarts_total{{{where}}}[1h]))"], "short"),
+        ("Scraped", [f'up{{namespace="{w.namespace}", service="{w.name}"}}'], "short"),
+    ]
+    board = {
+        "title": f"{w.app} / {w.namespace} / {w.name}", "uid": f"{w.namespace}-{w.name}"[:40],
+        "tags": ["shipform", w.app], "timezone": "utc", "schemaVersion": 39, "refresh": scrape.interval,
+        "time": {"from": "now-6h", "to": "now"},
+        "panels": [{"id": i, "title": title, "type": "timeseries",
+                    "gridPos": {"x": (i - 1) % 2 * 12, "y": (i - 1) // 2 * 8, "w": 12, "h": 8},
+                    "fieldConfig": {"defaults": {"unit": unit}},
+                    "targets": [{"refId": chr(65 + n), "expr": expr} for n, expr in enumerate(exprs)]}
+                   for i, (title, exprs, unit) in enumerate(panels, 1)],
+    }
+    return {"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": f"{w.name}-dashboard", "namespace": w.namespace,
+                         "labels": {**w.labels, "grafana_dashboard": "1"}},
+            "data": {f"{w.namespace}-{w.name}.json": json.dumps(board, indent=2, sort_keys=True) + "\n"}}
 
 
 def alert_rules(env: spec.Environment, namespace: str, workloads: list[spec.Workload]) -> Manifest:

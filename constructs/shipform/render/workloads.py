@@ -102,8 +102,12 @@ def long_running_objects(w: spec.Workload, run: spec.Continuous, gitops: spec.Gi
         objects.append(recommender(w, "StatefulSet" if run.stateful else "Deployment"))
     if w.exposure is not None:
         objects.append(route(w, w.exposure) if w.exposure.gateway else ingress(w, w.exposure))
-    if w.scrape is not None:
-        objects.append(monitoring.service_monitor(w, w.scrape))
+    if w.scrape is not None:  # the dashboard is a ConfigMap: with the others, in the foundation wave
+        board = monitoring.dashboard(w, w.scrape)
+        board["metadata"]["annotations"] = wave(FOUNDATION_WAVE, gitops)
+        if not board["metadata"]["annotations"]:
+            del board["metadata"]["annotations"]
+        objects += [monitoring.service_monitor(w, w.scrape), board]
     return objects
 
 
