@@ -8,13 +8,14 @@ billing-orders-*.
 
 from acme_constructs import HardenedApi, PythonApiWithDb
 
-from shipform import App, Build, Environment, Quota, SecretStore, SecureNamespace, Subject
+from shipform import App, Build, Environment, Quota, SecretStore, SecureNamespace, Subject, Telemetry
 
 app = App("orders", registry="ghcr.io/acme", version="2.3.0", repository="https://github.com/acme/orders.git",
           workflows="output")  # this repository does not run the reference apps' pipelines
 dev = Environment(app, "dev", local=True, domain="dev.orders.example.com")
+# prod sends traces, metrics and logs to the cluster's OpenTelemetry Collector.
 prod = Environment(app, "prod", replicas=2, domain="orders.example.com", cluster_issuer="letsencrypt",
-                   gitops="flux", secret_store=SecretStore("vault"))
+                   gitops="flux", secret_store=SecretStore("vault"), telemetry=Telemetry())
 
 API = ["gunicorn", "-b", "0.0.0.0:8000", "app:app"]
 

@@ -37,6 +37,7 @@ _EXPORTS = {
     "Migration": "shipform.model.migration",
     "Metrics": "shipform.model.metrics",
     "Monitoring": "shipform.model.metrics",
+    "Telemetry": "shipform.model.metrics",
     "NodeAgent": "shipform.model.node_agent",
     "Toleration": "shipform.values.node",
     "HostPath": "shipform.values.node",
@@ -94,6 +95,7 @@ __all__ = [
     "StatefulDB",
     "StatefulDBProps",
     "Subject",
+    "Telemetry",
     "Toleration",
     "Volume",
     "WebService",
@@ -112,7 +114,7 @@ if TYPE_CHECKING:
     from shipform.model.external import External, ExternalProps
     from shipform.model.job import Job, JobProps
     from shipform.model.long_running import LongRunningProps
-    from shipform.model.metrics import Metrics, Monitoring
+    from shipform.model.metrics import Metrics, Monitoring, Telemetry
     from shipform.model.migration import Migration
     from shipform.model.namespace_props import Quota, Subject
     from shipform.model.node_agent import NodeAgent, NodeAgentProps

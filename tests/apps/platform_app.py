@@ -32,6 +32,7 @@ from shipform import (
     SecureNamespace,
     StatefulDB,
     Subject,
+    Telemetry,
     Toleration,
     Volume,
     WebService,
@@ -48,7 +49,8 @@ def build(root: Path, scale: int = 4) -> App:
     prod = Environment(app, "prod", replicas=3, domain="example.com", cluster_issuer="le",
                        secret_store=SecretStore("vault"), monitoring=Monitoring(labels={"release": "prom"}))
     stage = Environment(app, "stage", replicas=2, domain="stage.example.com", gitops="flux", cilium=True,
-                        gateway="gateways/public")
+                        gateway="gateways/public", telemetry=Telemetry(protocol="http/protobuf",
+                                                                       endpoint="http://otel.observability.svc:4318"))
     for env in (dev, prod, stage):
         front = SecureNamespace(env, "front", quota=Quota(cpu="40", memory="80Gi", cpu_limit="80", memory_limit="160Gi",
                                                           pods=400),

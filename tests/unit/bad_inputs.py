@@ -648,3 +648,9 @@ ALL_CASES += [
     ("rolling-surge-in-words", WS + 'image="nginx:1.27.3", port=80, strategy=Rolling(max_surge="half"))',
      "shop/dev/api", "strategy.max_surge"),
 ]
+ALL_CASES += [
+    ("telemetry-endpoint-without-port", 'Environment(app, "stage", telemetry=Telemetry(endpoint="http://collector"))',
+     "shop/stage", "telemetry.endpoint"),
+    ("telemetry-protocol-unknown", 'Environment(app, "stage", telemetry=Telemetry(protocol="udp"))', "shop/stage",
+     "telemetry.protocol"),
+]

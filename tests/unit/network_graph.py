@@ -42,6 +42,10 @@ def prometheus(namespace: str) -> str:
     return f"{namespace}/prometheus"
 
 
+def collector(namespace: str) -> str:
+    return f"{namespace}/otel-collector"
+
+
 PROMETHEUS_LABELS = {"app.kubernetes.io/name": "prometheus"}
 """The labels of Prometheus' pods (kube-prometheus-stack's, shipform's Monitoring default)."""
 
@@ -100,7 +104,8 @@ def named_ports(template: dict) -> dict[str, tuple[int, str]]:
             for c in containers for p in c.get("ports", []) if "name" in p}
 
 
-def endpoints(objects: list[dict], ingress_namespace: str, monitoring: Any = None) -> list[Endpoint]:
+def endpoints(objects: list[dict], ingress_namespace: str, monitoring: Any = None,
+              telemetry: Any = None) -> list[Endpoint]:
     """Every pod owner of the app, then cluster DNS, the ingress controller, Prometheus (where the Environment is
     monitored) and the outside world.
     Pods get addresses in 10.244.0.0/16; the outside world is 203.0.113.10 (TEST-NET-3)."""
@@ -122,6 +127,9 @@ def endpoints(objects: list[dict], ingress_namespace: str, monitoring: Any = Non
                      ipaddress.IPv4Address("10.244.255.1"), None, ours=False),
             *([Endpoint(prometheus(monitoring.namespace), monitoring.namespace, dict(monitoring.pods),
                         ipaddress.IPv4Address("10.244.255.2"), None, ours=False)] if monitoring else []),
+            *([Endpoint(collector(telemetry.namespace), telemetry.namespace, dict(telemetry.pods),
+                        ipaddress.IPv4Address("10.244.255.3"), {"otlp": (telemetry.port, "TCP")}, ours=False)]
+              if telemetry else []),
             Endpoint(OUTSIDE, None, {}, ipaddress.IPv4Address("203.0.113.10"), None, ours=False)]
 
 
@@ -276,7 +284,7 @@ def candidate_ports(objects: list[dict], pods: list[Endpoint], policies: list[di
 
 
 def evaluate(objects: list[dict], ingress_namespace: str, probes: Iterable[Endpoint] = (),
-             monitoring: Any = None) -> Evaluation:
+             monitoring: Any = None, telemetry: Any = None) -> Evaluation:
     """Every flow the NetworkPolicies allow under Kubernetes semantics: a pod is isolated in a direction once
     any policy selecting it lists that direction, and then some selecting policy must have a rule admitting
     the peer on that port; a flow needs both the source's egress and the destination's ingress. Pods outside
@@ -284,7 +292,7 @@ def evaluate(objects: list[dict], ingress_namespace: str, probes: Iterable[Endpo
     between two of them are not the app's business. Traffic between two pods of the same owner counts too.
     ``probes`` are further addresses outside the cluster to try (see outside_probes)."""
     policies = [o for o in objects if o["kind"] == "NetworkPolicy"]
-    pods = [*endpoints(objects, ingress_namespace, monitoring), *probes]
+    pods = [*endpoints(objects, ingress_namespace, monitoring, telemetry), *probes]
     ns_labels = namespace_labels(objects, pods)
     ports = sorted(candidate_ports(objects, pods, policies))
     out = {e.id: isolating_rules(e, "Egress", policies) for e in pods}
@@ -377,6 +385,9 @@ def declared_flows(env: Any) -> set[Flow]:
         flows |= external_flows(env, w)
         if getattr(w, "public", False):
             flows.add((ingress_controller(env.ingress_namespace), me, w.port, "TCP"))
+        telemetry = getattr(env, "telemetry", None)
+        if telemetry is not None and w.reports_telemetry:  # OTLP to the collector
+            flows.add((me, collector(telemetry.namespace), telemetry.port, "TCP"))
         metrics, monitoring = getattr(w, "metrics", None), getattr(env, "monitoring", None)
         if metrics is not None and monitoring is not None:  # Prometheus scrapes the named port
             flows.add((prometheus(monitoring.namespace), me, {p.name: p.number for p in w.ports()}[metrics.port],

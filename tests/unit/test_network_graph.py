@@ -37,7 +37,8 @@ class Subject:
     def evaluation(self, env: str) -> ng.Evaluation:
         if env not in self.evaluations:
             self.evaluations[env] = ng.evaluate(self.objects[env], self.env(env).ingress_namespace,
-                                                ng.outside_probes(self.env(env)), self.env(env).monitoring)
+                                                ng.outside_probes(self.env(env)), self.env(env).monitoring,
+                                                self.env(env).telemetry)
         return self.evaluations[env]
 
 
@@ -190,7 +191,7 @@ def test_the_equality_catches_a_changed_policy(subjects, policy, change, missing
     declared = ng.declared_flows(env)
     assert subject.evaluation("prod").allowed == declared  # unchanged output passes
     allowed = ng.evaluate(mutated(subject.objects["prod"], policy, change), env.ingress_namespace,
-                          ng.outside_probes(env), env.monitoring).allowed
+                          ng.outside_probes(env), env.monitoring, env.telemetry).allowed
     assert allowed != declared
     assert declared - allowed == missing
     if isinstance(extra, set):

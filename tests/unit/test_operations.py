@@ -131,3 +131,38 @@ def test_a_scraped_service_gets_a_grafana_dashboard(monitored):
     exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
     assert all('namespace="shop"' in e for e in exprs) and any('container="api"' in e for e in exprs)
     assert not objects(monitored, "ConfigMap", "api-dashboard", env="dev")
+
+
+def test_the_apps_workloads_send_otlp_to_the_collector_and_nothing_else_does(app_root):
+    import yaml
+
+    from shipform import Backup, Telemetry
+
+    app = App("shop", registry="ghcr.io/acme", root=app_root)
+    for env in (Environment(app, "dev", local=True, telemetry=Telemetry()), Environment(app, "prod")):
+        db = StatefulDB(env, "db", engine="postgres", version="16", backup=Backup(schedule="@daily"))
+        WebService(env, "api", image="nginx:1.27.3", port=80, connects_to=[db], env={"OTEL_SERVICE_NAME": "shop-api"})
+        CronJob(env, "report", schedule="@daily", image="busybox:1.37.0", command=["true"])
+    files = synthesize(app)
+
+    def env_of(kind: str, name: str) -> dict:
+        template = find_object(files, kind, name, env="dev")["spec"]
+        template = template.get("jobTemplate", {}).get("spec", template)["template"]["spec"]
+        return {e["name"]: e.get("value") for e in template["containers"][0].get("env", [])}
+
+    api, report = env_of("Deployment", "api"), env_of("CronJob", "report")
+    assert api["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://otel-collector.observability.svc:4317"
+    assert api["OTEL_SERVICE_NAME"] == "shop-api"  # the workload's own env wins
+    assert report["OTEL_SERVICE_NAME"] == "report"
+    assert report["OTEL_RESOURCE_ATTRIBUTES"] == "service.namespace=shop,deployment.environment.name=dev," \
+                                                 "service.version=0.1.0"
+    assert not any(k.startswith("OTEL_") for k in env_of("StatefulSet", "db"))
+    assert not any(k.startswith("OTEL_") for k in env_of("CronJob", "db-backup"))
+    egress = find_object(files, "NetworkPolicy", "api", env="dev")["spec"]["egress"]
+    assert {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "observability"}},
+                    "podSelector": {"matchLabels": {"app.kubernetes.io/name": "opentelemetry-collector"}}}],
+            "ports": [{"port": 4317, "protocol": "TCP"}]} in egress
+    assert "observability" not in str(find_object(files, "NetworkPolicy", "db", env="dev"))
+    assert "observability" not in str(find_object(files, "NetworkPolicy", "api", env="prod"))
+    compose = yaml.safe_load(files["compose/compose.yaml"])  # no collector locally
+    assert "OTEL_EXPORTER_OTLP_ENDPOINT" not in compose["services"]["api"]["environment"]

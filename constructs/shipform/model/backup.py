@@ -158,6 +158,7 @@ class BackupJob(CronJob):
     component = "backup"
     local_profile = "backup"
     inject_connection_env = False  # the script reads the DB_* variables set below, the same for every engine
+    reports_telemetry = False
 
     def __init__(self, db: StatefulDB, backup: Backup, size: Memory):
         self.db = db

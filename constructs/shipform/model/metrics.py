@@ -1,13 +1,14 @@
-"""Metrics and alerts with prometheus-operator: ``Environment(monitoring=Monitoring())`` says Prometheus runs in
-the cluster; ``WebService(metrics=Metrics())`` has it scrape the service (a ServiceMonitor, and the NetworkPolicy
-admitting Prometheus on that port alone); every namespace of such an Environment gets default alerts."""
+"""Observability: ``Environment(monitoring=Monitoring())`` says Prometheus runs in the cluster (prometheus-operator);
+``WebService(metrics=Metrics())`` has it scrape the service (a ServiceMonitor, and the NetworkPolicy admitting
+Prometheus on that port alone); every namespace of such an Environment gets default alerts.
+``Environment(telemetry=Telemetry())`` wires the app's workloads to an OpenTelemetry Collector."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from shipform import spec
 from shipform.errors import ShipformError
@@ -77,3 +78,37 @@ class Metrics:
                                 f"declare it, e.g. ports={{'http': 8000, '{self.port}': 9090}}, or name one of "
                                 f"{names}")
         return spec.Scrape(port, self.path, self.interval, monitoring)
+
+
+_OTLP = re.compile(r"(?P<scheme>https?)://(?P<host>[a-z0-9]([a-z0-9.-]*[a-z0-9])?):(?P<port>[0-9]{1,5})")
+
+
+@dataclass(frozen=True)
+class Telemetry:
+    """An OpenTelemetry Collector in the cluster that the workloads send traces, metrics and logs to over OTLP.
+
+    :param endpoint: Default: 'http://otel-collector.observability.svc:4317'. The collector's OTLP address.
+    :param protocol: Default: 'grpc' (port 4317); 'http/protobuf' for the HTTP receiver (port 4318).
+    :param namespace: Default: 'observability'. Where the collector runs.
+    :param pods: Default: ``{"app.kubernetes.io/name": "opentelemetry-collector"}``. The labels of its pods: the
+        only ones the workloads may reach on the endpoint's port.
+    """
+
+    endpoint: str = "http://otel-collector.observability.svc:4317"
+    protocol: Literal["grpc", "http/protobuf"] = "grpc"
+    namespace: str = "observability"
+    pods: Mapping[str, str] = field(default_factory=lambda: {"app.kubernetes.io/name": "opentelemetry-collector"})
+    prop_example: ClassVar[str] = "Telemetry(endpoint='http://otel-collector.observability.svc:4317')"
+
+    def to_spec(self, path: str) -> spec.Telemetry:
+        check_fields(path, "telemetry", self)
+        found = _OTLP.fullmatch(self.endpoint)
+        if found is None or not 0 < int(found["port"]) < 65536:
+            raise ShipformError(path, "telemetry.endpoint", "must be http(s)://<host>:<port>", self.endpoint,
+                                "write e.g. 'http://otel-collector.observability.svc:4317'")
+        checks.dns_label(path, "telemetry.namespace", self.namespace)
+        if not self.pods or not checks.is_label_map(dict(self.pods)):
+            raise ShipformError(path, "telemetry.pods", "must map label keys to label values (at least one)",
+                                dict(self.pods), "write e.g. {'app.kubernetes.io/name': 'opentelemetry-collector'}")
+        return spec.Telemetry(self.endpoint, int(found["port"]), self.protocol, self.namespace,
+                              tuple(sorted(self.pods.items())))

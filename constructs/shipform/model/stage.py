@@ -18,7 +18,7 @@ from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.cluster import Cluster
 from shipform.model.included import read_included
-from shipform.model.metrics import Monitoring
+from shipform.model.metrics import Monitoring, Telemetry
 from shipform.model.namespace_props import default_guards
 from shipform.model.quota import container_range_errors, fitted_quota
 from shipform.model.secret_store import SecretStore
@@ -180,6 +180,11 @@ class EnvironmentProps(TypedDict, total=False):
     """Default: None. prometheus-operator runs in the cluster (:class:`Monitoring`): WebServices with ``metrics=``
     get a ServiceMonitor and admit Prometheus' pods on that port, and every namespace gets default alerts (a
     PrometheusRule). Without it, nothing is emitted for metrics (the CRDs may not exist)."""
+    telemetry: Telemetry | None
+    """Default: None. An OpenTelemetry Collector in the cluster (:class:`Telemetry`): the app's services, workers and
+    jobs get ``OTEL_EXPORTER_OTLP_ENDPOINT``, ``OTEL_EXPORTER_OTLP_PROTOCOL``, ``OTEL_SERVICE_NAME`` (the workload's
+    name) and ``OTEL_RESOURCE_ATTRIBUTES`` (namespace, Environment, version) in Kubernetes, and their
+    NetworkPolicies reach the collector's pods on its port. Databases and backups do not."""
     cilium: bool
     """Default: False. The cluster runs Cilium: a workload reaches an External server that has a host name (and
     no ``cidrs``) through a CiliumNetworkPolicy ``toFQDNs`` rule for that name, instead of a NetworkPolicy rule
@@ -240,6 +245,8 @@ class EnvironmentBase(cdk8s.Chart):
             "argocd" if self.gitops == "argocd" else "flux-system"))
         monitoring = props.get("monitoring")
         self.monitoring = monitoring.to_spec(path) if monitoring is not None else None
+        telemetry = props.get("telemetry")
+        self.telemetry = telemetry.to_spec(path) if telemetry is not None else None
         self.secret_store = props.get("secret_store")
         if self.secret_store is not None:
             self.secret_store.validate(path)

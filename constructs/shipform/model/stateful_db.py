@@ -13,7 +13,7 @@ from shipform.errors import ShipformError
 from shipform.model.backup import Backup
 from shipform.model.base import child_path, path_name
 from shipform.model.engines import ENGINES, Engine, EngineName, fill, start_command
-from shipform.model.workload import Workload, WorkloadProps
+from shipform.model.workload import KUBERNETES_ONLY, Workload, WorkloadProps
 from shipform.values import checks
 from shipform.values.health import Health
 from shipform.values.prop_types import check_props
@@ -21,8 +21,6 @@ from shipform.values.quantity import Memory
 from shipform.values.resources import Resources
 from shipform.values.secret_ref import SecretRef
 from shipform.values.volume import AccessMode
-
-KUBERNETES_ONLY: frozenset[spec.Platform] = frozenset(("kubernetes",))
 
 
 class StatefulDBProps(TypedDict, total=False):
@@ -81,6 +79,7 @@ class StatefulDB(Workload):
     """
 
     component = "database"
+    reports_telemetry = False
     name_limit = 45  # its backup CronJob '<name>-backup' must stay within a CronJob's 52 characters
     user: str
     database: str

@@ -22,6 +22,8 @@ from shipform.values.quantity import Memory
 from shipform.values.resources import ComputeResources, Resources
 from shipform.values.secret_ref import SecretRef
 
+KUBERNETES_ONLY: frozenset[spec.Platform] = frozenset(("kubernetes",))
+
 DEFAULT_UID = 10001
 """Above 10000 so it never matches a host account (checkov CKV_K8S_40, trivy KSV020/KSV021)."""
 
@@ -91,6 +93,9 @@ class Workload(ShipformConstruct):
     prop_example: ClassVar[str] = "a WebService or StatefulDB construct"
     inject_connection_env = True
     """False for workloads (such as backup jobs) that reach their targets with env of their own."""
+    reports_telemetry = True
+    """False for workloads that run no code of the app (databases, backups): no OTLP env and no way out to the
+    collector."""
     health: Health | None = None
 
     def __init__(self, scope: Construct, id: str, props: WorkloadProps):
@@ -374,7 +379,7 @@ class Workload(ShipformConstruct):
     def env_spec(self, configured: spec.Config | None = None) -> tuple[spec.EnvVar, ...]:
         """Connection env, then the workload's own env and configuration, then ``<NAME>_FILE`` for every secret
         file; a later entry replaces an earlier one of the same name in its place."""
-        merged: dict[str, spec.EnvVar] = {}
+        merged = {var.name: var for var in self.telemetry_env()}
         if self.inject_connection_env:
             for target in sorted(self.targets(), key=lambda t: t.name):
                 for var in target.client_env(self.ports_used_on(target)):
@@ -387,6 +392,21 @@ class Workload(ShipformConstruct):
         for name, ref in self.all_secrets().items():
             merged[f"{name}_FILE"] = spec.EnvVar(f"{name}_FILE", spec.Plain(f"/run/secrets/{ref.file_name}"))
         return tuple(merged.values())
+
+    def telemetry(self) -> spec.Telemetry | None:
+        return self.environment.telemetry if self.reports_telemetry else None
+
+    def telemetry_env(self) -> list[spec.EnvVar]:
+        """The OpenTelemetry SDKs' standard variables, in Kubernetes (compose has no collector); the workload's own
+        env may replace any of them."""
+        collector = self.telemetry()
+        if collector is None:
+            return []
+        attributes = (f"service.namespace={self.namespace},deployment.environment.name={self.environment.name},"
+                      f"service.version={self.app.version}")
+        values = {"OTEL_EXPORTER_OTLP_ENDPOINT": collector.endpoint, "OTEL_EXPORTER_OTLP_PROTOCOL": collector.protocol,
+                  "OTEL_SERVICE_NAME": self.name, "OTEL_RESOURCE_ATTRIBUTES": attributes}
+        return [spec.EnvVar(name, spec.Plain(value), KUBERNETES_ONLY) for name, value in values.items()]
 
     def run_spec(self) -> spec.Run:
         raise NotImplementedError
@@ -407,7 +427,7 @@ class Workload(ShipformConstruct):
             run_as_user=self.run_as_user, run_as_group=self.run_as_group, local_user=self.local_user(),
             read_only_root_filesystem=self.read_only_root_filesystem, writable_paths=tuple(self.writable_paths),
             volumes=self.volumes(), termination_grace_period_seconds=self.termination_grace_period_seconds,
-            exposure=self.exposure(), scrape=self.scrape(), access=self.service_access(),
+            exposure=self.exposure(), scrape=self.scrape(), telemetry=self.telemetry(), access=self.service_access(),
             connects_to=tuple(t.endpoint(self.ports_used_on(t)) for t in self.targets()),
             clients=tuple(c.endpoint(c.ports_used_on(self)) for c in clients),
             egress_to_internet=self.egress_to_internet(), waits_for=self.waits_for(),

@@ -89,6 +89,12 @@ def egress_rules(w: spec.Workload, cilium: bool = False) -> list[dict[str, Any]]
             rules.append({"to": [{"ipBlock": {"cidr": c}} for c in cidrs], "ports": tcp(target.ports)})
         elif not cilium:
             rules.append({"to": PUBLIC, "ports": tcp(target.ports)})
+    if w.telemetry is not None:  # the collector's pods in their namespace, on its OTLP port alone
+        collector = w.telemetry
+        rules.append({"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name":
+                                                                     collector.namespace}},
+                              "podSelector": {"matchLabels": dict(collector.pods)}}],
+                      "ports": [{"port": collector.port, "protocol": "TCP"}]})
     for internet in w.egress_to_internet:
         to = [{"ipBlock": {"cidr": c}} for c in internet.cidrs] or PUBLIC
         rules.append({"to": to, "ports": [{"port": internet.port, "protocol": "TCP"}]})

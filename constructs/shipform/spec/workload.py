@@ -260,6 +260,17 @@ class Monitoring:
 
 
 @dataclass(frozen=True)
+class Telemetry:
+    """Where the workload sends traces, metrics and logs over OTLP: an OpenTelemetry Collector in the cluster."""
+
+    endpoint: str
+    port: int
+    protocol: str
+    namespace: str
+    pods: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class Scrape:
     """Prometheus scrapes the workload's Service on ``port`` at ``path`` every ``interval``."""
 
@@ -450,6 +461,7 @@ class Workload:
     termination_grace_period_seconds: int = 30
     exposure: Exposure | None = None
     scrape: Scrape | None = None
+    telemetry: Telemetry | None = None
     access: ServiceAccess = ServiceAccess()
     connects_to: tuple[Endpoint, ...] = ()
     clients: tuple[Endpoint, ...] = ()
