@@ -62,6 +62,18 @@ def pointed(text: str, folder: Path) -> str:
     return text.replace("/tmp/", f"{folder}/").replace("/run/secrets/db-tls.", f"{folder}/db-tls.")
 
 
+def backup_over_tls(db, folder: Path, password: Path, port: int, **connection: str) -> Path:
+    """Run the generated backup script, pointed at the test's folder, against the server; the backups folder."""
+    backups = folder / "backups"
+    backups.mkdir()
+    env = {**os.environ, "DB_PORT": str(port), "DB_PASSWORD_FILE": str(password), "BACKUP_DIR": str(backups),
+           "BACKUP_PREFIX": "db", "RETENTION": "2", **connection}
+    result = subprocess.run(["sh", "-c", pointed(backup_script(db), folder)], env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return backups
+
+
 def test_postgres_serves_tls_only_and_its_backup_verifies_it(tmp_path, password_file):  # noqa: F811
     bindir = postgres_bindir()
     db = make_db("postgres", "16", tmp_path)
@@ -94,14 +106,7 @@ def test_postgres_serves_tls_only_and_its_backup_verifies_it(tmp_path, password_
         assert health_ok(with_port(db.health.exec_test(), 5432, port))
         subprocess.run(["createdb", "-h", "127.0.0.1", "-p", str(port), "-U", db.user, db.database],
                        env={**pg, "PGSSLMODE": "require"}, check=True)
-        backups = folder / "backups"
-        backups.mkdir()
-        env = {**os.environ, "DB_HOST": "localhost", "DB_PORT": str(port), "DB_USER": db.user,
-               "DB_NAME": db.database, "DB_PASSWORD_FILE": str(password_file), "BACKUP_DIR": str(backups),
-               "BACKUP_PREFIX": "db", "RETENTION": "2"}
-        result = subprocess.run(["sh", "-c", pointed(backup_script(db), folder)], env=env, capture_output=True,
-                                text=True, timeout=60)
-        assert result.returncode == 0, result.stderr
+        backup_over_tls(db, folder, password_file, port, DB_HOST="localhost", DB_USER=db.user, DB_NAME=db.database)
         assert "PGSSLMODE=verify-full" in backup_script(db)
     finally:
         server.terminate()
@@ -126,14 +131,7 @@ def test_redis_serves_tls_only_and_its_health_and_backup_verify_it(tmp_path, pas
         assert wait_until(lambda: health_ok(health, env)), ping("--tls", "--cacert", f"{folder}/db-tls.ca.crt")
         assert ping("--tls", "--cacert", f"{folder}/db-tls.ca.crt").stdout.strip() == "PONG"
         assert ping().stdout.strip() != "PONG"  # no plain port
-        backups = folder / "backups"
-        backups.mkdir()
-        backup_env = {**os.environ, "DB_HOST": "127.0.0.1", "DB_PORT": str(port),
-                      "DB_PASSWORD_FILE": str(password_file), "BACKUP_DIR": str(backups), "BACKUP_PREFIX": "db",
-                      "RETENTION": "2"}
-        result = subprocess.run(["sh", "-c", pointed(backup_script(db), folder)], env=backup_env, capture_output=True,
-                                text=True, timeout=60)
-        assert result.returncode == 0, result.stderr
+        backups = backup_over_tls(db, folder, password_file, port, DB_HOST="127.0.0.1")
         assert next(backups.glob("db-*.rdb")).read_bytes().startswith(b"REDIS")
     finally:
         server.terminate()
@@ -174,14 +172,7 @@ def test_mariadb_takes_tls_only_over_tcp_and_its_backup_verifies_it(tmp_path, pa
         # The same login without TLS is refused (MariaDB 10.11 says "Access denied", later ones "insecure transport").
         plain = query("--skip-ssl")
         assert plain.returncode != 0 and ("insecure transport" in plain.stderr or "Access denied" in plain.stderr)
-        backups = folder / "backups"
-        backups.mkdir()
-        env = {**os.environ, "DB_HOST": "localhost", "DB_PORT": str(port), "DB_USER": "shop", "DB_NAME": "shop",
-               "DB_PASSWORD_FILE": str(password_file), "BACKUP_DIR": str(backups), "BACKUP_PREFIX": "db",
-               "RETENTION": "2"}
-        result = subprocess.run(["sh", "-c", pointed(backup_script(db), folder)], env=env, capture_output=True,
-                                text=True, timeout=60)
-        assert result.returncode == 0, result.stderr
+        backups = backup_over_tls(db, folder, password_file, port, DB_HOST="localhost", DB_USER="shop", DB_NAME="shop")
         assert "CREATE TABLE `items`" in next(backups.glob("db-*.sql")).read_text()
     finally:
         server.terminate()
