@@ -67,6 +67,7 @@ def backup_over_tls(db, folder: Path, password: Path, port: int, **connection: s
     backups = folder / "backups"
     backups.mkdir()
     env = {**os.environ, "DB_PORT": str(port), "DB_PASSWORD_FILE": str(password), "BACKUP_DIR": str(backups),
+           "DB_TLS_CA_FILE": f"{folder}/db-tls.ca.crt",
            "BACKUP_PREFIX": "db", "RETENTION": "2", **connection}
     result = subprocess.run(["sh", "-c", pointed(backup_script(db), folder)], env=env, capture_output=True,
                             text=True, timeout=60)
@@ -119,7 +120,7 @@ def test_redis_serves_tls_only_and_its_health_and_backup_verify_it(tmp_path, pas
     db = make_db("redis", "7.4", tmp_path)
     folder, port = server_folder(os.environ.get("USER", "root") if os.geteuid() != 0 else "root"), free_port()
     command = [pointed(a, folder).replace("--dir /data", f"--dir {folder}") for a in with_port(db.command, 6379, port)]
-    env = {"DB_PASSWORD_FILE": str(password_file)}
+    env = {"DB_PASSWORD_FILE": str(password_file), "DB_TLS_CA_FILE": f"{folder}/db-tls.ca.crt"}
     server = subprocess.Popen(command, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     health = [pointed(a, folder) for a in with_port(db.health.exec_test(), 6379, port)]
 

@@ -39,7 +39,8 @@ def test_the_server_holds_the_key_and_everyone_else_the_ca_alone(tmp_path):
     sts = find_object(files, "StatefulSet", "db", "back", "prod")["spec"]["template"]["spec"]
     assert {"db-tls/tls.crt", "db-tls/tls.key", "db-tls/ca.crt"} <= mounted(sts, sts["containers"][0])
     script = sts["containers"][0]["args"][2] if "args" in sts["containers"][0] else sts["containers"][0]["command"][2]
-    assert "-c ssl=on -c ssl_cert_file=/run/secrets/db-tls.tls.crt -c ssl_key_file=/tmp/server.key" in script
+    assert ("exec docker-entrypoint.sh postgres \\\n  -c ssl=on \\\n  -c ssl_cert_file=/run/secrets/db-tls.tls.crt \\\n"
+            "  -c ssl_key_file=/tmp/server.key") in script
     api = find_object(files, "Deployment", "api", "front", "prod")["spec"]["template"]["spec"]
     assert mounted(api, api["containers"][0]) == {"db-credentials/password", "db-tls/ca.crt"}
     env = {e["name"]: e.get("value") for e in api["containers"][0]["env"]}
@@ -87,3 +88,15 @@ def test_mariadb_is_started_by_its_image_with_tls_required(new_app):
     assert db.command == ["mariadbd", "--ssl-cert=/run/secrets/db-tls.tls.crt", "--ssl-key=/run/secrets/db-tls.tls.key",
                           "--ssl-ca=/run/secrets/db-tls.ca.crt", "--require-secure-transport=ON"]
     assert db.health is not None and db.health.exec_test()[-3:] == ["mariadb-admin", "ping", "--silent"]
+
+
+def test_long_secret_names_keep_every_line_short(new_app):
+    """The server's TLS arguments go one per line: a long Secret name must not make a line yamllint refuses."""
+    from shipform import StatefulDB
+
+    app, dev, _ = new_app()
+    for engine, version in (("postgres", "16"), ("redis", "7.4")):
+        StatefulDB(dev, engine, engine=engine, version=version, tls=f"{engine}-" + "t" * 50)
+    files = synthesize(app)
+    longest = max(len(line) for path, text in files.items() if path.endswith(".yaml") for line in text.splitlines())
+    assert longest <= 200

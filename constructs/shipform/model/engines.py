@@ -56,12 +56,14 @@ class Engine:
 @dataclass(frozen=True)
 class EngineTls:
     """TLS from a Secret's tls.crt, tls.key and ca.crt, mounted as files: {tls_cert}, {tls_key} and {tls_ca} are
-    filled in with their paths (the same in every container that mounts them)."""
+    filled in with their paths (the same in every container that mounts them); health checks and dumps read the
+    CA's path from $DB_TLS_CA_FILE, which the server and the backup have (their lines stay short)."""
 
     prelude: str
     """Shell lines run before the server starts (a private copy of the key, an access file)."""
-    server_args: str
-    """Appended to the command's last line, the one that execs the server."""
+    server_args: tuple[str, ...]
+    """Appended to the command's last line, the one that execs the server, each on a line of its own (a path long
+    as a Secret's name could be makes one line too long to read, and for yamllint)."""
     health: tuple[str, ...]
     """The health check over TLS."""
     dump: str
@@ -108,11 +110,11 @@ ENGINES: dict[str, Engine] = {
         tls=EngineTls(
             prelude="install -m 0600 {tls_key} /tmp/server.key\n"
                     "printf '%s\\n' 'local all all trust' 'hostssl all all all scram-sha-256' > /tmp/pg_hba.conf",
-            server_args="-c ssl=on -c ssl_cert_file={tls_cert} -c ssl_key_file=/tmp/server.key "
-                        "-c hba_file=/tmp/pg_hba.conf",
+            server_args=("-c ssl=on", "-c ssl_cert_file={tls_cert}", "-c ssl_key_file=/tmp/server.key",
+                         "-c hba_file=/tmp/pg_hba.conf"),
             health=("pg_isready", "-U", "{user}", "-d", "{database}", "-h", "127.0.0.1", "-p", "{port}"),
-            dump=f'PGSSLMODE=verify-full PGSSLROOTCERT={{tls_ca}} PGPASSWORD={PASSWORD} pg_dump -h "$DB_HOST" '
-                 '-p "$DB_PORT" \\\n  -U "$DB_USER" -d "$DB_NAME" --format=custom --file="$BACKUP_FILE"',
+            dump=f'PGSSLMODE=verify-full PGSSLROOTCERT="$DB_TLS_CA_FILE" PGPASSWORD={PASSWORD} pg_dump '
+                 '-h "$DB_HOST" -p "$DB_PORT" \\\n  -U "$DB_USER" -d "$DB_NAME" --format=custom --file="$BACKUP_FILE"',
             url_scheme="postgresql", url_query="?sslmode=verify-full&sslrootcert={tls_ca}"),
     ),
     "mysql": Engine(
@@ -138,11 +140,12 @@ ENGINES: dict[str, Engine] = {
         # TCP connections must use TLS; the health check asks over the server's socket inside the container.
         tls=EngineTls(
             prelude="", server="mariadbd",
-            server_args="--ssl-cert={tls_cert} --ssl-key={tls_key} --ssl-ca={tls_ca} --require-secure-transport=ON",
+            server_args=("--ssl-cert={tls_cert}", "--ssl-key={tls_key}", "--ssl-ca={tls_ca}",
+                         "--require-secure-transport=ON"),
             health=("mariadb-admin", "ping", "--silent"),
             dump=f'MYSQL_PWD={PASSWORD} mariadb-dump -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" --ssl '
-                 '--ssl-ca={tls_ca} \\\n  --ssl-verify-server-cert --single-transaction --routines "$DB_NAME" '
-                 '> "$BACKUP_FILE"',
+                 '--ssl-ca="$DB_TLS_CA_FILE" \\\n  --ssl-verify-server-cert --single-transaction --routines '
+                 '"$DB_NAME" > "$BACKUP_FILE"',
             url_scheme="mysql", url_query=""),
     ),
     "redis": Engine(
@@ -170,11 +173,11 @@ ENGINES: dict[str, Engine] = {
         # TLS only: no plain port at all; clients are not asked for certificates (they log in with a password).
         tls=EngineTls(
             prelude="",
-            server_args="--port 0 --tls-port {port} --tls-cert-file {tls_cert} --tls-key-file {tls_key} "
-                        "--tls-ca-cert-file {tls_ca} --tls-auth-clients no",
-            health=("sh", "-c", 'REDISCLI_AUTH="$(cat "$DB_PASSWORD_FILE")" redis-cli --tls --cacert {tls_ca} '
+            server_args=("--port 0 --tls-port {port}", "--tls-cert-file {tls_cert}", "--tls-key-file {tls_key}",
+                         "--tls-ca-cert-file {tls_ca}", "--tls-auth-clients no"),
+            health=("sh", "-c", 'REDISCLI_AUTH="$(cat "$DB_PASSWORD_FILE")" redis-cli --tls --cacert "$DB_TLS_CA_FILE" '
                                 '--user backup -h 127.0.0.1 -p {port} ping | grep -q PONG'),
-            dump=f'REDISCLI_AUTH={PASSWORD} redis-cli --tls --cacert {{tls_ca}} --user backup -h "$DB_HOST" '
+            dump=f'REDISCLI_AUTH={PASSWORD} redis-cli --tls --cacert "$DB_TLS_CA_FILE" --user backup -h "$DB_HOST" '
                  '-p "$DB_PORT" \\\n  --rdb "$BACKUP_FILE"',
             url_scheme="rediss", url_query="?ssl_ca_certs={tls_ca}"),
     ),
@@ -219,8 +222,8 @@ def start_command(engine: Engine, tls: bool = False) -> tuple[str, ...]:
     if not tls or engine.tls is None:
         return command
     if not command:  # the image's entrypoint starts the server: name it, with the arguments
-        return (engine.tls.server, *engine.tls.server_args.split())
+        return (engine.tls.server, *(word for line in engine.tls.server_args for word in line.split()))
     shell, flag, script = command
     *lines, last = script.split("\n")
     return (shell, flag, "\n".join([*lines, *filter(None, [engine.tls.prelude]),
-                                    f"{last} \\\n  {engine.tls.server_args}"]))
+                                    " \\\n  ".join([last, *engine.tls.server_args])]))

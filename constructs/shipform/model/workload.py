@@ -270,7 +270,7 @@ class Workload(ShipformConstruct):
                 if first is not target:
                     errors.append(ShipformError(
                         self.path, "connects_to", f"gives {first.path} and {target.path} the same variable {name}",
-                        name, "give one of them its own env_prefix (StatefulDB, External) or id"))
+                        name, "give one of them its own env_prefix (StatefulDB, External), name= or id"))
         return errors[:1]
 
     def _file_collisions(self) -> list[ShipformError]:
