@@ -35,9 +35,9 @@ _EXPORTS = {
     "Job": "shipform.model.job",
     "CronJob": "shipform.model.cron_job",
     "Migration": "shipform.model.migration",
-    "Metrics": "shipform.model.metrics",
-    "Monitoring": "shipform.model.metrics",
-    "Telemetry": "shipform.model.metrics",
+    "Metrics": "shipform.model.observability",
+    "Monitoring": "shipform.model.observability",
+    "Telemetry": "shipform.model.observability",
     "NodeAgent": "shipform.model.node_agent",
     "Toleration": "shipform.values.node",
     "HostPath": "shipform.values.node",
@@ -114,10 +114,10 @@ if TYPE_CHECKING:
     from shipform.model.external import External, ExternalProps
     from shipform.model.job import Job, JobProps
     from shipform.model.long_running import LongRunningProps
-    from shipform.model.metrics import Metrics, Monitoring, Telemetry
     from shipform.model.migration import Migration
     from shipform.model.namespace_props import Quota, Subject
     from shipform.model.node_agent import NodeAgent, NodeAgentProps
+    from shipform.model.observability import Metrics, Monitoring, Telemetry
     from shipform.model.secret_store import SecretStore
     from shipform.model.secure_namespace import SecureNamespace, SecureNamespaceProps
     from shipform.model.stage import collect_apps

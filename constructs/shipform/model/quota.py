@@ -88,10 +88,10 @@ def object_counts(members: list[Workload]) -> dict[str, int]:
     """ConfigMaps, Secrets and Services the workloads need in their namespace at most (see _OBJECT_COUNTS)."""
     secrets = {name for w in members for name in w.referenced_secrets()}
     tls = {name for w in members for name in w.tls_secrets()}
-    dashboards = sum(1 for w in members if getattr(w, "service_monitor", None) is not None)
+    kinds = [o.kind for w in members for o in w.objects]
+    dashboards = kinds.count("ServiceMonitor")  # each scraped service has a dashboard ConfigMap beside it
     return {"configmaps": 1 + 2 * sum(1 for w in members if w.config or w.files) + dashboards,
-            "secrets": len(secrets | tls) + len(tls),
-            "services": sum(1 for w in members for o in w.objects if o.kind == "Service")}
+            "secrets": len(secrets | tls) + len(tls), "services": kinds.count("Service")}
 
 
 _SERVICE_COUNTS = {"load_balancers": "one per expose='load-balancer' service",

@@ -18,8 +18,8 @@ from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.cluster import Cluster
 from shipform.model.included import read_included
-from shipform.model.metrics import Monitoring, Telemetry
 from shipform.model.namespace_props import default_guards
+from shipform.model.observability import Monitoring, Telemetry
 from shipform.model.quota import container_range_errors, fitted_quota
 from shipform.model.secret_store import SecretStore
 from shipform.values import checks
@@ -220,10 +220,8 @@ class EnvironmentBase(cdk8s.Chart):
                                                   props.get("ingress_namespace", "ingress-nginx"))
         default_pods = INGRESS_NGINX_PODS if self.ingress_class == "nginx" else None
         pods = props.get("ingress_pods", default_pods)
-        if pods is not None and (not pods or not checks.is_label_map(pods)):
-            raise ShipformError(path, "ingress_pods", "must map label keys to label values (or be None)", pods,
-                                "write e.g. {'app.kubernetes.io/name': 'traefik'}")
-        self.ingress_pods: tuple[tuple[str, str], ...] | None = tuple(sorted(pods.items())) if pods else None
+        self.ingress_pods = None if pods is None else checks.pod_labels(
+            path, "ingress_pods", pods, "{'app.kubernetes.io/name': 'traefik'}", " (or be None)")
         self.cluster_issuer = props.get("cluster_issuer")
         if self.cluster_issuer is not None:
             checks.subdomain_name(path, "cluster_issuer", self.cluster_issuer, "letsencrypt")

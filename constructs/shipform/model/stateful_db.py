@@ -96,7 +96,7 @@ class StatefulDB(Workload):
             secrets["DB_ROOT_PASSWORD"] = SecretRef(self.password.name, "root-password")
         self.tls = _tls(path, self.engine, props.get("tls"))
         if self.tls is not None:
-            secrets |= {f"DB_TLS_{key}": SecretRef(self.tls, file) for key, file in TLS_FILES.items()}
+            secrets |= {f"DB_TLS_{key}": SecretRef(self.tls, file) for key, file in spec.TLS_FILES.items()}
         image = self.engine.image.format(tag=self.engine.versions[self.version])
         digest = checks.digest(path, "digest", props.get("digest"))
         if digest:
@@ -151,7 +151,7 @@ class StatefulDB(Workload):
         """{tls_cert, tls_key, tls_ca: where each file of the TLS Secret is mounted}, or {} without TLS."""
         if self.tls is None:
             return {}
-        return {f"tls_{key.lower()}": f"/run/secrets/{self.tls}.{file}" for key, file in TLS_FILES.items()}
+        return {f"tls_{key.lower()}": f"/run/secrets/{self.tls}.{file}" for key, file in spec.TLS_FILES.items()}
 
     def dump_command(self) -> str:
         """The backup's dump: over TLS, verifying the server, when the database takes TLS only."""
@@ -221,10 +221,6 @@ def _version(path: str, engine: Engine, version: str) -> str:
         raise ShipformError(path, "version", f"is not a supported {engine.name} version ({supported})", version,
                             f"pick one of {supported}; shipform pins each to an exact tag")
     return version
-
-
-TLS_FILES = {"CERT": "tls.crt", "KEY": "tls.key", "CA": "ca.crt"}
-"""The keys of a TLS Secret (cert-manager's names), by the suffix of the env var that holds each file's path."""
 
 
 def _tls(path: str, engine: Engine, secret: str | None) -> str | None:

@@ -11,8 +11,8 @@ from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.base import child_path
 from shipform.model.long_running import LongRunning, LongRunningProps
-from shipform.model.metrics import Metrics
 from shipform.model.migration import Migration
+from shipform.model.observability import Metrics
 from shipform.values import checks
 from shipform.values.health import Health
 from shipform.values.prop_types import check_props
@@ -171,7 +171,7 @@ class WebService(LongRunning):
         errors = super().validate()
         if self.metrics is not None:  # the port must be declared, whether this Environment is monitored or not
             try:
-                self.metrics.to_spec(self.path, self.ports(), spec.Monitoring("monitoring", (), ()))
+                self.metrics.port_of(self.path, self.ports())
             except ShipformError as err:
                 errors.append(err)
         return errors

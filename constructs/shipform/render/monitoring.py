@@ -22,9 +22,13 @@ def service_monitor(w: spec.Workload, scrape: spec.Scrape) -> Manifest:
                                     "scheme": "http"}]}}
 
 
-def dashboard(w: spec.Workload, scrape: spec.Scrape) -> Manifest:
-    """A Grafana dashboard for the service, in a ConfigMap Grafana's sidecar loads (label grafana_dashboard): its
-    ready pods, CPU and memory against requests and limits, restarts, and whether Prometheus reaches it."""
+DASHBOARD_LABEL = {"grafana_dashboard": "1"}
+"""The label of the ConfigMaps Grafana's sidecar loads dashboards from."""
+
+
+def dashboard(w: spec.Workload, scrape: spec.Scrape) -> dict[str, str]:
+    """A Grafana dashboard for the service, as the data of its ConfigMap: its ready pods, CPU and memory against
+    requests and limits, restarts, and whether Prometheus reaches it."""
     where = f'namespace="{w.namespace}", container="{w.name}"'
     panels = [
         ("Ready pods", [f'sum(kube_deployment_status_replicas_ready{{namespace="{w.namespace}", '
@@ -48,10 +52,7 @@ def dashboard(w: spec.Workload, scrape: spec.Scrape) -> Manifest:
                     "targets": [{"refId": chr(65 + n), "expr": expr} for n, expr in enumerate(exprs)]}
                    for i, (title, exprs, unit) in enumerate(panels, 1)],
     }
-    return {"apiVersion": "v1", "kind": "ConfigMap",
-            "metadata": {"name": f"{w.name}-dashboard", "namespace": w.namespace,
-                         "labels": {**w.labels, "grafana_dashboard": "1"}},
-            "data": {f"{w.namespace}-{w.name}.json": json.dumps(board, indent=2, sort_keys=True) + "\n"}}
+    return {f"{w.namespace}-{w.name}.json": json.dumps(board, indent=2, sort_keys=True) + "\n"}
 
 
 def alert_rules(env: spec.Environment, namespace: str, workloads: list[spec.Workload]) -> Manifest:

@@ -31,12 +31,6 @@ def file_keys(env: spec.Environment) -> set[tuple[str, str]]:
             if f.env_name == AWS_CREDENTIALS_ENV}
 
 
-def tls_secrets(env: spec.Environment) -> set[str]:
-    """Secrets that hold a database's certificate (tls.crt, tls.key, ca.crt): made by cert-manager or by hand from
-    a certificate, never random."""
-    return {f.ref.name for w in env.workloads for f in w.secret_files if f.env_name == "DB_TLS_KEY"}
-
-
 def _variable_names(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
     names: dict[tuple[str, str], str] = {}
     for name, key in pairs:
@@ -63,7 +57,7 @@ def kubectl_create_commands(env: spec.Environment) -> list[str]:
                      f"remote key {doc['spec']['data'][0]['remoteRef']['key']!r}")
             for doc in external_secrets(env)]
     files = file_keys(env)
-    certificates = tls_secrets(env)
+    certificates = env.certificates()  # made by cert-manager or by hand from a certificate, never random
     wanted_tls = {key: keys for key, keys in wanted.items() if key[1] in certificates}
     wanted = {key: keys for key, keys in wanted.items() if key[1] not in certificates}
     pairs = sorted({(name, key) for (_, name), keys in wanted.items() for key in keys} - files)

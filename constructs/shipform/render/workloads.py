@@ -103,11 +103,10 @@ def long_running_objects(w: spec.Workload, run: spec.Continuous, gitops: spec.Gi
     if w.exposure is not None:
         objects.append(route(w, w.exposure) if w.exposure.gateway else ingress(w, w.exposure))
     if w.scrape is not None:  # the dashboard is a ConfigMap: with the others, in the foundation wave
-        board = monitoring.dashboard(w, w.scrape)
-        board["metadata"]["annotations"] = wave(FOUNDATION_WAVE, gitops)
-        if not board["metadata"]["annotations"]:
-            del board["metadata"]["annotations"]
-        objects += [monitoring.service_monitor(w, w.scrape), board]
+        board = metadata(w, f"{w.name}-dashboard", wave(FOUNDATION_WAVE, gitops))
+        board["labels"] = {**w.labels, **monitoring.DASHBOARD_LABEL}
+        objects += [monitoring.service_monitor(w, w.scrape),
+                    obj("v1", "ConfigMap", board, data=monitoring.dashboard(w, w.scrape))]
     return objects
 
 

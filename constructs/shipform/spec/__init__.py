@@ -8,6 +8,8 @@ from shipform.spec.app import App, ClusterSpec, Environment, GitOps, GitSource, 
 from shipform.spec.namespace import Guards, LimitsSpec, Namespace, QuotaSpec, Subject
 from shipform.spec.workload import (
     BOTH,
+    TLS_FILES,
+    TLS_KEY_ENV,
     WRITABLE_PATH_SIZE,
     AcceptedRisk,
     BuiltImage,
@@ -55,6 +57,8 @@ from shipform.spec.workload import (
 
 __all__ = [
     "BOTH",
+    "TLS_FILES",
+    "TLS_KEY_ENV",
     "WRITABLE_PATH_SIZE",
     "AcceptedRisk",
     "App",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from shipform.spec.namespace import Namespace
-from shipform.spec.workload import Monitoring, Workload
+from shipform.spec.workload import TLS_KEY_ENV, Monitoring, Workload
 
 GitOps = Literal["argocd", "flux", "kubectl"]
 
@@ -49,6 +49,15 @@ class Environment:
     cilium: bool = False
     """The cluster runs Cilium: servers outside it that have a host name are allowed by that name
     (CiliumNetworkPolicy toFQDNs) instead of by every public address."""
+
+    def certificates(self) -> dict[str, list[Workload]]:
+        """{TLS Secret: the servers that present it} (StatefulDB(tls=...))."""
+        servers: dict[str, list[Workload]] = {}
+        for w in self.workloads:
+            for f in w.secret_files:
+                if f.env_name == TLS_KEY_ENV:
+                    servers.setdefault(f.ref.name, []).append(w)
+        return dict(sorted(servers.items()))
 
     def local_names(self) -> dict[tuple[str, str], str]:
         """Each workload's compose service name by ``(namespace, name)``. compose has one namespace: a name that

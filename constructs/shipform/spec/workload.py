@@ -17,6 +17,12 @@ Platform = Literal["kubernetes", "compose"]
 BOTH: frozenset[Platform] = frozenset(("kubernetes", "compose"))
 
 
+TLS_FILES = {"CERT": "tls.crt", "KEY": "tls.key", "CA": "ca.crt"}
+"""A TLS Secret's keys (cert-manager's names), by the suffix of the secret env name a database mounts each under
+(``DB_TLS_CERT``, ...)."""
+TLS_KEY_ENV = "DB_TLS_KEY"
+"""The secret env name of a server's TLS key: the Secret it comes from is a certificate, never a random value."""
+
 WRITABLE_PATH_SIZE = Memory(64 * 2**20, "binary")
 """The emptyDir (tmpfs in compose) behind each writable path."""
 

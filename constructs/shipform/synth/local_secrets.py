@@ -12,6 +12,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.stage import AppBase
 from shipform.render.compose import COMPOSE_DIR, LOCAL_SECRETS_DIR
@@ -26,30 +27,24 @@ def secrets_folder(app: AppBase, outdir: Path) -> Path:
     return outdir / app.name / COMPOSE_DIR / LOCAL_SECRETS_DIR
 
 
-def referenced_files(app: AppBase) -> list[str]:
+def local_spec(app: AppBase) -> spec.Environment | None:
     env = app.local_environment
-    if env is None:
-        return []
-    return sorted({f.ref.file_name for w in env.to_spec().workloads for f in w.secret_files})
+    return None if env is None else env.to_spec()
 
 
-TLS_KEY_ENV = "DB_TLS_KEY"
-"""The secret file of a database's TLS key (StatefulDB(tls=...)): its Secret holds tls.crt, tls.key and ca.crt."""
+def referenced_files(app: AppBase, local: spec.Environment | None = None) -> list[str]:
+    """The secret files compose mounts (``local``: the local Environment's spec, when the caller has it)."""
+    local = local or local_spec(app)
+    return [] if local is None else sorted({f.ref.file_name for w in local.workloads for f in w.secret_files})
 
 
-def tls_secrets(app: AppBase) -> dict[str, list[str]]:
-    """{TLS Secret: the compose service names of the servers that present it} in the local Environment."""
-    env = app.local_environment
-    if env is None:
+def certificate_hosts(local: spec.Environment | None) -> dict[str, list[str]]:
+    """{TLS Secret: the compose service names of the servers that present it}."""
+    if local is None:
         return {}
-    spec_env = env.to_spec()
-    names = spec_env.local_names()
-    hosts: dict[str, set[str]] = {}
-    for w in spec_env.workloads:
-        for f in w.secret_files:
-            if f.env_name == TLS_KEY_ENV:
-                hosts.setdefault(f.ref.name, set()).add(names[(w.namespace, w.name)])
-    return {secret: sorted(found) for secret, found in sorted(hosts.items())}
+    names = local.local_names()
+    return {secret: sorted({names[(w.namespace, w.name)] for w in servers})
+            for secret, servers in local.certificates().items()}
 
 
 def init_local(app: AppBase, outdir: Path) -> list[Path]:
@@ -80,14 +75,15 @@ def _init_local(app: AppBase, app_dir: Path, compose_dir: Path, folder: Path) ->
                 os.mkdir(LOCAL_SECRETS_DIR, 0o700, dir_fd=fds[-1])
             fds.append(_open_folder(folder, fds[-1]))
             os.fchmod(fds[-1], 0o700)
-            names = referenced_files(app)
+            local = local_spec(app)
+            names = referenced_files(app, local)
             dangling = [folder / name for name in names if _dangling(name, fds[-1])]
             if dangling:
                 raise OutputError(f"{', '.join(map(str, dangling))}: a symlink to nothing, and shipform never "
                                   f"writes through a symlink. Fix: remove it (init-local then creates the file) "
                                   f"or create what it points to")
-            certificates = tls_secrets(app)
-            tls_files = {f"{secret}.{key}" for secret in certificates for key in TLS_KEYS}
+            certificates = certificate_hosts(local)
+            tls_files = {f"{secret}.{key}" for secret in certificates for key in spec.TLS_FILES.values()}
             created = [folder / name for name in names if name not in tls_files and _create(name, fds[-1])]
             for secret, hosts in certificates.items():
                 created += [folder / name for name in _create_certificate(secret, hosts, fds[-1])]
@@ -162,18 +158,16 @@ def _create(name: str, folder_fd: int, content: bytes | None = None) -> bool:
     return True
 
 
-TLS_KEYS = ("tls.crt", "tls.key", "ca.crt")
-
-
 def _create_certificate(secret: str, hosts: list[str], folder_fd: int) -> list[str]:
     """A local CA and a server certificate for ``hosts`` (and localhost), as ``<secret>.tls.crt``, ``.tls.key``
     and ``.ca.crt``, made with openssl; nothing when any of the three exists already."""
-    names = [f"{secret}.{key}" for key in TLS_KEYS]
+    keys = list(spec.TLS_FILES.values())
+    names = [f"{secret}.{key}" for key in keys]
     if any(_exists(name, folder_fd) for name in names):
         return []
     with tempfile.TemporaryDirectory() as scratch:
         made = _openssl_certificate(Path(scratch), [*hosts, "localhost"])
-        for name, key in zip(names, TLS_KEYS, strict=True):
+        for name, key in zip(names, keys, strict=True):
             _create(name, folder_fd, (made / key).read_bytes())
     return names
 

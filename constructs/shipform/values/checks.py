@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Mapping
 from typing import TypeVar
 
 from shipform.errors import ShipformError
@@ -106,6 +107,16 @@ def cidr(path: str, prop: str, value: object, example: str) -> ipaddress.IPv4Net
 def is_label_map(value: object) -> bool:
     """Label keys to label values, as node selectors and pod selectors take them."""
     return isinstance(value, dict) and all(is_qualified_name(k) and is_label_value(v) for k, v in value.items())
+
+
+def pod_labels(path: str, prop: str, value: object, example: str, also: str = "") -> tuple[tuple[str, str], ...]:
+    """A non-empty label map that picks out some pods (a controller's, Prometheus', a collector's), as sorted
+    pairs; ``also`` completes the problem's wording (e.g. ' (or be None)')."""
+    labels = dict(value) if isinstance(value, Mapping) else value
+    if not labels or not is_label_map(labels):
+        raise ShipformError(path, prop, f"must map label keys to label values{also}", labels, f"write e.g. {example}")
+    assert isinstance(labels, dict)
+    return tuple(sorted(labels.items()))
 
 
 _QUALIFIED_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")

@@ -38,13 +38,11 @@ class Monitoring:
     def to_spec(self, path: str) -> spec.Monitoring:
         check_fields(path, "monitoring", self)
         checks.dns_label(path, "monitoring.namespace", self.namespace)
-        for prop in ("pods", "labels"):
-            value = dict(getattr(self, prop))
-            if not checks.is_label_map(value) or (prop == "pods" and not value):
-                raise ShipformError(path, f"monitoring.{prop}", "must map label keys to label values"
-                                    + (" (at least one)" if prop == "pods" else ""), value,
-                                    "write e.g. {'app.kubernetes.io/name': 'prometheus'}")
-        return spec.Monitoring(self.namespace, tuple(sorted(self.pods.items())), tuple(sorted(self.labels.items())))
+        pods = checks.pod_labels(path, "monitoring.pods", self.pods, "{'app.kubernetes.io/name': 'prometheus'}",
+                                 " (at least one)")
+        labels = checks.pod_labels(path, "monitoring.labels", self.labels, "{'release': 'kube-prometheus-stack'}") \
+            if self.labels else ()
+        return spec.Monitoring(self.namespace, pods, labels)
 
 
 @dataclass(frozen=True)
@@ -70,14 +68,18 @@ class Metrics:
             raise ShipformError(path, "metrics.interval", "must be a Prometheus duration of ms, s, m or h",
                                 self.interval, "write e.g. '30s' or '1m'")
 
-    def to_spec(self, path: str, ports: tuple[spec.Port, ...], monitoring: spec.Monitoring) -> spec.Scrape:
+    def port_of(self, path: str, ports: tuple[spec.Port, ...]) -> spec.Port:
+        """The service's port this names; a ShipformError when it names none."""
         port = next((p for p in ports if p.name == self.port), None)
         if port is None:
             names = ", ".join(p.name for p in ports)
             raise ShipformError(path, "metrics.port", f"names no port of the service (it has {names})", self.port,
                                 f"declare it, e.g. ports={{'http': 8000, '{self.port}': 9090}}, or name one of "
                                 f"{names}")
-        return spec.Scrape(port, self.path, self.interval, monitoring)
+        return port
+
+    def to_spec(self, path: str, ports: tuple[spec.Port, ...], monitoring: spec.Monitoring) -> spec.Scrape:
+        return spec.Scrape(self.port_of(path, ports), self.path, self.interval, monitoring)
 
 
 _OTLP = re.compile(r"(?P<scheme>https?)://(?P<host>[a-z0-9]([a-z0-9.-]*[a-z0-9])?):(?P<port>[0-9]{1,5})")
@@ -107,8 +109,6 @@ class Telemetry:
             raise ShipformError(path, "telemetry.endpoint", "must be http(s)://<host>:<port>", self.endpoint,
                                 "write e.g. 'http://otel-collector.observability.svc:4317'")
         checks.dns_label(path, "telemetry.namespace", self.namespace)
-        if not self.pods or not checks.is_label_map(dict(self.pods)):
-            raise ShipformError(path, "telemetry.pods", "must map label keys to label values (at least one)",
-                                dict(self.pods), "write e.g. {'app.kubernetes.io/name': 'opentelemetry-collector'}")
-        return spec.Telemetry(self.endpoint, int(found["port"]), self.protocol, self.namespace,
-                              tuple(sorted(self.pods.items())))
+        pods = checks.pod_labels(path, "telemetry.pods", self.pods,
+                                 "{'app.kubernetes.io/name': 'opentelemetry-collector'}", " (at least one)")
+        return spec.Telemetry(self.endpoint, int(found["port"]), self.protocol, self.namespace, pods)
