@@ -137,3 +137,17 @@ def test_workloads_placed_directly_keep_their_ids(new_app):
     assert WebService(ns, "api", image=NGINX, port=80).name == "api"
     assert WebService(dev, "web", image=NGINX, port=80).name == "web"
     assert StatefulDB(ns, "db", engine="redis", version="7.4").name == "db"
+
+
+def test_what_synthesize_returns_is_what_synth_writes(two_namespaces, tmp_path):
+    """shipform.testing: the in-memory files equal the written folder read back (the writer's manifest aside; the
+    workflows go to the repository's .github/workflows/)."""
+    from shipform.synth.pipeline import synth_app
+    from shipform.testing import read_output
+
+    out = two_namespaces.root / "dist"
+    synth_app(two_namespaces, str(out))
+    written = read_output(out / "shop")
+    in_memory = {path: text for path, text in synthesize(two_namespaces).items()
+                 if not path.startswith(".github/workflows/")}
+    assert written == in_memory and ".shipform-manifest.json" not in written

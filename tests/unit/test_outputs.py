@@ -172,3 +172,16 @@ def test_foreign_cdk8s_objects_in_the_chart_are_emitted(new_app, tmp_path):
     settings.add_json_patch(cdk8s.JsonPatch.add("/data", {"mode": "dev"}))
     files = rendered(app, tmp_path)
     assert yaml.safe_load(files["k8s/dev/configmap-shop-settings.yaml"])["data"] == {"mode": "dev"}
+
+
+@pytest.mark.parametrize(("repository", "source"), [
+    ("https://github.com/acme/shop.git", "https://github.com/acme/shop"),
+    ("git@github.com:acme/shop.git", "https://github.com/acme/shop"),
+    ("ssh://git@gitlab.example.com:2222/team/shop.git", "https://gitlab.example.com/team/shop"),
+])
+def test_the_source_label_is_the_repository_as_a_browsable_url(repository, source):
+    from shipform import spec
+    from shipform.render.dockerfile import source_url
+
+    app = spec.App("shop", "1.0.0", (), spec.GitSource(repository, "main"))
+    assert source_url(app) == source

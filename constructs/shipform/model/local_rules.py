@@ -21,23 +21,19 @@ def environment_errors(env: spec.Environment) -> list[ShipformError]:
     return errors
 
 
+LocalNames = dict[tuple[str, str], str]
+
+
 def local_errors(env: spec.Environment) -> list[ShipformError]:
-    return [*_name_clashes(env), *_step_clashes(env), *_port_clashes(env), *_cycles(env)]
+    names = env.local_names()  # compose's service names
+    return [*_name_clashes(env, names), *_step_clashes(env, names), *_port_clashes(env), *_cycles(env, names)]
 
 
-def _local_names(env: spec.Environment) -> dict[str, spec.Workload]:
-    """The workloads by their compose service names; the first of two that share one."""
-    names = env.local_names()
-    result: dict[str, spec.Workload] = {}
-    for w in env.workloads:
-        result.setdefault(names[(w.namespace, w.name)], w)
-    return result
-
-
-def _step_clashes(env: spec.Environment) -> list[ShipformError]:
+def _step_clashes(env: spec.Environment, names: LocalNames) -> list[ShipformError]:
     """A migration that every pod runs first (Flux, kubectl) is the local one-shot service '<name>-migrate'."""
-    names = env.local_names()
-    services = _local_names(env)
+    services: dict[str, spec.Workload] = {}
+    for w in env.workloads:
+        services.setdefault(names[(w.namespace, w.name)], w)
     steps = {f"{names[(w.namespace, w.name)]}-migrate": w for w in env.workloads
              if isinstance(w.run, spec.Continuous) and w.run.pre_start}
     return [ShipformError(services[step].path, "id", f"is the name compose gives the migration of {w.path}", step,
@@ -45,8 +41,7 @@ def _step_clashes(env: spec.Environment) -> list[ShipformError]:
             for step, w in steps.items() if step in services]
 
 
-def _name_clashes(env: spec.Environment) -> list[ShipformError]:
-    names = env.local_names()
+def _name_clashes(env: spec.Environment, names: LocalNames) -> list[ShipformError]:
     first: dict[str, spec.Workload] = {}
     errors = []
     for w in env.workloads:
@@ -77,10 +72,8 @@ def _port_clashes(env: spec.Environment) -> list[ShipformError]:
     return errors
 
 
-def _cycles(env: spec.Environment) -> list[ShipformError]:
+def _cycles(env: spec.Environment, names: LocalNames) -> list[ShipformError]:
     """compose starts a service after what it depends on; a loop can never start."""
-    names = env.local_names()
-
     def local(ns: str, name: str) -> str:
         return names.get((ns, name), name)
 

@@ -149,12 +149,13 @@ def files(app: spec.App, context: Context) -> dict[str, str]:
     first_path: dict[str, str] = {}
     mounted = per_dockerfile(app, mounted_config_files)
     data = per_dockerfile(app, data_folders)
+    source = source_url(app)
     for env in app.environments:
         for w in env.workloads:
             if w.build is None or w.build.preset == "dockerfile":  # a team's own Dockerfile stays theirs
                 continue
             path = f"docker/{w.name}/Dockerfile"
-            text = render_dockerfile(w, context.marker, data.get(w.name), source_url(app))
+            text = render_dockerfile(w, context.marker, data.get(w.name), source)
             if path in result and result[path] != text:
                 raise ShipformError(w.path, "build", f"renders a different Dockerfile than {first_path[path]}",
                                     w.build.preset, "use the same build, command and health for a service in "
