@@ -86,7 +86,7 @@ category = "main"
 def test_packages_come_from_the_resolved_dependencies(tmp_path, files, layout, expected):
     for name, text in files.items():
         (tmp_path / name).write_text(textwrap.dedent(text))
-    assert python_packages(tmp_path, layout) == expected
+    assert python_packages("shop/dev/api", tmp_path, layout) == expected
 
 
 def test_a_django_app_on_mysqlclient_gets_its_packages_and_keeps_the_apps_own(new_app, app_root):
@@ -99,3 +99,21 @@ def test_a_django_app_on_mysqlclient_gets_its_packages_and_keeps_the_apps_own(ne
     assert "# requirements.txt resolves mysqlclient: the Debian packages to build it" in text
     assert "--no-install-recommends 'tini=0.19.0-1*' gettext gcc pkg-config default-libmysqlclient-dev \\" in text
     assert "--no-install-recommends gettext-base libmariadb3 \\" in text
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("uv.lock", "version = 1\n[[package\n"), ("poetry.lock", "[[package]]\nname = 7\n"),
+    ("pdm.lock", "package = 'not a list of tables'\n"), ("Pipfile.lock", '{"default": ['),
+])
+def test_a_damaged_lockfile_is_one_error_naming_the_file_and_the_fix(new_app, app_root, name, text):
+    from shipform import InvalidApp
+
+    (app_root / "api").mkdir()
+    (app_root / "api" / name).write_text(text)
+    (app_root / "api" / ("Pipfile" if name == "Pipfile.lock" else "pyproject.toml")).write_text("")
+    app, dev, _ = new_app()
+    WebService(dev, "api", build=Build.python("api", ["python", "-m", "api"]), port=8000)
+    with pytest.raises(InvalidApp) as caught:
+        synthesize(app)
+    assert str(caught.value).startswith(f"shop/dev/api: 'build' {name} cannot be read (")
+    assert caught.value.problems[0].fix.startswith("write it again with `")

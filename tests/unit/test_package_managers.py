@@ -91,7 +91,7 @@ def test_pdm_and_pipenv_export_their_production_dependencies(new_app, app_root, 
     for line in lines:
         assert line in text, line
     assert "default-libmysqlclient-dev" not in text  # a development dependency only
-    assert python_packages(app_root / "api", next(iter(files)))[0] == ("psycopg2",)
+    assert python_packages("shop/dev/api", app_root / "api", next(iter(files)))[0] == ("psycopg2",)
 
 
 @pytest.mark.parametrize(("manifest", "copied"), [

@@ -212,7 +212,7 @@ class Build:
         build_packages, runtime_packages = self.build_packages, self.runtime_packages
         native: tuple[str, ...] = ()
         if self.preset == "python":
-            found, build, run = python_packages(root / self.context, layout)
+            found, build, run = python_packages(path, root / self.context, layout)
             build_packages += tuple(p for p in build if p not in build_packages)
             runtime_packages += tuple(p for p in run if p not in runtime_packages)
             if build_packages != self.build_packages or runtime_packages != self.runtime_packages:

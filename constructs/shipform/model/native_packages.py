@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from shipform.errors import ShipformError
+
 # PyPI name: (build packages, runtime packages), for Debian bookworm (the pinned base images' release).
 PYTHON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "psycopg2": (("gcc", "libpq-dev"), ("libpq5",)),
@@ -39,9 +41,20 @@ def normalize(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def python_packages(context: Path, layout: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """(found distributions, build packages, runtime packages) for the dependencies the image installs."""
-    names = _installed(context, layout)
+LOCKING = {"uv.lock": "uv lock", "poetry.lock": "poetry lock", "pdm.lock": "pdm lock", "Pipfile.lock": "pipenv lock"}
+"""The command that writes each lockfile again."""
+
+
+def python_packages(path: str, context: Path, layout: str) -> tuple[tuple[str, ...], tuple[str, ...],
+                                                                     tuple[str, ...]]:
+    """(found distributions, build packages, runtime packages) for the dependencies the image installs; a
+    ShipformError naming the construct ``path`` when the lockfile cannot be read."""
+    try:
+        names = _installed(context, layout)
+    except (ValueError, KeyError, TypeError, AttributeError) as err:  # parse errors are ValueErrors
+        raise ShipformError(path, "build", f"{layout} cannot be read ({type(err).__name__}: {err})",
+                            str(context / layout), f"write it again with `{LOCKING.get(layout, 'pip freeze')}` in "
+                            "the build context") from None
     found = sorted(n for n in names if n in PYTHON and not any(p in names for p in PROVIDED_BY.get(n, ())))
     build = _union(PYTHON[n][0] for n in found)
     runtime = _union(PYTHON[n][1] for n in found)
@@ -68,9 +81,17 @@ def _installed(context: Path, layout: str) -> set[str]:
     return _requirements(context / "requirements.txt", context, set())
 
 
+def _packages(lock: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ``[[package]]`` tables of a TOML lockfile (uv, poetry, pdm)."""
+    packages = lock.get("package", [])
+    if not isinstance(packages, list) or not all(isinstance(p, dict) for p in packages):
+        raise ValueError("'package' is not a list of tables")
+    return packages
+
+
 def _uv(lock: dict[str, Any]) -> set[str]:
     """What `uv sync --no-dev` installs: the project's dependencies and theirs, not its dev groups."""
-    packages = {normalize(p["name"]): p for p in lock.get("package", []) if isinstance(p, dict)}
+    packages = {normalize(p["name"]): p for p in _packages(lock)}
     roots = [n for n, p in packages.items() if {"editable", "virtual"} & set(p.get("source", {}))]
     seen: set[str] = set()
     todo = list(roots)
@@ -89,9 +110,7 @@ def _uv(lock: dict[str, Any]) -> set[str]:
 def _poetry(lock: dict[str, Any]) -> set[str]:
     """What `poetry export --only main` lists: packages of the main group (poetry 2: groups; 1.x: category)."""
     names = set()
-    for p in lock.get("package", []):
-        if not isinstance(p, dict):
-            continue
+    for p in _packages(lock):
         groups = p.get("groups")
         if (groups is not None and "main" not in groups) or p.get("category", "main") != "main":
             continue
@@ -101,8 +120,7 @@ def _poetry(lock: dict[str, Any]) -> set[str]:
 
 def _pdm(lock: dict[str, Any]) -> set[str]:
     """What `pdm export --prod` lists: packages of the default group."""
-    return {normalize(p["name"]) for p in lock.get("package", []) if isinstance(p, dict)
-            and "default" in p.get("groups", ["default"])}
+    return {normalize(p["name"]) for p in _packages(lock) if "default" in p.get("groups", ["default"])}
 
 
 _REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
