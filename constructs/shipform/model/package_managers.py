@@ -66,7 +66,8 @@ def node_installer(path: str, context: Path, layout: str) -> str:
                             "is `yarn workspaces focus --production`, built in since 4)", pinned,
                             "run `corepack use yarn@4` in the build context")
     rc = context / ".yarnrc.yml"
-    linker = re.search(r"^nodeLinker:\s*[\"']?([\w-]+)", rc.read_text(encoding="utf-8"), re.M) if rc.is_file() else None
+    settings = rc.read_text(encoding="utf-8", errors="replace") if rc.is_file() else ""
+    linker = re.search(r"^nodeLinker:\s*[\"']?([\w-]+)", settings, re.M)
     if linker is None or linker[1] != "node-modules":
         raise ShipformError(path, "build", "uses yarn's Plug'n'Play, whose zip archives and loader the runtime image "
                             "would have to run node through", str(rc),
