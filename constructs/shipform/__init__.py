@@ -21,6 +21,9 @@ _EXPORTS = {
     "Autoscale": "shipform.values.resources",
     "Resources": "shipform.values.resources",
     "Rolling": "shipform.values.rollout",
+    "Canary": "shipform.values.rollout",
+    "BlueGreen": "shipform.values.rollout",
+    "Analysis": "shipform.values.rollout",
     "SecretRef": "shipform.values.secret_ref",
     "Health": "shipform.values.health",
     "InvalidApp": "shipform.errors",
@@ -60,10 +63,13 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "Analysis",
     "App",
     "Autoscale",
     "Backup",
+    "BlueGreen",
     "Build",
+    "Canary",
     "Cluster",
     "CronJob",
     "CronJobProps",
@@ -128,7 +134,7 @@ if TYPE_CHECKING:
     from shipform.values.health import Health
     from shipform.values.node import HostPath, Toleration
     from shipform.values.resources import Autoscale, Resources
-    from shipform.values.rollout import Rolling
+    from shipform.values.rollout import Analysis, BlueGreen, Canary, Rolling
     from shipform.values.secret_ref import SecretRef
     from shipform.values.volume import Scratch, Volume
 

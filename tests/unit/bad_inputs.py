@@ -654,3 +654,34 @@ ALL_CASES += [
     ("telemetry-protocol-unknown", 'Environment(app, "stage", telemetry=Telemetry(protocol="udp"))', "shop/stage",
      "telemetry.protocol"),
 ]
+ARGO = 'argo = Environment(app, "stage", rollouts="argo")\n'
+ARGO_WS = ARGO + 'WebService(argo, "api", image="nginx:1.27.3", port=80, '
+ROLLOUT_CASES = [
+    ("canary-without-a-controller", WS + 'image="nginx:1.27.3", port=80, strategy=Canary())', "shop/dev/api",
+     "strategy"),
+    ("canary-weights-fall", ARGO_WS + 'strategy=Canary(steps=[50, "5m", 20]))', "shop/stage/api", "strategy.steps"),
+    ("canary-weight-over-100", ARGO_WS + 'strategy=Canary(steps=[20, 150]))', "shop/stage/api", "strategy.steps[1]"),
+    ("canary-weight-zero", ARGO_WS + 'strategy=Canary(steps=[0, "5m"]))', "shop/stage/api", "strategy.steps[0]"),
+    ("canary-without-weights", ARGO_WS + 'strategy=Canary(steps=["5m"]))', "shop/stage/api", "strategy.steps"),
+    ("canary-pause-in-words", ARGO_WS + 'strategy=Canary(steps=[20, "five minutes"]))', "shop/stage/api",
+     "strategy.steps[1]"),
+    ("canary-weight-as-float", ARGO_WS + 'strategy=Canary(steps=[20.5]))', "shop/stage/api", "strategy.steps[0]"),
+    ("blue-green-on-a-worker", ARGO + 'Worker(argo, "w", image="busybox:1.37.0", command=["sleep", "1d"], '
+     'health=Health.exec(["true"]), strategy=BlueGreen())', "shop/stage/w", "strategy"),
+    ("blue-green-promote-after-a-week", ARGO_WS + 'strategy=BlueGreen(auto_promote_seconds=604800))',
+     "shop/stage/api", "strategy.auto_promote_seconds"),
+    ("analysis-without-prometheus", ARGO_WS + 'strategy=Canary(analysis=Analysis(query="up")))', "shop/stage/api",
+     "strategy.analysis"),
+    ("analysis-that-can-never-fail", ARGO_WS + 'strategy=BlueGreen(analysis=Analysis(query="up", count=2, '
+     'failure_limit=2)))', "shop/stage/api", "strategy.analysis.failure_limit"),
+    ("analysis-interval-in-days", ARGO_WS + 'strategy=Canary(analysis=Analysis(query="up", interval="1d")))',
+     "shop/stage/api", "strategy.analysis.interval"),
+    ("analysis-empty-query", ARGO_WS + 'strategy=Canary(analysis=Analysis(query=" ")))', "shop/stage/api",
+     "strategy.analysis.query"),
+    ("canary-with-a-single-node-volume", ARGO_WS + 'strategy=Canary(), volumes={"/data": Volume(size="1Gi")})',
+     "shop/stage/api", "volumes./data.access_mode"),
+    ("rollouts-controller-unknown", 'Environment(app, "stage", rollouts="flagger")', "shop/stage", "rollouts"),
+    ("monitoring-address-without-port", 'Environment(app, "stage", monitoring=Monitoring(address="http://prom"))',
+     "shop/stage", "monitoring.address"),
+]
+ALL_CASES += ROLLOUT_CASES

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Literal
 
 from constructs import Construct
 
@@ -12,7 +13,7 @@ from shipform.model.workload import Workload, WorkloadProps
 from shipform.values import checks
 from shipform.values.health import Health
 from shipform.values.resources import Autoscale
-from shipform.values.rollout import Rolling
+from shipform.values.rollout import BlueGreen, Canary, Rolling, Strategy
 from shipform.values.volume import Scratch, Volume
 
 
@@ -27,10 +28,12 @@ class LongRunningProps(WorkloadProps, total=False):
     volumes: Mapping[str, Volume | Scratch]
     """Default: {}. ``{folder: Volume(size="10Gi")}`` keeps data in a PersistentVolumeClaim (a named volume in
     compose); ``{folder: Scratch(size="1Gi")}`` is space for the pod's life (emptyDir; tmpfs in compose)."""
-    strategy: Rolling
+    strategy: Strategy
     """Default: ``Rolling(max_surge=1, max_unavailable=0)``: one extra pod at a time, the wanted count serving
-    throughout. ``Rolling(max_surge="25%")`` rolls a large service faster; the namespace's quota must hold the
-    surge pods."""
+    throughout. ``Rolling(max_surge="25%")`` rolls a large service faster. ``Canary(steps=[...])`` and
+    ``BlueGreen()`` (WebService only) hand the rollout to Argo Rollouts (the Environment needs ``rollouts='argo'``),
+    with an optional :class:`Analysis` that aborts a bad version. The namespace's quota must hold the surge pods
+    (a canary or blue-green: as many again)."""
     recommend_resources: bool
     """Default: False. True adds a VerticalPodAutoscaler in recommendation mode (updateMode 'Off'; the cluster
     needs the VPA): it measures what the pods use and recommends requests (`kubectl describe vpa <name>`), which
@@ -49,8 +52,12 @@ class LongRunning(Workload):
         self.health = None if self.no_health_reason else health
         self.replicas = checks.positive_int(self.path, "replicas", props.get("replicas", self.environment.replicas))
         self.recommend_resources = props.get("recommend_resources", False)
-        self.rolling = props.get("strategy") or Rolling()
-        self.rolling.validate(self.path)
+        strategy: Strategy = props.get("strategy") or Rolling()
+        strategy.validate(self.path)
+        self.rolling = strategy if isinstance(strategy, Rolling) else Rolling()
+        self.progressive = None if isinstance(strategy, Rolling) else strategy
+        if self.progressive is not None:
+            self._check_progressive(self.progressive)
         self.autoscale = props.get("autoscale")
         if self.autoscale is not None:
             self.autoscale.validate(self.path)
@@ -58,6 +65,19 @@ class LongRunning(Workload):
         self.claims = [self.add_object("v1", "PersistentVolumeClaim", v.source.name) for v in self.data_volumes
                        if isinstance(v.source, spec.Claim)]
         """Handles on the PersistentVolumeClaims of ``volumes``, in their order."""
+
+    def _check_progressive(self, strategy: Canary | BlueGreen) -> None:
+        kind = type(strategy).__name__
+        env = self.environment
+        if env.rollouts is None:
+            raise ShipformError(self.path, "strategy", f"is a {kind}, which needs Argo Rollouts to step the traffic "
+                                f"and promote, and Environment '{env.name}' has no such controller", strategy,
+                                f"pass rollouts='argo' to Environment '{env.name}' (and install Argo Rollouts there), "
+                                "or use Rolling() in it")
+        if strategy.analysis is not None and env.monitoring is None:
+            raise ShipformError(self.path, "strategy.analysis", f"queries Prometheus, and Environment '{env.name}' "
+                                "has no monitoring=", strategy.analysis.query,
+                                f"pass monitoring=Monitoring(...) to Environment '{env.name}', or drop the analysis")
 
     def _validate_volumes(self, volumes: Mapping[str, Volume | Scratch]) -> tuple[spec.Volume, ...]:
         """Each folder its own volume; claims that attach to one node allow one replica."""
@@ -88,6 +108,11 @@ class LongRunning(Workload):
 
     def _check_attachment(self, prop: str, volume: Volume) -> None:
         most = self.autoscale.max if self.autoscale else self.replicas
+        if volume.access_mode != "ReadWriteMany" and self.progressive is not None:
+            raise ShipformError(self.path, f"{prop}.access_mode", f"is {volume.access_mode}, which attaches to one "
+                                f"node, but a {type(self.progressive).__name__} runs the new version's pods beside "
+                                "the old ones", volume.access_mode, "use strategy=Rolling() (the pod is then "
+                                "recreated), or access_mode='ReadWriteMany' with a storage_class that provides it")
         if volume.access_mode != "ReadWriteMany" and most > 1:
             raise ShipformError(self.path, f"{prop}.access_mode", f"is {volume.access_mode}, which attaches to one "
                                 f"node, but the workload runs up to {most} replicas", volume.access_mode,
@@ -103,7 +128,10 @@ class LongRunning(Workload):
     def add_deployment_objects(self) -> None:
         """Called by subclasses once their own props are set."""
         self.service_account = self.add_object("v1", "ServiceAccount")
-        self.deployment = self.add_object("apps/v1", "Deployment")
+        self.deployment = self.add_object("argoproj.io/v1alpha1", "Rollout") if self.progressive \
+            else self.add_object("apps/v1", "Deployment")
+        self.analysis_template = self.add_object("argoproj.io/v1alpha1", "AnalysisTemplate") \
+            if self.progressive is not None and self.progressive.analysis is not None else None
         self.network_policy = self.add_object("networking.k8s.io/v1", "NetworkPolicy")
         self.disruption_budget = self.add_object("policy/v1", "PodDisruptionBudget") \
             if self.run_spec().min_replicas > 1 else None
@@ -120,9 +148,17 @@ class LongRunning(Workload):
     def pre_start(self) -> tuple[str, ...] | None:
         return None
 
+    def rollout_traffic(self) -> Literal["nginx", "pods"]:
+        """How a canary's share of the traffic is set (a WebService behind ingress-nginx: by its canary Ingress)."""
+        return "pods"
+
     def run_spec(self) -> spec.Continuous:
-        scale = self.autoscale
+        progressive = None
+        if self.progressive is not None:
+            monitoring = self.environment.monitoring
+            address = monitoring.address if monitoring and self.progressive.analysis else None
+            progressive = spec.ArgoRollout(self.progressive, self.rollout_traffic(), address)
         return spec.Continuous(
             replicas=self.replicas,
-            autoscale=scale, recommend_resources=self.recommend_resources, rolling=self.rolling,
-            pre_start=self.pre_start())
+            autoscale=self.autoscale, recommend_resources=self.recommend_resources, rolling=self.rolling,
+            pre_start=self.pre_start(), progressive=progressive)

@@ -17,6 +17,7 @@ from shipform.values.prop_types import check_fields
 
 _DURATION = re.compile(r"[1-9][0-9]*(ms|s|m|h)")
 _PATH = re.compile(r"/[A-Za-z0-9._~/-]*")
+_HTTP_ADDRESS = re.compile(r"https?://[a-z0-9]([a-z0-9.-]*[a-z0-9])?:[0-9]{1,5}")
 
 
 @dataclass(frozen=True)
@@ -28,11 +29,14 @@ class Monitoring:
         they are admitted to scrape.
     :param labels: Default: {}. Labels the operator's selectors want on ServiceMonitors and PrometheusRules,
         e.g. ``{"release": "kube-prometheus-stack"}`` for the Helm chart's defaults.
+    :param address: Default: ``http://prometheus-operated.<namespace>.svc:9090`` (the operator's Service for its
+        Prometheus pods). Prometheus' HTTP API, which rollout analyses query.
     """
 
     namespace: str = "monitoring"
     pods: Mapping[str, str] = field(default_factory=lambda: {"app.kubernetes.io/name": "prometheus"})
     labels: Mapping[str, str] = field(default_factory=dict)
+    address: str | None = None
     prop_example: ClassVar[str] = "Monitoring(namespace='monitoring', labels={'release': 'kube-prometheus-stack'})"
 
     def to_spec(self, path: str) -> spec.Monitoring:
@@ -42,7 +46,11 @@ class Monitoring:
                                  " (at least one)")
         labels = checks.pod_labels(path, "monitoring.labels", self.labels, "{'release': 'kube-prometheus-stack'}") \
             if self.labels else ()
-        return spec.Monitoring(self.namespace, pods, labels)
+        address = self.address or f"http://prometheus-operated.{self.namespace}.svc:9090"
+        if not _HTTP_ADDRESS.fullmatch(address):
+            raise ShipformError(path, "monitoring.address", "must be http(s)://<host>:<port>", address,
+                                "write e.g. 'http://prometheus-operated.monitoring.svc:9090'")
+        return spec.Monitoring(self.namespace, pods, labels, address)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ def peak_pods(w: Workload) -> int:
         return run.max_nodes  # one per node, replaced in place: no surge
     if not isinstance(run, spec.Continuous):
         return 1
-    return run.max_replicas + max(1, run.rolling.surge_pods(run.max_replicas))
+    return run.max_replicas + max(1, run.surge_pods)
 
 
 def quota_errors(path: str, quota: spec.QuotaSpec, limits: spec.LimitsSpec,
@@ -62,7 +62,7 @@ def quota_errors(path: str, quota: spec.QuotaSpec, limits: spec.LimitsSpec,
         elif over:
             errors.append(ShipformError(
                 path, f"quota.{key}", f"is smaller than the workloads need at peak ({total}, counting maximum "
-                "replicas plus one rollout surge pod each)", str(hard),
+                "replicas plus each rollout's surge pods)", str(hard),
                 f"raise quota.{key} to at least {total} or lower the workloads' resources"))
     return errors
 

@@ -185,6 +185,10 @@ class EnvironmentProps(TypedDict, total=False):
     jobs get ``OTEL_EXPORTER_OTLP_ENDPOINT``, ``OTEL_EXPORTER_OTLP_PROTOCOL``, ``OTEL_SERVICE_NAME`` (the workload's
     name) and ``OTEL_RESOURCE_ATTRIBUTES`` (namespace, Environment, version) in Kubernetes, and their
     NetworkPolicies reach the collector's pods on its port. Databases and backups do not."""
+    rollouts: Literal["argo"] | None
+    """Default: None. 'argo': Argo Rollouts runs in the cluster, so services may roll out by ``strategy=Canary(...)``
+    or ``BlueGreen(...)`` (a Rollout instead of a Deployment). Without it those strategies are refused: nothing
+    would step the weights or switch the Service."""
     cilium: bool
     """Default: False. The cluster runs Cilium: a workload reaches an External server that has a host name (and
     no ``cidrs``) through a CiliumNetworkPolicy ``toFQDNs`` rule for that name, instead of a NetworkPolicy rule
@@ -233,6 +237,7 @@ class EnvironmentBase(cdk8s.Chart):
                                 "or drop cluster")
         self.cluster = None if cluster is None else cluster.to_spec(path)
         self.cilium = props.get("cilium", False)
+        self.rollouts = props.get("rollouts")
         self.gateway = props.get("gateway")
         if self.gateway is not None:
             namespace, _, gateway = self.gateway.partition("/")

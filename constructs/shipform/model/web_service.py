@@ -16,6 +16,7 @@ from shipform.model.observability import Metrics
 from shipform.values import checks
 from shipform.values.health import Health
 from shipform.values.prop_types import check_props
+from shipform.values.rollout import BlueGreen
 
 
 class WebServiceProps(LongRunningProps, total=False):
@@ -79,6 +80,9 @@ class WebService(LongRunning):
         self.access = self._validate_access(props.get("expose", "cluster"), props.get("source_ranges") or ())
         self.add_deployment_objects()
         self.service = self.add_object("v1", "Service")
+        self.second_service = self.add_object("v1", "Service", f"{self.name}-{self.second_service_role}") \
+            if self.second_service_role else None
+        """The preview Service of a blue-green, or the canary Service of a canary behind ingress-nginx."""
         gateway = self.environment.gateway
         self.ingress = self.add_object("networking.k8s.io/v1", "Ingress") if self.public and not gateway else None
         self.route = self.add_object("gateway.networking.k8s.io/v1", "HTTPRoute") if self.public and gateway \
@@ -89,6 +93,16 @@ class WebService(LongRunning):
             self.metrics.validate(self.path)
         monitored = self.metrics is not None and self.environment.monitoring is not None
         self.service_monitor = self.add_object("monitoring.coreos.com/v1", "ServiceMonitor") if monitored else None
+
+    @property
+    def second_service_role(self) -> str | None:
+        if isinstance(self.progressive, BlueGreen):
+            return "preview"
+        return "canary" if self.progressive is not None and self.rollout_traffic() == "nginx" else None
+
+    def rollout_traffic(self) -> Literal["nginx", "pods"]:
+        exposed_by_nginx = self.public and not self.environment.gateway and self.environment.ingress_class == "nginx"
+        return "nginx" if exposed_by_nginx else "pods"
 
     @property
     def port(self) -> int:

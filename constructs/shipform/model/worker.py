@@ -10,6 +10,7 @@ from shipform.errors import ShipformError
 from shipform.model.base import child_path
 from shipform.model.long_running import LongRunning, LongRunningProps
 from shipform.values.prop_types import check_props
+from shipform.values.rollout import BlueGreen
 
 
 class Worker(LongRunning):
@@ -35,5 +36,9 @@ class Worker(LongRunning):
         if health.kind not in ("exec", "none"):
             raise ShipformError(path, "health", "of a Worker must be a command (a worker has no port to probe)",
                                 health.kind, "use Health.exec([...]) or Health.none('<why>')")
+        if isinstance(props.get("strategy"), BlueGreen):
+            raise ShipformError(path, "strategy", "is a BlueGreen, which switches a Service from the old pods to the "
+                                "new, and a Worker has no Service", props.get("strategy"),
+                                "use Canary(steps=[...]) (a share of the pods) or Rolling()")
         super().__init__(scope, id, props, health)
         self.add_deployment_objects()

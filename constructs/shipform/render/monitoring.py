@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from shipform import spec
+from shipform.render import rollouts
 
 Manifest = dict[str, Any]
 API = "monitoring.coreos.com/v1"
@@ -15,11 +16,13 @@ API = "monitoring.coreos.com/v1"
 
 def service_monitor(w: spec.Workload, scrape: spec.Scrape) -> Manifest:
     labels = {**w.labels, **dict(scrape.monitoring.labels)}
+    body: Manifest = {"selector": {"matchLabels": w.selector}}
+    if isinstance(w.run, spec.Continuous) and w.run.progressive:  # which version a sample is of, for analyses
+        body["podTargetLabels"] = [rollouts.REVISION_LABEL]
+    body["endpoints"] = [{"port": scrape.port.name, "path": scrape.path, "interval": scrape.interval,
+                          "scheme": "http"}]
     return {"apiVersion": API, "kind": "ServiceMonitor",
-            "metadata": {"name": w.name, "namespace": w.namespace, "labels": labels},
-            "spec": {"selector": {"matchLabels": w.selector},
-                     "endpoints": [{"port": scrape.port.name, "path": scrape.path, "interval": scrape.interval,
-                                    "scheme": "http"}]}}
+            "metadata": {"name": w.name, "namespace": w.namespace, "labels": labels}, "spec": body}
 
 
 DASHBOARD_LABEL = {"grafana_dashboard": "1"}
@@ -30,9 +33,12 @@ def dashboard(w: spec.Workload, scrape: spec.Scrape) -> dict[str, str]:
     """A Grafana dashboard for the service, as the data of its ConfigMap: its ready pods, CPU and memory against
     requests and limits, restarts, and whether Prometheus reaches it."""
     where = f'namespace="{w.namespace}", container="{w.name}"'
+    ready = f'sum(kube_deployment_status_replicas_ready{{namespace="{w.namespace}", deployment="{w.name}"}})'
+    if isinstance(w.run, spec.Continuous) and w.run.progressive:  # a Rollout's pods: <name>-<revision>-<random>
+        ready = (f'sum(kube_pod_status_ready{{namespace="{w.namespace}", condition="true", '
+                 f'pod=~"{w.name}-[a-z0-9]+-[a-z0-9]{{5}}"}})')
     panels = [
-        ("Ready pods", [f'sum(kube_deployment_status_replicas_ready{{namespace="{w.namespace}", '
-                        f'deployment="{w.name}"}})'], "short"),
+        ("Ready pods", [ready], "short"),
         ("CPU (cores)", [f"sum(rate(container_cpu_usage_seconds_total{{{where}}}[5m]))",
                          f'sum(kube_pod_container_resource_requests{{{where}, resource="cpu"}})',
                          f'sum(kube_pod_container_resource_limits{{{where}, resource="cpu"}})'], "short"),

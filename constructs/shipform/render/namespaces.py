@@ -29,6 +29,8 @@ RESOURCES = {
     "ServiceMonitor": ("monitoring.coreos.com", "servicemonitors"),
     "PrometheusRule": ("monitoring.coreos.com", "prometheusrules"),
     "VerticalPodAutoscaler": ("autoscaling.k8s.io", "verticalpodautoscalers"),
+    "Rollout": ("argoproj.io", "rollouts"),
+    "AnalysisTemplate": ("argoproj.io", "analysistemplates"),
 }
 # What a deployer never gets, whoever's objects they are: credentials, RBAC, the namespace and its guards.
 NEVER_GRANTED = {"Secret", "Role", "RoleBinding", "ResourceQuota", "LimitRange", "Namespace"}

@@ -10,7 +10,8 @@ KIND_ORDER = (
     "Namespace", "ResourceQuota", "LimitRange", "ServiceAccount", "Role", "ClusterRole", "RoleBinding",
     "ClusterRoleBinding", "NetworkPolicy", "CiliumNetworkPolicy", "ConfigMap", "Secret", "ExternalSecret",
     "PersistentVolumeClaim",
-    "Service", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "HorizontalPodAutoscaler",
+    "Service", "AnalysisTemplate", "Deployment", "Rollout", "StatefulSet", "DaemonSet", "Job", "CronJob",
+    "HorizontalPodAutoscaler",
     "PodDisruptionBudget", "Ingress", "HTTPRoute",
 )
 _RANK = {kind: i for i, kind in enumerate(KIND_ORDER)}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from shipform import spec
-from shipform.render import monitoring, network, pod
+from shipform.render import monitoring, network, pod, rollouts
 from shipform.values.resources import Autoscale
 
 Manifest = dict[str, Any]
@@ -91,15 +91,17 @@ def long_running_objects(w: spec.Workload, run: spec.Continuous, gitops: spec.Gi
     objects = [stateful_set(w, data) if run.stateful else deployment(w, run)]
     if w.ports:
         objects.append(service(w, data))
+    if run.progressive is not None:
+        objects += progressive_objects(w, run.progressive)
     if run.stateful:
         objects.append(headless_service(w, data))
     if run.min_replicas > 1:  # with one replica a budget would either permit every eviction or block drains
         budget = {"maxUnavailable": 1, "selector": {"matchLabels": w.selector}}
         objects.append(obj("policy/v1", "PodDisruptionBudget", metadata(w, annotations=data), spec=budget))
     if run.autoscale is not None:
-        objects.append(autoscaler(w, run.autoscale))
+        objects.append(autoscaler(w, run.autoscale, controller_of(run)))
     if run.recommend_resources:
-        objects.append(recommender(w, "StatefulSet" if run.stateful else "Deployment"))
+        objects.append(recommender(w, controller_of(run)))
     if w.exposure is not None:
         objects.append(route(w, w.exposure) if w.exposure.gateway else ingress(w, w.exposure))
     if w.scrape is not None:  # the dashboard is a ConfigMap: with the others, in the foundation wave
@@ -107,6 +109,29 @@ def long_running_objects(w: spec.Workload, run: spec.Continuous, gitops: spec.Gi
         board["labels"] = {**w.labels, **monitoring.DASHBOARD_LABEL}
         objects += [monitoring.service_monitor(w, w.scrape),
                     obj("v1", "ConfigMap", board, data=monitoring.dashboard(w, w.scrape))]
+    return objects
+
+
+def controller_of(run: spec.Continuous) -> tuple[str, str]:
+    """(apiVersion, kind) of what runs the pods: autoscalers point at it."""
+    if run.stateful:
+        return "apps/v1", "StatefulSet"
+    return (rollouts.API, "Rollout") if run.progressive else ("apps/v1", "Deployment")
+
+
+def progressive_objects(w: spec.Workload, rollout: spec.ArgoRollout) -> list[Manifest]:
+    """The second Service (its own name label, so the ServiceMonitor does not scrape the pods twice) and the
+    analysis."""
+    objects = []
+    second = rollouts.second_service(w, rollout)
+    if second is not None:
+        body = service(w, {})
+        body["metadata"] = {**metadata(w, second), "labels": {**w.labels, "app.kubernetes.io/name": second}}
+        objects.append(body)
+    analysis = rollout.strategy.analysis
+    if analysis is not None:
+        assert rollout.prometheus is not None
+        objects.append(rollouts.analysis_template(w, analysis, rollout.prometheus))
     return objects
 
 
@@ -126,6 +151,9 @@ def deployment(w: spec.Workload, run: spec.Continuous) -> Manifest:
                                                     "maxUnavailable": run.rolling.max_unavailable}},
         "template": pod.pod_template(w),
     })
+    if run.progressive is not None:  # the same pods, replaced by Argo Rollouts' steps instead
+        body["strategy"] = rollouts.strategy(w, run.progressive)
+        return obj(rollouts.API, "Rollout", metadata(w, annotations=accepted(w)), spec=body)
     return obj("apps/v1", "Deployment", metadata(w, annotations=accepted(w)), spec=body)
 
 
@@ -180,10 +208,10 @@ def headless_service(w: spec.Workload, order: dict[str, str]) -> Manifest:
         "clusterIP": "None", "publishNotReadyAddresses": True, "selector": w.selector, "ports": service_ports(w)})
 
 
-def autoscaler(w: spec.Workload, scale: Autoscale) -> Manifest:
+def autoscaler(w: spec.Workload, scale: Autoscale, target: tuple[str, str]) -> Manifest:
     metrics = [("cpu", scale.cpu_percent), *([("memory", scale.memory_percent)] if scale.memory_percent else [])]
     body: dict[str, Any] = {
-        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": w.name},
+        "scaleTargetRef": {"apiVersion": target[0], "kind": target[1], "name": w.name},
         "minReplicas": scale.min,
         "maxReplicas": scale.max,
         "metrics": [{"type": "Resource", "resource": {"name": name, "target": {
@@ -199,11 +227,11 @@ def autoscaler(w: spec.Workload, scale: Autoscale) -> Manifest:
     return obj("autoscaling/v2", "HorizontalPodAutoscaler", metadata(w), spec=body)
 
 
-def recommender(w: spec.Workload, kind: str) -> Manifest:
+def recommender(w: spec.Workload, target: tuple[str, str]) -> Manifest:
     """A VerticalPodAutoscaler that only recommends (updateMode Off): resizing pods itself would evict them, fight
     a CPU autoscaler and drift from the resources in git."""
     return obj("autoscaling.k8s.io/v1", "VerticalPodAutoscaler", metadata(w), spec={
-        "targetRef": {"apiVersion": "apps/v1", "kind": kind, "name": w.name},
+        "targetRef": {"apiVersion": target[0], "kind": target[1], "name": w.name},
         "updatePolicy": {"updateMode": "Off"},
         "resourcePolicy": {"containerPolicies": [{"containerName": w.name,
                                                   "controlledResources": ["cpu", "memory"]}]},

@@ -10,7 +10,7 @@ from typing import Literal
 from shipform.values.health import Health
 from shipform.values.quantity import Memory
 from shipform.values.resources import Autoscale, ComputeResources
-from shipform.values.rollout import ONE_AT_A_TIME, Rolling
+from shipform.values.rollout import ONE_AT_A_TIME, Progressive, Rolling
 from shipform.values.secret_ref import SecretRef
 
 Platform = Literal["kubernetes", "compose"]
@@ -263,6 +263,8 @@ class Monitoring:
     namespace: str
     pods: tuple[tuple[str, str], ...]
     labels: tuple[tuple[str, str], ...]
+    address: str = ""
+    """Prometheus' HTTP API, which rollout analyses query."""
 
 
 @dataclass(frozen=True)
@@ -366,6 +368,18 @@ class Container:
 
 
 @dataclass(frozen=True)
+class ArgoRollout:
+    """Argo Rollouts replaces the pods by ``strategy``: a Rollout instead of a Deployment."""
+
+    strategy: Progressive
+    traffic: Literal["nginx", "pods"]
+    """How a canary's share of the traffic is set: by ingress-nginx's canary Ingress (exact weights), or by its
+    share of the pods."""
+    prometheus: str | None = None
+    """Prometheus' address, where the strategy has an analysis."""
+
+
+@dataclass(frozen=True)
 class Continuous:
     """Runs until stopped, replicated: a Deployment (or a StatefulSet with ``stateful``)."""
 
@@ -379,6 +393,14 @@ class Continuous:
     """A VerticalPodAutoscaler recommends requests, changing nothing itself."""
     rolling: Rolling = ONE_AT_A_TIME
     """How a Deployment's rollout replaces its pods."""
+    progressive: ArgoRollout | None = None
+    """Set when Argo Rollouts replaces the pods instead (a canary or blue-green)."""
+
+    @property
+    def surge_pods(self) -> int:
+        """Pods a rollout runs beyond the maximum replicas."""
+        strategy = self.progressive.strategy if self.progressive else self.rolling
+        return strategy.surge_pods(self.max_replicas)
 
     @property
     def min_replicas(self) -> int:

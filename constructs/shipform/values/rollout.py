@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -56,3 +57,127 @@ def _pods(value: int | str, replicas: int, rounding: Callable[[float], int]) -> 
     if isinstance(value, int):
         return value
     return rounding(replicas * int(value.rstrip("%")) / 100)
+
+
+_ARGO_DURATION = re.compile(r"[1-9][0-9]*(s|m|h)")
+PROMOTE = "promote"
+"""A canary step that waits until someone promotes the rollout (`kubectl argo rollouts promote <name>`)."""
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A Prometheus query Argo Rollouts runs while a new version rolls out: the rollout is aborted (back to the
+    running version) when it fails ``failure_limit`` + 1 times. The query may use ``{{args.namespace}}``,
+    ``{{args.service}}`` (the Service the new pods serve behind) and ``{{args.revision}}`` (the new pods'
+    ``rollouts-pod-template-hash``, which Prometheus gets as the label ``rollouts_pod_template_hash``).
+
+    :param query: A PromQL query whose result ``success`` judges.
+    :param success: Default: 'result[0] >= 0.95'. An Argo Rollouts condition on ``result``.
+    :param interval: Default: '1m'. Time between measurements.
+    :param count: Default: 5. Measurements taken.
+    :param failure_limit: Default: 1. Failed measurements tolerated.
+    """
+
+    query: str
+    success: str = "result[0] >= 0.95"
+    interval: str = "1m"
+    count: int = 5
+    failure_limit: int = 1
+    prop_example: ClassVar[str] = "Analysis(query='sum(rate(...))', success='result[0] >= 0.95')"
+
+    def validate(self, path: str, prop: str) -> None:
+        check_fields(path, prop, self)
+        for name in ("query", "success"):
+            if not getattr(self, name).strip():
+                raise ShipformError(path, f"{prop}.{name}", "must not be empty", getattr(self, name),
+                                    "write e.g. " + self.prop_example)
+        if not _ARGO_DURATION.fullmatch(self.interval):
+            raise ShipformError(path, f"{prop}.interval", "must be a duration of s, m or h", self.interval,
+                                "write e.g. '1m' or '30s'")
+        if not 1 <= self.count <= 1000:
+            raise ShipformError(path, f"{prop}.count", "must be 1 to 1000 measurements", self.count, "write e.g. 5")
+        if not 0 <= self.failure_limit < self.count:
+            raise ShipformError(path, f"{prop}.failure_limit", f"must be 0 to {self.count - 1} (fewer than the "
+                                "measurements taken, or the analysis could never fail)", self.failure_limit,
+                                "write e.g. 1")
+
+
+@dataclass(frozen=True)
+class Canary:
+    """Argo Rollouts sends a rising share of the traffic to the new version, step by step; the Environment needs
+    ``rollouts='argo'``. Each step is a weight (an int: percent of the traffic, rising, 1-100), a pause (a
+    duration such as '5m') or 'promote' (wait until someone runs `kubectl argo rollouts promote <name>`). After
+    the last step the new version takes all the traffic. A public service behind ingress-nginx is split by the
+    controller's canary Ingress (exact weights); other services by the share of pods.
+
+    :param steps: Default: ``(20, '5m', 50, '5m')``.
+    :param analysis: Default: None. An :class:`Analysis` run from the first step; a failure aborts the rollout.
+    """
+
+    steps: Sequence[int | str] = (20, "5m", 50, "5m")
+    analysis: Analysis | None = None
+    prop_example: ClassVar[str] = "Canary(steps=[20, '5m', 50, 'promote'])"
+
+    def validate(self, path: str) -> None:
+        check_fields(path, "strategy", self)
+        weights = [s for s in self.steps if isinstance(s, int)]
+        if not weights:
+            raise ShipformError(path, "strategy.steps", "has no weight, so no traffic would ever reach the canary",
+                                list(self.steps), "write e.g. steps=[20, '5m', 50, '5m']")
+        for i, step in enumerate(self.steps):
+            if isinstance(step, int) and not 1 <= step <= 100:
+                raise ShipformError(path, f"strategy.steps[{i}]", "is a weight outside 1-100 percent", step,
+                                    "write a percent of the traffic from 1 to 100")
+            if isinstance(step, str) and step != PROMOTE and not _ARGO_DURATION.fullmatch(step):
+                raise ShipformError(path, f"strategy.steps[{i}]", "must be a weight (int), a pause of s, m or h "
+                                    "('5m') or 'promote'", step, "write e.g. '5m'")
+        for before, after in itertools.pairwise(weights):
+            if after <= before:
+                raise ShipformError(path, "strategy.steps", f"weights must rise ({after} follows {before}): a "
+                                    "canary only ever takes more of the traffic", list(self.steps),
+                                    "list the weights in rising order, e.g. [20, '5m', 50, '5m']")
+        if self.analysis is not None:
+            self.analysis.validate(path, "strategy.analysis")
+
+    def surge_pods(self, replicas: int) -> int:
+        """At full weight the canary runs as many pods as the stable version."""
+        return replicas
+
+
+@dataclass(frozen=True)
+class BlueGreen:
+    """Argo Rollouts starts the new version beside the running one, behind a preview Service ``<name>-preview``,
+    and switches the Service to it at once when promoted; the old pods stay ``scale_down_delay_seconds`` for a
+    quick way back. The Environment needs ``rollouts='argo'``.
+
+    :param auto_promote_seconds: Default: None: wait until someone runs `kubectl argo rollouts promote <name>`.
+        0 promotes as soon as the new pods are ready (and the analysis passed); N waits N seconds.
+    :param scale_down_delay_seconds: Default: 30.
+    :param analysis: Default: None. An :class:`Analysis` run before promotion, against the preview; a failure
+        aborts the rollout.
+    """
+
+    auto_promote_seconds: int | None = None
+    scale_down_delay_seconds: int = 30
+    analysis: Analysis | None = None
+    prop_example: ClassVar[str] = "BlueGreen(auto_promote_seconds=None)"
+
+    def validate(self, path: str) -> None:
+        check_fields(path, "strategy", self)
+        if self.auto_promote_seconds is not None and not 0 <= self.auto_promote_seconds <= 86400:
+            raise ShipformError(path, "strategy.auto_promote_seconds", "must be 0 to 86400 seconds, or None to "
+                                "promote by hand", self.auto_promote_seconds, "write e.g. 600")
+        if not 0 <= self.scale_down_delay_seconds <= 86400:
+            raise ShipformError(path, "strategy.scale_down_delay_seconds", "must be 0 to 86400 seconds",
+                                self.scale_down_delay_seconds, "write e.g. 30")
+        if self.analysis is not None:
+            self.analysis.validate(path, "strategy.analysis")
+
+    def surge_pods(self, replicas: int) -> int:
+        """The preview runs as many pods as the active version."""
+        return replicas
+
+
+Strategy = Rolling | Canary | BlueGreen
+Progressive = Canary | BlueGreen
+"""Strategies Argo Rollouts carries out."""

@@ -1,0 +1,118 @@
+"""Canary and blue-green rollouts by Argo Rollouts: a Rollout in place of the Deployment, the Service it steers,
+an analysis that aborts a bad version; checked against the published CRD schemas (tests/crd_schemas)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from jsonschema import Draft7Validator
+
+from conftest import REPO
+from shipform import (
+    Analysis,
+    App,
+    Autoscale,
+    BlueGreen,
+    Canary,
+    Environment,
+    Health,
+    InvalidApp,
+    Metrics,
+    Monitoring,
+    Quota,
+    SecureNamespace,
+    Subject,
+    WebService,
+    Worker,
+)
+from shipform.testing import find_object, objects, synthesize
+
+ERROR_RATE = ('sum(rate(http_requests_total{namespace="{{args.namespace}}", '
+              'rollouts_pod_template_hash="{{args.revision}}", code=~"5.."}[2m]))')
+
+
+@pytest.fixture
+def rolled(app_root):
+    app = App("shop", registry="ghcr.io/acme", root=app_root)
+    prod = Environment(app, "prod", domain="example.com", replicas=2, rollouts="argo", monitoring=Monitoring())
+    ns = SecureNamespace(prod, "shop", deployers=[Subject.group("deployers")])
+    api = WebService(ns, "api", image="nginx:1.27.3", ports={"http": 8000, "metrics": 9090}, public=True,
+                     metrics=Metrics(), autoscale=Autoscale(min=2, max=4),
+                     strategy=Canary(steps=[10, "5m", 50, "promote"],
+                                     analysis=Analysis(query=ERROR_RATE, success="result[0] < 0.05")))
+    WebService(ns, "admin", image="nginx:1.27.3", port=8080, metrics=Metrics(port="http"),
+               strategy=BlueGreen(analysis=Analysis(query="1")))
+    Worker(ns, "mailer", image="busybox:1.37.0", command=["sleep", "1d"], connects_to=[api],
+           health=Health.exec(["true"]), strategy=Canary(steps=[50, "1m"]))
+    return synthesize(app)
+
+
+def test_a_public_canary_is_split_by_ingress_nginx(rolled):
+    assert not objects(rolled, "Deployment")
+    rollout = find_object(rolled, "Rollout", "api")
+    canary = rollout["spec"]["strategy"]["canary"]
+    assert canary["stableService"] == "api" and canary["canaryService"] == "api-canary"
+    assert canary["trafficRouting"] == {"nginx": {"stableIngress": "api"}}
+    assert find_object(rolled, "Ingress", "api")["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"][
+        "name"] == "api"
+    assert canary["steps"] == [{"setWeight": 10}, {"pause": {"duration": "5m"}}, {"setWeight": 50}, {"pause": {}}]
+    assert canary["analysis"]["templates"] == [{"templateName": "api"}]
+    assert {"name": "service", "value": "api-canary"} in canary["analysis"]["args"]
+    second = find_object(rolled, "Service", "api-canary")
+    assert second["spec"]["selector"] == find_object(rolled, "Service", "api")["spec"]["selector"]
+    assert find_object(rolled, "HorizontalPodAutoscaler", "api")["spec"]["scaleTargetRef"] == {
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "name": "api"}
+    assert "replicas" not in rollout["spec"]  # the autoscaler owns the count
+
+
+def test_the_analysis_queries_prometheus_and_sees_each_version(rolled):
+    template = find_object(rolled, "AnalysisTemplate", "api")["spec"]
+    metric = template["metrics"][0]
+    assert metric["provider"] == {"prometheus": {"address": "http://prometheus-operated.monitoring.svc:9090",
+                                                 "query": ERROR_RATE}}
+    assert metric["successCondition"] == "result[0] < 0.05" and metric["failureLimit"] == 1
+    assert find_object(rolled, "ServiceMonitor", "api")["spec"]["podTargetLabels"] == ["rollouts-pod-template-hash"]
+
+
+def test_a_blue_green_switches_its_service_after_a_promotion(rolled):
+    blue_green = find_object(rolled, "Rollout", "admin")["spec"]["strategy"]["blueGreen"]
+    assert blue_green["activeService"] == "admin" and blue_green["previewService"] == "admin-preview"
+    assert blue_green["autoPromotionEnabled"] is False
+    assert blue_green["prePromotionAnalysis"]["args"][1] == {"name": "service", "value": "admin-preview"}
+    preview = find_object(rolled, "Service", "admin-preview")
+    # Its own name label: the ServiceMonitor (which selects by name) scrapes each pod once, through 'admin'.
+    monitor = find_object(rolled, "ServiceMonitor", "admin")["spec"]["selector"]["matchLabels"]
+    assert not set(monitor.items()) <= set(preview["metadata"]["labels"].items())
+    assert set(monitor.items()) <= set(find_object(rolled, "Service", "admin")["metadata"]["labels"].items())
+
+
+def test_a_worker_canary_takes_a_share_of_the_pods_never_fewer_ready(rolled):
+    canary = find_object(rolled, "Rollout", "mailer")["spec"]["strategy"]["canary"]
+    assert canary == {"maxSurge": "25%", "maxUnavailable": 0,
+                      "steps": [{"setWeight": 50}, {"pause": {"duration": "1m"}}]}
+    assert not objects(rolled, "Service", "mailer-canary")
+
+
+def test_rollout_objects_match_their_published_schemas_and_the_deployer_may_apply_them(rolled):
+    for kind in ("Rollout", "AnalysisTemplate"):
+        schema = json.loads((REPO / "tests" / "crd_schemas" / "argoproj.io" / f"{kind.lower()}_v1alpha1.json")
+                            .read_text())
+        found = objects(rolled, kind)
+        assert found
+        for obj in found:
+            assert [e.message for e in Draft7Validator(schema).iter_errors(obj)] == []
+    rules = find_object(rolled, "Role", "deployer")["rules"]
+    assert {"apiGroups": ["argoproj.io"], "resources": ["analysistemplates", "rollouts"],
+            "verbs": ["get", "list", "watch", "create", "update", "patch", "delete"]} in rules
+
+
+def test_the_quota_holds_a_second_version_at_full_size(app_root):
+    app = App("shop", registry="ghcr.io/acme", root=app_root)
+    env = Environment(app, "prod", rollouts="argo")
+    ns = SecureNamespace(env, "shop", quota=Quota(pods=8))
+    WebService(ns, "api", image="nginx:1.27.3", port=80, replicas=4, strategy=BlueGreen())
+    synthesize(app)  # 4 active + 4 preview
+    WebService(ns, "web", image="nginx:1.27.3", port=81, replicas=1)
+    with pytest.raises(InvalidApp, match=r"quota\.pods' is smaller than the workloads need at peak \(10"):
+        synthesize(app)
