@@ -35,6 +35,9 @@ _EXPORTS = {
     "WebService": "shipform.model.web_service",
     "WebServiceProps": "shipform.model.web_service",
     "Worker": "shipform.model.worker",
+    "WorkerProps": "shipform.model.worker",
+    "Queue": "shipform.model.queue_scaling",
+    "Keda": "shipform.model.keda",
     "Job": "shipform.model.job",
     "CronJob": "shipform.model.cron_job",
     "Migration": "shipform.model.migration",
@@ -81,12 +84,14 @@ __all__ = [
     "InvalidApp",
     "Job",
     "JobProps",
+    "Keda",
     "LongRunningProps",
     "Metrics",
     "Migration",
     "Monitoring",
     "NodeAgent",
     "NodeAgentProps",
+    "Queue",
     "Quota",
     "Resources",
     "Rolling",
@@ -107,6 +112,7 @@ __all__ = [
     "WebService",
     "WebServiceProps",
     "Worker",
+    "WorkerProps",
     "__version__",
     "collect_apps",
 ]
@@ -119,17 +125,19 @@ if TYPE_CHECKING:
     from shipform.model.cron_job import CronJob, CronJobProps
     from shipform.model.external import External, ExternalProps
     from shipform.model.job import Job, JobProps
+    from shipform.model.keda import Keda
     from shipform.model.long_running import LongRunningProps
     from shipform.model.migration import Migration
     from shipform.model.namespace_props import Quota, Subject
     from shipform.model.node_agent import NodeAgent, NodeAgentProps
     from shipform.model.observability import Metrics, Monitoring, Telemetry
+    from shipform.model.queue_scaling import Queue
     from shipform.model.secret_store import SecretStore
     from shipform.model.secure_namespace import SecureNamespace, SecureNamespaceProps
     from shipform.model.stage import collect_apps
     from shipform.model.stateful_db import StatefulDB, StatefulDBProps
     from shipform.model.web_service import WebService, WebServiceProps
-    from shipform.model.worker import Worker
+    from shipform.model.worker import Worker, WorkerProps
     from shipform.synth.app import App, Environment
     from shipform.values.health import Health
     from shipform.values.node import HostPath, Toleration

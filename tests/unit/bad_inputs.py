@@ -685,3 +685,37 @@ ROLLOUT_CASES = [
      "shop/stage", "monitoring.address"),
 ]
 ALL_CASES += ROLLOUT_CASES
+KEDA = ('k = Environment(app, "stage", keda=Keda())\n'
+        'q = StatefulDB(k, "queue", engine="redis", version="7.4")\n'
+        'pg = StatefulDB(k, "db", engine="postgres", version="16")\n'
+        'rabbit = External(k, "rabbit", host="rabbit.example.com", port=5671,\n'
+        '  secrets={"URL": SecretRef("r", "url")})\n')
+KEDA_W = KEDA + 'Worker(k, "w", image="busybox:1.37.0", command=["sleep", "1d"], health=Health.exec(["true"]), '
+QUEUE_CASES = [
+    ("queue-trigger-without-its-connection", KEDA_W + 'scale_on=Queue(on=q, name="jobs"))', "shop/stage/w",
+     "scale_on.on"),
+    ("queue-without-keda", 'q = StatefulDB(dev, "queue", engine="redis", version="7.4")\n'
+     'Worker(dev, "w", image="busybox:1.37.0", command=["sleep", "1d"], health=Health.exec(["true"]), '
+     'connects_to=[q], scale_on=Queue(on=q, name="jobs"))', "shop/dev/w", "scale_on"),
+    ("queue-on-postgres", KEDA_W + 'connects_to=[pg], scale_on=Queue(on=pg, name="jobs"))', "shop/stage/w",
+     "scale_on.on"),
+    ("queue-external-without-kind", KEDA_W + 'connects_to=[rabbit], scale_on=Queue(on=rabbit, name="jobs"))',
+     "shop/stage/w", "scale_on.kind"),
+    ("queue-rabbitmq-without-its-url", KEDA_W + 'connects_to=[rabbit], scale_on=Queue(on=rabbit, name="jobs", '
+     'kind="rabbitmq"))', "shop/stage/w", "scale_on.auth"),
+    ("queue-auth-names-no-secret", KEDA_W + 'connects_to=[rabbit], scale_on=Queue(on=rabbit, name="jobs", '
+     'kind="rabbitmq", auth={"host": "AMQP_URL"}))', "shop/stage/w", "scale_on.auth.host"),
+    ("queue-auth-unknown-parameter", KEDA_W + 'connects_to=[rabbit], scale_on=Queue(on=rabbit, name="jobs", '
+     'kind="rabbitmq", auth={"token": "URL"}))', "shop/stage/w", "scale_on.auth.token"),
+    ("queue-min-above-max", KEDA_W + 'connects_to=[q], scale_on=Queue(on=q, name="jobs", min=5, max=2))',
+     "shop/stage/w", "scale_on"),
+    ("queue-sqs-name-not-a-url", KEDA + 'sqs = External(k, "sqs", host="sqs.eu-west-1.amazonaws.com", port=443)\n'
+     'Worker(k, "w", image="busybox:1.37.0", command=["sleep", "1d"], health=Health.exec(["true"]), '
+     'connects_to=[sqs], scale_on=Queue(on=sqs, name="jobs", kind="sqs"))', "shop/stage/w", "scale_on.name"),
+    ("queue-and-autoscale", KEDA_W + 'connects_to=[q], scale_on=Queue(on=q, name="jobs"), autoscale=Autoscale())',
+     "shop/stage/w", "scale_on"),
+    ("queue-per-replica-zero", KEDA_W + 'connects_to=[q], scale_on=Queue(on=q, name="jobs", per_replica=0))',
+     "shop/stage/w", "scale_on.per_replica"),
+    ("keda-without-pod-labels", 'Environment(app, "stage", keda=Keda(pods={}))', "shop/stage", "keda.pods"),
+]
+ALL_CASES += QUEUE_CASES

@@ -161,4 +161,8 @@ class LongRunning(Workload):
         return spec.Continuous(
             replicas=self.replicas,
             autoscale=self.autoscale, recommend_resources=self.recommend_resources, rolling=self.rolling,
-            pre_start=self.pre_start(), progressive=progressive)
+            pre_start=self.pre_start(), progressive=progressive, queue_scaling=self.queue_scaling())
+
+    def queue_scaling(self) -> spec.QueueScaling | None:
+        """KEDA's trigger, for a Worker scaled by its queue."""
+        return None

@@ -18,6 +18,7 @@ from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.cluster import Cluster
 from shipform.model.included import read_included
+from shipform.model.keda import Keda
 from shipform.model.namespace_props import default_guards
 from shipform.model.observability import Monitoring, Telemetry
 from shipform.model.quota import container_range_errors, fitted_quota
@@ -189,6 +190,9 @@ class EnvironmentProps(TypedDict, total=False):
     """Default: None. 'argo': Argo Rollouts runs in the cluster, so services may roll out by ``strategy=Canary(...)``
     or ``BlueGreen(...)`` (a Rollout instead of a Deployment). Without it those strategies are refused: nothing
     would step the weights or switch the Service."""
+    keda: Keda | None
+    """Default: None. KEDA runs in the cluster (:class:`Keda`): Workers may scale by a queue's length
+    (``scale_on=Queue(...)``), down to zero."""
     cilium: bool
     """Default: False. The cluster runs Cilium: a workload reaches an External server that has a host name (and
     no ``cidrs``) through a CiliumNetworkPolicy ``toFQDNs`` rule for that name, instead of a NetworkPolicy rule
@@ -238,6 +242,8 @@ class EnvironmentBase(cdk8s.Chart):
         self.cluster = None if cluster is None else cluster.to_spec(path)
         self.cilium = props.get("cilium", False)
         self.rollouts = props.get("rollouts")
+        keda = props.get("keda")
+        self.keda = keda.to_spec(path) if keda is not None else None
         self.gateway = props.get("gateway")
         if self.gateway is not None:
             namespace, _, gateway = self.gateway.partition("/")

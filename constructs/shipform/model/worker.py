@@ -6,17 +6,27 @@ from typing import Unpack
 
 from constructs import Construct
 
+from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.base import child_path
+from shipform.model.external import External
 from shipform.model.long_running import LongRunning, LongRunningProps
+from shipform.model.queue_scaling import Queue
 from shipform.values.prop_types import check_props
 from shipform.values.rollout import BlueGreen
+
+
+class WorkerProps(LongRunningProps, total=False):
+    scale_on: Queue | None
+    """Default: None. A :class:`Queue` on a server the worker connects to: KEDA sets the replica count by the
+    queue's length (a ScaledObject), down to none while it is empty with ``min=0``; the Environment needs
+    ``keda=Keda()``, and the server admits KEDA's operator on its port."""
 
 
 class Worker(LongRunning):
     """A Deployment with no Service and no Ingress; its NetworkPolicy admits nothing in.
 
-    Props: :class:`LongRunningProps`. ``health`` is required: ``Health.exec([...])`` adds startup,
+    Props: :class:`WorkerProps`. ``health`` is required: ``Health.exec([...])`` adds startup,
     readiness and liveness probes (readiness gates rollouts: a new worker must be healthy before an old
     one stops), the compose healthcheck and the image HEALTHCHECK; ``Health.none("<why>")`` states that
     the worker has no check (Kubernetes restarts it only when the process exits), and the reason is written
@@ -25,9 +35,9 @@ class Worker(LongRunning):
 
     component = "worker"
 
-    def __init__(self, scope: Construct, id: str, **props: Unpack[LongRunningProps]):
+    def __init__(self, scope: Construct, id: str, **props: Unpack[WorkerProps]):
         path = child_path(scope, id)
-        check_props(path, props, LongRunningProps)
+        check_props(path, props, WorkerProps)
         health = props.get("health")
         if health is None:
             raise ShipformError(path, "health", "is required: say how to tell the worker is healthy, or why it has "
@@ -40,5 +50,24 @@ class Worker(LongRunning):
             raise ShipformError(path, "strategy", "is a BlueGreen, which switches a Service from the old pods to the "
                                 "new, and a Worker has no Service", props.get("strategy"),
                                 "use Canary(steps=[...]) (a share of the pods) or Rolling()")
+        self.queue = props.get("scale_on")
+        if self.queue is not None and props.get("autoscale") is not None:
+            raise ShipformError(path, "scale_on", "and autoscale both set the replica count", self.queue.name,
+                                "keep one: scale_on for a queue's length, autoscale for CPU and memory")
         super().__init__(scope, id, props, health)
         self.add_deployment_objects()
+        if self.queue is not None:
+            self.scaled_object = self.add_object("keda.sh/v1alpha1", "ScaledObject")
+            self.trigger_auth = self.add_object("keda.sh/v1alpha1", "TriggerAuthentication") \
+                if self.queue.auth or not isinstance(self.queue.on, External) else None
+
+    def queue_scaling(self) -> spec.QueueScaling | None:
+        return self.queue.to_spec(self) if self.queue is not None else None
+
+    def validate(self) -> list[ShipformError]:
+        errors = super().validate()
+        try:
+            self.queue_scaling()
+        except ShipformError as err:
+            errors.append(err)
+        return errors

@@ -431,8 +431,16 @@ class Workload(ShipformConstruct):
             connects_to=tuple(t.endpoint(self.ports_used_on(t)) for t in self.targets()),
             clients=tuple(c.endpoint(c.ports_used_on(self)) for c in clients),
             egress_to_internet=self.egress_to_internet(), waits_for=self.waits_for(),
-            accepted_risks=self.accepted_risks(),
+            accepted_risks=self.accepted_risks(), platform_clients=self.platform_clients(clients),
         )
+
+    def platform_clients(self, clients: Sequence[Workload]) -> tuple[spec.PlatformPeer, ...]:
+        """KEDA's operator, where a client scales by a queue this workload holds (it reads the queue's length)."""
+        keda = self.environment.keda
+        queues = (getattr(c, "queue", None) for c in clients)  # a Worker's scale_on
+        if keda is None or not any(q is not None and q.on is self for q in queues):
+            return ()
+        return (spec.PlatformPeer(keda.namespace, keda.pods, self.ports()[:1]),)
 
     def accepted_risks(self) -> tuple[spec.AcceptedRisk, ...]:
         """Scanner findings this workload accepts on purpose: its own and those its targets hand it."""

@@ -77,7 +77,7 @@ def alert_rules(env: spec.Environment, namespace: str, workloads: list[spec.Work
                f"kubectl -n {namespace} describe pod {{{{ $labels.pod }}}}\n"
                "Look at its readiness probe, and at what it waits for (a database, a migration)."),
     ]
-    if any(isinstance(w.run, spec.Continuous) and w.run.autoscale is not None for w in workloads):
+    if any(isinstance(w.run, spec.Continuous) and w.run.count_owned_elsewhere for w in workloads):
         rules.append(_alert(
             "AutoscalerAtMaximum", f"kube_horizontalpodautoscaler_status_current_replicas{{{ns}}}\n  >= "
             f"kube_horizontalpodautoscaler_spec_max_replicas{{{ns}}}", "15m", "warning",

@@ -31,6 +31,8 @@ RESOURCES = {
     "VerticalPodAutoscaler": ("autoscaling.k8s.io", "verticalpodautoscalers"),
     "Rollout": ("argoproj.io", "rollouts"),
     "AnalysisTemplate": ("argoproj.io", "analysistemplates"),
+    "ScaledObject": ("keda.sh", "scaledobjects"),
+    "TriggerAuthentication": ("keda.sh", "triggerauthentications"),
 }
 # What a deployer never gets, whoever's objects they are: credentials, RBAC, the namespace and its guards.
 NEVER_GRANTED = {"Secret", "Role", "RoleBinding", "ResourceQuota", "LimitRange", "Namespace"}

@@ -48,6 +48,11 @@ def ingress_rules(w: spec.Workload) -> list[dict[str, Any]]:
                                                                        scraper.namespace}},
                                 "podSelector": {"matchLabels": dict(scraper.pods)}}],
                       "ports": tcp((w.scrape.port,))})
+    for platform in w.platform_clients:  # a cluster component's pods (KEDA's operator), on the ports it needs
+        rules.append({"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name":
+                                                                       platform.namespace}},
+                                "podSelector": {"matchLabels": dict(platform.pods)}}],
+                      "ports": tcp(platform.ports)})
     if w.access.type != "ClusterIP":  # a node port or load balancer: clients from outside, on every port
         ranges = w.access.source_ranges or ("0.0.0.0/0", "::/0")
         rules.append({"from": [{"ipBlock": {"cidr": c}} for c in ranges], "ports": tcp(w.ports)})

@@ -11,7 +11,7 @@ KIND_ORDER = (
     "ClusterRoleBinding", "NetworkPolicy", "CiliumNetworkPolicy", "ConfigMap", "Secret", "ExternalSecret",
     "PersistentVolumeClaim",
     "Service", "AnalysisTemplate", "Deployment", "Rollout", "StatefulSet", "DaemonSet", "Job", "CronJob",
-    "HorizontalPodAutoscaler",
+    "HorizontalPodAutoscaler", "TriggerAuthentication", "ScaledObject",
     "PodDisruptionBudget", "Ingress", "HTTPRoute",
 )
 _RANK = {kind: i for i, kind in enumerate(KIND_ORDER)}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from shipform import spec
-from shipform.render import monitoring, network, pod, rollouts
+from shipform.render import keda, monitoring, network, pod, rollouts
 from shipform.values.resources import Autoscale
 
 Manifest = dict[str, Any]
@@ -100,6 +100,8 @@ def long_running_objects(w: spec.Workload, run: spec.Continuous, gitops: spec.Gi
         objects.append(obj("policy/v1", "PodDisruptionBudget", metadata(w, annotations=data), spec=budget))
     if run.autoscale is not None:
         objects.append(autoscaler(w, run.autoscale, controller_of(run)))
+    if run.queue_scaling is not None:
+        objects += keda.queue_scaler(w, run.queue_scaling, controller_of(run))
     if run.recommend_resources:
         objects.append(recommender(w, controller_of(run)))
     if w.exposure is not None:
@@ -137,7 +139,7 @@ def progressive_objects(w: spec.Workload, rollout: spec.ArgoRollout) -> list[Man
 
 def deployment(w: spec.Workload, run: spec.Continuous) -> Manifest:
     body: dict[str, Any] = {}
-    if run.autoscale is None:
+    if not run.count_owned_elsewhere:
         body["replicas"] = run.replicas
     single_attach = any(isinstance(v.source, spec.Claim) and v.source.access_mode != "ReadWriteMany"
                         for v in w.volumes)

@@ -380,6 +380,28 @@ class ArgoRollout:
 
 
 @dataclass(frozen=True)
+class PlatformPeer:
+    """Pods of a cluster component (not of the app) a workload admits on some of its ports: KEDA's operator
+    reading a queue's length, a mesh's control plane."""
+
+    namespace: str
+    pods: tuple[tuple[str, str], ...]
+    ports: tuple[Port, ...]
+
+
+@dataclass(frozen=True)
+class QueueScaling:
+    """KEDA owns the replica count, from ``min`` (0: none while the queue is empty) to ``max``, by a trigger of
+    type ``trigger`` with ``metadata``; ``auth`` is each credential parameter with the Secret key it comes from."""
+
+    trigger: str
+    metadata: tuple[tuple[str, str], ...]
+    auth: tuple[tuple[str, SecretRef], ...]
+    min: int
+    max: int
+
+
+@dataclass(frozen=True)
 class Continuous:
     """Runs until stopped, replicated: a Deployment (or a StatefulSet with ``stateful``)."""
 
@@ -395,6 +417,13 @@ class Continuous:
     """How a Deployment's rollout replaces its pods."""
     progressive: ArgoRollout | None = None
     """Set when Argo Rollouts replaces the pods instead (a canary or blue-green)."""
+    queue_scaling: QueueScaling | None = None
+    """Set when KEDA owns the replica count (a Worker scaled by a queue's length)."""
+
+    @property
+    def count_owned_elsewhere(self) -> bool:
+        """An autoscaler (HPA or KEDA) sets the replica count: the controller states none."""
+        return self.autoscale is not None or self.queue_scaling is not None
 
     @property
     def surge_pods(self) -> int:
@@ -404,11 +433,13 @@ class Continuous:
 
     @property
     def min_replicas(self) -> int:
-        return self.autoscale.min if self.autoscale else self.replicas
+        scaler = self.autoscale or self.queue_scaling
+        return scaler.min if scaler else self.replicas
 
     @property
     def max_replicas(self) -> int:
-        return self.autoscale.max if self.autoscale else self.replicas
+        scaler = self.autoscale or self.queue_scaling
+        return scaler.max if scaler else self.replicas
 
 
 @dataclass(frozen=True)
@@ -497,6 +528,8 @@ class Workload:
     waits_for: tuple[str, ...] = ()
     """One-off workloads that must complete before this one starts (its migration)."""
     accepted_risks: tuple[AcceptedRisk, ...] = ()
+    platform_clients: tuple[PlatformPeer, ...] = ()
+    """Cluster components admitted besides the declared clients (KEDA's operator on a queue it measures)."""
 
     @property
     def port(self) -> int | None:

@@ -1,0 +1,144 @@
+"""Scaling a Worker by the length of its queue with KEDA: ``Environment(keda=Keda())`` says KEDA runs in the
+cluster; ``Worker(scale_on=Queue(on=server, name=...))`` gives a ScaledObject (and a TriggerAuthentication for
+the credentials, by Secret reference) for a server the worker already ``connects_to``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from shipform import spec
+from shipform.errors import ShipformError
+from shipform.model.external import External
+from shipform.values.prop_types import check_fields
+from shipform.values.secret_ref import SecretRef
+
+if TYPE_CHECKING:
+    from shipform.model.workload import Workload
+
+QueueKind = Literal["redis", "rabbitmq", "kafka", "sqs"]
+_SQS_HOST = re.compile(r"sqs\.(?P<region>[a-z0-9-]+)\.amazonaws\.com")
+_SQS_URL = re.compile(r"https://sqs\.[a-z0-9-]+\.amazonaws\.com/[0-9]{12}/[A-Za-z0-9_-]{1,80}(\.fifo)?")
+# What each trigger reads its credentials from (KEDA's TriggerAuthentication parameters).
+_AUTH_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "redis": ("username", "password"),
+    "rabbitmq": ("host",),
+    "kafka": ("sasl", "username", "password", "tls", "ca"),
+    "sqs": ("awsAccessKeyID", "awsSecretAccessKey"),
+}
+
+
+@dataclass(frozen=True)
+class Queue:
+    """The queue a Worker drains: KEDA runs one replica per ``per_replica`` waiting messages, from ``min`` (0: no
+    pod while the queue is empty) to ``max``.
+
+    :param on: The server holding the queue, which the worker must list in ``connects_to``: a redis
+        StatefulDB, or an External (RabbitMQ, Kafka, SQS; say which with ``kind``).
+    :param name: The redis list, RabbitMQ queue, Kafka topic, or the SQS queue's URL.
+    :param kind: Default: 'redis' for a StatefulDB; required for an External.
+    :param per_replica: Default: 5. Waiting messages (Kafka: lag) per replica.
+    :param min: Default: 0. :param max: Default: 10.
+    :param auth: Default: {} (redis StatefulDB: its user and password). KEDA's credential parameters, each from
+        a secret of the External (``secrets={"URL": SecretRef(...)}``): RabbitMQ needs ``{"host": "URL"}`` (the
+        amqp URL with its credentials); SQS without auth uses the KEDA operator's own AWS identity.
+    :param group: Default: the worker's name. Kafka's consumer group.
+    """
+
+    on: Any
+    name: str
+    kind: QueueKind | None = None
+    per_replica: int = 5
+    min: int = 0
+    max: int = 10
+    auth: Mapping[str, str] = field(default_factory=dict)
+    group: str | None = None
+    prop_example: ClassVar[str] = "Queue(on=queue_db, name='jobs')"
+
+    def to_spec(self, worker: Workload) -> spec.QueueScaling:
+        path = worker.path
+        check_fields(path, "scale_on", self)
+        if self.on not in worker.targets():
+            raise ShipformError(path, "scale_on.on", "is not a server the worker connects to, so nothing would "
+                                "connect it to the queue", getattr(self.on, "path", self.on),
+                                "add it to connects_to, or name the server the worker already connects to")
+        if worker.environment.keda is None:
+            raise ShipformError(path, "scale_on", f"needs KEDA, and Environment '{worker.environment.name}' has no "
+                                "keda=", self.name, f"pass keda=Keda() to Environment '{worker.environment.name}' "
+                                "(and install KEDA there), or scale with replicas=")
+        if not 0 <= self.min <= self.max or not 1 <= self.max <= 1000:
+            raise ShipformError(path, "scale_on", "needs 0 <= min <= max and 1 <= max <= 1000",
+                                {"min": self.min, "max": self.max}, "write e.g. min=0, max=10")
+        if not 1 <= self.per_replica <= 1_000_000:
+            raise ShipformError(path, "scale_on.per_replica", "must be 1 to 1000000 messages", self.per_replica,
+                                "write e.g. 5")
+        kind = self._kind(path)
+        metadata = getattr(self, f"_{kind}")(path, worker)
+        return spec.QueueScaling(kind if kind != "sqs" else "aws-sqs-queue", tuple(metadata.items()),
+                                 self._auth(path, kind), self.min, self.max)
+
+    def _kind(self, path: str) -> QueueKind:
+        server_kind = "redis" if getattr(getattr(self.on, "engine", None), "name", None) == "redis" else None
+        if isinstance(self.on, External):
+            if self.kind is None:
+                raise ShipformError(path, "scale_on.kind", "is needed for an External: shipform cannot tell what "
+                                    "kind of server it is", None, "pass kind='rabbitmq', 'kafka', 'sqs' or 'redis'")
+            return self.kind
+        if server_kind is None or self.kind not in (None, server_kind):
+            raise ShipformError(path, "scale_on.on", "must be a redis StatefulDB or an External (a queue KEDA can "
+                                "measure)", getattr(self.on, "path", self.on),
+                                "point it at the redis database or External that holds the queue")
+        if getattr(self.on, "tls", None) is not None:
+            raise ShipformError(path, "scale_on.on", "serves TLS only, and shipform does not hand KEDA its CA yet",
+                                self.on.path, "scale this worker with replicas= or autoscale=")
+        return "redis"
+
+    def _auth(self, path: str, kind: str) -> tuple[tuple[str, SecretRef], ...]:
+        if not isinstance(self.on, External):  # a StatefulDB: its own password
+            return (("password", self.on.password),)
+        allowed = _AUTH_PARAMETERS[kind]
+        refs = []
+        for parameter, secret in sorted(self.auth.items()):
+            if parameter not in allowed:
+                raise ShipformError(path, f"scale_on.auth.{parameter}", f"is not a credential KEDA's {kind} trigger "
+                                    "reads", parameter, f"use one of {', '.join(allowed)}")
+            if secret not in self.on.secrets:
+                raise ShipformError(path, f"scale_on.auth.{parameter}", f"names no secret of {self.on.path}",
+                                    secret, f"name one of its secrets= ({', '.join(self.on.secrets) or 'it has none'})")
+            refs.append((parameter, self.on.secrets[secret]))
+        if kind == "rabbitmq" and "host" not in self.auth:
+            raise ShipformError(path, "scale_on.auth", "must give RabbitMQ's address with its credentials (KEDA "
+                                "reads the queue through it)", dict(self.auth),
+                                "pass auth={'host': '<the External's secret holding amqp://user:password@host/vhost>'}")
+        return tuple(refs)
+
+    def _address(self) -> str:
+        host = self.on.host if isinstance(self.on, External) else f"{self.on.name}.{self.on.namespace}.svc"
+        return f"{host}:{self.on.port}"
+
+    def _redis(self, path: str, worker: Workload) -> dict[str, str]:
+        metadata = {"address": self._address(), "listName": self.name, "listLength": str(self.per_replica)}
+        if not isinstance(self.on, External):
+            metadata["usernameFromEnv"] = f"{self.on.env_prefix}_USER"
+        return metadata
+
+    def _rabbitmq(self, path: str, worker: Workload) -> dict[str, str]:
+        return {"protocol": "amqp", "queueName": self.name, "mode": "QueueLength", "value": str(self.per_replica)}
+
+    def _kafka(self, path: str, worker: Workload) -> dict[str, str]:
+        group = self.group or worker.name
+        return {"bootstrapServers": self._address(), "consumerGroup": group, "topic": self.name,
+                "lagThreshold": str(self.per_replica)}
+
+    def _sqs(self, path: str, worker: Workload) -> dict[str, str]:
+        if not _SQS_URL.fullmatch(self.name):
+            raise ShipformError(path, "scale_on.name", "must be the SQS queue's URL", self.name,
+                                "write e.g. 'https://sqs.eu-west-1.amazonaws.com/123456789012/jobs'")
+        region = _SQS_HOST.search(self.name)
+        assert region is not None
+        metadata = {"queueURL": self.name, "queueLength": str(self.per_replica), "awsRegion": region["region"]}
+        if not self.auth:
+            metadata["identityOwner"] = "operator"
+        return metadata

@@ -1,0 +1,103 @@
+"""Workers scaled by their queue's length with KEDA, down to zero: a ScaledObject for the server the worker
+already connects to, credentials by Secret reference, and the queue admitting KEDA's operator alone besides its
+clients; checked against the published CRD schemas (tests/crd_schemas/keda.sh)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from jsonschema import Draft7Validator
+
+from conftest import REPO
+from shipform import (
+    App,
+    Environment,
+    External,
+    Health,
+    Keda,
+    Queue,
+    Quota,
+    SecretRef,
+    SecureNamespace,
+    StatefulDB,
+    Subject,
+    Worker,
+)
+from shipform.testing import find_object, objects, synthesize
+
+SQS_URL = "https://sqs.eu-west-1.amazonaws.com/123456789012/jobs"
+
+
+def worker(ns, name, server, queue):
+    return Worker(ns, name, image="busybox:1.37.0", command=["sleep", "1d"], health=Health.exec(["true"]),
+                  connects_to=[server], scale_on=queue)
+
+
+@pytest.fixture
+def scaled(app_root):
+    app = App("shop", registry="ghcr.io/acme", root=app_root)
+    prod = Environment(app, "prod", keda=Keda())
+    ns = SecureNamespace(prod, "shop", deployers=[Subject.group("deployers")],
+                         quota=Quota(cpu="16", cpu_limit="64", memory="64Gi", memory_limit="128Gi", pods=100))
+    queue = StatefulDB(ns, "queue", engine="redis", version="7.4")
+    rabbit = External(ns, "rabbit", host="rabbit.example.com", port=5671, secrets={"URL": SecretRef("rabbit", "url")})
+    kafka = External(ns, "kafka", host="kafka.example.com", port=9092)
+    sqs = External(ns, "sqs", host="sqs.eu-west-1.amazonaws.com", port=443)
+    worker(ns, "mailer", queue, Queue(on=queue, name="mail", max=20))
+    worker(ns, "billing", rabbit, Queue(on=rabbit, name="invoices", kind="rabbitmq", auth={"host": "URL"}, min=1))
+    worker(ns, "indexer", kafka, Queue(on=kafka, name="events", kind="kafka", per_replica=100))
+    worker(ns, "importer", sqs, Queue(on=sqs, name=SQS_URL, kind="sqs"))
+    return synthesize(app)
+
+
+def test_a_redis_list_scales_its_worker_from_zero(scaled):
+    scaler = find_object(scaled, "ScaledObject", "mailer")["spec"]
+    assert scaler["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "mailer"}
+    assert (scaler["minReplicaCount"], scaler["maxReplicaCount"]) == (0, 20)
+    assert scaler["triggers"] == [{"type": "redis", "metadata": {
+        "address": "queue.shop.svc:6379", "listName": "mail", "listLength": "5", "usernameFromEnv": "QUEUE_USER"},
+        "authenticationRef": {"name": "mailer"}}]
+    # The password by reference to the database's own Secret; never a value.
+    assert find_object(scaled, "TriggerAuthentication", "mailer")["spec"] == {
+        "secretTargetRef": [{"parameter": "password", "name": "queue-credentials", "key": "password"}]}
+    assert "replicas" not in find_object(scaled, "Deployment", "mailer")["spec"]  # KEDA owns the count
+    assert not objects(scaled, "PodDisruptionBudget", "mailer")  # none with min 0
+
+
+def test_the_queue_admits_keda_on_its_port_and_nothing_else_new(scaled):
+    rules = find_object(scaled, "NetworkPolicy", "queue")["spec"]["ingress"]
+    assert rules[-1] == {"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "keda"}},
+                                   "podSelector": {"matchLabels": {"app": "keda-operator"}}}],
+                         "ports": [{"port": 6379, "protocol": "TCP"}]}
+    assert len(rules) == 2  # its client, and KEDA
+
+
+def test_rabbitmq_kafka_and_sqs_triggers(scaled):
+    def trigger(name):
+        return find_object(scaled, "ScaledObject", name)["spec"]["triggers"][0]
+
+    assert trigger("billing") == {"type": "rabbitmq", "metadata": {
+        "protocol": "amqp", "queueName": "invoices", "mode": "QueueLength", "value": "5"},
+        "authenticationRef": {"name": "billing"}}
+    assert find_object(scaled, "TriggerAuthentication", "billing")["spec"]["secretTargetRef"] == [
+        {"parameter": "host", "name": "rabbit", "key": "url"}]
+    assert trigger("indexer")["metadata"] == {"bootstrapServers": "kafka.example.com:9092",
+                                              "consumerGroup": "indexer", "topic": "events", "lagThreshold": "100"}
+    assert trigger("importer")["metadata"] == {"queueURL": SQS_URL, "queueLength": "5", "awsRegion": "eu-west-1",
+                                               "identityOwner": "operator"}
+    assert not objects(scaled, "TriggerAuthentication", "importer") and not objects(scaled, "TriggerAuthentication",
+                                                                                   "indexer")
+
+
+def test_keda_objects_match_their_published_schemas_and_the_deployer_may_apply_them(scaled):
+    for kind in ("ScaledObject", "TriggerAuthentication"):
+        schema = json.loads((REPO / "tests" / "crd_schemas" / "keda.sh" / f"{kind.lower()}_v1alpha1.json")
+                            .read_text())
+        found = objects(scaled, kind)
+        assert found
+        for obj in found:
+            assert [e.message for e in Draft7Validator(schema).iter_errors(obj)] == []
+    rules = find_object(scaled, "Role", "deployer")["rules"]
+    assert {"apiGroups": ["keda.sh"], "resources": ["scaledobjects", "triggerauthentications"],
+            "verbs": ["get", "list", "watch", "create", "update", "patch", "delete"]} in rules
