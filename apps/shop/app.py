@@ -1,20 +1,27 @@
 """The reference shop: a Node web front end, a Python API with a schema migration, a nightly report and a
 payment provider outside the cluster, a Go catalog with a metrics port, a Python mail worker with its spool on
-a volume, Postgres with nightly backups and a Redis cache, each Environment in its own SecureNamespace.
-Secrets are created by hand in dev and synced from Vault in prod."""
+a volume, a search indexer fed by a Redis list, Postgres with nightly backups and a Redis cache, each Environment
+in its own SecureNamespace. Secrets are created by hand in dev and synced from Vault in prod. In prod the
+namespace is in the Istio mesh, the catalog rolls out as a canary judged by its error rate, and KEDA scales the
+indexer by its queue, down to none."""
 
 from shipform import (
+    Analysis,
     App,
     Autoscale,
     Backup,
     Build,
+    Canary,
     CronJob,
     Environment,
     External,
     Health,
+    Keda,
+    Mesh,
     Metrics,
     Migration,
     Monitoring,
+    Queue,
     Quota,
     Resources,
     S3Target,
@@ -32,15 +39,22 @@ from shipform import (
 app = App("shop", registry="ghcr.io/acme", version="1.4.2", repository="https://github.com/acme/shop.git",
           workflows="output")  # this repository does not run the reference apps' pipelines
 dev = Environment(app, "dev", local=True, domain="dev.shop.example.com")
-# prod runs kube-prometheus-stack: scraped services get a ServiceMonitor, every namespace default alerts.
+# prod runs kube-prometheus-stack (scraped services get a ServiceMonitor, every namespace default alerts), Argo
+# Rollouts, KEDA and Istio.
 prod = Environment(app, "prod", replicas=3, domain="shop.example.com", cluster_issuer="letsencrypt",
                    secret_store=SecretStore("vault"),
-                   monitoring=Monitoring(labels={"release": "kube-prometheus-stack"}))
+                   monitoring=Monitoring(labels={"release": "kube-prometheus-stack"}),
+                   rollouts="argo", keda=Keda(), mesh=Mesh())
+# The share of the catalog's new version's requests that fail (its pods carry their revision as a label).
+ERROR_RATE = ('sum(rate(catalog_http_requests_total{namespace="{{args.namespace}}", code=~"5..", '
+              'rollouts_pod_template_hash="{{args.revision}}"}[2m]))\n/ sum(rate(catalog_http_requests_total{'
+              'namespace="{{args.namespace}}", rollouts_pod_template_hash="{{args.revision}}"}[2m]))')
 
 for env in (dev, prod):
     ns = SecureNamespace(
         env, "shop",
-        quota=Quota(cpu="8", memory="16Gi", cpu_limit="20", memory_limit="40Gi", pods=60),
+        quota=Quota(cpu="12", memory="24Gi", cpu_limit="48", memory_limit="64Gi", pods=60),
+        mesh="istio" if env is prod else None,
         deployers=[Subject.service_account("argocd", "argocd-application-controller")],
         viewers=[Subject.group("shop-developers")],
     )
@@ -50,7 +64,10 @@ for env in (dev, prod):
                     backup=Backup(schedule="0 3 * * *", retention=7, to=offsite if env is prod else None))
     cache = StatefulDB(ns, "cache", engine="redis", version="7.4", storage="1Gi")
     catalog = WebService(ns, "catalog", build=Build.go("services/catalog"), ports={"http": 8080, "metrics": 9090},
-                         health=Health.http("/healthz"), metrics=Metrics(port="metrics", path="/metrics"))
+                         health=Health.http("/healthz"), metrics=Metrics(port="metrics", path="/metrics"),
+                         strategy=Canary(steps=[20, "5m", 50, "5m"],
+                                         analysis=Analysis(query=ERROR_RATE, success="result[0] < 0.05"))
+                         if env is prod else None)
     # The payment provider is outside the cluster: clients reach it on 443 only, with its key as a file.
     payments = External(ns, "payments", host="api.payments.example.com", port=443, scheme="https",
                         secrets={"API_KEY": SecretRef("payments", "api-key")})
@@ -75,6 +92,10 @@ for env in (dev, prod):
     Worker(ns, "mailer", build=Build.python("services/mailer", ["python", "-m", "mailer"]), connects_to=[api],
            health=Health.exec(["python", "-m", "mailer.healthcheck"]), replicas=1,
            volumes={"/var/spool/mailer": Volume(size="2Gi"), "/var/cache/mailer": Scratch(size="256Mi")})
+    # Indexing jobs wait in a Redis list; in prod KEDA runs a replica per five of them, none while it is empty.
+    Worker(ns, "indexer", image_of=api, command=["python", "-m", "indexer"], connects_to=[cache],
+           health=Health.exec(["python", "-m", "indexer", "check"]),
+           scale_on=Queue(on=cache, name="index-jobs", max=4) if env is prod else None)
     CronJob(ns, "report", schedule="0 6 * * *", time_zone="Europe/Berlin", image_of=api,
             command=["python", "-m", "report"], connects_to=[catalog.on("http", "metrics")])
 

@@ -38,6 +38,7 @@ _EXPORTS = {
     "WorkerProps": "shipform.model.worker",
     "Queue": "shipform.model.queue_scaling",
     "Keda": "shipform.model.keda",
+    "Mesh": "shipform.model.mesh",
     "Job": "shipform.model.job",
     "CronJob": "shipform.model.cron_job",
     "Migration": "shipform.model.migration",
@@ -86,6 +87,7 @@ __all__ = [
     "JobProps",
     "Keda",
     "LongRunningProps",
+    "Mesh",
     "Metrics",
     "Migration",
     "Monitoring",
@@ -127,6 +129,7 @@ if TYPE_CHECKING:
     from shipform.model.job import Job, JobProps
     from shipform.model.keda import Keda
     from shipform.model.long_running import LongRunningProps
+    from shipform.model.mesh import Mesh
     from shipform.model.migration import Migration
     from shipform.model.namespace_props import Quota, Subject
     from shipform.model.node_agent import NodeAgent, NodeAgentProps

@@ -719,3 +719,20 @@ QUEUE_CASES = [
     ("keda-without-pod-labels", 'Environment(app, "stage", keda=Keda(pods={}))', "shop/stage", "keda.pods"),
 ]
 ALL_CASES += QUEUE_CASES
+MESH = 'm = Environment(app, "stage", mesh=Mesh())\n'
+MESH_CASES = [
+    ("mesh-on-a-namespace-without-it", 'SecureNamespace(dev, "team", mesh="istio")', "shop/dev/team", "mesh"),
+    ("mesh-unknown-kind", 'SecureNamespace(dev, "team", mesh="consul")', "shop/dev/team", "mesh"),
+    ("mesh-client-outside-the-mesh", MESH + 'inside = SecureNamespace(m, "inside", mesh="istio")\n'
+     'outside = SecureNamespace(m, "outside")\n'
+     'inside.accepts_from.append(outside)\n'
+     'db = StatefulDB(inside, "db", engine="postgres", version="16")\n'
+     'WebService(outside, "api", image="nginx:1.27.3", port=80, connects_to=[db])', "shop/stage/outside/api",
+     "connects_to"),
+    ("mesh-timeout-in-words", 'Environment(app, "stage", mesh=Mesh(timeout="soon"))', "shop/stage", "mesh.timeout"),
+    ("mesh-retries-too-many", 'Environment(app, "stage", mesh=Mesh(retries=50))', "shop/stage", "mesh.retries"),
+    ("mesh-rate-limit-zero", 'Environment(app, "stage", mesh=Mesh(rate_limit=0))', "shop/stage", "mesh.rate_limit"),
+    ("mesh-for-node-agents", MESH + 'SecureNamespace(m, "agents", mesh="istio", host_access="the log shipper reads '
+     'each node\'s /var/log")', "shop/stage/agents", "mesh"),
+]
+ALL_CASES += MESH_CASES

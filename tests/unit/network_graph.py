@@ -29,8 +29,8 @@ Flow = tuple[str, str, int, str]
 DNS = "kube-system/kube-dns"
 OUTSIDE = "outside-the-cluster"
 NS_NAME_LABEL = "kubernetes.io/metadata.name"
-POD_OWNERS = {"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"}
-KINDS = POD_OWNERS | {"NetworkPolicy", "Namespace", "Service"}
+POD_OWNERS = {"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Rollout"}
+KINDS = POD_OWNERS | {"NetworkPolicy", "Namespace", "Service", "AuthorizationPolicy"}
 _KIND_LINE = re.compile(r"^kind: *[\"']?(\w+)", re.M)
 
 
@@ -44,6 +44,14 @@ def prometheus(namespace: str) -> str:
 
 def collector(namespace: str) -> str:
     return f"{namespace}/otel-collector"
+
+
+def keda_operator(namespace: str) -> str:
+    return f"{namespace}/keda-operator"
+
+
+def istiod(namespace: str) -> str:
+    return f"{namespace}/istiod"
 
 
 PROMETHEUS_LABELS = {"app.kubernetes.io/name": "prometheus"}
@@ -105,7 +113,7 @@ def named_ports(template: dict) -> dict[str, tuple[int, str]]:
 
 
 def endpoints(objects: list[dict], ingress_namespace: str, monitoring: Any = None,
-              telemetry: Any = None) -> list[Endpoint]:
+              telemetry: Any = None, keda: Any = None, mesh: Any = None) -> list[Endpoint]:
     """Every pod owner of the app, then cluster DNS, the ingress controller, Prometheus (where the Environment is
     monitored) and the outside world.
     Pods get addresses in 10.244.0.0/16; the outside world is 203.0.113.10 (TEST-NET-3)."""
@@ -130,6 +138,10 @@ def endpoints(objects: list[dict], ingress_namespace: str, monitoring: Any = Non
             *([Endpoint(collector(telemetry.namespace), telemetry.namespace, dict(telemetry.pods),
                         ipaddress.IPv4Address("10.244.255.3"), {"otlp": (telemetry.port, "TCP")}, ours=False)]
               if telemetry else []),
+            *([Endpoint(keda_operator(keda.namespace), keda.namespace, dict(keda.pods),
+                        ipaddress.IPv4Address("10.244.255.4"), None, ours=False)] if keda else []),
+            *([Endpoint(istiod(mesh.namespace), mesh.namespace, dict(mesh.pods),
+                        ipaddress.IPv4Address("10.244.255.5"), {"xds": (15012, "TCP")}, ours=False)] if mesh else []),
             Endpoint(OUTSIDE, None, {}, ipaddress.IPv4Address("203.0.113.10"), None, ours=False)]
 
 
@@ -284,7 +296,7 @@ def candidate_ports(objects: list[dict], pods: list[Endpoint], policies: list[di
 
 
 def evaluate(objects: list[dict], ingress_namespace: str, probes: Iterable[Endpoint] = (),
-             monitoring: Any = None, telemetry: Any = None) -> Evaluation:
+             monitoring: Any = None, telemetry: Any = None, keda: Any = None, mesh: Any = None) -> Evaluation:
     """Every flow the NetworkPolicies allow under Kubernetes semantics: a pod is isolated in a direction once
     any policy selecting it lists that direction, and then some selecting policy must have a rule admitting
     the peer on that port; a flow needs both the source's egress and the destination's ingress. Pods outside
@@ -292,7 +304,7 @@ def evaluate(objects: list[dict], ingress_namespace: str, probes: Iterable[Endpo
     between two of them are not the app's business. Traffic between two pods of the same owner counts too.
     ``probes`` are further addresses outside the cluster to try (see outside_probes)."""
     policies = [o for o in objects if o["kind"] == "NetworkPolicy"]
-    pods = [*endpoints(objects, ingress_namespace, monitoring, telemetry), *probes]
+    pods = [*endpoints(objects, ingress_namespace, monitoring, telemetry, keda, mesh), *probes]
     ns_labels = namespace_labels(objects, pods)
     ports = sorted(candidate_ports(objects, pods, policies))
     out = {e.id: isolating_rules(e, "Egress", policies) for e in pods}
@@ -393,6 +405,11 @@ def declared_flows(env: Any) -> set[Flow]:
             flows.add((prometheus(monitoring.namespace), me, {p.name: p.number for p in w.ports()}[metrics.port],
                        "TCP"))
         flows |= exposed_flows(env, w)
+        queue = getattr(w, "queue", None)
+        if queue is not None and env.keda is not None and not hasattr(queue.on, "host"):  # KEDA reads its length
+            flows.add((keda_operator(env.keda.namespace), endpoint_of(queue.on), queue.on.port, "TCP"))
+        if env.mesh_of(w.namespace) is not None:  # the sidecar's configuration and certificates
+            flows.add((me, istiod(env.mesh.namespace), 15012, "TCP"))
         # An S3 upload goes to the bucket's ranges, or to any public address (no probe of a private range).
         for t in s3_targets(w):
             reached = [f"outside:{c}" for c in t.cidrs] or [OUTSIDE, *(p.id for p in outside_probes(env)
@@ -500,3 +517,36 @@ def declared_pairs(workloads: Iterable[Any]) -> set[frozenset[str]]:
     workloads = list(workloads)
     local = compose_names(workloads)
     return {frozenset((local[id(w)], local[id(t)])) for w in workloads for t in w.targets() if not hasattr(t, "cidrs")}
+
+
+# ---------------------------------------------------------------------------------------------- the mesh's graph
+ANYONE = "any-peer-outside-the-mesh"
+
+
+def mesh_flows(objects: list[dict], trust_domain: str = "cluster.local") -> set[Flow]:
+    """Who Istio's AuthorizationPolicies let in, under Istio's semantics for ALLOW policies: a workload selected by
+    one admits exactly what some rule matches (a source principal ``<td>/ns/<ns>/sa/<name>``, the pod owner of
+    that ServiceAccount, on the rule's ports); a rule without ``from`` admits ANYONE on its ports. A namespace with
+    an allow-nothing policy (no selector, no rules) and no other policy for a workload admits nothing there."""
+    flows: set[Flow] = set()
+    for policy in (o for o in objects if o["kind"] == "AuthorizationPolicy"):
+        body = policy.get("spec") or {}
+        assert body.get("action", "ALLOW") == "ALLOW", policy
+        if "selector" not in body:
+            assert not body.get("rules"), "a namespace-wide policy may only allow nothing"
+            continue
+        namespace = policy["metadata"]["namespace"]
+        server = next(o for o in objects if o["kind"] in POD_OWNERS and o["metadata"].get("namespace") == namespace
+                      and selects(body["selector"], (pod_template(o) or {}).get("metadata", {}).get("labels", {})))
+        me = f"{namespace}/{server['metadata']['name']}"
+        for rule in body.get("rules", []):
+            ports = [int(p) for to in rule["to"] for p in to["operation"]["ports"]]
+            sources = [p for f in rule.get("from", []) for p in f["source"]["principals"]] or [None]
+            for principal, port in itertools.product(sources, ports):
+                if principal is None:
+                    flows.add((ANYONE, me, port, "TCP"))
+                    continue
+                domain, _, ns, _, account = principal.split("/")
+                assert domain == trust_domain, principal
+                flows.add((f"{ns}/{account}", me, port, "TCP"))
+    return flows

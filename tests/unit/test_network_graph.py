@@ -38,7 +38,7 @@ class Subject:
         if env not in self.evaluations:
             self.evaluations[env] = ng.evaluate(self.objects[env], self.env(env).ingress_namespace,
                                                 ng.outside_probes(self.env(env)), self.env(env).monitoring,
-                                                self.env(env).telemetry)
+                                                self.env(env).telemetry, self.env(env).keda, self.env(env).mesh)
         return self.evaluations[env]
 
 
@@ -229,3 +229,27 @@ def test_under_cilium_servers_outside_known_by_name_are_reached_by_that_name_onl
             found |= {(client, name["matchName"], int(port["port"])) for rule in rules[1:]
                       for name in rule["toFQDNs"] for port in rule["toPorts"][0]["ports"]}
     assert declared and found == declared
+
+
+def test_the_mesh_admits_the_same_graph_as_the_network_policies(subjects):
+    """shop's prod namespace is in the Istio mesh. Its AuthorizationPolicies, read like the NetworkPolicies from
+    the output alone, admit each declared client by identity on the ports it uses and nothing else; the ports
+    that peers outside the mesh reach (the ingress controller, Prometheus, KEDA) are open to plain text there,
+    and exactly those peers reach them through the NetworkPolicies."""
+    shop = subjects("shop")
+    env = shop.env("prod")
+    objects = shop.objects["prod"]
+    mesh = ng.mesh_flows(objects, env.mesh.trust_domain)
+    allowed = shop.evaluation("prod").allowed
+    ours = {f"{w.namespace}/{w.name}" for w in env.workloads}
+    between_pods = {f for f in allowed if f[0] in ours and f[1] in ours}
+    assert {f for f in mesh if f[0] != ng.ANYONE} == between_pods
+    outside_peers = {ng.ingress_controller(env.ingress_namespace), ng.prometheus(env.monitoring.namespace),
+                     ng.keda_operator(env.keda.namespace)}
+    opened = {(f[1], f[2]) for f in mesh if f[0] == ng.ANYONE}
+    reached_from_outside = {(f[1], f[2]) for f in allowed if f[0] in outside_peers}
+    assert opened == reached_from_outside == {("shop/web", 3000), ("shop/catalog", 9090), ("shop/cache", 6379)}
+    # Every meshed pod reaches istiod on 15012 alone; dev is not in the mesh.
+    control = {f for f in allowed if f[1] == ng.istiod(env.mesh.namespace)}
+    assert control == {(w, ng.istiod(env.mesh.namespace), 15012, "TCP") for w in ours}
+    assert not [o for o in shop.objects["dev"] if o["kind"] == "AuthorizationPolicy"]

@@ -28,9 +28,9 @@ class LongRunningProps(WorkloadProps, total=False):
     volumes: Mapping[str, Volume | Scratch]
     """Default: {}. ``{folder: Volume(size="10Gi")}`` keeps data in a PersistentVolumeClaim (a named volume in
     compose); ``{folder: Scratch(size="1Gi")}`` is space for the pod's life (emptyDir; tmpfs in compose)."""
-    strategy: Strategy
-    """Default: ``Rolling(max_surge=1, max_unavailable=0)``: one extra pod at a time, the wanted count serving
-    throughout. ``Rolling(max_surge="25%")`` rolls a large service faster. ``Canary(steps=[...])`` and
+    strategy: Strategy | None
+    """Default: None, meaning ``Rolling(max_surge=1, max_unavailable=0)``: one extra pod at a time, the wanted count
+    serving throughout. ``Rolling(max_surge="25%")`` rolls a large service faster. ``Canary(steps=[...])`` and
     ``BlueGreen()`` (WebService only) hand the rollout to Argo Rollouts (the Environment needs ``rollouts='argo'``),
     with an optional :class:`Analysis` that aborts a bad version. The namespace's quota must hold the surge pods
     (a canary or blue-green: as many again)."""
@@ -107,7 +107,8 @@ class LongRunning(Workload):
         return tuple(result)
 
     def _check_attachment(self, prop: str, volume: Volume) -> None:
-        most = self.autoscale.max if self.autoscale else self.replicas
+        queue = getattr(self, "queue", None)  # a Worker's scale_on, set before this runs
+        most = self.autoscale.max if self.autoscale else queue.max if queue else self.replicas
         if volume.access_mode != "ReadWriteMany" and self.progressive is not None:
             raise ShipformError(self.path, f"{prop}.access_mode", f"is {volume.access_mode}, which attaches to one "
                                 f"node, but a {type(self.progressive).__name__} runs the new version's pods beside "

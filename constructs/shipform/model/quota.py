@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, TypeVar
 from shipform import spec
 from shipform.errors import ShipformError
 from shipform.values.quantity import Cpu, Memory
+from shipform.values.resources import ComputeResources
 
 if TYPE_CHECKING:
     from shipform.model.workload import Workload
@@ -26,12 +27,23 @@ def peak_pods(w: Workload) -> int:
     return run.max_replicas + max(1, run.surge_pods)
 
 
+def pod_resources(w: Workload) -> ComputeResources:
+    """A pod's containers together: the workload's own, plus the mesh's sidecar where its namespace is enrolled."""
+    mesh = w.environment.mesh_of(w.namespace)
+    if mesh is None:
+        return w.resources
+    r, proxy = w.resources, mesh.proxy
+    return ComputeResources(Cpu(r.cpu.millicores + proxy.cpu.millicores), Memory(r.memory.bytes + proxy.memory.bytes),
+                            Cpu(r.cpu_limit.millicores + proxy.cpu_limit.millicores),
+                            Memory(r.memory_limit.bytes + proxy.memory_limit.bytes), r.ephemeral_storage)
+
+
 def quota_errors(path: str, quota: spec.QuotaSpec, limits: spec.LimitsSpec,
                  members: list[Workload]) -> list[ShipformError]:
     errors = container_range_errors(limits, members)
     if not members:
         return errors
-    pods = [(w.resources, peak_pods(w)) for w in members]
+    pods = [(pod_resources(w), peak_pods(w)) for w in members]
     needed: dict[str, tuple[object, object, bool]] = {
         "cpu": _over(Cpu(sum(r.cpu.millicores * n for r, n in pods)), quota.cpu),
         "cpu_limit": _over(Cpu(sum(r.cpu_limit.millicores * n for r, n in pods)), quota.cpu_limit),
@@ -100,7 +112,7 @@ _SERVICE_COUNTS = {"load_balancers": "one per expose='load-balancer' service",
 
 def fitted_quota(members: list[Workload]) -> spec.QuotaSpec:
     """A quota exactly as large as the workloads need at peak: nothing else fits in the namespace."""
-    pods = [(w.resources, peak_pods(w)) for w in members]
+    pods = [(pod_resources(w), peak_pods(w)) for w in members]
     claims = [v.source for w in members for v in w.volumes() if isinstance(v.source, spec.Claim | spec.ClaimTemplate)]
     balancers, node_ports = exposed_services(members)
     counts = object_counts(members)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TypedDict, Unpack
+from typing import Literal, TypedDict, Unpack
 
 from constructs import Construct
 
@@ -40,6 +40,12 @@ class SecureNamespaceProps(TypedDict, total=False):
     """Default: (). Other SecureNamespaces whose workloads may connect to this one's."""
     pod_security_version: str
     """Default: 'v1.33'. The Pod Security Standards version the labels pin."""
+    mesh: Literal["istio"] | None
+    """Default: None. 'istio' enrolls the namespace in the Environment's service mesh (``Environment(mesh=Mesh())``):
+    its pods get a sidecar, STRICT mutual TLS, and AuthorizationPolicies that admit exactly the declared clients
+    by identity (ports reached by the ingress controller, Prometheus or KEDA stay open to plain text, and to them
+    alone by the NetworkPolicies); WebServices get retries, a timeout and circuit breaking, public ones a rate
+    limit. Clients in namespaces outside the mesh cannot reach its servers (STRICT), so synth refuses them."""
     host_access: str | None
     """Default: None. Why NodeAgents here may use the nodes' folders or network (e.g. 'the log shipper reads
     each node's /var/log'): the namespace then enforces Pod Security 'privileged' (audit and warn stay
@@ -76,6 +82,16 @@ class SecureNamespace(ShipformConstruct):
         if self.host_access is not None and (len(self.host_access.strip()) < 10 or "\n" in self.host_access):
             raise ShipformError(self.path, "host_access", "must say why node agents here use the nodes, in one line",
                                 self.host_access, "write e.g. 'the log shipper reads each node's /var/log'")
+        self.mesh = props.get("mesh")
+        env_mesh = self.environment.mesh
+        if self.mesh is not None and (env_mesh is None or env_mesh.kind != self.mesh):
+            raise ShipformError(self.path, "mesh", f"enrolls the namespace in {self.mesh}, and Environment "
+                                f"'{self.environment.name}' has no such mesh", self.mesh,
+                                f"pass mesh=Mesh(kind='{self.mesh}') to Environment '{self.environment.name}' (and "
+                                "install it there), or drop mesh")
+        if self.mesh is not None and self.host_access is not None:
+            raise ShipformError(self.path, "mesh", "is for application namespaces, and this one is for node agents "
+                                "(host_access)", self.mesh, "keep node agents in a namespace outside the mesh")
         self._check_limits_order()
         self.namespace_object = self.add_object("v1", "Namespace")
         self.namespace_object.namespace = None
@@ -127,7 +143,8 @@ class SecureNamespace(ShipformConstruct):
 
     def namespace_spec(self) -> spec.Namespace:
         guards = spec.Guards(self.quota, self.limits, self.deployers, self.viewers)
-        return spec.Namespace(self.name, self.app.name, self.pod_security_version, guards, self.host_access)
+        return spec.Namespace(self.name, self.app.name, self.pod_security_version, guards, mesh=self.mesh,
+                              host_access=self.host_access)
 
     def validate(self) -> list[ShipformError]:
         return quota_errors(self.path, self.quota, self.limits,

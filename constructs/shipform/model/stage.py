@@ -19,6 +19,7 @@ from shipform.errors import ShipformError
 from shipform.model.cluster import Cluster
 from shipform.model.included import read_included
 from shipform.model.keda import Keda
+from shipform.model.mesh import Mesh
 from shipform.model.namespace_props import default_guards
 from shipform.model.observability import Monitoring, Telemetry
 from shipform.model.quota import container_range_errors, fitted_quota
@@ -193,6 +194,9 @@ class EnvironmentProps(TypedDict, total=False):
     keda: Keda | None
     """Default: None. KEDA runs in the cluster (:class:`Keda`): Workers may scale by a queue's length
     (``scale_on=Queue(...)``), down to zero."""
+    mesh: Mesh | None
+    """Default: None. A service mesh runs in the cluster (:class:`Mesh`); SecureNamespaces enroll with
+    ``mesh='istio'``."""
     cilium: bool
     """Default: False. The cluster runs Cilium: a workload reaches an External server that has a host name (and
     no ``cidrs``) through a CiliumNetworkPolicy ``toFQDNs`` rule for that name, instead of a NetworkPolicy rule
@@ -242,6 +246,8 @@ class EnvironmentBase(cdk8s.Chart):
         self.cluster = None if cluster is None else cluster.to_spec(path)
         self.cilium = props.get("cilium", False)
         self.rollouts = props.get("rollouts")
+        mesh = props.get("mesh")
+        self.mesh = mesh.to_spec(path) if mesh is not None else None
         keda = props.get("keda")
         self.keda = keda.to_spec(path) if keda is not None else None
         self.gateway = props.get("gateway")
@@ -284,6 +290,12 @@ class EnvironmentBase(cdk8s.Chart):
             secret_source=self.secret_store.to_spec() if self.secret_store else None,
             gitops_namespace=self.gitops_namespace, cluster=self.cluster, cilium=self.cilium,
             monitoring=self.monitoring)
+
+    def mesh_of(self, namespace: str) -> spec.Mesh | None:
+        """The mesh the namespace is enrolled in (by its SecureNamespace), or None."""
+        enrolled = any(getattr(m, "holds_workloads", False) and m.namespace == namespace and getattr(m, "mesh", None)
+                       for m in self.members)
+        return self.mesh if enrolled else None
 
     def implicit_namespaces(self) -> list[str]:
         """Namespaces that hold workloads but were not declared with a SecureNamespace: they get the same

@@ -255,6 +255,12 @@ class Workload(ShipformConstruct):
                 "without that namespace accepting it", target.path,
                 f"pass accepts_from=[<the '{self.namespace}' SecureNamespace>] to SecureNamespace "
                 f"'{target.namespace}'")
+        env = self.environment
+        if env.mesh_of(target.namespace) and not env.mesh_of(self.namespace):
+            return ShipformError(
+                self.path, "connects_to", f"reaches into the mesh (namespace '{target.namespace}', STRICT mutual TLS) "
+                f"from namespace '{self.namespace}', which has no sidecars, so every call would be refused",
+                target.path, f"enroll namespace '{self.namespace}' too (SecureNamespace(..., mesh='istio'))")
         return None
 
     def _env_collisions(self) -> list[ShipformError]:
@@ -432,6 +438,7 @@ class Workload(ShipformConstruct):
             clients=tuple(c.endpoint(c.ports_used_on(self)) for c in clients),
             egress_to_internet=self.egress_to_internet(), waits_for=self.waits_for(),
             accepted_risks=self.accepted_risks(), platform_clients=self.platform_clients(clients),
+            mesh=self.environment.mesh_of(self.namespace),
         )
 
     def platform_clients(self, clients: Sequence[Workload]) -> tuple[spec.PlatformPeer, ...]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from shipform import spec
+from shipform.render import mesh
 from shipform.render.network import DNS_PEER, DNS_PORTS
 
 Manifest = dict[str, Any]
@@ -32,6 +33,11 @@ RESOURCES = {
     "Rollout": ("argoproj.io", "rollouts"),
     "AnalysisTemplate": ("argoproj.io", "analysistemplates"),
     "ScaledObject": ("keda.sh", "scaledobjects"),
+    "AuthorizationPolicy": ("security.istio.io", "authorizationpolicies"),
+    "PeerAuthentication": ("security.istio.io", "peerauthentications"),
+    "VirtualService": ("networking.istio.io", "virtualservices"),
+    "DestinationRule": ("networking.istio.io", "destinationrules"),
+    "EnvoyFilter": ("networking.istio.io", "envoyfilters"),
     "TriggerAuthentication": ("keda.sh", "triggerauthentications"),
 }
 # What a deployer never gets, whoever's objects they are: credentials, RBAC, the namespace and its guards.
@@ -96,6 +102,9 @@ def namespace_objects(ns: spec.Namespace, deployed: set[tuple[str, str]]) -> lis
         # Pods that name no ServiceAccount get 'default': it mounts no token either (shipform's own name theirs).
         _obj(ns, "v1", "ServiceAccount", "default", automountServiceAccountToken=False),
     ]
+    if ns.mesh is not None:
+        labels["istio-injection"] = "enabled"
+        objects += mesh.namespace_objects(ns)
     if g.deployers:
         objects += [_role(ns, "deployer", grants(deployed), WRITE_VERBS), _binding(ns, "deployer", g.deployers)]
     if g.viewers:

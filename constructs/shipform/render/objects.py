@@ -12,7 +12,8 @@ KIND_ORDER = (
     "PersistentVolumeClaim",
     "Service", "AnalysisTemplate", "Deployment", "Rollout", "StatefulSet", "DaemonSet", "Job", "CronJob",
     "HorizontalPodAutoscaler", "TriggerAuthentication", "ScaledObject",
-    "PodDisruptionBudget", "Ingress", "HTTPRoute",
+    "PodDisruptionBudget", "Ingress", "HTTPRoute", "PeerAuthentication", "AuthorizationPolicy", "DestinationRule",
+    "VirtualService", "EnvoyFilter",
 )
 _RANK = {kind: i for i, kind in enumerate(KIND_ORDER)}
 

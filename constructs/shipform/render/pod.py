@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from shipform import spec
+from shipform.render import mesh
 from shipform.values.health import Health
 
 PRE_STOP_SECONDS = 5
@@ -211,7 +212,10 @@ def pod_template(w: spec.Workload) -> dict[str, Any]:
     job = w.job
     if job is not None and job.after is not None:
         two_steps(pod, job.after, w)
-    return {"metadata": {"labels": w.labels}, "spec": pod}
+    meta: dict[str, Any] = {"labels": w.labels}
+    if w.mesh is not None:
+        meta["annotations"] = mesh.pod_annotations(w.mesh)
+    return {"metadata": meta, "spec": pod}
 
 
 def per_node(pod: dict[str, Any], run: spec.PerNode) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from shipform import spec
-from shipform.render import keda, monitoring, network, pod, rollouts
+from shipform.render import keda, mesh, monitoring, network, pod, rollouts
 from shipform.values.resources import Autoscale
 
 Manifest = dict[str, Any]
@@ -82,6 +82,8 @@ def workload_objects(w: spec.Workload, gitops: spec.GitOps = "argocd", cilium: b
         objects.append(obj("batch/v1", "CronJob", metadata(w, annotations=accepted(w)),
                            spec=cron_job_spec(w, run)))
     objects += [claim(w, v.source, gitops) for v in w.volumes if isinstance(v.source, spec.Claim)]
+    if w.mesh is not None:
+        objects += mesh.workload_objects(w, w.mesh)
     return objects
 
 

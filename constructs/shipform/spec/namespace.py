@@ -69,6 +69,8 @@ class Namespace:
     app: str
     pod_security_version: str
     guards: Guards | None = None
+    mesh: str | None = None
+    """The service mesh whose sidecars the namespace's pods get ('istio'), or None."""
     host_access: str | None = None
     """Why node agents here may use the node (its folders, its network): Pod Security then enforces
     'privileged' and still audits and warns at 'restricted'."""

@@ -380,6 +380,27 @@ class ArgoRollout:
 
 
 @dataclass(frozen=True)
+class Mesh:
+    """The service mesh a namespace is enrolled in (Istio sidecars with STRICT mutual TLS)."""
+
+    kind: Literal["istio"]
+    namespace: str
+    """Where the control plane (istiod) runs."""
+    pods: tuple[tuple[str, str], ...]
+    trust_domain: str
+    retries: int
+    timeout: str
+    rate_limit: int
+    """Requests per second each pod of a public service accepts."""
+    proxy: ComputeResources
+    """The sidecar's requests and limits."""
+
+    def principal(self, namespace: str, service_account: str) -> str:
+        """A workload's identity in the mesh (SPIFFE, without the scheme, as AuthorizationPolicies name it)."""
+        return f"{self.trust_domain}/ns/{namespace}/sa/{service_account}"
+
+
+@dataclass(frozen=True)
 class PlatformPeer:
     """Pods of a cluster component (not of the app) a workload admits on some of its ports: KEDA's operator
     reading a queue's length, a mesh's control plane."""
@@ -530,6 +551,8 @@ class Workload:
     accepted_risks: tuple[AcceptedRisk, ...] = ()
     platform_clients: tuple[PlatformPeer, ...] = ()
     """Cluster components admitted besides the declared clients (KEDA's operator on a queue it measures)."""
+    mesh: Mesh | None = None
+    """Set when the workload's namespace is enrolled in a service mesh."""
 
     @property
     def port(self) -> int | None:
