@@ -43,6 +43,14 @@ def app_root(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.fixture(scope="module")
+def module_app_root(tmp_path_factory) -> Path:
+    """app_root shared by a module's tests (for fixtures that synthesize once per module)."""
+    root = tmp_path_factory.mktemp("app")
+    write_sources(root)
+    return root
+
+
 @pytest.fixture
 def new_app(app_root: Path):
     """A factory: new_app() -> (app, dev, prod) with the sources above as build contexts."""

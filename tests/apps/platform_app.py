@@ -9,20 +9,26 @@ from __future__ import annotations
 from pathlib import Path
 
 from shipform import (
+    Analysis,
     App,
     Autoscale,
     Backup,
+    BlueGreen,
     Build,
+    Canary,
     CronJob,
     Environment,
     External,
     Health,
     HostPath,
     Job,
+    Keda,
+    Mesh,
     Metrics,
     Migration,
     Monitoring,
     NodeAgent,
+    Queue,
     Quota,
     Resources,
     S3Target,
@@ -46,20 +52,23 @@ def build(root: Path, scale: int = 4) -> App:
     (what the validators judge, to keep their run short)."""
     app = App("mixed", registry="ghcr.io/acme", version="2.0.1", root=root, repository="https://github.com/acme/mixed.git")
     dev = Environment(app, "dev", local=True, domain="dev.example.com")
+    # prod rolls out with Argo Rollouts and scales a worker by its queue with KEDA; stage runs Linkerd.
     prod = Environment(app, "prod", replicas=3, domain="example.com", cluster_issuer="le",
-                       secret_store=SecretStore("vault"), monitoring=Monitoring(labels={"release": "prom"}))
+                       secret_store=SecretStore("vault"), monitoring=Monitoring(labels={"release": "prom"}),
+                       rollouts="argo", keda=Keda())
     stage = Environment(app, "stage", replicas=2, domain="stage.example.com", gitops="flux", cilium=True,
                         gateway="gateways/public", telemetry=Telemetry(protocol="http/protobuf",
-                                                                       endpoint="http://otel.observability.svc:4318"))
+                                                                       endpoint="http://otel.observability.svc:4318"),
+                        mesh=Mesh(kind="linkerd", retries=1, timeout="30s"))
     for env in (dev, prod, stage):
         front = SecureNamespace(env, "front", quota=Quota(cpu="40", memory="80Gi", cpu_limit="80", memory_limit="160Gi",
                                                           pods=400),
                                 deployers=[Subject.service_account("argocd", "argocd-application-controller")],
-                                viewers=[Subject.group("devs")])
+                                viewers=[Subject.group("devs")], mesh="linkerd" if env is stage else None)
         back = SecureNamespace(env, "back", accepts_from=[front],
                                quota=Quota(cpu="40", memory="80Gi", cpu_limit="80", memory_limit="160Gi", pods=400,
                                            storage="500Gi", persistent_volume_claims=40, load_balancers=1,
-                                           node_ports=2))
+                                           node_ports=2), mesh="linkerd" if env is stage else None)
         dbs = []
         for i, eng in enumerate(["postgres", "mysql", "mariadb", "redis", "mongodb"]):
             ver = {"postgres": "16", "mysql": "8.4", "mariadb": "11.4", "redis": "7.4", "mongodb": "8.0"}[eng]
@@ -76,6 +85,7 @@ def build(root: Path, scale: int = 4) -> App:
         saas = External(back, "saas", host="api.saas.example.com", port=443, scheme="https",
                         secrets={"TOKEN": SecretRef("saas", "token")})
         ledger = External(back, "ledger", host="10.40.0.12", port=5432, cidrs=["10.40.0.0/24"])
+        events = External(back, "events", host="kafka.example.com", port=9092)
         apis = []
         for i in range(3 * scale):
             # api0 serves HTTP, metrics and gRPC; its clients use one or two of them (see the workers).
@@ -88,7 +98,12 @@ def build(root: Path, scale: int = 4) -> App:
                                    migrate=Migration(["python", "-m", "migrate"]) if i % 4 == 0 else None,
                                    autoscale=Autoscale(min=2, max=4, memory_percent=80, scale_down_percent=50)
                                    if i % 3 == 0 else None, recommend_resources=i == 1,
-                                   metrics=Metrics(port="metrics") if i == 0 else None))
+                                   metrics=Metrics(port="metrics") if i == 0 else None,
+                                   # In prod api1 rolls out as a canary judged by Prometheus, api2 blue-green.
+                                   strategy=(Canary(steps=[25, "2m", 50, "promote"], analysis=Analysis(
+                                       query='sum(up{namespace="{{args.namespace}}"})', success="result[0] >= 1"))
+                                             if i == 1 else BlueGreen(auto_promote_seconds=300) if i == 2 else None)
+                                   if env is prod else None))
         webs = []
         for i in range(2 + 2 * scale):
             # web1 runs on the distroless Node runtime (pinned by digest: distroless has no version tags).
@@ -123,6 +138,10 @@ def build(root: Path, scale: int = 4) -> App:
             CronJob(back, f"cron{i}", schedule="*/15 * * * *", image_of=apis[i], command=["python", "-m", "c"],
                     connects_to=[dbs[i]], time_zone="Europe/Berlin" if i % 2 else None,
                     files={"/etc/report/app.yaml": "config/app.yaml"})
+        # Drains a Kafka topic: in prod KEDA runs a replica per 100 messages of lag, none without.
+        Worker(back, "consumer", image_of=apis[0], command=["python", "-m", "consume"], connects_to=[events],
+               health=Health.exec(["python", "-m", "consume", "--check"]),
+               scale_on=Queue(on=events, name="orders", kind="kafka", per_replica=100, max=3) if env is prod else None)
         Job(back, "seed", image_of=apis[0], command=["python", "-m", "seed"], connects_to=[dbs[0]])
         apis[0].deployment.add_labels({"acme.com/team": "core"})
         env.include("config/extra.yaml")

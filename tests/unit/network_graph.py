@@ -30,7 +30,7 @@ DNS = "kube-system/kube-dns"
 OUTSIDE = "outside-the-cluster"
 NS_NAME_LABEL = "kubernetes.io/metadata.name"
 POD_OWNERS = {"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Rollout"}
-KINDS = POD_OWNERS | {"NetworkPolicy", "Namespace", "Service", "AuthorizationPolicy"}
+KINDS = POD_OWNERS | {"NetworkPolicy", "Namespace", "Service", "AuthorizationPolicy", "Server", "MeshTLSAuthentication"}
 _KIND_LINE = re.compile(r"^kind: *[\"']?(\w+)", re.M)
 
 
@@ -50,8 +50,9 @@ def keda_operator(namespace: str) -> str:
     return f"{namespace}/keda-operator"
 
 
-def istiod(namespace: str) -> str:
-    return f"{namespace}/istiod"
+def control_plane(namespace: str) -> str:
+    """The mesh's control plane (istiod, or Linkerd's controllers)."""
+    return f"{namespace}/mesh-control-plane"
 
 
 PROMETHEUS_LABELS = {"app.kubernetes.io/name": "prometheus"}
@@ -140,8 +141,8 @@ def endpoints(objects: list[dict], ingress_namespace: str, monitoring: Any = Non
               if telemetry else []),
             *([Endpoint(keda_operator(keda.namespace), keda.namespace, dict(keda.pods),
                         ipaddress.IPv4Address("10.244.255.4"), None, ours=False)] if keda else []),
-            *([Endpoint(istiod(mesh.namespace), mesh.namespace, dict(mesh.pods),
-                        ipaddress.IPv4Address("10.244.255.5"), {"xds": (15012, "TCP")}, ours=False)] if mesh else []),
+            *([Endpoint(control_plane(mesh.namespace), mesh.namespace, dict(mesh.pods),
+                        ipaddress.IPv4Address("10.244.255.5"), None, ours=False)] if mesh else []),
             Endpoint(OUTSIDE, None, {}, ipaddress.IPv4Address("203.0.113.10"), None, ours=False)]
 
 
@@ -408,8 +409,8 @@ def declared_flows(env: Any) -> set[Flow]:
         queue = getattr(w, "queue", None)
         if queue is not None and env.keda is not None and not hasattr(queue.on, "host"):  # KEDA reads its length
             flows.add((keda_operator(env.keda.namespace), endpoint_of(queue.on), queue.on.port, "TCP"))
-        if env.mesh_of(w.namespace) is not None:  # the sidecar's configuration and certificates
-            flows.add((me, istiod(env.mesh.namespace), 15012, "TCP"))
+        if env.mesh_of(w.namespace) is not None:  # the sidecar's configuration, certificates and policies
+            flows |= {(me, control_plane(env.mesh.namespace), port, "TCP") for port in env.mesh.control_plane_ports}
         # An S3 upload goes to the bucket's ranges, or to any public address (no probe of a private range).
         for t in s3_targets(w):
             reached = [f"outside:{c}" for c in t.cidrs] or [OUTSIDE, *(p.id for p in outside_probes(env)
@@ -524,6 +525,46 @@ ANYONE = "any-peer-outside-the-mesh"
 
 
 def mesh_flows(objects: list[dict], trust_domain: str = "cluster.local") -> set[Flow]:
+    """Who the mesh's authorization lets in: Istio's or Linkerd's, whichever the objects hold."""
+    if any(o["kind"] == "Server" for o in objects):
+        return linkerd_flows(objects, trust_domain)
+    return istio_flows(objects, trust_domain)
+
+
+def owner_of(objects: list[dict], namespace: str, selector: dict) -> str:
+    """The one pod owner in ``namespace`` whose pods ``selector`` picks."""
+    found = [o for o in objects if o["kind"] in POD_OWNERS and o["metadata"].get("namespace") == namespace
+             and selects(selector, (pod_template(o) or {}).get("metadata", {}).get("labels", {}))]
+    assert len(found) == 1, (namespace, selector, [o["metadata"]["name"] for o in found])
+    return f"{namespace}/{found[0]['metadata']['name']}"
+
+
+def linkerd_flows(objects: list[dict], trust_domain: str) -> set[Flow]:
+    """Under Linkerd's semantics with the default inbound policy 'deny': a Server (pods and a port) admits a
+    client when an AuthorizationPolicy targeting it requires a MeshTLSAuthentication listing the client's
+    identity ``<sa>.<ns>.serviceaccount.identity.linkerd.<td>``, or a NetworkAuthentication (ANYONE)."""
+    servers = {(o["metadata"]["namespace"], o["metadata"]["name"]): o for o in objects if o["kind"] == "Server"}
+    identities = {(o["metadata"]["namespace"], o["metadata"]["name"]): o["spec"]["identities"]
+                  for o in objects if o["kind"] == "MeshTLSAuthentication"}
+    flows: set[Flow] = set()
+    for policy in (o for o in objects if o["kind"] == "AuthorizationPolicy"):
+        namespace = policy["metadata"]["namespace"]
+        target = policy["spec"]["targetRef"]
+        assert target["kind"] == "Server", policy
+        server = servers[(namespace, target["name"])]["spec"]
+        me, port = owner_of(objects, namespace, server["podSelector"]), server["port"]
+        for ref in policy["spec"]["requiredAuthenticationRefs"]:
+            if ref["kind"] == "NetworkAuthentication":
+                flows.add((ANYONE, me, port, "TCP"))
+                continue
+            for identity in identities[(namespace, ref["name"])]:
+                account, ns, rest = identity.split(".", 2)
+                assert rest == f"serviceaccount.identity.linkerd.{trust_domain}", identity
+                flows.add((f"{ns}/{account}", me, port, "TCP"))
+    return flows
+
+
+def istio_flows(objects: list[dict], trust_domain: str) -> set[Flow]:
     """Who Istio's AuthorizationPolicies let in, under Istio's semantics for ALLOW policies: a workload selected by
     one admits exactly what some rule matches (a source principal ``<td>/ns/<ns>/sa/<name>``, the pod owner of
     that ServiceAccount, on the rule's ports); a rule without ``from`` admits ANYONE on its ports. A namespace with
@@ -535,10 +576,7 @@ def mesh_flows(objects: list[dict], trust_domain: str = "cluster.local") -> set[
         if "selector" not in body:
             assert not body.get("rules"), "a namespace-wide policy may only allow nothing"
             continue
-        namespace = policy["metadata"]["namespace"]
-        server = next(o for o in objects if o["kind"] in POD_OWNERS and o["metadata"].get("namespace") == namespace
-                      and selects(body["selector"], (pod_template(o) or {}).get("metadata", {}).get("labels", {})))
-        me = f"{namespace}/{server['metadata']['name']}"
+        me = owner_of(objects, policy["metadata"]["namespace"], body["selector"])
         for rule in body.get("rules", []):
             ports = [int(p) for to in rule["to"] for p in to["operation"]["ports"]]
             sources = [p for f in rule.get("from", []) for p in f["source"]["principals"]] or [None]

@@ -64,6 +64,10 @@ def test_each_workload_produces_its_spec_once_per_render(platform, tmp_path, mon
     assert sorted(calls) == sorted(workloads)
 
 
+MESH_POLICY_KINDS = ("Server", "AuthorizationPolicy", "MeshTLSAuthentication", "HTTPLocalRateLimitPolicy",
+                     "PeerAuthentication", "VirtualService", "DestinationRule", "EnvoyFilter")
+
+
 def test_handles_are_exactly_the_rendered_objects(platform):
     for env in platform.environments:
         rendered = environment_manifests(env, env.to_spec())
@@ -73,10 +77,11 @@ def test_handles_are_exactly_the_rendered_objects(platform):
         without_handle = set(keys) - set(handles)
         implicit = set(env.implicit_namespaces())
         # ExternalSecrets and the content-named ConfigMaps of config= and files= are data, a Cilium policy
-        # exists only once connects_to (which may grow after construction) reaches an External, and a
-        # namespace's alerts only once it holds workloads: no handles.
+        # exists only once connects_to (which may grow after construction) reaches an External, a namespace's
+        # alerts only once it holds workloads, and a workload's mesh policies follow its clients: no handles.
         without_handle = {k for k in without_handle
-                          if k[0] not in ("ExternalSecret", "ConfigMap", "CiliumNetworkPolicy", "PrometheusRule")}
+                          if k[0] not in ("ExternalSecret", "ConfigMap", "CiliumNetworkPolicy", "PrometheusRule",
+                                          *MESH_POLICY_KINDS)}
         assert without_handle == {
             k for k in keys if k[1] in implicit
             and k[0] in ("NetworkPolicy", "ResourceQuota", "LimitRange", "ServiceAccount")

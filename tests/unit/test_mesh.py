@@ -20,9 +20,9 @@ SCHEMAS = {"AuthorizationPolicy": "security.istio.io/authorizationpolicy_v1",
            "EnvoyFilter": "networking.istio.io/envoyfilter_v1alpha3"}
 
 
-@pytest.fixture
-def meshed(app_root):
-    app = App("shop", registry="ghcr.io/acme", root=app_root)
+@pytest.fixture(scope="module")
+def meshed(module_app_root):
+    app = App("shop", registry="ghcr.io/acme", root=module_app_root)
     prod = Environment(app, "prod", domain="example.com", mesh=Mesh(retries=3, timeout="10s", rate_limit=50))
     ns = SecureNamespace(prod, "shop", mesh="istio", deployers=[Subject.group("deployers")])
     db = StatefulDB(ns, "db", engine="postgres", version="16")

@@ -231,6 +231,30 @@ def test_under_cilium_servers_outside_known_by_name_are_reached_by_that_name_onl
     assert declared and found == declared
 
 
+def mesh_graphs(subject, env_name: str) -> tuple[set, set, set, set]:
+    """(the mesh's flows between the app's meshed pods, the NetworkPolicies' flows between them, ports the mesh
+    opens to anyone, ports the NetworkPolicies let peers without a sidecar reach: the cluster's components and
+    the world outside it)."""
+    env = subject.env(env_name)
+    mesh = ng.mesh_flows(subject.objects[env_name], env.mesh.trust_domain)
+    evaluation = subject.evaluation(env_name)
+    meshed = {f"{w.namespace}/{w.name}" for w in env.workloads if env.mesh_of(w.namespace)}
+    return ({f for f in mesh if f[0] != ng.ANYONE},
+            {f for f in evaluation.allowed if f[0] in meshed and f[1] in meshed},
+            {(f[1], f[2]) for f in mesh if f[0] == ng.ANYONE},
+            {(f[1], f[2]) for f in evaluation.allowed if not evaluation.endpoints[f[0]].ours and f[1] in meshed})
+
+
+def test_linkerd_admits_the_same_graph_as_the_network_policies(subjects):
+    """The platform app's stage runs Linkerd in both its namespaces: its Servers, AuthorizationPolicies and
+    MeshTLSAuthentications admit exactly the NetworkPolicies' graph between meshed pods, and open to plain text
+    only the ports the Gateway's proxies reach."""
+    by_identity, by_policy, opened, from_outside = mesh_graphs(subjects("platform"), "stage")
+    assert by_identity == by_policy and len(by_identity) > 20
+    assert opened == from_outside
+    assert {("back/broker", 1883), ("back/broker", 8083), ("front/web0", 3000)} <= opened  # a load balancer, a route
+
+
 def test_the_mesh_admits_the_same_graph_as_the_network_policies(subjects):
     """shop's prod namespace is in the Istio mesh. Its AuthorizationPolicies, read like the NetworkPolicies from
     the output alone, admit each declared client by identity on the ports it uses and nothing else; the ports
@@ -238,18 +262,12 @@ def test_the_mesh_admits_the_same_graph_as_the_network_policies(subjects):
     and exactly those peers reach them through the NetworkPolicies."""
     shop = subjects("shop")
     env = shop.env("prod")
-    objects = shop.objects["prod"]
-    mesh = ng.mesh_flows(objects, env.mesh.trust_domain)
+    by_identity, by_policy, opened, from_outside = mesh_graphs(shop, "prod")
+    assert by_identity == by_policy and by_identity
+    assert opened == from_outside == {("shop/web", 3000), ("shop/catalog", 9090), ("shop/cache", 6379)}
     allowed = shop.evaluation("prod").allowed
     ours = {f"{w.namespace}/{w.name}" for w in env.workloads}
-    between_pods = {f for f in allowed if f[0] in ours and f[1] in ours}
-    assert {f for f in mesh if f[0] != ng.ANYONE} == between_pods
-    outside_peers = {ng.ingress_controller(env.ingress_namespace), ng.prometheus(env.monitoring.namespace),
-                     ng.keda_operator(env.keda.namespace)}
-    opened = {(f[1], f[2]) for f in mesh if f[0] == ng.ANYONE}
-    reached_from_outside = {(f[1], f[2]) for f in allowed if f[0] in outside_peers}
-    assert opened == reached_from_outside == {("shop/web", 3000), ("shop/catalog", 9090), ("shop/cache", 6379)}
     # Every meshed pod reaches istiod on 15012 alone; dev is not in the mesh.
-    control = {f for f in allowed if f[1] == ng.istiod(env.mesh.namespace)}
-    assert control == {(w, ng.istiod(env.mesh.namespace), 15012, "TCP") for w in ours}
+    control = {f for f in allowed if f[1] == ng.control_plane(env.mesh.namespace)}
+    assert control == {(w, ng.control_plane(env.mesh.namespace), 15012, "TCP") for w in ours}
     assert not [o for o in shop.objects["dev"] if o["kind"] == "AuthorizationPolicy"]

@@ -28,9 +28,9 @@ from shipform.testing import find_object, objects, synthesize
 SCHEMAS = REPO / "tests" / "crd_schemas" / "monitoring.coreos.com"
 
 
-@pytest.fixture
-def monitored(app_root):
-    app = App("shop", registry="ghcr.io/acme", root=app_root)
+@pytest.fixture(scope="module")
+def monitored(module_app_root):
+    app = App("shop", registry="ghcr.io/acme", root=module_app_root)
     dev = Environment(app, "dev", local=True)
     prod = Environment(app, "prod", monitoring=Monitoring(labels={"release": "kube-prometheus-stack"}))
     for env in (dev, prod):

@@ -34,9 +34,9 @@ def worker(ns, name, server, queue):
                   connects_to=[server], scale_on=queue)
 
 
-@pytest.fixture
-def scaled(app_root):
-    app = App("shop", registry="ghcr.io/acme", root=app_root)
+@pytest.fixture(scope="module")
+def scaled(module_app_root):
+    app = App("shop", registry="ghcr.io/acme", root=module_app_root)
     prod = Environment(app, "prod", keda=Keda())
     ns = SecureNamespace(prod, "shop", deployers=[Subject.group("deployers")],
                          quota=Quota(cpu="16", cpu_limit="64", memory="64Gi", memory_limit="128Gi", pods=100))

@@ -32,9 +32,9 @@ ERROR_RATE = ('sum(rate(http_requests_total{namespace="{{args.namespace}}", '
               'rollouts_pod_template_hash="{{args.revision}}", code=~"5.."}[2m]))')
 
 
-@pytest.fixture
-def rolled(app_root):
-    app = App("shop", registry="ghcr.io/acme", root=app_root)
+@pytest.fixture(scope="module")
+def rolled(module_app_root):
+    app = App("shop", registry="ghcr.io/acme", root=module_app_root)
     prod = Environment(app, "prod", domain="example.com", replicas=2, rollouts="argo", monitoring=Monitoring())
     ns = SecureNamespace(prod, "shop", deployers=[Subject.group("deployers")])
     api = WebService(ns, "api", image="nginx:1.27.3", ports={"http": 8000, "metrics": 9090}, public=True,

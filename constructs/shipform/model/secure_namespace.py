@@ -40,12 +40,13 @@ class SecureNamespaceProps(TypedDict, total=False):
     """Default: (). Other SecureNamespaces whose workloads may connect to this one's."""
     pod_security_version: str
     """Default: 'v1.33'. The Pod Security Standards version the labels pin."""
-    mesh: Literal["istio"] | None
-    """Default: None. 'istio' enrolls the namespace in the Environment's service mesh (``Environment(mesh=Mesh())``):
-    its pods get a sidecar, STRICT mutual TLS, and AuthorizationPolicies that admit exactly the declared clients
-    by identity (ports reached by the ingress controller, Prometheus or KEDA stay open to plain text, and to them
-    alone by the NetworkPolicies); WebServices get retries, a timeout and circuit breaking, public ones a rate
-    limit. Clients in namespaces outside the mesh cannot reach its servers (STRICT), so synth refuses them."""
+    mesh: Literal["istio", "linkerd"] | None
+    """Default: None. 'istio' or 'linkerd' enrolls the namespace in the Environment's service mesh
+    (``Environment(mesh=Mesh(kind=...))``): its pods get a sidecar, mutual TLS is required, and authorization
+    policies admit exactly the declared clients by identity (ports reached by the ingress controller, Prometheus
+    or KEDA stay open to plain text, and to them alone by the NetworkPolicies); WebServices get retries, a timeout
+    and circuit breaking, public ones a rate limit. Clients in namespaces outside the mesh cannot reach its
+    servers (mutual TLS is required), so synth refuses them."""
     host_access: str | None
     """Default: None. Why NodeAgents here may use the nodes' folders or network (e.g. 'the log shipper reads
     each node's /var/log'): the namespace then enforces Pod Security 'privileged' (audit and warn stay
@@ -100,6 +101,11 @@ class SecureNamespace(ShipformConstruct):
         self.resource_quota = self.add_object("v1", "ResourceQuota", name="quota")
         self.limit_range = self.add_object("v1", "LimitRange", name="container-defaults")
         self.default_service_account = self.add_object("v1", "ServiceAccount", name="default")
+        self.mesh_objects = [self.add_object(api, kind, name) for api, kind, name in {
+            "istio": [("security.istio.io/v1", "PeerAuthentication", "default"),
+                      ("security.istio.io/v1", "AuthorizationPolicy", "allow-nothing")],
+            "linkerd": [("policy.linkerd.io/v1alpha1", "NetworkAuthentication", "anywhere")]}.get(self.mesh or "", [])]
+        """Handles on the namespace's own mesh objects (mutual TLS and default authorization)."""
         self.deployer_role = self.add_object("rbac.authorization.k8s.io/v1", "Role", name="deployer") \
             if self.deployers else None
         self.deployer_binding = self.add_object("rbac.authorization.k8s.io/v1", "RoleBinding", name="deployer") \

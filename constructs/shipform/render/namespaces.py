@@ -103,7 +103,10 @@ def namespace_objects(ns: spec.Namespace, deployed: set[tuple[str, str]]) -> lis
         _obj(ns, "v1", "ServiceAccount", "default", automountServiceAccountToken=False),
     ]
     if ns.mesh is not None:
-        labels["istio-injection"] = "enabled"
+        enrolling, annotations = mesh.namespace_metadata(ns)
+        labels.update(enrolling)
+        if annotations:
+            objects[0]["metadata"]["annotations"] = annotations
         objects += mesh.namespace_objects(ns)
     if g.deployers:
         objects += [_role(ns, "deployer", grants(deployed), WRITE_VERBS), _binding(ns, "deployer", g.deployers)]

@@ -7,7 +7,6 @@ import ipaddress
 from typing import Any
 
 from shipform import spec
-from shipform.render.mesh import CONTROL_PLANE_PORT
 
 DNS_PEER = {
     "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
@@ -101,10 +100,10 @@ def egress_rules(w: spec.Workload, cilium: bool = False) -> list[dict[str, Any]]
                                                                      collector.namespace}},
                               "podSelector": {"matchLabels": dict(collector.pods)}}],
                       "ports": [{"port": collector.port, "protocol": "TCP"}]})
-    if w.mesh is not None:  # the sidecar's configuration and certificates, from istiod alone
+    if w.mesh is not None:  # the sidecar's configuration, certificates and policies, from the control plane alone
         rules.append({"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": w.mesh.namespace}},
                               "podSelector": {"matchLabels": dict(w.mesh.pods)}}],
-                      "ports": [{"port": CONTROL_PLANE_PORT, "protocol": "TCP"}]})
+                      "ports": [{"port": p, "protocol": "TCP"} for p in w.mesh.control_plane_ports]})
     for internet in w.egress_to_internet:
         to = [{"ipBlock": {"cidr": c}} for c in internet.cidrs] or PUBLIC
         rules.append({"to": to, "ports": [{"port": internet.port, "protocol": "TCP"}]})

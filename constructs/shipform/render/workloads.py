@@ -203,7 +203,7 @@ def service(w: spec.Workload, order: dict[str, str]) -> Manifest:
         body["externalTrafficPolicy"] = "Local"
     if w.access.type == "LoadBalancer" and w.access.source_ranges:
         body["loadBalancerSourceRanges"] = list(w.access.source_ranges)
-    return obj("v1", "Service", metadata(w, annotations=order), spec=body)
+    return obj("v1", "Service", metadata(w, annotations={**order, **mesh.service_annotations(w)}), spec=body)
 
 
 def headless_service(w: spec.Workload, order: dict[str, str]) -> Manifest:

@@ -381,11 +381,11 @@ class ArgoRollout:
 
 @dataclass(frozen=True)
 class Mesh:
-    """The service mesh a namespace is enrolled in (Istio sidecars with STRICT mutual TLS)."""
+    """The service mesh a namespace is enrolled in (Istio or Linkerd sidecars, mutual TLS required)."""
 
-    kind: Literal["istio"]
+    kind: Literal["istio", "linkerd"]
     namespace: str
-    """Where the control plane (istiod) runs."""
+    """Where the control plane runs."""
     pods: tuple[tuple[str, str], ...]
     trust_domain: str
     retries: int
@@ -396,8 +396,17 @@ class Mesh:
     """The sidecar's requests and limits."""
 
     def principal(self, namespace: str, service_account: str) -> str:
-        """A workload's identity in the mesh (SPIFFE, without the scheme, as AuthorizationPolicies name it)."""
+        """A workload's identity in the mesh, as its authorization policies name it: Istio's SPIFFE principal, or
+        Linkerd's TLS identity."""
+        if self.kind == "linkerd":
+            return f"{service_account}.{namespace}.serviceaccount.identity.linkerd.{self.trust_domain}"
         return f"{self.trust_domain}/ns/{namespace}/sa/{service_account}"
+
+    @property
+    def control_plane_ports(self) -> tuple[int, ...]:
+        """What a sidecar reaches the control plane on: istiod's configuration and certificates; Linkerd's
+        identity, destination and policy controllers."""
+        return (8080, 8086, 8090) if self.kind == "linkerd" else (15012,)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,30 @@
+"""What both meshes' renderers need to know of a workload: the ports that peers outside the mesh reach, and
+whether it speaks HTTP (retries, timeouts and rate limits apply)."""
+
+from __future__ import annotations
+
+from shipform import spec
+
+HTTP_PROTOCOLS = ("http", "kubernetes.io/h2c", "grpc")
+
+
+def open_ports(w: spec.Workload) -> tuple[spec.Port, ...]:
+    """Ports that peers outside the mesh reach (no sidecar, so plain text): the main port of a public service or
+    of one behind a node port or load balancer (every port then), the metrics port, KEDA's queue port."""
+    ports: list[spec.Port] = []
+    if w.exposure is not None:
+        ports += w.ports[:1]
+    if w.access.type != "ClusterIP":
+        ports += w.ports
+    if w.scrape is not None:
+        ports.append(w.scrape.port)
+    for platform in w.platform_clients:
+        ports += platform.ports
+    return tuple(p for p in w.ports if p in ports)
+
+
+def speaks_http(w: spec.Workload) -> bool:
+    """A WebService whose main port is HTTP, HTTP/2 or gRPC (``port=`` is named 'http' with no appProtocol: both
+    meshes read the name the same way)."""
+    return w.component == "web-service" and bool(w.ports) and (w.ports[0].app_protocol or w.ports[0].name) in \
+        HTTP_PROTOCOLS
