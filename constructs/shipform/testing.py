@@ -12,6 +12,7 @@ in it. A library's snapshot tests compare these dicts (e.g. with syrupy) instead
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from shipform.values.checks import secret_shape
 from shipform.write.writer import MANIFEST
 
 Files = Mapping[str, str]
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's, where PyYAML has it: the same documents
 Manifest = dict[str, Any]
 
 
@@ -46,7 +48,9 @@ def objects(files: Files, kind: str | None = None, name: str | None = None, name
             continue
         if not path.endswith(".yaml") or parts[-1] == "kustomization.yaml":
             continue
-        for doc in yaml.safe_load_all(files[path]):
+        if kind is not None and not re.search(rf"^kind: *['\"]?{re.escape(kind)}['\"]? *$", files[path], re.M):
+            continue  # no object of that kind in the file: skip parsing it
+        for doc in yaml.load_all(files[path], Loader=_LOADER):
             if not isinstance(doc, dict):
                 continue
             meta = doc.get("metadata") or {}

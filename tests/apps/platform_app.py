@@ -133,7 +133,8 @@ def build(root: Path, scale: int = 4) -> App:
                    connects_to=[dbs[i % 5], apis[i] if i else apis[0].on("grpc", "metrics"),
                                 *([saas, ledger] if i < 2 else [])], **spool,
                    health=Health.exec(["python", "-m", "w.health"]) if i % 2
-                   else Health.none("consumes a queue and exits when the connection breaks"))
+                   else Health.none("consumes a queue and exits when the connection breaks"),
+                   metrics=Metrics(port=9102) if i == 0 else None)  # scraped through its pods where monitored
         for i in range(scale):
             CronJob(back, f"cron{i}", schedule="*/15 * * * *", image_of=apis[i], command=["python", "-m", "c"],
                     connects_to=[dbs[i]], time_zone="Europe/Berlin" if i % 2 else None,

@@ -736,3 +736,9 @@ MESH_CASES = [
      'each node\'s /var/log")', "shop/stage/agents", "mesh"),
 ]
 ALL_CASES += MESH_CASES
+ALL_CASES += [
+    ("worker-metrics-port-by-name", 'Worker(dev, "w", image="busybox:1.37.0", command=["sleep", "1d"], '
+     'health=Health.exec(["true"]), metrics=Metrics())', "shop/dev/w", "metrics.port"),
+    ("worker-metrics-port-out-of-range", 'Worker(dev, "w", image="busybox:1.37.0", command=["sleep", "1d"], '
+     'health=Health.exec(["true"]), metrics=Metrics(port=70000))', "shop/dev/w", "metrics.port"),
+]

@@ -403,8 +403,9 @@ def declared_flows(env: Any) -> set[Flow]:
             flows.add((me, collector(telemetry.namespace), telemetry.port, "TCP"))
         metrics, monitoring = getattr(w, "metrics", None), getattr(env, "monitoring", None)
         if metrics is not None and monitoring is not None:  # Prometheus scrapes the named port
-            flows.add((prometheus(monitoring.namespace), me, {p.name: p.number for p in w.ports()}[metrics.port],
-                       "TCP"))
+            by_name = {p.name: p.number for p in w.ports()}
+            port = metrics.port if isinstance(metrics.port, int) else by_name[metrics.port]
+            flows.add((prometheus(monitoring.namespace), me, port, "TCP"))
         flows |= exposed_flows(env, w)
         queue = getattr(w, "queue", None)
         if queue is not None and env.keda is not None and not hasattr(queue.on, "host"):  # KEDA reads its length

@@ -67,17 +67,24 @@ def test_the_tables_are_big_enough():
     assert len(WEB_SERVICE_CASES) >= 20 and len(NAMESPACE_AND_JOB_CASES) >= 15 and len(STATEFUL_DB_CASES) >= 15
 
 
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory) -> Path:
+    """The app folder every case runs in (a failing synth reads it and writes nothing there)."""
+    folder = tmp_path_factory.mktemp("app")
+    write_sources(folder)
+    return folder
+
+
 @pytest.mark.parametrize(("case", "snippet", "path", "prop"), ALL_CASES, ids=[c[0] for c in ALL_CASES])
-def test_bad_input_names_path_prop_and_fix_and_writes_nothing(tmp_path, good_output, good_tree, snapshot, case, snippet,
+def test_bad_input_names_path_prop_and_fix_and_writes_nothing(sources, good_output, good_tree, snapshot, case, snippet,
                                                              path, prop):
     """Every case synthesizes into the same good output, which must stay byte for byte as it was; the snapshot
     pins each message word for word, so a changed wording or fix shows up in review."""
-    write_sources(tmp_path)
-    err = synth_snippet(snippet, tmp_path, good_output)
+    err = synth_snippet(snippet, sources, good_output)
     found = matching(err, path, prop)
     assert str(found).startswith(f"{path}: '{prop}' ")
     assert ". Fix: " in str(found) and found.fix
-    assert str(found).replace(str(tmp_path), "<app folder>") == snapshot
+    assert str(found).replace(str(sources), "<app folder>") == snapshot
     assert not any(value in str(err) for value in SECRET_VALUES)
     assert tree(good_output) == good_tree
 

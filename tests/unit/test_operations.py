@@ -166,3 +166,25 @@ def test_the_apps_workloads_send_otlp_to_the_collector_and_nothing_else_does(app
     assert "observability" not in str(find_object(files, "NetworkPolicy", "api", env="prod"))
     compose = yaml.safe_load(files["compose/compose.yaml"])  # no collector locally
     assert "OTEL_EXPORTER_OTLP_ENDPOINT" not in compose["services"]["api"]["environment"]
+
+
+def test_a_worker_is_scraped_through_its_pods(app_root):
+    from shipform import Health, Worker
+
+    app = App("shop", registry="ghcr.io/acme", root=app_root)
+    env = Environment(app, "prod", monitoring=Monitoring())
+    Worker(env, "mailer", image="busybox:1.37.0", command=["sleep", "1d"], health=Health.exec(["true"]),
+           metrics=Metrics(port=9102, path="/stats"))
+    files = synthesize(app)
+    monitor = find_object(files, "PodMonitor", "mailer")
+    assert monitor["spec"]["podMetricsEndpoints"] == [{"port": "metrics", "path": "/stats", "interval": "30s",
+                                                       "scheme": "http"}]
+    validator = Draft7Validator(json.loads((SCHEMAS / "podmonitor_v1.json").read_text()))
+    assert [e.message for e in validator.iter_errors(monitor)] == []
+    pod = find_object(files, "Deployment", "mailer")["spec"]["template"]["spec"]
+    assert pod["containers"][0]["ports"] == [{"name": "metrics", "containerPort": 9102, "protocol": "TCP"}]
+    assert find_object(files, "NetworkPolicy", "mailer")["spec"]["ingress"] == [
+        {"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}},
+                   "podSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}}}],
+         "ports": [{"port": 9102, "protocol": "TCP"}]}]
+    assert not objects(files, "ServiceMonitor") and not objects(files, "Service")

@@ -55,14 +55,16 @@ class Monitoring:
 
 @dataclass(frozen=True)
 class Metrics:
-    """Prometheus scrapes the service: ``port`` names one of its ports (``ports={"http": 8000, "metrics": 9090}``).
+    """Prometheus scrapes the workload: a WebService on one of its ports (``ports={"http": 8000, "metrics": 9090}``,
+    through a ServiceMonitor), a Worker on the port number its process serves metrics on (``Metrics(port=9090)``,
+    through a PodMonitor: it has no Service).
 
-    :param port: Default: 'metrics'.
+    :param port: Default: 'metrics'. A WebService's port, by name or number; a Worker's port number.
     :param path: Default: '/metrics'.
     :param interval: Default: '30s'. A Prometheus duration ('15s', '1m').
     """
 
-    port: str = "metrics"
+    port: str | int = "metrics"
     path: str = "/metrics"
     interval: str = "30s"
     prop_example: ClassVar[str] = "Metrics(port='metrics', path='/metrics')"
@@ -78,7 +80,7 @@ class Metrics:
 
     def port_of(self, path: str, ports: tuple[spec.Port, ...]) -> spec.Port:
         """The service's port this names; a ShipformError when it names none."""
-        port = next((p for p in ports if p.name == self.port), None)
+        port = next((p for p in ports if self.port in (p.name, p.number)), None)
         if port is None:
             names = ", ".join(p.name for p in ports)
             raise ShipformError(path, "metrics.port", f"names no port of the service (it has {names})", self.port,
@@ -88,6 +90,13 @@ class Metrics:
 
     def to_spec(self, path: str, ports: tuple[spec.Port, ...], monitoring: spec.Monitoring) -> spec.Scrape:
         return spec.Scrape(self.port_of(path, ports), self.path, self.interval, monitoring)
+
+    def worker_port(self, path: str) -> spec.Port:
+        """A Worker's metrics port: a number (it declares no ports to name)."""
+        if not isinstance(self.port, int):
+            raise ShipformError(path, "metrics.port", "must be the port number the worker serves metrics on (a "
+                                "Worker has no named ports)", self.port, "write e.g. Metrics(port=9090)")
+        return spec.Port("metrics", checks.port(path, "metrics.port", self.port), "http")
 
 
 _OTLP = re.compile(r"(?P<scheme>https?)://(?P<host>[a-z0-9]([a-z0-9.-]*[a-z0-9])?):(?P<port>[0-9]{1,5})")

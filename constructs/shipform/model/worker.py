@@ -11,12 +11,16 @@ from shipform.errors import ShipformError
 from shipform.model.base import child_path
 from shipform.model.external import External
 from shipform.model.long_running import LongRunning, LongRunningProps
+from shipform.model.observability import Metrics
 from shipform.model.queue_scaling import Queue
 from shipform.values.prop_types import check_props
 from shipform.values.rollout import BlueGreen
 
 
 class WorkerProps(LongRunningProps, total=False):
+    metrics: Metrics | None
+    """Default: None. ``Metrics(port=9090)``: Prometheus scrapes the worker's pods on that port (a PodMonitor, and
+    the NetworkPolicy admits Prometheus' pods on it alone), where the Environment has ``monitoring=``."""
     scale_on: Queue | None
     """Default: None. A :class:`Queue` on a server the worker connects to: KEDA sets the replica count by the
     queue's length (a ScaledObject), down to none while it is empty with ``min=0``; the Environment needs
@@ -24,7 +28,8 @@ class WorkerProps(LongRunningProps, total=False):
 
 
 class Worker(LongRunning):
-    """A Deployment with no Service and no Ingress; its NetworkPolicy admits nothing in.
+    """A Deployment with no Service and no Ingress; its NetworkPolicy admits nothing in (but Prometheus on its
+    metrics port, with ``metrics=``).
 
     Props: :class:`WorkerProps`. ``health`` is required: ``Health.exec([...])`` adds startup,
     readiness and liveness probes (readiness gates rollouts: a new worker must be healthy before an old
@@ -50,16 +55,28 @@ class Worker(LongRunning):
             raise ShipformError(path, "strategy", "is a BlueGreen, which switches a Service from the old pods to the "
                                 "new, and a Worker has no Service", props.get("strategy"),
                                 "use Canary(steps=[...]) (a share of the pods) or Rolling()")
+        self.metrics = props.get("metrics")
+        if self.metrics is not None:
+            self.metrics.validate(path)
+            self.metrics.worker_port(path)
         self.queue = props.get("scale_on")
         if self.queue is not None and props.get("autoscale") is not None:
             raise ShipformError(path, "scale_on", "and autoscale both set the replica count", self.queue.name,
                                 "keep one: scale_on for a queue's length, autoscale for CPU and memory")
         super().__init__(scope, id, props, health)
         self.add_deployment_objects()
+        if self.metrics is not None and self.environment.monitoring is not None:
+            self.pod_monitor = self.add_object("monitoring.coreos.com/v1", "PodMonitor")
         if self.queue is not None:
             self.scaled_object = self.add_object("keda.sh/v1alpha1", "ScaledObject")
             self.trigger_auth = self.add_object("keda.sh/v1alpha1", "TriggerAuthentication") \
                 if self.queue.auth or not isinstance(self.queue.on, External) else None
+
+    def scrape(self) -> spec.Scrape | None:
+        monitoring = self.environment.monitoring
+        if self.metrics is None or monitoring is None:
+            return None
+        return spec.Scrape(self.metrics.worker_port(self.path), self.metrics.path, self.metrics.interval, monitoring)
 
     def queue_scaling(self) -> spec.QueueScaling | None:
         return self.queue.to_spec(self) if self.queue is not None else None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from shipform import spec
-from shipform.render.mesh_graph import open_ports, speaks_http
+from shipform.render.mesh_graph import open_ports, served_ports, speaks_http
 
 Manifest = dict[str, Any]
 SECURITY = "security.istio.io/v1"
@@ -40,7 +40,7 @@ def namespace_objects(ns: spec.Namespace) -> list[Manifest]:
 
 
 def workload_objects(w: spec.Workload, mesh: spec.Mesh) -> list[Manifest]:
-    if not w.ports:  # nothing calls it
+    if not served_ports(w):  # nothing calls it
         return []
     meta = {"name": w.name, "namespace": w.namespace, "labels": w.labels}
     selector = {"matchLabels": w.selector}
@@ -56,8 +56,8 @@ def workload_objects(w: spec.Workload, mesh: spec.Mesh) -> list[Manifest]:
         objects.append({"apiVersion": SECURITY, "kind": "PeerAuthentication", "metadata": meta, "spec": {
             "selector": selector, "mtls": {"mode": "STRICT"},
             "portLevelMtls": {str(p.number): {"mode": "PERMISSIVE"} for p in plain}}})
-    main = w.ports[0]
     if speaks_http(w):
+        main = w.ports[0]
         objects += traffic_policy(w, mesh, meta, main)
     return objects
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from shipform import spec
-from shipform.render.mesh_graph import open_ports, speaks_http
+from shipform.render.mesh_graph import open_ports, served_ports, speaks_http
 
 Manifest = dict[str, Any]
 POLICY = "policy.linkerd.io"
@@ -50,7 +50,7 @@ def service_annotations(w: spec.Workload, mesh: spec.Mesh) -> dict[str, str]:
 def workload_objects(w: spec.Workload, mesh: spec.Mesh) -> list[Manifest]:
     objects: list[Manifest] = []
     plain = open_ports(w)
-    for port in w.ports:
+    for port in served_ports(w):
         name = f"{w.name}-{port.name}"
         meta = {"name": name, "namespace": w.namespace, "labels": w.labels}
         protocol = "opaque" if w.component == "database" else "unknown"  # unknown: the proxy detects HTTP

@@ -20,7 +20,12 @@ def open_ports(w: spec.Workload) -> tuple[spec.Port, ...]:
         ports.append(w.scrape.port)
     for platform in w.platform_clients:
         ports += platform.ports
-    return tuple(p for p in w.ports if p in ports)
+    return tuple(p for p in served_ports(w) if p in ports)
+
+
+def served_ports(w: spec.Workload) -> tuple[spec.Port, ...]:
+    """The ports a workload's pods accept connections on: its Service's, or a Worker's metrics port alone."""
+    return w.ports or ((w.scrape.port,) if w.scrape else ())
 
 
 def speaks_http(w: spec.Workload) -> bool:

@@ -15,13 +15,15 @@ API = "monitoring.coreos.com/v1"
 
 
 def service_monitor(w: spec.Workload, scrape: spec.Scrape) -> Manifest:
+    """A ServiceMonitor for a workload with a Service (a WebService), else a PodMonitor of its pods (a Worker)."""
     labels = {**w.labels, **dict(scrape.monitoring.labels)}
+    by_service = bool(w.ports)
     body: Manifest = {"selector": {"matchLabels": w.selector}}
     if isinstance(w.run, spec.Continuous) and w.run.progressive:  # which version a sample is of, for analyses
         body["podTargetLabels"] = [rollouts.REVISION_LABEL]
-    body["endpoints"] = [{"port": scrape.port.name, "path": scrape.path, "interval": scrape.interval,
-                          "scheme": "http"}]
-    return {"apiVersion": API, "kind": "ServiceMonitor",
+    body["endpoints" if by_service else "podMetricsEndpoints"] = [
+        {"port": scrape.port.name, "path": scrape.path, "interval": scrape.interval, "scheme": "http"}]
+    return {"apiVersion": API, "kind": "ServiceMonitor" if by_service else "PodMonitor",
             "metadata": {"name": w.name, "namespace": w.namespace, "labels": labels}, "spec": body}
 
 

@@ -29,6 +29,7 @@ RESOURCES = {
     "DaemonSet": ("apps", "daemonsets"),
     "ServiceMonitor": ("monitoring.coreos.com", "servicemonitors"),
     "PrometheusRule": ("monitoring.coreos.com", "prometheusrules"),
+    "PodMonitor": ("monitoring.coreos.com", "podmonitors"),
     "VerticalPodAutoscaler": ("autoscaling.k8s.io", "verticalpodautoscalers"),
     "Rollout": ("argoproj.io", "rollouts"),
     "AnalysisTemplate": ("argoproj.io", "analysistemplates"),

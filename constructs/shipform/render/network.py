@@ -32,8 +32,6 @@ def tcp(ports: tuple[spec.Port, ...]) -> list[dict[str, Any]]:
 
 def ingress_rules(w: spec.Workload) -> list[dict[str, Any]]:
     """Each client on the ports it declared it uses; the ingress controller on the main port."""
-    if w.port is None:
-        return []
     main = w.ports[:1]
     rules: list[dict[str, Any]] = [{"from": [peer(w, c)], "ports": tcp(c.ports or main)} for c in by_place(w.clients)]
     if w.exposure is not None:  # the controller's pods in its namespace (both selectors in one peer: AND)

@@ -125,8 +125,9 @@ def container(w: spec.Workload, long_running: bool, command: tuple[str, ...] | N
     if args:
         # args, not command: the image's ENTRYPOINT (tini) stays PID 1.
         result["args"] = [literal(a) for a in args]
-    if w.ports and long_running:
-        result["ports"] = [{"name": p.name, "containerPort": p.number, "protocol": "TCP"} for p in w.ports]
+    served = w.ports or ((w.scrape.port,) if w.scrape else ())  # a Worker serves its metrics port alone
+    if served and long_running:
+        result["ports"] = [{"name": p.name, "containerPort": p.number, "protocol": "TCP"} for p in served]
     if env:
         result["env"] = env
     result["resources"] = resources(w)

@@ -108,7 +108,9 @@ def long_running_objects(w: spec.Workload, run: spec.Continuous, gitops: spec.Gi
         objects.append(recommender(w, controller_of(run)))
     if w.exposure is not None:
         objects.append(route(w, w.exposure) if w.exposure.gateway else ingress(w, w.exposure))
-    if w.scrape is not None:  # the dashboard is a ConfigMap: with the others, in the foundation wave
+    if w.scrape is not None and not w.ports:  # a Worker: its pods are scraped (no dashboard: it serves nothing)
+        objects.append(monitoring.service_monitor(w, w.scrape))
+    elif w.scrape is not None:  # the dashboard is a ConfigMap: with the others, in the foundation wave
         board = metadata(w, f"{w.name}-dashboard", wave(FOUNDATION_WAVE, gitops))
         board["labels"] = {**w.labels, **monitoring.DASHBOARD_LABEL}
         objects += [monitoring.service_monitor(w, w.scrape),
