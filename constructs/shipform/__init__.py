@@ -20,6 +20,7 @@ _EXPORTS = {
     "collect_apps": "shipform.model.stage",
     "Autoscale": "shipform.values.resources",
     "Resources": "shipform.values.resources",
+    "CustomMetric": "shipform.values.resources",
     "Rolling": "shipform.values.rollout",
     "Canary": "shipform.values.rollout",
     "BlueGreen": "shipform.values.rollout",
@@ -43,6 +44,7 @@ _EXPORTS = {
     "CronJob": "shipform.model.cron_job",
     "Migration": "shipform.model.migration",
     "Metrics": "shipform.model.observability",
+    "Alerts": "shipform.model.observability",
     "Monitoring": "shipform.model.observability",
     "Telemetry": "shipform.model.observability",
     "NodeAgent": "shipform.model.node_agent",
@@ -67,6 +69,7 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "Alerts",
     "Analysis",
     "App",
     "Autoscale",
@@ -77,6 +80,7 @@ __all__ = [
     "Cluster",
     "CronJob",
     "CronJobProps",
+    "CustomMetric",
     "Environment",
     "External",
     "ExternalProps",
@@ -133,7 +137,7 @@ if TYPE_CHECKING:
     from shipform.model.migration import Migration
     from shipform.model.namespace_props import Quota, Subject
     from shipform.model.node_agent import NodeAgent, NodeAgentProps
-    from shipform.model.observability import Metrics, Monitoring, Telemetry
+    from shipform.model.observability import Alerts, Metrics, Monitoring, Telemetry
     from shipform.model.queue_scaling import Queue
     from shipform.model.secret_store import SecretStore
     from shipform.model.secure_namespace import SecureNamespace, SecureNamespaceProps
@@ -144,7 +148,7 @@ if TYPE_CHECKING:
     from shipform.synth.app import App, Environment
     from shipform.values.health import Health
     from shipform.values.node import HostPath, Toleration
-    from shipform.values.resources import Autoscale, Resources
+    from shipform.values.resources import Autoscale, CustomMetric, Resources
     from shipform.values.rollout import Analysis, BlueGreen, Canary, Rolling
     from shipform.values.secret_ref import SecretRef
     from shipform.values.volume import Scratch, Volume

@@ -17,6 +17,7 @@ from shipform import (
     Build,
     Canary,
     CronJob,
+    CustomMetric,
     Environment,
     External,
     Health,
@@ -96,7 +97,10 @@ def build(root: Path, scale: int = 4) -> App:
                                    env={"PRICE": "$5"}, config={"LOG_LEVEL": "info", "REGION": env.name},
                                    files={"/etc/app/app.yaml": "config/app.yaml"} if i % 2 else {},
                                    migrate=Migration(["python", "-m", "migrate"]) if i % 4 == 0 else None,
-                                   autoscale=Autoscale(min=2, max=4, memory_percent=80, scale_down_percent=50)
+                                   autoscale=Autoscale(min=2, max=4, memory_percent=80, scale_down_percent=50,
+                                                       scale_up_pods=2, metrics=[CustomMetric(
+                                                           "http_requests_per_second", average="50")] if i == 3
+                                                       else ())
                                    if i % 3 == 0 else None, recommend_resources=i == 1,
                                    metrics=Metrics(port="metrics") if i == 0 else None,
                                    # In prod api1 rolls out as a canary judged by Prometheus, api2 blue-green.

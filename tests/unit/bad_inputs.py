@@ -742,3 +742,22 @@ ALL_CASES += [
     ("worker-metrics-port-out-of-range", 'Worker(dev, "w", image="busybox:1.37.0", command=["sleep", "1d"], '
      'health=Health.exec(["true"]), metrics=Metrics(port=70000))', "shop/dev/w", "metrics.port"),
 ]
+ALL_CASES += [
+    ("autoscale-on-nothing", WS + 'image="nginx:1.27.3", port=80, autoscale=Autoscale(cpu_percent=None))',
+     "shop/dev/api", "autoscale"),
+    ("autoscale-custom-metric-average-zero", WS + 'image="nginx:1.27.3", port=80, autoscale=Autoscale('
+     'metrics=[CustomMetric("rps", average="0")]))', "shop/dev/api", "autoscale.metrics[0].average"),
+    ("autoscale-custom-metric-name-with-spaces", WS + 'image="nginx:1.27.3", port=80, autoscale=Autoscale('
+     'metrics=[CustomMetric("requests per second", average="10")]))', "shop/dev/api", "autoscale.metrics[0].name"),
+    ("autoscale-selector-on-a-pods-metric", WS + 'image="nginx:1.27.3", port=80, autoscale=Autoscale('
+     'metrics=[CustomMetric("rps", average="10", selector={"a": "b"})]))', "shop/dev/api",
+     "autoscale.metrics[0].selector"),
+    ("autoscale-scale-up-pods-zero", WS + 'image="nginx:1.27.3", port=80, autoscale=Autoscale(scale_up_pods=0))',
+     "shop/dev/api", "autoscale.scale_up_pods"),
+]
+ALL_CASES += [
+    ("alert-duration-in-words", 'Environment(app, "stage", monitoring=Monitoring(alerts=Alerts('
+     'not_ready_for="a while")))', "shop/stage", "monitoring.alerts.not_ready_for"),
+    ("alert-volume-full-at-100", 'Environment(app, "stage", monitoring=Monitoring(alerts=Alerts('
+     'volume_full_percent=100)))', "shop/stage", "monitoring.alerts.volume_full_percent"),
+]

@@ -188,3 +188,40 @@ def test_a_worker_is_scraped_through_its_pods(app_root):
                    "podSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}}}],
          "ports": [{"port": 9102, "protocol": "TCP"}]}]
     assert not objects(files, "ServiceMonitor") and not objects(files, "Service")
+
+
+def test_autoscaling_on_custom_and_external_metrics_with_a_gentler_scale_up(app_root):
+    from shipform import CustomMetric
+
+    app = App("shop", registry="ghcr.io/acme", root=app_root)
+    env = Environment(app, "prod")
+    WebService(env, "api", image="nginx:1.27.3", port=80, autoscale=Autoscale(
+        cpu_percent=None, metrics=[CustomMetric("http_requests_per_second", average="100"),
+                                   CustomMetric("queue_messages_ready", average="30", source="external",
+                                                selector={"queue": "orders"})],
+        scale_up_seconds=60, scale_up_pods=4))
+    hpa = find_object(synthesize(app), "HorizontalPodAutoscaler", "api")["spec"]
+    assert hpa["metrics"] == [
+        {"type": "Pods", "pods": {"metric": {"name": "http_requests_per_second"},
+                                  "target": {"type": "AverageValue", "averageValue": "100"}}},
+        {"type": "External", "external": {"metric": {"name": "queue_messages_ready",
+                                                     "selector": {"matchLabels": {"queue": "orders"}}},
+                                          "target": {"type": "AverageValue", "averageValue": "30"}}}]
+    assert hpa["behavior"] == {"scaleUp": {"stabilizationWindowSeconds": 60,
+                                           "policies": [{"type": "Pods", "value": 4, "periodSeconds": 60}]}}
+
+
+def test_the_alerts_fire_when_the_team_says(app_root):
+    from shipform import Alerts
+
+    app = App("shop", registry="ghcr.io/acme", root=app_root)
+    env = Environment(app, "prod", monitoring=Monitoring(alerts=Alerts(
+        not_ready_for="5m", volume_full_percent=90, job_missed_hours=26)))
+    ns = SecureNamespace(env, "shop")
+    StatefulDB(ns, "db", engine="postgres", version="16")
+    CronJob(ns, "report", schedule="@daily", image="busybox:1.37.0", command=["true"])
+    rules = find_object(synthesize(app), "PrometheusRule", "shop-alerts")["spec"]["groups"][0]["rules"]
+    alerts = {r["alert"]: r for r in rules}
+    assert alerts["PodNotReady"]["for"] == "5m" and "for 5m" in alerts["PodNotReady"]["annotations"]["summary"]
+    assert alerts["VolumeAlmostFull"]["expr"].endswith("> 0.9")
+    assert alerts["ScheduledJobMissed"]["expr"].endswith("> 26 * 3600")

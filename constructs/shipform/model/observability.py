@@ -20,6 +20,41 @@ _PATH = re.compile(r"/[A-Za-z0-9._~/-]*")
 _HTTP_ADDRESS = re.compile(r"https?://[a-z0-9]([a-z0-9.-]*[a-z0-9])?:[0-9]{1,5}")
 
 
+_PROMETHEUS_DURATION = re.compile(r"[1-9][0-9]*(s|m|h|d)")
+
+
+@dataclass(frozen=True)
+class Alerts:
+    """When the default alerts fire.
+
+    :param crash_loop_for: Default: '5m'. How long a pod restarting over 3 times in 15 minutes goes on first.
+    :param not_ready_for: Default: '15m'. How long a pod may stay not ready.
+    :param at_maximum_for: Default: '15m'. How long an autoscaler may run at its maximum replicas.
+    :param volume_full_percent: Default: 85. How full a volume may get.
+    :param job_missed_hours: Default: 48. How long a CronJob may go without a success.
+    """
+
+    crash_loop_for: str = "5m"
+    not_ready_for: str = "15m"
+    at_maximum_for: str = "15m"
+    volume_full_percent: int = 85
+    job_missed_hours: int = 48
+    prop_example: ClassVar[str] = "Alerts(not_ready_for='15m', volume_full_percent=85)"
+
+    def to_spec(self, path: str) -> spec.AlertSettings:
+        check_fields(path, "monitoring.alerts", self)
+        for prop in ("crash_loop_for", "not_ready_for", "at_maximum_for"):
+            if not _PROMETHEUS_DURATION.fullmatch(getattr(self, prop)):
+                raise ShipformError(path, f"monitoring.alerts.{prop}", "must be a Prometheus duration of s, m, h or d",
+                                    getattr(self, prop), "write e.g. '15m'")
+        if not 1 <= self.volume_full_percent <= 99:
+            raise ShipformError(path, "monitoring.alerts.volume_full_percent", "must be 1-99",
+                                self.volume_full_percent, "write e.g. 85")
+        checks.positive_int(path, "monitoring.alerts.job_missed_hours", self.job_missed_hours, maximum=24 * 366)
+        return spec.AlertSettings(self.crash_loop_for, self.not_ready_for, self.at_maximum_for,
+                                  self.volume_full_percent, self.job_missed_hours)
+
+
 @dataclass(frozen=True)
 class Monitoring:
     """prometheus-operator in the cluster (kube-prometheus-stack's defaults).
@@ -31,12 +66,14 @@ class Monitoring:
         e.g. ``{"release": "kube-prometheus-stack"}`` for the Helm chart's defaults.
     :param address: Default: ``http://prometheus-operated.<namespace>.svc:9090`` (the operator's Service for its
         Prometheus pods). Prometheus' HTTP API, which rollout analyses query.
+    :param alerts: Default: ``Alerts()``. When the default alerts fire (:class:`Alerts`).
     """
 
     namespace: str = "monitoring"
     pods: Mapping[str, str] = field(default_factory=lambda: {"app.kubernetes.io/name": "prometheus"})
     labels: Mapping[str, str] = field(default_factory=dict)
     address: str | None = None
+    alerts: Alerts = field(default_factory=Alerts)
     prop_example: ClassVar[str] = "Monitoring(namespace='monitoring', labels={'release': 'kube-prometheus-stack'})"
 
     def to_spec(self, path: str) -> spec.Monitoring:
@@ -50,7 +87,7 @@ class Monitoring:
         if not _HTTP_ADDRESS.fullmatch(address):
             raise ShipformError(path, "monitoring.address", "must be http(s)://<host>:<port>", address,
                                 "write e.g. 'http://prometheus-operated.monitoring.svc:9090'")
-        return spec.Monitoring(self.namespace, pods, labels, address)
+        return spec.Monitoring(self.namespace, pods, labels, address, self.alerts.to_spec(path))
 
 
 @dataclass(frozen=True)

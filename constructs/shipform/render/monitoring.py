@@ -68,28 +68,30 @@ def alert_rules(env: spec.Environment, namespace: str, workloads: list[spec.Work
     failed and missed scheduled jobs."""
     assert env.monitoring is not None
     ns = f'namespace="{namespace}"'
+    when = env.monitoring.alerts
     rules = [
-        _alert("PodCrashLooping", f"increase(kube_pod_container_status_restarts_total{{{ns}}}[15m]) > 3", "5m",
+        _alert("PodCrashLooping", f"increase(kube_pod_container_status_restarts_total{{{ns}}}[15m]) > 3",
+               when.crash_loop_for,
                "critical", "Pod {{ $labels.pod }} restarted more than 3 times in 15 minutes",
                f"kubectl -n {namespace} logs {{{{ $labels.pod }}}} --previous\n"
                f"kubectl -n {namespace} describe pod {{{{ $labels.pod }}}}\n"
                "Look at Last State and Events: OOMKilled, a failing probe, a bad config."),
-        _alert("PodNotReady", f'sum by (pod) (kube_pod_status_ready{{{ns}, condition="false"}}) > 0', "15m",
-               "warning", "Pod {{ $labels.pod }} has not been ready for 15 minutes",
+        _alert("PodNotReady", f'sum by (pod) (kube_pod_status_ready{{{ns}, condition="false"}}) > 0',
+               when.not_ready_for, "warning", f"Pod {{{{ $labels.pod }}}} has not been ready for {when.not_ready_for}",
                f"kubectl -n {namespace} describe pod {{{{ $labels.pod }}}}\n"
                "Look at its readiness probe, and at what it waits for (a database, a migration)."),
     ]
     if any(isinstance(w.run, spec.Continuous) and w.run.count_owned_elsewhere for w in workloads):
         rules.append(_alert(
             "AutoscalerAtMaximum", f"kube_horizontalpodautoscaler_status_current_replicas{{{ns}}}\n  >= "
-            f"kube_horizontalpodautoscaler_spec_max_replicas{{{ns}}}", "15m", "warning",
-            "{{ $labels.horizontalpodautoscaler }} has run at its maximum replicas for 15 minutes",
+            f"kube_horizontalpodautoscaler_spec_max_replicas{{{ns}}}", when.at_maximum_for, "warning",
+            f"{{{{ $labels.horizontalpodautoscaler }}}} has run at its maximum replicas for {when.at_maximum_for}",
             "Raise Autoscale(max=) if the namespace's quota allows it,\nor find what made the load grow."))
     if any(isinstance(v.source, spec.Claim | spec.ClaimTemplate) for w in workloads for v in w.volumes):
         rules.append(_alert(
             "VolumeAlmostFull", f"kubelet_volume_stats_used_bytes{{{ns}}}\n  / kubelet_volume_stats_capacity_bytes"
-            f"{{{ns}}}\n  > 0.85", "10m", "warning",
-            "Volume {{ $labels.persistentvolumeclaim }} is more than 85% full",
+            f"{{{ns}}}\n  > {when.volume_full_percent / 100:g}", "10m", "warning",
+            f"Volume {{{{ $labels.persistentvolumeclaim }}}} is more than {when.volume_full_percent}% full",
             "Raise the storage= of its workload (a claim of an expandable StorageClass grows in place),\n"
             "or delete what it no longer needs."))
     if any(isinstance(w.run, spec.Scheduled) for w in workloads):
@@ -99,8 +101,9 @@ def alert_rules(env: spec.Environment, namespace: str, workloads: list[spec.Work
             f"kubectl -n {namespace} logs job/{{{{ $labels.job_name }}}}\n"
             "Its CronJob runs again at the next schedule."))
         rules.append(_alert(
-            "ScheduledJobMissed", f"time() - kube_cronjob_status_last_successful_time{{{ns}}} > 2 * 86400", "0m",
-            "warning", "CronJob {{ $labels.cronjob }} has not succeeded for two days",
+            "ScheduledJobMissed", f"time() - kube_cronjob_status_last_successful_time{{{ns}}} > "
+            f"{when.job_missed_hours} * 3600", "0m", "warning",
+            f"CronJob {{{{ $labels.cronjob }}}} has not succeeded for {when.job_missed_hours} hours",
             f"kubectl -n {namespace} get cronjob {{{{ $labels.cronjob }}}}\n"
             "Suspended? A missed deadline? Then the logs of its last Job."))
     labels = {**spec.shipform_labels(env.app), **dict(env.monitoring.labels)}

@@ -215,21 +215,40 @@ def headless_service(w: spec.Workload, order: dict[str, str]) -> Manifest:
 
 
 def autoscaler(w: spec.Workload, scale: Autoscale, target: tuple[str, str]) -> Manifest:
-    metrics = [("cpu", scale.cpu_percent), *([("memory", scale.memory_percent)] if scale.memory_percent else [])]
+    resources = [(name, percent) for name, percent in (("cpu", scale.cpu_percent), ("memory", scale.memory_percent))
+                 if percent is not None]
+    metrics: list[dict[str, Any]] = [{"type": "Resource", "resource": {"name": name, "target": {
+        "type": "Utilization", "averageUtilization": percent}}} for name, percent in resources]
+    for custom in scale.metrics:
+        metric: dict[str, Any] = {"name": custom.name}
+        if custom.selector:
+            metric["selector"] = {"matchLabels": dict(custom.selector)}
+        kind = "Pods" if custom.source == "pods" else "External"
+        metrics.append({"type": kind, kind.lower(): {"metric": metric, "target": {
+            "type": "AverageValue", "averageValue": custom.average}}})
     body: dict[str, Any] = {
         "scaleTargetRef": {"apiVersion": target[0], "kind": target[1], "name": w.name},
         "minReplicas": scale.min,
         "maxReplicas": scale.max,
-        "metrics": [{"type": "Resource", "resource": {"name": name, "target": {
-            "type": "Utilization", "averageUtilization": percent}}} for name, percent in metrics],
+        "metrics": metrics,
     }
+    behavior: dict[str, Any] = {}  # only what differs from Kubernetes' own
+    up: dict[str, Any] = {}
+    if scale.scale_up_seconds:
+        up["stabilizationWindowSeconds"] = scale.scale_up_seconds
+    if scale.scale_up_pods is not None:
+        up["policies"] = [{"type": "Pods", "value": scale.scale_up_pods, "periodSeconds": 60}]
+    if up:
+        behavior["scaleUp"] = up
     down: dict[str, Any] = {}
     if scale.scale_down_seconds != 300:
         down["stabilizationWindowSeconds"] = scale.scale_down_seconds
     if scale.scale_down_percent is not None:
         down["policies"] = [{"type": "Percent", "value": scale.scale_down_percent, "periodSeconds": 60}]
-    if down:  # only what differs from Kubernetes' own behaviour
-        body["behavior"] = {"scaleDown": down}
+    if down:
+        behavior["scaleDown"] = down
+    if behavior:
+        body["behavior"] = behavior
     return obj("autoscaling/v2", "HorizontalPodAutoscaler", metadata(w), spec=body)
 
 

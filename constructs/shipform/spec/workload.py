@@ -256,6 +256,17 @@ class Exposure:
 
 
 @dataclass(frozen=True)
+class AlertSettings:
+    """When the default alerts fire: durations are Prometheus durations ('15m')."""
+
+    crash_loop_for: str = "5m"
+    not_ready_for: str = "15m"
+    at_maximum_for: str = "15m"
+    volume_full_percent: int = 85
+    job_missed_hours: int = 48
+
+
+@dataclass(frozen=True)
 class Monitoring:
     """Where Prometheus runs (prometheus-operator): its namespace, the labels of its pods (admitted to scrape)
     and the labels its ServiceMonitor and PrometheusRule selectors want on shipform's objects."""
@@ -265,6 +276,7 @@ class Monitoring:
     labels: tuple[tuple[str, str], ...]
     address: str = ""
     """Prometheus' HTTP API, which rollout analyses query."""
+    alerts: AlertSettings = AlertSettings()
 
 
 @dataclass(frozen=True)

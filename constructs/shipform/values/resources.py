@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar, Literal
 
 from shipform.errors import ShipformError
 from shipform.values import checks
@@ -61,30 +63,86 @@ class Resources:
         return parsed
 
 
+_QUANTITY = re.compile(r"[0-9]+(\.[0-9]+)?(m|k|M|G|Ki|Mi|Gi)?")
+_METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:.]*")
+
+
+@dataclass(frozen=True)
+class CustomMetric:
+    """A metric the autoscaler reads from a metrics adapter, and the value per replica it aims for.
+
+    :param name: The metric's name, e.g. 'http_requests_per_second'.
+    :param average: The target value per replica, a Kubernetes quantity ('100', '500m').
+    :param source: Default: 'pods': a metric of each pod (custom.metrics.k8s.io). 'external': one from outside the
+        cluster's objects, such as a queue's length (external.metrics.k8s.io), divided by the replicas.
+    :param selector: Default: {}. Labels that pick the series of an external metric.
+    """
+
+    name: str
+    average: str
+    source: Literal["pods", "external"] = "pods"
+    selector: Mapping[str, str] = field(default_factory=dict)
+    prop_example: ClassVar[str] = "CustomMetric('http_requests_per_second', average='100')"
+
+    def validate(self, path: str, prop: str) -> None:
+        check_fields(path, prop, self)
+        if not _METRIC_NAME.fullmatch(self.name):
+            raise ShipformError(path, f"{prop}.name", "must be a metric name", self.name,
+                                "write e.g. 'http_requests_per_second'")
+        if not _QUANTITY.fullmatch(self.average) or float(re.sub(r"[^0-9.]", "", self.average)) == 0:
+            raise ShipformError(path, f"{prop}.average", "must be a Kubernetes quantity above 0", self.average,
+                                "write e.g. '100' or '500m'")
+        if self.selector and (self.source != "external" or not checks.is_label_map(self.selector)):
+            raise ShipformError(path, f"{prop}.selector", "must map label keys to values, for an external metric",
+                                dict(self.selector), "pass source='external', or drop selector")
+
+
 @dataclass(frozen=True)
 class Autoscale:
     """Horizontal autoscaling on CPU use. Default: 2 to 10 replicas at 70% of the CPU request.
 
+    :param cpu_percent: Default: 70. None scales on the other metrics alone.
     :param memory_percent: Default: None. Also scale on memory use, at this percent of the memory request.
+    :param metrics: Default: () (none). :class:`CustomMetric` targets from a metrics adapter (prometheus-adapter,
+        KEDA's metrics server): a per-pod metric such as requests per second, or an external one such as a
+        queue's length. The autoscaler follows whichever metric asks for the most replicas.
     :param scale_down_seconds: Default: 300 (Kubernetes' own). How long the load must have been lower before
         replicas are removed.
     :param scale_down_percent: Default: None (no limit). At most this percent of the replicas removed per
         minute: a sudden drop in load does not take most of the capacity away at once.
+    :param scale_up_seconds: Default: 0 (Kubernetes' own). How long the load must have been higher before
+        replicas are added.
+    :param scale_up_pods: Default: None (Kubernetes' own: doubling, or 4 pods, every 15 seconds). At most this
+        many replicas added per minute.
     """
 
     min: int = 2
     max: int = 10
-    cpu_percent: int = 70
+    cpu_percent: int | None = 70
     memory_percent: int | None = None
+    metrics: Sequence[CustomMetric] = ()
     scale_down_seconds: int = 300
     scale_down_percent: int | None = None
+    scale_up_seconds: int = 0
+    scale_up_pods: int | None = None
     prop_example: ClassVar[str] = "Autoscale(min=2, max=10, cpu_percent=70)"
 
     def validate(self, path: str) -> None:
         check_fields(path, "autoscale", self)
         checks.positive_int(path, "autoscale.min", self.min)
         checks.positive_int(path, "autoscale.max", self.max)
-        if not 1 <= self.cpu_percent <= 100:
+        if self.cpu_percent is None and self.memory_percent is None and not self.metrics:
+            raise ShipformError(path, "autoscale", "has no metric to scale on", None,
+                                "keep cpu_percent, or give memory_percent or metrics=[CustomMetric(...)]")
+        for i, metric in enumerate(self.metrics):
+            metric.validate(path, f"autoscale.metrics[{i}]")
+        if not 0 <= self.scale_up_seconds <= 3600:  # the API server's bound
+            raise ShipformError(path, "autoscale.scale_up_seconds", "must be 0-3600", self.scale_up_seconds,
+                                "pass a stabilization window in seconds, e.g. 60")
+        if self.scale_up_pods is not None and not 1 <= self.scale_up_pods <= 1000:
+            raise ShipformError(path, "autoscale.scale_up_pods", "must be 1-1000", self.scale_up_pods,
+                                "pass the replicas that may be added per minute, e.g. 4")
+        if self.cpu_percent is not None and not 1 <= self.cpu_percent <= 100:
             raise ShipformError(path, "autoscale.cpu_percent", "must be 1-100", self.cpu_percent,
                                 "pass a target CPU utilization percentage, e.g. 70")
         if self.memory_percent is not None and not 1 <= self.memory_percent <= 100:
