@@ -25,6 +25,7 @@ _EXPORTS = {
     "Canary": "shipform.values.rollout",
     "BlueGreen": "shipform.values.rollout",
     "Analysis": "shipform.values.rollout",
+    "RoutedCanary": "shipform.values.rollout",
     "SecretRef": "shipform.values.secret_ref",
     "Health": "shipform.values.health",
     "InvalidApp": "shipform.errors",
@@ -101,6 +102,7 @@ __all__ = [
     "Quota",
     "Resources",
     "Rolling",
+    "RoutedCanary",
     "S3Target",
     "Scratch",
     "SecretRef",
@@ -149,7 +151,7 @@ if TYPE_CHECKING:
     from shipform.values.health import Health
     from shipform.values.node import HostPath, Toleration
     from shipform.values.resources import Autoscale, CustomMetric, Resources
-    from shipform.values.rollout import Analysis, BlueGreen, Canary, Rolling
+    from shipform.values.rollout import Analysis, BlueGreen, Canary, Rolling, RoutedCanary
     from shipform.values.secret_ref import SecretRef
     from shipform.values.volume import Scratch, Volume
 

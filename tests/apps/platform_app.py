@@ -32,6 +32,7 @@ from shipform import (
     Queue,
     Quota,
     Resources,
+    RoutedCanary,
     S3Target,
     Scratch,
     SecretRef,
@@ -115,7 +116,10 @@ def build(root: Path, scale: int = 4) -> App:
             webs.append(WebService(front, f"web{i}", build=Build.node("node", ["node", "server.js"], **distroless),
                                    port=3000 + i,
                                    health=Health.http("/", host=f"web{i}.example.com"), public=i % 2 == 0,
-                                   connects_to=[apis[i % len(apis)]], writable_paths=["/tmp", "/var/cache/app"]))
+                                   connects_to=[apis[i % len(apis)]], writable_paths=["/tmp", "/var/cache/app"],
+                                   # web2's new version takes a fifth of the public traffic, beside 2.0.0.
+                                   strategy=RoutedCanary(weight=20, stable="2.0.0") if i == 2 and env is not dev
+                                   else None))
             if webs[-1].ingress is not None:  # WebSockets through ingress-nginx
                 webs[-1].ingress.add_annotations({"nginx.ingress.kubernetes.io/proxy-read-timeout": "3600"})
         for i in range(2 * scale):

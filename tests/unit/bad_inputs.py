@@ -761,3 +761,18 @@ ALL_CASES += [
     ("alert-volume-full-at-100", 'Environment(app, "stage", monitoring=Monitoring(alerts=Alerts('
      'volume_full_percent=100)))', "shop/stage", "monitoring.alerts.volume_full_percent"),
 ]
+ROUTED = 'WebService(prod, "api", image="nginx:1.27.3", port=80, public=True, '
+ALL_CASES += [
+    ("routed-canary-without-a-router", WS + 'image="nginx:1.27.3", port=80, strategy=RoutedCanary(weight=10, '
+     'stable="1.27.2"))', "shop/dev/api", "strategy"),
+    ("routed-canary-at-100", ROUTED + 'strategy=RoutedCanary(weight=100, stable="1.27.2"))', "shop/prod/api",
+     "strategy.weight"),
+    ("routed-canary-stable-is-the-new-version", ROUTED + 'strategy=RoutedCanary(weight=10, stable="1.27.3"))',
+     "shop/prod/api", "strategy.stable"),
+    ("routed-canary-tag-of-a-digest", 'WebService(prod, "api", image="nginx@sha256:' + "a" * 64 + '", port=80, '
+     'public=True, strategy=RoutedCanary(weight=10, stable="1.27.2"))', "shop/prod/api", "strategy.stable"),
+    ("routed-canary-on-a-worker", 'Worker(dev, "w", image="busybox:1.37.0", command=["sleep", "1d"], '
+     'health=Health.exec(["true"]), strategy=RoutedCanary(weight=10, stable="1.36.1"))', "shop/dev/w", "strategy"),
+    ("routed-canary-stable-with-spaces", ROUTED + 'strategy=RoutedCanary(weight=10, stable="last week"))',
+     "shop/prod/api", "strategy.stable"),
+]

@@ -389,10 +389,10 @@ def endpoint_of(w: Any) -> str:
 def declared_flows(env: Any) -> set[Flow]:
     """From the constructs only: every workload resolves names through DNS and reaches what it connects_to on
     the server's port; the ingress controller reaches public services; S3 backups reach the outside world."""
-    flows: set[Flow] = set()
+    every: set[Flow] = set()
     for w in env.workloads:
         me = endpoint_of(w)
-        flows |= {(me, DNS, 53, "UDP"), (me, DNS, 53, "TCP")}
+        flows: set[Flow] = {(me, DNS, 53, "UDP"), (me, DNS, 53, "TCP")}
         flows |= {(me, endpoint_of(target), port, "TCP") for target, port in declared_ports(w)
                   if target not in externals(env)}
         flows |= external_flows(env, w)
@@ -417,7 +417,11 @@ def declared_flows(env: Any) -> set[Flow]:
             reached = [f"outside:{c}" for c in t.cidrs] or [OUTSIDE, *(p.id for p in outside_probes(env)
                                                                        if not p.address.is_private)]
             flows |= {(me, o, s3_port(t), "TCP") for o in reached}
-    return flows
+        every |= flows
+        if getattr(w, "routed", None) is not None:  # its canary Deployment: the same pod, reached by the router
+            canary = f"{me}-canary"
+            every |= {(canary if a == me else a, canary if b == me else b, port, proto) for a, b, port, proto in flows}
+    return every
 
 
 def outside_probes(env: Any) -> list[Endpoint]:

@@ -116,3 +116,57 @@ def test_the_quota_holds_a_second_version_at_full_size(app_root):
     WebService(ns, "web", image="nginx:1.27.3", port=81, replicas=1)
     with pytest.raises(InvalidApp, match=r"quota\.pods' is smaller than the workloads need at peak \(10"):
         synthesize(app)
+
+
+def routed_app(app_root, **env_props):
+    from shipform import Build, RoutedCanary
+
+    app = App("shop", registry="ghcr.io/acme", version="1.5.0", root=app_root)
+    env = Environment(app, "prod", domain="example.com", monitoring=Monitoring(), **env_props)
+    ns = SecureNamespace(env, "shop", quota=Quota(cpu_limit="32", memory_limit="64Gi"))
+    api = WebService(ns, "api", image="nginx:1.27.3", ports={"http": 8000, "metrics": 9090}, metrics=Metrics(),
+                     public=True, replicas=2, strategy=RoutedCanary(weight=10, stable="1.27.2"))
+    WebService(ns, "web", build=Build.node("node", ["node", "server.js"]), port=3000, public=True, connects_to=[api],
+               strategy=RoutedCanary(weight=25, stable="1.4.2", replicas=2))
+    return synthesize(app)
+
+
+def test_without_argo_ingress_nginx_splits_a_canary_deployment_by_weight(app_root):
+    files = routed_app(app_root)
+    images = {name: find_object(files, "Deployment", name)["spec"]["template"]["spec"]["containers"][0]["image"]
+              for name in ("web", "web-canary", "api", "api-canary")}
+    assert images == {"web": "ghcr.io/acme/shop-web:1.4.2", "web-canary": "ghcr.io/acme/shop-web:1.5.0",
+                      "api": "nginx:1.27.2", "api-canary": "nginx:1.27.3"}
+    assert find_object(files, "Deployment", "web-canary")["spec"]["replicas"] == 2
+    canary = find_object(files, "Ingress", "web-canary")
+    assert canary["metadata"]["annotations"] == {"nginx.ingress.kubernetes.io/canary": "true",
+                                                 "nginx.ingress.kubernetes.io/canary-weight": "25"}
+    assert canary["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"] == "web-canary"
+    # In-cluster clients keep calling the stable version; the canary admits the ingress controller alone.
+    assert find_object(files, "Service", "api")["spec"]["selector"]["app.kubernetes.io/name"] == "api"
+    assert [r["from"][0]["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] for r in
+            find_object(files, "NetworkPolicy", "api-canary")["spec"]["ingress"]] == ["ingress-nginx", "monitoring"]
+    # Both versions are scraped, told apart by their Service.
+    assert find_object(files, "ServiceMonitor", "api")["spec"]["selector"]["matchExpressions"] == [
+        {"key": "app.kubernetes.io/name", "operator": "In", "values": ["api", "api-canary"]}]
+
+
+def test_behind_a_gateway_the_route_weighs_the_two_versions(app_root):
+    files = routed_app(app_root, gateway="gateways/public")
+    assert find_object(files, "HTTPRoute", "web")["spec"]["rules"][0]["backendRefs"] == [
+        {"name": "web", "port": 3000, "weight": 75}, {"name": "web-canary", "port": 3000, "weight": 25}]
+    assert not objects(files, "Ingress")
+
+
+def test_the_quota_holds_both_versions(app_root):
+    from shipform import RoutedCanary
+
+    app = App("shop", registry="ghcr.io/acme", root=app_root)
+    env = Environment(app, "prod", domain="example.com")
+    ns = SecureNamespace(env, "shop", quota=Quota(pods=6))
+    WebService(ns, "api", image="nginx:1.27.3", port=80, public=True, replicas=2,
+               strategy=RoutedCanary(weight=10, stable="1.27.2", replicas=2))
+    synthesize(app)  # 2 stable + 1 surge, 2 canary + 1 surge
+    WebService(ns, "web", image="nginx:1.27.3", port=81)
+    with pytest.raises(InvalidApp, match=r"quota\.pods' is smaller than the workloads need at peak \(8"):
+        synthesize(app)

@@ -13,7 +13,7 @@ from shipform.model.workload import Workload, WorkloadProps
 from shipform.values import checks
 from shipform.values.health import Health
 from shipform.values.resources import Autoscale
-from shipform.values.rollout import BlueGreen, Canary, Rolling, Strategy
+from shipform.values.rollout import BlueGreen, Canary, Rolling, RoutedCanary, Strategy
 from shipform.values.volume import Scratch, Volume
 
 
@@ -55,7 +55,8 @@ class LongRunning(Workload):
         strategy: Strategy = props.get("strategy") or Rolling()
         strategy.validate(self.path)
         self.rolling = strategy if isinstance(strategy, Rolling) else Rolling()
-        self.progressive = None if isinstance(strategy, Rolling) else strategy
+        self.routed = strategy if isinstance(strategy, RoutedCanary) else None
+        self.progressive = strategy if isinstance(strategy, Canary | BlueGreen) else None
         if self.progressive is not None:
             self._check_progressive(self.progressive)
         self.autoscale = props.get("autoscale")
@@ -109,9 +110,10 @@ class LongRunning(Workload):
     def _check_attachment(self, prop: str, volume: Volume) -> None:
         queue = getattr(self, "queue", None)  # a Worker's scale_on, set before this runs
         most = self.autoscale.max if self.autoscale else queue.max if queue else self.replicas
-        if volume.access_mode != "ReadWriteMany" and self.progressive is not None:
+        beside = self.progressive or self.routed
+        if volume.access_mode != "ReadWriteMany" and beside is not None:
             raise ShipformError(self.path, f"{prop}.access_mode", f"is {volume.access_mode}, which attaches to one "
-                                f"node, but a {type(self.progressive).__name__} runs the new version's pods beside "
+                                f"node, but a {type(beside).__name__} runs the new version's pods beside "
                                 "the old ones", volume.access_mode, "use strategy=Rolling() (the pod is then "
                                 "recreated), or access_mode='ReadWriteMany' with a storage_class that provides it")
         if volume.access_mode != "ReadWriteMany" and most > 1:
@@ -162,7 +164,12 @@ class LongRunning(Workload):
         return spec.Continuous(
             replicas=self.replicas,
             autoscale=self.autoscale, recommend_resources=self.recommend_resources, rolling=self.rolling,
-            pre_start=self.pre_start(), progressive=progressive, queue_scaling=self.queue_scaling())
+            pre_start=self.pre_start(), progressive=progressive, queue_scaling=self.queue_scaling(),
+            split=self.canary_split())
+
+    def canary_split(self) -> spec.CanarySplit | None:
+        """The routed canary's Deployment and weight (a public WebService's RoutedCanary)."""
+        return None
 
     def queue_scaling(self) -> spec.QueueScaling | None:
         """KEDA's trigger, for a Worker scaled by its queue."""

@@ -88,6 +88,14 @@ class WebService(LongRunning):
         self.route = self.add_object("gateway.networking.k8s.io/v1", "HTTPRoute") if self.public and gateway \
             else None
         self.migration = self.migrate.attach(self) if self.migrate is not None else None
+        if self.routed is not None:
+            self._check_router()
+            self.routed.stable_image(self.path, self.image)  # a tag it can replace, and not the new version
+            canary = f"{self.name}-canary"
+            self.canary_objects = [self.add_object(api, kind, canary) for api, kind in (
+                ("v1", "ServiceAccount"), ("networking.k8s.io/v1", "NetworkPolicy"), ("apps/v1", "Deployment"),
+                ("v1", "Service"), *([("networking.k8s.io/v1", "Ingress")] if self.ingress is not None else []))]
+            """Handles on the canary Deployment's objects (and its canary Ingress behind ingress-nginx)."""
         self.metrics = props.get("metrics")
         if self.metrics is not None:
             self.metrics.validate(self.path)
@@ -99,6 +107,22 @@ class WebService(LongRunning):
         if isinstance(self.progressive, BlueGreen):
             return "preview"
         return "canary" if self.progressive is not None and self.rollout_traffic() == "nginx" else None
+
+    def _check_router(self) -> None:
+        env = self.environment
+        if not self.public or not (env.gateway or env.ingress_class == "nginx"):
+            raise ShipformError(self.path, "strategy", "is a RoutedCanary, which needs a router to split the public "
+                                "traffic by weight: a public service behind ingress-nginx or a Gateway",
+                                {"public": self.public, "ingress_class": env.ingress_class, "gateway": env.gateway},
+                                "pass public=True with Environment(ingress_class='nginx') or gateway=..., or use "
+                                "Canary(...) with Environment(rollouts='argo')")
+
+    def canary_split(self) -> spec.CanarySplit | None:
+        if self.routed is None:
+            return None
+        stable = self.routed.stable_image(self.path, self.image)
+        return spec.CanarySplit(self.routed.weight, stable, self.routed.replicas,
+                                "gateway" if self.environment.gateway else "nginx")
 
     def rollout_traffic(self) -> Literal["nginx", "pods"]:
         exposed_by_nginx = self.public and not self.environment.gateway and self.environment.ingress_class == "nginx"

@@ -14,7 +14,7 @@ from shipform.model.long_running import LongRunning, LongRunningProps
 from shipform.model.observability import Metrics
 from shipform.model.queue_scaling import Queue
 from shipform.values.prop_types import check_props
-from shipform.values.rollout import BlueGreen
+from shipform.values.rollout import BlueGreen, RoutedCanary
 
 
 class WorkerProps(LongRunningProps, total=False):
@@ -51,6 +51,10 @@ class Worker(LongRunning):
         if health.kind not in ("exec", "none"):
             raise ShipformError(path, "health", "of a Worker must be a command (a worker has no port to probe)",
                                 health.kind, "use Health.exec([...]) or Health.none('<why>')")
+        if isinstance(props.get("strategy"), RoutedCanary):
+            raise ShipformError(path, "strategy", "is a RoutedCanary, which a router splits by weight, and a Worker "
+                                "has no traffic to split", props.get("strategy"),
+                                "use Canary(steps=[...]) with Argo Rollouts (a share of the pods) or Rolling()")
         if isinstance(props.get("strategy"), BlueGreen):
             raise ShipformError(path, "strategy", "is a BlueGreen, which switches a Service from the old pods to the "
                                 "new, and a Worker has no Service", props.get("strategy"),

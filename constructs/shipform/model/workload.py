@@ -325,7 +325,8 @@ class Workload(ShipformConstruct):
     def endpoint(self, ports: tuple[spec.Port, ...] = ()) -> spec.Endpoint:
         """This workload as a peer of a connection that uses ``ports`` (of the server)."""
         return spec.Endpoint(self.name, self.namespace, self.app.name, self.port,
-                             spec.health_checked_in_compose(self.health, self.generates_dockerfile()), ports)
+                             spec.health_checked_in_compose(self.health, self.generates_dockerfile()), ports,
+                             with_canary=getattr(self, "routed", None) is not None)
 
     def on(self, *ports: str) -> Connection:
         """A connection to the named ports only: ``connects_to=[api.on("grpc")]``."""

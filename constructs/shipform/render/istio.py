@@ -44,7 +44,7 @@ def workload_objects(w: spec.Workload, mesh: spec.Mesh) -> list[Manifest]:
         return []
     meta = {"name": w.name, "namespace": w.namespace, "labels": w.labels}
     selector = {"matchLabels": w.selector}
-    rules = [{"from": [{"source": {"principals": [mesh.principal(c.namespace, c.name)]}}],
+    rules = [{"from": [{"source": {"principals": [mesh.principal(c.namespace, name) for name in c.names]}}],
               "to": [{"operation": {"ports": [str(p.number) for p in c.ports or w.ports[:1]]}}]}
              for c in sorted(w.clients, key=lambda c: (c.namespace, c.name))]
     plain = open_ports(w)

@@ -62,7 +62,7 @@ def workload_objects(w: spec.Workload, mesh: spec.Mesh) -> list[Manifest]:
         if clients:
             objects += [
                 {"apiVersion": f"{POLICY}/v1alpha1", "kind": "MeshTLSAuthentication", "metadata": meta,
-                 "spec": {"identities": [mesh.principal(c.namespace, c.name) for c in clients]}},
+                 "spec": {"identities": [mesh.principal(c.namespace, name) for c in clients for name in c.names]}},
                 {"apiVersion": f"{POLICY}/v1alpha1", "kind": "AuthorizationPolicy", "metadata": meta, "spec": {
                     "targetRef": server, "requiredAuthenticationRefs": [
                         {"group": POLICY, "kind": "MeshTLSAuthentication", "name": name}]}},

@@ -19,6 +19,9 @@ def service_monitor(w: spec.Workload, scrape: spec.Scrape) -> Manifest:
     labels = {**w.labels, **dict(scrape.monitoring.labels)}
     by_service = bool(w.ports)
     body: Manifest = {"selector": {"matchLabels": w.selector}}
+    if isinstance(w.run, spec.Continuous) and w.run.split:  # the routed canary's Service too ('service' tells them)
+        body["selector"] = {"matchLabels": {"app.kubernetes.io/part-of": w.app}, "matchExpressions": [
+            {"key": "app.kubernetes.io/name", "operator": "In", "values": [w.name, f"{w.name}-canary"]}]}
     if isinstance(w.run, spec.Continuous) and w.run.progressive:  # which version a sample is of, for analyses
         body["podTargetLabels"] = [rollouts.REVISION_LABEL]
     body["endpoints" if by_service else "podMetricsEndpoints"] = [

@@ -4,6 +4,7 @@ it declared it uses, and reaches only its declared targets on those ports, plus 
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import replace
 from typing import Any
 
 from shipform import spec
@@ -33,7 +34,8 @@ def tcp(ports: tuple[spec.Port, ...]) -> list[dict[str, Any]]:
 def ingress_rules(w: spec.Workload) -> list[dict[str, Any]]:
     """Each client on the ports it declared it uses; the ingress controller on the main port."""
     main = w.ports[:1]
-    rules: list[dict[str, Any]] = [{"from": [peer(w, c)], "ports": tcp(c.ports or main)} for c in by_place(w.clients)]
+    rules: list[dict[str, Any]] = [{"from": [peer(w, replace(c, name=name)) for name in c.names],
+                                    "ports": tcp(c.ports or main)} for c in by_place(w.clients)]
     if w.exposure is not None:  # the controller's pods in its namespace (both selectors in one peer: AND)
         namespace = {"matchLabels": {"kubernetes.io/metadata.name": w.exposure.controller_namespace}}
         controller: dict[str, Any] = {"namespaceSelector": namespace}

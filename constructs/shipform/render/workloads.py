@@ -3,6 +3,7 @@ StatefulSet, Job or CronJob), Services, Ingress, autoscaler, disruption budget a
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from shipform import spec
@@ -90,11 +91,14 @@ def workload_objects(w: spec.Workload, gitops: spec.GitOps = "argocd", cilium: b
 def long_running_objects(w: spec.Workload, run: spec.Continuous, gitops: spec.GitOps) -> list[Manifest]:
     """Databases (stateful) come in a wave of their own: migrations and clients start once they are healthy."""
     data = wave(DATA_WAVE, gitops) if run.stateful else {}
-    objects = [stateful_set(w, data) if run.stateful else deployment(w, run)]
+    stable = replace(w, image=run.split.stable_image) if run.split else w  # the new version runs as the canary
+    objects = [stateful_set(w, data) if run.stateful else deployment(stable, run)]
     if w.ports:
         objects.append(service(w, data))
     if run.progressive is not None:
         objects += progressive_objects(w, run.progressive)
+    if run.split is not None:
+        objects += canary_objects(w, run, run.split, gitops)
     if run.stateful:
         objects.append(headless_service(w, data))
     if run.min_replicas > 1:  # with one replica a budget would either permit every eviction or block drains
@@ -107,7 +111,7 @@ def long_running_objects(w: spec.Workload, run: spec.Continuous, gitops: spec.Gi
     if run.recommend_resources:
         objects.append(recommender(w, controller_of(run)))
     if w.exposure is not None:
-        objects.append(route(w, w.exposure) if w.exposure.gateway else ingress(w, w.exposure))
+        objects.append(route(w, w.exposure, run.split) if w.exposure.gateway else ingress(w, w.exposure))
     if w.scrape is not None and not w.ports:  # a Worker: its pods are scraped (no dashboard: it serves nothing)
         objects.append(monitoring.service_monitor(w, w.scrape))
     elif w.scrape is not None:  # the dashboard is a ConfigMap: with the others, in the foundation wave
@@ -115,6 +119,39 @@ def long_running_objects(w: spec.Workload, run: spec.Continuous, gitops: spec.Gi
         board["labels"] = {**w.labels, **monitoring.DASHBOARD_LABEL}
         objects += [monitoring.service_monitor(w, w.scrape),
                     obj("v1", "ConfigMap", board, data=monitoring.dashboard(w, w.scrape))]
+    return objects
+
+
+def canary_copy(w: spec.Workload, run: spec.Continuous, split: spec.CanarySplit) -> spec.Workload:
+    """The new version as a workload of its own, ``<name>-canary``: the same pod (image, env, config, connections),
+    a fixed number of replicas, reached by the router alone."""
+    return replace(w, name=f"{w.name}-canary", clients=(), platform_clients=(),
+                   run=replace(run, replicas=split.replicas, autoscale=None, recommend_resources=False, split=None))
+
+
+def canary_objects(w: spec.Workload, run: spec.Continuous, split: spec.CanarySplit,
+                   gitops: spec.GitOps) -> list[Manifest]:
+    """The canary's ServiceAccount, NetworkPolicy, Deployment and Service (its ConfigMap is the stable one's:
+    the same content), its mesh policies, and behind ingress-nginx the canary Ingress that sends it ``weight``
+    percent of the requests."""
+    canary = canary_copy(w, run, split)
+    assert isinstance(canary.run, spec.Continuous)
+    foundation = wave(FOUNDATION_WAVE, gitops)
+    objects = [
+        obj("v1", "ServiceAccount", metadata(canary, annotations=foundation), automountServiceAccountToken=False),
+        obj("networking.k8s.io/v1", "NetworkPolicy", metadata(canary, annotations=foundation),
+            spec=network.network_policy_spec(canary)),
+        deployment(canary, canary.run),
+        service(canary, {}),
+    ]
+    if w.mesh is not None:
+        objects += mesh.workload_objects(canary, w.mesh)
+    if split.router == "nginx" and w.exposure is not None:
+        weighted = {"nginx.ingress.kubernetes.io/canary": "true",
+                    "nginx.ingress.kubernetes.io/canary-weight": str(split.weight)}
+        body = ingress(canary, w.exposure)
+        body["metadata"]["annotations"] = weighted  # the stable Ingress holds the certificate
+        objects.append(body)
     return objects
 
 
@@ -274,8 +311,9 @@ def ingress(w: spec.Workload, exposure: spec.Exposure) -> Manifest:
     })
 
 
-def route(w: spec.Workload, exposure: spec.Exposure) -> Manifest:
-    """A Gateway API HTTPRoute for ``host``, attached to the Environment's Gateway (which holds TLS)."""
+def route(w: spec.Workload, exposure: spec.Exposure, split: spec.CanarySplit | None = None) -> Manifest:
+    """A Gateway API HTTPRoute for ``host``, attached to the Environment's Gateway (which holds TLS); with a routed
+    canary, ``weight`` percent of the requests go to ``<name>-canary``."""
     assert exposure.gateway is not None
     namespace, _, name = exposure.gateway.partition("/")
     return obj("gateway.networking.k8s.io/v1", "HTTPRoute", metadata(w), spec={
@@ -283,7 +321,9 @@ def route(w: spec.Workload, exposure: spec.Exposure) -> Manifest:
                         "name": name}],
         "hostnames": [exposure.host],
         "rules": [{"matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
-                   "backendRefs": [{"name": w.name, "port": w.ports[0].number}]}],
+                   "backendRefs": [{"name": w.name, "port": w.ports[0].number}] if split is None else [
+                       {"name": w.name, "port": w.ports[0].number, "weight": 100 - split.weight},
+                       {"name": f"{w.name}-canary", "port": w.ports[0].number, "weight": split.weight}]}],
     })
 
 

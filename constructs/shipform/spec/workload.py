@@ -164,6 +164,13 @@ class Endpoint:
     for peers without a port."""
     external: ExternalAddress | None = None
     """Set for a server outside the cluster (an External): reached by address, never by pod selector."""
+    with_canary: bool = False
+    """The peer also runs as ``<name>-canary`` (a routed canary's new version), which servers admit alike."""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The workload names this peer runs as in Kubernetes."""
+        return (self.name, f"{self.name}-canary") if self.with_canary else (self.name,)
 
     @property
     def selector(self) -> dict[str, str]:
@@ -444,6 +451,18 @@ class QueueScaling:
 
 
 @dataclass(frozen=True)
+class CanarySplit:
+    """Two Deployments behind a weighted router: the running version (``stable_image``) in ``<name>``, the new one
+    (the workload's image) in ``<name>-canary`` with ``replicas`` pods and ``weight`` percent of the public
+    traffic, split by ingress-nginx or by a Gateway's HTTPRoute."""
+
+    weight: int
+    stable_image: str
+    replicas: int
+    router: Literal["nginx", "gateway"]
+
+
+@dataclass(frozen=True)
 class Continuous:
     """Runs until stopped, replicated: a Deployment (or a StatefulSet with ``stateful``)."""
 
@@ -461,6 +480,8 @@ class Continuous:
     """Set when Argo Rollouts replaces the pods instead (a canary or blue-green)."""
     queue_scaling: QueueScaling | None = None
     """Set when KEDA owns the replica count (a Worker scaled by a queue's length)."""
+    split: CanarySplit | None = None
+    """Set when a canary Deployment runs beside this one behind a weighted router."""
 
     @property
     def count_owned_elsewhere(self) -> bool:
@@ -470,6 +491,8 @@ class Continuous:
     @property
     def surge_pods(self) -> int:
         """Pods a rollout runs beyond the maximum replicas."""
+        if self.split is not None:  # the canary's pods, and a surge pod for its own rollout
+            return self.rolling.surge_pods(self.max_replicas) + self.split.replicas + 1
         strategy = self.progressive.strategy if self.progressive else self.rolling
         return strategy.surge_pods(self.max_replicas)
 

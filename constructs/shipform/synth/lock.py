@@ -222,6 +222,8 @@ def _pin_run(run: spec.Run, digests: Mapping[str, str]) -> spec.Run:
         return replace(run, job=job)
     if isinstance(run, spec.ToCompletion) and run.after is not None:
         return replace(run, after=replace(run.after, image=pinned(run.after.image, digests)))
+    if isinstance(run, spec.Continuous) and run.split is not None:
+        return replace(run, split=replace(run.split, stable_image=pinned(run.split.stable_image, digests)))
     return run
 
 
@@ -246,6 +248,8 @@ def images(env: spec.Environment) -> dict[str, bool]:
         job = w.job
         if job is not None and job.after is not None:
             found.setdefault(job.after.image, False)
+        if isinstance(w.run, spec.Continuous) and w.run.split is not None:  # the running version: built before
+            found.setdefault(w.run.split.stable_image, False)
     return found
 
 

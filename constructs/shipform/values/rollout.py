@@ -178,6 +178,57 @@ class BlueGreen:
         return replicas
 
 
-Strategy = Rolling | Canary | BlueGreen
 Progressive = Canary | BlueGreen
 """Strategies Argo Rollouts carries out."""
+
+
+_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+
+
+@dataclass(frozen=True)
+class RoutedCanary:
+    """A canary without Argo Rollouts, for a public WebService: the running version stays in the Deployment
+    ``<name>`` (its image at ``stable``), the new one (the app's current image) runs beside it in ``<name>-canary``,
+    and the router sends it ``weight`` percent of the public traffic: ingress-nginx by a canary Ingress, a Gateway
+    by HTTPRoute weights. In-cluster clients keep calling the stable version. Raise the weight by commits; promote
+    by going back to ``Rolling()`` (the canary Deployment is then pruned), or roll back by dropping the new version.
+
+    :param weight: Percent of the public traffic the new version gets (1-99).
+    :param stable: The running version: an image tag of the same image ('1.4.1'), or a whole image reference.
+    :param replicas: Default: 1. Pods of the new version.
+    """
+
+    weight: int
+    stable: str
+    replicas: int = 1
+    prop_example: ClassVar[str] = "RoutedCanary(weight=10, stable='1.4.1')"
+
+    def validate(self, path: str) -> None:
+        check_fields(path, "strategy", self)
+        if not 1 <= self.weight <= 99:
+            raise ShipformError(path, "strategy.weight", "must be 1-99 percent (0 is no canary, 100 is a promotion)",
+                                self.weight, "write e.g. 10; promote with strategy=Rolling()")
+        if not _TAG.fullmatch(self.stable) and ":" not in self.stable and "/" not in self.stable:
+            raise ShipformError(path, "strategy.stable", "must be an image tag or an image reference", self.stable,
+                                "write the version running now, e.g. '1.4.1'")
+        if not 1 <= self.replicas <= 100:
+            raise ShipformError(path, "strategy.replicas", "must be 1-100", self.replicas, "write e.g. 1")
+
+    def stable_image(self, path: str, image: str) -> str:
+        """The running version's image: ``image`` with the tag ``stable``, or ``stable`` itself when it is a
+        reference."""
+        if ":" in self.stable or "/" in self.stable:
+            return self.stable
+        repository, at, _ = image.partition("@")
+        if at or ":" not in repository.rsplit("/", 1)[-1]:
+            raise ShipformError(path, "strategy.stable", "is a tag, and the image has none to replace", image,
+                                "pass the running version's whole image reference, e.g. 'nginx:1.27.2'")
+        stable = f"{repository.rsplit(':', 1)[0]}:{self.stable}"
+        if stable == image:
+            raise ShipformError(path, "strategy.stable", "is the version the canary runs", self.stable,
+                                "pass the version running now (the app's version is the new one)")
+        return stable
+
+
+
+Strategy = Rolling | Canary | BlueGreen | RoutedCanary
