@@ -41,6 +41,8 @@ _EXPORTS = {
     "Queue": "shipform.model.queue_scaling",
     "Keda": "shipform.model.keda",
     "Mesh": "shipform.model.mesh",
+    "KnativeServing": "shipform.model.knative",
+    "Serverless": "shipform.model.knative",
     "Job": "shipform.model.job",
     "CronJob": "shipform.model.cron_job",
     "Migration": "shipform.model.migration",
@@ -91,6 +93,7 @@ __all__ = [
     "Job",
     "JobProps",
     "Keda",
+    "KnativeServing",
     "LongRunningProps",
     "Mesh",
     "Metrics",
@@ -109,6 +112,7 @@ __all__ = [
     "SecretStore",
     "SecureNamespace",
     "SecureNamespaceProps",
+    "Serverless",
     "ShipformError",
     "ShipformErrors",
     "StatefulDB",
@@ -134,6 +138,7 @@ if TYPE_CHECKING:
     from shipform.model.external import External, ExternalProps
     from shipform.model.job import Job, JobProps
     from shipform.model.keda import Keda
+    from shipform.model.knative import KnativeServing, Serverless
     from shipform.model.long_running import LongRunningProps
     from shipform.model.mesh import Mesh
     from shipform.model.migration import Migration

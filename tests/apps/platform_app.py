@@ -24,6 +24,7 @@ from shipform import (
     HostPath,
     Job,
     Keda,
+    KnativeServing,
     Mesh,
     Metrics,
     Migration,
@@ -38,6 +39,7 @@ from shipform import (
     SecretRef,
     SecretStore,
     SecureNamespace,
+    Serverless,
     StatefulDB,
     Subject,
     Telemetry,
@@ -57,7 +59,7 @@ def build(root: Path, scale: int = 4) -> App:
     # prod rolls out with Argo Rollouts and scales a worker by its queue with KEDA; stage runs Linkerd.
     prod = Environment(app, "prod", replicas=3, domain="example.com", cluster_issuer="le",
                        secret_store=SecretStore("vault"), monitoring=Monitoring(labels={"release": "prom"}),
-                       rollouts="argo", keda=Keda())
+                       rollouts="argo", keda=Keda(), knative=KnativeServing())
     stage = Environment(app, "stage", replicas=2, domain="stage.example.com", gitops="flux", cilium=True,
                         gateway="gateways/public", telemetry=Telemetry(protocol="http/protobuf",
                                                                        endpoint="http://otel.observability.svc:4318"),
@@ -147,6 +149,11 @@ def build(root: Path, scale: int = 4) -> App:
             CronJob(back, f"cron{i}", schedule="*/15 * * * *", image_of=apis[i], command=["python", "-m", "c"],
                     connects_to=[dbs[i]], time_zone="Europe/Berlin" if i % 2 else None,
                     files={"/etc/report/app.yaml": "config/app.yaml"})
+        # Renders thumbnails on request: in prod Knative runs it, none while idle.
+        thumbs = WebService(back, "thumbs", image="ghcr.io/acme/thumbs:2.0.1", port=8080, connects_to=[dbs[0]],
+                            health=Health.http("/healthz"),
+                            serverless=Serverless(min=0, max=3, concurrency=20) if env is prod else None)
+        webs[3].connects_to.append(thumbs)
         # Drains a Kafka topic: in prod KEDA runs a replica per 100 messages of lag, none without.
         Worker(back, "consumer", image_of=apis[0], command=["python", "-m", "consume"], connects_to=[events],
                health=Health.exec(["python", "-m", "consume", "--check"]),

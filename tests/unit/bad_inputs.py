@@ -776,3 +776,22 @@ ALL_CASES += [
     ("routed-canary-stable-with-spaces", ROUTED + 'strategy=RoutedCanary(weight=10, stable="last week"))',
      "shop/prod/api", "strategy.stable"),
 ]
+KN = 'kn = Environment(app, "stage", knative=KnativeServing())\n'
+KN_WS = KN + 'WebService(kn, "api", image="nginx:1.27.3", '
+ALL_CASES += [
+    ("serverless-without-knative", WS + 'image="nginx:1.27.3", port=80, serverless=Serverless())', "shop/dev/api",
+     "serverless"),
+    ("serverless-with-two-ports", KN_WS + 'ports={"http": 80, "admin": 81}, serverless=Serverless())',
+     "shop/stage/api", "ports"),
+    ("serverless-with-autoscale", KN_WS + 'port=80, serverless=Serverless(), autoscale=Autoscale())',
+     "shop/stage/api", "autoscale"),
+    ("serverless-with-a-volume", KN_WS + 'port=80, serverless=Serverless(), volumes={"/data": Volume(size="1Gi")})',
+     "shop/stage/api", "volumes"),
+    ("serverless-with-a-strategy", KN_WS + 'port=80, serverless=Serverless(), strategy=Rolling(max_surge=2))',
+     "shop/stage/api", "strategy"),
+    ("serverless-max-zero", KN_WS + 'port=80, serverless=Serverless(max=0))', "shop/stage/api", "serverless"),
+    ("serverless-on-a-load-balancer", KN_WS + 'port=80, serverless=Serverless(), expose="load-balancer")',
+     "shop/stage/api", "expose"),
+    ("knative-gateway-port-zero", 'Environment(app, "stage", knative=KnativeServing(gateway_port=0))', "shop/stage",
+     "knative.gateway_port"),
+]

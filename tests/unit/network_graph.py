@@ -46,6 +46,16 @@ def collector(namespace: str) -> str:
     return f"{namespace}/otel-collector"
 
 
+def knative(namespace: str, component: str) -> str:
+    """Knative's gateway, activator or autoscaler."""
+    return f"{namespace}/knative-{component}"
+
+
+def is_pod_owner(obj: dict) -> bool:
+    """A workload kind, or a Knative Service (which runs pods; a core Service does not)."""
+    return obj["kind"] in POD_OWNERS or obj.get("apiVersion") == "serving.knative.dev/v1"
+
+
 def keda_operator(namespace: str) -> str:
     return f"{namespace}/keda-operator"
 
@@ -114,12 +124,12 @@ def named_ports(template: dict) -> dict[str, tuple[int, str]]:
 
 
 def endpoints(objects: list[dict], ingress_namespace: str, monitoring: Any = None,
-              telemetry: Any = None, keda: Any = None, mesh: Any = None) -> list[Endpoint]:
+              telemetry: Any = None, keda: Any = None, mesh: Any = None, serving: Any = None) -> list[Endpoint]:
     """Every pod owner of the app, then cluster DNS, the ingress controller, Prometheus (where the Environment is
     monitored) and the outside world.
     Pods get addresses in 10.244.0.0/16; the outside world is 203.0.113.10 (TEST-NET-3)."""
     found = []
-    for i, obj in enumerate(o for o in objects if o["kind"] in POD_OWNERS):
+    for i, obj in enumerate(o for o in objects if is_pod_owner(o)):
         template = pod_template(obj)
         if template is None:
             continue
@@ -143,6 +153,12 @@ def endpoints(objects: list[dict], ingress_namespace: str, monitoring: Any = Non
                         ipaddress.IPv4Address("10.244.255.4"), None, ours=False)] if keda else []),
             *([Endpoint(control_plane(mesh.namespace), mesh.namespace, dict(mesh.pods),
                         ipaddress.IPv4Address("10.244.255.5"), None, ours=False)] if mesh else []),
+            *([Endpoint(knative(serving.gateway_namespace, "gateway"), serving.gateway_namespace,
+                        dict(serving.gateway_pods), ipaddress.IPv4Address("10.244.255.6"), None, ours=False),
+               Endpoint(knative(serving.namespace, "activator"), serving.namespace, {"app": "activator"},
+                        ipaddress.IPv4Address("10.244.255.7"), None, ours=False),
+               Endpoint(knative(serving.namespace, "autoscaler"), serving.namespace, {"app": "autoscaler"},
+                        ipaddress.IPv4Address("10.244.255.8"), None, ours=False)] if serving else []),
             Endpoint(OUTSIDE, None, {}, ipaddress.IPv4Address("203.0.113.10"), None, ours=False)]
 
 
@@ -297,7 +313,8 @@ def candidate_ports(objects: list[dict], pods: list[Endpoint], policies: list[di
 
 
 def evaluate(objects: list[dict], ingress_namespace: str, probes: Iterable[Endpoint] = (),
-             monitoring: Any = None, telemetry: Any = None, keda: Any = None, mesh: Any = None) -> Evaluation:
+             monitoring: Any = None, telemetry: Any = None, keda: Any = None, mesh: Any = None,
+             serving: Any = None) -> Evaluation:
     """Every flow the NetworkPolicies allow under Kubernetes semantics: a pod is isolated in a direction once
     any policy selecting it lists that direction, and then some selecting policy must have a rule admitting
     the peer on that port; a flow needs both the source's egress and the destination's ingress. Pods outside
@@ -305,7 +322,7 @@ def evaluate(objects: list[dict], ingress_namespace: str, probes: Iterable[Endpo
     between two of them are not the app's business. Traffic between two pods of the same owner counts too.
     ``probes`` are further addresses outside the cluster to try (see outside_probes)."""
     policies = [o for o in objects if o["kind"] == "NetworkPolicy"]
-    pods = [*endpoints(objects, ingress_namespace, monitoring, telemetry, keda, mesh), *probes]
+    pods = [*endpoints(objects, ingress_namespace, monitoring, telemetry, keda, mesh, serving), *probes]
     ns_labels = namespace_labels(objects, pods)
     ports = sorted(candidate_ports(objects, pods, policies))
     out = {e.id: isolating_rules(e, "Egress", policies) for e in pods}
@@ -393,10 +410,21 @@ def declared_flows(env: Any) -> set[Flow]:
     for w in env.workloads:
         me = endpoint_of(w)
         flows: set[Flow] = {(me, DNS, 53, "UDP"), (me, DNS, 53, "TCP")}
-        flows |= {(me, endpoint_of(target), port, "TCP") for target, port in declared_ports(w)
-                  if target not in externals(env)}
+        for target, port in declared_ports(w):
+            if target in externals(env):
+                continue
+            if getattr(target, "serverless", None) is not None:  # a Knative service: through its gateway
+                flows.add((me, knative(env.knative.gateway_namespace, "gateway"), env.knative.gateway_port, "TCP"))
+            else:
+                flows.add((me, endpoint_of(target), port, "TCP"))
+        if getattr(w, "serverless", None) is not None:  # requests via queue-proxy, concurrency to the autoscaler
+            serving = env.knative
+            h2c = w.ports()[0].app_protocol in ("grpc", "kubernetes.io/h2c")
+            flows |= {(knative(serving.gateway_namespace, "gateway"), me, 8013 if h2c else 8012, "TCP"),
+                      (knative(serving.namespace, "activator"), me, 8013 if h2c else 8012, "TCP"),
+                      (knative(serving.namespace, "autoscaler"), me, 9090, "TCP")}
         flows |= external_flows(env, w)
-        if getattr(w, "public", False):
+        if getattr(w, "public", False) and getattr(w, "serverless", None) is None:  # Knative publishes its own
             flows.add((ingress_controller(env.ingress_namespace), me, w.port, "TCP"))
         telemetry = getattr(env, "telemetry", None)
         if telemetry is not None and w.reports_telemetry:  # OTLP to the collector

@@ -38,7 +38,8 @@ class Subject:
         if env not in self.evaluations:
             self.evaluations[env] = ng.evaluate(self.objects[env], self.env(env).ingress_namespace,
                                                 ng.outside_probes(self.env(env)), self.env(env).monitoring,
-                                                self.env(env).telemetry, self.env(env).keda, self.env(env).mesh)
+                                                self.env(env).telemetry, self.env(env).keda, self.env(env).mesh,
+                                                self.env(env).knative)
         return self.evaluations[env]
 
 
@@ -191,7 +192,8 @@ def test_the_equality_catches_a_changed_policy(subjects, policy, change, missing
     declared = ng.declared_flows(env)
     assert subject.evaluation("prod").allowed == declared  # unchanged output passes
     allowed = ng.evaluate(mutated(subject.objects["prod"], policy, change), env.ingress_namespace,
-                          ng.outside_probes(env), env.monitoring, env.telemetry).allowed
+                          ng.outside_probes(env), env.monitoring, env.telemetry, env.keda, env.mesh,
+                          env.knative).allowed
     assert allowed != declared
     assert declared - allowed == missing
     if isinstance(extra, set):

@@ -131,13 +131,15 @@ class LongRunning(Workload):
     def add_deployment_objects(self) -> None:
         """Called by subclasses once their own props are set."""
         self.service_account = self.add_object("v1", "ServiceAccount")
+        serverless = getattr(self, "serverless", None) is not None  # a WebService's, set before this runs
         self.deployment = self.add_object("argoproj.io/v1alpha1", "Rollout") if self.progressive \
+            else self.add_object("serving.knative.dev/v1", "Service") if serverless \
             else self.add_object("apps/v1", "Deployment")
         self.analysis_template = self.add_object("argoproj.io/v1alpha1", "AnalysisTemplate") \
             if self.progressive is not None and self.progressive.analysis is not None else None
         self.network_policy = self.add_object("networking.k8s.io/v1", "NetworkPolicy")
         self.disruption_budget = self.add_object("policy/v1", "PodDisruptionBudget") \
-            if self.run_spec().min_replicas > 1 else None
+            if self.run_spec().min_replicas > 1 and not serverless else None
         self.autoscaler = self.add_object("autoscaling/v2", "HorizontalPodAutoscaler") if self.autoscale else None
         self.recommender = self.add_object("autoscaling.k8s.io/v1", "VerticalPodAutoscaler") \
             if self.recommend_resources else None
@@ -165,7 +167,11 @@ class LongRunning(Workload):
             replicas=self.replicas,
             autoscale=self.autoscale, recommend_resources=self.recommend_resources, rolling=self.rolling,
             pre_start=self.pre_start(), progressive=progressive, queue_scaling=self.queue_scaling(),
-            split=self.canary_split())
+            split=self.canary_split(), serverless=self.serverless_run())
+
+    def serverless_run(self) -> spec.ServerlessRun | None:
+        """Knative's scaling, for a WebService with serverless=."""
+        return None
 
     def canary_split(self) -> spec.CanarySplit | None:
         """The routed canary's Deployment and weight (a public WebService's RoutedCanary)."""

@@ -28,11 +28,14 @@ def peak_pods(w: Workload) -> int:
 
 
 def pod_resources(w: Workload) -> ComputeResources:
-    """A pod's containers together: the workload's own, plus the mesh's sidecar where its namespace is enrolled."""
+    """A pod's containers together: the workload's own, plus the mesh's sidecar where its namespace is enrolled, or
+    Knative's queue-proxy."""
     mesh = w.environment.mesh_of(w.namespace)
-    if mesh is None:
+    knative = w.environment.knative if getattr(w, "serverless", None) is not None else None
+    sidecar = mesh.proxy if mesh else knative.queue_proxy if knative else None
+    if sidecar is None:
         return w.resources
-    r, proxy = w.resources, mesh.proxy
+    r, proxy = w.resources, sidecar
     return ComputeResources(Cpu(r.cpu.millicores + proxy.cpu.millicores), Memory(r.memory.bytes + proxy.memory.bytes),
                             Cpu(r.cpu_limit.millicores + proxy.cpu_limit.millicores),
                             Memory(r.memory_limit.bytes + proxy.memory_limit.bytes), r.ephemeral_storage)
@@ -83,7 +86,7 @@ _OBJECT_COUNTS = {
     "configmaps": "two per configured workload, as a changed configuration is a new ConfigMap beside the old one "
                   "until it is pruned, one per scraped service's dashboard, and the namespace's kube-root-ca.crt",
     "secrets": "each Secret a workload references, and for each TLS certificate the one cert-manager issues into",
-    "services": "one per WebService, two per StatefulDB",
+    "services": "one per WebService, five per serverless one (Knative's), two per StatefulDB",
 }
 HEADROOM = 10
 """Objects of each counted kind a fitted quota leaves room for beyond the workloads' own: manifests the app
@@ -102,8 +105,11 @@ def object_counts(members: list[Workload]) -> dict[str, int]:
     tls = {name for w in members for name in w.tls_secrets()}
     kinds = [o.kind for w in members for o in w.objects]
     dashboards = kinds.count("ServiceMonitor")  # each scraped service has a dashboard ConfigMap beside it
+    services = sum(1 for w in members for o in w.objects if o.kind == "Service" and o.api_version == "v1")
+    # Knative makes a Service for the name and two per revision, of which a rollout runs two.
+    services += 5 * sum(1 for w in members for o in w.objects if o.api_version == "serving.knative.dev/v1")
     return {"configmaps": 1 + 2 * sum(1 for w in members if w.config or w.files) + dashboards,
-            "secrets": len(secrets | tls) + len(tls), "services": kinds.count("Service")}
+            "secrets": len(secrets | tls) + len(tls), "services": services}
 
 
 _SERVICE_COUNTS = {"load_balancers": "one per expose='load-balancer' service",

@@ -19,6 +19,7 @@ from shipform.errors import ShipformError
 from shipform.model.cluster import Cluster
 from shipform.model.included import read_included
 from shipform.model.keda import Keda
+from shipform.model.knative import KnativeServing
 from shipform.model.mesh import Mesh
 from shipform.model.namespace_props import default_guards
 from shipform.model.observability import Monitoring, Telemetry
@@ -194,6 +195,9 @@ class EnvironmentProps(TypedDict, total=False):
     keda: Keda | None
     """Default: None. KEDA runs in the cluster (:class:`Keda`): Workers may scale by a queue's length
     (``scale_on=Queue(...)``), down to zero."""
+    knative: KnativeServing | None
+    """Default: None. Knative Serving runs in the cluster (:class:`KnativeServing`): WebServices may scale to zero
+    by requests (``serverless=Serverless()``)."""
     mesh: Mesh | None
     """Default: None. A service mesh runs in the cluster (:class:`Mesh`); SecureNamespaces enroll with
     ``mesh='istio'``."""
@@ -246,6 +250,8 @@ class EnvironmentBase(cdk8s.Chart):
         self.cluster = None if cluster is None else cluster.to_spec(path)
         self.cilium = props.get("cilium", False)
         self.rollouts = props.get("rollouts")
+        knative = props.get("knative")
+        self.knative = knative.to_spec(path) if knative is not None else None
         mesh = props.get("mesh")
         self.mesh = mesh.to_spec(path) if mesh is not None else None
         keda = props.get("keda")

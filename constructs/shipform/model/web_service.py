@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Literal, Unpack
 
 from constructs import Construct
@@ -10,9 +11,11 @@ from constructs import Construct
 from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.base import child_path
+from shipform.model.knative import Serverless
 from shipform.model.long_running import LongRunning, LongRunningProps
 from shipform.model.migration import Migration
 from shipform.model.observability import Metrics
+from shipform.model.workload import Workload
 from shipform.values import checks
 from shipform.values.health import Health
 from shipform.values.prop_types import check_props
@@ -39,6 +42,10 @@ class WebServiceProps(LongRunningProps, total=False):
     (loadBalancerSourceRanges and the NetworkPolicy)."""
     migrate: Migration | None
     """Default: None. A :class:`Migration` run to completion before this version serves."""
+    serverless: Serverless | None
+    """Default: None. :class:`Serverless`: a Knative Service instead of a Deployment and Service (the Environment
+    needs ``knative=KnativeServing()``): no pod while no request comes, then as many as the requests in flight
+    ask for. Clients reach it through Knative's gateway; it admits the gateway, the activator and the autoscaler."""
     metrics: Metrics | None
     """Default: None. :class:`Metrics`: Prometheus scrapes the named port (a ServiceMonitor, and the NetworkPolicy
     admits Prometheus' pods on that port alone), where the Environment has ``monitoring=``."""
@@ -78,15 +85,21 @@ class WebService(LongRunning):
         self.public = props.get("public", False)
         self.host = self._resolve_host(props.get("host"))
         self.access = self._validate_access(props.get("expose", "cluster"), props.get("source_ranges") or ())
+        self.serverless = props.get("serverless")
+        if self.serverless is not None:
+            self._check_serverless(self.serverless, props)
         self.add_deployment_objects()
-        self.service = self.add_object("v1", "Service")
+        self.service = self.add_object("v1", "Service") if self.serverless is None else None
         self.second_service = self.add_object("v1", "Service", f"{self.name}-{self.second_service_role}") \
             if self.second_service_role else None
         """The preview Service of a blue-green, or the canary Service of a canary behind ingress-nginx."""
         gateway = self.environment.gateway
-        self.ingress = self.add_object("networking.k8s.io/v1", "Ingress") if self.public and not gateway else None
-        self.route = self.add_object("gateway.networking.k8s.io/v1", "HTTPRoute") if self.public and gateway \
+        routed_here = self.public and self.serverless is None  # a Knative service is published by Knative
+        self.ingress = self.add_object("networking.k8s.io/v1", "Ingress") if routed_here and not gateway else None
+        self.route = self.add_object("gateway.networking.k8s.io/v1", "HTTPRoute") if routed_here and gateway \
             else None
+        self.domain_mapping = self.add_object("serving.knative.dev/v1beta1", "DomainMapping", self.host) \
+            if self.public and self.serverless is not None else None
         self.migration = self.migrate.attach(self) if self.migrate is not None else None
         if self.routed is not None:
             self._check_router()
@@ -108,6 +121,33 @@ class WebService(LongRunning):
             return "preview"
         return "canary" if self.progressive is not None and self.rollout_traffic() == "nginx" else None
 
+    def _check_serverless(self, serverless: Serverless, props: WebServiceProps) -> None:
+        serverless.validate(self.path)
+        env = self.environment
+        if env.knative is None:
+            raise ShipformError(self.path, "serverless", f"needs Knative Serving, and Environment '{env.name}' has "
+                                "no knative=", serverless, f"pass knative=KnativeServing() to Environment '{env.name}' "
+                                "(and install Knative there), or drop serverless")
+        # What a Knative Service cannot hold, or holds differently (each with what to do instead).
+        refused = [("ports", len(self._ports) > 1, "Knative routes one port: declare port= alone"),
+                   ("autoscale", self.autoscale is not None, "Knative scales it: drop autoscale"),
+                   ("strategy", props.get("strategy") is not None,
+                    "Knative rolls out a new revision itself: drop strategy"),
+                   ("volumes", bool(self.claims), "keep state in a StatefulDB, or drop serverless"),
+                   ("expose", self.access.type != "ClusterIP", "Knative publishes it through its gateway"),
+                   ("metrics", props.get("metrics") is not None, "Knative exports request metrics itself"),
+                   ("recommend_resources", self.recommend_resources, "drop recommend_resources"),
+                   ("migrate", self.migrate is not None and env.gitops != "argocd",
+                    "a migration before start needs an init container, which Knative does not allow: use Argo CD "
+                    "(a Sync hook Job)")]
+        for prop, bad, fix in refused:
+            if bad:
+                raise ShipformError(self.path, prop, "does not go with serverless=", props.get(prop), fix)
+        if env.mesh_of(self.namespace) is not None:
+            raise ShipformError(self.path, "serverless", "is in a mesh-enrolled namespace, which shipform does not "
+                                "wire for Knative", serverless, "put serverless services in a namespace outside "
+                                "the mesh")
+
     def _check_router(self) -> None:
         env = self.environment
         if not self.public or not (env.gateway or env.ingress_class == "nginx"):
@@ -116,6 +156,37 @@ class WebService(LongRunning):
                                 {"public": self.public, "ingress_class": env.ingress_class, "gateway": env.gateway},
                                 "pass public=True with Environment(ingress_class='nginx') or gateway=..., or use "
                                 "Canary(...) with Environment(rollouts='argo')")
+
+    def serverless_run(self) -> spec.ServerlessRun | None:
+        if self.serverless is None:
+            return None
+        assert self.environment.knative is not None
+        s = self.serverless
+        return spec.ServerlessRun(s.min, s.max, s.concurrency, s.timeout_seconds, self.environment.knative)
+
+    def endpoint(self, ports: tuple[spec.Port, ...] = ()) -> spec.Endpoint:
+        """A Knative service is reached through Knative's gateway, never its pods directly."""
+        peer = super().endpoint(ports)
+        knative = self.environment.knative
+        if self.serverless is None or knative is None:
+            return peer
+        gateway = spec.PlatformPeer(knative.gateway_namespace, knative.gateway_pods,
+                                    (spec.Port("gateway", knative.gateway_port),))
+        return replace(peer, through=gateway)
+
+    def platform_clients(self, clients: Sequence[Workload]) -> tuple[spec.PlatformPeer, ...]:
+        """Knative's gateway and activator bring the requests (to queue-proxy), its autoscaler reads queue-proxy's
+        concurrency metrics."""
+        knative = self.environment.knative
+        if self.serverless is None or knative is None:
+            return super().platform_clients(clients)
+        h2c = self._ports[0].app_protocol in ("grpc", "kubernetes.io/h2c")
+        queue = spec.KnativeServing.QUEUE_H2C_PORT if h2c else spec.KnativeServing.QUEUE_PORT
+        metrics = spec.KnativeServing.QUEUE_METRICS_PORT
+        return (*super().platform_clients(clients),
+                spec.PlatformPeer(knative.gateway_namespace, knative.gateway_pods, (queue,)),
+                spec.PlatformPeer(knative.namespace, spec.KnativeServing.ACTIVATOR_PODS, (queue,)),
+                spec.PlatformPeer(knative.namespace, spec.KnativeServing.AUTOSCALER_PODS, (metrics,)))
 
     def canary_split(self) -> spec.CanarySplit | None:
         if self.routed is None:
@@ -162,6 +233,8 @@ class WebService(LongRunning):
         prefix = self.name.upper().replace("-", "_")
         host = spec.ServiceHost(self.name, self.namespace)
         first = (ports or self._ports)[0]
+        if self.serverless is not None:  # clients call Knative's gateway, on its port, in Kubernetes
+            return self._serverless_client_env(prefix, host, first)
         scheme = "https" if first.app_protocol == "https" else "http"
         env = [spec.EnvVar(f"{prefix}_HOST", host),
                spec.EnvVar(f"{prefix}_PORT", spec.Plain(str(first.number))),
@@ -170,6 +243,15 @@ class WebService(LongRunning):
             env += [spec.EnvVar(f"{prefix}_{p.name.upper().replace('-', '_')}_PORT", spec.Plain(str(p.number)))
                     for p in ports]
         return env
+
+    def _serverless_client_env(self, prefix: str, host: spec.ServiceHost, port: spec.Port) -> list[spec.EnvVar]:
+        """The port differs by platform: Knative's gateway (80) in Kubernetes, the process's own in compose."""
+        scheme = "https" if port.app_protocol == "https" else "http"
+        gateway = spec.KnativeServing.CLIENT_PORT
+        return [spec.EnvVar(f"{prefix}_HOST", host),
+                spec.EnvVar(f"{prefix}_PORT", spec.ServicePort(port.number, gateway)),
+                spec.EnvVar(f"{prefix}_URL", spec.ConnectionUrl(scheme, "", host, port.number, "",
+                                                                cluster_port=gateway))]
 
     def service_access(self) -> spec.ServiceAccess:
         return self.access

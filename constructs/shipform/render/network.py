@@ -23,6 +23,12 @@ def peer(w: spec.Workload, other: spec.Endpoint) -> dict[str, Any]:
     return selector
 
 
+def platform_peer(platform: spec.PlatformPeer) -> dict[str, Any]:
+    """The pods of a cluster component in its namespace (both selectors in one peer: AND)."""
+    return {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": platform.namespace}},
+            "podSelector": {"matchLabels": dict(platform.pods)}}
+
+
 def by_place(endpoints: tuple[spec.Endpoint, ...]) -> list[spec.Endpoint]:
     return sorted(endpoints, key=lambda e: (e.namespace, e.name))
 
@@ -34,9 +40,12 @@ def tcp(ports: tuple[spec.Port, ...]) -> list[dict[str, Any]]:
 def ingress_rules(w: spec.Workload) -> list[dict[str, Any]]:
     """Each client on the ports it declared it uses; the ingress controller on the main port."""
     main = w.ports[:1]
+    # A Knative service's clients come through Knative's gateway and activator (its platform peers below).
+    published_by_knative = isinstance(w.run, spec.Continuous) and w.run.serverless is not None
+    clients = () if published_by_knative else w.clients
     rules: list[dict[str, Any]] = [{"from": [peer(w, replace(c, name=name)) for name in c.names],
-                                    "ports": tcp(c.ports or main)} for c in by_place(w.clients)]
-    if w.exposure is not None:  # the controller's pods in its namespace (both selectors in one peer: AND)
+                                    "ports": tcp(c.ports or main)} for c in by_place(clients)]
+    if w.exposure is not None and not published_by_knative:  # the controller's pods (both selectors: AND)
         namespace = {"matchLabels": {"kubernetes.io/metadata.name": w.exposure.controller_namespace}}
         controller: dict[str, Any] = {"namespaceSelector": namespace}
         if w.exposure.controller_pods:
@@ -48,11 +57,8 @@ def ingress_rules(w: spec.Workload) -> list[dict[str, Any]]:
                                                                        scraper.namespace}},
                                 "podSelector": {"matchLabels": dict(scraper.pods)}}],
                       "ports": tcp((w.scrape.port,))})
-    for platform in w.platform_clients:  # a cluster component's pods (KEDA's operator), on the ports it needs
-        rules.append({"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name":
-                                                                       platform.namespace}},
-                                "podSelector": {"matchLabels": dict(platform.pods)}}],
-                      "ports": tcp(platform.ports)})
+    for platform in w.platform_clients:  # a cluster component's pods (KEDA, Knative), on the ports it needs
+        rules.append({"from": [platform_peer(platform)], "ports": tcp(platform.ports)})
     if w.access.type != "ClusterIP":  # a node port or load balancer: clients from outside, on every port
         ranges = w.access.source_ranges or ("0.0.0.0/0", "::/0")
         rules.append({"from": [{"ipBlock": {"cidr": c}} for c in ranges], "ports": tcp(w.ports)})
@@ -87,7 +93,9 @@ def egress_rules(w: spec.Workload, cilium: bool = False) -> list[dict[str, Any]]
     for target in by_place(w.connects_to):
         assert target.ports, f"shipform bug: {w.path} connects to {target.name} on no port"  # [] would be all ports
         outside = target.external
-        if outside is None:
+        if target.through is not None:  # a Knative service: through its gateway
+            rules.append({"to": [platform_peer(target.through)], "ports": tcp(target.through.ports)})
+        elif outside is None:
             rules.append({"to": [peer(w, target)], "ports": tcp(target.ports)})
         elif outside.cidrs or _is_address(outside.host):
             cidrs = outside.cidrs or (outside.host + ("/128" if ":" in outside.host else "/32"),)

@@ -76,6 +76,8 @@ def env_entry(var: spec.EnvVar, namespace: str) -> dict[str, Any]:
         return {"name": var.name, "value": host(value, namespace)}
     if isinstance(value, spec.ConnectionUrl):
         return {"name": var.name, "value": url(value, namespace)}
+    if isinstance(value, spec.ServicePort):
+        return {"name": var.name, "value": str(value.kubernetes)}
     return {"name": var.name, "value": literal(value.value)}
 
 
@@ -87,7 +89,7 @@ def host(server: spec.ServiceHost, namespace: str) -> str:
 def url(u: spec.ConnectionUrl, namespace: str) -> str:
     """With the password from the dependent variable ``$(password_var)``, which the kubelet expands."""
     credentials = f"{u.user}:$({u.password_var})@" if u.password_var else (f"{u.user}@" if u.user else "")
-    return f"{u.scheme}://{credentials}{host(u.host, namespace)}:{u.port}{u.path}"
+    return f"{u.scheme}://{credentials}{host(u.host, namespace)}:{u.cluster_port or u.port}{u.path}"
 
 
 def resources(r: spec.Workload) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from shipform import spec
-from shipform.render import keda, mesh, monitoring, network, pod, rollouts
+from shipform.render import keda, knative, mesh, monitoring, network, pod, rollouts
 from shipform.values.resources import Autoscale
 
 Manifest = dict[str, Any]
@@ -90,6 +90,9 @@ def workload_objects(w: spec.Workload, gitops: spec.GitOps = "argocd", cilium: b
 
 def long_running_objects(w: spec.Workload, run: spec.Continuous, gitops: spec.GitOps) -> list[Manifest]:
     """Databases (stateful) come in a wave of their own: migrations and clients start once they are healthy."""
+    if run.serverless is not None:  # Knative runs it: its own Services, autoscaler and rollout
+        return [knative.knative_service(w, run.serverless),
+                *([knative.domain_mapping(w, w.exposure)] if w.exposure is not None else [])]
     data = wave(DATA_WAVE, gitops) if run.stateful else {}
     stable = replace(w, image=run.split.stable_image) if run.split else w  # the new version runs as the canary
     objects = [stateful_set(w, data) if run.stateful else deployment(stable, run)]

@@ -94,6 +94,8 @@ class ConnectionUrl:
     port: int
     path: str
     password_var: str | None = None
+    cluster_port: int | None = None
+    """The port in Kubernetes when it differs from ``port`` (a Knative service's gateway)."""
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,16 @@ class FromConfig:
     value: str
 
 
-EnvValue = Plain | FromSecret | FromConfig | ServiceHost | ConnectionUrl
+@dataclass(frozen=True)
+class ServicePort:
+    """A server's port as the client calls it: ``kubernetes`` there (a Knative service's gateway), ``local`` in
+    compose."""
+
+    local: int
+    kubernetes: int
+
+
+EnvValue = Plain | FromSecret | FromConfig | ServiceHost | ConnectionUrl | ServicePort
 
 
 @dataclass(frozen=True)
@@ -166,6 +177,8 @@ class Endpoint:
     """Set for a server outside the cluster (an External): reached by address, never by pod selector."""
     with_canary: bool = False
     """The peer also runs as ``<name>-canary`` (a routed canary's new version), which servers admit alike."""
+    through: PlatformPeer | None = None
+    """Set for a server that clients reach through a gateway (a Knative service): their egress goes there."""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -451,6 +464,39 @@ class QueueScaling:
 
 
 @dataclass(frozen=True)
+class KnativeServing:
+    """Knative Serving in the cluster: its activator and autoscaler, and the gateway requests go through."""
+
+    namespace: str
+    gateway_namespace: str
+    gateway_pods: tuple[tuple[str, str], ...]
+    gateway_port: int
+    queue_proxy: ComputeResources
+
+    ACTIVATOR_PODS = (("app", "activator"),)
+    AUTOSCALER_PODS = (("app", "autoscaler"),)
+    QUEUE_PORT = Port("queue", 8012)
+    """queue-proxy's port for HTTP/1 requests (from the gateway and the activator)."""
+    QUEUE_H2C_PORT = Port("queue-h2c", 8013)
+    """queue-proxy's port for HTTP/2 and gRPC requests."""
+    CLIENT_PORT = 80
+    """The port clients call a Knative service on (its gateway's)."""
+    QUEUE_METRICS_PORT = Port("queue-metrics", 9090)
+    """queue-proxy's port the autoscaler reads concurrency from."""
+
+
+@dataclass(frozen=True)
+class ServerlessRun:
+    """A Knative Service: ``min`` to ``max`` pods by requests in flight (``concurrency`` per pod)."""
+
+    min: int
+    max: int
+    concurrency: int
+    timeout_seconds: int
+    serving: KnativeServing
+
+
+@dataclass(frozen=True)
 class CanarySplit:
     """Two Deployments behind a weighted router: the running version (``stable_image``) in ``<name>``, the new one
     (the workload's image) in ``<name>-canary`` with ``replicas`` pods and ``weight`` percent of the public
@@ -482,11 +528,13 @@ class Continuous:
     """Set when KEDA owns the replica count (a Worker scaled by a queue's length)."""
     split: CanarySplit | None = None
     """Set when a canary Deployment runs beside this one behind a weighted router."""
+    serverless: ServerlessRun | None = None
+    """Set when Knative runs the service (a Knative Service instead of a Deployment and Service)."""
 
     @property
     def count_owned_elsewhere(self) -> bool:
         """An autoscaler (HPA or KEDA) sets the replica count: the controller states none."""
-        return self.autoscale is not None or self.queue_scaling is not None
+        return self.autoscale is not None or self.queue_scaling is not None or self.serverless is not None
 
     @property
     def surge_pods(self) -> int:
@@ -498,12 +546,12 @@ class Continuous:
 
     @property
     def min_replicas(self) -> int:
-        scaler = self.autoscale or self.queue_scaling
+        scaler = self.autoscale or self.queue_scaling or self.serverless
         return scaler.min if scaler else self.replicas
 
     @property
     def max_replicas(self) -> int:
-        scaler = self.autoscale or self.queue_scaling
+        scaler = self.autoscale or self.queue_scaling or self.serverless
         return scaler.max if scaler else self.replicas
 
 

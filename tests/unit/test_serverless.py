@@ -1,0 +1,89 @@
+"""Request-driven scale to zero with Knative: a Knative Service in the subset of the pod spec Knative accepts,
+reached through Knative's gateway, admitting its gateway, activator and autoscaler alone; checked against the
+published CRD schemas (tests/crd_schemas/serving.knative.dev)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from jsonschema import Draft7Validator
+
+from conftest import REPO
+from shipform import (
+    App,
+    Environment,
+    Health,
+    KnativeServing,
+    Quota,
+    SecureNamespace,
+    Serverless,
+    StatefulDB,
+    Subject,
+    WebService,
+)
+from shipform.testing import find_object, objects, synthesize
+
+
+@pytest.fixture(scope="module")
+def serverless(module_app_root):
+    app = App("shop", registry="ghcr.io/acme", root=module_app_root)
+    prod = Environment(app, "prod", domain="example.com", knative=KnativeServing())
+    dev = Environment(app, "dev", local=True, domain="dev.example.com")
+    for env in (dev, prod):
+        ns = SecureNamespace(env, "shop", deployers=[Subject.group("deployers")],
+                             quota=Quota(cpu_limit="16", memory_limit="32Gi"))
+        db = StatefulDB(ns, "db", engine="postgres", version="16")
+        api = WebService(ns, "api", image="nginx:1.27.3", port=8000, connects_to=[db], health=Health.http("/healthz"),
+                         serverless=Serverless(max=4, concurrency=50) if env is prod else None)
+        WebService(ns, "web", image="nginx:1.27.3", port=3000, public=True, connects_to=[api],
+                   serverless=Serverless(min=1, max=3) if env is prod else None)
+    return synthesize(app)
+
+
+def test_a_knative_service_replaces_the_deployment_service_and_ingress(serverless):
+    service = find_object(serverless, "Service", "api", env="prod")
+    assert service["apiVersion"] == "serving.knative.dev/v1"
+    assert service["metadata"]["labels"]["networking.knative.dev/visibility"] == "cluster-local"
+    revision = service["spec"]["template"]
+    assert revision["metadata"]["annotations"]["autoscaling.knative.dev/min-scale"] == "0"
+    assert revision["metadata"]["annotations"]["autoscaling.knative.dev/target"] == "50"
+    pod = revision["spec"]
+    assert "securityContext" not in pod and "topologySpreadConstraints" not in pod  # behind feature flags
+    container = pod["containers"][0]
+    assert container["ports"] == [{"name": "http1", "containerPort": 8000, "protocol": "TCP"}]
+    assert container["readinessProbe"]["httpGet"] == {"path": "/healthz"}  # Knative probes the port it routes
+    assert container["securityContext"]["runAsNonRoot"] is True and "lifecycle" not in container
+    assert not objects(serverless, "Deployment", "api", env="prod")
+    assert not objects(serverless, "Ingress", env="prod")
+    assert find_object(serverless, "DomainMapping", "web.example.com", env="prod")["spec"]["ref"]["name"] == "web"
+    # dev has no Knative: an ordinary Deployment, Service and compose service.
+    assert find_object(serverless, "Deployment", "api", env="dev")
+
+
+def test_clients_call_the_gateway_and_the_pods_admit_knative_alone(serverless):
+    web = find_object(serverless, "Service", "web", env="prod")["spec"]["template"]["spec"]["containers"][0]
+    env = {e["name"]: e.get("value") for e in web["env"]}
+    assert env["API_PORT"] == "80" and env["API_URL"] == "http://api:80"
+    egress = find_object(serverless, "NetworkPolicy", "web", env="prod")["spec"]["egress"]
+    assert {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kourier-system"}},
+                    "podSelector": {"matchLabels": {"app": "3scale-kourier-gateway"}}}],
+            "ports": [{"port": 8081, "protocol": "TCP"}]} in egress
+    ingress = find_object(serverless, "NetworkPolicy", "api", env="prod")["spec"]["ingress"]
+    assert [(r["from"][0]["podSelector"]["matchLabels"], r["ports"][0]["port"]) for r in ingress] == [
+        ({"app": "3scale-kourier-gateway"}, 8012), ({"app": "activator"}, 8012), ({"app": "autoscaler"}, 9090)]
+    assert "API_PORT=8000" in serverless["compose/compose.yaml"] or "API_PORT: '8000'" in serverless[
+        "compose/compose.yaml"]
+
+
+def test_knative_objects_match_their_published_schemas_and_the_deployer_may_apply_them(serverless):
+    for kind, schema in (("Service", "service_v1"), ("DomainMapping", "domainmapping_v1beta1")):
+        validator = Draft7Validator(json.loads((REPO / "tests" / "crd_schemas" / "serving.knative.dev" /
+                                                f"{schema}.json").read_text()))
+        found = [o for o in objects(serverless, kind, env="prod") if o["apiVersion"].startswith("serving.")]
+        assert found
+        for obj in found:
+            assert [e.message for e in validator.iter_errors(obj)] == []
+    rules = find_object(serverless, "Role", "deployer", env="prod")["rules"]
+    assert {"apiGroups": ["serving.knative.dev"], "resources": ["domainmappings", "services"],
+            "verbs": ["get", "list", "watch", "create", "update", "patch", "delete"]} in rules
