@@ -19,6 +19,7 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -27,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write_sources
+from conftest import REPO, write_sources
 from shipform.model.backup import backup_script
 
 pytestmark = pytest.mark.engines
@@ -335,6 +336,28 @@ def check_redis_acl(port: int, password_file: Path, app_user: str) -> None:
     assert "NOPERM" in redis(port, password_file, "backup", "GET", "cart:1")
 
 
+def check_queue_worker(port: int, password_file: Path, app_user: str) -> None:
+    """The shop's indexer (apps/shop/services/api/indexer.py) drains its list as the application's user, and what
+    KEDA's redis trigger reads, the list's length, is allowed to that user (the TriggerAuthentication's)."""
+    for job in ("job-1", "job-2", "job-3"):
+        redis(port, password_file, app_user, "RPUSH", "index-jobs", job)
+    assert redis(port, password_file, app_user, "LLEN", "index-jobs") == "3"
+    env = {**os.environ, "CACHE_HOST": "127.0.0.1", "CACHE_PORT": str(port), "CACHE_USER": app_user,
+           "CACHE_PASSWORD_FILE": str(password_file), "PYTHONPATH": str(REPO / "apps" / "shop" / "services" / "api")}
+    check = subprocess.run([sys.executable, "-m", "indexer", "check"], env=env, capture_output=True, timeout=20)
+    assert check.returncode == 0, check.stderr
+    worker = subprocess.Popen([sys.executable, "-m", "indexer"], env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert wait_until(lambda: redis(port, password_file, app_user, "LLEN", "index-jobs") == "0")
+    finally:
+        worker.terminate()
+        out, _ = worker.communicate(timeout=20)
+    assert out.splitlines() == ["indexing job-1", "indexing job-2", "indexing job-3"]
+    wrong = {**env, "CACHE_USER": "default"}  # the default user is off: the check fails
+    assert subprocess.run([sys.executable, "-m", "indexer", "check"], env=wrong, capture_output=True,
+                          timeout=20).returncode != 0
+
+
 def test_redis_server_command_health_and_backup(tmp_path, password_file):
     require(bool(shutil.which("redis-server")), "redis-server")
     db = make_db("redis", "7.4", tmp_path)
@@ -357,6 +380,7 @@ def test_redis_server_command_health_and_backup(tmp_path, password_file):
         assert len(dumps) == 2
         assert dumps[-1].read_bytes().startswith(b"REDIS")
         check_redis_acl(port, password_file, db.user)
+        check_queue_worker(port, password_file, db.user)
     finally:
         server.terminate()
         server.wait(timeout=30)
