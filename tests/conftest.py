@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 from pathlib import Path
 
 import pytest
@@ -41,6 +43,23 @@ def write_sources(root: Path) -> None:
 def app_root(tmp_path: Path) -> Path:
     write_sources(tmp_path)
     return tmp_path
+
+
+@functools.cache
+def _crd_validator(group: str, kind: str, version: str):
+    from jsonschema import Draft7Validator
+
+    path = REPO / "tests" / "crd_schemas" / group / f"{kind.lower()}_{version}.json"
+    return Draft7Validator(json.loads(path.read_text()))
+
+
+def assert_match_crd_schemas(manifests: list[dict]) -> None:
+    """Every custom resource given is valid against its published CRD schema (tests/crd_schemas); at least one."""
+    assert manifests, "no objects to check"
+    for manifest in manifests:
+        group, _, version = manifest["apiVersion"].rpartition("/")
+        errors = [e.message for e in _crd_validator(group, manifest["kind"], version).iter_errors(manifest)]
+        assert errors == [], (manifest["kind"], manifest["metadata"]["name"])
 
 
 @pytest.fixture(scope="module")

@@ -4,12 +4,9 @@ clients; checked against the published CRD schemas (tests/crd_schemas/keda.sh)."
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from jsonschema import Draft7Validator
 
-from conftest import REPO
+from conftest import assert_match_crd_schemas
 from shipform import (
     App,
     Environment,
@@ -92,12 +89,7 @@ def test_rabbitmq_kafka_and_sqs_triggers(scaled):
 
 def test_keda_objects_match_their_published_schemas_and_the_deployer_may_apply_them(scaled):
     for kind in ("ScaledObject", "TriggerAuthentication"):
-        schema = json.loads((REPO / "tests" / "crd_schemas" / "keda.sh" / f"{kind.lower()}_v1alpha1.json")
-                            .read_text())
-        found = objects(scaled, kind)
-        assert found
-        for obj in found:
-            assert [e.message for e in Draft7Validator(schema).iter_errors(obj)] == []
+        assert_match_crd_schemas(objects(scaled, kind))
     rules = find_object(scaled, "Role", "deployer")["rules"]
     assert {"apiGroups": ["keda.sh"], "resources": ["scaledobjects", "triggerauthentications"],
             "verbs": ["get", "list", "watch", "create", "update", "patch", "delete"]} in rules

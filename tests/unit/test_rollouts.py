@@ -3,12 +3,9 @@ an analysis that aborts a bad version; checked against the published CRD schemas
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from jsonschema import Draft7Validator
 
-from conftest import REPO
+from conftest import assert_match_crd_schemas
 from shipform import (
     Analysis,
     App,
@@ -96,12 +93,7 @@ def test_a_worker_canary_takes_a_share_of_the_pods_never_fewer_ready(rolled):
 
 def test_rollout_objects_match_their_published_schemas_and_the_deployer_may_apply_them(rolled):
     for kind in ("Rollout", "AnalysisTemplate"):
-        schema = json.loads((REPO / "tests" / "crd_schemas" / "argoproj.io" / f"{kind.lower()}_v1alpha1.json")
-                            .read_text())
-        found = objects(rolled, kind)
-        assert found
-        for obj in found:
-            assert [e.message for e in Draft7Validator(schema).iter_errors(obj)] == []
+        assert_match_crd_schemas(objects(rolled, kind))
     rules = find_object(rolled, "Role", "deployer")["rules"]
     assert {"apiGroups": ["argoproj.io"], "resources": ["analysistemplates", "rollouts"],
             "verbs": ["get", "list", "watch", "create", "update", "patch", "delete"]} in rules
