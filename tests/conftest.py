@@ -62,6 +62,12 @@ def assert_match_crd_schemas(manifests: list[dict]) -> None:
         assert errors == [], (manifest["kind"], manifest["metadata"]["name"])
 
 
+def deployer_grant(group: str, *resources: str) -> dict:
+    """The deployer Role's rule that lets it apply exactly ``resources`` of ``group``."""
+    return {"apiGroups": [group], "resources": sorted(resources),
+            "verbs": ["get", "list", "watch", "create", "update", "patch", "delete"]}
+
+
 @pytest.fixture(scope="module")
 def module_app_root(tmp_path_factory) -> Path:
     """app_root shared by a module's tests (for fixtures that synthesize once per module)."""

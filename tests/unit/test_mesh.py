@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import assert_match_crd_schemas
+from conftest import assert_match_crd_schemas, deployer_grant
 from shipform import App, Environment, InvalidApp, Mesh, Quota, SecureNamespace, StatefulDB, Subject, WebService
 from shipform.testing import find_object, objects, synthesize
 
@@ -60,8 +60,7 @@ def test_mesh_objects_match_their_published_schemas_and_the_deployer_may_apply_t
     for kind in MESH_KINDS:
         assert_match_crd_schemas(objects(meshed, kind))
     rules = find_object(meshed, "Role", "deployer")["rules"]
-    assert {"apiGroups": ["security.istio.io"], "resources": ["authorizationpolicies", "peerauthentications"],
-            "verbs": ["get", "list", "watch", "create", "update", "patch", "delete"]} in rules
+    assert deployer_grant("security.istio.io", "authorizationpolicies", "peerauthentications") in rules
 
 
 def test_the_quota_counts_each_pods_sidecar(app_root):

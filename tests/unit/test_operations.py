@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from conftest import assert_match_crd_schemas
+from conftest import assert_match_crd_schemas, deployer_grant
 from shipform import (
     App,
     Autoscale,
@@ -71,8 +71,7 @@ def test_the_custom_resources_match_their_published_schemas(monitored):
 
 def test_the_deployer_may_apply_them(monitored):
     rules = find_object(monitored, "Role", "deployer", "shop", "prod")["rules"]
-    assert {"apiGroups": ["monitoring.coreos.com"], "resources": ["prometheusrules", "servicemonitors"],
-            "verbs": ["get", "list", "watch", "create", "update", "patch", "delete"]} in rules
+    assert deployer_grant("monitoring.coreos.com", "prometheusrules", "servicemonitors") in rules
 
 
 def test_autoscaling_on_memory_with_a_gentler_scale_down(app_root):

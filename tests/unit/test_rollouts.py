@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import assert_match_crd_schemas
+from conftest import assert_match_crd_schemas, deployer_grant
 from shipform import (
     Analysis,
     App,
@@ -95,8 +95,7 @@ def test_rollout_objects_match_their_published_schemas_and_the_deployer_may_appl
     for kind in ("Rollout", "AnalysisTemplate"):
         assert_match_crd_schemas(objects(rolled, kind))
     rules = find_object(rolled, "Role", "deployer")["rules"]
-    assert {"apiGroups": ["argoproj.io"], "resources": ["analysistemplates", "rollouts"],
-            "verbs": ["get", "list", "watch", "create", "update", "patch", "delete"]} in rules
+    assert deployer_grant("argoproj.io", "analysistemplates", "rollouts") in rules
 
 
 def test_the_quota_holds_a_second_version_at_full_size(app_root):
