@@ -795,3 +795,6 @@ ALL_CASES += [
     ("knative-gateway-port-zero", 'Environment(app, "stage", knative=KnativeServing(gateway_port=0))', "shop/stage",
      "knative.gateway_port"),
 ]
+ALL_CASES.append(("mesh-proxy-above-the-namespace-maximum", 'm = Environment(app, "stage", mesh=Mesh(proxy=Resources('
+                  'cpu="1", cpu_limit="6")))\nns = SecureNamespace(m, "team", mesh="istio")\n'
+                  'WebService(ns, "api", image="nginx:1.27.3", port=80)', "shop/stage", "mesh.proxy"))

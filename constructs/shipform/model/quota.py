@@ -27,15 +27,24 @@ def peak_pods(w: Workload) -> int:
     return run.max_replicas + max(1, run.surge_pods)
 
 
-def pod_resources(w: Workload) -> ComputeResources:
-    """A pod's containers together: the workload's own, plus the mesh's sidecar where its namespace is enrolled, or
-    Knative's queue-proxy."""
+def sidecar_of(w: Workload) -> tuple[str, ComputeResources] | None:
+    """The container a cluster component adds to the workload's pods, by the Environment prop that sizes it: the
+    mesh's proxy where its namespace is enrolled, or Knative's queue-proxy."""
     mesh = w.environment.mesh_of(w.namespace)
-    knative = w.environment.knative if getattr(w, "serverless", None) is not None else None
-    sidecar = mesh.proxy if mesh else knative.queue_proxy if knative else None
+    if mesh is not None:
+        return "mesh.proxy", mesh.proxy
+    knative = w.environment.knative
+    if knative is not None and getattr(w, "serverless", None) is not None:
+        return "knative.queue_proxy", knative.queue_proxy
+    return None
+
+
+def pod_resources(w: Workload) -> ComputeResources:
+    """A pod's containers together: the workload's own, plus a sidecar (sidecar_of)."""
+    sidecar = sidecar_of(w)
     if sidecar is None:
         return w.resources
-    r, proxy = w.resources, sidecar
+    r, proxy = w.resources, sidecar[1]
     return ComputeResources(Cpu(r.cpu.millicores + proxy.cpu.millicores), Memory(r.memory.bytes + proxy.memory.bytes),
                             Cpu(r.cpu_limit.millicores + proxy.cpu_limit.millicores),
                             Memory(r.memory_limit.bytes + proxy.memory_limit.bytes), r.ephemeral_storage)
@@ -156,13 +165,26 @@ def container_range_errors(limits: spec.LimitsSpec, members: list[Workload],
         fix_low = "raise the requests, or place the workloads in a SecureNamespace with a lower container_min"
         fix_high = "lower the limits, or place the workloads in a SecureNamespace with a larger container_max"
     errors = []
+    sidecars: dict[str, tuple[str, ComputeResources]] = {}  # one error per Environment prop, not per pod
     for w in members:
-        r = w.resources
-        if r.cpu < limits.min_cpu or r.memory < limits.min_memory:
-            errors.append(ShipformError(w.path, "resources", f"requests are below the namespace minimum "
-                                        f"{limits.min_cpu}/{limits.min_memory}", f"{r.cpu}/{r.memory}", fix_low))
-        if r.cpu_limit > limits.max_cpu or r.memory_limit > limits.max_memory:
-            errors.append(ShipformError(w.path, "resources", f"limits exceed the namespace maximum "
-                                        f"{limits.max_cpu}/{limits.max_memory}", f"{r.cpu_limit}/{r.memory_limit}",
-                                        fix_high))
+        errors += _range_errors(limits, w.path, "resources", w.resources, fix_low, fix_high)
+        sidecar = sidecar_of(w)
+        if sidecar is not None:
+            sidecars.setdefault(sidecar[0], (w.environment.path, sidecar[1]))
+    for prop, (path, r) in sidecars.items():
+        errors += _range_errors(limits, path, prop, r, f"raise {prop}'s requests or lower container_min",
+                                f"lower {prop}'s limits or raise container_max")
+    return errors
+
+
+def _range_errors(limits: spec.LimitsSpec, path: str, prop: str, r: ComputeResources, fix_low: str,
+                  fix_high: str) -> list[ShipformError]:
+    errors = []
+    if r.cpu < limits.min_cpu or r.memory < limits.min_memory:
+        errors.append(ShipformError(path, prop, f"requests are below the namespace minimum "
+                                    f"{limits.min_cpu}/{limits.min_memory}", f"{r.cpu}/{r.memory}", fix_low))
+    if r.cpu_limit > limits.max_cpu or r.memory_limit > limits.max_memory:
+        errors.append(ShipformError(path, prop, f"limits exceed the namespace maximum "
+                                    f"{limits.max_cpu}/{limits.max_memory}", f"{r.cpu_limit}/{r.memory_limit}",
+                                    fix_high))
     return errors
