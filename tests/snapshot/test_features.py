@@ -454,3 +454,78 @@ def test_node_on_the_distroless_runtime(synth, snapshot):
     runtime = files["docker/web/Dockerfile"].split("\nFROM gcr.io/distroless/")[1]
     assert "\nRUN " not in runtime and "'#!/nodejs/bin/node'" in files["docker/web/Dockerfile"]
     assert files == snapshot
+
+
+def test_canary_with_analysis_by_argo_rollouts(synth, snapshot):
+    """A public service rolled out as a canary by Argo Rollouts behind ingress-nginx: the Rollout (setWeight and
+    pause steps, nginx traffic routing to the canary Service), the canary Service, the AnalysisTemplate on
+    Prometheus and the ServiceMonitor keeping each version's hash."""
+    source = """
+        from shipform import *
+        app = App("shop", registry="ghcr.io/acme", version="1.0.0")
+        prod = Environment(app, "prod", domain="example.com", rollouts="argo", monitoring=Monitoring())
+        WebService(prod, "api", image="ghcr.io/acme/api:1.0.0", ports={"http": 8000, "metrics": 9090}, public=True,
+                   metrics=Metrics(), strategy=Canary(steps=[20, "5m", 50, "promote"],
+                                                      analysis=Analysis(query='sum(up{service="{{args.service}}"})',
+                                                                        success="result[0] >= 1")))
+    """
+    files = synth(source, "k8s/prod/rollout-", "k8s/prod/service-", "k8s/prod/analysistemplate-",
+                  "k8s/prod/servicemonitor-")
+    assert files == snapshot
+
+
+def test_worker_scaled_to_zero_by_keda(synth, snapshot):
+    """A worker draining a redis list: the ScaledObject (0 to 10 replicas, five waiting jobs each), the
+    TriggerAuthentication with the database's password by reference, the Deployment without replicas, and the
+    database's NetworkPolicy admitting KEDA's operator on its port."""
+    source = """
+        from shipform import *
+        app = App("shop", registry="ghcr.io/acme", version="1.0.0")
+        prod = Environment(app, "prod", keda=Keda())
+        queue = StatefulDB(prod, "queue", engine="redis", version="7.4")
+        Worker(prod, "mailer", image="ghcr.io/acme/mailer:1.0.0", command=["mailer"], connects_to=[queue],
+               health=Health.exec(["mailer", "--check"]), scale_on=Queue(on=queue, name="mail"))
+    """
+    files = synth(source, "k8s/prod/scaledobject-", "k8s/prod/triggerauthentication-",
+                  "k8s/prod/deployment-shop-mailer", "k8s/prod/networkpolicy-shop-queue")
+    assert files == snapshot
+
+
+@pytest.mark.parametrize("mesh", ["istio", "linkerd"])
+def test_a_namespace_in_the_mesh(synth, snapshot, mesh):
+    """A namespace enrolled in Istio or Linkerd: its enrollment and defaults, each server's authorization from
+    the connects_to graph, the public service's plain-text port, retries, timeouts, circuit breaking and rate
+    limit, the sidecar's annotations, and the NetworkPolicies' egress to the control plane."""
+    source = f"""
+        from shipform import *
+        app = App("shop", registry="ghcr.io/acme", version="1.0.0")
+        prod = Environment(app, "prod", domain="example.com", mesh=Mesh(kind="{mesh}"))
+        ns = SecureNamespace(prod, "shop", mesh="{mesh}")
+        db = StatefulDB(ns, "db", engine="postgres", version="16")
+        api = WebService(ns, "api", image="ghcr.io/acme/api:1.0.0", port=8000, connects_to=[db])
+        WebService(ns, "web", image="ghcr.io/acme/web:1.0.0", port=3000, public=True, connects_to=[api])
+    """
+    kinds = {"istio": ("authorizationpolicy-", "peerauthentication-", "virtualservice-", "destinationrule-",
+                       "envoyfilter-"),
+             "linkerd": ("authorizationpolicy-", "server-", "meshtlsauthentication-", "networkauthentication-",
+                         "httplocalratelimitpolicy-", "service-shop-api")}[mesh]
+    files = synth(source, "k8s/prod/namespace-", "k8s/prod/deployment-shop-api", "k8s/prod/networkpolicy-shop-web",
+                  *(f"k8s/prod/{k}" for k in kinds))
+    assert files == snapshot
+
+
+def test_serverless_web_service_on_knative(synth, snapshot):
+    """A public service scaled to zero by Knative: the Knative Service (the pod-spec subset, scale and
+    queue-proxy annotations), the DomainMapping for its host, its NetworkPolicy admitting Knative's gateway,
+    activator and autoscaler, and a client's egress to the gateway."""
+    source = """
+        from shipform import *
+        app = App("shop", registry="ghcr.io/acme", version="1.0.0")
+        prod = Environment(app, "prod", domain="example.com", knative=KnativeServing())
+        api = WebService(prod, "api", image="ghcr.io/acme/api:1.0.0", port=8000, public=True,
+                         serverless=Serverless(max=5))
+        Worker(prod, "poller", image="ghcr.io/acme/poller:1.0.0", command=["poll"], connects_to=[api],
+               health=Health.exec(["poll", "--check"]))
+    """
+    files = synth(source, "k8s/prod/service-shop-api", "k8s/prod/domainmapping-", "k8s/prod/networkpolicy-shop-")
+    assert files == snapshot
