@@ -336,26 +336,40 @@ def check_redis_acl(port: int, password_file: Path, app_user: str) -> None:
     assert "NOPERM" in redis(port, password_file, "backup", "GET", "cart:1")
 
 
-def check_queue_worker(port: int, password_file: Path, app_user: str) -> None:
+def check_queue_worker(port: int, password_file: Path, app_user: str, folder: Path) -> None:
     """The shop's indexer (apps/shop/services/api/indexer.py) drains its list as the application's user, and what
-    KEDA's redis trigger reads, the list's length, is allowed to that user (the TriggerAuthentication's)."""
+    KEDA's redis trigger reads, the list's length, is allowed to that user (the TriggerAuthentication's). Its
+    health check follows its loop, not Redis: healthy while it runs, unhealthy before."""
     for job in ("job-1", "job-2", "job-3"):
         redis(port, password_file, app_user, "RPUSH", "index-jobs", job)
     assert redis(port, password_file, app_user, "LLEN", "index-jobs") == "3"
     env = {**os.environ, "CACHE_HOST": "127.0.0.1", "CACHE_PORT": str(port), "CACHE_USER": app_user,
-           "CACHE_PASSWORD_FILE": str(password_file), "PYTHONPATH": str(REPO / "apps" / "shop" / "services" / "api")}
-    check = subprocess.run([sys.executable, "-m", "indexer", "check"], env=env, capture_output=True, timeout=20)
-    assert check.returncode == 0, check.stderr
+           "CACHE_PASSWORD_FILE": str(password_file), "INDEXER_HEARTBEAT": str(folder / "indexer.heartbeat"),
+           "PYTHONPATH": str(REPO / "apps" / "shop" / "services" / "api")}
+
+    def check(environment: dict) -> int:
+        return subprocess.run([sys.executable, "-m", "indexer", "check"], env=environment, capture_output=True,
+                              timeout=20).returncode
+
+    assert check(env) != 0  # not started: no heartbeat
     worker = subprocess.Popen([sys.executable, "-m", "indexer"], env=env, stdout=subprocess.PIPE, text=True)
     try:
         assert wait_until(lambda: redis(port, password_file, app_user, "LLEN", "index-jobs") == "0")
+        assert check(env) == 0
     finally:
         worker.terminate()
         out, _ = worker.communicate(timeout=20)
     assert out.splitlines() == ["indexing job-1", "indexing job-2", "indexing job-3"]
-    wrong = {**env, "CACHE_USER": "default"}  # the default user is off: the check fails
-    assert subprocess.run([sys.executable, "-m", "indexer", "check"], env=wrong, capture_output=True,
-                          timeout=20).returncode != 0
+    # As the default user (which is off) it is refused, logs why and keeps retrying instead of exiting.
+    refused = {**env, "CACHE_USER": "default", "INDEXER_HEARTBEAT": str(folder / "refused.heartbeat")}
+    worker = subprocess.Popen([sys.executable, "-m", "indexer"], env=refused, stderr=subprocess.PIPE, text=True)
+    try:
+        assert wait_until(lambda: check(refused) == 0)
+        assert worker.poll() is None
+    finally:
+        worker.terminate()
+        _, err = worker.communicate(timeout=20)
+    assert "cannot reach the queue (WRONGPASS" in err
 
 
 def test_redis_server_command_health_and_backup(tmp_path, password_file):
@@ -380,7 +394,7 @@ def test_redis_server_command_health_and_backup(tmp_path, password_file):
         assert len(dumps) == 2
         assert dumps[-1].read_bytes().startswith(b"REDIS")
         check_redis_acl(port, password_file, db.user)
-        check_queue_worker(port, password_file, db.user)
+        check_queue_worker(port, password_file, db.user, folder)
     finally:
         server.terminate()
         server.wait(timeout=30)
