@@ -279,6 +279,8 @@ class EnvironmentBase(cdk8s.Chart):
         self.included: list[str] = []
         """Every shipform construct of this Environment, in creation order."""
         self.workloads: list[Workload] = []
+        self.meshed_namespaces: set[str] = set()
+        """Namespaces a SecureNamespace enrolled in the mesh."""
         app.environments.append(self)
 
     def to_spec(self) -> spec.Environment:
@@ -299,9 +301,7 @@ class EnvironmentBase(cdk8s.Chart):
 
     def mesh_of(self, namespace: str) -> spec.Mesh | None:
         """The mesh the namespace is enrolled in (by its SecureNamespace), or None."""
-        enrolled = any(getattr(m, "holds_workloads", False) and m.namespace == namespace and getattr(m, "mesh", None)
-                       for m in self.members)
-        return self.mesh if enrolled else None
+        return self.mesh if namespace in self.meshed_namespaces else None
 
     def implicit_namespaces(self) -> list[str]:
         """Namespaces that hold workloads but were not declared with a SecureNamespace: they get the same
