@@ -18,6 +18,9 @@ which ``conftest.exec_app(source, folder)`` runs (the build contexts "py", "node
   other Environment may close loops with ``.connects_to.append``;
 - built images under one name only once per app (Dockerfiles are per service name), except in mirrors, where
   both Environments build the very same service;
+- each Environment may run Argo Rollouts (then the services and workers that drew a canary or blue-green roll out
+  by it), KEDA (then a worker connected to a redis database at construction scales on its list) and a mesh,
+  Istio or Linkerd, which every SecureNamespace of that Environment enrolls in;
 - in the local Environment workload names are unique across namespaces and public ports are distinct;
   ``public=True`` only where the Environment has a domain, and one public service per host;
 - no id that would give one of its objects the name of another construct's object (``<db>-headless``,
@@ -40,9 +43,9 @@ from hypothesis import strategies as st
 INT32_MAX = 2**31 - 1
 QUOTA = ('Quota(cpu="64", memory="128Gi", cpu_limit="128", memory_limit="256Gi", pods=500, '
          'persistent_volume_claims=50, storage="2Ti")')
-HEADER = ("from shipform import (App, Autoscale, Backup, Build, CronJob, Environment, Health, Job, Migration, Quota,\n"
-          "                      Resources, S3Target, Scratch, SecretRef, SecretStore, SecureNamespace, StatefulDB,\n"
-          "                      Subject, WebService, Worker)\n")
+HEADER = ("from shipform import (App, Autoscale, Backup, BlueGreen, Build, Canary, CronJob, Environment, Health, Job,\n"
+          "                      Keda, Mesh, Migration, Queue, Quota, Resources, S3Target, Scratch, SecretRef,\n"
+          "                      SecretStore, SecureNamespace, StatefulDB, Subject, WebService, Worker)\n")
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 ALNUM = LETTERS + "0123456789"
@@ -118,6 +121,8 @@ class Workload:
     prefix: str | None = None  # the env prefix its clients get (servers only)
     built: bool = False
     host: str | None = None  # forced by a twist
+    strategy: str | None = None  # a Canary(...) or BlueGreen(...), given where the Environment has Argo Rollouts
+    engine: str | None = None  # a StatefulDB's
 
 
 @dataclass
@@ -138,6 +143,13 @@ class Env:
     name: str
     props: list[str]
     plan: Plan
+    rollouts: bool = False
+    """Argo Rollouts runs: the services and workers that drew a canary or blue-green get it."""
+    keda: bool = False
+    """KEDA runs: workers that connect to a redis database at construction scale on its list."""
+    mesh: str | None = None
+    """The mesh every SecureNamespace of the Environment enrolls in (the implicit namespace stays out: nothing
+    crosses into or out of it)."""
 
 
 def _q(value: str) -> str:
@@ -297,7 +309,13 @@ class _Drawer:
                 shared = self.plan(default_ns, local=local or mirror, has_domain=has_domain, count=counts[i])
             plan = shared
             self.twisting = False
-            envs.append(Env(f"e{i}", env_name, props, plan))
+            env = Env(f"e{i}", env_name, props, plan)
+            if self.twist is None:  # the operators this cluster runs (each adds its own props below)
+                env.rollouts, env.keda = self.flag(30), self.flag(30)
+                env.mesh = d(st.sampled_from(("istio", "linkerd"))) if self.flag(30) else None
+                props += [*(["rollouts='argo'"] if env.rollouts else []), *(["keda=Keda()"] if env.keda else []),
+                          *([f"mesh=Mesh(kind={_q(env.mesh)})"] if env.mesh else [])]
+            envs.append(env)
         lines = [HEADER, f"app = App({_q(name)}, registry='ghcr.io/acme', version={_q(version)})"]
         for env in envs:
             lines.append(f"{env.var} = Environment(app, {_q(env.name)}{''.join(', ' + p for p in env.props)})")
@@ -460,6 +478,9 @@ class _Drawer:
         w.args += self.common_args(w)
         if self.flag(20):
             w.args.append(f"volumes={d(st.sampled_from(SCRATCH))}")
+        if self.flag(25) and len(w.id) <= 55:  # its second Service, '<id>-preview' or '<id>-canary', is a DNS label
+            w.strategy = d(st.sampled_from(("Canary(steps=[10, '1m', 50, 'promote'])", "Canary()",
+                                            "BlueGreen()", "BlueGreen(auto_promote_seconds=0)")))
 
     def _scale(self, w: Workload) -> None:
         d = self.draw
@@ -479,6 +500,8 @@ class _Drawer:
             w.args.append(f"health=Health.none({_q(d(st.sampled_from(HEALTH_REASONS)))})")
         self._scale(w)
         w.args += self.common_args(w)
+        if self.flag(25):
+            w.strategy = d(st.sampled_from(("Canary(steps=[25, '30s'])", "Canary()")))
 
     def _batch(self, plan: Plan, w: Workload) -> None:
         d = self.draw
@@ -513,6 +536,7 @@ class _Drawer:
     def _db(self, plan: Plan, w: Workload, backup: bool, **_) -> None:
         d = self.draw
         engine = d(st.sampled_from(sorted(ENGINES)))
+        w.engine = engine
         w.args += [f"engine={_q(engine)}", f"version={_q(ENGINES[engine])}"]
         w.port = {"postgres": 5432, "mysql": 3306, "mariadb": 3306, "redis": 6379, "mongodb": 27017}[engine]
         w.prefix = w.id.upper().replace("-", "_")
@@ -573,6 +597,17 @@ class _Drawer:
                 client.later.append(self.draw(st.sampled_from(options)).var)
 
     # ------------------------------------------------------------------ source text
+    @staticmethod
+    def operations(env: Env, w: Workload) -> list[str]:
+        """What the Environment's operators add to a workload: its drawn rollout strategy, and a queue to scale
+        on for a worker connected to a redis database (not while an autoscaler owns the count)."""
+        args = [f"strategy={w.strategy}"] if env.rollouts and w.strategy else []
+        if env.keda and w.kind == "worker" and not any(a.startswith("autoscale=") for a in w.args):
+            redis = [t for t in w.targets if next(o for o in env.plan.workloads if o.var == t).engine == "redis"]
+            if redis:
+                args.append(f"scale_on=Queue(on={env.var}_{redis[0]}, name='jobs', max=3)")
+        return args
+
     def emit(self, env: Env) -> list[str]:
         plan, e = env.plan, env.var
         lines = []
@@ -586,6 +621,8 @@ class _Drawer:
                 args.append('deployers=[Subject.service_account("argocd", "argocd-application-controller")]')
             if ns.viewers:
                 args.append('viewers=[Subject.group("devs"), Subject.user("ana@example.com")]')
+            if env.mesh:
+                args.append(f"mesh={_q(env.mesh)}")
             lines.append(f"{e}_{ns.var} = SecureNamespace({e}, {_q(ns.id)}, {', '.join(args)})")
             defined.append(ns.var)
         for ns in plan.namespaces:
@@ -599,6 +636,7 @@ class _Drawer:
             args = [_q(w.id), *(a.replace("image_of=", f"image_of={e}_") for a in w.args)]
             if w.targets:
                 args.append(f"connects_to=[{', '.join(f'{e}_{t}' for t in w.targets)}]")
+            args += self.operations(env, w)
             lines.append(f"{e}_{w.var} = {ctor[w.kind]}({scope}, {', '.join(args)})")
         for w in plan.workloads:
             lines += [f"{e}_{w.var}.connects_to.append({e}_{t})" for t in w.later]

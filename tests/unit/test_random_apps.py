@@ -57,7 +57,10 @@ EXAMPLES = int(os.environ.get("RANDOM_APPS_EXAMPLES", "6"))
 SEED = int(os.environ.get("RANDOM_APPS_SEED", "20250601"))
 K8S_VERSION = "1.33.0"
 COMPOSE = Path(sys.executable).with_name("docker-compose")
-CUSTOM_KINDS = {"ExternalSecret"}  # CRDs: outside kubernetes-validate's schemas (tests/validators checks them)
+# CRDs: outside kubernetes-validate's schemas (checked against tests/crd_schemas below and in tests/validators)
+CUSTOM_KINDS = {"ExternalSecret", "Rollout", "ScaledObject", "TriggerAuthentication", "AuthorizationPolicy",
+                "PeerAuthentication", "VirtualService", "DestinationRule", "EnvoyFilter", "Server",
+                "MeshTLSAuthentication", "NetworkAuthentication", "HTTPLocalRateLimitPolicy"}
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # Shrinking re-renders an app hundreds of times (minutes); failures print the whole app source instead.
@@ -213,7 +216,7 @@ def walk(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
 
 def pod_templates(obj: dict) -> list[tuple[str, dict]]:
     spec = obj.get("spec") or {}
-    if obj["kind"] in ("Deployment", "StatefulSet", "Job", "DaemonSet", "ReplicaSet"):
+    if obj["kind"] in ("Deployment", "StatefulSet", "Job", "DaemonSet", "ReplicaSet", "Rollout"):
         return [(".spec.template", spec.get("template") or {})]
     if obj["kind"] == "CronJob":
         job = (spec.get("jobTemplate") or {}).get("spec") or {}
@@ -380,10 +383,14 @@ def reference_problems(objects: list[dict]) -> list[str]:
                     problems.append(f"{o['kind']} {ns}/{name}: no PersistentVolumeClaim {claim!r}")
         if o["kind"] == "StatefulSet" and ("Service", ns, o["spec"]["serviceName"]) not in have:
             problems.append(f"StatefulSet {ns}/{name}: no Service {o['spec']['serviceName']!r}")
-        if o["kind"] == "HorizontalPodAutoscaler":
+        if o["kind"] in ("HorizontalPodAutoscaler", "ScaledObject"):
             ref = o["spec"]["scaleTargetRef"]
             if (ref["kind"], ns, ref["name"]) not in have:
-                problems.append(f"HorizontalPodAutoscaler {ns}/{name}: no {ref['kind']} {ref['name']!r}")
+                problems.append(f"{o['kind']} {ns}/{name}: no {ref['kind']} {ref['name']!r}")
+        for trigger in (o["spec"].get("triggers") or []) if o["kind"] == "ScaledObject" else []:
+            auth = (trigger.get("authenticationRef") or {}).get("name")
+            if auth and ("TriggerAuthentication", ns, auth) not in have:
+                problems.append(f"ScaledObject {ns}/{name}: no TriggerAuthentication {auth!r}")
     services = {(o["metadata"].get("namespace"), o["metadata"]["name"]): o for o in objects if o["kind"] == "Service"}
     for (ns, name), svc in services.items():
         selector = svc["spec"].get("selector") or {}
@@ -700,7 +707,7 @@ def test_network_policies_allow_exactly_the_declared_graph(workspace, source):
     r = workspace.rendered(source)
     objects = ng.k8s_objects(r.files)
     for env in r.app.environments:
-        allowed = ng.evaluate(objects.get(env.name, []), env.ingress_namespace).allowed
+        allowed = ng.evaluate(objects.get(env.name, []), env.ingress_namespace, keda=env.keda, mesh=env.mesh).allowed
         declared = ng.declared_flows(env)
         assert allowed == declared, f"{env.name}:\n{difference(allowed, declared)}" + show(source)
         external = ng.external_egress(objects.get(env.name, []))
