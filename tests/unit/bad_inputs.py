@@ -798,3 +798,9 @@ ALL_CASES += [
 ALL_CASES.append(("mesh-proxy-above-the-namespace-maximum", 'm = Environment(app, "stage", mesh=Mesh(proxy=Resources('
                   'cpu="1", cpu_limit="6")))\nns = SecureNamespace(m, "team", mesh="istio")\n'
                   'WebService(ns, "api", image="nginx:1.27.3", port=80)', "shop/stage", "mesh.proxy"))
+ALL_CASES.append(("linkerd-client-outside-the-mesh", 'm = Environment(app, "stage", mesh=Mesh(kind="linkerd"))\n'
+                  'inside = SecureNamespace(m, "inside", mesh="linkerd")\noutside = SecureNamespace(m, "outside")\n'
+                  'inside.accepts_from.append(outside)\n'
+                  'db = StatefulDB(inside, "db", engine="postgres", version="16")\n'
+                  'Worker(outside, "w", image="busybox:1.37.0", command=["sleep", "1d"], health=Health.exec(["true"]), '
+                  'connects_to=[db])', "shop/stage/outside/w", "connects_to"))

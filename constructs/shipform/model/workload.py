@@ -258,9 +258,10 @@ class Workload(ShipformConstruct):
         env = self.environment
         if env.mesh_of(target.namespace) and not env.mesh_of(self.namespace):
             return ShipformError(
-                self.path, "connects_to", f"reaches into the mesh (namespace '{target.namespace}', STRICT mutual TLS) "
-                f"from namespace '{self.namespace}', which has no sidecars, so every call would be refused",
-                target.path, f"enroll namespace '{self.namespace}' too (SecureNamespace(..., mesh='istio'))")
+                self.path, "connects_to", f"reaches into the mesh (namespace '{target.namespace}', mutual TLS "
+                f"required) from namespace '{self.namespace}', which has no sidecars, so every call would be refused",
+                target.path, f"enroll namespace '{self.namespace}' too (SecureNamespace(..., "
+                f"mesh='{env.mesh.kind if env.mesh else 'istio'}'))")
         return None
 
     def _env_collisions(self) -> list[ShipformError]:
