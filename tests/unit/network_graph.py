@@ -417,14 +417,14 @@ def declared_flows(env: Any) -> set[Flow]:
                 flows.add((me, knative(env.knative.gateway_namespace, "gateway"), env.knative.gateway_port, "TCP"))
             else:
                 flows.add((me, endpoint_of(target), port, "TCP"))
-        if getattr(w, "serverless", None) is not None:  # requests via queue-proxy, concurrency to the autoscaler
+        if w.serverless is not None:  # requests via queue-proxy, concurrency to the autoscaler
             serving = env.knative
             h2c = w.ports()[0].app_protocol in ("grpc", "kubernetes.io/h2c")
             flows |= {(knative(serving.gateway_namespace, "gateway"), me, 8013 if h2c else 8012, "TCP"),
                       (knative(serving.namespace, "activator"), me, 8013 if h2c else 8012, "TCP"),
                       (knative(serving.namespace, "autoscaler"), me, 9090, "TCP")}
         flows |= external_flows(env, w)
-        if getattr(w, "public", False) and getattr(w, "serverless", None) is None:  # Knative publishes its own
+        if getattr(w, "public", False) and w.serverless is None:  # Knative publishes its own
             flows.add((ingress_controller(env.ingress_namespace), me, w.port, "TCP"))
         telemetry = getattr(env, "telemetry", None)
         if telemetry is not None and w.reports_telemetry:  # OTLP to the collector
@@ -435,7 +435,7 @@ def declared_flows(env: Any) -> set[Flow]:
             port = metrics.port if isinstance(metrics.port, int) else by_name[metrics.port]
             flows.add((prometheus(monitoring.namespace), me, port, "TCP"))
         flows |= exposed_flows(env, w)
-        queue = getattr(w, "queue", None)
+        queue = w.queue
         if queue is not None and env.keda is not None and not hasattr(queue.on, "host"):  # KEDA reads its length
             flows.add((keda_operator(env.keda.namespace), endpoint_of(queue.on), queue.on.port, "TCP"))
         if env.mesh_of(w.namespace) is not None:  # the sidecar's configuration, certificates and policies
@@ -446,7 +446,7 @@ def declared_flows(env: Any) -> set[Flow]:
                                                                        if not p.address.is_private)]
             flows |= {(me, o, s3_port(t), "TCP") for o in reached}
         every |= flows
-        if getattr(w, "routed", None) is not None:  # its canary Deployment: the same pod, reached by the router
+        if w.routed is not None:  # its canary Deployment: the same pod, reached by the router
             canary = f"{me}-canary"
             every |= {(canary if a == me else a, canary if b == me else b, port, proto) for a, b, port, proto in flows}
     return every

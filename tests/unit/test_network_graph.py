@@ -241,7 +241,7 @@ def mesh_graphs(subject, env_name: str) -> tuple[set, set, set, set]:
     mesh = ng.mesh_flows(subject.objects[env_name], env.mesh.trust_domain)
     evaluation = subject.evaluation(env_name)
     meshed = {f"{w.namespace}/{name}" for w in env.workloads if env.mesh_of(w.namespace)
-              for name in (w.name, *([f"{w.name}-canary"] if getattr(w, "routed", None) else []))}
+              for name in (w.name, *([f"{w.name}-canary"] if w.routed else []))}
     return ({f for f in mesh if f[0] != ng.ANYONE},
             {f for f in evaluation.allowed if f[0] in meshed and f[1] in meshed},
             {(f[1], f[2]) for f in mesh if f[0] == ng.ANYONE},

@@ -108,8 +108,7 @@ class LongRunning(Workload):
         return tuple(result)
 
     def _check_attachment(self, prop: str, volume: Volume) -> None:
-        queue = getattr(self, "queue", None)  # a Worker's scale_on, set before this runs
-        most = self.autoscale.max if self.autoscale else queue.max if queue else self.replicas
+        most = self.autoscale.max if self.autoscale else self.queue.max if self.queue else self.replicas
         beside = self.progressive or self.routed
         if volume.access_mode != "ReadWriteMany" and beside is not None:
             raise ShipformError(self.path, f"{prop}.access_mode", f"is {volume.access_mode}, which attaches to one "
@@ -131,7 +130,7 @@ class LongRunning(Workload):
     def add_deployment_objects(self) -> None:
         """Called by subclasses once their own props are set."""
         self.service_account = self.add_object("v1", "ServiceAccount")
-        serverless = getattr(self, "serverless", None) is not None  # a WebService's, set before this runs
+        serverless = self.serverless is not None  # set by a WebService before this runs
         self.deployment = self.add_object("argoproj.io/v1alpha1", "Rollout") if self.progressive \
             else self.add_object("serving.knative.dev/v1", "Service") if serverless \
             else self.add_object("apps/v1", "Deployment")

@@ -34,7 +34,7 @@ def sidecar_of(w: Workload) -> tuple[str, ComputeResources] | None:
     if mesh is not None:
         return "mesh.proxy", mesh.proxy
     knative = w.environment.knative
-    if knative is not None and getattr(w, "serverless", None) is not None:
+    if knative is not None and w.serverless is not None:
         return "knative.queue_proxy", knative.queue_proxy
     return None
 

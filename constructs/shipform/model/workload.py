@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import ClassVar, TypedDict
+from typing import TYPE_CHECKING, ClassVar, TypedDict
 
 from constructs import Construct
 
@@ -20,7 +20,12 @@ from shipform.values import checks
 from shipform.values.health import Health
 from shipform.values.quantity import Memory
 from shipform.values.resources import ComputeResources, Resources
+from shipform.values.rollout import RoutedCanary
 from shipform.values.secret_ref import SecretRef
+
+if TYPE_CHECKING:
+    from shipform.model.knative import Serverless
+    from shipform.model.queue_scaling import Queue
 
 KUBERNETES_ONLY: frozenset[spec.Platform] = frozenset(("kubernetes",))
 
@@ -97,6 +102,13 @@ class Workload(ShipformConstruct):
     """False for workloads that run no code of the app (databases, backups): no OTLP env and no way out to the
     collector."""
     health: Health | None = None
+    # What the kinds that have them set (read across workloads, e.g. by a server about its clients).
+    queue: Queue | None = None
+    """A Worker's scale_on: the queue KEDA scales it by."""
+    serverless: Serverless | None = None
+    """A WebService's serverless=: Knative runs it."""
+    routed: RoutedCanary | None = None
+    """A WebService's RoutedCanary: its new version also runs as <name>-canary."""
 
     def __init__(self, scope: Construct, id: str, props: WorkloadProps):
         super().__init__(scope, id, props.get("name"))
@@ -327,7 +339,7 @@ class Workload(ShipformConstruct):
         """This workload as a peer of a connection that uses ``ports`` (of the server)."""
         return spec.Endpoint(self.name, self.namespace, self.app.name, self.port,
                              spec.health_checked_in_compose(self.health, self.generates_dockerfile()), ports,
-                             with_canary=getattr(self, "routed", None) is not None)
+                             with_canary=self.routed is not None)
 
     def on(self, *ports: str) -> Connection:
         """A connection to the named ports only: ``connects_to=[api.on("grpc")]``."""
@@ -446,8 +458,7 @@ class Workload(ShipformConstruct):
     def platform_clients(self, clients: Sequence[Workload]) -> tuple[spec.PlatformPeer, ...]:
         """KEDA's operator, where a client scales by a queue this workload holds (it reads the queue's length)."""
         keda = self.environment.keda
-        queues = (getattr(c, "queue", None) for c in clients)  # a Worker's scale_on
-        if keda is None or not any(q is not None and q.on is self for q in queues):
+        if keda is None or not any(c.queue is not None and c.queue.on is self for c in clients):
             return ()
         return (spec.PlatformPeer(keda.namespace, keda.pods, self.ports()[:1]),)
 
