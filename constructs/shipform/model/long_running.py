@@ -152,6 +152,10 @@ class LongRunning(Workload):
     def pre_start(self) -> tuple[str, ...] | None:
         return None
 
+    def second_service_name(self) -> str | None:
+        """The Service of the new version under Argo Rollouts (a WebService's preview or canary Service)."""
+        return None
+
     def rollout_traffic(self) -> Literal["nginx", "pods"]:
         """How a canary's share of the traffic is set (a WebService behind ingress-nginx: by its canary Ingress)."""
         return "pods"
@@ -161,7 +165,8 @@ class LongRunning(Workload):
         if self.progressive is not None:
             monitoring = self.environment.monitoring
             address = monitoring.address if monitoring and self.progressive.analysis else None
-            progressive = spec.ArgoRollout(self.progressive, self.rollout_traffic(), address)
+            progressive = spec.ArgoRollout(self.progressive, self.rollout_traffic(), address,
+                                           self.second_service_name())
         return spec.Continuous(
             replicas=self.replicas,
             autoscale=self.autoscale, recommend_resources=self.recommend_resources, rolling=self.rolling,

@@ -90,8 +90,8 @@ class WebService(LongRunning):
             self._check_serverless(self.serverless, props)
         self.add_deployment_objects()
         self.service = self.add_object("v1", "Service") if self.serverless is None else None
-        self.second_service = self.add_object("v1", "Service", f"{self.name}-{self.second_service_role}") \
-            if self.second_service_role else None
+        second = self.second_service_name()
+        self.second_service = self.add_object("v1", "Service", second) if second else None
         """The preview Service of a blue-green, or the canary Service of a canary behind ingress-nginx."""
         gateway = self.environment.gateway
         routed_here = self.public and self.serverless is None  # a Knative service is published by Knative
@@ -115,11 +115,10 @@ class WebService(LongRunning):
         monitored = self.metrics is not None and self.environment.monitoring is not None
         self.service_monitor = self.add_object("monitoring.coreos.com/v1", "ServiceMonitor") if monitored else None
 
-    @property
-    def second_service_role(self) -> str | None:
+    def second_service_name(self) -> str | None:
         if isinstance(self.progressive, BlueGreen):
-            return "preview"
-        return "canary" if self.progressive is not None and self.rollout_traffic() == "nginx" else None
+            return f"{self.name}-preview"
+        return f"{self.name}-canary" if self.progressive is not None and self.rollout_traffic() == "nginx" else None
 
     def _check_serverless(self, serverless: Serverless, props: WebServiceProps) -> None:
         serverless.validate(self.path)

@@ -14,17 +14,9 @@ REVISION_LABEL = "rollouts-pod-template-hash"
 """The label Argo Rollouts gives each version's pods (and adds to the Services' selectors)."""
 
 
-def second_service(w: spec.Workload, rollout: spec.ArgoRollout) -> str | None:
-    """The Service the new version is reached by before it takes over: a blue-green's preview, or a canary's
-    behind ingress-nginx (its canary Ingress points there)."""
-    if isinstance(rollout.strategy, BlueGreen):
-        return f"{w.name}-preview"
-    return f"{w.name}-canary" if rollout.traffic == "nginx" else None
-
-
 def strategy(w: spec.Workload, rollout: spec.ArgoRollout) -> Manifest:
     plan = rollout.strategy
-    new_pods_behind = second_service(w, rollout) or w.name
+    new_pods_behind = rollout.second_service or w.name
     if isinstance(plan, BlueGreen):
         body: Manifest = {"activeService": w.name, "previewService": new_pods_behind,
                           "autoPromotionEnabled": plan.auto_promote_seconds is not None}

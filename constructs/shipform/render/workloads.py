@@ -169,7 +169,7 @@ def progressive_objects(w: spec.Workload, rollout: spec.ArgoRollout) -> list[Man
     """The second Service (its own name label, so the ServiceMonitor does not scrape the pods twice) and the
     analysis."""
     objects = []
-    second = rollouts.second_service(w, rollout)
+    second = rollout.second_service
     if second is not None:
         body = service(w, {})
         body["metadata"] = {**metadata(w, second), "labels": {**w.labels, "app.kubernetes.io/name": second}}

@@ -409,6 +409,9 @@ class ArgoRollout:
     share of the pods."""
     prometheus: str | None = None
     """Prometheus' address, where the strategy has an analysis."""
+    second_service: str | None = None
+    """The Service the new version is reached by before it takes over: a blue-green's preview, or a canary's
+    behind ingress-nginx (its canary Ingress points there)."""
 
 
 @dataclass(frozen=True)
