@@ -77,6 +77,10 @@ def test_a_blue_green_switches_its_service_after_a_promotion(rolled):
     assert blue_green["activeService"] == "admin" and blue_green["previewService"] == "admin-preview"
     assert blue_green["autoPromotionEnabled"] is False
     assert blue_green["prePromotionAnalysis"]["args"][1] == {"name": "service", "value": "admin-preview"}
+    measured = find_object(rolled, "AnalysisTemplate", "admin")["spec"]["metrics"][0]  # Analysis' defaults
+    assert (measured["successCondition"], measured["interval"], measured["count"], measured["failureLimit"]) == (
+        "result[0] >= 0.95", "1m", 5, 1)
+    assert blue_green["scaleDownDelaySeconds"] == 30
     preview = find_object(rolled, "Service", "admin-preview")
     # Its own name label: the ServiceMonitor (which selects by name) scrapes each pod once, through 'admin'.
     monitor = find_object(rolled, "ServiceMonitor", "admin")["spec"]["selector"]["matchLabels"]
@@ -129,6 +133,7 @@ def test_without_argo_ingress_nginx_splits_a_canary_deployment_by_weight(app_roo
     assert images == {"web": "ghcr.io/acme/shop-web:1.4.2", "web-canary": "ghcr.io/acme/shop-web:1.5.0",
                       "api": "nginx:1.27.2", "api-canary": "nginx:1.27.3"}
     assert find_object(files, "Deployment", "web-canary")["spec"]["replicas"] == 2
+    assert find_object(files, "Deployment", "api-canary")["spec"]["replicas"] == 1  # the default
     canary = find_object(files, "Ingress", "web-canary")
     assert canary["metadata"]["annotations"] == {"nginx.ingress.kubernetes.io/canary": "true",
                                                  "nginx.ingress.kubernetes.io/canary-weight": "25"}
