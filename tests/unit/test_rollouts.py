@@ -166,3 +166,11 @@ def test_the_quota_holds_both_versions(app_root):
     WebService(ns, "web", image="nginx:1.27.3", port=81)
     with pytest.raises(InvalidApp, match=r"quota\.pods' is smaller than the workloads need at peak \(8"):
         synthesize(app)
+
+
+def test_a_canary_by_default_takes_a_fifth_then_half_five_minutes_each(app_root):
+    app = App("shop", registry="ghcr.io/acme", root=app_root)
+    env = Environment(app, "prod", rollouts="argo")
+    WebService(env, "api", image="nginx:1.27.3", port=80, strategy=Canary())
+    steps = find_object(synthesize(app), "Rollout", "api")["spec"]["strategy"]["canary"]["steps"]
+    assert steps == [{"setWeight": 20}, {"pause": {"duration": "5m"}}, {"setWeight": 50}, {"pause": {"duration": "5m"}}]
