@@ -15,18 +15,17 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 from shipform.model.stage import AppBase
+from shipform.spec.manifest import Manifest
 from shipform.synth.pipeline import render
 from shipform.values.checks import secret_shape
 from shipform.write.writer import MANIFEST
 
 Files = Mapping[str, str]
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's, where PyYAML has it: the same documents
-Manifest = dict[str, Any]
 
 
 def synthesize(app: AppBase, outdir: str | Path = "dist") -> dict[str, str]:

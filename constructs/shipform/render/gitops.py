@@ -12,9 +12,9 @@ from shipform import spec
 from shipform.render.k8s import JOBS_FOLDER, is_one_off_job
 from shipform.render.objects import file_name
 from shipform.render.output import Context
+from shipform.spec.manifest import Manifest
 from shipform.write.yaml_dump import dump
 
-Manifest = dict[str, Any]
 SYNC_INTERVAL = "5m"
 SYNC_TIMEOUT = "15m"
 

@@ -11,8 +11,8 @@ from typing import Any
 
 from shipform import spec
 from shipform.render.mesh_graph import open_ports, served_ports, speaks_http
+from shipform.spec.manifest import Manifest
 
-Manifest = dict[str, Any]
 SECURITY = "security.istio.io/v1"
 NETWORKING = "networking.istio.io/v1"
 RETRY_ON = "connect-failure,refused-stream,unavailable,cancelled,reset,503"

@@ -4,7 +4,6 @@ kustomization.yaml listing them in apply order."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from shipform import spec
 from shipform.errors import ShipformError
@@ -14,9 +13,8 @@ from shipform.render.namespaces import namespace_objects, resource_of
 from shipform.render.objects import file_name, sort_key
 from shipform.render.output import Context
 from shipform.render.workloads import FOUNDATION_WAVE, wave, workload_objects
+from shipform.spec.manifest import Manifest
 from shipform.write.yaml_dump import dump
-
-Manifest = dict[str, Any]
 
 
 def environment_objects(env: spec.Environment, theirs: Sequence[Manifest] = ()) -> list[Manifest]:

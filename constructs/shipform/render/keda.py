@@ -3,11 +3,9 @@ TriggerAuthentication that hands KEDA the queue's credentials by Secret referenc
 
 from __future__ import annotations
 
-from typing import Any
-
 from shipform import spec
+from shipform.spec.manifest import Manifest
 
-Manifest = dict[str, Any]
 API = "keda.sh/v1alpha1"
 
 

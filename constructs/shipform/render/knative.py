@@ -3,12 +3,10 @@ same container, in the subset of the pod spec Knative accepts), and a DomainMapp
 
 from __future__ import annotations
 
-from typing import Any
-
 from shipform import spec
 from shipform.render import pod
+from shipform.spec.manifest import Manifest
 
-Manifest = dict[str, Any]
 API = "serving.knative.dev/v1"
 # Pod fields Knative refuses (or accepts only behind feature flags): security settings stay on the container,
 # Knative spreads and stops pods itself.

@@ -7,12 +7,10 @@ address, narrowed to those peers by the NetworkPolicy. Per WebService: retries, 
 
 from __future__ import annotations
 
-from typing import Any
-
 from shipform import spec
 from shipform.render.mesh_graph import open_ports, served_ports, speaks_http
+from shipform.spec.manifest import Manifest
 
-Manifest = dict[str, Any]
 POLICY = "policy.linkerd.io"
 ANYWHERE = "anywhere"
 """The namespace's NetworkAuthentication that matches any client address."""

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from shipform import spec
 from shipform.render import istio, linkerd
-
-Manifest = dict[str, Any]
+from shipform.spec.manifest import Manifest
 
 
 def pod_annotations(mesh: spec.Mesh) -> dict[str, str]:

@@ -9,8 +9,8 @@ from typing import Any
 
 from shipform import spec
 from shipform.render import rollouts
+from shipform.spec.manifest import Manifest
 
-Manifest = dict[str, Any]
 API = "monitoring.coreos.com/v1"
 
 

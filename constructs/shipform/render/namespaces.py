@@ -8,8 +8,8 @@ from typing import Any
 from shipform import spec
 from shipform.render import mesh
 from shipform.render.network import DNS_PEER, DNS_PORTS
+from shipform.spec.manifest import Manifest
 
-Manifest = dict[str, Any]
 RBAC = "rbac.authorization.k8s.io/v1"
 
 # The API group and resource of every kind shipform deploys into a namespace. The deployer Role grants

@@ -8,11 +8,9 @@ import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from shipform import spec
-
-Manifest = dict[str, Any]
+from shipform.spec.manifest import Manifest
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,10 @@ the second Service it steers (canary or preview), and the AnalysisTemplate that 
 
 from __future__ import annotations
 
-from typing import Any
-
 from shipform import spec
+from shipform.spec.manifest import Manifest
 from shipform.values.rollout import PROMOTE, Analysis, BlueGreen
 
-Manifest = dict[str, Any]
 API = "argoproj.io/v1alpha1"
 REVISION_LABEL = "rollouts-pod-template-hash"
 """The label Argo Rollouts gives each version's pods (and adds to the Services' selectors)."""

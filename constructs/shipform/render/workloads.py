@@ -8,9 +8,8 @@ from typing import Any
 
 from shipform import spec
 from shipform.render import keda, knative, mesh, monitoring, network, pod, rollouts
+from shipform.spec.manifest import Manifest
 from shipform.values.resources import Autoscale
-
-Manifest = dict[str, Any]
 
 # Argo CD applies a sync in waves and waits for each wave to be healthy before the next. Everything a
 # workload needs comes first (namespaces, RBAC, policies, secrets, claims), then the databases, then the

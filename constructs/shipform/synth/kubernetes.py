@@ -18,8 +18,7 @@ from shipform.model.objects import KubeObject
 from shipform.model.stage import EnvironmentBase
 from shipform.render.k8s import environment_objects, in_wave
 from shipform.render.workloads import FOUNDATION_WAVE
-
-Manifest = dict[str, Any]
+from shipform.spec.manifest import Manifest
 
 
 def _plain(value: Any) -> Any:
