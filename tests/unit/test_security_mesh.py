@@ -1,0 +1,175 @@
+"""Security facts of the service meshes, each asserted explicitly (the feature snapshots show them too, but
+``--snapshot-update`` would accept a change): enrollment, mutual TLS, the default that allows nothing, and each
+server admitting exactly its connecting clients' identities on the ports each uses. Expected values are
+written out, never imported from the renderers.
+
+One app per mesh: "api" (ports http, admin, metrics; scraped by Prometheus) is called by "web" (public) on http
+and by the Worker "w" of namespace "front" on admin; "db" is called by "api" and "w"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from shipform import (
+    App,
+    Environment,
+    Health,
+    Mesh,
+    Metrics,
+    Monitoring,
+    SecureNamespace,
+    StatefulDB,
+    WebService,
+    Worker,
+)
+from shipform.testing import find_object, objects, synthesize
+
+
+def meshed_app(root, kind: str) -> dict[str, str]:
+    app = App("shop", registry="ghcr.io/acme", root=root)
+    prod = Environment(app, "prod", domain="example.com", mesh=Mesh(kind=kind), monitoring=Monitoring())
+    front = SecureNamespace(prod, "front", mesh=kind)
+    shop = SecureNamespace(prod, "shop", mesh=kind, accepts_from=[front])
+    db = StatefulDB(shop, "db", engine="postgres", version="16")
+    api = WebService(shop, "api", image="ghcr.io/acme/api:1.0.0", ports={"http": 8000, "admin": 8001, "metrics": 9090},
+                     connects_to=[db], metrics=Metrics(port="metrics"))
+    WebService(shop, "web", image="ghcr.io/acme/web:1.0.0", port=3000, public=True, connects_to=[api])
+    Worker(front, "w", image="ghcr.io/acme/w:1.0.0", health=Health.exec(["w", "--check"]),
+           connects_to=[api.on("admin"), db])
+    return synthesize(app)
+
+
+@pytest.fixture(scope="module")
+def istio(module_app_root) -> dict[str, str]:
+    return meshed_app(module_app_root, "istio")
+
+
+@pytest.fixture(scope="module")
+def linkerd(module_app_root) -> dict[str, str]:
+    return meshed_app(module_app_root, "linkerd")
+
+
+def names(files: dict[str, str], kind: str) -> list[tuple[str, str]]:
+    return sorted((o["metadata"]["namespace"], o["metadata"]["name"]) for o in objects(files, kind))
+
+
+def selecting(name: str) -> dict[str, Any]:
+    return {"matchLabels": {"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "shop"}}
+
+
+# Istio
+
+def test_istio_enrolls_each_namespace_by_its_injection_label(istio):
+    for ns in ("front", "shop"):
+        meta = find_object(istio, "Namespace", ns)["metadata"]
+        assert meta["labels"]["istio-injection"] == "enabled"
+        assert "linkerd.io/inject" not in meta.get("annotations", {})
+
+
+def test_istio_requires_mutual_tls_everywhere_but_the_ports_peers_outside_the_mesh_reach(istio):
+    assert names(istio, "PeerAuthentication") == [("front", "default"), ("shop", "api"), ("shop", "default"),
+                                                  ("shop", "web")]
+    for ns in ("front", "shop"):
+        assert find_object(istio, "PeerAuthentication", "default", ns)["spec"] == {"mtls": {"mode": "STRICT"}}
+    # Prometheus scrapes api's metrics port, the ingress controller calls web: neither has a sidecar.
+    assert find_object(istio, "PeerAuthentication", "api")["spec"] == {
+        "selector": selecting("api"), "mtls": {"mode": "STRICT"}, "portLevelMtls": {"9090": {"mode": "PERMISSIVE"}}}
+    assert find_object(istio, "PeerAuthentication", "web")["spec"] == {
+        "selector": selecting("web"), "mtls": {"mode": "STRICT"}, "portLevelMtls": {"3000": {"mode": "PERMISSIVE"}}}
+
+
+def test_istio_allows_nothing_by_default_in_each_namespace(istio):
+    for ns in ("front", "shop"):
+        assert find_object(istio, "AuthorizationPolicy", "allow-nothing", ns)["spec"] == {}
+    assert names(istio, "AuthorizationPolicy") == [("front", "allow-nothing"), ("shop", "allow-nothing"),
+                                                   ("shop", "api"), ("shop", "db"), ("shop", "web")]
+
+
+def allow(principal: str, *ports: str) -> dict[str, Any]:
+    return {"from": [{"source": {"principals": [principal]}}], "to": [{"operation": {"ports": list(ports)}}]}
+
+
+def test_istio_servers_admit_exactly_their_clients_identities_on_the_ports_each_uses(istio):
+    api = find_object(istio, "AuthorizationPolicy", "api")["spec"]
+    assert api == {"selector": selecting("api"), "action": "ALLOW", "rules": [
+        allow("cluster.local/ns/front/sa/w", "8001"), allow("cluster.local/ns/shop/sa/web", "8000"),
+        {"to": [{"operation": {"ports": ["9090"]}}]}]}  # Prometheus: narrowed by the NetworkPolicy
+    assert find_object(istio, "AuthorizationPolicy", "db")["spec"] == {
+        "selector": selecting("db"), "action": "ALLOW", "rules": [
+            allow("cluster.local/ns/front/sa/w", "5432"), allow("cluster.local/ns/shop/sa/api", "5432")]}
+    assert find_object(istio, "AuthorizationPolicy", "web")["spec"] == {
+        "selector": selecting("web"), "action": "ALLOW", "rules": [{"to": [{"operation": {"ports": ["3000"]}}]}]}
+
+
+def test_istio_sidecars_reach_the_control_plane_on_its_port_alone(istio):
+    assert find_object(istio, "NetworkPolicy", "web")["spec"]["egress"][-1] == {
+        "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "istio-system"}},
+                "podSelector": {"matchLabels": {"app": "istiod"}}}],
+        "ports": [{"port": 15012, "protocol": "TCP"}]}
+
+
+# Linkerd
+
+def test_linkerd_enrolls_each_namespace_and_denies_inbound_by_default(linkerd):
+    for ns in ("front", "shop"):
+        meta = find_object(linkerd, "Namespace", ns)["metadata"]
+        assert {k: v for k, v in meta["annotations"].items() if "linkerd" in k} == {
+            "linkerd.io/inject": "enabled", "config.linkerd.io/default-inbound-policy": "deny"}
+        assert "istio-injection" not in meta["labels"]
+
+
+def test_linkerd_servers_and_their_protocols(linkerd):
+    """A database's port is opaque (no protocol detection); every other port is detected (unknown)."""
+    servers = {o["metadata"]["name"]: o["spec"] for o in objects(linkerd, "Server")}
+    assert {name: (s["port"], s["proxyProtocol"]) for name, s in servers.items()} == {
+        "api-admin": (8001, "unknown"), "api-http": (8000, "unknown"), "api-metrics": (9090, "unknown"),
+        "db-postgres": (5432, "opaque"), "web-http": (3000, "unknown")}
+    assert servers["db-postgres"]["podSelector"] == selecting("db")
+    assert servers["api-admin"]["podSelector"] == selecting("api")
+
+
+def identity(namespace: str, account: str) -> str:
+    return f"{account}.{namespace}.serviceaccount.identity.linkerd.cluster.local"
+
+
+def test_linkerd_authenticates_exactly_the_clients_of_each_port(linkerd):
+    identities = {o["metadata"]["name"]: o["spec"]["identities"] for o in objects(linkerd, "MeshTLSAuthentication")}
+    assert identities == {"api-admin": [identity("front", "w")], "api-http": [identity("shop", "web")],
+                          "db-postgres": [identity("front", "w"), identity("shop", "api")]}
+
+
+def test_linkerd_authorization_policies_target_each_server_with_its_authentication(linkerd):
+    def policy(server: str, kind: str, authentication: str) -> dict[str, Any]:
+        return {"targetRef": {"group": "policy.linkerd.io", "kind": "Server", "name": server},
+                "requiredAuthenticationRefs": [{"group": "policy.linkerd.io", "kind": kind, "name": authentication}]}
+
+    policies = {o["metadata"]["name"]: o["spec"] for o in objects(linkerd, "AuthorizationPolicy")}
+    assert policies == {
+        "api-admin": policy("api-admin", "MeshTLSAuthentication", "api-admin"),
+        "api-http": policy("api-http", "MeshTLSAuthentication", "api-http"),
+        "db-postgres": policy("db-postgres", "MeshTLSAuthentication", "db-postgres"),
+        # Ports peers outside the mesh reach (Prometheus, the ingress controller): any address, which the
+        # NetworkPolicy narrows to those peers.
+        "api-metrics-plain": policy("api-metrics", "NetworkAuthentication", "anywhere"),
+        "web-http-plain": policy("web-http", "NetworkAuthentication", "anywhere"),
+    }
+    for ns in ("front", "shop"):
+        assert find_object(linkerd, "NetworkAuthentication", "anywhere", ns)["spec"] == {
+            "networks": [{"cidr": "0.0.0.0/0"}, {"cidr": "::/0"}]}
+
+
+def test_linkerd_plain_ports_are_narrowed_by_the_network_policy(linkerd):
+    assert find_object(linkerd, "NetworkPolicy", "api")["spec"]["ingress"][-1] == {
+        "from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}},
+                  "podSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}}}],
+        "ports": [{"port": 9090, "protocol": "TCP"}]}
+
+
+def test_linkerd_proxies_reach_the_control_plane_on_its_ports_alone(linkerd):
+    assert find_object(linkerd, "NetworkPolicy", "web")["spec"]["egress"][-1] == {
+        "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "linkerd"}},
+                "podSelector": {"matchLabels": {"linkerd.io/control-plane-ns": "linkerd"}}}],
+        "ports": [{"port": 8080, "protocol": "TCP"}, {"port": 8086, "protocol": "TCP"},
+                  {"port": 8090, "protocol": "TCP"}]}
