@@ -65,7 +65,7 @@ def test_each_workload_produces_its_spec_once_per_render(platform, tmp_path, mon
 
 
 MESH_POLICY_KINDS = ("Server", "AuthorizationPolicy", "MeshTLSAuthentication", "HTTPLocalRateLimitPolicy",
-                     "PeerAuthentication", "VirtualService", "DestinationRule", "EnvoyFilter")
+                     "NetworkAuthentication", "PeerAuthentication", "VirtualService", "DestinationRule", "EnvoyFilter")
 
 
 def test_handles_are_exactly_the_rendered_objects(platform):

@@ -7,9 +7,14 @@ address, narrowed to those peers by the NetworkPolicy. Per WebService: retries, 
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Any
+
 from shipform import spec
-from shipform.render.mesh_graph import open_ports, served_ports, speaks_http
+from shipform.providers.mesh.graph import open_ports, served_ports, speaks_http
+from shipform.providers.mesh.protocol import Planned
 from shipform.spec.manifest import Manifest
+from shipform.spec.plan import ObjectKey
 
 POLICY = "policy.linkerd.io"
 ANYWHERE = "anywhere"
@@ -60,7 +65,7 @@ def workload_objects(w: spec.Workload, mesh: spec.Mesh) -> list[Manifest]:
         if clients:
             objects += [
                 {"apiVersion": f"{POLICY}/v1alpha1", "kind": "MeshTLSAuthentication", "metadata": meta,
-                 "spec": {"identities": [mesh.principal(c.namespace, name) for c in clients for name in c.names]}},
+                 "spec": {"identities": [principal(mesh, c.namespace, name) for c in clients for name in c.names]}},
                 {"apiVersion": f"{POLICY}/v1alpha1", "kind": "AuthorizationPolicy", "metadata": meta, "spec": {
                     "targetRef": server, "requiredAuthenticationRefs": [
                         {"group": POLICY, "kind": "MeshTLSAuthentication", "name": name}]}},
@@ -76,3 +81,50 @@ def workload_objects(w: spec.Workload, mesh: spec.Mesh) -> list[Manifest]:
                         "metadata": {"name": f"{w.name}-rate-limit", "namespace": w.namespace, "labels": w.labels},
                         "spec": {"targetRef": main, "total": {"requestsPerSecond": mesh.rate_limit}}})
     return objects
+
+
+def principal(mesh: spec.Mesh, namespace: str, service_account: str) -> str:
+    return f"{service_account}.{namespace}.serviceaccount.identity.linkerd.{mesh.trust_domain}"
+
+
+class Linkerd:
+    """Transitional: the functions above behind the mesh provider protocol, until Linkerd moves to
+    shipform.providers.mesh.linkerd."""
+
+    name = "linkerd"
+    default_namespace = "linkerd"
+    control_plane_ports = (8080, 8086, 8090)
+
+    def default_pods(self, namespace: str) -> dict[str, str]:
+        return {"linkerd.io/control-plane-ns": namespace}
+
+    def principal(self, mesh: spec.Mesh, namespace: str, service_account: str) -> str:
+        return principal(mesh, namespace, service_account)
+
+    def namespace_metadata(self, ns: spec.Namespace) -> tuple[dict[str, str], dict[str, str]]:
+        return {}, dict(NAMESPACE_ANNOTATIONS)
+
+    def pod_annotations(self, mesh: spec.Mesh) -> dict[str, str]:
+        return pod_annotations(mesh)
+
+    def service_annotations(self, w: spec.Workload, mesh: spec.Mesh) -> dict[str, str]:
+        return service_annotations(w, mesh)
+
+    def namespace_plan(self, ns: spec.Namespace) -> list[Planned]:
+        return [_planned(m) for m in namespace_objects(ns)]
+
+    def workload_plan(self, w: spec.Workload, mesh: spec.Mesh) -> list[Planned]:
+        return [_planned(m) for m in workload_objects(w, mesh)]
+
+
+def _planned(m: Manifest) -> Planned:
+    meta = m["metadata"]
+    key = ObjectKey(f"mesh:{m['kind']}", m["apiVersion"], m["kind"], meta["name"], meta["namespace"])
+    return Planned(key, meta["labels"], partial(_fields, m))
+
+
+def _fields(m: Manifest) -> dict[str, Any]:
+    return {k: v for k, v in m.items() if k not in ("apiVersion", "kind", "metadata")}
+
+
+LINKERD = Linkerd()
