@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 from shipform.providers.mesh.istio import ISTIO
+from shipform.providers.mesh.linkerd import LINKERD
 from shipform.providers.mesh.protocol import MeshProvider
 from shipform.providers.registry import Registry
-from shipform.render.linkerd import LINKERD
 
 MESHES: Registry[MeshProvider] = Registry("mesh", [ISTIO, LINKERD])
 """The meshes shipform knows, by name, in the order docs and errors list them."""
