@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from shipform import S3Target
+from shipform.providers.mesh import MESHES
 
 Flow = tuple[str, str, int, str]
 
@@ -439,7 +440,8 @@ def declared_flows(env: Any) -> set[Flow]:
         if queue is not None and env.keda is not None and not hasattr(queue.on, "host"):  # KEDA reads its length
             flows.add((keda_operator(env.keda.namespace), endpoint_of(queue.on), queue.on.port, "TCP"))
         if env.mesh_of(w.namespace) is not None:  # the sidecar's configuration, certificates and policies
-            flows |= {(me, control_plane(env.mesh.namespace), port, "TCP") for port in env.mesh.control_plane_ports}
+            ports = MESHES[env.mesh.kind].control_plane_ports
+            flows |= {(me, control_plane(env.mesh.namespace), port, "TCP") for port in ports}
         # An S3 upload goes to the bucket's ranges, or to any public address (no probe of a private range).
         for t in s3_targets(w):
             reached = [f"outside:{c}" for c in t.cidrs] or [OUTSIDE, *(p.id for p in outside_probes(env)

@@ -1,5 +1,6 @@
-"""The service mesh: ``Environment(mesh=Mesh())`` says Istio (or with ``kind='linkerd'`` Linkerd) runs in the
-cluster; ``SecureNamespace(mesh='istio')`` enrolls a namespace: its pods get a sidecar (mutual TLS required), and
+"""The service mesh: ``Environment(mesh=Mesh())`` says Istio (or another provider of
+``shipform.providers.mesh.MESHES``, by ``kind``) runs in the cluster; ``SecureNamespace(mesh='istio')`` enrolls a
+namespace: its pods get a sidecar (mutual TLS required), and
 who may call whom is the connects_to graph, enforced a second time by the mesh (authorization by workload
 identity) beside the NetworkPolicies."""
 
@@ -8,10 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from shipform import spec
 from shipform.errors import ShipformError
+from shipform.providers.mesh import MESHES
 from shipform.values import checks
 from shipform.values.prop_types import check_fields
 from shipform.values.resources import Resources
@@ -21,24 +23,23 @@ _TIMEOUT = re.compile(r"[1-9][0-9]*(ms|s|m)")
 
 @dataclass(frozen=True)
 class Mesh:
-    """Istio in sidecar mode or Linkerd, each with its CNI node agent (Pod Security 'restricted' forbids the init
+    """A service mesh in sidecar mode with its CNI node agent (Pod Security 'restricted' forbids the init
     container's NET_ADMIN) and native sidecars (so Jobs and migrations finish).
 
-    :param kind: Default: 'istio'; or 'linkerd'.
-    :param namespace: Default: 'istio-system' ('linkerd' for Linkerd). Where the control plane runs; meshed pods
-        reach it on its ports alone (istiod 15012; Linkerd's identity 8080, destination 8086, policy 8090).
-    :param pods: Default: ``{"app": "istiod"}`` (``{"linkerd.io/control-plane-ns": "linkerd"}`` for Linkerd). The
-        labels of the control plane's pods.
+    :param kind: Default: 'istio'. The mesh's provider (the list follows).
+    :param namespace: Default: the provider's. Where the control plane runs; meshed pods reach it on the
+        provider's ports alone.
+    :param pods: Default: the provider's. The labels of the control plane's pods.
     :param trust_domain: Default: 'cluster.local'. The SPIFFE trust domain of workload identities.
-    :param retries: Default: 2. Retries of a failed call to a WebService (Istio: connection failures, resets,
-        503; Linkerd: 5xx).
+    :param retries: Default: 2. Retries of a failed call to a WebService (which failures count is the provider's:
+        README, 'Service mesh').
     :param timeout: Default: '15s'. The longest a call to a WebService may take, retries included.
     :param rate_limit: Default: 100. Requests per second each pod of a public service accepts (local rate limit).
     :param proxy: Default: ``Resources(cpu="100m", memory="128Mi", cpu_limit="500m", memory_limit="256Mi")``. The
         sidecar's requests and limits, counted by the namespace's quota.
     """
 
-    kind: Literal["istio", "linkerd"] = "istio"
+    kind: str = "istio"
     namespace: str | None = None
     pods: Mapping[str, str] | None = None
     trust_domain: str = "cluster.local"
@@ -51,10 +52,10 @@ class Mesh:
 
     def to_spec(self, path: str) -> spec.Mesh:
         check_fields(path, "mesh", self)
-        linkerd = self.kind == "linkerd"
-        namespace = self.namespace or ("linkerd" if linkerd else "istio-system")
+        provider = MESHES.choose(path, "mesh.kind", self.kind)
+        namespace = self.namespace or provider.default_namespace
         checks.dns_label(path, "mesh.namespace", namespace)
-        default_pods = {"linkerd.io/control-plane-ns": namespace} if linkerd else {"app": "istiod"}
+        default_pods = provider.default_pods(namespace)
         pods = checks.pod_labels(path, "mesh.pods", default_pods if self.pods is None else self.pods,
                                  "{'app': 'istiod'}", " (at least one)")
         checks.dns_name(path, "mesh.trust_domain", self.trust_domain)
@@ -65,3 +66,13 @@ class Mesh:
         checks.positive_int(path, "mesh.rate_limit", self.rate_limit, maximum=1_000_000)
         return spec.Mesh(self.kind, namespace, pods, self.trust_domain, self.retries, self.timeout,
                          self.rate_limit, self.proxy.parse(path, "mesh.proxy"))
+
+
+def _providers() -> str:
+    """The registered providers with their defaults, for the docs: derived from the table, never listed by hand."""
+    return "\n".join(f"    - {p.name!r}: control plane in {p.default_namespace!r}, pods "
+                     f"{p.default_pods(p.default_namespace)}, reached on {', '.join(map(str, p.control_plane_ports))}"
+                     for p in MESHES)
+
+
+Mesh.__doc__ = f"{(Mesh.__doc__ or '').rstrip()}\n\n    Providers:\n\n{_providers()}\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Literal, TypedDict, Unpack
+from typing import TypedDict, Unpack
 
 from constructs import Construct
 
@@ -14,6 +14,7 @@ from shipform.model.base import ShipformConstruct, child_path
 from shipform.model.namespace_props import DEFAULT_CONTAINER_MAX, DEFAULT_CONTAINER_MIN, Quota, Subject
 from shipform.model.quota import quota_errors
 from shipform.model.stage import POD_SECURITY_VERSION
+from shipform.providers.mesh import MESHES
 from shipform.values import checks
 from shipform.values.prop_types import check_fields, check_props
 from shipform.values.quantity import Cpu, Memory
@@ -40,8 +41,9 @@ class SecureNamespaceProps(TypedDict, total=False):
     """Default: (). Other SecureNamespaces whose workloads may connect to this one's."""
     pod_security_version: str
     """Default: 'v1.33'. The Pod Security Standards version the labels pin."""
-    mesh: Literal["istio", "linkerd"] | None
-    """Default: None. 'istio' or 'linkerd' enrolls the namespace in the Environment's service mesh
+    mesh: str | None
+    """Default: None. A mesh provider's name (:class:`Mesh` lists those registered in
+    ``shipform.providers.mesh.MESHES``), e.g. 'istio': enrolls the namespace in the Environment's service mesh
     (``Environment(mesh=Mesh(kind=...))``): its pods get a sidecar, mutual TLS is required, and authorization
     policies admit exactly the declared clients by identity (ports reached by the ingress controller, Prometheus
     or KEDA stay open to plain text, and to them alone by the NetworkPolicies); WebServices get retries, a timeout
@@ -84,6 +86,8 @@ class SecureNamespace(ShipformConstruct):
             raise ShipformError(self.path, "host_access", "must say why node agents here use the nodes, in one line",
                                 self.host_access, "write e.g. 'the log shipper reads each node's /var/log'")
         self.mesh = props.get("mesh")
+        if self.mesh is not None:
+            MESHES.choose(self.path, "mesh", self.mesh)
         env_mesh = self.environment.mesh
         if self.mesh is not None and (env_mesh is None or env_mesh.kind != self.mesh):
             raise ShipformError(self.path, "mesh", f"enrolls the namespace in {self.mesh}, and Environment "
@@ -103,11 +107,6 @@ class SecureNamespace(ShipformConstruct):
         self.resource_quota = self.add_object("v1", "ResourceQuota", name="quota")
         self.limit_range = self.add_object("v1", "LimitRange", name="container-defaults")
         self.default_service_account = self.add_object("v1", "ServiceAccount", name="default")
-        self.mesh_objects = [self.add_object(api, kind, name) for api, kind, name in {
-            "istio": [("security.istio.io/v1", "PeerAuthentication", "default"),
-                      ("security.istio.io/v1", "AuthorizationPolicy", "allow-nothing")],
-            "linkerd": [("policy.linkerd.io/v1alpha1", "NetworkAuthentication", "anywhere")]}.get(self.mesh or "", [])]
-        """Handles on the namespace's own mesh objects (mutual TLS and default authorization)."""
         self.deployer_role = self.add_object("rbac.authorization.k8s.io/v1", "Role", name="deployer") \
             if self.deployers else None
         self.deployer_binding = self.add_object("rbac.authorization.k8s.io/v1", "RoleBinding", name="deployer") \

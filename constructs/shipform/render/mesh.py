@@ -1,31 +1,72 @@
-"""The service mesh's objects, by the mesh the namespace is enrolled in (render.istio, render.linkerd)."""
+"""The service mesh's part of the output, from the provider the spec names (``shipform.providers.mesh.MESHES``):
+the rest of render calls these and never asks which mesh it is."""
 
 from __future__ import annotations
 
 from shipform import spec
-from shipform.render import istio, linkerd
+from shipform.providers.mesh import MESHES
+from shipform.providers.mesh.protocol import Planned
 from shipform.spec.manifest import Manifest
+from shipform.spec.plan import ObjectKey
 
 
 def pod_annotations(mesh: spec.Mesh) -> dict[str, str]:
-    return linkerd.pod_annotations(mesh) if mesh.kind == "linkerd" else istio.pod_annotations(mesh)
+    return MESHES[mesh.kind].pod_annotations(mesh)
 
 
 def namespace_metadata(ns: spec.Namespace) -> tuple[dict[str, str], dict[str, str]]:
     """(labels, annotations) that enroll the namespace."""
-    if ns.mesh == "istio":
-        return {"istio-injection": "enabled"}, {}
-    return {}, dict(linkerd.NAMESPACE_ANNOTATIONS) if ns.mesh == "linkerd" else {}
+    return MESHES[ns.mesh].namespace_metadata(ns) if ns.mesh is not None else ({}, {})
 
 
-def namespace_objects(ns: spec.Namespace) -> list[Manifest]:
-    return linkerd.namespace_objects(ns) if ns.mesh == "linkerd" else istio.namespace_objects(ns)
-
-
-def workload_objects(w: spec.Workload, mesh: spec.Mesh) -> list[Manifest]:
-    return linkerd.workload_objects(w, mesh) if mesh.kind == "linkerd" else istio.workload_objects(w, mesh)
+def control_plane_ports(mesh: spec.Mesh) -> tuple[int, ...]:
+    """What a meshed pod's sidecar reaches the control plane on."""
+    return MESHES[mesh.kind].control_plane_ports
 
 
 def service_annotations(w: spec.Workload) -> dict[str, str]:
-    """Linkerd reads retries and timeouts from the Service (Istio from a VirtualService)."""
-    return linkerd.service_annotations(w, w.mesh) if w.mesh is not None and w.mesh.kind == "linkerd" else {}
+    """What the workload's Service carries for its mesh (Linkerd reads retries and timeouts there)."""
+    return MESHES[w.mesh.kind].service_annotations(w, w.mesh) if w.mesh is not None else {}
+
+
+def namespace_plan(ns: spec.Namespace) -> list[ObjectKey]:
+    """The mesh's objects in the namespace (none unless it is enrolled)."""
+    return [p.key for p in _namespace_planned(ns)]
+
+
+def workload_plan(w: spec.Workload) -> list[ObjectKey]:
+    """The mesh's objects of the workload (none unless its namespace is enrolled)."""
+    return [p.key for p in _workload_planned(w, w.mesh)]
+
+
+def namespace_body(ns: spec.Namespace, key: ObjectKey) -> Manifest:
+    """The body of one object of :func:`namespace_plan`."""
+    return _body(_namespace_planned(ns), key)
+
+
+def workload_body(w: spec.Workload, key: ObjectKey) -> Manifest:
+    """The body of one object of :func:`workload_plan`."""
+    return _body(_workload_planned(w, w.mesh), key)
+
+
+def namespace_objects(ns: spec.Namespace) -> list[Manifest]:
+    return [p.build() for p in _namespace_planned(ns)]
+
+
+def workload_objects(w: spec.Workload, mesh: spec.Mesh) -> list[Manifest]:
+    return [p.build() for p in _workload_planned(w, mesh)]
+
+
+def _namespace_planned(ns: spec.Namespace) -> list[Planned]:
+    return MESHES[ns.mesh].namespace_plan(ns) if ns.mesh is not None else []
+
+
+def _workload_planned(w: spec.Workload, mesh: spec.Mesh | None) -> list[Planned]:
+    return MESHES[mesh.kind].workload_plan(w, mesh) if mesh is not None else []
+
+
+def _body(planned: list[Planned], key: ObjectKey) -> Manifest:
+    for p in planned:
+        if p.key == key:
+            return p.build()
+    raise KeyError(f"the mesh plans no {key}")  # the caller asked for an object outside the plan it was given

@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from shipform import spec
+from shipform.render.mesh import control_plane_ports
 
 DNS_PEER = {
     "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
@@ -111,7 +112,7 @@ def egress_rules(w: spec.Workload, cilium: bool = False) -> list[dict[str, Any]]
     if w.mesh is not None:  # the sidecar's configuration, certificates and policies, from the control plane alone
         rules.append({"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": w.mesh.namespace}},
                               "podSelector": {"matchLabels": dict(w.mesh.pods)}}],
-                      "ports": [{"port": p, "protocol": "TCP"} for p in w.mesh.control_plane_ports]})
+                      "ports": [{"port": p, "protocol": "TCP"} for p in control_plane_ports(w.mesh)]})
     for internet in w.egress_to_internet:
         to = [{"ipBlock": {"cidr": c}} for c in internet.cidrs] or PUBLIC
         rules.append({"to": to, "ports": [{"port": internet.port, "protocol": "TCP"}]})

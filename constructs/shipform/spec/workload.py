@@ -416,9 +416,10 @@ class ArgoRollout:
 
 @dataclass(frozen=True)
 class Mesh:
-    """The service mesh a namespace is enrolled in (Istio or Linkerd sidecars, mutual TLS required)."""
+    """The service mesh a namespace is enrolled in (sidecars, mutual TLS required): ``kind`` names its provider in
+    ``shipform.providers.mesh.MESHES``, which knows what the rest of the fields mean to that mesh."""
 
-    kind: Literal["istio", "linkerd"]
+    kind: str
     namespace: str
     """Where the control plane runs."""
     pods: tuple[tuple[str, str], ...]
@@ -429,19 +430,6 @@ class Mesh:
     """Requests per second each pod of a public service accepts."""
     proxy: ComputeResources
     """The sidecar's requests and limits."""
-
-    def principal(self, namespace: str, service_account: str) -> str:
-        """A workload's identity in the mesh, as its authorization policies name it: Istio's SPIFFE principal, or
-        Linkerd's TLS identity."""
-        if self.kind == "linkerd":
-            return f"{service_account}.{namespace}.serviceaccount.identity.linkerd.{self.trust_domain}"
-        return f"{self.trust_domain}/ns/{namespace}/sa/{service_account}"
-
-    @property
-    def control_plane_ports(self) -> tuple[int, ...]:
-        """What a sidecar reaches the control plane on: istiod's configuration and certificates; Linkerd's
-        identity, destination and policy controllers."""
-        return (8080, 8086, 8090) if self.kind == "linkerd" else (15012,)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
-"""What both meshes' renderers need to know of a workload: the ports that peers outside the mesh reach, and
-whether it speaks HTTP (retries, timeouts and rate limits apply)."""
+"""What every mesh provider reads of a workload: the ports that peers outside the mesh reach, and whether it
+speaks HTTP (retries, timeouts and rate limits apply). Shared by the providers of the family, which import it and
+their protocol, never each other."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ def served_ports(w: spec.Workload) -> tuple[spec.Port, ...]:
 
 
 def speaks_http(w: spec.Workload) -> bool:
-    """A WebService whose main port is HTTP, HTTP/2 or gRPC (``port=`` is named 'http' with no appProtocol: both
-    meshes read the name the same way)."""
+    """A WebService whose main port is HTTP, HTTP/2 or gRPC (``port=`` is named 'http' with no appProtocol: Istio
+    and Linkerd read the name the same way)."""
     return w.component == "web-service" and bool(w.ports) and (w.ports[0].app_protocol or w.ports[0].name) in \
         HTTP_PROTOCOLS

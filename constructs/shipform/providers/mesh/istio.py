@@ -1,0 +1,139 @@
+"""Istio in sidecar mode. Per enrolled namespace: STRICT mutual TLS and an allow-nothing AuthorizationPolicy. Per
+server: an AuthorizationPolicy admitting exactly its declared clients by identity, on the ports each uses (the same
+graph as its NetworkPolicy), plus the ports peers outside the mesh reach (the ingress controller, Prometheus, KEDA,
+clients of a node port), which stay open to plain text there and are narrowed to those peers by the
+NetworkPolicy. Per WebService: retries and a timeout (VirtualService), circuit breaking (DestinationRule), and
+for public ones a local rate limit (EnvoyFilter)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from shipform import spec
+from shipform.providers.mesh.graph import open_ports, served_ports, speaks_http
+from shipform.providers.mesh.protocol import Planned
+from shipform.spec.plan import ObjectKey
+
+SECURITY = "security.istio.io/v1"
+NETWORKING = "networking.istio.io/v1"
+RETRY_ON = "connect-failure,refused-stream,unavailable,cancelled,reset,503"
+
+
+class Istio:
+    """istiod serves configuration and certificates on 15012; identities are SPIFFE principals."""
+
+    name = "istio"
+    default_namespace = "istio-system"
+    control_plane_ports = (15012,)
+
+    def default_pods(self, namespace: str) -> dict[str, str]:
+        return {"app": "istiod"}
+
+    def principal(self, mesh: spec.Mesh, namespace: str, service_account: str) -> str:
+        return f"{mesh.trust_domain}/ns/{namespace}/sa/{service_account}"
+
+    def namespace_metadata(self, ns: spec.Namespace) -> tuple[dict[str, str], dict[str, str]]:
+        return {"istio-injection": "enabled"}, {}
+
+    def pod_annotations(self, mesh: spec.Mesh) -> dict[str, str]:
+        """A native sidecar (it starts before the app and stops after it, so Jobs finish) with the resources the
+        quota counts for it."""
+        return {"sidecar.istio.io/nativeSidecar": "true",
+                "sidecar.istio.io/proxyCPU": str(mesh.proxy.cpu),
+                "sidecar.istio.io/proxyCPULimit": str(mesh.proxy.cpu_limit),
+                "sidecar.istio.io/proxyMemory": str(mesh.proxy.memory),
+                "sidecar.istio.io/proxyMemoryLimit": str(mesh.proxy.memory_limit)}
+
+    def service_annotations(self, w: spec.Workload, mesh: spec.Mesh) -> dict[str, str]:
+        return {}  # retries and timeouts live in the VirtualService
+
+    def namespace_plan(self, ns: spec.Namespace) -> list[Planned]:
+        labels = spec.shipform_labels(ns.app)
+        return [
+            Planned(ObjectKey("mesh:mutual-tls", SECURITY, "PeerAuthentication", "default", ns.name), labels,
+                    lambda: {"spec": {"mtls": {"mode": "STRICT"}}}),
+            # No selector and no rules: nothing is allowed in unless a workload's own policy allows it.
+            Planned(ObjectKey("mesh:default-authorization", SECURITY, "AuthorizationPolicy", "allow-nothing",
+                              ns.name), labels, lambda: {"spec": {}}),
+        ]
+
+    def workload_plan(self, w: spec.Workload, mesh: spec.Mesh) -> list[Planned]:
+        if not served_ports(w):  # nothing calls it
+            return []
+        plain = open_ports(w)
+        objects = [_planned(w, "mesh:authorization", SECURITY, "AuthorizationPolicy", w.name,
+                            partial(self._authorization, w, mesh, plain))]
+        if plain:
+            objects.append(_planned(w, "mesh:plain-text-ports", SECURITY, "PeerAuthentication", w.name,
+                                    partial(_plain_text, w, plain)))
+        if speaks_http(w):
+            objects += [_planned(w, "mesh:retries", NETWORKING, "VirtualService", w.name, partial(_retries, w, mesh)),
+                        _planned(w, "mesh:circuit-breaking", NETWORKING, "DestinationRule", w.name,
+                                 partial(_circuit_breaking, w))]
+            if w.exposure is not None:
+                objects.append(_planned(w, "mesh:rate-limit", "networking.istio.io/v1alpha3", "EnvoyFilter",
+                                        f"{w.name}-rate-limit", partial(_rate_limit, w, mesh)))
+        return objects
+
+    def _authorization(self, w: spec.Workload, mesh: spec.Mesh, plain: tuple[spec.Port, ...]) -> dict[str, Any]:
+        """Each client by identity on the ports it uses; the ports peers outside the mesh reach, from anyone."""
+        rules = [{"from": [{"source": {"principals": [self.principal(mesh, c.namespace, name) for name in c.names]}}],
+                  "to": [{"operation": {"ports": [str(p.number) for p in c.ports or w.ports[:1]]}}]}
+                 for c in sorted(w.clients, key=lambda c: (c.namespace, c.name))]
+        if plain:
+            rules.append({"to": [{"operation": {"ports": [str(p.number) for p in plain]}}]})
+        return {"spec": {"selector": {"matchLabels": w.selector}, "action": "ALLOW", "rules": rules}}
+
+
+ISTIO = Istio()
+
+
+def _planned(w: spec.Workload, role: str, api_version: str, kind: str, name: str,
+             fields: Callable[[], dict[str, Any]]) -> Planned:
+    return Planned(ObjectKey(role, api_version, kind, name, w.namespace), w.labels, fields)
+
+
+def _plain_text(w: spec.Workload, plain: tuple[spec.Port, ...]) -> dict[str, Any]:
+    return {"spec": {"selector": {"matchLabels": w.selector}, "mtls": {"mode": "STRICT"},
+                     "portLevelMtls": {str(p.number): {"mode": "PERMISSIVE"} for p in plain}}}
+
+
+def _retries(w: spec.Workload, mesh: spec.Mesh) -> dict[str, Any]:
+    host = f"{w.name}.{w.namespace}.svc.cluster.local"
+    main = w.ports[0]
+    retries: dict[str, Any] = {"attempts": mesh.retries}
+    if mesh.retries:
+        retries["retryOn"] = RETRY_ON
+    return {"spec": {"hosts": [host],
+                     "http": [{"match": [{"port": main.number}],
+                               "route": [{"destination": {"host": host, "port": {"number": main.number}}}],
+                               "timeout": mesh.timeout, "retries": retries}]}}
+
+
+def _circuit_breaking(w: spec.Workload) -> dict[str, Any]:
+    """A pod that keeps failing is taken out of rotation for a while; queues are bounded."""
+    return {"spec": {"host": f"{w.name}.{w.namespace}.svc.cluster.local", "trafficPolicy": {
+        "connectionPool": {"tcp": {"maxConnections": 1024},
+                           "http": {"http1MaxPendingRequests": 1024, "http2MaxRequests": 1024}},
+        "outlierDetection": {"consecutive5xxErrors": 5, "interval": "10s", "baseEjectionTime": "30s",
+                             "maxEjectionPercent": 50}}}}
+
+
+def _rate_limit(w: spec.Workload, mesh: spec.Mesh) -> dict[str, Any]:
+    """Envoy's local rate limit on the public port of each pod: ``mesh.rate_limit`` requests a second, then 429."""
+    bucket = {"max_tokens": mesh.rate_limit, "tokens_per_fill": mesh.rate_limit, "fill_interval": "1s"}
+    always = {"numerator": 100, "denominator": "HUNDRED"}
+    return {"spec": {"workloadSelector": {"labels": w.selector}, "configPatches": [{
+        "applyTo": "HTTP_FILTER",
+        "match": {"context": "SIDECAR_INBOUND", "listener": {
+            "portNumber": w.ports[0].number,
+            "filterChain": {"filter": {"name": "envoy.filters.network.http_connection_manager"}}}},
+        "patch": {"operation": "INSERT_BEFORE", "value": {
+            "name": "envoy.filters.http.local_ratelimit",
+            "typed_config": {
+                "@type": "type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit",
+                "stat_prefix": "http_local_rate_limiter", "token_bucket": bucket,
+                "filter_enabled": {"runtime_key": "local_rate_limit_enabled", "default_value": always},
+                "filter_enforced": {"runtime_key": "local_rate_limit_enforced", "default_value": always}}}}}]}}
