@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from shipform import spec
+from shipform.render.compose_names import local_names
 from shipform.render.output import Context
 from shipform.write.yaml_dump import Quoted, dump
 
@@ -103,7 +104,7 @@ def _host(host: spec.ServiceHost, names: LocalNames) -> str:
 
 
 def local_workload(w: spec.Workload, names: LocalNames) -> spec.Workload:
-    """The workload as compose sees it: under its compose name (see spec.Environment.local_names), the ends of its
+    """The workload as compose sees it: under its compose name (see render.compose_names), the ends of its
     connections and the jobs it waits for too, and the volumes of a renamed workload prefixed with its namespace."""
     def end(e: spec.Endpoint) -> spec.Endpoint:
         local = names.get((e.namespace, e.name), e.name)
@@ -230,7 +231,7 @@ def compose_document(app: spec.App, compose_dir: Path, docker_dir: Path) -> dict
     env = app.local
     if env is None:
         return None
-    names = env.local_names()
+    names = local_names(env)
     workloads = with_pre_start_steps([local_workload(w, names) for w in env.workloads])
     services = {w.name: escape_interpolation(service(w, compose_dir, docker_dir, names)) for w in workloads}
     network_names = sorted({n for svc in services.values() for n in svc.get("networks", [])})

@@ -5,63 +5,77 @@ Nothing here knows YAML, compose or Dockerfiles, and nothing here knows the cons
 """
 
 from shipform.spec.app import App, ClusterSpec, Environment, GitOps, GitSource, SecretSource
-from shipform.spec.namespace import Guards, LimitsSpec, Namespace, QuotaSpec, Subject
-from shipform.spec.workload import (
+from shipform.spec.env import (
     BOTH,
     TLS_FILES,
     TLS_KEY_ENV,
-    WRITABLE_PATH_SIZE,
-    AcceptedRisk,
+    ConnectionUrl,
+    EnvValue,
+    EnvVar,
+    FromConfig,
+    FromSecret,
+    Plain,
+    Platform,
+    SecretFile,
+    ServiceHost,
+    ServicePort,
+)
+from shipform.spec.facets import (
     AlertSettings,
     ArgoRollout,
-    BuiltImage,
     CanarySplit,
+    Exposure,
+    KnativeServing,
+    Mesh,
+    Monitoring,
+    QueueScaling,
+    Scrape,
+    ServerlessRun,
+    Telemetry,
+)
+from shipform.spec.image import (
+    BuiltImage,
+    ImageBuild,
+)
+from shipform.spec.labels import (
+    selector,
+    shipform_labels,
+)
+from shipform.spec.namespace import Guards, LimitsSpec, Namespace, QuotaSpec, Subject
+from shipform.spec.network import (
+    EgressToInternet,
+    Endpoint,
+    ExternalAddress,
+    PlatformPeer,
+    Port,
+    ServiceAccess,
+    ServiceType,
+)
+from shipform.spec.run import (
+    Container,
+    Continuous,
+    PerNode,
+    Run,
+    Scheduled,
+    ToCompletion,
+)
+from shipform.spec.storage import (
+    WRITABLE_PATH_SIZE,
     Claim,
     ClaimTemplate,
     Config,
     ConfigFile,
-    ConnectionUrl,
-    Container,
-    Continuous,
-    EgressToInternet,
-    Endpoint,
-    EnvValue,
-    EnvVar,
-    Exposure,
-    ExternalAddress,
-    FromConfig,
-    FromSecret,
     HostFolder,
-    ImageBuild,
-    KnativeServing,
-    Mesh,
-    Monitoring,
-    PerNode,
-    Plain,
-    Platform,
-    PlatformPeer,
-    Port,
-    QueueScaling,
-    Run,
-    Scheduled,
-    Scrape,
     Scratch,
-    SecretFile,
-    ServerlessRun,
-    ServiceAccess,
-    ServiceHost,
-    ServicePort,
-    ServiceType,
-    Telemetry,
-    ToCompletion,
     Volume,
-    Workload,
     data_volume_name,
     ephemeral_need,
-    health_checked_in_compose,
     scratch_volume_name,
-    selector,
-    shipform_labels,
+)
+from shipform.spec.workload import (
+    AcceptedRisk,
+    Workload,
+    health_checked_in_compose,
 )
 
 __all__ = [

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from shipform.spec.env import TLS_KEY_ENV
+from shipform.spec.facets import Monitoring
 from shipform.spec.namespace import Namespace
-from shipform.spec.workload import TLS_KEY_ENV, Monitoring, Workload
+from shipform.spec.workload import Workload
 
 GitOps = Literal["argocd", "flux", "kubectl"]
 
@@ -58,16 +60,6 @@ class Environment:
                 if f.env_name == TLS_KEY_ENV:
                     servers.setdefault(f.ref.name, []).append(w)
         return dict(sorted(servers.items()))
-
-    def local_names(self) -> dict[tuple[str, str], str]:
-        """Each workload's compose service name by ``(namespace, name)``. compose has one namespace: a name that
-        workloads of several namespaces share (a composite used in each) becomes ``<namespace>-<name>`` for all
-        of them, their volumes prefixed the same way; every other workload keeps its name."""
-        namespaces: dict[str, set[str]] = {}
-        for w in self.workloads:
-            namespaces.setdefault(w.name, set()).add(w.namespace)
-        return {(w.namespace, w.name): f"{w.namespace}-{w.name}" if len(namespaces[w.name]) > 1 else w.name
-                for w in self.workloads}
 
 
 @dataclass(frozen=True)

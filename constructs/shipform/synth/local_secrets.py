@@ -16,6 +16,7 @@ from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.stage import AppBase
 from shipform.render.compose import COMPOSE_DIR, LOCAL_SECRETS_DIR
+from shipform.render.compose_names import local_names
 from shipform.write.output_error import OutputError, os_error
 from shipform.write.writer import output_lock, owner_line
 
@@ -42,7 +43,7 @@ def certificate_hosts(local: spec.Environment | None) -> dict[str, list[str]]:
     """{TLS Secret: the compose service names of the servers that present it}."""
     if local is None:
         return {}
-    names = local.local_names()
+    names = local_names(local)
     return {secret: sorted({names[(w.namespace, w.name)] for w in servers})
             for secret, servers in local.certificates().items()}
 

@@ -11,8 +11,9 @@ from pathlib import Path
 
 from shipform.errors import ShipformError, raise_all
 from shipform.model.base import clash_errors
-from shipform.model.local_rules import environment_errors, local_errors
+from shipform.model.local_rules import environment_errors
 from shipform.model.stage import AppBase
+from shipform.render.compose_rules import local_errors
 from shipform.render.output import Context
 from shipform.render.outputs import OUTPUTS
 from shipform.render.workflows import WORKFLOWS_DIR

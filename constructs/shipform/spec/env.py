@@ -1,0 +1,97 @@
+"""Values a workload's environment variables take, and the Secret files it mounts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from shipform.values.secret_ref import SecretRef
+
+Platform = Literal["kubernetes", "compose"]
+
+
+BOTH: frozenset[Platform] = frozenset(("kubernetes", "compose"))
+
+
+TLS_FILES = {"CERT": "tls.crt", "KEY": "tls.key", "CA": "ca.crt"}
+"""A TLS Secret's keys (cert-manager's names), by the suffix of the secret env name a database mounts each under
+(``DB_TLS_CERT``, ...)."""
+
+
+TLS_KEY_ENV = "DB_TLS_KEY"
+"""The secret env name of a server's TLS key: the Secret it comes from is a certificate, never a random value."""
+
+
+@dataclass(frozen=True)
+class Plain:
+    """A literal value, the same on every platform."""
+
+    value: str
+
+
+@dataclass(frozen=True)
+class FromSecret:
+    """The value of a Secret key. Kubernetes reads it with a secretKeyRef; compose has secrets as files only."""
+
+    ref: SecretRef
+
+
+@dataclass(frozen=True)
+class ServiceHost:
+    """The host name of the server ``name`` in ``namespace``, as the client reaches it: in Kubernetes the bare
+    name in the client's own namespace and ``name.namespace`` from another one; locally the service name."""
+
+    name: str
+    namespace: str
+
+
+@dataclass(frozen=True)
+class ConnectionUrl:
+    """A URL to a server. Where the platform can expand ``password_var`` (Kubernetes' dependent variables)
+    the URL carries the password as ``$(password_var)``; elsewhere it has none."""
+
+    scheme: str
+    user: str
+    host: ServiceHost
+    port: int
+    path: str
+    password_var: str | None = None
+    cluster_port: int | None = None
+    """The port in Kubernetes when it differs from ``port`` (a Knative service's gateway)."""
+
+
+@dataclass(frozen=True)
+class FromConfig:
+    """A configuration value: in Kubernetes a key of the workload's ConfigMap ``config_map``, elsewhere the
+    value itself."""
+
+    config_map: str
+    key: str
+    value: str
+
+
+@dataclass(frozen=True)
+class ServicePort:
+    """A server's port as the client calls it: ``kubernetes`` there (a Knative service's gateway), ``local`` in
+    compose."""
+
+    local: int
+    kubernetes: int
+
+
+EnvValue = Plain | FromSecret | FromConfig | ServiceHost | ConnectionUrl | ServicePort
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    name: str
+    value: EnvValue
+    platforms: frozenset[Platform] = BOTH
+
+
+@dataclass(frozen=True)
+class SecretFile:
+    """A Secret key mounted read-only at ``/run/secrets/<ref.file_name>``; ``<env_name>_FILE`` holds the path."""
+
+    env_name: str
+    ref: SecretRef

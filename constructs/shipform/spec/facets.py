@@ -1,0 +1,163 @@
+"""Facets: what a workload may have besides its core (exposure, scraping, telemetry, a mesh, queue scaling,
+serverless, a progressive rollout), each a value of its own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from shipform.spec.network import Port
+from shipform.values.resources import ComputeResources
+from shipform.values.rollout import Progressive
+from shipform.values.secret_ref import SecretRef
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """A public service: reachable from the ingress controller (or the Gateway's proxies), under ``host``, with
+    TLS: an Ingress, or with ``gateway`` ('<namespace>/<name>') an HTTPRoute attached to that Gateway, which
+    terminates TLS itself."""
+
+    host: str
+    tls_secret: str
+    ingress_class: str
+    controller_namespace: str
+    cluster_issuer: str | None
+    gateway: str | None = None
+    controller_pods: tuple[tuple[str, str], ...] | None = None
+    """Labels of the controller's pods, admitted alone; None admits its whole namespace."""
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    """When the default alerts fire: durations are Prometheus durations ('15m')."""
+
+    crash_loop_for: str = "5m"
+    not_ready_for: str = "15m"
+    at_maximum_for: str = "15m"
+    volume_full_percent: int = 85
+    job_missed_hours: int = 48
+
+
+@dataclass(frozen=True)
+class Monitoring:
+    """Where Prometheus runs (prometheus-operator): its namespace, the labels of its pods (admitted to scrape)
+    and the labels its ServiceMonitor and PrometheusRule selectors want on shipform's objects."""
+
+    namespace: str
+    pods: tuple[tuple[str, str], ...]
+    labels: tuple[tuple[str, str], ...]
+    address: str = ""
+    """Prometheus' HTTP API, which rollout analyses query."""
+    alerts: AlertSettings = AlertSettings()
+
+
+@dataclass(frozen=True)
+class Telemetry:
+    """Where the workload sends traces, metrics and logs over OTLP: an OpenTelemetry Collector in the cluster."""
+
+    endpoint: str
+    port: int
+    protocol: str
+    namespace: str
+    pods: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Scrape:
+    """Prometheus scrapes the workload's Service on ``port`` at ``path`` every ``interval``."""
+
+    port: Port
+    path: str
+    interval: str
+    monitoring: Monitoring
+
+
+@dataclass(frozen=True)
+class Mesh:
+    """The service mesh a namespace is enrolled in (sidecars, mutual TLS required): ``kind`` names its provider in
+    ``shipform.providers.mesh.MESHES``, which knows what the rest of the fields mean to that mesh."""
+
+    kind: str
+    namespace: str
+    """Where the control plane runs."""
+    pods: tuple[tuple[str, str], ...]
+    trust_domain: str
+    retries: int
+    timeout: str
+    rate_limit: int
+    """Requests per second each pod of a public service accepts."""
+    proxy: ComputeResources
+    """The sidecar's requests and limits."""
+
+
+@dataclass(frozen=True)
+class QueueScaling:
+    """KEDA owns the replica count, from ``min`` (0: none while the queue is empty) to ``max``, by a trigger of
+    type ``trigger`` with ``metadata``; ``auth`` is each credential parameter with the Secret key it comes from."""
+
+    trigger: str
+    metadata: tuple[tuple[str, str], ...]
+    auth: tuple[tuple[str, SecretRef], ...]
+    min: int
+    max: int
+
+
+@dataclass(frozen=True)
+class KnativeServing:
+    """Knative Serving in the cluster: its activator and autoscaler, and the gateway requests go through."""
+
+    namespace: str
+    gateway_namespace: str
+    gateway_pods: tuple[tuple[str, str], ...]
+    gateway_port: int
+    queue_proxy: ComputeResources
+
+    ACTIVATOR_PODS = (("app", "activator"),)
+    AUTOSCALER_PODS = (("app", "autoscaler"),)
+    QUEUE_PORT = Port("queue", 8012)
+    """queue-proxy's port for HTTP/1 requests (from the gateway and the activator)."""
+    QUEUE_H2C_PORT = Port("queue-h2c", 8013)
+    """queue-proxy's port for HTTP/2 and gRPC requests."""
+    CLIENT_PORT = 80
+    """The port clients call a Knative service on (its gateway's)."""
+    QUEUE_METRICS_PORT = Port("queue-metrics", 9090)
+    """queue-proxy's port the autoscaler reads concurrency from."""
+
+
+@dataclass(frozen=True)
+class ServerlessRun:
+    """A Knative Service: ``min`` to ``max`` pods by requests in flight (``concurrency`` per pod)."""
+
+    min: int
+    max: int
+    concurrency: int
+    timeout_seconds: int
+    serving: KnativeServing
+
+
+@dataclass(frozen=True)
+class CanarySplit:
+    """Two Deployments behind a weighted router: the running version (``stable_image``) in ``<name>``, the new one
+    (the workload's image) in ``<name>-canary`` with ``replicas`` pods and ``weight`` percent of the public
+    traffic, split by ingress-nginx or by a Gateway's HTTPRoute."""
+
+    weight: int
+    stable_image: str
+    replicas: int
+    router: Literal["nginx", "gateway"]
+
+
+@dataclass(frozen=True)
+class ArgoRollout:
+    """Argo Rollouts replaces the pods by ``strategy``: a Rollout instead of a Deployment."""
+
+    strategy: Progressive
+    traffic: Literal["nginx", "pods"]
+    """How a canary's share of the traffic is set: by ingress-nginx's canary Ingress (exact weights), or by its
+    share of the pods."""
+    prometheus: str | None = None
+    """Prometheus' address, where the strategy has an analysis."""
+    second_service: str | None = None
+    """The Service the new version is reached by before it takes over: a blue-green's preview, or a canary's
+    behind ingress-nginx (its canary Ingress points there)."""

@@ -1,0 +1,86 @@
+"""A workload as a network peer: its ports, the peers it connects to, how its Service is reached."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from shipform.spec.labels import selector
+
+
+@dataclass(frozen=True)
+class Port:
+    name: str
+    number: int
+    app_protocol: str | None = None
+    """The Service port's appProtocol (meshes, gateways and load balancers read it); None leaves it out."""
+
+
+@dataclass(frozen=True)
+class ExternalAddress:
+    """A server outside the cluster: its host, and the address ranges it may be at (empty: any public one)."""
+
+    host: str
+    cidrs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlatformPeer:
+    """Pods of a cluster component (not of the app) a workload admits on some of its ports: KEDA's operator
+    reading a queue's length, a mesh's control plane."""
+
+    namespace: str
+    pods: tuple[tuple[str, str], ...]
+    ports: tuple[Port, ...]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A workload as a network peer: where it runs and, for servers, the port it is reached on."""
+
+    name: str
+    namespace: str
+    app: str
+    port: int | None
+    healthcheck_locally: bool
+    """True when the peer has a health check in compose (clients then wait for service_healthy)."""
+    ports: tuple[Port, ...] = ()
+    """The ports this connection uses: of the server, seen from a client; of this server, seen from it. Empty
+    for peers without a port."""
+    external: ExternalAddress | None = None
+    """Set for a server outside the cluster (an External): reached by address, never by pod selector."""
+    with_canary: bool = False
+    """The peer also runs as ``<name>-canary`` (a routed canary's new version), which servers admit alike."""
+    through: PlatformPeer | None = None
+    """Set for a server that clients reach through a gateway (a Knative service): their egress goes there."""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The workload names this peer runs as in Kubernetes."""
+        return (self.name, f"{self.name}-canary") if self.with_canary else (self.name,)
+
+    @property
+    def selector(self) -> dict[str, str]:
+        return selector(self.app, self.name)
+
+
+ServiceType = Literal["ClusterIP", "NodePort", "LoadBalancer"]
+
+
+@dataclass(frozen=True)
+class ServiceAccess:
+    """How the Service is reached: ClusterIP inside the cluster, or NodePort or LoadBalancer from outside it,
+    then only from ``source_ranges`` (empty: anywhere), keeping the client's address (externalTrafficPolicy
+    Local)."""
+
+    type: ServiceType = "ClusterIP"
+    source_ranges: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EgressToInternet:
+    """Traffic that leaves the cluster (e.g. to an object store), on one TCP port only: to ``cidrs``, or to any
+    public address."""
+
+    port: int
+    cidrs: tuple[str, ...] = ()
