@@ -9,10 +9,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from shipform._node import configure_node
+from shipform._version import __version__
 
 configure_node()
-
-__version__ = "0.1.0"
 
 _EXPORTS = {
     "App": "shipform.synth.app",

@@ -9,19 +9,19 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from shipform.delivery import local_secrets
+from shipform.delivery.lock import lock_path, pin, read_lock
+from shipform.delivery.lock import notes as image_notes
+from shipform.delivery.repository import describe, find_root
 from shipform.errors import ShipformError, raise_all
-from shipform.model.base import clash_errors
 from shipform.model.local_rules import environment_errors, local_errors
 from shipform.model.stage import AppBase
+from shipform.model.validation import validate
 from shipform.render.output import Context
 from shipform.render.outputs import OUTPUTS
 from shipform.render.workflows import WORKFLOWS_DIR
-from shipform.synth import local_secrets
 from shipform.synth.cdk8s_config import CONFIG, read_config
 from shipform.synth.kubernetes import environment_manifests
-from shipform.synth.lock import lock_path, pin, read_lock
-from shipform.synth.lock import notes as image_notes
-from shipform.synth.repository import describe, find_root
 from shipform.write.writer import MANIFEST, OWNER, check_output, owner_line, write_output
 
 MARKER = OWNER + ". Do not edit: change the app and run `shipform synth`."
@@ -44,19 +44,6 @@ def _cdk8s_yaml_output() -> str | None:
         raise ShipformError(str(CONFIG), "output", "must be a folder name", output,
                             "write e.g. `output: dist`, or pass --outdir")
     return output
-
-
-def validate(app: AppBase) -> None:
-    errors: list[ShipformError] = []
-    if not app.environments:
-        errors.append(ShipformError(app.name, "environments", "the app has none", 0,
-                                    "add Environment(app, 'dev', local=True)"))
-    for env in app.environments:
-        errors.extend(env.check())
-        for member in env.members:
-            errors.extend(member.check())
-        errors.extend(clash_errors(env.members))
-    raise_all(errors)
 
 
 @contextlib.contextmanager

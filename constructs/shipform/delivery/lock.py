@@ -28,16 +28,15 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from shipform import spec
+from shipform.delivery.registry import Client, RegistryError, parse_reference
 from shipform.errors import ShipformError, raise_all
-from shipform.synth.registry import Client, RegistryError, parse_reference
+from shipform.model.stage import AppBase
+from shipform.model.validation import validate
 from shipform.values import checks
 from shipform.write.output_error import OutputError
-
-if TYPE_CHECKING:
-    from shipform.model.stage import AppBase
 
 LOCK_FILE = "shipform.lock.json"
 NOTE = ("Image digests per Environment; `shipform synth` deploys every image listed as name:tag@digest. "
@@ -54,7 +53,7 @@ _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 
 
 class Resolver(Protocol):
-    """What reads digests from registries (:class:`shipform.synth.registry.Client`)."""
+    """What reads digests from registries (:class:`shipform.delivery.registry.Client`)."""
 
     def digest(self, image: str) -> str: ...
 
@@ -303,8 +302,6 @@ def _report(path: Path, old: Lock, new: Lock) -> list[str]:
 
 def _specs(apps: Sequence[AppBase]) -> dict[Path, list[spec.App]]:
     """The apps' specs, grouped by the lock file they share (one per app folder)."""
-    from shipform.synth.pipeline import validate  # the pipeline imports this module
-
     groups: dict[Path, list[spec.App]] = {}
     for app in apps:
         validate(app)
