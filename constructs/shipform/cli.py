@@ -19,7 +19,7 @@ from typer.core import TyperGroup
 from shipform import __version__ as VERSION
 
 if TYPE_CHECKING:
-    from shipform.model.stage import AppBase
+    from shipform.model.stage import App
 
 # rich_markup_mode=None: click's plain help, without importing rich (half of `shipform --help`'s time).
 cli = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True, rich_markup_mode=None,
@@ -103,7 +103,7 @@ def _app_file_failed(path: Path, err: Exception) -> NoReturn:
     _fail(f"{path} raised {type(err).__name__}; fix the app file")
 
 
-def _load_apps(app_file: Path | None) -> list[AppBase]:
+def _load_apps(app_file: Path | None) -> list[App]:
     """Run the app file (App.synth() calls inside it are deferred) and return the Apps it created."""
     from shipform.errors import InvalidApp
     from shipform.model.stage import collect_apps

@@ -33,7 +33,7 @@ from typing import Any, Protocol
 from shipform import spec
 from shipform.delivery.registry import Client, RegistryError, parse_reference
 from shipform.errors import ShipformError, raise_all
-from shipform.model.stage import AppBase
+from shipform.model.stage import App
 from shipform.model.validation import validate
 from shipform.values import checks
 from shipform.write.output_error import OutputError
@@ -300,7 +300,7 @@ def _report(path: Path, old: Lock, new: Lock) -> list[str]:
     return [f"{shown(path)}: {len(lines)} change(s) written", *(f"  {line}" for line in lines)]
 
 
-def _specs(apps: Sequence[AppBase]) -> dict[Path, list[spec.App]]:
+def _specs(apps: Sequence[App]) -> dict[Path, list[spec.App]]:
     """The apps' specs, grouped by the lock file they share (one per app folder)."""
     groups: dict[Path, list[spec.App]] = {}
     for app in apps:
@@ -325,7 +325,7 @@ def _copy(lock: Lock) -> Lock:
     return {env: dict(entries) for env, entries in lock.items()}
 
 
-def lock_images(apps: Sequence[AppBase], environment: str | None = None,
+def lock_images(apps: Sequence[App], environment: str | None = None,
                 client: Resolver | None = None) -> list[str]:
     """`shipform lock`: read the digest of every third-party image the apps run (in ``environment``, or in
     all) from its registry and write it for every Environment that runs it. Entries of images an Environment
@@ -378,7 +378,7 @@ def _split_record(ref: str) -> tuple[str, str | None, str] | None:
     return (image, None, digest) if checks.is_image_name(image) else None
 
 
-def record_images(apps: Sequence[AppBase], environment: str, refs: Sequence[str]) -> list[str]:
+def record_images(apps: Sequence[App], environment: str, refs: Sequence[str]) -> list[str]:
     """`shipform lock record`: CI's digests of the images it built and pushed, as ``name[:tag]@sha256:...``,
     written for ``environment``. Each must be an image the apps build and run there (by name alone, the
     app's tag is meant). Nothing is written when any is not."""
@@ -425,7 +425,7 @@ def record_images(apps: Sequence[AppBase], environment: str, refs: Sequence[str]
     return report
 
 
-def promote_images(apps: Sequence[AppBase], source: str, target: str) -> list[str]:
+def promote_images(apps: Sequence[App], source: str, target: str) -> list[str]:
     """`shipform promote`: copy the digests of the images the apps build, as ``source`` has them, to ``target``.
     Exactly those entries change; the target's third-party entries stay. Nothing is written when ``source``
     lacks a digest for any image ``target`` runs."""

@@ -1,5 +1,7 @@
-"""The roots of a construct tree: the App (a cdk8s.App) and its Environments (cdk8s.Charts), with their
-props, defaults and validation. What they do at synth time is added by shipform.synth."""
+"""The roots of a construct tree: the App (a cdk8s.App) and its Environments (cdk8s.Charts), as users create
+them, with their props, defaults and validation. What they run at synth time (``App.synth()``,
+``Environment.to_json()``) is the pipeline's, which :mod:`shipform.synth` installs here when it is imported
+(``from shipform import App`` imports it): the model never imports the pipeline."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import inspect
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict, Unpack
 
 import cdk8s
 from constructs import Construct
@@ -33,16 +35,16 @@ if TYPE_CHECKING:
     from shipform.model.workload import Workload
 
 POD_SECURITY_VERSION = "v1.33"
+"""The Pod Security Standards version namespaces pin, so a cluster upgrade cannot loosen or tighten them."""
 INGRESS_NGINX_PODS = {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"}
 """The labels ingress-nginx's own manifests and chart give its controller pods."""
-"""The Pod Security Standards version namespaces pin, so a cluster upgrade cannot loosen or tighten them."""
 
 GitOps = Literal["argocd", "flux", "kubectl"]
 
 
 class _Collector:
     def __init__(self, defer_synth: bool):
-        self.apps: list[AppBase] = []
+        self.apps: list[App] = []
         self.defer_synth = defer_synth
 
 
@@ -50,7 +52,7 @@ _collector: contextvars.ContextVar[_Collector | None] = contextvars.ContextVar("
 
 
 @contextlib.contextmanager
-def collect_apps(defer_synth: bool = False) -> Iterator[list[AppBase]]:
+def collect_apps(defer_synth: bool = False) -> Iterator[list[App]]:
     """Every App created inside the block lands in the yielded list; with ``defer_synth`` their
     ``synth()`` calls do nothing (the CLI synthesizes them itself, with its own options)."""
     collector = _Collector(defer_synth)
@@ -66,7 +68,33 @@ def synth_deferred() -> bool:
     return collector is not None and collector.defer_synth
 
 
-class AppBase(cdk8s.App):
+class Synthesizer(Protocol):
+    """What runs at synth time: the pipeline (:mod:`shipform.synth` installs it)."""
+
+    def synth(self, app: App) -> None:
+        """Validate, render and write every output of ``app``."""
+
+    def manifests(self, environment: Environment) -> list[Any]:
+        """The Environment's Kubernetes objects as cdk8s sees them."""
+
+
+_synthesizer: Synthesizer | None = None
+
+
+def install_synthesizer(synthesizer: Synthesizer) -> None:
+    """Make ``App.synth()`` and ``Environment.to_json()`` run ``synthesizer``."""
+    global _synthesizer
+    _synthesizer = synthesizer
+
+
+def _installed() -> Synthesizer:
+    if _synthesizer is None:
+        raise RuntimeError("nothing synthesizes shipform apps yet: import App and Environment from shipform "
+                           "(`from shipform import App, Environment`), which installs the pipeline")
+    return _synthesizer
+
+
+class App(cdk8s.App):
     """The system being shipped. Its name prefixes image names and construct paths.
 
     :param name: the app's name, a DNS label (e.g. 'shop').
@@ -91,7 +119,7 @@ class AppBase(cdk8s.App):
     """
 
     name: str
-    environments: list[EnvironmentBase]
+    environments: list[Environment]
 
     def __init__(self, name: str, *, registry: str, version: str = "0.1.0", outdir: str | Path | None = None,
                  root: str | Path | None = None, repository: str | None = None, branch: str = "main",
@@ -127,15 +155,22 @@ class AppBase(cdk8s.App):
         self.repository = None if repository is None else _git_url(name, repository)
         self.branch = _git_branch(name, branch)
         self.build_secrets = _build_secrets(name, build_secrets)
-        self.environments: list[EnvironmentBase] = []
+        self.environments: list[Environment] = []
         if collector is not None:
             collector.apps.append(self)
+
+    def synth(self) -> None:
+        """Validate, render and write every output under ``<outdir>/<name>/`` (a no-op while the CLI
+        collects apps: it synthesizes them itself, with its own options)."""
+        if synth_deferred():
+            return
+        _installed().synth(self)
 
     def image_for(self, service: str) -> str:
         return f"{self.registry}/{self.name}-{service}:{self.version}"
 
     @property
-    def local_environment(self) -> EnvironmentBase | None:
+    def local_environment(self) -> Environment | None:
         return next((e for e in self.environments if e.local), None)
 
     def to_spec(self) -> spec.App:
@@ -207,15 +242,15 @@ class EnvironmentProps(TypedDict, total=False):
     for every public address."""
 
 
-class EnvironmentBase(cdk8s.Chart):
+class Environment(cdk8s.Chart):
     """One deployment target (dev, staging, prod): a cdk8s Chart holding the whole construct tree.
     Props: :class:`EnvironmentProps`."""
 
     name: str
 
-    def __init__(self, app: AppBase, name: str, **props: Unpack[EnvironmentProps]):
-        path = f"{app.name}/{name}" if isinstance(app, AppBase) else str(name)
-        if not isinstance(app, AppBase):
+    def __init__(self, app: App, name: str, **props: Unpack[EnvironmentProps]):
+        path = f"{app.name}/{name}" if isinstance(app, App) else str(name)
+        if not isinstance(app, App):
             raise ShipformError(path, "app", "must be an App", app, "pass the App the Environment belongs to")
         checks.dns_label(path, "name", name)
         check_props(path, props, EnvironmentProps)
@@ -299,6 +334,11 @@ class EnvironmentBase(cdk8s.Chart):
             gitops_namespace=self.gitops_namespace, cluster=self.cluster, cilium=self.cilium,
             monitoring=self.monitoring)
 
+    def to_json(self) -> list[Any]:
+        """Foreign cdk8s objects (ApiObjects, cdk8s-plus) first, then shipform's objects, which never cross
+        into jsii one by one: that keeps synth fast however many objects there are."""
+        return _installed().manifests(self)
+
     def mesh_of(self, namespace: str) -> spec.Mesh | None:
         """The mesh the namespace is enrolled in (by its SecureNamespace), or None."""
         return self.mesh if namespace in self.meshed_namespaces else None
@@ -340,15 +380,15 @@ class EnvironmentBase(cdk8s.Chart):
         return errors
 
     @staticmethod
-    def containing(scope: Construct) -> EnvironmentBase:
+    def containing(scope: Construct) -> Environment:
         """The Environment a construct lives in (shipform constructs remember theirs)."""
-        if isinstance(scope, EnvironmentBase):
+        if isinstance(scope, Environment):
             return scope
         found = getattr(scope, "environment", None)
-        if isinstance(found, EnvironmentBase):
+        if isinstance(found, Environment):
             return found
         for ancestor in reversed(scope.node.scopes):
-            if isinstance(ancestor, EnvironmentBase):
+            if isinstance(ancestor, Environment):
                 return ancestor
         raise ShipformError(scope.node.path or "<root>", "scope", "is not inside an Environment", scope.node.id,
                             "create constructs inside Environment(app, 'dev') or a construct within it")

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from shipform.errors import ShipformError, raise_all
 from shipform.model.base import clash_errors
-from shipform.model.stage import AppBase
+from shipform.model.stage import App
 
 
-def validate(app: AppBase) -> None:
+def validate(app: App) -> None:
     """Raise the problems of the app's constructs, all of them at once; return when there is none."""
     errors: list[ShipformError] = []
     if not app.environments:

@@ -15,7 +15,7 @@ from shipform.delivery.lock import notes as image_notes
 from shipform.delivery.repository import describe, find_root
 from shipform.errors import ShipformError, raise_all
 from shipform.model.local_rules import environment_errors, local_errors
-from shipform.model.stage import AppBase
+from shipform.model.stage import App
 from shipform.model.validation import validate
 from shipform.render.output import Context
 from shipform.render.outputs import OUTPUTS
@@ -27,11 +27,11 @@ from shipform.write.writer import MANIFEST, OWNER, check_output, owner_line, wri
 MARKER = OWNER + ". Do not edit: change the app and run `shipform synth`."
 
 
-def marker_line(app: AppBase) -> str:
+def marker_line(app: App) -> str:
     return "# " + MARKER.format(app=app.name) + "\n"
 
 
-def resolve_outdir(app: AppBase, override: str | None = None) -> Path:
+def resolve_outdir(app: App, override: str | None = None) -> Path:
     """--outdir, then App(outdir=), then CDK8S_OUTDIR, then cdk8s.yaml 'output', then 'dist'."""
     chosen = override or app.outdir_option or os.environ.get("CDK8S_OUTDIR") or _cdk8s_yaml_output() or "dist"
     return Path(chosen)
@@ -60,7 +60,7 @@ def cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def render(app: AppBase, outdir: Path, notes: list[str] | None = None) -> dict[str, str]:
+def render(app: App, outdir: Path, notes: list[str] | None = None) -> dict[str, str]:
     """Every output file of the app as {relative path: text}; nothing touches the disk. Images with a digest in
     the lock file beside the app file are pinned to it; ``notes``, when given, receives one line per
     Environment that runs images by tag alone."""
@@ -68,7 +68,7 @@ def render(app: AppBase, outdir: Path, notes: list[str] | None = None) -> dict[s
         return _render(app, outdir, notes)
 
 
-def _render(app: AppBase, outdir: Path, notes: list[str] | None) -> dict[str, str]:
+def _render(app: App, outdir: Path, notes: list[str] | None) -> dict[str, str]:
     validate(app)
     app_spec = pin(app.to_spec(), read_lock(lock_path(app.root)))
     if notes is not None:
@@ -90,7 +90,7 @@ def _render(app: AppBase, outdir: Path, notes: list[str] | None) -> dict[str, st
     return dict(sorted(files.items()))
 
 
-def output_trees(app: AppBase, root: Path, files: dict[str, str]) -> dict[Path, dict[str, str]]:
+def output_trees(app: App, root: Path, files: dict[str, str]) -> dict[Path, dict[str, str]]:
     """{folder: files} to write: the app's folder and, unless the App keeps them in its output, the
     repository's .github/workflows/ (shared with other apps and the team's own workflows)."""
     if app.workflows == "output":
@@ -101,7 +101,7 @@ def output_trees(app: AppBase, root: Path, files: dict[str, str]) -> dict[Path, 
             workflows: {rel.removeprefix(f"{WORKFLOWS_DIR}/"): text for rel, text in moved.items()}}
 
 
-def synth_app(app: AppBase, outdir: str | None = None, check: bool = False,
+def synth_app(app: App, outdir: str | None = None, check: bool = False,
               notes: list[str] | None = None) -> list[str]:
     """Write (or with check=True only compare) the app's output. Returns what differs(ed) from the output
     on disk, one '+ new', '~ changed' or '- stale' line per file; ``notes`` (when given) receives the lines
@@ -116,6 +116,6 @@ def synth_app(app: AppBase, outdir: str | None = None, check: bool = False,
     return changes
 
 
-def manifest_name(app: AppBase, root: Path, folder: Path) -> str:
+def manifest_name(app: App, root: Path, folder: Path) -> str:
     """The list of shipform's files in ``folder``: the app's own, or one per app in the shared workflows folder."""
     return MANIFEST if folder == root / app.name else f".shipform-{app.name}.json"
