@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from typing import ClassVar
 
 from constructs import Construct
 
 from shipform import spec
 from shipform.errors import ShipformError
+from shipform.model.members import Member
 from shipform.model.objects import KubeObject
 from shipform.model.stage import Environment
 from shipform.values import checks
@@ -150,10 +152,10 @@ def namespace_of(scope: Construct, environment: Environment) -> str:
     return environment.default_namespace
 
 
-def clash_errors(members: list[ShipformConstruct]) -> list[ShipformError]:
+def clash_errors(members: Sequence[Member]) -> list[ShipformError]:
     """Two constructs of one Environment that would make the same object (kind, namespace and name): one error
     per pair, naming both construct paths."""
-    first: dict[tuple[str, str, str], ShipformConstruct] = {}
+    first: dict[tuple[str, str, str], Member] = {}
     errors: dict[tuple[str, str], ShipformError] = {}
     for member in members:
         for obj in member.objects:

@@ -11,7 +11,7 @@ import inspect
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict, Unpack
+from typing import Any, Literal, Protocol, TypedDict, Unpack
 
 import cdk8s
 from constructs import Construct
@@ -22,6 +22,7 @@ from shipform.model.cluster import Cluster
 from shipform.model.included import read_included
 from shipform.model.keda import Keda
 from shipform.model.knative import KnativeServing
+from shipform.model.members import Member, WorkloadMember
 from shipform.model.mesh import Mesh
 from shipform.model.namespace_props import default_guards
 from shipform.model.observability import Monitoring, Telemetry
@@ -29,10 +30,6 @@ from shipform.model.quota import container_range_errors, fitted_quota
 from shipform.model.secret_store import SecretStore
 from shipform.values import checks
 from shipform.values.prop_types import check_props
-
-if TYPE_CHECKING:
-    from shipform.model.base import ShipformConstruct
-    from shipform.model.workload import Workload
 
 POD_SECURITY_VERSION = "v1.33"
 """The Pod Security Standards version namespaces pin, so a cluster upgrade cannot loosen or tighten them."""
@@ -310,18 +307,20 @@ class Environment(cdk8s.Chart):
         self.app = app
         self.name = name
         self.path = path
-        self.members: list[ShipformConstruct] = []
+        self.members: list[Member] = []
+        """Every shipform construct of this Environment, in creation order: the construct tree's index, which each
+        construct joins as it is created (reading the tree through jsii would cost a call per construct)."""
+        self.workloads: list[WorkloadMember] = []
+        """The workloads among the members."""
         self.included: list[str] = []
-        """Every shipform construct of this Environment, in creation order."""
-        self.workloads: list[Workload] = []
-        self.meshed_namespaces: set[str] = set()
-        """Namespaces a SecureNamespace enrolled in the mesh."""
+        self._meshed: set[str] = set()
+        self._meshed_read = 0
         app.environments.append(self)
 
     def to_spec(self) -> spec.Environment:
         """The Environment as every output sees it, produced once per synth."""
         declared = [ns for m in self.members if (ns := m.namespace_spec()) is not None]
-        clients: dict[int, list[Workload]] = {}  # by id() of the target: one pass, not a scan per workload
+        clients: dict[int, list[WorkloadMember]] = {}  # by id() of the target: one pass, not a scan per workload
         for client in self.workloads:
             for target in client.targets():
                 clients.setdefault(id(target), []).append(client)
@@ -341,7 +340,19 @@ class Environment(cdk8s.Chart):
 
     def mesh_of(self, namespace: str) -> spec.Mesh | None:
         """The mesh the namespace is enrolled in (by its SecureNamespace), or None."""
-        return self.mesh if namespace in self.meshed_namespaces else None
+        if self.mesh is None:
+            return None
+        return self.mesh if namespace in self.meshed_namespaces() else None
+
+    def meshed_namespaces(self) -> set[str]:
+        """The namespaces whose SecureNamespace enrolls them in the mesh, as the members declare them. Members
+        only join and a namespace's declaration never changes, so each member is asked once."""
+        for member in self.members[self._meshed_read:]:
+            declared = member.namespace_spec()
+            if declared is not None and declared.mesh is not None:
+                self._meshed.add(declared.name)
+        self._meshed_read = len(self.members)
+        return self._meshed
 
     def implicit_namespaces(self) -> list[str]:
         """Namespaces that hold workloads but were not declared with a SecureNamespace: they get the same

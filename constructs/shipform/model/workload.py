@@ -435,7 +435,7 @@ class Workload(ShipformConstruct):
         """The workload's spec; ``clients`` (the workloads that connect to it, in the Environment's order) saves
         a scan of the Environment when the caller has them indexed."""
         if clients is None:
-            clients = [c for c in self.environment.workloads if self in c.targets()]
+            clients = [c for c in self.environment.workloads if isinstance(c, Workload) and self in c.targets()]
         configured = self.config_spec()
         return spec.Workload(
             path=self.path, name=self.name, namespace=self.namespace, component=self.component,
