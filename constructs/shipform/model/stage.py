@@ -342,9 +342,9 @@ class Environment(cdk8s.Chart):
         """The mesh the namespace is enrolled in (by its SecureNamespace), or None."""
         if self.mesh is None:
             return None
-        return self.mesh if namespace in self.meshed_namespaces() else None
+        return self.mesh if namespace in self._meshed_namespaces() else None
 
-    def meshed_namespaces(self) -> set[str]:
+    def _meshed_namespaces(self) -> set[str]:
         """The namespaces whose SecureNamespace enrolls them in the mesh, as the members declare them. Members
         only join and a namespace's declaration never changes, so each member is asked once."""
         for member in self.members[self._meshed_read:]:
