@@ -1,6 +1,7 @@
 """shipform: describe a system once in Python; synthesize Dockerfiles, compose, Kubernetes YAML and CI.
 
-The public names load lazily: importing cdk8s starts Node, which `shipform --help` must not do.
+The public names load lazily: importing cdk8s starts Node, which `shipform --help` must not do. App and
+Environment come with the synth pipeline, which their ``synth()`` and ``to_json()`` run (see shipform.synth).
 """
 
 from __future__ import annotations
@@ -9,14 +10,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from shipform._node import configure_node
+from shipform._version import __version__
 
 configure_node()
 
-__version__ = "0.1.0"
-
 _EXPORTS = {
-    "App": "shipform.synth.app",
-    "Environment": "shipform.synth.app",
+    "App": "shipform.model.stage",
+    "Environment": "shipform.model.stage",
     "collect_apps": "shipform.model.stage",
     "Autoscale": "shipform.values.resources",
     "Resources": "shipform.values.resources",
@@ -148,11 +148,10 @@ if TYPE_CHECKING:
     from shipform.model.queue_scaling import Queue
     from shipform.model.secret_store import SecretStore
     from shipform.model.secure_namespace import SecureNamespace, SecureNamespaceProps
-    from shipform.model.stage import collect_apps
+    from shipform.model.stage import App, Environment, collect_apps
     from shipform.model.stateful_db import StatefulDB, StatefulDBProps
     from shipform.model.web_service import WebService, WebServiceProps
     from shipform.model.worker import Worker, WorkerProps
-    from shipform.synth.app import App, Environment
     from shipform.values.health import Health
     from shipform.values.node import HostPath, Toleration
     from shipform.values.resources import Autoscale, CustomMetric, Resources
@@ -165,6 +164,8 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'shipform' has no attribute {name!r}")
+    if name in ("App", "Environment"):
+        importlib.import_module("shipform.synth")  # installs what App.synth() and Environment.to_json() run
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value

@@ -19,7 +19,7 @@ from typer.core import TyperGroup
 from shipform import __version__ as VERSION
 
 if TYPE_CHECKING:
-    from shipform.model.stage import AppBase
+    from shipform.model.stage import App
 
 # rich_markup_mode=None: click's plain help, without importing rich (half of `shipform --help`'s time).
 cli = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True, rich_markup_mode=None,
@@ -103,7 +103,7 @@ def _app_file_failed(path: Path, err: Exception) -> NoReturn:
     _fail(f"{path} raised {type(err).__name__}; fix the app file")
 
 
-def _load_apps(app_file: Path | None) -> list[AppBase]:
+def _load_apps(app_file: Path | None) -> list[App]:
     """Run the app file (App.synth() calls inside it are deferred) and return the Apps it created."""
     from shipform.errors import InvalidApp
     from shipform.model.stage import collect_apps
@@ -197,8 +197,9 @@ cli.add_typer(secrets_cli, name="secrets")
 def secrets_init_local(app_file: APP_FILE = None, outdir: OUTDIR = None) -> None:
     """Create random local values for every secret compose references (git-ignored, never in output).
     Run `shipform synth` first, with the same --outdir."""
-    from shipform.synth.local_secrets import init_local
-    from shipform.synth.pipeline import resolve_outdir, validate
+    from shipform.delivery.local_secrets import init_local
+    from shipform.model.validation import validate
+    from shipform.synth.pipeline import resolve_outdir
 
     with _reported():
         for app in _load_apps(app_file):
@@ -214,8 +215,8 @@ def secrets_kubectl(app_file: APP_FILE = None,
                     environment: Annotated[str, typer.Option("--env", help="Environment name.")] = "") -> None:
     """Print a shell script of the kubectl commands that create every referenced Secret: one random value
     per Secret key, shared by every namespace that references it."""
+    from shipform.model.validation import validate
     from shipform.render.secret_commands import kubectl_create_commands
-    from shipform.synth.pipeline import validate
 
     with _reported():
         apps = _load_apps(app_file)
@@ -256,7 +257,7 @@ ENV = Annotated[str, typer.Option("--env", help="Environment name (default: ever
 def lock_resolve(app_file: APP_FILE = None, environment: ENV = "") -> None:
     """Read the digest of every third-party image the app runs from its registry and write it into the lock
     file for every Environment that runs it (entries of images no longer run are removed)."""
-    from shipform.synth.lock import RegistryErrors, lock_images
+    from shipform.delivery.lock import RegistryErrors, lock_images
 
     with _reported():
         try:
@@ -277,7 +278,7 @@ def lock_record(
     environment: Annotated[str, typer.Option("--env", help="The Environment the images are recorded for.")],
 ) -> None:
     """CI: record the digests of the images it built and pushed (images the app builds in that Environment)."""
-    from shipform.synth.lock import record_images
+    from shipform.delivery.lock import record_images
 
     app_file = Path(args[0]) if args and "@" not in args[0] else None
     with _reported():
@@ -294,7 +295,7 @@ def promote(
 ) -> None:
     """Copy the digests of the images the app builds from one Environment's lock entries to the next's
     (exactly those; third-party entries stay). Exit 1, writing nothing, when one is missing."""
-    from shipform.synth.lock import promote_images
+    from shipform.delivery.lock import promote_images
 
     with _reported():
         lines = promote_images(_load_apps(app_file), source, target)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from shipform.model.stage import AppBase
+from shipform.model.stage import App
 from shipform.spec.manifest import Manifest
 from shipform.synth.pipeline import render
 from shipform.values.checks import secret_shape
@@ -28,7 +28,7 @@ Files = Mapping[str, str]
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's, where PyYAML has it: the same documents
 
 
-def synthesize(app: AppBase, outdir: str | Path = "dist") -> dict[str, str]:
+def synthesize(app: App, outdir: str | Path = "dist") -> dict[str, str]:
     """Every file ``shipform synth`` would write for ``app`` (the same validation and errors), as
     ``{path relative to the app's output folder: text}``; nothing is written. ``outdir`` is where the output
     would go, relative to the app file's folder unless absolute (compose build contexts, GitOps objects and

@@ -25,8 +25,8 @@ from engines.test_real_engines import (  # noqa: F401
     wait_until,
     with_port,
 )
+from shipform.delivery.local_secrets import _openssl_certificate
 from shipform.model.backup import backup_script
-from shipform.synth.local_secrets import _openssl_certificate
 
 pytestmark = pytest.mark.engines
 

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
+from shipform.delivery.lock import LOCK_FILE, NOTE, dump_lock, parse_lock, read_lock, write_lock
 from shipform.errors import InvalidApp
-from shipform.synth.lock import LOCK_FILE, NOTE, dump_lock, parse_lock, read_lock, write_lock
 from shipform.write.output_error import OutputError
 
 A, B, C = ("sha256:" + c * 64 for c in "abc")

@@ -13,7 +13,7 @@ from conftest import exec_app, write_sources
 from lock.fake_registry import FakeRegistry
 from lock.helpers import invoke
 from shipform import spec
-from shipform.synth.lock import LOCK_FILE, built_images, pin, third_party_images
+from shipform.delivery.lock import LOCK_FILE, built_images, pin, third_party_images
 
 A, B, C, D = ("sha256:" + c * 64 for c in "abcd")
 API = "ghcr.io/acme/shop-api:1.4.2"
@@ -176,7 +176,7 @@ def test_lock_resolves_third_party_images_through_their_registries(tmp_path):
             """The fake registry serves the proxy; postgres and the AWS CLI get fixed digests (no internet)."""
 
             def __init__(self):
-                from shipform.synth.registry import Client
+                from shipform.delivery.registry import Client
 
                 self.client, self.asked = Client(timeout=5), []
 
@@ -185,7 +185,7 @@ def test_lock_resolves_third_party_images_through_their_registries(tmp_path):
                 return self.client.digest(image) if image == proxy else {PG: B, AWS: C}[image]
 
         from shipform.cli import _load_apps
-        from shipform.synth.lock import lock_images
+        from shipform.delivery.lock import lock_images
 
         fake = Registry()
         lines = lock_images(_load_apps(path), client=fake)

@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 
 from lock.helpers import invoke
-from shipform.synth.lock import LOCK_FILE
-from shipform.synth.registry import ACCEPT, Client
+from shipform.delivery.lock import LOCK_FILE
+from shipform.delivery.registry import ACCEPT, Client
 
 pytestmark = pytest.mark.containers
 

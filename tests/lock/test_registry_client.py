@@ -9,7 +9,7 @@ import socket
 import pytest
 
 from lock.fake_registry import TOKEN, FakeRegistry
-from shipform.synth.registry import ACCEPT, Client, RegistryError, is_loopback, parse_reference
+from shipform.delivery.registry import ACCEPT, Client, RegistryError, is_loopback, parse_reference
 
 INDEX = b'{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": []}'
 

@@ -10,8 +10,8 @@ import subprocess
 import yaml
 
 from conftest import exec_app, write_sources
+from shipform.delivery.local_secrets import init_local
 from shipform.render.secret_commands import kubectl_create_commands
-from shipform.synth.local_secrets import init_local
 from shipform.synth.pipeline import synth_app
 from shipform.testing import find_object, synthesize
 

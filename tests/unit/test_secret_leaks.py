@@ -11,9 +11,9 @@ import pytest
 
 from conftest import exec_app, write_sources
 from shipform import spec
+from shipform.delivery.local_secrets import init_local, known_values, referenced_files, secrets_folder
 from shipform.errors import InvalidApp
 from shipform.render.secret_commands import kubectl_create_commands
-from shipform.synth.local_secrets import init_local, known_values, referenced_files, secrets_folder
 from shipform.synth.pipeline import render, synth_app
 from shipform.values.secret_ref import SecretRef
 from shipform.write.output_error import OutputError

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import ClassVar, Literal, Protocol
 
 from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.cron_job import CronJob
+from shipform.model.engines import Engine
+from shipform.model.workload import Workload
 from shipform.values import checks
 from shipform.values.cron import validate_schedule
 from shipform.values.prop_types import check_fields
 from shipform.values.quantity import Memory
 from shipform.values.secret_ref import SecretRef
-
-if TYPE_CHECKING:
-    from shipform.model.stateful_db import StatefulDB
-
 
 AWS_CLI_IMAGE = "amazon/aws-cli:2.22.12"
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -107,16 +105,18 @@ class Backup:
     to: S3Target | None = None
     prop_example: ClassVar[str] = "Backup(schedule='0 3 * * *', retention=7)"
 
-    def attach(self, db: StatefulDB) -> BackupJob:
-        check_fields(db.path, "backup", self)  # types first: below, every field has its declared type
-        validate_schedule(db.path, "backup.schedule", self.schedule)
+    def volume_size(self, path: str, storage: Memory) -> Memory:
+        """The size of the backup volume, once the props are checked (``path`` names the database, ``storage``
+        is its own volume's size)."""
+        check_fields(path, "backup", self)  # types first: below, every field has its declared type
+        validate_schedule(path, "backup.schedule", self.schedule)
         if self.retention < 1:
-            raise ShipformError(db.path, "backup.retention", "must be a whole number of dumps >= 1",
+            raise ShipformError(path, "backup.retention", "must be a whole number of dumps >= 1",
                                 self.retention, "keep at least one dump, e.g. retention=7")
-        size = db.storage if self.size is None else Memory.parse(db.path, "backup.size", self.size)
+        size = storage if self.size is None else Memory.parse(path, "backup.size", self.size)
         if self.to is not None:
-            self.to.validate(db.path)
-        return BackupJob(db, self, size)
+            self.to.validate(path)
+        return size
 
 
 def upload_script() -> str:
@@ -134,7 +134,16 @@ def upload_script() -> str:
     ])
 
 
-def backup_script(db: StatefulDB) -> str:
+class Dumped(Protocol):
+    """A database as its backup script dumps it (StatefulDB)."""
+
+    @property
+    def engine(self) -> Engine: ...
+
+    def dump_command(self) -> str: ...
+
+
+def backup_script(db: Dumped) -> str:
     """POSIX sh run in the engine's image (and by the tests against real servers): dump to a partial file,
     rename it when complete, then delete all but the newest $RETENTION dumps."""
     suffix = db.engine.dump_suffix
@@ -160,21 +169,23 @@ class BackupJob(CronJob):
     inject_connection_env = False  # the script reads the DB_* variables set below, the same for every engine
     reports_telemetry = False
 
-    def __init__(self, db: StatefulDB, backup: Backup, size: Memory):
+    def __init__(self, db: Workload, backup: Backup, size: Memory, engine: Engine, script: str,
+                 secrets: dict[str, SecretRef], connection: dict[str, str]):
+        """``db`` is the database, which hands the backup what the script needs of it: its ``engine``, the
+        ``script`` (:func:`backup_script`), the ``secrets`` the dump logs in with and the ``connection`` variables
+        (DB_HOST, DB_PORT, DB_USER, DB_NAME)."""
         self.db = db
+        self._engine = engine  # not `engine`: that would make it look like a database to a Queue
         self.target = backup.to
         self.size = size
         self.storage_class = backup.storage_class
-        secrets = {"DB_PASSWORD": db.password}  # the dump's only credential: the upload has its own
-        if db.tls is not None:  # and the CA that vouches for the server
-            secrets["DB_TLS_CA"] = SecretRef(db.tls, "ca.crt")
         super().__init__(
             db.scope, f"{db.id}-backup", name=f"{db.name}-backup", schedule=backup.schedule, image=db.image,
-            command=["sh", "-c", backup_script(db)], connects_to=[db], secrets=secrets,
-            env={"DB_HOST": db.name, "DB_PORT": str(db.port), "DB_USER": db.user, "DB_NAME": db.database,
+            command=["sh", "-c", script], connects_to=[db], secrets=secrets,
+            env={**connection,
                  # The backup volume is mounted where the image keeps its data folder: a fresh compose
                  # volume then takes that folder's owner, so the non-root dump can write to it.
-                 "BACKUP_DIR": db.engine.data_path, "BACKUP_PREFIX": db.name, "RETENTION": str(backup.retention)},
+                 "BACKUP_DIR": engine.data_path, "BACKUP_PREFIX": db.name, "RETENTION": str(backup.retention)},
             resources=db.resource_props, run_as_user=db.run_as_user, run_as_group=db.run_as_group,
             backoff_limit=1,
         )
@@ -187,7 +198,7 @@ class BackupJob(CronJob):
             source = spec.Scratch(self.size)
         else:
             source = spec.Claim(f"{self.db.name}-backups", self.size, self.storage_class)
-        return (spec.Volume("backups", self.db.engine.data_path, f"{self.db.name}-backups", source),)
+        return (spec.Volume("backups", self._engine.data_path, f"{self.db.name}-backups", source),)
 
     def job_spec(self) -> spec.ToCompletion:
         job = super().job_spec()

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from typing import ClassVar
 
 from constructs import Construct
 
 from shipform import spec
 from shipform.errors import ShipformError
+from shipform.model.members import Member
 from shipform.model.objects import KubeObject
-from shipform.model.stage import EnvironmentBase
+from shipform.model.stage import Environment
 from shipform.values import checks
 
 
@@ -28,7 +30,7 @@ class ShipformConstruct(Construct):
     from a nested path is shortened to it."""
 
     def __init__(self, scope: Construct, id: str, name: str | None = None):
-        self.environment = EnvironmentBase.containing(scope)
+        self.environment = Environment.containing(scope)
         self.app = self.environment.app
         self.path = child_path(scope, id)
         checks.dns_label(self.path, "id", id)
@@ -118,12 +120,12 @@ def path_name(scope: Construct, id: str, limit: int) -> str:
 
 
 def _parts_below_namespace(scope: Construct, id: str) -> list[str]:
-    if isinstance(scope, EnvironmentBase) or (isinstance(scope, ShipformConstruct) and scope.holds_workloads):
+    if isinstance(scope, Environment) or (isinstance(scope, ShipformConstruct) and scope.holds_workloads):
         return [id]
     if isinstance(scope, ShipformConstruct):
         return [scope.name, id]
     chain = scope.node.scopes  # from the root down to ``scope``: one jsii call, then the composites' ids
-    top = max(i for i, c in enumerate(chain) if isinstance(c, EnvironmentBase | ShipformConstruct))
+    top = max(i for i, c in enumerate(chain) if isinstance(c, Environment | ShipformConstruct))
     above = chain[top]
     prefix = [above.name] if isinstance(above, ShipformConstruct) and not above.holds_workloads else []
     return [*prefix, *(c.node.id for c in chain[top + 1:]), id]
@@ -131,18 +133,18 @@ def _parts_below_namespace(scope: Construct, id: str) -> list[str]:
 
 def child_path(scope: Construct, id: str) -> str:
     """The path a construct with ``id`` will have under ``scope``, for errors raised before it exists."""
-    if isinstance(scope, ShipformConstruct | EnvironmentBase):
+    if isinstance(scope, ShipformConstruct | Environment):
         return f"{scope.path}/{id}"
-    environment = EnvironmentBase.containing(scope)
+    environment = Environment.containing(scope)
     return f"{environment.app.name}/{scope.node.path}/{id}"
 
 
-def namespace_of(scope: Construct, environment: EnvironmentBase) -> str:
+def namespace_of(scope: Construct, environment: Environment) -> str:
     """The namespace of the nearest shipform construct above ``scope``, else the Environment's default.
     Shipform constructs and Environments answer without a jsii round trip."""
     if isinstance(scope, ShipformConstruct):
         return scope.namespace
-    if isinstance(scope, EnvironmentBase):
+    if isinstance(scope, Environment):
         return scope.default_namespace
     for ancestor in reversed(scope.node.scopes):
         if isinstance(ancestor, ShipformConstruct):
@@ -150,10 +152,10 @@ def namespace_of(scope: Construct, environment: EnvironmentBase) -> str:
     return environment.default_namespace
 
 
-def clash_errors(members: list[ShipformConstruct]) -> list[ShipformError]:
+def clash_errors(members: Sequence[Member]) -> list[ShipformError]:
     """Two constructs of one Environment that would make the same object (kind, namespace and name): one error
     per pair, naming both construct paths."""
-    first: dict[tuple[str, str, str], ShipformConstruct] = {}
+    first: dict[tuple[str, str, str], Member] = {}
     errors: dict[tuple[str, str], ShipformError] = {}
     for member in members:
         for obj in member.objects:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from shipform.model.external import External
 from shipform.model.job import Job
@@ -14,9 +14,6 @@ from shipform.values import checks
 from shipform.values.prop_types import check_fields
 from shipform.values.resources import Resources
 from shipform.values.secret_ref import SecretRef
-
-if TYPE_CHECKING:
-    from shipform.model.web_service import WebService
 
 
 @dataclass(frozen=True)
@@ -48,7 +45,9 @@ class Migration:
     """Default: None, meaning none of the service's own secrets (the databases' credentials come with them)."""
     prop_example: ClassVar[str] = "Migration(['python', '-m', 'migrate'])"
 
-    def attach(self, service: WebService) -> Job | None:
+    def attach(self, service: Workload) -> Job | None:
+        """The migration Job of ``service`` (a WebService), or None where the service's pods migrate in an init
+        container instead."""
         check_fields(service.path, "migrate", self)
         checks.command(service.path, "migrate.command", self.command)
         if service.environment.gitops != "argocd":

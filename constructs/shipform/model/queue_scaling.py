@@ -5,18 +5,16 @@ the credentials, by Secret reference) for a server the worker already ``connects
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Protocol
 
 from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.external import External
+from shipform.model.stage import Environment
 from shipform.values.prop_types import check_fields
 from shipform.values.secret_ref import SecretRef
-
-if TYPE_CHECKING:
-    from shipform.model.workload import Workload
 
 QueueKind = Literal["redis", "rabbitmq", "kafka", "sqs"]
 _SQS_HOST = re.compile(r"sqs\.(?P<region>[a-z0-9-]+)\.amazonaws\.com")
@@ -28,6 +26,21 @@ _AUTH_PARAMETERS: dict[str, tuple[str, ...]] = {
     "kafka": ("sasl", "username", "password", "tls", "ca"),
     "sqs": ("awsAccessKeyID", "awsSecretAccessKey"),
 }
+
+
+class Scaled(Protocol):
+    """A workload as the queue it scales by sees it (a Worker)."""
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def environment(self) -> Environment: ...
+
+    def targets(self) -> Sequence[object]: ...
 
 
 @dataclass(frozen=True)
@@ -57,7 +70,7 @@ class Queue:
     group: str | None = None
     prop_example: ClassVar[str] = "Queue(on=queue_db, name='jobs')"
 
-    def to_spec(self, worker: Workload) -> spec.QueueScaling:
+    def to_spec(self, worker: Scaled) -> spec.QueueScaling:
         path = worker.path
         check_fields(path, "scale_on", self)
         if self.on not in worker.targets():
@@ -118,21 +131,21 @@ class Queue:
         host = self.on.host if isinstance(self.on, External) else f"{self.on.name}.{self.on.namespace}.svc"
         return f"{host}:{self.on.port}"
 
-    def _redis(self, path: str, worker: Workload) -> dict[str, str]:
+    def _redis(self, path: str, worker: Scaled) -> dict[str, str]:
         metadata = {"address": self._address(), "listName": self.name, "listLength": str(self.per_replica)}
         if not isinstance(self.on, External):
             metadata["usernameFromEnv"] = f"{self.on.env_prefix}_USER"
         return metadata
 
-    def _rabbitmq(self, path: str, worker: Workload) -> dict[str, str]:
+    def _rabbitmq(self, path: str, worker: Scaled) -> dict[str, str]:
         return {"protocol": "amqp", "queueName": self.name, "mode": "QueueLength", "value": str(self.per_replica)}
 
-    def _kafka(self, path: str, worker: Workload) -> dict[str, str]:
+    def _kafka(self, path: str, worker: Scaled) -> dict[str, str]:
         group = self.group or worker.name
         return {"bootstrapServers": self._address(), "consumerGroup": group, "topic": self.name,
                 "lagThreshold": str(self.per_replica)}
 
-    def _sqs(self, path: str, worker: Workload) -> dict[str, str]:
+    def _sqs(self, path: str, worker: Scaled) -> dict[str, str]:
         if not _SQS_URL.fullmatch(self.name):
             raise ShipformError(path, "scale_on.name", "must be the SQS queue's URL", self.name,
                                 "write e.g. 'https://sqs.eu-west-1.amazonaws.com/123456789012/jobs'")

@@ -3,20 +3,73 @@ not at apply."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import Protocol, TypeVar
 
 from shipform import spec
 from shipform.errors import ShipformError
+from shipform.model.objects import KubeObject
 from shipform.values.quantity import Cpu, Memory
 from shipform.values.resources import ComputeResources
-
-if TYPE_CHECKING:
-    from shipform.model.workload import Workload
 
 Q = TypeVar("Q", Cpu, Memory, int)
 
 
-def peak_pods(w: Workload) -> int:
+class Platform(Protocol):
+    """The Environment as a quota reads it: the components that add a sidecar to pods."""
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def knative(self) -> spec.KnativeServing | None: ...
+
+    def mesh_of(self, namespace: str) -> spec.Mesh | None: ...
+
+
+class Counted(Protocol):
+    """A workload as its namespace's quota and LimitRange count it (every Workload is one)."""
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def namespace(self) -> str: ...
+
+    @property
+    def environment(self) -> Platform: ...
+
+    @property
+    def resources(self) -> ComputeResources: ...
+
+    @property
+    def serverless(self) -> object | None: ...
+
+    @property
+    def config(self) -> Mapping[str, str]: ...
+
+    @property
+    def files(self) -> Mapping[str, str]: ...
+
+    @property
+    def objects(self) -> Sequence[KubeObject]: ...
+
+    def run_spec(self) -> spec.Run: ...
+
+    def ephemeral_storage(self) -> Memory: ...
+
+    def referenced_secrets(self) -> set[str]: ...
+
+    def tls_secrets(self) -> set[str]: ...
+
+    def volumes(self) -> tuple[spec.Volume, ...]: ...
+
+    def service_access(self) -> spec.ServiceAccess: ...
+
+    def ports(self) -> tuple[spec.Port, ...]: ...
+
+
+def peak_pods(w: Counted) -> int:
     """Pods a workload can run at once: its maximum replicas plus the surge pods of a rollout (at least one: a
     StatefulSet's pod or a recreated one is replaced while the old one terminates)."""
     run = w.run_spec()
@@ -27,7 +80,7 @@ def peak_pods(w: Workload) -> int:
     return run.max_replicas + max(1, run.surge_pods)
 
 
-def sidecar_of(w: Workload) -> tuple[str, ComputeResources] | None:
+def sidecar_of(w: Counted) -> tuple[str, ComputeResources] | None:
     """The container a cluster component adds to the workload's pods, by the Environment prop that sizes it: the
     mesh's proxy where its namespace is enrolled, or Knative's queue-proxy."""
     mesh = w.environment.mesh_of(w.namespace)
@@ -39,7 +92,7 @@ def sidecar_of(w: Workload) -> tuple[str, ComputeResources] | None:
     return None
 
 
-def pod_resources(w: Workload) -> ComputeResources:
+def pod_resources(w: Counted) -> ComputeResources:
     """A pod's containers together: the workload's own, plus a sidecar (sidecar_of)."""
     sidecar = sidecar_of(w)
     if sidecar is None:
@@ -51,7 +104,7 @@ def pod_resources(w: Workload) -> ComputeResources:
 
 
 def quota_errors(path: str, quota: spec.QuotaSpec, limits: spec.LimitsSpec,
-                 members: list[Workload]) -> list[ShipformError]:
+                 members: Sequence[Counted]) -> list[ShipformError]:
     errors = container_range_errors(limits, members)
     if not members:
         return errors
@@ -102,13 +155,13 @@ HEADROOM = 10
 includes, cdk8s objects, what controllers add."""
 
 
-def ephemeral(members: list[Workload]) -> Memory:
+def ephemeral(members: Sequence[Counted]) -> Memory:
     """Ephemeral storage at peak: each pod's times its pods (a pod's containers and steps mount the same emptyDirs,
     and a first step counts only while it runs, instead of the rest)."""
     return Memory(sum(w.ephemeral_storage().bytes * peak_pods(w) for w in members), "binary")
 
 
-def object_counts(members: list[Workload]) -> dict[str, int]:
+def object_counts(members: Sequence[Counted]) -> dict[str, int]:
     """ConfigMaps, Secrets and Services the workloads need in their namespace at most (see _OBJECT_COUNTS)."""
     secrets = {name for w in members for name in w.referenced_secrets()}
     tls = {name for w in members for name in w.tls_secrets()}
@@ -125,7 +178,7 @@ _SERVICE_COUNTS = {"load_balancers": "one per expose='load-balancer' service",
                    "node_ports": "one per port of each expose='node-port' or 'load-balancer' service"}
 
 
-def fitted_quota(members: list[Workload]) -> spec.QuotaSpec:
+def fitted_quota(members: Sequence[Counted]) -> spec.QuotaSpec:
     """A quota exactly as large as the workloads need at peak: nothing else fits in the namespace."""
     pods = [(pod_resources(w), peak_pods(w)) for w in members]
     claims = [v.source for w in members for v in w.volumes() if isinstance(v.source, spec.Claim | spec.ClaimTemplate)]
@@ -142,7 +195,7 @@ def fitted_quota(members: list[Workload]) -> spec.QuotaSpec:
         services=counts["services"] + HEADROOM)
 
 
-def exposed_services(members: list[Workload]) -> tuple[int, int]:
+def exposed_services(members: Sequence[Counted]) -> tuple[int, int]:
     """(load balancers, node ports) the workloads' Services take: a node port per Service port of a NodePort or
     LoadBalancer Service (the API server's quota counts each port)."""
     access = [(w.service_access().type, len(w.ports())) for w in members]
@@ -154,7 +207,7 @@ def _over(total: Q, hard: Q) -> tuple[Q, Q, bool]:
     return total, hard, total > hard
 
 
-def container_range_errors(limits: spec.LimitsSpec, members: list[Workload],
+def container_range_errors(limits: spec.LimitsSpec, members: Sequence[Counted],
                            declared: bool = True) -> list[ShipformError]:
     """The LimitRange rejects pods whose containers fall outside [container_min, container_max]. ``declared``
     is False for a namespace shipform guards with the defaults: there is no SecureNamespace to change."""

@@ -97,8 +97,6 @@ class SecureNamespace(ShipformConstruct):
         if self.mesh is not None and self.host_access is not None:
             raise ShipformError(self.path, "mesh", "is for application namespaces, and this one is for node agents "
                                 "(host_access)", self.mesh, "keep node agents in a namespace outside the mesh")
-        if self.mesh is not None:
-            self.environment.meshed_namespaces.add(self.namespace)
         self._check_limits_order()
         self.namespace_object = self.add_object("v1", "Namespace")
         self.namespace_object.namespace = None

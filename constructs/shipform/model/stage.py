@@ -1,5 +1,7 @@
-"""The roots of a construct tree: the App (a cdk8s.App) and its Environments (cdk8s.Charts), with their
-props, defaults and validation. What they do at synth time is added by shipform.synth."""
+"""The roots of a construct tree: the App (a cdk8s.App) and its Environments (cdk8s.Charts), as users create
+them, with their props, defaults and validation. What they run at synth time (``App.synth()``,
+``Environment.to_json()``) is the pipeline's, which :mod:`shipform.synth` installs here when it is imported
+(``from shipform import App`` imports it): the model never imports the pipeline."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import inspect
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
+from typing import Any, Literal, Protocol, TypedDict, Unpack
 
 import cdk8s
 from constructs import Construct
@@ -20,6 +22,7 @@ from shipform.model.cluster import Cluster
 from shipform.model.included import read_included
 from shipform.model.keda import Keda
 from shipform.model.knative import KnativeServing
+from shipform.model.members import Member, WorkloadMember
 from shipform.model.mesh import Mesh
 from shipform.model.namespace_props import default_guards
 from shipform.model.observability import Monitoring, Telemetry
@@ -28,21 +31,17 @@ from shipform.model.secret_store import SecretStore
 from shipform.values import checks
 from shipform.values.prop_types import check_props
 
-if TYPE_CHECKING:
-    from shipform.model.base import ShipformConstruct
-    from shipform.model.workload import Workload
-
 POD_SECURITY_VERSION = "v1.33"
+"""The Pod Security Standards version namespaces pin, so a cluster upgrade cannot loosen or tighten them."""
 INGRESS_NGINX_PODS = {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"}
 """The labels ingress-nginx's own manifests and chart give its controller pods."""
-"""The Pod Security Standards version namespaces pin, so a cluster upgrade cannot loosen or tighten them."""
 
 GitOps = Literal["argocd", "flux", "kubectl"]
 
 
 class _Collector:
     def __init__(self, defer_synth: bool):
-        self.apps: list[AppBase] = []
+        self.apps: list[App] = []
         self.defer_synth = defer_synth
 
 
@@ -50,7 +49,7 @@ _collector: contextvars.ContextVar[_Collector | None] = contextvars.ContextVar("
 
 
 @contextlib.contextmanager
-def collect_apps(defer_synth: bool = False) -> Iterator[list[AppBase]]:
+def collect_apps(defer_synth: bool = False) -> Iterator[list[App]]:
     """Every App created inside the block lands in the yielded list; with ``defer_synth`` their
     ``synth()`` calls do nothing (the CLI synthesizes them itself, with its own options)."""
     collector = _Collector(defer_synth)
@@ -66,7 +65,33 @@ def synth_deferred() -> bool:
     return collector is not None and collector.defer_synth
 
 
-class AppBase(cdk8s.App):
+class Synthesizer(Protocol):
+    """What runs at synth time: the pipeline (:mod:`shipform.synth` installs it)."""
+
+    def synth(self, app: App) -> None:
+        """Validate, render and write every output of ``app``."""
+
+    def manifests(self, environment: Environment) -> list[Any]:
+        """The Environment's Kubernetes objects as cdk8s sees them."""
+
+
+_synthesizer: Synthesizer | None = None
+
+
+def install_synthesizer(synthesizer: Synthesizer) -> None:
+    """Make ``App.synth()`` and ``Environment.to_json()`` run ``synthesizer``."""
+    global _synthesizer
+    _synthesizer = synthesizer
+
+
+def _installed() -> Synthesizer:
+    if _synthesizer is None:
+        raise RuntimeError("nothing synthesizes shipform apps yet: import App and Environment from shipform "
+                           "(`from shipform import App, Environment`), which installs the pipeline")
+    return _synthesizer
+
+
+class App(cdk8s.App):
     """The system being shipped. Its name prefixes image names and construct paths.
 
     :param name: the app's name, a DNS label (e.g. 'shop').
@@ -91,7 +116,7 @@ class AppBase(cdk8s.App):
     """
 
     name: str
-    environments: list[EnvironmentBase]
+    environments: list[Environment]
 
     def __init__(self, name: str, *, registry: str, version: str = "0.1.0", outdir: str | Path | None = None,
                  root: str | Path | None = None, repository: str | None = None, branch: str = "main",
@@ -127,15 +152,22 @@ class AppBase(cdk8s.App):
         self.repository = None if repository is None else _git_url(name, repository)
         self.branch = _git_branch(name, branch)
         self.build_secrets = _build_secrets(name, build_secrets)
-        self.environments: list[EnvironmentBase] = []
+        self.environments: list[Environment] = []
         if collector is not None:
             collector.apps.append(self)
+
+    def synth(self) -> None:
+        """Validate, render and write every output under ``<outdir>/<name>/`` (a no-op while the CLI
+        collects apps: it synthesizes them itself, with its own options)."""
+        if synth_deferred():
+            return
+        _installed().synth(self)
 
     def image_for(self, service: str) -> str:
         return f"{self.registry}/{self.name}-{service}:{self.version}"
 
     @property
-    def local_environment(self) -> EnvironmentBase | None:
+    def local_environment(self) -> Environment | None:
         return next((e for e in self.environments if e.local), None)
 
     def to_spec(self) -> spec.App:
@@ -207,15 +239,15 @@ class EnvironmentProps(TypedDict, total=False):
     for every public address."""
 
 
-class EnvironmentBase(cdk8s.Chart):
+class Environment(cdk8s.Chart):
     """One deployment target (dev, staging, prod): a cdk8s Chart holding the whole construct tree.
     Props: :class:`EnvironmentProps`."""
 
     name: str
 
-    def __init__(self, app: AppBase, name: str, **props: Unpack[EnvironmentProps]):
-        path = f"{app.name}/{name}" if isinstance(app, AppBase) else str(name)
-        if not isinstance(app, AppBase):
+    def __init__(self, app: App, name: str, **props: Unpack[EnvironmentProps]):
+        path = f"{app.name}/{name}" if isinstance(app, App) else str(name)
+        if not isinstance(app, App):
             raise ShipformError(path, "app", "must be an App", app, "pass the App the Environment belongs to")
         checks.dns_label(path, "name", name)
         check_props(path, props, EnvironmentProps)
@@ -275,18 +307,20 @@ class EnvironmentBase(cdk8s.Chart):
         self.app = app
         self.name = name
         self.path = path
-        self.members: list[ShipformConstruct] = []
+        self.members: list[Member] = []
+        """Every shipform construct of this Environment, in creation order: the construct tree's index, which each
+        construct joins as it is created (reading the tree through jsii would cost a call per construct)."""
+        self.workloads: list[WorkloadMember] = []
+        """The workloads among the members."""
         self.included: list[str] = []
-        """Every shipform construct of this Environment, in creation order."""
-        self.workloads: list[Workload] = []
-        self.meshed_namespaces: set[str] = set()
-        """Namespaces a SecureNamespace enrolled in the mesh."""
+        self._meshed: set[str] = set()
+        self._meshed_read = 0
         app.environments.append(self)
 
     def to_spec(self) -> spec.Environment:
         """The Environment as every output sees it, produced once per synth."""
         declared = [ns for m in self.members if (ns := m.namespace_spec()) is not None]
-        clients: dict[int, list[Workload]] = {}  # by id() of the target: one pass, not a scan per workload
+        clients: dict[int, list[WorkloadMember]] = {}  # by id() of the target: one pass, not a scan per workload
         for client in self.workloads:
             for target in client.targets():
                 clients.setdefault(id(target), []).append(client)
@@ -299,9 +333,26 @@ class EnvironmentBase(cdk8s.Chart):
             gitops_namespace=self.gitops_namespace, cluster=self.cluster, cilium=self.cilium,
             monitoring=self.monitoring)
 
+    def to_json(self) -> list[Any]:
+        """Foreign cdk8s objects (ApiObjects, cdk8s-plus) first, then shipform's objects, which never cross
+        into jsii one by one: that keeps synth fast however many objects there are."""
+        return _installed().manifests(self)
+
     def mesh_of(self, namespace: str) -> spec.Mesh | None:
         """The mesh the namespace is enrolled in (by its SecureNamespace), or None."""
-        return self.mesh if namespace in self.meshed_namespaces else None
+        if self.mesh is None:
+            return None
+        return self.mesh if namespace in self._meshed_namespaces() else None
+
+    def _meshed_namespaces(self) -> set[str]:
+        """The namespaces whose SecureNamespace enrolls them in the mesh, as the members declare them. Members
+        only join and a namespace's declaration never changes, so each member is asked once."""
+        for member in self.members[self._meshed_read:]:
+            declared = member.namespace_spec()
+            if declared is not None and declared.mesh is not None:
+                self._meshed.add(declared.name)
+        self._meshed_read = len(self.members)
+        return self._meshed
 
     def implicit_namespaces(self) -> list[str]:
         """Namespaces that hold workloads but were not declared with a SecureNamespace: they get the same
@@ -340,15 +391,15 @@ class EnvironmentBase(cdk8s.Chart):
         return errors
 
     @staticmethod
-    def containing(scope: Construct) -> EnvironmentBase:
+    def containing(scope: Construct) -> Environment:
         """The Environment a construct lives in (shipform constructs remember theirs)."""
-        if isinstance(scope, EnvironmentBase):
+        if isinstance(scope, Environment):
             return scope
         found = getattr(scope, "environment", None)
-        if isinstance(found, EnvironmentBase):
+        if isinstance(found, Environment):
             return found
         for ancestor in reversed(scope.node.scopes):
-            if isinstance(ancestor, EnvironmentBase):
+            if isinstance(ancestor, Environment):
                 return ancestor
         raise ShipformError(scope.node.path or "<root>", "scope", "is not inside an Environment", scope.node.id,
                             "create constructs inside Environment(app, 'dev') or a construct within it")

@@ -10,7 +10,7 @@ from constructs import Construct
 
 from shipform import spec
 from shipform.errors import ShipformError
-from shipform.model.backup import Backup
+from shipform.model.backup import Backup, BackupJob, backup_script
 from shipform.model.base import child_path, path_name
 from shipform.model.engines import ENGINES, Engine, EngineName, fill, start_command
 from shipform.model.workload import KUBERNETES_ONLY, Workload, WorkloadProps
@@ -136,11 +136,20 @@ class StatefulDB(Workload):
         self.headless_service = self.add_object("v1", "Service", name=f"{self.name}-headless")
         self.network_policy = self.add_object("networking.k8s.io/v1", "NetworkPolicy")
         backup = props.get("backup")
-        self.backup = backup.attach(self) if backup is not None else None
+        self.backup = self._backup_job(backup) if backup is not None else None
 
     @property
     def port(self) -> int:
         return self.engine.port
+
+    def _backup_job(self, backup: Backup) -> BackupJob:
+        """The CronJob that dumps the database, told how to reach it."""
+        size = backup.volume_size(self.path, self.storage)
+        secrets = {"DB_PASSWORD": self.password}  # the dump's only credential: the upload has its own
+        if self.tls is not None:  # and the CA that vouches for the server
+            secrets["DB_TLS_CA"] = SecretRef(self.tls, "ca.crt")
+        connection = {"DB_HOST": self.name, "DB_PORT": str(self.port), "DB_USER": self.user, "DB_NAME": self.database}
+        return BackupJob(self, backup, size, self.engine, backup_script(self), secrets, connection)
 
     def _fill(self, template: str) -> str:
         return fill(template, user=self.user, database=self.database, port=self.port,

@@ -1,9 +1,9 @@
 """What every long-running or batch workload shares: image or build, command, env, secrets, resources,
-the connects_to graph and the hardened pod, and how all of it becomes the workload's spec."""
+the connects_to graph and the hardened pod, and how all of it becomes the workload's spec. The checks of its
+props as plain values are in workload_checks.py."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, TypedDict
@@ -14,8 +14,17 @@ from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.base import ShipformConstruct
 from shipform.model.build import Build
-from shipform.model.config import check_files, check_values, config_spec, read_files, refuse_secret_shape
+from shipform.model.config import check_files, check_values, config_spec, read_files
 from shipform.model.external import External
+from shipform.model.workload_checks import (
+    check_env,
+    check_risks,
+    check_secrets,
+    check_writable_paths,
+    file_collisions,
+    mount_collisions,
+    team_user_errors,
+)
 from shipform.values import checks
 from shipform.values.health import Health
 from shipform.values.quantity import Memory
@@ -115,20 +124,20 @@ class Workload(ShipformConstruct):
         self.image_source = self._validate_image(props.get("image"), props.get("build"), props.get("image_of"))
         command = props.get("command")
         self.command = checks.command(self.path, "command", command) if command is not None else None
-        self.env = self._validate_env(props.get("env") or {})
-        self.secrets = self._validate_secrets(props.get("secrets") or {})
+        self.env = check_env(self.path, props.get("env") or {})
+        self.secrets = check_secrets(self.path, props.get("secrets") or {}, self.env)
         self.config = check_values(self.path, props.get("config") or {}, self.env, self.secrets)
         self.files = check_files(self.path, props.get("files") or {})
         self.resource_props = props.get("resources") or Resources()
         self.resources: ComputeResources = self.resource_props.parse(self.path)
         self.connects_to: list[Workload | Connection | External] = list(props.get("connects_to", ()))
-        self.writable_paths = self._validate_writable(list(props.get("writable_paths", ("/tmp",))))
+        self.writable_paths = check_writable_paths(self.path, list(props.get("writable_paths", ("/tmp",))))
         self.read_only_root_filesystem = props.get("read_only_root_filesystem", True)
         self.run_as_user = checks.positive_int(self.path, "run_as_user", props.get("run_as_user", DEFAULT_UID))
         self.run_as_group = checks.positive_int(self.path, "run_as_group", props.get("run_as_group", DEFAULT_UID))
         self.termination_grace_period_seconds = checks.positive_int(
             self.path, "termination_grace_period_seconds", props.get("termination_grace_period_seconds", 30))
-        self.stated_risks = self._validate_risks(props.get("accepted_risks") or {})
+        self.stated_risks = check_risks(self.path, props.get("accepted_risks") or {})
         self.environment.workloads.append(self)
 
     # ------------------------------------------------------------------ prop validation
@@ -153,58 +162,11 @@ class Workload(ShipformConstruct):
         self.image = checks.image_ref(self.path, "image", image)
         return None
 
-    def _validate_env(self, env: Mapping[str, str]) -> dict[str, str]:
-        for name, value in env.items():
-            checks.env_name(self.path, "env", name)
-            path_to_secret_file = name.endswith("_FILE") and isinstance(value, str) and value.startswith("/")
-            if checks.SECRET_NAME.search(name) and not path_to_secret_file:
-                raise ShipformError(self.path, f"env.{name}", "looks like a credential; literal values would land "
-                                    "in generated files", "<redacted>",
-                                    f"pass secrets={{'{name}': SecretRef('<secret>', '<key>')}} instead")
-            if isinstance(value, str):
-                refuse_secret_shape(self.path, f"env.{name}", value, name)
-        return dict(env)
-
-    def _validate_risks(self, risks: Mapping[str, str]) -> tuple[spec.AcceptedRisk, ...]:
-        for check, reason in risks.items():
-            if not re.fullmatch(r"CKV2?_[A-Z0-9]+_[0-9]+|KSV-?[0-9]{3,4}", check):
-                raise ShipformError(self.path, "accepted_risks", "keys must be checkov (CKV_...) or trivy (KSV-...) "
-                                    "check ids", check, "write e.g. {'CKV_K8S_22': '<why>'}")
-            if len(reason.strip()) < 10 or "\n" in reason or "," in reason:
-                raise ShipformError(self.path, f"accepted_risks.{check}", "must say why, in one line without ','",
-                                    reason, "write the reason the risk is accepted, e.g. 'nginx writes its cache'")
-        return tuple(spec.AcceptedRisk(check, reason) for check, reason in sorted(risks.items()))
-
-    def _validate_secrets(self, secrets: Mapping[str, SecretRef]) -> dict[str, SecretRef]:
-        for name, ref in secrets.items():
-            checks.env_name(self.path, "secrets", name)
-            ref.validate(self.path, f"secrets.{name}")
-            if name in self.env:
-                raise ShipformError(self.path, f"secrets.{name}", "is also set in env", name, "keep it in one place")
-        return dict(secrets)
-
-    def _validate_writable(self, paths: list[str]) -> list[str]:
-        """Absolute folders, each its own emptyDir: names must be distinct DNS labels, mounts distinct."""
-        seen: dict[str, str] = {}
-        for i, path in enumerate(paths):
-            prop = f"writable_paths[{i}]"
-            if not path.startswith("/") or path == "/" or ".." in path.split("/") or not path.isprintable():
-                raise ShipformError(self.path, prop, "must be an absolute folder other than '/'", path,
-                                    "pass e.g. ['/tmp', '/var/cache/app']")
-            path = path.rstrip("/")
-            volume = spec.scratch_volume_name(path)
-            if not checks.is_dns_label(volume):
-                raise ShipformError(self.path, prop, f"makes the volume name '{volume}', longer than 63 characters "
-                                    "or not a DNS label", path, "use a shorter folder of plain letters and digits")
-            if volume in seen:
-                raise ShipformError(self.path, prop, f"is the same folder or volume as '{seen[volume]}'", path,
-                                    "list each writable folder once")
-            seen[volume] = path
-        return list(seen.values())
-
     def validate(self) -> list[ShipformError]:
         errors = [err for entry in self.connects_to if (err := self._connection_error(entry))]
-        errors += self._env_collisions() + self._file_collisions() + self._mount_collisions()
+        secrets = self.all_secrets()
+        errors += self._env_collisions() + file_collisions(self.path, secrets) + mount_collisions(
+            self.path, (v.mount_path for v in self.volumes()), bool(secrets), self.writable_paths, self.files)
         names = [p.name for p in self.ports()]
         if self.health is not None and self.health.port is not None and self.health.port not in names:
             errors.append(ShipformError(self.path, "health.port", "names no port of the workload", self.health.port,
@@ -219,24 +181,12 @@ class Workload(ShipformConstruct):
             except ShipformError as err:
                 errors.append(err)
             else:
-                errors += self._team_user_errors()
+                errors += team_user_errors(self.path, self.build, self.app.root, self.run_as_user, self.run_as_group)
             if self.build.preset != "dockerfile" and not (
                     self.command or self.build.command or self.build.preset_spec.default_command):
                 errors.append(ShipformError(self.path, "command", f"is required for the {self.build.preset} preset",
                                             None, "pass command=[...] to the construct or to Build"))
         return errors
-
-    def _team_user_errors(self) -> list[ShipformError]:
-        """A team's own Dockerfile must end as the numeric user every platform runs the workload as."""
-        if self.build is None or self.build.preset != "dockerfile":
-            return []
-        user = self.build.team_user(self.app.root)
-        if user in (str(self.run_as_user), f"{self.run_as_user}:{self.run_as_group}"):
-            return []
-        return [ShipformError(self.path, "build.dockerfile", f"runs as USER {user or '(none: root)'}, but the workload "
-                              f"runs as {self.run_as_user}:{self.run_as_group} (runAsUser, compose user)", user,
-                              f"end the Dockerfile with USER {self.run_as_user}:{self.run_as_group}, or pass "
-                              "run_as_user= and run_as_group= to match it (numeric, not root)")]
 
     def generates_dockerfile(self) -> bool:
         """shipform writes this workload's Dockerfile (and so its probe program)."""
@@ -291,32 +241,6 @@ class Workload(ShipformConstruct):
                         self.path, "connects_to", f"gives {first.path} and {target.path} the same variable {name}",
                         name, "give one of them its own env_prefix (StatefulDB, External), name= or id"))
         return errors[:1]
-
-    def _file_collisions(self) -> list[ShipformError]:
-        """Two different Secret keys mounted at one /run/secrets/<name>.<key> path: one would hide the other."""
-        seen: dict[str, SecretRef] = {}
-        for name, ref in self.all_secrets().items():
-            other = seen.setdefault(ref.file_name, ref)
-            if other != ref:
-                return [ShipformError(self.path, f"secrets.{name}", f"is mounted at /run/secrets/{ref.file_name}, "
-                                      f"as is {other}", f"{ref}", "rename the Secret or the key so the two differ "
-                                      "in their '<name>.<key>' file name")]
-        return []
-
-    def _mount_collisions(self) -> list[ShipformError]:
-        """Writable folders may not be where secrets or data are mounted (the API server refuses two mounts
-        at one path); config files may not be mounted at a folder already mounted, nor inside the secrets."""
-        taken = {v.mount_path for v in self.volumes()} | ({"/run/secrets"} if self.all_secrets() else set())
-        for i, path in enumerate(self.writable_paths):
-            if path in taken:
-                return [ShipformError(self.path, f"writable_paths[{i}]", "is already a mount of the workload "
-                                      "(its secrets or data)", path, "pick another writable folder")]
-        taken |= set(self.writable_paths)
-        for path in self.files:
-            if path in taken or (path.startswith("/run/secrets/") and self.all_secrets()):
-                return [ShipformError(self.path, f"files.{path}", "is already a mount of the workload (a writable "
-                                      "folder, its secrets or data)", path, "mount the file somewhere else")]
-        return []
 
     def _accepted_by(self, target: Workload) -> bool:
         return any(self.namespace in m.accepted_namespaces() for m in self.environment.members
@@ -435,7 +359,7 @@ class Workload(ShipformConstruct):
         """The workload's spec; ``clients`` (the workloads that connect to it, in the Environment's order) saves
         a scan of the Environment when the caller has them indexed."""
         if clients is None:
-            clients = [c for c in self.environment.workloads if self in c.targets()]
+            clients = [c for c in self.environment.workloads if isinstance(c, Workload) and self in c.targets()]
         configured = self.config_spec()
         return spec.Workload(
             path=self.path, name=self.name, namespace=self.namespace, component=self.component,

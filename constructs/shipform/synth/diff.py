@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
-from shipform.model.stage import AppBase
+from shipform.model.stage import App
 from shipform.synth.pipeline import manifest_name, output_trees, render, resolve_outdir
 from shipform.write.writer import check_output, owner_line
 
@@ -19,7 +19,7 @@ def _current(path: Path) -> str | None:
     return path.read_bytes().decode("utf-8", errors="replace")
 
 
-def diff_app(app: AppBase, outdir: str | None = None, environment: str | None = None) -> list[str]:
+def diff_app(app: App, outdir: str | None = None, environment: str | None = None) -> list[str]:
     """Unified diff lines, per file in path order: new files against /dev/null, changed files against what is
     on disk, and stale files (ones synth would delete) against /dev/null. ``environment`` keeps only that
     Environment's Kubernetes files."""

@@ -15,7 +15,7 @@ from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.base import namespace_of
 from shipform.model.objects import KubeObject
-from shipform.model.stage import EnvironmentBase
+from shipform.model.stage import Environment
 from shipform.render.k8s import environment_objects, in_wave
 from shipform.render.workloads import FOUNDATION_WAVE
 from shipform.spec.manifest import Manifest
@@ -44,7 +44,7 @@ def _namespaced(manifest: Manifest) -> bool:
     return kind not in CLUSTER_SCOPED and not kind.startswith("Cluster")
 
 
-def foreign_manifests(env: EnvironmentBase) -> list[Manifest]:
+def foreign_manifests(env: Environment) -> list[Manifest]:
     """The chart's cdk8s objects (raw ApiObjects, cdk8s-plus constructs). One that names no namespace lands where a
     shipform construct created in the same place would: the namespace of the SecureNamespace (or workload) it was
     created in, else the Environment's default namespace."""
@@ -66,7 +66,7 @@ def foreign_manifests(env: EnvironmentBase) -> list[Manifest]:
     return manifests
 
 
-def environment_manifests(env: EnvironmentBase, env_spec: spec.Environment) -> list[Manifest]:
+def environment_manifests(env: Environment, env_spec: spec.Environment) -> list[Manifest]:
     # Objects shipform does not render (cdk8s objects of the chart, included manifests) are applied with the
     # foundations, before databases, migrations and workloads that may need them, unless they name a wave.
     theirs = [m if _has_wave(m) else in_wave(m, FOUNDATION_WAVE, env.gitops)

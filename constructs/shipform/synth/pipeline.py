@@ -9,30 +9,30 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from shipform.delivery import local_secrets
+from shipform.delivery.lock import lock_path, pin, read_lock
+from shipform.delivery.lock import notes as image_notes
+from shipform.delivery.repository import describe, find_root
 from shipform.errors import ShipformError, raise_all
-from shipform.model.base import clash_errors
 from shipform.model.local_rules import environment_errors
-from shipform.model.stage import AppBase
+from shipform.model.stage import App
+from shipform.model.validation import validate
 from shipform.render.compose_rules import local_errors
 from shipform.render.output import Context
 from shipform.render.outputs import OUTPUTS
 from shipform.render.workflows import WORKFLOWS_DIR
-from shipform.synth import local_secrets
 from shipform.synth.cdk8s_config import CONFIG, read_config
 from shipform.synth.kubernetes import environment_manifests
-from shipform.synth.lock import lock_path, pin, read_lock
-from shipform.synth.lock import notes as image_notes
-from shipform.synth.repository import describe, find_root
 from shipform.write.writer import MANIFEST, OWNER, check_output, owner_line, write_output
 
 MARKER = OWNER + ". Do not edit: change the app and run `shipform synth`."
 
 
-def marker_line(app: AppBase) -> str:
+def marker_line(app: App) -> str:
     return "# " + MARKER.format(app=app.name) + "\n"
 
 
-def resolve_outdir(app: AppBase, override: str | None = None) -> Path:
+def resolve_outdir(app: App, override: str | None = None) -> Path:
     """--outdir, then App(outdir=), then CDK8S_OUTDIR, then cdk8s.yaml 'output', then 'dist'."""
     chosen = override or app.outdir_option or os.environ.get("CDK8S_OUTDIR") or _cdk8s_yaml_output() or "dist"
     return Path(chosen)
@@ -45,19 +45,6 @@ def _cdk8s_yaml_output() -> str | None:
         raise ShipformError(str(CONFIG), "output", "must be a folder name", output,
                             "write e.g. `output: dist`, or pass --outdir")
     return output
-
-
-def validate(app: AppBase) -> None:
-    errors: list[ShipformError] = []
-    if not app.environments:
-        errors.append(ShipformError(app.name, "environments", "the app has none", 0,
-                                    "add Environment(app, 'dev', local=True)"))
-    for env in app.environments:
-        errors.extend(env.check())
-        for member in env.members:
-            errors.extend(member.check())
-        errors.extend(clash_errors(env.members))
-    raise_all(errors)
 
 
 @contextlib.contextmanager
@@ -74,7 +61,7 @@ def cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def render(app: AppBase, outdir: Path, notes: list[str] | None = None) -> dict[str, str]:
+def render(app: App, outdir: Path, notes: list[str] | None = None) -> dict[str, str]:
     """Every output file of the app as {relative path: text}; nothing touches the disk. Images with a digest in
     the lock file beside the app file are pinned to it; ``notes``, when given, receives one line per
     Environment that runs images by tag alone."""
@@ -82,7 +69,7 @@ def render(app: AppBase, outdir: Path, notes: list[str] | None = None) -> dict[s
         return _render(app, outdir, notes)
 
 
-def _render(app: AppBase, outdir: Path, notes: list[str] | None) -> dict[str, str]:
+def _render(app: App, outdir: Path, notes: list[str] | None) -> dict[str, str]:
     validate(app)
     app_spec = pin(app.to_spec(), read_lock(lock_path(app.root)))
     if notes is not None:
@@ -104,7 +91,7 @@ def _render(app: AppBase, outdir: Path, notes: list[str] | None) -> dict[str, st
     return dict(sorted(files.items()))
 
 
-def output_trees(app: AppBase, root: Path, files: dict[str, str]) -> dict[Path, dict[str, str]]:
+def output_trees(app: App, root: Path, files: dict[str, str]) -> dict[Path, dict[str, str]]:
     """{folder: files} to write: the app's folder and, unless the App keeps them in its output, the
     repository's .github/workflows/ (shared with other apps and the team's own workflows)."""
     if app.workflows == "output":
@@ -115,7 +102,7 @@ def output_trees(app: AppBase, root: Path, files: dict[str, str]) -> dict[Path, 
             workflows: {rel.removeprefix(f"{WORKFLOWS_DIR}/"): text for rel, text in moved.items()}}
 
 
-def synth_app(app: AppBase, outdir: str | None = None, check: bool = False,
+def synth_app(app: App, outdir: str | None = None, check: bool = False,
               notes: list[str] | None = None) -> list[str]:
     """Write (or with check=True only compare) the app's output. Returns what differs(ed) from the output
     on disk, one '+ new', '~ changed' or '- stale' line per file; ``notes`` (when given) receives the lines
@@ -130,6 +117,6 @@ def synth_app(app: AppBase, outdir: str | None = None, check: bool = False,
     return changes
 
 
-def manifest_name(app: AppBase, root: Path, folder: Path) -> str:
+def manifest_name(app: App, root: Path, folder: Path) -> str:
     """The list of shipform's files in ``folder``: the app's own, or one per app in the shared workflows folder."""
     return MANIFEST if folder == root / app.name else f".shipform-{app.name}.json"

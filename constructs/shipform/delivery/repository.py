@@ -7,7 +7,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from shipform import __version__
+from shipform._version import __version__
 
 
 @dataclass(frozen=True)

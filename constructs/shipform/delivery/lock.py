@@ -28,16 +28,15 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from shipform import spec
+from shipform.delivery.registry import Client, RegistryError, parse_reference
 from shipform.errors import ShipformError, raise_all
-from shipform.synth.registry import Client, RegistryError, parse_reference
+from shipform.model.stage import App
+from shipform.model.validation import validate
 from shipform.values import checks
 from shipform.write.output_error import OutputError
-
-if TYPE_CHECKING:
-    from shipform.model.stage import AppBase
 
 LOCK_FILE = "shipform.lock.json"
 NOTE = ("Image digests per Environment; `shipform synth` deploys every image listed as name:tag@digest. "
@@ -54,7 +53,7 @@ _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 
 
 class Resolver(Protocol):
-    """What reads digests from registries (:class:`shipform.synth.registry.Client`)."""
+    """What reads digests from registries (:class:`shipform.delivery.registry.Client`)."""
 
     def digest(self, image: str) -> str: ...
 
@@ -301,10 +300,8 @@ def _report(path: Path, old: Lock, new: Lock) -> list[str]:
     return [f"{shown(path)}: {len(lines)} change(s) written", *(f"  {line}" for line in lines)]
 
 
-def _specs(apps: Sequence[AppBase]) -> dict[Path, list[spec.App]]:
+def _specs(apps: Sequence[App]) -> dict[Path, list[spec.App]]:
     """The apps' specs, grouped by the lock file they share (one per app folder)."""
-    from shipform.synth.pipeline import validate  # the pipeline imports this module
-
     groups: dict[Path, list[spec.App]] = {}
     for app in apps:
         validate(app)
@@ -328,7 +325,7 @@ def _copy(lock: Lock) -> Lock:
     return {env: dict(entries) for env, entries in lock.items()}
 
 
-def lock_images(apps: Sequence[AppBase], environment: str | None = None,
+def lock_images(apps: Sequence[App], environment: str | None = None,
                 client: Resolver | None = None) -> list[str]:
     """`shipform lock`: read the digest of every third-party image the apps run (in ``environment``, or in
     all) from its registry and write it for every Environment that runs it. Entries of images an Environment
@@ -381,7 +378,7 @@ def _split_record(ref: str) -> tuple[str, str | None, str] | None:
     return (image, None, digest) if checks.is_image_name(image) else None
 
 
-def record_images(apps: Sequence[AppBase], environment: str, refs: Sequence[str]) -> list[str]:
+def record_images(apps: Sequence[App], environment: str, refs: Sequence[str]) -> list[str]:
     """`shipform lock record`: CI's digests of the images it built and pushed, as ``name[:tag]@sha256:...``,
     written for ``environment``. Each must be an image the apps build and run there (by name alone, the
     app's tag is meant). Nothing is written when any is not."""
@@ -428,7 +425,7 @@ def record_images(apps: Sequence[AppBase], environment: str, refs: Sequence[str]
     return report
 
 
-def promote_images(apps: Sequence[AppBase], source: str, target: str) -> list[str]:
+def promote_images(apps: Sequence[App], source: str, target: str) -> list[str]:
     """`shipform promote`: copy the digests of the images the apps build, as ``source`` has them, to ``target``.
     Exactly those entries change; the target's third-party entries stay. Nothing is written when ``source``
     lacks a digest for any image ``target`` runs."""

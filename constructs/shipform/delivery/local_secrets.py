@@ -14,7 +14,7 @@ from pathlib import Path
 
 from shipform import spec
 from shipform.errors import ShipformError
-from shipform.model.stage import AppBase
+from shipform.model.stage import App
 from shipform.render.compose import COMPOSE_DIR, LOCAL_SECRETS_DIR
 from shipform.render.compose_names import local_names
 from shipform.write.output_error import OutputError, os_error
@@ -24,16 +24,16 @@ MIN_CHECKED_LENGTH = 8
 """Shorter values would match by chance; generated values are 43 characters."""
 
 
-def secrets_folder(app: AppBase, outdir: Path) -> Path:
+def secrets_folder(app: App, outdir: Path) -> Path:
     return outdir / app.name / COMPOSE_DIR / LOCAL_SECRETS_DIR
 
 
-def local_spec(app: AppBase) -> spec.Environment | None:
+def local_spec(app: App) -> spec.Environment | None:
     env = app.local_environment
     return None if env is None else env.to_spec()
 
 
-def referenced_files(app: AppBase, local: spec.Environment | None = None) -> list[str]:
+def referenced_files(app: App, local: spec.Environment | None = None) -> list[str]:
     """The secret files compose mounts (``local``: the local Environment's spec, when the caller has it)."""
     local = local or local_spec(app)
     return [] if local is None else sorted({f.ref.file_name for w in local.workloads for f in w.secret_files})
@@ -48,7 +48,7 @@ def certificate_hosts(local: spec.Environment | None) -> dict[str, list[str]]:
             for secret, servers in local.certificates().items()}
 
 
-def init_local(app: AppBase, outdir: Path) -> list[Path]:
+def init_local(app: App, outdir: Path) -> list[Path]:
     """Create a random value for every secret file compose references and that does not exist yet.
     The folder is private to its owner; the files are readable so a container's non-root user can read
     the bind-mounted copy.
@@ -65,7 +65,7 @@ def init_local(app: AppBase, outdir: Path) -> list[Path]:
         return _init_local(app, app_dir, compose_dir, folder)
 
 
-def _init_local(app: AppBase, app_dir: Path, compose_dir: Path, folder: Path) -> list[Path]:
+def _init_local(app: App, app_dir: Path, compose_dir: Path, folder: Path) -> list[Path]:
     try:
         fds: list[int] = []
         try:
@@ -117,7 +117,7 @@ def _open_folder(path: Path, parent_fd: int | None = None) -> int:
                           f"first, with the same --outdir)") from None
 
 
-def _require_gitignore(app: AppBase, compose_dir: Path, compose_fd: int) -> None:
+def _require_gitignore(app: App, compose_dir: Path, compose_fd: int) -> None:
     """The .gitignore shipform writes next to compose.yaml, which keeps the secrets folder out of git."""
     try:
         fd = os.open(".gitignore", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=compose_fd)
@@ -206,7 +206,7 @@ def _exists(name: str, folder_fd: int) -> bool:
     return True
 
 
-def known_values(app: AppBase, outdir: Path) -> dict[str, str]:
+def known_values(app: App, outdir: Path) -> dict[str, str]:
     folder = secrets_folder(app, outdir)
     values = {}
     if folder.is_dir():
