@@ -8,7 +8,8 @@ from typing import Literal
 from shipform.spec.namespace import Namespace
 from shipform.spec.workload import TLS_KEY_ENV, Monitoring, Workload
 
-GitOps = Literal["argocd", "flux", "kubectl"]
+GitOps = str
+"""The name of a GitOps provider (shipform.providers.gitops.GITOPS: 'argocd', 'flux', 'kubectl')."""
 
 
 @dataclass(frozen=True)

@@ -10,14 +10,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from shipform.errors import ShipformError, raise_all
-from shipform.model.base import clash_errors
 from shipform.model.local_rules import environment_errors, local_errors
 from shipform.model.stage import AppBase
 from shipform.render.output import Context
 from shipform.render.outputs import OUTPUTS
+from shipform.render.plan import environment_plan
 from shipform.render.workflows import WORKFLOWS_DIR
 from shipform.synth import local_secrets
 from shipform.synth.cdk8s_config import CONFIG, read_config
+from shipform.synth.handles import plan_errors
 from shipform.synth.kubernetes import environment_manifests
 from shipform.synth.lock import lock_path, pin, read_lock
 from shipform.synth.lock import notes as image_notes
@@ -55,7 +56,6 @@ def validate(app: AppBase) -> None:
         errors.extend(env.check())
         for member in env.members:
             errors.extend(member.check())
-        errors.extend(clash_errors(env.members))
     raise_all(errors)
 
 
@@ -86,10 +86,13 @@ def _render(app: AppBase, outdir: Path, notes: list[str] | None) -> dict[str, st
     app_spec = pin(app.to_spec(), read_lock(lock_path(app.root)))
     if notes is not None:
         notes += image_notes(app_spec)
+    plans = [environment_plan(env) for env in app_spec.environments]
+    raise_all([e for env, env_spec, plan in zip(app.environments, app_spec.environments, plans, strict=True)
+               for e in plan_errors(env, env_spec, plan)])
     raise_all([e for env in app_spec.environments for e in environment_errors(env)]
               + (local_errors(app_spec.local) if app_spec.local is not None else []))
-    manifests = {env.name: environment_manifests(env, env_spec)
-                 for env, env_spec in zip(app.environments, app_spec.environments, strict=True)}
+    manifests = {env.name: environment_manifests(env, env_spec, plan)
+                 for env, env_spec, plan in zip(app.environments, app_spec.environments, plans, strict=True)}
     app_dir = (outdir / app.name).resolve()
     repo = describe(app.root, app.source_file, app_dir)
     # Output written outside the repository (a scratch --outdir) is not what GitOps watches or CI checks:
