@@ -27,11 +27,19 @@ Why = Callable[[spec.Workload, bool], str | None]
 
 @dataclass(frozen=True)
 class Rule:
-    """One role of a workload's objects: its apiVersion, kind and name, and when it exists."""
+    """One role of a workload's objects: when it exists, and its apiVersion, kind and name (or, for a role of
+    several objects, their keys)."""
 
     role: str
-    identity: Callable[[spec.Workload], tuple[str, str, str]]
     absent: Why
+    identity: Callable[[spec.Workload], tuple[str, str, str]] | None = None
+    keys: Callable[[spec.Workload], list[ObjectKey]] | None = None
+
+    def planned(self, w: spec.Workload) -> list[ObjectKey]:
+        if self.keys is not None:
+            return self.keys(w)
+        assert self.identity is not None
+        return [ObjectKey(self.role, *self.identity(w), w.namespace)]
 
 
 def continuous(w: spec.Workload) -> spec.Continuous | None:
@@ -191,6 +199,19 @@ def _configured(w: spec.Workload, cilium: bool) -> str | None:
     return None if w.config is not None else f"{w.name} has no config= or files="
 
 
+def _claims(w: spec.Workload, cilium: bool) -> str | None:
+    claimed = any(isinstance(v.source, spec.Claim) for v in w.volumes)
+    return None if claimed else f"{w.name} has no volume of its own (volumes=)"
+
+
+def _meshed(w: spec.Workload, cilium: bool) -> str | None:
+    return None if w.mesh is not None else f"{w.name}'s namespace is not enrolled in a service mesh (mesh=)"
+
+
+def _canary_meshed(w: spec.Workload, cilium: bool) -> str | None:
+    return _split(w, cilium) or _meshed(w, cilium)
+
+
 def _by_name(w: spec.Workload, cilium: bool) -> str | None:
     if not cilium:
         return "the Environment has no cilium=True"
@@ -224,61 +245,56 @@ def _domain(w: spec.Workload) -> tuple[str, str, str]:
 
 
 WORKLOAD_RULES: tuple[Rule, ...] = (
-    Rule("config", _config, _configured),
-    Rule("service-account", _own("v1", "ServiceAccount"), _always),
-    Rule("network-policy", _own("networking.k8s.io/v1", "NetworkPolicy"), _always),
-    Rule("fqdn-policy", _own("cilium.io/v2", "CiliumNetworkPolicy", "-fqdn"), _by_name),
-    Rule("controller", lambda w: (*controller(w), w.name), _always),
-    Rule("domain-mapping", _domain, _domain_mapped),
-    Rule("service", _own("v1", "Service"), _served),
-    Rule("second-service", _second, _second_service),
-    Rule("analysis-template", _own(ROLLOUTS, "AnalysisTemplate"), _analysis),
-    Rule("canary-service-account", _canary("v1", "ServiceAccount"), _split),
-    Rule("canary-network-policy", _canary("networking.k8s.io/v1", "NetworkPolicy"), _split),
-    Rule("canary-controller", _canary("apps/v1", "Deployment"), _split),
-    Rule("canary-service", _canary("v1", "Service"), _split),
-    # canary-mesh: the canary's mesh objects come here (see workload_plan)
-    Rule("canary-ingress", _canary("networking.k8s.io/v1", "Ingress"), _canary_ingress),
-    Rule("headless-service", _own("v1", "Service", "-headless"), _stateful),
-    Rule("disruption-budget", _own("policy/v1", "PodDisruptionBudget"), _replicated),
-    Rule("autoscaler", _own("autoscaling/v2", "HorizontalPodAutoscaler"), _autoscaled),
-    Rule("trigger-authentication", _own(KEDA, "TriggerAuthentication"), _queue_credentials),
-    Rule("scaled-object", _own(KEDA, "ScaledObject"), _queue),
-    Rule("recommender", _own("autoscaling.k8s.io/v1", "VerticalPodAutoscaler"), _recommended),
-    Rule("route", _own("gateway.networking.k8s.io/v1", "HTTPRoute"), _routed),
-    Rule("ingress", _own("networking.k8s.io/v1", "Ingress"), _ingress),
-    Rule("pod-monitor", _own(MONITORING, "PodMonitor"), _by_pods),
-    Rule("service-monitor", _own(MONITORING, "ServiceMonitor"), _by_service),
-    Rule("dashboard", _own("v1", "ConfigMap", "-dashboard"), _by_service),
+    Rule("config", _configured, _config),
+    Rule("service-account", _always, _own("v1", "ServiceAccount")),
+    Rule("network-policy", _always, _own("networking.k8s.io/v1", "NetworkPolicy")),
+    Rule("fqdn-policy", _by_name, _own("cilium.io/v2", "CiliumNetworkPolicy", "-fqdn")),
+    Rule("controller", _always, lambda w: (*controller(w), w.name)),
+    Rule("domain-mapping", _domain_mapped, _domain),
+    Rule("service", _served, _own("v1", "Service")),
+    Rule("second-service", _second_service, _second),
+    Rule("analysis-template", _analysis, _own(ROLLOUTS, "AnalysisTemplate")),
+    Rule("canary-service-account", _split, _canary("v1", "ServiceAccount")),
+    Rule("canary-network-policy", _split, _canary("networking.k8s.io/v1", "NetworkPolicy")),
+    Rule("canary-controller", _split, _canary("apps/v1", "Deployment")),
+    Rule("canary-service", _split, _canary("v1", "Service")),
+    Rule("canary-mesh", _canary_meshed, keys=lambda w: [replace(k, role="canary-mesh")
+                                                        for k in mesh.workload_plan(canary_copy(w))]),
+    Rule("canary-ingress", _canary_ingress, _canary("networking.k8s.io/v1", "Ingress")),
+    Rule("headless-service", _stateful, _own("v1", "Service", "-headless")),
+    Rule("disruption-budget", _replicated, _own("policy/v1", "PodDisruptionBudget")),
+    Rule("autoscaler", _autoscaled, _own("autoscaling/v2", "HorizontalPodAutoscaler")),
+    Rule("trigger-authentication", _queue_credentials, _own(KEDA, "TriggerAuthentication")),
+    Rule("scaled-object", _queue, _own(KEDA, "ScaledObject")),
+    Rule("recommender", _recommended, _own("autoscaling.k8s.io/v1", "VerticalPodAutoscaler")),
+    Rule("route", _routed, _own("gateway.networking.k8s.io/v1", "HTTPRoute")),
+    Rule("ingress", _ingress, _own("networking.k8s.io/v1", "Ingress")),
+    Rule("pod-monitor", _by_pods, _own(MONITORING, "PodMonitor")),
+    Rule("service-monitor", _by_service, _own(MONITORING, "ServiceMonitor")),
+    Rule("dashboard", _by_service, _own("v1", "ConfigMap", "-dashboard")),
+    Rule("claim", _claims, keys=lambda w: [
+        ObjectKey(f"claim:{v.source.name}", "v1", "PersistentVolumeClaim", v.source.name, w.namespace)
+        for v in w.volumes if isinstance(v.source, spec.Claim)]),
+    Rule("mesh", _meshed, keys=mesh.workload_plan),
 )
 _RULES = {rule.role: rule for rule in WORKLOAD_RULES}
 
 
 def workload_plan(w: spec.Workload, cilium: bool = False) -> tuple[ObjectKey, ...]:
-    """Every object of the workload, in the order they are listed; ``cilium`` when the cluster runs Cilium."""
-    keys = []
-    for rule in WORKLOAD_RULES:
-        if rule.role == "canary-ingress" and w.mesh is not None and _split(w, cilium) is None:
-            keys += [replace(k, role="canary-mesh") for k in mesh.workload_plan(canary_copy(w))]
-        if rule.absent(w, cilium) is None:
-            keys.append(ObjectKey(rule.role, *rule.identity(w), w.namespace))
-    keys += [ObjectKey(f"claim:{v.source.name}", "v1", "PersistentVolumeClaim", v.source.name, w.namespace)
-             for v in w.volumes if isinstance(v.source, spec.Claim)]
-    if w.mesh is not None:
-        keys += mesh.workload_plan(w)
-    return tuple(keys)
+    """Every object of the workload, in the order of the rules; ``cilium`` when the cluster runs Cilium."""
+    return tuple(key for rule in WORKLOAD_RULES if rule.absent(w, cilium) is None for key in rule.planned(w))
 
 
 def why_not(w: spec.Workload, role: str, cilium: bool = False) -> str:
     """Why the workload has no object of ``role`` (which its plan lacks)."""
-    rule = _RULES.get(role)
+    rule = _RULES.get(role.partition(":")[0])
     reason = rule.absent(w, cilium) if rule is not None else None
     if reason is not None:
         return reason
-    if role in ("mesh", "canary-mesh"):
-        return f"{w.name}'s namespace is not in a service mesh, or no peer calls {w.name}"
     if role.startswith("claim:"):
         return f"{w.name} has no volume claim named '{role.removeprefix('claim:')}'"
+    if rule is not None and rule.keys is not None:  # a role of several objects, none of them this time
+        return f"nothing calls {w.name} through the mesh"
     return f"{w.name} has no object of role '{role}'"
 
 
