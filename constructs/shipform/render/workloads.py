@@ -157,7 +157,7 @@ def canary(body: Body) -> Body:
 
 def monitor(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manifest:
     assert w.scrape is not None
-    return monitoring.service_monitor(w, w.scrape)
+    return monitoring.service_monitor(w, w.scrape, key.kind)
 
 
 def dashboard(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manifest:
