@@ -4,7 +4,7 @@ and the alerts. GitOps-neutral: the order of a first sync is added afterwards (p
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from shipform import spec
 from shipform.render.external_secrets import external_secrets
@@ -16,9 +16,8 @@ from shipform.spec.manifest import Manifest
 from shipform.spec.plan import ObjectKey
 
 
-@dataclass(frozen=True)
-class Rendered:
-    """A planned object and its body."""
+class Rendered(NamedTuple):
+    """A planned object and its body (a tuple: there are thousands)."""
 
     key: ObjectKey
     manifest: Manifest

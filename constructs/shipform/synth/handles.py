@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 import jsonpatch
@@ -89,8 +88,8 @@ def apply_handles(rendered: list[Rendered], resolved: Sequence[Resolved]) -> lis
     for _, handle, keys in resolved:
         for key in keys:
             at = index[key]
-            result[at] = replace(result[at], manifest=_patched(handle, key, _with_metadata(handle,
-                                                                                           result[at].manifest)))
+            result[at] = result[at]._replace(manifest=_patched(handle, key, _with_metadata(handle,
+                                                                                         result[at].manifest)))
     return result
 
 

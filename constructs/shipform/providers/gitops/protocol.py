@@ -11,8 +11,7 @@ in one step after rendering, once the constructs' patches and foreign objects ar
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal, NamedTuple, Protocol
 
 from shipform import spec
 from shipform.spec.manifest import Manifest
@@ -24,9 +23,8 @@ JOBS_FOLDER = "jobs"
 """The subfolder of an Environment's folder that holds its one-off Jobs where the provider keeps them apart."""
 
 
-@dataclass(frozen=True)
-class Placed:
-    """An object of the Environment's output and the phase it belongs to."""
+class Placed(NamedTuple):
+    """An object of the Environment's output and the phase it belongs to (a tuple: there are thousands)."""
 
     manifest: Manifest
     phase: Phase
