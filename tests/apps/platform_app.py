@@ -122,7 +122,7 @@ def build(root: Path, scale: int = 4) -> App:
                                    # web2's new version takes a fifth of the public traffic, beside 2.0.0.
                                    strategy=RoutedCanary(weight=20, stable="2.0.0") if i == 2 and env is not dev
                                    else None))
-            if webs[-1].ingress is not None:  # WebSockets through ingress-nginx
+            if i % 2 == 0 and env is not stage:  # WebSockets through ingress-nginx (stage routes through a Gateway)
                 webs[-1].ingress.add_annotations({"nginx.ingress.kubernetes.io/proxy-read-timeout": "3600"})
         for i in range(2 * scale):
             # go0 serves gRPC and HTTP, checked with the gRPC health protocol.

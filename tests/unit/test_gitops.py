@@ -1,5 +1,5 @@
 """GitOps objects: valid against the published CRD schemas, pointing at each Environment's folder in the
-repository, pruning and self-healing."""
+repository, pruning and self-healing; GitOps providers are a table a test can add to."""
 
 from __future__ import annotations
 
@@ -10,6 +10,11 @@ import yaml
 from jsonschema import Draft7Validator
 
 from conftest import DIST, REPO
+from shipform import Environment, Migration, StatefulDB, WebService
+from shipform.errors import ShipformError
+from shipform.providers.gitops import GITOPS
+from shipform.providers.gitops.protocol import annotated
+from shipform.testing import objects, synthesize
 
 SCHEMAS = REPO / "tests" / "crd_schemas"
 
@@ -48,3 +53,54 @@ def test_flux_kustomizations_prune_wait_and_follow_the_git_repository(gitops):
     main = flux["mixed-stage"]["spec"]
     assert main["prune"] is True and main["wait"] is True and main["sourceRef"] == {"kind": "GitRepository",
                                                                                    "name": "mixed"}
+
+
+class Steps:
+    """A GitOps provider of the test suite's own: it names each object's phase in an annotation and points its
+    controller at the folder with one ConfigMap. Registering it is all shipform needs."""
+
+    name = "steps"
+    default_namespace = "steps-system"
+    hooks = True
+    from_ci = False
+    jobs_folder = None
+
+    def order(self, objects):
+        return [annotated(o, {"steps.example.com/phase": o.phase}) for o in objects]
+
+    def controller_objects(self, app, env, source, path, has_jobs):
+        return [{"apiVersion": "v1", "kind": "ConfigMap",
+                 "metadata": {"name": f"{app.name}-{env.name}", "namespace": env.gitops_namespace},
+                 "data": {"url": source.url, "path": path}}]
+
+
+@pytest.fixture
+def steps():
+    GITOPS.register(Steps())
+    yield
+    GITOPS.unregister("steps")
+
+
+def test_a_gitops_provider_registered_by_the_tests_alone_orders_the_output(steps, new_app):
+    app, _, _ = new_app(repository="https://github.com/acme/shop.git")
+    ordered = Environment(app, "steps", gitops="steps")
+    db = StatefulDB(ordered, "db", engine="postgres", version="16")
+    WebService(ordered, "api", image="nginx:1.27.3", port=80, connects_to=[db],
+               migrate=Migration(["python", "-m", "migrate"]))
+    files = synthesize(app)
+    phases = {(o["kind"], o["metadata"]["name"]): o["metadata"]["annotations"]["steps.example.com/phase"]
+              for o in objects(files, env="steps")}
+    assert phases[("Namespace", "shop")] == phases[("ServiceAccount", "api")] == "foundation"
+    assert phases[("StatefulSet", "db")] == phases[("Service", "db")] == "data"
+    assert phases[("Job", "api-migrate")] == "migration"  # the provider runs hooks: the migration is a Job
+    assert phases[("Deployment", "api")] == "workload"
+    pointer = yaml.safe_load(files["gitops/steps/configmap-steps-system-shop-steps.yaml"])
+    assert pointer["data"] == {"url": "https://github.com/acme/shop.git", "path": "dist/shop/k8s/steps"}
+
+
+def test_a_misspelt_gitops_provider_gets_the_nearest_name(new_app):
+    app, _, _ = new_app()
+    with pytest.raises(ShipformError) as err:
+        Environment(app, "stage", gitops="fluxx")
+    assert str(err.value) == ("shop/stage: 'gitops' must be one of 'argocd', 'flux', 'kubectl', got 'fluxx'. "
+                              "Fix: did you mean 'flux'? pass one of 'argocd', 'flux', 'kubectl'")

@@ -1,5 +1,6 @@
 """The layers: renderers are pure functions of the spec, each construct produces its spec once per synth,
-the handles constructs expose are exactly the objects rendered for them, and the imports point down."""
+what is rendered is exactly what the plan lists, the handles constructs expose are resolved against the plan,
+and the imports point down."""
 
 from __future__ import annotations
 
@@ -8,16 +9,24 @@ import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
-from conftest import REPO
-from shipform import spec
+from conftest import REPO, write_sources
+from shipform import WebService, spec
+from shipform.cli import cli
+from shipform.errors import ShipformError
 from shipform.model.workload import Workload
-from shipform.render import compose, k8s
+from shipform.render import compose
+from shipform.render.environment import environment_objects, rendered_objects
+from shipform.render.plan import environment_plan, namespace_why_not, why_not
+from shipform.synth.handles import planned
 from shipform.synth.kubernetes import environment_manifests
 from shipform.synth.pipeline import render
+from shipform.testing import find_object, synthesize
 from shipform.values.health import Health
 from shipform.values.quantity import Cpu, Memory
 from shipform.values.resources import ComputeResources
+from unit.bad_inputs import PREAMBLE
 
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
@@ -38,7 +47,7 @@ def hand_made_service() -> spec.Workload:
 def test_renderers_need_only_the_spec():
     env = spec.Environment(app="demo", name="dev", local=True, gitops="argocd",
                            namespaces=(spec.Namespace("demo", "demo", "v1.33"),), workloads=(hand_made_service(),))
-    objects = k8s.environment_objects(env)
+    objects = environment_objects(env)
     assert [(o["kind"], o["metadata"]["name"]) for o in objects] == [
         ("Namespace", "demo"), ("ServiceAccount", "hello"), ("NetworkPolicy", "hello"), ("Deployment", "hello"),
         ("Service", "hello"), ("PodDisruptionBudget", "hello")]
@@ -64,30 +73,70 @@ def test_each_workload_produces_its_spec_once_per_render(platform, tmp_path, mon
     assert sorted(calls) == sorted(workloads)
 
 
-MESH_POLICY_KINDS = ("Server", "AuthorizationPolicy", "MeshTLSAuthentication", "HTTPLocalRateLimitPolicy",
-                     "NetworkAuthentication", "PeerAuthentication", "VirtualService", "DestinationRule", "EnvoyFilter")
-
-
-def test_handles_are_exactly_the_rendered_objects(platform):
+def test_rendered_objects_are_exactly_the_planned_objects(platform):
+    """Every workload, namespace and Environment renders what its plan lists, in that order, and nothing else."""
     for env in platform.environments:
-        rendered = environment_manifests(env, env.to_spec())
-        keys = [(m["kind"], m["metadata"].get("namespace") or "", m["metadata"]["name"]) for m in rendered]
-        handles = [o.key for member in env.members for o in member.objects]
-        assert len(set(keys)) == len(keys) and len(set(handles)) == len(handles)
-        without_handle = set(keys) - set(handles)
-        implicit = set(env.implicit_namespaces())
-        # ExternalSecrets and the content-named ConfigMaps of config= and files= are data, a Cilium policy
-        # exists only once connects_to (which may grow after construction) reaches an External, a namespace's
-        # alerts only once it holds workloads, and a workload's mesh policies follow its clients: no handles.
-        without_handle = {k for k in without_handle
-                          if k[0] not in ("ExternalSecret", "ConfigMap", "CiliumNetworkPolicy", "PrometheusRule",
-                                          *MESH_POLICY_KINDS)}
-        assert without_handle == {
-            k for k in keys if k[1] in implicit
-            and k[0] in ("NetworkPolicy", "ResourceQuota", "LimitRange", "ServiceAccount")
-            and k[2] in ("default-deny", "allow-dns", "quota", "container-defaults", "default")
-        } | {("Namespace", "", ns) for ns in implicit}
-        assert set(handles) <= set(keys)
+        env_spec = env.to_spec()
+        plan = environment_plan(env_spec)
+        rendered = rendered_objects(env_spec, plan)
+        for r in rendered:
+            meta = r.manifest["metadata"]
+            assert (r.key.api_version, r.key.kind, r.key.namespace, r.key.name) == (
+                r.manifest["apiVersion"], r.manifest["kind"], meta.get("namespace") or "", meta["name"]), r.key
+        planned = [*(k for ns in env_spec.namespaces for k in plan.namespaces[ns.name]),
+                   *(k for w in env_spec.workloads for k in plan.workloads[w.path]), *plan.environment]
+        assert [r.key for r in rendered] == planned
+        assert len({k.key for k in planned}) == len(planned)
+
+
+def test_every_handle_resolves_to_its_planned_objects_or_to_why_there_are_none(platform):
+    """Each handle a construct exposes names a role of its plan: it finds the planned objects of that role, or the
+    plan says, in the construct's own terms, why it has none."""
+    found = 0
+    for env in platform.environments:
+        env_spec = env.to_spec()
+        plan = environment_plan(env_spec)
+        workloads = {w.path: w for w in env_spec.workloads}
+        namespaces = {ns.name: ns for ns in env_spec.namespaces}
+        for member in env.members:
+            roles = {k.role for k in planned(member, plan)}
+            for handle in member.objects:
+                if handle.role in roles:
+                    found += 1
+                    continue
+                why = namespace_why_not(namespaces[member.namespace], handle.role) if member.holds_workloads \
+                    else why_not(workloads[member.path], handle.role, env_spec.cilium)
+                assert "no object of role" not in why, (member.path, handle.role)
+    assert found > 500
+
+
+def test_changing_an_object_the_plan_lacks_names_the_attribute_and_why(new_app):
+    """A handle on an object the construct does not have may be held, not changed: synth says why it has none."""
+    app, dev, _ = new_app()
+    api = WebService(dev, "api", image="nginx:1.27.3", port=8080)
+    api.disruption_budget.add_labels({"team": "checkout"})
+    held = api.ingress  # held, not changed: fine
+    assert not held.changed
+    with pytest.raises(ShipformError) as err:
+        synthesize(app)
+    assert str(err.value) == (
+        "shop/dev/api: 'disruption_budget' is changed, but there is no such object: api runs 1 replica, so it has "
+        "no PodDisruptionBudget. Fix: drop the change, or set the props that make the object")
+    api.replicas = 2  # props changed after construction count: now it has one
+    budget = find_object(synthesize(app), "PodDisruptionBudget", "api", env="dev")
+    assert budget["metadata"]["labels"]["team"] == "checkout"
+
+
+def test_the_cli_refuses_a_change_to_a_missing_object_without_a_traceback(tmp_path):
+    write_sources(tmp_path)
+    app_file = tmp_path / "app.py"
+    app_file.write_text(PREAMBLE + 'api = WebService(dev, "api", image="nginx:1.27.3", port=80)\n'
+                        'api.ingress.add_annotations({"acme.com/owner": "ops"})\n')
+    ran = CliRunner().invoke(cli, ["synth", str(app_file), "--outdir", str(tmp_path / "out")],
+                             catch_exceptions=False)
+    assert ran.exit_code == 1 and "Traceback" not in ran.stderr + ran.stdout
+    assert "shop/dev/api: 'ingress' is changed, but there is no such object: api is not public" in ran.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_patch_through_a_handle_reaches_the_rendered_object(platform):
@@ -105,4 +154,4 @@ def test_a_patch_through_a_handle_reaches_the_rendered_object(platform):
 def test_imports_point_down_only():
     """pyproject.toml's contracts: the layers, and no cdk8s, constructs or jsii below the model."""
     result = subprocess.run([str(LINT_IMPORTS)], capture_output=True, text=True, cwd=REPO)
-    assert result.returncode == 0 and "3 kept, 0 broken" in result.stdout, result.stdout
+    assert result.returncode == 0 and "5 kept, 0 broken" in result.stdout, result.stdout

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from shipform import spec
-from shipform.render import compose, k8s, network
+from shipform.render import compose, network
+from shipform.render.environment import environment_objects
 from shipform.values.health import Health
 from shipform.values.quantity import Memory
 from shipform.values.resources import Autoscale
@@ -95,7 +96,7 @@ KINDS = [
 
 @pytest.mark.parametrize(("overrides", "expected"), KINDS)
 def test_kubernetes_objects_of_a_workload(overrides, expected):
-    objects = k8s.environment_objects(make_environment(make_workload(**overrides)))
+    objects = environment_objects(make_environment(make_workload(**overrides)))
     assert [f"{o['kind']}/{o['metadata']['name']}" for o in objects] == expected
 
 
@@ -117,8 +118,8 @@ FACTS = [
                  id="autoscaled: min, max and CPU"),
     pytest.param(STATEFUL, "StatefulSet/hello", "spec.serviceName", "hello-headless", id="stateful: its names"),
     pytest.param(STATEFUL, "Service/hello-headless", "spec.clusterIP", "None", id="stateful: headless"),
-    pytest.param(STATEFUL, "StatefulSet/hello", "metadata.annotations",
-                 {"argocd.argoproj.io/sync-wave": "-2"}, id="stateful: the data wave"),
+    pytest.param(STATEFUL, "StatefulSet/hello", "metadata.annotations", "<absent>",
+                 id="stateful: rendered GitOps-neutral (the ordering pass adds its wave)"),
     pytest.param({"run": JOB, **NO_PORTS}, "Job/hello", "spec.template.spec.restartPolicy", "Never",
                  id="job: never restarted in place"),
     pytest.param({"run": JOB, **NO_PORTS}, "Job/hello", "spec.backoffLimit", 2, id="job: retries"),
@@ -142,7 +143,7 @@ FACTS = [
 @pytest.mark.parametrize(("overrides", "name", "path", "expected"), FACTS)
 def test_kubernetes_facts(overrides, name, path, expected):
     objects = {f"{o['kind']}/{o['metadata']['name']}": o
-               for o in k8s.environment_objects(make_environment(make_workload(**overrides)))}
+               for o in environment_objects(make_environment(make_workload(**overrides)))}
     assert dig(objects[name], path) == expected
 
 

@@ -14,6 +14,10 @@ import pytest
 import yaml
 
 from conftest import DIST
+from shipform.providers.gitops import GITOPS
+from shipform.providers.gitops.protocol import Placed
+from shipform.render.environment import rendered_objects
+from shipform.render.plan import environment_plan
 
 FOUNDATION = {"Namespace", "ResourceQuota", "LimitRange", "ServiceAccount", "Role", "RoleBinding", "NetworkPolicy",
               "ExternalSecret", "ConfigMap", "PersistentVolumeClaim"}
@@ -113,3 +117,34 @@ def test_flux_applies_one_off_jobs_only_after_everything_else_is_ready(outputs):
     migrating = [m for _, m in objects(files, "stage")
                  if m["kind"] == "Deployment" and pod_spec(m).get("initContainers")]
     assert migrating and all(pod_spec(m)["initContainers"][0]["name"] == "migrate" for m in migrating)
+
+
+def test_rendered_objects_are_gitops_neutral_until_the_ordering_step(platform_app):
+    """Renderers know nothing of Argo CD or Flux: the waves, hooks and replace annotations come from the provider's
+    ordering step, over the rendered objects and the constructs' changes."""
+    for env in platform_app[0].environments:
+        env_spec = env.to_spec()
+        for rendered in rendered_objects(env_spec, environment_plan(env_spec)):
+            annotations = rendered.manifest["metadata"].get("annotations") or {}
+            assert not [a for a in annotations if "argoproj.io/" in a or "fluxcd.io/" in a], rendered.key
+
+
+def test_each_phase_becomes_the_provider_s_own_mechanism():
+    def job(phase):
+        return Placed({"kind": "Job", "metadata": {"name": "j", "annotations": {"checkov.io/skip1": "x"}}}, phase)
+
+    argocd, flux, kubectl = GITOPS["argocd"], GITOPS["flux"], GITOPS["kubectl"]
+    assert [argocd.order([job(p)])[0]["metadata"]["annotations"] for p in ("migration", "workload")] == [
+        {"argocd.argoproj.io/hook": "Sync", "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation",
+         "argocd.argoproj.io/sync-wave": "-1", "checkov.io/skip1": "x"},
+        {"argocd.argoproj.io/sync-options": "Force=true,Replace=true", "checkov.io/skip1": "x"}]
+    assert flux.order([job("migration")])[0]["metadata"]["annotations"] == {
+        "kustomize.toolkit.fluxcd.io/force": "enabled", "checkov.io/skip1": "x"}
+    assert kubectl.order([job("workload")])[0] == job("workload").manifest
+    # A wave set by hand (a foreign object, a construct's annotation) stays; one the object lacks comes last.
+    theirs = Placed({"kind": "ConfigMap", "metadata": {"name": "c", "annotations": {
+        "argocd.argoproj.io/sync-wave": "5"}}}, "foundation", leads=False)
+    assert argocd.order([theirs])[0] == theirs.manifest
+    own = Placed({"kind": "Namespace", "metadata": {"name": "n", "annotations": {"a": "b"}}}, "foundation", leads=False)
+    assert list(argocd.order([own])[0]["metadata"]["annotations"]) == ["a", "argocd.argoproj.io/sync-wave"]
+    assert (argocd.jobs_folder, flux.jobs_folder, kubectl.jobs_folder) == (None, "jobs", "jobs")

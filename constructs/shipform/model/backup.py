@@ -190,7 +190,7 @@ class BackupJob(CronJob):
             backoff_limit=1,
         )
         self.named_after = db  # a name too long for the CronJob is the database's id or name
-        self.claim = None if backup.to else self.add_object("v1", "PersistentVolumeClaim", name=f"{db.name}-backups")
+        self.claim = self.handle(f"claim:{db.name}-backups")
 
     def volumes(self) -> tuple[spec.Volume, ...]:
         source: spec.Claim | spec.Scratch

@@ -15,6 +15,7 @@ from shipform.errors import ShipformError
 from shipform.model.members import Member
 from shipform.model.objects import KubeObject
 from shipform.model.stage import Environment
+from shipform.spec.plan import ObjectKey
 from shipform.values import checks
 
 
@@ -59,8 +60,10 @@ class ShipformConstruct(Construct):
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.path!r})"
 
-    def add_object(self, api_version: str, kind: str, name: str | None = None) -> KubeObject:
-        obj = KubeObject(self.path, api_version, kind, name or self.name, self.namespace)
+    def handle(self, role: str) -> KubeObject:
+        """A handle on the construct's object of ``role`` (see render.plan for the roles); which object that is,
+        and whether there is one, is decided at synth time."""
+        obj = KubeObject(self.path, role)
         self.objects.append(obj)
         return obj
 
@@ -77,8 +80,9 @@ class ShipformConstruct(Construct):
         return []
 
     def check(self) -> list[ShipformError]:
-        """Every problem synth finds in this construct: its own checks and its objects' names."""
-        return [*(e for o in self.objects if (e := name_error(self, o)) is not None), *self.validate()]
+        """Every problem synth finds in this construct before its spec is made (its objects' names are checked
+        once they are planned: see name_error)."""
+        return self.validate()
 
 
 # The API server's name rules where they are stricter than a DNS subdomain: Services are DNS-1035 labels
@@ -88,7 +92,8 @@ _NAME_RULES = {"Service": (63, True), "Job": (63, False), "CronJob": (52, False)
                "Namespace": (63, False)}
 
 
-def name_error(construct: ShipformConstruct, obj: KubeObject) -> ShipformError | None:
+def name_error(construct: Member, obj: ObjectKey) -> ShipformError | None:
+    """The API server's objection to the name of an object planned for ``construct``, if it has one."""
     owner = construct.named_after
     limit, letter_first = _NAME_RULES.get(obj.kind, (253, False))
     ok = checks.is_dns_label(obj.name, limit) if obj.kind in _NAME_RULES else checks.is_dns_subdomain(obj.name)
@@ -152,13 +157,13 @@ def namespace_of(scope: Construct, environment: Environment) -> str:
     return environment.default_namespace
 
 
-def clash_errors(members: Sequence[Member]) -> list[ShipformError]:
-    """Two constructs of one Environment that would make the same object (kind, namespace and name): one error
-    per pair, naming both construct paths."""
+def clash_errors(owned: Sequence[tuple[Member, tuple[ObjectKey, ...]]]) -> list[ShipformError]:
+    """Two constructs of one Environment that would make the same object (kind, namespace and name), given the
+    objects planned for each: one error per pair, naming both construct paths."""
     first: dict[tuple[str, str, str], Member] = {}
     errors: dict[tuple[str, str], ShipformError] = {}
-    for member in members:
-        for obj in member.objects:
+    for member, keys in owned:
+        for obj in keys:
             other = first.setdefault(obj.key, member)
             if other is member or (other.path, member.path) in errors:
                 continue

@@ -51,8 +51,8 @@ class Batch(Workload):
         ttl = props.get("ttl_seconds_after_finished", self.default_ttl())
         self.ttl_seconds_after_finished = None if ttl is None else checks.positive_int(
             self.path, "ttl_seconds_after_finished", ttl, minimum=0)
-        self.service_account = self.add_object("v1", "ServiceAccount")
-        self.network_policy = self.add_object("networking.k8s.io/v1", "NetworkPolicy")
+        self.service_account = self.handle("service-account")
+        self.network_policy = self.handle("network-policy")
 
     def default_ttl(self) -> int | None:
         return 86400

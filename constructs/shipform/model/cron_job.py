@@ -55,7 +55,7 @@ class CronJob(Batch):
         self.failed_jobs_history_limit = checks.positive_int(
             path, "failed_jobs_history_limit", props.get("failed_jobs_history_limit", 1), minimum=0)
         super().__init__(scope, id, props)
-        self.cron_job = self.add_object("batch/v1", "CronJob")
+        self.cron_job = self.handle("controller")
 
     def run_spec(self) -> spec.Scheduled:
         return spec.Scheduled(

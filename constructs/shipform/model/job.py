@@ -32,7 +32,7 @@ class Job(Batch):
         check_props(path, props, JobProps)
         self.pre_sync_hook = props.get("pre_sync_hook", False)
         super().__init__(scope, id, props)
-        self.job = self.add_object("batch/v1", "Job")
+        self.job = self.handle("controller")
 
     def default_ttl(self) -> int | None:
         """A one-off Job stays once finished, so GitOps does not re-create and re-run it; a migration hook is

@@ -63,7 +63,7 @@ class LongRunning(Workload):
         if self.autoscale is not None:
             self.autoscale.validate(self.path)
         self.data_volumes = self._validate_volumes(props.get("volumes") or {})
-        self.claims = [self.add_object("v1", "PersistentVolumeClaim", v.source.name) for v in self.data_volumes
+        self.claims = [self.handle(f"claim:{v.source.name}") for v in self.data_volumes
                        if isinstance(v.source, spec.Claim)]
         """Handles on the PersistentVolumeClaims of ``volumes``, in their order."""
 
@@ -128,20 +128,17 @@ class LongRunning(Workload):
         return self.data_volumes
 
     def add_deployment_objects(self) -> None:
-        """Called by subclasses once their own props are set."""
-        self.service_account = self.add_object("v1", "ServiceAccount")
-        serverless = self.serverless is not None  # set by a WebService before this runs
-        self.deployment = self.add_object("argoproj.io/v1alpha1", "Rollout") if self.progressive \
-            else self.add_object("serving.knative.dev/v1", "Service") if serverless \
-            else self.add_object("apps/v1", "Deployment")
-        self.analysis_template = self.add_object("argoproj.io/v1alpha1", "AnalysisTemplate") \
-            if self.progressive is not None and self.progressive.analysis is not None else None
-        self.network_policy = self.add_object("networking.k8s.io/v1", "NetworkPolicy")
-        self.disruption_budget = self.add_object("policy/v1", "PodDisruptionBudget") \
-            if self.run_spec().min_replicas > 1 and not serverless else None
-        self.autoscaler = self.add_object("autoscaling/v2", "HorizontalPodAutoscaler") if self.autoscale else None
-        self.recommender = self.add_object("autoscaling.k8s.io/v1", "VerticalPodAutoscaler") \
-            if self.recommend_resources else None
+        """Called by subclasses once their own props are set. Each handle is resolved at synth time: the plan
+        decides which objects there are (a budget only with more than one replica, an autoscaler only with
+        autoscale=, ...)."""
+        self.service_account = self.handle("service-account")
+        self.deployment = self.handle("controller")
+        """What runs the pods: a Deployment, a Rollout under Argo Rollouts, a Knative Service when serverless."""
+        self.analysis_template = self.handle("analysis-template")
+        self.network_policy = self.handle("network-policy")
+        self.disruption_budget = self.handle("disruption-budget")
+        self.autoscaler = self.handle("autoscaler")
+        self.recommender = self.handle("recommender")
 
     def own_risks(self) -> tuple[spec.AcceptedRisk, ...]:
         if self.no_health_reason is None:

@@ -33,6 +33,14 @@ class Member(Protocol):
     @property
     def objects(self) -> Sequence[KubeObject]: ...
 
+    @property
+    def holds_workloads(self) -> bool:
+        """True for a namespace (its objects are the namespace's own)."""
+
+    @property
+    def named_after(self) -> Member:
+        """The construct whose id or name this one's name comes from."""
+
     def namespace_spec(self) -> spec.Namespace | None:
         """The namespace this construct declares, if it declares one."""
 

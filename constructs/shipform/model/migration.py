@@ -10,6 +10,7 @@ from shipform.model.external import External
 from shipform.model.job import Job
 from shipform.model.stateful_db import StatefulDB
 from shipform.model.workload import Workload
+from shipform.providers.gitops import GITOPS
 from shipform.values import checks
 from shipform.values.prop_types import check_fields
 from shipform.values.resources import Resources
@@ -50,7 +51,7 @@ class Migration:
         container instead."""
         check_fields(service.path, "migrate", self)
         checks.command(service.path, "migrate.command", self.command)
-        if service.environment.gitops != "argocd":
+        if not GITOPS[service.environment.gitops].hooks:
             return None
         job_type = Job if self.connects_to is not None else MigrationJob
         job = job_type(service.scope, f"{service.id}-migrate", name=f"{service.name}-migrate", image_of=service,

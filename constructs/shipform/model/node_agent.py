@@ -68,9 +68,9 @@ class NodeAgent(Workload):
         self.max_nodes = checks.positive_int(self.path, "max_nodes", props.get("max_nodes", 20))
         self.host_network = props.get("host_network", False)
         self.host_folders = self._host_folders(props.get("host_paths") or {})
-        self.service_account = self.add_object("v1", "ServiceAccount")
-        self.daemon_set = self.add_object("apps/v1", "DaemonSet")
-        self.network_policy = self.add_object("networking.k8s.io/v1", "NetworkPolicy")
+        self.service_account = self.handle("service-account")
+        self.daemon_set = self.handle("controller")
+        self.network_policy = self.handle("network-policy")
 
     def _labels(self, prop: str, labels: Mapping[str, str]) -> dict[str, str]:
         if not checks.is_label_map(labels):

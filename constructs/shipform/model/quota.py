@@ -8,7 +8,6 @@ from typing import Protocol, TypeVar
 
 from shipform import spec
 from shipform.errors import ShipformError
-from shipform.model.objects import KubeObject
 from shipform.values.quantity import Cpu, Memory
 from shipform.values.resources import ComputeResources
 
@@ -25,6 +24,9 @@ class Platform(Protocol):
     def knative(self) -> spec.KnativeServing | None: ...
 
     def mesh_of(self, namespace: str) -> spec.Mesh | None: ...
+
+    @property
+    def monitoring(self) -> spec.Monitoring | None: ...
 
 
 class Counted(Protocol):
@@ -50,9 +52,6 @@ class Counted(Protocol):
 
     @property
     def files(self) -> Mapping[str, str]: ...
-
-    @property
-    def objects(self) -> Sequence[KubeObject]: ...
 
     def run_spec(self) -> spec.Run: ...
 
@@ -165,13 +164,24 @@ def object_counts(members: Sequence[Counted]) -> dict[str, int]:
     """ConfigMaps, Secrets and Services the workloads need in their namespace at most (see _OBJECT_COUNTS)."""
     secrets = {name for w in members for name in w.referenced_secrets()}
     tls = {name for w in members for name in w.tls_secrets()}
-    kinds = [o.kind for w in members for o in w.objects]
-    dashboards = kinds.count("ServiceMonitor")  # each scraped service has a dashboard ConfigMap beside it
-    services = sum(1 for w in members for o in w.objects if o.kind == "Service" and o.api_version == "v1")
-    # Knative makes a Service for the name and two per revision, of which a rollout runs two.
-    services += 5 * sum(1 for w in members for o in w.objects if o.api_version == "serving.knative.dev/v1")
+    # Each service with metrics= in a monitored Environment has a dashboard ConfigMap beside its ServiceMonitor.
+    dashboards = sum(1 for w in members if w.ports() and getattr(w, "metrics", None) is not None
+                     and w.environment.monitoring is not None)
     return {"configmaps": 1 + 2 * sum(1 for w in members if w.config or w.files) + dashboards,
-            "secrets": len(secrets | tls) + len(tls), "services": services}
+            "secrets": len(secrets | tls) + len(tls), "services": sum(services(w) for w in members)}
+
+
+def services(w: Counted) -> int:
+    """The Services a workload has in its namespace: its own (a StatefulDB's headless one too), the second one of
+    an Argo Rollout, a routed canary's; Knative makes one for the name and two per revision, of which a rollout
+    runs two."""
+    run = w.run_spec()
+    if not isinstance(run, spec.Continuous) or not w.ports():
+        return 0
+    if run.serverless is not None:
+        return 5
+    second = run.progressive is not None and run.progressive.second_service is not None
+    return 1 + run.stateful + second + (run.split is not None)
 
 
 _SERVICE_COUNTS = {"load_balancers": "one per expose='load-balancer' service",

@@ -98,21 +98,19 @@ class SecureNamespace(ShipformConstruct):
             raise ShipformError(self.path, "mesh", "is for application namespaces, and this one is for node agents "
                                 "(host_access)", self.mesh, "keep node agents in a namespace outside the mesh")
         self._check_limits_order()
-        self.namespace_object = self.add_object("v1", "Namespace")
-        self.namespace_object.namespace = None
-        self.default_deny = self.add_object("networking.k8s.io/v1", "NetworkPolicy", name="default-deny")
-        self.allow_dns = self.add_object("networking.k8s.io/v1", "NetworkPolicy", name="allow-dns")
-        self.resource_quota = self.add_object("v1", "ResourceQuota", name="quota")
-        self.limit_range = self.add_object("v1", "LimitRange", name="container-defaults")
-        self.default_service_account = self.add_object("v1", "ServiceAccount", name="default")
-        self.deployer_role = self.add_object("rbac.authorization.k8s.io/v1", "Role", name="deployer") \
-            if self.deployers else None
-        self.deployer_binding = self.add_object("rbac.authorization.k8s.io/v1", "RoleBinding", name="deployer") \
-            if self.deployers else None
-        self.viewer_role = self.add_object("rbac.authorization.k8s.io/v1", "Role", name="viewer") \
-            if self.viewers else None
-        self.viewer_binding = self.add_object("rbac.authorization.k8s.io/v1", "RoleBinding", name="viewer") \
-            if self.viewers else None
+        self.namespace_object = self.handle("namespace")
+        self.default_deny = self.handle("default-deny")
+        self.allow_dns = self.handle("allow-dns")
+        self.resource_quota = self.handle("resource-quota")
+        self.limit_range = self.handle("limit-range")
+        self.default_service_account = self.handle("default-service-account")
+        self.mesh_objects = self.handle("mesh-defaults")
+        """A handle on the namespace's own mesh objects (mutual TLS and default authorization), whichever the mesh
+        makes: what is added applies to each of them."""
+        self.deployer_role = self.handle("deployer-role")
+        self.deployer_binding = self.handle("deployer-binding")
+        self.viewer_role = self.handle("viewer-role")
+        self.viewer_binding = self.handle("viewer-binding")
 
     def _cpu_memory(self, prop: str, pair: tuple[str, str]) -> tuple[Cpu, Memory]:
         return Cpu.parse(self.path, f"{prop}[0]", pair[0]), Memory.parse(self.path, f"{prop}[1]", pair[1])

@@ -28,6 +28,7 @@ from shipform.model.namespace_props import default_guards
 from shipform.model.observability import Monitoring, Telemetry
 from shipform.model.quota import container_range_errors, fitted_quota
 from shipform.model.secret_store import SecretStore
+from shipform.providers.gitops import GITOPS
 from shipform.values import checks
 from shipform.values.prop_types import check_props
 
@@ -35,9 +36,6 @@ POD_SECURITY_VERSION = "v1.33"
 """The Pod Security Standards version namespaces pin, so a cluster upgrade cannot loosen or tighten them."""
 INGRESS_NGINX_PODS = {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"}
 """The labels ingress-nginx's own manifests and chart give its controller pods."""
-
-GitOps = Literal["argocd", "flux", "kubectl"]
-
 
 class _Collector:
     def __init__(self, defer_synth: bool):
@@ -195,10 +193,10 @@ class EnvironmentProps(TypedDict, total=False):
     ``ingress_namespace``; None admits the whole namespace."""
     cluster_issuer: str | None
     """Default: None. A cert-manager ClusterIssuer that issues the Ingress TLS certificates."""
-    gitops: GitOps
-    """Default: 'argocd'. What applies the output: 'argocd' (migrations are Sync hook Jobs in a wave after the
-    databases), 'flux' (no hooks: migrations are init containers), or 'kubectl': a deploy workflow applies it
-    from CI (with ``cluster``), ordered as for Flux."""
+    gitops: str
+    """Default: 'argocd'. What applies the output, a provider of ``shipform.providers.gitops.GITOPS``: 'argocd'
+    (migrations are Sync hook Jobs in a wave after the databases), 'flux' (no hooks: migrations are init
+    containers), or 'kubectl': a deploy workflow applies it from CI (with ``cluster``), ordered as for Flux."""
     cluster: Cluster | None
     """Default: None. With gitops='kubectl', the cluster the deploy workflow applies the Environment to."""
     secret_store: SecretStore | None
@@ -273,9 +271,10 @@ class Environment(cdk8s.Chart):
         self.cluster_issuer = props.get("cluster_issuer")
         if self.cluster_issuer is not None:
             checks.subdomain_name(path, "cluster_issuer", self.cluster_issuer, "letsencrypt")
-        self.gitops: GitOps = props.get("gitops", "argocd")
+        gitops = GITOPS.choose(path, "gitops", props.get("gitops", "argocd"))
+        self.gitops = gitops.name
         cluster = props.get("cluster")
-        if (cluster is None) == (self.gitops == "kubectl"):
+        if (cluster is None) == gitops.from_ci:
             raise ShipformError(path, "cluster", "is needed exactly when gitops='kubectl' (CI deploys the "
                                 "Environment itself)", cluster, "pass gitops='kubectl' with cluster=Cluster.eks(...), "
                                 "or drop cluster")
@@ -294,8 +293,8 @@ class Environment(cdk8s.Chart):
             if not (checks.is_dns_label(namespace) and checks.is_dns_subdomain(gateway)):
                 raise ShipformError(path, "gateway", "must be '<namespace>/<name>' of a Gateway", self.gateway,
                                     "write e.g. gateway='gateways/public'")
-        self.gitops_namespace = checks.dns_label(path, "gitops_namespace", props.get("gitops_namespace") or (
-            "argocd" if self.gitops == "argocd" else "flux-system"))
+        self.gitops_namespace = checks.dns_label(path, "gitops_namespace",
+                                                 props.get("gitops_namespace") or gitops.default_namespace)
         monitoring = props.get("monitoring")
         self.monitoring = monitoring.to_spec(path) if monitoring is not None else None
         telemetry = props.get("telemetry")

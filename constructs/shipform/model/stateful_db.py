@@ -130,11 +130,11 @@ class StatefulDB(Workload):
         self.health = Health.exec(self._fill_all(tls.health if tls else self.engine.health), start_period_seconds=120)
         self.command = self._fill_all(start_command(self.engine, tls is not None)) or None
         self.env.update({k: self._fill(v) for k, v in self.engine.server_env.items()})
-        self.service_account = self.add_object("v1", "ServiceAccount")
-        self.stateful_set = self.add_object("apps/v1", "StatefulSet")
-        self.service = self.add_object("v1", "Service")
-        self.headless_service = self.add_object("v1", "Service", name=f"{self.name}-headless")
-        self.network_policy = self.add_object("networking.k8s.io/v1", "NetworkPolicy")
+        self.service_account = self.handle("service-account")
+        self.stateful_set = self.handle("controller")
+        self.service = self.handle("service")
+        self.headless_service = self.handle("headless-service")
+        self.network_policy = self.handle("network-policy")
         backup = props.get("backup")
         self.backup = self._backup_job(backup) if backup is not None else None
 

@@ -1,11 +1,10 @@
-"""Every problem an App's construct tree has, reported at once: each Environment's own checks, each construct's,
-and two constructs that would make the same object. Synth and the commands that read the app's spec (the lock
-file's) run it first."""
+"""Every problem an App's construct tree has, reported at once: each Environment's own checks and each construct's.
+Synth and the commands that read the app's spec (the lock file's) run it first; names and clashes of the objects
+are checked once they are planned (synth.handles)."""
 
 from __future__ import annotations
 
 from shipform.errors import ShipformError, raise_all
-from shipform.model.base import clash_errors
 from shipform.model.stage import App
 
 
@@ -19,5 +18,4 @@ def validate(app: App) -> None:
         errors.extend(env.check())
         for member in env.members:
             errors.extend(member.check())
-        errors.extend(clash_errors(env.members))
     raise_all(errors)

@@ -16,6 +16,7 @@ from shipform.model.long_running import LongRunning, LongRunningProps
 from shipform.model.migration import Migration
 from shipform.model.observability import Metrics
 from shipform.model.workload import Workload
+from shipform.providers.gitops import GITOPS
 from shipform.values import checks
 from shipform.values.health import Health
 from shipform.values.prop_types import check_props
@@ -89,31 +90,25 @@ class WebService(LongRunning):
         if self.serverless is not None:
             self._check_serverless(self.serverless, props)
         self.add_deployment_objects()
-        self.service = self.add_object("v1", "Service") if self.serverless is None else None
-        second = self.second_service_name()
-        self.second_service = self.add_object("v1", "Service", second) if second else None
+        self.service = self.handle("service")
+        self.second_service = self.handle("second-service")
         """The preview Service of a blue-green, or the canary Service of a canary behind ingress-nginx."""
-        gateway = self.environment.gateway
-        routed_here = self.public and self.serverless is None  # a Knative service is published by Knative
-        self.ingress = self.add_object("networking.k8s.io/v1", "Ingress") if routed_here and not gateway else None
-        self.route = self.add_object("gateway.networking.k8s.io/v1", "HTTPRoute") if routed_here and gateway \
-            else None
-        self.domain_mapping = self.add_object("serving.knative.dev/v1beta1", "DomainMapping", self.host) \
-            if self.public and self.serverless is not None else None
+        self.ingress = self.handle("ingress")
+        self.route = self.handle("route")
+        """The HTTPRoute of a public service where the Environment has a gateway= (instead of an Ingress)."""
+        self.domain_mapping = self.handle("domain-mapping")
         self.migration = self.migrate.attach(self) if self.migrate is not None else None
         if self.routed is not None:
             self._check_router()
             self.routed.stable_image(self.path, self.image)  # a tag it can replace, and not the new version
-            canary = f"{self.name}-canary"
-            self.canary_objects = [self.add_object(api, kind, canary) for api, kind in (
-                ("v1", "ServiceAccount"), ("networking.k8s.io/v1", "NetworkPolicy"), ("apps/v1", "Deployment"),
-                ("v1", "Service"), *([("networking.k8s.io/v1", "Ingress")] if self.ingress is not None else []))]
-            """Handles on the canary Deployment's objects (and its canary Ingress behind ingress-nginx)."""
+        self.canary_objects = [self.handle(f"canary-{role}") for role in (
+            "service-account", "network-policy", "controller", "service", "ingress")]
+        """Handles on a RoutedCanary's objects: ServiceAccount, NetworkPolicy, Deployment, Service and, behind
+        ingress-nginx, the canary Ingress."""
         self.metrics = props.get("metrics")
         if self.metrics is not None:
             self.metrics.validate(self.path)
-        monitored = self.metrics is not None and self.environment.monitoring is not None
-        self.service_monitor = self.add_object("monitoring.coreos.com/v1", "ServiceMonitor") if monitored else None
+        self.service_monitor = self.handle("service-monitor")
 
     def second_service_name(self) -> str | None:
         if isinstance(self.progressive, BlueGreen):
@@ -136,7 +131,7 @@ class WebService(LongRunning):
                    ("expose", self.access.type != "ClusterIP", "Knative publishes it through its gateway"),
                    ("metrics", props.get("metrics") is not None, "Knative exports request metrics itself"),
                    ("recommend_resources", self.recommend_resources, "drop recommend_resources"),
-                   ("migrate", self.migrate is not None and env.gitops != "argocd",
+                   ("migrate", self.migrate is not None and not GITOPS[env.gitops].hooks,
                     "a migration before start needs an init container, which Knative does not allow: use Argo CD "
                     "(a Sync hook Job)")]
         for prop, bad, fix in refused:
@@ -265,7 +260,7 @@ class WebService(LongRunning):
         return spec.ServiceAccess(kind, tuple(checked))
 
     def pre_start(self) -> tuple[str, ...] | None:
-        if self.migrate is None or self.environment.gitops == "argocd":
+        if self.migrate is None or GITOPS[self.environment.gitops].hooks:
             return None
         return tuple(self.migrate.command)
 
@@ -296,8 +291,10 @@ class WebService(LongRunning):
         return errors
 
     def tls_secrets(self) -> set[str]:
-        """Behind a Gateway, TLS ends at the Gateway, in its own namespace."""
-        return {f"{self.name}-tls"} if self.ingress is not None else set()
+        """A public service's Ingress names its certificate's Secret; behind a Gateway, TLS ends at the Gateway,
+        in its own namespace, and Knative's gateway holds a serverless one's."""
+        published_by_ingress = self.public and self.serverless is None and not self.environment.gateway
+        return {f"{self.name}-tls"} if published_by_ingress else set()
 
     def _resolve_host(self, host: str | None) -> str | None:
         if host is not None:

@@ -9,7 +9,6 @@ from constructs import Construct
 from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.base import child_path
-from shipform.model.external import External
 from shipform.model.long_running import LongRunning, LongRunningProps
 from shipform.model.observability import Metrics
 from shipform.model.queue_scaling import Queue
@@ -69,12 +68,9 @@ class Worker(LongRunning):
                                 "keep one: scale_on for a queue's length, autoscale for CPU and memory")
         super().__init__(scope, id, props, health)
         self.add_deployment_objects()
-        if self.metrics is not None and self.environment.monitoring is not None:
-            self.pod_monitor = self.add_object("monitoring.coreos.com/v1", "PodMonitor")
-        if self.queue is not None:
-            self.scaled_object = self.add_object("keda.sh/v1alpha1", "ScaledObject")
-            self.trigger_auth = self.add_object("keda.sh/v1alpha1", "TriggerAuthentication") \
-                if self.queue.auth or not isinstance(self.queue.on, External) else None
+        self.pod_monitor = self.handle("pod-monitor")
+        self.scaled_object = self.handle("scaled-object")
+        self.trigger_auth = self.handle("trigger-authentication")
 
     def scrape(self) -> spec.Scrape | None:
         monitoring = self.environment.monitoring

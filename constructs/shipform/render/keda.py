@@ -9,19 +9,25 @@ from shipform.spec.manifest import Manifest
 API = "keda.sh/v1alpha1"
 
 
-def queue_scaler(w: spec.Workload, scaling: spec.QueueScaling, target: tuple[str, str]) -> list[Manifest]:
-    meta = {"name": w.name, "namespace": w.namespace, "labels": w.labels}
+def trigger_authentication(w: spec.Workload, scaling: spec.QueueScaling) -> Manifest:
+    return {"apiVersion": API, "kind": "TriggerAuthentication", "metadata": _metadata(w), "spec": {
+        "secretTargetRef": [{"parameter": parameter, "name": ref.name, "key": ref.key}
+                            for parameter, ref in scaling.auth]}}
+
+
+def scaled_object(w: spec.Workload, scaling: spec.QueueScaling, target: tuple[str, str],
+                  authenticated: bool) -> Manifest:
+    """``authenticated`` when the workload's TriggerAuthentication holds the queue's credentials."""
     trigger: Manifest = {"type": scaling.trigger, "metadata": dict(scaling.metadata)}
-    objects = []
-    if scaling.auth:
+    if authenticated:
         trigger["authenticationRef"] = {"name": w.name}
-        objects.append({"apiVersion": API, "kind": "TriggerAuthentication", "metadata": meta, "spec": {
-            "secretTargetRef": [{"parameter": parameter, "name": ref.name, "key": ref.key}
-                                for parameter, ref in scaling.auth]}})
-    objects.append({"apiVersion": API, "kind": "ScaledObject", "metadata": meta, "spec": {
+    return {"apiVersion": API, "kind": "ScaledObject", "metadata": _metadata(w), "spec": {
         "scaleTargetRef": {"apiVersion": target[0], "kind": target[1], "name": w.name},
         "minReplicaCount": scaling.min,
         "maxReplicaCount": scaling.max,
         "triggers": [trigger],
-    }})
-    return objects
+    }}
+
+
+def _metadata(w: spec.Workload) -> Manifest:
+    return {"name": w.name, "namespace": w.namespace, "labels": w.labels}

@@ -70,3 +70,13 @@ def _body(planned: list[Planned], key: ObjectKey) -> Manifest:
         if p.key == key:
             return p.build()
     raise KeyError(f"the mesh plans no {key}")  # the caller asked for an object outside the plan it was given
+
+
+def workload_bodies(w: spec.Workload) -> dict[ObjectKey, Manifest]:
+    """Every mesh object of the workload by its key, built once (the mesh renders a workload's policies together)."""
+    return {p.key: p.build() for p in _workload_planned(w, w.mesh)}
+
+
+def namespace_bodies(ns: spec.Namespace) -> dict[ObjectKey, Manifest]:
+    """Every mesh object of the namespace by its key."""
+    return {p.key: p.build() for p in _namespace_planned(ns)}

@@ -14,10 +14,11 @@ from shipform.spec.manifest import Manifest
 API = "monitoring.coreos.com/v1"
 
 
-def service_monitor(w: spec.Workload, scrape: spec.Scrape) -> Manifest:
-    """A ServiceMonitor for a workload with a Service (a WebService), else a PodMonitor of its pods (a Worker)."""
+def service_monitor(w: spec.Workload, scrape: spec.Scrape, kind: str) -> Manifest:
+    """A ServiceMonitor for a workload with a Service (a WebService), or a PodMonitor of its pods (a Worker): the
+    ``kind`` the plan chose."""
     labels = {**w.labels, **dict(scrape.monitoring.labels)}
-    by_service = bool(w.ports)
+    by_service = kind == "ServiceMonitor"
     body: Manifest = {"selector": {"matchLabels": w.selector}}
     if isinstance(w.run, spec.Continuous) and w.run.split:  # the routed canary's Service too ('service' tells them)
         body["selector"] = {"matchLabels": {"app.kubernetes.io/part-of": w.app}, "matchExpressions": [
@@ -26,7 +27,7 @@ def service_monitor(w: spec.Workload, scrape: spec.Scrape) -> Manifest:
         body["podTargetLabels"] = [rollouts.REVISION_LABEL]
     body["endpoints" if by_service else "podMetricsEndpoints"] = [
         {"port": scrape.port.name, "path": scrape.path, "interval": scrape.interval, "scheme": "http"}]
-    return {"apiVersion": API, "kind": "ServiceMonitor" if by_service else "PodMonitor",
+    return {"apiVersion": API, "kind": kind,
             "metadata": {"name": w.name, "namespace": w.namespace, "labels": labels}, "spec": body}
 
 

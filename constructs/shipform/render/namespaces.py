@@ -3,12 +3,15 @@ default-deny and DNS policies, ResourceQuota, LimitRange and RBAC."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from shipform import spec
 from shipform.render import mesh
 from shipform.render.network import DNS_PEER, DNS_PORTS
 from shipform.spec.manifest import Manifest
+from shipform.spec.plan import ObjectKey
 
 RBAC = "rbac.authorization.k8s.io/v1"
 
@@ -84,36 +87,53 @@ def grants(resources: set[tuple[str, str]]) -> tuple[tuple[str, tuple[str, ...]]
     return tuple((group, tuple(sorted(names))) for group, names in sorted(by_group.items()))
 
 
-def namespace_objects(ns: spec.Namespace, deployed: set[tuple[str, str]]) -> list[Manifest]:
-    """The namespace's own objects; ``deployed`` are the (API group, resource) pairs of everything else the
-    output puts into it."""
+def namespace_objects(ns: spec.Namespace, keys: Sequence[ObjectKey], deployed: set[tuple[str, str]]) -> list[Manifest]:
+    """The namespace's planned objects (render.plan.namespace_plan); ``deployed`` are the (API group, resource)
+    pairs of everything else the output puts into it."""
+    defaults = mesh.namespace_bodies(ns) if any(k.role.startswith("mesh-defaults:") for k in keys) else {}
+    return [defaults[replace(k, role=k.role.removeprefix("mesh-defaults:"))] if k.role.startswith("mesh-defaults:")
+            else BODIES[k.role](ns, deployed) for k in keys]
+
+
+def namespace(ns: spec.Namespace, deployed: set[tuple[str, str]]) -> Manifest:
+    """Pod Security's labels; a SecureNamespace's also enroll it in its mesh."""
     security = pod_security_labels(ns.pod_security_version, ns.host_access is not None)
     if ns.guards is None:
-        return [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns.name, "labels": security}}]
-    g = ns.guards
+        return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns.name, "labels": security}}
     labels = {**spec.shipform_labels(ns.app), **security}
-    objects = [
-        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns.name, "labels": labels}},
-        _obj(ns, "networking.k8s.io/v1", "NetworkPolicy", "default-deny",
-             spec={"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}),
-        _obj(ns, "networking.k8s.io/v1", "NetworkPolicy", "allow-dns", spec={
-            "podSelector": {}, "policyTypes": ["Egress"], "egress": [{"to": [DNS_PEER], "ports": DNS_PORTS}]}),
-        _obj(ns, "v1", "ResourceQuota", "quota", spec={"hard": _hard(g.quota)}),
-        _obj(ns, "v1", "LimitRange", "container-defaults", spec={"limits": [_limits(g.limits)]}),
-        # Pods that name no ServiceAccount get 'default': it mounts no token either (shipform's own name theirs).
-        _obj(ns, "v1", "ServiceAccount", "default", automountServiceAccountToken=False),
-    ]
+    meta: dict[str, Any] = {"name": ns.name, "labels": labels}
     if ns.mesh is not None:
         enrolling, annotations = mesh.namespace_metadata(ns)
         labels.update(enrolling)
         if annotations:
-            objects[0]["metadata"]["annotations"] = annotations
-        objects += mesh.namespace_objects(ns)
-    if g.deployers:
-        objects += [_role(ns, "deployer", grants(deployed), WRITE_VERBS), _binding(ns, "deployer", g.deployers)]
-    if g.viewers:
-        objects += [_role(ns, "viewer", grants(deployed) + VIEW_ONLY, READ_VERBS), _binding(ns, "viewer", g.viewers)]
-    return objects
+            meta["annotations"] = annotations
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": meta}
+
+
+def _guards(ns: spec.Namespace) -> spec.Guards:
+    assert ns.guards is not None
+    return ns.guards
+
+
+Body = Callable[[spec.Namespace, set[tuple[str, str]]], Manifest]
+BODIES: dict[str, Body] = {
+    "namespace": namespace,
+    "default-deny": lambda ns, _: _obj(ns, "networking.k8s.io/v1", "NetworkPolicy", "default-deny",
+                                       spec={"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}),
+    "allow-dns": lambda ns, _: _obj(ns, "networking.k8s.io/v1", "NetworkPolicy", "allow-dns", spec={
+        "podSelector": {}, "policyTypes": ["Egress"], "egress": [{"to": [DNS_PEER], "ports": DNS_PORTS}]}),
+    "resource-quota": lambda ns, _: _obj(ns, "v1", "ResourceQuota", "quota", spec={"hard": _hard(_guards(ns).quota)}),
+    "limit-range": lambda ns, _: _obj(ns, "v1", "LimitRange", "container-defaults",
+                                      spec={"limits": [_limits(_guards(ns).limits)]}),
+    # Pods that name no ServiceAccount get 'default': it mounts no token either (shipform's own name theirs).
+    "default-service-account": lambda ns, _: _obj(ns, "v1", "ServiceAccount", "default",
+                                                  automountServiceAccountToken=False),
+    "deployer-role": lambda ns, deployed: _role(ns, "deployer", grants(deployed), WRITE_VERBS),
+    "deployer-binding": lambda ns, _: _binding(ns, "deployer", _guards(ns).deployers),
+    "viewer-role": lambda ns, deployed: _role(ns, "viewer", grants(deployed) + VIEW_ONLY, READ_VERBS),
+    "viewer-binding": lambda ns, _: _binding(ns, "viewer", _guards(ns).viewers),
+}
+"""The body of each role of a namespace's objects (its mesh defaults are rendered by render.mesh)."""
 
 
 def _obj(ns: spec.Namespace, api_version: str, kind: str, name: str, **body: Any) -> Manifest:

@@ -21,7 +21,7 @@ class Context:
     """The absolute folder the app's output goes to (compose points back at the sources from it)."""
     manifests: dict[str, list[Manifest]]
     """Per Environment name, its final Kubernetes objects: shipform's with the constructs' patches
-    applied, plus foreign cdk8s objects of the same chart."""
+    applied, plus foreign cdk8s objects of the same chart, ordered for its GitOps provider."""
     repository_path: str = "."
     """The app's output folder relative to the root of the git repository it is committed to."""
     repository_root: Path = Path(".")

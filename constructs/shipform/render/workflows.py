@@ -13,8 +13,8 @@ from typing import Any
 
 from shipform import spec
 from shipform.errors import ShipformError
+from shipform.providers.gitops.protocol import JOBS_FOLDER, is_one_off_job
 from shipform.render.actions import ACTIONS, Step, uses
-from shipform.render.k8s import JOBS_FOLDER, is_one_off_job
 from shipform.render.output import Context
 from shipform.render.registries import cluster_login, login_steps, registry_permissions
 from shipform.write.yaml_dump import dump

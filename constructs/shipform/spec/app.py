@@ -10,7 +10,8 @@ from shipform.spec.facets import Monitoring
 from shipform.spec.namespace import Namespace
 from shipform.spec.workload import Workload
 
-GitOps = Literal["argocd", "flux", "kubectl"]
+GitOps = str
+"""The name of a GitOps provider (shipform.providers.gitops.GITOPS: 'argocd', 'flux', 'kubectl')."""
 
 
 @dataclass(frozen=True)

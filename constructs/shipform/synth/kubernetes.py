@@ -1,24 +1,24 @@
 """An Environment's Kubernetes objects as cdk8s sees them: the foreign cdk8s objects of the chart, the
-manifests it includes, then shipform's objects rendered from the spec, with the constructs' annotations,
-labels and JSON patches applied."""
+manifests it includes, then shipform's objects rendered from the spec by its plan, with the constructs'
+annotations, labels and JSON patches applied; then the order of a first sync, by the GitOps provider."""
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import cdk8s
-import jsonpatch
 from constructs import Construct
 
 from shipform import spec
-from shipform.errors import ShipformError
+from shipform.errors import raise_all
 from shipform.model.base import namespace_of
-from shipform.model.objects import KubeObject
 from shipform.model.stage import Environment
-from shipform.render.k8s import environment_objects, in_wave
-from shipform.render.workloads import FOUNDATION_WAVE
+from shipform.providers.gitops import GITOPS
+from shipform.providers.gitops.protocol import Placed
+from shipform.render.environment import rendered_objects
+from shipform.render.plan import EnvironmentPlan, environment_plan, phase, phase_of
 from shipform.spec.manifest import Manifest
+from shipform.synth.handles import apply_handles, handle_errors, resolve_handles
 
 
 def _plain(value: Any) -> Any:
@@ -66,62 +66,19 @@ def foreign_manifests(env: Environment) -> list[Manifest]:
     return manifests
 
 
-def environment_manifests(env: Environment, env_spec: spec.Environment) -> list[Manifest]:
-    # Objects shipform does not render (cdk8s objects of the chart, included manifests) are applied with the
-    # foundations, before databases, migrations and workloads that may need them, unless they name a wave.
-    theirs = [m if _has_wave(m) else in_wave(m, FOUNDATION_WAVE, env.gitops)
-              for m in [*foreign_manifests(env), *env.included_manifests()]]
-    rendered = environment_objects(env_spec, theirs)
-    index = {_key(m): i for i, m in enumerate(rendered)}
-    for handle in (o for member in env.members for o in member.objects):
-        position = index.get(handle.key)
-        if position is None:
-            raise RuntimeError(f"shipform bug: {handle.owner_path} declares {handle.key} but nothing renders it")
-        if handle.changed:
-            rendered[position] = _patched(handle, _with_metadata(handle, rendered[position]))
-    return [*theirs, *rendered]
-
-
-def _has_wave(manifest: Manifest) -> bool:
-    return "argocd.argoproj.io/sync-wave" in ((manifest.get("metadata") or {}).get("annotations") or {})
-
-
-def _with_metadata(handle: KubeObject, manifest: Manifest) -> Manifest:
-    """The handle's annotations and labels merged into the manifest's metadata (the maps made if missing)."""
-    meta = dict(manifest.get("metadata") or {})
-    for key, extra in (("labels", handle.labels), ("annotations", handle.annotations)):
-        if extra:
-            meta[key] = {**(meta.get(key) or {}), **extra}
-    return {**manifest, "metadata": meta}
-
-
-def _with_parents(manifest: Manifest, operations: list[dict[str, Any]]) -> Manifest:
-    """A copy in which every map on the path of an ``add`` exists, so that adding to a map the rendered object
-    does not have (annotations, a new section of spec) works as it does where the map is there."""
-    result: Manifest = copy.deepcopy(manifest)
-    for op in operations:
-        if not isinstance(op, dict) or op.get("op") != "add" or not isinstance(op.get("path"), str):
-            continue
-        parts = [p.replace("~1", "/").replace("~0", "~") for p in op["path"].split("/")[1:-1]]
-        node: Any = result
-        for part in parts:
-            if not isinstance(node, dict):
-                break
-            node = node.setdefault(part, {})
-    return result
-
-
-def _key(manifest: Manifest) -> tuple[str, str, str]:
-    meta = manifest.get("metadata") or {}
-    return manifest.get("kind", ""), meta.get("namespace") or "", meta.get("name", "")
-
-
-def _patched(handle: KubeObject, manifest: Manifest) -> Manifest:
-    if not handle.patches:
-        return manifest
-    try:
-        result: Manifest = jsonpatch.apply_patch(_with_parents(manifest, handle.patches), handle.patches)
-    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as err:
-        raise ShipformError(f"{handle.owner_path}/{handle.kind}", "add_json_patch", f"does not apply: {err}",
-                            handle.patches, "check the op and path against the rendered manifest") from None
-    return result
+def environment_manifests(env: Environment, env_spec: spec.Environment,
+                          plan: EnvironmentPlan | None = None) -> list[Manifest]:
+    """The foreign objects of the chart and the included manifests, then shipform's planned objects with the
+    constructs' changes applied, all ordered for the Environment's GitOps provider."""
+    plan = plan or environment_plan(env_spec)
+    theirs = [*foreign_manifests(env), *env.included_manifests()]
+    rendered = rendered_objects(env_spec, plan, theirs)
+    changed = resolve_handles(env, plan)
+    raise_all(handle_errors(env_spec, changed))
+    if changed:
+        rendered = apply_handles(rendered, changed)
+    # Objects shipform does not render are applied with the foundations, before the databases, migrations and
+    # workloads that may need them (unless they say otherwise).
+    placed = [Placed(m, phase_of("foreign"), leads=False) for m in theirs]
+    placed += [Placed(r.manifest, phase(r.key, r.owner), leads=r.owner is not None) for r in rendered]
+    return GITOPS[env_spec.gitops].order(placed)

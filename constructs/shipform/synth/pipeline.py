@@ -20,8 +20,10 @@ from shipform.model.validation import validate
 from shipform.render.compose_rules import local_errors
 from shipform.render.output import Context
 from shipform.render.outputs import OUTPUTS
+from shipform.render.plan import environment_plan
 from shipform.render.workflows import WORKFLOWS_DIR
 from shipform.synth.cdk8s_config import CONFIG, read_config
+from shipform.synth.handles import plan_errors
 from shipform.synth.kubernetes import environment_manifests
 from shipform.write.writer import MANIFEST, OWNER, check_output, owner_line, write_output
 
@@ -74,10 +76,13 @@ def _render(app: App, outdir: Path, notes: list[str] | None) -> dict[str, str]:
     app_spec = pin(app.to_spec(), read_lock(lock_path(app.root)))
     if notes is not None:
         notes += image_notes(app_spec)
+    plans = [environment_plan(env) for env in app_spec.environments]
+    raise_all([e for env, env_spec, plan in zip(app.environments, app_spec.environments, plans, strict=True)
+               for e in plan_errors(env, env_spec, plan)])
     raise_all([e for env in app_spec.environments for e in environment_errors(env)]
               + (local_errors(app_spec.local) if app_spec.local is not None else []))
-    manifests = {env.name: environment_manifests(env, env_spec)
-                 for env, env_spec in zip(app.environments, app_spec.environments, strict=True)}
+    manifests = {env.name: environment_manifests(env, env_spec, plan)
+                 for env, env_spec, plan in zip(app.environments, app_spec.environments, plans, strict=True)}
     app_dir = (outdir / app.name).resolve()
     repo = describe(app.root, app.source_file, app_dir)
     # Output written outside the repository (a scratch --outdir) is not what GitOps watches or CI checks:

@@ -1,0 +1,61 @@
+"""Argo CD: an Application per Environment that syncs its folder, pruning and self-healing. A first sync applies
+the phases as sync waves (each healthy before the next) and runs migrations as Sync hooks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from shipform import spec
+from shipform.providers.gitops.protocol import Phase, Placed, annotated
+from shipform.spec.manifest import Manifest
+
+WAVE = "argocd.argoproj.io/sync-wave"
+WAVES: dict[Phase, int | None] = {"foundation": -3, "data": -2, "migration": -1, "workload": None}
+"""Argo CD waits for each wave to be healthy before the next (Jobs completed); wave 0 (no annotation) is last."""
+SYNC_HOOK = {
+    "argocd.argoproj.io/hook": "Sync",
+    "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation",
+}
+"""A migration is re-created and run to completion on every sync, in its wave."""
+REPLACE = {"argocd.argoproj.io/sync-options": "Force=true,Replace=true"}
+"""A Job's pod template is immutable: a changed one-off Job is replaced (deleted and created)."""
+
+
+class ArgoCD:
+    name = "argocd"
+    default_namespace = "argocd"
+    hooks = True
+    from_ci = False
+    jobs_folder = None
+
+    def order(self, objects: Sequence[Placed]) -> list[Manifest]:
+        return [annotated(o, self.annotations(o)) for o in objects]
+
+    @staticmethod
+    def annotations(placed: Placed) -> dict[str, str]:
+        wave = WAVES[placed.phase]
+        order = {} if wave is None else {WAVE: str(wave)}
+        if placed.manifest.get("kind") != "Job" or placed.phase == "foundation":
+            return order
+        return {**SYNC_HOOK, **order} if placed.phase == "migration" else {**REPLACE, **order}
+
+    def controller_objects(self, app: spec.App, env: spec.Environment, source: spec.GitSource, path: str,
+                           has_jobs: bool) -> list[Manifest]:
+        return [{
+            "apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+            "metadata": {"name": f"{app.name}-{env.name}", "namespace": env.gitops_namespace,
+                         "labels": spec.shipform_labels(app.name),
+                         # Deleting the Application deletes what it deployed, not only the Application.
+                         "finalizers": ["resources-finalizer.argocd.argoproj.io"]},
+            "spec": {
+                "project": "default",
+                "source": {"repoURL": source.url, "targetRevision": source.branch, "path": path},
+                "destination": {"server": "https://kubernetes.default.svc"},
+                "syncPolicy": {
+                    "automated": {"prune": True, "selfHeal": True},
+                    # Apply in waves (see the sync-wave annotations); prune only once the new objects are healthy.
+                    "syncOptions": ["PruneLast=true", "ServerSideApply=true"],
+                    "retry": {"limit": 5, "backoff": {"duration": "10s", "factor": 2, "maxDuration": "5m"}},
+                },
+            },
+        }]

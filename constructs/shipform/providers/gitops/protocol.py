@@ -1,0 +1,94 @@
+"""What a GitOps provider answers: how it orders an Environment's first sync, which objects point its controller at
+the Environment's folder, and where one-off Jobs go.
+
+Rendered objects are GitOps-neutral. Each object belongs to one phase of a first sync on an empty cluster (the
+table is ``render.plan.PHASES``): the foundations every workload needs (namespaces, RBAC, policies, service
+accounts, configuration, secrets, claims), then the databases, then the migrations, then the workloads. A
+provider turns phases into its own mechanism (Argo CD's sync waves and hooks, Flux's dependent Kustomization)
+in one step after rendering, once the constructs' patches and foreign objects are in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal, NamedTuple, Protocol
+
+from shipform import spec
+from shipform.spec.manifest import Manifest
+
+Phase = Literal["foundation", "data", "migration", "workload"]
+"""When an object is applied in a first sync, earliest first."""
+
+JOBS_FOLDER = "jobs"
+"""The subfolder of an Environment's folder that holds its one-off Jobs where the provider keeps them apart."""
+
+
+class Placed(NamedTuple):
+    """An object of the Environment's output and the phase it belongs to (a tuple: there are thousands)."""
+
+    manifest: Manifest
+    phase: Phase
+    leads: bool = True
+    """Where the provider's annotations go among the object's own: first (the objects shipform renders for
+    workloads) or after them (namespace objects, ExternalSecrets and objects shipform does not render)."""
+
+
+class GitOpsProvider(Protocol):
+    """One way of applying an Environment's committed folder to its cluster."""
+
+    @property
+    def name(self) -> str:
+        """As ``Environment(gitops=...)`` spells it."""
+        ...
+
+    @property
+    def default_namespace(self) -> str:
+        """Where its controller's own objects (``gitops_namespace``) go unless the Environment says otherwise."""
+        ...
+
+    @property
+    def hooks(self) -> bool:
+        """Whether a sync runs Jobs to completion before it applies the workloads: migrations are then Jobs
+        (else each new pod migrates first, in an init container)."""
+        ...
+
+    @property
+    def from_ci(self) -> bool:
+        """Whether CI applies the folder itself (a deploy workflow that needs the Environment's ``cluster``)."""
+        ...
+
+    @property
+    def jobs_folder(self) -> str | None:
+        """The subfolder one-off Jobs go to, applied only once everything else is healthy; None keeps them with
+        the rest (ordered by the provider's own mechanism)."""
+        ...
+
+    def order(self, objects: Sequence[Placed]) -> list[Manifest]:
+        """The objects with what orders them under this provider (annotations), in the same order."""
+        ...
+
+    def controller_objects(self, app: spec.App, env: spec.Environment, source: spec.GitSource, path: str,
+                           has_jobs: bool) -> list[Manifest]:
+        """What points the controller at ``path`` in ``source`` (none where CI applies the folder); ``has_jobs``
+        when the Environment's folder has a jobs folder."""
+        ...
+
+
+def is_one_off_job(manifest: Manifest) -> bool:
+    """A Job (run once per change of it, unlike a CronJob's): where a provider keeps them apart, they go to
+    its jobs folder."""
+    return manifest.get("kind") == "Job"
+
+
+def annotated(placed: Placed, annotations: dict[str, str]) -> Manifest:
+    """The object with ``annotations`` added where ``placed.leads`` says; an annotation the object already has
+    (one a construct or a foreign object set) is kept as it is."""
+    if not annotations:
+        return placed.manifest
+    meta = placed.manifest.get("metadata") or {}
+    own = meta.get("annotations") or {}
+    if placed.leads:
+        merged = {**annotations, **own}
+    else:
+        merged = {**own, **{k: v for k, v in annotations.items() if k not in own}}
+    return {**placed.manifest, "metadata": {**meta, "annotations": merged}}

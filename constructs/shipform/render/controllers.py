@@ -1,0 +1,127 @@
+"""What runs a workload's pods, by how it runs: a Deployment (or an Argo Rollout), a StatefulSet, a DaemonSet, a Job,
+a CronJob or a Knative Service; and the metadata every workload object shares."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from shipform import spec
+from shipform.render import knative, pod, rollouts
+from shipform.spec.manifest import Manifest
+from shipform.spec.plan import ObjectKey
+
+
+def obj(api_version: str, kind: str, metadata: dict[str, Any], **body: Any) -> Manifest:
+    return {"apiVersion": api_version, "kind": kind, "metadata": metadata, **body}
+
+
+def metadata(w: spec.Workload, name: str | None = None, annotations: dict[str, str] | None = None) -> dict[str, Any]:
+    meta: dict[str, Any] = {"name": name or w.name, "namespace": w.namespace, "labels": w.labels}
+    if annotations:
+        meta["annotations"] = annotations
+    return meta
+
+
+def accepted(w: spec.Workload) -> dict[str, str]:
+    """checkov reads accepted risks from the object's own annotations: checkov.io/skip<N>: <check>=<reason>
+    (trivy's KSV-* go to .trivyignore.yaml)."""
+    checkov = [r for r in w.accepted_risks if r.check.startswith("CKV")]
+    return {f"checkov.io/skip{i}": f"{r.check}={r.reason}" for i, r in enumerate(checkov, 1)}
+
+
+def controller(w: spec.Workload, key: ObjectKey) -> Manifest:
+    """The object of ``key`` (its kind decided by the plan) that runs the workload's pods."""
+    run = w.run
+    if isinstance(run, spec.Continuous):
+        if run.serverless is not None:  # Knative runs it: its own Services, autoscaler and rollout
+            return knative.knative_service(w, run.serverless)
+        if run.stateful:
+            return stateful_set(w, key)
+        stable = replace(w, image=run.split.stable_image) if run.split else w  # the new version runs as the canary
+        return deployment(stable, run, key)
+    if isinstance(run, spec.ToCompletion):
+        return obj(key.api_version, key.kind, metadata(w, annotations=accepted(w)), spec=job_spec(w, run))
+    if isinstance(run, spec.PerNode):
+        return daemon_set(w, run, key)
+    return obj(key.api_version, key.kind, metadata(w, annotations=accepted(w)), spec=cron_job_spec(w, run))
+
+
+def deployment(w: spec.Workload, run: spec.Continuous, key: ObjectKey) -> Manifest:
+    """A Deployment, or the Rollout that replaces the same pods by Argo Rollouts' steps instead."""
+    body: dict[str, Any] = {}
+    if not run.count_owned_elsewhere:
+        body["replicas"] = run.replicas
+    single_attach = any(isinstance(v.source, spec.Claim) and v.source.access_mode != "ReadWriteMany"
+                        for v in w.volumes)
+    body.update({
+        "revisionHistoryLimit": 5,
+        "selector": {"matchLabels": w.selector},
+        # Never below the wanted count during a rollout: new pods must be ready before old ones go. A claim that
+        # attaches to one node cannot serve a surge pod elsewhere: the old pod goes first instead.
+        "strategy": {"type": "Recreate"} if single_attach else
+        {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": run.rolling.max_surge,
+                                                    "maxUnavailable": run.rolling.max_unavailable}},
+        "template": pod.pod_template(w),
+    })
+    if run.progressive is not None:
+        body["strategy"] = rollouts.strategy(w, run.progressive)
+    return obj(key.api_version, key.kind, metadata(w, annotations=accepted(w)), spec=body)
+
+
+def daemon_set(w: spec.Workload, run: spec.PerNode, key: ObjectKey) -> Manifest:
+    """One pod per node, replaced ``max_unavailable`` nodes at a time (a node never runs two)."""
+    return obj(key.api_version, key.kind, metadata(w, annotations=accepted(w)), spec={
+        "revisionHistoryLimit": 5,
+        "selector": {"matchLabels": w.selector},
+        "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": run.max_unavailable}},
+        "template": pod.pod_template(w),
+    })
+
+
+def stateful_set(w: spec.Workload, key: ObjectKey) -> Manifest:
+    templates = []
+    for v in w.volumes:
+        if isinstance(v.source, spec.ClaimTemplate):
+            templates.append({"metadata": {"name": v.name, "labels": w.selector}, "spec": claim_spec(v.source)})
+    return obj(key.api_version, key.kind, metadata(w, annotations=accepted(w)), spec={
+        "replicas": 1,
+        "serviceName": f"{w.name}-headless",
+        "podManagementPolicy": "OrderedReady",
+        "revisionHistoryLimit": 5,
+        "selector": {"matchLabels": w.selector},
+        "updateStrategy": {"type": "RollingUpdate"},
+        "persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Retain", "whenScaled": "Retain"},
+        "template": pod.pod_template(w),
+        "volumeClaimTemplates": templates,
+    })
+
+
+def job_spec(w: spec.Workload, run: spec.ToCompletion) -> dict[str, Any]:
+    body: dict[str, Any] = {"backoffLimit": run.backoff_limit, "activeDeadlineSeconds": run.active_deadline_seconds}
+    if run.ttl_seconds_after_finished is not None:
+        body["ttlSecondsAfterFinished"] = run.ttl_seconds_after_finished
+    body["template"] = pod.pod_template(w)
+    return body
+
+
+def cron_job_spec(w: spec.Workload, run: spec.Scheduled) -> dict[str, Any]:
+    body: dict[str, Any] = {"schedule": run.schedule}
+    if run.time_zone:
+        body["timeZone"] = run.time_zone
+    body.update({
+        "concurrencyPolicy": run.concurrency_policy,
+        "startingDeadlineSeconds": run.starting_deadline_seconds,
+        "successfulJobsHistoryLimit": run.successful_jobs_history_limit,
+        "failedJobsHistoryLimit": run.failed_jobs_history_limit,
+        "jobTemplate": {"metadata": {"labels": w.labels}, "spec": job_spec(w, run.job)},
+    })
+    return body
+
+
+def claim_spec(source: spec.Claim | spec.ClaimTemplate) -> dict[str, Any]:
+    body: dict[str, Any] = {"accessModes": [source.access_mode],
+                            "resources": {"requests": {"storage": str(source.size)}}}
+    if source.storage_class:
+        body["storageClassName"] = source.storage_class
+    return body

@@ -1,0 +1,73 @@
+"""Every object an Environment's plan lists, rendered: its namespaces' and workloads' objects, the ExternalSecrets
+and the alerts. GitOps-neutral: the order of a first sync is added afterwards (providers.gitops)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from shipform import spec
+from shipform.render.external_secrets import external_secrets
+from shipform.render.monitoring import alert_rules
+from shipform.render.namespaces import namespace_objects, resource_of
+from shipform.render.plan import EnvironmentPlan, environment_plan
+from shipform.render.workloads import workload_objects
+from shipform.spec.manifest import Manifest
+from shipform.spec.plan import ObjectKey
+
+
+class Rendered(NamedTuple):
+    """A planned object and its body (a tuple: there are thousands)."""
+
+    key: ObjectKey
+    manifest: Manifest
+    owner: spec.Workload | None = None
+    """The workload it is planned for (None: a namespace's or the Environment's)."""
+
+
+def rendered_objects(env: spec.Environment, plan: EnvironmentPlan,
+                     theirs: Sequence[Manifest] = ()) -> list[Rendered]:
+    """The planned objects with their bodies: the namespaces', then the workloads', the ExternalSecrets and the
+    alerts. ``theirs`` are the objects the Environment applies that shipform does not render (cdk8s objects,
+    included manifests): a namespace's deployer Role may apply those too."""
+    deployed = [Rendered(k, m, w) for w in env.workloads for k, m in _bodies(plan.workloads[w.path], w)]
+    deployed += [Rendered(k, m) for k, m in zip(plan.environment, environment_bodies(env, plan.environment),
+                                                strict=True)]
+    kinds: dict[str, set[tuple[str, str]]] = {}
+    for api_version, kind, namespace in [*((r.key.api_version, r.key.kind, r.key.namespace) for r in deployed),
+                                         *((str(o.get("apiVersion", "")), str(o.get("kind", "")),
+                                            (o.get("metadata") or {}).get("namespace")) for o in theirs)]:
+        resource = resource_of(api_version, kind)
+        if namespace and resource is not None:
+            kinds.setdefault(namespace, set()).add(resource)
+    namespaces = [Rendered(k, m) for ns in env.namespaces
+                  for k, m in _bodies(plan.namespaces[ns.name], ns, kinds.get(ns.name, set()))]
+    return namespaces + deployed
+
+
+def _bodies(keys: tuple[ObjectKey, ...], owner: spec.Workload | spec.Namespace,
+            deployed: set[tuple[str, str]] | None = None) -> zip[tuple[ObjectKey, Manifest]]:
+    if isinstance(owner, spec.Workload):
+        return zip(keys, workload_objects(owner, keys), strict=True)
+    return zip(keys, namespace_objects(owner, keys, deployed or set()), strict=True)
+
+
+def environment_bodies(env: spec.Environment, keys: Sequence[ObjectKey]) -> list[Manifest]:
+    """The bodies of the Environment's own objects (render.plan.environment_keys), in the order of ``keys``."""
+    made = {("ExternalSecret", *_place(o)): o for o in external_secrets(env)}
+    if env.monitoring is not None:
+        by_namespace: dict[str, list[spec.Workload]] = {}
+        for w in env.workloads:
+            by_namespace.setdefault(w.namespace, []).append(w)
+        made.update({("PrometheusRule", namespace, f"{env.app}-alerts"): alert_rules(env, namespace, workloads)
+                     for namespace, workloads in by_namespace.items()})
+    return [made[k.key] for k in keys]
+
+
+def _place(o: Manifest) -> tuple[str, str]:
+    return o["metadata"]["namespace"], o["metadata"]["name"]
+
+
+def environment_objects(env: spec.Environment, theirs: Sequence[Manifest] = ()) -> list[Manifest]:
+    """Every object shipform renders for the Environment, GitOps-neutral, in the order of its plan."""
+    return [r.manifest for r in rendered_objects(env, environment_plan(env), theirs)]

@@ -1,0 +1,397 @@
+"""The plan: which Kubernetes objects each workload, namespace and Environment produces, decided here and nowhere
+else. Each planned object is an ObjectKey whose role says what it is for; the renderers build the body of each
+planned key by its role, the constructs' handles (``api.deployment``) are resolved against it at synth time, and
+name and clash checks run over it. A rule that does not plan an object says why, in words a user can act on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from shipform import spec
+from shipform.providers.gitops.protocol import Phase
+from shipform.render import mesh, network
+from shipform.render.external_secrets import EXTERNAL_SECRETS_API, referenced_secrets
+from shipform.spec.plan import ObjectKey
+
+RBAC = "rbac.authorization.k8s.io/v1"
+ROLLOUTS = "argoproj.io/v1alpha1"
+KNATIVE = "serving.knative.dev/v1"
+MONITORING = "monitoring.coreos.com/v1"
+KEDA = "keda.sh/v1alpha1"
+
+Why = Callable[[spec.Workload, bool], str | None]
+"""Why a workload has no object of a role (None: it has one); the flag says the cluster runs Cilium."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One role of a workload's objects: when it exists, and its apiVersion, kind and name (or, for a role of
+    several objects, their keys)."""
+
+    role: str
+    absent: Why
+    identity: Callable[[spec.Workload], tuple[str, str, str]] | None = None
+    keys: Callable[[spec.Workload], list[ObjectKey]] | None = None
+
+    def planned(self, w: spec.Workload) -> list[ObjectKey]:
+        if self.keys is not None:
+            return self.keys(w)
+        assert self.identity is not None
+        return [ObjectKey(self.role, *self.identity(w), w.namespace)]
+
+
+def continuous(w: spec.Workload) -> spec.Continuous | None:
+    """How a WebService, Worker or StatefulDB runs; None for Jobs, CronJobs and node agents."""
+    return w.run if isinstance(w.run, spec.Continuous) else None
+
+
+def controller(w: spec.Workload) -> tuple[str, str]:
+    """(apiVersion, kind) of what runs the workload's pods: autoscalers and routes point at it."""
+    run = w.run
+    if isinstance(run, spec.Continuous):
+        if run.serverless is not None:
+            return KNATIVE, "Service"
+        if run.stateful:
+            return "apps/v1", "StatefulSet"
+        return (ROLLOUTS, "Rollout") if run.progressive else ("apps/v1", "Deployment")
+    if isinstance(run, spec.ToCompletion):
+        return "batch/v1", "Job"
+    return ("apps/v1", "DaemonSet") if isinstance(run, spec.PerNode) else ("batch/v1", "CronJob")
+
+
+def canary_copy(w: spec.Workload) -> spec.Workload:
+    """The new version of a routed canary as a workload of its own, ``<name>-canary``: the same pod (image, env,
+    config, connections), a fixed number of replicas, reached by the router alone."""
+    run = continuous(w)
+    assert run is not None and run.split is not None
+    return replace(w, name=f"{w.name}-canary", clients=(), platform_clients=(),
+                   run=replace(run, replicas=run.split.replicas, autoscale=None, recommend_resources=False,
+                               split=None))
+
+
+# ------------------------------------------------------------------ why an object is not there
+def _always(w: spec.Workload, cilium: bool) -> str | None:
+    return None
+
+
+def _long_running(w: spec.Workload) -> str | None:
+    run = continuous(w)
+    if run is None:
+        return f"{w.name} runs to completion or on every node"
+    return f"Knative runs {w.name} (serverless=)" if run.serverless is not None else None
+
+
+def _replicated(w: spec.Workload, cilium: bool) -> str | None:
+    run = continuous(w)
+    if run is None or run.serverless is not None:
+        return _long_running(w)
+    if run.min_replicas > 1:  # with one replica a budget would either permit every eviction or block drains
+        return None
+    at_least = "at least " if run.count_owned_elsewhere else ""
+    return f"{w.name} runs {at_least}{run.min_replicas} replica, so it has no PodDisruptionBudget"
+
+
+def _served(w: spec.Workload, cilium: bool) -> str | None:
+    return _long_running(w) or (None if w.ports else f"{w.name} serves no port")
+
+
+def _second_service(w: spec.Workload, cilium: bool) -> str | None:
+    run = continuous(w)
+    if run is not None and run.progressive is not None and run.progressive.second_service is not None:
+        return None
+    return f"{w.name} has no second Service (a BlueGreen, or a Canary behind ingress-nginx, has one)"
+
+
+def _analysis(w: spec.Workload, cilium: bool) -> str | None:
+    run = continuous(w)
+    if run is not None and run.progressive is not None and run.progressive.strategy.analysis is not None:
+        return None
+    return f"{w.name} rolls out without an Analysis"
+
+
+def _split(w: spec.Workload, cilium: bool) -> str | None:
+    run = continuous(w)
+    return None if run is not None and run.split is not None else f"{w.name} has no RoutedCanary"
+
+
+def _canary_ingress(w: spec.Workload, cilium: bool) -> str | None:
+    run = continuous(w)
+    if run is None or run.split is None:
+        return _split(w, cilium)
+    if w.exposure is None:
+        return f"{w.name} is not public"
+    return None if run.split.router == "nginx" else f"the Gateway's HTTPRoute weighs {w.name}'s canary"
+
+
+def _stateful(w: spec.Workload, cilium: bool) -> str | None:
+    run = continuous(w)
+    return None if run is not None and run.stateful else f"{w.name} is not a StatefulDB"
+
+
+def _autoscaled(w: spec.Workload, cilium: bool) -> str | None:
+    run = continuous(w)
+    return _long_running(w) or (None if run is not None and run.autoscale else f"{w.name} has no autoscale=")
+
+
+def _queue(w: spec.Workload, cilium: bool) -> str | None:
+    run = continuous(w)
+    return None if run is not None and run.queue_scaling is not None else f"{w.name} has no scale_on="
+
+
+def _queue_credentials(w: spec.Workload, cilium: bool) -> str | None:
+    run = continuous(w)
+    if run is None or run.queue_scaling is None:
+        return _queue(w, cilium)
+    return None if run.queue_scaling.auth else f"KEDA needs no credentials for {w.name}'s queue"
+
+
+def _recommended(w: spec.Workload, cilium: bool) -> str | None:
+    run = continuous(w)
+    if _long_running(w):
+        return _long_running(w)
+    return None if run is not None and run.recommend_resources else f"{w.name} has no recommend_resources=True"
+
+
+def _exposed(w: spec.Workload) -> str | None:
+    if w.exposure is None:
+        return f"{w.name} is not public"
+    return _long_running(w)
+
+
+def _routed(w: spec.Workload, cilium: bool) -> str | None:
+    if _exposed(w):
+        return _exposed(w)
+    assert w.exposure is not None
+    return None if w.exposure.gateway else "the Environment has no gateway= (an Ingress publishes it)"
+
+
+def _ingress(w: spec.Workload, cilium: bool) -> str | None:
+    if _exposed(w):
+        return _exposed(w)
+    assert w.exposure is not None
+    return None if not w.exposure.gateway else "the Environment's gateway= publishes it (an HTTPRoute)"
+
+
+def _domain_mapped(w: spec.Workload, cilium: bool) -> str | None:
+    run = continuous(w)
+    if run is None or run.serverless is None:
+        return f"{w.name} is not serverless (serverless=)"
+    return None if w.exposure is not None else f"{w.name} is not public"
+
+
+def _scraped(w: spec.Workload) -> str | None:
+    if w.scrape is None:
+        return f"{w.name} is not scraped (metrics= in an Environment with monitoring=)"
+    return _long_running(w)
+
+
+def _by_service(w: spec.Workload, cilium: bool) -> str | None:
+    return _scraped(w) or (None if w.ports else f"{w.name} has no Service: a PodMonitor scrapes its pods")
+
+
+def _by_pods(w: spec.Workload, cilium: bool) -> str | None:
+    return _scraped(w) or (f"{w.name} has a Service: a ServiceMonitor scrapes it" if w.ports else None)
+
+
+def _configured(w: spec.Workload, cilium: bool) -> str | None:
+    return None if w.config is not None else f"{w.name} has no config= or files="
+
+
+def _claims(w: spec.Workload, cilium: bool) -> str | None:
+    claimed = any(isinstance(v.source, spec.Claim) for v in w.volumes)
+    return None if claimed else f"{w.name} has no volume of its own (volumes=)"
+
+
+def _meshed(w: spec.Workload, cilium: bool) -> str | None:
+    return None if w.mesh is not None else f"{w.name}'s namespace is not enrolled in a service mesh (mesh=)"
+
+
+def _canary_meshed(w: spec.Workload, cilium: bool) -> str | None:
+    return _split(w, cilium) or _meshed(w, cilium)
+
+
+def _by_name(w: spec.Workload, cilium: bool) -> str | None:
+    if not cilium:
+        return "the Environment has no cilium=True"
+    named = any(t.external is not None and network.by_name(t.external) for t in w.connects_to)
+    return None if named else f"{w.name} connects to no External known by its host name alone"
+
+
+# ------------------------------------------------------------------ the rules, in the order objects are listed
+def _own(api: str, kind: str, suffix: str = "") -> Callable[[spec.Workload], tuple[str, str, str]]:
+    return lambda w: (api, kind, w.name + suffix)
+
+
+def _canary(api: str, kind: str) -> Callable[[spec.Workload], tuple[str, str, str]]:
+    return _own(api, kind, "-canary")
+
+
+def _second(w: spec.Workload) -> tuple[str, str, str]:
+    run = continuous(w)
+    assert run is not None and run.progressive is not None and run.progressive.second_service is not None
+    return "v1", "Service", run.progressive.second_service
+
+
+def _config(w: spec.Workload) -> tuple[str, str, str]:
+    assert w.config is not None
+    return "v1", "ConfigMap", w.config.name
+
+
+def _domain(w: spec.Workload) -> tuple[str, str, str]:
+    assert w.exposure is not None
+    return "serving.knative.dev/v1beta1", "DomainMapping", w.exposure.host
+
+
+WORKLOAD_RULES: tuple[Rule, ...] = (
+    Rule("config", _configured, _config),
+    Rule("service-account", _always, _own("v1", "ServiceAccount")),
+    Rule("network-policy", _always, _own("networking.k8s.io/v1", "NetworkPolicy")),
+    Rule("fqdn-policy", _by_name, _own("cilium.io/v2", "CiliumNetworkPolicy", "-fqdn")),
+    Rule("controller", _always, lambda w: (*controller(w), w.name)),
+    Rule("domain-mapping", _domain_mapped, _domain),
+    Rule("service", _served, _own("v1", "Service")),
+    Rule("second-service", _second_service, _second),
+    Rule("analysis-template", _analysis, _own(ROLLOUTS, "AnalysisTemplate")),
+    Rule("canary-service-account", _split, _canary("v1", "ServiceAccount")),
+    Rule("canary-network-policy", _split, _canary("networking.k8s.io/v1", "NetworkPolicy")),
+    Rule("canary-controller", _split, _canary("apps/v1", "Deployment")),
+    Rule("canary-service", _split, _canary("v1", "Service")),
+    Rule("canary-mesh", _canary_meshed, keys=lambda w: [replace(k, role=f"canary-{k.role}")
+                                                        for k in mesh.workload_plan(canary_copy(w))]),
+    Rule("canary-ingress", _canary_ingress, _canary("networking.k8s.io/v1", "Ingress")),
+    Rule("headless-service", _stateful, _own("v1", "Service", "-headless")),
+    Rule("disruption-budget", _replicated, _own("policy/v1", "PodDisruptionBudget")),
+    Rule("autoscaler", _autoscaled, _own("autoscaling/v2", "HorizontalPodAutoscaler")),
+    Rule("trigger-authentication", _queue_credentials, _own(KEDA, "TriggerAuthentication")),
+    Rule("scaled-object", _queue, _own(KEDA, "ScaledObject")),
+    Rule("recommender", _recommended, _own("autoscaling.k8s.io/v1", "VerticalPodAutoscaler")),
+    Rule("route", _routed, _own("gateway.networking.k8s.io/v1", "HTTPRoute")),
+    Rule("ingress", _ingress, _own("networking.k8s.io/v1", "Ingress")),
+    Rule("pod-monitor", _by_pods, _own(MONITORING, "PodMonitor")),
+    Rule("service-monitor", _by_service, _own(MONITORING, "ServiceMonitor")),
+    Rule("dashboard", _by_service, _own("v1", "ConfigMap", "-dashboard")),
+    Rule("claim", _claims, keys=lambda w: [
+        ObjectKey(f"claim:{v.source.name}", "v1", "PersistentVolumeClaim", v.source.name, w.namespace)
+        for v in w.volumes if isinstance(v.source, spec.Claim)]),
+    Rule("mesh", _meshed, keys=mesh.workload_plan),
+)
+_RULES = {rule.role: rule for rule in WORKLOAD_RULES}
+
+
+def workload_plan(w: spec.Workload, cilium: bool = False) -> tuple[ObjectKey, ...]:
+    """Every object of the workload, in the order of the rules; ``cilium`` when the cluster runs Cilium."""
+    return tuple(key for rule in WORKLOAD_RULES if rule.absent(w, cilium) is None for key in rule.planned(w))
+
+
+def why_not(w: spec.Workload, role: str, cilium: bool = False) -> str:
+    """Why the workload has no object of ``role`` (which its plan lacks)."""
+    rule = _RULES.get(role.partition(":")[0])
+    reason = rule.absent(w, cilium) if rule is not None else None
+    if reason is not None:
+        return reason
+    if role.startswith("claim:"):
+        return f"{w.name} has no volume claim named '{role.removeprefix('claim:')}'"
+    if rule is not None and rule.keys is not None:  # a role of several objects, none of them this time
+        return f"nothing calls {w.name} through the mesh"
+    return f"{w.name} has no object of role '{role}'"
+
+
+# ------------------------------------------------------------------ namespaces and the Environment
+def namespace_plan(ns: spec.Namespace) -> tuple[ObjectKey, ...]:
+    """The namespace and, for a SecureNamespace, its guards: policies, quota, limits, RBAC, mesh defaults."""
+    keys = [ObjectKey("namespace", "v1", "Namespace", ns.name, "")]
+    g = ns.guards
+    if g is None:
+        return tuple(keys)
+
+    def own(role: str, api: str, kind: str, name: str) -> ObjectKey:
+        return ObjectKey(role, api, kind, name, ns.name)
+
+    keys += [own("default-deny", "networking.k8s.io/v1", "NetworkPolicy", "default-deny"),
+             own("allow-dns", "networking.k8s.io/v1", "NetworkPolicy", "allow-dns"),
+             own("resource-quota", "v1", "ResourceQuota", "quota"),
+             own("limit-range", "v1", "LimitRange", "container-defaults"),
+             own("default-service-account", "v1", "ServiceAccount", "default")]
+    if ns.mesh is not None:
+        keys += [replace(k, role=f"mesh-defaults:{k.role}") for k in mesh.namespace_plan(ns)]
+    for group, subjects in (("deployer", g.deployers), ("viewer", g.viewers)):
+        if subjects:
+            keys += [own(f"{group}-role", RBAC, "Role", group), own(f"{group}-binding", RBAC, "RoleBinding", group)]
+    return tuple(keys)
+
+
+def namespace_why_not(ns: spec.Namespace, role: str) -> str:
+    """Why the namespace has no object of ``role``."""
+    if role == "mesh-defaults":
+        return f"namespace '{ns.name}' is not enrolled in a service mesh (mesh=)"
+    if role.endswith(("-role", "-binding")):
+        return f"namespace '{ns.name}' has no {role.partition('-')[0]}s="
+    return f"namespace '{ns.name}' has no object of role '{role}'"
+
+
+def environment_keys(env: spec.Environment) -> tuple[ObjectKey, ...]:
+    """The Environment's own objects: an ExternalSecret per referenced Secret where a store syncs them, and an
+    alerting PrometheusRule per namespace that holds workloads where prometheus-operator runs."""
+    keys = []
+    if env.secret_source is not None:
+        keys += [ObjectKey("external-secret", EXTERNAL_SECRETS_API, "ExternalSecret", name, namespace)
+                 for namespace, name in referenced_secrets(env)]
+    if env.monitoring is not None:
+        keys += [ObjectKey("alerts", MONITORING, "PrometheusRule", f"{env.app}-alerts", namespace)
+                 for namespace in sorted({w.namespace for w in env.workloads})]
+    return tuple(keys)
+
+
+@dataclass(frozen=True)
+class EnvironmentPlan:
+    """Every object of an Environment that shipform renders, by what it belongs to."""
+
+    namespaces: dict[str, tuple[ObjectKey, ...]]
+    """By namespace name."""
+    workloads: dict[str, tuple[ObjectKey, ...]]
+    """By the workload's construct path."""
+    environment: tuple[ObjectKey, ...]
+    """ExternalSecrets and alerts."""
+
+
+def environment_plan(env: spec.Environment) -> EnvironmentPlan:
+    return EnvironmentPlan({ns.name: namespace_plan(ns) for ns in env.namespaces},
+                           {w.path: workload_plan(w, env.cilium) for w in env.workloads}, environment_keys(env))
+
+
+# ------------------------------------------------------------------ the phase of a first sync each role belongs to
+PHASES: dict[str, Phase | None] = {
+    # What every workload needs first: identity, policies, configuration, claims, dashboards.
+    "config": "foundation", "service-account": "foundation", "network-policy": "foundation",
+    "fqdn-policy": "foundation", "claim": "foundation", "dashboard": "foundation",
+    "canary-service-account": "foundation", "canary-network-policy": "foundation",
+    # A database's own objects come before its clients and migrations; a migration Job before the workloads.
+    "controller": None, "service": None, "headless-service": None, "disruption-budget": None,
+    # The namespaces with their guards, and the Secrets: foundations too.
+    "namespace": "foundation", "default-deny": "foundation", "allow-dns": "foundation",
+    "resource-quota": "foundation", "limit-range": "foundation", "default-service-account": "foundation",
+    "mesh-defaults": "foundation", "deployer-role": "foundation", "deployer-binding": "foundation",
+    "viewer-role": "foundation", "viewer-binding": "foundation", "external-secret": "foundation",
+    # Objects shipform does not render (cdk8s objects, included manifests) may be needed by anything.
+    "foreign": "foundation",
+}
+"""The phase of each role (None: as the workload runs, see ``phase``); every other role (Ingress, autoscalers, mesh
+policies, monitors, the canary's Deployment and Service, alerts) is applied with the workloads."""
+
+
+def phase(key: ObjectKey, owner: spec.Workload | None = None) -> Phase:
+    """The phase of a first sync the planned object belongs to (``owner``: the workload it is planned for)."""
+    return phase_of(key.role, owner)
+
+
+def phase_of(role: str, owner: spec.Workload | None = None) -> Phase:
+    found = PHASES.get(role.partition(":")[0], "workload")
+    if found is not None:
+        return found
+    assert owner is not None
+    run = owner.run
+    if isinstance(run, spec.Continuous) and run.stateful:
+        return "data"
+    return "migration" if isinstance(run, spec.ToCompletion) and run.pre_sync_hook else "workload"
