@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -274,3 +275,88 @@ def test_a_docs_only_commit_starts_no_build_and_the_app_s_sources_do(tmp_path):
     for changed in ("apps/shop/app.py", "apps/shop/services/api/app.py", "dist/shop/docker/api/Dockerfile",
                     "requirements.txt", "dist/shop/compose/compose.yaml"):
         assert starts_build(paths, [changed]), changed
+
+
+def promotion_steps(work: Path) -> dict:
+    return workflow(work / WORKFLOWS / "shop-promote-dev-to-prod.yaml")
+
+
+def record_dev(work: Path, digests: dict[str, str]) -> None:
+    refs = [f"{image}@{digest}" for image, digest in digests.items()]
+    subprocess.run([str(VENV_BIN / "shipform"), "lock", "record", "apps/shop/app.py", "--env", "dev", *refs],
+                   cwd=work, check=True, capture_output=True)
+    synth(work)
+    git(work, "add", "-A")
+    git(work, "commit", "-qm", "Record dev")
+    git(work, "push", "-q", "origin", "main")
+
+
+def test_promotion_verifies_each_digest_against_the_build_workflow_s_identity(tmp_path):
+    work = release_repository(tmp_path)
+    record_dev(work, {API: A, WEB: B})
+    found = next(s for s in promotion_steps(work)["jobs"]["promote"]["steps"] if s["name"].startswith("Verify"))
+    temp = tmp_path / "runner"
+    calls = temp / "calls"
+    fake_tool(temp, "cosign", f'printf "%s\\n" "$*" >> {calls}\n[ -z "$REFUSE" ] || [ "${{@: -1}}" != "$REFUSE" ]\n')
+    ran = run_script(found["run"], work, found["env"], temp)
+    assert ran.code == 0, ran.stderr
+    lines = calls.read_text().splitlines()
+    assert [line.split()[-1] for line in lines] == [f"{API}@{A}", f"{API}@{A}", f"{WEB}@{B}", f"{WEB}@{B}"]
+    verify, attestation = lines[0].split(), lines[1].split()
+    assert verify[0] == "verify" and attestation[:3] == ["verify-attestation", "--type", "slsaprovenance1"]
+    identity = verify[verify.index("--certificate-identity-regexp") + 1]
+    assert verify[verify.index("--certificate-oidc-issuer") + 1] == "https://token.actions.githubusercontent.com"
+    workflow_ref = "https://github.com/acme/shop/.github/workflows/shop-build.yaml@refs/"
+    for ref in ("heads/main", "tags/v1.4.2", "tags/shop/v1.4.2"):
+        assert re.match(identity, workflow_ref + ref), ref
+    for other in (workflow_ref + "heads/feature", workflow_ref.replace("shop-build", "shop-ci") + "heads/main",
+                  "https://github.com/acme/shopx/.github/workflows/shop-build.yaml@refs/heads/main",
+                  "https://githubXcom/acme/shop/.github/workflows/shop-build.yaml@refs/heads/main"):
+        assert not re.match(identity, other), other
+    refused = run_script(found["run"], work, {**found["env"], "REFUSE": f"{WEB}@{B}"}, temp)
+    assert refused.code != 0  # a bad signature stops the promotion before anything is written
+
+
+def test_promotion_opens_its_pull_request_once_and_nothing_new_ends_green(tmp_path):
+    work = release_repository(tmp_path)
+    record_dev(work, {API: A, WEB: B})
+    found = next(s for s in promotion_steps(work)["jobs"]["promote"]["steps"] if s.get("id") == "promote")
+    env = {k: v for k, v in found["env"].items() if "${{" not in v}
+    temp = tmp_path / "runner"
+    calls = temp / "calls"
+    fake_tool(temp, "gh", f'printf "%s\\n" "$*" >> {calls}\n'
+              'case "$*" in "pr list"*) if [ -f "$OPEN" ]; then echo 7; fi ;; "pr create"*) touch "$OPEN" ;; esac\n')
+    env |= {**server(tmp_path), "OPEN": str(temp / "open")}
+    first = run_script(found["run"], clone(tmp_path, "one"), env, temp)
+    assert first.code == 0, first.stdout + first.stderr
+    branch = clone(tmp_path, "branch")
+    git(branch, "checkout", "-q", "promote/dev-to-prod")
+    assert first.outputs["commit"] == git(branch, "rev-parse", "HEAD")
+    lock = json.loads((branch / "apps/shop/shipform.lock.json").read_text())["environments"]
+    assert lock["prod"] == {f"{API}:1.4.2": A, f"{WEB}:1.4.2": B}
+    assert git(branch, "log", "-1", "--format=%s") == "shop: promote dev to prod"
+    lines = calls.read_text().splitlines()
+    assert lines[0].startswith("pr list --repo acme/shop --head promote/dev-to-prod --base main --state open")
+    assert lines[1].startswith("pr create --repo acme/shop --base main --head promote/dev-to-prod")
+    second = run_script(found["run"], clone(tmp_path, "two"), env, temp)  # not merged yet: the same PR
+    assert second.code == 0 and "Pull request #7 now promotes" in second.stdout
+    assert [line.split()[:2] for line in calls.read_text().splitlines()].count(["pr", "create"]) == 1
+    git(branch, "push", "-q", "origin", "HEAD:main")  # merged
+    merged = run_script(found["run"], clone(tmp_path, "three"), env, temp)
+    assert merged.code == 0 and "prod already runs what dev runs: nothing to promote" in merged.stdout
+    assert "commit" not in merged.outputs
+
+
+def test_ci_s_result_is_reported_on_the_promotion_commit_under_each_check_name(tmp_path):
+    work = release_repository(tmp_path)
+    report = promotion_steps(work)["jobs"]["report"]["steps"][0]
+    temp = tmp_path / "runner"
+    calls = temp / "calls"
+    fake_tool(temp, "gh", f'printf "%s|%s\\n" "$GH_HOST" "$*" >> {calls}\n')
+    env = {"STATE": "failure", "SHA": "c0ffee", "CHECKS": report["env"]["CHECKS"], "GH_TOKEN": "t",
+           "GITHUB_SERVER_URL": "https://ghe.example.com"}
+    assert run_script(report["run"], tmp_path, env, temp).code == 0
+    lines = calls.read_text().splitlines()
+    assert len(lines) == 3 and all(line.startswith("ghe.example.com|api --method POST repos/acme/shop/statuses/"
+                                                   "c0ffee -f state=failure -f context=shop: ") for line in lines)
+    assert "context=shop: synth check and tests " in lines[0]

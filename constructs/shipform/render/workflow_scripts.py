@@ -157,7 +157,7 @@ inputs there are still the ones built (a newer build records the others), synthe
 file and the app's output, push; when the push is refused because the branch moved, start again from its new
 head (5 tries). Nothing to commit is a success."""
 
-VERIFY = r"""escape() { printf '%s' "$1" | sed 's/[][\\.*^$()+?{}|]/\\&/g'; }
+VERIFY = r"""escape() { printf '%s' "$1" | sed 's/[][\\.*^()+?{}|]/\\&/g'; }
 workflow=$(escape "$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/$WORKFLOW")
 identity="^$workflow@refs/(heads/$(escape "$BRANCH")|tags/v.+|tags/$(escape "$APP")/v.+)\$"
 issuer=https://token.actions.githubusercontent.com
@@ -177,7 +177,8 @@ for repository in $REPOSITORIES; do
   done
 done
 """
-"""Before a digest of the source Environment is written into the next one: its signature and its SLSA provenance
+"""Before a digest of the source Environment is written into the next one (``escape`` leaves a '$' as it is: no
+repository or workflow name holds one, and in a branch name it would make the match fail, never pass): its signature and its SLSA provenance
 (v1, as actions/attest writes it) must come from this repository's build workflow, run on the default branch
 or a release tag."""
 
