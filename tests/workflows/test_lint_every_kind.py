@@ -1,9 +1,9 @@
 """The lint gate on the workflows of every kind of registry and every way to deploy: actionlint (with shellcheck),
-zizmor (offline, auditor and pedantic personas) and checkov (github_actions) find nothing. One app per registry
-kind (GHCR, Docker Hub, ECR, Artifact Registry, ACR, any other registry), each with an Argo CD, a Flux and a
-kubectl Environment (the clusters taking turns: EKS, GKE, AKS, a kubeconfig) and build secrets; one more whose
+zizmor (offline, auditor and pedantic personas), checkov (github_actions) and yamllint find nothing. One app per
+registry kind (GHCR, Docker Hub, ECR, Artifact Registry, ACR, any other registry), each with an Argo CD, a Flux and
+a kubectl Environment (the clusters taking turns: EKS, GKE, AKS, a kubeconfig) and build secrets; one more whose
 first Environment is deployed by kubectl (the build's own deploy job). The tools run as the validators gate runs
-them (tests/validators/gate.py: offline settings, no configuration)."""
+them (tests/validators/gate.py: offline settings, no configuration but yamllint's)."""
 
 from __future__ import annotations
 
@@ -102,3 +102,9 @@ def test_checkov_finds_nothing(workflows):
     assert failed == []
     passed = sum(r.get("summary", {}).get("passed", 0) for r in reports)
     assert passed > 100  # checkov read the workflows
+
+
+def test_yamllint_finds_nothing(workflows):
+    config = Path(__file__).resolve().parents[1] / "validators" / "yamllint.yaml"
+    result = tool(workflows, "yamllint", "-c", str(config), "-f", "parsable", ".github/workflows")
+    assert (result.returncode, result.stdout) == (0, ""), result.stdout

@@ -48,7 +48,7 @@ def promote(app: spec.App, context: Context, source: spec.Environment, target: s
     if repositories:
         steps += [*login_steps(app.registry), {"name": "Install cosign", **uses("cosign-installer")},
                   {"name": f"Verify the signature and provenance of what {source.name} runs", "run": VERIFY,
-                   "env": {**names, "LOCK": context.lock_file, "REPOSITORIES": " ".join(repositories),
+                   "env": {**names, "LOCK": context.lock_file, "REPOSITORIES": "\n".join(repositories),
                            "WORKFLOW": f"{WORKFLOWS_DIR}/{app.name}-build.yaml"}}]
     steps.append({"name": f"Promote {source.name} to {target.name} and open a pull request", "id": "promote",
                   "run": PROMOTE, "env": {**repository_env(context), **names, "GH_TOKEN": TOKEN}})

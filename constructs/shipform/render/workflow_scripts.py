@@ -177,10 +177,10 @@ for repository in $REPOSITORIES; do
   done
 done
 """
-"""Before a digest of the source Environment is written into the next one (``escape`` leaves a '$' as it is: no
-repository or workflow name holds one, and in a branch name it would make the match fail, never pass): its signature and its SLSA provenance
+"""Before a digest of the source Environment is written into the next one, its signature and its SLSA provenance
 (v1, as actions/attest writes it) must come from this repository's build workflow, run on the default branch
-or a release tag."""
+or a release tag. ``escape`` leaves a '$' as it is: no repository or workflow name holds one, and in a branch
+name it would make the match fail, never pass."""
 
 PROMOTE = "\n".join([_IDENTITY, r"""shipform promote "$APP_FILE" --from "$FROM" --to "$TO"
 shipform synth "$APP_FILE" --outdir "$OUTDIR"
