@@ -326,6 +326,7 @@ def test_a_first_environment_without_gitops_is_deployed_by_the_build_after_the_r
     assert ".github/workflows/kd-deploy-dev.yaml" not in files and ".github/workflows/kd-deploy-prod.yaml" in files
     deploy = yaml.safe_load(files[".github/workflows/kd-build.yaml"])["jobs"]["deploy-dev"]
     assert deploy["needs"] == "record" and deploy["environment"] == "dev"
+    assert deploy["if"] == "github.ref_type == 'branch'"  # a release tag's build names images deployed already
     assert deploy["steps"][0]["with"]["ref"] == "${{ needs.record.outputs.commit }}"
     assert deploy["concurrency"] == {"group": "kd-deploy-dev", "cancel-in-progress": False}
 

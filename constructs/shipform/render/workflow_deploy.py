@@ -30,11 +30,12 @@ def deploys(app: spec.App, context: Context, built: bool) -> dict[str, dict[str,
 
 
 def first_deploy_job(app: spec.App, context: Context, ref: str) -> Job | None:
-    """The build's job that deploys the first Environment at ``ref`` (the commit the record job pushed)."""
+    """The build's job that deploys the first Environment at ``ref`` (the commit the record job pushed), in a
+    build of the default branch: a release tag's build names images the branch's build deployed already."""
     env = app.environments[0]
     if env.cluster is None:
         return None
-    return deploy_job(app, context, env, ref, needs="record",
+    return deploy_job(app, context, env, ref, needs="record", **{"if": "github.ref_type == 'branch'"},
                       concurrency={"group": f"{app.name}-deploy-{env.name}", "cancel-in-progress": False})
 
 
