@@ -2,8 +2,9 @@
 zizmor (offline, auditor and pedantic personas), checkov (github_actions) and yamllint find nothing. One app per
 registry kind (GHCR, Docker Hub, ECR, Artifact Registry, ACR, any other registry), each with an Argo CD, a Flux and
 a kubectl Environment (the clusters taking turns: EKS, GKE, AKS, a kubeconfig) and build secrets; one more whose
-first Environment is deployed by kubectl (the build's own deploy job). The tools run as the validators gate runs
-them (tests/validators/gate.py: offline settings, no configuration but yamllint's)."""
+first Environment is deployed by kubectl (the build's own deploy job); and the reference apps' committed
+workflows. The tools run as the validators gate runs them (tests/validators/gate.py: offline settings, no
+configuration but yamllint's)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import exec_app, write_sources
+from conftest import DIST, exec_app, write_sources
 from shipform.render.registries import kind_of
 from shipform.synth.pipeline import render
 from validators.gate import BIN, environment
@@ -70,6 +71,8 @@ def workflows(tmp_path_factory) -> Path:
             if path.startswith(".github/workflows/"):
                 (folder / path.rsplit("/", 1)[1]).write_text(text)
     assert len(list(folder.glob("*.yaml"))) == 7 * 5  # ci, build, two promotions, the deploy of prod
+    for committed in DIST.glob("*/.github/workflows/*.yaml"):  # the reference apps' too
+        (folder / committed.name).write_text(committed.read_text())
     return root
 
 
