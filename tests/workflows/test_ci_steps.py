@@ -360,3 +360,32 @@ def test_ci_s_result_is_reported_on_the_promotion_commit_under_each_check_name(t
     assert len(lines) == 3 and all(line.startswith("ghe.example.com|api --method POST repos/acme/shop/statuses/"
                                                    "c0ffee -f state=failure -f context=shop: ") for line in lines)
     assert "context=shop: synth check and tests " in lines[0]
+
+
+def test_record_skips_a_service_removed_on_the_branch_and_drops_its_entries(tmp_path):
+    """The build of S built api and web; by the time it records, main has removed web (its folder stays). api is
+    recorded, web is left out instead of failing the job, and web's old entries leave the lock file."""
+    work = release_repository(tmp_path)
+    record_dev(work, {WEB: B})  # an earlier build recorded web
+    source = git(work, "rev-parse", "HEAD")
+    temp = tmp_path / "runner"
+    absent_registry(temp)
+    hand_over(work, temp, "api", A)
+    hand_over(work, temp, "web", A)
+    app = work / "apps/shop/app.py"
+    app.write_text(app.read_text().replace(
+        '    WebService(env, "web", build=Build.python("services/web", ["gunicorn", "app:app"]), port=8001, '
+        'connects_to=[api])\n', ""))
+    synth(work)
+    git(work, "add", "-A")
+    git(work, "commit", "-qm", "Remove the web service")
+    git(work, "push", "-q", "origin", "main")
+    job = clone(tmp_path, "job")
+    git(job, "checkout", "-q", source)
+    ran = record(tmp_path, job, temp, source)
+    assert ran.code == 0, ran.stdout + ran.stderr
+    # Its generated Dockerfile left with it: its inputs at the head are gone (a Dockerfile of the team's own would
+    # stay, and `lock record --skip-not-built` would skip it).
+    assert f"{WEB}: its inputs changed on main after {source}" in ran.stdout
+    lock = json.loads((clone(tmp_path, "after") / "apps/shop/shipform.lock.json").read_text())
+    assert lock["environments"] == {"dev": {f"{API}:1.4.2": A}} and list(lock["built"]) == [API]
