@@ -276,13 +276,27 @@ def lock_record(
         metavar="[APP_FILE] IMAGE@sha256:DIGEST...",
         help="The app file (optional, first), then each pushed image as name[:tag]@sha256:<64 hex>.")],
     environment: Annotated[str, typer.Option("--env", help="The Environment the images are recorded for.")],
+    inputs: Annotated[list[str] | None, typer.Option(
+        "--inputs", metavar="IMAGE=TREE+BLOB",
+        help="What an image was built from: its build context's tree and its Dockerfile's blob "
+             "(`git rev-parse HEAD:<path>`, joined by '+'); the next build of the same inputs reuses the "
+             "digest.")] = None,
+    revision: Annotated[list[str] | None, typer.Option(
+        "--revision", metavar="IMAGE=COMMIT", help="The last commit that changed an image's inputs.")] = None,
+    skip_not_built: Annotated[bool, typer.Option(
+        "--skip-not-built", help="Leave out, with a note, images the app no longer builds in ENV (instead of "
+                                 "refusing them).")] = False,
 ) -> None:
     """CI: record the digests of the images it built and pushed (images the app builds in that Environment)."""
-    from shipform.delivery.lock import record_images
+    from shipform.delivery.lock_record import pairs, record_images
 
     app_file = Path(args[0]) if args and "@" not in args[0] else None
     with _reported():
-        lines = record_images(_load_apps(app_file), environment, args[1:] if app_file else args)
+        apps = _load_apps(app_file)
+        where = f"{apps[0].name}/{environment}" if apps else environment
+        lines = record_images(apps, environment, args[1:] if app_file else args,
+                              pairs(inputs or [], "--inputs", where), pairs(revision or [], "--revision", where),
+                              skip_not_built)
     for line in lines:
         typer.echo(line)
 

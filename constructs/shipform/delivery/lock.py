@@ -11,7 +11,9 @@ is deployed as.
       "note": "..."
     }
 
-Keys are the image references as the app names them. Synth pins every image with an entry in its Environment
+Keys are the image references as the app names them. An optional ``built`` section (see
+:mod:`shipform.delivery.lock_built`) keeps, per image the app builds, the digest CI pushed and the inputs it
+was built from. Synth pins every image with an entry in its Environment
 (``name:tag@sha256:...``, :func:`pin`) and notes the ones without (:func:`notes`). Entries come from
 ``shipform lock`` (third-party images, read from their registries), ``shipform lock record`` (the images CI
 built and pushed) and ``shipform promote`` (built images' digests copied from one Environment to the next).
@@ -31,6 +33,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from shipform import spec
+from shipform.delivery.lock_built import Built, BuiltImages, dump_built, json_type, parse_built
 from shipform.delivery.registry import Client, RegistryError, parse_reference
 from shipform.errors import ShipformError, raise_all
 from shipform.model.stage import App
@@ -84,15 +87,20 @@ def shown(path: Path) -> str:
 def read_lock(path: Path) -> Lock:
     """The lock file's entries; empty when there is no file. A damaged file is a ShipformError (one line per
     problem) naming the file, what is wrong and the fix."""
+    return read_lock_file(path)[0]
+
+
+def read_lock_file(path: Path) -> tuple[Lock, BuiltImages]:
+    """The lock file's entries and its ``built`` section; both empty when there is no file."""
     where = shown(path)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        return {}
+        return {}, {}
     except OSError as err:
         reason = "it is a folder" if err.errno == errno.EISDIR else err.strerror or str(err)
         raise ShipformError(where, "environments", f"cannot be read: {reason}", None, FIX) from None
-    return parse_lock(raw, where)
+    return parse_lock_file(raw, where)
 
 
 class _Duplicate(Exception):
@@ -110,6 +118,11 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def parse_lock(raw: bytes | str, where: str) -> Lock:
     """The entries of a lock file's content; ``where`` names the file in errors."""
+    return parse_lock_file(raw, where)[0]
+
+
+def parse_lock_file(raw: bytes | str, where: str) -> tuple[Lock, BuiltImages]:
+    """The entries and the ``built`` section of a lock file's content; ``where`` names the file in errors."""
     def whole(problem: str, fix: str = FIX) -> ShipformError:
         return ShipformError(where, "environments", f"cannot be read: {problem}", None, fix)
 
@@ -137,8 +150,8 @@ def parse_lock(raw: bytes | str, where: str) -> Lock:
         problems.append(ShipformError(where, prop, problem, value, FIX))
 
     for key in data:
-        if key not in ("note", "environments"):
-            bad(key, "is not a key of the lock file (it has 'environments' and 'note')")
+        if key not in ("note", "environments", "built"):
+            bad(key, "is not a key of the lock file (it has 'built', 'environments' and 'note')")
     if "note" in data and not isinstance(data["note"], str):
         bad("note", f"must be a string, not a JSON {_json_type(data['note'])}")
     environments = data.get("environments")
@@ -161,13 +174,12 @@ def parse_lock(raw: bytes | str, where: str) -> Lock:
                     bad(f"environments.{env}.{image}", "must be 'sha256:' followed by 64 lowercase hex digits", digest)
                 else:
                     lock.setdefault(env, {})[image] = digest
+    built = parse_built(data["built"], bad) if "built" in data else {}
     raise_all(problems)
-    return lock
+    return lock, built
 
 
-def _json_type(value: object) -> str:
-    return {dict: "object", list: "array", str: "string", int: "number", float: "number", bool: "boolean",
-            type(None): "null"}.get(type(value), type(value).__name__)
+_json_type = json_type
 
 
 def is_tagged_image(value: object) -> bool:
@@ -178,14 +190,17 @@ def is_tagged_image(value: object) -> bool:
     return checks.is_image_name(name) and bool(_TAG.match(tag))
 
 
-def dump_lock(lock: Mapping[str, Mapping[str, str]]) -> str:
-    """The file's text: keys sorted, 2-space indents, a trailing newline; Environments without entries left out."""
+def dump_lock(lock: Mapping[str, Mapping[str, str]], built: Mapping[str, Built] | None = None) -> str:
+    """The file's text: keys sorted, 2-space indents, a trailing newline; Environments without entries left out,
+    and the ``built`` section too when it has none."""
     environments = {env: dict(entries) for env, entries in lock.items() if entries}
-    return json.dumps({"note": NOTE, "environments": environments}, indent=2, sort_keys=True,
-                      ensure_ascii=False) + "\n"
+    data: dict[str, Any] = {"note": NOTE, "environments": environments}
+    if built:
+        data["built"] = dump_built(built)
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def write_lock(path: Path, lock: Mapping[str, Mapping[str, str]]) -> None:
+def write_lock(path: Path, lock: Mapping[str, Mapping[str, str]], built: Mapping[str, Built] | None = None) -> None:
     """Replace the lock file atomically (a temporary file beside it, renamed over it); never through a symlink."""
     where = shown(path)
     if path.is_symlink():
@@ -194,7 +209,7 @@ def write_lock(path: Path, lock: Mapping[str, Mapping[str, str]]) -> None:
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(temporary, "x", encoding="utf-8", newline="\n") as out:
-            out.write(dump_lock(lock))
+            out.write(dump_lock(lock, built))
         os.replace(temporary, path)
     except OSError as err:
         with contextlib.suppress(OSError):
@@ -291,16 +306,32 @@ def changes(old: Mapping[str, Mapping[str, str]], new: Mapping[str, Mapping[str,
     return lines
 
 
-def _report(path: Path, old: Lock, new: Lock) -> list[str]:
-    """Write the lock file when it changed; the lines that say what changed."""
-    lines = changes(old, new)
+def write_changes(path: Path, old: Lock, new: Lock, built: tuple[BuiltImages, BuiltImages] | None = None) -> list[str]:
+    """Write the lock file when it changed; the lines that say what changed. ``built`` is (old, new) of the
+    ``built`` section; without it the file keeps the section it has."""
+    old_built, new_built = built if built is not None else (read_lock_file(path)[1],) * 2
+    lines = changes(old, new) + built_changes(old_built, new_built)
     if not lines:
         return [f"{shown(path)}: up to date, nothing written"]
-    write_lock(path, new)
+    write_lock(path, new, new_built)
     return [f"{shown(path)}: {len(lines)} change(s) written", *(f"  {line}" for line in lines)]
 
 
-def _specs(apps: Sequence[App]) -> dict[Path, list[spec.App]]:
+def built_changes(old: Mapping[str, Built], new: Mapping[str, Built]) -> list[str]:
+    """What differs in the ``built`` section: '+ built name digest', '~ built name ...', '- built name digest'."""
+    lines = []
+    for name in sorted(set(old) | set(new)):
+        before, after = old.get(name), new.get(name)
+        if before is None and after is not None:
+            lines.append(f"+ built {name} {after.digest} from {after.inputs}")
+        elif after is None and before is not None:
+            lines.append(f"- built {name} {before.digest}")
+        elif before != after and before is not None and after is not None:
+            lines.append(f"~ built {name} {before.digest} -> {after.digest} from {after.inputs}")
+    return lines
+
+
+def specs_by_lock(apps: Sequence[App]) -> dict[Path, list[spec.App]]:
     """The apps' specs, grouped by the lock file they share (one per app folder)."""
     groups: dict[Path, list[spec.App]] = {}
     for app in apps:
@@ -309,19 +340,19 @@ def _specs(apps: Sequence[App]) -> dict[Path, list[spec.App]]:
     return groups
 
 
-def _environments(specs: Iterable[spec.App], name: str | None = None) -> list[spec.Environment]:
+def environments_of(specs: Iterable[spec.App], name: str | None = None) -> list[spec.Environment]:
     return [env for app in specs for env in app.environments if name in (None, env.name)]
 
 
-def _require(groups: Mapping[Path, list[spec.App]], option: str, name: str) -> None:
+def require_environment(groups: Mapping[Path, list[spec.App]], option: str, name: str) -> None:
     specs = [app for group in groups.values() for app in group]
-    if not _environments(specs, name):
-        known = dict.fromkeys(env.name for env in _environments(specs))
+    if not environments_of(specs, name):
+        known = dict.fromkeys(env.name for env in environments_of(specs))
         raise ShipformError(", ".join(a.name for a in specs), option, "is not an Environment of the app", name,
                             f"pass {option} with one of {', '.join(known)}")
 
 
-def _copy(lock: Lock) -> Lock:
+def copy_lock(lock: Lock) -> Lock:
     return {env: dict(entries) for env, entries in lock.items()}
 
 
@@ -330,11 +361,11 @@ def lock_images(apps: Sequence[App], environment: str | None = None,
     """`shipform lock`: read the digest of every third-party image the apps run (in ``environment``, or in
     all) from its registry and write it for every Environment that runs it. Entries of images an Environment
     no longer runs are removed. Nothing is written when any image cannot be resolved."""
-    groups = _specs(apps)
+    groups = specs_by_lock(apps)
     if environment:
-        _require(groups, "--env", environment)
+        require_environment(groups, "--env", environment)
     client = client or Client()
-    wanted = sorted({image for specs in groups.values() for env in _environments(specs, environment)
+    wanted = sorted({image for specs in groups.values() for env in environments_of(specs, environment)
                      for image in third_party_images(env)})
     digests: dict[str, str] = {}
     errors: list[RegistryError] = []
@@ -356,72 +387,14 @@ def lock_images(apps: Sequence[App], environment: str | None = None,
     report: list[str] = []
     for path, specs in groups.items():
         old = read_lock(path)
-        new = _copy(old)
-        for name in dict.fromkeys(env.name for env in _environments(specs, environment)):
-            envs = _environments(specs, name)
+        new = copy_lock(old)
+        for name in dict.fromkeys(env.name for env in environments_of(specs, environment)):
+            envs = environments_of(specs, name)
             used = {image for env in envs for image in images(env)}
             entries = {image: digest for image, digest in new.get(name, {}).items() if image in used}
             entries.update((image, digests[image]) for env in envs for image in third_party_images(env))
             new[name] = entries
-        report += _report(path, old, {env: entries for env, entries in new.items() if entries})
-    return report
-
-
-def _split_record(ref: str) -> tuple[str, str | None, str] | None:
-    """(name, tag or None, digest) of ``name[:tag]@sha256:<64 hex>``; None when it is not one."""
-    image, at, digest = ref.partition("@")
-    if not at or not checks.DIGEST.match(digest):
-        return None
-    if is_tagged_image(image):
-        name, tag = image.rsplit(":", 1)
-        return name, tag, digest
-    return (image, None, digest) if checks.is_image_name(image) else None
-
-
-def record_images(apps: Sequence[App], environment: str, refs: Sequence[str]) -> list[str]:
-    """`shipform lock record`: CI's digests of the images it built and pushed, as ``name[:tag]@sha256:...``,
-    written for ``environment``. Each must be an image the apps build and run there (by name alone, the
-    app's tag is meant). Nothing is written when any is not."""
-    groups = _specs(apps)
-    _require(groups, "--env", environment)
-    where = f"{next(iter(groups.values()))[0].name}/{environment}"
-    built = {path: {image for env in _environments(specs, environment) for image in built_images(env)}
-             for path, specs in groups.items()}
-    every = sorted({image for found in built.values() for image in found})
-    problems: list[ShipformError] = []
-    recorded: dict[Path, dict[str, str]] = {}
-    if not refs:
-        problems.append(ShipformError(where, "IMAGE@DIGEST", "none given", None,
-                                      "pass the pushed images, e.g. ghcr.io/acme/shop-api@sha256:<64 hex>"))
-    for ref in refs:
-        parts = _split_record(ref)
-        if parts is None:
-            problems.append(ShipformError(where, "IMAGE@DIGEST", "must be an image name (and tag) with a digest "
-                                          "'@sha256:' and 64 lowercase hex digits", ref,
-                                          "pass what the registry reported for the push, e.g. "
-                                          "ghcr.io/acme/shop-api@sha256:<64 hex>"))
-            continue
-        name, tag, digest = parts
-        matches = [(path, image) for path, found in built.items() for image in sorted(found)
-                   if image == f"{name}:{tag}" or (tag is None and image.rsplit(":", 1)[0] == name)]
-        if not matches:
-            problems.append(ShipformError(where, "IMAGE@DIGEST", f"is not an image the app builds in {environment}",
-                                          ref, f"record one of {', '.join(every)}" if every
-                                          else f"{environment} runs no image built from source"))
-            continue
-        for path, image in matches:
-            previous = recorded.setdefault(path, {}).get(image)
-            if previous is not None and previous != digest:
-                problems.append(ShipformError(where, "IMAGE@DIGEST", f"gives {image} two digests", ref,
-                                              "pass one digest per image"))
-            recorded[path][image] = digest
-    raise_all(problems)
-    report: list[str] = []
-    for path, entries in recorded.items():
-        old = read_lock(path)
-        new = _copy(old)
-        new.setdefault(environment, {}).update(entries)
-        report += _report(path, old, new)
+        report += write_changes(path, old, {env: entries for env, entries in new.items() if entries})
     return report
 
 
@@ -429,16 +402,16 @@ def promote_images(apps: Sequence[App], source: str, target: str) -> list[str]:
     """`shipform promote`: copy the digests of the images the apps build, as ``source`` has them, to ``target``.
     Exactly those entries change; the target's third-party entries stay. Nothing is written when ``source``
     lacks a digest for any image ``target`` runs."""
-    groups = _specs(apps)
-    _require(groups, "--from", source)
-    _require(groups, "--to", target)
+    groups = specs_by_lock(apps)
+    require_environment(groups, "--from", source)
+    require_environment(groups, "--to", target)
     if source == target:
         raise ShipformError(next(iter(groups.values()))[0].name, "--to", "must differ from --from", target,
                             "promote to the next Environment, e.g. --from dev --to prod")
     problems: list[ShipformError] = []
     updates: dict[Path, tuple[Lock, Lock]] = {}
     for path, specs in groups.items():
-        needed = sorted({image for env in _environments(specs, target) for image in built_images(env)})
+        needed = sorted({image for env in environments_of(specs, target) for image in built_images(env)})
         if not needed:
             continue
         old = read_lock(path)
@@ -448,11 +421,11 @@ def promote_images(apps: Sequence[App], source: str, target: str) -> list[str]:
                                    f"{target} runs", None, f"let CI build it and record it in {source} "
                                    f"(`shipform lock record --env {source} {image}@sha256:<digest>`), verify it "
                                    "there, then promote") for image in missing]
-        new = _copy(old)
+        new = copy_lock(old)
         new.setdefault(target, {}).update((image, verified[image]) for image in needed if image in verified)
         updates[path] = (old, new)
     raise_all(problems)
     report: list[str] = []
     for path, (old, new) in updates.items():
-        report += _report(path, old, new)
+        report += write_changes(path, old, new)
     return report or [f"{target} runs no image built from source: nothing to promote"]

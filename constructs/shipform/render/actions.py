@@ -82,6 +82,12 @@ ACTIONS: dict[str, Action] = {
     # sbom-path. Job permissions: id-token: write, attestations: write, artifact-metadata: write (the README's
     # list), packages: write when pushing to ghcr.io. Outputs: bundle-path, attestation-id, attestation-url.
     "attest": _action("actions/attest", "v4.2.2", "1e69f48acb82d1966a394da916b4c1698aa569d6", "2026-08-04"),
+    # node24. An installation access token of a GitHub App. Inputs: client-id (app-id is accepted but marked
+    # deprecated in this tag's action.yml), private-key (required), owner, repositories, permission-<name>
+    # (e.g. permission-contents: write), skip-token-revoke, github-api-url (default github.api_url, so GitHub
+    # Enterprise works). Outputs: token, installation-id, app-slug. The token is revoked in the post step.
+    "create-github-app-token": _action("actions/create-github-app-token", "v3.1.1",
+                                       "1b10c78c7865c340bc4f6099eb2f838309f1e8c3", "2026-04-21"),
     # --- image build -----------------------------------------------------------------------------------------
     # node24. Inputs: version (buildx), driver (default docker-container, needed for type=gha cache and
     # attestations), platforms. Outputs: name, platforms.

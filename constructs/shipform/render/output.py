@@ -34,6 +34,8 @@ class Context:
     tests: bool = False
     """Whether the repository has tests for CI to run (pytest)."""
     branch: str = "main"
+    lock_file: str = "shipform.lock.json"
+    """The app's lock file (shipform.lock.json beside the app file), relative to the repository root."""
 
 
     @property

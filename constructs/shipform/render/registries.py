@@ -61,9 +61,19 @@ def login_steps(registry: str) -> list[Step]:
                   password="${{ secrets.REGISTRY_PASSWORD }}")]
 
 
-def registry_permissions(registry: str) -> dict[str, str]:
-    """GHCR pushes with the workflow's token (packages: write); the clouds take an OIDC token (id-token)."""
-    return {"packages": "write"} if kind_of(registry) == "ghcr" else {}
+def registry_permissions(registry: str, push: bool = True) -> dict[str, str]:
+    """GHCR takes the workflow's token (packages: write to push, read to read signatures); the clouds take an
+    OIDC token (id-token: write, which a job that pushes holds anyway, for signing)."""
+    kind = kind_of(registry)
+    if kind == "ghcr":
+        return {"packages": "write" if push else "read"}
+    return {"id-token": "write"} if kind in ("ecr", "gcp", "acr") and not push else {}
+
+
+def uses_secrets(registry: str) -> bool:
+    """Whether logging in reads a secret other than the workflow's token (Docker Hub, any other registry): the
+    job then runs in a GitHub environment (see workflow_common.RELEASE_ENVIRONMENT)."""
+    return kind_of(registry) in ("dockerhub", "other")
 
 
 def cluster_login(cluster: spec.ClusterSpec) -> list[Step]:

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from shipform.delivery import local_secrets
-from shipform.delivery.lock import lock_path, pin, read_lock
+from shipform.delivery.lock import LOCK_FILE, lock_path, pin, read_lock
 from shipform.delivery.lock import notes as image_notes
-from shipform.delivery.repository import describe, find_root
+from shipform.delivery.repository import describe, find_root, relative
 from shipform.errors import ShipformError, raise_all
 from shipform.model.local_rules import environment_errors
 from shipform.model.stage import App
@@ -88,7 +88,7 @@ def _render(app: App, outdir: Path, notes: list[str] | None) -> dict[str, str]:
     # Output written outside the repository (a scratch --outdir) is not what GitOps watches or CI checks:
     # its GitOps objects and workflows then name the app folder alone.
     context = Context(marker_line(app), app_dir, manifests, repo.output_path, repo.root, repo.app_file,
-                      repo.setup, repo.tests, app.branch)
+                      repo.setup, repo.tests, app.branch, relative(lock_path(app.root), repo.root) or LOCK_FILE)
     files: dict[str, str] = {}
     for output in OUTPUTS:
         files.update(output(app_spec, context))

@@ -1,0 +1,76 @@
+"""``<app>-promote-<from>-to-<to>.yaml``: started by hand, from the default branch only. It verifies the signature
+and build provenance of each digest the source Environment runs, copies them to the next Environment with
+`shipform promote`, and opens (or updates) a pull request from branch ``promote/<from>-to-<to>``. Nothing new
+to promote ends green with a message. Pushed with a GitHub App's token, the pull request's own CI runs; with
+the workflow's own token it would not, so the promotion then runs CI itself on the promotion commit and reports
+the result as a commit status under each CI job's name. No dispatch inputs: nothing typed at dispatch time
+reaches the build (SLSA: checkov CKV_GHA_7)."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from shipform import spec
+from shipform.render.actions import uses
+from shipform.render.output import Context
+from shipform.render.registries import login_steps, registry_permissions
+from shipform.render.workflow_common import (
+    APP_TOKEN_STEP,
+    RELEASE_ENVIRONMENT,
+    RUNNER,
+    TOKEN,
+    WORKFLOWS_DIR,
+    app_token,
+    built_images,
+    checkout,
+    job,
+    repository_env,
+    runs_built,
+    setup_python,
+    workflow,
+)
+from shipform.render.workflow_scripts import PROMOTE, REPORT, VERIFY
+
+
+def promotions(app: spec.App, context: Context, checks: list[str]) -> dict[str, dict[str, Any]]:
+    """One workflow per step of the Environments' order (dev -> staging -> prod). ``checks`` are the names of
+    CI's jobs, the checks a pull request reports."""
+    return {f"promote-{source.name}-to-{target.name}": promote(app, context, source, target, checks)
+            for source, target in itertools.pairwise(app.environments)}
+
+
+def promote(app: spec.App, context: Context, source: spec.Environment, target: spec.Environment,
+            checks: list[str]) -> dict[str, Any]:
+    names = {"FROM": source.name, "TO": target.name, "BRANCH": context.branch, "APP": app.name}
+    repositories = runs_built(target, built_images(app, context))
+    steps = [checkout(), app_token(), *setup_python(context)]
+    if repositories:
+        steps += [*login_steps(app.registry), {"name": "Install cosign", **uses("cosign-installer")},
+                  {"name": f"Verify the signature and provenance of what {source.name} runs", "run": VERIFY,
+                   "env": {**names, "LOCK": context.lock_file, "REPOSITORIES": "\n".join(repositories),
+                           "WORKFLOW": f"{WORKFLOWS_DIR}/{app.name}-build.yaml"}}]
+    steps.append({"name": f"Promote {source.name} to {target.name} and open a pull request", "id": "promote",
+                  "run": PROMOTE, "env": {**repository_env(context), **names, "GH_TOKEN": TOKEN}})
+    permissions = {"contents": "write", "pull-requests": "write",
+                   **(registry_permissions(app.registry, push=False) if repositories else {})}
+    jobs = {
+        "promote": job(f"Promote {source.name} to {target.name}", steps, permissions, 15, **{
+            "if": f"github.ref == 'refs/heads/{context.branch}'", "environment": RELEASE_ENVIRONMENT,
+            "outputs": {"commit": "${{ steps.promote.outputs.commit }}",
+                        "via-app": f"${{{{ steps.{APP_TOKEN_STEP}.outcome }}}}"}}),
+        # The pull request's own CI does not run when the workflow's token pushed it: CI runs here instead.
+        "ci": {"name": "CI", "needs": "promote",
+               "if": "needs.promote.outputs.commit != '' && needs.promote.outputs.via-app != 'success'",
+               "uses": f"./{WORKFLOWS_DIR}/{app.name}-ci.yaml", "with": {"ref": "${{ needs.promote.outputs.commit }}"},
+               "permissions": {"contents": "read"}},
+        "report": {"name": "Report CI on the promotion commit", "runs-on": RUNNER, "timeout-minutes": 5,
+                   "needs": ["promote", "ci"], "if": "${{ !cancelled() && needs.ci.result != 'skipped' }}",
+                   "permissions": {"statuses": "write"}, "steps": [{
+                       "name": "Commit statuses under CI's check names", "run": REPORT, "env": {
+                           "STATE": "${{ needs.ci.result == 'success' && 'success' || 'failure' }}",
+                           "SHA": "${{ needs.promote.outputs.commit }}", "CHECKS": "\n".join(checks),
+                           "GH_TOKEN": "${{ github.token }}"}}]},
+    }
+    return workflow(f"{app.name} promote {source.name} to {target.name}", {"workflow_dispatch": {}}, jobs,
+                    "${{ github.workflow }}")
