@@ -49,7 +49,7 @@ FIX = ("correct the file, or delete it and run `shipform lock` (CI records the i
 Lock = dict[str, dict[str, str]]
 """{Environment name: {image reference as the app names it: 'sha256:<64 hex>'}}"""
 
-_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 
 
 class Resolver(Protocol):
@@ -157,7 +157,7 @@ def parse_lock(raw: bytes | str, where: str) -> Lock:
                 if not is_tagged_image(image):
                     bad(f"environments.{env}", "has a key that is not an image reference 'name:tag' (without a "
                         "digest)", image)
-                elif not isinstance(digest, str) or not checks.DIGEST.match(digest):
+                elif not isinstance(digest, str) or not checks.matches(checks.DIGEST, digest):
                     bad(f"environments.{env}.{image}", "must be 'sha256:' followed by 64 lowercase hex digits", digest)
                 else:
                     lock.setdefault(env, {})[image] = digest
@@ -175,7 +175,7 @@ def is_tagged_image(value: object) -> bool:
     if not isinstance(value, str) or "@" in value or ":" not in value[value.rfind("/") + 1:]:
         return False
     name, tag = value.rsplit(":", 1)
-    return checks.is_image_name(name) and bool(_TAG.match(tag))
+    return checks.is_image_name(name) and checks.matches(_TAG, tag)
 
 
 def dump_lock(lock: Mapping[str, Mapping[str, str]]) -> str:
@@ -370,7 +370,7 @@ def lock_images(apps: Sequence[App], environment: str | None = None,
 def _split_record(ref: str) -> tuple[str, str | None, str] | None:
     """(name, tag or None, digest) of ``name[:tag]@sha256:<64 hex>``; None when it is not one."""
     image, at, digest = ref.partition("@")
-    if not at or not checks.DIGEST.match(digest):
+    if not at or not checks.matches(checks.DIGEST, digest):
         return None
     if is_tagged_image(image):
         name, tag = image.rsplit(":", 1)

@@ -18,8 +18,8 @@ from shipform.values.quantity import Memory
 from shipform.values.secret_ref import SecretRef
 
 AWS_CLI_IMAGE = "amazon/aws-cli:2.22.12"
-_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_ENDPOINT = re.compile(r"^https://[a-z0-9.-]+(:(?P<port>[0-9]+))?(/.*)?$")
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_ENDPOINT = re.compile(r"https://[a-z0-9.-]+(:(?P<port>[0-9]+))?(/.*)?")
 # A key id (UUID or mrk-...), an alias/..., or an ARN of either.
 _KMS_KEY = re.compile(r"(arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key/|alias/))?[A-Za-z0-9/_:-]{1,250}"
                       r"|alias/[A-Za-z0-9/_-]+")
@@ -58,14 +58,14 @@ class S3Target:
 
     def validate(self, path: str) -> None:
         check_fields(path, "backup.to", self)  # types first: below, every field has its declared type
-        if not _BUCKET.match(self.bucket):
+        if not checks.matches(_BUCKET, self.bucket):
             raise ShipformError(path, "backup.to.bucket", "must be an S3 bucket name (3-63 of a-z, 0-9, '.', '-')",
                                 self.bucket, "use the bucket's name, e.g. 'acme-shop-backups'")
         self.credentials.validate(path, "backup.to.credentials")
-        if self.endpoint is not None and not _ENDPOINT.match(str(self.endpoint)):
+        if self.endpoint is not None and not checks.matches(_ENDPOINT, self.endpoint):
             raise ShipformError(path, "backup.to.endpoint", "must be an https URL", self.endpoint,
                                 "write e.g. 'https://minio.example.com'")
-        if self.kms_key is not None and (self.encryption != "aws:kms" or not _KMS_KEY.fullmatch(self.kms_key)):
+        if self.kms_key is not None and (self.encryption != "aws:kms" or not checks.matches(_KMS_KEY, self.kms_key)):
             raise ShipformError(path, "backup.to.kms_key", "must be a KMS key id, alias or ARN, with encryption="
                                 "'aws:kms'", self.kms_key, "write e.g. encryption='aws:kms', kms_key='alias/backups'")
         for i, cidr in enumerate(self.cidrs):
@@ -76,7 +76,7 @@ class S3Target:
 
     @property
     def port(self) -> int:
-        found = _ENDPOINT.match(self.endpoint or "")
+        found = checks.exact(_ENDPOINT, self.endpoint or "")
         return int(found["port"]) if found and found["port"] else 443
 
 

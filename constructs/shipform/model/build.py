@@ -172,14 +172,14 @@ class Build:
                                 f"pass e.g. version='{self.preset_spec.default_version}'")
         checks.digest(path, "build.base_digest", self.base_digest)
         self._check_runtime(path)
-        if not _GO_PACKAGE.fullmatch(self.package):
+        if not checks.matches(_GO_PACKAGE, self.package):
             raise ShipformError(path, "build.package", "must be a Go package path like './cmd/server'", self.package,
                                 "pass the package folder relative to the build context, e.g. './cmd/server'")
         if self.command:
             checks.command(path, "build.command", list(self.command))
         for field in ("build_packages", "runtime_packages"):
             for i, name in enumerate(getattr(self, field)):
-                if not _DEBIAN_PACKAGE.fullmatch(name):
+                if not checks.matches(_DEBIAN_PACKAGE, name):
                     raise ShipformError(path, f"build.{field}[{i}]", "must be a Debian package name, optionally "
                                         "'=version'", name, "write e.g. 'libpq5' or 'libpq5=15.10-0+deb12u1'")
         if self.runtime_packages and self.preset == "go":

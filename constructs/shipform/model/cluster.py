@@ -3,7 +3,6 @@ in to it (through OIDC for the clouds, never long-lived keys)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
@@ -55,7 +54,7 @@ class Cluster:
         check_fields(path, "cluster", self)
         for prop in ("name", "location") if self.kind != "kubeconfig" else ():
             value = getattr(self, prop)
-            if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._()-]{0,89}", value):
+            if not checks.matches(r"[A-Za-z0-9][A-Za-z0-9._()-]{0,89}", value):
                 raise ShipformError(path, f"cluster.{prop}", "must be a cloud resource name (letters, digits, '.', "
                                     "'_', '-', '(' and ')')", value, "write the name as the cloud console shows it")
         checks.kubectl_version(path, "cluster.kubectl_version", self.kubectl_version)

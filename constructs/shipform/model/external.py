@@ -50,7 +50,7 @@ class External(ShipformConstruct):
         self._port = checks.port(self.path, "port", props["port"])
         self.cidrs = tuple(_cidr(self.path, f"cidrs[{i}]", c) for i, c in enumerate(props.get("cidrs") or ()))
         self.scheme = props.get("scheme")
-        if self.scheme is not None and not _SCHEME.fullmatch(self.scheme):
+        if self.scheme is not None and not checks.matches(_SCHEME, self.scheme):
             raise ShipformError(self.path, "scheme", "must be a URL scheme", self.scheme, "write e.g. 'postgres'")
         self.secrets = dict(props.get("secrets") or {})
         for name, ref in self.secrets.items():

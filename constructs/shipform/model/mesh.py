@@ -60,7 +60,7 @@ class Mesh:
                                  "{'app': 'istiod'}", " (at least one)")
         checks.dns_name(path, "mesh.trust_domain", self.trust_domain)
         checks.positive_int(path, "mesh.retries", self.retries, minimum=0, maximum=10)
-        if not _TIMEOUT.fullmatch(self.timeout):
+        if not checks.matches(_TIMEOUT, self.timeout):
             raise ShipformError(path, "mesh.timeout", "must be a duration of ms, s or m", self.timeout,
                                 "write e.g. '15s'")
         checks.positive_int(path, "mesh.rate_limit", self.rate_limit, maximum=1_000_000)

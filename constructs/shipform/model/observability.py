@@ -44,7 +44,7 @@ class Alerts:
     def to_spec(self, path: str) -> spec.AlertSettings:
         check_fields(path, "monitoring.alerts", self)
         for prop in ("crash_loop_for", "not_ready_for", "at_maximum_for"):
-            if not _PROMETHEUS_DURATION.fullmatch(getattr(self, prop)):
+            if not checks.matches(_PROMETHEUS_DURATION, getattr(self, prop)):
                 raise ShipformError(path, f"monitoring.alerts.{prop}", "must be a Prometheus duration of s, m, h or d",
                                     getattr(self, prop), "write e.g. '15m'")
         if not 1 <= self.volume_full_percent <= 99:
@@ -84,7 +84,7 @@ class Monitoring:
         labels = checks.pod_labels(path, "monitoring.labels", self.labels, "{'release': 'kube-prometheus-stack'}") \
             if self.labels else ()
         address = self.address or f"http://prometheus-operated.{self.namespace}.svc:9090"
-        if not _HTTP_ADDRESS.fullmatch(address):
+        if not checks.matches(_HTTP_ADDRESS, address):
             raise ShipformError(path, "monitoring.address", "must be http(s)://<host>:<port>", address,
                                 "write e.g. 'http://prometheus-operated.monitoring.svc:9090'")
         return spec.Monitoring(self.namespace, pods, labels, address, self.alerts.to_spec(path))
@@ -108,10 +108,10 @@ class Metrics:
 
     def validate(self, path: str) -> None:
         check_fields(path, "metrics", self)
-        if not _PATH.fullmatch(self.path):
+        if not checks.matches(_PATH, self.path):
             raise ShipformError(path, "metrics.path", "must be an absolute URL path", self.path,
                                 "write e.g. '/metrics'")
-        if not _DURATION.fullmatch(self.interval):
+        if not checks.matches(_DURATION, self.interval):
             raise ShipformError(path, "metrics.interval", "must be a Prometheus duration of ms, s, m or h",
                                 self.interval, "write e.g. '30s' or '1m'")
 
@@ -158,7 +158,7 @@ class Telemetry:
 
     def to_spec(self, path: str) -> spec.Telemetry:
         check_fields(path, "telemetry", self)
-        found = _OTLP.fullmatch(self.endpoint)
+        found = checks.exact(_OTLP, self.endpoint)
         if found is None or not 0 < int(found["port"]) < 65536:
             raise ShipformError(path, "telemetry.endpoint", "must be http(s)://<host>:<port>", self.endpoint,
                                 "write e.g. 'http://otel-collector.observability.svc:4317'")

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 from shipform.errors import ShipformError
+from shipform.values import checks
 
 NODE_LAYOUTS = (("package-lock.json", "package.json"), ("pnpm-lock.yaml", "package.json"),
                 ("yarn.lock", "package.json"), ("bun.lock", "package.json"), ("bun.lockb", "package.json"))
@@ -31,7 +32,7 @@ def node_runtime_files(context: Path) -> tuple[str, ...]:
     plain = []
     for entry in entries:
         clean = str(entry).removeprefix("./").rstrip("/")
-        if not isinstance(entry, str) or not re.fullmatch(r"[A-Za-z0-9_@.-]+(/[A-Za-z0-9_@.-]+)*", clean) \
+        if not isinstance(entry, str) or not checks.matches(r"[A-Za-z0-9_@.-]+(/[A-Za-z0-9_@.-]+)*", clean) \
                 or ".." in clean.split("/") or not (context / clean).exists():
             return ()
         if clean not in plain and clean not in ("package.json", "node_modules"):
@@ -54,7 +55,7 @@ def node_installer(path: str, context: Path, layout: str) -> str:
         raise ShipformError(path, "build", f"package.json is not JSON ({err})", str(context / "package.json"),
                             "fix package.json") from None
     pinned = manifest.get("packageManager") if isinstance(manifest, dict) else None
-    found = re.fullmatch(rf"{tool}@([0-9]+)\.[0-9]+\.[0-9]+(\+sha[0-9]+\.[0-9a-f]+)?", str(pinned or ""))
+    found = checks.exact(rf"{tool}@([0-9]+)\.[0-9]+\.[0-9]+(\+sha[0-9]+\.[0-9a-f]+)?", str(pinned or ""))
     if found is None:
         raise ShipformError(path, "build", f"{layout} needs package.json's packageManager to pin {tool}: corepack "
                             "installs exactly that version in the image", pinned,

@@ -13,6 +13,7 @@ from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.external import External
 from shipform.model.stage import Environment
+from shipform.values import checks
 from shipform.values.prop_types import check_fields
 from shipform.values.secret_ref import SecretRef
 
@@ -146,7 +147,7 @@ class Queue:
                 "lagThreshold": str(self.per_replica)}
 
     def _sqs(self, path: str, worker: Scaled) -> dict[str, str]:
-        if not _SQS_URL.fullmatch(self.name):
+        if not checks.matches(_SQS_URL, self.name):
             raise ShipformError(path, "scale_on.name", "must be the SQS queue's URL", self.name,
                                 "write e.g. 'https://sqs.eu-west-1.amazonaws.com/123456789012/jobs'")
         region = _SQS_HOST.search(self.name)

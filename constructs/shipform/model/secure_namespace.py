@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import TypedDict, Unpack
 
@@ -77,7 +76,7 @@ class SecureNamespace(ShipformConstruct):
         self.viewers = self._subjects("viewers", props.get("viewers", ()))
         self.accepts_from = list(props.get("accepts_from", ()))
         self.pod_security_version = props.get("pod_security_version", POD_SECURITY_VERSION)
-        if not re.fullmatch(r"v1\.[0-9]+", self.pod_security_version):
+        if not checks.matches(r"v1\.[0-9]+", self.pod_security_version):
             raise ShipformError(self.path, "pod_security_version", "must pin a Kubernetes minor version like 'v1.33' "
                                 "('latest' would change the policy with every cluster upgrade)",
                                 self.pod_security_version, "pin the version your clusters run")

@@ -86,10 +86,10 @@ class CustomMetric:
 
     def validate(self, path: str, prop: str) -> None:
         check_fields(path, prop, self)
-        if not _METRIC_NAME.fullmatch(self.name):
+        if not checks.matches(_METRIC_NAME, self.name):
             raise ShipformError(path, f"{prop}.name", "must be a metric name", self.name,
                                 "write e.g. 'http_requests_per_second'")
-        if not _QUANTITY.fullmatch(self.average) or float(re.sub(r"[^0-9.]", "", self.average)) == 0:
+        if not checks.matches(_QUANTITY, self.average) or float(re.sub(r"[^0-9.]", "", self.average)) == 0:
             raise ShipformError(path, f"{prop}.average", "must be a Kubernetes quantity above 0", self.average,
                                 "write e.g. '100' or '500m'")
         if self.selector and (self.source != "external" or not checks.is_label_map(self.selector)):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from shipform.errors import ShipformError
+from shipform.values import checks
 from shipform.values.prop_types import check_fields
 
 _PERCENT = re.compile(r"(100|[1-9]?[0-9])%")
@@ -33,7 +34,7 @@ class Rolling:
         for prop in ("max_surge", "max_unavailable"):
             value = getattr(self, prop)
             if (isinstance(value, int) and not 0 <= value <= 1000) or (isinstance(value, str)
-                                                                       and not _PERCENT.fullmatch(value)):
+                                                                       and not checks.matches(_PERCENT, value)):
                 raise ShipformError(path, f"strategy.{prop}", "must be a number of pods (0-1000) or a percent of "
                                     "the replicas", value, "write e.g. 1 or '25%'")
         if self.surge_pods(100) == 0 and self._unavailable_pods(100) == 0:
@@ -91,7 +92,7 @@ class Analysis:
             if not getattr(self, name).strip():
                 raise ShipformError(path, f"{prop}.{name}", "must not be empty", getattr(self, name),
                                     "write e.g. " + self.prop_example)
-        if not _ARGO_DURATION.fullmatch(self.interval):
+        if not checks.matches(_ARGO_DURATION, self.interval):
             raise ShipformError(path, f"{prop}.interval", "must be a duration of s, m or h", self.interval,
                                 "write e.g. '1m' or '30s'")
         if not 1 <= self.count <= 1000:
@@ -128,7 +129,7 @@ class Canary:
             if isinstance(step, int) and not 1 <= step <= 100:
                 raise ShipformError(path, f"strategy.steps[{i}]", "is a weight outside 1-100 percent", step,
                                     "write a percent of the traffic from 1 to 100")
-            if isinstance(step, str) and step != PROMOTE and not _ARGO_DURATION.fullmatch(step):
+            if isinstance(step, str) and step != PROMOTE and not checks.matches(_ARGO_DURATION, step):
                 raise ShipformError(path, f"strategy.steps[{i}]", "must be a weight (int), a pause of s, m or h "
                                     "('5m') or 'promote'", step, "write e.g. '5m'")
         for before, after in itertools.pairwise(weights):

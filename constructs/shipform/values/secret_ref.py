@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -26,7 +25,7 @@ class SecretRef:
     def validate(self, path: str, prop: str) -> None:
         check_fields(path, prop, self)
         checks.subdomain_name(path, f"{prop}.name", self.name)
-        if not isinstance(self.key, str) or not re.fullmatch(r"[-._a-zA-Z0-9]{1,253}", self.key):
+        if not isinstance(self.key, str) or not checks.matches(r"[-._a-zA-Z0-9]{1,253}", self.key):
             raise ShipformError(path, f"{prop}.key", "must be a Secret data key ([-._a-zA-Z0-9]+)", self.key,
                                 "use the key as it appears in the Secret, e.g. 'password'")
 
