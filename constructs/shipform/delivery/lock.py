@@ -36,6 +36,7 @@ from shipform.errors import ShipformError, raise_all
 from shipform.model.stage import App
 from shipform.model.validation import validate
 from shipform.values import checks
+from shipform.write import reading
 from shipform.write.output_error import OutputError
 
 LOCK_FILE = "shipform.lock.json"
@@ -86,7 +87,7 @@ def read_lock(path: Path) -> Lock:
     problem) naming the file, what is wrong and the fix."""
     where = shown(path)
     try:
-        raw = path.read_bytes()
+        raw = reading.read_bytes(path)
     except FileNotFoundError:
         return {}
     except OSError as err:

@@ -13,6 +13,7 @@ from shipform.model.native_packages import python_packages
 from shipform.model.package_managers import NODE_LAYOUTS, PYTHON_LAYOUTS, node_installer, node_runtime_files
 from shipform.values import checks
 from shipform.values.prop_types import check_fields
+from shipform.write import reading
 
 PresetName = Literal["python", "node", "go", "dockerfile"]
 Runtime = Literal["debian", "distroless"]
@@ -167,7 +168,7 @@ class Build:
                                 "pass e.g. 'services/api'")
         if self.preset == "dockerfile":
             return
-        if not self.language_version.replace(".", "").isdigit() or self.language_version.count(".") != 2:
+        if not checks.matches(r"[0-9]+\.[0-9]+\.[0-9]+", self.language_version):  # str.isdigit() takes '³' too
             raise ShipformError(path, "build.version", "must be an exact version 'X.Y.Z'", self.version,
                                 f"pass e.g. version='{self.preset_spec.default_version}'")
         checks.digest(path, "build.base_digest", self.base_digest)
@@ -225,7 +226,7 @@ class Build:
             runtime=self.runtime, native=native,
             installer=node_installer(path, root / self.context, layout) if self.preset == "node" else "",
             runtime_files=node_runtime_files(root / self.context) if self.preset == "node" else (),
-            project_ignore=_ignore_rules(root / self.context / ".dockerignore"))
+            project_ignore=_ignore_rules(path, root / self.context / ".dockerignore"))
 
     def _check_runtime(self, path: str) -> None:
         checks.digest(path, "build.runtime_digest", self.runtime_digest)
@@ -261,7 +262,7 @@ class Build:
 
     def team_user(self, root: Path) -> str | None:
         """The final USER of the team's Dockerfile (read at synth time)."""
-        return final_user((root / self.dockerfile_path).read_text(encoding="utf-8", errors="replace"))
+        return final_user(reading.read_text(root / self.dockerfile_path, errors="replace"))
 
     def detect_layout(self, path: str, root: Path) -> tuple[str, ...]:
         """The dependency layout found in the context under the app folder ``root``; read at synth time,
@@ -285,11 +286,14 @@ class Build:
                             str(source), f"add {self.preset_spec.layouts[-1][0]} or pick the preset that fits")
 
 
-def _ignore_rules(path: Path) -> tuple[str, ...]:
+def _ignore_rules(path: str, file: Path) -> tuple[str, ...]:
     """The rules of a .dockerignore (comments and blank lines left out), or none when there is no such file."""
-    if not path.is_file():
+    if reading.is_special(file):
+        raise ShipformError(path, "build.context", f".dockerignore is {reading.SPECIAL}", str(file),
+                            "make it a regular file of ignore rules, or remove it")
+    if not file.is_file():
         return ()
-    lines = (line.strip() for line in path.read_text(encoding="utf-8", errors="replace").splitlines())
+    lines = (line.strip() for line in reading.read_text(file, errors="replace").splitlines())
     return tuple(line for line in lines if line and not line.startswith("#"))
 
 

@@ -15,6 +15,7 @@ from shipform import spec
 from shipform.errors import ShipformError
 from shipform.values import checks
 from shipform.values.secret_ref import SecretRef
+from shipform.write import reading
 
 CONFIG_MAP_LIMIT = 1_000_000
 """Bytes of values and files together: the API server stores a ConfigMap whole in one etcd entry of at most
@@ -81,7 +82,7 @@ def read_files(path: str, root: Path, files: Mapping[str, str]) -> tuple[spec.Co
             raise ShipformError(path, prop, "is not a file", str(file), "create it or fix the path (relative to "
                                 "the app file)")
         try:
-            content = file.read_bytes().decode("utf-8")
+            content = reading.read_bytes(file).decode("utf-8")
         except UnicodeDecodeError:
             raise ShipformError(path, prop, "is not UTF-8 text; a ConfigMap holds text", source,
                                 "mount text files only (binary data belongs in the image or a volume)") from None

@@ -209,9 +209,14 @@ class RoutedCanary:
         if not 1 <= self.weight <= 99:
             raise ShipformError(path, "strategy.weight", "must be 1-99 percent (0 is no canary, 100 is a promotion)",
                                 self.weight, "write e.g. 10; promote with strategy=Rolling()")
-        if not _TAG.fullmatch(self.stable) and ":" not in self.stable and "/" not in self.stable:
+        if ":" in self.stable or "/" in self.stable or "@" in self.stable:  # a whole reference: pinned, as images are
+            checks.image_ref(path, "strategy.stable", self.stable)
+        elif not checks.matches(_TAG, self.stable):
             raise ShipformError(path, "strategy.stable", "must be an image tag or an image reference", self.stable,
                                 "write the version running now, e.g. '1.4.1'")
+        elif self.stable == "latest":
+            raise ShipformError(path, "strategy.stable", "must pin the running version, not 'latest' (which moves)",
+                                self.stable, "write the version running now, e.g. '1.4.1'")
         if not 1 <= self.replicas <= 100:
             raise ShipformError(path, "strategy.replicas", "must be 1-100", self.replicas, "write e.g. 1")
 
