@@ -60,7 +60,7 @@ def check_writable_paths(path: str, folders: Sequence[str]) -> list[str]:
         if not folder.startswith("/") or folder == "/" or ".." in folder.split("/") or not folder.isprintable():
             raise ShipformError(path, prop, "must be an absolute folder other than '/'", folder,
                                 "pass e.g. ['/tmp', '/var/cache/app']")
-        folder = folder.rstrip("/")
+        folder = checks.mount_point(path, prop, folder.rstrip("/"))
         volume = spec.scratch_volume_name(folder)
         if not checks.is_dns_label(volume):
             raise ShipformError(path, prop, f"makes the volume name '{volume}', longer than 63 characters "

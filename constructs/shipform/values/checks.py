@@ -106,6 +106,21 @@ def is_plain_path(value: object) -> bool:
         not any(part in (".", "..") for part in value.split("/"))
 
 
+KERNEL_FOLDERS = ("proc", "sys")
+"""Where every container has the kernel's own file systems (procfs, sysfs)."""
+
+
+def mount_point(path: str, prop: str, value: str) -> str:
+    """A path the container mounts something at (a file, a volume, a writable folder): not inside /proc or
+    /sys. runc refuses a mount inside /proc, and one inside /sys would hide the kernel's view."""
+    parts = [part for part in value.split("/") if part not in ("", ".")]
+    if parts and parts[0] in KERNEL_FOLDERS:
+        raise ShipformError(path, prop, f"is inside /{parts[0]}, where every container has the kernel's own file "
+                            "system (runc refuses mounts inside /proc; one inside /sys would hide the kernel's view)",
+                            value, "mount it elsewhere, e.g. under /etc/<app>, /var/lib/<app> or /srv")
+    return value
+
+
 def cidr(path: str, prop: str, value: object, example: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
     """An address range in CIDR notation without host bits."""
     try:
