@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass, replace
 from typing import ClassVar, Literal, Protocol
@@ -11,7 +12,7 @@ from shipform.errors import ShipformError
 from shipform.model.cron_job import CronJob
 from shipform.model.engines import Engine
 from shipform.model.workload import Workload
-from shipform.values import checks
+from shipform.values import addresses, checks
 from shipform.values.cron import validate_schedule
 from shipform.values.prop_types import check_fields
 from shipform.values.quantity import Memory
@@ -68,11 +69,8 @@ class S3Target:
         if self.kms_key is not None and (self.encryption != "aws:kms" or not checks.matches(_KMS_KEY, self.kms_key)):
             raise ShipformError(path, "backup.to.kms_key", "must be a KMS key id, alias or ARN, with encryption="
                                 "'aws:kms'", self.kms_key, "write e.g. encryption='aws:kms', kms_key='alias/backups'")
-        for i, cidr in enumerate(self.cidrs):
-            network = checks.cidr(path, f"backup.to.cidrs[{i}]", cidr, "'10.20.30.0/24'")
-            if network.is_link_local or network.prefixlen == 0:
-                raise ShipformError(path, f"backup.to.cidrs[{i}]", "is a link-local or catch-all range (cloud "
-                                    "metadata answers at 169.254.169.254)", cidr, "name the storage service's range")
+        addresses.egress_ranges(path, "backup.to.cidrs", self.cidrs, "'10.20.30.0/24'", "name the storage service's "
+                                "range")
 
     @property
     def port(self) -> int:
@@ -227,7 +225,10 @@ class BackupJob(CronJob):
 
     def egress_to_internet(self) -> tuple[spec.EgressToInternet, ...]:
         """The bucket's address is not known to the cluster: HTTPS to any address, and nothing else."""
-        return () if self.target is None else (spec.EgressToInternet(self.target.port, tuple(self.target.cidrs)),)
+        if self.target is None:
+            return ()
+        cidrs = tuple(str(ipaddress.ip_network(c)) for c in self.target.cidrs)  # '10.0.0.0/255.0.0.0' as '10.0.0.0/8'
+        return (spec.EgressToInternet(self.target.port, cidrs),)
 
     def local_user(self) -> tuple[int, int] | None:
         return self.db.local_user()
