@@ -66,6 +66,9 @@ class S3Target:
         if self.endpoint is not None and not checks.matches(_ENDPOINT, self.endpoint):
             raise ShipformError(path, "backup.to.endpoint", "must be an https URL", self.endpoint,
                                 "write e.g. 'https://minio.example.com'")
+        if self.endpoint is not None:
+            checks.url_credentials(path, "backup.to.endpoint", self.endpoint, "keep credentials in the "
+                                   "credentials= Secret, never in the URL")
         if self.kms_key is not None and (self.encryption != "aws:kms" or not checks.matches(_KMS_KEY, self.kms_key)):
             raise ShipformError(path, "backup.to.kms_key", "must be a KMS key id, alias or ARN, with encryption="
                                 "'aws:kms'", self.kms_key, "write e.g. encryption='aws:kms', kms_key='alias/backups'")

@@ -166,6 +166,8 @@ class Build:
         if not isinstance(self.context, str) or not self.context or Path(self.context).is_absolute():
             raise ShipformError(path, "build.context", "must be a folder relative to the app file", self.context,
                                 "pass e.g. 'services/api'")
+        for prop, value in (("build.context", self.context), ("build.dockerfile", self.dockerfile_path)):
+            checks.workflow_text(path, prop, value, _RENAME)
         if self.preset == "dockerfile":
             return
         if not checks.matches(r"[0-9]+\.[0-9]+\.[0-9]+", self.language_version):  # str.isdigit() takes '³' too
@@ -258,6 +260,7 @@ class Build:
         if not file.is_relative_to(root.resolve()) or not file.is_file():
             raise ShipformError(path, "build.dockerfile", "is not a file inside the app's folder", self.dockerfile_path,
                                 "pass the path of the Dockerfile, relative to the app file")
+        checks.workflow_text(path, "build.dockerfile", file.relative_to(root.resolve()).as_posix(), _RENAME)
         return file.name
 
     def team_user(self, root: Path) -> str | None:
@@ -271,6 +274,8 @@ class Build:
         if not source.resolve().is_relative_to(root.resolve()):
             raise ShipformError(path, "build.context", "leads outside the app's folder", self.context,
                                 "keep build contexts inside the folder of the app file (or pass App(root=...))")
+        # The workflows name the folder it resolves to (through symlinks).
+        checks.workflow_text(path, "build.context", source.resolve().relative_to(root.resolve()).as_posix(), _RENAME)
         if not source.is_dir():
             raise ShipformError(path, "build.context", "is not a folder", str(source),
                                 "create the folder or fix the path (relative to the app file)")
@@ -284,6 +289,9 @@ class Build:
         expected = " or ".join(" + ".join(layout) for layout in self.preset_spec.layouts)
         raise ShipformError(path, "build", f"the {self.preset} preset needs {expected} in the build context",
                             str(source), f"add {self.preset_spec.layouts[-1][0]} or pick the preset that fits")
+
+
+_RENAME = "rename the folder or file (no '${{', no control characters)"
 
 
 def _ignore_rules(path: str, file: Path) -> tuple[str, ...]:

@@ -407,7 +407,14 @@ def _git_url(app: str, url: object) -> str:
     if not isinstance(url, str) or not checks.matches(r"(https://|ssh://|git@)[A-Za-z0-9._~:/@%+-]+", url):
         raise ShipformError(app, "repository", "must be a git URL (https://, ssh:// or git@host:path)", url,
                             "write e.g. 'https://github.com/acme/shop.git'")
-    return url
+    return _without_credentials(app, url)
+
+
+def _without_credentials(app: str, url: str) -> str:
+    """The URL lands in every Argo CD Application and Flux GitRepository: the controller logs in with a Secret."""
+    return checks.url_credentials(app, "repository", url, "drop them from the URL and give the GitOps controller "
+                                  "a repository credentials Secret (Argo CD: a Secret labelled "
+                                  "argocd.argoproj.io/secret-type=repository; Flux: the GitRepository's secretRef)")
 
 
 BUILD_SECRET_IDS = ("netrc", "pip.conf", "uv.toml", "npmrc")

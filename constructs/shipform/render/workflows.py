@@ -17,6 +17,7 @@ from shipform.providers.gitops.protocol import JOBS_FOLDER, is_one_off_job
 from shipform.render.actions import ACTIONS, Step, uses
 from shipform.render.output import Context
 from shipform.render.registries import cluster_login, login_steps, registry_permissions
+from shipform.values.checks import is_workflow_text
 from shipform.write.yaml_dump import dump
 
 Job = dict[str, Any]
@@ -57,7 +58,7 @@ def synth_command(context: Context, *flags: str) -> str:
 def data(prop: str, value: str) -> str:
     """A path or name written into a workflow: GitHub evaluates ``${{ }}`` anywhere in it (run scripts and
     env values alike), and nothing escapes it, so such a value is refused rather than written."""
-    if "${{" in value or not value.isprintable():
+    if not is_workflow_text(value):  # the model refuses props that would; this covers folders around them
         raise ShipformError(prop, "path", "would be evaluated by GitHub Actions (it holds '${{' or a control "
                             "character)", value, "rename the folder or file")
     return value
@@ -274,6 +275,7 @@ def files(app: spec.App, context: Context) -> dict[str, str]:
     data(f"{app.name}: the output folder", context.repository_path)
     for image in built_images(app, context):
         data(f"{app.name}: the build context of {image.name}", image.context)
+        data(f"{app.name}: the Dockerfile of {image.name}", image.dockerfile)
     result: dict[str, str] = {}
     docs = {"ci": ci(app, context), "build": build(app, context), **promotions(app, context),
             **deploys(app, context)}

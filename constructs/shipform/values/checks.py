@@ -48,6 +48,7 @@ _SECRET_SHAPES = (
     ("a URL with a password",
      re.compile(r"(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,31}://[^/\s:@]{1,256}:(?!\$)[^/\s@]{1,256}@", re.IGNORECASE)),
     ("a GitHub token", re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})\b")),
+    ("a GitLab token", re.compile(r"\bgl(pat|dt|rt|ptt)-[A-Za-z0-9_-]{20,}")),
     ("a Slack token", re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}")),
 )
 
@@ -55,6 +56,22 @@ _SECRET_SHAPES = (
 def secret_shape(text: str) -> str | None:
     """What ``text`` contains that is a credential by its shape ('a private key', ...), or None."""
     return next((what for what, shape in _SECRET_SHAPES if shape.search(text)), None)
+
+
+def url_credentials(path: str, prop: str, url: str, fix: str) -> str:
+    """A URL without credentials: no user or password before the host (bar an ssh:// user name, which is no
+    secret) and nothing shaped like a token anywhere in it; the value shown has them cut out."""
+    scheme, separator, rest = url.partition("://")
+    authority = rest.split("/", 1)[0] if separator else ""
+    user, at, host = authority.rpartition("@")
+    if at and (scheme != "ssh" or ":" in user):
+        raise ShipformError(path, prop, "holds credentials before the host; they would be written verbatim into "
+                            "generated files", f"{scheme}://<redacted>@{host}/...", fix)
+    shape = secret_shape(url)
+    if shape is not None:
+        raise ShipformError(path, prop, f"contains {shape}; it would be written verbatim into generated files",
+                            "<redacted>", fix)
+    return url
 
 
 def dns_label(path: str, prop: str, value: object, max_len: int = 63) -> str:
@@ -260,6 +277,21 @@ def digest(path: str, prop: str, value: object) -> str | None:
     if not isinstance(value, str) or not matches(DIGEST, value):
         raise ShipformError(path, prop, "must be 'sha256:' followed by 64 hex digits", value,
                             "copy the digest from `docker buildx imagetools inspect IMAGE`")
+    return value
+
+
+def is_workflow_text(value: str) -> bool:
+    """Whether ``value`` may be written into a GitHub Actions workflow as it is: GitHub evaluates ``${{ }}``
+    anywhere in a workflow (run scripts, step names, inputs, the build matrix) and nothing escapes it, and a
+    control character breaks the line it is on."""
+    return "${{" not in value and value.isprintable()
+
+
+def workflow_text(path: str, prop: str, value: str, fix: str) -> str:
+    """A value the workflows name (a build context, a Dockerfile): refused unless :func:`is_workflow_text`."""
+    if not is_workflow_text(value):
+        raise ShipformError(path, prop, "would be evaluated by GitHub Actions in the workflows (it holds '${{' or "
+                            "a control character)", value, fix)
     return value
 
 
