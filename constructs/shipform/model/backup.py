@@ -17,6 +17,7 @@ from shipform.values.cron import validate_schedule
 from shipform.values.prop_types import check_fields
 from shipform.values.quantity import Memory
 from shipform.values.secret_ref import SecretRef
+from shipform.values.value_object import value_object
 
 AWS_CLI_IMAGE = "amazon/aws-cli:2.22.12"
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
@@ -26,6 +27,7 @@ _KMS_KEY = re.compile(r"(arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key/|alias/))?
                       r"|alias/[A-Za-z0-9/_-]+")
 
 
+@value_object
 @dataclass(frozen=True)
 class S3Target:
     """Upload each dump to an S3-compatible bucket (AWS S3, MinIO, R2, ...) instead of keeping it on a volume.
@@ -81,6 +83,7 @@ class S3Target:
         return int(found["port"]) if found and found["port"] else 443
 
 
+@value_object
 @dataclass(frozen=True)
 class Backup:
     """``StatefulDB(..., backup=Backup(schedule="0 3 * * *", retention=7))``.

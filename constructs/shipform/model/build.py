@@ -13,6 +13,7 @@ from shipform.model.native_packages import python_packages
 from shipform.model.package_managers import NODE_LAYOUTS, PYTHON_LAYOUTS, node_installer, node_runtime_files
 from shipform.values import checks
 from shipform.values.prop_types import check_fields
+from shipform.values.value_object import value_object
 from shipform.write import reading
 
 PresetName = Literal["python", "node", "go", "dockerfile"]
@@ -57,6 +58,7 @@ PRESETS: dict[str, Preset] = {
 
 
 
+@value_object
 @dataclass(frozen=True)
 class Build:
     """Build an image from the source folder ``context`` (relative to the app's folder) with a preset.

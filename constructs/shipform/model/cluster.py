@@ -10,10 +10,12 @@ from shipform import spec
 from shipform.errors import ShipformError
 from shipform.values import checks
 from shipform.values.prop_types import check_fields
+from shipform.values.value_object import value_object
 
 ClusterKind = Literal["eks", "gke", "aks", "kubeconfig"]
 
 
+@value_object
 @dataclass(frozen=True)
 class Cluster:
     """``Environment(..., gitops="kubectl", cluster=Cluster.eks("shop-prod", "eu-west-1"))``.

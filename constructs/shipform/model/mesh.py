@@ -17,10 +17,12 @@ from shipform.providers.mesh import MESHES
 from shipform.values import checks
 from shipform.values.prop_types import check_fields
 from shipform.values.resources import Resources
+from shipform.values.value_object import value_object
 
 _TIMEOUT = re.compile(r"[1-9][0-9]*(ms|s|m)")
 
 
+@value_object
 @dataclass(frozen=True)
 class Mesh:
     """A service mesh in sidecar mode with its CNI node agent (Pod Security 'restricted' forbids the init

@@ -14,6 +14,7 @@ from shipform import spec
 from shipform.errors import ShipformError
 from shipform.values import checks
 from shipform.values.prop_types import check_fields
+from shipform.values.value_object import value_object
 
 _DURATION = re.compile(r"[1-9][0-9]*(ms|s|m|h)")
 _PATH = re.compile(r"/[A-Za-z0-9._~/-]*")
@@ -23,6 +24,7 @@ _HTTP_ADDRESS = re.compile(r"https?://[a-z0-9]([a-z0-9.-]*[a-z0-9])?:[0-9]{1,5}"
 _PROMETHEUS_DURATION = re.compile(r"[1-9][0-9]*(s|m|h|d)")
 
 
+@value_object
 @dataclass(frozen=True)
 class Alerts:
     """When the default alerts fire.
@@ -55,6 +57,7 @@ class Alerts:
                                   self.volume_full_percent, self.job_missed_hours)
 
 
+@value_object
 @dataclass(frozen=True)
 class Monitoring:
     """prometheus-operator in the cluster (kube-prometheus-stack's defaults).
@@ -90,6 +93,7 @@ class Monitoring:
         return spec.Monitoring(self.namespace, pods, labels, address, self.alerts.to_spec(path))
 
 
+@value_object
 @dataclass(frozen=True)
 class Metrics:
     """Prometheus scrapes the workload: a WebService on one of its ports (``ports={"http": 8000, "metrics": 9090}``,
@@ -139,6 +143,7 @@ class Metrics:
 _OTLP = re.compile(r"(?P<scheme>https?)://(?P<host>[a-z0-9]([a-z0-9.-]*[a-z0-9])?):(?P<port>[0-9]{1,5})")
 
 
+@value_object
 @dataclass(frozen=True)
 class Telemetry:
     """An OpenTelemetry Collector in the cluster that the workloads send traces, metrics and logs to over OTLP.

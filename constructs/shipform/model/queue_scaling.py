@@ -16,6 +16,7 @@ from shipform.model.stage import Environment
 from shipform.values import checks
 from shipform.values.prop_types import check_fields
 from shipform.values.secret_ref import SecretRef
+from shipform.values.value_object import value_object
 
 QueueKind = Literal["redis", "rabbitmq", "kafka", "sqs"]
 _SQS_HOST = re.compile(r"sqs\.(?P<region>[a-z0-9-]+)\.amazonaws\.com")
@@ -44,6 +45,7 @@ class Scaled(Protocol):
     def targets(self) -> Sequence[object]: ...
 
 
+@value_object
 @dataclass(frozen=True)
 class Queue:
     """The queue a Worker drains: KEDA runs one replica per ``per_replica`` waiting messages, from ``min`` (0: no

@@ -9,8 +9,10 @@ from shipform import spec
 from shipform.errors import ShipformError
 from shipform.values import checks
 from shipform.values.prop_types import check_fields
+from shipform.values.value_object import value_object
 
 
+@value_object
 @dataclass(frozen=True)
 class SecretStore:
     """``Environment(..., secret_store=SecretStore("vault"))`` makes every Secret the Environment's

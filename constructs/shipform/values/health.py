@@ -9,6 +9,7 @@ from typing import ClassVar, Literal
 from shipform.errors import ShipformError
 from shipform.values import checks
 from shipform.values.prop_types import check_fields
+from shipform.values.value_object import value_object
 
 PROBE_PATH = "/usr/local/bin/healthcheck"
 """Where presets install the generated probe program; it needs no curl, wget or shell."""
@@ -19,6 +20,7 @@ _GRPC_SERVICE = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,254}")
 _URL_PATH = re.compile(r"/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2}){0,1024}")
 
 
+@value_object
 @dataclass(frozen=True)
 class Health:
     """How to tell that a process is alive and ready.

@@ -12,10 +12,12 @@ from typing import ClassVar
 from shipform.errors import ShipformError
 from shipform.values import checks
 from shipform.values.prop_types import check_fields
+from shipform.values.value_object import value_object
 
 _PERCENT = re.compile(r"(100|[1-9]?[0-9])%")
 
 
+@value_object
 @dataclass(frozen=True)
 class Rolling:
     """A rolling update (Deployment ``RollingUpdate``). Default: one extra pod at a time and none unavailable, so
@@ -65,6 +67,7 @@ PROMOTE = "promote"
 """A canary step that waits until someone promotes the rollout (`kubectl argo rollouts promote <name>`)."""
 
 
+@value_object
 @dataclass(frozen=True)
 class Analysis:
     """A Prometheus query Argo Rollouts runs while a new version rolls out: the rollout is aborted (back to the
@@ -103,6 +106,7 @@ class Analysis:
                                 "write e.g. 1")
 
 
+@value_object
 @dataclass(frozen=True)
 class Canary:
     """Argo Rollouts sends a rising share of the traffic to the new version, step by step; the Environment needs
@@ -145,6 +149,7 @@ class Canary:
         return replicas
 
 
+@value_object
 @dataclass(frozen=True)
 class BlueGreen:
     """Argo Rollouts starts the new version beside the running one, behind a preview Service ``<name>-preview``,
@@ -186,6 +191,7 @@ Progressive = Canary | BlueGreen
 _TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 
 
+@value_object
 @dataclass(frozen=True)
 class RoutedCanary:
     """A canary without Argo Rollouts, for a public WebService: the running version stays in the Deployment

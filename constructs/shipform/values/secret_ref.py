@@ -8,8 +8,10 @@ from typing import ClassVar
 from shipform.errors import ShipformError
 from shipform.values import checks
 from shipform.values.prop_types import check_fields
+from shipform.values.value_object import value_object
 
 
+@value_object
 @dataclass(frozen=True)
 class SecretRef:
     """A reference to one key of a Secret managed outside shipform; the value never enters any output.

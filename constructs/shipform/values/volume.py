@@ -7,10 +7,12 @@ from typing import ClassVar, Literal
 
 from shipform.values.prop_types import check_fields
 from shipform.values.quantity import Memory
+from shipform.values.value_object import value_object
 
 AccessMode = Literal["ReadWriteOnce", "ReadWriteOncePod", "ReadWriteMany"]
 
 
+@value_object
 @dataclass(frozen=True)
 class Volume:
     """Persistent data at the path it is mounted at: a PersistentVolumeClaim ``<id>-<volume>`` in Kubernetes
@@ -31,6 +33,7 @@ class Volume:
         return Memory.parse(path, f"{prop}.size", self.size)
 
 
+@value_object
 @dataclass(frozen=True)
 class Scratch:
     """Space that lives as long as the pod: an emptyDir with this size limit in Kubernetes, a tmpfs of this size
