@@ -118,6 +118,8 @@ class Backup:
             raise ShipformError(path, "backup.retention", "must be a whole number of dumps >= 1",
                                 self.retention, "keep at least one dump, e.g. retention=7")
         size = storage if self.size is None else Memory.parse(path, "backup.size", self.size)
+        if self.storage_class is not None:
+            checks.subdomain_name(path, "backup.storage_class", self.storage_class, "fast-ssd")
         if self.to is not None:
             self.to.validate(path)
         return size

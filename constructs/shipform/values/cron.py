@@ -27,6 +27,8 @@ _NUMBER = re.compile(r"[0-9]+")
 def validate_schedule(path: str, prop: str, schedule: object) -> str:
     if not isinstance(schedule, str):
         raise ShipformError(path, prop, "must be a cron string", schedule, FIX)
+    if not schedule.isprintable():  # the controller splits on any space, so the CronJob would keep the newline
+        raise ShipformError(path, prop, "must be one line without control characters", schedule, FIX)
     if schedule.startswith("@"):
         if schedule not in DESCRIPTORS:
             raise ShipformError(path, prop, f"macro must be one of {', '.join(DESCRIPTORS)}", schedule, FIX)

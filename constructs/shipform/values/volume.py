@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
+from shipform.values import checks
 from shipform.values.prop_types import check_fields
 from shipform.values.quantity import Memory
 from shipform.values.value_object import value_object
@@ -30,6 +31,8 @@ class Volume:
 
     def parse_size(self, path: str, prop: str) -> Memory:
         check_fields(path, prop, self)
+        if self.storage_class is not None:
+            checks.subdomain_name(path, f"{prop}.storage_class", self.storage_class, "fast-ssd")
         return Memory.parse(path, f"{prop}.size", self.size)
 
 
