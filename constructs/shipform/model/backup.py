@@ -68,6 +68,14 @@ class S3Target:
         if self.endpoint is not None and not checks.matches(_ENDPOINT, self.endpoint):
             raise ShipformError(path, "backup.to.endpoint", "must be an https URL", self.endpoint,
                                 "write e.g. 'https://minio.example.com'")
+        if not checks.matches(r"[a-z0-9][a-z0-9-]{0,63}", self.region):
+            raise ShipformError(path, "backup.to.region", "must be a region name (lowercase letters, digits and '-')",
+                                self.region, "write e.g. 'eu-west-1' (R2: 'auto')")
+        prefix = self.prefix
+        if prefix is not None and (not prefix.isprintable() or not checks.matches(r"[^/\s](.*[^/\s])?", prefix)
+                                   or "//" in prefix):
+            raise ShipformError(path, "backup.to.prefix", "must be one line of key parts joined by single '/', without "
+                                "'/' or spaces at its ends", prefix, "write e.g. 'shop/prod'")
         if self.endpoint is not None:
             checks.url_credentials(path, "backup.to.endpoint", self.endpoint, "keep credentials in the "
                                    "credentials= Secret, never in the URL")

@@ -35,6 +35,9 @@ class SecretStore:
         check_fields(path, "secret_store", self)
         checks.subdomain_name(path, "secret_store.name", self.name, "vault")
         checks.go_duration(path, "secret_store.refresh_interval", self.refresh_interval)
+        if not self.remote_key.isprintable() or self.remote_key != self.remote_key.strip():
+            raise ShipformError(path, "secret_store.remote_key", "must be one line without spaces at its ends",
+                                self.remote_key, "write e.g. 'apps/{app}/{secret}'")
         try:
             self.remote_key.format(app="a", environment="e", secret="s")
         except (KeyError, IndexError, ValueError):

@@ -121,6 +121,9 @@ class SecureNamespace(ShipformConstruct):
             check_fields(self.path, where, s)
             if not isinstance(s.name, str) or not s.name.strip():
                 raise ShipformError(self.path, f"{where}.name", "must name someone", s.name, fix)
+            if not s.name.isprintable() or s.name != s.name.strip():
+                raise ShipformError(self.path, f"{where}.name", "must be one line without spaces at its ends", s.name,
+                                    "write the name as the cluster's authenticator gives it, e.g. 'ci@acme.com'")
             if s.kind == "ServiceAccount":
                 checks.subdomain_name(self.path, f"{where}.name", s.name, "argocd-application-controller")
                 checks.dns_label(self.path, f"{where}.namespace", s.namespace)
