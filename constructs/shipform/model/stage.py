@@ -412,8 +412,8 @@ def _git_url(app: str, url: object) -> str:
 
 def _without_credentials(app: str, url: str) -> str:
     """The URL lands in every Argo CD Application and Flux GitRepository: the controller logs in with a Secret."""
-    return checks.url_credentials(app, "repository", url, "drop them from the URL and give the GitOps controller "
-                                  "a repository credentials Secret (Argo CD: a Secret labelled "
+    return checks.url_credentials(app, "repository", url, "keep credentials out of the URL and give the GitOps "
+                                  "controller a repository credentials Secret (Argo CD: a Secret labelled "
                                   "argocd.argoproj.io/secret-type=repository; Flux: the GitRepository's secretRef)")
 
 
