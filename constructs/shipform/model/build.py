@@ -283,6 +283,10 @@ class Build:
                                 "create the folder or fix the path (relative to the app file)")
         if self.preset == "dockerfile":
             return (self._check_dockerfile(path, root),)
+        special = [f for layout in self.preset_spec.layouts for f in layout if reading.is_special(source / f)]
+        if special:
+            raise ShipformError(path, "build", f"{special[0]} in the build context is {reading.SPECIAL}",
+                                str(source / special[0]), "make it a regular file (reading a FIFO would never end)")
         for layout in self.preset_spec.layouts:
             if all((source / f).is_file() for f in layout):
                 if self.preset == "node":

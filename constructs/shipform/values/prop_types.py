@@ -218,7 +218,7 @@ def _describe(annotation: object) -> str:
 
 def _article(name: str) -> str:
     """'an' before a vowel sound: 'an Engine', and 'an S3Target', whose initialism is read letter by letter."""
-    read_as_letters = len(name) > 1 and (name[1].isupper() or name[1].isdigit())
+    read_as_letters = len(name) > 1 and (name[1].isupper() or name[1] in "0123456789")
     return "an" if name[0].upper() in "AEIOU" or (read_as_letters and name[0] in "FHLMNRSX") else "a"
 
 
@@ -304,7 +304,7 @@ class _Shown(str):
 
 def _shown(prop: str, value: object) -> object:
     """The value to put in an error: '<redacted>' for credential-like props, else at most 80 characters of repr."""
-    name = re.sub(r"(\[\d+\])+$", "", prop.rsplit(".", 1)[-1])
+    name = re.sub(r"(\[[0-9]+\])+\Z", "", prop.rsplit(".", 1)[-1])
     if value is not None and SECRET_NAME.search(name):
         return "<redacted>"
     text = repr(value)
