@@ -125,6 +125,10 @@ WORKFLOW_AND_IGNORE_CASES = [
      "shop/dev/api", "build.context"),
     ("config-file-name-adds-an-ignore-rule", IMG + 'files={"/etc/x.yaml": "config/x\\n!key.pem"})', "shop/dev/api",
      "files./etc/x.yaml"),
+    # compose names each file '<workload>-<key>': 'a' with '/x-file-y' and 'a-file-x' with '/y' shared one.
+    ("compose-config-names-clash", 'WebService(dev, "a", ' + NGINX + ', port=80, files={"/x-file-y": '
+     '"config/app.yaml"})\nWebService(dev, "a-file-x", ' + NGINX + ', port=81, files={"/y": "config/extra.yaml"})',
+     "shop/dev/a-file-x", "files./y"),
 ]
 VALUE_OBJECT_CASES = [
     ("backup-storage-class-not-a-name", PG + 'backup=Backup(schedule="@daily", storage_class="Fast SSD!"))',
