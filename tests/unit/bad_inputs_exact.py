@@ -103,6 +103,8 @@ EGRESS_CASES = [
      "shop/dev/pay", "host"),
     ("external-host-aws-ipv6-metadata", 'External(dev, "pay", host="fd00:ec2::254", port=80)', "shop/dev/pay",
      "host"),
+    ("external-host-mapped-public", 'External(dev, "pay", host="::ffff:203.0.113.7", port=443)', "shop/dev/pay",
+     "host"),
     ("external-host-with-a-zone", 'External(dev, "pay", host="fe80::1%eth0", port=80)', "shop/dev/pay", "host"),
     ("external-cidrs-split-halves", EXT + 'cidrs=["0.0.0.0/1", "128.0.0.0/1"])', "shop/dev/pay", "cidrs[0]"),
     ("external-cidrs-pieces-of-a-catch-all", EXT + 'cidrs=["192.0.0.0/2", "128.0.0.0/3", "64.0.0.0/3"])',

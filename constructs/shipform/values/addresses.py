@@ -86,7 +86,7 @@ def egress_address(path: str, prop: str, value: str, fix: str) -> str:
     network = ipaddress.ip_network(address)
     for form in spellings(network):
         _refuse_unreachable(path, prop, value, form, "" if form == network else f" (as {form})", fix)
-    _refuse_mapped(path, prop, value, network)
+    _refuse_mapped(path, prop, value, network, "address")
     return str(address)
 
 
@@ -107,7 +107,9 @@ def _refuse_unreachable(path: str, prop: str, value: object, form: Network, show
             raise ShipformError(path, prop, f"reaches {unreachable}{shown}, {what}", value, fix)
 
 
-def _refuse_mapped(path: str, prop: str, value: object, network: Network) -> None:
+def _refuse_mapped(path: str, prop: str, value: object, network: Network, what: str = "range") -> None:
     if isinstance(network, ipaddress.IPv6Network) and network.subnet_of(MAPPED):
-        raise ShipformError(path, prop, "is an IPv4-mapped IPv6 range, which no packet carries: a NetworkPolicy "
-                            "rule for it never matches", value, f"write the IPv4 range, {list(spellings(network))[1]}")
+        ipv4 = list(spellings(network))[1]
+        raise ShipformError(path, prop, f"is an IPv4-mapped IPv6 {what}, which no packet carries: a NetworkPolicy "
+                            "rule for it never matches", value,
+                            f"write the IPv4 {what}, {ipv4.network_address if what == 'address' else ipv4}")
