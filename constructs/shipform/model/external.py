@@ -25,7 +25,8 @@ class ExternalProps(TypedDict, total=False):
     cidrs: Sequence[str]
     """Default: [] (any public address: every range but the private, link-local and shared ones). The address
     ranges the server is at, e.g. ['203.0.113.0/24'], or a private subnet of your network (a managed database
-    in the cluster's VPC); clients may reach only those."""
+    in the cluster's VPC); clients may reach only those. Ranges that reach a metadata service, link-local or
+    loopback addresses, or that cover half the address space (alone or together), are refused in any spelling."""
     scheme: str | None
     """Default: None. A URL scheme ('postgres', 'https', ...): clients also get ``<PREFIX>_URL``."""
     secrets: Mapping[str, SecretRef]

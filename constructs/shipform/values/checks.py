@@ -23,6 +23,7 @@ def matches(pattern: re.Pattern[str] | str, value: object) -> bool:
     """Whether the whole of ``value`` (a str) matches ``pattern`` (see :func:`exact`)."""
     return exact(pattern, value) is not None
 
+
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 _DNS_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
