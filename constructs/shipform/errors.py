@@ -26,7 +26,7 @@ class ShipformError(InvalidApp):
         self.fix = fix
         got = "" if value is None else f", got {value!r}"
         tail = f". Fix: {fix}" if fix else ""
-        super().__init__(f"{path}: '{prop}' {problem}{got}{tail}")
+        super().__init__(f"{one_line(path)}: '{one_line(prop)}' {problem}{got}{tail}")
 
     @property
     def problems(self) -> list[ShipformError]:
@@ -43,6 +43,15 @@ class ShipformErrors(InvalidApp):
     @property
     def problems(self) -> list[ShipformError]:
         return list(self.errors)
+
+
+def one_line(text: object) -> str:
+    """``text`` with its control characters escaped as Python writes them ('t\\n'): a path or prop made of a
+    bad id or key still reads as one line of the message."""
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def raise_all(errors: list[ShipformError]) -> None:

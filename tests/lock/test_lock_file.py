@@ -85,6 +85,11 @@ BAD = {
                           ["'environments.prod' has a key that is not an image reference 'name:tag'"]),
     "key without a tag": (json.dumps({"environments": {"prod": {"redis": A}}}).encode(),
                           ["got 'redis'"]),
+    # re.match with '$' took both (and `lock record` wrote such a digest): values are matched whole now.
+    "digest ending in a newline": (json.dumps({"environments": {"prod": {"redis:7.4.1": A + "\n"}}}).encode(),
+                                   ["'environments.prod.redis:7.4.1' must be 'sha256:' followed by 64 lowercase hex"]),
+    "tag ending in a newline": (json.dumps({"environments": {"prod": {"redis:7.4.1\n": A}}}).encode(),
+                                ["'environments.prod' has a key that is not an image reference 'name:tag'"]),
     "two bad digests": (json.dumps({"note": 1, "environments": {"prod": {
         "redis:7.4.1": "sha256:abc", "postgres:16": A.upper()}}}).encode(),
         ["'note' must be a string, not a JSON number",

@@ -111,6 +111,8 @@ def test_record_refuses_what_the_app_does_not_build_and_writes_nothing(tmp_path)
         "ghcr.io/acme/shop-api@sha256:abc": "must be an image name (and tag) with a digest",
         f"ghcr.io/acme/shop-api:1.4.2@{A.upper()}": "must be an image name (and tag) with a digest",
         "ghcr.io/acme/shop-api:1.4.2": "must be an image name (and tag) with a digest",
+        f"{API}@{A}\n": "must be an image name (and tag) with a digest",  # '$' took it, and it was written
+        f"ghcr.io/acme/shop-api:1.4.2\n@{A}": "must be an image name (and tag) with a digest",
     }
     for ref, message in cases.items():
         result = invoke("lock", "record", str(path), "--env", "prod", ref)

@@ -40,12 +40,14 @@ from dataclasses import dataclass, field
 
 from hypothesis import strategies as st
 
+from unit.hostile_values import forbidden_egress
+
 INT32_MAX = 2**31 - 1
 QUOTA = ('Quota(cpu="64", memory="128Gi", cpu_limit="128", memory_limit="256Gi", pods=500, '
          'persistent_volume_claims=50, storage="2Ti")')
-HEADER = ("from shipform import (App, Autoscale, Backup, BlueGreen, Build, Canary, CronJob, Environment, Health, Job,\n"
-          "                      Keda, Mesh, Migration, Queue, Quota, Resources, S3Target, Scratch, SecretRef,\n"
-          "                      SecretStore, SecureNamespace, StatefulDB, Subject, WebService, Worker)\n")
+HEADER = ("from shipform import (App, Autoscale, Backup, BlueGreen, Build, Canary, CronJob, Environment, External,\n"
+          "                      Health, Job, Keda, Mesh, Migration, Queue, Quota, Resources, S3Target, Scratch,\n"
+          "                      SecretRef, SecretStore, SecureNamespace, StatefulDB, Subject, WebService, Worker)\n")
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 ALNUM = LETTERS + "0123456789"
@@ -94,7 +96,16 @@ TWISTS = {
     "x-prefixed-id": "a public WebService's id is 'x' or starts with 'x-' (its compose network is x...-public)",
     "flux-migrate-clash": "in a local Flux Environment, a workload is named '<service>-migrate' after a migrating "
                           "WebService",
+    # Values checked by the exact rule (refused since: synth must refuse each, for that prop).
+    "trailing-newline": "a workload's env or config name, or a writable path, ends in a newline (re.match with '$' "
+                        "took it)",
+    "unicode-digit": "a workload's CPU request is written with digits that are not ASCII (superscript, Arabic-Indic, "
+                     "fullwidth), which str.isdigit() and \\d take",
+    "egress-in-another-spelling": "an External's cidrs reach a metadata service or everything in another spelling: "
+                                  "IPv4-mapped or NAT64 IPv6, a superset, or split into pieces",
 }
+# CPU requests of one and two cores in digits str.isdigit() takes: superscript, Arabic-Indic, fullwidth.
+UNICODE_CPUS = (chr(0xB9), chr(0xB2), chr(0x0661), chr(0x0662), chr(0xFF11), chr(0x0660) + "." + chr(0x0665))
 PORT_POOL = (8000, 8080, 3000, 9000, 1024, 65535)
 
 
@@ -213,12 +224,19 @@ class _Drawer:
     def env_values(self) -> st.SearchStrategy[str]:
         return st.sampled_from(ENV_VALUES + (YAML_AMBIGUOUS if self.tricky else ()))
 
+    def newline_target(self, w: Workload) -> str | None:
+        """The prop whose value the twist "trailing-newline" ends in a newline (drawn in the twist's app only)."""
+        if self.twisting and self.twist == "trailing-newline" and w.var == "w0":
+            return self.draw(st.sampled_from(("env", "config", "writable_paths")))
+        return None
+
     def common_args(self, w: Workload) -> list[str]:
         """Props every workload kind but StatefulDB takes."""
         d, args = self.draw, []
-        if self.flag(40):
+        newline = self.newline_target(w)
+        if self.flag(40) or newline == "env":
             names = d(st.lists(st.sampled_from(ENV_NAMES), min_size=1, max_size=3, unique=True))
-            env = {n: d(self.env_values()) for n in names}
+            env = {n + ("\n" if newline == "env" and i == 0 else ""): d(self.env_values()) for i, n in enumerate(names)}
             args.append(f"env={env!r}")
         if self.twisting and self.twist == "dotted-secret-refs" and w.var == "w0":
             args.append('secrets={"A_KEY": SecretRef("app.secrets", "key"), "B_KEY": SecretRef("app", "secrets.key")}')
@@ -226,18 +244,24 @@ class _Drawer:
             names = d(st.lists(st.sampled_from(SECRET_NAMES), min_size=1, max_size=2, unique=True))
             refs = ", ".join(f"{_q(n)}: {d(st.sampled_from(SECRET_REFS))}" for n in names)
             args.append(f"secrets={{{refs}}}")
-        if self.flag(25):
+        if self.flag(25) or newline == "config":
             names = d(st.lists(st.sampled_from(CONFIG_NAMES), min_size=1, max_size=2, unique=True))
-            args.append(f"config={ {n: d(self.env_values()) for n in names}!r}")
+            late = "\n" if newline == "config" else ""
+            config = {n + (late if i == 0 else ""): d(self.env_values()) for i, n in enumerate(names)}
+            args.append(f"config={config!r}")
         if self.flag(20):
             args.append(f"files={d(st.sampled_from(CONFIG_FILES))}")
-        if self.flag(25):
-            args.append(f"resources={d(st.sampled_from(RESOURCES))}")
+        if self.flag(25) or (self.twisting and self.twist == "unicode-digit" and w.var == "w0"):
+            if self.twisting and self.twist == "unicode-digit" and w.var == "w0":
+                args.append(f"resources=Resources(cpu={d(st.sampled_from(UNICODE_CPUS))!r})")
+            else:
+                args.append(f"resources={d(st.sampled_from(RESOURCES))}")
         if self.twisting and self.twist == "run-secrets-writable" and w.var == "w0":
             paths = [*d(st.lists(st.sampled_from(WRITABLE), max_size=2, unique=True)), "/run/secrets"]
             args.append(f"writable_paths={d(st.permutations(paths))!r}")
-        elif self.flag(30):
-            paths = d(st.lists(st.sampled_from(WRITABLE), max_size=3, unique=True))
+        elif self.flag(30) or newline == "writable_paths":
+            paths = d(st.lists(st.sampled_from(WRITABLE), min_size=1 if newline else 0, max_size=3, unique=True))
+            paths[:1] = [p + "\n" for p in paths[:1]] if newline == "writable_paths" else paths[:1]
             args.append(f"writable_paths={paths!r}")
         if self.flag(10):
             args.append("read_only_root_filesystem=False")
@@ -340,7 +364,8 @@ class _Drawer:
             if others and self.flag(60):
                 ns.accepts = d(st.lists(st.sampled_from(others), min_size=1, unique=True))
         forced: list[dict] = []
-        if self.twisting and self.twist in ("run-secrets-writable", "dotted-secret-refs"):
+        if self.twisting and self.twist in ("run-secrets-writable", "dotted-secret-refs", "trailing-newline",
+                                            "unicode-digit"):
             forced = [{"kind": d(st.sampled_from(("web", "worker", "cron", "job")))}]
         elif self.twisting and self.twist == "shared-public-host":
             forced = [{"kind": "web", "public": True}, {"kind": "web", "public": True, "host_of": "w0"}]
@@ -640,6 +665,9 @@ class _Drawer:
             lines.append(f"{e}_{w.var} = {ctor[w.kind]}({scope}, {', '.join(args)})")
         for w in plan.workloads:
             lines += [f"{e}_{w.var}.connects_to.append({e}_{t})" for t in w.later]
+        if self.twist == "egress-in-another-spelling" and env.var == "e0":
+            cidrs = self.draw(forbidden_egress())
+            lines.append(f'External({e}, "zz-outside", host="pay.example.com", port=443, cidrs={cidrs!r})')
         return lines
 
 

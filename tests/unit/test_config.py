@@ -7,6 +7,8 @@ import os
 import textwrap
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import exec_app, write_sources
 from shipform.errors import InvalidApp
@@ -96,3 +98,42 @@ def test_the_projects_own_dockerignore_comes_first_so_no_rule_of_it_readmits_a_s
     ignore = files["docker/api/Dockerfile.dockerignore"]
     assert ignore.index("build/\n!.env\n") < ignore.index("**/.env\n")
     assert "# ours" not in ignore
+
+
+def test_paths_that_would_share_a_key_each_get_their_own(folder):
+    """'/etc/a-b' and '/etc-a/b' both made the ConfigMap key 'file-etc-a-b', so '/etc/a-b' silently got the
+    second file. Those two now spell their paths out ('/' as '_-'); a path whose key is its own keeps it."""
+    import yaml
+
+    source = SOURCE.replace('files={"/etc/app/app.yaml": "config/app.yaml"}',
+                            'files={"/etc/a-b": "config/app.yaml", "/etc-a/b": "config/extra.yaml", '
+                            '"/etc/app/app.yaml": "config/app.yaml"}')
+    files = render(exec_app(source, folder), folder / "out")
+    data = yaml.safe_load(files[config_maps(files, "dev")[0]])["data"]
+    assert {k for k in data if k.startswith("file")} == {"file._-etc_-a-b", "file._-etc-a_-b", "file-etc-app-app.yaml"}
+    assert data["file._-etc_-a-b"] == (folder / "config" / "app.yaml").read_text()
+    assert data["file._-etc-a_-b"] == (folder / "config" / "extra.yaml").read_text()
+    pod = yaml.safe_load(files["k8s/dev/deployment-shop-api.yaml"])["spec"]["template"]["spec"]
+    mounts = {m["mountPath"]: m["subPath"] for m in pod["containers"][0]["volumeMounts"] if "subPath" in m}
+    assert mounts == {"/etc/a-b": "file._-etc_-a-b", "/etc-a/b": "file._-etc-a_-b",
+                      "/etc/app/app.yaml": "file-etc-app-app.yaml"}
+
+
+def test_keys_are_unique_for_every_set_of_paths():
+    """The spelled-out keys are a prefix code ('_' as '__', '/' as '_-' after 'file.'), so no two paths share one."""
+    from shipform.model.config import file_keys
+
+    paths = ["/a_-b", "/a_/b", "/a/_b", "/a-/b", "/a/-b", "/a-b", "/a/b", "/a__b", "/a_b", "/a._b", "/a/._b"]
+    keys = file_keys(paths)
+    assert len(set(keys.values())) == len(paths)
+    assert keys["/a_b"] == "file-a_b" and keys["/a-b"] == "file._-a-b" and keys["/a/b"] == "file._-a_-b"
+
+
+@settings(max_examples=200, database=None, deadline=None)
+@given(paths=st.lists(st.from_regex(r"(/[a-z_.-]{1,3}){1,3}", fullmatch=True), unique=True, max_size=8))
+def test_no_two_paths_share_a_key(paths):
+    from shipform.model.config import file_keys
+
+    keys = file_keys(paths)
+    assert len(set(keys.values())) == len(paths)
+    assert all(key == "file" + p.replace("/", "-") for p, key in keys.items() if not key.startswith("file."))

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from conftest import exec_app, write_sources
 from shipform.cli import cli
-from shipform.errors import InvalidApp, ShipformError
+from shipform.errors import InvalidApp, ShipformError, one_line
 from shipform.synth.pipeline import synth_app
 from unit.bad_inputs import (
     ALL_CASES,
@@ -25,6 +25,10 @@ from unit.bad_inputs import (
     STATEFUL_DB_CASES,
     WEB_SERVICE_CASES,
 )
+from unit.bad_inputs_exact import EXACT_RULE_CASES
+from unit.bad_inputs_exact import SECRET_VALUES as MORE_SECRET_VALUES
+
+CASES = ALL_CASES + EXACT_RULE_CASES
 
 SHIPFORM = Path(sys.executable).with_name("shipform")
 GOOD = PREAMBLE + 'WebService(dev, "api", image="nginx:1.27.3", port=80)\n'
@@ -75,17 +79,18 @@ def sources(tmp_path_factory) -> Path:
     return folder
 
 
-@pytest.mark.parametrize(("case", "snippet", "path", "prop"), ALL_CASES, ids=[c[0] for c in ALL_CASES])
+@pytest.mark.parametrize(("case", "snippet", "path", "prop"), CASES, ids=[c[0] for c in CASES])
 def test_bad_input_names_path_prop_and_fix_and_writes_nothing(sources, good_output, good_tree, snapshot, case, snippet,
                                                              path, prop):
     """Every case synthesizes into the same good output, which must stay byte for byte as it was; the snapshot
     pins each message word for word, so a changed wording or fix shows up in review."""
     err = synth_snippet(snippet, sources, good_output)
     found = matching(err, path, prop)
-    assert str(found).startswith(f"{path}: '{prop}' ")
+    assert str(found).startswith(f"{one_line(path)}: '{one_line(prop)}' ")
+    assert "\n" not in str(found)  # one line, whatever the bad value
     assert ". Fix: " in str(found) and found.fix
     assert str(found).replace(str(sources), "<app folder>") == snapshot
-    assert not any(value in str(err) for value in SECRET_VALUES)
+    assert not any(value in str(err) for value in SECRET_VALUES + MORE_SECRET_VALUES)
     assert tree(good_output) == good_tree
 
 

@@ -848,3 +848,37 @@ def test_compose_keys_are_never_extension_fields(workspace, source):
     if r is not None:
         problems = compose_config_problems(workspace, r)
         assert not problems, "\n".join(problems) + show(source)
+
+
+def refused_for(workspace: Workspace, source: str, props: set[str]) -> None:
+    """Synth refuses the app, and every problem it names is about one of ``props`` (or an entry of one)."""
+    try:
+        workspace.rendered(source)
+    except InvalidApp as err:
+        others = [str(p) for p in err.problems if p.prop.split("[")[0].split(".")[0] not in props]
+        assert not others, "refused for something else:\n" + "\n".join(others) + show(source)
+        assert all("\n" not in str(p) for p in err.problems), show(source)
+        return
+    pytest.fail("synth took a value the exact rule refuses" + show(source))
+
+
+@examples(count=2, twist="trailing-newline")
+def test_a_value_ending_in_a_newline_is_refused(workspace, source):
+    """Found by a table of hostile inputs, refused since: validators used re.match with '$', which also matches
+    before a final newline, so env and config names, mount paths, ids, images and digests ending in one passed
+    (env={"LOG_LEVEL\\n": "info"} broke the compose file and the pod spec)."""
+    refused_for(workspace, source, {"env", "config", "writable_paths"})
+
+
+@examples(count=2, twist="unicode-digit")
+def test_digits_that_are_not_ascii_are_refused(workspace, source):
+    """Found by a table of hostile inputs, refused since: str.isdigit() takes superscripts and Arabic-Indic digits, so
+    Build.python(version="³.12.8") passed. Quantities, versions and ports take ASCII digits only."""
+    refused_for(workspace, source, {"resources"})
+
+
+@examples(count=2, twist="egress-in-another-spelling")
+def test_egress_to_metadata_or_everything_is_refused_in_any_spelling(workspace, source):
+    """Found by a table of hostile inputs, refused since: External(cidrs=["0.0.0.0/1", "128.0.0.0/1"]),
+    ["169.254.0.0/15"] and ["::ffff:169.254.169.254/128"] passed the link-local and catch-all checks."""
+    refused_for(workspace, source, {"cidrs"})

@@ -17,6 +17,7 @@ from shipform.errors import ShipformError
 from shipform.model.stage import App
 from shipform.render.compose import COMPOSE_DIR, LOCAL_SECRETS_DIR
 from shipform.render.compose_names import local_names
+from shipform.write import reading
 from shipform.write.output_error import OutputError, os_error
 from shipform.write.writer import output_lock, owner_line
 
@@ -211,7 +212,7 @@ def known_values(app: App, outdir: Path) -> dict[str, str]:
     values = {}
     if folder.is_dir():
         for path in sorted(folder.iterdir()):
-            value = path.read_text(encoding="utf-8", errors="replace").strip() if path.is_file() else ""
+            value = reading.read_text(path, errors="replace").strip() if path.is_file() else ""
             if len(value) >= MIN_CHECKED_LENGTH:
                 values[path.name] = value
     return values

@@ -39,6 +39,7 @@ from shipform.errors import ShipformError, raise_all
 from shipform.model.stage import App
 from shipform.model.validation import validate
 from shipform.values import checks
+from shipform.write import reading
 from shipform.write.output_error import OutputError
 
 LOCK_FILE = "shipform.lock.json"
@@ -52,7 +53,7 @@ FIX = ("correct the file, or delete it and run `shipform lock` (CI records the i
 Lock = dict[str, dict[str, str]]
 """{Environment name: {image reference as the app names it: 'sha256:<64 hex>'}}"""
 
-_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 
 
 class Resolver(Protocol):
@@ -94,7 +95,7 @@ def read_lock_file(path: Path) -> tuple[Lock, BuiltImages]:
     """The lock file's entries and its ``built`` section; both empty when there is no file."""
     where = shown(path)
     try:
-        raw = path.read_bytes()
+        raw = reading.read_bytes(path)
     except FileNotFoundError:
         return {}, {}
     except OSError as err:
@@ -170,7 +171,7 @@ def parse_lock_file(raw: bytes | str, where: str) -> tuple[Lock, BuiltImages]:
                 if not is_tagged_image(image):
                     bad(f"environments.{env}", "has a key that is not an image reference 'name:tag' (without a "
                         "digest)", image)
-                elif not isinstance(digest, str) or not checks.DIGEST.match(digest):
+                elif not isinstance(digest, str) or not checks.matches(checks.DIGEST, digest):
                     bad(f"environments.{env}.{image}", "must be 'sha256:' followed by 64 lowercase hex digits", digest)
                 else:
                     lock.setdefault(env, {})[image] = digest
@@ -187,7 +188,7 @@ def is_tagged_image(value: object) -> bool:
     if not isinstance(value, str) or "@" in value or ":" not in value[value.rfind("/") + 1:]:
         return False
     name, tag = value.rsplit(":", 1)
-    return checks.is_image_name(name) and bool(_TAG.match(tag))
+    return checks.is_image_name(name) and checks.matches(_TAG, tag)
 
 
 def dump_lock(lock: Mapping[str, Mapping[str, str]], built: Mapping[str, Built] | None = None) -> str:

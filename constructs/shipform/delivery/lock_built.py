@@ -77,13 +77,13 @@ def _entry(entry: dict[str, Any], where: str, bad: Complaint) -> Built | None:
         bad(f"{where}.{key}", "is not a key of a built image (it has 'digest', 'inputs' and 'revision')", None)
     digest, inputs, revision = entry.get("digest"), entry.get("inputs"), entry.get("revision")
     ok = not unknown
-    if not isinstance(digest, str) or not checks.DIGEST.match(digest):
+    if not isinstance(digest, str) or not checks.matches(checks.DIGEST, digest):
         bad(f"{where}.digest", "must be 'sha256:' followed by 64 lowercase hex digits", digest)
         ok = False
-    if not isinstance(inputs, str) or not INPUTS.match(inputs):
+    if not isinstance(inputs, str) or not checks.matches(INPUTS, inputs):
         bad(f"{where}.inputs", f"must be {INPUTS_FORMAT}", inputs)
         ok = False
-    if revision is not None and (not isinstance(revision, str) or not COMMIT.match(revision)):
+    if revision is not None and (not isinstance(revision, str) or not checks.matches(COMMIT, revision)):
         bad(f"{where}.revision", "must be a full commit name (40 or 64 lowercase hex digits)", revision)
         ok = False
     if not ok:

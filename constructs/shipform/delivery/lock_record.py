@@ -30,7 +30,7 @@ EXAMPLE = "ghcr.io/acme/shop-api@sha256:<64 hex>"
 def split_record(ref: str) -> tuple[str, str | None, str] | None:
     """(name, tag or None, digest) of ``name[:tag]@sha256:<64 hex>``; None when it is not one."""
     image, at, digest = ref.partition("@")
-    if not at or not checks.DIGEST.match(digest):
+    if not at or not checks.matches(checks.DIGEST, digest):
         return None
     if is_tagged_image(image):
         name, tag = image.rsplit(":", 1)
@@ -116,10 +116,10 @@ def _pair_problems(where: str, given: set[str], inputs: Mapping[str, str],
             if name not in given:
                 problems.append(ShipformError(where, option, "names no image given as IMAGE@DIGEST", name,
                                               "name the image as in its IMAGE@DIGEST, without tag and digest"))
-            elif option == "--inputs" and not INPUTS.match(value):
+            elif option == "--inputs" and not checks.matches(INPUTS, value):
                 problems.append(ShipformError(where, f"--inputs {name}", f"must be {INPUTS_FORMAT}", value,
                                               "pass the build context's tree and the Dockerfile's blob"))
-            elif option == "--revision" and not COMMIT.match(value):
+            elif option == "--revision" and not checks.matches(COMMIT, value):
                 problems.append(ShipformError(where, f"--revision {name}", "must be a full commit name (40 or 64 "
                                               "lowercase hex digits)", value, "pass `git log -1 --format=%H`"))
     return problems

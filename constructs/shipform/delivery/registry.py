@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from email.message import Message
 from typing import IO
 
-from shipform.values.checks import DIGEST
+from shipform.values.checks import DIGEST, matches
 
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 DOCKER_MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
@@ -145,7 +145,7 @@ class Client:
             raise RegistryError("registry", image, str(err), "name the image as name:tag") from None
         answer = self._manifest(ref, image, "HEAD")
         header = answer.headers.get("Docker-Content-Digest", "").strip()
-        if DIGEST.match(header):
+        if matches(DIGEST, header):
             return header
         # No digest header (or one of another algorithm): hash the manifest exactly as the registry serves it.
         answer = self._manifest(ref, image, "GET")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass, replace
 from typing import ClassVar, Literal, Protocol
@@ -11,20 +12,22 @@ from shipform.errors import ShipformError
 from shipform.model.cron_job import CronJob
 from shipform.model.engines import Engine
 from shipform.model.workload import Workload
-from shipform.values import checks
+from shipform.values import addresses, checks
 from shipform.values.cron import validate_schedule
 from shipform.values.prop_types import check_fields
 from shipform.values.quantity import Memory
 from shipform.values.secret_ref import SecretRef
+from shipform.values.value_object import value_object
 
 AWS_CLI_IMAGE = "amazon/aws-cli:2.22.12"
-_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_ENDPOINT = re.compile(r"^https://[a-z0-9.-]+(:(?P<port>[0-9]+))?(/.*)?$")
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_ENDPOINT = re.compile(r"https://[a-z0-9.-]+(:(?P<port>[0-9]+))?(/.*)?")
 # A key id (UUID or mrk-...), an alias/..., or an ARN of either.
 _KMS_KEY = re.compile(r"(arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key/|alias/))?[A-Za-z0-9/_:-]{1,250}"
                       r"|alias/[A-Za-z0-9/_-]+")
 
 
+@value_object
 @dataclass(frozen=True)
 class S3Target:
     """Upload each dump to an S3-compatible bucket (AWS S3, MinIO, R2, ...) instead of keeping it on a volume.
@@ -58,28 +61,37 @@ class S3Target:
 
     def validate(self, path: str) -> None:
         check_fields(path, "backup.to", self)  # types first: below, every field has its declared type
-        if not _BUCKET.match(self.bucket):
+        if not checks.matches(_BUCKET, self.bucket):
             raise ShipformError(path, "backup.to.bucket", "must be an S3 bucket name (3-63 of a-z, 0-9, '.', '-')",
                                 self.bucket, "use the bucket's name, e.g. 'acme-shop-backups'")
         self.credentials.validate(path, "backup.to.credentials")
-        if self.endpoint is not None and not _ENDPOINT.match(str(self.endpoint)):
+        if self.endpoint is not None and not checks.matches(_ENDPOINT, self.endpoint):
             raise ShipformError(path, "backup.to.endpoint", "must be an https URL", self.endpoint,
                                 "write e.g. 'https://minio.example.com'")
-        if self.kms_key is not None and (self.encryption != "aws:kms" or not _KMS_KEY.fullmatch(self.kms_key)):
+        if not checks.matches(r"[a-z0-9][a-z0-9-]{0,63}", self.region):
+            raise ShipformError(path, "backup.to.region", "must be a region name (lowercase letters, digits and '-')",
+                                self.region, "write e.g. 'eu-west-1' (R2: 'auto')")
+        prefix = self.prefix
+        if prefix is not None and (not prefix.isprintable() or not checks.matches(r"[^/\s](.*[^/\s])?", prefix)
+                                   or "//" in prefix):
+            raise ShipformError(path, "backup.to.prefix", "must be one line of key parts joined by single '/', without "
+                                "'/' or spaces at its ends", prefix, "write e.g. 'shop/prod'")
+        if self.endpoint is not None:
+            checks.url_credentials(path, "backup.to.endpoint", self.endpoint, "keep credentials in the "
+                                   "credentials= Secret, never in the URL")
+        if self.kms_key is not None and (self.encryption != "aws:kms" or not checks.matches(_KMS_KEY, self.kms_key)):
             raise ShipformError(path, "backup.to.kms_key", "must be a KMS key id, alias or ARN, with encryption="
                                 "'aws:kms'", self.kms_key, "write e.g. encryption='aws:kms', kms_key='alias/backups'")
-        for i, cidr in enumerate(self.cidrs):
-            network = checks.cidr(path, f"backup.to.cidrs[{i}]", cidr, "'10.20.30.0/24'")
-            if network.is_link_local or network.prefixlen == 0:
-                raise ShipformError(path, f"backup.to.cidrs[{i}]", "is a link-local or catch-all range (cloud "
-                                    "metadata answers at 169.254.169.254)", cidr, "name the storage service's range")
+        addresses.egress_ranges(path, "backup.to.cidrs", self.cidrs, "'10.20.30.0/24'", "name the storage service's "
+                                "range")
 
     @property
     def port(self) -> int:
-        found = _ENDPOINT.match(self.endpoint or "")
+        found = checks.exact(_ENDPOINT, self.endpoint or "")
         return int(found["port"]) if found and found["port"] else 443
 
 
+@value_object
 @dataclass(frozen=True)
 class Backup:
     """``StatefulDB(..., backup=Backup(schedule="0 3 * * *", retention=7))``.
@@ -114,6 +126,8 @@ class Backup:
             raise ShipformError(path, "backup.retention", "must be a whole number of dumps >= 1",
                                 self.retention, "keep at least one dump, e.g. retention=7")
         size = storage if self.size is None else Memory.parse(path, "backup.size", self.size)
+        if self.storage_class is not None:
+            checks.subdomain_name(path, "backup.storage_class", self.storage_class, "fast-ssd")
         if self.to is not None:
             self.to.validate(path)
         return size
@@ -227,7 +241,10 @@ class BackupJob(CronJob):
 
     def egress_to_internet(self) -> tuple[spec.EgressToInternet, ...]:
         """The bucket's address is not known to the cluster: HTTPS to any address, and nothing else."""
-        return () if self.target is None else (spec.EgressToInternet(self.target.port, tuple(self.target.cidrs)),)
+        if self.target is None:
+            return ()
+        cidrs = tuple(str(ipaddress.ip_network(c)) for c in self.target.cidrs)  # '10.0.0.0/255.0.0.0' as '10.0.0.0/8'
+        return (spec.EgressToInternet(self.target.port, cidrs),)
 
     def local_user(self) -> tuple[int, int] | None:
         return self.db.local_user()

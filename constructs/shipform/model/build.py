@@ -13,6 +13,8 @@ from shipform.model.native_packages import python_packages
 from shipform.model.package_managers import NODE_LAYOUTS, PYTHON_LAYOUTS, node_installer, node_runtime_files
 from shipform.values import checks
 from shipform.values.prop_types import check_fields
+from shipform.values.value_object import value_object
+from shipform.write import reading
 
 PresetName = Literal["python", "node", "go", "dockerfile"]
 Runtime = Literal["debian", "distroless"]
@@ -56,6 +58,7 @@ PRESETS: dict[str, Preset] = {
 
 
 
+@value_object
 @dataclass(frozen=True)
 class Build:
     """Build an image from the source folder ``context`` (relative to the app's folder) with a preset.
@@ -165,21 +168,23 @@ class Build:
         if not isinstance(self.context, str) or not self.context or Path(self.context).is_absolute():
             raise ShipformError(path, "build.context", "must be a folder relative to the app file", self.context,
                                 "pass e.g. 'services/api'")
+        for prop, value in (("build.context", self.context), ("build.dockerfile", self.dockerfile_path)):
+            checks.workflow_text(path, prop, value, _RENAME)
         if self.preset == "dockerfile":
             return
-        if not self.language_version.replace(".", "").isdigit() or self.language_version.count(".") != 2:
+        if not checks.matches(r"[0-9]+\.[0-9]+\.[0-9]+", self.language_version):  # str.isdigit() takes '³' too
             raise ShipformError(path, "build.version", "must be an exact version 'X.Y.Z'", self.version,
                                 f"pass e.g. version='{self.preset_spec.default_version}'")
         checks.digest(path, "build.base_digest", self.base_digest)
         self._check_runtime(path)
-        if not _GO_PACKAGE.fullmatch(self.package):
+        if not checks.matches(_GO_PACKAGE, self.package):
             raise ShipformError(path, "build.package", "must be a Go package path like './cmd/server'", self.package,
                                 "pass the package folder relative to the build context, e.g. './cmd/server'")
         if self.command:
             checks.command(path, "build.command", list(self.command))
         for field in ("build_packages", "runtime_packages"):
             for i, name in enumerate(getattr(self, field)):
-                if not _DEBIAN_PACKAGE.fullmatch(name):
+                if not checks.matches(_DEBIAN_PACKAGE, name):
                     raise ShipformError(path, f"build.{field}[{i}]", "must be a Debian package name, optionally "
                                         "'=version'", name, "write e.g. 'libpq5' or 'libpq5=15.10-0+deb12u1'")
         if self.runtime_packages and self.preset == "go":
@@ -225,7 +230,7 @@ class Build:
             runtime=self.runtime, native=native,
             installer=node_installer(path, root / self.context, layout) if self.preset == "node" else "",
             runtime_files=node_runtime_files(root / self.context) if self.preset == "node" else (),
-            project_ignore=_ignore_rules(root / self.context / ".dockerignore"))
+            project_ignore=_ignore_rules(path, root / self.context / ".dockerignore"))
 
     def _check_runtime(self, path: str) -> None:
         checks.digest(path, "build.runtime_digest", self.runtime_digest)
@@ -257,11 +262,12 @@ class Build:
         if not file.is_relative_to(root.resolve()) or not file.is_file():
             raise ShipformError(path, "build.dockerfile", "is not a file inside the app's folder", self.dockerfile_path,
                                 "pass the path of the Dockerfile, relative to the app file")
+        checks.workflow_text(path, "build.dockerfile", file.relative_to(root.resolve()).as_posix(), _RENAME)
         return file.name
 
     def team_user(self, root: Path) -> str | None:
         """The final USER of the team's Dockerfile (read at synth time)."""
-        return final_user((root / self.dockerfile_path).read_text(encoding="utf-8", errors="replace"))
+        return final_user(reading.read_text(root / self.dockerfile_path, errors="replace"))
 
     def detect_layout(self, path: str, root: Path) -> tuple[str, ...]:
         """The dependency layout found in the context under the app folder ``root``; read at synth time,
@@ -270,11 +276,17 @@ class Build:
         if not source.resolve().is_relative_to(root.resolve()):
             raise ShipformError(path, "build.context", "leads outside the app's folder", self.context,
                                 "keep build contexts inside the folder of the app file (or pass App(root=...))")
+        # The workflows name the folder it resolves to (through symlinks).
+        checks.workflow_text(path, "build.context", source.resolve().relative_to(root.resolve()).as_posix(), _RENAME)
         if not source.is_dir():
             raise ShipformError(path, "build.context", "is not a folder", str(source),
                                 "create the folder or fix the path (relative to the app file)")
         if self.preset == "dockerfile":
             return (self._check_dockerfile(path, root),)
+        special = [f for layout in self.preset_spec.layouts for f in layout if reading.is_special(source / f)]
+        if special:
+            raise ShipformError(path, "build", f"{special[0]} in the build context is {reading.SPECIAL}",
+                                str(source / special[0]), "make it a regular file (reading a FIFO would never end)")
         for layout in self.preset_spec.layouts:
             if all((source / f).is_file() for f in layout):
                 if self.preset == "node":
@@ -285,11 +297,17 @@ class Build:
                             str(source), f"add {self.preset_spec.layouts[-1][0]} or pick the preset that fits")
 
 
-def _ignore_rules(path: Path) -> tuple[str, ...]:
+_RENAME = "rename the folder or file (no '${{', no control characters)"
+
+
+def _ignore_rules(path: str, file: Path) -> tuple[str, ...]:
     """The rules of a .dockerignore (comments and blank lines left out), or none when there is no such file."""
-    if not path.is_file():
+    if reading.is_special(file):
+        raise ShipformError(path, "build.context", f".dockerignore is {reading.SPECIAL}", str(file),
+                            "make it a regular file of ignore rules, or remove it")
+    if not file.is_file():
         return ()
-    lines = (line.strip() for line in path.read_text(encoding="utf-8", errors="replace").splitlines())
+    lines = (line.strip() for line in reading.read_text(file, errors="replace").splitlines())
     return tuple(line for line in lines if line and not line.startswith("#"))
 
 

@@ -3,7 +3,6 @@ in to it (through OIDC for the clouds, never long-lived keys)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
@@ -11,10 +10,12 @@ from shipform import spec
 from shipform.errors import ShipformError
 from shipform.values import checks
 from shipform.values.prop_types import check_fields
+from shipform.values.value_object import value_object
 
 ClusterKind = Literal["eks", "gke", "aks", "kubeconfig"]
 
 
+@value_object
 @dataclass(frozen=True)
 class Cluster:
     """``Environment(..., gitops="kubectl", cluster=Cluster.eks("shop-prod", "eu-west-1"))``.
@@ -55,7 +56,7 @@ class Cluster:
         check_fields(path, "cluster", self)
         for prop in ("name", "location") if self.kind != "kubeconfig" else ():
             value = getattr(self, prop)
-            if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._()-]{0,89}", value):
+            if not checks.matches(r"[A-Za-z0-9][A-Za-z0-9._()-]{0,89}", value):
                 raise ShipformError(path, f"cluster.{prop}", "must be a cloud resource name (letters, digits, '.', "
                                     "'_', '-', '(' and ')')", value, "write the name as the cloud console shows it")
         checks.kubectl_version(path, "cluster.kubectl_version", self.kubectl_version)

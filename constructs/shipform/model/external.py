@@ -12,7 +12,7 @@ from constructs import Construct
 from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.base import ShipformConstruct, child_path
-from shipform.values import checks
+from shipform.values import addresses, checks
 from shipform.values.prop_types import check_props
 from shipform.values.secret_ref import SecretRef
 
@@ -25,7 +25,8 @@ class ExternalProps(TypedDict, total=False):
     cidrs: Sequence[str]
     """Default: [] (any public address: every range but the private, link-local and shared ones). The address
     ranges the server is at, e.g. ['203.0.113.0/24'], or a private subnet of your network (a managed database
-    in the cluster's VPC); clients may reach only those."""
+    in the cluster's VPC); clients may reach only those. Ranges that reach a metadata service, link-local or
+    loopback addresses, or that cover half the address space (alone or together), are refused in any spelling."""
     scheme: str | None
     """Default: None. A URL scheme ('postgres', 'https', ...): clients also get ``<PREFIX>_URL``."""
     secrets: Mapping[str, SecretRef]
@@ -48,9 +49,10 @@ class External(ShipformConstruct):
         super().__init__(scope, id)
         self.host = _host(self.path, props["host"])
         self._port = checks.port(self.path, "port", props["port"])
-        self.cidrs = tuple(_cidr(self.path, f"cidrs[{i}]", c) for i, c in enumerate(props.get("cidrs") or ()))
+        self.cidrs = addresses.egress_ranges(self.path, "cidrs", props.get("cidrs") or (),
+                                             "'203.0.113.0/24' or '198.51.100.7/32'", _NAME_THE_RANGE)
         self.scheme = props.get("scheme")
-        if self.scheme is not None and not _SCHEME.fullmatch(self.scheme):
+        if self.scheme is not None and not checks.matches(_SCHEME, self.scheme):
             raise ShipformError(self.path, "scheme", "must be a URL scheme", self.scheme, "write e.g. 'postgres'")
         self.secrets = dict(props.get("secrets") or {})
         for name, ref in self.secrets.items():
@@ -92,21 +94,33 @@ class External(ShipformConstruct):
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]{0,31}")
 
 
+_NAME_THE_RANGE = "name the range the server is at, e.g. the managed database's subnet"
+# Names the clouds' resolvers answer with the metadata service's address.
+METADATA_NAMES = ("metadata.google.internal", "metadata.goog", "instance-data", "instance-data.ec2.internal")
+
+
 def _host(path: str, value: object) -> str:
     if isinstance(value, str):
         try:
-            return str(ipaddress.ip_address(value))
+            ipaddress.ip_address(value)
         except ValueError:
             if checks.is_dns_name(value):
-                return value
+                return _host_name(path, value)
+        else:
+            return addresses.egress_address(path, "host", value, "pass the server's own address or host name")
     raise ShipformError(path, "host", "must be a lowercase DNS name or an IP address, without scheme or port", value,
                         "write e.g. host='payments.example.com', port=443")
 
 
-def _cidr(path: str, prop: str, value: object) -> str:
-    network = checks.cidr(path, prop, value, "'203.0.113.0/24' or '198.51.100.7/32'")
-    if network.is_link_local or network.is_loopback or network.prefixlen == 0:
-        raise ShipformError(path, prop, "is a link-local, loopback or catch-all range (cloud metadata services "
-                            "answer at 169.254.169.254)", value, "name the range the server is at, e.g. the "
-                            "managed database's subnet")
-    return str(network)
+def _host_name(path: str, name: str) -> str:
+    """A DNS name that is no IPv4 address in another spelling ('2852039166', '0xa9fea9fe', '169.254.43518', which
+    resolvers and inet_aton read as 169.254.169.254) and not a metadata service's own name."""
+    last = name.rsplit(".", 1)[-1]
+    if checks.matches(r"[0-9]+|0x[0-9a-f]+", last):  # no top-level domain is all digits (RFC 3696)
+        raise ShipformError(path, "host", "is an IPv4 address in a spelling other than a.b.c.d (resolvers read it as "
+                            "an address, which no range check would see)", name,
+                            "write the address as a.b.c.d, or pass the server's host name")
+    if name in METADATA_NAMES:
+        raise ShipformError(path, "host", "names a cloud metadata service (169.254.169.254)", name,
+                            "pass the server's own host name")
+    return name

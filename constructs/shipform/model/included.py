@@ -10,6 +10,7 @@ import yaml
 
 from shipform.errors import ShipformError
 from shipform.values import checks
+from shipform.write import reading
 
 
 def read_included(env_path: str, root: Path, files: list[str]) -> list[dict[str, Any]]:
@@ -23,12 +24,13 @@ def read_included(env_path: str, root: Path, files: list[str]) -> list[dict[str,
             raise ShipformError(env_path, "include", "leads outside the app's folder", file,
                                 "keep included manifests inside the folder of the app file")
         try:
-            documents = [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d is not None]
+            documents = [d for d in yaml.safe_load_all(reading.read_text(path)) if d is not None]
         except FileNotFoundError:
             raise ShipformError(env_path, "include", "is not a file", str(path), "create it or fix the path "
                                 "(relative to the app file)") from None
         except (OSError, UnicodeDecodeError) as err:
-            raise ShipformError(env_path, "include", f"cannot be read ({err})", file, "include a UTF-8 YAML file") \
+            reason = err.strerror if isinstance(err, OSError) else err
+            raise ShipformError(env_path, "include", f"cannot be read ({reason})", file, "include a UTF-8 YAML file") \
                 from None
         except yaml.YAMLError as err:
             raise ShipformError(env_path, "include", f"is not valid YAML ({str(err).splitlines()[0]})", file,

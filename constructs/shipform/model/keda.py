@@ -10,8 +10,10 @@ from typing import ClassVar
 from shipform import spec
 from shipform.values import checks
 from shipform.values.prop_types import check_fields
+from shipform.values.value_object import value_object
 
 
+@value_object
 @dataclass(frozen=True)
 class Keda:
     """KEDA runs in the cluster (its chart's defaults).

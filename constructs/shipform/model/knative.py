@@ -13,8 +13,10 @@ from shipform.errors import ShipformError
 from shipform.values import checks
 from shipform.values.prop_types import check_fields
 from shipform.values.resources import Resources
+from shipform.values.value_object import value_object
 
 
+@value_object
 @dataclass(frozen=True)
 class KnativeServing:
     """Knative Serving with Kourier (its default networking layer), as installed by its release manifests.
@@ -48,6 +50,7 @@ class KnativeServing:
                                    self.queue_proxy.parse(path, "knative.queue_proxy"))
 
 
+@value_object
 @dataclass(frozen=True)
 class Serverless:
     """The service runs as a Knative Service: Knative starts pods as requests come, from ``min`` (0: none while

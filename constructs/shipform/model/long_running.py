@@ -88,6 +88,7 @@ class LongRunning(Workload):
             if not checks.is_plain_path(folder):
                 raise ShipformError(self.path, "volumes", "keys must be absolute folders of letters, digits, '.', "
                                     "'_' and '-'", folder, "write e.g. {'/data/uploads': Volume(size='10Gi')}")
+            checks.mount_point(self.path, prop, folder)
             size = volume.parse_size(self.path, prop)
             name = spec.data_volume_name(folder)
             claim_name = f"{self.name}-{name.removeprefix('data-')}"

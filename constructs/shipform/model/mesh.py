@@ -17,10 +17,12 @@ from shipform.providers.mesh import MESHES
 from shipform.values import checks
 from shipform.values.prop_types import check_fields
 from shipform.values.resources import Resources
+from shipform.values.value_object import value_object
 
 _TIMEOUT = re.compile(r"[1-9][0-9]*(ms|s|m)")
 
 
+@value_object
 @dataclass(frozen=True)
 class Mesh:
     """A service mesh in sidecar mode with its CNI node agent (Pod Security 'restricted' forbids the init
@@ -60,7 +62,7 @@ class Mesh:
                                  "{'app': 'istiod'}", " (at least one)")
         checks.dns_name(path, "mesh.trust_domain", self.trust_domain)
         checks.positive_int(path, "mesh.retries", self.retries, minimum=0, maximum=10)
-        if not _TIMEOUT.fullmatch(self.timeout):
+        if not checks.matches(_TIMEOUT, self.timeout):
             raise ShipformError(path, "mesh.timeout", "must be a duration of ms, s or m", self.timeout,
                                 "write e.g. '15s'")
         checks.positive_int(path, "mesh.rate_limit", self.rate_limit, maximum=1_000_000)

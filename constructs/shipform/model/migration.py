@@ -15,8 +15,10 @@ from shipform.values import checks
 from shipform.values.prop_types import check_fields
 from shipform.values.resources import Resources
 from shipform.values.secret_ref import SecretRef
+from shipform.values.value_object import value_object
 
 
+@value_object
 @dataclass(frozen=True)
 class Migration:
     """``WebService(..., migrate=Migration(["python", "-m", "migrate"]))`` runs the command with the

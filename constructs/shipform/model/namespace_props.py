@@ -11,8 +11,10 @@ from shipform.values import checks
 from shipform.values.prop_types import check_fields
 from shipform.values.quantity import Cpu, Memory
 from shipform.values.resources import Resources
+from shipform.values.value_object import value_object
 
 
+@value_object
 @dataclass(frozen=True)
 class Subject:
     """Who a Role is bound to: ``Subject.group('team-shop')``, ``Subject.user('ana@example.com')`` or
@@ -36,6 +38,7 @@ class Subject:
         return cls("ServiceAccount", name, namespace)
 
 
+@value_object
 @dataclass(frozen=True)
 class Quota:
     """The ResourceQuota of a namespace. Default: 4 CPUs and 8Gi requested, 8 CPUs and 16Gi limits,

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from shipform.errors import ShipformError
+from shipform.write import reading
 
 # PyPI name: (build packages, runtime packages), for Debian bookworm (the pinned base images' release).
 PYTHON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -51,7 +52,7 @@ def python_packages(path: str, context: Path, layout: str) -> tuple[tuple[str, .
     ShipformError naming the construct ``path`` when the lockfile cannot be read."""
     try:
         names = _installed(context, layout)
-    except (ValueError, KeyError, TypeError, AttributeError) as err:  # parse errors are ValueErrors
+    except (ValueError, KeyError, TypeError, AttributeError, OSError) as err:  # parse errors are ValueErrors
         raise ShipformError(path, "build", f"{layout} cannot be read ({type(err).__name__}: {err})",
                             str(context / layout), f"write it again with `{LOCKING.get(layout, 'pip freeze')}` in "
                             "the build context") from None
@@ -70,13 +71,13 @@ def _union(groups: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
 
 def _installed(context: Path, layout: str) -> set[str]:
     if layout == "uv.lock":
-        return _uv(tomllib.loads((context / "uv.lock").read_text(encoding="utf-8")))
+        return _uv(tomllib.loads(reading.read_text(context / "uv.lock")))
     if layout == "poetry.lock":
-        return _poetry(tomllib.loads((context / "poetry.lock").read_text(encoding="utf-8")))
+        return _poetry(tomllib.loads(reading.read_text(context / "poetry.lock")))
     if layout == "pdm.lock":
-        return _pdm(tomllib.loads((context / "pdm.lock").read_text(encoding="utf-8")))
+        return _pdm(tomllib.loads(reading.read_text(context / "pdm.lock")))
     if layout == "Pipfile.lock":
-        default = json.loads((context / "Pipfile.lock").read_text(encoding="utf-8")).get("default", {})
+        default = json.loads(reading.read_text(context / "Pipfile.lock")).get("default", {})
         return {normalize(name) for name in default} if isinstance(default, dict) else set()
     return _requirements(context / "requirements.txt", context, set())
 
@@ -132,7 +133,7 @@ def _requirements(path: Path, context: Path, seen: set[Path]) -> set[str]:
         return set()
     seen.add(path)
     names = set()
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+    for line in reading.read_text(path, errors="replace").splitlines():
         line = line.split(" #", 1)[0].strip()
         if line.startswith(("-r ", "--requirement ")):
             names |= _requirements(path.parent / line.split(None, 1)[1].strip(), context, seen)

@@ -87,6 +87,7 @@ class NodeAgent(Workload):
                 if not checks.is_plain_path(folder):
                     raise ShipformError(self.path, where, "must be an absolute folder of letters, digits, '.', '_' "
                                         "and '-'", folder, "write e.g. {'/host/var/log': HostPath('/var/log')}")
+            checks.mount_point(self.path, prop, mount)  # the host's own /proc may be read, at /host/proc
             result.append(spec.Volume(f"host-{i}", mount, host.path, spec.HostFolder(host.path, not host.writable)))
         return tuple(result)
 

@@ -14,6 +14,7 @@ from shipform import spec
 from shipform.errors import ShipformError
 from shipform.values import checks
 from shipform.values.prop_types import check_fields
+from shipform.values.value_object import value_object
 
 _DURATION = re.compile(r"[1-9][0-9]*(ms|s|m|h)")
 _PATH = re.compile(r"/[A-Za-z0-9._~/-]*")
@@ -23,6 +24,7 @@ _HTTP_ADDRESS = re.compile(r"https?://[a-z0-9]([a-z0-9.-]*[a-z0-9])?:[0-9]{1,5}"
 _PROMETHEUS_DURATION = re.compile(r"[1-9][0-9]*(s|m|h|d)")
 
 
+@value_object
 @dataclass(frozen=True)
 class Alerts:
     """When the default alerts fire.
@@ -44,7 +46,7 @@ class Alerts:
     def to_spec(self, path: str) -> spec.AlertSettings:
         check_fields(path, "monitoring.alerts", self)
         for prop in ("crash_loop_for", "not_ready_for", "at_maximum_for"):
-            if not _PROMETHEUS_DURATION.fullmatch(getattr(self, prop)):
+            if not checks.matches(_PROMETHEUS_DURATION, getattr(self, prop)):
                 raise ShipformError(path, f"monitoring.alerts.{prop}", "must be a Prometheus duration of s, m, h or d",
                                     getattr(self, prop), "write e.g. '15m'")
         if not 1 <= self.volume_full_percent <= 99:
@@ -55,6 +57,7 @@ class Alerts:
                                   self.volume_full_percent, self.job_missed_hours)
 
 
+@value_object
 @dataclass(frozen=True)
 class Monitoring:
     """prometheus-operator in the cluster (kube-prometheus-stack's defaults).
@@ -84,12 +87,13 @@ class Monitoring:
         labels = checks.pod_labels(path, "monitoring.labels", self.labels, "{'release': 'kube-prometheus-stack'}") \
             if self.labels else ()
         address = self.address or f"http://prometheus-operated.{self.namespace}.svc:9090"
-        if not _HTTP_ADDRESS.fullmatch(address):
+        if not checks.matches(_HTTP_ADDRESS, address):
             raise ShipformError(path, "monitoring.address", "must be http(s)://<host>:<port>", address,
                                 "write e.g. 'http://prometheus-operated.monitoring.svc:9090'")
         return spec.Monitoring(self.namespace, pods, labels, address, self.alerts.to_spec(path))
 
 
+@value_object
 @dataclass(frozen=True)
 class Metrics:
     """Prometheus scrapes the workload: a WebService on one of its ports (``ports={"http": 8000, "metrics": 9090}``,
@@ -108,10 +112,10 @@ class Metrics:
 
     def validate(self, path: str) -> None:
         check_fields(path, "metrics", self)
-        if not _PATH.fullmatch(self.path):
+        if not checks.matches(_PATH, self.path):
             raise ShipformError(path, "metrics.path", "must be an absolute URL path", self.path,
                                 "write e.g. '/metrics'")
-        if not _DURATION.fullmatch(self.interval):
+        if not checks.matches(_DURATION, self.interval):
             raise ShipformError(path, "metrics.interval", "must be a Prometheus duration of ms, s, m or h",
                                 self.interval, "write e.g. '30s' or '1m'")
 
@@ -139,6 +143,7 @@ class Metrics:
 _OTLP = re.compile(r"(?P<scheme>https?)://(?P<host>[a-z0-9]([a-z0-9.-]*[a-z0-9])?):(?P<port>[0-9]{1,5})")
 
 
+@value_object
 @dataclass(frozen=True)
 class Telemetry:
     """An OpenTelemetry Collector in the cluster that the workloads send traces, metrics and logs to over OTLP.
@@ -158,7 +163,7 @@ class Telemetry:
 
     def to_spec(self, path: str) -> spec.Telemetry:
         check_fields(path, "telemetry", self)
-        found = _OTLP.fullmatch(self.endpoint)
+        found = checks.exact(_OTLP, self.endpoint)
         if found is None or not 0 < int(found["port"]) < 65536:
             raise ShipformError(path, "telemetry.endpoint", "must be http(s)://<host>:<port>", self.endpoint,
                                 "write e.g. 'http://otel-collector.observability.svc:4317'")

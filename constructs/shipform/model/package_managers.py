@@ -10,6 +10,8 @@ import re
 from pathlib import Path
 
 from shipform.errors import ShipformError
+from shipform.values import checks
+from shipform.write import reading
 
 NODE_LAYOUTS = (("package-lock.json", "package.json"), ("pnpm-lock.yaml", "package.json"),
                 ("yarn.lock", "package.json"), ("bun.lock", "package.json"), ("bun.lockb", "package.json"))
@@ -22,7 +24,7 @@ def node_runtime_files(context: Path) -> tuple[str, ...]:
     ``main``, as npm would publish them, when every entry is a plain path inside the context; () (the whole
     context) when there is no ``files`` or an entry is a pattern."""
     try:
-        manifest = json.loads((context / "package.json").read_text(encoding="utf-8"))
+        manifest = json.loads(reading.read_text(context / "package.json"))
     except (ValueError, UnicodeDecodeError, OSError):
         return ()
     if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), list):
@@ -31,7 +33,7 @@ def node_runtime_files(context: Path) -> tuple[str, ...]:
     plain = []
     for entry in entries:
         clean = str(entry).removeprefix("./").rstrip("/")
-        if not isinstance(entry, str) or not re.fullmatch(r"[A-Za-z0-9_@.-]+(/[A-Za-z0-9_@.-]+)*", clean) \
+        if not isinstance(entry, str) or not checks.matches(r"[A-Za-z0-9_@.-]+(/[A-Za-z0-9_@.-]+)*", clean) \
                 or ".." in clean.split("/") or not (context / clean).exists():
             return ()
         if clean not in plain and clean not in ("package.json", "node_modules"):
@@ -49,12 +51,13 @@ def node_installer(path: str, context: Path, layout: str) -> str:
         return "bun"
     tool = "pnpm" if layout == "pnpm-lock.yaml" else "yarn"
     try:
-        manifest = json.loads((context / "package.json").read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as err:
-        raise ShipformError(path, "build", f"package.json is not JSON ({err})", str(context / "package.json"),
+        manifest = json.loads(reading.read_text(context / "package.json"))
+    except (ValueError, OSError) as err:
+        what = f"cannot be read ({err.strerror})" if isinstance(err, OSError) else f"is not JSON ({err})"
+        raise ShipformError(path, "build", f"package.json {what}", str(context / "package.json"),
                             "fix package.json") from None
     pinned = manifest.get("packageManager") if isinstance(manifest, dict) else None
-    found = re.fullmatch(rf"{tool}@([0-9]+)\.[0-9]+\.[0-9]+(\+sha[0-9]+\.[0-9a-f]+)?", str(pinned or ""))
+    found = checks.exact(rf"{tool}@([0-9]+)\.[0-9]+\.[0-9]+(\+sha[0-9]+\.[0-9a-f]+)?", str(pinned or ""))
     if found is None:
         raise ShipformError(path, "build", f"{layout} needs package.json's packageManager to pin {tool}: corepack "
                             "installs exactly that version in the image", pinned,
@@ -66,7 +69,7 @@ def node_installer(path: str, context: Path, layout: str) -> str:
                             "is `yarn workspaces focus --production`, built in since 4)", pinned,
                             "run `corepack use yarn@4` in the build context")
     rc = context / ".yarnrc.yml"
-    settings = rc.read_text(encoding="utf-8", errors="replace") if rc.is_file() else ""
+    settings = reading.read_text(rc, errors="replace") if rc.is_file() else ""
     linker = re.search(r"^nodeLinker:\s*[\"']?([\w-]+)", settings, re.M)
     if linker is None or linker[1] != "node-modules":
         raise ShipformError(path, "build", "uses yarn's Plug'n'Play, whose zip archives and loader the runtime image "

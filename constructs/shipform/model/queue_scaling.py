@@ -13,8 +13,10 @@ from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.external import External
 from shipform.model.stage import Environment
+from shipform.values import checks
 from shipform.values.prop_types import check_fields
 from shipform.values.secret_ref import SecretRef
+from shipform.values.value_object import value_object
 
 QueueKind = Literal["redis", "rabbitmq", "kafka", "sqs"]
 _SQS_HOST = re.compile(r"sqs\.(?P<region>[a-z0-9-]+)\.amazonaws\.com")
@@ -43,6 +45,7 @@ class Scaled(Protocol):
     def targets(self) -> Sequence[object]: ...
 
 
+@value_object
 @dataclass(frozen=True)
 class Queue:
     """The queue a Worker drains: KEDA runs one replica per ``per_replica`` waiting messages, from ``min`` (0: no
@@ -88,6 +91,7 @@ class Queue:
             raise ShipformError(path, "scale_on.per_replica", "must be 1 to 1000000 messages", self.per_replica,
                                 "write e.g. 5")
         kind = self._kind(path)
+        self._check_names(path, kind)
         metadata = getattr(self, f"_{kind}")(path, worker)
         return spec.QueueScaling(kind if kind != "sqs" else "aws-sqs-queue", tuple(metadata.items()),
                                  self._auth(path, kind), self.min, self.max)
@@ -107,6 +111,20 @@ class Queue:
             raise ShipformError(path, "scale_on.on", "serves TLS only, and shipform does not hand KEDA its CA yet",
                                 self.on.path, "scale this worker with replicas= or autoscale=")
         return "redis"
+
+    def _check_names(self, path: str, kind: str) -> None:
+        """A Kafka topic by Kafka's rule; a redis list or RabbitMQ queue (and a consumer group) as one line of at
+        most 255 bytes, without spaces at its ends. An SQS queue is its URL (see _sqs)."""
+        if kind == "kafka" and not checks.matches(r"[A-Za-z0-9._-]{1,249}", self.name):
+            raise ShipformError(path, "scale_on.name", "must be a Kafka topic (1-249 of letters, digits, '.', '_' "
+                                "and '-')", self.name, "write the topic's name, e.g. 'orders'")
+        names = {"name": self.name} if kind != "sqs" else {}
+        if self.group is not None:
+            names["group"] = self.group
+        for prop, name in names.items():
+            if not name.isprintable() or name != name.strip() or not 0 < len(name.encode()) <= 255:
+                raise ShipformError(path, f"scale_on.{prop}", "must be one line of at most 255 bytes, without spaces "
+                                    "at its ends", name, "write the name as the server has it, e.g. 'jobs'")
 
     def _auth(self, path: str, kind: str) -> tuple[tuple[str, SecretRef], ...]:
         if not isinstance(self.on, External):  # a StatefulDB: its own password
@@ -146,7 +164,7 @@ class Queue:
                 "lagThreshold": str(self.per_replica)}
 
     def _sqs(self, path: str, worker: Scaled) -> dict[str, str]:
-        if not _SQS_URL.fullmatch(self.name):
+        if not checks.matches(_SQS_URL, self.name):
             raise ShipformError(path, "scale_on.name", "must be the SQS queue's URL", self.name,
                                 "write e.g. 'https://sqs.eu-west-1.amazonaws.com/123456789012/jobs'")
         region = _SQS_HOST.search(self.name)

@@ -9,8 +9,10 @@ from shipform import spec
 from shipform.errors import ShipformError
 from shipform.values import checks
 from shipform.values.prop_types import check_fields
+from shipform.values.value_object import value_object
 
 
+@value_object
 @dataclass(frozen=True)
 class SecretStore:
     """``Environment(..., secret_store=SecretStore("vault"))`` makes every Secret the Environment's
@@ -33,6 +35,9 @@ class SecretStore:
         check_fields(path, "secret_store", self)
         checks.subdomain_name(path, "secret_store.name", self.name, "vault")
         checks.go_duration(path, "secret_store.refresh_interval", self.refresh_interval)
+        if not self.remote_key.isprintable() or self.remote_key != self.remote_key.strip():
+            raise ShipformError(path, "secret_store.remote_key", "must be one line without spaces at its ends",
+                                self.remote_key, "write e.g. 'apps/{app}/{secret}'")
         try:
             self.remote_key.format(app="a", environment="e", secret="s")
         except (KeyError, IndexError, ValueError):

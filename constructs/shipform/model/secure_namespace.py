@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import TypedDict, Unpack
 
@@ -77,7 +76,7 @@ class SecureNamespace(ShipformConstruct):
         self.viewers = self._subjects("viewers", props.get("viewers", ()))
         self.accepts_from = list(props.get("accepts_from", ()))
         self.pod_security_version = props.get("pod_security_version", POD_SECURITY_VERSION)
-        if not re.fullmatch(r"v1\.[0-9]+", self.pod_security_version):
+        if not checks.matches(r"v1\.[0-9]+", self.pod_security_version):
             raise ShipformError(self.path, "pod_security_version", "must pin a Kubernetes minor version like 'v1.33' "
                                 "('latest' would change the policy with every cluster upgrade)",
                                 self.pod_security_version, "pin the version your clusters run")
@@ -122,6 +121,9 @@ class SecureNamespace(ShipformConstruct):
             check_fields(self.path, where, s)
             if not isinstance(s.name, str) or not s.name.strip():
                 raise ShipformError(self.path, f"{where}.name", "must name someone", s.name, fix)
+            if not s.name.isprintable() or s.name != s.name.strip():
+                raise ShipformError(self.path, f"{where}.name", "must be one line without spaces at its ends", s.name,
+                                    "write the name as the cluster's authenticator gives it, e.g. 'ci@acme.com'")
             if s.kind == "ServiceAccount":
                 checks.subdomain_name(self.path, f"{where}.name", s.name, "argocd-application-controller")
                 checks.dns_label(self.path, f"{where}.namespace", s.namespace)

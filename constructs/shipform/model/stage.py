@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import inspect
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol, TypedDict, Unpack
@@ -405,10 +404,17 @@ class Environment(cdk8s.Chart):
 
 
 def _git_url(app: str, url: object) -> str:
-    if not isinstance(url, str) or not re.fullmatch(r"(https://|ssh://|git@)[A-Za-z0-9._~:/@%+-]+", url):
+    if not isinstance(url, str) or not checks.matches(r"(https://|ssh://|git@)[A-Za-z0-9._~:/@%+-]+", url):
         raise ShipformError(app, "repository", "must be a git URL (https://, ssh:// or git@host:path)", url,
                             "write e.g. 'https://github.com/acme/shop.git'")
-    return url
+    return _without_credentials(app, url)
+
+
+def _without_credentials(app: str, url: str) -> str:
+    """The URL lands in every Argo CD Application and Flux GitRepository: the controller logs in with a Secret."""
+    return checks.url_credentials(app, "repository", url, "keep credentials out of the URL and give the GitOps "
+                                  "controller a repository credentials Secret (Argo CD: a Secret labelled "
+                                  "argocd.argoproj.io/secret-type=repository; Flux: the GitRepository's secretRef)")
 
 
 BUILD_SECRET_IDS = ("netrc", "pip.conf", "uv.toml", "npmrc")
@@ -423,7 +429,7 @@ def _build_secrets(app: str, ids: object) -> tuple[str, ...]:
 
 def _git_branch(app: str, branch: object) -> str:
     """A branch name git accepts (git check-ref-format, the common subset)."""
-    if not isinstance(branch, str) or not re.fullmatch(r"[A-Za-z0-9._/-]+", branch) or ".." in branch \
+    if not isinstance(branch, str) or not checks.matches(r"[A-Za-z0-9._/-]+", branch) or ".." in branch \
             or branch.startswith(("/", "-", ".")) or branch.endswith(("/", ".lock", ".")):
         raise ShipformError(app, "branch", "must be a git branch name", branch, "write e.g. 'main'")
     return branch

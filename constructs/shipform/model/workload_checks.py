@@ -5,7 +5,6 @@ user a team's own Dockerfile runs as). Functions of plain values: the workload h
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -34,7 +33,7 @@ def check_env(path: str, env: Mapping[str, str]) -> dict[str, str]:
 def check_risks(path: str, risks: Mapping[str, str]) -> tuple[spec.AcceptedRisk, ...]:
     """Scanner check ids, each with the reason in one line."""
     for check, reason in risks.items():
-        if not re.fullmatch(r"CKV2?_[A-Z0-9]+_[0-9]+|KSV-?[0-9]{3,4}", check):
+        if not checks.matches(r"CKV2?_[A-Z0-9]+_[0-9]+|KSV-?[0-9]{3,4}", check):
             raise ShipformError(path, "accepted_risks", "keys must be checkov (CKV_...) or trivy (KSV-...) "
                                 "check ids", check, "write e.g. {'CKV_K8S_22': '<why>'}")
         if len(reason.strip()) < 10 or "\n" in reason or "," in reason:
@@ -61,7 +60,7 @@ def check_writable_paths(path: str, folders: Sequence[str]) -> list[str]:
         if not folder.startswith("/") or folder == "/" or ".." in folder.split("/") or not folder.isprintable():
             raise ShipformError(path, prop, "must be an absolute folder other than '/'", folder,
                                 "pass e.g. ['/tmp', '/var/cache/app']")
-        folder = folder.rstrip("/")
+        folder = checks.mount_point(path, prop, folder.rstrip("/"))
         volume = spec.scratch_volume_name(folder)
         if not checks.is_dns_label(volume):
             raise ShipformError(path, prop, f"makes the volume name '{volume}', longer than 63 characters "

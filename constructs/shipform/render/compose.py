@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from shipform import spec
+from shipform.errors import ShipformError
 from shipform.render.compose_names import local_names
 from shipform.render.output import Context
 from shipform.write.yaml_dump import Quoted, dump
@@ -52,6 +53,22 @@ def _resources(r: spec.Workload) -> dict[str, Any]:
 def config_name(w: spec.Workload, f: spec.ConfigFile) -> str:
     """compose mounts a config read-only (0444) from the app's own file: a change needs no rebuild."""
     return f"{w.name}-{f.key}"
+
+
+def local_configs(workloads: list[spec.Workload], compose_dir: Path) -> dict[str, dict[str, str]]:
+    """The top-level ``configs``: one per mounted file. Names join workload and key with '-', which both may
+    hold ('a' with 'file-b-c', 'a-file-b' with 'file-c'): two files under one name would mount one of them twice."""
+    configs: dict[str, dict[str, str]] = {}
+    owners: dict[str, str] = {}
+    for w in workloads:
+        for f in w.config.files if w.config is not None else ():
+            name, entry = config_name(w, f), {"file": os.path.relpath(f.source, compose_dir)}
+            if configs.setdefault(name, entry) != entry:
+                raise ShipformError(w.path, f"files.{f.mount_path}", f"makes the compose config name '{name}', "
+                                    f"which a file of {owners[name]} has too", name,
+                                    "mount the file at another path, or rename one of the two workloads")
+            owners.setdefault(name, w.path)
+    return configs
 
 
 def edge_network(client: str, server: str) -> str:
@@ -245,8 +262,7 @@ def compose_document(app: spec.App, compose_dir: Path, docker_dir: Path) -> dict
                            if not isinstance(v.source, spec.Scratch | spec.HostFolder) or w.job is not None})
     if volume_names:
         doc["volumes"] = {name: {} for name in volume_names}
-    configs = {config_name(w, f): {"file": os.path.relpath(f.source, compose_dir)}
-               for w in workloads if w.config is not None for f in w.config.files}
+    configs = local_configs(workloads, compose_dir)
     if configs:
         doc["configs"] = escape_interpolation(dict(sorted(configs.items())))
     refs = sorted({f.ref.file_name for w in workloads for f in w.secret_files})

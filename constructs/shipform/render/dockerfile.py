@@ -107,10 +107,20 @@ def data_folders(w: spec.Workload, _: spec.BuiltImage) -> Iterable[str]:
 
 def mounted_config_files(w: spec.Workload, built: spec.BuiltImage) -> Iterable[str]:
     """The config files inside the build context that the workload mounts at run time (relative to the context,
-    '/'-separated, glob characters escaped): they stay out of the image."""
+    '/'-separated): they stay out of the image."""
     files = w.config.files if w.config is not None else ()
-    return (re.sub(r"([\\*?\[])", r"\\\1", f.source.relative_to(built.context).as_posix()) for f in files
+    return (ignore_rule(w.path, f.source.relative_to(built.context).as_posix()) for f in files
             if f.source.is_relative_to(built.context))
+
+
+def ignore_rule(path: str, name: str) -> str:
+    """The .dockerignore rule for exactly the file ``name`` (the template puts '/' before it, so no rule starts
+    with '!' or '#'): glob characters escaped; a name Docker would read as another rule (a newline in it) or
+    trim (spaces at its ends) is refused."""
+    if not name.isprintable() or name != name.strip():
+        raise ShipformError(path, "files", "mounts a file whose name .dockerignore cannot hold (control characters "
+                            "or spaces at its ends)", name, "rename the file")
+    return re.sub(r"([\\*?\[])", r"\\\1", name)
 
 
 # dockerfilelint reads this file from the Dockerfile's folder: the accepted risk, with its reason, where it reads it.

@@ -35,7 +35,7 @@ def _variable_names(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
     names: dict[tuple[str, str], str] = {}
     for name, key in pairs:
         base = re.sub(r"[^A-Za-z0-9]+", "_", f"{name}_{key}").strip("_").upper() or "SECRET"
-        if base[0].isdigit():
+        if base[0] in "0123456789":
             base = f"S_{base}"
         candidate, n = base, 2
         while candidate in names.values():

@@ -14,6 +14,7 @@ from shipform import spec
 from shipform.errors import ShipformError
 from shipform.render.actions import ACTIONS, Step, uses
 from shipform.render.output import Context
+from shipform.values.checks import is_workflow_text
 
 Job = dict[str, Any]
 WORKFLOWS_DIR = ".github/workflows"
@@ -80,7 +81,7 @@ def repository_env(context: Context) -> dict[str, str]:
 def data(prop: str, value: str) -> str:
     """A path or name written into a workflow: GitHub evaluates ``${{ }}`` anywhere in it (run scripts and
     env values alike), and nothing escapes it, so such a value is refused rather than written."""
-    if "${{" in value or not value.isprintable():
+    if not is_workflow_text(value):  # the model refuses props that would; this covers folders around them
         raise ShipformError(prop, "path", "would be evaluated by GitHub Actions (it holds '${{' or a control "
                             "character)", value, "rename the folder or file")
     return value

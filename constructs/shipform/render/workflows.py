@@ -72,6 +72,7 @@ def files(app: spec.App, context: Context) -> dict[str, str]:
     data(f"{app.name}: the lock file", context.lock_file)
     for image in built_images(app, context):
         data(f"{app.name}: the build context of {image.name}", image.context)
+        data(f"{app.name}: the Dockerfile of {image.name}", image.dockerfile)
     checks = ci(app, context)
     built = build(app, context)
     docs = {"ci": checks, "build": built, **promotions(app, context, check_names(checks)),

@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from shipform.errors import ShipformError
+from shipform.write import reading
 
 CONFIG = Path("cdk8s.yaml")
 
@@ -16,10 +17,10 @@ CONFIG = Path("cdk8s.yaml")
 def read_config(prop: str, fix: str) -> dict[str, Any]:
     """cdk8s.yaml in the working folder as a mapping ({} when there is none); a file that cannot be read as
     one is a ShipformError about ``prop``, with ``fix``."""
-    if not CONFIG.is_file():
+    if not CONFIG.is_file() and not reading.is_special(CONFIG):
         return {}
     try:
-        data = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+        data = yaml.safe_load(reading.read_text(CONFIG))
     except (OSError, UnicodeError, yaml.YAMLError) as err:
         where = getattr(err, "problem_mark", None)
         at = f" (line {where.line + 1}, column {where.column + 1}: {getattr(err, 'problem', None)})" \

@@ -12,20 +12,32 @@ from shipform.errors import ShipformError
 
 T = TypeVar("T")
 
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+def exact(pattern: re.Pattern[str] | str, value: object) -> re.Match[str] | None:
+    """The match of the whole of ``value`` (a str) against ``pattern``, or None: the one way values are matched.
+    ``re.match`` with a trailing ``$`` would also take a value that ends in a newline."""
+    return re.fullmatch(pattern, value) if isinstance(value, str) else None
+
+
+def matches(pattern: re.Pattern[str] | str, value: object) -> bool:
+    """Whether the whole of ``value`` (a str) matches ``pattern`` (see :func:`exact`)."""
+    return exact(pattern, value) is not None
+
+
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+_DNS_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # name[:tag][@sha256:digest]; the name may start with a registry host with a port, which a '/' must follow
 # (as in Docker's reference grammar), so 'redis:7' is the tag 7 and not the port 7.
 _IMAGE = re.compile(
-    r"^(?P<name>[a-z0-9]+(?:[._-]+[a-z0-9]+)*(?::[0-9]+(?=/))?(?:/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*)"
+    r"(?P<name>[a-z0-9]+(?:[._-]+[a-z0-9]+)*(?::[0-9]+(?=/))?(?:/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*)"
     r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?"
-    r"(?:@(?P<digest>sha256:[a-f0-9]{64}))?$"
+    r"(?:@(?P<digest>sha256:[a-f0-9]{64}))?"
 )
-DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
-_SQL_NAME = re.compile(r"^[a-z_][a-z0-9_-]*$")
-_LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$")
-_GO_DURATION = re.compile(r"^(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$")
+DIGEST = re.compile(r"sha256:[a-f0-9]{64}")
+_SQL_NAME = re.compile(r"[a-z_][a-z0-9_-]*")
+_LABEL_VALUE = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?")
+_GO_DURATION = re.compile(r"(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)")
 # Names that say "this is a credential": their values must arrive by reference.
 SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|_KEY$|^KEY$|CREDENTIAL|PRIVATE)", re.IGNORECASE)
 # Text that is a credential whatever it is called: what it looks like, by the formats' published shapes.
@@ -37,6 +49,7 @@ _SECRET_SHAPES = (
     ("a URL with a password",
      re.compile(r"(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,31}://[^/\s:@]{1,256}:(?!\$)[^/\s@]{1,256}@", re.IGNORECASE)),
     ("a GitHub token", re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})\b")),
+    ("a GitLab token", re.compile(r"\bgl(pat|dt|rt|ptt)-[A-Za-z0-9_-]{20,}")),
     ("a Slack token", re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}")),
 )
 
@@ -44,6 +57,22 @@ _SECRET_SHAPES = (
 def secret_shape(text: str) -> str | None:
     """What ``text`` contains that is a credential by its shape ('a private key', ...), or None."""
     return next((what for what, shape in _SECRET_SHAPES if shape.search(text)), None)
+
+
+def url_credentials(path: str, prop: str, url: str, fix: str) -> str:
+    """A URL without credentials: no user or password before the host (bar an ssh:// user name, which is no
+    secret) and nothing shaped like a token anywhere in it; the value shown has them cut out."""
+    scheme, separator, rest = url.partition("://")
+    authority = rest.split("/", 1)[0] if separator else ""
+    user, at, host = authority.rpartition("@")
+    if at and (scheme != "ssh" or ":" in user):
+        raise ShipformError(path, prop, "holds credentials before the host; they would be written verbatim into "
+                            "generated files", f"{scheme}://<redacted>@{host}/...", fix)
+    shape = secret_shape(url)
+    if shape is not None:
+        raise ShipformError(path, prop, f"contains {shape}; it would be written verbatim into generated files",
+                            "<redacted>", fix)
+    return url
 
 
 def dns_label(path: str, prop: str, value: object, max_len: int = 63) -> str:
@@ -79,20 +108,35 @@ def subdomain_name(path: str, prop: str, value: object, example: str = "app-secr
 
 def is_dns_subdomain(value: object) -> bool:
     """The API server's rule for most object names (it does not limit the length of each label)."""
-    return isinstance(value, str) and len(value) <= 253 and bool(_DNS_NAME.match(value))
+    return isinstance(value, str) and len(value) <= 253 and matches(_DNS_NAME, value)
 
 
 def is_dns_label(value: object, max_len: int = 63) -> bool:
-    return isinstance(value, str) and len(value) <= max_len and bool(_DNS_LABEL.match(value))
+    return isinstance(value, str) and len(value) <= max_len and matches(_DNS_LABEL, value)
 
 
-_PLAIN_PATH = re.compile(r"^(/[A-Za-z0-9._-]+)+$")
+_PLAIN_PATH = re.compile(r"(/[A-Za-z0-9._-]+)+")
 
 
 def is_plain_path(value: object) -> bool:
     """An absolute path of letters, digits, '.', '_' and '-' without '.' or '..' parts (a mount point, a key)."""
-    return isinstance(value, str) and bool(_PLAIN_PATH.match(value)) and \
+    return isinstance(value, str) and matches(_PLAIN_PATH, value) and \
         not any(part in (".", "..") for part in value.split("/"))
+
+
+KERNEL_FOLDERS = ("proc", "sys")
+"""Where every container has the kernel's own file systems (procfs, sysfs)."""
+
+
+def mount_point(path: str, prop: str, value: str) -> str:
+    """A path the container mounts something at (a file, a volume, a writable folder): not inside /proc or
+    /sys. runc refuses a mount inside /proc, and one inside /sys would hide the kernel's view."""
+    parts = [part for part in value.split("/") if part not in ("", ".")]
+    if parts and parts[0] in KERNEL_FOLDERS:
+        raise ShipformError(path, prop, f"is inside /{parts[0]}, where every container has the kernel's own file "
+                            "system (runc refuses mounts inside /proc; one inside /sys would hide the kernel's view)",
+                            value, "mount it elsewhere, e.g. under /etc/<app>, /var/lib/<app> or /srv")
+    return value
 
 
 def cidr(path: str, prop: str, value: object, example: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
@@ -119,7 +163,7 @@ def pod_labels(path: str, prop: str, value: object, example: str, also: str = ""
     return tuple(sorted(labels.items()))
 
 
-_QUALIFIED_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+_QUALIFIED_NAME = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
 
 
 def is_qualified_name(value: object) -> bool:
@@ -128,12 +172,12 @@ def is_qualified_name(value: object) -> bool:
     if not isinstance(value, str):
         return False
     prefix, slash, name = value.rpartition("/")
-    return bool(_QUALIFIED_NAME.match(name)) and (not slash or (is_dns_subdomain(prefix) and "/" not in prefix))
+    return matches(_QUALIFIED_NAME, name) and (not slash or (is_dns_subdomain(prefix) and "/" not in prefix))
 
 
 def is_label_value(value: object) -> bool:
     """The API server's rule for label values: at most 63 of [A-Za-z0-9_.-], alphanumeric at both ends."""
-    return isinstance(value, str) and len(value) <= 63 and bool(_LABEL_VALUE.match(value))
+    return isinstance(value, str) and len(value) <= 63 and matches(_LABEL_VALUE, value)
 
 
 def port(path: str, prop: str, value: object) -> int:
@@ -147,13 +191,13 @@ INT32_MAX = 2**31 - 1
 """The API server stores replicas, deadlines, UIDs and most counts as int32."""
 
 
-_PORT_NAME = re.compile(r"^(?=.*[a-z])[a-z0-9]([a-z0-9]|-(?!-))*(?<!-)$")
+_PORT_NAME = re.compile(r"(?=.*[a-z])[a-z0-9]([a-z0-9]|-(?!-))*(?<!-)")
 
 
 def port_name(path: str, prop: str, value: object) -> str:
     """A container port name (IANA_SVC_NAME): at most 15 lowercase letters, digits and single '-', with a
     letter, not starting or ending with '-'."""
-    if not isinstance(value, str) or len(value) > 15 or not _PORT_NAME.match(value):
+    if not isinstance(value, str) or len(value) > 15 or not matches(_PORT_NAME, value):
         raise ShipformError(path, prop, "names must be at most 15 lowercase letters, digits and '-', with at least "
                             "one letter (the API server's port name rule)", value, "write e.g. 'http' or 'grpc'")
     return value
@@ -169,7 +213,7 @@ def positive_int(path: str, prop: str, value: object, minimum: int = 1, maximum:
 
 def kubectl_version(path: str, prop: str, value: object) -> str:
     """An exact kubectl release such as 'v1.33.6'."""
-    if not isinstance(value, str) or not re.fullmatch(r"v1\.[0-9]+\.[0-9]+", value):
+    if not isinstance(value, str) or not matches(r"v1\.[0-9]+\.[0-9]+", value):
         raise ShipformError(path, prop, "must be an exact kubectl release like 'v1.33.6'", value,
                             "pin the kubectl that matches the cluster's minor version")
     return value
@@ -177,7 +221,7 @@ def kubectl_version(path: str, prop: str, value: object) -> str:
 
 def go_duration(path: str, prop: str, value: object) -> str:
     """A Go duration such as '1h', '90s' or '1h30m' (what Kubernetes controllers parse)."""
-    if not isinstance(value, str) or not _GO_DURATION.match(value):
+    if not isinstance(value, str) or not matches(_GO_DURATION, value):
         raise ShipformError(path, prop, "must be a Go duration", value,
                             "write a number and unit (ns, us, ms, s, m, h), e.g. '1h' or '15m30s'")
     return value
@@ -185,14 +229,14 @@ def go_duration(path: str, prop: str, value: object) -> str:
 
 def sql_name(path: str, prop: str, value: object, max_len: int = 63) -> str:
     """A database or user name every engine takes unquoted in its images' set-up scripts."""
-    if not isinstance(value, str) or len(value) > max_len or not _SQL_NAME.match(value):
+    if not isinstance(value, str) or len(value) > max_len or not matches(_SQL_NAME, value):
         raise ShipformError(path, prop, f"must be lowercase letters, digits, '_' and '-', starting with a letter or "
                             f"'_', at most {max_len}", value, "use a name like 'shop' or 'order_db'")
     return value
 
 
 def env_name(path: str, prop: str, value: object) -> str:
-    if not isinstance(value, str) or not _ENV_NAME.match(value):
+    if not isinstance(value, str) or not matches(_ENV_NAME, value):
         raise ShipformError(
             path, prop, "keys must be environment variable names ([A-Za-z_][A-Za-z0-9_]*)", value,
             "rename the variable, e.g. 'LOG_LEVEL'",
@@ -212,7 +256,7 @@ def command(path: str, prop: str, value: object) -> list[str]:
 
 def image_ref(path: str, prop: str, value: object) -> str:
     """A pinned image reference: an explicit tag other than 'latest', or a digest."""
-    m = _IMAGE.match(value) if isinstance(value, str) else None
+    m = exact(_IMAGE, value)
     if m is None:
         raise ShipformError(path, prop, "must be an image reference 'name:tag' or 'name@sha256:...'", value,
                             "write e.g. 'nginx:1.27.3'")
@@ -224,16 +268,31 @@ def image_ref(path: str, prop: str, value: object) -> str:
 
 def is_image_name(value: str) -> bool:
     """A repository name as registries accept it: lowercase path components, an optional host:port."""
-    m = _IMAGE.match(value)
+    m = exact(_IMAGE, value)
     return m is not None and m["tag"] is None and m["digest"] is None
 
 
 def digest(path: str, prop: str, value: object) -> str | None:
     if value is None:
         return None
-    if not isinstance(value, str) or not DIGEST.match(value):
+    if not isinstance(value, str) or not matches(DIGEST, value):
         raise ShipformError(path, prop, "must be 'sha256:' followed by 64 hex digits", value,
                             "copy the digest from `docker buildx imagetools inspect IMAGE`")
+    return value
+
+
+def is_workflow_text(value: str) -> bool:
+    """Whether ``value`` may be written into a GitHub Actions workflow as it is: GitHub evaluates ``${{ }}``
+    anywhere in a workflow (run scripts, step names, inputs, the build matrix) and nothing escapes it, and a
+    control character breaks the line it is on."""
+    return "${{" not in value and value.isprintable()
+
+
+def workflow_text(path: str, prop: str, value: str, fix: str) -> str:
+    """A value the workflows name (a build context, a Dockerfile): refused unless :func:`is_workflow_text`."""
+    if not is_workflow_text(value):
+        raise ShipformError(path, prop, "would be evaluated by GitHub Actions in the workflows (it holds '${{' or "
+                            "a control character)", value, fix)
     return value
 
 

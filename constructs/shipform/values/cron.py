@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from shipform.errors import ShipformError
+from shipform.values import checks
 
 DESCRIPTORS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
 """The macros Kubernetes accepts (it has no @reboot)."""
@@ -26,6 +27,8 @@ _NUMBER = re.compile(r"[0-9]+")
 def validate_schedule(path: str, prop: str, schedule: object) -> str:
     if not isinstance(schedule, str):
         raise ShipformError(path, prop, "must be a cron string", schedule, FIX)
+    if not schedule.isprintable():  # the controller splits on any space, so the CronJob would keep the newline
+        raise ShipformError(path, prop, "must be one line without control characters", schedule, FIX)
     if schedule.startswith("@"):
         if schedule not in DESCRIPTORS:
             raise ShipformError(path, prop, f"macro must be one of {', '.join(DESCRIPTORS)}", schedule, FIX)
@@ -44,7 +47,7 @@ def validate_schedule(path: str, prop: str, schedule: object) -> str:
 def _part_problem(part: str, low: int, high: int, names: dict[str, int]) -> str | None:
     """Why robfig/cron refuses one comma-separated part of a field, or None."""
     span, _, step = part.partition("/")
-    if step and (not _NUMBER.fullmatch(step) or int(step) == 0):
+    if step and (not checks.matches(_NUMBER, step) or int(step) == 0):
         return f"step '{step}' must be a positive number"
     if span in ("*", "?"):
         return None
@@ -61,6 +64,6 @@ def _part_problem(part: str, low: int, high: int, names: dict[str, int]) -> str 
 
 
 def _value(text: str, names: dict[str, int]) -> int | None:
-    if _NUMBER.fullmatch(text):
+    if checks.matches(_NUMBER, text):
         return int(text)
     return names.get(text.lower())

@@ -9,6 +9,7 @@ from typing import ClassVar, Literal
 from shipform.errors import ShipformError
 from shipform.values import checks
 from shipform.values.prop_types import check_fields
+from shipform.values.value_object import value_object
 
 PROBE_PATH = "/usr/local/bin/healthcheck"
 """Where presets install the generated probe program; it needs no curl, wget or shell."""
@@ -19,6 +20,7 @@ _GRPC_SERVICE = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,254}")
 _URL_PATH = re.compile(r"/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2}){0,1024}")
 
 
+@value_object
 @dataclass(frozen=True)
 class Health:
     """How to tell that a process is alive and ready.
@@ -85,7 +87,7 @@ class Health:
         if self.kind == "none" and len(self.reason.strip()) < 10:
             raise ShipformError(path, "health.reason", "must say why the process has no health check", self.reason,
                                 "write e.g. Health.none('exits on a broken queue connection; restarts cover it')")
-        if self.kind == "http" and not _URL_PATH.fullmatch(self.path):
+        if self.kind == "http" and not checks.matches(_URL_PATH, self.path):
             raise ShipformError(path, "health.path", "must be a URL path: '/' then letters, digits and "
                                 "-._~!$&'()*+,;=:@/?% (percent-encode anything else)", self.path,
                                 "write e.g. Health.http('/healthz')")
@@ -93,7 +95,7 @@ class Health:
             checks.command(path, "health", list(self.command))
         if self.host is not None:
             checks.dns_name(path, "health.host", self.host)
-        if self.service and not _GRPC_SERVICE.fullmatch(self.service):
+        if self.service and not checks.matches(_GRPC_SERVICE, self.service):
             raise ShipformError(path, "health.service", "must be a gRPC service name (letters, digits, '.' and '_')",
                                 self.service, "write e.g. Health.grpc('shop.Catalog') or Health.grpc()")
         for name in ("period_seconds", "timeout_seconds", "failure_threshold", "start_period_seconds"):

@@ -8,10 +8,12 @@ from typing import ClassVar, Literal
 from shipform.errors import ShipformError
 from shipform.values import checks
 from shipform.values.prop_types import check_fields
+from shipform.values.value_object import value_object
 
 TaintEffect = Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
 
 
+@value_object
 @dataclass(frozen=True)
 class Toleration:
     """A taint the agent's pods tolerate: ``Toleration("node-role.kubernetes.io/control-plane")`` (any value),
@@ -42,6 +44,7 @@ class Toleration:
         return tuple(sorted(fields.items()))
 
 
+@value_object
 @dataclass(frozen=True)
 class HostPath:
     """A folder of the node, mounted into the agent: read-only unless ``writable=True``. Needs a SecureNamespace

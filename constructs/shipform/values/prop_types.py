@@ -17,6 +17,7 @@ from typing import Annotated, Any, ClassVar, Literal, NotRequired, Required, Uni
 
 from shipform.errors import ShipformError
 from shipform.values.checks import SECRET_NAME
+from shipform.values.value_object import unknown_field, unknown_fields
 
 _MAX_SHOWN = 80
 _SEQUENCES = (Sequence, MutableSequence, list, tuple)
@@ -64,6 +65,7 @@ def check_value(path: str, prop: str, value: object, annotation: object) -> None
     elif not _fits(kind, args, value):
         raise ShipformError(path, prop, f"must be {_describe(annotation)}", _shown(prop, value), _fix(prop, annotation))
     else:
+        refuse_unknown_fields(path, prop, value)
         for item_prop, item, item_annotation in _parts(kind, args, prop, value):
             check_value(path, item_prop, item, item_annotation)
 
@@ -71,11 +73,19 @@ def check_value(path: str, prop: str, value: object, annotation: object) -> None
 def check_fields(path: str, prop: str, value: Any) -> None:
     """Raise ShipformError if a field of the dataclass ``value`` (a value object such as Health or Build,
     built by the user) does not match its annotation; errors name the field as ``prop.field``."""
+    refuse_unknown_fields(path, prop, value)
     cls: Any = type(value)
     hints = _field_types(cls)
     for field in dataclasses.fields(value):
         if field.name in hints:
             check_value(path, f"{prop}.{field.name}", getattr(value, field.name), hints[field.name])
+
+
+def refuse_unknown_fields(path: str, prop: str, value: object) -> None:
+    """A keyword the value object (``prop``) was built with but has no field for (see values/value_object.py)."""
+    for key, item in unknown_fields(value).items():
+        known = [f.name for f in dataclasses.fields(value)]  # type: ignore[arg-type]
+        raise unknown_field(path, f"{prop}.{key}", _shown(key, item), type(value).__name__, known)
 
 
 @functools.cache
@@ -208,7 +218,7 @@ def _describe(annotation: object) -> str:
 
 def _article(name: str) -> str:
     """'an' before a vowel sound: 'an Engine', and 'an S3Target', whose initialism is read letter by letter."""
-    read_as_letters = len(name) > 1 and (name[1].isupper() or name[1].isdigit())
+    read_as_letters = len(name) > 1 and (name[1].isupper() or name[1] in "0123456789")
     return "an" if name[0].upper() in "AEIOU" or (read_as_letters and name[0] in "FHLMNRSX") else "a"
 
 
@@ -294,7 +304,7 @@ class _Shown(str):
 
 def _shown(prop: str, value: object) -> object:
     """The value to put in an error: '<redacted>' for credential-like props, else at most 80 characters of repr."""
-    name = re.sub(r"(\[\d+\])+$", "", prop.rsplit(".", 1)[-1])
+    name = re.sub(r"(\[[0-9]+\])+\Z", "", prop.rsplit(".", 1)[-1])
     if value is not None and SECRET_NAME.search(name):
         return "<redacted>"
     text = repr(value)

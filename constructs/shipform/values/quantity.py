@@ -22,6 +22,7 @@ from fractions import Fraction
 from typing import Literal
 
 from shipform.errors import ShipformError
+from shipform.values import checks
 
 Family = Literal["binary", "decimal"]
 
@@ -99,7 +100,7 @@ def _units(raw: object, scale: int) -> tuple[int, Family] | None:
     """``raw`` counted in units of 1/scale (int: whole base units), rounded up; None when it is no quantity."""
     if isinstance(raw, int) and not isinstance(raw, bool):
         return raw * scale, "decimal"
-    match = _QUANTITY.fullmatch(raw) if isinstance(raw, str) else None
+    match = checks.exact(_QUANTITY, raw)
     amount = _amount(match) if match else None
     if match is None or amount is None:
         return None

@@ -11,6 +11,7 @@ from shipform.errors import ShipformError
 from shipform.values import checks
 from shipform.values.prop_types import check_fields
 from shipform.values.quantity import Cpu, Memory
+from shipform.values.value_object import value_object
 
 OWN_DISK = Memory(64 * 2**20, "binary")
 """A container's own ephemeral storage by default: its logs (the kubelet keeps up to 5 x 10Mi)."""
@@ -29,6 +30,7 @@ class ComputeResources:
     the emptyDirs it mounts come on top."""
 
 
+@value_object
 @dataclass(frozen=True)
 class Resources:
     """CPU, memory and local disk for one container. Requests are what the scheduler reserves; limits cap use.
@@ -67,6 +69,7 @@ _QUANTITY = re.compile(r"[0-9]+(\.[0-9]+)?(m|k|M|G|Ki|Mi|Gi)?")
 _METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:.]*")
 
 
+@value_object
 @dataclass(frozen=True)
 class CustomMetric:
     """A metric the autoscaler reads from a metrics adapter, and the value per replica it aims for.
@@ -86,10 +89,10 @@ class CustomMetric:
 
     def validate(self, path: str, prop: str) -> None:
         check_fields(path, prop, self)
-        if not _METRIC_NAME.fullmatch(self.name):
+        if not checks.matches(_METRIC_NAME, self.name):
             raise ShipformError(path, f"{prop}.name", "must be a metric name", self.name,
                                 "write e.g. 'http_requests_per_second'")
-        if not _QUANTITY.fullmatch(self.average) or float(re.sub(r"[^0-9.]", "", self.average)) == 0:
+        if not checks.matches(_QUANTITY, self.average) or float(re.sub(r"[^0-9.]", "", self.average)) == 0:
             raise ShipformError(path, f"{prop}.average", "must be a Kubernetes quantity above 0", self.average,
                                 "write e.g. '100' or '500m'")
         if self.selector and (self.source != "external" or not checks.is_label_map(self.selector)):
@@ -97,6 +100,7 @@ class CustomMetric:
                                 dict(self.selector), "pass source='external', or drop selector")
 
 
+@value_object
 @dataclass(frozen=True)
 class Autoscale:
     """Horizontal autoscaling on CPU use. Default: 2 to 10 replicas at 70% of the CPU request.

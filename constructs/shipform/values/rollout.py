@@ -10,11 +10,14 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from shipform.errors import ShipformError
+from shipform.values import checks
 from shipform.values.prop_types import check_fields
+from shipform.values.value_object import value_object
 
 _PERCENT = re.compile(r"(100|[1-9]?[0-9])%")
 
 
+@value_object
 @dataclass(frozen=True)
 class Rolling:
     """A rolling update (Deployment ``RollingUpdate``). Default: one extra pod at a time and none unavailable, so
@@ -33,7 +36,7 @@ class Rolling:
         for prop in ("max_surge", "max_unavailable"):
             value = getattr(self, prop)
             if (isinstance(value, int) and not 0 <= value <= 1000) or (isinstance(value, str)
-                                                                       and not _PERCENT.fullmatch(value)):
+                                                                       and not checks.matches(_PERCENT, value)):
                 raise ShipformError(path, f"strategy.{prop}", "must be a number of pods (0-1000) or a percent of "
                                     "the replicas", value, "write e.g. 1 or '25%'")
         if self.surge_pods(100) == 0 and self._unavailable_pods(100) == 0:
@@ -64,6 +67,7 @@ PROMOTE = "promote"
 """A canary step that waits until someone promotes the rollout (`kubectl argo rollouts promote <name>`)."""
 
 
+@value_object
 @dataclass(frozen=True)
 class Analysis:
     """A Prometheus query Argo Rollouts runs while a new version rolls out: the rollout is aborted (back to the
@@ -91,7 +95,7 @@ class Analysis:
             if not getattr(self, name).strip():
                 raise ShipformError(path, f"{prop}.{name}", "must not be empty", getattr(self, name),
                                     "write e.g. " + self.prop_example)
-        if not _ARGO_DURATION.fullmatch(self.interval):
+        if not checks.matches(_ARGO_DURATION, self.interval):
             raise ShipformError(path, f"{prop}.interval", "must be a duration of s, m or h", self.interval,
                                 "write e.g. '1m' or '30s'")
         if not 1 <= self.count <= 1000:
@@ -102,6 +106,7 @@ class Analysis:
                                 "write e.g. 1")
 
 
+@value_object
 @dataclass(frozen=True)
 class Canary:
     """Argo Rollouts sends a rising share of the traffic to the new version, step by step; the Environment needs
@@ -128,7 +133,7 @@ class Canary:
             if isinstance(step, int) and not 1 <= step <= 100:
                 raise ShipformError(path, f"strategy.steps[{i}]", "is a weight outside 1-100 percent", step,
                                     "write a percent of the traffic from 1 to 100")
-            if isinstance(step, str) and step != PROMOTE and not _ARGO_DURATION.fullmatch(step):
+            if isinstance(step, str) and step != PROMOTE and not checks.matches(_ARGO_DURATION, step):
                 raise ShipformError(path, f"strategy.steps[{i}]", "must be a weight (int), a pause of s, m or h "
                                     "('5m') or 'promote'", step, "write e.g. '5m'")
         for before, after in itertools.pairwise(weights):
@@ -144,6 +149,7 @@ class Canary:
         return replicas
 
 
+@value_object
 @dataclass(frozen=True)
 class BlueGreen:
     """Argo Rollouts starts the new version beside the running one, behind a preview Service ``<name>-preview``,
@@ -185,6 +191,7 @@ Progressive = Canary | BlueGreen
 _TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 
 
+@value_object
 @dataclass(frozen=True)
 class RoutedCanary:
     """A canary without Argo Rollouts, for a public WebService: the running version stays in the Deployment
@@ -208,9 +215,14 @@ class RoutedCanary:
         if not 1 <= self.weight <= 99:
             raise ShipformError(path, "strategy.weight", "must be 1-99 percent (0 is no canary, 100 is a promotion)",
                                 self.weight, "write e.g. 10; promote with strategy=Rolling()")
-        if not _TAG.fullmatch(self.stable) and ":" not in self.stable and "/" not in self.stable:
+        if ":" in self.stable or "/" in self.stable or "@" in self.stable:  # a whole reference: pinned, as images are
+            checks.image_ref(path, "strategy.stable", self.stable)
+        elif not checks.matches(_TAG, self.stable):
             raise ShipformError(path, "strategy.stable", "must be an image tag or an image reference", self.stable,
                                 "write the version running now, e.g. '1.4.1'")
+        elif self.stable == "latest":
+            raise ShipformError(path, "strategy.stable", "must pin the running version, not 'latest' (which moves)",
+                                self.stable, "write the version running now, e.g. '1.4.1'")
         if not 1 <= self.replicas <= 100:
             raise ShipformError(path, "strategy.replicas", "must be 1-100", self.replicas, "write e.g. 1")
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
+from shipform.values import checks
 from shipform.values.prop_types import check_fields
 from shipform.values.quantity import Memory
+from shipform.values.value_object import value_object
 
 AccessMode = Literal["ReadWriteOnce", "ReadWriteOncePod", "ReadWriteMany"]
 
 
+@value_object
 @dataclass(frozen=True)
 class Volume:
     """Persistent data at the path it is mounted at: a PersistentVolumeClaim ``<id>-<volume>`` in Kubernetes
@@ -28,9 +31,12 @@ class Volume:
 
     def parse_size(self, path: str, prop: str) -> Memory:
         check_fields(path, prop, self)
+        if self.storage_class is not None:
+            checks.subdomain_name(path, f"{prop}.storage_class", self.storage_class, "fast-ssd")
         return Memory.parse(path, f"{prop}.size", self.size)
 
 
+@value_object
 @dataclass(frozen=True)
 class Scratch:
     """Space that lives as long as the pod: an emptyDir with this size limit in Kubernetes, a tmpfs of this size
