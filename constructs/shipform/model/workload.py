@@ -371,13 +371,23 @@ class Workload(ShipformConstruct):
             run_as_user=self.run_as_user, run_as_group=self.run_as_group, local_user=self.local_user(),
             read_only_root_filesystem=self.read_only_root_filesystem, writable_paths=tuple(self.writable_paths),
             volumes=self.volumes(), termination_grace_period_seconds=self.termination_grace_period_seconds,
-            exposure=self.exposure(), scrape=self.scrape(), telemetry=self.telemetry(), access=self.service_access(),
             connects_to=tuple(t.endpoint(self.ports_used_on(t)) for t in self.targets()),
             clients=tuple(c.endpoint(c.ports_used_on(self)) for c in clients),
-            egress_to_internet=self.egress_to_internet(), waits_for=self.waits_for(),
-            accepted_risks=self.accepted_risks(), platform_clients=self.platform_clients(clients),
-            mesh=self.environment.mesh_of(self.namespace),
+            waits_for=self.waits_for(), accepted_risks=self.accepted_risks(), facets=self.facet_specs(clients),
         )
+
+    def facet_specs(self, clients: Sequence[Workload]) -> tuple[spec.Facet, ...]:
+        """What the spec holds besides the core: what the kind's props and the Environment add (spec.facets)."""
+        access, platform, egress = self.service_access(), self.platform_clients(clients), self.egress_to_internet()
+        found = (self.exposure(), self.scrape(), self.telemetry(), access if access.type != "ClusterIP" else None,
+                 spec.InternetEgress(egress) if egress else None,
+                 spec.PlatformClients(platform) if platform else None,
+                 self.environment.mesh_of(self.namespace), *self.run_facets())
+        return tuple(f for f in found if f is not None)
+
+    def run_facets(self) -> tuple[spec.Facet, ...]:
+        """What scales it, rolls it out or recommends its resources besides its run (a WebService's or Worker's)."""
+        return ()
 
     def platform_clients(self, clients: Sequence[Workload]) -> tuple[spec.PlatformPeer, ...]:
         """KEDA's operator, where a client scales by a queue this workload holds (it reads the queue's length)."""

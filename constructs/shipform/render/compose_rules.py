@@ -6,6 +6,7 @@ from __future__ import annotations
 from shipform import spec
 from shipform.errors import ShipformError
 from shipform.render.compose_names import LocalNames, local_names
+from shipform.render.compose_ports import published
 
 
 def local_errors(env: spec.Environment) -> list[ShipformError]:
@@ -46,7 +47,7 @@ def _port_clashes(env: spec.Environment) -> list[ShipformError]:
     first: dict[int, spec.Workload] = {}
     errors = []
     for w in env.workloads:
-        if not w.published or w.port is None:
+        if not published(w) or w.port is None:
             continue
         other = first.setdefault(w.port, w)
         if other is not w:

@@ -34,11 +34,12 @@ def controller(w: spec.Workload, key: ObjectKey) -> Manifest:
     """The object of ``key`` (its kind decided by the plan) that runs the workload's pods."""
     run = w.run
     if isinstance(run, spec.Continuous):
-        if run.serverless is not None:  # Knative runs it: its own Services, autoscaler and rollout
-            return knative.knative_service(w, run.serverless)
+        serverless, split = w.facet(spec.ServerlessRun), w.facet(spec.CanarySplit)
+        if serverless is not None:  # Knative runs it: its own Services, autoscaler and rollout
+            return knative.knative_service(w, serverless)
         if run.stateful:
             return stateful_set(w, key)
-        stable = replace(w, image=run.split.stable_image) if run.split else w  # the new version runs as the canary
+        stable = replace(w, image=split.stable_image) if split else w  # the new version runs as the canary
         return deployment(stable, run, key)
     if isinstance(run, spec.ToCompletion):
         return obj(key.api_version, key.kind, metadata(w, annotations=accepted(w)), spec=job_spec(w, run))
@@ -50,7 +51,7 @@ def controller(w: spec.Workload, key: ObjectKey) -> Manifest:
 def deployment(w: spec.Workload, run: spec.Continuous, key: ObjectKey) -> Manifest:
     """A Deployment, or the Rollout that replaces the same pods by Argo Rollouts' steps instead."""
     body: dict[str, Any] = {}
-    if not run.count_owned_elsewhere:
+    if not spec.count_owned_elsewhere(w):
         body["replicas"] = run.replicas
     single_attach = any(isinstance(v.source, spec.Claim) and v.source.access_mode != "ReadWriteMany"
                         for v in w.volumes)
@@ -64,8 +65,9 @@ def deployment(w: spec.Workload, run: spec.Continuous, key: ObjectKey) -> Manife
                                                     "maxUnavailable": run.rolling.max_unavailable}},
         "template": pod.pod_template(w),
     })
-    if run.progressive is not None:
-        body["strategy"] = rollouts.strategy(w, run.progressive)
+    progressive = w.facet(spec.ArgoRollout)
+    if progressive is not None:
+        body["strategy"] = rollouts.strategy(w, progressive)
     return obj(key.api_version, key.kind, metadata(w, annotations=accepted(w)), spec=body)
 
 

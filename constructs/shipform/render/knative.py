@@ -37,7 +37,7 @@ def knative_service(w: spec.Workload, run: spec.ServerlessRun) -> Manifest:
     revision = {"metadata": {"labels": template["metadata"]["labels"], "annotations": annotations},
                 "spec": {**{k: body[k] for k in _POD_FIELDS if k in body}, "timeoutSeconds": run.timeout_seconds}}
     labels = dict(w.labels)
-    if w.exposure is None:  # reachable inside the cluster only
+    if w.facet(spec.Exposure) is None:  # reachable inside the cluster only
         labels["networking.knative.dev/visibility"] = "cluster-local"
     return {"apiVersion": API, "kind": "Service",
             "metadata": {"name": w.name, "namespace": w.namespace, "labels": labels},

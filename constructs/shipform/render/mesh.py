@@ -26,7 +26,8 @@ def control_plane_ports(mesh: spec.Mesh) -> tuple[int, ...]:
 
 def service_annotations(w: spec.Workload) -> dict[str, str]:
     """What the workload's Service carries for its mesh (Linkerd reads retries and timeouts there)."""
-    return MESHES[w.mesh.kind].service_annotations(w, w.mesh) if w.mesh is not None else {}
+    enrolled = w.facet(spec.Mesh)
+    return MESHES[enrolled.kind].service_annotations(w, enrolled) if enrolled is not None else {}
 
 
 def namespace_plan(ns: spec.Namespace) -> list[ObjectKey]:
@@ -36,7 +37,7 @@ def namespace_plan(ns: spec.Namespace) -> list[ObjectKey]:
 
 def workload_plan(w: spec.Workload) -> list[ObjectKey]:
     """The mesh's objects of the workload (none unless its namespace is enrolled)."""
-    return [p.key for p in _workload_planned(w, w.mesh)]
+    return [p.key for p in _workload_planned(w, w.facet(spec.Mesh))]
 
 
 def namespace_body(ns: spec.Namespace, key: ObjectKey) -> Manifest:
@@ -46,7 +47,7 @@ def namespace_body(ns: spec.Namespace, key: ObjectKey) -> Manifest:
 
 def workload_body(w: spec.Workload, key: ObjectKey) -> Manifest:
     """The body of one object of :func:`workload_plan`."""
-    return _body(_workload_planned(w, w.mesh), key)
+    return _body(_workload_planned(w, w.facet(spec.Mesh)), key)
 
 
 def namespace_objects(ns: spec.Namespace) -> list[Manifest]:
@@ -74,7 +75,7 @@ def _body(planned: list[Planned], key: ObjectKey) -> Manifest:
 
 def workload_bodies(w: spec.Workload) -> dict[ObjectKey, Manifest]:
     """Every mesh object of the workload by its key, built once (the mesh renders a workload's policies together)."""
-    return {p.key: p.build() for p in _workload_planned(w, w.mesh)}
+    return {p.key: p.build() for p in _workload_planned(w, w.facet(spec.Mesh))}
 
 
 def namespace_bodies(ns: spec.Namespace) -> dict[ObjectKey, Manifest]:

@@ -42,26 +42,30 @@ def ingress_rules(w: spec.Workload) -> list[dict[str, Any]]:
     """Each client on the ports it declared it uses; the ingress controller on the main port."""
     main = w.ports[:1]
     # A Knative service's clients come through Knative's gateway and activator (its platform peers below).
-    published_by_knative = isinstance(w.run, spec.Continuous) and w.run.serverless is not None
+    published_by_knative = w.facet(spec.ServerlessRun) is not None
     clients = () if published_by_knative else w.clients
     rules: list[dict[str, Any]] = [{"from": [peer(w, replace(c, name=name)) for name in c.names],
                                     "ports": tcp(c.ports or main)} for c in by_place(clients)]
-    if w.exposure is not None and not published_by_knative:  # the controller's pods (both selectors: AND)
-        namespace = {"matchLabels": {"kubernetes.io/metadata.name": w.exposure.controller_namespace}}
+    exposure = w.facet(spec.Exposure)
+    if exposure is not None and not published_by_knative:  # the controller's pods (both selectors: AND)
+        namespace = {"matchLabels": {"kubernetes.io/metadata.name": exposure.controller_namespace}}
         controller: dict[str, Any] = {"namespaceSelector": namespace}
-        if w.exposure.controller_pods:
-            controller["podSelector"] = {"matchLabels": dict(w.exposure.controller_pods)}
+        if exposure.controller_pods:
+            controller["podSelector"] = {"matchLabels": dict(exposure.controller_pods)}
         rules.append({"from": [controller], "ports": tcp(main)})
-    if w.scrape is not None:  # Prometheus' pods in their namespace, on the metrics port alone
-        scraper = w.scrape.monitoring
+    scrape = w.facet(spec.Scrape)
+    if scrape is not None:  # Prometheus' pods in their namespace, on the metrics port alone
+        scraper = scrape.monitoring
         rules.append({"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name":
                                                                        scraper.namespace}},
                                 "podSelector": {"matchLabels": dict(scraper.pods)}}],
-                      "ports": tcp((w.scrape.port,))})
-    for platform in w.platform_clients:  # a cluster component's pods (KEDA, Knative), on the ports it needs
+                      "ports": tcp((scrape.port,))})
+    platforms = w.facet(spec.PlatformClients)
+    for platform in platforms.peers if platforms else ():  # a cluster component's pods (KEDA, Knative)
         rules.append({"from": [platform_peer(platform)], "ports": tcp(platform.ports)})
-    if w.access.type != "ClusterIP":  # a node port or load balancer: clients from outside, on every port
-        ranges = w.access.source_ranges or ("0.0.0.0/0", "::/0")
+    access = w.facet(spec.ServiceAccess)
+    if access is not None:  # a node port or load balancer: clients from outside, on every port
+        ranges = access.source_ranges or ("0.0.0.0/0", "::/0")
         rules.append({"from": [{"ipBlock": {"cidr": c}} for c in ranges], "ports": tcp(w.ports)})
     return rules
 
@@ -103,17 +107,20 @@ def egress_rules(w: spec.Workload, cilium: bool = False) -> list[dict[str, Any]]
             rules.append({"to": [{"ipBlock": {"cidr": c}} for c in cidrs], "ports": tcp(target.ports)})
         elif not cilium:
             rules.append({"to": PUBLIC, "ports": tcp(target.ports)})
-    if w.telemetry is not None:  # the collector's pods in their namespace, on its OTLP port alone
-        collector = w.telemetry
+    collector = w.facet(spec.Telemetry)
+    if collector is not None:  # the collector's pods in their namespace, on its OTLP port alone
         rules.append({"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name":
                                                                      collector.namespace}},
                               "podSelector": {"matchLabels": dict(collector.pods)}}],
                       "ports": [{"port": collector.port, "protocol": "TCP"}]})
-    if w.mesh is not None:  # the sidecar's configuration, certificates and policies, from the control plane alone
-        rules.append({"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": w.mesh.namespace}},
-                              "podSelector": {"matchLabels": dict(w.mesh.pods)}}],
-                      "ports": [{"port": p, "protocol": "TCP"} for p in control_plane_ports(w.mesh)]})
-    for internet in w.egress_to_internet:
+    enrolled = w.facet(spec.Mesh)
+    if enrolled is not None:  # the sidecar's configuration, certificates and policies, from the control plane alone
+        rules.append({"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name":
+                                                                     enrolled.namespace}},
+                              "podSelector": {"matchLabels": dict(enrolled.pods)}}],
+                      "ports": [{"port": p, "protocol": "TCP"} for p in control_plane_ports(enrolled)]})
+    internet_egress = w.facet(spec.InternetEgress)
+    for internet in internet_egress.to if internet_egress else ():
         to = [{"ipBlock": {"cidr": c}} for c in internet.cidrs] or PUBLIC
         rules.append({"to": to, "ports": [{"port": internet.port, "protocol": "TCP"}]})
     return rules

@@ -51,11 +51,11 @@ def controller(w: spec.Workload) -> tuple[str, str]:
     """(apiVersion, kind) of what runs the workload's pods: autoscalers and routes point at it."""
     run = w.run
     if isinstance(run, spec.Continuous):
-        if run.serverless is not None:
+        if w.facet(spec.ServerlessRun) is not None:
             return KNATIVE, "Service"
         if run.stateful:
             return "apps/v1", "StatefulSet"
-        return (ROLLOUTS, "Rollout") if run.progressive else ("apps/v1", "Deployment")
+        return (ROLLOUTS, "Rollout") if w.facet(spec.ArgoRollout) else ("apps/v1", "Deployment")
     if isinstance(run, spec.ToCompletion):
         return "batch/v1", "Job"
     return ("apps/v1", "DaemonSet") if isinstance(run, spec.PerNode) else ("batch/v1", "CronJob")
@@ -64,11 +64,14 @@ def controller(w: spec.Workload) -> tuple[str, str]:
 def canary_copy(w: spec.Workload) -> spec.Workload:
     """The new version of a routed canary as a workload of its own, ``<name>-canary``: the same pod (image, env,
     config, connections), a fixed number of replicas, reached by the router alone."""
-    run = continuous(w)
-    assert run is not None and run.split is not None
-    return replace(w, name=f"{w.name}-canary", clients=(), platform_clients=(),
-                   run=replace(run, replicas=run.split.replicas, autoscale=None, recommend_resources=False,
-                               split=None))
+    run, split = continuous(w), w.facet(spec.CanarySplit)
+    assert run is not None and split is not None
+    kept = tuple(f for f in w.facets if not isinstance(f, _NOT_THE_CANARYS))
+    return replace(w, name=f"{w.name}-canary", clients=(), run=replace(run, replicas=split.replicas), facets=kept)
+
+
+_NOT_THE_CANARYS = (spec.Scaling, spec.Rollout, spec.ResourceRecommendation, spec.PlatformClients)
+"""Facets the canary copy leaves out: it runs a fixed number of pods, once, reached by the router alone."""
 
 
 # ------------------------------------------------------------------ why an object is not there
@@ -80,17 +83,18 @@ def _long_running(w: spec.Workload) -> str | None:
     run = continuous(w)
     if run is None:
         return f"{w.name} runs to completion or on every node"
-    return f"Knative runs {w.name} (serverless=)" if run.serverless is not None else None
+    return f"Knative runs {w.name} (serverless=)" if w.facet(spec.ServerlessRun) is not None else None
 
 
 def _replicated(w: spec.Workload, cilium: bool) -> str | None:
     run = continuous(w)
-    if run is None or run.serverless is not None:
+    if run is None or w.facet(spec.ServerlessRun) is not None:
         return _long_running(w)
-    if run.min_replicas > 1:  # with one replica a budget would either permit every eviction or block drains
+    least = spec.min_replicas(run, w)
+    if least > 1:  # with one replica a budget would either permit every eviction or block drains
         return None
-    at_least = "at least " if run.count_owned_elsewhere else ""
-    return f"{w.name} runs {at_least}{run.min_replicas} replica, so it has no PodDisruptionBudget"
+    at_least = "at least " if spec.count_owned_elsewhere(w) else ""
+    return f"{w.name} runs {at_least}{least} replica, so it has no PodDisruptionBudget"
 
 
 def _served(w: spec.Workload, cilium: bool) -> str | None:
@@ -98,31 +102,30 @@ def _served(w: spec.Workload, cilium: bool) -> str | None:
 
 
 def _second_service(w: spec.Workload, cilium: bool) -> str | None:
-    run = continuous(w)
-    if run is not None and run.progressive is not None and run.progressive.second_service is not None:
+    rollout = w.facet(spec.ArgoRollout)
+    if rollout is not None and rollout.second_service is not None:
         return None
     return f"{w.name} has no second Service (a BlueGreen, or a Canary behind ingress-nginx, has one)"
 
 
 def _analysis(w: spec.Workload, cilium: bool) -> str | None:
-    run = continuous(w)
-    if run is not None and run.progressive is not None and run.progressive.strategy.analysis is not None:
+    rollout = w.facet(spec.ArgoRollout)
+    if rollout is not None and rollout.strategy.analysis is not None:
         return None
     return f"{w.name} rolls out without an Analysis"
 
 
 def _split(w: spec.Workload, cilium: bool) -> str | None:
-    run = continuous(w)
-    return None if run is not None and run.split is not None else f"{w.name} has no RoutedCanary"
+    return None if w.facet(spec.CanarySplit) is not None else f"{w.name} has no RoutedCanary"
 
 
 def _canary_ingress(w: spec.Workload, cilium: bool) -> str | None:
-    run = continuous(w)
-    if run is None or run.split is None:
+    split = w.facet(spec.CanarySplit)
+    if split is None:
         return _split(w, cilium)
-    if w.exposure is None:
+    if w.facet(spec.Exposure) is None:
         return f"{w.name} is not public"
-    return None if run.split.router == "nginx" else f"the Gateway's HTTPRoute weighs {w.name}'s canary"
+    return None if split.router == "nginx" else f"the Gateway's HTTPRoute weighs {w.name}'s canary"
 
 
 def _stateful(w: spec.Workload, cilium: bool) -> str | None:
@@ -131,31 +134,29 @@ def _stateful(w: spec.Workload, cilium: bool) -> str | None:
 
 
 def _autoscaled(w: spec.Workload, cilium: bool) -> str | None:
-    run = continuous(w)
-    return _long_running(w) or (None if run is not None and run.autoscale else f"{w.name} has no autoscale=")
+    return _long_running(w) or (None if w.facet(spec.Autoscaling) else f"{w.name} has no autoscale=")
 
 
 def _queue(w: spec.Workload, cilium: bool) -> str | None:
-    run = continuous(w)
-    return None if run is not None and run.queue_scaling is not None else f"{w.name} has no scale_on="
+    return None if w.facet(spec.QueueScaling) is not None else f"{w.name} has no scale_on="
 
 
 def _queue_credentials(w: spec.Workload, cilium: bool) -> str | None:
-    run = continuous(w)
-    if run is None or run.queue_scaling is None:
+    scaling = w.facet(spec.QueueScaling)
+    if scaling is None:
         return _queue(w, cilium)
-    return None if run.queue_scaling.auth else f"KEDA needs no credentials for {w.name}'s queue"
+    return None if scaling.auth else f"KEDA needs no credentials for {w.name}'s queue"
 
 
 def _recommended(w: spec.Workload, cilium: bool) -> str | None:
-    run = continuous(w)
     if _long_running(w):
         return _long_running(w)
-    return None if run is not None and run.recommend_resources else f"{w.name} has no recommend_resources=True"
+    recommended = w.facet(spec.ResourceRecommendation) is not None
+    return None if recommended else f"{w.name} has no recommend_resources=True"
 
 
 def _exposed(w: spec.Workload) -> str | None:
-    if w.exposure is None:
+    if w.facet(spec.Exposure) is None:
         return f"{w.name} is not public"
     return _long_running(w)
 
@@ -163,26 +164,27 @@ def _exposed(w: spec.Workload) -> str | None:
 def _routed(w: spec.Workload, cilium: bool) -> str | None:
     if _exposed(w):
         return _exposed(w)
-    assert w.exposure is not None
-    return None if w.exposure.gateway else "the Environment has no gateway= (an Ingress publishes it)"
+    exposure = w.facet(spec.Exposure)
+    assert exposure is not None
+    return None if exposure.gateway else "the Environment has no gateway= (an Ingress publishes it)"
 
 
 def _ingress(w: spec.Workload, cilium: bool) -> str | None:
     if _exposed(w):
         return _exposed(w)
-    assert w.exposure is not None
-    return None if not w.exposure.gateway else "the Environment's gateway= publishes it (an HTTPRoute)"
+    exposure = w.facet(spec.Exposure)
+    assert exposure is not None
+    return None if not exposure.gateway else "the Environment's gateway= publishes it (an HTTPRoute)"
 
 
 def _domain_mapped(w: spec.Workload, cilium: bool) -> str | None:
-    run = continuous(w)
-    if run is None or run.serverless is None:
+    if w.facet(spec.ServerlessRun) is None:
         return f"{w.name} is not serverless (serverless=)"
-    return None if w.exposure is not None else f"{w.name} is not public"
+    return None if w.facet(spec.Exposure) is not None else f"{w.name} is not public"
 
 
 def _scraped(w: spec.Workload) -> str | None:
-    if w.scrape is None:
+    if w.facet(spec.Scrape) is None:
         return f"{w.name} is not scraped (metrics= in an Environment with monitoring=)"
     return _long_running(w)
 
@@ -205,7 +207,7 @@ def _claims(w: spec.Workload, cilium: bool) -> str | None:
 
 
 def _meshed(w: spec.Workload, cilium: bool) -> str | None:
-    return None if w.mesh is not None else f"{w.name}'s namespace is not enrolled in a service mesh (mesh=)"
+    return None if w.facet(spec.Mesh) is not None else f"{w.name}'s namespace is not enrolled in a service mesh (mesh=)"
 
 
 def _canary_meshed(w: spec.Workload, cilium: bool) -> str | None:
@@ -229,9 +231,9 @@ def _canary(api: str, kind: str) -> Callable[[spec.Workload], tuple[str, str, st
 
 
 def _second(w: spec.Workload) -> tuple[str, str, str]:
-    run = continuous(w)
-    assert run is not None and run.progressive is not None and run.progressive.second_service is not None
-    return "v1", "Service", run.progressive.second_service
+    rollout = w.facet(spec.ArgoRollout)
+    assert rollout is not None and rollout.second_service is not None
+    return "v1", "Service", rollout.second_service
 
 
 def _config(w: spec.Workload) -> tuple[str, str, str]:
@@ -240,8 +242,9 @@ def _config(w: spec.Workload) -> tuple[str, str, str]:
 
 
 def _domain(w: spec.Workload) -> tuple[str, str, str]:
-    assert w.exposure is not None
-    return "serving.knative.dev/v1beta1", "DomainMapping", w.exposure.host
+    exposure = w.facet(spec.Exposure)
+    assert exposure is not None
+    return "serving.knative.dev/v1beta1", "DomainMapping", exposure.host
 
 
 WORKLOAD_RULES: tuple[Rule, ...] = (

@@ -8,15 +8,15 @@ from typing import Any
 
 from shipform import spec
 from shipform.render.controllers import metadata, obj
-from shipform.render.plan import continuous, controller
+from shipform.render.plan import controller
 from shipform.spec.manifest import Manifest
 from shipform.spec.plan import ObjectKey
 
 
 def autoscaler(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manifest:
-    run = continuous(w)
-    assert run is not None and run.autoscale is not None
-    scale, target = run.autoscale, controller(w)
+    autoscaling = w.facet(spec.Autoscaling)
+    assert autoscaling is not None
+    scale, target = autoscaling.settings, controller(w)
     resources = [(name, percent) for name, percent in (("cpu", scale.cpu_percent), ("memory", scale.memory_percent))
                  if percent is not None]
     metrics: list[dict[str, Any]] = [{"type": "Resource", "resource": {"name": name, "target": {

@@ -12,7 +12,7 @@ from typing import Any
 from shipform import spec
 from shipform.render import keda, knative, mesh, monitoring, network, rollouts
 from shipform.render.controllers import claim_spec, controller, metadata, obj
-from shipform.render.plan import canary_copy, continuous
+from shipform.render.plan import canary_copy
 from shipform.render.plan import controller as controller_of
 from shipform.render.scaling import autoscaler, recommender
 from shipform.spec.manifest import Manifest
@@ -37,12 +37,6 @@ def workload_objects(w: spec.Workload, keys: Sequence[ObjectKey]) -> list[Manife
         else:
             objects.append(BODIES[key.role.partition(":")[0]](w, key, roles))
     return objects
-
-
-def _run(w: spec.Workload) -> spec.Continuous:
-    run = continuous(w)
-    assert run is not None
-    return run
 
 
 def service_account(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manifest:
@@ -74,13 +68,15 @@ def service_ports(w: spec.Workload) -> list[dict[str, Any]]:
 
 
 def service(w: spec.Workload, key: ObjectKey | None = None, roles: Set[str] = frozenset()) -> Manifest:
-    body: dict[str, Any] = {"type": w.access.type, "selector": w.selector, "ports": service_ports(w)}
-    if w.access.type != "ClusterIP":
+    access = w.facet(spec.ServiceAccess)
+    body: dict[str, Any] = {"type": access.type if access else "ClusterIP", "selector": w.selector,
+                            "ports": service_ports(w)}
+    if access is not None and access.type != "ClusterIP":
         # Local: no second hop through another node, and the client's own address reaches the pod (so the
         # NetworkPolicy can admit source ranges).
         body["externalTrafficPolicy"] = "Local"
-    if w.access.type == "LoadBalancer" and w.access.source_ranges:
-        body["loadBalancerSourceRanges"] = list(w.access.source_ranges)
+    if access is not None and access.type == "LoadBalancer" and access.source_ranges:
+        body["loadBalancerSourceRanges"] = list(access.source_ranges)
     return obj("v1", "Service", metadata(w, annotations=mesh.service_annotations(w)), spec=body)
 
 
@@ -104,13 +100,13 @@ def disruption_budget(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Mani
 
 
 def analysis_template(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manifest:
-    rollout = _run(w).progressive
+    rollout = w.facet(spec.ArgoRollout)
     assert rollout is not None and rollout.strategy.analysis is not None and rollout.prometheus is not None
     return rollouts.analysis_template(w, rollout.strategy.analysis, rollout.prometheus)
 
 
 def ingress(w: spec.Workload, key: ObjectKey | None = None, roles: Set[str] = frozenset()) -> Manifest:
-    exposure = w.exposure
+    exposure = w.facet(spec.Exposure)
     assert exposure is not None
     annotations = {"cert-manager.io/cluster-issuer": exposure.cluster_issuer} if exposure.cluster_issuer else None
     backend = {"service": {"name": w.name, "port": {"name": w.ports[0].name}}}
@@ -125,7 +121,7 @@ def ingress(w: spec.Workload, key: ObjectKey | None = None, roles: Set[str] = fr
 def route(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manifest:
     """A Gateway API HTTPRoute for ``host``, attached to the Environment's Gateway (which holds TLS); with a routed
     canary, ``weight`` percent of the requests go to ``<name>-canary``."""
-    exposure, split = w.exposure, _run(w).split
+    exposure, split = w.facet(spec.Exposure), w.facet(spec.CanarySplit)
     assert exposure is not None and exposure.gateway is not None
     namespace, _, name = exposure.gateway.partition("/")
     return obj("gateway.networking.k8s.io/v1", "HTTPRoute", metadata(w), spec={
@@ -141,7 +137,7 @@ def route(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manifest:
 
 def canary_ingress(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manifest:
     """Behind ingress-nginx, the Ingress that sends ``weight`` percent of the requests to the canary."""
-    split = _run(w).split
+    split = w.facet(spec.CanarySplit)
     assert split is not None
     body = ingress(canary_copy(w))
     body["metadata"]["annotations"] = {  # the stable Ingress holds the certificate
@@ -157,16 +153,18 @@ def canary(body: Body) -> Body:
 
 
 def monitor(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manifest:
-    assert w.scrape is not None
-    return monitoring.service_monitor(w, w.scrape, key.kind)
+    scrape = w.facet(spec.Scrape)
+    assert scrape is not None
+    return monitoring.service_monitor(w, scrape, key.kind)
 
 
 def dashboard(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manifest:
     """The service's Grafana dashboard, as a ConfigMap the Grafana sidecar loads."""
-    assert w.scrape is not None
+    scrape = w.facet(spec.Scrape)
+    assert scrape is not None
     board = metadata(w, key.name)
     board["labels"] = {**w.labels, **monitoring.DASHBOARD_LABEL}
-    return obj("v1", "ConfigMap", board, data=monitoring.dashboard(w, w.scrape))
+    return obj("v1", "ConfigMap", board, data=monitoring.dashboard(w, scrape))
 
 
 def claim(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manifest:
@@ -176,20 +174,21 @@ def claim(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manifest:
 
 
 def queue_credentials(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manifest:
-    scaling = _run(w).queue_scaling
+    scaling = w.facet(spec.QueueScaling)
     assert scaling is not None
     return keda.trigger_authentication(w, scaling)
 
 
 def scaled_object(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manifest:
-    scaling = _run(w).queue_scaling
+    scaling = w.facet(spec.QueueScaling)
     assert scaling is not None
     return keda.scaled_object(w, scaling, controller_of(w), "trigger-authentication" in roles)
 
 
 def domain_mapping(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manifest:
-    assert w.exposure is not None
-    return knative.domain_mapping(w, w.exposure)
+    exposure = w.facet(spec.Exposure)
+    assert exposure is not None
+    return knative.domain_mapping(w, exposure)
 
 
 BODIES: dict[str, Body] = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from shipform.spec.facet import Facet
 from shipform.spec.labels import selector
 
 
@@ -68,10 +69,10 @@ ServiceType = Literal["ClusterIP", "NodePort", "LoadBalancer"]
 
 
 @dataclass(frozen=True)
-class ServiceAccess:
-    """How the Service is reached: ClusterIP inside the cluster, or NodePort or LoadBalancer from outside it,
-    then only from ``source_ranges`` (empty: anywhere), keeping the client's address (externalTrafficPolicy
-    Local)."""
+class ServiceAccess(Facet):
+    """How the Service is reached from outside the cluster, by NodePort or LoadBalancer, then only from
+    ``source_ranges`` (empty: anywhere), keeping the client's address (externalTrafficPolicy Local). A workload
+    without it is reached inside the cluster alone (ClusterIP)."""
 
     type: ServiceType = "ClusterIP"
     source_ranges: tuple[str, ...] = ()
@@ -84,3 +85,18 @@ class EgressToInternet:
 
     port: int
     cidrs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class InternetEgress(Facet):
+    """The workload reaches the internet directly (e.g. an object store), each rule on one TCP port."""
+
+    to: tuple[EgressToInternet, ...]
+
+
+@dataclass(frozen=True)
+class PlatformClients(Facet):
+    """Cluster components admitted besides the declared clients (KEDA's operator on a queue it measures,
+    Knative's gateway, activator and autoscaler on a serverless service)."""
+
+    peers: tuple[PlatformPeer, ...]
