@@ -38,9 +38,9 @@ def test_replica_counts_ask_the_scaler_and_the_rollout():
     plain = make_workload(run=run)
     assert (spec.min_replicas(run, plain), spec.max_replicas(run, plain), spec.surge_pods(run, plain)) == (3, 3, 1)
     assert not spec.count_owned_elsewhere(plain)
-    scaled = make_workload(run=run, facets=(HPA, spec.ArgoRollout(Canary(), "pods")))
+    scaled = make_workload(run=run, facets=(HPA, spec.ArgoRollout(Canary())))
     assert (spec.min_replicas(run, scaled), spec.max_replicas(run, scaled)) == (2, 6)
     assert spec.surge_pods(run, scaled) == 6  # a canary at full weight: as many pods again
     assert spec.count_owned_elsewhere(scaled)
-    split = make_workload(run=run, facets=(spec.CanarySplit(10, "img:1", 2, "nginx"),))
+    split = make_workload(run=run, facets=(spec.CanarySplit(10, "img:1", 2),))
     assert spec.surge_pods(run, split) == 1 + 2 + 1  # its own surge, the canary's pods, the canary's surge

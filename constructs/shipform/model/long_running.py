@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
 
 from constructs import Construct
 
@@ -153,9 +152,10 @@ class LongRunning(Workload):
         """The Service of the new version under Argo Rollouts (a WebService's preview or canary Service)."""
         return None
 
-    def rollout_traffic(self) -> Literal["nginx", "pods"]:
-        """How a canary's share of the traffic is set (a WebService behind ingress-nginx: by its canary Ingress)."""
-        return "pods"
+    def traffic_routed(self) -> bool:
+        """A canary's share of the traffic is set by the workload's exposure (a public WebService behind
+        ingress-nginx: by its canary Ingress), not by its share of the pods."""
+        return False
 
     def run_spec(self) -> spec.Continuous:
         return spec.Continuous(replicas=self.replicas, rolling=self.rolling, pre_start=self.pre_start())
@@ -173,7 +173,7 @@ class LongRunning(Workload):
             return None
         monitoring = self.environment.monitoring
         address = monitoring.address if monitoring and self.progressive.analysis else None
-        return spec.ArgoRollout(self.progressive, self.rollout_traffic(), address, self.second_service_name())
+        return spec.ArgoRollout(self.progressive, address, self.second_service_name())
 
     def serverless_run(self) -> spec.ServerlessRun | None:
         """Knative's scaling, for a WebService with serverless=."""

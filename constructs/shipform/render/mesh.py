@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from shipform import spec
 from shipform.providers.mesh import MESHES
-from shipform.providers.mesh.protocol import Planned
 from shipform.spec.manifest import Manifest
-from shipform.spec.plan import ObjectKey
+from shipform.spec.plan import ObjectKey, Planned
 
 
 def pod_annotations(mesh: spec.Mesh) -> dict[str, str]:
@@ -71,6 +70,11 @@ def _body(planned: list[Planned], key: ObjectKey) -> Manifest:
         if p.key == key:
             return p.build()
     raise KeyError(f"the mesh plans no {key}")  # the caller asked for an object outside the plan it was given
+
+
+def planned(w: spec.Workload) -> list[Planned]:
+    """The mesh's objects of the workload with their bodies (none unless its namespace is enrolled)."""
+    return _workload_planned(w, w.facet(spec.Mesh))
 
 
 def workload_bodies(w: spec.Workload) -> dict[ObjectKey, Manifest]:

@@ -6,20 +6,17 @@ name and clash checks run over it. A rule that does not plan an object says why,
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 
 from shipform import spec
 from shipform.providers.gitops.protocol import Phase
-from shipform.render import mesh, network
+from shipform.render import exposure, mesh, network, rollouts, scaling
 from shipform.render.external_secrets import EXTERNAL_SECRETS_API, referenced_secrets
 from shipform.spec.plan import ObjectKey
 
 RBAC = "rbac.authorization.k8s.io/v1"
-ROLLOUTS = "argoproj.io/v1alpha1"
-KNATIVE = "serving.knative.dev/v1"
 MONITORING = "monitoring.coreos.com/v1"
-KEDA = "keda.sh/v1alpha1"
 
 Why = Callable[[spec.Workload, bool], str | None]
 """Why a workload has no object of a role (None: it has one); the flag says the cluster runs Cilium."""
@@ -27,13 +24,16 @@ Why = Callable[[spec.Workload, bool], str | None]
 
 @dataclass(frozen=True)
 class Rule:
-    """One role of a workload's objects: when it exists, and its apiVersion, kind and name (or, for a role of
-    several objects, their keys)."""
+    """One role of a workload's objects: when it exists, and its apiVersion, kind and name; or, for a role of
+    several objects (a family of providers' objects), their keys, the roles they may have and why a workload has
+    no object of one of those roles."""
 
     role: str
     absent: Why
     identity: Callable[[spec.Workload], tuple[str, str, str]] | None = None
     keys: Callable[[spec.Workload], list[ObjectKey]] | None = None
+    roles: Callable[[], Collection[str]] | None = None
+    why: Callable[[spec.Workload, str, bool], str] | None = None
 
     def planned(self, w: spec.Workload) -> list[ObjectKey]:
         if self.keys is not None:
@@ -48,30 +48,18 @@ def continuous(w: spec.Workload) -> spec.Continuous | None:
 
 
 def controller(w: spec.Workload) -> tuple[str, str]:
-    """(apiVersion, kind) of what runs the workload's pods: autoscalers and routes point at it."""
+    """(apiVersion, kind) of what runs the workload's pods: autoscalers and routes point at it. A scaler that runs
+    the pods itself (Knative) decides first, then a StatefulSet for state, then the rollout (Argo Rollouts)."""
     run = w.run
     if isinstance(run, spec.Continuous):
-        if w.facet(spec.ServerlessRun) is not None:
-            return KNATIVE, "Service"
+        if (own := scaling.controller(w)) is not None:
+            return own
         if run.stateful:
             return "apps/v1", "StatefulSet"
-        return (ROLLOUTS, "Rollout") if w.facet(spec.ArgoRollout) else ("apps/v1", "Deployment")
+        return rollouts.controller(w) or ("apps/v1", "Deployment")
     if isinstance(run, spec.ToCompletion):
         return "batch/v1", "Job"
     return ("apps/v1", "DaemonSet") if isinstance(run, spec.PerNode) else ("batch/v1", "CronJob")
-
-
-def canary_copy(w: spec.Workload) -> spec.Workload:
-    """The new version of a routed canary as a workload of its own, ``<name>-canary``: the same pod (image, env,
-    config, connections), a fixed number of replicas, reached by the router alone."""
-    run, split = continuous(w), w.facet(spec.CanarySplit)
-    assert run is not None and split is not None
-    kept = tuple(f for f in w.facets if not isinstance(f, _NOT_THE_CANARYS))
-    return replace(w, name=f"{w.name}-canary", clients=(), run=replace(run, replicas=split.replicas), facets=kept)
-
-
-_NOT_THE_CANARYS = (spec.Scaling, spec.Rollout, spec.ResourceRecommendation, spec.PlatformClients)
-"""Facets the canary copy leaves out: it runs a fixed number of pods, once, reached by the router alone."""
 
 
 # ------------------------------------------------------------------ why an object is not there
@@ -80,15 +68,14 @@ def _always(w: spec.Workload, cilium: bool) -> str | None:
 
 
 def _long_running(w: spec.Workload) -> str | None:
-    run = continuous(w)
-    if run is None:
+    if continuous(w) is None:
         return f"{w.name} runs to completion or on every node"
-    return f"Knative runs {w.name} (serverless=)" if w.facet(spec.ServerlessRun) is not None else None
+    return scaling.runs_itself(w)
 
 
 def _replicated(w: spec.Workload, cilium: bool) -> str | None:
     run = continuous(w)
-    if run is None or w.facet(spec.ServerlessRun) is not None:
+    if run is None or _long_running(w):
         return _long_running(w)
     least = spec.min_replicas(run, w)
     if least > 1:  # with one replica a budget would either permit every eviction or block drains
@@ -101,51 +88,9 @@ def _served(w: spec.Workload, cilium: bool) -> str | None:
     return _long_running(w) or (None if w.ports else f"{w.name} serves no port")
 
 
-def _second_service(w: spec.Workload, cilium: bool) -> str | None:
-    rollout = w.facet(spec.ArgoRollout)
-    if rollout is not None and rollout.second_service is not None:
-        return None
-    return f"{w.name} has no second Service (a BlueGreen, or a Canary behind ingress-nginx, has one)"
-
-
-def _analysis(w: spec.Workload, cilium: bool) -> str | None:
-    rollout = w.facet(spec.ArgoRollout)
-    if rollout is not None and rollout.strategy.analysis is not None:
-        return None
-    return f"{w.name} rolls out without an Analysis"
-
-
-def _split(w: spec.Workload, cilium: bool) -> str | None:
-    return None if w.facet(spec.CanarySplit) is not None else f"{w.name} has no RoutedCanary"
-
-
-def _canary_ingress(w: spec.Workload, cilium: bool) -> str | None:
-    split = w.facet(spec.CanarySplit)
-    if split is None:
-        return _split(w, cilium)
-    if w.facet(spec.Exposure) is None:
-        return f"{w.name} is not public"
-    return None if split.router == "nginx" else f"the Gateway's HTTPRoute weighs {w.name}'s canary"
-
-
 def _stateful(w: spec.Workload, cilium: bool) -> str | None:
     run = continuous(w)
     return None if run is not None and run.stateful else f"{w.name} is not a StatefulDB"
-
-
-def _autoscaled(w: spec.Workload, cilium: bool) -> str | None:
-    return _long_running(w) or (None if w.facet(spec.Autoscaling) else f"{w.name} has no autoscale=")
-
-
-def _queue(w: spec.Workload, cilium: bool) -> str | None:
-    return None if w.facet(spec.QueueScaling) is not None else f"{w.name} has no scale_on="
-
-
-def _queue_credentials(w: spec.Workload, cilium: bool) -> str | None:
-    scaling = w.facet(spec.QueueScaling)
-    if scaling is None:
-        return _queue(w, cilium)
-    return None if scaling.auth else f"KEDA needs no credentials for {w.name}'s queue"
 
 
 def _recommended(w: spec.Workload, cilium: bool) -> str | None:
@@ -155,32 +100,10 @@ def _recommended(w: spec.Workload, cilium: bool) -> str | None:
     return None if recommended else f"{w.name} has no recommend_resources=True"
 
 
-def _exposed(w: spec.Workload) -> str | None:
+def _exposed(w: spec.Workload, cilium: bool = False) -> str | None:
     if w.facet(spec.Exposure) is None:
         return f"{w.name} is not public"
     return _long_running(w)
-
-
-def _routed(w: spec.Workload, cilium: bool) -> str | None:
-    if _exposed(w):
-        return _exposed(w)
-    exposure = w.facet(spec.Exposure)
-    assert exposure is not None
-    return None if exposure.gateway else "the Environment has no gateway= (an Ingress publishes it)"
-
-
-def _ingress(w: spec.Workload, cilium: bool) -> str | None:
-    if _exposed(w):
-        return _exposed(w)
-    exposure = w.facet(spec.Exposure)
-    assert exposure is not None
-    return None if not exposure.gateway else "the Environment's gateway= publishes it (an HTTPRoute)"
-
-
-def _domain_mapped(w: spec.Workload, cilium: bool) -> str | None:
-    if w.facet(spec.ServerlessRun) is None:
-        return f"{w.name} is not serverless (serverless=)"
-    return None if w.facet(spec.Exposure) is not None else f"{w.name} is not public"
 
 
 def _scraped(w: spec.Workload) -> str | None:
@@ -210,10 +133,6 @@ def _meshed(w: spec.Workload, cilium: bool) -> str | None:
     return None if w.facet(spec.Mesh) is not None else f"{w.name}'s namespace is not enrolled in a service mesh (mesh=)"
 
 
-def _canary_meshed(w: spec.Workload, cilium: bool) -> str | None:
-    return _split(w, cilium) or _meshed(w, cilium)
-
-
 def _by_name(w: spec.Workload, cilium: bool) -> str | None:
     if not cilium:
         return "the Environment has no cilium=True"
@@ -221,30 +140,34 @@ def _by_name(w: spec.Workload, cilium: bool) -> str | None:
     return None if named else f"{w.name} connects to no External known by its host name alone"
 
 
+# ------------------------------------------------------------------ the providers' objects, by family
+def _rollout_keys(w: spec.Workload) -> list[ObjectKey]:
+    """A second Service it steers, its own objects (an AnalysisTemplate), and a companion's (a routed canary's
+    copy): the workload's own roles it shares, and the mesh's objects of the copy."""
+    keys = [ObjectKey("second-service", "v1", "Service", name, w.namespace)
+            for name in (rollouts.second_service(w),) if name is not None]
+    keys += [p.key for p in rollouts.planned(w)]
+    companion = rollouts.companion(w)
+    if companion is not None:
+        shared = rollouts.companion_roles(w)
+        keys += [rollouts.companion_key(k) for rule in WORKLOAD_RULES
+                 if rule.role in shared and rule.absent(companion, False) is None for k in rule.planned(companion)]
+        keys += [rollouts.companion_key(p.key) for p in mesh.planned(companion)]
+    return keys
+
+
+def _exposure_why(w: spec.Workload, role: str, cilium: bool) -> str:
+    return _exposed(w) or exposure.why(w, role)
+
+
 # ------------------------------------------------------------------ the rules, in the order objects are listed
 def _own(api: str, kind: str, suffix: str = "") -> Callable[[spec.Workload], tuple[str, str, str]]:
     return lambda w: (api, kind, w.name + suffix)
 
 
-def _canary(api: str, kind: str) -> Callable[[spec.Workload], tuple[str, str, str]]:
-    return _own(api, kind, "-canary")
-
-
-def _second(w: spec.Workload) -> tuple[str, str, str]:
-    rollout = w.facet(spec.ArgoRollout)
-    assert rollout is not None and rollout.second_service is not None
-    return "v1", "Service", rollout.second_service
-
-
 def _config(w: spec.Workload) -> tuple[str, str, str]:
     assert w.config is not None
     return "v1", "ConfigMap", w.config.name
-
-
-def _domain(w: spec.Workload) -> tuple[str, str, str]:
-    exposure = w.facet(spec.Exposure)
-    assert exposure is not None
-    return "serving.knative.dev/v1beta1", "DomainMapping", exposure.host
 
 
 WORKLOAD_RULES: tuple[Rule, ...] = (
@@ -253,32 +176,22 @@ WORKLOAD_RULES: tuple[Rule, ...] = (
     Rule("network-policy", _always, _own("networking.k8s.io/v1", "NetworkPolicy")),
     Rule("fqdn-policy", _by_name, _own("cilium.io/v2", "CiliumNetworkPolicy", "-fqdn")),
     Rule("controller", _always, lambda w: (*controller(w), w.name)),
-    Rule("domain-mapping", _domain_mapped, _domain),
     Rule("service", _served, _own("v1", "Service")),
-    Rule("second-service", _second_service, _second),
-    Rule("analysis-template", _analysis, _own(ROLLOUTS, "AnalysisTemplate")),
-    Rule("canary-service-account", _split, _canary("v1", "ServiceAccount")),
-    Rule("canary-network-policy", _split, _canary("networking.k8s.io/v1", "NetworkPolicy")),
-    Rule("canary-controller", _split, _canary("apps/v1", "Deployment")),
-    Rule("canary-service", _split, _canary("v1", "Service")),
-    Rule("canary-mesh", _canary_meshed, keys=lambda w: [replace(k, role=f"canary-{k.role}")
-                                                        for k in mesh.workload_plan(canary_copy(w))]),
-    Rule("canary-ingress", _canary_ingress, _canary("networking.k8s.io/v1", "Ingress")),
+    Rule("rollout", _always, keys=_rollout_keys, roles=rollouts.roles, why=lambda w, role, _: rollouts.why(w, role)),
     Rule("headless-service", _stateful, _own("v1", "Service", "-headless")),
     Rule("disruption-budget", _replicated, _own("policy/v1", "PodDisruptionBudget")),
-    Rule("autoscaler", _autoscaled, _own("autoscaling/v2", "HorizontalPodAutoscaler")),
-    Rule("trigger-authentication", _queue_credentials, _own(KEDA, "TriggerAuthentication")),
-    Rule("scaled-object", _queue, _own(KEDA, "ScaledObject")),
+    Rule("scaling", _always, keys=lambda w: [p.key for p in scaling.planned(w, controller(w))], roles=scaling.roles,
+         why=lambda w, role, _: scaling.why(w, role)),
     Rule("recommender", _recommended, _own("autoscaling.k8s.io/v1", "VerticalPodAutoscaler")),
-    Rule("route", _routed, _own("gateway.networking.k8s.io/v1", "HTTPRoute")),
-    Rule("ingress", _ingress, _own("networking.k8s.io/v1", "Ingress")),
+    Rule("exposure", _exposed, keys=lambda w: [p.key for p in exposure.planned(w)], roles=exposure.roles,
+         why=_exposure_why),
     Rule("pod-monitor", _by_pods, _own(MONITORING, "PodMonitor")),
     Rule("service-monitor", _by_service, _own(MONITORING, "ServiceMonitor")),
     Rule("dashboard", _by_service, _own("v1", "ConfigMap", "-dashboard")),
     Rule("claim", _claims, keys=lambda w: [
         ObjectKey(f"claim:{v.source.name}", "v1", "PersistentVolumeClaim", v.source.name, w.namespace)
         for v in w.volumes if isinstance(v.source, spec.Claim)]),
-    Rule("mesh", _meshed, keys=mesh.workload_plan),
+    Rule("mesh", _meshed, keys=lambda w: [p.key for p in mesh.planned(w)]),
 )
 _RULES = {rule.role: rule for rule in WORKLOAD_RULES}
 
@@ -290,7 +203,10 @@ def workload_plan(w: spec.Workload, cilium: bool = False) -> tuple[ObjectKey, ..
 
 def why_not(w: spec.Workload, role: str, cilium: bool = False) -> str:
     """Why the workload has no object of ``role`` (which its plan lacks)."""
-    rule = _RULES.get(role.partition(":")[0])
+    rule = _RULES.get(role.partition(":")[0]) or next(
+        (r for r in WORKLOAD_RULES if r.roles is not None and role in r.roles()), None)
+    if rule is not None and rule.why is not None:
+        return rule.why(w, role, cilium)
     reason = rule.absent(w, cilium) if rule is not None else None
     if reason is not None:
         return reason

@@ -10,13 +10,11 @@ from dataclasses import replace
 from typing import Any
 
 from shipform import spec
-from shipform.render import keda, knative, mesh, monitoring, network, rollouts
+from shipform.render import exposure, mesh, monitoring, network, rollouts, scaling
 from shipform.render.controllers import claim_spec, controller, metadata, obj
-from shipform.render.plan import canary_copy
 from shipform.render.plan import controller as controller_of
-from shipform.render.scaling import autoscaler, recommender
 from shipform.spec.manifest import Manifest
-from shipform.spec.plan import ObjectKey
+from shipform.spec.plan import ObjectKey, Planned
 
 Body = Callable[[spec.Workload, ObjectKey, Set[str]], Manifest]
 """Builds the object of a planned key; the third argument holds every role planned for the workload (a body that
@@ -24,19 +22,33 @@ refers to another of its objects asks whether that one is planned)."""
 
 
 def workload_objects(w: spec.Workload, keys: Sequence[ObjectKey]) -> list[Manifest]:
-    """The workload's planned objects (render.plan.workload_plan), in the order of ``keys``."""
+    """The workload's planned objects (render.plan.workload_plan), in the order of ``keys``: the workload's own
+    roles (its companion's prefixed 'canary-') built here, the providers' from their plans."""
     roles = {k.role for k in keys}
-    meshes: dict[str, dict[ObjectKey, Manifest]] = {}  # the mesh renders a workload's policies together
+    provided: dict[ObjectKey, Planned] | None = None  # built once, when the first provider's object comes
     objects = []
     for key in keys:
         group = key.role.partition(":")[0]
-        if group in ("mesh", "canary-mesh"):  # the mesh's own roles ('mesh:<what>'), the canary's prefixed
-            if group not in meshes:
-                meshes[group] = mesh.workload_bodies(w if group == "mesh" else canary_copy(w))
-            objects.append(meshes[group][replace(key, role=key.role.removeprefix("canary-"))])
-        else:
-            objects.append(BODIES[key.role.partition(":")[0]](w, key, roles))
+        body = BODIES.get(group)
+        if body is None and group.startswith("canary-") and group.removeprefix("canary-") in BODIES:
+            body = canary(BODIES[group.removeprefix("canary-")])
+        if body is not None:
+            objects.append(body(w, key, roles))
+            continue
+        if provided is None:
+            provided = providers_objects(w)
+        objects.append(provided[key].build())
     return objects
+
+
+def providers_objects(w: spec.Workload) -> dict[ObjectKey, Planned]:
+    """Every object the providers plan for the workload (its rollout, exposure, scaler and mesh, and the mesh's
+    for its companion), by key: the plan lists the same keys from the same calls."""
+    found = [*rollouts.planned(w), *exposure.planned(w), *scaling.planned(w, controller_of(w)), *mesh.planned(w)]
+    companion = rollouts.companion(w)
+    if companion is not None:
+        found += [replace(p, key=rollouts.companion_key(p.key)) for p in mesh.planned(companion)]
+    return {p.key: p for p in found}
 
 
 def service_account(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manifest:
@@ -99,57 +111,14 @@ def disruption_budget(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Mani
                spec={"maxUnavailable": 1, "selector": {"matchLabels": w.selector}})
 
 
-def analysis_template(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manifest:
-    rollout = w.facet(spec.ArgoRollout)
-    assert rollout is not None and rollout.strategy.analysis is not None and rollout.prometheus is not None
-    return rollouts.analysis_template(w, rollout.strategy.analysis, rollout.prometheus)
-
-
-def ingress(w: spec.Workload, key: ObjectKey | None = None, roles: Set[str] = frozenset()) -> Manifest:
-    exposure = w.facet(spec.Exposure)
-    assert exposure is not None
-    annotations = {"cert-manager.io/cluster-issuer": exposure.cluster_issuer} if exposure.cluster_issuer else None
-    backend = {"service": {"name": w.name, "port": {"name": w.ports[0].name}}}
-    return obj("networking.k8s.io/v1", "Ingress", metadata(w, annotations=annotations), spec={
-        "ingressClassName": exposure.ingress_class,
-        "tls": [{"hosts": [exposure.host], "secretName": exposure.tls_secret}],
-        "rules": [{"host": exposure.host, "http": {"paths": [
-            {"path": "/", "pathType": "Prefix", "backend": backend}]}}],
-    })
-
-
-def route(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manifest:
-    """A Gateway API HTTPRoute for ``host``, attached to the Environment's Gateway (which holds TLS); with a routed
-    canary, ``weight`` percent of the requests go to ``<name>-canary``."""
-    exposure, split = w.facet(spec.Exposure), w.facet(spec.CanarySplit)
-    assert exposure is not None and exposure.gateway is not None
-    namespace, _, name = exposure.gateway.partition("/")
-    return obj("gateway.networking.k8s.io/v1", "HTTPRoute", metadata(w), spec={
-        "parentRefs": [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "namespace": namespace,
-                        "name": name}],
-        "hostnames": [exposure.host],
-        "rules": [{"matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
-                   "backendRefs": [{"name": w.name, "port": w.ports[0].number}] if split is None else [
-                       {"name": w.name, "port": w.ports[0].number, "weight": 100 - split.weight},
-                       {"name": f"{w.name}-canary", "port": w.ports[0].number, "weight": split.weight}]}],
-    })
-
-
-def canary_ingress(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manifest:
-    """Behind ingress-nginx, the Ingress that sends ``weight`` percent of the requests to the canary."""
-    split = w.facet(spec.CanarySplit)
-    assert split is not None
-    body = ingress(canary_copy(w))
-    body["metadata"]["annotations"] = {  # the stable Ingress holds the certificate
-        "nginx.ingress.kubernetes.io/canary": "true", "nginx.ingress.kubernetes.io/canary-weight": str(split.weight)}
-    return body
-
-
 def canary(body: Body) -> Body:
-    """The body of the same role for the routed canary: its own ServiceAccount, NetworkPolicy, Deployment and
-    Service (its ConfigMap is the stable one's: the same content)."""
-    return lambda w, key, roles: body(canary_copy(w), replace(key, role=key.role.removeprefix("canary-")),
-                                      frozenset())
+    """The body of the same role for the workload's companion (a routed canary's copy): its own ServiceAccount,
+    NetworkPolicy, Deployment and Service."""
+    def companion_body(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manifest:
+        companion = rollouts.companion(w)
+        assert companion is not None
+        return body(companion, replace(key, role=key.role.removeprefix("canary-")), frozenset())
+    return companion_body
 
 
 def monitor(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manifest:
@@ -173,33 +142,22 @@ def claim(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manifest:
     return obj("v1", "PersistentVolumeClaim", metadata(w, source.name), spec=claim_spec(source))
 
 
-def queue_credentials(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manifest:
-    scaling = w.facet(spec.QueueScaling)
-    assert scaling is not None
-    return keda.trigger_authentication(w, scaling)
-
-
-def scaled_object(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manifest:
-    scaling = w.facet(spec.QueueScaling)
-    assert scaling is not None
-    return keda.scaled_object(w, scaling, controller_of(w), "trigger-authentication" in roles)
-
-
-def domain_mapping(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manifest:
-    exposure = w.facet(spec.Exposure)
-    assert exposure is not None
-    return knative.domain_mapping(w, exposure)
+def recommender(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manifest:
+    """A VerticalPodAutoscaler that only recommends (updateMode Off): resizing pods itself would evict them, fight
+    a CPU autoscaler and drift from the resources in git."""
+    target = controller_of(w)
+    return obj("autoscaling.k8s.io/v1", "VerticalPodAutoscaler", metadata(w), spec={
+        "targetRef": {"apiVersion": target[0], "kind": target[1], "name": w.name},
+        "updatePolicy": {"updateMode": "Off"},
+        "resourcePolicy": {"containerPolicies": [{"containerName": w.name,
+                                                  "controlledResources": ["cpu", "memory"]}]},
+    })
 
 
 BODIES: dict[str, Body] = {
     "config": config, "service-account": service_account, "network-policy": network_policy,
-    "fqdn-policy": fqdn_policy, "controller": pod_owner,
-    "domain-mapping": domain_mapping, "service": service, "second-service": second_service,
-    "analysis-template": analysis_template, "canary-service-account": canary(service_account),
-    "canary-network-policy": canary(network_policy), "canary-controller": canary(pod_owner),
-    "canary-service": canary(service), "canary-ingress": canary_ingress, "headless-service": headless_service,
-    "disruption-budget": disruption_budget, "autoscaler": autoscaler, "trigger-authentication": queue_credentials,
-    "scaled-object": scaled_object, "recommender": recommender, "route": route, "ingress": ingress,
+    "fqdn-policy": fqdn_policy, "controller": pod_owner, "service": service, "second-service": second_service,
+    "headless-service": headless_service, "disruption-budget": disruption_budget, "recommender": recommender,
     "pod-monitor": monitor, "service-monitor": monitor, "dashboard": dashboard, "claim": claim,
 }
-"""The body of each role of a workload's objects (the mesh's are rendered by render.mesh)."""
+"""The body of each of the workload's own roles (the providers' objects are built from their plans)."""

@@ -6,7 +6,6 @@ instead of the Deployment's rolling update); a workload has at most one of each.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 from shipform.spec.facet import Facet
 from shipform.spec.network import Port
@@ -18,8 +17,8 @@ from shipform.values.secret_ref import SecretRef
 @dataclass(frozen=True)
 class Exposure(Facet):
     """A public service: reachable from the ingress controller (or the Gateway's proxies), under ``host``, with
-    TLS: an Ingress, or with ``gateway`` ('<namespace>/<name>') an HTTPRoute attached to that Gateway, which
-    terminates TLS itself."""
+    TLS, published by ``provider``: an Ingress of class ``ingress_class``, or with ``gateway`` ('<namespace>/<name>')
+    an HTTPRoute attached to that Gateway, which terminates TLS itself."""
 
     host: str
     tls_secret: str
@@ -29,6 +28,9 @@ class Exposure(Facet):
     gateway: str | None = None
     controller_pods: tuple[tuple[str, str], ...] | None = None
     """Labels of the controller's pods, admitted alone; None admits its whole namespace."""
+    provider: str = "ingress"
+    """What publishes it: a provider of ``shipform.providers.exposure.EXPOSURES`` ('ingress', 'nginx',
+    'gateway')."""
 
 
 @dataclass(frozen=True)
@@ -168,12 +170,11 @@ class Rollout(Facet):
 class CanarySplit(Rollout):
     """Two Deployments behind a weighted router: the running version (``stable_image``) in ``<name>``, the new one
     (the workload's image) in ``<name>-canary`` with ``replicas`` pods and ``weight`` percent of the public
-    traffic, split by ingress-nginx or by a Gateway's HTTPRoute."""
+    traffic, split by the workload's exposure provider (ingress-nginx's canary Ingress, a Gateway's HTTPRoute)."""
 
     weight: int
     stable_image: str
     replicas: int
-    router: Literal["nginx", "gateway"]
 
     def surge_pods(self, rolling: Rolling, max_replicas: int) -> int:
         """The canary's pods, and a surge pod for its own rollout, besides the stable Deployment's surge."""
@@ -182,12 +183,11 @@ class CanarySplit(Rollout):
 
 @dataclass(frozen=True)
 class ArgoRollout(Rollout):
-    """Argo Rollouts replaces the pods by ``strategy``: a Rollout instead of a Deployment."""
+    """Argo Rollouts replaces the pods by ``strategy``: a Rollout instead of a Deployment. A canary's share of the
+    traffic is set by the workload's exposure where its provider can (ingress-nginx's canary Ingress: exact
+    weights), else by its share of the pods."""
 
     strategy: Progressive
-    traffic: Literal["nginx", "pods"]
-    """How a canary's share of the traffic is set: by ingress-nginx's canary Ingress (exact weights), or by its
-    share of the pods."""
     prometheus: str | None = None
     """Prometheus' address, where the strategy has an analysis."""
     second_service: str | None = None
