@@ -15,7 +15,6 @@ from shipform.model.knative import Serverless
 from shipform.model.long_running import LongRunning, LongRunningProps
 from shipform.model.migration import Migration
 from shipform.model.observability import Metrics
-from shipform.model.workload import Workload
 from shipform.providers.exposure import exposure_for
 from shipform.providers.exposure.protocol import ExposureProvider
 from shipform.providers.gitops import GITOPS
@@ -173,20 +172,6 @@ class WebService(LongRunning):
         gateway = spec.PlatformPeer(knative.gateway_namespace, knative.gateway_pods,
                                     (spec.Port("gateway", knative.gateway_port),))
         return replace(peer, through=gateway)
-
-    def platform_clients(self, clients: Sequence[Workload]) -> tuple[spec.PlatformPeer, ...]:
-        """Knative's gateway and activator bring the requests (to queue-proxy), its autoscaler reads queue-proxy's
-        concurrency metrics."""
-        knative = self.environment.knative
-        if self.serverless is None or knative is None:
-            return super().platform_clients(clients)
-        h2c = self._ports[0].app_protocol in ("grpc", "kubernetes.io/h2c")
-        queue = spec.KnativeServing.QUEUE_H2C_PORT if h2c else spec.KnativeServing.QUEUE_PORT
-        metrics = spec.KnativeServing.QUEUE_METRICS_PORT
-        return (*super().platform_clients(clients),
-                spec.PlatformPeer(knative.gateway_namespace, knative.gateway_pods, (queue,)),
-                spec.PlatformPeer(knative.namespace, spec.KnativeServing.ACTIVATOR_PODS, (queue,)),
-                spec.PlatformPeer(knative.namespace, spec.KnativeServing.AUTOSCALER_PODS, (metrics,)))
 
     def canary_split(self) -> spec.CanarySplit | None:
         if self.routed is None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from shipform import spec
 from shipform.render.compose_names import local_names
-from shipform.render.compose_ports import published
+from shipform.render.compose_ports import published_ports
 from shipform.render.output import Context
 from shipform.write.yaml_dump import Quoted, dump
 
@@ -75,7 +75,7 @@ def networks_of(w: spec.Workload) -> list[str]:
     also join their own non-internal network to publish their port."""
     names = [edge_network(w.name, t.name) for t in w.connects_to if t.external is None]
     names += [edge_network(c.name, w.name) for c in w.clients]
-    if published(w):
+    if published_ports(w):
         names.append(public_network(w))
     if any(t.external is not None for t in w.connects_to):
         names.append(egress_network(w))
@@ -132,8 +132,9 @@ def service(w: spec.Workload, compose_dir: Path, docker_dir: Path, names: LocalN
         svc["command"] = list(w.command)
     uid, gid = w.local_user or (w.run_as_user, w.run_as_group)
     svc["user"] = f"{uid}:{gid}"
-    if published(w):
-        svc["ports"] = [Quoted(f"127.0.0.1:{w.port}:{w.port}")]
+    ports = published_ports(w)
+    if ports:
+        svc["ports"] = [Quoted(f"127.0.0.1:{port}:{port}") for port in ports]
     env = {v.name: value for v in w.env_for("compose") if (value := env_value(v.value, names)) is not None}
     if env:
         svc["environment"] = env
@@ -193,13 +194,13 @@ def _depends_on(w: spec.Workload) -> dict[str, Any]:
 
 def pre_start_services(w: spec.Workload) -> dict[str, spec.Workload]:
     """A command every new pod runs first (a migration under Flux) is, locally, a one-shot service the
-    workload waits for, as the migration Job is under Argo CD."""
+    workload waits for, as the migration Job is under Argo CD; it has none of the workload's facets (it publishes
+    nothing)."""
     if not isinstance(w.run, spec.Continuous) or not w.run.pre_start:
         return {}
     name = f"{w.name}-migrate"
     step = replace(w, name=name, run=spec.ToCompletion(1, 600, 0, pre_sync_hook=True, local_profile=None),
-                   command=w.run.pre_start, health=None, clients=(), waits_for=(), build=None,
-                   facets=tuple(f for f in w.facets if not isinstance(f, spec.Exposure | spec.ServiceAccess)))
+                   command=w.run.pre_start, health=None, clients=(), waits_for=(), build=None, facets=())
     return {name: step}
 
 
@@ -236,7 +237,7 @@ def compose_document(app: spec.App, compose_dir: Path, docker_dir: Path) -> dict
     workloads = with_pre_start_steps([local_workload(w, names) for w in env.workloads])
     services = {w.name: escape_interpolation(service(w, compose_dir, docker_dir, names)) for w in workloads}
     network_names = sorted({n for svc in services.values() for n in svc.get("networks", [])})
-    public = {public_network(w) for w in workloads if published(w)}
+    public = {public_network(w) for w in workloads if published_ports(w)}
     public |= {egress_network(w) for w in workloads if any(t.external is not None for t in w.connects_to)}
     doc: dict[str, Any] = {"name": app.name, "services": services}
     # Internal networks have no route off the host, like the Kubernetes egress policies.

@@ -14,10 +14,14 @@ from shipform.spec.manifest import Manifest
 API = "monitoring.coreos.com/v1"
 
 
-def service_monitor(w: spec.Workload, scrape: spec.Scrape, kind: str) -> Manifest:
-    """A ServiceMonitor for a workload with a Service (a WebService), or a PodMonitor of its pods (a Worker): the
-    ``kind`` the plan chose."""
-    labels = {**w.labels, **dict(scrape.monitoring.labels)}
+def monitor_labels(w: spec.Workload, scrape: spec.Scrape) -> dict[str, str]:
+    """The workload's labels and those the operator's selectors want."""
+    return {**w.labels, **dict(scrape.monitoring.labels)}
+
+
+def monitor_spec(w: spec.Workload, scrape: spec.Scrape, kind: str) -> Manifest:
+    """A ServiceMonitor's for a workload with a Service (a WebService), or a PodMonitor's of its pods (a Worker):
+    the ``kind`` the plan chose."""
     by_service = kind == "ServiceMonitor"
     body: Manifest = {"selector": {"matchLabels": w.selector}}
     if w.facet(spec.CanarySplit):  # the routed canary's Service too ('service' tells them)
@@ -27,8 +31,7 @@ def service_monitor(w: spec.Workload, scrape: spec.Scrape, kind: str) -> Manifes
         body["podTargetLabels"] = [rollouts.REVISION_LABEL]
     body["endpoints" if by_service else "podMetricsEndpoints"] = [
         {"port": scrape.port.name, "path": scrape.path, "interval": scrape.interval, "scheme": "http"}]
-    return {"apiVersion": API, "kind": kind,
-            "metadata": {"name": w.name, "namespace": w.namespace, "labels": labels}, "spec": body}
+    return body
 
 
 DASHBOARD_LABEL = {"grafana_dashboard": "1"}

@@ -2,64 +2,29 @@
 else. Each planned object is an ObjectKey whose role says what it is for; the renderers build the body of each
 planned key by its role, the constructs' handles (``api.deployment``) are resolved against it at synth time, and
 name and clash checks run over it. A rule that does not plan an object says why, in words a user can act on.
+
+A workload's own roles are the core rules here; each facet's rules come from its contribution (render.facets,
+render.contributions), so a new facet plans its objects without an edit here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from shipform import spec
 from shipform.providers.gitops.protocol import Phase
-from shipform.render import exposure, mesh, network, rollouts, scaling
+from shipform.render import contributions, mesh, network, rollouts
+from shipform.render import facets as _facets  # noqa: F401  (importing them registers the facets' contributions)
+from shipform.render.contributions import Rule
 from shipform.render.external_secrets import EXTERNAL_SECRETS_API, referenced_secrets
+from shipform.render.running import continuous, controller, not_long_running
 from shipform.spec.plan import ObjectKey
+
+__all__ = ["Rule", "continuous", "controller"]
 
 RBAC = "rbac.authorization.k8s.io/v1"
 MONITORING = "monitoring.coreos.com/v1"
-
-Why = Callable[[spec.Workload, bool], str | None]
-"""Why a workload has no object of a role (None: it has one); the flag says the cluster runs Cilium."""
-
-
-@dataclass(frozen=True)
-class Rule:
-    """One role of a workload's objects: when it exists, and its apiVersion, kind and name; or, for a role of
-    several objects (a family of providers' objects), their keys, the roles they may have and why a workload has
-    no object of one of those roles."""
-
-    role: str
-    absent: Why
-    identity: Callable[[spec.Workload], tuple[str, str, str]] | None = None
-    keys: Callable[[spec.Workload], list[ObjectKey]] | None = None
-    roles: Callable[[], Collection[str]] | None = None
-    why: Callable[[spec.Workload, str, bool], str] | None = None
-
-    def planned(self, w: spec.Workload) -> list[ObjectKey]:
-        if self.keys is not None:
-            return self.keys(w)
-        assert self.identity is not None
-        return [ObjectKey(self.role, *self.identity(w), w.namespace)]
-
-
-def continuous(w: spec.Workload) -> spec.Continuous | None:
-    """How a WebService, Worker or StatefulDB runs; None for Jobs, CronJobs and node agents."""
-    return w.run if isinstance(w.run, spec.Continuous) else None
-
-
-def controller(w: spec.Workload) -> tuple[str, str]:
-    """(apiVersion, kind) of what runs the workload's pods: autoscalers and routes point at it. A scaler that runs
-    the pods itself (Knative) decides first, then a StatefulSet for state, then the rollout (Argo Rollouts)."""
-    run = w.run
-    if isinstance(run, spec.Continuous):
-        if (own := scaling.controller(w)) is not None:
-            return own
-        if run.stateful:
-            return "apps/v1", "StatefulSet"
-        return rollouts.controller(w) or ("apps/v1", "Deployment")
-    if isinstance(run, spec.ToCompletion):
-        return "batch/v1", "Job"
-    return ("apps/v1", "DaemonSet") if isinstance(run, spec.PerNode) else ("batch/v1", "CronJob")
 
 
 # ------------------------------------------------------------------ why an object is not there
@@ -67,16 +32,10 @@ def _always(w: spec.Workload, cilium: bool) -> str | None:
     return None
 
 
-def _long_running(w: spec.Workload) -> str | None:
-    if continuous(w) is None:
-        return f"{w.name} runs to completion or on every node"
-    return scaling.runs_itself(w)
-
-
 def _replicated(w: spec.Workload, cilium: bool) -> str | None:
     run = continuous(w)
-    if run is None or _long_running(w):
-        return _long_running(w)
+    if run is None or not_long_running(w):
+        return not_long_running(w)
     least = spec.min_replicas(run, w)
     if least > 1:  # with one replica a budget would either permit every eviction or block drains
         return None
@@ -85,39 +44,12 @@ def _replicated(w: spec.Workload, cilium: bool) -> str | None:
 
 
 def _served(w: spec.Workload, cilium: bool) -> str | None:
-    return _long_running(w) or (None if w.ports else f"{w.name} serves no port")
+    return not_long_running(w) or (None if w.ports else f"{w.name} serves no port")
 
 
 def _stateful(w: spec.Workload, cilium: bool) -> str | None:
     run = continuous(w)
     return None if run is not None and run.stateful else f"{w.name} is not a StatefulDB"
-
-
-def _recommended(w: spec.Workload, cilium: bool) -> str | None:
-    if _long_running(w):
-        return _long_running(w)
-    recommended = w.facet(spec.ResourceRecommendation) is not None
-    return None if recommended else f"{w.name} has no recommend_resources=True"
-
-
-def _exposed(w: spec.Workload, cilium: bool = False) -> str | None:
-    if w.facet(spec.Exposure) is None:
-        return f"{w.name} is not public"
-    return _long_running(w)
-
-
-def _scraped(w: spec.Workload) -> str | None:
-    if w.facet(spec.Scrape) is None:
-        return f"{w.name} is not scraped (metrics= in an Environment with monitoring=)"
-    return _long_running(w)
-
-
-def _by_service(w: spec.Workload, cilium: bool) -> str | None:
-    return _scraped(w) or (None if w.ports else f"{w.name} has no Service: a PodMonitor scrapes its pods")
-
-
-def _by_pods(w: spec.Workload, cilium: bool) -> str | None:
-    return _scraped(w) or (f"{w.name} has a Service: a ServiceMonitor scrapes it" if w.ports else None)
 
 
 def _configured(w: spec.Workload, cilium: bool) -> str | None:
@@ -129,35 +61,11 @@ def _claims(w: spec.Workload, cilium: bool) -> str | None:
     return None if claimed else f"{w.name} has no volume of its own (volumes=)"
 
 
-def _meshed(w: spec.Workload, cilium: bool) -> str | None:
-    return None if w.facet(spec.Mesh) is not None else f"{w.name}'s namespace is not enrolled in a service mesh (mesh=)"
-
-
 def _by_name(w: spec.Workload, cilium: bool) -> str | None:
     if not cilium:
         return "the Environment has no cilium=True"
     named = any(t.external is not None and network.by_name(t.external) for t in w.connects_to)
     return None if named else f"{w.name} connects to no External known by its host name alone"
-
-
-# ------------------------------------------------------------------ the providers' objects, by family
-def _rollout_keys(w: spec.Workload) -> list[ObjectKey]:
-    """A second Service it steers, its own objects (an AnalysisTemplate), and a companion's (a routed canary's
-    copy): the workload's own roles it shares, and the mesh's objects of the copy."""
-    keys = [ObjectKey("second-service", "v1", "Service", name, w.namespace)
-            for name in (rollouts.second_service(w),) if name is not None]
-    keys += [p.key for p in rollouts.planned(w)]
-    companion = rollouts.companion(w)
-    if companion is not None:
-        shared = rollouts.companion_roles(w)
-        keys += [rollouts.companion_key(k) for rule in WORKLOAD_RULES
-                 if rule.role in shared and rule.absent(companion, False) is None for k in rule.planned(companion)]
-        keys += [rollouts.companion_key(p.key) for p in mesh.planned(companion)]
-    return keys
-
-
-def _exposure_why(w: spec.Workload, role: str, cilium: bool) -> str:
-    return _exposed(w) or exposure.why(w, role)
 
 
 # ------------------------------------------------------------------ the rules, in the order objects are listed
@@ -170,41 +78,56 @@ def _config(w: spec.Workload) -> tuple[str, str, str]:
     return "v1", "ConfigMap", w.config.name
 
 
-WORKLOAD_RULES: tuple[Rule, ...] = (
+CORE_RULES: tuple[Rule, ...] = (
     Rule("config", _configured, _config),
     Rule("service-account", _always, _own("v1", "ServiceAccount")),
     Rule("network-policy", _always, _own("networking.k8s.io/v1", "NetworkPolicy")),
     Rule("fqdn-policy", _by_name, _own("cilium.io/v2", "CiliumNetworkPolicy", "-fqdn")),
     Rule("controller", _always, lambda w: (*controller(w), w.name)),
     Rule("service", _served, _own("v1", "Service")),
-    Rule("rollout", _always, keys=_rollout_keys, roles=rollouts.roles, why=lambda w, role, _: rollouts.why(w, role)),
     Rule("headless-service", _stateful, _own("v1", "Service", "-headless")),
     Rule("disruption-budget", _replicated, _own("policy/v1", "PodDisruptionBudget")),
-    Rule("scaling", _always, keys=lambda w: [p.key for p in scaling.planned(w, controller(w))], roles=scaling.roles,
-         why=lambda w, role, _: scaling.why(w, role)),
-    Rule("recommender", _recommended, _own("autoscaling.k8s.io/v1", "VerticalPodAutoscaler")),
-    Rule("exposure", _exposed, keys=lambda w: [p.key for p in exposure.planned(w)], roles=exposure.roles,
-         why=_exposure_why),
-    Rule("pod-monitor", _by_pods, _own(MONITORING, "PodMonitor")),
-    Rule("service-monitor", _by_service, _own(MONITORING, "ServiceMonitor")),
-    Rule("dashboard", _by_service, _own("v1", "ConfigMap", "-dashboard")),
     Rule("claim", _claims, keys=lambda w: [
         ObjectKey(f"claim:{v.source.name}", "v1", "PersistentVolumeClaim", v.source.name, w.namespace)
         for v in w.volumes if isinstance(v.source, spec.Claim)]),
-    Rule("mesh", _meshed, keys=lambda w: [p.key for p in mesh.planned(w)]),
 )
-_RULES = {rule.role: rule for rule in WORKLOAD_RULES}
+"""The roles of every workload's own objects; the facets' rules (render.facets) follow them."""
+
+_rules: dict[int, tuple[tuple[Rule, ...], dict[str, Rule]]] = {}
+
+
+def workload_rules() -> tuple[Rule, ...]:
+    """The core rules, then each registered facet's (renewed when the table of contributions changes)."""
+    return _indexed()[0]
+
+
+def _indexed() -> tuple[tuple[Rule, ...], dict[str, Rule]]:
+    version = contributions.version()
+    if version not in _rules:
+        _rules.clear()
+        rules = CORE_RULES + tuple(rule for c in contributions.registered() for rule in c.rules)
+        _rules[version] = rules, {rule.role: rule for rule in rules}
+    return _rules[version]
 
 
 def workload_plan(w: spec.Workload, cilium: bool = False) -> tuple[ObjectKey, ...]:
-    """Every object of the workload, in the order of the rules; ``cilium`` when the cluster runs Cilium."""
-    return tuple(key for rule in WORKLOAD_RULES if rule.absent(w, cilium) is None for key in rule.planned(w))
+    """Every object of the workload, in the order of the rules, then its companion's (a routed canary's copy: the
+    roles it shares with the workload, as 'canary-<role>'); ``cilium`` when the cluster runs Cilium."""
+    rules = workload_rules()
+    keys = [key for rule in rules if rule.absent(w, cilium) is None for key in rule.planned(w)]
+    companion = rollouts.companion(w)
+    if companion is not None:
+        shared = rollouts.companion_roles(w)
+        keys += [rollouts.companion_key(key) for rule in rules
+                 if rule.role in shared and rule.absent(companion, False) is None for key in rule.planned(companion)]
+    return tuple(keys)
 
 
 def why_not(w: spec.Workload, role: str, cilium: bool = False) -> str:
     """Why the workload has no object of ``role`` (which its plan lacks)."""
-    rule = _RULES.get(role.partition(":")[0]) or next(
-        (r for r in WORKLOAD_RULES if r.roles is not None and role in r.roles()), None)
+    rules, by_role = _indexed()
+    rule = by_role.get(role.partition(":")[0]) or next(
+        (r for r in rules if r.roles is not None and role in r.roles()), None)
     if rule is not None and rule.why is not None:
         return rule.why(w, role, cilium)
     reason = rule.absent(w, cilium) if rule is not None else None
@@ -212,8 +135,6 @@ def why_not(w: spec.Workload, role: str, cilium: bool = False) -> str:
         return reason
     if role.startswith("claim:"):
         return f"{w.name} has no volume claim named '{role.removeprefix('claim:')}'"
-    if rule is not None and rule.keys is not None:  # a role of several objects, none of them this time
-        return f"nothing calls {w.name} through the mesh"
     return f"{w.name} has no object of role '{role}'"
 
 

@@ -1,7 +1,8 @@
 """The Kubernetes objects of one workload, each built by the body function of its role in the plan
-(render.plan decides which there are): ServiceAccount, NetworkPolicy, controller, Services, Ingress or HTTPRoute,
-autoscalers, disruption budget, claims, monitoring, a routed canary's objects and the mesh's policies. The objects
-are GitOps-neutral: what orders them for Argo CD or Flux is added after rendering (providers.gitops)."""
+(render.plan decides which there are): its own (ServiceAccount, NetworkPolicy, controller, Services, disruption
+budget, claims) here, its facets' (an Ingress or HTTPRoute, autoscalers, monitoring, a rollout's, the mesh's) from
+their rules (render.facets), a routed canary's copy alike. The objects are GitOps-neutral: what orders them for Argo
+CD or Flux is added after rendering (providers.gitops)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from dataclasses import replace
 from typing import Any
 
 from shipform import spec
-from shipform.render import exposure, mesh, monitoring, network, rollouts, scaling
+from shipform.render import mesh, network, rollouts
 from shipform.render.controllers import claim_spec, controller, metadata, obj
-from shipform.render.plan import controller as controller_of
+from shipform.render.plan import workload_rules
 from shipform.spec.manifest import Manifest
 from shipform.spec.plan import ObjectKey, Planned
 
@@ -22,33 +23,37 @@ refers to another of its objects asks whether that one is planned)."""
 
 
 def workload_objects(w: spec.Workload, keys: Sequence[ObjectKey]) -> list[Manifest]:
-    """The workload's planned objects (render.plan.workload_plan), in the order of ``keys``: the workload's own
-    roles (its companion's prefixed 'canary-') built here, the providers' from their plans."""
+    """The workload's planned objects (render.plan.workload_plan), in the order of ``keys``: its own roles built
+    here, the facets' from their rules (render.facets), its companion's ('canary-<role>') alike."""
     roles = {k.role for k in keys}
-    provided: dict[ObjectKey, Planned] | None = None  # built once, when the first provider's object comes
+    faceted: dict[ObjectKey, Planned] | None = None  # built once, when the first facet's object comes
     objects = []
     for key in keys:
-        group = key.role.partition(":")[0]
-        body = BODIES.get(group)
-        if body is None and group.startswith("canary-") and group.removeprefix("canary-") in BODIES:
-            body = canary(BODIES[group.removeprefix("canary-")])
+        body = BODIES.get(key.role.partition(":")[0])
         if body is not None:
             objects.append(body(w, key, roles))
             continue
-        if provided is None:
-            provided = providers_objects(w)
-        objects.append(provided[key].build())
+        if faceted is None:
+            faceted = facet_objects(w)
+        planned = faceted.get(key)
+        objects.append(planned.build() if planned is not None else companion_object(w, key))
     return objects
 
 
-def providers_objects(w: spec.Workload) -> dict[ObjectKey, Planned]:
-    """Every object the providers plan for the workload (its rollout, exposure, scaler and mesh, and the mesh's
-    for its companion), by key: the plan lists the same keys from the same calls."""
-    found = [*rollouts.planned(w), *exposure.planned(w), *scaling.planned(w, controller_of(w)), *mesh.planned(w)]
+def facet_objects(w: spec.Workload) -> dict[ObjectKey, Planned]:
+    """Every object the workload's facets plan with their bodies, by key: the plan lists the same keys from the same
+    rules."""
+    return {p.key: p for rule in workload_rules() if rule.objects is not None and rule.absent(w, False) is None
+            for p in rule.objects(w)}
+
+
+def companion_object(w: spec.Workload, key: ObjectKey) -> Manifest:
+    """An object of the workload's companion (a routed canary's copy), planned as 'canary-<role>'."""
     companion = rollouts.companion(w)
-    if companion is not None:
-        found += [replace(p, key=rollouts.companion_key(p.key)) for p in mesh.planned(companion)]
-    return {p.key: p for p in found}
+    assert companion is not None and key.role.startswith("canary-"), key
+    own = replace(key, role=key.role.removeprefix("canary-"))
+    body = BODIES.get(own.role.partition(":")[0])
+    return body(companion, own, frozenset()) if body is not None else facet_objects(companion)[own].build()
 
 
 def service_account(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manifest:
@@ -111,53 +116,16 @@ def disruption_budget(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Mani
                spec={"maxUnavailable": 1, "selector": {"matchLabels": w.selector}})
 
 
-def canary(body: Body) -> Body:
-    """The body of the same role for the workload's companion (a routed canary's copy): its own ServiceAccount,
-    NetworkPolicy, Deployment and Service."""
-    def companion_body(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manifest:
-        companion = rollouts.companion(w)
-        assert companion is not None
-        return body(companion, replace(key, role=key.role.removeprefix("canary-")), frozenset())
-    return companion_body
-
-
-def monitor(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manifest:
-    scrape = w.facet(spec.Scrape)
-    assert scrape is not None
-    return monitoring.service_monitor(w, scrape, key.kind)
-
-
-def dashboard(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manifest:
-    """The service's Grafana dashboard, as a ConfigMap the Grafana sidecar loads."""
-    scrape = w.facet(spec.Scrape)
-    assert scrape is not None
-    board = metadata(w, key.name)
-    board["labels"] = {**w.labels, **monitoring.DASHBOARD_LABEL}
-    return obj("v1", "ConfigMap", board, data=monitoring.dashboard(w, scrape))
-
-
 def claim(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manifest:
     source = next(v.source for v in w.volumes if isinstance(v.source, spec.Claim) and v.source.name == key.name)
     assert isinstance(source, spec.Claim)
     return obj("v1", "PersistentVolumeClaim", metadata(w, source.name), spec=claim_spec(source))
 
 
-def recommender(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manifest:
-    """A VerticalPodAutoscaler that only recommends (updateMode Off): resizing pods itself would evict them, fight
-    a CPU autoscaler and drift from the resources in git."""
-    target = controller_of(w)
-    return obj("autoscaling.k8s.io/v1", "VerticalPodAutoscaler", metadata(w), spec={
-        "targetRef": {"apiVersion": target[0], "kind": target[1], "name": w.name},
-        "updatePolicy": {"updateMode": "Off"},
-        "resourcePolicy": {"containerPolicies": [{"containerName": w.name,
-                                                  "controlledResources": ["cpu", "memory"]}]},
-    })
-
-
 BODIES: dict[str, Body] = {
     "config": config, "service-account": service_account, "network-policy": network_policy,
     "fqdn-policy": fqdn_policy, "controller": pod_owner, "service": service, "second-service": second_service,
-    "headless-service": headless_service, "disruption-budget": disruption_budget, "recommender": recommender,
-    "pod-monitor": monitor, "service-monitor": monitor, "dashboard": dashboard, "claim": claim,
+    "headless-service": headless_service, "disruption-budget": disruption_budget, "claim": claim,
 }
-"""The body of each of the workload's own roles (the providers' objects are built from their plans)."""
+"""The body of each of the workload's own roles, and of a second Service a rollout steers (the workload's own
+under another name); the facets' objects are built from their rules."""

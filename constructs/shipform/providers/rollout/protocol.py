@@ -63,9 +63,9 @@ class RolloutProvider(Protocol):
 
     @property
     def companion_roles(self) -> tuple[str, ...]:
-        """The roles of the workload's own objects its companion has too, planned as 'canary-<role>' (its
-        ServiceAccount, NetworkPolicy, Deployment and Service; its ConfigMap is the workload's: the same
-        content)."""
+        """The roles of the workload's objects its companion has too, planned as 'canary-<role>' (its
+        ServiceAccount, NetworkPolicy, Deployment, Service and mesh policies; its ConfigMap is the workload's: the
+        same content)."""
         ...
 
     def plan(self, w: spec.Workload) -> list[Planned]:
