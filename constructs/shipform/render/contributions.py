@@ -95,6 +95,8 @@ def registered() -> tuple[Contribution[Any], ...]:
 
 def of(w: spec.Workload) -> Iterator[tuple[Any, Contribution[Any]]]:
     """The workload's facets that contribute, each with its contribution, in the table's order."""
+    if not w.facets:  # most workloads of an app have none: asked for every policy and compose service
+        return
     for kind, contribution in _TABLE.items():
         facet = w.facet(kind)
         if facet is not None:
