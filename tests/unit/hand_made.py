@@ -57,5 +57,5 @@ def make_app(*environments: spec.Environment, **overrides: Any) -> spec.App:
 def endpoint(name: str, *ports: spec.Port, **overrides: Any) -> spec.Endpoint:
     """A peer workload of the app in the same namespace (a client, or a server on ``ports``)."""
     peer = spec.Endpoint(name=name, namespace=NAMESPACE, app=APP, port=ports[0].number if ports else None,
-                         healthcheck_locally=False, ports=ports)
+                         ports=ports)
     return replace(peer, **overrides)

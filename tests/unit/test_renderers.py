@@ -151,9 +151,13 @@ def test_kubernetes_facts(overrides, name, path, expected):
 
 # compose: the local service.
 
+CHECKED_DB = make_workload(name="db", component="database", ports=(POSTGRES,), health=Health.exec(["pg_isready"]))
+"""A server compose checks the health of (an exec command: the image has it)."""
+
+
 def compose_service(**overrides: Any) -> dict[str, Any]:
-    doc = compose.compose_document(make_app(make_environment(make_workload(**overrides))), Path("/o/compose"),
-                                   Path("/o/docker"))
+    doc = compose.compose_document(make_app(make_environment(make_workload(**overrides), CHECKED_DB)),
+                                   Path("/o/compose"), Path("/o/docker"))
     assert doc is not None
     return doc["services"]["hello"]
 
@@ -169,12 +173,12 @@ COMPOSE = [
     pytest.param({}, "healthcheck", ABSENT, id="port check on a prebuilt image: no healthcheck"),
     pytest.param({}, "user", "10001:10001", id="user: the pod's"),
     pytest.param({"run_as_user": 2000, "run_as_group": 3000}, "user", "2000:3000", id="user: its own ids"),
-    pytest.param({"local_user": (999, 999)}, "user", "999:999", id="user: a local owner"),
+    pytest.param({"data_owner": (999, 999)}, "user", "999:999", id="user: the data folder's owner (no fsGroup)"),
     pytest.param({}, "read_only", True, id="read-only root"),
     pytest.param({"read_only_root_filesystem": False}, "read_only", False, id="writable root when relaxed"),
     pytest.param({"writable_paths": ("/tmp", "/var/cache")}, "tmpfs",
                  ["/tmp:size=64m,mode=1777", "/var/cache:size=64m,mode=1777"], id="writable paths: tmpfs"),
-    pytest.param({"connects_to": (endpoint("db", POSTGRES, healthcheck_locally=True),)}, "depends_on",
+    pytest.param({"connects_to": (endpoint("db", POSTGRES),)}, "depends_on",
                  {"db": {"condition": "service_healthy", "restart": True}}, id="depends on a checked server"),
     pytest.param({"connects_to": (endpoint("cache", spec.Port("redis", 6379)),)}, "depends_on",
                  {"cache": {"condition": "service_started", "restart": True}}, id="depends on an unchecked server"),

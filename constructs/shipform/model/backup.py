@@ -165,7 +165,7 @@ class BackupJob(CronJob):
     """The CronJob a Backup adds next to its database (use ``db.backup`` to reach it)."""
 
     component = "backup"
-    local_profile = "backup"
+    on_demand = "backup"
     inject_connection_env = False  # the script reads the DB_* variables set below, the same for every engine
     reports_telemetry = False
 
@@ -229,5 +229,5 @@ class BackupJob(CronJob):
         """The bucket's address is not known to the cluster: HTTPS to any address, and nothing else."""
         return () if self.target is None else (spec.EgressToInternet(self.target.port, tuple(self.target.cidrs)),)
 
-    def local_user(self) -> tuple[int, int] | None:
-        return self.db.local_user()
+    def data_owner(self) -> tuple[int, int] | None:
+        return self.db.data_owner()

@@ -261,8 +261,7 @@ class Workload(ShipformConstruct):
 
     def endpoint(self, ports: tuple[spec.Port, ...] = ()) -> spec.Endpoint:
         """This workload as a peer of a connection that uses ``ports`` (of the server)."""
-        return spec.Endpoint(self.name, self.namespace, self.app.name, self.port,
-                             spec.health_checked_in_compose(self.health, self.generates_dockerfile()), ports,
+        return spec.Endpoint(self.name, self.namespace, self.app.name, self.port, ports,
                              with_canary=self.routed is not None)
 
     def on(self, *ports: str) -> Connection:
@@ -368,7 +367,7 @@ class Workload(ShipformConstruct):
             command=tuple(self.command) if self.command else None, env=self.env_spec(configured),
             secret_files=tuple(spec.SecretFile(n, r) for n, r in self.all_secrets().items()), config=configured,
             ports=self.ports(), health=self.health, resources=self.resources,
-            run_as_user=self.run_as_user, run_as_group=self.run_as_group, local_user=self.local_user(),
+            run_as_user=self.run_as_user, run_as_group=self.run_as_group, data_owner=self.data_owner(),
             read_only_root_filesystem=self.read_only_root_filesystem, writable_paths=tuple(self.writable_paths),
             volumes=self.volumes(), termination_grace_period_seconds=self.termination_grace_period_seconds,
             connects_to=tuple(t.endpoint(self.ports_used_on(t)) for t in self.targets()),
@@ -414,7 +413,8 @@ class Workload(ShipformConstruct):
     def ports(self) -> tuple[spec.Port, ...]:
         return ()
 
-    def local_user(self) -> tuple[int, int] | None:
+    def data_owner(self) -> tuple[int, int] | None:
+        """The UID:GID owning the image's data folder, where it is not run_as_user's (spec.Workload.data_owner)."""
         return None
 
     def volumes(self) -> tuple[spec.Volume, ...]:

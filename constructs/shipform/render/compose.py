@@ -4,6 +4,7 @@ read-only roots, secrets and dependency graph as Kubernetes, for `docker compose
 from __future__ import annotations
 
 import os
+from collections.abc import Set
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -33,9 +34,11 @@ def _build(built: spec.BuiltImage, compose_dir: Path, docker_dir: Path) -> dict[
 
 
 def healthcheck(w: spec.Workload) -> dict[str, Any] | None:
+    """compose can check health only with a probe that exists in the image: the generated probe program of an
+    image shipform generates the Dockerfile of, or an exec command."""
     h = w.health
     generated = w.build is not None and w.build.preset != "dockerfile"
-    if h is None or not spec.health_checked_in_compose(h, generated):
+    if h is None or not (generated or h.kind == "exec"):
         return None
     return {"test": ["CMD", *h.exec_test()], "interval": f"{h.period_seconds}s", "timeout": f"{h.timeout_seconds}s",
             "retries": h.failure_threshold, "start_period": f"{h.start_period_seconds}s"}
@@ -112,13 +115,15 @@ def local_workload(w: spec.Workload, names: LocalNames) -> spec.Workload:
         return e if local == e.name else replace(e, name=local)
 
     name = names[(w.namespace, w.name)]
-    volumes = w.volumes if name == w.name else tuple(replace(v, local_name=f"{w.namespace}-{v.local_name}")
+    volumes = w.volumes if name == w.name else tuple(replace(v, kept_as=f"{w.namespace}-{v.kept_as}")
                                                      for v in w.volumes)
     return replace(w, name=name, connects_to=tuple(map(end, w.connects_to)), clients=tuple(map(end, w.clients)),
                    volumes=volumes, waits_for=tuple(names.get((w.namespace, n), n) for n in w.waits_for))
 
 
-def service(w: spec.Workload, compose_dir: Path, docker_dir: Path, names: LocalNames) -> dict[str, Any]:
+def service(w: spec.Workload, compose_dir: Path, docker_dir: Path, names: LocalNames,
+            checked: Set[str] = frozenset()) -> dict[str, Any]:
+    """``checked``: the services with a healthcheck, which the workload waits to be healthy."""
     svc: dict[str, Any] = {}
     if w.built is not None:  # compose builds the image itself, from the same Dockerfile CI uses
         svc["build"] = _build(w.built, compose_dir, docker_dir)
@@ -126,11 +131,11 @@ def service(w: spec.Workload, compose_dir: Path, docker_dir: Path, names: LocalN
         svc["image"] = w.image
     job = w.job
     batch = job is not None
-    if job is not None and job.local_profile:
-        svc["profiles"] = [job.local_profile]
+    if job is not None and job.on_demand:  # a profile keeps it from starting with `docker compose up`
+        svc["profiles"] = [job.on_demand]
     if w.command:
         svc["command"] = list(w.command)
-    uid, gid = w.local_user or (w.run_as_user, w.run_as_group)
+    uid, gid = w.data_owner or (w.run_as_user, w.run_as_group)  # compose has no fsGroup
     svc["user"] = f"{uid}:{gid}"
     ports = published_ports(w)
     if ports:
@@ -164,7 +169,7 @@ def service(w: spec.Workload, compose_dir: Path, docker_dir: Path, names: LocalN
     svc["logging"] = LOGGING
     # A crashing service is restarted a few times, not forever; one that exits 0 stays stopped.
     svc["restart"] = "no" if batch else f"on-failure:{RESTARTS}"
-    depends = _depends_on(w)
+    depends = _depends_on(w, checked)
     if depends:
         svc["depends_on"] = depends
     networks = networks_of(w)
@@ -180,12 +185,12 @@ def mount(v: spec.Volume) -> dict[str, Any]:
     A node agent's host network stays in Kubernetes: locally it joins compose networks like any service."""
     if isinstance(v.source, spec.HostFolder):
         return {"type": "bind", "source": v.source.path, "target": v.mount_path, "read_only": v.source.read_only}
-    return {"type": "volume", "source": v.local_name, "target": v.mount_path}
+    return {"type": "volume", "source": v.kept_as, "target": v.mount_path}
 
 
-def _depends_on(w: spec.Workload) -> dict[str, Any]:
+def _depends_on(w: spec.Workload, checked: Set[str]) -> dict[str, Any]:
     depends: dict[str, Any] = {
-        t.name: {"condition": "service_healthy" if t.healthcheck_locally else "service_started", "restart": True}
+        t.name: {"condition": "service_healthy" if t.name in checked else "service_started", "restart": True}
         for t in sorted(w.connects_to, key=lambda t: t.name) if t.external is None}
     for name in w.waits_for:
         depends[name] = {"condition": "service_completed_successfully"}
@@ -199,7 +204,7 @@ def pre_start_services(w: spec.Workload) -> dict[str, spec.Workload]:
     if not isinstance(w.run, spec.Continuous) or not w.run.pre_start:
         return {}
     name = f"{w.name}-migrate"
-    step = replace(w, name=name, run=spec.ToCompletion(1, 600, 0, pre_sync_hook=True, local_profile=None),
+    step = replace(w, name=name, run=spec.ToCompletion(1, 600, 0, pre_sync_hook=True, on_demand=None),
                    command=w.run.pre_start, health=None, clients=(), waits_for=(), build=None, facets=())
     return {name: step}
 
@@ -211,7 +216,7 @@ def with_pre_start_steps(workloads: list[spec.Workload]) -> list[spec.Workload]:
         for name, step in pre_start_services(w).items():
             by_name[w.name] = replace(by_name[w.name], waits_for=(*by_name[w.name].waits_for, name))
             by_name[name] = step
-            me = spec.Endpoint(name, step.namespace, step.app, None, False)
+            me = spec.Endpoint(name, step.namespace, step.app, None)
             for target in (t for t in step.connects_to if t.external is None):
                 server = by_name[target.name]
                 by_name[target.name] = replace(server, clients=(*server.clients, me))
@@ -235,7 +240,9 @@ def compose_document(app: spec.App, compose_dir: Path, docker_dir: Path) -> dict
         return None
     names = local_names(env)
     workloads = with_pre_start_steps([local_workload(w, names) for w in env.workloads])
-    services = {w.name: escape_interpolation(service(w, compose_dir, docker_dir, names)) for w in workloads}
+    checked = {w.name for w in workloads if healthcheck(w) is not None}
+    services = {w.name: escape_interpolation(service(w, compose_dir, docker_dir, names, checked))
+                for w in workloads}
     network_names = sorted({n for svc in services.values() for n in svc.get("networks", [])})
     public = {public_network(w) for w in workloads if published_ports(w)}
     public |= {egress_network(w) for w in workloads if any(t.external is not None for t in w.connects_to)}
@@ -243,7 +250,7 @@ def compose_document(app: spec.App, compose_dir: Path, docker_dir: Path) -> dict
     # Internal networks have no route off the host, like the Kubernetes egress policies.
     if network_names:
         doc["networks"] = {n: {"internal": n not in public} for n in network_names}
-    volume_names = sorted({v.local_name for w in workloads for v in w.volumes
+    volume_names = sorted({v.kept_as for w in workloads for v in w.volumes
                            if not isinstance(v.source, spec.Scratch | spec.HostFolder) or w.job is not None})
     if volume_names:
         doc["volumes"] = {name: {} for name in volume_names}

@@ -86,7 +86,6 @@ from shipform.spec.storage import (
 from shipform.spec.workload import (
     AcceptedRisk,
     Workload,
-    health_checked_in_compose,
 )
 
 __all__ = [
@@ -162,7 +161,6 @@ __all__ = [
     "count_owned_elsewhere",
     "data_volume_name",
     "ephemeral_need",
-    "health_checked_in_compose",
     "max_replicas",
     "min_replicas",
     "scratch_volume_name",

@@ -43,8 +43,6 @@ class Endpoint:
     namespace: str
     app: str
     port: int | None
-    healthcheck_locally: bool
-    """True when the peer has a health check in compose (clients then wait for service_healthy)."""
     ports: tuple[Port, ...] = ()
     """The ports this connection uses: of the server, seen from a client; of this server, seen from it. Empty
     for peers without a port."""

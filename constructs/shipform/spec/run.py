@@ -70,8 +70,9 @@ class ToCompletion:
     pre_sync_hook: bool = False
     """The new version waits for it (a migration): an Argo CD Sync hook in a wave after the databases and
     before the workloads; locally a dependency of the service."""
-    local_profile: str | None = "jobs"
-    """compose profile that keeps it from starting with `up` (None: it runs with the others)."""
+    on_demand: str | None = "jobs"
+    """The group of runs it belongs to that start only when asked for ('jobs', 'backup'), not with the app's
+    services; None: it starts with them (a migration, which they wait for)."""
     after: Container | None = None
     """A second step in another image that runs once this one succeeded (the first becomes an init step)."""
 

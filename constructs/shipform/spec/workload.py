@@ -30,12 +30,6 @@ class AcceptedRisk:
     reason: str
 
 
-def health_checked_in_compose(health: Health | None, builds_image: bool) -> bool:
-    """compose can check health only with a probe that exists in the image: the generated probe program of an
-    image shipform generates the Dockerfile of, or an exec command."""
-    return health is not None and (builds_image or health.kind == "exec")
-
-
 @dataclass(frozen=True)
 class Workload:
     """One workload, complete: every output renders from this and nothing else."""
@@ -60,8 +54,9 @@ class Workload:
     resources: ComputeResources | None = None
     run_as_user: int = 10001
     run_as_group: int = 10001
-    local_user: tuple[int, int] | None = None
-    """UID:GID locally when it differs: runtimes without fsGroup must run as the owner of the data folder."""
+    data_owner: tuple[int, int] | None = None
+    """UID:GID that owns the image's data folder when it is not the process's own (an official database image):
+    Kubernetes hands the volume to the process by fsGroup, a runtime without fsGroup runs the process as this."""
     read_only_root_filesystem: bool = True
     writable_paths: tuple[str, ...] = ()
     volumes: tuple[Volume, ...] = ()
