@@ -26,7 +26,7 @@ WORKLOAD = spec.Workload(
 
 EXPOSURE = spec.Exposure(host="hello.example.com", tls_secret="hello-tls", ingress_class="nginx",
                          controller_namespace="ingress-nginx", cluster_issuer=None,
-                         controller_pods=(("app.kubernetes.io/name", "ingress-nginx"),))
+                         controller_pods=(("app.kubernetes.io/name", "ingress-nginx"),), provider="nginx")
 """Public through ingress-nginx under hello.example.com."""
 
 JOB = spec.ToCompletion(backoff_limit=2, active_deadline_seconds=600, ttl_seconds_after_finished=3600)
@@ -57,5 +57,5 @@ def make_app(*environments: spec.Environment, **overrides: Any) -> spec.App:
 def endpoint(name: str, *ports: spec.Port, **overrides: Any) -> spec.Endpoint:
     """A peer workload of the app in the same namespace (a client, or a server on ``ports``)."""
     peer = spec.Endpoint(name=name, namespace=NAMESPACE, app=APP, port=ports[0].number if ports else None,
-                         healthcheck_locally=False, ports=ports)
+                         ports=ports)
     return replace(peer, **overrides)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import REPO, assert_match_crd_schemas, deployer_grant
-from shipform import App, Environment, InvalidApp, Mesh, Quota, SecureNamespace, StatefulDB, Subject, WebService
+from shipform import App, Environment, InvalidApp, Mesh, Quota, SecureNamespace, StatefulDB, Subject, WebService, spec
 from shipform.providers.mesh import MESHES
 from shipform.render import mesh
 from shipform.testing import find_object, objects, synthesize
@@ -190,8 +190,9 @@ def test_the_plan_of_mesh_objects_and_their_bodies_come_from_one_place(app_root,
         assert [mesh.namespace_body(ns, k) for k in keys] == rendered
     assert any(mesh.namespace_plan(ns) for ns in env.namespaces)
     for w in env.workloads:
-        assert w.mesh is not None
-        rendered = mesh.workload_objects(w, w.mesh)
+        enrolled = w.facet(spec.Mesh)
+        assert enrolled is not None
+        rendered = mesh.workload_objects(w, enrolled)
         keys = mesh.workload_plan(w)
         assert keys and all(k.role.startswith("mesh:") for k in keys)
         assert [(k.kind, k.name) for k in keys] == [(m["kind"], m["metadata"]["name"]) for m in rendered]

@@ -30,7 +30,8 @@ STATEFUL = {"component": "database", "run": spec.Continuous(replicas=1, stateful
             "volumes": (spec.Volume("data", "/var/lib/data", "hello-data",
                                     spec.ClaimTemplate(Memory(2**30, "binary"), None, "ReadWriteOnce")),)}
 NO_PORTS = {"ports": (), "health": None}
-LOAD_BALANCER = {"access": spec.ServiceAccess("LoadBalancer", ("203.0.113.0/24",))}
+AUTOSCALED = {"run": spec.Continuous(replicas=2), "facets": (spec.Autoscaling(2, 5, Autoscale(min=2, max=5)),)}
+LOAD_BALANCER = {"facets": (spec.ServiceAccess("LoadBalancer", ("203.0.113.0/24",)),)}
 
 
 def dig(value: Any, path: str) -> Any:
@@ -65,7 +66,7 @@ KINDS = [
     pytest.param({"run": spec.Continuous(replicas=3)},
                  ["Namespace/demo", "ServiceAccount/hello", "NetworkPolicy/hello", "Deployment/hello",
                   "Service/hello", "PodDisruptionBudget/hello"], id="three replicas: a disruption budget"),
-    pytest.param({"run": spec.Continuous(replicas=2, autoscale=Autoscale(min=2, max=5))},
+    pytest.param(AUTOSCALED,
                  ["Namespace/demo", "ServiceAccount/hello", "NetworkPolicy/hello", "Deployment/hello",
                   "Service/hello", "PodDisruptionBudget/hello", "HorizontalPodAutoscaler/hello"], id="autoscaled"),
     pytest.param(STATEFUL, ["Namespace/demo", "ServiceAccount/hello", "NetworkPolicy/hello", "StatefulSet/hello",
@@ -79,9 +80,10 @@ KINDS = [
                  id="per node: a DaemonSet"),
     pytest.param(NO_PORTS, ["Namespace/demo", "ServiceAccount/hello", "NetworkPolicy/hello", "Deployment/hello"],
                  id="no port: no Service"),
-    pytest.param({"exposure": EXPOSURE}, ["Namespace/demo", "ServiceAccount/hello", "NetworkPolicy/hello",
+    pytest.param({"facets": (EXPOSURE,)}, ["Namespace/demo", "ServiceAccount/hello", "NetworkPolicy/hello",
                                           "Deployment/hello", "Service/hello", "Ingress/hello"], id="public: Ingress"),
-    pytest.param({"exposure": spec.Exposure("hello.example.com", "", "", "gateways", None, gateway="gateways/web")},
+    pytest.param({"facets": (spec.Exposure("hello.example.com", "", "", "gateways", None, gateway="gateways/web",
+                                           provider="gateway"),)},
                  ["Namespace/demo", "ServiceAccount/hello", "NetworkPolicy/hello", "Deployment/hello",
                   "Service/hello", "HTTPRoute/hello"], id="public behind a Gateway: HTTPRoute"),
     pytest.param({"config": spec.Config("hello-0123abcd", (("MODE", "fast"),), ())},
@@ -108,9 +110,9 @@ FACTS = [
                  {"maxUnavailable": 1, "selector": {"matchLabels": {"app.kubernetes.io/name": "hello",
                                                                     "app.kubernetes.io/part-of": "demo"}}},
                  id="budget: one pod at a time"),
-    pytest.param({"run": spec.Continuous(replicas=2, autoscale=Autoscale(min=2, max=5))}, "Deployment/hello",
+    pytest.param(AUTOSCALED, "Deployment/hello",
                  "spec.replicas", ABSENT, id="autoscaled: the HPA owns the replica count"),
-    pytest.param({"run": spec.Continuous(replicas=2, autoscale=Autoscale(min=2, max=5))},
+    pytest.param(AUTOSCALED,
                  "HorizontalPodAutoscaler/hello", "spec",
                  {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "hello"},
                   "minReplicas": 2, "maxReplicas": 5, "metrics": [{"type": "Resource", "resource": {
@@ -126,16 +128,16 @@ FACTS = [
     pytest.param({"run": SCHEDULE, **NO_PORTS}, "CronJob/hello", "spec.schedule", "0 6 * * *", id="cron: schedule"),
     pytest.param({"run": spec.PerNode(1, 5, host_network=True), **NO_PORTS}, "DaemonSet/hello",
                  "spec.template.spec.hostNetwork", True, id="node agent: host network"),
-    pytest.param({"exposure": EXPOSURE}, "Ingress/hello", "spec.tls",
+    pytest.param({"facets": (EXPOSURE,)}, "Ingress/hello", "spec.tls",
                  [{"hosts": ["hello.example.com"], "secretName": "hello-tls"}], id="public: TLS for its host"),
-    pytest.param({"exposure": EXPOSURE}, "Ingress/hello", "spec.rules.0.host", "hello.example.com",
+    pytest.param({"facets": (EXPOSURE,)}, "Ingress/hello", "spec.rules.0.host", "hello.example.com",
                  id="public: routed by host"),
     pytest.param({}, "Service/hello", "spec.type", "ClusterIP", id="cluster service"),
     pytest.param(LOAD_BALANCER, "Service/hello", "spec.loadBalancerSourceRanges", ["203.0.113.0/24"],
                  id="load balancer: its source ranges"),
     pytest.param(LOAD_BALANCER, "Service/hello", "spec.externalTrafficPolicy", "Local",
                  id="load balancer: the client's address kept"),
-    pytest.param({"access": spec.ServiceAccess("NodePort", ("203.0.113.0/24",))}, "Service/hello",
+    pytest.param({"facets": (spec.ServiceAccess("NodePort", ("203.0.113.0/24",)),)}, "Service/hello",
                  "spec.loadBalancerSourceRanges", ABSENT, id="node port: no load balancer field"),
 ]
 
@@ -149,17 +151,21 @@ def test_kubernetes_facts(overrides, name, path, expected):
 
 # compose: the local service.
 
+CHECKED_DB = make_workload(name="db", component="database", ports=(POSTGRES,), health=Health.exec(["pg_isready"]))
+"""A server compose checks the health of (an exec command: the image has it)."""
+
+
 def compose_service(**overrides: Any) -> dict[str, Any]:
-    doc = compose.compose_document(make_app(make_environment(make_workload(**overrides))), Path("/o/compose"),
-                                   Path("/o/docker"))
+    doc = compose.compose_document(make_app(make_environment(make_workload(**overrides), CHECKED_DB)),
+                                   Path("/o/compose"), Path("/o/docker"))
     assert doc is not None
     return doc["services"]["hello"]
 
 
 COMPOSE = [
     pytest.param({}, "ports", ABSENT, id="inside the cluster: not published"),
-    pytest.param({"exposure": EXPOSURE}, "ports", ["127.0.0.1:8080:8080"], id="public: on the loopback only"),
-    pytest.param({"access": spec.ServiceAccess("NodePort")}, "ports", ["127.0.0.1:8080:8080"],
+    pytest.param({"facets": (EXPOSURE,)}, "ports", ["127.0.0.1:8080:8080"], id="public: on the loopback only"),
+    pytest.param({"facets": (spec.ServiceAccess("NodePort"),)}, "ports", ["127.0.0.1:8080:8080"],
                  id="node port: on the loopback only"),
     pytest.param({"health": Health.exec(["hello", "--check"])}, "healthcheck",
                  {"test": ["CMD", "hello", "--check"], "interval": "10s", "timeout": "3s", "retries": 3,
@@ -167,12 +173,12 @@ COMPOSE = [
     pytest.param({}, "healthcheck", ABSENT, id="port check on a prebuilt image: no healthcheck"),
     pytest.param({}, "user", "10001:10001", id="user: the pod's"),
     pytest.param({"run_as_user": 2000, "run_as_group": 3000}, "user", "2000:3000", id="user: its own ids"),
-    pytest.param({"local_user": (999, 999)}, "user", "999:999", id="user: a local owner"),
+    pytest.param({"data_owner": (999, 999)}, "user", "999:999", id="user: the data folder's owner (no fsGroup)"),
     pytest.param({}, "read_only", True, id="read-only root"),
     pytest.param({"read_only_root_filesystem": False}, "read_only", False, id="writable root when relaxed"),
     pytest.param({"writable_paths": ("/tmp", "/var/cache")}, "tmpfs",
                  ["/tmp:size=64m,mode=1777", "/var/cache:size=64m,mode=1777"], id="writable paths: tmpfs"),
-    pytest.param({"connects_to": (endpoint("db", POSTGRES, healthcheck_locally=True),)}, "depends_on",
+    pytest.param({"connects_to": (endpoint("db", POSTGRES),)}, "depends_on",
                  {"db": {"condition": "service_healthy", "restart": True}}, id="depends on a checked server"),
     pytest.param({"connects_to": (endpoint("cache", spec.Port("redis", 6379)),)}, "depends_on",
                  {"cache": {"condition": "service_started", "restart": True}}, id="depends on an unchecked server"),
@@ -207,11 +213,11 @@ INGRESS = [
                  id="a client of another namespace: both selectors"),
     pytest.param({"clients": (endpoint("web", with_canary=True),)},
                  [{"from": [pods("web"), pods("web-canary")], "ports": tcp(8080)}], id="a client and its canary"),
-    pytest.param({"exposure": EXPOSURE}, [{"from": [{
+    pytest.param({"facets": (EXPOSURE,)}, [{"from": [{
         "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}},
         "podSelector": {"matchLabels": {"app.kubernetes.io/name": "ingress-nginx"}}}], "ports": tcp(8080)}],
                  id="public: the ingress controller's pods"),
-    pytest.param({"access": spec.ServiceAccess("NodePort")},
+    pytest.param({"facets": (spec.ServiceAccess("NodePort"),)},
                  [{"from": [{"ipBlock": {"cidr": "0.0.0.0/0"}}, {"ipBlock": {"cidr": "::/0"}}], "ports": tcp(8080)}],
                  id="node port without ranges: any address"),
     pytest.param(LOAD_BALANCER, [{"from": [{"ipBlock": {"cidr": "203.0.113.0/24"}}], "ports": tcp(8080)}],
@@ -242,10 +248,10 @@ EGRESS = [
     pytest.param({"connects_to": (PAYMENTS,)}, False, [DNS, {"to": PUBLIC, "ports": tcp(443)}],
                  id="outside, by name: any public address"),
     pytest.param({"connects_to": (PAYMENTS,)}, True, [DNS], id="outside, by name, under Cilium: its own policy"),
-    pytest.param({"egress_to_internet": (spec.EgressToInternet(443),)}, False, [DNS, {"to": PUBLIC,
+    pytest.param({"facets": (spec.InternetEgress((spec.EgressToInternet(443),)),)}, False, [DNS, {"to": PUBLIC,
                                                                                       "ports": tcp(443)}],
                  id="to the internet: public addresses on one port"),
-    pytest.param({"egress_to_internet": (spec.EgressToInternet(443, ("198.51.100.0/24",)),)}, False,
+    pytest.param({"facets": (spec.InternetEgress((spec.EgressToInternet(443, ("198.51.100.0/24",)),)),)}, False,
                  [DNS, {"to": [{"ipBlock": {"cidr": "198.51.100.0/24"}}], "ports": tcp(443)}],
                  id="to the internet: its address ranges"),
 ]

@@ -237,9 +237,13 @@ def _pin_run(run: spec.Run, digests: Mapping[str, str]) -> spec.Run:
         return replace(run, job=job)
     if isinstance(run, spec.ToCompletion) and run.after is not None:
         return replace(run, after=replace(run.after, image=pinned(run.after.image, digests)))
-    if isinstance(run, spec.Continuous) and run.split is not None:
-        return replace(run, split=replace(run.split, stable_image=pinned(run.split.stable_image, digests)))
     return run
+
+
+def _pin_facets(facets: tuple[spec.Facet, ...], digests: Mapping[str, str]) -> tuple[spec.Facet, ...]:
+    """A routed canary's running version is pinned like the workload's image."""
+    return tuple(replace(f, stable_image=pinned(f.stable_image, digests)) if isinstance(f, spec.CanarySplit) else f
+                 for f in facets)
 
 
 def pin(app: spec.App, lock: Mapping[str, Mapping[str, str]]) -> spec.App:
@@ -250,7 +254,8 @@ def pin(app: spec.App, lock: Mapping[str, Mapping[str, str]]) -> spec.App:
         digests = lock.get(env.name) or {}
         if digests:
             env = replace(env, workloads=tuple(
-                replace(w, image=pinned(w.image, digests), run=_pin_run(w.run, digests)) for w in env.workloads))
+                replace(w, image=pinned(w.image, digests), run=_pin_run(w.run, digests),
+                        facets=_pin_facets(w.facets, digests)) for w in env.workloads))
         environments.append(env)
     return replace(app, environments=tuple(environments))
 
@@ -263,8 +268,9 @@ def images(env: spec.Environment) -> dict[str, bool]:
         job = w.job
         if job is not None and job.after is not None:
             found.setdefault(job.after.image, False)
-        if isinstance(w.run, spec.Continuous) and w.run.split is not None:  # the running version: built before
-            found.setdefault(w.run.split.stable_image, False)
+        split = w.facet(spec.CanarySplit)
+        if split is not None:  # the running version: built before
+            found.setdefault(split.stable_image, False)
     return found
 
 

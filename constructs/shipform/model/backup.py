@@ -179,7 +179,7 @@ class BackupJob(CronJob):
     """The CronJob a Backup adds next to its database (use ``db.backup`` to reach it)."""
 
     component = "backup"
-    local_profile = "backup"
+    on_demand = "backup"
     inject_connection_env = False  # the script reads the DB_* variables set below, the same for every engine
     reports_telemetry = False
 
@@ -246,5 +246,5 @@ class BackupJob(CronJob):
         cidrs = tuple(str(ipaddress.ip_network(c)) for c in self.target.cidrs)  # '10.0.0.0/255.0.0.0' as '10.0.0.0/8'
         return (spec.EgressToInternet(self.target.port, cidrs),)
 
-    def local_user(self) -> tuple[int, int] | None:
-        return self.db.local_user()
+    def data_owner(self) -> tuple[int, int] | None:
+        return self.db.data_owner()

@@ -40,8 +40,9 @@ class Batch(Workload):
 
     pre_sync_hook = False
     """True for migration Jobs: Argo CD then runs them, and what they need, before syncing the rest."""
-    local_profile: str | None = "jobs"
-    """The compose profile that keeps the task from starting with `docker compose up`."""
+    on_demand: str | None = "jobs"
+    """The group of runs that start only when asked for, not with the app's services (locally a compose profile
+    keeps them from starting with `docker compose up`)."""
 
     def __init__(self, scope: Construct, id: str, props: BatchProps):
         super().__init__(scope, id, props)
@@ -61,7 +62,7 @@ class Batch(Workload):
         return spec.ToCompletion(
             backoff_limit=self.backoff_limit, active_deadline_seconds=self.active_deadline_seconds,
             ttl_seconds_after_finished=self.ttl_seconds_after_finished, pre_sync_hook=self.pre_sync_hook,
-            local_profile=None if self.pre_sync_hook else self.local_profile)
+            on_demand=None if self.pre_sync_hook else self.on_demand)
 
     def validate(self) -> list[ShipformError]:
         errors = super().validate()

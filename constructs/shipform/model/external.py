@@ -87,7 +87,7 @@ class External(ShipformConstruct):
         return ()
 
     def endpoint(self, ports: tuple[spec.Port, ...] = ()) -> spec.Endpoint:
-        return spec.Endpoint(self.name, self.namespace, self.app.name, self._port, False, ports or self.ports(),
+        return spec.Endpoint(self.name, self.namespace, self.app.name, self._port, ports or self.ports(),
                              spec.ExternalAddress(self.host, self.cidrs))
 
 

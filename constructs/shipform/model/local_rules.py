@@ -11,10 +11,11 @@ def environment_errors(env: spec.Environment) -> list[ShipformError]:
     first: dict[str, spec.Workload] = {}
     errors = []
     for w in env.workloads:
-        if w.exposure is None:
+        exposure = w.facet(spec.Exposure)
+        if exposure is None:
             continue
-        other = first.setdefault(w.exposure.host, w)
+        other = first.setdefault(exposure.host, w)
         if other is not w:
             errors.append(ShipformError(w.path, "host", f"is also the host of {other.path}: two Ingresses would "
-                                        "claim it", w.exposure.host, "give each public service its own host"))
+                                        "claim it", exposure.host, "give each public service its own host"))
     return errors

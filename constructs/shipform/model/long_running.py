@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
 
 from constructs import Construct
 
@@ -154,22 +153,28 @@ class LongRunning(Workload):
         """The Service of the new version under Argo Rollouts (a WebService's preview or canary Service)."""
         return None
 
-    def rollout_traffic(self) -> Literal["nginx", "pods"]:
-        """How a canary's share of the traffic is set (a WebService behind ingress-nginx: by its canary Ingress)."""
-        return "pods"
+    def traffic_routed(self) -> bool:
+        """A canary's share of the traffic is set by the workload's exposure (a public WebService behind
+        ingress-nginx: by its canary Ingress), not by its share of the pods."""
+        return False
 
     def run_spec(self) -> spec.Continuous:
-        progressive = None
-        if self.progressive is not None:
-            monitoring = self.environment.monitoring
-            address = monitoring.address if monitoring and self.progressive.analysis else None
-            progressive = spec.ArgoRollout(self.progressive, self.rollout_traffic(), address,
-                                           self.second_service_name())
-        return spec.Continuous(
-            replicas=self.replicas,
-            autoscale=self.autoscale, recommend_resources=self.recommend_resources, rolling=self.rolling,
-            pre_start=self.pre_start(), progressive=progressive, queue_scaling=self.queue_scaling(),
-            split=self.canary_split(), serverless=self.serverless_run())
+        return spec.Continuous(replicas=self.replicas, rolling=self.rolling, pre_start=self.pre_start())
+
+    def run_facets(self) -> tuple[spec.Facet, ...]:
+        scale = self.autoscale
+        found = (spec.Autoscaling(scale.min, scale.max, scale) if scale is not None else None, self.queue_scaling(),
+                 self.serverless_run(), self.progressive_rollout(), self.canary_split(),
+                 spec.ResourceRecommendation() if self.recommend_resources else None)
+        return tuple(f for f in found if f is not None)
+
+    def progressive_rollout(self) -> spec.ArgoRollout | None:
+        """Argo Rollouts' strategy, for a Canary or BlueGreen."""
+        if self.progressive is None:
+            return None
+        monitoring = self.environment.monitoring
+        address = monitoring.address if monitoring and self.progressive.analysis else None
+        return spec.ArgoRollout(self.progressive, address, self.second_service_name())
 
     def serverless_run(self) -> spec.ServerlessRun | None:
         """Knative's scaling, for a WebService with serverless=."""

@@ -55,6 +55,8 @@ class Counted(Protocol):
 
     def run_spec(self) -> spec.Run: ...
 
+    def run_facets(self) -> tuple[spec.Facet, ...]: ...
+
     def ephemeral_storage(self) -> Memory: ...
 
     def referenced_secrets(self) -> set[str]: ...
@@ -76,7 +78,8 @@ def peak_pods(w: Counted) -> int:
         return run.max_nodes  # one per node, replaced in place: no surge
     if not isinstance(run, spec.Continuous):
         return 1
-    return run.max_replicas + max(1, run.surge_pods)
+    facets = spec.FacetSet(w.run_facets())
+    return spec.max_replicas(run, facets) + max(1, spec.surge_pods(run, facets))
 
 
 def sidecar_of(w: Counted) -> tuple[str, ComputeResources] | None:
@@ -178,10 +181,12 @@ def services(w: Counted) -> int:
     run = w.run_spec()
     if not isinstance(run, spec.Continuous) or not w.ports():
         return 0
-    if run.serverless is not None:
+    facets = spec.FacetSet(w.run_facets())
+    if facets.facet(spec.ServerlessRun) is not None:
         return 5
-    second = run.progressive is not None and run.progressive.second_service is not None
-    return 1 + run.stateful + second + (run.split is not None)
+    rollout = facets.facet(spec.ArgoRollout)
+    second = rollout is not None and rollout.second_service is not None
+    return 1 + run.stateful + second + (facets.facet(spec.CanarySplit) is not None)
 
 
 _SERVICE_COUNTS = {"load_balancers": "one per expose='load-balancer' service",

@@ -27,14 +27,14 @@ from shipform.model.namespace_props import default_guards
 from shipform.model.observability import Monitoring, Telemetry
 from shipform.model.quota import container_range_errors, fitted_quota
 from shipform.model.secret_store import SecretStore
+from shipform.providers.exposure import exposure_for
 from shipform.providers.gitops import GITOPS
+from shipform.providers.rollout import rollout_controller
 from shipform.values import checks
 from shipform.values.prop_types import check_props
 
 POD_SECURITY_VERSION = "v1.33"
 """The Pod Security Standards version namespaces pin, so a cluster upgrade cannot loosen or tighten them."""
-INGRESS_NGINX_PODS = {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"}
-"""The labels ingress-nginx's own manifests and chart give its controller pods."""
 
 class _Collector:
     def __init__(self, defer_synth: bool):
@@ -217,10 +217,10 @@ class EnvironmentProps(TypedDict, total=False):
     jobs get ``OTEL_EXPORTER_OTLP_ENDPOINT``, ``OTEL_EXPORTER_OTLP_PROTOCOL``, ``OTEL_SERVICE_NAME`` (the workload's
     name) and ``OTEL_RESOURCE_ATTRIBUTES`` (namespace, Environment, version) in Kubernetes, and their
     NetworkPolicies reach the collector's pods on its port. Databases and backups do not."""
-    rollouts: Literal["argo"] | None
-    """Default: None. 'argo': Argo Rollouts runs in the cluster, so services may roll out by ``strategy=Canary(...)``
-    or ``BlueGreen(...)`` (a Rollout instead of a Deployment). Without it those strategies are refused: nothing
-    would step the weights or switch the Service."""
+    rollouts: str | None
+    """Default: None. 'argo' (a controller of ``shipform.providers.rollout.ROLLOUTS``): Argo Rollouts runs in the
+    cluster, so services may roll out by ``strategy=Canary(...)`` or ``BlueGreen(...)`` (a Rollout instead of a
+    Deployment). Without it those strategies are refused: nothing would step the weights or switch the Service."""
     keda: Keda | None
     """Default: None. KEDA runs in the cluster (:class:`Keda`): Workers may scale by a queue's length
     (``scale_on=Queue(...)``), down to zero."""
@@ -263,7 +263,7 @@ class Environment(cdk8s.Chart):
         self.ingress_class = checks.dns_label(path, "ingress_class", props.get("ingress_class", "nginx"))
         self.ingress_namespace = checks.dns_label(path, "ingress_namespace",
                                                   props.get("ingress_namespace", "ingress-nginx"))
-        default_pods = INGRESS_NGINX_PODS if self.ingress_class == "nginx" else None
+        default_pods = exposure_for(self.ingress_class, None).default_pods
         pods = props.get("ingress_pods", default_pods)
         self.ingress_pods = None if pods is None else checks.pod_labels(
             path, "ingress_pods", pods, "{'app.kubernetes.io/name': 'traefik'}", " (or be None)")
@@ -279,7 +279,7 @@ class Environment(cdk8s.Chart):
                                 "or drop cluster")
         self.cluster = None if cluster is None else cluster.to_spec(path)
         self.cilium = props.get("cilium", False)
-        self.rollouts = props.get("rollouts")
+        self.rollouts = rollout_controller(path, props.get("rollouts"))
         knative = props.get("knative")
         self.knative = knative.to_spec(path) if knative is not None else None
         mesh = props.get("mesh")

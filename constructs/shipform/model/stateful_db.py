@@ -209,7 +209,7 @@ class StatefulDB(Workload):
     def ports(self) -> tuple[spec.Port, ...]:
         return (spec.Port(self.engine.name, self.port),)
 
-    def local_user(self) -> tuple[int, int] | None:
+    def data_owner(self) -> tuple[int, int] | None:
         return self.engine.compose_uid, self.engine.compose_uid
 
     def volumes(self) -> tuple[spec.Volume, ...]:

@@ -15,7 +15,8 @@ from shipform.model.knative import Serverless
 from shipform.model.long_running import LongRunning, LongRunningProps
 from shipform.model.migration import Migration
 from shipform.model.observability import Metrics
-from shipform.model.workload import Workload
+from shipform.providers.exposure import exposure_for
+from shipform.providers.exposure.protocol import ExposureProvider
 from shipform.providers.gitops import GITOPS
 from shipform.values import checks
 from shipform.values.health import Health
@@ -113,7 +114,7 @@ class WebService(LongRunning):
     def second_service_name(self) -> str | None:
         if isinstance(self.progressive, BlueGreen):
             return f"{self.name}-preview"
-        return f"{self.name}-canary" if self.progressive is not None and self.rollout_traffic() == "nginx" else None
+        return f"{self.name}-canary" if self.progressive is not None and self.traffic_routed() else None
 
     def _check_serverless(self, serverless: Serverless, props: WebServiceProps) -> None:
         serverless.validate(self.path)
@@ -142,9 +143,13 @@ class WebService(LongRunning):
                                 "wire for Knative", serverless, "put serverless services in a namespace outside "
                                 "the mesh")
 
+    def exposure_provider(self) -> ExposureProvider:
+        """What publishes the service when public: the Environment's gateway, or its ingress class's provider."""
+        return exposure_for(self.environment.ingress_class, self.environment.gateway)
+
     def _check_router(self) -> None:
         env = self.environment
-        if not self.public or not (env.gateway or env.ingress_class == "nginx"):
+        if not self.public or not self.exposure_provider().splits_traffic:
             raise ShipformError(self.path, "strategy", "is a RoutedCanary, which needs a router to split the public "
                                 "traffic by weight: a public service behind ingress-nginx or a Gateway",
                                 {"public": self.public, "ingress_class": env.ingress_class, "gateway": env.gateway},
@@ -168,30 +173,14 @@ class WebService(LongRunning):
                                     (spec.Port("gateway", knative.gateway_port),))
         return replace(peer, through=gateway)
 
-    def platform_clients(self, clients: Sequence[Workload]) -> tuple[spec.PlatformPeer, ...]:
-        """Knative's gateway and activator bring the requests (to queue-proxy), its autoscaler reads queue-proxy's
-        concurrency metrics."""
-        knative = self.environment.knative
-        if self.serverless is None or knative is None:
-            return super().platform_clients(clients)
-        h2c = self._ports[0].app_protocol in ("grpc", "kubernetes.io/h2c")
-        queue = spec.KnativeServing.QUEUE_H2C_PORT if h2c else spec.KnativeServing.QUEUE_PORT
-        metrics = spec.KnativeServing.QUEUE_METRICS_PORT
-        return (*super().platform_clients(clients),
-                spec.PlatformPeer(knative.gateway_namespace, knative.gateway_pods, (queue,)),
-                spec.PlatformPeer(knative.namespace, spec.KnativeServing.ACTIVATOR_PODS, (queue,)),
-                spec.PlatformPeer(knative.namespace, spec.KnativeServing.AUTOSCALER_PODS, (metrics,)))
-
     def canary_split(self) -> spec.CanarySplit | None:
         if self.routed is None:
             return None
         stable = self.routed.stable_image(self.path, self.image)
-        return spec.CanarySplit(self.routed.weight, stable, self.routed.replicas,
-                                "gateway" if self.environment.gateway else "nginx")
+        return spec.CanarySplit(self.routed.weight, stable, self.routed.replicas)
 
-    def rollout_traffic(self) -> Literal["nginx", "pods"]:
-        exposed_by_nginx = self.public and not self.environment.gateway and self.environment.ingress_class == "nginx"
-        return "nginx" if exposed_by_nginx else "pods"
+    def traffic_routed(self) -> bool:
+        return self.public and self.exposure_provider().argo_traffic_routing(self.name) is not None
 
     @property
     def port(self) -> int:
@@ -273,7 +262,8 @@ class WebService(LongRunning):
         env = self.environment
         return spec.Exposure(host=self.host, tls_secret=f"{self.name}-tls", ingress_class=env.ingress_class,
                              controller_namespace=env.ingress_namespace, cluster_issuer=env.cluster_issuer,
-                             gateway=env.gateway, controller_pods=env.ingress_pods)
+                             gateway=env.gateway, controller_pods=env.ingress_pods,
+                             provider=self.exposure_provider().name)
 
     def scrape(self) -> spec.Scrape | None:
         monitoring = self.environment.monitoring
@@ -293,8 +283,8 @@ class WebService(LongRunning):
     def tls_secrets(self) -> set[str]:
         """A public service's Ingress names its certificate's Secret; behind a Gateway, TLS ends at the Gateway,
         in its own namespace, and Knative's gateway holds a serverless one's."""
-        published_by_ingress = self.public and self.serverless is None and not self.environment.gateway
-        return {f"{self.name}-tls"} if published_by_ingress else set()
+        holds = self.public and self.serverless is None and self.exposure_provider().holds_certificate
+        return {f"{self.name}-tls"} if holds else set()
 
     def _resolve_host(self, host: str | None) -> str | None:
         if host is not None:

@@ -261,8 +261,7 @@ class Workload(ShipformConstruct):
 
     def endpoint(self, ports: tuple[spec.Port, ...] = ()) -> spec.Endpoint:
         """This workload as a peer of a connection that uses ``ports`` (of the server)."""
-        return spec.Endpoint(self.name, self.namespace, self.app.name, self.port,
-                             spec.health_checked_in_compose(self.health, self.generates_dockerfile()), ports,
+        return spec.Endpoint(self.name, self.namespace, self.app.name, self.port, ports,
                              with_canary=self.routed is not None)
 
     def on(self, *ports: str) -> Connection:
@@ -368,16 +367,26 @@ class Workload(ShipformConstruct):
             command=tuple(self.command) if self.command else None, env=self.env_spec(configured),
             secret_files=tuple(spec.SecretFile(n, r) for n, r in self.all_secrets().items()), config=configured,
             ports=self.ports(), health=self.health, resources=self.resources,
-            run_as_user=self.run_as_user, run_as_group=self.run_as_group, local_user=self.local_user(),
+            run_as_user=self.run_as_user, run_as_group=self.run_as_group, data_owner=self.data_owner(),
             read_only_root_filesystem=self.read_only_root_filesystem, writable_paths=tuple(self.writable_paths),
             volumes=self.volumes(), termination_grace_period_seconds=self.termination_grace_period_seconds,
-            exposure=self.exposure(), scrape=self.scrape(), telemetry=self.telemetry(), access=self.service_access(),
             connects_to=tuple(t.endpoint(self.ports_used_on(t)) for t in self.targets()),
             clients=tuple(c.endpoint(c.ports_used_on(self)) for c in clients),
-            egress_to_internet=self.egress_to_internet(), waits_for=self.waits_for(),
-            accepted_risks=self.accepted_risks(), platform_clients=self.platform_clients(clients),
-            mesh=self.environment.mesh_of(self.namespace),
+            waits_for=self.waits_for(), accepted_risks=self.accepted_risks(), facets=self.facet_specs(clients),
         )
+
+    def facet_specs(self, clients: Sequence[Workload]) -> tuple[spec.Facet, ...]:
+        """What the spec holds besides the core: what the kind's props and the Environment add (spec.facets)."""
+        access, platform, egress = self.service_access(), self.platform_clients(clients), self.egress_to_internet()
+        found = (self.exposure(), self.scrape(), self.telemetry(), access if access.type != "ClusterIP" else None,
+                 spec.InternetEgress(egress) if egress else None,
+                 spec.PlatformClients(platform) if platform else None,
+                 self.environment.mesh_of(self.namespace), *self.run_facets())
+        return tuple(f for f in found if f is not None)
+
+    def run_facets(self) -> tuple[spec.Facet, ...]:
+        """What scales it, rolls it out or recommends its resources besides its run (a WebService's or Worker's)."""
+        return ()
 
     def platform_clients(self, clients: Sequence[Workload]) -> tuple[spec.PlatformPeer, ...]:
         """KEDA's operator, where a client scales by a queue this workload holds (it reads the queue's length)."""
@@ -404,7 +413,8 @@ class Workload(ShipformConstruct):
     def ports(self) -> tuple[spec.Port, ...]:
         return ()
 
-    def local_user(self) -> tuple[int, int] | None:
+    def data_owner(self) -> tuple[int, int] | None:
+        """The UID:GID owning the image's data folder, where it is not run_as_user's (spec.Workload.data_owner)."""
         return None
 
     def volumes(self) -> tuple[spec.Volume, ...]:

@@ -4,6 +4,7 @@ read-only roots, secrets and dependency graph as Kubernetes, for `docker compose
 from __future__ import annotations
 
 import os
+from collections.abc import Set
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from shipform import spec
 from shipform.errors import ShipformError
 from shipform.render.compose_names import local_names
+from shipform.render.compose_ports import published_ports
 from shipform.render.output import Context
 from shipform.write.yaml_dump import Quoted, dump
 
@@ -33,9 +35,11 @@ def _build(built: spec.BuiltImage, compose_dir: Path, docker_dir: Path) -> dict[
 
 
 def healthcheck(w: spec.Workload) -> dict[str, Any] | None:
+    """compose can check health only with a probe that exists in the image: the generated probe program of an
+    image shipform generates the Dockerfile of, or an exec command."""
     h = w.health
     generated = w.build is not None and w.build.preset != "dockerfile"
-    if h is None or not spec.health_checked_in_compose(h, generated):
+    if h is None or not (generated or h.kind == "exec"):
         return None
     return {"test": ["CMD", *h.exec_test()], "interval": f"{h.period_seconds}s", "timeout": f"{h.timeout_seconds}s",
             "retries": h.failure_threshold, "start_period": f"{h.start_period_seconds}s"}
@@ -91,7 +95,7 @@ def networks_of(w: spec.Workload) -> list[str]:
     also join their own non-internal network to publish their port."""
     names = [edge_network(w.name, t.name) for t in w.connects_to if t.external is None]
     names += [edge_network(c.name, w.name) for c in w.clients]
-    if w.published:
+    if published_ports(w):
         names.append(public_network(w))
     if any(t.external is not None for t in w.connects_to):
         names.append(egress_network(w))
@@ -128,13 +132,15 @@ def local_workload(w: spec.Workload, names: LocalNames) -> spec.Workload:
         return e if local == e.name else replace(e, name=local)
 
     name = names[(w.namespace, w.name)]
-    volumes = w.volumes if name == w.name else tuple(replace(v, local_name=f"{w.namespace}-{v.local_name}")
+    volumes = w.volumes if name == w.name else tuple(replace(v, kept_as=f"{w.namespace}-{v.kept_as}")
                                                      for v in w.volumes)
     return replace(w, name=name, connects_to=tuple(map(end, w.connects_to)), clients=tuple(map(end, w.clients)),
                    volumes=volumes, waits_for=tuple(names.get((w.namespace, n), n) for n in w.waits_for))
 
 
-def service(w: spec.Workload, compose_dir: Path, docker_dir: Path, names: LocalNames) -> dict[str, Any]:
+def service(w: spec.Workload, compose_dir: Path, docker_dir: Path, names: LocalNames,
+            checked: Set[str] = frozenset()) -> dict[str, Any]:
+    """``checked``: the services with a healthcheck, which the workload waits to be healthy."""
     svc: dict[str, Any] = {}
     if w.built is not None:  # compose builds the image itself, from the same Dockerfile CI uses
         svc["build"] = _build(w.built, compose_dir, docker_dir)
@@ -142,14 +148,15 @@ def service(w: spec.Workload, compose_dir: Path, docker_dir: Path, names: LocalN
         svc["image"] = w.image
     job = w.job
     batch = job is not None
-    if job is not None and job.local_profile:
-        svc["profiles"] = [job.local_profile]
+    if job is not None and job.on_demand:  # a profile keeps it from starting with `docker compose up`
+        svc["profiles"] = [job.on_demand]
     if w.command:
         svc["command"] = list(w.command)
-    uid, gid = w.local_user or (w.run_as_user, w.run_as_group)
+    uid, gid = w.data_owner or (w.run_as_user, w.run_as_group)  # compose has no fsGroup
     svc["user"] = f"{uid}:{gid}"
-    if w.published:
-        svc["ports"] = [Quoted(f"127.0.0.1:{w.port}:{w.port}")]
+    ports = published_ports(w)
+    if ports:
+        svc["ports"] = [Quoted(f"127.0.0.1:{port}:{port}") for port in ports]
     env = {v.name: value for v in w.env_for("compose") if (value := env_value(v.value, names)) is not None}
     if env:
         svc["environment"] = env
@@ -179,7 +186,7 @@ def service(w: spec.Workload, compose_dir: Path, docker_dir: Path, names: LocalN
     svc["logging"] = LOGGING
     # A crashing service is restarted a few times, not forever; one that exits 0 stays stopped.
     svc["restart"] = "no" if batch else f"on-failure:{RESTARTS}"
-    depends = _depends_on(w)
+    depends = _depends_on(w, checked)
     if depends:
         svc["depends_on"] = depends
     networks = networks_of(w)
@@ -195,12 +202,12 @@ def mount(v: spec.Volume) -> dict[str, Any]:
     A node agent's host network stays in Kubernetes: locally it joins compose networks like any service."""
     if isinstance(v.source, spec.HostFolder):
         return {"type": "bind", "source": v.source.path, "target": v.mount_path, "read_only": v.source.read_only}
-    return {"type": "volume", "source": v.local_name, "target": v.mount_path}
+    return {"type": "volume", "source": v.kept_as, "target": v.mount_path}
 
 
-def _depends_on(w: spec.Workload) -> dict[str, Any]:
+def _depends_on(w: spec.Workload, checked: Set[str]) -> dict[str, Any]:
     depends: dict[str, Any] = {
-        t.name: {"condition": "service_healthy" if t.healthcheck_locally else "service_started", "restart": True}
+        t.name: {"condition": "service_healthy" if t.name in checked else "service_started", "restart": True}
         for t in sorted(w.connects_to, key=lambda t: t.name) if t.external is None}
     for name in w.waits_for:
         depends[name] = {"condition": "service_completed_successfully"}
@@ -209,13 +216,13 @@ def _depends_on(w: spec.Workload) -> dict[str, Any]:
 
 def pre_start_services(w: spec.Workload) -> dict[str, spec.Workload]:
     """A command every new pod runs first (a migration under Flux) is, locally, a one-shot service the
-    workload waits for, as the migration Job is under Argo CD."""
+    workload waits for, as the migration Job is under Argo CD; it has none of the workload's facets (it publishes
+    nothing)."""
     if not isinstance(w.run, spec.Continuous) or not w.run.pre_start:
         return {}
     name = f"{w.name}-migrate"
-    step = replace(w, name=name, run=spec.ToCompletion(1, 600, 0, pre_sync_hook=True, local_profile=None),
-                   command=w.run.pre_start, health=None, exposure=None, access=spec.ServiceAccess(), clients=(),
-                   waits_for=(), build=None)
+    step = replace(w, name=name, run=spec.ToCompletion(1, 600, 0, pre_sync_hook=True, on_demand=None),
+                   command=w.run.pre_start, health=None, clients=(), waits_for=(), build=None, facets=())
     return {name: step}
 
 
@@ -226,7 +233,7 @@ def with_pre_start_steps(workloads: list[spec.Workload]) -> list[spec.Workload]:
         for name, step in pre_start_services(w).items():
             by_name[w.name] = replace(by_name[w.name], waits_for=(*by_name[w.name].waits_for, name))
             by_name[name] = step
-            me = spec.Endpoint(name, step.namespace, step.app, None, False)
+            me = spec.Endpoint(name, step.namespace, step.app, None)
             for target in (t for t in step.connects_to if t.external is None):
                 server = by_name[target.name]
                 by_name[target.name] = replace(server, clients=(*server.clients, me))
@@ -250,15 +257,17 @@ def compose_document(app: spec.App, compose_dir: Path, docker_dir: Path) -> dict
         return None
     names = local_names(env)
     workloads = with_pre_start_steps([local_workload(w, names) for w in env.workloads])
-    services = {w.name: escape_interpolation(service(w, compose_dir, docker_dir, names)) for w in workloads}
+    checked = {w.name for w in workloads if healthcheck(w) is not None}
+    services = {w.name: escape_interpolation(service(w, compose_dir, docker_dir, names, checked))
+                for w in workloads}
     network_names = sorted({n for svc in services.values() for n in svc.get("networks", [])})
-    public = {public_network(w) for w in workloads if w.published}
+    public = {public_network(w) for w in workloads if published_ports(w)}
     public |= {egress_network(w) for w in workloads if any(t.external is not None for t in w.connects_to)}
     doc: dict[str, Any] = {"name": app.name, "services": services}
     # Internal networks have no route off the host, like the Kubernetes egress policies.
     if network_names:
         doc["networks"] = {n: {"internal": n not in public} for n in network_names}
-    volume_names = sorted({v.local_name for w in workloads for v in w.volumes
+    volume_names = sorted({v.kept_as for w in workloads for v in w.volumes
                            if not isinstance(v.source, spec.Scratch | spec.HostFolder) or w.job is not None})
     if volume_names:
         doc["volumes"] = {name: {} for name in volume_names}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from shipform import spec
 from shipform.errors import ShipformError
 from shipform.render.compose_names import LocalNames, local_names
+from shipform.render.compose_ports import published_ports
 
 
 def local_errors(env: spec.Environment) -> list[ShipformError]:
@@ -46,13 +47,12 @@ def _port_clashes(env: spec.Environment) -> list[ShipformError]:
     first: dict[int, spec.Workload] = {}
     errors = []
     for w in env.workloads:
-        if not w.published or w.port is None:
-            continue
-        other = first.setdefault(w.port, w)
-        if other is not w:
-            errors.append(ShipformError(w.path, "port", f"is also published by {other.path} on "
-                                        f"127.0.0.1:{w.port} in compose", w.port,
-                                        "give the public services of the local Environment different ports"))
+        for port in published_ports(w):
+            other = first.setdefault(port, w)
+            if other is not w:
+                errors.append(ShipformError(w.path, "port", f"is also published by {other.path} on "
+                                            f"127.0.0.1:{port} in compose", port,
+                                            "give the public services of the local Environment different ports"))
     return errors
 
 

@@ -3,11 +3,10 @@ a CronJob or a Knative Service; and the metadata every workload object shares.""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from shipform import spec
-from shipform.render import knative, pod, rollouts
+from shipform.render import exposure, pod, rollouts, scaling
 from shipform.spec.manifest import Manifest
 from shipform.spec.plan import ObjectKey
 
@@ -34,12 +33,11 @@ def controller(w: spec.Workload, key: ObjectKey) -> Manifest:
     """The object of ``key`` (its kind decided by the plan) that runs the workload's pods."""
     run = w.run
     if isinstance(run, spec.Continuous):
-        if run.serverless is not None:  # Knative runs it: its own Services, autoscaler and rollout
-            return knative.knative_service(w, run.serverless)
+        if scaling.controller(w) is not None:  # the scaler runs it (Knative: its own Services and rollout)
+            return scaling.controller_object(w, pod.pod_template(w))
         if run.stateful:
             return stateful_set(w, key)
-        stable = replace(w, image=run.split.stable_image) if run.split else w  # the new version runs as the canary
-        return deployment(stable, run, key)
+        return deployment(rollouts.stable(w), run, key)  # a routed canary's new version runs as its companion
     if isinstance(run, spec.ToCompletion):
         return obj(key.api_version, key.kind, metadata(w, annotations=accepted(w)), spec=job_spec(w, run))
     if isinstance(run, spec.PerNode):
@@ -50,7 +48,7 @@ def controller(w: spec.Workload, key: ObjectKey) -> Manifest:
 def deployment(w: spec.Workload, run: spec.Continuous, key: ObjectKey) -> Manifest:
     """A Deployment, or the Rollout that replaces the same pods by Argo Rollouts' steps instead."""
     body: dict[str, Any] = {}
-    if not run.count_owned_elsewhere:
+    if not spec.count_owned_elsewhere(w):
         body["replicas"] = run.replicas
     single_attach = any(isinstance(v.source, spec.Claim) and v.source.access_mode != "ReadWriteMany"
                         for v in w.volumes)
@@ -64,8 +62,9 @@ def deployment(w: spec.Workload, run: spec.Continuous, key: ObjectKey) -> Manife
                                                     "maxUnavailable": run.rolling.max_unavailable}},
         "template": pod.pod_template(w),
     })
-    if run.progressive is not None:
-        body["strategy"] = rollouts.strategy(w, run.progressive)
+    strategy = rollouts.strategy(w, exposure.traffic_routing(w))
+    if strategy is not None:  # a rollout controller (Argo Rollouts) replaces the pods by its own steps
+        body["strategy"] = strategy
     return obj(key.api_version, key.kind, metadata(w, annotations=accepted(w)), spec=body)
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from shipform import spec
 from shipform.providers.mesh import MESHES
-from shipform.providers.mesh.protocol import Planned
 from shipform.spec.manifest import Manifest
-from shipform.spec.plan import ObjectKey
+from shipform.spec.plan import ObjectKey, Planned
 
 
 def pod_annotations(mesh: spec.Mesh) -> dict[str, str]:
@@ -26,7 +25,8 @@ def control_plane_ports(mesh: spec.Mesh) -> tuple[int, ...]:
 
 def service_annotations(w: spec.Workload) -> dict[str, str]:
     """What the workload's Service carries for its mesh (Linkerd reads retries and timeouts there)."""
-    return MESHES[w.mesh.kind].service_annotations(w, w.mesh) if w.mesh is not None else {}
+    enrolled = w.facet(spec.Mesh)
+    return MESHES[enrolled.kind].service_annotations(w, enrolled) if enrolled is not None else {}
 
 
 def namespace_plan(ns: spec.Namespace) -> list[ObjectKey]:
@@ -36,7 +36,7 @@ def namespace_plan(ns: spec.Namespace) -> list[ObjectKey]:
 
 def workload_plan(w: spec.Workload) -> list[ObjectKey]:
     """The mesh's objects of the workload (none unless its namespace is enrolled)."""
-    return [p.key for p in _workload_planned(w, w.mesh)]
+    return [p.key for p in _workload_planned(w, w.facet(spec.Mesh))]
 
 
 def namespace_body(ns: spec.Namespace, key: ObjectKey) -> Manifest:
@@ -46,7 +46,7 @@ def namespace_body(ns: spec.Namespace, key: ObjectKey) -> Manifest:
 
 def workload_body(w: spec.Workload, key: ObjectKey) -> Manifest:
     """The body of one object of :func:`workload_plan`."""
-    return _body(_workload_planned(w, w.mesh), key)
+    return _body(_workload_planned(w, w.facet(spec.Mesh)), key)
 
 
 def namespace_objects(ns: spec.Namespace) -> list[Manifest]:
@@ -72,9 +72,14 @@ def _body(planned: list[Planned], key: ObjectKey) -> Manifest:
     raise KeyError(f"the mesh plans no {key}")  # the caller asked for an object outside the plan it was given
 
 
+def planned(w: spec.Workload) -> list[Planned]:
+    """The mesh's objects of the workload with their bodies (none unless its namespace is enrolled)."""
+    return _workload_planned(w, w.facet(spec.Mesh))
+
+
 def workload_bodies(w: spec.Workload) -> dict[ObjectKey, Manifest]:
     """Every mesh object of the workload by its key, built once (the mesh renders a workload's policies together)."""
-    return {p.key: p.build() for p in _workload_planned(w, w.mesh)}
+    return {p.key: p.build() for p in _workload_planned(w, w.facet(spec.Mesh))}
 
 
 def namespace_bodies(ns: spec.Namespace) -> dict[ObjectKey, Manifest]:

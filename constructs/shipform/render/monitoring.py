@@ -14,21 +14,24 @@ from shipform.spec.manifest import Manifest
 API = "monitoring.coreos.com/v1"
 
 
-def service_monitor(w: spec.Workload, scrape: spec.Scrape, kind: str) -> Manifest:
-    """A ServiceMonitor for a workload with a Service (a WebService), or a PodMonitor of its pods (a Worker): the
-    ``kind`` the plan chose."""
-    labels = {**w.labels, **dict(scrape.monitoring.labels)}
+def monitor_labels(w: spec.Workload, scrape: spec.Scrape) -> dict[str, str]:
+    """The workload's labels and those the operator's selectors want."""
+    return {**w.labels, **dict(scrape.monitoring.labels)}
+
+
+def monitor_spec(w: spec.Workload, scrape: spec.Scrape, kind: str) -> Manifest:
+    """A ServiceMonitor's for a workload with a Service (a WebService), or a PodMonitor's of its pods (a Worker):
+    the ``kind`` the plan chose."""
     by_service = kind == "ServiceMonitor"
     body: Manifest = {"selector": {"matchLabels": w.selector}}
-    if isinstance(w.run, spec.Continuous) and w.run.split:  # the routed canary's Service too ('service' tells them)
+    if w.facet(spec.CanarySplit):  # the routed canary's Service too ('service' tells them)
         body["selector"] = {"matchLabels": {"app.kubernetes.io/part-of": w.app}, "matchExpressions": [
             {"key": "app.kubernetes.io/name", "operator": "In", "values": [w.name, f"{w.name}-canary"]}]}
-    if isinstance(w.run, spec.Continuous) and w.run.progressive:  # which version a sample is of, for analyses
+    if w.facet(spec.ArgoRollout):  # which version a sample is of, for analyses
         body["podTargetLabels"] = [rollouts.REVISION_LABEL]
     body["endpoints" if by_service else "podMetricsEndpoints"] = [
         {"port": scrape.port.name, "path": scrape.path, "interval": scrape.interval, "scheme": "http"}]
-    return {"apiVersion": API, "kind": kind,
-            "metadata": {"name": w.name, "namespace": w.namespace, "labels": labels}, "spec": body}
+    return body
 
 
 DASHBOARD_LABEL = {"grafana_dashboard": "1"}
@@ -40,7 +43,7 @@ def dashboard(w: spec.Workload, scrape: spec.Scrape) -> dict[str, str]:
     requests and limits, restarts, and whether Prometheus reaches it."""
     where = f'namespace="{w.namespace}", container="{w.name}"'
     ready = f'sum(kube_deployment_status_replicas_ready{{namespace="{w.namespace}", deployment="{w.name}"}})'
-    if isinstance(w.run, spec.Continuous) and w.run.progressive:  # a Rollout's pods: <name>-<revision>-<random>
+    if w.facet(spec.ArgoRollout):  # a Rollout's pods: <name>-<revision>-<random>
         ready = (f'sum(kube_pod_status_ready{{namespace="{w.namespace}", condition="true", '
                  f'pod=~"{w.name}-[a-z0-9]+-[a-z0-9]{{5}}"}})')
     panels = [
@@ -85,7 +88,7 @@ def alert_rules(env: spec.Environment, namespace: str, workloads: list[spec.Work
                f"kubectl -n {namespace} describe pod {{{{ $labels.pod }}}}\n"
                "Look at its readiness probe, and at what it waits for (a database, a migration)."),
     ]
-    if any(isinstance(w.run, spec.Continuous) and w.run.count_owned_elsewhere for w in workloads):
+    if any(spec.count_owned_elsewhere(w) for w in workloads):
         rules.append(_alert(
             "AutoscalerAtMaximum", f"kube_horizontalpodautoscaler_status_current_replicas{{{ns}}}\n  >= "
             f"kube_horizontalpodautoscaler_spec_max_replicas{{{ns}}}", when.at_maximum_for, "warning",

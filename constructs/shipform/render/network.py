@@ -1,5 +1,7 @@
 """NetworkPolicies from the connects_to graph: a workload admits only its declared clients, each on the ports
-it declared it uses, and reaches only its declared targets on those ports, plus cluster DNS."""
+it declared it uses, and reaches only its declared targets on those ports, plus cluster DNS; then what its facets
+admit and reach (their contributions, render.facets: the ingress controller, Prometheus, KEDA, Knative, source
+ranges; the collector, the mesh's control plane, the internet)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,9 @@ from dataclasses import replace
 from typing import Any
 
 from shipform import spec
-from shipform.render.mesh import control_plane_ports
+from shipform.render import contributions
+from shipform.render import facets as _facets  # noqa: F401  (importing them registers the facets' contributions)
+from shipform.render.network_peers import PUBLIC, platform_peer, tcp
 
 DNS_PEER = {
     "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
@@ -24,54 +28,21 @@ def peer(w: spec.Workload, other: spec.Endpoint) -> dict[str, Any]:
     return selector
 
 
-def platform_peer(platform: spec.PlatformPeer) -> dict[str, Any]:
-    """The pods of a cluster component in its namespace (both selectors in one peer: AND)."""
-    return {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": platform.namespace}},
-            "podSelector": {"matchLabels": dict(platform.pods)}}
-
-
 def by_place(endpoints: tuple[spec.Endpoint, ...]) -> list[spec.Endpoint]:
     return sorted(endpoints, key=lambda e: (e.namespace, e.name))
 
 
-def tcp(ports: tuple[spec.Port, ...]) -> list[dict[str, Any]]:
-    return [{"port": p.number, "protocol": "TCP"} for p in ports]
-
-
 def ingress_rules(w: spec.Workload) -> list[dict[str, Any]]:
-    """Each client on the ports it declared it uses; the ingress controller on the main port."""
+    """Each client on the ports it declared it uses (unless a front such as Knative's gateway receives the requests
+    for the pods), then what the workload's facets admit (render.facets)."""
     main = w.ports[:1]
-    # A Knative service's clients come through Knative's gateway and activator (its platform peers below).
-    published_by_knative = isinstance(w.run, spec.Continuous) and w.run.serverless is not None
-    clients = () if published_by_knative else w.clients
+    clients = () if contributions.fronted(w) else w.clients
     rules: list[dict[str, Any]] = [{"from": [peer(w, replace(c, name=name)) for name in c.names],
                                     "ports": tcp(c.ports or main)} for c in by_place(clients)]
-    if w.exposure is not None and not published_by_knative:  # the controller's pods (both selectors: AND)
-        namespace = {"matchLabels": {"kubernetes.io/metadata.name": w.exposure.controller_namespace}}
-        controller: dict[str, Any] = {"namespaceSelector": namespace}
-        if w.exposure.controller_pods:
-            controller["podSelector"] = {"matchLabels": dict(w.exposure.controller_pods)}
-        rules.append({"from": [controller], "ports": tcp(main)})
-    if w.scrape is not None:  # Prometheus' pods in their namespace, on the metrics port alone
-        scraper = w.scrape.monitoring
-        rules.append({"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name":
-                                                                       scraper.namespace}},
-                                "podSelector": {"matchLabels": dict(scraper.pods)}}],
-                      "ports": tcp((w.scrape.port,))})
-    for platform in w.platform_clients:  # a cluster component's pods (KEDA, Knative), on the ports it needs
-        rules.append({"from": [platform_peer(platform)], "ports": tcp(platform.ports)})
-    if w.access.type != "ClusterIP":  # a node port or load balancer: clients from outside, on every port
-        ranges = w.access.source_ranges or ("0.0.0.0/0", "::/0")
-        rules.append({"from": [{"ipBlock": {"cidr": c}} for c in ranges], "ports": tcp(w.ports)})
+    for facet, contribution in contributions.of(w):
+        if contribution.ingress is not None:
+            rules += contribution.ingress(w, facet)
     return rules
-
-
-# Where no server outside the cluster is: private (RFC 1918, RFC 4193), shared (RFC 6598, carrier NAT),
-# link-local (cloud metadata at 169.254.169.254) and loopback ranges.
-NOT_PUBLIC_V4 = ["10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16"]
-NOT_PUBLIC_V6 = ["::1/128", "fc00::/7", "fe80::/10"]
-PUBLIC = [{"ipBlock": {"cidr": "0.0.0.0/0", "except": NOT_PUBLIC_V4}},
-          {"ipBlock": {"cidr": "::/0", "except": NOT_PUBLIC_V6}}]
 
 
 def by_name(external: spec.ExternalAddress) -> bool:
@@ -103,19 +74,9 @@ def egress_rules(w: spec.Workload, cilium: bool = False) -> list[dict[str, Any]]
             rules.append({"to": [{"ipBlock": {"cidr": c}} for c in cidrs], "ports": tcp(target.ports)})
         elif not cilium:
             rules.append({"to": PUBLIC, "ports": tcp(target.ports)})
-    if w.telemetry is not None:  # the collector's pods in their namespace, on its OTLP port alone
-        collector = w.telemetry
-        rules.append({"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name":
-                                                                     collector.namespace}},
-                              "podSelector": {"matchLabels": dict(collector.pods)}}],
-                      "ports": [{"port": collector.port, "protocol": "TCP"}]})
-    if w.mesh is not None:  # the sidecar's configuration, certificates and policies, from the control plane alone
-        rules.append({"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": w.mesh.namespace}},
-                              "podSelector": {"matchLabels": dict(w.mesh.pods)}}],
-                      "ports": [{"port": p, "protocol": "TCP"} for p in control_plane_ports(w.mesh)]})
-    for internet in w.egress_to_internet:
-        to = [{"ipBlock": {"cidr": c}} for c in internet.cidrs] or PUBLIC
-        rules.append({"to": to, "ports": [{"port": internet.port, "protocol": "TCP"}]})
+    for facet, contribution in contributions.of(w):
+        if contribution.egress is not None:
+            rules += contribution.egress(w, facet)
     return rules
 
 

@@ -2,6 +2,9 @@
 else. Each planned object is an ObjectKey whose role says what it is for; the renderers build the body of each
 planned key by its role, the constructs' handles (``api.deployment``) are resolved against it at synth time, and
 name and clash checks run over it. A rule that does not plan an object says why, in words a user can act on.
+
+A workload's own roles are the core rules here; each facet's rules come from its contribution (render.facets,
+render.contributions), so a new facet plans its objects without an edit here.
 """
 
 from __future__ import annotations
@@ -11,64 +14,17 @@ from dataclasses import dataclass, replace
 
 from shipform import spec
 from shipform.providers.gitops.protocol import Phase
-from shipform.render import mesh, network
+from shipform.render import contributions, mesh, network, rollouts
+from shipform.render import facets as _facets  # noqa: F401  (importing them registers the facets' contributions)
+from shipform.render.contributions import Rule
 from shipform.render.external_secrets import EXTERNAL_SECRETS_API, referenced_secrets
+from shipform.render.running import continuous, controller, not_long_running
 from shipform.spec.plan import ObjectKey
 
+__all__ = ["Rule", "continuous", "controller"]
+
 RBAC = "rbac.authorization.k8s.io/v1"
-ROLLOUTS = "argoproj.io/v1alpha1"
-KNATIVE = "serving.knative.dev/v1"
 MONITORING = "monitoring.coreos.com/v1"
-KEDA = "keda.sh/v1alpha1"
-
-Why = Callable[[spec.Workload, bool], str | None]
-"""Why a workload has no object of a role (None: it has one); the flag says the cluster runs Cilium."""
-
-
-@dataclass(frozen=True)
-class Rule:
-    """One role of a workload's objects: when it exists, and its apiVersion, kind and name (or, for a role of
-    several objects, their keys)."""
-
-    role: str
-    absent: Why
-    identity: Callable[[spec.Workload], tuple[str, str, str]] | None = None
-    keys: Callable[[spec.Workload], list[ObjectKey]] | None = None
-
-    def planned(self, w: spec.Workload) -> list[ObjectKey]:
-        if self.keys is not None:
-            return self.keys(w)
-        assert self.identity is not None
-        return [ObjectKey(self.role, *self.identity(w), w.namespace)]
-
-
-def continuous(w: spec.Workload) -> spec.Continuous | None:
-    """How a WebService, Worker or StatefulDB runs; None for Jobs, CronJobs and node agents."""
-    return w.run if isinstance(w.run, spec.Continuous) else None
-
-
-def controller(w: spec.Workload) -> tuple[str, str]:
-    """(apiVersion, kind) of what runs the workload's pods: autoscalers and routes point at it."""
-    run = w.run
-    if isinstance(run, spec.Continuous):
-        if run.serverless is not None:
-            return KNATIVE, "Service"
-        if run.stateful:
-            return "apps/v1", "StatefulSet"
-        return (ROLLOUTS, "Rollout") if run.progressive else ("apps/v1", "Deployment")
-    if isinstance(run, spec.ToCompletion):
-        return "batch/v1", "Job"
-    return ("apps/v1", "DaemonSet") if isinstance(run, spec.PerNode) else ("batch/v1", "CronJob")
-
-
-def canary_copy(w: spec.Workload) -> spec.Workload:
-    """The new version of a routed canary as a workload of its own, ``<name>-canary``: the same pod (image, env,
-    config, connections), a fixed number of replicas, reached by the router alone."""
-    run = continuous(w)
-    assert run is not None and run.split is not None
-    return replace(w, name=f"{w.name}-canary", clients=(), platform_clients=(),
-                   run=replace(run, replicas=run.split.replicas, autoscale=None, recommend_resources=False,
-                               split=None))
 
 
 # ------------------------------------------------------------------ why an object is not there
@@ -76,123 +32,24 @@ def _always(w: spec.Workload, cilium: bool) -> str | None:
     return None
 
 
-def _long_running(w: spec.Workload) -> str | None:
-    run = continuous(w)
-    if run is None:
-        return f"{w.name} runs to completion or on every node"
-    return f"Knative runs {w.name} (serverless=)" if run.serverless is not None else None
-
-
 def _replicated(w: spec.Workload, cilium: bool) -> str | None:
     run = continuous(w)
-    if run is None or run.serverless is not None:
-        return _long_running(w)
-    if run.min_replicas > 1:  # with one replica a budget would either permit every eviction or block drains
+    if run is None or not_long_running(w):
+        return not_long_running(w)
+    least = spec.min_replicas(run, w)
+    if least > 1:  # with one replica a budget would either permit every eviction or block drains
         return None
-    at_least = "at least " if run.count_owned_elsewhere else ""
-    return f"{w.name} runs {at_least}{run.min_replicas} replica, so it has no PodDisruptionBudget"
+    at_least = "at least " if spec.count_owned_elsewhere(w) else ""
+    return f"{w.name} runs {at_least}{least} replica, so it has no PodDisruptionBudget"
 
 
 def _served(w: spec.Workload, cilium: bool) -> str | None:
-    return _long_running(w) or (None if w.ports else f"{w.name} serves no port")
-
-
-def _second_service(w: spec.Workload, cilium: bool) -> str | None:
-    run = continuous(w)
-    if run is not None and run.progressive is not None and run.progressive.second_service is not None:
-        return None
-    return f"{w.name} has no second Service (a BlueGreen, or a Canary behind ingress-nginx, has one)"
-
-
-def _analysis(w: spec.Workload, cilium: bool) -> str | None:
-    run = continuous(w)
-    if run is not None and run.progressive is not None and run.progressive.strategy.analysis is not None:
-        return None
-    return f"{w.name} rolls out without an Analysis"
-
-
-def _split(w: spec.Workload, cilium: bool) -> str | None:
-    run = continuous(w)
-    return None if run is not None and run.split is not None else f"{w.name} has no RoutedCanary"
-
-
-def _canary_ingress(w: spec.Workload, cilium: bool) -> str | None:
-    run = continuous(w)
-    if run is None or run.split is None:
-        return _split(w, cilium)
-    if w.exposure is None:
-        return f"{w.name} is not public"
-    return None if run.split.router == "nginx" else f"the Gateway's HTTPRoute weighs {w.name}'s canary"
+    return not_long_running(w) or (None if w.ports else f"{w.name} serves no port")
 
 
 def _stateful(w: spec.Workload, cilium: bool) -> str | None:
     run = continuous(w)
     return None if run is not None and run.stateful else f"{w.name} is not a StatefulDB"
-
-
-def _autoscaled(w: spec.Workload, cilium: bool) -> str | None:
-    run = continuous(w)
-    return _long_running(w) or (None if run is not None and run.autoscale else f"{w.name} has no autoscale=")
-
-
-def _queue(w: spec.Workload, cilium: bool) -> str | None:
-    run = continuous(w)
-    return None if run is not None and run.queue_scaling is not None else f"{w.name} has no scale_on="
-
-
-def _queue_credentials(w: spec.Workload, cilium: bool) -> str | None:
-    run = continuous(w)
-    if run is None or run.queue_scaling is None:
-        return _queue(w, cilium)
-    return None if run.queue_scaling.auth else f"KEDA needs no credentials for {w.name}'s queue"
-
-
-def _recommended(w: spec.Workload, cilium: bool) -> str | None:
-    run = continuous(w)
-    if _long_running(w):
-        return _long_running(w)
-    return None if run is not None and run.recommend_resources else f"{w.name} has no recommend_resources=True"
-
-
-def _exposed(w: spec.Workload) -> str | None:
-    if w.exposure is None:
-        return f"{w.name} is not public"
-    return _long_running(w)
-
-
-def _routed(w: spec.Workload, cilium: bool) -> str | None:
-    if _exposed(w):
-        return _exposed(w)
-    assert w.exposure is not None
-    return None if w.exposure.gateway else "the Environment has no gateway= (an Ingress publishes it)"
-
-
-def _ingress(w: spec.Workload, cilium: bool) -> str | None:
-    if _exposed(w):
-        return _exposed(w)
-    assert w.exposure is not None
-    return None if not w.exposure.gateway else "the Environment's gateway= publishes it (an HTTPRoute)"
-
-
-def _domain_mapped(w: spec.Workload, cilium: bool) -> str | None:
-    run = continuous(w)
-    if run is None or run.serverless is None:
-        return f"{w.name} is not serverless (serverless=)"
-    return None if w.exposure is not None else f"{w.name} is not public"
-
-
-def _scraped(w: spec.Workload) -> str | None:
-    if w.scrape is None:
-        return f"{w.name} is not scraped (metrics= in an Environment with monitoring=)"
-    return _long_running(w)
-
-
-def _by_service(w: spec.Workload, cilium: bool) -> str | None:
-    return _scraped(w) or (None if w.ports else f"{w.name} has no Service: a PodMonitor scrapes its pods")
-
-
-def _by_pods(w: spec.Workload, cilium: bool) -> str | None:
-    return _scraped(w) or (f"{w.name} has a Service: a ServiceMonitor scrapes it" if w.ports else None)
 
 
 def _configured(w: spec.Workload, cilium: bool) -> str | None:
@@ -202,14 +59,6 @@ def _configured(w: spec.Workload, cilium: bool) -> str | None:
 def _claims(w: spec.Workload, cilium: bool) -> str | None:
     claimed = any(isinstance(v.source, spec.Claim) for v in w.volumes)
     return None if claimed else f"{w.name} has no volume of its own (volumes=)"
-
-
-def _meshed(w: spec.Workload, cilium: bool) -> str | None:
-    return None if w.mesh is not None else f"{w.name}'s namespace is not enrolled in a service mesh (mesh=)"
-
-
-def _canary_meshed(w: spec.Workload, cilium: bool) -> str | None:
-    return _split(w, cilium) or _meshed(w, cilium)
 
 
 def _by_name(w: spec.Workload, cilium: bool) -> str | None:
@@ -224,77 +73,68 @@ def _own(api: str, kind: str, suffix: str = "") -> Callable[[spec.Workload], tup
     return lambda w: (api, kind, w.name + suffix)
 
 
-def _canary(api: str, kind: str) -> Callable[[spec.Workload], tuple[str, str, str]]:
-    return _own(api, kind, "-canary")
-
-
-def _second(w: spec.Workload) -> tuple[str, str, str]:
-    run = continuous(w)
-    assert run is not None and run.progressive is not None and run.progressive.second_service is not None
-    return "v1", "Service", run.progressive.second_service
-
-
 def _config(w: spec.Workload) -> tuple[str, str, str]:
     assert w.config is not None
     return "v1", "ConfigMap", w.config.name
 
 
-def _domain(w: spec.Workload) -> tuple[str, str, str]:
-    assert w.exposure is not None
-    return "serving.knative.dev/v1beta1", "DomainMapping", w.exposure.host
-
-
-WORKLOAD_RULES: tuple[Rule, ...] = (
+CORE_RULES: tuple[Rule, ...] = (
     Rule("config", _configured, _config),
     Rule("service-account", _always, _own("v1", "ServiceAccount")),
     Rule("network-policy", _always, _own("networking.k8s.io/v1", "NetworkPolicy")),
     Rule("fqdn-policy", _by_name, _own("cilium.io/v2", "CiliumNetworkPolicy", "-fqdn")),
     Rule("controller", _always, lambda w: (*controller(w), w.name)),
-    Rule("domain-mapping", _domain_mapped, _domain),
     Rule("service", _served, _own("v1", "Service")),
-    Rule("second-service", _second_service, _second),
-    Rule("analysis-template", _analysis, _own(ROLLOUTS, "AnalysisTemplate")),
-    Rule("canary-service-account", _split, _canary("v1", "ServiceAccount")),
-    Rule("canary-network-policy", _split, _canary("networking.k8s.io/v1", "NetworkPolicy")),
-    Rule("canary-controller", _split, _canary("apps/v1", "Deployment")),
-    Rule("canary-service", _split, _canary("v1", "Service")),
-    Rule("canary-mesh", _canary_meshed, keys=lambda w: [replace(k, role=f"canary-{k.role}")
-                                                        for k in mesh.workload_plan(canary_copy(w))]),
-    Rule("canary-ingress", _canary_ingress, _canary("networking.k8s.io/v1", "Ingress")),
     Rule("headless-service", _stateful, _own("v1", "Service", "-headless")),
     Rule("disruption-budget", _replicated, _own("policy/v1", "PodDisruptionBudget")),
-    Rule("autoscaler", _autoscaled, _own("autoscaling/v2", "HorizontalPodAutoscaler")),
-    Rule("trigger-authentication", _queue_credentials, _own(KEDA, "TriggerAuthentication")),
-    Rule("scaled-object", _queue, _own(KEDA, "ScaledObject")),
-    Rule("recommender", _recommended, _own("autoscaling.k8s.io/v1", "VerticalPodAutoscaler")),
-    Rule("route", _routed, _own("gateway.networking.k8s.io/v1", "HTTPRoute")),
-    Rule("ingress", _ingress, _own("networking.k8s.io/v1", "Ingress")),
-    Rule("pod-monitor", _by_pods, _own(MONITORING, "PodMonitor")),
-    Rule("service-monitor", _by_service, _own(MONITORING, "ServiceMonitor")),
-    Rule("dashboard", _by_service, _own("v1", "ConfigMap", "-dashboard")),
     Rule("claim", _claims, keys=lambda w: [
         ObjectKey(f"claim:{v.source.name}", "v1", "PersistentVolumeClaim", v.source.name, w.namespace)
         for v in w.volumes if isinstance(v.source, spec.Claim)]),
-    Rule("mesh", _meshed, keys=mesh.workload_plan),
 )
-_RULES = {rule.role: rule for rule in WORKLOAD_RULES}
+"""The roles of every workload's own objects; the facets' rules (render.facets) follow them."""
+
+_rules: dict[int, tuple[tuple[Rule, ...], dict[str, Rule]]] = {}
+
+
+def workload_rules() -> tuple[Rule, ...]:
+    """The core rules, then each registered facet's (renewed when the table of contributions changes)."""
+    return _indexed()[0]
+
+
+def _indexed() -> tuple[tuple[Rule, ...], dict[str, Rule]]:
+    version = contributions.version()
+    if version not in _rules:
+        _rules.clear()
+        rules = CORE_RULES + tuple(rule for c in contributions.registered() for rule in c.rules)
+        _rules[version] = rules, {rule.role: rule for rule in rules}
+    return _rules[version]
 
 
 def workload_plan(w: spec.Workload, cilium: bool = False) -> tuple[ObjectKey, ...]:
-    """Every object of the workload, in the order of the rules; ``cilium`` when the cluster runs Cilium."""
-    return tuple(key for rule in WORKLOAD_RULES if rule.absent(w, cilium) is None for key in rule.planned(w))
+    """Every object of the workload, in the order of the rules, then its companion's (a routed canary's copy: the
+    roles it shares with the workload, as 'canary-<role>'); ``cilium`` when the cluster runs Cilium."""
+    rules = workload_rules()
+    keys = [key for rule in rules if rule.absent(w, cilium) is None for key in rule.planned(w)]
+    companion = rollouts.companion(w)
+    if companion is not None:
+        shared = rollouts.companion_roles(w)
+        keys += [rollouts.companion_key(key) for rule in rules
+                 if rule.role in shared and rule.absent(companion, False) is None for key in rule.planned(companion)]
+    return tuple(keys)
 
 
 def why_not(w: spec.Workload, role: str, cilium: bool = False) -> str:
     """Why the workload has no object of ``role`` (which its plan lacks)."""
-    rule = _RULES.get(role.partition(":")[0])
+    rules, by_role = _indexed()
+    rule = by_role.get(role.partition(":")[0]) or next(
+        (r for r in rules if r.roles is not None and role in r.roles()), None)
+    if rule is not None and rule.why is not None:
+        return rule.why(w, role, cilium)
     reason = rule.absent(w, cilium) if rule is not None else None
     if reason is not None:
         return reason
     if role.startswith("claim:"):
         return f"{w.name} has no volume claim named '{role.removeprefix('claim:')}'"
-    if rule is not None and rule.keys is not None:  # a role of several objects, none of them this time
-        return f"nothing calls {w.name} through the mesh"
     return f"{w.name} has no object of role '{role}'"
 
 

@@ -127,7 +127,8 @@ def container(w: spec.Workload, long_running: bool, command: tuple[str, ...] | N
     if args:
         # args, not command: the image's ENTRYPOINT (tini) stays PID 1.
         result["args"] = [literal(a) for a in args]
-    served = w.ports or ((w.scrape.port,) if w.scrape else ())  # a Worker serves its metrics port alone
+    scrape = w.facet(spec.Scrape)
+    served = w.ports or ((scrape.port,) if scrape else ())  # a Worker serves its metrics port alone
     if served and long_running:
         result["ports"] = [{"name": p.name, "containerPort": p.number, "protocol": "TCP"} for p in served]
     if env:
@@ -216,8 +217,9 @@ def pod_template(w: spec.Workload) -> dict[str, Any]:
     if job is not None and job.after is not None:
         two_steps(pod, job.after, w)
     meta: dict[str, Any] = {"labels": w.labels}
-    if w.mesh is not None:
-        meta["annotations"] = mesh.pod_annotations(w.mesh)
+    enrolled = w.facet(spec.Mesh)
+    if enrolled is not None:
+        meta["annotations"] = mesh.pod_annotations(enrolled)
     return {"metadata": meta, "spec": pod}
 
 

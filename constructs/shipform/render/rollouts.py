@@ -1,54 +1,69 @@
-"""Argo Rollouts objects: a Rollout in place of a workload's Deployment (canary steps or a blue-green switch),
-the second Service it steers (canary or preview), and the AnalysisTemplate that can abort a bad version."""
+"""The rollout's part of the output, from the provider of the workload's Rollout facet
+(``shipform.providers.rollout.ROLLOUTS``): the rest of render calls these and never asks which rollout it is."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from shipform import spec
-from shipform.spec.manifest import Manifest
-from shipform.values.rollout import PROMOTE, Analysis, BlueGreen
+from shipform.providers.rollout import ROLLOUTS, rollout_of
+from shipform.providers.rollout.argo import REVISION_LABEL
+from shipform.spec.plan import ObjectKey, Planned
 
-API = "argoproj.io/v1alpha1"
-REVISION_LABEL = "rollouts-pod-template-hash"
-"""The label Argo Rollouts gives each version's pods (and adds to the Services' selectors)."""
-
-
-def strategy(w: spec.Workload, rollout: spec.ArgoRollout) -> Manifest:
-    plan = rollout.strategy
-    new_pods_behind = rollout.second_service or w.name
-    if isinstance(plan, BlueGreen):
-        body: Manifest = {"activeService": w.name, "previewService": new_pods_behind,
-                          "autoPromotionEnabled": plan.auto_promote_seconds is not None}
-        if plan.auto_promote_seconds:
-            body["autoPromotionSeconds"] = plan.auto_promote_seconds
-        body["scaleDownDelaySeconds"] = plan.scale_down_delay_seconds
-        if plan.analysis is not None:
-            body["prePromotionAnalysis"] = analysis_run(w, new_pods_behind)
-        return {"blueGreen": body}
-    steps: list[Manifest] = [{"setWeight": s} if isinstance(s, int) else {"pause": {}} if s == PROMOTE
-                             else {"pause": {"duration": s}} for s in plan.steps]
-    canary: Manifest = {}
-    if rollout.traffic == "nginx":
-        canary.update(canaryService=new_pods_behind, stableService=w.name,
-                      trafficRouting={"nginx": {"stableIngress": w.name}})
-    else:  # the share of the pods sets the share of the traffic: never fewer ready pods than wanted
-        canary.update(maxSurge="25%", maxUnavailable=0)
-    canary["steps"] = steps
-    if plan.analysis is not None:
-        canary["analysis"] = analysis_run(w, new_pods_behind)
-    return {"canary": canary}
+__all__ = ["REVISION_LABEL", "companion", "companion_roles", "controller", "planned", "roles", "second_service",
+           "stable", "strategy", "why"]
 
 
-def analysis_run(w: spec.Workload, service: str) -> Manifest:
-    return {"templates": [{"templateName": w.name}],
-            "args": [{"name": "namespace", "value": w.namespace}, {"name": "service", "value": service},
-                     {"name": "revision", "valueFrom": {"podTemplateHashValue": "Latest"}}]}
+def controller(w: spec.Workload) -> tuple[str, str] | None:
+    """(apiVersion, kind) of what runs the pods instead of a Deployment (a Rollout), or None."""
+    rollout = rollout_of(w)
+    return rollout.controller(w) if rollout is not None else None
 
 
-def analysis_template(w: spec.Workload, analysis: Analysis, prometheus: str) -> Manifest:
-    return {"apiVersion": API, "kind": "AnalysisTemplate",
-            "metadata": {"name": w.name, "namespace": w.namespace, "labels": w.labels},
-            "spec": {"args": [{"name": "namespace"}, {"name": "service"}, {"name": "revision"}],
-                     "metrics": [{"name": "analysis", "interval": analysis.interval, "count": analysis.count,
-                                  "failureLimit": analysis.failure_limit,
-                                  "successCondition": analysis.success,
-                                  "provider": {"prometheus": {"address": prometheus, "query": analysis.query}}}]}}
+def strategy(w: spec.Workload, traffic_routing: dict[str, Any] | None) -> dict[str, Any] | None:
+    rollout = rollout_of(w)
+    return rollout.strategy(w, traffic_routing) if rollout is not None else None
+
+
+def stable(w: spec.Workload) -> spec.Workload:
+    """The workload as its own controller runs it (a routed canary's running version)."""
+    rollout = rollout_of(w)
+    return rollout.stable(w) if rollout is not None else w
+
+
+def second_service(w: spec.Workload) -> str | None:
+    rollout = rollout_of(w)
+    return rollout.second_service(w) if rollout is not None else None
+
+
+def companion(w: spec.Workload) -> spec.Workload | None:
+    """The copy of the workload that runs beside it (a routed canary's new version), or None."""
+    rollout = rollout_of(w)
+    return rollout.companion(w) if rollout is not None else None
+
+
+def companion_roles(w: spec.Workload) -> tuple[str, ...]:
+    rollout = rollout_of(w)
+    return rollout.companion_roles if rollout is not None else ()
+
+
+def planned(w: spec.Workload) -> list[Planned]:
+    """The provider's own objects (an AnalysisTemplate)."""
+    rollout = rollout_of(w)
+    return rollout.plan(w) if rollout is not None else []
+
+
+def roles() -> set[str]:
+    """Every role a rollout provider plans, its companion's prefixed."""
+    return {role for p in ROLLOUTS for role in (*p.roles, *(f"canary-{r}" for r in p.companion_roles))}
+
+
+def why(w: spec.Workload, role: str) -> str:
+    """Why ``w`` has no object of ``role`` (one of :func:`roles`)."""
+    owner = next(p for p in ROLLOUTS if role in p.roles or role.removeprefix("canary-") in p.companion_roles)
+    return owner.missing(w, role)
+
+
+def companion_key(key: ObjectKey) -> ObjectKey:
+    """A key of the companion's plan, as the workload's plan lists it ('canary-<role>')."""
+    return ObjectKey(f"canary-{key.role}", key.api_version, key.kind, key.name, key.namespace)

@@ -1,66 +1,42 @@
-"""What scales a workload: a HorizontalPodAutoscaler on resources or custom metrics, and a VerticalPodAutoscaler
-that only recommends requests."""
+"""What scales a workload: the provider of its Scaling facet (``shipform.providers.scaling.SCALERS``: an HPA, KEDA,
+Knative), which the rest of render calls through these and never asks which it is."""
 
 from __future__ import annotations
 
-from collections.abc import Set
-from typing import Any
-
 from shipform import spec
-from shipform.render.controllers import metadata, obj
-from shipform.render.plan import continuous, controller
+from shipform.providers.scaling import SCALERS, scaler_of
 from shipform.spec.manifest import Manifest
-from shipform.spec.plan import ObjectKey
+from shipform.spec.plan import Planned
 
 
-def autoscaler(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manifest:
-    run = continuous(w)
-    assert run is not None and run.autoscale is not None
-    scale, target = run.autoscale, controller(w)
-    resources = [(name, percent) for name, percent in (("cpu", scale.cpu_percent), ("memory", scale.memory_percent))
-                 if percent is not None]
-    metrics: list[dict[str, Any]] = [{"type": "Resource", "resource": {"name": name, "target": {
-        "type": "Utilization", "averageUtilization": percent}}} for name, percent in resources]
-    for custom in scale.metrics:
-        metric: dict[str, Any] = {"name": custom.name}
-        if custom.selector:
-            metric["selector"] = {"matchLabels": dict(custom.selector)}
-        kind = "Pods" if custom.source == "pods" else "External"
-        metrics.append({"type": kind, kind.lower(): {"metric": metric, "target": {
-            "type": "AverageValue", "averageValue": custom.average}}})
-    body: dict[str, Any] = {
-        "scaleTargetRef": {"apiVersion": target[0], "kind": target[1], "name": w.name},
-        "minReplicas": scale.min,
-        "maxReplicas": scale.max,
-        "metrics": metrics,
-    }
-    behavior: dict[str, Any] = {}  # only what differs from Kubernetes' own
-    up: dict[str, Any] = {}
-    if scale.scale_up_seconds:
-        up["stabilizationWindowSeconds"] = scale.scale_up_seconds
-    if scale.scale_up_pods is not None:
-        up["policies"] = [{"type": "Pods", "value": scale.scale_up_pods, "periodSeconds": 60}]
-    if up:
-        behavior["scaleUp"] = up
-    down: dict[str, Any] = {}
-    if scale.scale_down_seconds != 300:
-        down["stabilizationWindowSeconds"] = scale.scale_down_seconds
-    if scale.scale_down_percent is not None:
-        down["policies"] = [{"type": "Percent", "value": scale.scale_down_percent, "periodSeconds": 60}]
-    if down:
-        behavior["scaleDown"] = down
-    if behavior:
-        body["behavior"] = behavior
-    return obj("autoscaling/v2", "HorizontalPodAutoscaler", metadata(w), spec=body)
+def planned(w: spec.Workload, target: tuple[str, str]) -> list[Planned]:
+    """The scaler's objects; ``target`` is what runs the pods."""
+    scaler = scaler_of(w)
+    return scaler.plan(w, target) if scaler is not None else []
 
 
-def recommender(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manifest:
-    """A VerticalPodAutoscaler that only recommends (updateMode Off): resizing pods itself would evict them, fight
-    a CPU autoscaler and drift from the resources in git."""
-    target = controller(w)
-    return obj("autoscaling.k8s.io/v1", "VerticalPodAutoscaler", metadata(w), spec={
-        "targetRef": {"apiVersion": target[0], "kind": target[1], "name": w.name},
-        "updatePolicy": {"updateMode": "Off"},
-        "resourcePolicy": {"containerPolicies": [{"containerName": w.name,
-                                                  "controlledResources": ["cpu", "memory"]}]},
-    })
+def runs_itself(w: spec.Workload) -> str | None:
+    """Why the workload has no Service, budget, route or monitor of its own (Knative runs it), or None."""
+    scaler = scaler_of(w)
+    return scaler.runs_itself(w) if scaler is not None else None
+
+
+def controller(w: spec.Workload) -> tuple[str, str] | None:
+    """(apiVersion, kind) of what runs the pods when the scaler runs them itself, or None."""
+    scaler = scaler_of(w)
+    return scaler.controller(w) if scaler is not None else None
+
+
+def controller_object(w: spec.Workload, template: Manifest) -> Manifest:
+    scaler = scaler_of(w)
+    assert scaler is not None
+    return scaler.controller_object(w, template)
+
+
+def roles() -> set[str]:
+    return {role for p in SCALERS for role in p.roles}
+
+
+def why(w: spec.Workload, role: str) -> str:
+    return next(p for p in SCALERS if role in p.roles).missing(w, role)
+

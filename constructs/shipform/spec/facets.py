@@ -1,22 +1,24 @@
-"""Facets: what a workload may have besides its core (exposure, scraping, telemetry, a mesh, queue scaling,
-serverless, a progressive rollout), each a value of its own."""
+"""Facets: what a workload may have besides its core (exposure, scraping, telemetry, a mesh, a scaler, a
+progressive rollout, resource recommendations), each a value of its own, found by ``Workload.facet(<type>)``. The
+categories: :class:`Scaling` (whatever owns the replica count) and :class:`Rollout` (whatever replaces the pods
+instead of the Deployment's rolling update); a workload has at most one of each."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
+from shipform.spec.facet import Facet
 from shipform.spec.network import Port
-from shipform.values.resources import ComputeResources
-from shipform.values.rollout import Progressive
+from shipform.values.resources import Autoscale, ComputeResources
+from shipform.values.rollout import Progressive, Rolling
 from shipform.values.secret_ref import SecretRef
 
 
 @dataclass(frozen=True)
-class Exposure:
+class Exposure(Facet):
     """A public service: reachable from the ingress controller (or the Gateway's proxies), under ``host``, with
-    TLS: an Ingress, or with ``gateway`` ('<namespace>/<name>') an HTTPRoute attached to that Gateway, which
-    terminates TLS itself."""
+    TLS, published by ``provider``: an Ingress of class ``ingress_class``, or with ``gateway`` ('<namespace>/<name>')
+    an HTTPRoute attached to that Gateway, which terminates TLS itself."""
 
     host: str
     tls_secret: str
@@ -26,6 +28,9 @@ class Exposure:
     gateway: str | None = None
     controller_pods: tuple[tuple[str, str], ...] | None = None
     """Labels of the controller's pods, admitted alone; None admits its whole namespace."""
+    provider: str = "ingress"
+    """What publishes it: a provider of ``shipform.providers.exposure.EXPOSURES`` ('ingress', 'nginx',
+    'gateway')."""
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,7 @@ class Monitoring:
 
 
 @dataclass(frozen=True)
-class Telemetry:
+class Telemetry(Facet):
     """Where the workload sends traces, metrics and logs over OTLP: an OpenTelemetry Collector in the cluster."""
 
     endpoint: str
@@ -64,7 +69,7 @@ class Telemetry:
 
 
 @dataclass(frozen=True)
-class Scrape:
+class Scrape(Facet):
     """Prometheus scrapes the workload's Service on ``port`` at ``path`` every ``interval``."""
 
     port: Port
@@ -74,7 +79,7 @@ class Scrape:
 
 
 @dataclass(frozen=True)
-class Mesh:
+class Mesh(Facet):
     """The service mesh a namespace is enrolled in (sidecars, mutual TLS required): ``kind`` names its provider in
     ``shipform.providers.mesh.MESHES``, which knows what the rest of the fields mean to that mesh."""
 
@@ -91,8 +96,25 @@ class Mesh:
     """The sidecar's requests and limits."""
 
 
+class Scaling(Facet):
+    """The category of the facets whose scaler owns the replica count, from ``min`` to ``max``: the controller
+    states none."""
+
+    min: int
+    max: int
+
+
 @dataclass(frozen=True)
-class QueueScaling:
+class Autoscaling(Scaling):
+    """A HorizontalPodAutoscaler owns the replica count, by ``settings`` (its metrics and behaviour)."""
+
+    min: int
+    max: int
+    settings: Autoscale
+
+
+@dataclass(frozen=True)
+class QueueScaling(Scaling):
     """KEDA owns the replica count, from ``min`` (0: none while the queue is empty) to ``max``, by a trigger of
     type ``trigger`` with ``metadata``; ``auth`` is each credential parameter with the Secret key it comes from."""
 
@@ -126,7 +148,7 @@ class KnativeServing:
 
 
 @dataclass(frozen=True)
-class ServerlessRun:
+class ServerlessRun(Scaling):
     """A Knative Service: ``min`` to ``max`` pods by requests in flight (``concurrency`` per pod)."""
 
     min: int
@@ -136,28 +158,46 @@ class ServerlessRun:
     serving: KnativeServing
 
 
+class Rollout(Facet):
+    """The category of the facets that replace the pods otherwise than the Deployment's rolling update."""
+
+    def surge_pods(self, rolling: Rolling, max_replicas: int) -> int:
+        """Pods the rollout runs beyond ``max_replicas`` (``rolling``: the workload's own rolling update)."""
+        raise NotImplementedError
+
+
 @dataclass(frozen=True)
-class CanarySplit:
+class CanarySplit(Rollout):
     """Two Deployments behind a weighted router: the running version (``stable_image``) in ``<name>``, the new one
     (the workload's image) in ``<name>-canary`` with ``replicas`` pods and ``weight`` percent of the public
-    traffic, split by ingress-nginx or by a Gateway's HTTPRoute."""
+    traffic, split by the workload's exposure provider (ingress-nginx's canary Ingress, a Gateway's HTTPRoute)."""
 
     weight: int
     stable_image: str
     replicas: int
-    router: Literal["nginx", "gateway"]
+
+    def surge_pods(self, rolling: Rolling, max_replicas: int) -> int:
+        """The canary's pods, and a surge pod for its own rollout, besides the stable Deployment's surge."""
+        return rolling.surge_pods(max_replicas) + self.replicas + 1
 
 
 @dataclass(frozen=True)
-class ArgoRollout:
-    """Argo Rollouts replaces the pods by ``strategy``: a Rollout instead of a Deployment."""
+class ArgoRollout(Rollout):
+    """Argo Rollouts replaces the pods by ``strategy``: a Rollout instead of a Deployment. A canary's share of the
+    traffic is set by the workload's exposure where its provider can (ingress-nginx's canary Ingress: exact
+    weights), else by its share of the pods."""
 
     strategy: Progressive
-    traffic: Literal["nginx", "pods"]
-    """How a canary's share of the traffic is set: by ingress-nginx's canary Ingress (exact weights), or by its
-    share of the pods."""
     prometheus: str | None = None
     """Prometheus' address, where the strategy has an analysis."""
     second_service: str | None = None
     """The Service the new version is reached by before it takes over: a blue-green's preview, or a canary's
     behind ingress-nginx (its canary Ingress points there)."""
+
+    def surge_pods(self, rolling: Rolling, max_replicas: int) -> int:
+        return self.strategy.surge_pods(max_replicas)
+
+
+@dataclass(frozen=True)
+class ResourceRecommendation(Facet):
+    """A VerticalPodAutoscaler recommends requests, changing nothing itself."""

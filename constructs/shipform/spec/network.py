@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from shipform.spec.facet import Facet
 from shipform.spec.labels import selector
 
 
@@ -42,8 +43,6 @@ class Endpoint:
     namespace: str
     app: str
     port: int | None
-    healthcheck_locally: bool
-    """True when the peer has a health check in compose (clients then wait for service_healthy)."""
     ports: tuple[Port, ...] = ()
     """The ports this connection uses: of the server, seen from a client; of this server, seen from it. Empty
     for peers without a port."""
@@ -68,10 +67,10 @@ ServiceType = Literal["ClusterIP", "NodePort", "LoadBalancer"]
 
 
 @dataclass(frozen=True)
-class ServiceAccess:
-    """How the Service is reached: ClusterIP inside the cluster, or NodePort or LoadBalancer from outside it,
-    then only from ``source_ranges`` (empty: anywhere), keeping the client's address (externalTrafficPolicy
-    Local)."""
+class ServiceAccess(Facet):
+    """How the Service is reached from outside the cluster, by NodePort or LoadBalancer, then only from
+    ``source_ranges`` (empty: anywhere), keeping the client's address (externalTrafficPolicy Local). A workload
+    without it is reached inside the cluster alone (ClusterIP)."""
 
     type: ServiceType = "ClusterIP"
     source_ranges: tuple[str, ...] = ()
@@ -84,3 +83,18 @@ class EgressToInternet:
 
     port: int
     cidrs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class InternetEgress(Facet):
+    """The workload reaches the internet directly (e.g. an object store), each rule on one TCP port."""
+
+    to: tuple[EgressToInternet, ...]
+
+
+@dataclass(frozen=True)
+class PlatformClients(Facet):
+    """Cluster components admitted besides the declared clients (KEDA's operator on a queue it measures,
+    Knative's gateway, activator and autoscaler on a serverless service)."""
+
+    peers: tuple[PlatformPeer, ...]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shipform.spec.env import EnvVar, SecretFile
-from shipform.spec.facets import ArgoRollout, CanarySplit, QueueScaling, ServerlessRun
-from shipform.values.resources import Autoscale
+from shipform.spec.facet import Faceted
+from shipform.spec.facets import Rollout, Scaling
 from shipform.values.rollout import ONE_AT_A_TIME, Rolling
 
 
@@ -27,49 +27,37 @@ class Container:
 
 @dataclass(frozen=True)
 class Continuous:
-    """Runs until stopped, replicated: a Deployment (or a StatefulSet with ``stateful``)."""
+    """Runs until stopped, replicated: a Deployment (or a StatefulSet with ``stateful``). What scales it or rolls it
+    out otherwise are facets of the workload (a :class:`~shipform.spec.facets.Scaling`, a
+    :class:`~shipform.spec.facets.Rollout`); the functions below ask them."""
 
     replicas: int
-    autoscale: Autoscale | None = None
-    """Set when a HorizontalPodAutoscaler owns the replica count."""
     stateful: bool = False
     pre_start: tuple[str, ...] | None = None
     """A command every new pod runs to completion before the workload starts (a migration under Flux)."""
-    recommend_resources: bool = False
-    """A VerticalPodAutoscaler recommends requests, changing nothing itself."""
     rolling: Rolling = ONE_AT_A_TIME
     """How a Deployment's rollout replaces its pods."""
-    progressive: ArgoRollout | None = None
-    """Set when Argo Rollouts replaces the pods instead (a canary or blue-green)."""
-    queue_scaling: QueueScaling | None = None
-    """Set when KEDA owns the replica count (a Worker scaled by a queue's length)."""
-    split: CanarySplit | None = None
-    """Set when a canary Deployment runs beside this one behind a weighted router."""
-    serverless: ServerlessRun | None = None
-    """Set when Knative runs the service (a Knative Service instead of a Deployment and Service)."""
 
-    @property
-    def count_owned_elsewhere(self) -> bool:
-        """An autoscaler (HPA or KEDA) sets the replica count: the controller states none."""
-        return self.autoscale is not None or self.queue_scaling is not None or self.serverless is not None
 
-    @property
-    def surge_pods(self) -> int:
-        """Pods a rollout runs beyond the maximum replicas."""
-        if self.split is not None:  # the canary's pods, and a surge pod for its own rollout
-            return self.rolling.surge_pods(self.max_replicas) + self.split.replicas + 1
-        strategy = self.progressive.strategy if self.progressive else self.rolling
-        return strategy.surge_pods(self.max_replicas)
+def count_owned_elsewhere(w: Faceted) -> bool:
+    """A scaler (an autoscaler, KEDA, Knative) sets the replica count: the controller states none."""
+    return w.facet(Scaling) is not None
 
-    @property
-    def min_replicas(self) -> int:
-        scaler = self.autoscale or self.queue_scaling or self.serverless
-        return scaler.min if scaler else self.replicas
 
-    @property
-    def max_replicas(self) -> int:
-        scaler = self.autoscale or self.queue_scaling or self.serverless
-        return scaler.max if scaler else self.replicas
+def min_replicas(run: Continuous, w: Faceted) -> int:
+    scaler = w.facet(Scaling)
+    return scaler.min if scaler else run.replicas
+
+
+def max_replicas(run: Continuous, w: Faceted) -> int:
+    scaler = w.facet(Scaling)
+    return scaler.max if scaler else run.replicas
+
+
+def surge_pods(run: Continuous, w: Faceted) -> int:
+    """Pods a rollout runs beyond the maximum replicas."""
+    rollout, most = w.facet(Rollout), max_replicas(run, w)
+    return rollout.surge_pods(run.rolling, most) if rollout else run.rolling.surge_pods(most)
 
 
 @dataclass(frozen=True)
@@ -82,8 +70,9 @@ class ToCompletion:
     pre_sync_hook: bool = False
     """The new version waits for it (a migration): an Argo CD Sync hook in a wave after the databases and
     before the workloads; locally a dependency of the service."""
-    local_profile: str | None = "jobs"
-    """compose profile that keeps it from starting with `up` (None: it runs with the others)."""
+    on_demand: str | None = "jobs"
+    """The group of runs it belongs to that start only when asked for ('jobs', 'backup'), not with the app's
+    services; None: it starts with them (a migration, which they wait for)."""
     after: Container | None = None
     """A second step in another image that runs once this one succeeded (the first becomes an init step)."""
 

@@ -64,11 +64,12 @@ class HostFolder:
 
 @dataclass(frozen=True)
 class Volume:
-    """Data a workload keeps at ``mount_path``; locally (compose) a named volume ``local_name``."""
+    """Data a workload keeps at ``mount_path``, in the pod's volume ``name``; ``kept_as`` names the data beyond one
+    pod (a claim's name; a named volume where there are no claims)."""
 
     name: str
     mount_path: str
-    local_name: str
+    kept_as: str
     source: ClaimTemplate | Claim | Scratch | HostFolder
 
 

@@ -1,20 +1,24 @@
-"""What a workload is, for every output: identity, image, command, env, secrets, ports, health, volumes,
-exposure, connections and how it runs (continuously, to completion, on a schedule)."""
+"""What a workload is, for every output: a small core (identity, image, command, env, secrets, configuration,
+resources, health, ports, volumes, security context, connections, how it runs) plus its facets (an exposure, a
+scaler, a mesh, ...: spec.facets), each found by its type."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TypeVar
 
 from shipform.spec.env import EnvVar, Platform, SecretFile
-from shipform.spec.facets import Exposure, Mesh, Scrape, Telemetry
+from shipform.spec.facet import Facet, index_facets
 from shipform.spec.image import BuiltImage, ImageBuild
 from shipform.spec.labels import selector
-from shipform.spec.network import EgressToInternet, Endpoint, PlatformPeer, Port, ServiceAccess
+from shipform.spec.network import Endpoint, Port
 from shipform.spec.run import Run, Scheduled, ToCompletion
 from shipform.spec.storage import Config, Scratch, Volume, ephemeral_need
 from shipform.values.health import Health
 from shipform.values.quantity import Memory
 from shipform.values.resources import ComputeResources
+
+F = TypeVar("F")
 
 
 @dataclass(frozen=True)
@@ -24,12 +28,6 @@ class AcceptedRisk:
     check: str
     """The scanner's check id, e.g. checkov's 'CKV_K8S_35'."""
     reason: str
-
-
-def health_checked_in_compose(health: Health | None, builds_image: bool) -> bool:
-    """compose can check health only with a probe that exists in the image: the generated probe program of an
-    image shipform generates the Dockerfile of, or an exec command."""
-    return health is not None and (builds_image or health.kind == "exec")
 
 
 @dataclass(frozen=True)
@@ -56,26 +54,29 @@ class Workload:
     resources: ComputeResources | None = None
     run_as_user: int = 10001
     run_as_group: int = 10001
-    local_user: tuple[int, int] | None = None
-    """UID:GID locally when it differs: runtimes without fsGroup must run as the owner of the data folder."""
+    data_owner: tuple[int, int] | None = None
+    """UID:GID that owns the image's data folder when it is not the process's own (an official database image):
+    Kubernetes hands the volume to the process by fsGroup, a runtime without fsGroup runs the process as this."""
     read_only_root_filesystem: bool = True
     writable_paths: tuple[str, ...] = ()
     volumes: tuple[Volume, ...] = ()
     termination_grace_period_seconds: int = 30
-    exposure: Exposure | None = None
-    scrape: Scrape | None = None
-    telemetry: Telemetry | None = None
-    access: ServiceAccess = ServiceAccess()  # noqa: RUF009 (frozen: one shared default is safe)
     connects_to: tuple[Endpoint, ...] = ()
     clients: tuple[Endpoint, ...] = ()
-    egress_to_internet: tuple[EgressToInternet, ...] = ()
     waits_for: tuple[str, ...] = ()
     """One-off workloads that must complete before this one starts (its migration)."""
     accepted_risks: tuple[AcceptedRisk, ...] = ()
-    platform_clients: tuple[PlatformPeer, ...] = ()
-    """Cluster components admitted besides the declared clients (KEDA's operator on a queue it measures)."""
-    mesh: Mesh | None = None
-    """Set when the workload's namespace is enrolled in a service mesh."""
+    facets: tuple[Facet, ...] = ()
+    """What the workload has besides its core (spec.facets), at most one of each type and category."""
+    _facets: dict[type, Facet] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_facets", index_facets(self.facets))
+
+    def facet(self, kind: type[F]) -> F | None:
+        """The workload's facet of type (or category) ``kind``, or None: ``w.facet(spec.Exposure)``."""
+        found = self._facets.get(kind)
+        return found  # type: ignore[return-value]  # indexed by its own type and categories: found is a kind
 
     @property
     def port(self) -> int | None:
@@ -109,12 +110,6 @@ class Workload:
         if isinstance(self.run, Scheduled):
             return self.run.job
         return self.run if isinstance(self.run, ToCompletion) else None
-
-    @property
-    def published(self) -> bool:
-        """Reached from outside the cluster (an Ingress or route, a node port, a load balancer): compose
-        publishes its main port on 127.0.0.1."""
-        return self.port is not None and (self.exposure is not None or self.access.type != "ClusterIP")
 
     @property
     def ephemeral_storage(self) -> Memory:

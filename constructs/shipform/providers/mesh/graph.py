@@ -13,20 +13,23 @@ def open_ports(w: spec.Workload) -> tuple[spec.Port, ...]:
     """Ports that peers outside the mesh reach (no sidecar, so plain text): the main port of a public service or
     of one behind a node port or load balancer (every port then), the metrics port, KEDA's queue port."""
     ports: list[spec.Port] = []
-    if w.exposure is not None:
+    if w.facet(spec.Exposure) is not None:
         ports += w.ports[:1]
-    if w.access.type != "ClusterIP":
+    if w.facet(spec.ServiceAccess) is not None:
         ports += w.ports
-    if w.scrape is not None:
-        ports.append(w.scrape.port)
-    for platform in w.platform_clients:
+    scrape = w.facet(spec.Scrape)
+    if scrape is not None:
+        ports.append(scrape.port)
+    platforms = w.facet(spec.PlatformClients)
+    for platform in platforms.peers if platforms else ():
         ports += platform.ports
     return tuple(p for p in served_ports(w) if p in ports)
 
 
 def served_ports(w: spec.Workload) -> tuple[spec.Port, ...]:
     """The ports a workload's pods accept connections on: its Service's, or a Worker's metrics port alone."""
-    return w.ports or ((w.scrape.port,) if w.scrape else ())
+    scrape = w.facet(spec.Scrape)
+    return w.ports or ((scrape.port,) if scrape else ())
 
 
 def speaks_http(w: spec.Workload) -> bool:

@@ -72,7 +72,7 @@ class Istio:
             objects += [_planned(w, "mesh:retries", NETWORKING, "VirtualService", w.name, partial(_retries, w, mesh)),
                         _planned(w, "mesh:circuit-breaking", NETWORKING, "DestinationRule", w.name,
                                  partial(_circuit_breaking, w))]
-            if w.exposure is not None:
+            if w.facet(spec.Exposure) is not None:
                 objects.append(_planned(w, "mesh:rate-limit", "networking.istio.io/v1alpha3", "EnvoyFilter",
                                         f"{w.name}-rate-limit", partial(_rate_limit, w, mesh)))
         return objects

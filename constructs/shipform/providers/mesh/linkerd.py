@@ -67,7 +67,7 @@ class Linkerd:
         plain = open_ports(w)
         for port in served_ports(w):
             objects += self._port_plan(w, mesh, port, port in plain)
-        if w.exposure is not None and speaks_http(w):
+        if w.facet(spec.Exposure) is not None and speaks_http(w):
             main = _server_ref(f"{w.name}-{w.ports[0].name}")
             objects.append(_planned(w, "mesh:rate-limit", "HTTPLocalRateLimitPolicy", f"{w.name}-rate-limit",
                                     lambda: {"spec": {"targetRef": main,

@@ -2,36 +2,18 @@
 the ports sidecars reach it on), a workload's identity, how a namespace and a pod are enrolled, and the objects it
 adds to an enrolled namespace and to each workload there.
 
-A provider lists its objects as :class:`Planned` entries: the object's key in the plan and how its body is built.
-The plan (which objects exist) and the bodies come from that one list, so they cannot disagree, and a body is built
-only when it is rendered.
+A provider lists its objects as :class:`~shipform.spec.plan.Planned` entries: the object's key in the plan and how
+its body is built.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from shipform import spec
-from shipform.spec.manifest import Manifest
-from shipform.spec.plan import ObjectKey
+from shipform.spec.plan import Planned
 
-
-@dataclass(frozen=True)
-class Planned:
-    """One object a mesh adds: its key (role 'mesh:<what>', apiVersion, kind, name, namespace), its labels, and
-    the fields after its metadata (``spec``, usually), built when the object is rendered."""
-
-    key: ObjectKey
-    labels: Mapping[str, str]
-    fields: Callable[[], dict[str, Any]]
-
-    def build(self) -> Manifest:
-        """The object: apiVersion, kind and metadata from the key, so the plan and the body name the same one."""
-        k = self.key
-        return {"apiVersion": k.api_version, "kind": k.kind,
-                "metadata": {"name": k.name, "namespace": k.namespace, "labels": dict(self.labels)}, **self.fields()}
+__all__ = ["MeshProvider", "Planned"]
 
 
 class MeshProvider(Protocol):

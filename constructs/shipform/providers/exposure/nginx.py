@@ -1,0 +1,42 @@
+"""ingress-nginx: the Ingress of class 'nginx', whose controller pods are admitted by their chart's labels; it splits
+the public traffic by weight (a routed canary's second Ingress with its canary annotations) and steers Argo Rollouts'
+canary by the same mechanism."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shipform import spec
+from shipform.providers.exposure.ingress_object import elsewhere, planned_ingress
+from shipform.providers.exposure.protocol import Planned
+
+CONTROLLER_PODS = {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"}
+"""The labels ingress-nginx's own manifests and chart give its controller pods."""
+
+
+class IngressNginx:
+    name = "nginx"
+    ingress_class = "nginx"
+    default_pods = CONTROLLER_PODS
+    splits_traffic = True
+    holds_certificate = True
+    roles = ("ingress", "canary-ingress")
+
+    def plan(self, w: spec.Workload, exposure: spec.Exposure) -> list[Planned]:
+        return [planned_ingress(w, exposure)]
+
+    def canary_plan(self, canary: spec.Workload, exposure: spec.Exposure, split: spec.CanarySplit) -> list[Planned]:
+        """The Ingress that sends ``split.weight`` percent of the requests to the canary (the stable Ingress holds
+        the certificate)."""
+        return [planned_ingress(canary, exposure, "canary-ingress", {
+            "nginx.ingress.kubernetes.io/canary": "true",
+            "nginx.ingress.kubernetes.io/canary-weight": str(split.weight)})]
+
+    def argo_traffic_routing(self, name: str) -> dict[str, Any] | None:
+        return {"nginx": {"stableIngress": name}}
+
+    def missing(self, w: spec.Workload, role: str) -> str:
+        return elsewhere(w, canary=role == "canary-ingress")
+
+
+NGINX = IngressNginx()
