@@ -21,8 +21,10 @@ CONTEXT = "services/py"
 
 
 def write_sources(root: Path) -> None:
-    """The one build context every built service uses (each still gets a Dockerfile of its own)."""
+    """The one build context every built service uses (each still gets a Dockerfile of its own), in a folder that
+    declares shipform (what CI installs)."""
     (root / CONTEXT).mkdir(parents=True, exist_ok=True)
+    (root / "requirements.txt").write_text("shipform\n")
     (root / CONTEXT / "requirements.txt").write_text("gunicorn==23.0.0\nflask==3.1.0\n")
 
 

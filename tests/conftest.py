@@ -13,7 +13,10 @@ DIST = REPO / "dist"
 
 
 def write_sources(root: Path) -> None:
-    """Minimal but real source layouts for the three presets."""
+    """Minimal but real source layouts for the three presets, in a folder that declares shipform (what CI
+    installs)."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "requirements.txt").write_text("shipform\n")
     (root / "py").mkdir(parents=True, exist_ok=True)
     (root / "py" / "requirements.txt").write_text("flask==3.1.0\n")
     (root / "node").mkdir(exist_ok=True)

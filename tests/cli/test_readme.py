@@ -13,5 +13,6 @@ def test_readme_example_synthesizes(tmp_path):
     start = readme.index("# apps/shop/app.py (abridged)")
     source = readme[start:readme.index("```", start)]
     shutil.copytree(REPO / "apps" / "shop" / "services", tmp_path / "services")
+    (tmp_path / "requirements.txt").write_text("shipform\n")
     files = render(exec_app(source, tmp_path), tmp_path / "out")
     assert "docker/api/Dockerfile" in files and "k8s/prod/statefulset-shop-db.yaml" in files

@@ -135,6 +135,7 @@ def test_hostile_values_stay_data_or_are_refused(tmp_path, hostile):
     one shell word in every script, or refused where GitHub would evaluate it."""
     repo = tmp_path / "repo"
     (repo / ".git").mkdir(parents=True)
+    (repo / "requirements.txt").write_text("shipform\n")
     folder = repo / ("app-" + hostile.replace("/", "_"))
     folder.mkdir()
     write_sources(folder)

@@ -79,11 +79,11 @@ def _render(app: App, outdir: Path, notes: list[str] | None) -> dict[str, str]:
     manifests = {env.name: environment_manifests(env, env_spec)
                  for env, env_spec in zip(app.environments, app_spec.environments, strict=True)}
     app_dir = (outdir / app.name).resolve()
-    repo = describe(app.root, app.source_file, app_dir)
+    repo = describe(app.name, app.root, app.source_file, app_dir)
     # Output written outside the repository (a scratch --outdir) is not what GitOps watches or CI checks:
     # its GitOps objects and workflows then name the app folder alone.
     context = Context(marker_line(app), app_dir, manifests, repo.output_path, repo.root, repo.app_file,
-                      repo.setup, repo.tests, app.branch)
+                      repo.setup, repo.tests, app.branch, repo.install)
     files: dict[str, str] = {}
     for output in OUTPUTS:
         files.update(output(app_spec, context))
