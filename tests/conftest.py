@@ -87,7 +87,8 @@ def new_app(app_root: Path):
     def factory(**app_props):
         app = App("shop", registry="ghcr.io/acme", root=app_root, **app_props)
         dev = Environment(app, "dev", local=True, domain="dev.example.com")
-        prod = Environment(app, "prod", replicas=3, domain="example.com")
+        prod = Environment(app, "prod", replicas=3, domain="example.com",
+                           unpinned_images="a test app: its images are never pushed")
         return app, dev, prod
 
     return factory

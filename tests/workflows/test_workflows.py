@@ -123,7 +123,7 @@ APP = '''
 from shipform import *
 app = App("shop", registry="ghcr.io/acme", repository="https://github.com/acme/shop.git", workflows="output")
 dev = Environment(app, "dev", local=True)
-prod = Environment(app, "prod")
+prod = Environment(app, "prod", unpinned_images="a test app: its images are never pushed")
 for env in (dev, prod):
     WebService(env, "api", build=Build.python("py", ["gunicorn", "app:app"]), port=8000, env={"NOTE": NOTE})
 '''
@@ -161,7 +161,7 @@ KUBECTL = '''
 from shipform import *
 app = App("kd", registry="123456789012.dkr.ecr.eu-west-1.amazonaws.com/acme", workflows="output")
 dev = Environment(app, "dev", local=True)
-prod = Environment(app, "prod", gitops="kubectl", cluster=CLUSTER)
+prod = Environment(app, "prod", gitops="kubectl", cluster=CLUSTER, unpinned_images="a test app: never pushed")
 for env in (dev, prod):
     db = StatefulDB(env, "db", engine="postgres", version="16")
     api = WebService(env, "api", build=Build.python("py", ["gunicorn", "app:app"]), port=8000, connects_to=[db],
