@@ -56,6 +56,12 @@ def test_a_package_is_installed_editable_with_its_dev_extra(tmp_path):
     assert install_of(tmp_path, "shop").commands == (f"{PIP} -e .",)
 
 
+def test_a_packages_dev_dependency_group_is_installed_with_it(tmp_path):
+    pyproject = HATCH + APPLICATION.replace('"shipform", ', "") + '[dependency-groups]\ndev = ["shipform"]\n'
+    assert install(tmp_path, {"pyproject.toml": pyproject}).commands == (
+        f"{PIP} 'pip>=25.1'", f"{PIP} -e . --group dev")
+
+
 def test_requirement_files_beside_a_package_install_both(tmp_path):
     found = install(tmp_path, {"pyproject.toml": HATCH + APPLICATION, "requirements-dev.txt": "pytest\n"})
     assert found.commands == (f"{PIP} -r requirements-dev.txt -e .",)

@@ -115,21 +115,20 @@ def _poetry(pyproject: dict[str, Any] | None) -> tuple[Install, bool]:
 
 
 def _pip(requirements: list[str], pyproject: dict[str, Any] | None, root: Path) -> Install:
+    """One pip install of the requirement files and the pyproject (as a package, or by what it declares), after
+    the commands that prepare it."""
     files = [f"-r {name}" for name in requirements]
     keys = [*requirements, *(["pyproject.toml"] if pyproject is not None else [])]
-    if pyproject is None:
-        return Install("pip", (f"{PIP} {' '.join(files)}",), cache_keys=tuple(keys))
-    project = _table(pyproject, "project")
-    if _is_package(root, pyproject):
-        target = "'.[dev]'" if "dev" in _table(project, "optional-dependencies") else "."
-        return Install("pip", (f"{PIP} {' '.join([*files, f'-e {target}'])}",), cache_keys=tuple(keys))
     commands = []
-    if "dev" in _table(pyproject, "dependency-groups"):
-        commands.append(f"{PIP} '{GROUPS_PIP}'")
-        files.append("--group dev")
-    if _strings(project.get("dependencies")) or "dev" in _table(project, "optional-dependencies"):
+    project = _table(pyproject, "project")
+    if pyproject is not None and _is_package(root, pyproject):
+        files.append("-e '.[dev]'" if "dev" in _table(project, "optional-dependencies") else "-e .")
+    elif _strings(project.get("dependencies")) or "dev" in _table(project, "optional-dependencies"):
         commands.append(PRINT_DEPENDENCIES)
-        files.insert(len(requirements), f"-r {DEPENDENCIES_FILE}")
+        files.append(f"-r {DEPENDENCIES_FILE}")
+    if "dev" in _table(pyproject, "dependency-groups"):
+        commands.insert(0, f"{PIP} '{GROUPS_PIP}'")
+        files.append("--group dev")
     if files:
         commands.append(f"{PIP} {' '.join(files)}")
     return Install("pip", tuple(commands), cache_keys=tuple(keys))
@@ -142,7 +141,7 @@ def _pip_declares(root: Path, requirements: list[str], pyproject: dict[str, Any]
     if _is_package(root, pyproject) and _is_shipform_project(project):
         return True  # the repository is shipform itself (or a fork): installing it installs shipform
     dev = _table(project, "optional-dependencies").get("dev")
-    groups = _groups(_table(pyproject, "dependency-groups"), ["dev"])
+    groups = _groups(_table(pyproject, "dependency-groups"), ["dev"])  # installed with the package too
     return _declares([*_strings(project.get("dependencies")), *_strings(dev), *groups])
 
 
