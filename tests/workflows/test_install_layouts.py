@@ -13,11 +13,12 @@ import sysconfig
 from pathlib import Path
 
 import pytest
+import yaml
 
-from conftest import REPO, exec_app
+from conftest import REPO, exec_app, write_sources
 from shipform.delivery.install import DEPENDENCIES_FILE, ON_PATH, PRINT_DEPENDENCIES, install_of
-from shipform.delivery.repository import describe
 from shipform.errors import ShipformError
+from shipform.render.actions import ACTIONS
 from shipform.render.dockerfile import POETRY_VERSION
 from shipform.render.output import Install
 from shipform.synth.pipeline import render
@@ -111,13 +112,66 @@ def test_poetry_is_installed_by_pipx_before_python_is_set_up_then_installs_witho
                             cache_keys=("poetry.lock",))
 
 
-def test_the_workflows_get_the_install_and_setup_is_its_commands_in_order(tmp_path):
+WORKFLOW_APP = """
+from shipform import *
+app = App("shop", registry="ghcr.io/acme", workflows="output")
+dev = Environment(app, "dev")
+prod = Environment(app, "prod", unpinned_images="nothing was promoted to prod yet")
+for env in (dev, prod):
+    WebService(env, "api", build=Build.python("py", ["gunicorn", "app:app"]), port=8000)
+"""
+POETRY = '[tool.poetry.dependencies]\nshipform = "*"\n'
+INSTALL_STEPS = ("Install poetry", "Set up Python", "Set up uv", "Install the app's dependencies")
+
+
+def install_steps(tmp_path: Path, files: dict[str, str]) -> dict[str, list[tuple[str, str, dict[str, object]]]]:
+    """Per job that installs (CI's check, the build's record, the promotion), its install steps as (name, the
+    action or the script, the action's inputs)."""
     (tmp_path / ".git").mkdir()
-    layout(tmp_path, {"poetry.lock": "", "pyproject.toml": '[tool.poetry.dependencies]\nshipform = "*"\n'})
-    repo = describe("shop", tmp_path / "apps", tmp_path / "apps" / "app.py", tmp_path / "dist" / "shop")
-    assert repo.install.tool == "poetry"
-    assert repo.setup == repo.install.tool_setup + repo.install.commands
-    assert repo.setup[0] == f"pipx install poetry=={POETRY_VERSION}"
+    layout(tmp_path, files)
+    write_sources(tmp_path / "apps")
+    rendered = render(exec_app(WORKFLOW_APP, tmp_path / "apps"), tmp_path / "dist")
+    docs = {name.rsplit("/", 1)[1]: yaml.safe_load(text) for name, text in rendered.items()
+            if name.startswith(".github/workflows/")}
+    jobs = {"ci": docs["shop-ci.yaml"]["jobs"]["check"], "record": docs["shop-build.yaml"]["jobs"]["record"],
+            "promote": docs["shop-promote-dev-to-prod.yaml"]["jobs"]["promote"]}
+    return {name: [(s["name"], s.get("uses") or s["run"], s.get("with", {})) for s in job["steps"]
+                   if s["name"] in INSTALL_STEPS] for name, job in jobs.items()}
+
+
+def test_the_workflows_install_with_pip_cached_in_ci_only(tmp_path):
+    found = install_steps(tmp_path, {"requirements.txt": "shipform\n", "requirements-dev.txt": "pytest\n"})
+    python = ACTIONS["setup-python"].uses()
+    install = ("Install the app's dependencies", f"{PIP} -r requirements-dev.txt -r requirements.txt", {})
+    cached = {"python-version": "3.11", "cache": "pip",
+              "cache-dependency-path": "requirements-dev.txt\nrequirements.txt"}
+    assert found["ci"] == [("Set up Python", python, cached), install]
+    # A cache a pull request's run could write never reaches the jobs that record or promote (cache poisoning).
+    assert found["record"] == found["promote"] == [("Set up Python", python, {"python-version": "3.11"}), install]
+
+
+def test_the_workflows_install_poetry_before_python_whose_cache_asks_poetry(tmp_path):
+    found = install_steps(tmp_path, {"poetry.lock": "", "pyproject.toml": POETRY})
+    python = ACTIONS["setup-python"].uses()
+    poetry = ("Install poetry", f"pipx install poetry=={POETRY_VERSION}", {})
+    install = ("Install the app's dependencies", "poetry config virtualenvs.in-project true\npoetry env use python\n"
+               f"poetry install --no-root --all-extras\n{ON_PATH}", {})
+    assert found["ci"] == [poetry, ("Set up Python", python, {"python-version": "3.11", "cache": "poetry",
+                                                              "cache-dependency-path": "poetry.lock"}), install]
+    assert found["record"] == found["promote"] == [poetry, ("Set up Python", python, {"python-version": "3.11"}),
+                                                   install]
+
+
+def test_the_workflows_set_up_uv_pinned_and_cache_by_the_lock_in_ci_only(tmp_path):
+    found = install_steps(tmp_path, {"uv.lock": "version = 1\n", "pyproject.toml": APPLICATION})
+    python = ("Set up Python", ACTIONS["setup-python"].uses(), {"python-version": "3.11"})
+    uv = ACTIONS["setup-uv"].uses()
+    assert uv == "astral-sh/setup-uv@20cfd1bf945f4377ade1205e4dbc17946fc9a30d"
+    install = ("Install the app's dependencies", f"uv sync --frozen --all-extras\n{ON_PATH}", {})
+    assert found["ci"] == [python, ("Set up uv", uv, {"enable-cache": True, "cache-dependency-glob": "uv.lock"}),
+                           install]
+    # Explicitly off: setup-uv's default ('auto') would cache a push to the default branch.
+    assert found["record"] == found["promote"] == [python, ("Set up uv", uv, {"enable-cache": False}), install]
 
 
 # --- where shipform counts as declared --------------------------------------------------------------------------

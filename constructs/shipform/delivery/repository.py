@@ -18,11 +18,6 @@ class Repository:
     install: Install
     tests: bool
 
-    @property
-    def setup(self) -> tuple[str, ...]:
-        """The install as one script: the tool's own install first, then the dependencies."""
-        return self.install.tool_setup + self.install.commands
-
 
 def find_root(start: Path) -> Path:
     """The nearest folder upwards holding .git; the start folder itself when there is none."""

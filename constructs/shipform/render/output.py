@@ -50,16 +50,13 @@ class Context:
     """The root of that repository (absolute)."""
     app_file: str = "app.py"
     """The file that creates the App, relative to the repository root (what CI runs `shipform synth` on)."""
-    setup: tuple[str, ...] = ("python -m pip install shipform",)
-    """Shell commands that install the repository's Python dependencies (shipform among them), as it
-    declares them."""
     tests: bool = False
     """Whether the repository has tests for CI to run (pytest)."""
     branch: str = "main"
     lock_file: str = "shipform.lock.json"
     """The app's lock file (shipform.lock.json beside the app file), relative to the repository root."""
     install: Install = Install("pip", ("python -m pip install shipform",))
-    """How CI installs the repository's dependencies (``setup`` is its commands in order, as one script)."""
+    """How CI installs the repository's dependencies, shipform among them; the workflows render its steps."""
 
     @property
     def outdir(self) -> str:

@@ -94,8 +94,7 @@ def _render(app: App, outdir: Path, notes: list[str] | None) -> dict[str, str]:
     # Output written outside the repository (a scratch --outdir) is not what GitOps watches or CI checks:
     # its GitOps objects and workflows then name the app folder alone.
     context = Context(marker_line(app), app_dir, manifests, repo.output_path, repo.root, repo.app_file,
-                      repo.setup, repo.tests, app.branch, relative(lock_file, repo.root) or LOCK_FILE,
-                      repo.install)
+                      repo.tests, app.branch, relative(lock_file, repo.root) or LOCK_FILE, repo.install)
     files: dict[str, str] = {}
     for output in OUTPUTS:
         files.update(output(app_spec, context))
