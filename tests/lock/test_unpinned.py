@@ -14,7 +14,7 @@ import yaml
 from conftest import exec_app, write_sources
 from lock.helpers import invoke
 from shipform import spec
-from shipform.delivery.lock import LOCK_FILE
+from shipform.delivery.lock import LOCK_FILE, lock_images
 from shipform.delivery.pins import UNPINNED_CHECK
 from shipform.errors import InvalidApp
 from shipform.synth.pipeline import render
@@ -161,6 +161,25 @@ def test_a_new_version_keeps_running_the_digest_promoted_for_the_previous_one_un
     result = invoke("synth", str(path), "--outdir", str(tmp_path / "out"))
     assert result.exit_code == 0 and result.stdout.splitlines()[1:] == []
     assert f"image: {API}@{C}" in (prod / "deployment-shop-api.yaml").read_text()
+
+
+def test_refreshing_third_party_digests_keeps_the_previous_tag_s_digest_until_a_promotion(tmp_path):
+    """`shipform lock` after a version bump: prod's entries of the previous tag stay (prod runs them until the
+    promotion); an entry of an image the app no longer runs at all goes."""
+    old_api, old_web = API.replace("1.4.2", "1.4.1"), WEB.replace("1.4.2", "1.4.1")
+    gone = "ghcr.io/acme/shop-legacy:1.4.1"
+    lock = {"dev": {API: C, WEB: C}, "prod": {old_api: A, old_web: B, gone: B, "nginx:1.27.3": A}}
+    app_folder(tmp_path, lock=lock)
+
+    class Registry:
+        def digest(self, image: str) -> str:
+            return C
+
+    lock_images([exec_app(source(), tmp_path)], client=Registry())
+    after = json.loads((tmp_path / LOCK_FILE).read_text())["environments"]
+    assert after["prod"] == {old_api: A, old_web: B, "nginx:1.27.3": C}
+    assert after["dev"] == {API: C, WEB: C, "nginx:1.27.3": C}
+    assert invoke("synth", str(tmp_path / "app.py"), "--outdir", str(tmp_path / "out")).exit_code == 0
 
 
 def test_two_previous_tags_are_for_a_promotion_to_choose_between(tmp_path):

@@ -317,7 +317,9 @@ def lock_images(apps: Sequence[App], environment: str | None = None,
                 client: Resolver | None = None) -> list[str]:
     """`shipform lock`: read the digest of every third-party image the apps run (in ``environment``, or in
     all) from its registry and write it for every Environment that runs it. Entries of images an Environment
-    no longer runs are removed. Nothing is written when any image cannot be resolved."""
+    no longer runs are removed, but not an entry of an image the app builds under another tag: until a promotion
+    replaces it, an Environment after the first runs that digest (shipform.delivery.pins). Nothing is written
+    when any image cannot be resolved."""
     groups = specs_by_lock(apps)
     if environment:
         require_environment(groups, "--env", environment)
@@ -348,7 +350,9 @@ def lock_images(apps: Sequence[App], environment: str | None = None,
         for name in dict.fromkeys(env.name for env in environments_of(specs, environment)):
             envs = environments_of(specs, name)
             used = {image for env in envs for image in images(env)}
-            entries = {image: digest for image, digest in new.get(name, {}).items() if image in used}
+            built = {image.rsplit(":", 1)[0] for env in envs for image in built_images(env)}
+            entries = {image: digest for image, digest in new.get(name, {}).items()
+                       if image in used or image.rsplit(":", 1)[0] in built}
             entries.update((image, digests[image]) for env in envs for image in third_party_images(env))
             new[name] = entries
         report += write_changes(path, old, {env: entries for env, entries in new.items() if entries})
