@@ -1,8 +1,10 @@
 """The release loop's steps on the reference apps, for real: every image the apps build is built with buildah from
 its generated Dockerfile, pushed to Debian's docker-registry on loopback (tagged ``sha-<commit>``, as a branch build
-pushes it), recorded for the first Environment with `shipform lock record` (the digest the push reported, given as
-``<the app's image name>@<digest>`` as the build workflow hands it over), promoted with `shipform promote`, and
-synthesized: every Environment then runs every image the app builds by that digest, and the registry serves it.
+pushes it), recorded for the first Environment with `shipform lock record` as the build workflow's record job calls
+it (the digest the push reported, given as ``<the app's image name>@<digest>``, with the inputs and revision the
+image job's plan step computes, run here from the committed workflow), promoted with `shipform promote`, and
+synthesized: every Environment then runs every image the app builds by that digest, and the registry serves it;
+the build's plan step then reuses each recorded digest instead of building the same inputs again.
 
 The reference apps' committed lock files (``apps/<app>/shipform.lock.json``) come from a run of this test with
 ``SHIPFORM_RECORD_REFERENCE_DIGESTS=1``, which writes the run's lock files there: their digests are of images built
@@ -25,6 +27,7 @@ from containers.building import assert_built, built_image
 from lock.helpers import invoke
 from lock.test_real_registry import registry  # noqa: F401 (the fixture: Debian's registry on a loopback port)
 from shipform.delivery.lock import LOCK_FILE
+from workflows.steps import fake_tool, run_script, step, workflow
 
 pytestmark = pytest.mark.containers
 REPO = apps.REPO
@@ -50,6 +53,23 @@ def served_digest(host: str, name: str, tag: str) -> str:
     return str(json.loads(inspected)["Digest"])
 
 
+def plans(app_name: str, temp: Path, lock: Path) -> dict[str, dict[str, str]]:
+    """{repository: outputs} of the build's plan step ("Build it, or reuse the digest of the same inputs") for each
+    image of the committed build workflow, run at the repository's HEAD as the image job runs it, with ``lock`` as
+    the app's lock file and no tag in the registry yet."""
+    doc = workflow(REPO / "dist" / app_name / ".github" / "workflows" / f"{app_name}-build.yaml")
+    script = step(doc, "image", "plan")["run"]
+    fake_tool(temp, "skopeo", "exit 1\n")  # `skopeo inspect`: the tag this build pushes does not exist
+    found = {}
+    for entry in doc["jobs"]["image"]["strategy"]["matrix"]["include"]:
+        env = {"REPOSITORY": entry["repository"], "CONTEXT": entry["context"], "DOCKERFILE": entry["dockerfile"],
+               "TAG": "sha-x", "LOCK": str(lock)}
+        ran = run_script(script, REPO, env, temp)
+        assert ran.code == 0, ran.stderr
+        found[entry["repository"]] = ran.outputs
+    return found
+
+
 def copy_of(app_name: str, folder: Path) -> Path:
     """The app folder without its lock file, in a folder that declares shipform: the loop starts from nothing."""
     copy = folder / app_name
@@ -62,6 +82,10 @@ def copy_of(app_name: str, folder: Path) -> Path:
 def test_built_pushed_recorded_promoted_and_deployed_by_digest(rig, builder, registry, tmp_path,  # noqa: F811
                                                                app_name):
     tag = f"sha-{commit()}"
+    if WRITE:  # the inputs recorded are HEAD's: the images must be built from exactly those
+        changed = subprocess.run(["git", "status", "--porcelain", "--", f"apps/{app_name}", f"dist/{app_name}/docker"],
+                                 cwd=REPO, check=True, capture_output=True, text=True).stdout
+        assert not changed, f"commit these first: the lock file records HEAD's inputs\n{changed}"
     app = apps.images(app_name)
     pushed: dict[str, str] = {}
     for service, image in sorted(app.items()):
@@ -71,22 +95,36 @@ def test_built_pushed_recorded_promoted_and_deployed_by_digest(rig, builder, reg
         assert served_digest(registry, f"{app_name}-{service}", tag) == digest
         pushed[f"ghcr.io/acme/{app_name}-{service}"] = digest
     app_file = copy_of(app_name, tmp_path)
-    recorded = invoke("lock", "record", str(app_file), "--env", "dev", *(f"{n}@{d}" for n, d in pushed.items()))
+    lock_file = app_file.parent / LOCK_FILE
+    built = plans(app_name, tmp_path / "runner", lock_file)
+    assert {plan["action"] for plan in built.values()} == {"build"}
+    handed_over = [f"{n}@{d}" for n, d in pushed.items()]
+    for name in pushed:
+        plan = built[name]
+        handed_over += ["--inputs", f"{name}={plan['inputs']}", "--revision", f"{name}={plan['revision']}"]
+    recorded = invoke("lock", "record", str(app_file), "--env", "dev", "--skip-not-built", *handed_over)
     assert recorded.exit_code == 0, recorded.output
     promoted = invoke("promote", str(app_file), "--from", "dev", "--to", "prod")
     assert promoted.exit_code == 0, promoted.output
     synth = invoke("synth", str(app_file), "--outdir", str(tmp_path / "out"))
     assert synth.exit_code == 0, synth.output
 
-    lock = json.loads((app_file.parent / LOCK_FILE).read_text())["environments"]
+    written = json.loads(lock_file.read_text())
+    lock = written["environments"]
     assert lock["dev"] == lock["prod"] and sorted(lock["dev"]) == sorted(
         f"{name}:{image_tag(app_file)}" for name in pushed)
+    assert written["built"] == {name: {"digest": digest, "inputs": built[name]["inputs"],
+                                       "revision": built[name]["revision"]} for name, digest in pushed.items()}
+    # The next build of the same inputs builds nothing: each image job hands on the recorded digest.
+    again = plans(app_name, tmp_path / "runner", lock_file)
+    assert {name: (plan["action"], plan["digest"]) for name, plan in again.items()} == {
+        name: ("recorded", digest) for name, digest in pushed.items()}
     for env in ("dev", "prod"):
         running = {line.split("image: ", 1)[1] for path in (tmp_path / "out" / app_name / "k8s" / env).glob("*.yaml")
                    for line in path.read_text().splitlines() if line.strip().startswith("image: ghcr.io/acme/")}
         assert running == {f"{name}:{image_tag(app_file)}@{digest}" for name, digest in pushed.items()}, env
     if WRITE:
-        shutil.copyfile(app_file.parent / LOCK_FILE, REPO / "apps" / app_name / LOCK_FILE)
+        shutil.copyfile(lock_file, REPO / "apps" / app_name / LOCK_FILE)
 
 
 def image_tag(app_file: Path) -> str:
