@@ -18,11 +18,14 @@ from pathlib import Path
 from shipform import App, Build, CronJob, Environment, Health, StatefulDB, WebService, Worker
 
 CONTEXT = "services/py"
+NEVER_PUSHED = "the benchmark app: its images are never pushed"
 
 
 def write_sources(root: Path) -> None:
-    """The one build context every built service uses (each still gets a Dockerfile of its own)."""
+    """The one build context every built service uses (each still gets a Dockerfile of its own), in a folder that
+    declares shipform (what CI installs)."""
     (root / CONTEXT).mkdir(parents=True, exist_ok=True)
+    (root / "requirements.txt").write_text("shipform\n")
     (root / CONTEXT / "requirements.txt").write_text("gunicorn==23.0.0\nflask==3.1.0\n")
 
 
@@ -36,9 +39,10 @@ def build_app(n: int, root: Path, environments: int = 2) -> App:
     write_sources(root)
     app = App("bench", registry="ghcr.io/acme", version="1.0.0", root=root, workflows="output")
     envs = [Environment(app, "dev", local=True, domain="dev.bench.example.com"),
-            Environment(app, "prod", replicas=3, domain="bench.example.com")]
+            Environment(app, "prod", replicas=3, domain="bench.example.com", unpinned_images=NEVER_PUSHED)]
     if environments == 3:
-        envs.append(Environment(app, "stage", replicas=2, domain="stage.bench.example.com"))
+        envs.append(Environment(app, "stage", replicas=2, domain="stage.bench.example.com",
+                                unpinned_images=NEVER_PUSHED))
     counts = mix(n)
     for env in envs:
         dbs = [StatefulDB(env, f"db-{i:04d}", engine="redis" if i % 2 else "postgres",

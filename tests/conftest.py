@@ -13,7 +13,10 @@ DIST = REPO / "dist"
 
 
 def write_sources(root: Path) -> None:
-    """Minimal but real source layouts for the three presets."""
+    """Minimal but real source layouts for the three presets, in a folder that declares shipform (what CI
+    installs)."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "requirements.txt").write_text("shipform\n")
     (root / "py").mkdir(parents=True, exist_ok=True)
     (root / "py" / "requirements.txt").write_text("flask==3.1.0\n")
     (root / "node").mkdir(exist_ok=True)
@@ -84,7 +87,8 @@ def new_app(app_root: Path):
     def factory(**app_props):
         app = App("shop", registry="ghcr.io/acme", root=app_root, **app_props)
         dev = Environment(app, "dev", local=True, domain="dev.example.com")
-        prod = Environment(app, "prod", replicas=3, domain="example.com")
+        prod = Environment(app, "prod", replicas=3, domain="example.com",
+                           unpinned_images="a test app: its images are never pushed")
         return app, dev, prod
 
     return factory

@@ -162,8 +162,11 @@ def diff(
     outdir: OUTDIR = None,
     environment: Annotated[str | None, typer.Option(
         "--env", help="Only this Environment's Kubernetes files.")] = None,
+    exit_code: Annotated[bool, typer.Option(
+        "--exit-code", help="Exit 1 when there are differences, 0 when there are none (as `git diff`).")] = False,
 ) -> None:
-    """Show, as unified diffs, what `shipform synth` would change in the output (for reviews)."""
+    """Show, as unified diffs, what `shipform synth` would change in the output (for reviews). Files are named
+    by their path from the repository root (a/..., b/...), so `git apply` takes the diff."""
     from shipform.synth.diff import diff_app
 
     with _reported():
@@ -175,6 +178,8 @@ def diff(
     typer.echo("".join(lines), nl=False)
     if not lines:
         typer.echo("no changes")
+    elif exit_code:
+        raise typer.Exit(1)
 
 
 @contextlib.contextmanager

@@ -57,10 +57,13 @@ def build(root: Path, scale: int = 4) -> App:
     app = App("mixed", registry="ghcr.io/acme", version="2.0.1", root=root, repository="https://github.com/acme/mixed.git")
     dev = Environment(app, "dev", local=True, domain="dev.example.com")
     # prod rolls out with Argo Rollouts and scales a worker by its queue with KEDA; stage runs Linkerd.
-    prod = Environment(app, "prod", replicas=3, domain="example.com", cluster_issuer="le",
+    # Its images are never pushed, so no Environment after the first has their digests: it says why.
+    never_pushed = "the generated test app: its images are never pushed"
+    prod = Environment(app, "prod", replicas=3, domain="example.com", cluster_issuer="le", unpinned_images=never_pushed,
                        secret_store=SecretStore("vault"), monitoring=Monitoring(labels={"release": "prom"}),
                        rollouts="argo", keda=Keda(), knative=KnativeServing())
     stage = Environment(app, "stage", replicas=2, domain="stage.example.com", gitops="flux", cilium=True,
+                        unpinned_images=never_pushed,
                         gateway="gateways/public", telemetry=Telemetry(protocol="http/protobuf",
                                                                        endpoint="http://otel.observability.svc:4318"),
                         mesh=Mesh(kind="linkerd", retries=1, timeout="30s"))

@@ -21,6 +21,7 @@ HARDENED = ["--network=none", "--read-only", "--read-only-tmpfs=false", "--tmpfs
 def build_service(rig: Rig, folder: Path, app_source: str, service: str, context: Path) -> tuple[str, str]:
     """Render the app (Python source run as ``folder/app.py``), build ``service`` from ``context``; returns its
     Dockerfile's text and the image tag."""
+    (folder / "requirements.txt").write_text("shipform\n")  # what CI installs (build contexts are subfolders)
     files = render(exec_app(textwrap.dedent(app_source), folder), folder / "out")
     docker = folder / "out" / "docker" / service
     docker.mkdir(parents=True)

@@ -13,7 +13,8 @@ from conftest import exec_app, write_sources
 from lock.fake_registry import FakeRegistry
 from lock.helpers import invoke
 from shipform import spec
-from shipform.delivery.lock import LOCK_FILE, built_images, pin, third_party_images
+from shipform.delivery.lock import LOCK_FILE, built_images, third_party_images
+from shipform.delivery.pins import pin
 
 A, B, C, D = ("sha256:" + c * 64 for c in "abcd")
 API = "ghcr.io/acme/shop-api:1.4.2"
@@ -72,11 +73,8 @@ def test_pin_pins_every_image_with_an_entry_and_nothing_else(tmp_path):
 def test_a_recorded_digest_reaches_kubernetes_and_compose_and_the_rest_is_noted(tmp_path):
     path, out = app_file(tmp_path), tmp_path / "out"
     result = invoke("synth", str(path), "--outdir", str(out))
-    assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[1:] == [
-        "shop/dev: 4 images have no digest (run `shipform lock`, or let CI record built images)",
-        "shop/prod: 4 images have no digest (run `shipform lock`, or let CI record built images)"]
-    assert not any("@sha256:" in image for image in images_in(out / "shop"))
+    assert result.exit_code == 1 and f"shop/prod: '{API}' is an image the app builds" in result.stderr
+    assert not out.exists()  # prod would run the app's image by tag: refused (tests/lock/test_unpinned.py)
 
     result = invoke("lock", "record", str(path), "--env", "prod", f"ghcr.io/acme/shop-api@{A}")
     assert result.exit_code == 0, result.output

@@ -152,6 +152,7 @@ def test_the_client_reads_the_digest_skopeo_and_the_registry_agree_on(pushed):
 
 def test_shipform_lock_records_them_for_every_environment_that_runs_them(pushed, tmp_path):
     single, index = sorted(pushed)  # '.../tiny:1.0', '.../tiny:multi'
+    (tmp_path / "requirements.txt").write_text("shipform\n")  # what CI installs
     (tmp_path / "app.py").write_text(f'''
 from shipform import App, Environment, Health, WebService, Worker
 app = App("tiny", registry="ghcr.io/acme")

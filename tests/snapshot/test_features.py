@@ -153,8 +153,8 @@ def test_migration_under_argocd_and_flux(synth, snapshot):
         from shipform import *
         app = App("shop", registry="ghcr.io/acme", version="1.0.0")
         dev = Environment(app, "dev", local=True)
-        argocd = Environment(app, "argocd", gitops="argocd")
-        flux = Environment(app, "flux", gitops="flux")
+        argocd = Environment(app, "argocd", gitops="argocd", unpinned_images="a test app: never pushed")
+        flux = Environment(app, "flux", gitops="flux", unpinned_images="a test app: never pushed")
         for env in (dev, argocd, flux):
             WebService(env, "api", build=Build.python("py", ["gunicorn", "--bind", "0.0.0.0:8000", "app:app"]),
                        port=8000, migrate=Migration(["python", "-m", "migrate"]))

@@ -9,7 +9,7 @@ PREAMBLE = """
 from shipform import *
 app = App("shop", registry="ghcr.io/acme")
 dev = Environment(app, "dev", local=True)
-prod = Environment(app, "prod", replicas=3, domain="example.com")
+prod = Environment(app, "prod", replicas=3, domain="example.com", unpinned_images="a test app: never pushed")
 """
 
 WS = 'WebService(dev, "api", '

@@ -302,6 +302,8 @@ class _Drawer:
             env_names.append(env_name)
             local = i == local_index
             props = ["local=True"] if local else []
+            if i > 0:  # CI would record the app's images into the first Environment and promote them from there
+                props.append("unpinned_images='a random test app: its images are never pushed'")
             self.twisting = self.twist is not None and i == 0
             has_domain = domains_for_mirror if mirror else self.flag(70)
             if self.twisting and self.twist in ("shared-public-host", "x-prefixed-id"):

@@ -18,7 +18,7 @@ SOURCE = """
 from shipform import *
 app = App("shop", registry="ghcr.io/acme", version="1.0.0")
 dev = Environment(app, "dev", local=True)
-prod = Environment(app, "prod", gitops="flux")
+prod = Environment(app, "prod", gitops="flux", unpinned_images="a test app: its images are never pushed")
 for env in (dev, prod):
     WebService(env, "api", build=Build.python("py", ["gunicorn", "app:app"]), port=8000,
                config={"LOG_LEVEL": "@level@"}, files={"/etc/app/app.yaml": "config/app.yaml"},

@@ -22,7 +22,8 @@ LEAKY_APP = '''
 from shipform import *
 app = App("shop", registry="ghcr.io/acme")
 dev = Environment(app, "dev", local=True, domain="dev.example.com")
-prod = Environment(app, "prod", replicas=2, domain="example.com", secret_store=SecretStore("vault"))
+prod = Environment(app, "prod", replicas=2, domain="example.com", secret_store=SecretStore("vault"),
+                   unpinned_images="a test app: its images are never pushed")
 for env in (dev, prod):
     offsite = S3Target(bucket="acme-backups", credentials=SecretRef("backup-s3", "credentials"))
     db = StatefulDB(env, "db", engine="postgres", version="16", backup=Backup(schedule="@daily", to=offsite))
@@ -194,7 +195,8 @@ TWO_NAMESPACES = '''
 from shipform import *
 app = App("shop", registry="ghcr.io/acme")
 dev = Environment(app, "dev", local=True, domain="dev.example.com")
-prod = Environment(app, "prod", domain="example.com", secret_store=SecretStore("vault"))
+prod = Environment(app, "prod", domain="example.com", secret_store=SecretStore("vault"),
+                   unpinned_images="a test app: its images are never pushed")
 for env in (dev, prod):
     front = SecureNamespace(env, "front")
     back = SecureNamespace(env, "back", accepts_from=[front])

@@ -508,10 +508,20 @@ def actionlint(tree: Tree, scratch: Path) -> Result:
     if not tree.workflows:
         return Result("actionlint", tree.name, [], skipped="no .github/workflows file")
     _tool("shellcheck")
+    # actionlint resolves `uses: ./.github/workflows/...` from the repository root it finds above its working
+    # folder (the nearest .git): the tree is judged as the root of a repository of its own, as GitHub would run it.
+    project = scratch / f"actionlint-{re.sub(r'[^a-z0-9]+', '-', tree.name.lower())}"
+    shutil.rmtree(project, ignore_errors=True)
+    for path in tree.workflows:
+        copy = project / path.relative_to(tree.root)
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, copy)
+    (project / ".git").mkdir()
     proc = run([_tool("actionlint"), "-no-color", "-format", "{{json .}}",
-                *(p.relative_to(tree.root) for p in tree.workflows)], tree.root, environment(scratch))
+                *(p.relative_to(tree.root) for p in tree.workflows)], project, environment(scratch))
     return Result("actionlint", tree.name, [
-        Finding("actionlint", e["kind"], tree.rel(e["filepath"]), f"line {e['line']}: {e['message']}")
+        Finding("actionlint", e["kind"], Path(e["filepath"]).as_posix().removeprefix(f"{project.as_posix()}/"),
+                f"line {e['line']}: {e['message']}")
         for e in _json(proc, empty=[]) or []])
 
 

@@ -76,7 +76,7 @@ from shipform import *
 app = App("shop", registry="ghcr.io/acme", version="1.4.2", repository="https://github.com/acme/shop.git",
           workflows="output")
 dev = Environment(app, "dev", local=True)
-prod = Environment(app, "prod")
+prod = Environment(app, "prod", unpinned_images="a new app: nothing was promoted to prod yet")
 for env in (dev, prod):
     api = WebService(env, "api", build=Build.python("services/api", ["gunicorn", "app:app"]), port=8000)
     WebService(env, "web", build=Build.python("services/web", ["gunicorn", "app:app"]), port=8001, connects_to=[api])
@@ -87,8 +87,9 @@ A, B = ("sha256:" + c * 64 for c in "ab")
 
 
 def release_repository(root: Path) -> Path:
-    """A repository laid out like a user's (apps/shop/app.py, two services, dist/ committed), pushed to a local
-    bare remote that stands for GITHUB_SERVER_URL/GITHUB_REPOSITORY (acme/shop)."""
+    """A repository laid out like a user's (apps/shop/app.py, two services, a requirements.txt that declares
+    shipform, dist/ committed), pushed to a local bare remote that stands for GITHUB_SERVER_URL/GITHUB_REPOSITORY
+    (acme/shop). A new app: nothing was promoted to prod yet, so prod states why it runs the images by tag."""
     work = root / "work"
     for name in ("api", "web"):
         service = work / "apps" / "shop" / "services" / name
@@ -96,6 +97,7 @@ def release_repository(root: Path) -> Path:
         (service / "requirements.txt").write_text("gunicorn==23.0.0\n")
         (service / "app.py").write_text("app = None\n")
     (work / "apps" / "shop" / "app.py").write_text(RELEASE_APP)
+    (work / "requirements.txt").write_text("shipform\n")
     (work / "README.md").write_text("# shop\n")
     git(work, "init", "-q", "-b", "main")
     synth(work)

@@ -1,10 +1,10 @@
 """The lint gate on the workflows of every kind of registry and every way to deploy: actionlint (with shellcheck),
 zizmor (offline, auditor and pedantic personas), checkov (github_actions) and yamllint find nothing. One app per
 registry kind (GHCR, Docker Hub, ECR, Artifact Registry, ACR, any other registry), each with an Argo CD, a Flux and
-a kubectl Environment (the clusters taking turns: EKS, GKE, AKS, a kubeconfig) and build secrets; one more whose
-first Environment is deployed by kubectl (the build's own deploy job); and the reference apps' committed
-workflows. The tools run as the validators gate runs them (tests/validators/gate.py: offline settings, no
-configuration but yamllint's)."""
+a kubectl Environment (the clusters taking turns: EKS, GKE, AKS, a kubeconfig) and build secrets, installing
+shipform with pip, poetry or uv; one more whose first Environment is deployed by kubectl (the build's own deploy
+job); and the reference apps' committed workflows. The tools run as the validators gate runs them
+(tests/validators/gate.py: offline settings, no configuration but yamllint's)."""
 
 from __future__ import annotations
 
@@ -35,13 +35,22 @@ APP = '''
 from shipform import *
 app = App(NAME, registry=REGISTRY, version="1.0.0", repository="https://github.com/acme/shop.git",
           workflows="output", build_secrets=["pip.conf"])
-envs = [Environment(app, "dev", local=True), Environment(app, "stage", gitops="flux"),
-        Environment(app, "prod", gitops="kubectl", cluster=CLUSTER)]
+# Before the first promotion: stage and prod state why they run the images by tag (the workflows are the same).
+UNPINNED = "nothing was promoted here yet"
+envs = [Environment(app, "dev", local=True), Environment(app, "stage", gitops="flux", unpinned_images=UNPINNED),
+        Environment(app, "prod", gitops="kubectl", cluster=CLUSTER, unpinned_images=UNPINNED)]
 for env in envs:
     db = StatefulDB(env, "db", engine="postgres", version="16")
     api = WebService(env, "api", build=Build.python("py", ["gunicorn", "app:app"]), port=8000, connects_to=[db])
     WebService(env, "web", build=Build.node("node", ["node", "server.js"]), port=3000, connects_to=[api])
 '''
+# How each repository installs shipform in CI (pip's requirements.txt unless named here): every tool's steps and
+# cache are linted too (zizmor's cache-poisoning audit: caches in CI only).
+INSTALLS = {
+    "ecr": {"poetry.lock": "", "pyproject.toml": '[tool.poetry.dependencies]\nshipform = "*"\n'},
+    "gcp": {"uv.lock": "version = 1\n",
+            "pyproject.toml": '[project]\nname = "shop"\nversion = "1.0.0"\ndependencies = ["shipform"]\n'},
+}
 FIRST_KUBECTL = APP.replace('Environment(app, "dev", local=True)',
                             'Environment(app, "dev", gitops="kubectl", cluster=Cluster.kubeconfig())')
 
@@ -67,6 +76,8 @@ def workflows(tmp_path_factory) -> Path:
         where = root / "apps" / name
         where.mkdir(parents=True)
         write_sources(where)
+        for file, text in INSTALLS.get(name, {}).items():
+            (where / file).write_text(text)
         for path, text in render(exec_app(source, where), root / "dist").items():
             if path.startswith(".github/workflows/"):
                 (folder / path.rsplit("/", 1)[1]).write_text(text)

@@ -216,7 +216,7 @@ APP = '''
 from shipform import *
 app = App("shop", registry="ghcr.io/acme", repository="https://github.com/acme/shop.git", workflows="output")
 dev = Environment(app, "dev", local=True)
-prod = Environment(app, "prod")
+prod = Environment(app, "prod", unpinned_images="a test app: its images are never pushed")
 for env in (dev, prod):
     WebService(env, "api", build=Build.python("py", ["gunicorn", "app:app"]), port=8000, env={"NOTE": NOTE})
 '''
@@ -228,6 +228,7 @@ def test_hostile_values_stay_data_or_are_refused(tmp_path, hostile):
     one shell word in every script, or refused where GitHub would evaluate it."""
     repo = tmp_path / "repo"
     (repo / ".git").mkdir(parents=True)
+    (repo / "requirements.txt").write_text("shipform\n")
     folder = repo / ("app-" + hostile.replace("/", "_"))
     folder.mkdir()
     write_sources(folder)
@@ -255,7 +256,7 @@ KUBECTL = '''
 from shipform import *
 app = App("kd", registry="123456789012.dkr.ecr.eu-west-1.amazonaws.com/acme", workflows="output")
 dev = Environment(app, "dev", local=True)
-prod = Environment(app, "prod", gitops="kubectl", cluster=CLUSTER)
+prod = Environment(app, "prod", gitops="kubectl", cluster=CLUSTER, unpinned_images="a test app: never pushed")
 for env in (dev, prod):
     db = StatefulDB(env, "db", engine="postgres", version="16")
     api = WebService(env, "api", build=Build.python("py", ["gunicorn", "app:app"]), port=8000, connects_to=[db],

@@ -14,7 +14,7 @@ is deployed as.
 Keys are the image references as the app names them. An optional ``built`` section (see
 :mod:`shipform.delivery.lock_built`) keeps, per image the app builds, the digest CI pushed and the inputs it
 was built from. Synth pins every image with an entry in its Environment
-(``name:tag@sha256:...``, :func:`pin`) and notes the ones without (:func:`notes`). Entries come from
+(``name:tag@sha256:...``) and notes the ones without (:mod:`shipform.delivery.pins`). Entries come from
 ``shipform lock`` (third-party images, read from their registries), ``shipform lock record`` (the images CI
 built and pushed) and ``shipform promote`` (built images' digests copied from one Environment to the next).
 The file is written sorted, with 2-space indents and a trailing newline: the same content is the same bytes.
@@ -28,7 +28,6 @@ import json
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -221,43 +220,7 @@ def write_lock(path: Path, lock: Mapping[str, Mapping[str, str]], built: Mapping
         raise OutputError(f"cannot write {where}: {err.strerror or err}. Fix: {fix}") from None
 
 
-# --- synth: pins and notes ------------------------------------------------------------------------------------
-
-
-def pinned(image: str, digests: Mapping[str, str]) -> str:
-    """``image@digest`` when the lock has a digest for ``image``; an image that has one already stays."""
-    digest = None if "@" in image else digests.get(image)
-    return f"{image}@{digest}" if digest else image
-
-
-def _pin_run(run: spec.Run, digests: Mapping[str, str]) -> spec.Run:
-    if isinstance(run, spec.Scheduled):
-        job = _pin_run(run.job, digests)
-        assert isinstance(job, spec.ToCompletion)
-        return replace(run, job=job)
-    if isinstance(run, spec.ToCompletion) and run.after is not None:
-        return replace(run, after=replace(run.after, image=pinned(run.after.image, digests)))
-    return run
-
-
-def _pin_facets(facets: tuple[spec.Facet, ...], digests: Mapping[str, str]) -> tuple[spec.Facet, ...]:
-    """A routed canary's running version is pinned like the workload's image."""
-    return tuple(replace(f, stable_image=pinned(f.stable_image, digests)) if isinstance(f, spec.CanarySplit) else f
-                 for f in facets)
-
-
-def pin(app: spec.App, lock: Mapping[str, Mapping[str, str]]) -> spec.App:
-    """The app with every image that has an entry in its Environment's part of the lock as ``name:tag@digest``
-    (upload steps too). Images built from source keep ``built``, so compose still builds them locally."""
-    environments = []
-    for env in app.environments:
-        digests = lock.get(env.name) or {}
-        if digests:
-            env = replace(env, workloads=tuple(
-                replace(w, image=pinned(w.image, digests), run=_pin_run(w.run, digests),
-                        facets=_pin_facets(w.facets, digests)) for w in env.workloads))
-        environments.append(env)
-    return replace(app, environments=tuple(environments))
+# --- the images an Environment runs (pinned by shipform.delivery.pins) -------------------------------------
 
 
 def images(env: spec.Environment) -> dict[str, bool]:
@@ -282,17 +245,6 @@ def third_party_images(env: spec.Environment) -> set[str]:
 def built_images(env: spec.Environment) -> set[str]:
     """Images the app builds from source that the Environment runs: what CI records and `promote` copies."""
     return {image for image, built in images(env).items() if built and "@" not in image}
-
-
-def notes(app: spec.App) -> list[str]:
-    """One line per Environment of a pinned app whose images are deployed by tag alone."""
-    lines = []
-    for env in app.environments:
-        count = sum("@" not in image for image in images(env))
-        if count:
-            lines.append(f"{app.name}/{env.name}: {count} image{'s have' if count > 1 else ' has'} no digest "
-                         "(run `shipform lock`, or let CI record built images)")
-    return lines
 
 
 # --- commands: lock, lock record, promote ---------------------------------------------------------------------
@@ -367,7 +319,9 @@ def lock_images(apps: Sequence[App], environment: str | None = None,
                 client: Resolver | None = None) -> list[str]:
     """`shipform lock`: read the digest of every third-party image the apps run (in ``environment``, or in
     all) from its registry and write it for every Environment that runs it. Entries of images an Environment
-    no longer runs are removed. Nothing is written when any image cannot be resolved."""
+    no longer runs are removed, but not an entry of an image the app builds under another tag: until a promotion
+    replaces it, an Environment after the first runs that digest (shipform.delivery.pins). Nothing is written
+    when any image cannot be resolved."""
     groups = specs_by_lock(apps)
     if environment:
         require_environment(groups, "--env", environment)
@@ -398,7 +352,9 @@ def lock_images(apps: Sequence[App], environment: str | None = None,
         for name in dict.fromkeys(env.name for env in environments_of(specs, environment)):
             envs = environments_of(specs, name)
             used = {image for env in envs for image in images(env)}
-            entries = {image: digest for image, digest in new.get(name, {}).items() if image in used}
+            built = {image.rsplit(":", 1)[0] for env in envs for image in built_images(env)}
+            entries = {image: digest for image, digest in new.get(name, {}).items()
+                       if image in used or image.rsplit(":", 1)[0] in built}
             entries.update((image, digests[image]) for env in envs for image in third_party_images(env))
             new[name] = entries
         report += write_changes(path, old, {env: entries for env, entries in new.items() if entries})
@@ -407,7 +363,8 @@ def lock_images(apps: Sequence[App], environment: str | None = None,
 
 def promote_images(apps: Sequence[App], source: str, target: str) -> list[str]:
     """`shipform promote`: copy the digests of the images the apps build, as ``source`` has them, to ``target``.
-    Exactly those entries change; the target's third-party entries stay. Nothing is written when ``source``
+    Exactly those entries change (an entry of the same image under another tag goes: the target ran it by that
+    one until now); the target's third-party entries stay. Nothing is written when ``source``
     lacks a digest for any image ``target`` runs."""
     groups = specs_by_lock(apps)
     require_environment(groups, "--from", source)
@@ -429,7 +386,12 @@ def promote_images(apps: Sequence[App], source: str, target: str) -> list[str]:
                                    f"(`shipform lock record --env {source} {image}@sha256:<digest>`), verify it "
                                    "there, then promote") for image in missing]
         new = copy_lock(old)
-        new.setdefault(target, {}).update((image, verified[image]) for image in needed if image in verified)
+        # The promoted tag replaces the entry the target ran the image by before (its previous version), which
+        # synth deploys until then (shipform.delivery.pins): one entry per image name and Environment.
+        names = {image.rsplit(":", 1)[0] for image in needed}
+        new[target] = {image: digest for image, digest in new.get(target, {}).items()
+                       if image in needed or image.rsplit(":", 1)[0] not in names}
+        new[target].update((image, verified[image]) for image in needed if image in verified)
         updates[path] = (old, new)
     raise_all(problems)
     report: list[str] = []

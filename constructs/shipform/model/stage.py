@@ -234,6 +234,12 @@ class EnvironmentProps(TypedDict, total=False):
     """Default: False. The cluster runs Cilium: a workload reaches an External server that has a host name (and
     no ``cidrs``) through a CiliumNetworkPolicy ``toFQDNs`` rule for that name, instead of a NetworkPolicy rule
     for every public address."""
+    unpinned_images: str | None
+    """Default: None: every image the app builds runs here by the digest the lock file has for this Environment,
+    and synth refuses one without (CI records digests into the first Environment; ``shipform promote`` copies them
+    to the next). Only on an Environment after the first: why it may run such images by their tag instead, in one
+    line without ',' (e.g. 'staging follows main on purpose and holds no customer data'). Each workload that does
+    then states it as checkov's accepted risk CKV_K8S_43 (image without a digest), in its annotations."""
 
 
 class Environment(cdk8s.Chart):
@@ -279,6 +285,7 @@ class Environment(cdk8s.Chart):
                                 "or drop cluster")
         self.cluster = None if cluster is None else cluster.to_spec(path)
         self.cilium = props.get("cilium", False)
+        self.unpinned_images = _unpinned_reason(path, props.get("unpinned_images"), first=not app.environments)
         self.rollouts = rollout_controller(path, props.get("rollouts"))
         knative = props.get("knative")
         self.knative = knative.to_spec(path) if knative is not None else None
@@ -329,6 +336,7 @@ class Environment(cdk8s.Chart):
             workloads=tuple(w.to_spec(clients.get(id(w), [])) for w in self.workloads),
             secret_source=self.secret_store.to_spec() if self.secret_store else None,
             gitops_namespace=self.gitops_namespace, cluster=self.cluster, cilium=self.cilium,
+            unpinned_images=self.unpinned_images,
             monitoring=self.monitoring)
 
     def to_json(self) -> list[Any]:
@@ -401,6 +409,21 @@ class Environment(cdk8s.Chart):
                 return ancestor
         raise ShipformError(scope.node.path or "<root>", "scope", "is not inside an Environment", scope.node.id,
                             "create constructs inside Environment(app, 'dev') or a construct within it")
+
+
+def _unpinned_reason(path: str, reason: str | None, first: bool) -> str | None:
+    """A reason a reader of the manifests (and checkov) can take: one line of some length, without ','."""
+    if reason is None:
+        return None
+    if first:
+        raise ShipformError(path, "unpinned_images", "is for Environments after the first: CI records the images "
+                            "it builds into the first one itself", reason,
+                            "drop it here; state it on the Environments that get images by promotion")
+    if len(reason.strip()) < 10 or "\n" in reason or "," in reason:
+        raise ShipformError(path, "unpinned_images", "must say why the Environment runs the app's images by tag, in "
+                            "one line without ','", reason,
+                            "write e.g. 'staging follows main on purpose and holds no customer data'")
+    return reason
 
 
 def _git_url(app: str, url: object) -> str:

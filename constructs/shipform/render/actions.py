@@ -50,13 +50,13 @@ class Action:
         return f"{self.repo}@{self.sha}"
 
 
-def _fetched(repo: str, tag: str, snapshot: str) -> str:
+def _fetched(repo: str, tag: str, snapshot: str, day: str) -> str:
     return (f"git rev-parse {tag}^{{commit}} in a fetch of github.com/{repo} (snapshot through {snapshot}), "
-            f"{_DAY}")
+            f"{day}")
 
 
-def _action(repo: str, version: str, sha: str, snapshot: str) -> Action:
-    return Action(repo, version, sha, _fetched(repo, version, snapshot))
+def _action(repo: str, version: str, sha: str, snapshot: str, day: str = _DAY) -> Action:
+    return Action(repo, version, sha, _fetched(repo, version, snapshot, day))
 
 
 ACTIONS: dict[str, Action] = {
@@ -68,6 +68,12 @@ ACTIONS: dict[str, Action] = {
     # Outputs: python-version, python-path, cache-hit.
     "setup-python": _action("actions/setup-python", "v7.0.0", "5fda3b95a4ea91299a34e894583c3862153e4b97",
                             "2026-07-24"),
+    # node24. uv, for a repository with uv.lock. Inputs: version (default: pyproject's [tool.uv] required-version,
+    # else the latest), enable-cache (default auto: on, except for release, tag push, pull_request_target and
+    # workflow_run events; 'true' turns it on for any event), cache-dependency-glob (relative to the working
+    # directory), python-version, activate-environment. Outputs: uv-version, uv-path, cache-hit, cache-key, venv.
+    "setup-uv": _action("astral-sh/setup-uv", "v10.0.1", "20cfd1bf945f4377ade1205e4dbc17946fc9a30d", "2026-08-20",
+                        "2026-12-07"),
     # node24. Inputs: name, path (required), if-no-files-found: error, retention-days, overwrite,
     # include-hidden-files, archive. Outputs: artifact-id, artifact-url, artifact-digest.
     # Newer upstream: v7.0.1 (2026-04, per third-party release notes); not in our snapshot, so not verified.

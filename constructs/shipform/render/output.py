@@ -8,9 +8,31 @@ import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from shipform import spec
 from shipform.spec.manifest import Manifest
+
+
+@dataclass(frozen=True)
+class Install:
+    """How CI installs the repository's Python dependencies, shipform among them, the way the repository declares
+    them (``shipform.delivery.install`` decides)."""
+
+    tool: Literal["pip", "uv", "poetry"]
+    """'pip' (requirements*.txt, pyproject.toml), 'uv' (uv.lock) or 'poetry' (poetry.lock)."""
+    commands: tuple[str, ...]
+    """Shell commands run at the repository root once Python and the tool are set up (uv: astral-sh/setup-uv);
+    afterwards ``python`` and ``shipform`` on PATH have what they installed."""
+    tool_setup: tuple[str, ...] = ()
+    """Commands that install the tool itself, run before actions/setup-python (poetry: its poetry cache asks
+    poetry for the cache folder, so poetry must be there first)."""
+    cache: Literal["pip", "poetry", "uv"] = "pip"
+    """What caches the downloads: actions/setup-python's ``cache: pip`` or ``cache: poetry``, or for 'uv'
+    astral-sh/setup-uv's ``enable-cache: true``."""
+    cache_keys: tuple[str, ...] = ()
+    """The files that key the cache, relative to the repository root: setup-python's ``cache-dependency-path``,
+    setup-uv's ``cache-dependency-glob``."""
 
 
 @dataclass(frozen=True)
@@ -28,15 +50,13 @@ class Context:
     """The root of that repository (absolute)."""
     app_file: str = "app.py"
     """The file that creates the App, relative to the repository root (what CI runs `shipform synth` on)."""
-    setup: tuple[str, ...] = ("python -m pip install shipform",)
-    """Shell commands that install the repository's Python dependencies (shipform among them), as it
-    declares them."""
     tests: bool = False
     """Whether the repository has tests for CI to run (pytest)."""
     branch: str = "main"
     lock_file: str = "shipform.lock.json"
     """The app's lock file (shipform.lock.json beside the app file), relative to the repository root."""
-
+    install: Install = Install("pip", ("python -m pip install shipform",))
+    """How CI installs the repository's dependencies, shipform among them; the workflows render its steps."""
 
     @property
     def outdir(self) -> str:

@@ -1,8 +1,9 @@
 """``<app>-build.yaml``: on a push to the default branch that changes what the app's images and manifests are
 made from, and on release tags. CI first (the same workflow pull requests run), then one job per image: an
 image whose inputs are recorded in the lock is not built again; any other is built to an OCI layout, scanned,
-pushed exactly as scanned, signed and attested. Then one record job commits the digests for the first
-Environment, and for a kubectl Environment a job deploys it. Scripts: :mod:`shipform.render.workflow_scripts`."""
+pushed exactly as scanned, signed and attested. Then one record job commits the digests for the record
+Environment (``App.record_environment``), and when it is a kubectl Environment a job deploys it. Scripts:
+:mod:`shipform.render.workflow_scripts`."""
 
 from __future__ import annotations
 
@@ -40,16 +41,16 @@ DIGEST = "${{ steps.push.outputs.digest || steps.plan.outputs.digest }}"
 
 def build(app: spec.App, context: Context) -> dict[str, Any] | None:
     images = built_images(app, context)
-    if not images:
+    if not images or app.record_environment is None:
         return None
-    first = app.environments[0].name
+    first = app.record_environment.name
     default = f"refs/heads/{context.branch}"
     jobs: dict[str, Job] = {
         # A dispatch runs from the default branch only: nothing else is built, pushed or recorded.
         "ci": {"name": "CI", "if": f"github.event_name != 'workflow_dispatch' || github.ref == '{default}'",
                "uses": f"./{WORKFLOWS_DIR}/{app.name}-ci.yaml", "permissions": {"contents": "read"}},
         "image": image_job(app, context, images),
-        "record": job(f"Record the digests for {first}", record_steps(app, context), {"contents": "write"},
+        "record": job(f"Record the digests for {first}", record_steps(app, context, first), {"contents": "write"},
                       needs="image", environment=RELEASE_ENVIRONMENT,
                       concurrency={"group": f"{app.name}-record-{context.branch}", "cancel-in-progress": False},
                       outputs={"commit": "${{ steps.record.outputs.commit }}"}),
@@ -152,12 +153,12 @@ def build_secret(secret_id: str) -> str:
     return "BUILD_" + secret_id.replace(".", "_").upper()
 
 
-def record_steps(app: spec.App, context: Context) -> list[Step]:
+def record_steps(app: spec.App, context: Context, first: str) -> list[Step]:
     return [
         checkout(), app_token(), *setup_python(context),
         {"name": "Download the digests", **uses("download-artifact", pattern="digest-*",
                                                 path="${{ runner.temp }}/digests", **{"merge-multiple": True})},
         {"name": "Record the digests on the branch's newest commit", "id": "record", "run": RECORD, "env": {
-            **repository_env(context), "APP": app.name, "FIRST": app.environments[0].name,
+            **repository_env(context), "APP": app.name, "FIRST": first,
             "BRANCH": context.branch, "SOURCE": "${{ github.sha }}", "GH_TOKEN": TOKEN}},
     ]

@@ -40,9 +40,25 @@ def checkout(ref: str | None = None, history: bool = False) -> Step:
     return {"name": "Check out", **uses("checkout", **inputs)}
 
 
-def setup_python(context: Context) -> list[Step]:
-    return [{"name": "Set up Python", **uses("setup-python", **{"python-version": PYTHON})},
-            {"name": "Install the app's dependencies", "run": "\n".join(context.setup)}]
+def setup_python(context: Context, cache: bool = False) -> list[Step]:
+    """Python, the tool the repository installs with (:attr:`Context.install`), and its dependencies. ``cache``
+    only in CI: a cache a pull request's run can write must not reach the jobs that push images, record digests
+    or promote them (zizmor's cache-poisoning audit), so those install without one."""
+    install = context.install
+    steps: list[Step] = []
+    if install.tool_setup:  # poetry: setup-python's poetry cache asks poetry where its cache is
+        steps.append({"name": f"Install {install.tool}", "run": "\n".join(install.tool_setup)})
+    python: dict[str, Any] = {"python-version": PYTHON}
+    if cache and install.cache != "uv" and install.cache_keys:
+        python |= {"cache": install.cache, "cache-dependency-path": "\n".join(install.cache_keys)}
+    steps.append({"name": "Set up Python", **uses("setup-python", **python)})
+    if install.tool == "uv":
+        uv: dict[str, Any] = {"enable-cache": cache}  # explicit: 'auto' would cache a branch push's run
+        if cache:
+            uv["cache-dependency-glob"] = "\n".join(install.cache_keys)
+        steps.append({"name": "Set up uv", **uses("setup-uv", **uv)})
+    steps.append({"name": "Install the app's dependencies", "run": "\n".join(install.commands)})
+    return steps
 
 
 def app_token() -> Step:

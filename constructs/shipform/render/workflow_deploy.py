@@ -1,8 +1,8 @@
-"""Environments without a GitOps controller (gitops='kubectl'): the first one is deployed by a job of the build,
-right after the digests are recorded (a push made with the workflow's own token starts no workflow); every
-other one by a workflow of its own on a push to its folder on the default branch, or by hand from the default
-branch. Each namespace is an ApplySet, so what leaves the app leaves the cluster; rollouts are awaited per
-workload found by a namespace-scoped read."""
+"""Environments without a GitOps controller (gitops='kubectl'): the record Environment (the first) is deployed by
+a job of the build, right after the digests are recorded (a push made with the workflow's own token starts no
+workflow); every other one by a workflow of its own on a push to its folder on the default branch, or by hand
+from the default branch. Each namespace is an ApplySet, so what leaves the app leaves the cluster; rollouts are
+awaited per workload found by a namespace-scoped read."""
 
 from __future__ import annotations
 
@@ -24,16 +24,17 @@ PART_OF = "app.kubernetes.io/part-of"
 
 
 def deploys(app: spec.App, context: Context, built: bool) -> dict[str, dict[str, Any]]:
-    """``deploy-<env>`` workflows: every kubectl Environment's, but the first one's when the build deploys it."""
-    return {f"deploy-{env.name}": deploy_workflow(app, context, env) for i, env in enumerate(app.environments)
-            if env.cluster is not None and not (i == 0 and built)}
+    """``deploy-<env>`` workflows: every kubectl Environment's, but the record Environment's when the build deploys
+    it."""
+    return {f"deploy-{env.name}": deploy_workflow(app, context, env) for env in app.environments
+            if env.cluster is not None and not (env is app.record_environment and built)}
 
 
 def first_deploy_job(app: spec.App, context: Context, ref: str) -> Job | None:
-    """The build's job that deploys the first Environment at ``ref`` (the commit the record job pushed), in a
+    """The build's job that deploys the record Environment at ``ref`` (the commit the record job pushed), in a
     build of the default branch: a release tag's build names images the branch's build deployed already."""
-    env = app.environments[0]
-    if env.cluster is None:
+    env = app.record_environment
+    if env is None or env.cluster is None:
         return None
     return deploy_job(app, context, env, ref, needs="record", **{"if": "github.ref_type == 'branch'"},
                       concurrency={"group": f"{app.name}-deploy-{env.name}", "cancel-in-progress": False})

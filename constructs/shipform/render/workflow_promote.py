@@ -8,7 +8,6 @@ reaches the build (SLSA: checkov CKV_GHA_7)."""
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 from shipform import spec
@@ -34,10 +33,10 @@ from shipform.render.workflow_scripts import PROMOTE, REPORT, VERIFY
 
 
 def promotions(app: spec.App, context: Context, checks: list[str]) -> dict[str, dict[str, Any]]:
-    """One workflow per step of the Environments' order (dev -> staging -> prod). ``checks`` are the names of
-    CI's jobs, the checks a pull request reports."""
+    """One workflow per promotion (``App.promotions``: dev -> staging -> prod). ``checks`` are the names of CI's
+    jobs, the checks a pull request reports."""
     return {f"promote-{source.name}-to-{target.name}": promote(app, context, source, target, checks)
-            for source, target in itertools.pairwise(app.environments)}
+            for source, target in app.promotions}
 
 
 def promote(app: spec.App, context: Context, source: spec.Environment, target: spec.Environment,

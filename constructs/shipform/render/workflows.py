@@ -39,7 +39,7 @@ REF = "${{ inputs.ref }}"
 
 def ci(app: spec.App, context: Context) -> dict[str, Any]:
     out = context.repository_path
-    check = [checkout(REF), *setup_python(context),
+    check = [checkout(REF), *setup_python(context, cache=True),
              {"name": "The committed output is what the app synthesizes", "run": synth_command(context, "--check")}]
     if context.tests:
         check.append({"name": "Tests", "run": "python -m pytest"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Literal
 
@@ -52,6 +53,9 @@ class Environment:
     cilium: bool = False
     """The cluster runs Cilium: servers outside it that have a host name are allowed by that name
     (CiliumNetworkPolicy toFQDNs) instead of by every public address."""
+    unpinned_images: str | None = None
+    """Why the Environment may run images the app builds by tag, without a digest of its own (set only on an
+    Environment after the first; without it synth refuses such an image there)."""
 
     def certificates(self) -> dict[str, list[Workload]]:
         """{TLS Secret: the servers that present it} (StatefulDB(tls=...))."""
@@ -85,3 +89,15 @@ class App:
     @property
     def local(self) -> Environment | None:
         return next((e for e in self.environments if e.local), None)
+
+    @property
+    def record_environment(self) -> Environment | None:
+        """The Environment CI records the images it builds into (the build workflow's record job): the first.
+        Every other one gets built images only by promotion (:attr:`promotions`)."""
+        return self.environments[0] if self.environments else None
+
+    @property
+    def promotions(self) -> tuple[tuple[Environment, Environment], ...]:
+        """(from, to) of each promotion, in the Environments' order: the record Environment to the next, and so on
+        (one promotion workflow each)."""
+        return tuple(itertools.pairwise(self.environments))

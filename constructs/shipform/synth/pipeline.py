@@ -10,8 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from shipform.delivery import local_secrets
-from shipform.delivery.lock import LOCK_FILE, lock_path, pin, read_lock
-from shipform.delivery.lock import notes as image_notes
+from shipform.delivery.lock import LOCK_FILE, lock_path, read_lock, shown
+from shipform.delivery.pins import accept_unpinned, pin, promotion_notes, unpinned_errors
+from shipform.delivery.pins import notes as image_notes
 from shipform.delivery.repository import describe, find_root, relative
 from shipform.errors import ShipformError, raise_all
 from shipform.model.local_rules import environment_errors
@@ -65,30 +66,35 @@ def cyclic_gc_paused() -> Iterator[None]:
 
 def render(app: App, outdir: Path, notes: list[str] | None = None) -> dict[str, str]:
     """Every output file of the app as {relative path: text}; nothing touches the disk. Images with a digest in
-    the lock file beside the app file are pinned to it; ``notes``, when given, receives one line per
-    Environment that runs images by tag alone."""
+    the lock file beside the app file are pinned to it (an Environment after the first must have a digest for
+    every image the app builds, or say why it runs them by tag); ``notes``, when given, receives one line per
+    Environment that runs images by tag alone or some of the app's images at their previous tag."""
     with cyclic_gc_paused():
         return _render(app, outdir, notes)
 
 
 def _render(app: App, outdir: Path, notes: list[str] | None) -> dict[str, str]:
     validate(app)
-    app_spec = pin(app.to_spec(), read_lock(lock_path(app.root)))
-    if notes is not None:
-        notes += image_notes(app_spec)
+    plain = app.to_spec()
+    lock_file = lock_path(app.root)
+    app_spec = pin(plain, read_lock(lock_file))
     plans = [environment_plan(env) for env in app_spec.environments]
     raise_all([e for env, env_spec, plan in zip(app.environments, app_spec.environments, plans, strict=True)
                for e in plan_errors(env, env_spec, plan)])
     raise_all([e for env in app_spec.environments for e in environment_errors(env)]
-              + (local_errors(app_spec.local) if app_spec.local is not None else []))
+              + (local_errors(app_spec.local) if app_spec.local is not None else [])
+              + unpinned_errors(app_spec, shown(lock_file), shown(app.source_file)))
+    app_spec = accept_unpinned(app_spec)
+    if notes is not None:
+        notes += image_notes(app_spec) + promotion_notes(plain, app_spec)
     manifests = {env.name: environment_manifests(env, env_spec, plan)
                  for env, env_spec, plan in zip(app.environments, app_spec.environments, plans, strict=True)}
     app_dir = (outdir / app.name).resolve()
-    repo = describe(app.root, app.source_file, app_dir)
+    repo = describe(app.name, app.root, app.source_file, app_dir)
     # Output written outside the repository (a scratch --outdir) is not what GitOps watches or CI checks:
     # its GitOps objects and workflows then name the app folder alone.
     context = Context(marker_line(app), app_dir, manifests, repo.output_path, repo.root, repo.app_file,
-                      repo.setup, repo.tests, app.branch, relative(lock_path(app.root), repo.root) or LOCK_FILE)
+                      repo.tests, app.branch, relative(lock_file, repo.root) or LOCK_FILE, repo.install)
     files: dict[str, str] = {}
     for output in OUTPUTS:
         files.update(output(app_spec, context))
