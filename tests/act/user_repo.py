@@ -149,11 +149,17 @@ class UserRepo:
 
     def synth(self) -> None:
         """``shipform synth`` of every App (this worktree's shipform), as the developer runs it before committing."""
+        self.shipform("synth")
+
+    def shipform(self, *args: str) -> str:
+        """The shipform CLI (this worktree's) in the clone, as the developer runs it."""
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "constructs"), str(self.path)])}
-        proc = subprocess.run([sys.executable, "-c", "from shipform.cli import main; main()", "synth"],
+        proc = subprocess.run([sys.executable, "-c", "from shipform.cli import main; main()", *args],
                               cwd=self.path, env=env, capture_output=True, text=True)
         if proc.returncode != 0:
-            raise AssertionError(f"shipform synth failed in the user's repository:\n{proc.stdout}{proc.stderr}")
+            raise AssertionError(f"shipform {' '.join(args)} failed in the user's repository:\n{proc.stdout}"
+                                 f"{proc.stderr}")
+        return proc.stdout
 
     # --- git -----------------------------------------------------------------------------------------------
 
@@ -212,6 +218,11 @@ class UserRepo:
         manifest = self.path / "dist" / "shop" / "k8s" / "dev" / "service-shop-api.yaml"
         manifest.write_text(manifest.read_text() + "# edited by hand\n")
         return self.commit("Edit a generated manifest by hand")
+
+    def break_tests(self) -> str:
+        """A commit whose tests fail (the output is fresh: only CI's test step can stop it)."""
+        self.write("tests/test_library.py", TEST + "\n\ndef test_a_regression():\n    assert 1 + 1 == 3\n")
+        return self.commit("A test that fails")
 
     def tag(self, name: str) -> str:
         self.git("tag", name)

@@ -4,10 +4,12 @@ GitHub issues, the developer's clone (the user-like repository) and the registry
 
 from __future__ import annotations
 
+import fnmatch
 import itertools
 import json
 import secrets as random
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ import yaml
 
 from act import events
 from act.oci import Registry
+from act.release import by_service, lock_file, parse_lock
 from act.remote import Push, Remote
 from act.runner import Machine, RunResult, base_env, run_act
 from act.triggers import Event, starts
@@ -125,13 +128,21 @@ class World:
         return events.pull_request(self.full_name, number, branch, head, "main", base, merge,
                                    visibility=self.visibility)
 
+    def workflow(self, pattern: str, ref: str = "refs/heads/main") -> str:
+        """The one workflow file on ``ref`` whose name matches ``pattern`` (e.g. 'shop-promote*')."""
+        names = [p.removeprefix(".github/workflows/") for p in self.remote.files(ref, ".github/workflows/")]
+        found = fnmatch.filter(names, pattern)
+        assert len(found) == 1, f"{pattern} matches {found} of {names}"
+        return found[0]
+
     def dispatch_payload(self, ref: str = "refs/heads/main", inputs: dict[str, str] | None = None) -> dict[str, Any]:
         return events.workflow_dispatch(self.full_name, ref, inputs, self.visibility)
 
-    def started_by(self, push: Push) -> list[str]:
-        """The workflow files GitHub would start for ``push`` (read at the pushed commit, as GitHub reads them)."""
+    def started_by(self, push: Push, actor: str | None = None) -> list[str]:
+        """The workflow files GitHub would start for ``push`` (read at the pushed commit, as GitHub reads them);
+        ``actor`` evaluates it as if pushed by someone else (e.g. 'app': with a token that starts workflows)."""
         event = Event("push", push.ref, self.remote.changed(push.before, push.after),
-                      self.remote.message(push.after), push.pusher)
+                      self.remote.message(push.after), actor or push.pusher)
         started = []
         for path in self.remote.files(push.after, ".github/workflows/"):
             if path.endswith((".yaml", ".yml")):
@@ -139,6 +150,45 @@ class World:
                 if starts(workflow, event):
                     started.append(path.removeprefix(".github/workflows/"))
         return sorted(started)
+
+    def run_started(self, push: Push, only: str = "*", **kw: Any) -> dict[str, RunResult]:
+        """Run, at the same time as GitHub would, every workflow the push starts (those whose file name matches
+        ``only``, to spare the machine runs a scenario does not look at); {workflow: result}."""
+        started = [name for name in self.started_by(push) if fnmatch.fnmatch(name, only)]
+        with ThreadPoolExecutor(max_workers=max(1, len(started))) as pool:
+            futures = {name: pool.submit(self.run_push, name, push, **kw) for name in started}
+            return {name: future.result() for name, future in futures.items()}
+
+    def settle(self, push: Push, rounds: int = 3, only: str = "*", **kw: Any) -> list[dict[str, RunResult]]:
+        """Run what ``push`` starts, then what the pushes of those runs start, and so on until nothing starts;
+        fails when that has not happened after ``rounds`` rounds (a loop of builds)."""
+        history, pending = [], [push]
+        for _ in range(rounds):
+            seen = len(self.remote.pushes())
+            results: dict[str, RunResult] = {}
+            for next_push in pending:
+                results.update(self.run_started(next_push, only, **kw))
+            history.append(results)
+            pending = self.remote.pushes()[seen:]
+            if not any(fnmatch.filter(self.started_by(p), only) for p in pending):
+                return history
+        raise AssertionError(f"still starting workflows after {rounds} rounds: {[list(h) for h in history]}")
+
+    def merge(self, branch: str) -> str:
+        """Merge ``branch`` into main as a developer would merge its pull request (a merge commit)."""
+        self.repo.pull()
+        self.repo.git("fetch", "-q", "origin", branch)
+        self.repo.git("merge", "-q", "--no-ff", "-m", f"Merge {branch}", "FETCH_HEAD")
+        return self.repo.push()
+
+    # --- the lock, as committed ----------------------------------------------------------------------------
+
+    def lock(self, app: str, ref: str = "refs/heads/main") -> dict[str, dict[str, str]]:
+        return parse_lock(self.remote.file(ref, lock_file(app)))
+
+    def locked(self, app: str, env: str, ref: str = "refs/heads/main") -> dict[str, str]:
+        """{service: digest} recorded for ``env`` on ``ref``."""
+        return by_service(self.lock(app, ref).get(env, {}), app)
 
     # --- the registry --------------------------------------------------------------------------------------
 
