@@ -69,7 +69,8 @@ class RunResult:
 
     @property
     def ok(self) -> bool:
-        return self.exit_code == 0
+        """act exited 0 and no job failed (act's exit code alone has been seen to miss a failed job)."""
+        return self.exit_code == 0 and "failure" not in self.jobs.values()
 
     def job(self, job_id: str) -> str | None:
         """A job's result; a matrix job's is 'failure' if any of its instances failed."""

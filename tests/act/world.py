@@ -155,9 +155,14 @@ class World:
         """Run, at the same time as GitHub would, every workflow the push starts (those whose file name matches
         ``only``, to spare the machine runs a scenario does not look at); {workflow: result}."""
         started = [name for name in self.started_by(push) if fnmatch.fnmatch(name, only)]
-        with ThreadPoolExecutor(max_workers=max(1, len(started))) as pool:
-            futures = {name: pool.submit(self.run_push, name, push, **kw) for name in started}
-            return {name: future.result() for name, future in futures.items()}
+        results = self.run_together([(name, push) for name in started], **kw)
+        return dict(zip(started, results, strict=True))
+
+    def run_together(self, runs: list[tuple[str, Push]], **kw: Any) -> list[RunResult]:
+        """Run several (workflow, push) at the same time, as GitHub runs the workflows of different events."""
+        with ThreadPoolExecutor(max_workers=max(1, len(runs))) as pool:
+            futures = [pool.submit(self.run_push, name, push, **kw) for name, push in runs]
+            return [future.result() for future in futures]
 
     def settle(self, push: Push, rounds: int = 3, only: str = "*", **kw: Any) -> list[dict[str, RunResult]]:
         """Run what ``push`` starts, then what the pushes of those runs start, and so on until nothing starts;
