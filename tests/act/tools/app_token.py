@@ -1,5 +1,5 @@
 """actions/create-github-app-token's stand-in: the local "GitHub" has one App installed on the repository
-(``$STANDIN_ROOT/github/app.json``: its id, private key and the installation token it hands out). The stand-in
+(``$STANDIN_ROOT/app.json``: its id, private key and the installation token it hands out). The stand-in
 checks the inputs against it (the id as ``app-id`` or ``client-id``, the private key byte for byte) and outputs
 that token, which the remote accepts as the App's: pushes made with it start workflows, and the App may bypass
 branch protection when the remote is set up so. Failures use the real action's wording."""
@@ -12,7 +12,7 @@ from act.tools.common import fail, folder, output, say, value
 
 
 def main() -> int:
-    app = json.loads((folder("ROOT") / "github" / "app.json").read_text())
+    app = json.loads((folder("ROOT") / "app.json").read_text())
     app_id = value("app-id") or value("client-id")
     if not app_id:
         fail("Either 'client-id' or 'app-id' input must be set")

@@ -86,7 +86,7 @@ def main() -> int:
         fail("Failed to persist attestation: Resource not accessible by integration - "
              "https://docs.github.com/rest/repos/attestations#create-an-attestation")
     attestation_id = str(uuid.uuid4().int % 10**8)
-    store = folder("ROOT") / "github" / "attestations"
+    store = folder("ROOT") / "attestations"
     store.mkdir(parents=True, exist_ok=True)
     (store / f"{attestation_id}.json").write_text(json.dumps(signed))
     output("attestation-id", attestation_id)

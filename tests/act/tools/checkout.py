@@ -40,7 +40,7 @@ def run_hook() -> None:
 
 def refspecs(ref: str, commit: str, depth: int) -> tuple[list[str], list[str]]:
     """(what to fetch, how to check it out), after the real action's ref-helper."""
-    fetch = ["+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"] if depth == 0 else []
+    fetch: list[str] = []
     if ref.startswith("refs/heads/"):
         branch = ref.removeprefix("refs/heads/")
         fetch.append(f"+{commit or ref}:refs/remotes/origin/{branch}")
@@ -64,7 +64,7 @@ def rewritten(url: str) -> str:
     """The base the runner's global git configuration rewrites ``url`` to."""
     found = run(["git", "config", "--global", "--get-regexp", r"^url\..*\.insteadof$"], capture=True).stdout
     for line in found.splitlines():
-        key, _, prefix = line.partition(" ")
+        key, _, prefix = line.rpartition(" ")  # the key (a rewrite target) may hold spaces; the URL not
         if prefix == url:
             return key.removeprefix("url.").removesuffix(".insteadof")
     fail(f"no git rewrite for {url} in the runner's configuration")
@@ -96,8 +96,11 @@ def main() -> int:
     fetch, checkout = refspecs(ref, commit, depth)
     depth_args = [] if depth == 0 else [f"--depth={depth}"]
     tags = ["--tags"] if value("fetch-tags") == "true" or depth == 0 else ["--no-tags"]
-    run(["git", "-C", str(path), "fetch", "--quiet", "--no-recurse-submodules", "--prune", *tags, *depth_args,
-         f"{authenticated}{repository}", *fetch])
+    url = f"{authenticated}{repository}"
+    if depth == 0:  # all history first, then the event's commit exactly (the branch may have moved since)
+        run(["git", "-C", str(path), "fetch", "--quiet", "--no-recurse-submodules", "--prune", "--tags", url,
+             "+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"])
+    run(["git", "-C", str(path), "fetch", "--quiet", "--no-recurse-submodules", *tags, *depth_args, url, *fetch])
     run(["git", "-c", "advice.detachedHead=false", "-C", str(path), *checkout[:1], "--quiet", *checkout[1:]])
     if value("persist-credentials", "true") != "false":
         # The real action stores the token as an extraheader for the server; here the same effect is a rewrite of
