@@ -156,8 +156,10 @@ def run_act(machine: Machine, workdir: Path, folder: Path, workflow: str, event_
         for key, value in table.items():
             args += [flag, f"{key}={value}"]
     started = time.monotonic()
+    # act hands its own environment to every step run on the host: give it nothing of the test process's
+    # (PYTHONPATH above all, which would make shipform importable without the workflow installing it).
     proc = subprocess.run(args, cwd=workdir, capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, "HOME": env["HOME"]})
+                          env={"PATH": SYSTEM_PATH, "HOME": env["HOME"], "LANG": "C.UTF-8"})
     (folder / "act.log").write_text(proc.stdout + proc.stderr)
     jobs, records, readable = parse((proc.stdout + proc.stderr).splitlines())
     return RunResult(workflow, proc.returncode, jobs, readable, folder, time.monotonic() - started, records)
@@ -182,4 +184,5 @@ def base_env(machine: Machine, home: Path) -> dict[str, str]:
         "PIP_FIND_LINKS": " ".join(str(f) for f in machine.wheelhouses),
         "PIP_DISABLE_PIP_VERSION_CHECK": "1",
         "NO_COLOR": "1",
+        "LANG": "C.UTF-8",
     }
