@@ -5,7 +5,15 @@ gives every output they read, and the local Sigstore's verification rules."""
 from __future__ import annotations
 
 import base64
+import hashlib
+import io
+import json
+import os
 import re
+import shutil
+import subprocess
+import sys
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -175,3 +183,51 @@ def test_an_identity_regexp_matches_anywhere_as_cosigns_does(trust):
     anchored = policy(trust, identity=None, regexp=r"^https://github\.com/acme/platform/.*@refs/heads/main$")
     with pytest.raises(sigstore.Rejected):
         sigstore.verify(signed(trust, identity=IDENTITY + "-evil"), DIGEST, anchored)
+
+
+# --- the trivy stand-in can fail a build -------------------------------------------------------------------------
+
+def oci_archive(folder: Path, files: dict[str, bytes]) -> Path:
+    """An OCI archive of a one-layer image holding ``files``."""
+    layout = folder / "layout"
+    blobs = layout / "blobs" / "sha256"
+    blobs.mkdir(parents=True)
+
+    def blob(data: bytes, media_type: str) -> dict[str, object]:
+        digest = hashlib.sha256(data).hexdigest()
+        (blobs / digest).write_bytes(data)
+        return {"mediaType": media_type, "digest": f"sha256:{digest}", "size": len(data)}
+
+    layer = io.BytesIO()
+    with tarfile.open(fileobj=layer, mode="w") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    layer_blob = blob(layer.getvalue(), "application/vnd.oci.image.layer.v1.tar")
+    config = blob(json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {
+        "type": "layers", "diff_ids": [layer_blob["digest"]]}}).encode(), "application/vnd.oci.image.config.v1+json")
+    manifest = blob(json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                                "config": config, "layers": [layer_blob]}).encode(),
+                    "application/vnd.oci.image.manifest.v1+json")
+    (layout / "oci-layout").write_text('{"imageLayoutVersion": "1.0.0"}')
+    (layout / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [manifest]}))
+    archive = folder / "image.tar"
+    with tarfile.open(archive, "w") as tar:
+        for path in sorted(layout.rglob("*")):
+            tar.add(path, arcname=str(path.relative_to(layout)), recursive=False)
+    return archive
+
+
+@pytest.mark.containers
+@pytest.mark.parametrize(("files", "code"), [({"app/server": b"x"}, 0),
+                                             ({"usr/share/shipform-act/planted-critical-vulnerability": b"x"}, 1)])
+def test_the_trivy_stand_in_fails_an_image_scan_on_the_planted_marker_only(tmp_path, files, code):
+    if shutil.which("skopeo") is None:
+        pytest.skip("skopeo not installed (apt-get install skopeo)")
+    (tmp_path / "out").touch()
+    env = {**os.environ, "PYTHONPATH": str(REPO / "tests"), "INPUT_INPUT": str(oci_archive(tmp_path, files)),
+           "INPUT_EXIT_CODE": "1", "INPUT_SEVERITY": "CRITICAL", "GITHUB_OUTPUT": str(tmp_path / "out")}
+    proc = subprocess.run([sys.executable, "-m", "act.tools.trivy"], env=env, capture_output=True, text=True)
+    assert proc.returncode == code, proc.stdout + proc.stderr
+    assert "NO vulnerability scan was done" in proc.stdout

@@ -215,3 +215,10 @@ def _app_key() -> str:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
                              serialization.NoEncryption()).decode()
+
+
+def run_workflow(world: World, workflow_file: str, event: str, payload: dict[str, Any],
+                 secrets: dict[str, str] | None = None, variables: dict[str, str] | None = None) -> RunResult:
+    """Run ``.github/workflows/<workflow_file>`` of ``world``'s repository for ``event`` (its exit code, each
+    job's result and its log); the same as ``world.run``."""
+    return world.run(workflow_file, event, payload, secrets=secrets, variables=variables)
