@@ -16,6 +16,7 @@ of images in the loopback registry, keyless, with cosign v3's semantics over the
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import sys
@@ -132,8 +133,6 @@ def verify(args: argparse.Namespace, attestation: bool) -> None:
 
 
 def _predicate_type(signed: dict[str, object]) -> str:
-    import base64
-
     envelope = signed.get("dsseEnvelope")
     assert isinstance(envelope, dict)
     return str(json.loads(base64.b64decode(envelope["payload"])).get("predicateType"))
