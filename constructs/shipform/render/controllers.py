@@ -7,16 +7,16 @@ from typing import Any
 
 from shipform import spec
 from shipform.render import exposure, pod, rollouts, scaling
-from shipform.spec.manifest import Manifest
+from shipform.spec.manifest import Manifest, ObjectMeta
 from shipform.spec.plan import ObjectKey
 
 
-def obj(api_version: str, kind: str, metadata: dict[str, Any], **body: Any) -> Manifest:
+def obj(api_version: str, kind: str, metadata: ObjectMeta, **body: Any) -> Manifest:
     return {"apiVersion": api_version, "kind": kind, "metadata": metadata, **body}
 
 
-def metadata(w: spec.Workload, name: str | None = None, annotations: dict[str, str] | None = None) -> dict[str, Any]:
-    meta: dict[str, Any] = {"name": name or w.name, "namespace": w.namespace, "labels": w.labels}
+def metadata(w: spec.Workload, name: str | None = None, annotations: dict[str, str] | None = None) -> ObjectMeta:
+    meta: ObjectMeta = {"name": name or w.name, "namespace": w.namespace, "labels": w.labels}
     if annotations:
         meta["annotations"] = annotations
     return meta

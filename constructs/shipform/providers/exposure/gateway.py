@@ -14,6 +14,9 @@ API = "gateway.networking.k8s.io/v1"
 
 
 class GatewayApi:
+    """Gateway API: an HTTPRoute attached to the Environment's Gateway, which terminates TLS; canary weights by the
+    route's backends."""
+
     name = "gateway"
     ingress_class: str | None = None
     default_pods: Mapping[str, str] | None = None

@@ -15,6 +15,9 @@ CONTROLLER_PODS = {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io
 
 
 class IngressNginx:
+    """ingress-nginx: an Ingress of its class, its controller's pods admitted alone, exact canary weights by a canary
+    Ingress."""
+
     name = "nginx"
     ingress_class = "nginx"
     default_pods = CONTROLLER_PODS

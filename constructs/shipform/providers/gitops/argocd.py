@@ -22,6 +22,9 @@ REPLACE = {"argocd.argoproj.io/sync-options": "Force=true,Replace=true"}
 
 
 class ArgoCD:
+    """Argo CD applies each Environment's folder from an Application: sync waves order the first sync, migrations run
+    as Sync hooks, and it prunes and self-heals."""
+
     name = "argocd"
     default_namespace = "argocd"
     hooks = True

@@ -18,6 +18,9 @@ FORCE = {"kustomize.toolkit.fluxcd.io/force": "enabled"}
 
 
 class Flux:
+    """Flux applies each Environment's folder from a GitRepository and a Kustomization that waits for health; one-off
+    Jobs go to a second Kustomization that depends on the first."""
+
     name = "flux"
     default_namespace = "flux-system"
     hooks = False

@@ -11,6 +11,9 @@ from shipform.spec.manifest import Manifest
 
 
 class Kubectl:
+    """No controller: CI applies each Environment's folder with kubectl (an ApplySet per namespace that prunes), Jobs
+    after the rest."""
+
     name = "kubectl"
     default_namespace = "flux-system"  # unused: nothing is deployed for a controller
     hooks = False

@@ -16,6 +16,9 @@ REVISION_LABEL = "rollouts-pod-template-hash"
 
 
 class ArgoRollouts:
+    """Argo Rollouts replaces the Deployment by a Rollout that steps a canary or a blue-green, with an optional
+    analysis (Canary, BlueGreen)."""
+
     name = "argo"
     facet = spec.ArgoRollout
     controller_in_cluster = True

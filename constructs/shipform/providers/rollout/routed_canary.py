@@ -15,6 +15,9 @@ _NOT_THE_CANARYS = (spec.Scaling, spec.Rollout, spec.ResourceRecommendation, spe
 
 
 class RoutedCanary:
+    """A routed canary without a controller: the new version runs as `<name>-canary` beside the running one, weighted by
+    the exposure's router (RoutedCanary)."""
+
     name = "routed-canary"
     facet = spec.CanarySplit
     controller_in_cluster = False

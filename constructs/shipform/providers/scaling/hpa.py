@@ -15,6 +15,8 @@ API = "autoscaling/v2"
 
 
 class HorizontalPodAutoscaler:
+    """A HorizontalPodAutoscaler scales the controller on CPU, memory and custom or external metrics (Autoscale)."""
+
     name = "hpa"
     facet = spec.Autoscaling
     roles = ("autoscaler",)

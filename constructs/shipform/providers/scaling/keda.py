@@ -14,6 +14,9 @@ API = "keda.sh/v1alpha1"
 
 
 class Keda:
+    """KEDA scales a Worker by a queue's length, to zero where asked (Queue), reading credentials through a
+    TriggerAuthentication."""
+
     name = "keda"
     facet = spec.QueueScaling
     roles = ("trigger-authentication", "scaled-object")

@@ -16,6 +16,9 @@ _POD_FIELDS = ("serviceAccountName", "automountServiceAccountToken", "enableServ
 
 
 class Knative:
+    """Knative Serving runs a WebService as a Knative Service scaled by requests in flight, to zero where asked
+    (Serverless)."""
+
     name = "knative"
     facet = spec.ServerlessRun
     roles = ("domain-mapping",)
