@@ -6,15 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from shipform import spec
-from shipform.providers.scaling.protocol import Planned
-from shipform.spec.manifest import Manifest
+from shipform.providers.scaling.protocol import Planned, SetsTheReplicaCount
 from shipform.spec.plan import ObjectKey
 from shipform.values.resources import Autoscale
 
 API = "autoscaling/v2"
 
 
-class HorizontalPodAutoscaler:
+class HorizontalPodAutoscaler(SetsTheReplicaCount):
     """A HorizontalPodAutoscaler scales the controller on CPU, memory and custom or external metrics (Autoscale)."""
 
     name = "hpa"
@@ -30,14 +29,6 @@ class HorizontalPodAutoscaler:
     def missing(self, w: spec.Workload, role: str) -> str:
         return f"{w.name} has no autoscale="
 
-    def controller(self, w: spec.Workload) -> tuple[str, str] | None:
-        return None
-
-    def controller_object(self, w: spec.Workload, template: Manifest) -> Manifest:
-        raise NotImplementedError("the workload's own controller runs its pods")
-
-    def runs_itself(self, w: spec.Workload) -> str | None:
-        return None
 
 
 def _spec(w: spec.Workload, scale: Autoscale, target: tuple[str, str]) -> dict[str, Any]:

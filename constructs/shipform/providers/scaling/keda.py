@@ -6,14 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from shipform import spec
-from shipform.providers.scaling.protocol import Planned
-from shipform.spec.manifest import Manifest
+from shipform.providers.scaling.protocol import Planned, SetsTheReplicaCount
 from shipform.spec.plan import ObjectKey
 
 API = "keda.sh/v1alpha1"
 
 
-class Keda:
+class Keda(SetsTheReplicaCount):
     """KEDA scales a Worker by a queue's length, to zero where asked (Queue), reading credentials through a
     TriggerAuthentication."""
 
@@ -39,14 +38,6 @@ class Keda:
             return f"{w.name} has no scale_on="
         return f"KEDA needs no credentials for {w.name}'s queue"
 
-    def controller(self, w: spec.Workload) -> tuple[str, str] | None:
-        return None
-
-    def controller_object(self, w: spec.Workload, template: Manifest) -> Manifest:
-        raise NotImplementedError("the workload's own controller runs its pods")
-
-    def runs_itself(self, w: spec.Workload) -> str | None:
-        return None
 
 
 def _scaled_object(w: spec.Workload, scaling: spec.QueueScaling, target: tuple[str, str]) -> dict[str, Any]:

@@ -56,3 +56,17 @@ class ScalingProvider(Protocol):
         """Why the workload has no Service, disruption budget, route or monitor of its own (the provider runs it,
         with its own), or None."""
         ...
+
+
+class SetsTheReplicaCount:
+    """What a scaler that only sets the replica count of the workload's own controller (a Deployment) answers: it
+    runs no pods and no objects in the workload's place (HPA, KEDA)."""
+
+    def controller(self, w: spec.Workload) -> tuple[str, str] | None:
+        return None
+
+    def controller_object(self, w: spec.Workload, template: Manifest) -> Manifest:
+        raise NotImplementedError("the workload's own controller runs its pods")
+
+    def runs_itself(self, w: spec.Workload) -> str | None:
+        return None
