@@ -140,7 +140,7 @@ def _workflows_kept(app: App, root: Path, project: Path | None) -> str | None:
     """Why App(workflows='repository')'s workflows stay in the output written to ``root``; None when they do not."""
     repository = find_root(app.root)
     if not root.resolve().is_relative_to(repository):
-        return f"the output folder is outside the repository {shown(repository)}"
+        return f"the output folder is outside the repository {repository}"
     own = project_output(app, project)
     if root.resolve() != own.resolve():
         return f"the output folder is not the project's output {shown(own.absolute())}"
