@@ -41,13 +41,27 @@ def main_options(
 
 
 def default_app_file() -> Path:
-    """The Python file named by cdk8s.yaml's 'app' command, else apps/main.py."""
+    """The Python file named by the cdk8s.yaml 'app' command of the project the working folder is in, else the
+    project's apps/main.py (:func:`located`)."""
+    return located(None)[0]
+
+
+def located(app_file: Path | None) -> tuple[Path, Path | None]:
+    """(the app file, the project root when the working folder decided it). Without an app file, the project is
+    the one the working folder is in (cdk8s.yaml upwards, else the git root, else the working folder) and the app
+    file the one its cdk8s.yaml's 'app' command runs (relative to that folder, where cdk8s runs it), else its
+    apps/main.py; so `shipform synth` works from any subfolder. With one, the project is found from the app."""
+    from shipform.delivery.lock import shown
+    from shipform.delivery.repository import project_root
     from shipform.errors import InvalidApp
     from shipform.synth.cdk8s_config import CONFIG, read_config
 
-    config = CONFIG
+    if app_file is not None:
+        return app_file, None
+    project = project_root(Path.cwd())
+    config = shown(project / CONFIG)
     try:
-        data = read_config("app", "correct it, or pass the app file")
+        data = read_config("app", "correct it, or pass the app file", project)
     except InvalidApp as err:
         _fail(str(err))
     if data:
@@ -62,8 +76,15 @@ def default_app_file() -> Path:
                   "`app: python apps/main.py`, or pass the app file")
         py_files = [part for part in words if part.endswith(".py")]
         if py_files:
-            return Path(py_files[0])
-    return Path("apps/main.py")
+            return _shown_path(project / py_files[0]), project
+    return _shown_path(project / "apps" / "main.py"), project
+
+
+def _shown_path(path: Path) -> Path:
+    """``path`` relative to the working folder when it is inside it: how messages and tracebacks name it."""
+    from shipform.delivery.lock import shown
+
+    return Path(shown(path))
 
 
 def _fail(message: str) -> NoReturn:
@@ -144,16 +165,26 @@ def synth(
     """Validate the app, render every file and write it (or, with --check, compare)."""
     from shipform.synth.pipeline import synth_app
 
+    path, project = located(app_file)
     notes: list[str] = []  # Environments that run images without a digest (see shipform.lock.json)
     with _reported():
-        changes = {a.name: synth_app(a, outdir=outdir, check=check, notes=notes) for a in _load_apps(app_file)}
+        changes = {a.name: synth_app(a, outdir=outdir, check=check, notes=notes, project=project)
+                   for a in _load_apps(path)}
     if check:
         _report_check(changes, notes)
         return
-    for name, lines in changes.items():
-        typer.echo(f"{name}: {len(lines)} file(s) written" if lines else f"{name}: up to date, nothing written")
+    for name, folders in changes.items():
+        written = [folder for folder, lines in folders.items() if lines]
+        count = sum(len(lines) for lines in folders.values())
+        typer.echo(f"{name}: {count} file(s) written to {' and '.join(_folder(f) for f in written)}" if written
+                   else f"{name}: up to date, nothing written ({', '.join(_folder(f) for f in folders)})")
     for note in notes:
         typer.echo(note)
+
+
+def _folder(path: Path) -> str:
+    """A folder as the output names it: from the working folder when inside it, else absolute; with a '/'."""
+    return _shown_path(path.absolute()).as_posix().rstrip("/") + "/"
 
 
 @cli.command()
@@ -169,12 +200,13 @@ def diff(
     by their path from the repository root (a/..., b/...), so `git apply` takes the diff."""
     from shipform.synth.diff import diff_app
 
+    path, project = located(app_file)
     with _reported():
-        apps = _load_apps(app_file)
+        apps = _load_apps(path)
         known = {e.name for a in apps for e in a.environments}
         if environment is not None and environment not in known:
             _fail(f"Environment {environment!r} is not in the app. Fix: pass one of {', '.join(sorted(known))}")
-        lines = [line for a in apps for line in diff_app(a, outdir, environment)]
+        lines = [line for a in apps for line in diff_app(a, outdir, environment, project)]
     typer.echo("".join(lines), nl=False)
     if not lines:
         typer.echo("no changes")
@@ -206,10 +238,11 @@ def secrets_init_local(app_file: APP_FILE = None, outdir: OUTDIR = None) -> None
     from shipform.model.validation import validate
     from shipform.synth.pipeline import resolve_outdir
 
+    path, project = located(app_file)
     with _reported():
-        for app in _load_apps(app_file):
+        for app in _load_apps(path):
             validate(app)
-            created = init_local(app, resolve_outdir(app, outdir))
+            created = init_local(app, resolve_outdir(app, outdir, project))
             typer.echo(f"{app.name}: {len(created)} local secret file(s) created")
             for path in created:
                 typer.echo(f"  {path}")
@@ -322,18 +355,27 @@ def promote(
         typer.echo(line)
 
 
-def _report_check(stale: dict[str, list[str]], notes: list[str]) -> None:
-    changed = {name: paths for name, paths in stale.items() if paths}
+CHECK_LISTED = 50
+"""How many differing files `synth --check` lists per app; it counts the rest."""
+
+
+def _report_check(stale: dict[str, dict[Path, list[str]]], notes: list[str]) -> None:
+    changed = {name: [f"{line[:2]}{_shown_path((folder / line[2:]).absolute()).as_posix()}"
+                      for folder, lines in folders.items() for line in lines]
+               for name, folders in stale.items()}
+    changed = {name: lines for name, lines in changed.items() if lines}
     if not changed:
         typer.echo(f"up to date: {', '.join(stale)}")
     for note in notes:
         typer.echo(note)
     if not changed:
         return
-    for name, paths in changed.items():
-        typer.echo(f"{name}: {len(paths)} file(s) differ from a fresh synth", err=True)
-        for line in paths[:50]:
+    for name, lines in changed.items():
+        typer.echo(f"{name}: {len(lines)} file(s) differ from a fresh synth", err=True)
+        for line in lines[:CHECK_LISTED]:
             typer.echo(f"  {line}", err=True)
+        if len(lines) > CHECK_LISTED:
+            typer.echo(f"  ... and {len(lines) - CHECK_LISTED} more", err=True)
     _fail("output is stale. Fix: run `shipform synth` and commit the result")
 
 

@@ -63,7 +63,7 @@ def test_synth_uses_the_wheel_node_without_banners_and_writes_what_any_hash_seed
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     first, *notes = result.stdout.splitlines()
-    assert first.startswith("shop: ") and first.endswith(" file(s) written")
+    assert first.startswith("shop: ") and first.endswith(f" file(s) written to {tmp_path / 'shop'}/")
     assert notes == [f"shop/{env}: {n} images have no digest (run `shipform lock`, or let CI record built images)"
                      for env, n in (("dev", 2), ("prod", 3))]  # the built images' digests: apps/shop/shipform.lock.json
     written = {rel: data.decode() for rel, data in tree(tmp_path / "shop").items()
@@ -88,7 +88,7 @@ def test_a_second_synth_writes_nothing(tmp_path):
     manifest = tmp_path / "shop" / ".shipform-manifest.json"
     before = manifest.stat().st_mtime_ns
     result = invoke("synth", SHOP_APP, "--outdir", str(tmp_path))
-    assert result.stdout.splitlines()[0] == "shop: up to date, nothing written"
+    assert result.stdout.splitlines()[0] == f"shop: up to date, nothing written ({tmp_path / 'shop'}/)"
     assert manifest.stat().st_mtime_ns == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["shop"]  # no lock file, stage or old folder left
 
@@ -101,9 +101,9 @@ def test_check_passes_after_synth_and_fails_after_any_edit(tmp_path):
     target.write_text(target.read_text().replace("replicas: 3", "replicas: 4"))
     stale = invoke("synth", SHOP_APP, "--outdir", str(tmp_path), "--check")
     assert stale.exit_code == 1
-    assert "~ k8s/prod/deployment-shop-api.yaml" in stale.stderr and "Traceback" not in stale.stderr
+    assert f"  ~ {target}\n" in stale.stderr and "Traceback" not in stale.stderr  # each file with its folder
     target.unlink()
-    assert "+ k8s/prod/deployment-shop-api.yaml" in invoke("synth", SHOP_APP, "--outdir", str(tmp_path),
+    assert f"  + {target}\n" in invoke("synth", SHOP_APP, "--outdir", str(tmp_path),
                                                            "--check").stderr
 
 
@@ -115,7 +115,7 @@ def test_check_reports_stale_owned_files(tmp_path):
     manifest.write_text(json.dumps(data))
     (tmp_path / "shop" / "k8s" / "dev" / "old.yaml").write_text("old\n")
     result = invoke("synth", SHOP_APP, "--outdir", str(tmp_path), "--check")
-    assert result.exit_code == 1 and "- k8s/dev/old.yaml" in result.stderr
+    assert result.exit_code == 1 and f"- {tmp_path}/shop/k8s/dev/old.yaml" in result.stderr
 
 
 def test_a_lost_manifest_fails_check_and_synth_removes_stale_generated_files(tmp_path):
@@ -127,8 +127,9 @@ def test_a_lost_manifest_fails_check_and_synth_removes_stale_generated_files(tmp
     (app_dir / ".shipform-manifest.json").unlink()
     result = invoke("synth", SHOP_APP, "--outdir", str(tmp_path), "--check")
     assert result.exit_code == 1
-    assert "  - k8s/dev/gone.yaml\n  ~ .shipform-manifest.json\n" in result.stderr
-    assert invoke("synth", SHOP_APP, "--outdir", str(tmp_path)).stdout.splitlines()[0] == "shop: 2 file(s) written"
+    assert f"  - {app_dir}/k8s/dev/gone.yaml\n  ~ {app_dir}/.shipform-manifest.json\n" in result.stderr
+    assert invoke("synth", SHOP_APP, "--outdir", str(tmp_path)).stdout.splitlines()[0] == \
+        f"shop: 2 file(s) written to {app_dir}/"
     assert not (app_dir / "k8s" / "dev" / "gone.yaml").exists()
 
 

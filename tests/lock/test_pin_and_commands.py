@@ -87,9 +87,11 @@ def test_a_recorded_digest_reaches_kubernetes_and_compose_and_the_rest_is_noted(
 
     result = invoke("synth", str(path), "--outdir", str(out))
     assert result.exit_code == 0, result.output
+    kept = (f"shop: the workflows stay in {out}/shop/.github/workflows/ (the output folder is not the project's "
+            f"output {tmp_path / 'dist'}); the repository's .github/workflows/ is left as it is")  # a scratch --outdir
     assert result.stdout.splitlines()[1:] == [
         "shop/dev: 2 images have no digest (run `shipform lock`, or let CI record built images)",
-        "shop/prod: 3 images have no digest (run `shipform lock`, or let CI record built images)"]
+        "shop/prod: 3 images have no digest (run `shipform lock`, or let CI record built images)", kept]
     assert images_in(out / "shop" / "k8s" / "prod") == {f"{API}@{A}", PG, AWS, "nginx:1.27.3"}
     assert images_in(out / "shop" / "k8s" / "dev") == {API, f"{PG}@{B}", f"{AWS}@{C}", "nginx:1.27.3"}
     services = yaml.safe_load((out / "shop" / "compose" / "compose.yaml").read_text())["services"]
@@ -98,7 +100,7 @@ def test_a_recorded_digest_reaches_kubernetes_and_compose_and_the_rest_is_noted(
     assert invoke("synth", str(path), "--outdir", str(out), "--check").stdout.splitlines() == [
         "up to date: shop",
         "shop/dev: 2 images have no digest (run `shipform lock`, or let CI record built images)",
-        "shop/prod: 3 images have no digest (run `shipform lock`, or let CI record built images)"]
+        "shop/prod: 3 images have no digest (run `shipform lock`, or let CI record built images)", kept]
 
 
 def test_record_refuses_what_the_app_does_not_build_and_writes_nothing(tmp_path):

@@ -19,10 +19,33 @@ class Repository:
     tests: bool
 
 
-def find_root(start: Path) -> Path:
-    """The nearest folder upwards holding .git; the start folder itself when there is none."""
+CDK8S_YAML = "cdk8s.yaml"
+"""The file that marks a project's root (the cdk8s CLI's configuration: its app command and output folder)."""
+
+
+def git_root(start: Path) -> Path | None:
+    """The nearest folder upwards holding .git (a folder, or the file of a worktree); None outside git."""
     start = start.resolve()
-    return next((p for p in (start, *start.parents) if (p / ".git").exists()), start)
+    return next((p for p in (start, *start.parents) if (p / ".git").exists()), None)
+
+
+def project_root(start: Path) -> Path:
+    """The root of the project a folder (the app file's) is in, which the default output folder is relative to:
+    the nearest folder upwards holding cdk8s.yaml (never above the git root), else the git root, else ``start``.
+    The shell's working folder plays no part, so synth writes the same files from any folder."""
+    start = start.resolve()
+    top = git_root(start)
+    folders = (start, *start.parents)
+    if top is not None:
+        folders = folders[:folders.index(top) + 1]
+    found = next((p for p in folders if (p / CDK8S_YAML).exists() and not (p / CDK8S_YAML).is_dir()), None)
+    return found or top or start
+
+
+def find_root(start: Path) -> Path:
+    """The root of the repository a folder is in: the git root; outside git, the project root (a project not yet in
+    git is laid out as the repository it is about to become)."""
+    return git_root(start) or project_root(start)
 
 
 def relative(path: Path, root: Path) -> str | None:

@@ -459,12 +459,14 @@ def _git_branch(app: str, branch: object) -> str:
 
 
 def _caller_file() -> Path:
-    """The user's file that created the App (skipping shipform's and jsii's frames)."""
+    """The user's file that created the App (skipping shipform's and jsii's frames). Both sides are compared
+    resolved: a frame's file may be named through a symlink (a venv's lib/ often is one) and jsii's __file__ too,
+    and comparing a resolved name with an unresolved one took jsii's runtime for the app file."""
     import jsii
 
-    package = Path(__file__).resolve().parents[1]
-    skip = (str(package), str(Path(jsii.__file__).parent))
+    skip = (Path(__file__).resolve().parents[1], Path(jsii.__file__).resolve().parent)
     for frame in inspect.stack(0)[1:]:
-        if not str(Path(frame.filename).resolve()).startswith(skip):
-            return Path(frame.filename).resolve()
+        path = Path(frame.filename).resolve()
+        if not any(path.is_relative_to(folder) for folder in skip):
+            return path
     return Path.cwd() / "app.py"

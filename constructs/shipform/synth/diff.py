@@ -35,14 +35,15 @@ def labels(folder: Path, rel: str, repository: Path) -> tuple[str, str]:
     return str(path), str(path)
 
 
-def diff_app(app: App, outdir: str | None = None, environment: str | None = None) -> list[str]:
+def diff_app(app: App, outdir: str | None = None, environment: str | None = None,
+             project: Path | None = None) -> list[str]:
     """Unified diff lines, per file in path order: new files against /dev/null, changed files against what is
     on disk, and stale files (ones synth would delete) against /dev/null. ``environment`` keeps only that
-    Environment's Kubernetes files."""
-    root = resolve_outdir(app, outdir)
+    Environment's Kubernetes files; ``project`` is the project root (default: found from the app's folder)."""
+    root = resolve_outdir(app, outdir, project)
     repository = find_root(app.root)
     lines: list[str] = []
-    for folder, files in output_trees(app, root, render(app, root)).items():
+    for folder, files in output_trees(app, root, render(app, root), project).items():
         stale = [change[2:] for change in check_output(folder, files, owner_line(app.name),
                                                        manifest_name(app, root, folder)) if change[0] == "-"]
         for rel in sorted([*files, *stale]):

@@ -13,7 +13,7 @@ from shipform.delivery import local_secrets
 from shipform.delivery.lock import LOCK_FILE, lock_path, read_lock, shown
 from shipform.delivery.pins import accept_unpinned, pin, promotion_notes, unpinned_errors
 from shipform.delivery.pins import notes as image_notes
-from shipform.delivery.repository import describe, find_root, relative
+from shipform.delivery.repository import describe, find_root, project_root, relative
 from shipform.errors import ShipformError, raise_all
 from shipform.model.local_rules import environment_errors
 from shipform.model.stage import App
@@ -26,6 +26,7 @@ from shipform.render.workflows import WORKFLOWS_DIR
 from shipform.synth.cdk8s_config import CONFIG, read_config
 from shipform.synth.handles import plan_errors
 from shipform.synth.kubernetes import environment_manifests
+from shipform.write.output_error import OutputError
 from shipform.write.writer import MANIFEST, OWNER, check_output, owner_line, write_output
 
 MARKER = OWNER + ". Do not edit: change the app and run `shipform synth`."
@@ -35,17 +36,30 @@ def marker_line(app: App) -> str:
     return "# " + MARKER.format(app=app.name) + "\n"
 
 
-def resolve_outdir(app: App, override: str | None = None) -> Path:
-    """--outdir, then App(outdir=), then CDK8S_OUTDIR, then cdk8s.yaml 'output', then 'dist'."""
-    chosen = override or app.outdir_option or os.environ.get("CDK8S_OUTDIR") or _cdk8s_yaml_output() or "dist"
-    return Path(chosen)
+def resolve_outdir(app: App, override: str | None = None, project: Path | None = None) -> Path:
+    """--outdir (a shell argument, so relative to the working folder), else the project's output folder; an
+    empty --outdir is refused (it would silently mean the working folder, or the default)."""
+    if override is None:
+        return project_output(app, project)
+    if not override.strip():
+        raise OutputError(f"--outdir must name a folder, got {override!r}. Fix: pass e.g. --outdir dist, or "
+                          "leave --outdir out to write the project's output")
+    return Path(override)
 
 
-def _cdk8s_yaml_output() -> str | None:
-    data = read_config("output", "correct cdk8s.yaml, or pass --outdir")
+def project_output(app: App, project: Path | None = None) -> Path:
+    """App(outdir=), then CDK8S_OUTDIR, then cdk8s.yaml 'output', then 'dist', relative to the project root
+    (``project``, else found upwards from the app's folder): the same folder whichever folder synth runs from."""
+    root = project or project_root(app.root)
+    chosen = app.outdir_option or os.environ.get("CDK8S_OUTDIR") or _cdk8s_yaml_output(root) or "dist"
+    return root / chosen
+
+
+def _cdk8s_yaml_output(project: Path) -> str | None:
+    data = read_config("output", "correct cdk8s.yaml, or pass --outdir", project)
     output = data.get("output")
     if output is not None and (not isinstance(output, str) or not output):
-        raise ShipformError(str(CONFIG), "output", "must be a folder name", output,
+        raise ShipformError(shown((project / CONFIG).absolute()), "output", "must be a folder name", output,
                             "write e.g. `output: dist`, or pass --outdir")
     return output
 
@@ -102,30 +116,63 @@ def _render(app: App, outdir: Path, notes: list[str] | None) -> dict[str, str]:
     return dict(sorted(files.items()))
 
 
-def output_trees(app: App, root: Path, files: dict[str, str]) -> dict[Path, dict[str, str]]:
-    """{folder: files} to write: the app's folder and, unless the App keeps them in its output, the
-    repository's .github/workflows/ (shared with other apps and the team's own workflows)."""
-    if app.workflows == "output":
+def output_trees(app: App, root: Path, files: dict[str, str],
+                 project: Path | None = None) -> dict[Path, dict[str, str]]:
+    """{folder: files} to write: the app's folder and, when the workflows go there (:func:`workflows_home`),
+    the repository's .github/workflows/ (shared with other apps and the team's own workflows)."""
+    workflows = workflows_home(app, root, project)
+    if workflows is None:
         return {root / app.name: files}
     moved = {rel: text for rel, text in files.items() if rel.startswith(f"{WORKFLOWS_DIR}/")}
-    workflows = find_root(app.root) / WORKFLOWS_DIR
     return {root / app.name: {rel: text for rel, text in files.items() if rel not in moved},
             workflows: {rel.removeprefix(f"{WORKFLOWS_DIR}/"): text for rel, text in moved.items()}}
 
 
-def synth_app(app: App, outdir: str | None = None, check: bool = False,
-              notes: list[str] | None = None) -> list[str]:
-    """Write (or with check=True only compare) the app's output. Returns what differs(ed) from the output
-    on disk, one '+ new', '~ changed' or '- stale' line per file; ``notes`` (when given) receives the lines
-    that say which Environments run images without a digest. Files under the app's folder that start
+def workflows_home(app: App, root: Path, project: Path | None = None) -> Path | None:
+    """The repository's .github/workflows/, where the app's workflows go: only with App(workflows='repository')
+    and only when ``root`` is the project's own output folder inside the repository. A preview elsewhere (a
+    scratch --outdir) keeps them in its output (None), so it never rewrites the workflows the repository runs."""
+    return None if app.workflows == "output" or _workflows_kept(app, root, project) else \
+        find_root(app.root) / WORKFLOWS_DIR
+
+
+def _workflows_kept(app: App, root: Path, project: Path | None) -> str | None:
+    """Why App(workflows='repository')'s workflows stay in the output written to ``root``; None when they do not."""
+    repository = find_root(app.root)
+    if not root.resolve().is_relative_to(repository):
+        return f"the output folder is outside the repository {repository}"
+    own = project_output(app, project)
+    if root.resolve() != own.resolve():
+        return f"the output folder is not the project's output {shown(own.absolute())}"
+    return None
+
+
+def workflows_note(app: App, root: Path, project: Path | None = None) -> str | None:
+    """The line that says the workflows stayed in the output, and why; None when they went where GitHub runs them."""
+    reason = None if app.workflows == "output" else _workflows_kept(app, root, project)
+    if reason is None:
+        return None
+    kept = shown((root / app.name / WORKFLOWS_DIR).absolute())
+    return (f"{app.name}: the workflows stay in {kept}/ ({reason}); the repository's {WORKFLOWS_DIR}/ is left "
+            "as it is")
+
+
+def synth_app(app: App, outdir: str | None = None, check: bool = False, notes: list[str] | None = None,
+              project: Path | None = None) -> dict[Path, list[str]]:
+    """Write (or with check=True only compare) the app's output. Returns, per folder written (the app's and, when
+    its workflows go there, the repository's .github/workflows/), what differs(ed) from the output on disk: one
+    '+ new', '~ changed' or '- stale' line per file relative to that folder. ``notes`` (when given) receives the
+    lines that say which Environments run images without a digest, and where the workflows stayed. ``project``
+    is the project root (default: found upwards from the app's folder). Files under the app's folder that start
     with the app's marker line are shipform's even when the manifest is lost."""
-    root = resolve_outdir(app, outdir)
+    root = resolve_outdir(app, outdir, project)
     files = render(app, root, notes)
-    changes: list[str] = []
-    for folder, tree in output_trees(app, root, files).items():
-        changes += (check_output if check else write_output)(folder, tree, owner_line(app.name),
-                                                             manifest_name(app, root, folder))
-    return changes
+    note = workflows_note(app, root, project)
+    if note is not None and notes is not None:
+        notes.append(note)
+    return {folder: (check_output if check else write_output)(folder, tree, owner_line(app.name),
+                                                               manifest_name(app, root, folder))
+            for folder, tree in output_trees(app, root, files, project).items()}
 
 
 def manifest_name(app: App, root: Path, folder: Path) -> str:
