@@ -46,11 +46,13 @@ def test_three_mistakes_in_three_constructs_are_three_lines_of_one_run(project):
 
 
 def test_prop_errors_and_the_trees_own_problems_come_together(project):
+    build = 'Build.python("services/apii", ["python", "a.py"])'
     lines = errors_of(project, 'WebService(dev, "api", image="nginx:1.27.3", port=0)\n'
-                               'WebService(dev, "w", build=Build.python("services/apii", ["python", "a.py"]), port=80)\n')
+                               f'WebService(dev, "w", build={build}, port=80)\n')
     assert lines[0].startswith("app.py:4: shop/dev/api: 'port' must be 1-65535")
-    assert lines[1] == (f"app.py:5: shop/dev/w: 'build.context' is not a folder, got '{project / 'services/apii'}'. "
-                        "Fix: did you mean 'services/api'? create the folder or fix the path (relative to the app file)")
+    assert lines[1] == (f"app.py:5: shop/dev/w: 'build.context' is not a folder, got "
+                        f"'{project / 'services/apii'}'. Fix: did you mean 'services/api'? create the folder or fix "
+                        "the path (relative to the app file)")
 
 
 def test_a_construct_made_in_the_app_is_named(project):

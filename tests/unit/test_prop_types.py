@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, ForwardRef, Literal, NotRequired, Optional, Required, TypedDict, Union
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shlex
 from collections.abc import Callable, Iterable
@@ -169,7 +168,7 @@ def differing_line(first: str, other: str) -> str:
     stop = next((i for i in range(index + 1, len(ours)) if re.match(r"[A-Z]+ ", ours[i])), len(ours))
     instruction = ours[start].split()[0] if ours[start].split() else ""
     prop = "health" if "/out/healthcheck" in "\n".join(ours[start:stop]) else _FIELDS.get(instruction, "build")
-    at = len(os.path.commonprefix([ours[index], theirs[index]]))
+    at = next((i for i, (a, b) in enumerate(zip(ours[index], theirs[index], strict=False)) if a != b), 0)
     return f": its {prop} differs ({instruction} here has {_around(ours[index], at)!r}, there " \
            f"{_around(theirs[index], at)!r})"
 
