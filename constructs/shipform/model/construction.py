@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import sys
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from constructs import Construct
 from jsii import _reference_map
@@ -24,8 +24,8 @@ from jsii._runtime import JSIIMeta
 from shipform.errors import InvalidApp, ShipformError
 from shipform.model.stage import App, Environment, collecting_errors
 
-if TYPE_CHECKING:
-    from shipform.model.base import ShipformConstruct
+ShipformConstruct = Any
+"""A shipform construct (model/base.py's, which imports this module, so it is not imported here)."""
 
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _WHERE: dict[str, tuple[str, int]] = {}
@@ -107,6 +107,8 @@ def _mark_broken(construct: ShipformConstruct, err: InvalidApp, scope: object) -
         gone: object = construct
         environment.members[:] = [m for m in environment.members if m is not gone]
         environment.workloads[:] = [w for w in environment.workloads if w is not gone]
+        # the mesh index reads members from a position on: keep it from skipping the next one
+        environment._meshed_read = min(environment._meshed_read, len(environment.members))
 
 
 def _app_of(construct: ShipformConstruct, scope: object) -> App | None:
