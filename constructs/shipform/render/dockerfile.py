@@ -164,13 +164,19 @@ def differing_line(first: str, other: str) -> str:
     index = next((i for i, (a, b) in enumerate(zip(ours, theirs, strict=False)) if a != b), None)
     if index is None:
         return " (one has more lines)"
-    start = max((i for i in range(index + 1) if re.match(r"[A-Z]+ ", ours[i])), default=index)
-    stop = next((i for i in range(index + 1, len(ours)) if re.match(r"[A-Z]+ ", ours[i])), len(ours))
+    start = max((i for i in range(index + 1) if _instruction(ours[i])), default=index)
+    stop = next((i for i in range(index + 1, len(ours)) if _instruction(ours[i])), len(ours))
     instruction = ours[start].split()[0] if ours[start].split() else ""
     prop = "health" if "/out/healthcheck" in "\n".join(ours[start:stop]) else _FIELDS.get(instruction, "build")
     at = next((i for i, (a, b) in enumerate(zip(ours[index], theirs[index], strict=False)) if a != b), 0)
     return f": its {prop} differs ({instruction} here has {_around(ours[index], at)!r}, there " \
            f"{_around(theirs[index], at)!r})"
+
+
+def _instruction(line: str) -> bool:
+    """The line starts a Dockerfile instruction (``RUN ...``), rather than continuing one."""
+    word, space, _ = line.partition(" ")
+    return bool(space) and word.isascii() and word.isalpha() and word.isupper()
 
 
 def _around(line: str, at: int, width: int = 40) -> str:
