@@ -135,7 +135,7 @@ def _load_apps(app_file: Path | None) -> list[App]:
     folder = str(path.resolve().parent)
     sys.path.insert(0, folder)
     try:
-        with collect_apps(defer_synth=True) as apps:
+        with collect_apps(defer_synth=True, collect_errors=True) as apps:
             runpy.run_path(str(path), run_name="__main__")
     except InvalidApp:
         raise
@@ -218,11 +218,14 @@ def diff(
 def _reported() -> Iterator[None]:
     """An invalid app or output that cannot be written: the one-line messages, exit 1, no traceback."""
     from shipform.errors import InvalidApp
+    from shipform.model.construction import report
     from shipform.write.output_error import OutputError
 
     try:
         yield
-    except (InvalidApp, OutputError) as err:
+    except InvalidApp as err:
+        _fail(report(err))
+    except OutputError as err:
         _fail(str(err))
 
 

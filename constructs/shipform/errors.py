@@ -24,6 +24,9 @@ class ShipformError(InvalidApp):
         self.problem = problem
         self.value = value
         self.fix = fix
+        self.location: str | None = None
+        """``file:line`` of the user's code that created the construct at ``path``, once known (see
+        model/construction.py); not part of the message, so the message reads the same wherever it is shown."""
         got = "" if value is None else f", got {value!r}"
         tail = f". Fix: {fix}" if fix else ""
         super().__init__(f"{one_line(path)}: '{one_line(prop)}' {problem}{got}{tail}")
@@ -31,6 +34,10 @@ class ShipformError(InvalidApp):
     @property
     def problems(self) -> list[ShipformError]:
         return [self]
+
+    def located(self) -> str:
+        """The message after the file and line that created the construct (``app.py:14: shop/dev/api: ...``)."""
+        return f"{self.location}: {self}" if self.location else str(self)
 
 
 class ShipformErrors(InvalidApp):

@@ -109,7 +109,8 @@ def test_an_outdir_that_is_a_file_is_one_line(project):
                                      ["secrets", "kubectl"]])
 def test_an_invalid_app_is_one_line_under_every_command(project, command):
     (project / "invalid.py").write_text(INVALID)
-    one_error_line(invoke(*command, "invalid.py"), "error: shop/dev/web: 'build.context'", "Fix: ")
+    # the line starts with where the construct is created: the file as given and the line of WebService(...)
+    one_error_line(invoke(*command, "invalid.py"), "error: invalid.py:7: shop/dev/web: 'build.context'", "Fix: ")
 
 
 def test_the_installed_command_prints_no_frame_of_its_own(project):

@@ -188,7 +188,7 @@ APP_CASES = [
     ("app-bad-name", 'App("Shop!", registry="ghcr.io/acme")', "Shop!", "name"),
     ("app-registry-with-tag", 'App("shop2", registry="ghcr.io/acme:1")', "shop2", "registry"),
     ("app-latest-version", 'App("shop2", registry="ghcr.io/acme", version="latest")', "shop2", "version"),
-    ("construct-outside-an-environment", 'WebService(app, "api", image="nginx:1.27.3", port=80)', "<root>", "scope"),
+    ("construct-outside-an-environment", 'WebService(app, "api", image="nginx:1.27.3", port=80)', "shop/api", "scope"),
     ("two-objects-with-one-name",
      'StatefulDB(dev, "db", engine="postgres", version="16")\n'
      'WebService(dev, "db-headless", image="nginx:1.27.3", port=80)', "shop/dev/db-headless", "id"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, ForwardRef, Literal, NotRequired, Optional, Required, TypedDict, Union
 
@@ -148,8 +149,20 @@ WRONG_TYPES = [
 def test_wrong_type_names_path_prop_description_and_fix(extra, prop, description):
     err = error_for({**MINIMAL, **extra})
     assert str(err).startswith(f"{PATH}: '{prop}' must be {description}")
-    assert ". Fix: pass " in str(err)
+    assert re.search(r"\. Fix: (did you mean '[a-z]+'\? )?pass ", str(err))
     assert (err.path, err.prop, err.problem) == (PATH, prop, f"must be {description}")
+
+
+def test_a_literal_near_a_choice_gets_the_choice_first():
+    assert error_for({**MINIMAL, "gitops": "argo"}).fix == "did you mean 'argocd'? pass one of 'argocd', 'flux'"
+    assert error_for({**MINIMAL, "gitops": "helm"}).fix == "pass one of 'argocd', 'flux'"  # nothing near
+
+
+def test_none_for_a_prop_whose_type_has_no_none_says_to_leave_it_out():
+    err = error_for({**MINIMAL, "gitops": None})
+    assert err.problem == "must be one of 'argocd', 'flux', not None"
+    assert err.fix == "leave gitops out for its default, or pass one of 'argocd', 'flux'"
+    check_props(PATH, {**MINIMAL, "timeout": None}, WebServiceProps)  # typed `int | None`: None is a value there
 
 
 def test_the_tables_are_big_enough():

@@ -6,21 +6,27 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from constructs import Construct
 
 from shipform import spec
-from shipform.errors import ShipformError
+from shipform.errors import InvalidApp, ShipformError
+from shipform.model.construction import Constructing, used_broken
 from shipform.model.members import Member
 from shipform.model.objects import KubeObject
-from shipform.model.stage import Environment
+from shipform.model.stage import App, Environment
 from shipform.spec.plan import ObjectKey
 from shipform.values import checks
 
 
-class ShipformConstruct(Construct):
+class ShipformConstruct(Construct, metaclass=Constructing):
     """Base of shipform's constructs. ``path`` reads ``<app>/<env>/.../<id>`` in every error message."""
+
+    created_at: tuple[str, int] | None = None
+    """The user's file and line that created the construct (see model/construction.py)."""
+    broken: InvalidApp | None = None
+    """The error that stopped the constructor while errors are collected: the construct is then in no check."""
 
     namespace: str
     """The namespace the construct's objects land in."""
@@ -31,7 +37,7 @@ class ShipformConstruct(Construct):
     from a nested path is shortened to it."""
 
     def __init__(self, scope: Construct, id: str, name: str | None = None):
-        self.environment = Environment.containing(scope)
+        self.environment = environment_of(scope, id)
         self.app = self.environment.app
         self.path = child_path(scope, id)
         checks.dns_label(self.path, "id", id)
@@ -58,7 +64,14 @@ class ShipformConstruct(Construct):
         self.environment.members.append(self)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.path!r})"
+        return f"{type(self).__name__}({vars(self).get('path', '?')!r})"
+
+    if not TYPE_CHECKING:  # hidden from mypy, which would otherwise accept any attribute of every construct
+        def __getattr__(self, name: str) -> Any:
+            """Only reached for an attribute the construct lacks: a broken one says why it lacks it."""
+            if vars(self).get("broken") is None or name.startswith("__"):
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            raise used_broken(self, name)
 
     def handle(self, role: str) -> KubeObject:
         """A handle on the construct's object of ``role`` (see render.plan for the roles); which object that is,
@@ -140,8 +153,26 @@ def child_path(scope: Construct, id: str) -> str:
     """The path a construct with ``id`` will have under ``scope``, for errors raised before it exists."""
     if isinstance(scope, ShipformConstruct | Environment):
         return f"{scope.path}/{id}"
-    environment = Environment.containing(scope)
+    environment = environment_of(scope, id)
     return f"{environment.app.name}/{scope.node.path}/{id}"
+
+
+def environment_of(scope: Construct, id: str) -> Environment:
+    """The Environment a construct created with ``id`` under ``scope`` lands in; the error names the construct
+    when ``scope`` is the App itself or a construct outside every Environment."""
+    try:
+        return Environment.containing(scope)
+    except ShipformError:
+        pass
+    if isinstance(scope, App):
+        path, where = f"{scope.name}/{id}", f"the App '{scope.name}'"
+    else:
+        root = scope.node.root
+        app = f"{root.name}/" if isinstance(root, App) else ""
+        path, where = f"{app}{scope.node.path}/{id}", f"'{scope.node.path}', which is outside every Environment"
+    raise ShipformError(path, "scope", f"must be an Environment or a construct inside one, but '{id}' is created in "
+                        f"{where}", None, f"create '{id}' inside an Environment, e.g. with Environment(app, 'dev') as "
+                        "its scope, or in a construct within one") from None
 
 
 def namespace_of(scope: Construct, environment: Environment) -> str:

@@ -12,6 +12,7 @@ from shipform.errors import ShipformError
 from shipform.model.native_packages import python_packages
 from shipform.model.package_managers import NODE_LAYOUTS, PYTHON_LAYOUTS, node_installer, node_runtime_files
 from shipform.values import checks
+from shipform.values.nearest import near_folder
 from shipform.values.prop_types import check_fields
 from shipform.values.value_object import value_object
 from shipform.write import reading
@@ -279,8 +280,8 @@ class Build:
         # The workflows name the folder it resolves to (through symlinks).
         checks.workflow_text(path, "build.context", source.resolve().relative_to(root.resolve()).as_posix(), _RENAME)
         if not source.is_dir():
-            raise ShipformError(path, "build.context", "is not a folder", str(source),
-                                "create the folder or fix the path (relative to the app file)")
+            raise ShipformError(path, "build.context", "is not a folder", str(source), near_folder(root, self.context)
+                                + "create the folder or fix the path (relative to the app file)")
         if self.preset == "dockerfile":
             return (self._check_dockerfile(path, root),)
         special = [f for layout in self.preset_spec.layouts for f in layout if reading.is_special(source / f)]

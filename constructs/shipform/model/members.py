@@ -34,6 +34,10 @@ class Member(Protocol):
     def objects(self) -> Sequence[KubeObject]: ...
 
     @property
+    def created_at(self) -> tuple[str, int] | None:
+        """The user's file and line that created it."""
+
+    @property
     def holds_workloads(self) -> bool:
         """True for a namespace (its objects are the namespace's own)."""
 

@@ -37,19 +37,22 @@ POD_SECURITY_VERSION = "v1.33"
 """The Pod Security Standards version namespaces pin, so a cluster upgrade cannot loosen or tighten them."""
 
 class _Collector:
-    def __init__(self, defer_synth: bool):
+    def __init__(self, defer_synth: bool, collect_errors: bool):
         self.apps: list[App] = []
         self.defer_synth = defer_synth
+        self.collect_errors = collect_errors
 
 
 _collector: contextvars.ContextVar[_Collector | None] = contextvars.ContextVar("shipform_apps", default=None)
 
 
 @contextlib.contextmanager
-def collect_apps(defer_synth: bool = False) -> Iterator[list[App]]:
+def collect_apps(defer_synth: bool = False, collect_errors: bool = False) -> Iterator[list[App]]:
     """Every App created inside the block lands in the yielded list; with ``defer_synth`` their
-    ``synth()`` calls do nothing (the CLI synthesizes them itself, with its own options)."""
-    collector = _Collector(defer_synth)
+    ``synth()`` calls do nothing (the CLI synthesizes them itself, with its own options). With ``collect_errors``
+    a construct whose props are wrong does not raise: its error waits in its App for synth, which reports every
+    construct's at once (see model/construction.py)."""
+    collector = _Collector(defer_synth, collect_errors)
     token = _collector.set(collector)
     try:
         yield collector.apps
@@ -60,6 +63,12 @@ def collect_apps(defer_synth: bool = False) -> Iterator[list[App]]:
 def synth_deferred() -> bool:
     collector = _collector.get()
     return collector is not None and collector.defer_synth
+
+
+def collecting_errors() -> bool:
+    """Constructs record their errors instead of raising them (inside ``collect_apps(collect_errors=True)``)."""
+    collector = _collector.get()
+    return collector is not None and collector.collect_errors
 
 
 class Synthesizer(Protocol):
@@ -150,6 +159,8 @@ class App(cdk8s.App):
         self.branch = _git_branch(name, branch)
         self.build_secrets = _build_secrets(name, build_secrets)
         self.environments: list[Environment] = []
+        self.construction_errors: list[ShipformError] = []
+        """The errors of constructs that could not be built while errors are collected; synth reports them."""
         if collector is not None:
             collector.apps.append(self)
 

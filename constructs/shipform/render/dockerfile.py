@@ -152,6 +152,39 @@ def source_url(app: spec.App) -> str:
     return url
 
 
+_FIELDS = {"HEALTHCHECK": "health", "CMD": "command", "ENTRYPOINT": "command", "USER": "run_as_user/run_as_group",
+           "EXPOSE": "port"}
+"""The prop behind each Dockerfile instruction that may differ between Environments; the rest come from build."""
+
+
+def differing_line(first: str, other: str) -> str:
+    """Where two renderings of one Dockerfile part: the prop behind the first line that differs (the health
+    check's probe program is written by a RUN that ends in /out/healthcheck), and that line in both."""
+    ours, theirs = other.splitlines(), first.splitlines()
+    index = next((i for i, (a, b) in enumerate(zip(ours, theirs, strict=False)) if a != b), None)
+    if index is None:
+        return " (one has more lines)"
+    start = max((i for i in range(index + 1) if _instruction(ours[i])), default=index)
+    stop = next((i for i in range(index + 1, len(ours)) if _instruction(ours[i])), len(ours))
+    instruction = ours[start].split()[0] if ours[start].split() else ""
+    prop = "health" if "/out/healthcheck" in "\n".join(ours[start:stop]) else _FIELDS.get(instruction, "build")
+    at = next((i for i, (a, b) in enumerate(zip(ours[index], theirs[index], strict=False)) if a != b), 0)
+    return f": its {prop} differs ({instruction} here has {_around(ours[index], at)!r}, there " \
+           f"{_around(theirs[index], at)!r})"
+
+
+def _instruction(line: str) -> bool:
+    """The line starts a Dockerfile instruction (``RUN ...``), rather than continuing one."""
+    word, space, _ = line.partition(" ")
+    return bool(space) and word.isascii() and word.isalpha() and word.isupper()
+
+
+def _around(line: str, at: int, width: int = 40) -> str:
+    """The part of ``line`` around column ``at``, where two lines start to differ."""
+    begin, end = max(0, at - width), at + width
+    return ("..." if begin else "") + line[begin:end] + ("..." if end < len(line) else "")
+
+
 def files(app: spec.App, context: Context) -> dict[str, str]:
     """``docker/<service>/Dockerfile`` and its ignore file per service built from source. Images do not
     depend on the environment: every environment must render the same Dockerfile."""
@@ -167,9 +200,10 @@ def files(app: spec.App, context: Context) -> dict[str, str]:
             path = f"docker/{w.name}/Dockerfile"
             text = render_dockerfile(w, context.marker, data.get(w.name), source)
             if path in result and result[path] != text:
-                raise ShipformError(w.path, "build", f"renders a different Dockerfile than {first_path[path]}",
-                                    w.build.preset, "use the same build, command and health for a service in "
-                                    "every Environment; vary only deployment props")
+                raise ShipformError(w.path, "build", f"renders a different Dockerfile than {first_path[path]}"
+                                    f"{differing_line(result[path], text)}", w.build.preset,
+                                    "use the same build, command and health for a service in every Environment; "
+                                    "vary only deployment props")
             result[path] = text
             first_path.setdefault(path, w.path)
             result[f"docker/{w.name}/Dockerfile.dockerignore"] = render_dockerignore(

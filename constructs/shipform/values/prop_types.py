@@ -17,6 +17,7 @@ from typing import Annotated, Any, ClassVar, Literal, NotRequired, Required, Uni
 
 from shipform.errors import ShipformError
 from shipform.values.checks import SECRET_NAME
+from shipform.values.nearest import did_you_mean
 from shipform.values.value_object import unknown_field, unknown_fields
 
 _MAX_SHOWN = 80
@@ -34,6 +35,15 @@ _EXAMPLES = {
 }
 
 
+REMOVED_PROPS: dict[tuple[str, str], str] = {
+    ("StatefulDB", "url_env"): "password_env replaced it: leave it out (clients read <PREFIX>_PASSWORD_FILE and "
+                               "get <PREFIX>_URL without the password), or pass password_env='<why clients need the "
+                               "password in an env var>'",
+}
+"""Props that shipform had and dropped, by (construct, prop): what replaced each, for apps written against an
+older release (a plain 'did you mean' would guess a neighbour)."""
+
+
 def check_props(path: str, given: Mapping[str, object], schema: type) -> None:
     """Raise ShipformError for the first problem of `given` against the TypedDict `schema`.
 
@@ -43,12 +53,19 @@ def check_props(path: str, given: Mapping[str, object], schema: type) -> None:
     types = _prop_types(schema)
     for key, value in given.items():
         if key not in types:
-            problem = f"is not a prop of {schema.__name__.removesuffix('Props')}"
-            raise ShipformError(path, key, problem, _shown(key, value), _suggest(key, types))
+            construct = schema.__name__.removesuffix("Props")
+            if (construct, key) in REMOVED_PROPS:
+                raise ShipformError(path, key, f"is no longer a prop of {construct}", _shown(key, value),
+                                    REMOVED_PROPS[construct, key])
+            raise ShipformError(path, key, f"is not a prop of {construct}", _shown(key, value), _suggest(key, types))
     for key, (_, required) in types.items():
         if required and key not in given:
             raise ShipformError(path, key, "is required", None, f"pass {key}=...")
     for key, value in given.items():
+        if value is None and not _fits(*_shape(types[key][0]), None) and not _takes_none(types[key][0]):
+            # None is a value only where the prop's type says so; elsewhere the default comes from leaving it out
+            raise ShipformError(path, key, f"must be {_describe(types[key][0])}, not None", None,
+                                f"leave {key} out for its default, or {_fix(key, types[key][0])}")
         check_value(path, key, value, types[key][0])
 
 
@@ -63,7 +80,8 @@ def check_value(path: str, prop: str, value: object, annotation: object) -> None
     if kind == "union":
         _check_union(path, prop, value, args, annotation)
     elif not _fits(kind, args, value):
-        raise ShipformError(path, prop, f"must be {_describe(annotation)}", _shown(prop, value), _fix(prop, annotation))
+        raise ShipformError(path, prop, f"must be {_describe(annotation)}", _shown(prop, value),
+                            _nearest(value, annotation) + _fix(prop, annotation))
     else:
         refuse_unknown_fields(path, prop, value)
         for item_prop, item, item_annotation in _parts(kind, args, prop, value):
@@ -194,7 +212,25 @@ def _check_union(path: str, prop: str, value: object, args: tuple[Any, ...], ann
                 about_items.append(err)
     if about_items:
         raise about_items[0]
-    raise ShipformError(path, prop, f"must be {_describe(annotation)}", _shown(prop, value), _fix(prop, annotation))
+    raise ShipformError(path, prop, f"must be {_describe(annotation)}", _shown(prop, value),
+                        _nearest(value, annotation) + _fix(prop, annotation))
+
+
+def _takes_none(annotation: object) -> bool:
+    kind, args = _shape(annotation)
+    return kind in ("none", "any") or (kind == "union" and any(_takes_none(arg) for arg in args))
+
+
+def _nearest(value: object, annotation: object) -> str:
+    """'did you mean ...? ' for a string near a choice of the annotation's Literals (``engine='postgresql'``)."""
+    return did_you_mean(value, _choices(annotation))
+
+
+def _choices(annotation: object) -> tuple[object, ...]:
+    kind, args = _shape(annotation)
+    if kind == "literal":
+        return args
+    return tuple(c for arg in args for c in _choices(arg)) if kind == "union" else ()
 
 
 def _describe(annotation: object) -> str:
