@@ -39,6 +39,9 @@ COSIGN_SIGN_PREDICATE = "https://sigstore.dev/cosign/sign/v1"
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 ISSUER_V2_OID = ObjectIdentifier("1.3.6.1.4.1.57264.1.8")
 AUTHORITIES = ("public-good", "github")
+# Each authority's Fulcio, as the real trusted roots name them (GitHub's is the one a private repository's
+# attestations chain to).
+FULCIO_URIS = {"public-good": "https://fulcio.sigstore.dev", "github": "fulcio.githubapp.com"}
 
 
 def _b64(data: bytes) -> str:
@@ -97,11 +100,11 @@ class Trust:
         """Every authority's certificate in the layout of Sigstore's trusted_root.json (what cosign's
         ``--trusted-root`` reads and ``gh attestation trusted-root`` prints, one JSON document per line)."""
         lines = []
-        for cert in self.roots(AUTHORITIES):
+        for name, cert in zip(AUTHORITIES, self.roots(AUTHORITIES), strict=True):
             der = cert.public_bytes(serialization.Encoding.DER)
             lines.append(json.dumps({"mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
-                                     "certificateAuthorities": [{"certChain": {"certificates": [
-                                         {"rawBytes": _b64(der)}]}}]}))
+                                     "certificateAuthorities": [{"uri": FULCIO_URIS[name], "certChain": {
+                                         "certificates": [{"rawBytes": _b64(der)}]}}]}))
         return "\n".join(lines) + "\n"
 
 

@@ -1,8 +1,8 @@
 """The generated build workflow, run for a push to main the way GitHub runs it: one build of the shop App,
 looked at from every side (the run, the registry, the signatures, the record commit, what that commit starts).
 
-Tests marked xfail(strict=True) state what the release loop must do and today's workflows do not (issue 22);
-they start passing, and then must be unmarked, when the workflows of RELEASE_DESIGN.md land."""
+It builds after the CI workflow it calls passes, pushes ``sha-<commit>`` only, and records on main a commit
+holding only the lock and the App's output, which starts no workflow (issue 22, 1-3)."""
 
 from __future__ import annotations
 
@@ -83,8 +83,6 @@ def test_provenance_of_a_private_repository_verifies_against_githubs_sigstore_ro
         "--type", "slsaprovenance", "--trusted-root", str(root)).stderr
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22, 2: the record job runs `git add -A` and commits the downloaded "
-                                       "digests/* files")
 def test_the_record_commit_changes_only_the_lock_and_the_apps_output(built):
     world, source, _ = built
     record = world.remote.commits(since=source.after)[0]
@@ -92,15 +90,12 @@ def test_the_record_commit_changes_only_the_lock_and_the_apps_output(built):
                                 for f in record.files), record.files
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22, 3: every push to main also pushes the version tag (:1.0.0)")
 def test_a_branch_build_pushes_the_commit_tag_only(built):
     world, source, _ = built
     for image in IMAGES:
         assert world.tags("shop", image) == [f"sha-{source.after}"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22, 1: no paths filter; a record commit pushed with a token that "
-                                       "starts workflows (the App's, needed with a protected main) starts a build")
 def test_the_record_commit_starts_no_workflow_even_with_a_token_that_starts_them(built):
     world, _, _ = built
     record = world.last_push()

@@ -25,7 +25,7 @@ jobs:
       - id: app
         uses: {APP_TOKEN}
         with:
-          app-id: ${{{{ vars.SHIPFORM_APP_ID }}}}
+          client-id: ${{{{ vars.SHIPFORM_APP_CLIENT_ID }}}}
           private-key: ${{{{ secrets.SHIPFORM_APP_KEY }}}}
       - uses: {CHECKOUT}
         with:

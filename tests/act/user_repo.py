@@ -55,8 +55,10 @@ from shipform import App, Environment
 
 app = App("{name}", registry="{registry}", version="{version}", repository="https://github.com/{full_name}.git")
 SERVICES = {services!r}
-for env_name in ("dev", "prod"):
-    env = Environment(app, env_name, local=env_name == "dev")
+# A new repository: prod runs the images by tag until their first promotion, and says so.
+envs = [Environment(app, "dev", local=True),
+        Environment(app, "prod", unpinned_images="a new repository: nothing promoted to prod yet")]
+for env in envs:
     for service in SERVICES:
         go_service(env, service)
 

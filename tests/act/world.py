@@ -35,7 +35,8 @@ class World:
         self.github = root / "github"
         self.remote = Remote(self.github, full_name).create()
         self.github_token = f"ghs_workflow_{random.token_hex(8)}"
-        self.app = {"app_id": "424242", "slug": "acme-release-bot", "installation_id": "7",
+        self.app = {"app_id": "424242", "client_id": "Iv23liAcmeRelease0", "slug": "acme-release-bot",
+                    "installation_id": "7",
                     "token": f"ghs_app_{random.token_hex(8)}", "private_key": _app_key()}
         (self.github / "app.json").write_text(json.dumps(self.app, indent=2))
         self.namespace = f"{machine.registry}/run{next(_NAMESPACES)}-{random.token_hex(2)}"
@@ -46,8 +47,9 @@ class World:
     # --- what a test configures ----------------------------------------------------------------------------
 
     def app_credentials(self) -> tuple[dict[str, str], dict[str, str]]:
-        """(vars, secrets) that configure the release loop's GitHub App (design: SHIPFORM_APP_ID/_KEY)."""
-        return {"SHIPFORM_APP_ID": self.app["app_id"]}, {"SHIPFORM_APP_KEY": self.app["private_key"]}
+        """(vars, secrets) that configure the release loop's GitHub App (docs/release-loop.md:
+        SHIPFORM_APP_CLIENT_ID, SHIPFORM_APP_KEY)."""
+        return {"SHIPFORM_APP_CLIENT_ID": self.app["client_id"]}, {"SHIPFORM_APP_KEY": self.app["private_key"]}
 
     def tokens(self) -> dict[str, str]:
         return {self.github_token: "github-token", self.app["token"]: "app"}

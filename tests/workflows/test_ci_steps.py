@@ -300,7 +300,8 @@ def test_promotion_verifies_each_digest_against_the_build_workflow_s_identity(tm
     temp = tmp_path / "runner"
     calls = temp / "calls"
     fake_tool(temp, "cosign", f'printf "%s\\n" "$*" >> {calls}\n[ -z "$REFUSE" ] || [ "${{@: -1}}" != "$REFUSE" ]\n')
-    ran = run_script(found["run"], work, found["env"], temp)
+    public = {**found["env"], "VISIBILITY": "public"}
+    ran = run_script(found["run"], work, public, temp)
     assert ran.code == 0, ran.stderr
     lines = calls.read_text().splitlines()
     assert [line.split()[-1] for line in lines] == [f"{API}@{A}", f"{API}@{A}", f"{WEB}@{B}", f"{WEB}@{B}"]
@@ -315,8 +316,28 @@ def test_promotion_verifies_each_digest_against_the_build_workflow_s_identity(tm
                   "https://github.com/acme/shopx/.github/workflows/shop-build.yaml@refs/heads/main",
                   "https://githubXcom/acme/shop/.github/workflows/shop-build.yaml@refs/heads/main"):
         assert not re.match(identity, other), other
-    refused = run_script(found["run"], work, {**found["env"], "REFUSE": f"{WEB}@{B}"}, temp)
+    refused = run_script(found["run"], work, {**public, "REFUSE": f"{WEB}@{B}"}, temp)
     assert refused.code != 0  # a bad signature stops the promotion before anything is written
+
+
+def test_a_private_repository_s_provenance_is_verified_against_github_s_sigstore_root(tmp_path):
+    """actions/attest signs with GitHub's own Sigstore instance unless the repository is public: the attestation
+    is verified with GitHub's root alone (its line of ``gh attestation trusted-root``), the signature without."""
+    work = release_repository(tmp_path)
+    record_dev(work, {API: A, WEB: B})
+    found = next(s for s in promotion_steps(work)["jobs"]["promote"]["steps"] if s["name"].startswith("Verify"))
+    temp = tmp_path / "runner"
+    calls = temp / "calls"
+    fake_tool(temp, "cosign", f'printf "%s\\n" "$*" >> {calls}\n')
+    roots = ['{"certificateAuthorities":[{"uri":"https://fulcio.sigstore.dev"}]}',
+             '{"certificateAuthorities":[{"uri":"fulcio.githubapp.com"}]}']
+    fake_tool(temp, "gh", f"printf '%s\\n' '{roots[0]}' '{roots[1]}'\n")
+    ran = run_script(found["run"], work, {**found["env"], "VISIBILITY": "private", "RUNNER_TEMP": str(temp)}, temp)
+    assert ran.code == 0, ran.stderr
+    verify, attestation = (line.split() for line in calls.read_text().splitlines()[:2])
+    assert "--trusted-root" not in verify
+    assert attestation[:2] == ["verify-attestation", "--trusted-root"]
+    assert json.loads(Path(attestation[2]).read_text()) == json.loads(roots[1])
 
 
 def test_promotion_opens_its_pull_request_once_and_nothing_new_ends_green(tmp_path):

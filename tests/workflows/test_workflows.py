@@ -120,7 +120,10 @@ def test_promotion_verifies_before_it_writes_and_gets_its_checks():
         "Promote dev to prod and open a pull request")
     verify = next(s for s in promote["steps"] if s["name"].startswith("Verify"))
     assert "cosign verify --certificate-identity-regexp" in verify["run"]
-    assert "cosign verify-attestation --type slsaprovenance1" in verify["run"]
+    assert 'cosign verify-attestation "${trust[@]}" --type slsaprovenance1' in verify["run"]
+    # a private repository's provenance is signed by GitHub's Sigstore instance: verified against its root
+    assert "gh attestation trusted-root" in verify["run"] and 'trust=(--trusted-root' in verify["run"]
+    assert verify["env"]["VISIBILITY"] == "${{ github.event.repository.visibility }}"
     assert "--certificate-oidc-issuer \"$issuer\"" in verify["run"]
     assert verify["env"]["WORKFLOW"] == ".github/workflows/shop-build.yaml"
     ci, report = doc["jobs"]["ci"], doc["jobs"]["report"]

@@ -48,7 +48,9 @@ def promote(app: spec.App, context: Context, source: spec.Environment, target: s
         steps += [*login_steps(app.registry), {"name": "Install cosign", **uses("cosign-installer")},
                   {"name": f"Verify the signature and provenance of what {source.name} runs", "run": VERIFY,
                    "env": {**names, "LOCK": context.lock_file, "REPOSITORIES": "\n".join(repositories),
-                           "WORKFLOW": f"{WORKFLOWS_DIR}/{app.name}-build.yaml"}}]
+                           "WORKFLOW": f"{WORKFLOWS_DIR}/{app.name}-build.yaml",
+                           "VISIBILITY": "${{ github.event.repository.visibility }}",
+                           "GH_TOKEN": "${{ github.token }}"}}]
     steps.append({"name": f"Promote {source.name} to {target.name} and open a pull request", "id": "promote",
                   "run": PROMOTE, "env": {**repository_env(context), **names, "GH_TOKEN": TOKEN}})
     permissions = {"contents": "write", "pull-requests": "write",

@@ -165,13 +165,20 @@ if [ ! -f "$LOCK" ]; then
   echo "$LOCK does not exist: nothing to verify"
   exit 0
 fi
+trust=()
+if [ "$VISIBILITY" != public ]; then
+  gh attestation trusted-root \
+    | jq -c 'select(any(.certificateAuthorities[]?; (.uri // "") | contains("githubapp.com")))' \
+    > "$RUNNER_TEMP/github_trusted_root.json"
+  trust=(--trusted-root "$RUNNER_TEMP/github_trusted_root.json")
+fi
 for repository in $REPOSITORIES; do
   digests=$(jq -r --arg env "$FROM" --arg name "$repository" \
     '(.environments[$env] // {}) | to_entries[] | select(.key | startswith($name + ":")) | .value' "$LOCK")
   for digest in $digests; do
     cosign verify --certificate-identity-regexp "$identity" --certificate-oidc-issuer "$issuer" \
       "$repository@$digest" > /dev/null
-    cosign verify-attestation --type slsaprovenance1 --certificate-identity-regexp "$identity" \
+    cosign verify-attestation "${trust[@]}" --type slsaprovenance1 --certificate-identity-regexp "$identity" \
       --certificate-oidc-issuer "$issuer" "$repository@$digest" > /dev/null
     echo "$repository@$digest: signed, with build provenance, by $WORKFLOW on $BRANCH or a release tag"
   done
@@ -179,8 +186,11 @@ done
 """
 """Before a digest of the source Environment is written into the next one, its signature and its SLSA provenance
 (v1, as actions/attest writes it) must come from this repository's build workflow, run on the default branch
-or a release tag. ``escape`` leaves a '$' as it is: no repository or workflow name holds one, and in a branch
-name it would make the match fail, never pass."""
+or a release tag. In a private or internal repository actions/attest signs the provenance with GitHub's own
+Sigstore instance, not the public-good one cosign trusts by default: the attestation is verified against GitHub's
+trusted root, the line of ``gh attestation trusted-root`` whose authority is GitHub's Fulcio (cosign reads one
+root from the file). The signature is cosign's own, from the public-good instance. ``escape`` leaves a '$' as it
+is: no repository or workflow name holds one, and in a branch name it would make the match fail, never pass."""
 
 PROMOTE = "\n".join([_IDENTITY, r"""shipform promote "$APP_FILE" --from "$FROM" --to "$TO"
 shipform synth "$APP_FILE" --outdir "$OUTDIR"

@@ -18,7 +18,8 @@ def main() -> int:
         fail("Either 'client-id' or 'app-id' input must be set")
     if not value("private-key"):
         fail("Input required and not supplied: private-key")
-    if app_id != app["app_id"]:
+    # The App's id (app-id) or its client ID (client-id: 'Iv23...', what the real action now asks for)
+    if app_id not in (app["app_id"], app.get("client_id")):
         fail(f"Not Found - https://docs.github.com/rest/apps/apps#get-an-app (no App with id {app_id})")
     if value("private-key").strip() != app["private_key"].strip():
         fail("A JSON web token could not be decoded - https://docs.github.com/rest")

@@ -102,10 +102,14 @@ def export(local: str, exporter: dict[str, str], tags: list[str]) -> str:
     if kind not in ("oci", "docker") or not dest:
         fail(f"outputs: {exporter} is not supported by the stand-in (type=oci|docker with dest=, or push: true)")
     name = ImageRef.parse(tags[0]).tag if tags and kind == "oci" else (tags[0] if tags else "")
-    transport = "oci-archive" if kind == "oci" else "docker-archive"
+    # buildx's oci exporter writes a tarball, or with tar=false an OCI layout folder at dest.
+    folder = kind == "oci" and exporter.get("tar", "true") == "false"
+    transport = ("oci" if folder else "oci-archive") if kind == "oci" else "docker-archive"
     run(["buildah", "push", local, f"{transport}:{dest}" + (f":{name}" if name else "")])
     if kind == "docker":
         return ""
+    if folder:
+        return str(json.loads((Path(dest) / "index.json").read_text())["manifests"][0]["digest"])
     with tempfile.TemporaryDirectory() as layout:
         run(["tar", "-xf", dest, "-C", layout, "index.json"])
         return str(json.loads((Path(layout) / "index.json").read_text())["manifests"][0]["digest"])

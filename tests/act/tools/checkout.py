@@ -38,6 +38,18 @@ def run_hook() -> None:
         subprocess.run(["bash", str(ran)], check=True)
 
 
+def already_fetched(path: Path, fetch: list[str], commit: str) -> bool:
+    """After fetching all history, whether the event's ref is at its commit already: the real action fetches
+    the targeted refspec only when it is not (the ref moved since the event), as git refuses to fetch a commit
+    and a tag into the same tag."""
+    if not commit or len(fetch) != 1 or ":" not in fetch[0]:
+        return False
+    local = fetch[0].split(":", 1)[1]
+    found = subprocess.run(["git", "-C", str(path), "rev-parse", "-q", "--verify", f"{local}^{{commit}}"],
+                           capture_output=True, text=True)
+    return found.stdout.strip() == commit
+
+
 def refspecs(ref: str, commit: str, depth: int) -> tuple[list[str], list[str]]:
     """(what to fetch, how to check it out), after the real action's ref-helper."""
     fetch: list[str] = []
@@ -100,7 +112,9 @@ def main() -> int:
     if depth == 0:  # all history first, then the event's commit exactly (the branch may have moved since)
         run(["git", "-C", str(path), "fetch", "--quiet", "--no-recurse-submodules", "--prune", "--tags", url,
              "+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"])
-    run(["git", "-C", str(path), "fetch", "--quiet", "--no-recurse-submodules", *tags, *depth_args, url, *fetch])
+    if depth != 0 or not already_fetched(path, fetch, commit):
+        run(["git", "-C", str(path), "fetch", "--quiet", "--no-recurse-submodules", *tags, *depth_args, url,
+             *fetch])
     run(["git", "-c", "advice.detachedHead=false", "-C", str(path), *checkout[:1], "--quiet", *checkout[1:]])
     if value("persist-credentials", "true") != "false":
         # The real action stores the token as an extraheader for the server; here the same effect is a rewrite of

@@ -82,7 +82,9 @@ def scan_image() -> int:
         layout = Path(tmp) / "layout"
         if value("input"):
             source = value("input")
-            transport = "oci-archive" if _is_oci_archive(Path(source)) else "docker-archive"
+            # trivy's --input takes an OCI layout folder as well as an oci or docker archive
+            transport = ("oci" if Path(source).is_dir() else
+                         "oci-archive" if _is_oci_archive(Path(source)) else "docker-archive")
             run(["skopeo", "copy", "--quiet", f"{transport}:{source}", f"oci:{layout}"])
         elif value("image-ref"):
             run(["skopeo", "copy", "--quiet", f"docker://{value('image-ref')}", f"oci:{layout}"])
