@@ -51,7 +51,11 @@ def test_the_record_commit_pins_dev_to_the_pushed_digests(built):
     assert world.last_push().pusher == "github-token"
 
 
-@pytest.mark.xfail(strict=False, reason="flaky in a full run, passes alone: cosign verify finds no signature for a digest the same build signed; suspected: the stand-in registry's signature index (tag sha256-<hex>) is updated by read-modify-write and loses an entry when two signings of one digest overlap (tests/act/standins oci.py attach_referrer); issue 22 stays open until it is found")
+@pytest.mark.xfail(strict=False, reason=(
+    'flaky in a full run, passes alone: cosign verify finds no signature for a digest the same build '
+    "signed; suspected: the stand-in registry's signature index (tag sha256-<hex>) is updated by "
+    'read-modify-write and loses an entry when two signings of one digest overlap (tests/act/standins '
+    'oci.py attach_referrer); issue 22 stays open until it is found'))
 def test_each_pushed_digest_is_signed_by_the_build_workflow(built):
     world, source, _ = built
     for image in IMAGES:

@@ -44,7 +44,10 @@ def test_one_push_with_two_apps_builds_and_records_both(world):
     assert_recorded(world, "orders", push.after)
 
 
-@pytest.mark.xfail(strict=False, reason='flaky in a full run, passes alone: an image job of the tag build failed once; suspected the same lost signature entry as test_each_pushed_digest_is_signed_by_the_build_workflow (two builds of one commit sign the same digest); issue 22 stays open until it is found')
+@pytest.mark.xfail(strict=False, reason=(
+    'flaky in a full run, passes alone: an image job of the tag build failed once; suspected the same '
+    'lost signature entry as test_each_pushed_digest_is_signed_by_the_build_workflow (two builds of one '
+    'commit sign the same digest); issue 22 stays open until it is found'))
 def test_a_tag_build_and_a_main_build_of_the_same_commit(world):
     world.repo.tag("v1.0.0")
     world.repo.push("v1.0.0")
