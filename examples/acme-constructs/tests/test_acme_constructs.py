@@ -17,8 +17,8 @@ API = ["gunicorn", "-b", "0.0.0.0:8000", "app:app"]
 
 def new_app() -> tuple[App, Environment, Environment]:
     app = App("acme", registry="ghcr.io/acme", version="1.0.0", root=HERE)
-    return app, Environment(app, "dev", local=True), Environment(app, "prod", replicas=2,
-                                                                    unpinned_images="a library test: nothing is released")
+    dev = Environment(app, "dev", local=True)
+    return app, dev, Environment(app, "prod", replicas=2, unpinned_images="a library test: nothing is released")
 
 
 def container(files: dict[str, str], kind: str, name: str, env: str = "prod") -> dict:
