@@ -274,11 +274,12 @@ class Build:
         """The dependency layout found in the context under the app folder ``root``; read at synth time,
         never in constructors."""
         source = root / self.context
-        if not source.resolve().is_relative_to(root.resolve()):
+        resolved, resolved_root = source.resolve(), root.resolve()
+        if not resolved.is_relative_to(resolved_root):
             raise ShipformError(path, "build.context", "leads outside the app's folder", self.context,
                                 "keep build contexts inside the folder of the app file (or pass App(root=...))")
         # The workflows name the folder it resolves to (through symlinks).
-        checks.workflow_text(path, "build.context", source.resolve().relative_to(root.resolve()).as_posix(), _RENAME)
+        checks.workflow_text(path, "build.context", resolved.relative_to(resolved_root).as_posix(), _RENAME)
         if not source.is_dir():
             raise ShipformError(path, "build.context", "is not a folder", str(source), near_folder(root, self.context)
                                 + "create the folder or fix the path (relative to the app file)")
