@@ -187,7 +187,7 @@ def test_the_plan_of_mesh_objects_and_their_bodies_come_from_one_place(app_root,
         keys = mesh.namespace_plan(ns)
         assert [(k.api_version, k.kind, k.namespace, k.name) for k in keys] == [
             (m["apiVersion"], m["kind"], m["metadata"]["namespace"], m["metadata"]["name"]) for m in rendered]
-        assert [mesh.namespace_body(ns, k) for k in keys] == rendered
+        assert [mesh.namespace_bodies(ns)[k] for k in keys] == rendered
     assert any(mesh.namespace_plan(ns) for ns in env.namespaces)
     for w in env.workloads:
         enrolled = w.facet(spec.Mesh)
@@ -196,7 +196,7 @@ def test_the_plan_of_mesh_objects_and_their_bodies_come_from_one_place(app_root,
         keys = mesh.workload_plan(w)
         assert keys and all(k.role.startswith("mesh:") for k in keys)
         assert [(k.kind, k.name) for k in keys] == [(m["kind"], m["metadata"]["name"]) for m in rendered]
-        assert [mesh.workload_body(w, k) for k in keys] == rendered
+        assert [{p.key: p.build() for p in mesh.planned(w)}[k] for k in keys] == rendered
 
 
 def test_the_readme_and_the_mesh_docs_name_every_registered_mesh():

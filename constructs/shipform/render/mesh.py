@@ -39,14 +39,8 @@ def workload_plan(w: spec.Workload) -> list[ObjectKey]:
     return [p.key for p in _workload_planned(w, w.facet(spec.Mesh))]
 
 
-def namespace_body(ns: spec.Namespace, key: ObjectKey) -> Manifest:
-    """The body of one object of :func:`namespace_plan`."""
-    return _body(_namespace_planned(ns), key)
 
 
-def workload_body(w: spec.Workload, key: ObjectKey) -> Manifest:
-    """The body of one object of :func:`workload_plan`."""
-    return _body(_workload_planned(w, w.facet(spec.Mesh)), key)
 
 
 def namespace_objects(ns: spec.Namespace) -> list[Manifest]:
@@ -65,11 +59,6 @@ def _workload_planned(w: spec.Workload, mesh: spec.Mesh | None) -> list[Planned]
     return MESHES[mesh.kind].workload_plan(w, mesh) if mesh is not None else []
 
 
-def _body(planned: list[Planned], key: ObjectKey) -> Manifest:
-    for p in planned:
-        if p.key == key:
-            return p.build()
-    raise KeyError(f"the mesh plans no {key}")  # the caller asked for an object outside the plan it was given
 
 
 def planned(w: spec.Workload) -> list[Planned]:
@@ -77,9 +66,6 @@ def planned(w: spec.Workload) -> list[Planned]:
     return _workload_planned(w, w.facet(spec.Mesh))
 
 
-def workload_bodies(w: spec.Workload) -> dict[ObjectKey, Manifest]:
-    """Every mesh object of the workload by its key, built once (the mesh renders a workload's policies together)."""
-    return {p.key: p.build() for p in _workload_planned(w, w.facet(spec.Mesh))}
 
 
 def namespace_bodies(ns: spec.Namespace) -> dict[ObjectKey, Manifest]:
