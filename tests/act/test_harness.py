@@ -104,7 +104,7 @@ def standin(uses: str) -> dict[str, object]:
     owner_repo = "/".join(uses.split("@")[0].split("/")[:2])
     path = STANDINS / owner_repo / "action.yml"
     assert path.is_file(), f"no stand-in for {uses} (tests/act/standins/{owner_repo}/action.yml)"
-    return yaml.safe_load(path.read_text())
+    return yaml.load(path.read_text(), Loader=yaml.CSafeLoader)
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: f"{p.parts[-4]}/{p.name}")

@@ -26,6 +26,7 @@ def tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args", [["--help"], ["--version"], ["synth", "--help"]])
 def test_help_and_version_never_start_node(tmp_path, args):
     marker = tmp_path / "node-started"
@@ -39,6 +40,7 @@ def test_help_and_version_never_start_node(tmp_path, args):
         assert result.stdout.strip() == "shipform 0.1.0"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args", [["--help"], ["--version"], ["synth", "--help"], ["lock", "--help"]])
 def test_help_and_version_import_no_heavy_module(args):
     """cdk8s and jsii start Node, jinja2 and rich cost tens of milliseconds: none is imported to print help."""
@@ -50,6 +52,7 @@ def test_help_and_version_import_no_heavy_module(args):
     assert not {m.split(".")[0] for m in imported} & {"cdk8s", "jsii", "constructs", "jinja2", "rich", "yaml"}
 
 
+@pytest.mark.slow
 def test_synth_uses_the_wheel_node_without_banners_and_writes_what_any_hash_seed_writes(tmp_path):
     """One synth in a process of its own (the wheel's Node, PYTHONHASHSEED=1), one in this test's process (a random
     seed): no banner on stderr, and the same bytes."""
@@ -160,6 +163,7 @@ def test_missing_app_file_is_a_clean_error(tmp_path):
     assert result.exit_code == 1 and "not found" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_python_main_entry_writes_the_same_output(tmp_path):
     """`cdk8s synth` runs `python apps/main.py` with CDK8S_OUTDIR set; that path must produce the same files."""
     import runpy

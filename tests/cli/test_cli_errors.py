@@ -113,6 +113,7 @@ def test_an_invalid_app_is_one_line_under_every_command(project, command):
     one_error_line(invoke(*command, "invalid.py"), "error: invalid.py:7: shop/dev/web: 'build.context'", "Fix: ")
 
 
+@pytest.mark.slow
 def test_the_installed_command_prints_no_frame_of_its_own(project):
     (project / "raises.py").write_text(GOOD + "import json\njson.loads('{')\n")
     result = subprocess.run([str(Path(sys.executable).with_name("shipform")), "synth", "raises.py"],

@@ -16,6 +16,8 @@ import typer
 
 from conftest import exec_app
 
+pytestmark = pytest.mark.slow
+
 SHIPFORM = Path(sys.executable).with_name("shipform")
 APP = '''from shipform import App, Environment, WebService
 app = App("demo", registry="ghcr.io/acme", repository="https://github.com/acme/demo.git")

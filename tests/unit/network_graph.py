@@ -94,7 +94,7 @@ def k8s_objects(files: Mapping[str, str]) -> dict[str, list[dict]]:
 
 
 def compose_document(files: Mapping[str, str]) -> dict:
-    return yaml.safe_load(files["compose/compose.yaml"])
+    return yaml.load(files["compose/compose.yaml"], Loader=yaml.CSafeLoader)
 
 
 # ---------------------------------------------------------------------------------------------- endpoints

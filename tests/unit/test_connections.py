@@ -28,7 +28,7 @@ def cross(tmp_path_factory):
     import yaml
 
     files = render(exec_app(CROSS, folder), folder / "out")
-    return {path: yaml.safe_load(text) for path, text in files.items() if path.endswith(".yaml")}
+    return {path: yaml.load(text, Loader=yaml.CSafeLoader) for path, text in files.items() if path.endswith(".yaml")}
 
 
 def env_of(manifest: dict) -> dict[str, str]:

@@ -124,6 +124,7 @@ STAGES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("stage", "text", "expected"), STAGES, ids=[s[0] for s in STAGES])
 def test_cli_exits_1_without_traceback_and_leaves_output_untouched(tmp_path, good_output, stage, text, expected):
     write_sources(tmp_path)

@@ -7,6 +7,8 @@ import subprocess
 import sys
 import zipfile
 
+import pytest
+
 from conftest import REPO
 from shipform.render import templating
 
@@ -26,6 +28,7 @@ def test_templates_are_found_in_the_source_tree():
     assert (templating.templates_dir() / "dockerfile" / "python.Dockerfile.j2").is_file()
 
 
+@pytest.mark.slow
 def test_wheel_ships_templates_and_the_loader_finds_them(tmp_path):
     """Builds the wheel offline (hatchling from the local wheel cache that the setup script fills)."""
     wheels = REPO / ".venv" / "build-wheels"

@@ -43,8 +43,9 @@ def documented_keys(typed_dict: type) -> dict[str, str]:
     return docs
 
 
-@pytest.mark.parametrize("props", {base for p in PROPS for base in inspect.getmro(p)
-                                   if base.__name__.endswith("Props")}, ids=lambda p: p.__name__)
+@pytest.mark.parametrize("props", sorted({base for p in PROPS for base in inspect.getmro(p)
+                                          if base.__name__.endswith("Props")}, key=lambda p: p.__name__),
+                         ids=lambda p: p.__name__)
 def test_every_prop_is_documented_with_its_default_or_as_required(props):
     for key, doc in documented_keys(props).items():
         assert doc, f"{props.__name__}.{key} has no docstring"

@@ -16,11 +16,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from conftest import exec_app, write_sources
 from shipform.synth.pipeline import synth_app
 from workflows.steps import VENV_BIN, Ran, fake_tool, git, run_script, starts_build, step, workflow
+
+pytestmark = pytest.mark.slow
 
 APP = '''
 from shipform import *

@@ -23,6 +23,8 @@ from shipform.render.dockerfile import POETRY_VERSION
 from shipform.render.output import Install
 from shipform.synth.pipeline import render
 
+pytestmark = pytest.mark.slow
+
 PIP = "python -m pip install"
 APPLICATION = '[project]\nname = "shop"\nversion = "1.0.0"\ndependencies = ["shipform", "flask==3.1.0"]\n'
 HATCH = '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'

@@ -19,7 +19,7 @@ from shipform.render.registries import kind_of
 from shipform.synth.pipeline import render
 from validators.gate import BIN, environment
 
-pytestmark = pytest.mark.validators
+pytestmark = [pytest.mark.validators, pytest.mark.slow]
 
 REGISTRIES = {
     "ghcr": "ghcr.io/acme",

@@ -23,7 +23,7 @@ PINNED = re.compile(r"^\s*(?:- )?uses: (?P<repo>[\w.-]+/[\w./-]+)@(?P<sha>[0-9a-
 
 
 def load(path):
-    return yaml.safe_load(path.read_text())
+    return yaml.load(path.read_text(), Loader=yaml.CSafeLoader)
 
 
 def steps(doc):

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import inspect
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import Any, Literal, Protocol, TypedDict, Unpack
 
 import cdk8s
@@ -476,8 +477,12 @@ def _caller_file() -> Path:
     import jsii
 
     skip = (Path(__file__).resolve().parents[1], Path(jsii.__file__).resolve().parent)
-    for frame in inspect.stack(0)[1:]:
-        path = Path(frame.filename).resolve()
+    # Frames walked by f_back: inspect.stack() would look up each frame's module and source file, which cost more
+    # than the rest of the App's construction.
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None:
+        path = Path(frame.f_code.co_filename).resolve()
         if not any(path.is_relative_to(folder) for folder in skip):
             return path
+        frame = frame.f_back
     return Path.cwd() / "app.py"
