@@ -235,27 +235,36 @@ cli.add_typer(secrets_cli, name="secrets")
 
 @secrets_cli.command("init-local")
 def secrets_init_local(app_file: APP_FILE = None, outdir: OUTDIR = None) -> None:
-    """Create random local values for every secret compose references (git-ignored, never in output).
-    Run `shipform synth` first, with the same --outdir."""
-    from shipform.delivery.local_secrets import init_local
+    """Create the local secret files compose reads (git-ignored, never in output): a random value for each key
+    shipform owns (its databases' passwords), every other value from its SHIPFORM_SECRET_* variable; exit 1 naming
+    each such value still missing. Run `shipform synth` first, with the same --outdir."""
+    from shipform.delivery.local_secrets import init_local, unset_files
     from shipform.model.validation import validate
     from shipform.synth.pipeline import resolve_outdir
 
     path, project = located(app_file)
+    unset: list[str] = []
     with _reported():
         for app in _load_apps(path):
             validate(app)
-            created = init_local(app, resolve_outdir(app, outdir, project))
+            folder = resolve_outdir(app, outdir, project)
+            created = init_local(app, folder)
             typer.echo(f"{app.name}: {len(created)} local secret file(s) created")
             for path in created:
                 typer.echo(f"  {path}")
+            unset += unset_files(app, folder)
+    for line in unset:
+        typer.echo(f"error: {line}", err=True)
+    if unset:
+        raise typer.Exit(1)
 
 
 @secrets_cli.command("kubectl")
 def secrets_kubectl(app_file: APP_FILE = None,
                     environment: Annotated[str, typer.Option("--env", help="Environment name.")] = "") -> None:
-    """Print a shell script of the kubectl commands that create every referenced Secret: one random value
-    per Secret key, shared by every namespace that references it."""
+    """Print a shell script of the kubectl commands that create every referenced Secret: one random value per key
+    shipform owns (its databases' passwords), shared by every namespace that references it; every other value from
+    a SHIPFORM_SECRET_* variable, and the script stops, naming each, while one is unset."""
     from shipform.model.validation import validate
     from shipform.render.secret_commands import kubectl_create_commands
 

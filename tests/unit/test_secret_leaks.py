@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import shutil
 import stat
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from conftest import exec_app, write_sources
-from shipform import spec
 from shipform.delivery.local_secrets import init_local, known_values, referenced_files, secrets_folder
 from shipform.errors import InvalidApp
-from shipform.render.secret_commands import kubectl_create_commands
 from shipform.synth.pipeline import render, synth_app
-from shipform.values.secret_ref import SecretRef
 from shipform.write.output_error import OutputError
 
 LEAKY_APP = '''
@@ -36,6 +32,10 @@ for env in (dev, prod):
 '''
 
 
+TOKEN = {"SHIPFORM_SECRET_API_TOKEN": "api-token-from-its-provider"}
+"""The value of the one key LEAKY_APP holds from outside shipform, as the user would export it."""
+
+
 def build_app(folder: Path):
     write_sources(folder)
     return exec_app(LEAKY_APP, folder)
@@ -45,7 +45,7 @@ def test_random_secret_values_appear_in_no_output_byte(tmp_path):
     app = build_app(tmp_path)
     out = tmp_path / "out"
     synth_app(app, outdir=str(out))
-    created = init_local(app, out)
+    created = init_local(app, out, TOKEN)
     values = known_values(app, out)
     # db, cache, legacy (db and legacy + root) passwords, api token; no S3 keys: compose keeps dumps locally
     assert len(created) == len(values) == 6
@@ -62,7 +62,7 @@ def test_a_secret_value_planted_as_a_literal_fails_synth_and_writes_nothing(tmp_
     app = build_app(tmp_path)
     out = tmp_path / "out"
     synth_app(app, outdir=str(out))
-    init_local(app, out)
+    init_local(app, out, TOKEN)
     before = {p: p.read_bytes() for p in (out / "shop").rglob("*") if p.is_file()}
     token = known_values(app, out)["api.token"]
     api = next(w for w in app.local_environment.workloads if w.name == "api")
@@ -79,12 +79,12 @@ def test_init_local_is_private_idempotent_and_survives_synth(tmp_path):
     app = build_app(tmp_path)
     out = tmp_path / "out"
     synth_app(app, outdir=str(out))
-    first = init_local(app, out)
+    first = init_local(app, out, TOKEN)
     folder = secrets_folder(app, out)
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o644 for p in first)
     values = known_values(app, out)
-    assert init_local(app, out) == []  # never overwrites
+    assert init_local(app, out, {"SHIPFORM_SECRET_API_TOKEN": "another-value"}) == []  # never overwrites
     synth_app(app, outdir=str(out))
     synth_app(app, outdir=str(out))
     assert known_values(app, out) == values  # the writer leaves files it does not own alone
@@ -100,23 +100,34 @@ def test_secrets_cli(tmp_path, monkeypatch):
     out = str(tmp_path / "o")
     assert invoke("synth", str(app_file), "--outdir", out).exit_code == 0
     result = invoke("secrets", "init-local", str(app_file), "--outdir", out)
+    # The api token comes from outside shipform: not made up, and the command fails naming it.
+    assert result.exit_code == 1
+    assert "shop: 5 local secret file(s) created" in result.stdout
+    assert result.stderr == (f"error: {Path(out) / 'shop/compose/secrets/api.token'}: Secret api, key token, read by "
+                             f"shop/api (API_TOKEN_FILE), is a value from outside shipform, never generated. Fix: "
+                             f"export SHIPFORM_SECRET_API_TOKEN with it and run `shipform secrets init-local` again, "
+                             f"or write it into that file\n")
+    result = invoke("secrets", "init-local", str(app_file), "--outdir", out, env=TOKEN)
     assert result.exit_code == 0, result.stderr
-    assert "shop: 6 local secret file(s) created" in result.stdout
+    assert "shop: 1 local secret file(s) created" in result.stdout
+    assert (Path(out) / "shop/compose/secrets/api.token").read_text() == TOKEN["SHIPFORM_SECRET_API_TOKEN"]
     printed = invoke("secrets", "kubectl", str(app_file), "--env", "dev")
     assert printed.exit_code == 0 and printed.stderr == ""
     lines = printed.stdout.splitlines()
-    assert lines[:3] == ["# Secrets of app 'shop', Environment 'dev': one random value per Secret key, the same in "
-                         "every namespace", "set -eu", 'API_TOKEN="$(openssl rand -base64 24)"']
-    assert 'kubectl -n shop create secret generic api --from-literal=token="$API_TOKEN"' in lines
+    assert lines[:3] == ["# Secrets of app 'shop', Environment 'dev': a random value for each key shipform owns (its "
+                         "databases' passwords), the same in every namespace; every other value from a "
+                         "SHIPFORM_SECRET_* variable you set", "set -eu", 'missing=""']
+    assert 'kubectl -n shop create secret generic api --from-literal=token="$SHIPFORM_SECRET_API_TOKEN"' in lines
+    assert not any(line.startswith(("API_TOKEN=", "SHIPFORM_SECRET_API_TOKEN=")) for line in lines)
     assert sum(line.startswith("kubectl ") for line in lines) == 5
 
 
-def invoke(*args: str):
+def invoke(*args: str, env: dict[str, str] | None = None):
     from typer.testing import CliRunner
 
     from shipform.cli import cli
 
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False, env=env)
 
 
 # init-local writes only where synth put the .gitignore, and never through a symlink.
@@ -189,95 +200,10 @@ def test_init_local_never_writes_through_a_symlinked_secret_file(tmp_path):
     assert (outside / "kept-elsewhere").read_text() == "a password kept elsewhere\n"
 
 
-# `secrets kubectl`: a shell script with one value per Secret key, shared across namespaces.
-
-TWO_NAMESPACES = '''
-from shipform import *
-app = App("shop", registry="ghcr.io/acme")
-dev = Environment(app, "dev", local=True, domain="dev.example.com")
-prod = Environment(app, "prod", domain="example.com", secret_store=SecretStore("vault"),
-                   unpinned_images="a test app: its images are never pushed")
-for env in (dev, prod):
-    front = SecureNamespace(env, "front")
-    back = SecureNamespace(env, "back", accepts_from=[front])
-    offsite = S3Target(bucket="acme-backups", credentials=SecretRef("backup-s3", "credentials"))
-    db = StatefulDB(back, "db", engine="postgres", version="16", backup=Backup(schedule="@daily", to=offsite))
-    WebService(front, "api", image="nginx:1.27.3", port=8000, connects_to=[db],
-               secrets={"API_TOKEN": SecretRef("api", "token")})
-'''
-
-FAKE_TOOLS = {
-    "openssl": 'n=$(cat "$LOG.n" 2>/dev/null || echo 0); n=$((n + 1)); echo "$n" > "$LOG.n"; echo "random-$n"\n',
-    "kubectl": 'for arg in "$@"; do printf "%s\\037" "$arg"; done >> "$LOG"; printf "\\036" >> "$LOG"\n',
-}
-
-
-def run_script(lines: list[str], tmp_path: Path) -> list[list[str]]:
-    """Run the printed script with sh, fake openssl and kubectl; return the argv of each kubectl call."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir(exist_ok=True)
-    for name, body in FAKE_TOOLS.items():
-        (bin_dir / name).write_text("#!/bin/sh\n" + body)
-        (bin_dir / name).chmod(0o755)
-    log = tmp_path / "kubectl.log"
-    subprocess.run(["sh", "-c", "\n".join(lines)], check=True, cwd=tmp_path,
-                   env={"PATH": f"{bin_dir}:/usr/bin:/bin", "LOG": str(log)})
-    return [call.split("\x1f")[:-1] for call in log.read_text().split("\x1e")[:-1]]
-
-
-def env_spec(tmp_path: Path, source: str, name: str):
-    write_sources(tmp_path)
-    app = exec_app(source, tmp_path)
-    return next(e for e in app.environments if e.name == name).to_spec()
-
-
-def test_one_value_per_secret_key_shared_by_every_namespace(tmp_path):
-    lines = kubectl_create_commands(env_spec(tmp_path, TWO_NAMESPACES, "dev"))
-    assert sum(line.startswith("DB_CREDENTIALS_PASSWORD=") for line in lines) == 1
-    values = {(argv[1], argv[5], *arg.split("=")[1:2]): arg.split("=", 2)[2]
-              for argv in run_script(lines, tmp_path) for arg in argv[6:]}
-    assert values[("back", "db-credentials", "password")] == values[("front", "db-credentials", "password")]
-    assert values[("back", "db-credentials", "password")].startswith("random-")
-    assert len({values[("front", "api", "token")], values[("back", "db-credentials", "password")]}) == 2
-
-
-def test_s3_credentials_are_a_file_never_a_random_string(tmp_path):
-    lines = kubectl_create_commands(env_spec(tmp_path, TWO_NAMESPACES, "dev"))
-    s3 = [line for line in lines if "backup-s3" in line]
-    assert s3 == ["# backup-s3/credentials is an AWS shared credentials file ([default] with aws_access_key_id and "
-                  "aws_secret_access_key): replace /path/to/aws-credentials with its path",
-                  "kubectl -n back create secret generic backup-s3 --from-file=credentials=/path/to/aws-credentials"]
-    assert not any(line.startswith("BACKUP_S3") for line in lines)
-
-
-def test_secrets_an_external_secret_provides_are_only_named(tmp_path):
-    lines = kubectl_create_commands(env_spec(tmp_path, TWO_NAMESPACES, "prod"))
-    assert all(line.startswith("# ") for line in lines)
-    assert "# front/db-credentials: from the ExternalSecret of that name, ClusterSecretStore 'vault', remote key " \
-           "'shop/prod/db-credentials'" in lines
-    assert len(lines) == 5
-
-
-def test_the_script_quotes_every_name_for_the_shell(tmp_path):
-    hostile = "x$(touch pwned)'\"; echo `id`\ntouch pwned"
-    workload = spec.Workload(
-        path="demo/dev/w", name="w", namespace="ns " + hostile, component="worker", app="demo", version="1",
-        image="nginx:1.27.3", run=spec.Continuous(replicas=1),
-        secret_files=(spec.SecretFile("A_FILE", SecretRef("name " + hostile, "key " + hostile)),
-                      spec.SecretFile("AWS_SHARED_CREDENTIALS", SecretRef("s3", "cred " + hostile))))
-    env = spec.Environment(app="demo", name="dev", local=False, gitops="argocd", namespaces=(), workloads=(workload,))
-    calls = run_script(kubectl_create_commands(env), tmp_path)
-    assert [argv[:6] for argv in calls] == [["-n", "ns " + hostile, "create", "secret", "generic", "name " + hostile],
-                                           ["-n", "ns " + hostile, "create", "secret", "generic", "s3"]]
-    assert calls[0][6] == f"--from-literal=key {hostile}=random-1"
-    assert calls[1][6] == f"--from-file=cred {hostile}=/path/to/aws-credentials"
-    assert not (tmp_path / "pwned").exists()
-
-
 def test_an_unknown_environment_is_an_error_naming_the_known_ones(tmp_path, monkeypatch):
     write_sources(tmp_path)
-    app_file = tmp_path / "two_namespaces.py"
-    app_file.write_text(TWO_NAMESPACES)
+    app_file = tmp_path / "leaky.py"
+    app_file.write_text(LEAKY_APP)
     monkeypatch.chdir(tmp_path)
     result = invoke("secrets", "kubectl", str(app_file), "--env", "nope")
     assert result.exit_code == 1 and result.stdout == ""

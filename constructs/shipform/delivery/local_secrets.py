@@ -10,13 +10,16 @@ import shutil
 import stat
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.stage import App
+from shipform.render import secret_commands
 from shipform.render.compose import COMPOSE_DIR, LOCAL_SECRETS_DIR
 from shipform.render.compose_names import local_names
+from shipform.values.secret_ref import SecretRef
 from shipform.write import reading
 from shipform.write.output_error import OutputError, os_error
 from shipform.write.writer import output_lock, owner_line
@@ -49,9 +52,12 @@ def certificate_hosts(local: spec.Environment | None) -> dict[str, list[str]]:
             for secret, servers in local.certificates().items()}
 
 
-def init_local(app: App, outdir: Path) -> list[Path]:
-    """Create a random value for every secret file compose references and that does not exist yet.
-    The folder is private to its owner; the files are readable so a container's non-root user can read
+def init_local(app: App, outdir: Path, environ: Mapping[str, str] | None = None) -> list[Path]:
+    """Create every secret file compose references that does not exist yet and whose value shipform knows: a random
+    value for a key shipform owns (a database's password), a local certificate for a database's TLS, and for a value
+    from outside shipform (a third-party API key) what its ``SHIPFORM_SECRET_*`` variable in ``environ`` (default:
+    the process environment) holds; a value from outside that is unset is never made up (:func:`unset_files` names
+    them). The folder is private to its owner; the files are readable so a container's non-root user can read
     the bind-mounted copy.
 
     Only into an app folder `shipform synth` wrote, whose compose/.gitignore keeps the secrets out of git;
@@ -63,10 +69,10 @@ def init_local(app: App, outdir: Path) -> list[Path]:
     if not outdir.is_dir():
         raise _not_synthesized(app_dir)
     with output_lock(app_dir):  # never into a folder a synth is swapping out
-        return _init_local(app, app_dir, compose_dir, folder)
+        return _init_local(app, app_dir, compose_dir, folder, os.environ if environ is None else environ)
 
 
-def _init_local(app: App, app_dir: Path, compose_dir: Path, folder: Path) -> list[Path]:
+def _init_local(app: App, app_dir: Path, compose_dir: Path, folder: Path, environ: Mapping[str, str]) -> list[Path]:
     try:
         fds: list[int] = []
         try:
@@ -85,8 +91,8 @@ def _init_local(app: App, app_dir: Path, compose_dir: Path, folder: Path) -> lis
                                   f"writes through a symlink. Fix: remove it (init-local then creates the file) "
                                   f"or create what it points to")
             certificates = certificate_hosts(local)
-            tls_files = {f"{secret}.{key}" for secret in certificates for key in spec.TLS_FILES.values()}
-            created = [folder / name for name in names if name not in tls_files and _create(name, fds[-1])]
+            values = _known_values(local, environ)
+            created = [folder / name for name in names if name in values and _create(name, fds[-1], values[name])]
             for secret, hosts in certificates.items():
                 created += [folder / name for name in _create_certificate(secret, hosts, fds[-1])]
             return sorted(created)
@@ -95,6 +101,35 @@ def _init_local(app: App, app_dir: Path, compose_dir: Path, folder: Path) -> lis
                 os.close(fd)
     except OSError as err:
         raise os_error(err, "create local secrets in", err.filename or folder) from err
+
+
+def _known_values(local: spec.Environment | None, environ: Mapping[str, str]) -> dict[str, bytes | None]:
+    """{secret file: its content, None for a random one} of the files init-local may create (certificates apart):
+    the keys shipform owns, and the values from outside that their variables hold."""
+    if local is None:
+        return {}
+    known: dict[str, bytes | None] = {ref.file_name: None for ref in local.owned_secrets()}
+    for (name, key), variable in secret_commands.asked_variables(local).items():
+        if environ.get(variable):
+            known[SecretRef(name, key).file_name] = environ[variable].encode("utf-8")
+    return known
+
+
+def unset_files(app: App, outdir: Path, local: spec.Environment | None = None) -> list[str]:
+    """One line per secret file compose needs that is missing and holds a value from outside shipform: where it
+    goes, what it is, and how to provide it."""
+    local = local or local_spec(app)
+    if local is None:
+        return []
+    folder = secrets_folder(app, outdir)
+    lines = []
+    for (name, key), variable in sorted(secret_commands.asked_variables(local).items()):
+        path = folder / SecretRef(name, key).file_name
+        if not (path.exists() or path.is_symlink()):
+            lines.append(f"{path}: Secret {name}, key {key}, read by {secret_commands.readers(local, (name, key))}, "
+                         f"is a value from outside shipform, never generated. Fix: export {variable} with it and run "
+                         f"`shipform secrets init-local` again, or write it into that file")
+    return lines
 
 
 def _not_synthesized(path: Path) -> OutputError:

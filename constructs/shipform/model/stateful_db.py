@@ -198,6 +198,11 @@ class StatefulDB(Workload):
             return ()
         return (spec.AcceptedRisk("CKV_K8S_35", f"{self.env_prefix}_PASSWORD: {self.password_env}"),)
 
+    def owned_secrets(self) -> set[SecretRef]:
+        """Its passwords: the image sets them at first start, so any random value is right."""
+        return {self.password, *([SecretRef(self.password.name, "root-password")] if self.engine.root_password
+                                 else [])}
+
     def client_secrets(self) -> dict[str, SecretRef]:
         ca = {f"{self.env_prefix}_CA": SecretRef(self.tls, "ca.crt")} if self.tls is not None else {}
         return {f"{self.env_prefix}_PASSWORD": self.password, **ca}

@@ -306,6 +306,11 @@ class Workload(ShipformConstruct):
         """The TLS Secrets of its Ingress (cert-manager issues into each)."""
         return set()
 
+    def owned_secrets(self) -> set[SecretRef]:
+        """The Secret keys whose value this workload defines itself (a database's passwords): the only ones
+        `shipform secrets` may generate. Every other key comes from outside, and is asked for."""
+        return set()
+
     def all_secrets(self) -> dict[str, SecretRef]:
         """Own secrets plus those its targets hand their clients; each becomes /run/secrets/<name>.<key>."""
         client: dict[str, SecretRef] = {}
@@ -313,6 +318,10 @@ class Workload(ShipformConstruct):
             for target in sorted(self.targets(), key=lambda t: t.name):
                 client.update(target.client_secrets())
         return {**client, **self.secrets}
+
+    def secret_files_spec(self) -> tuple[spec.SecretFile, ...]:
+        owned = self.owned_secrets()
+        return tuple(spec.SecretFile(n, r, owned=r in owned) for n, r in self.all_secrets().items())
 
     def config_spec(self) -> spec.Config | None:
         """The configuration with its files read now (ShipformError when one cannot be used)."""
@@ -365,7 +374,7 @@ class Workload(ShipformConstruct):
             app=self.app.name, version=self.app.version, image=self.image, run=self.run_spec(),
             built=self._built_image(), build=self._image_build(),
             command=tuple(self.command) if self.command else None, env=self.env_spec(configured),
-            secret_files=tuple(spec.SecretFile(n, r) for n, r in self.all_secrets().items()), config=configured,
+            secret_files=self.secret_files_spec(), config=configured,
             ports=self.ports(), health=self.health, resources=self.resources,
             run_as_user=self.run_as_user, run_as_group=self.run_as_group, data_owner=self.data_owner(),
             read_only_root_filesystem=self.read_only_root_filesystem, writable_paths=tuple(self.writable_paths),

@@ -1,9 +1,12 @@
 """The shell script that creates by hand the Secrets an Environment references (`shipform secrets kubectl`).
 
-Each (Secret name, key) gets one random value, held in a shell variable and reused in every namespace that
-references that Secret, so a database and its clients in other namespaces agree on the password. Secrets an
-ExternalSecret provides are not created, only named; an S3 credentials key is an AWS shared credentials
-file, never a random string. Everything that comes from the app is quoted for the shell.
+Only the keys shipform owns (a StatefulDB's passwords: spec.SecretFile.owned) get a random value, held in a shell
+variable and reused in every namespace that references that Secret, so a database and its clients in other
+namespaces agree on the password. Every other key holds a value from outside shipform (a third-party API key, a
+managed database's password): the script reads it from a variable the user sets (:func:`asked_variables`), and
+stops before creating anything when one is unset, naming each. Secrets an ExternalSecret provides are not created,
+only named; an S3 credentials key is an AWS shared credentials file, never a random string. Everything that comes
+from the app is quoted for the shell.
 """
 
 from __future__ import annotations
@@ -18,6 +21,12 @@ AWS_CREDENTIALS_ENV = "AWS_SHARED_CREDENTIALS"
 """The secret file env name under which a backup's S3Target mounts its credentials."""
 AWS_CREDENTIALS_PLACEHOLDER = "/path/to/aws-credentials"
 RANDOM_VALUE = '"$(openssl rand -base64 24)"'
+ASKED_PREFIX = "SHIPFORM_SECRET_"
+"""Variables the user sets carry this prefix, so a variable of the same name set for something else (a CI's
+GITHUB_TOKEN for a Secret 'github' key 'token') is never taken for a Secret's value by chance."""
+
+Pair = tuple[str, str]
+"""(Secret name, key)."""
 
 
 def _comment(text: str) -> str:
@@ -25,14 +34,14 @@ def _comment(text: str) -> str:
     return "# " + " ".join(text.splitlines())
 
 
-def file_keys(env: spec.Environment) -> set[tuple[str, str]]:
+def file_keys(env: spec.Environment) -> set[Pair]:
     """(Secret name, key) pairs that hold an AWS shared credentials file rather than a password."""
     return {(f.ref.name, f.ref.key) for w in env.workloads for f in w.every_secret_file
             if f.env_name == AWS_CREDENTIALS_ENV}
 
 
-def _variable_names(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    names: dict[tuple[str, str], str] = {}
+def _variable_names(pairs: list[Pair]) -> dict[Pair, str]:
+    names: dict[Pair, str] = {}
     for name, key in pairs:
         base = re.sub(r"[^A-Za-z0-9]+", "_", f"{name}_{key}").strip("_").upper() or "SECRET"
         if base[0] in "0123456789":
@@ -42,6 +51,32 @@ def _variable_names(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
             candidate, n = f"{base}_{n}", n + 1
         names[(name, key)] = candidate
     return names
+
+
+def value_pairs(env: spec.Environment) -> list[Pair]:
+    """The referenced (Secret name, key) pairs that hold a plain value: neither a certificate nor a file."""
+    certificates = env.certificates()  # made by cert-manager or by hand from a certificate, never random
+    return sorted({(name, key) for (_, name), keys in referenced_secrets(env).items() for key in keys
+                   if name not in certificates} - file_keys(env))
+
+
+def variables(env: spec.Environment) -> dict[Pair, str]:
+    """{pair: the shell variable that holds its value}: ``ASKED_PREFIX`` + the name for a value from outside."""
+    owned = {(ref.name, ref.key) for ref in env.owned_secrets()}
+    return {pair: name if pair in owned else ASKED_PREFIX + name
+            for pair, name in _variable_names(value_pairs(env)).items()}
+
+
+def asked_variables(env: spec.Environment) -> dict[Pair, str]:
+    """{pair: the variable the user sets} for every value from outside shipform (not owned by it)."""
+    return {pair: name for pair, name in variables(env).items() if name.startswith(ASKED_PREFIX)}
+
+
+def readers(env: spec.Environment, pair: Pair) -> str:
+    """Who reads the key, as a person would look it up: 'shop/api (PAYMENTS_API_KEY_FILE), ...'."""
+    found = sorted({f"{w.namespace}/{w.name} ({f.env_name}_FILE)" for w in env.workloads
+                    for f in w.every_secret_file if (f.ref.name, f.ref.key) == pair})
+    return ", ".join(found)
 
 
 def kubectl_create_commands(env: spec.Environment) -> list[str]:
@@ -57,19 +92,20 @@ def kubectl_create_commands(env: spec.Environment) -> list[str]:
                      f"remote key {doc['spec']['data'][0]['remoteRef']['key']!r}")
             for doc in external_secrets(env)]
     files = file_keys(env)
-    certificates = env.certificates()  # made by cert-manager or by hand from a certificate, never random
+    certificates = env.certificates()
     wanted_tls = {key: keys for key, keys in wanted.items() if key[1] in certificates}
     wanted = {key: keys for key, keys in wanted.items() if key[1] not in certificates}
-    pairs = sorted({(name, key) for (_, name), keys in wanted.items() for key in keys} - files)
-    variables = _variable_names(pairs)
-    lines = [_comment(f"{header}: one random value per Secret key, the same in every namespace"), "set -eu"]
-    lines += [f"{variables[pair]}={RANDOM_VALUE}" for pair in pairs]
+    names = variables(env)
+    lines = [_comment(f"{header}: a random value for each key shipform owns (its databases' passwords), the same "
+                      f"in every namespace; every other value from a {ASKED_PREFIX}* variable you set"), "set -eu"]
+    lines += _asked_checks(env, asked_variables(env))
+    lines += [f"{names[pair]}={RANDOM_VALUE}" for pair in sorted(names) if not names[pair].startswith(ASKED_PREFIX)]
     for name, key in sorted({(name, key) for (_, name), keys in wanted.items() for key in keys} & files):
         lines.append(_comment(f"{name}/{key} is an AWS shared credentials file ([default] with aws_access_key_id "
                               f"and aws_secret_access_key): replace {AWS_CREDENTIALS_PLACEHOLDER} with its path"))
     for (namespace, name), keys in wanted.items():
         args = [shlex.quote(f"--from-file={key}={AWS_CREDENTIALS_PLACEHOLDER}") if (name, key) in files
-                else shlex.quote(f"--from-literal={key}=") + f'"${variables[(name, key)]}"' for key in keys]
+                else shlex.quote(f"--from-literal={key}=") + f'"${names[(name, key)]}"' for key in keys]
         lines.append(" ".join(["kubectl", "-n", shlex.quote(namespace), "create", "secret", "generic",
                                shlex.quote(name), *args]))
     for (namespace, name), keys in wanted_tls.items():
@@ -79,3 +115,23 @@ def kubectl_create_commands(env: spec.Environment) -> list[str]:
         lines.append(" ".join(["kubectl", "-n", shlex.quote(namespace), "create", "secret", "generic",
                                shlex.quote(name), *(f"--from-file={key}=/path/to/{key}" for key in keys)]))
     return lines
+
+
+def _asked_checks(env: spec.Environment, asked: dict[Pair, str]) -> list[str]:
+    """Stop before any Secret is created while a value from outside is unset, naming every missing variable."""
+    if not asked:
+        return []
+    lines = ['missing=""']
+    for (name, key), variable in sorted(asked.items(), key=lambda item: item[1]):
+        what = f"Secret {name}, key {key}, read by {readers(env, (name, key))}"
+        lines.append(_comment(f"{variable}: {what}: a value from outside shipform, never generated"))
+        lines.append(f'[ -n "${{{variable}:-}}" ] || {{ {_stderr(f"unset {variable}: {what}")}; missing=1; }}')
+    fix = ("error: nothing created: export each variable above with the value from its provider (in bash, without "
+           "echoing it: read -rs VAR && export VAR), then run this script again")
+    lines.append(f'[ -z "$missing" ] || {{ {_stderr(fix)}; exit 1; }}')
+    return lines
+
+
+def _stderr(text: str) -> str:
+    """A command that prints ``text`` on stderr as it is (printf, not echo, which some shells read escapes in)."""
+    return f"printf '%s\\n' {shlex.quote(text)} >&2"

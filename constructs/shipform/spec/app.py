@@ -10,6 +10,7 @@ from shipform.spec.env import TLS_KEY_ENV
 from shipform.spec.facets import Monitoring
 from shipform.spec.namespace import Namespace
 from shipform.spec.workload import Workload
+from shipform.values.secret_ref import SecretRef
 
 GitOps = str
 """The name of a GitOps provider (shipform.providers.gitops.GITOPS: 'argocd', 'flux', 'kubectl')."""
@@ -56,6 +57,10 @@ class Environment:
     unpinned_images: str | None = None
     """Why the Environment may run images the app builds by tag, without a digest of its own (set only on an
     Environment after the first; without it synth refuses such an image there)."""
+
+    def owned_secrets(self) -> frozenset[SecretRef]:
+        """The Secret keys shipform owns (:attr:`SecretFile.owned`): the only ones it may give a random value."""
+        return frozenset(f.ref for w in self.workloads for f in w.every_secret_file if f.owned)
 
     def certificates(self) -> dict[str, list[Workload]]:
         """{TLS Secret: the servers that present it} (StatefulDB(tls=...))."""

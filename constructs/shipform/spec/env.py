@@ -95,3 +95,7 @@ class SecretFile:
 
     env_name: str
     ref: SecretRef
+    owned: bool = False
+    """True where this workload defines the value itself (a database server's own passwords, which its image sets
+    at first start): shipform owns the key, so `shipform secrets` generates a random value for it. Any other key
+    holds a value from outside (a third-party API key, a managed database's password), which it asks for."""
