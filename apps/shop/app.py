@@ -97,7 +97,7 @@ for env in (dev, prod):
            health=Health.exec(["python", "-m", "indexer", "check"]),
            scale_on=Queue(on=cache, name="index-jobs", max=4) if env is prod else None)
     CronJob(ns, "report", schedule="0 6 * * *", time_zone="Europe/Berlin", image_of=api,
-            command=["python", "-m", "report"], connects_to=[catalog.on("http", "metrics")])
+            command=["python", "-m", "report"], connects_to=[catalog.on("http")])  # metrics: Prometheus' alone
 
 if __name__ == "__main__":
     app.synth()

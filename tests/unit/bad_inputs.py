@@ -620,6 +620,8 @@ ALL_CASES += [
 ]
 
 MON = 'Environment(app, "stage", monitoring=Monitoring('
+MESHED = ('meshed = Environment(app, "meshed", mesh=Mesh(kind="linkerd"), monitoring=Monitoring())\n'
+          'ns = SecureNamespace(meshed, "shop", mesh="linkerd")\n')
 METRICS_CASES = [
     ("metrics-port-not-declared", WS + 'image="nginx:1.27.3", port=80, metrics=Metrics())', "shop/dev/api",
      "metrics.port"),
@@ -630,6 +632,12 @@ METRICS_CASES = [
     ("metrics-not-a-metrics", WS + 'image="nginx:1.27.3", port=80, metrics="/metrics")', "shop/dev/api", "metrics"),
     ("monitoring-namespace-not-a-label", MON + 'namespace="Monitoring"))', "shop/stage", "monitoring.namespace"),
     ("monitoring-without-pod-labels", MON + 'pods={}))', "shop/stage", "monitoring.pods"),
+    # In a mesh Prometheus (no sidecar) must scrape a port no client calls, or that port loses per-client checks.
+    ("metrics-on-the-main-port-in-a-mesh", MESHED + 'WebService(ns, "api", image="nginx:1.27.3", port=8000, '
+     'metrics=Metrics(port="http"))', "shop/meshed/shop/api", "metrics.port"),
+    ("metrics-port-a-client-calls-in-a-mesh", MESHED + 'api = WebService(ns, "api", image="nginx:1.27.3", '
+     'ports={"http": 8000, "metrics": 9090}, metrics=Metrics())\nWorker(ns, "w", image="busybox:1.37.0", '
+     'health=Health.exec(["true"]), connects_to=[api.on("metrics")])', "shop/meshed/shop/api", "metrics.port"),
 ]
 ALL_CASES += METRICS_CASES
 ALL_CASES += [

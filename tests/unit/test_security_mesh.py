@@ -24,6 +24,7 @@ from shipform import (
     WebService,
     Worker,
 )
+from shipform.errors import InvalidApp
 from shipform.testing import find_object, objects, synthesize
 
 
@@ -173,3 +174,60 @@ def test_linkerd_proxies_reach_the_control_plane_on_its_ports_alone(linkerd):
                 "podSelector": {"matchLabels": {"linkerd.io/control-plane-ns": "linkerd"}}}],
         "ports": [{"port": 8080, "protocol": "TCP"}, {"port": 8086, "protocol": "TCP"},
                   {"port": 8090, "protocol": "TCP"}]}
+
+
+# Both meshes: a port clients call keeps its per-client authorization whatever else reaches the workload.
+
+CALLED = {("api", 8000), ("api", 8001), ("db", 5432)}
+"""(server, port) of every port a meshed client calls in meshed_app: web on api's http, w on api's admin, api and
+w on db. Prometheus scrapes api's metrics port (9090) alone; the ingress controller calls web (3000)."""
+
+
+def test_istio_never_opens_a_port_clients_call_to_peers_without_an_identity(istio):
+    opened = {(p["metadata"]["name"], int(port)) for p in objects(istio, "AuthorizationPolicy")
+              for rule in p["spec"].get("rules", []) if "from" not in rule
+              for to in rule["to"] for port in to["operation"]["ports"]}
+    assert opened == {("api", 9090), ("web", 3000)}
+    assert not opened & CALLED
+    permissive = {(p["metadata"]["name"], int(port)) for p in objects(istio, "PeerAuthentication")
+                  for port, mtls in p["spec"].get("portLevelMtls", {}).items() if mtls["mode"] != "STRICT"}
+    assert permissive == opened
+
+
+def test_linkerd_never_opens_a_port_clients_call_to_peers_without_an_identity(linkerd):
+    servers = {o["metadata"]["name"]: o["spec"] for o in objects(linkerd, "Server")}
+    opened = {(servers[p["spec"]["targetRef"]["name"]]["podSelector"]["matchLabels"]["app.kubernetes.io/name"],
+               servers[p["spec"]["targetRef"]["name"]]["port"]) for p in objects(linkerd, "AuthorizationPolicy")
+              if p["spec"]["requiredAuthenticationRefs"][0]["kind"] != "MeshTLSAuthentication"}
+    assert opened == {("api", 9090), ("web", 3000)}
+    assert not opened & CALLED
+
+
+def scraped_on(root, kind: str | None, connect: str | None = None, port: str = "http"):
+    """A meshed (or not, kind None) service scraped on ``port``, with a client calling its ``connect`` port."""
+    app = App("shop", registry="ghcr.io/acme", root=root)
+    prod = Environment(app, "prod", mesh=Mesh(kind=kind) if kind else None, monitoring=Monitoring())
+    shop = SecureNamespace(prod, "shop", mesh=kind)
+    api = WebService(shop, "api", image="ghcr.io/acme/api:1.0.0", ports={"http": 8000, "metrics": 9090},
+                     metrics=Metrics(port=port))
+    Worker(shop, "w", image="ghcr.io/acme/w:1.0.0", health=Health.exec(["w", "--check"]),
+           connects_to=[api.on(connect) if connect else api])
+    return app
+
+
+@pytest.mark.parametrize("kind", ["istio", "linkerd"])
+@pytest.mark.parametrize(("connect", "port"), [(None, "http"), ("metrics", "metrics"), (None, 8000)])
+def test_a_mesh_refuses_to_scrape_a_port_clients_call(app_root, kind, connect, port):
+    with pytest.raises(InvalidApp) as caught:
+        synthesize(scraped_on(app_root, kind, connect, port))
+    [error] = caught.value.problems
+    assert (error.path, error.prop, error.value) == ("shop/prod/shop/api", "metrics.port", port)
+    assert f"which clients call, in a namespace of the {kind} mesh" in str(error)
+    assert error.fix.startswith("serve metrics on a port of their own, which no client calls and only Prometheus "
+                                "reaches: ports={'http': 8000, 'metrics': 9090")
+
+
+def test_without_a_mesh_the_main_port_may_be_scraped(app_root):
+    """The NetworkPolicy admits Prometheus on that port and checks nothing more than it does for clients."""
+    files = synthesize(scraped_on(app_root, None))
+    assert find_object(files, "ServiceMonitor", "api")["spec"]["endpoints"][0]["port"] == "http"

@@ -132,6 +132,24 @@ class Metrics:
     def to_spec(self, path: str, ports: tuple[spec.Port, ...], monitoring: spec.Monitoring) -> spec.Scrape:
         return spec.Scrape(self.port_of(path, ports), self.path, self.interval, monitoring)
 
+    def mesh_error(self, path: str, ports: tuple[spec.Port, ...], called: set[str], mesh: str) -> ShipformError | None:
+        """In a mesh, Prometheus (which has no sidecar) must scrape a port of its own: the port it reaches takes plain
+        text and admits any peer the NetworkPolicy lets in, so on a port clients call (``called``: the main one, and
+        those they name) the mesh would stop checking each client's identity."""
+        port = self.port_of(path, ports)
+        if port.name not in called:
+            return None
+        names = {p.name for p in ports}
+        name = "metrics" if "metrics" not in names else "prometheus"
+        number = max([9090, *(p.number + 1 for p in ports if p.number >= 9090)])
+        wanted = ", ".join([*(f"'{p.name}': {p.number}" for p in ports), f"'{name}': {number}"])
+        return ShipformError(
+            path, "metrics.port", f"is port '{port.name}' ({port.number}), which clients call, in a namespace of the "
+            f"{mesh} mesh: Prometheus has no sidecar, so that port would take plain text from it and the mesh would "
+            f"stop checking each client's identity there", self.port,
+            f"serve metrics on a port of their own, which no client calls and only Prometheus reaches: "
+            f"ports={{{wanted}}} and Metrics(port='{name}')")
+
     def worker_port(self, path: str) -> spec.Port:
         """A Worker's metrics port: a number (it declares no ports to name)."""
         if not isinstance(self.port, int):

@@ -15,6 +15,7 @@ from shipform.model.knative import Serverless
 from shipform.model.long_running import LongRunning, LongRunningProps
 from shipform.model.migration import Migration
 from shipform.model.observability import Metrics
+from shipform.model.workload import Workload
 from shipform.providers.exposure import exposure_for
 from shipform.providers.exposure.protocol import ExposureProvider
 from shipform.providers.gitops import GITOPS
@@ -278,7 +279,20 @@ class WebService(LongRunning):
                 self.metrics.port_of(self.path, self.ports())
             except ShipformError as err:
                 errors.append(err)
+            else:
+                errors += self._metrics_in_mesh(self.metrics)
         return errors
+
+    def _metrics_in_mesh(self, metrics: Metrics) -> list[ShipformError]:
+        """Scraped in a mesh: the metrics port must be one no client calls (the main port is every client's)."""
+        mesh = self.environment.mesh_of(self.namespace)
+        if mesh is None or self.scrape() is None:
+            return []
+        called = {p.name for p in self.ports()[:1]} | {
+            p.name for c in self.environment.workloads if isinstance(c, Workload) and self in c.targets()
+            for p in c.ports_used_on(self)}
+        error = metrics.mesh_error(self.path, self.ports(), called, mesh.kind)
+        return [error] if error is not None else []
 
     def tls_secrets(self) -> set[str]:
         """A public service's Ingress names its certificate's Secret; behind a Gateway, TLS ends at the Gateway,
