@@ -15,7 +15,7 @@ import yaml
 from conftest import REPO
 
 EXAMPLES = REPO / "docs" / "examples"
-DOCUMENTS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+DOCUMENTS = [REPO / "README.md", *sorted((REPO / "docs").rglob("*.md"))]
 FENCE = re.compile(r"^(?P<indent> *)```(?P<lang>\w*)\n(?P<body>.*?)^(?P=indent)```$", re.M | re.S)
 HEADER = re.compile(r"# (docs/examples/[a-z0-9_]+\.py)")
 
@@ -241,3 +241,110 @@ def test_every_documented_command_exists_with_its_options():
             option = word.split("=", 1)[0].strip("[]")
             if option.startswith("--"):
                 assert option in options, f"{where}: `shipform {' '.join(words)}`: {' '.join(path)} has no {option}"
+
+
+# ------------------------------------------------------------------ props and defaults the README states
+
+
+def section(title: str) -> str:
+    return (REPO / "README.md").read_text().split(f"\n{title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def table_rows(text: str) -> list[list[str]]:
+    rows = [line for line in text.splitlines() if line.startswith("| ") and not line.startswith("| ---")]
+    return [[cell.strip() for cell in row.strip("|").split("|")] for row in rows[1:]]
+
+
+def test_the_props_in_the_construct_tables_exist():
+    from typing import get_type_hints
+
+    from shipform import SecureNamespaceProps, WebServiceProps
+
+    web = [name for row in table_rows(section("## WebService").split("\n### ", 1)[0])
+           for name in re.findall(r"`(\w+)`", row[0])]
+    namespace = [name for row in table_rows(section("## SecureNamespace")) for name in re.findall(r"`(\w+)=", row[2])]
+    assert len(web) > 20 and len(namespace) >= 5
+    assert set(web) <= set(get_type_hints(WebServiceProps))
+    assert set(namespace) <= set(get_type_hints(SecureNamespaceProps))
+
+
+def stated_defaults() -> Iterator[tuple[str, type, dict[str, object]]]:
+    """(span, class, keywords) of every call in the README's inline code that writes each field of one of shipform's
+    value objects by name with a literal: a value object written out whole, as the README does to state defaults."""
+    import ast
+    import dataclasses
+
+    import shipform
+
+    prose = FENCE.sub("", (REPO / "README.md").read_text())
+    for span in (re.sub(r"\n\s*", " ", found) for found in re.findall(r"`([^`]+)`", prose)):
+        try:
+            tree = ast.parse(span.split("=", 1)[1] if re.match(r"\w+=\w+\(", span) else span, mode="eval")
+        except SyntaxError:
+            continue
+        for call in ast.walk(tree):
+            cls = getattr(shipform, getattr(getattr(call, "func", None), "id", ""), None)
+            if not isinstance(call, ast.Call) or not dataclasses.is_dataclass(cls) or call.args:
+                continue
+            try:
+                keywords = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
+            except ValueError:
+                continue
+            fields = [f for f in dataclasses.fields(cls) if f.init]
+            no_default = dataclasses.MISSING
+            if set(keywords) == {f.name for f in fields} and all(
+                    f.default is not no_default or f.default_factory is not no_default for f in fields):
+                yield span, cls, keywords
+
+
+def test_value_objects_written_out_whole_show_their_defaults():
+    stated = list(stated_defaults())
+    assert {cls.__name__ for _, cls, _ in stated} >= {"Quota", "Autoscale", "Serverless", "Alerts", "Rolling"}
+    for span, cls, keywords in stated:
+        defaults, written = cls(), cls(**keywords)
+        wrong = {name: value for name, value in keywords.items() if getattr(defaults, name) != getattr(written, name)}
+        assert not wrong, f"README `{span}`: {cls.__name__}'s defaults are not {wrong}"
+
+
+def keywords_of(name: str) -> set[str] | None:
+    """The keywords shipform's callable ``name`` ('WebService', 'Health.http') takes; None: anything (**kwargs)."""
+    import inspect
+    from typing import get_type_hints
+
+    import shipform
+
+    target: object = shipform
+    for part in name.split("."):
+        target = getattr(target, part)
+    props = getattr(shipform, f"{name}Props", None)
+    if props is not None:
+        return set(get_type_hints(props))
+    parameters = inspect.signature(target).parameters.values()  # type: ignore[arg-type]
+    if any(p.kind is p.VAR_KEYWORD for p in parameters):
+        return None
+    return {p.name for p in parameters if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)}
+
+
+def test_every_keyword_the_readme_passes_exists():
+    import ast
+
+    import shipform
+
+    prose = FENCE.sub("", (REPO / "README.md").read_text())
+    calls = 0
+    for span in (re.sub(r"\n\s*", " ", found) for found in re.findall(r"`([^`]+)`", prose)):
+        try:
+            tree = ast.parse(span.split("=", 1)[1] if re.match(r"\w+=\w+[.(]", span) else span, mode="eval")
+        except SyntaxError:
+            continue
+        for call in ast.walk(tree):
+            if not isinstance(call, ast.Call):
+                continue
+            name = ast.unparse(call.func)
+            if name.split(".")[0] not in shipform.__all__:
+                continue
+            allowed = keywords_of(name)
+            calls += 1
+            unknown = {k.arg for k in call.keywords if k.arg is not None} - (allowed or set()) if allowed else set()
+            assert not unknown, f"README `{span}`: {name} takes no {', '.join(sorted(unknown))}"
+    assert calls > 50
