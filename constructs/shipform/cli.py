@@ -152,7 +152,8 @@ def _load_apps(app_file: Path | None) -> list[App]:
 APP_FILE = Annotated[Path | None, typer.Argument(
     help="Python file that defines the app(s). Default: the file in cdk8s.yaml 'app', else apps/main.py.")]
 OUTDIR = Annotated[str | None, typer.Option(
-    "--outdir", "-o", help="Output folder (a subfolder per app). Default: CDK8S_OUTDIR, cdk8s.yaml, dist")]
+    "--outdir", "-o", help="Output folder (a subfolder per app), relative to the working folder. Default: "
+    "App(outdir=), CDK8S_OUTDIR, cdk8s.yaml's output, else dist, relative to the project root")]
 
 
 @cli.command()

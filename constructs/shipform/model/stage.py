@@ -105,8 +105,9 @@ class App(cdk8s.App):
     :param registry: where built images are pushed (e.g. 'ghcr.io/acme'); image names are
         ``<registry>/<name>-<service>:<version>``.
     :param version: Default: '0.1.0'. The tag of images built from source; bump it to release.
-    :param outdir: Default: the CLI's --outdir, else CDK8S_OUTDIR, else cdk8s.yaml 'output', else 'dist'.
-        Output goes to ``<outdir>/<name>/``.
+    :param outdir: Default: CDK8S_OUTDIR, else cdk8s.yaml 'output', else 'dist'; relative to the project root
+        (cdk8s.yaml upwards from the app file, else the git root, else the app file's folder). Output goes to
+        ``<outdir>/<name>/``. The CLI's --outdir, relative to the working folder, takes precedence.
     :param root: Default: the folder of the file that creates the App. Build contexts are relative to it.
     :param repository: Default: None (no GitOps objects). The URL of the git repository the output is
         committed to (e.g. 'https://github.com/acme/shop.git'); each Environment then gets an Argo CD

@@ -1,0 +1,1 @@
+"""The example mail worker: sends what the API queues."""
