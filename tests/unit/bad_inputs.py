@@ -479,6 +479,8 @@ EXTERNAL_DATABASE_CASES = [
      "tls_ca"),
     ("external-database-password-env-without-password", PG_RDS + 'password=None, password_env="the ORM reads only '
      'DB_URL")', "shop/dev/rds", "password_env"),
+    ("external-database-password-env-with-a-comma", PG_RDS + 'password_env="the ORM reads only DB_URL, sadly")',
+     "shop/dev/rds", "password_env"),
     ("external-database-secret-named-password", PG_RDS + 'secrets={"PASSWORD": SecretRef("rds", "pw")})',
      "shop/dev/rds", "secrets.PASSWORD"),
     ("migration-two-databases-unnamed", PG_RDS + ')\nStatefulDB(dev, "db", engine="postgres", version="16")\n'

@@ -64,9 +64,10 @@ class DatabaseClient:
 
 
 def password_env(path: str, reason: str | None) -> str | None:
-    """The reason clients need the password in an env var, which scanners read as an accepted risk."""
-    if reason is not None and len(reason.strip()) < 10:
-        raise ShipformError(path, "password_env", "must say why clients need the password in an env var", reason,
-                            "write e.g. password_env='the ORM reads only DATABASE_URL', or drop it and read "
-                            "<PREFIX>_PASSWORD_FILE")
+    """The reason clients need the password in an env var, which scanners read as an accepted risk: so by the rule
+    of a workload's own accepted_risks, one line without ','."""
+    if reason is not None and (len(reason.strip()) < 10 or "\n" in reason or "," in reason):
+        raise ShipformError(path, "password_env", "must say why clients need the password in an env var, in one "
+                            "line without ','", reason, "write e.g. password_env='the ORM reads only DATABASE_URL', "
+                            "or drop it and read <PREFIX>_PASSWORD_FILE")
     return reason

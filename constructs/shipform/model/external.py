@@ -31,8 +31,8 @@ class ExternalProps(TypedDict, total=False):
     in the cluster's VPC); clients may reach only those. Ranges that reach a metadata service, link-local or
     loopback addresses, or that cover half the address space (alone or together), are refused in any spelling."""
     scheme: str | None
-    """Default: None. A URL scheme ('https', 'amqps', ...): clients also get ``<PREFIX>_URL``. With ``engine`` the
-    engine's."""
+    """Default: None. A URL scheme ('https', 'amqps', ...): clients also get ``<PREFIX>_URL``. Refused with
+    ``engine``, whose own scheme the URL has."""
     secrets: Mapping[str, SecretRef]
     """Default: {}. ``{NAME: SecretRef(secret, key)}``: what a client needs to log in, mounted in each client at
     ``/run/secrets/<secret>.<key>`` with its path in ``<PREFIX>_<NAME>_FILE``."""

@@ -34,8 +34,9 @@ def login(path: str, engine: Engine, props: Mapping[str, object], app_name: str)
     if database is not None and not engine.has_database:
         raise ShipformError(path, "database", f"names a database, and {engine.name} has no named databases",
                             database, "drop database")
-    return Login(checks.sql_name(path, "user", props.get("user") or app_name, max_len=32),
-                 checks.sql_name(path, "database", database or app_name))
+    user = props.get("user")
+    return Login(checks.sql_name(path, "user", app_name if user is None else user, max_len=32),
+                 checks.sql_name(path, "database", app_name if database is None else database))
 
 
 def client_tls(path: str, engine: Engine, props: Mapping[str, object]) -> ClientTls | None:
