@@ -91,7 +91,8 @@ def build(root: Path, scale: int = 4) -> App:
         # Outside the cluster: a SaaS API by name, a managed database by its subnet.
         saas = External(back, "saas", host="api.saas.example.com", port=443, scheme="https",
                         secrets={"TOKEN": SecretRef("saas", "token")})
-        ledger = External(back, "ledger", host="10.40.0.12", port=5432, cidrs=["10.40.0.0/24"])
+        ledger = External(back, "ledger", host="10.40.0.12", port=5432, cidrs=["10.40.0.0/24"], engine="postgres",
+                          user="ledger", tls_ca=SecretRef("ledger-ca", "ca.pem"))
         events = External(back, "events", host="kafka.example.com", port=9092)
         apis = []
         for i in range(3 * scale):

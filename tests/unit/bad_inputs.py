@@ -464,6 +464,37 @@ EXTERNAL_CASES = [
      "connects_to"),
 ]
 ALL_CASES += EXTERNAL_CASES
+RDS = 'External(dev, "rds", host="shop.c1x2y3.eu-west-1.rds.amazonaws.com", port=5432, '
+PG_RDS = RDS + 'engine="postgres", '
+API_MIGRATES = WS + NGINX + ', port=80, migrate=Migration(["migrate"]'
+EXTERNAL_DATABASE_CASES = [
+    ("external-user-without-engine", RDS + 'user="app")', "shop/dev/rds", "user"),
+    ("external-tls-without-engine", RDS + "tls=True)", "shop/dev/rds", "tls"),
+    ("external-engine-misspelled", RDS + 'engine="postgresql")', "shop/dev/rds", "engine"),
+    ("external-database-bad-user", PG_RDS + 'user="App User")', "shop/dev/rds", "user"),
+    ("external-database-for-redis", RDS.replace("5432", "6379") + 'engine="redis", database="cache")',
+     "shop/dev/rds", "database"),
+    ("external-database-with-scheme", PG_RDS + 'scheme="postgres")', "shop/dev/rds", "scheme"),
+    ("external-database-ca-without-tls", PG_RDS + 'tls=False, tls_ca=SecretRef("rds-ca", "ca.pem"))', "shop/dev/rds",
+     "tls_ca"),
+    ("external-database-password-env-without-password", PG_RDS + 'password=None, password_env="the ORM reads only '
+     'DB_URL")', "shop/dev/rds", "password_env"),
+    ("external-database-password-env-with-a-comma", PG_RDS + 'password_env="the ORM reads only DB_URL, sadly")',
+     "shop/dev/rds", "password_env"),
+    ("external-database-secret-named-password", PG_RDS + 'secrets={"PASSWORD": SecretRef("rds", "pw")})',
+     "shop/dev/rds", "secrets.PASSWORD"),
+    ("migration-two-databases-unnamed", PG_RDS + ')\nStatefulDB(dev, "db", engine="postgres", version="16")\n'
+     + API_MIGRATES + '), connects_to=[dev.node.find_child("rds"), dev.node.find_child("db")])', "shop/dev/api",
+     "migrate"),
+    ("migration-external-database-without-engine", RDS + ')\nStatefulDB(dev, "cache", engine="redis", version="7.4")\n'
+     + API_MIGRATES + '), connects_to=[dev.node.find_child("rds"), dev.node.find_child("cache")])', "shop/dev/api",
+     "migrate"),
+    ("migration-names-a-cache", 'c = StatefulDB(dev, "cache", engine="redis", version="7.4")\n' + API_MIGRATES
+     + ', connects_to=[c]), connects_to=[c])', "shop/dev/api", "migrate.connects_to"),
+    ("migration-names-a-database-the-service-lacks", 'db = StatefulDB(dev, "db", engine="postgres", version="16")\n'
+     + API_MIGRATES + ", connects_to=[db]))", "shop/dev/api", "migrate.connects_to"),
+]
+ALL_CASES += EXTERNAL_DATABASE_CASES
 BUILD_CASES = [
     ("build-package-with-a-space", WS + 'build=Build.python("py", ["x"], build_packages=["gcc make"]), port=80)',
      "shop/dev/api", "build.build_packages[0]"),

@@ -635,6 +635,20 @@ class _Drawer:
                 args.append(f"scale_on=Queue(on={env.var}_{redis[0]}, name='jobs', max=3)")
         return args
 
+    @staticmethod
+    def migration(env: Env, w: Workload, arg: str) -> str:
+        """A migration names the databases it migrates where its service connects to servers but not to exactly
+        one database (redis is none): the default takes that one."""
+        if not arg.startswith("migrate="):
+            return arg
+        kinds = {o.var: o.engine for o in env.plan.workloads}
+        servers = w.targets + w.later
+        databases = [t for t in w.targets if kinds[t] not in (None, "redis")]  # the later ones do not exist yet
+        if not servers or len([t for t in servers if kinds[t] not in (None, "redis")]) == 1:
+            return arg
+        named = ", ".join(f"{env.var}_{t}" for t in databases)
+        return f"migrate=Migration(['python', '-m', 'migrate'], connects_to=[{named}])"
+
     def emit(self, env: Env) -> list[str]:
         plan, e = env.plan, env.var
         lines = []
@@ -660,7 +674,7 @@ class _Drawer:
         ctor = {"web": "WebService", "worker": "Worker", "cron": "CronJob", "job": "Job", "db": "StatefulDB"}
         for w in plan.workloads:
             scope = e if w.scope is None else by_ns[w.scope]
-            args = [_q(w.id), *(a.replace("image_of=", f"image_of={e}_") for a in w.args)]
+            args = [_q(w.id), *(self.migration(env, w, a.replace("image_of=", f"image_of={e}_")) for a in w.args)]
             if w.targets:
                 args.append(f"connects_to=[{', '.join(f'{e}_{t}' for t in w.targets)}]")
             args += self.operations(env, w)

@@ -715,9 +715,10 @@ def test_network_policies_allow_exactly_the_declared_graph(workspace, source):
 
 
 def migration_steps(env) -> set[frozenset[str]]:
-    """compose runs each migration that is no construct of its own as a one-shot <service>-migrate service with
-    the service's connections."""
-    return {frozenset((f"{w.name}-migrate", t.name)) for w in migrating_first(env) for t in w.connects_to}
+    """compose runs each migration that is no construct of its own as a one-shot <service>-migrate service that
+    reaches the service's databases only."""
+    return {frozenset((f"{w.name}-migrate", t.name)) for w in migrating_first(env)
+            for t in w.migrate.databases(w) if not hasattr(t, "cidrs")}
 
 
 @examples()

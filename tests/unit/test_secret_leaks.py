@@ -27,7 +27,7 @@ for env in (dev, prod):
     legacy = StatefulDB(env, "legacy", engine="mysql", version="8.4", password=SecretRef("legacy-db", "pw"))
     api = WebService(env, "api", build=Build.python("py", ["gunicorn", "app:app"]), port=8000,
                      connects_to=[db, cache, legacy], secrets={"API_TOKEN": SecretRef("api", "token")},
-                     migrate=Migration(["python", "-m", "migrate"]))
+                     migrate=Migration(["python", "-m", "migrate"], connects_to=[db, legacy]))
     CronJob(env, "report", schedule="@daily", image_of=api, command=["python", "-m", "report"], connects_to=[db])
 '''
 

@@ -15,6 +15,7 @@ import pytest
 from conftest import REPO, exec_app, write_sources
 from shipform import InvalidApp, collect_apps
 from shipform.model.cron_job import CronJobProps
+from shipform.model.external import ExternalProps
 from shipform.model.job import JobProps
 from shipform.model.long_running import LongRunningProps
 from shipform.model.secure_namespace import SecureNamespaceProps
@@ -27,7 +28,7 @@ MYPY = Path(sys.executable).with_name("mypy")
 # mypy's cache of shipform's own modules outlives a run (it is keyed by their contents): only the app is new.
 MYPY_CACHE = Path(sys.executable).parents[1] / "mypy-test-cache"
 PROPS = [WebServiceProps, LongRunningProps, JobProps, CronJobProps, StatefulDBProps, SecureNamespaceProps,
-         EnvironmentProps]
+         EnvironmentProps, ExternalProps]
 PREAMBLE = 'from shipform import *\napp = App("shop", registry="ghcr.io/acme")\ndev = Environment(app, "dev")\n'
 
 

@@ -51,6 +51,8 @@ class Engine:
     """Names the engine keeps for itself; the application's user may not take them."""
     tls: EngineTls | None = None
     """How the engine serves TLS only (StatefulDB(tls=...)); None where shipform does not offer it."""
+    client_tls: ClientTls | None = None
+    """How a client's URL asks for TLS to a server of this engine that shipform does not run (External)."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,22 @@ class EngineTls:
     server: str = ""
     """For an engine the image starts itself (no start script): the server program the arguments follow."""
 
+
+@dataclass(frozen=True)
+class ClientTls:
+    """TLS in the URL a client gets for a server outside the cluster (External(engine=..., tls=True)), in the
+    terms of the engine's own connection strings: the scheme, and the query that asks for TLS (``encrypt``: the
+    driver's own check of the server's certificate, which for postgres and mysql is none) or, with the CA of the
+    authority that signed the server's certificate, for TLS that verifies the server's name against it
+    (``verify``; {ca} is the CA file's path)."""
+
+    url_scheme: str
+    encrypt: str
+    verify: str
+
+
+# MySQL's URI-like connection strings (MySQL Shell, the X DevAPI connectors) take ssl-mode and ssl-ca.
+MYSQL_CLIENT_TLS = ClientTls("mysql", "?ssl-mode=REQUIRED", "?ssl-mode=VERIFY_IDENTITY&ssl-ca={ca}")
 
 PASSWORD = '"$(cat "$DB_PASSWORD_FILE")"'
 INIT_DIR = "/docker-entrypoint-initdb.d"
@@ -116,6 +134,7 @@ ENGINES: dict[str, Engine] = {
             dump=f'PGSSLMODE=verify-full PGSSLROOTCERT="$DB_TLS_CA_FILE" PGPASSWORD={PASSWORD} pg_dump '
                  '-h "$DB_HOST" -p "$DB_PORT" \\\n  -U "$DB_USER" -d "$DB_NAME" --format=custom --file="$BACKUP_FILE"',
             url_scheme="postgresql", url_query="?sslmode=verify-full&sslrootcert={tls_ca}"),
+        client_tls=ClientTls("postgresql", "?sslmode=require", "?sslmode=verify-full&sslrootcert={ca}"),
     ),
     "mysql": Engine(
         "mysql", "mysql:{tag}", {"8.0": "8.0.40", "8.4": "8.4.3"}, 3306, "/var/lib/mysql",
@@ -125,7 +144,7 @@ ENGINES: dict[str, Engine] = {
         health=("mysqladmin", "ping", "-h", "127.0.0.1", "-P", "{port}", "--silent"),
         dump=f'MYSQL_PWD={PASSWORD} mysqldump -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" --single-transaction '
              '\\\n  --routines "$DB_NAME" > "$BACKUP_FILE"',
-        dump_suffix="sql", root_password=True, reserved_users=("root",),
+        dump_suffix="sql", root_password=True, reserved_users=("root",), client_tls=MYSQL_CLIENT_TLS,
     ),
     "mariadb": Engine(
         "mariadb", "mariadb:{tag}", {"10.11": "10.11.10", "11.4": "11.4.4"}, 3306, "/var/lib/mysql",
@@ -147,6 +166,7 @@ ENGINES: dict[str, Engine] = {
                  '--ssl-ca="$DB_TLS_CA_FILE" \\\n  --ssl-verify-server-cert --single-transaction --routines '
                  '"$DB_NAME" > "$BACKUP_FILE"',
             url_scheme="mysql", url_query=""),
+        client_tls=MYSQL_CLIENT_TLS,
     ),
     "redis": Engine(
         "redis", "redis:{tag}-bookworm", {"7.2": "7.2.6", "7.4": "7.4.1"}, 6379, "/data", ("/tmp",), 999, "redis",
@@ -180,6 +200,8 @@ ENGINES: dict[str, Engine] = {
             dump=f'REDISCLI_AUTH={PASSWORD} redis-cli --tls --cacert "$DB_TLS_CA_FILE" --user backup -h "$DB_HOST" '
                  '-p "$DB_PORT" \\\n  --rdb "$BACKUP_FILE"',
             url_scheme="rediss", url_query="?ssl_ca_certs={tls_ca}"),
+        # redis-py (and most clients) verify a rediss:// server against the system's CAs by default.
+        client_tls=ClientTls("rediss", "", "?ssl_ca_certs={ca}"),
     ),
     "mongodb": Engine(
         "mongodb", "mongo:{tag}", {"7.0": "7.0.15", "8.0": "8.0.4"}, 27017, "/data/db",
@@ -198,6 +220,7 @@ ENGINES: dict[str, Engine] = {
              '\\\n  --config=/tmp/mongodump.yaml --host="$DB_HOST" --port="$DB_PORT" --username="$DB_USER" '
              '\\\n  --authenticationDatabase="$DB_NAME" --db="$DB_NAME" --gzip --archive="$BACKUP_FILE"',
         dump_suffix="archive.gz", root_password=True, reserved_users=("root",),
+        client_tls=ClientTls("mongodb", "?tls=true", "?tls=true&tlsCAFile={ca}"),
     ),
 }
 

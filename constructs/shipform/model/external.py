@@ -12,6 +12,9 @@ from constructs import Construct
 from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.base import ShipformConstruct, child_path
+from shipform.model.db_client import DatabaseClient, password_env
+from shipform.model.engines import ENGINES, EngineName
+from shipform.model.external_database import client_tls, login, refuse_database_props
 from shipform.values import addresses, checks
 from shipform.values.prop_types import check_props
 from shipform.values.secret_ref import SecretRef
@@ -28,20 +31,43 @@ class ExternalProps(TypedDict, total=False):
     in the cluster's VPC); clients may reach only those. Ranges that reach a metadata service, link-local or
     loopback addresses, or that cover half the address space (alone or together), are refused in any spelling."""
     scheme: str | None
-    """Default: None. A URL scheme ('postgres', 'https', ...): clients also get ``<PREFIX>_URL``."""
+    """Default: None. A URL scheme ('https', 'amqps', ...): clients also get ``<PREFIX>_URL``. Refused with
+    ``engine``, whose own scheme the URL has."""
     secrets: Mapping[str, SecretRef]
     """Default: {}. ``{NAME: SecretRef(secret, key)}``: what a client needs to log in, mounted in each client at
     ``/run/secrets/<secret>.<key>`` with its path in ``<PREFIX>_<NAME>_FILE``."""
     env_prefix: str | None
     """Default: the id in upper case, '-' as '_'. The prefix of the variables clients get."""
+    engine: EngineName | None
+    """Default: None (a server of any kind). The database engine it runs ('postgres', 'mysql', 'mariadb', 'redis'
+    or 'mongodb'), for a managed database: its clients then get what a StatefulDB's get (``<PREFIX>_HOST``,
+    ``_PORT``, ``_NAME``, ``_USER``, ``_URL`` and ``_PASSWORD_FILE``), and unless it is redis (a cache or queue)
+    it is a database the migration of a client reaches. The props below apply with engine= only."""
+    database: str | None
+    """Default: the app's name. The database clients use; redis has none."""
+    user: str | None
+    """Default: the app's name. The user clients log in as."""
+    password: SecretRef | None
+    """Default: ``SecretRef('<id>-credentials', 'password')``. The user's password, mounted in each client as a
+    file; None: clients log in without one (IAM authentication, or a client certificate from ``secrets``)."""
+    password_env: str | None
+    """Default: None. As StatefulDB's: a reason gives Kubernetes clients ``<PREFIX>_PASSWORD`` from a
+    secretKeyRef and the password in ``<PREFIX>_URL``, written where scanners read accepted risks."""
+    tls: bool
+    """Default: True. The URL asks for TLS in the engine's terms: postgres ``?sslmode=require``, mysql and mariadb
+    ``?ssl-mode=REQUIRED``, redis ``rediss://``, mongodb ``?tls=true``. False: plain TCP."""
+    tls_ca: SecretRef | None
+    """Default: None. The CA that signed the server's certificate (e.g. the cloud's database CA bundle), mounted as
+    ``<PREFIX>_CA_FILE``: the URL then verifies the server's name against it (postgres ``sslmode=verify-full``,
+    mysql ``ssl-mode=VERIFY_IDENTITY``, redis ``ssl_ca_certs``, mongodb ``tlsCAFile``)."""
 
 
 class External(ShipformConstruct):
     """A server outside the cluster that ``connects_to`` accepts like any service: each client gets
-    ``<PREFIX>_HOST``, ``_PORT`` (and ``_URL`` with ``scheme``), the secrets as files, and a NetworkPolicy egress
-    rule to that port only, at ``cidrs`` or else any public address (with ``Environment(cilium=True)`` a
-    CiliumNetworkPolicy to the host's name instead); in compose a network with a route off the host.
-    Props: :class:`ExternalProps`. Nothing is deployed for it."""
+    ``<PREFIX>_HOST``, ``_PORT`` (and ``_URL`` with ``scheme``; with ``engine``, what a StatefulDB's clients get),
+    the secrets as files, and a NetworkPolicy egress rule to that port only, at ``cidrs`` or else any public
+    address (with ``Environment(cilium=True)`` a CiliumNetworkPolicy to the host's name instead); in compose a
+    network with a route off the host. Props: :class:`ExternalProps`. Nothing is deployed for it."""
 
     def __init__(self, scope: Construct, id: str, **props: Unpack[ExternalProps]):
         path = child_path(scope, id)
@@ -60,6 +86,11 @@ class External(ShipformConstruct):
             ref.validate(self.path, f"secrets.{name}")
         prefix = props.get("env_prefix") or self.name.upper().replace("-", "_")
         self.prefix = checks.env_name(self.path, "env_prefix", prefix)
+        engine = props.get("engine")
+        self.engine = ENGINES[engine] if engine is not None else None
+        self.database_client = self._database(props) if self.engine is not None else None
+        if self.engine is None:
+            refuse_database_props(self.path, props)
 
     # The facts a client needs, as a server workload has them.
     health = None
@@ -72,7 +103,38 @@ class External(ShipformConstruct):
     def ports(self) -> tuple[spec.Port, ...]:
         return (spec.Port("tcp", self._port),)
 
+    def _database(self, props: ExternalProps) -> DatabaseClient:
+        """How clients reach the database: the props a StatefulDB has, TLS by the engine's client URL."""
+        assert self.engine is not None
+        names = login(self.path, self.engine, props, self.app.name)
+        password = props.get("password", SecretRef(f"{self.name}-credentials", "password"))
+        if password is not None:
+            password.validate(self.path, "password")
+        reason = password_env(self.path, props.get("password_env"))
+        if reason is not None and password is None:
+            raise ShipformError(self.path, "password_env", "needs a password to put in the env var", reason,
+                                "pass password=SecretRef(...), or drop password_env")
+        clash = sorted(set(self.secrets) & {"PASSWORD", "CA"})
+        if clash:
+            raise ShipformError(self.path, f"secrets.{clash[0]}", f"would replace the database's own {self.prefix}_"
+                                f"{clash[0]}_FILE", clash[0], "pass the password as password= (the CA as tls_ca=), "
+                                "or give the secret another name")
+        if self.scheme is not None:  # a StatefulDB's clients get the engine's: the same URL in every Environment
+            raise ShipformError(self.path, "scheme", f"comes from engine= ('{self.engine.url_scheme}', as a "
+                                "StatefulDB's clients get it, TLS included)", self.scheme, "drop scheme")
+        tls = client_tls(self.path, self.engine, props)
+        query = "" if tls is None else tls.verify if props.get("tls_ca") else tls.encrypt
+        return DatabaseClient(self.prefix, self.engine, self.host, self._port, names.user, names.database, password,
+                              reason, tls.url_scheme if tls else self.engine.url_scheme, query, props.get("tls_ca"))
+
+    @property
+    def is_database(self) -> bool:
+        """A database a client's migration reaches: one with named databases, not a cache or queue (redis)."""
+        return self.engine is not None and self.engine.has_database
+
     def client_env(self, ports: tuple[spec.Port, ...] = ()) -> list[spec.EnvVar]:
+        if self.database_client is not None:
+            return self.database_client.env()
         env = [spec.EnvVar(f"{self.prefix}_HOST", spec.Plain(self.host)),
                spec.EnvVar(f"{self.prefix}_PORT", spec.Plain(str(self._port)))]
         if self.scheme:
@@ -81,10 +143,11 @@ class External(ShipformConstruct):
         return env
 
     def client_secrets(self) -> dict[str, SecretRef]:
-        return {f"{self.prefix}_{name}": ref for name, ref in self.secrets.items()}
+        own = {f"{self.prefix}_{name}": ref for name, ref in self.secrets.items()}
+        return {**(self.database_client.secrets() if self.database_client is not None else {}), **own}
 
     def client_risks(self) -> tuple[spec.AcceptedRisk, ...]:
-        return ()
+        return self.database_client.risks() if self.database_client is not None else ()
 
     def endpoint(self, ports: tuple[spec.Port, ...] = ()) -> spec.Endpoint:
         return spec.Endpoint(self.name, self.namespace, self.app.name, self._port, ports or self.ports(),

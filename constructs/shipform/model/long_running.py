@@ -159,7 +159,9 @@ class LongRunning(Workload):
         return False
 
     def run_spec(self) -> spec.Continuous:
-        return spec.Continuous(replicas=self.replicas, rolling=self.rolling, pre_start=self.pre_start())
+        command = self.pre_start()
+        return spec.Continuous(replicas=self.replicas, rolling=self.rolling,
+                               pre_start=spec.PreStart(command) if command else None)
 
     def run_facets(self) -> tuple[spec.Facet, ...]:
         scale = self.autoscale

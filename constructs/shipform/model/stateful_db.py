@@ -3,7 +3,6 @@ its clients, with the password only ever a reference."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Required, TypedDict, Unpack
 
 from constructs import Construct
@@ -12,8 +11,9 @@ from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.backup import Backup, BackupJob, backup_script
 from shipform.model.base import child_path, path_name
+from shipform.model.db_client import DatabaseClient, password_env
 from shipform.model.engines import ENGINES, Engine, EngineName, fill, start_command
-from shipform.model.workload import KUBERNETES_ONLY, Workload, WorkloadProps
+from shipform.model.workload import Workload, WorkloadProps
 from shipform.values import checks
 from shipform.values.health import Health
 from shipform.values.prop_types import check_props
@@ -121,11 +121,7 @@ class StatefulDB(Workload):
                                 "give the application a user of its own, e.g. user='app'")
         self.env_prefix = checks.env_name(self.path, "env_prefix",
                                           props.get("env_prefix") or self.name.upper().replace("-", "_"))
-        self.password_env = props.get("password_env")
-        if self.password_env is not None and len(self.password_env.strip()) < 10:
-            raise ShipformError(self.path, "password_env", "must say why clients need the password in an env var",
-                                self.password_env, "write e.g. password_env='the ORM reads only DATABASE_URL', or "
-                                "drop it and read <PREFIX>_PASSWORD_FILE")
+        self.password_env = password_env(self.path, props.get("password_env"))
         tls = self.engine.tls if self.tls is not None else None
         self.health = Health.exec(self._fill_all(tls.health if tls else self.engine.health), start_period_seconds=120)
         self.command = self._fill_all(start_command(self.engine, tls is not None)) or None
@@ -171,32 +167,24 @@ class StatefulDB(Workload):
         return [self._fill(t) for t in templates]
 
     # ------------------------------------------------------------------ what clients are told
+    @property
+    def is_database(self) -> bool:
+        """A database a migration runs against: one with named databases, not a cache or queue (redis)."""
+        return self.engine.has_database
+
+    def database_client(self) -> DatabaseClient:
+        e, tls = self.engine, self.engine.tls if self.tls is not None else None
+        return DatabaseClient(self.env_prefix, e, spec.ServiceHost(self.name, self.namespace), self.port, self.user,
+                              self.database, self.password, self.password_env,
+                              tls.url_scheme if tls else e.url_scheme,
+                              fill(tls.url_query, **self.tls_files()) if tls else "",
+                              SecretRef(self.tls, "ca.crt") if self.tls is not None else None)
+
     def client_env(self, ports: tuple[spec.Port, ...] = ()) -> list[spec.EnvVar]:
-        p, e = self.env_prefix, self.engine
-        host = spec.ServiceHost(self.name, self.namespace)
-        env = [spec.EnvVar(f"{p}_HOST", host), spec.EnvVar(f"{p}_PORT", spec.Plain(str(self.port)))]
-        if e.has_database:
-            env.append(spec.EnvVar(f"{p}_NAME", spec.Plain(self.database)))
-        if e.has_user:
-            env.append(spec.EnvVar(f"{p}_USER", spec.Plain(self.user)))
-        user = self.user if e.has_user else ""
-        path = fill(e.url_path, database=self.database)
-        scheme = e.url_scheme
-        if self.tls is not None and e.tls is not None:  # the CA file comes with client_secrets (<PREFIX>_CA_FILE)
-            scheme, path = e.tls.url_scheme, path + fill(e.tls.url_query, **self.tls_files())
-        url = spec.ConnectionUrl(scheme, user, host, self.port, path)
-        if self.password_env:
-            # Dependent env var expansion: the kubelet assembles the URL; no file holds the password.
-            env.append(spec.EnvVar(f"{p}_PASSWORD", spec.FromSecret(self.password), KUBERNETES_ONLY))
-            env.append(spec.EnvVar(f"{p}_URL", replace(url, password_var=f"{p}_PASSWORD")))
-        else:
-            env.append(spec.EnvVar(f"{p}_URL", url))
-        return env
+        return self.database_client().env()
 
     def client_risks(self) -> tuple[spec.AcceptedRisk, ...]:
-        if not self.password_env:
-            return ()
-        return (spec.AcceptedRisk("CKV_K8S_35", f"{self.env_prefix}_PASSWORD: {self.password_env}"),)
+        return self.database_client().risks()
 
     def owned_secrets(self) -> set[SecretRef]:
         """Its passwords: the image sets them at first start, so any random value is right."""
@@ -204,8 +192,7 @@ class StatefulDB(Workload):
                                  else [])}
 
     def client_secrets(self) -> dict[str, SecretRef]:
-        ca = {f"{self.env_prefix}_CA": SecretRef(self.tls, "ca.crt")} if self.tls is not None else {}
-        return {f"{self.env_prefix}_PASSWORD": self.password, **ca}
+        return self.database_client().secrets()
 
     # ------------------------------------------------------------------ the spec
     def run_spec(self) -> spec.Continuous:

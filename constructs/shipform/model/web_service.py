@@ -254,6 +254,14 @@ class WebService(LongRunning):
             return None
         return tuple(self.migrate.command)
 
+    def to_spec(self, clients: Sequence[Workload] | None = None) -> spec.Workload:
+        """The spec, with what a migration that every pod runs first reaches (its databases, from the
+        configuration the spec has read)."""
+        w = super().to_spec(clients)
+        if self.migrate is None or not isinstance(w.run, spec.Continuous) or w.run.pre_start is None:
+            return w
+        return replace(w, run=replace(w.run, pre_start=self.migrate.pre_start(self, w.config)))
+
     def waits_for(self) -> tuple[str, ...]:
         return (self.migration.name,) if self.migration is not None else ()
 
@@ -273,7 +281,7 @@ class WebService(LongRunning):
         return self.metrics.to_spec(self.path, self.ports(), monitoring)
 
     def validate(self) -> list[ShipformError]:
-        errors = super().validate()
+        errors = super().validate() + (self.migrate.problems(self) if self.migrate is not None else [])
         if self.metrics is not None:  # the port must be declared, whether this Environment is monitored or not
             try:
                 self.metrics.port_of(self.path, self.ports())

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from shipform.model.knative import Serverless
     from shipform.model.queue_scaling import Queue
 
-KUBERNETES_ONLY: frozenset[spec.Platform] = frozenset(("kubernetes",))
+KUBERNETES_ONLY = spec.KUBERNETES_ONLY
 
 DEFAULT_UID = 10001
 """Above 10000 so it never matches a host account (checkov CKV_K8S_40, trivy KSV020/KSV021)."""
@@ -251,6 +251,11 @@ class Workload(ShipformConstruct):
     def port(self) -> int | None:
         return None
 
+    @property
+    def is_database(self) -> bool:
+        """A database a schema migration runs against (a StatefulDB with named databases); servers override it."""
+        return False
+
     def client_env(self, ports: tuple[spec.Port, ...] = ()) -> list[spec.EnvVar]:
         """What a client using ``ports`` of this workload is told about it; servers override it."""
         return []
@@ -313,11 +318,16 @@ class Workload(ShipformConstruct):
 
     def all_secrets(self) -> dict[str, SecretRef]:
         """Own secrets plus those its targets hand their clients; each becomes /run/secrets/<name>.<key>."""
+        return self.secrets_with(self.targets(), self.secrets)
+
+    def secrets_with(self, targets: Sequence[Workload | External],
+                     own: Mapping[str, SecretRef]) -> dict[str, SecretRef]:
+        """``own`` plus the secrets ``targets`` hand their clients (a migration's: its databases' and its own)."""
         client: dict[str, SecretRef] = {}
         if self.inject_connection_env:
-            for target in sorted(self.targets(), key=lambda t: t.name):
+            for target in sorted(targets, key=lambda t: t.name):
                 client.update(target.client_secrets())
-        return {**client, **self.secrets}
+        return {**client, **own}
 
     def secret_files_spec(self) -> tuple[spec.SecretFile, ...]:
         owned = self.owned_secrets()
@@ -331,9 +341,14 @@ class Workload(ShipformConstruct):
     def env_spec(self, configured: spec.Config | None = None) -> tuple[spec.EnvVar, ...]:
         """Connection env, then the workload's own env and configuration, then ``<NAME>_FILE`` for every secret
         file; a later entry replaces an earlier one of the same name in its place."""
+        return self.env_with(self.targets(), self.all_secrets(), configured)
+
+    def env_with(self, targets: Sequence[Workload | External], secrets: Mapping[str, SecretRef],
+                 configured: spec.Config | None) -> tuple[spec.EnvVar, ...]:
+        """The env of a container of this workload that reaches ``targets`` and mounts ``secrets`` (see env_spec)."""
         merged = {var.name: var for var in self.telemetry_env()}
         if self.inject_connection_env:
-            for target in sorted(self.targets(), key=lambda t: t.name):
+            for target in sorted(targets, key=lambda t: t.name):
                 for var in target.client_env(self.ports_used_on(target)):
                     merged[var.name] = var
         for name, value in self.env.items():
@@ -341,7 +356,7 @@ class Workload(ShipformConstruct):
         if configured is not None:
             for name, value in configured.values:
                 merged[name] = spec.EnvVar(name, spec.FromConfig(configured.name, name, value))
-        for name, ref in self.all_secrets().items():
+        for name, ref in secrets.items():
             merged[f"{name}_FILE"] = spec.EnvVar(f"{name}_FILE", spec.Plain(f"/run/secrets/{ref.file_name}"))
         return tuple(merged.values())
 

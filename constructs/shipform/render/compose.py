@@ -113,7 +113,8 @@ def env_value(value: spec.EnvValue, names: LocalNames) -> str | None:
         return _host(value, names)
     if isinstance(value, spec.ConnectionUrl):
         user = f"{value.user}@" if value.user else ""
-        return f"{value.scheme}://{user}{_host(value.host, names)}:{value.port}{value.path}"
+        server = _host(value.host, names) if isinstance(value.host, spec.ServiceHost) else value.host
+        return f"{value.scheme}://{user}{server}:{value.port}{value.path}"
     if isinstance(value, spec.ServicePort):
         return str(value.local)
     return value.value  # Plain and FromConfig: the value itself
@@ -134,8 +135,11 @@ def local_workload(w: spec.Workload, names: LocalNames) -> spec.Workload:
     name = names[(w.namespace, w.name)]
     volumes = w.volumes if name == w.name else tuple(replace(v, kept_as=f"{w.namespace}-{v.kept_as}")
                                                      for v in w.volumes)
+    run = w.run
+    if isinstance(run, spec.Continuous) and run.pre_start:
+        run = replace(run, pre_start=replace(run.pre_start, connects_to=tuple(map(end, run.pre_start.connects_to))))
     return replace(w, name=name, connects_to=tuple(map(end, w.connects_to)), clients=tuple(map(end, w.clients)),
-                   volumes=volumes, waits_for=tuple(names.get((w.namespace, n), n) for n in w.waits_for))
+                   volumes=volumes, waits_for=tuple(names.get((w.namespace, n), n) for n in w.waits_for), run=run)
 
 
 def service(w: spec.Workload, compose_dir: Path, docker_dir: Path, names: LocalNames,
@@ -216,13 +220,16 @@ def _depends_on(w: spec.Workload, checked: Set[str]) -> dict[str, Any]:
 
 def pre_start_services(w: spec.Workload) -> dict[str, spec.Workload]:
     """A command every new pod runs first (a migration under Flux) is, locally, a one-shot service the
-    workload waits for, as the migration Job is under Argo CD; it has none of the workload's facets (it publishes
-    nothing)."""
+    workload waits for, as the migration Job is under Argo CD: with the workload's image and configuration, but
+    only the env, secrets and connections the step has (a migration's databases), none of the workload's facets
+    (it publishes nothing)."""
     if not isinstance(w.run, spec.Continuous) or not w.run.pre_start:
         return {}
-    name = f"{w.name}-migrate"
+    name, first = f"{w.name}-migrate", w.run.pre_start
     step = replace(w, name=name, run=spec.ToCompletion(1, 600, 0, pre_sync_hook=True, on_demand=None),
-                   command=w.run.pre_start, health=None, clients=(), waits_for=(), build=None, facets=())
+                   command=first.command, env=first.env, secret_files=first.secret_files,
+                   connects_to=first.connects_to, health=None, clients=(), waits_for=(), build=None, facets=(),
+                   accepted_risks=())
     return {name: step}
 
 

@@ -89,7 +89,8 @@ def host(server: spec.ServiceHost, namespace: str) -> str:
 def url(u: spec.ConnectionUrl, namespace: str) -> str:
     """With the password from the dependent variable ``$(password_var)``, which the kubelet expands."""
     credentials = f"{u.user}:$({u.password_var})@" if u.password_var else (f"{u.user}@" if u.user else "")
-    return f"{u.scheme}://{credentials}{host(u.host, namespace)}:{u.cluster_port or u.port}{u.path}"
+    server = host(u.host, namespace) if isinstance(u.host, spec.ServiceHost) else u.host
+    return f"{u.scheme}://{credentials}{server}:{u.cluster_port or u.port}{u.path}"
 
 
 def resources(r: spec.Workload) -> dict[str, Any]:
@@ -255,5 +256,5 @@ def two_steps(pod: dict[str, Any], after: spec.Container, w: spec.Workload) -> N
 def init_containers(w: spec.Workload) -> list[dict[str, Any]]:
     """A migration every new pod runs first (Flux has no hooks)."""
     if isinstance(w.run, spec.Continuous) and w.run.pre_start:
-        return [container(w, long_running=False, command=w.run.pre_start, name="migrate")]
+        return [container(w, long_running=False, command=w.run.pre_start.command, name="migrate")]
     return []

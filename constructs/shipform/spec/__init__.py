@@ -7,6 +7,7 @@ Nothing here knows YAML, compose or Dockerfiles, and nothing here knows the cons
 from shipform.spec.app import App, ClusterSpec, Environment, GitOps, GitSource, SecretSource
 from shipform.spec.env import (
     BOTH,
+    KUBERNETES_ONLY,
     TLS_FILES,
     TLS_KEY_ENV,
     ConnectionUrl,
@@ -62,6 +63,7 @@ from shipform.spec.run import (
     Container,
     Continuous,
     PerNode,
+    PreStart,
     Run,
     Scheduled,
     ToCompletion,
@@ -90,6 +92,7 @@ from shipform.spec.workload import (
 
 __all__ = [
     "BOTH",
+    "KUBERNETES_ONLY",
     "TLS_FILES",
     "TLS_KEY_ENV",
     "WRITABLE_PATH_SIZE",
@@ -137,6 +140,7 @@ __all__ = [
     "PlatformClients",
     "PlatformPeer",
     "Port",
+    "PreStart",
     "QueueScaling",
     "QuotaSpec",
     "ResourceRecommendation",

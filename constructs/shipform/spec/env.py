@@ -11,6 +11,7 @@ Platform = Literal["kubernetes", "compose"]
 
 
 BOTH: frozenset[Platform] = frozenset(("kubernetes", "compose"))
+KUBERNETES_ONLY: frozenset[Platform] = frozenset(("kubernetes",))
 
 
 TLS_FILES = {"CERT": "tls.crt", "KEY": "tls.key", "CA": "ca.crt"}
@@ -52,7 +53,8 @@ class ConnectionUrl:
 
     scheme: str
     user: str
-    host: ServiceHost
+    host: ServiceHost | str
+    """A server in the cluster, or one outside it by the name or address the URL writes (an IPv6 one in brackets)."""
     port: int
     path: str
     password_var: str | None = None

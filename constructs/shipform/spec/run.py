@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from shipform.spec.env import EnvVar, SecretFile
 from shipform.spec.facet import Faceted
 from shipform.spec.facets import Rollout, Scaling
+from shipform.spec.network import Endpoint
 from shipform.values.rollout import ONE_AT_A_TIME, Rolling
 
 
@@ -26,6 +27,19 @@ class Container:
 
 
 @dataclass(frozen=True)
+class PreStart:
+    """A command every new pod runs to completion before the workload starts (a migration under Flux). In
+    Kubernetes it is an init container of the pod, and so shares the pod's env, secrets and network; locally it is
+    a one-shot service of its own with only what it reaches: ``env``, ``secret_files`` and ``connects_to`` (a
+    migration's databases)."""
+
+    command: tuple[str, ...]
+    env: tuple[EnvVar, ...] = ()
+    secret_files: tuple[SecretFile, ...] = ()
+    connects_to: tuple[Endpoint, ...] = ()
+
+
+@dataclass(frozen=True)
 class Continuous:
     """Runs until stopped, replicated: a Deployment (or a StatefulSet with ``stateful``). What scales it or rolls it
     out otherwise are facets of the workload (a :class:`~shipform.spec.facets.Scaling`, a
@@ -33,8 +47,7 @@ class Continuous:
 
     replicas: int
     stateful: bool = False
-    pre_start: tuple[str, ...] | None = None
-    """A command every new pod runs to completion before the workload starts (a migration under Flux)."""
+    pre_start: PreStart | None = None
     rolling: Rolling = ONE_AT_A_TIME
     """How a Deployment's rollout replaces its pods."""
 
