@@ -99,7 +99,8 @@ category = "main"
      ((), (), ())),
     # uv: a dependency's extra installs that package's optional dependencies.
     ({"uv.lock": UV_LOCK.replace('{ name = "psycopg" }', '{ name = "psycopg", extra = ["binary"] }')
-      .replace('version = "3.2.3"\n', 'version = "3.2.3"\n' + UV_PSYCOPG_BINARY, 1), "pyproject.toml": "[project]\nname = 'shop'\n"}, "uv.lock", ((), (), ())),
+      .replace('version = "3.2.3"\n', 'version = "3.2.3"\n' + UV_PSYCOPG_BINARY, 1),
+      "pyproject.toml": "[project]\nname = 'shop'\n"}, "uv.lock", ((), (), ())),
     # uv: what `uv sync --no-dev` installs (the dev group's mysqlclient is not in the image).
     ({"uv.lock": UV_LOCK, "pyproject.toml": "[project]\nname = 'shop'\n"}, "uv.lock",
      (("psycopg",), (), ("libpq5",))),
