@@ -12,6 +12,7 @@ from constructs import Construct
 from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.base import ShipformConstruct, child_path
+from shipform.model.client_address import external_address_env
 from shipform.values import addresses, checks
 from shipform.values.prop_types import check_props
 from shipform.values.secret_ref import SecretRef
@@ -28,7 +29,8 @@ class ExternalProps(TypedDict, total=False):
     in the cluster's VPC); clients may reach only those. Ranges that reach a metadata service, link-local or
     loopback addresses, or that cover half the address space (alone or together), are refused in any spelling."""
     scheme: str | None
-    """Default: None. A URL scheme ('postgres', 'https', ...): clients also get ``<PREFIX>_URL``."""
+    """Default: None. A URL scheme ('postgres', 'https', ...): clients also get ``<PREFIX>_URL``; 'grpc' gives them
+    the gRPC target ``<PREFIX>_TARGET=dns:///<host>:<port>`` instead (gRPC clients take no URL)."""
     secrets: Mapping[str, SecretRef]
     """Default: {}. ``{NAME: SecretRef(secret, key)}``: what a client needs to log in, mounted in each client at
     ``/run/secrets/<secret>.<key>`` with its path in ``<PREFIX>_<NAME>_FILE``."""
@@ -38,10 +40,10 @@ class ExternalProps(TypedDict, total=False):
 
 class External(ShipformConstruct):
     """A server outside the cluster that ``connects_to`` accepts like any service: each client gets
-    ``<PREFIX>_HOST``, ``_PORT`` (and ``_URL`` with ``scheme``), the secrets as files, and a NetworkPolicy egress
-    rule to that port only, at ``cidrs`` or else any public address (with ``Environment(cilium=True)`` a
-    CiliumNetworkPolicy to the host's name instead); in compose a network with a route off the host.
-    Props: :class:`ExternalProps`. Nothing is deployed for it."""
+    ``<PREFIX>_HOST``, ``_PORT`` (and ``_URL``, or ``_TARGET`` for gRPC, with ``scheme``), the secrets as files,
+    and a NetworkPolicy egress rule to that port only, at ``cidrs`` or else any public address (with
+    ``Environment(cilium=True)`` a CiliumNetworkPolicy to the host's name instead); in compose a network with a
+    route off the host. Props: :class:`ExternalProps`. Nothing is deployed for it."""
 
     def __init__(self, scope: Construct, id: str, **props: Unpack[ExternalProps]):
         path = child_path(scope, id)
@@ -73,12 +75,9 @@ class External(ShipformConstruct):
         return (spec.Port("tcp", self._port),)
 
     def client_env(self, ports: tuple[spec.Port, ...] = ()) -> list[spec.EnvVar]:
-        env = [spec.EnvVar(f"{self.prefix}_HOST", spec.Plain(self.host)),
-               spec.EnvVar(f"{self.prefix}_PORT", spec.Plain(str(self._port)))]
-        if self.scheme:
-            host = f"[{self.host}]" if ":" in self.host else self.host
-            env.append(spec.EnvVar(f"{self.prefix}_URL", spec.Plain(f"{self.scheme}://{host}:{self._port}")))
-        return env
+        return [spec.EnvVar(f"{self.prefix}_HOST", spec.Plain(self.host)),
+                spec.EnvVar(f"{self.prefix}_PORT", spec.Plain(str(self._port))),
+                *external_address_env(self.prefix, self.scheme, self.host, self._port)]
 
     def client_secrets(self) -> dict[str, SecretRef]:
         return {f"{self.prefix}_{name}": ref for name, ref in self.secrets.items()}

@@ -114,6 +114,8 @@ def env_value(value: spec.EnvValue, names: LocalNames) -> str | None:
     if isinstance(value, spec.ConnectionUrl):
         user = f"{value.user}@" if value.user else ""
         return f"{value.scheme}://{user}{_host(value.host, names)}:{value.port}{value.path}"
+    if isinstance(value, spec.GrpcTarget):
+        return f"dns:///{_host(value.host, names)}:{value.port}"
     if isinstance(value, spec.ServicePort):
         return str(value.local)
     return value.value  # Plain and FromConfig: the value itself
