@@ -13,6 +13,7 @@ from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.base import ShipformConstruct, child_path
 from shipform.model.client_address import external_address_env
+from shipform.model.external_reach import likely_private, private_only
 from shipform.values import addresses, checks
 from shipform.values.prop_types import check_props
 from shipform.values.secret_ref import SecretRef
@@ -62,6 +63,18 @@ class External(ShipformConstruct):
             ref.validate(self.path, f"secrets.{name}")
         prefix = props.get("env_prefix") or self.name.upper().replace("-", "_")
         self.prefix = checks.env_name(self.path, "env_prefix", prefix)
+        named = not self.cidrs and not _is_address(self.host)
+        self.private_hint = likely_private(self.host, self.scheme, self._port) if named else None
+
+    def validate(self) -> list[ShipformError]:
+        """A host name that only a private resolver answers, without ``cidrs``, outside Cilium: the egress rule
+        for public addresses would never reach it."""
+        reason = private_only(self.host)
+        if self.cidrs or _is_address(self.host) or self.environment.cilium or reason is None:
+            return []
+        return [ShipformError(self.path, "host", f"{reason}, and without cidrs clients may reach public addresses "
+                              "only", self.host, "pass cidrs=['10.0.0.0/16'] with the subnet the server is at, or, "
+                              "where the cluster runs Cilium, Environment(cilium=True) to reach it by name (toFQDNs)")]
 
     # The facts a client needs, as a server workload has them.
     health = None
@@ -87,7 +100,7 @@ class External(ShipformConstruct):
 
     def endpoint(self, ports: tuple[spec.Port, ...] = ()) -> spec.Endpoint:
         return spec.Endpoint(self.name, self.namespace, self.app.name, self._port, ports or self.ports(),
-                             spec.ExternalAddress(self.host, self.cidrs))
+                             spec.ExternalAddress(self.host, self.cidrs, self.private_hint))
 
 
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]{0,31}")
@@ -96,6 +109,14 @@ _SCHEME = re.compile(r"[a-z][a-z0-9+.-]{0,31}")
 _NAME_THE_RANGE = "name the range the server is at, e.g. the managed database's subnet"
 # Names the clouds' resolvers answer with the metadata service's address.
 METADATA_NAMES = ("metadata.google.internal", "metadata.goog", "instance-data", "instance-data.ec2.internal")
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _host(path: str, value: object) -> str:

@@ -16,7 +16,12 @@ from shipform.synth.pipeline import synth_app
 
 class _Pipeline:
     def synth(self, app: App) -> None:
-        synth_app(app)
+        """``python app.py``: the notes `shipform synth` prints (images without a digest, servers reached at
+        public addresses only) are printed here too."""
+        notes: list[str] = []
+        synth_app(app, notes=notes)
+        for note in notes:
+            print(note)
 
     def manifests(self, environment: Environment) -> list[Any]:
         return environment_manifests(environment, environment.to_spec())
