@@ -107,3 +107,17 @@ def test_python_app_py_prints_the_warning_too(tmp_path, monkeypatch):
     run = subprocess.run([sys.executable, "app.py"], cwd=tmp_path, env=env, capture_output=True, text=True,
                          timeout=120)
     assert run.returncode == 0 and said in run.stdout, run.stderr
+
+
+@pytest.mark.parametrize(("host", "scheme", "port", "said"), [
+    ("api.stripe.com", "https", 443, None),
+    ("kafka.example.com", None, 9092, None),
+    ("db.privatelink.postgres.database.azure.com", "postgres", 5432, "is a private link endpoint"),
+    ("r.abc.0001.euw1.cache.amazonaws.com", None, 6380, "is a managed service's endpoint (*.cache.amazonaws.com)"),
+    ("mongo.example.com", "mongodb+srv", 443, "is a database (scheme 'mongodb+srv')"),
+])
+def test_which_names_are_likely_private(host, scheme, port, said):
+    from shipform.model.external_reach import likely_private
+
+    found = likely_private(host, scheme, port)
+    assert (found is None) if said is None else (found or "").startswith(said)

@@ -44,10 +44,10 @@ def likely_private(host: str, scheme: str | None, port: int) -> str | None:
     suffix = _under(host, MANAGED_IN_VPC)
     if suffix is not None:
         return f"is a managed service's endpoint (*.{suffix}), which usually resolves inside the VPC"
+    if "privatelink" in host.split("."):
+        return "is a private link endpoint, which resolves inside the network"
     if scheme in DATABASE_SCHEMES:
         return f"is a database (scheme '{scheme}'), which usually runs in a private network"
     if port in DATABASE_PORTS:
         return f"is a database (port {port}), which usually runs in a private network"
-    if any(label == "privatelink" for label in host.split(".")):
-        return "is a private link endpoint, which resolves inside the network"
     return None
