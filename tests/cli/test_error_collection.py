@@ -95,3 +95,44 @@ def test_a_constructor_used_directly_raises_at_once(project):
         "shop/dev/db: 'url_env' is no longer a prop of StatefulDB, got False. Fix: password_env replaced it: leave it "
         "out (clients read <PREFIX>_PASSWORD_FILE and get <PREFIX>_URL without the password), or pass "
         "password_env='<why clients need the password in an env var>'")
+
+
+def run_python(project, body: str) -> list[str]:
+    """``python app.py`` in the project, as a user runs the file: exit 1, no traceback, nothing written."""
+    import os
+    import subprocess
+    import sys
+
+    (project / "app.py").write_text(HEAD + body)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    result = subprocess.run([sys.executable, "app.py"], cwd=project, env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 1 and "Traceback" not in result.stderr + result.stdout, result.stderr
+    assert not (project / "dist").exists() and not (project / ".github").exists()
+    return result.stderr.removeprefix("error: ").splitlines()
+
+
+def test_python_app_py_reports_every_mistake_of_one_run_as_the_cli_does(project):
+    body = ('api = WebService(dev, "api", image="nginx:1.27.3", port=70000)\n'
+            'db = StatefulDB(dev, "db", engine="postgresql", version="16.4")\n'
+            'WebService(dev, "web", image="nginx:1.27.3", port=80, replica=2, connects_to=[api])\n')
+    lines = run_python(project, body + "app.synth()\n")
+    assert lines == errors_of(project, body)
+    assert [line.split(": ")[0] for line in lines] == ["app.py:4", "app.py:5", "app.py:6"]
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    # A broken construct used, then an Environment refused: the program stops there, with every error so far.
+    ('api = WebService(dev, "api", image="nginx:1.27.3", port=0)\n'
+     'WebService(dev, "web", image="nginx:1.27.3", port=80, connects_to=[api.on("http")])\n'
+     'app.synth()\n', ["app.py:4: shop/dev/api: 'port' must be 1-65535"]),
+    ('api = WebService(dev, "api", image="nginx:1.27.3", port=0)\n'
+     'Environment(app, "Prod")\n'
+     'app.synth()\n', ["app.py:4: shop/dev/api: 'port' must be 1-65535", "app.py:5: shop/Prod: 'name' must be"]),
+    # No App.synth() at all: the errors are still said, at exit.
+    ('api = WebService(dev, "api", image="nginx:1.27.3", port=0)\n', ["app.py:4: shop/dev/api: 'port' must be"]),
+])
+def test_python_app_py_stopped_early_still_reports_each_problem_at_its_line(project, body, expected):
+    lines = run_python(project, body)
+    assert len(lines) == len(expected)
+    assert all(line.startswith(start) for line, start in zip(lines, expected, strict=True))

@@ -77,3 +77,36 @@ def test_the_quota_refuses_more_disk_or_objects_than_it_holds(new_app):
     # password, the S3 keys, the TLS certificate and the one cert-manager issues it through make four Secrets.
     assert "at least 21376Mi" in problems["quota.ephemeral_storage"] and "at least 3" in problems["quota.services"]
     assert "at least 4" in problems["quota.secrets"]
+
+
+def _database_with_dump_space(new_app, quota=None):
+    """A 50Gi database whose backup dumps to an emptyDir (its upload's waiting room) as large as the database."""
+    from shipform import Backup, S3Target, SecretRef, SecureNamespace, StatefulDB
+
+    app, dev, _ = new_app()
+    ns = SecureNamespace(dev, "team", **({} if quota is None else {"quota": quota}))
+    StatefulDB(ns, "db", engine="postgres", version="16", storage="50Gi", backup=Backup(
+        schedule="@daily", to=S3Target("acme-backups", credentials=SecretRef("s3", "credentials"))))
+    return app
+
+
+def test_the_default_quota_holds_a_backups_dump_space_whatever_the_databases_size(new_app):
+    from shipform.testing import synthesize
+
+    files = synthesize(_database_with_dump_space(new_app))
+    hard = yaml.safe_load(files["k8s/dev/resourcequota-team-quota.yaml"])["spec"]["hard"]
+    # 50Gi for logs and writable paths, plus the 50Gi the dump may take before its upload.
+    assert hard["requests.ephemeral-storage"] == hard["limits.ephemeral-storage"] == "100Gi"
+
+
+def test_a_quota_given_too_small_for_the_dump_space_says_so(new_app):
+    from shipform import InvalidApp, Quota
+    from shipform.testing import synthesize
+
+    with pytest.raises(InvalidApp) as caught:
+        synthesize(_database_with_dump_space(new_app, Quota(ephemeral_storage="50Gi")))
+    assert str(caught.value) == (
+        "shop/dev/team: 'quota.ephemeral_storage' is smaller than the workloads need at peak (51840Mi, of which 50Gi "
+        "are sized emptyDirs: a backup's dump space is its database's storage size), got '50Gi'. Fix: raise "
+        "quota.ephemeral_storage to at least 51840Mi, or leave it out: the default holds the sized emptyDirs besides "
+        "its 50Gi")

@@ -47,6 +47,16 @@ version = "2.2.6"
 source = { registry = "https://pypi.org/simple" }
 '''
 
+UV_PSYCOPG_BINARY = '''source = { registry = "https://pypi.org/simple" }
+
+[package.optional-dependencies]
+binary = [{ name = "psycopg-binary" }]
+
+[[package]]
+name = "psycopg-binary"
+version = "3.2.3"
+'''
+
 POETRY_LOCK = '''
 [[package]]
 name = "PyCairo"
@@ -76,6 +86,21 @@ category = "main"
      "requirements.txt", (("psycopg2",), ("gcc", "libpq-dev"), ("libpq5",))),
     # psycopg 3 with its binary extra bundles libpq.
     ({"requirements.txt": "psycopg==3.2.3\npsycopg-binary==3.2.3\n"}, "requirements.txt", ((), (), ())),
+    # ... and so does the extra that installs it, however the requirement is spelled.
+    ({"requirements.txt": "psycopg[binary]==3.2.3\n"}, "requirements.txt", ((), (), ())),
+    ({"requirements.txt": "Psycopg [ pool , Binary ] >= 3.2 ; python_version >= '3.9'\n"}, "requirements.txt",
+     ((), (), ())),
+    # Other extras leave psycopg loading the system's libpq; its C extension is compiled against it.
+    ({"requirements.txt": "psycopg[pool]==3.2.3\n"}, "requirements.txt", (("psycopg",), (), ("libpq5",))),
+    ({"requirements.txt": "psycopg[c]==3.2.3\n"}, "requirements.txt",
+     (("psycopg", "psycopg-c"), ("gcc", "libpq-dev"), ("libpq5",))),
+    # Pipfile.lock: an entry's extras count too.
+    ({"Pipfile.lock": '{"default": {"psycopg": {"extras": ["binary"], "version": "==3.2.3"}}}'}, "Pipfile.lock",
+     ((), (), ())),
+    # uv: a dependency's extra installs that package's optional dependencies.
+    ({"uv.lock": UV_LOCK.replace('{ name = "psycopg" }', '{ name = "psycopg", extra = ["binary"] }')
+      .replace('version = "3.2.3"\n', 'version = "3.2.3"\n' + UV_PSYCOPG_BINARY, 1),
+      "pyproject.toml": "[project]\nname = 'shop'\n"}, "uv.lock", ((), (), ())),
     # uv: what `uv sync --no-dev` installs (the dev group's mysqlclient is not in the image).
     ({"uv.lock": UV_LOCK, "pyproject.toml": "[project]\nname = 'shop'\n"}, "uv.lock",
      (("psycopg",), (), ("libpq5",))),

@@ -1,9 +1,10 @@
 """How shipform constructs come to be: where in the user's code each is created (``file:line``, which every
 error line about it starts with), and what happens to a construct whose props are wrong.
 
-Used directly (a test, a REPL, ``python app.py``) a constructor raises its ShipformError at once, as any Python
+Used directly (a test, a REPL, an imported module) a constructor raises its ShipformError at once, as any Python
 constructor would: ``pytest.raises(ShipformError)`` around it holds, and the traceback points at the line.
-While the CLI runs an app file (``collect_apps(collect_errors=True)``) it does not: the construct's first error
+While the CLI runs an app file (``collect_apps(collect_errors=True)``), or Python runs it as its program
+(``python app.py``: model/app_file.py, reported by synth/script.py), it does not: the construct's first error
 is recorded in its App, the construct is marked broken and leaves its Environment's index, and the file runs
 on, so synth (model/validation.py) reports every construct's problems in one run. A broken construct is never
 checked or rendered; code that reads an attribute it never got (``api.on("grpc")``, a check of a client that

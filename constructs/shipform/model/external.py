@@ -12,9 +12,11 @@ from constructs import Construct
 from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.base import ShipformConstruct, child_path
+from shipform.model.client_address import external_address_env
 from shipform.model.db_client import DatabaseClient, password_env
 from shipform.model.engines import ENGINES, EngineName
 from shipform.model.external_database import client_tls, login, refuse_database_props
+from shipform.model.external_reach import likely_private, private_only
 from shipform.values import addresses, checks
 from shipform.values.prop_types import check_props
 from shipform.values.secret_ref import SecretRef
@@ -31,7 +33,8 @@ class ExternalProps(TypedDict, total=False):
     in the cluster's VPC); clients may reach only those. Ranges that reach a metadata service, link-local or
     loopback addresses, or that cover half the address space (alone or together), are refused in any spelling."""
     scheme: str | None
-    """Default: None. A URL scheme ('https', 'amqps', ...): clients also get ``<PREFIX>_URL``. Refused with
+    """Default: None. A URL scheme ('https', 'amqps', ...): clients also get ``<PREFIX>_URL``; 'grpc' gives them
+    the gRPC target ``<PREFIX>_TARGET=dns:///<host>:<port>`` instead (gRPC clients take no URL). Refused with
     ``engine``, whose own scheme the URL has."""
     secrets: Mapping[str, SecretRef]
     """Default: {}. ``{NAME: SecretRef(secret, key)}``: what a client needs to log in, mounted in each client at
@@ -64,10 +67,11 @@ class ExternalProps(TypedDict, total=False):
 
 class External(ShipformConstruct):
     """A server outside the cluster that ``connects_to`` accepts like any service: each client gets
-    ``<PREFIX>_HOST``, ``_PORT`` (and ``_URL`` with ``scheme``; with ``engine``, what a StatefulDB's clients get),
-    the secrets as files, and a NetworkPolicy egress rule to that port only, at ``cidrs`` or else any public
-    address (with ``Environment(cilium=True)`` a CiliumNetworkPolicy to the host's name instead); in compose a
-    network with a route off the host. Props: :class:`ExternalProps`. Nothing is deployed for it."""
+    ``<PREFIX>_HOST``, ``_PORT`` (and ``_URL``, or ``_TARGET`` for gRPC, with ``scheme``; with ``engine``, what a
+    StatefulDB's clients get), the secrets as files, and a NetworkPolicy egress rule to that port only, at ``cidrs``
+    or else any public address (with ``Environment(cilium=True)`` a CiliumNetworkPolicy to the host's name
+    instead); in compose a network with a route off the host. Props: :class:`ExternalProps`. Nothing is deployed
+    for it."""
 
     def __init__(self, scope: Construct, id: str, **props: Unpack[ExternalProps]):
         path = child_path(scope, id)
@@ -91,6 +95,19 @@ class External(ShipformConstruct):
         self.database_client = self._database(props) if self.engine is not None else None
         if self.engine is None:
             refuse_database_props(self.path, props)
+        named = not self.cidrs and not _is_address(self.host)
+        scheme = self.engine.url_scheme if self.engine is not None else self.scheme
+        self.private_hint = likely_private(self.host, scheme, self._port) if named else None
+
+    def validate(self) -> list[ShipformError]:
+        """A host name that only a private resolver answers, without ``cidrs``, outside Cilium: the egress rule
+        for public addresses would never reach it."""
+        reason = private_only(self.host)
+        if self.cidrs or _is_address(self.host) or self.environment.cilium or reason is None:
+            return []
+        return [ShipformError(self.path, "host", f"{reason}, and without cidrs clients may reach public addresses "
+                              "only", self.host, "pass cidrs=['10.0.0.0/16'] with the subnet the server is at, or, "
+                              "where the cluster runs Cilium, Environment(cilium=True) to reach it by name (toFQDNs)")]
 
     # The facts a client needs, as a server workload has them.
     health = None
@@ -135,12 +152,9 @@ class External(ShipformConstruct):
     def client_env(self, ports: tuple[spec.Port, ...] = ()) -> list[spec.EnvVar]:
         if self.database_client is not None:
             return self.database_client.env()
-        env = [spec.EnvVar(f"{self.prefix}_HOST", spec.Plain(self.host)),
-               spec.EnvVar(f"{self.prefix}_PORT", spec.Plain(str(self._port)))]
-        if self.scheme:
-            host = f"[{self.host}]" if ":" in self.host else self.host
-            env.append(spec.EnvVar(f"{self.prefix}_URL", spec.Plain(f"{self.scheme}://{host}:{self._port}")))
-        return env
+        return [spec.EnvVar(f"{self.prefix}_HOST", spec.Plain(self.host)),
+                spec.EnvVar(f"{self.prefix}_PORT", spec.Plain(str(self._port))),
+                *external_address_env(self.prefix, self.scheme, self.host, self._port)]
 
     def client_secrets(self) -> dict[str, SecretRef]:
         own = {f"{self.prefix}_{name}": ref for name, ref in self.secrets.items()}
@@ -151,7 +165,7 @@ class External(ShipformConstruct):
 
     def endpoint(self, ports: tuple[spec.Port, ...] = ()) -> spec.Endpoint:
         return spec.Endpoint(self.name, self.namespace, self.app.name, self._port, ports or self.ports(),
-                             spec.ExternalAddress(self.host, self.cidrs))
+                             spec.ExternalAddress(self.host, self.cidrs, self.private_hint))
 
 
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]{0,31}")
@@ -160,6 +174,14 @@ _SCHEME = re.compile(r"[a-z][a-z0-9+.-]{0,31}")
 _NAME_THE_RANGE = "name the range the server is at, e.g. the managed database's subnet"
 # Names the clouds' resolvers answer with the metadata service's address.
 METADATA_NAMES = ("metadata.google.internal", "metadata.goog", "instance-data", "instance-data.ec2.internal")
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _host(path: str, value: object) -> str:

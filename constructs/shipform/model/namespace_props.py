@@ -42,8 +42,10 @@ class Subject:
 @dataclass(frozen=True)
 class Quota:
     """The ResourceQuota of a namespace. Default: 4 CPUs and 8Gi requested, 8 CPUs and 16Gi limits,
-    50 pods, 10 PersistentVolumeClaims, 100Gi of storage, 50Gi of ephemeral storage (containers' logs and
-    emptyDirs), 100 ConfigMaps, 100 Secrets, 50 Services, and no LoadBalancer or NodePort Services."""
+    50 pods, 10 PersistentVolumeClaims, 100Gi of storage, 50Gi of ephemeral storage for containers' logs and
+    writable paths plus every sized emptyDir the namespace's workloads declare at peak (a backup's dump space
+    before its upload: the database's storage size), 100 ConfigMaps, 100 Secrets, 50 Services, and no
+    LoadBalancer or NodePort Services."""
 
     cpu: str | int = "4"
     memory: str | int = "8Gi"
@@ -54,7 +56,8 @@ class Quota:
     storage: str | int = "100Gi"
     load_balancers: int = 0
     node_ports: int = 0
-    ephemeral_storage: str | int = "50Gi"
+    ephemeral_storage: str | int | None = None
+    """None: DEFAULT_EPHEMERAL_STORAGE plus the sized emptyDirs (see the class's docstring); a value: exactly that."""
     configmaps: int = 100
     secrets: int = 100
     services: int = 50
@@ -72,12 +75,15 @@ class Quota:
             storage=Memory.parse(path, "quota.storage", self.storage),
             load_balancers=checks.positive_int(path, "quota.load_balancers", self.load_balancers, minimum=0),
             node_ports=checks.positive_int(path, "quota.node_ports", self.node_ports, minimum=0),
-            ephemeral_storage=Memory.parse(path, "quota.ephemeral_storage", self.ephemeral_storage),
+            ephemeral_storage=Memory.parse(path, "quota.ephemeral_storage", DEFAULT_EPHEMERAL_STORAGE
+                                           if self.ephemeral_storage is None else self.ephemeral_storage),
             configmaps=checks.positive_int(path, "quota.configmaps", self.configmaps),
             secrets=checks.positive_int(path, "quota.secrets", self.secrets, minimum=0),
             services=checks.positive_int(path, "quota.services", self.services, minimum=0))
 
 
+DEFAULT_EPHEMERAL_STORAGE = "50Gi"
+"""What a default Quota leaves for containers' logs and writable paths, beyond the emptyDirs sized in the app."""
 DEFAULT_CONTAINER_MIN = ("10m", "16Mi")
 DEFAULT_CONTAINER_MAX = ("4", "8Gi")
 

@@ -22,8 +22,10 @@ from shipform.write import reading
 # PyPI name: (build packages, runtime packages), for Debian bookworm (the pinned base images' release).
 PYTHON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "psycopg2": (("gcc", "libpq-dev"), ("libpq5",)),
-    # psycopg 3 without its binary extra loads the system's libpq at run time.
+    # psycopg 3 without its binary extra loads the system's libpq at run time; its C extension (psycopg[c]) is
+    # compiled against libpq at install time.
     "psycopg": ((), ("libpq5",)),
+    "psycopg-c": (("gcc", "libpq-dev"), ("libpq5",)),
     "mysqlclient": (("gcc", "pkg-config", "default-libmysqlclient-dev"), ("libmariadb3",)),
     "pycairo": (("gcc", "pkg-config", "libcairo2-dev"), ("libcairo2",)),
     "cairocffi": ((), ("libcairo2",)),
@@ -35,7 +37,11 @@ PYTHON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "uwsgi": (("gcc",), ()),
 }
 # Distributions that bring their own copy of the library, so the one above needs nothing.
-PROVIDED_BY = {"psycopg": ("psycopg-binary", "psycopg-c")}
+PROVIDED_BY = {"psycopg": ("psycopg-binary",)}
+# What a requirement's extra installs, from the distributions' own metadata (``Provides-Extra`` and the
+# ``Requires-Dist`` it marks): 'psycopg[binary]' is psycopg and psycopg-binary. A lockfile lists them resolved;
+# a requirements file names the extra alone.
+EXTRAS = {("psycopg", "binary"): ("psycopg-binary",), ("psycopg", "c"): ("psycopg-c",)}
 
 
 def normalize(name: str) -> str:
@@ -77,9 +83,19 @@ def _installed(context: Path, layout: str) -> set[str]:
     if layout == "pdm.lock":
         return _pdm(tomllib.loads(reading.read_text(context / "pdm.lock")))
     if layout == "Pipfile.lock":
-        default = json.loads(reading.read_text(context / "Pipfile.lock")).get("default", {})
-        return {normalize(name) for name in default} if isinstance(default, dict) else set()
+        return _pipfile(json.loads(reading.read_text(context / "Pipfile.lock")).get("default", {}))
     return _requirements(context / "requirements.txt", context, set())
+
+
+def _pipfile(default: object) -> set[str]:
+    """The default section's packages, with what their ``extras`` install."""
+    if not isinstance(default, dict):
+        return set()
+    names = set()
+    for name, entry in default.items():
+        extras = entry.get("extras", []) if isinstance(entry, dict) else []
+        names |= requirement_names(f"{name}[{','.join(str(e) for e in extras)}]")
+    return names
 
 
 def _packages(lock: dict[str, Any]) -> list[dict[str, Any]]:
@@ -91,20 +107,28 @@ def _packages(lock: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _uv(lock: dict[str, Any]) -> set[str]:
-    """What `uv sync --no-dev` installs: the project's dependencies and theirs, not its dev groups."""
+    """What `uv sync --no-dev` installs: the project's dependencies and theirs, with the extras each dependency
+    names (``{ name = "psycopg", extra = ["binary"] }`` installs psycopg's optional dependencies 'binary'), not
+    its dev groups."""
     packages = {normalize(p["name"]): p for p in _packages(lock)}
     roots = [n for n, p in packages.items() if {"editable", "virtual"} & set(p.get("source", {}))]
     seen: set[str] = set()
-    todo = list(roots)
+    todo = [(name, tuple(packages[name].get("optional-dependencies", {}))) for name in roots]
+    done: set[tuple[str, str | None]] = set()
     while todo:
-        name = todo.pop()
-        if name in seen or name not in packages:
+        name, extras = todo.pop()
+        if name not in packages:
             continue
         seen.add(name)
         package = packages[name]
-        todo += [normalize(d["name"]) for d in package.get("dependencies", []) if isinstance(d, dict)]
-        for extra in package.get("optional-dependencies", {}).values() if name in roots else ():
-            todo += [normalize(d["name"]) for d in extra if isinstance(d, dict)]
+        optional = package.get("optional-dependencies", {})
+        for part in (None, *extras):
+            if (name, part) in done:
+                continue
+            done.add((name, part))
+            todo += [(normalize(d["name"]), tuple(d.get("extra", ()))) for d in
+                     (package.get("dependencies", []) if part is None else optional.get(part, []))
+                     if isinstance(d, dict)]
     return seen - set(roots)
 
 
@@ -124,7 +148,19 @@ def _pdm(lock: dict[str, Any]) -> set[str]:
     return {normalize(p["name"]) for p in _packages(lock) if "default" in p.get("groups", ["default"])}
 
 
-_REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+_REQUIREMENT = re.compile(r"\s*(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[(?P<extras>[^\]]*)\])?")
+"""A PEP 508 requirement's name and extras ('psycopg [binary, pool] >= 3.2 ; python_version >= "3.9"')."""
+
+
+def requirement_names(line: str) -> set[str]:
+    """The distributions one requirement line installs that :data:`PYTHON` and :data:`PROVIDED_BY` can name: the
+    requirement itself and what its extras bring (:data:`EXTRAS`); none for a line that is no requirement."""
+    found = _REQUIREMENT.match(line)
+    if found is None:
+        return set()
+    name = normalize(found["name"])
+    extras = (normalize(e.strip()) for e in (found["extras"] or "").split(",") if e.strip())
+    return {name} | {d for e in extras for d in EXTRAS.get((name, e), ())}
 
 
 def _requirements(path: Path, context: Path, seen: set[Path]) -> set[str]:
@@ -137,6 +173,6 @@ def _requirements(path: Path, context: Path, seen: set[Path]) -> set[str]:
         line = line.split(" #", 1)[0].strip()
         if line.startswith(("-r ", "--requirement ")):
             names |= _requirements(path.parent / line.split(None, 1)[1].strip(), context, seen)
-        elif not line.startswith(("-", "#")) and (found := _REQUIREMENT.match(line)):
-            names.add(normalize(found[1]))
+        elif not line.startswith(("-", "#")):
+            names |= requirement_names(line)
     return names

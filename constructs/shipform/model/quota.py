@@ -138,6 +138,13 @@ def quota_errors(path: str, quota: spec.QuotaSpec, limits: spec.LimitsSpec,
             errors.append(ShipformError(path, f"quota.{key}", f"is smaller than the workloads' Services take "
                                         f"({total}: {_SERVICE_COUNTS[key]})", str(hard),
                                         f"raise quota.{key} to at least {total} or expose fewer Services"))
+        elif over and key == "ephemeral_storage" and sized_scratch(members):
+            errors.append(ShipformError(
+                path, "quota.ephemeral_storage", f"is smaller than the workloads need at peak ({total}, of which "
+                f"{Memory(sized_scratch(members), 'binary')} are sized emptyDirs: a backup's dump space is its "
+                "database's storage size)",
+                str(hard), f"raise quota.ephemeral_storage to at least {total}, or leave it out: the default holds "
+                "the sized emptyDirs besides its 50Gi"))
         elif over:
             errors.append(ShipformError(
                 path, f"quota.{key}", f"is smaller than the workloads need at peak ({total}, counting maximum "
@@ -161,6 +168,13 @@ def ephemeral(members: Sequence[Counted]) -> Memory:
     """Ephemeral storage at peak: each pod's times its pods (a pod's containers and steps mount the same emptyDirs,
     and a first step counts only while it runs, instead of the rest)."""
     return Memory(sum(w.ephemeral_storage().bytes * peak_pods(w) for w in members), "binary")
+
+
+def sized_scratch(members: Sequence[Counted]) -> int:
+    """Bytes of the emptyDirs the workloads declare with a size (a backup's dump space), at peak: what a default
+    quota holds beyond its allowance for logs and writable paths."""
+    return sum(v.source.size.bytes * peak_pods(w) for w in members for v in w.volumes()
+               if isinstance(v.source, spec.Scratch))
 
 
 def object_counts(members: Sequence[Counted]) -> dict[str, int]:

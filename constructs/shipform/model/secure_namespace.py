@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TypedDict, Unpack
 
 from constructs import Construct
@@ -10,8 +11,9 @@ from constructs import Construct
 from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.base import ShipformConstruct, child_path
+from shipform.model.members import WorkloadMember
 from shipform.model.namespace_props import DEFAULT_CONTAINER_MAX, DEFAULT_CONTAINER_MIN, Quota, Subject
-from shipform.model.quota import quota_errors
+from shipform.model.quota import quota_errors, sized_scratch
 from shipform.model.stage import POD_SECURITY_VERSION
 from shipform.providers.mesh import MESHES
 from shipform.values import checks
@@ -66,7 +68,10 @@ class SecureNamespace(ShipformConstruct):
         self.namespace = id
         super().__init__(scope, id)
         self.name = id  # a namespace is named by its id wherever it is created
-        self.quota = (props.get("quota") or Quota()).parse(self.path)
+        quota = props.get("quota") or Quota()
+        self.quota = quota.parse(self.path)
+        """The quota as given; :meth:`fitted` adds the sized emptyDirs to a default ephemeral_storage."""
+        self._sized_scratch_held = isinstance(quota, Quota) and quota.ephemeral_storage is None
         defaults = (props.get("container_defaults") or Resources()).parse(self.path, "container_defaults")
         low_cpu, low_memory = self._cpu_memory("container_min", props.get("container_min", DEFAULT_CONTAINER_MIN))
         high_cpu, high_memory = self._cpu_memory("container_max", props.get("container_max", DEFAULT_CONTAINER_MAX))
@@ -146,11 +151,21 @@ class SecureNamespace(ShipformConstruct):
     def accepted_namespaces(self) -> tuple[str, ...]:
         return tuple(ns.namespace for ns in self.accepts_from)
 
+    def _members(self) -> list[WorkloadMember]:
+        return [w for w in self.environment.workloads if w.namespace == self.namespace]
+
+    def fitted(self) -> spec.QuotaSpec:
+        """The quota, with a default ephemeral_storage grown by the emptyDirs the workloads size (a backup's dump
+        space is its database's storage size, so a fixed default would refuse a large database)."""
+        if not self._sized_scratch_held:
+            return self.quota
+        extra = sized_scratch(self._members())
+        return replace(self.quota, ephemeral_storage=Memory(self.quota.ephemeral_storage.bytes + extra, "binary"))
+
     def namespace_spec(self) -> spec.Namespace:
-        guards = spec.Guards(self.quota, self.limits, self.deployers, self.viewers)
+        guards = spec.Guards(self.fitted(), self.limits, self.deployers, self.viewers)
         return spec.Namespace(self.name, self.app.name, self.pod_security_version, guards, mesh=self.mesh,
                               host_access=self.host_access)
 
     def validate(self) -> list[ShipformError]:
-        return quota_errors(self.path, self.quota, self.limits,
-                            [w for w in self.environment.workloads if w.namespace == self.namespace])
+        return quota_errors(self.path, self.fitted(), self.limits, self._members())

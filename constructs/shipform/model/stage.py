@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import sys
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from types import FrameType
 from typing import Any, Literal, Protocol, TypedDict, Unpack
 
 import cdk8s
@@ -18,6 +16,7 @@ from constructs import Construct
 
 from shipform import spec
 from shipform.errors import ShipformError
+from shipform.model.app_file import caller_file, run_as_script
 from shipform.model.cluster import Cluster
 from shipform.model.included import read_included
 from shipform.model.keda import Keda
@@ -38,10 +37,12 @@ POD_SECURITY_VERSION = "v1.33"
 """The Pod Security Standards version namespaces pin, so a cluster upgrade cannot loosen or tighten them."""
 
 class _Collector:
-    def __init__(self, defer_synth: bool, collect_errors: bool):
+    def __init__(self, defer_synth: bool, collect_errors: bool, script: bool = False):
         self.apps: list[App] = []
         self.defer_synth = defer_synth
         self.collect_errors = collect_errors
+        self.script = script
+        """Collecting for ``python app.py`` (model/app_file.py): synth reports the errors and exits."""
 
 
 _collector: contextvars.ContextVar[_Collector | None] = contextvars.ContextVar("shipform_apps", default=None)
@@ -66,6 +67,13 @@ def synth_deferred() -> bool:
     return collector is not None and collector.defer_synth
 
 
+def running_script() -> bool:
+    """The Apps are created by the file Python runs (``python app.py``), which collects every construct's errors
+    for ``App.synth()`` to report together."""
+    collector = _collector.get()
+    return collector is not None and collector.script
+
+
 def collecting_errors() -> bool:
     """Constructs record their errors instead of raising them (inside ``collect_apps(collect_errors=True)``)."""
     collector = _collector.get()
@@ -80,6 +88,10 @@ class Synthesizer(Protocol):
 
     def manifests(self, environment: Environment) -> list[Any]:
         """The Environment's Kubernetes objects as cdk8s sees them."""
+
+    def script_started(self, apps: list[App]) -> None:
+        """``python app.py`` creates its first App (``apps``, which its later ones join): report the problems of
+        an App never synthesized, and a construct error that stops the program, as synth reports them."""
 
 
 _synthesizer: Synthesizer | None = None
@@ -129,6 +141,11 @@ class App(cdk8s.App):
     def __init__(self, name: str, *, registry: str, version: str = "0.1.0", outdir: str | Path | None = None,
                  root: str | Path | None = None, repository: str | None = None, branch: str = "main",
                  workflows: Literal["repository", "output"] = "repository", build_secrets: Sequence[str] = ()):
+        collector = _collector.get()
+        if collector is None and run_as_script():  # the rest of the program collects every construct's errors
+            collector = _Collector(defer_synth=False, collect_errors=True, script=True)
+            _collector.set(collector)
+            _installed().script_started(collector.apps)
         checks.dns_label(name, "name", name)
         if not isinstance(registry, str) or not registry or registry.endswith("/") or ":" in registry.split("/")[-1]:
             raise ShipformError(name, "registry", "must be a registry host and path without a tag", registry,
@@ -142,7 +159,6 @@ class App(cdk8s.App):
                                 "most 63 of letters, digits, '.', '_' and '-', starting and ending with a letter or "
                                 "digit) other than 'latest'",
                                 version, "write e.g. '1.4.2' (as a string)")
-        collector = _collector.get()
         if collector is not None and any(a.name == name for a in collector.apps):
             raise ShipformError(name, "name", "is already the name of another App in this file (both would write "
                                 f"<outdir>/{name})", name, "give each App its own name")
@@ -154,7 +170,7 @@ class App(cdk8s.App):
         self.registry = registry
         self.version = version
         self.outdir_option = None if outdir is None else str(outdir)
-        self.source_file = _caller_file()
+        self.source_file = caller_file()
         self.root = Path(root) if root is not None else self.source_file.parent
         self.workflows = checks.one_of(name, "workflows", workflows, ("repository", "output"))
         self.repository = None if repository is None else _git_url(name, repository)
@@ -469,21 +485,3 @@ def _git_branch(app: str, branch: object) -> str:
             or branch.startswith(("/", "-", ".")) or branch.endswith(("/", ".lock", ".")):
         raise ShipformError(app, "branch", "must be a git branch name", branch, "write e.g. 'main'")
     return branch
-
-
-def _caller_file() -> Path:
-    """The user's file that created the App (skipping shipform's and jsii's frames). Both sides are compared
-    resolved: a frame's file may be named through a symlink (a venv's lib/ often is one) and jsii's __file__ too,
-    and comparing a resolved name with an unresolved one took jsii's runtime for the app file."""
-    import jsii
-
-    skip = (Path(__file__).resolve().parents[1], Path(jsii.__file__).resolve().parent)
-    # Frames walked by f_back: inspect.stack() would look up each frame's module and source file, which cost more
-    # than the rest of the App's construction.
-    frame: FrameType | None = sys._getframe(1)
-    while frame is not None:
-        path = Path(frame.f_code.co_filename).resolve()
-        if not any(path.is_relative_to(folder) for folder in skip):
-            return path
-        frame = frame.f_back
-    return Path.cwd() / "app.py"

@@ -11,6 +11,7 @@ from constructs import Construct
 from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.base import child_path
+from shipform.model.client_address import address_env
 from shipform.model.knative import Serverless
 from shipform.model.long_running import LongRunning, LongRunningProps
 from shipform.model.migration import Migration
@@ -212,17 +213,17 @@ class WebService(LongRunning):
         return tuple(result)
 
     def client_env(self, ports: tuple[spec.Port, ...] = ()) -> list[spec.EnvVar]:
-        """``<NAME>_HOST``, and ``_PORT`` and ``_URL`` of the first port the client uses (the main one unless it
-        named others); with ``ports=``, also ``<NAME>_<PORT NAME>_PORT`` for each port it uses."""
+        """``<NAME>_HOST``, and ``_PORT`` and the address of the first port the client uses (the main one unless
+        it named others): ``_URL`` with the scheme of the port's protocol, ``_TARGET`` for gRPC, none for a port
+        of a protocol shipform does not know (model/client_address.py); with ``ports=``, also
+        ``<NAME>_<PORT NAME>_PORT`` for each port it uses."""
         prefix = self.name.upper().replace("-", "_")
         host = spec.ServiceHost(self.name, self.namespace)
         first = (ports or self._ports)[0]
         if self.serverless is not None:  # clients call Knative's gateway, on its port, in Kubernetes
             return self._serverless_client_env(prefix, host, first)
-        scheme = "https" if first.app_protocol == "https" else "http"
-        env = [spec.EnvVar(f"{prefix}_HOST", host),
-               spec.EnvVar(f"{prefix}_PORT", spec.Plain(str(first.number))),
-               spec.EnvVar(f"{prefix}_URL", spec.ConnectionUrl(scheme, "", host, first.number, ""))]
+        env = [spec.EnvVar(f"{prefix}_HOST", host), spec.EnvVar(f"{prefix}_PORT", spec.Plain(str(first.number))),
+               *address_env(prefix, app_protocol(first.name), host, first.number)]
         if self.named_ports:
             env += [spec.EnvVar(f"{prefix}_{p.name.upper().replace('-', '_')}_PORT", spec.Plain(str(p.number)))
                     for p in ports]
@@ -230,12 +231,10 @@ class WebService(LongRunning):
 
     def _serverless_client_env(self, prefix: str, host: spec.ServiceHost, port: spec.Port) -> list[spec.EnvVar]:
         """The port differs by platform: Knative's gateway (80) in Kubernetes, the process's own in compose."""
-        scheme = "https" if port.app_protocol == "https" else "http"
         gateway = spec.KnativeServing.CLIENT_PORT
         return [spec.EnvVar(f"{prefix}_HOST", host),
                 spec.EnvVar(f"{prefix}_PORT", spec.ServicePort(port.number, gateway)),
-                spec.EnvVar(f"{prefix}_URL", spec.ConnectionUrl(scheme, "", host, port.number, "",
-                                                                cluster_port=gateway))]
+                *address_env(prefix, app_protocol(port.name), host, port.number, cluster_port=gateway)]
 
     def service_access(self) -> spec.ServiceAccess:
         return self.access

@@ -115,6 +115,8 @@ def env_value(value: spec.EnvValue, names: LocalNames) -> str | None:
         user = f"{value.user}@" if value.user else ""
         server = _host(value.host, names) if isinstance(value.host, spec.ServiceHost) else value.host
         return f"{value.scheme}://{user}{server}:{value.port}{value.path}"
+    if isinstance(value, spec.GrpcTarget):
+        return f"dns:///{_host(value.host, names)}:{value.port}"
     if isinstance(value, spec.ServicePort):
         return str(value.local)
     return value.value  # Plain and FromConfig: the value itself

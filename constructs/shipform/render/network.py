@@ -58,6 +58,44 @@ def _is_address(host: str) -> bool:
     return True
 
 
+PUBLIC_ONLY = "shipform.dev/public-egress-only"
+"""The NetworkPolicy annotation that names the servers its public-address rule may not reach (see public_only)."""
+
+
+def public_only(w: spec.Workload, cilium: bool = False) -> list[spec.Endpoint]:
+    """Servers outside the cluster ``w`` reaches by name at public addresses only though their name likely
+    resolves to a private address (spec.ExternalAddress.private_hint); none under Cilium, which follows the name."""
+    return [] if cilium else [t for t in by_place(w.connects_to) if t.external is not None
+                              and t.external.private_hint is not None and by_name(t.external)]
+
+
+def public_only_annotation(w: spec.Workload, cilium: bool = False) -> dict[str, str]:
+    """What the NetworkPolicy says of each server it may not reach: never a silent public-only rule."""
+    servers = public_only(w, cilium)
+    if not servers:
+        return {}
+    return {PUBLIC_ONLY: "; ".join(f"{t.external.host}:{t.port} {t.external.private_hint}"  # type: ignore[union-attr]
+                                   for t in servers) + ": reached at public addresses only (External cidrs= adds "
+            "its private range)"}
+
+
+def public_only_notes(app: spec.App) -> list[str]:
+    """One line per External whose clients reach it at public addresses only though it is likely private."""
+    lines = []
+    for env in app.environments:
+        clients: dict[tuple[str, str], tuple[spec.Endpoint, list[str]]] = {}
+        for w in env.workloads:
+            for t in public_only(w, env.cilium):
+                clients.setdefault((t.namespace, t.name), (t, []))[1].append(w.name)
+        for t, names in clients.values():
+            assert t.external is not None
+            lines.append(f"{app.name}/{env.name}: warning: External '{t.name}' ({t.external.host}) "
+                         f"{t.external.private_hint}, and {', '.join(sorted(set(names)))} may reach it at public "
+                         "addresses only. Fix: pass cidrs= with the subnet it is at, or Environment(cilium=True) "
+                         "where the cluster runs Cilium (a toFQDNs rule follows its name)")
+    return lines
+
+
 def egress_rules(w: spec.Workload, cilium: bool = False) -> list[dict[str, Any]]:
     """With ``cilium``, servers outside the cluster known by name are left to the CiliumNetworkPolicy (policies
     add up: a rule here for every public address would make its name rule moot)."""

@@ -76,6 +76,8 @@ def env_entry(var: spec.EnvVar, namespace: str) -> dict[str, Any]:
         return {"name": var.name, "value": host(value, namespace)}
     if isinstance(value, spec.ConnectionUrl):
         return {"name": var.name, "value": url(value, namespace)}
+    if isinstance(value, spec.GrpcTarget):
+        return {"name": var.name, "value": f"dns:///{host(value.host, namespace)}:{value.cluster_port or value.port}"}
     if isinstance(value, spec.ServicePort):
         return {"name": var.name, "value": str(value.kubernetes)}
     return {"name": var.name, "value": literal(value.value)}

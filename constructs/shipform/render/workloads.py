@@ -62,8 +62,10 @@ def service_account(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manife
 
 def network_policy(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manifest:
     """Servers outside the cluster known by name are left to the Cilium policy where there is one."""
-    return obj("networking.k8s.io/v1", "NetworkPolicy", metadata(w),
-               spec=network.network_policy_spec(w, "fqdn-policy" in roles))
+    cilium = "fqdn-policy" in roles
+    return obj("networking.k8s.io/v1", "NetworkPolicy",
+               metadata(w, annotations=network.public_only_annotation(w, cilium)),
+               spec=network.network_policy_spec(w, cilium))
 
 
 def fqdn_policy(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manifest:

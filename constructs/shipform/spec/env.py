@@ -63,6 +63,18 @@ class ConnectionUrl:
 
 
 @dataclass(frozen=True)
+class GrpcTarget:
+    """A gRPC server as gRPC's name resolution takes it: ``dns:///<host>:<port>``, the target that grpc-go's
+    NewClient, grpc-java's forTarget, grpc-js and grpcio (C-core) all accept (gRPC's doc/naming.md); a URL such
+    as ``http://host:port`` or ``grpc://host:port`` is no target for them."""
+
+    host: ServiceHost
+    port: int
+    cluster_port: int | None = None
+    """The port in Kubernetes when it differs from ``port`` (a Knative service's gateway)."""
+
+
+@dataclass(frozen=True)
 class FromConfig:
     """A configuration value: in Kubernetes a key of the workload's ConfigMap ``config_map``, elsewhere the
     value itself."""
@@ -81,7 +93,7 @@ class ServicePort:
     kubernetes: int
 
 
-EnvValue = Plain | FromSecret | FromConfig | ServiceHost | ConnectionUrl | ServicePort
+EnvValue = Plain | FromSecret | FromConfig | ServiceHost | ConnectionUrl | GrpcTarget | ServicePort
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,9 @@ class ExternalAddress:
 
     host: str
     cidrs: tuple[str, ...] = ()
+    private_hint: str | None = None
+    """Why a host name without ``cidrs`` likely resolves to a private address, which egress to public addresses
+    would not reach: synth says so, and the clients' NetworkPolicies carry it, unless Cilium reaches it by name."""
 
 
 @dataclass(frozen=True)

@@ -9,14 +9,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from shipform.model.stage import App, Environment, install_synthesizer
+from shipform.model.stage import App, Environment, install_synthesizer, running_script
+from shipform.synth import script
 from shipform.synth.kubernetes import environment_manifests
 from shipform.synth.pipeline import synth_app
 
 
 class _Pipeline:
     def synth(self, app: App) -> None:
-        synth_app(app)
+        """``python app.py``: the notes `shipform synth` prints (images without a digest, servers reached at
+        public addresses only) are printed here too, and run as the program the app's problems end it as the CLI
+        does (synth.script)."""
+        notes: list[str] = []
+        if running_script():
+            script.synth_reported(app, lambda: synth_app(app, notes=notes))
+        else:
+            synth_app(app, notes=notes)
+        for note in notes:
+            print(note)
+
+    def script_started(self, apps: list[App]) -> None:
+        script.started(apps)
 
     def manifests(self, environment: Environment) -> list[Any]:
         return environment_manifests(environment, environment.to_spec())
