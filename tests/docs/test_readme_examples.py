@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 import yaml
@@ -276,25 +277,32 @@ def stated_defaults() -> Iterator[tuple[str, type, dict[str, object]]]:
 
     import shipform
 
+    for span, call in inline_calls():
+        cls = getattr(shipform, getattr(call.func, "id", ""), None)
+        if not dataclasses.is_dataclass(cls) or call.args:
+            continue
+        try:
+            keywords = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
+        except ValueError:
+            continue
+        fields = [f for f in dataclasses.fields(cls) if f.init]
+        no_default = dataclasses.MISSING
+        if set(keywords) == {f.name for f in fields} and all(
+                f.default is not no_default or f.default_factory is not no_default for f in fields):
+            yield span, cls, keywords
+
+
+def inline_calls() -> Iterator[tuple[str, Any]]:
+    """(span, ast.Call) of every call in the README's inline code (`name=Call(...)` read as the call)."""
+    import ast
+
     prose = FENCE.sub("", (REPO / "README.md").read_text())
     for span in (re.sub(r"\n\s*", " ", found) for found in re.findall(r"`([^`]+)`", prose)):
         try:
-            tree = ast.parse(span.split("=", 1)[1] if re.match(r"\w+=\w+\(", span) else span, mode="eval")
+            tree = ast.parse(span.split("=", 1)[1] if re.match(r"\w+=\w+[.(]", span) else span, mode="eval")
         except SyntaxError:
             continue
-        for call in ast.walk(tree):
-            cls = getattr(shipform, getattr(getattr(call, "func", None), "id", ""), None)
-            if not isinstance(call, ast.Call) or not dataclasses.is_dataclass(cls) or call.args:
-                continue
-            try:
-                keywords = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
-            except ValueError:
-                continue
-            fields = [f for f in dataclasses.fields(cls) if f.init]
-            no_default = dataclasses.MISSING
-            if set(keywords) == {f.name for f in fields} and all(
-                    f.default is not no_default or f.default_factory is not no_default for f in fields):
-                yield span, cls, keywords
+        yield from ((span, call) for call in ast.walk(tree) if isinstance(call, ast.Call))
 
 
 def test_value_objects_written_out_whole_show_their_defaults():
@@ -330,21 +338,13 @@ def test_every_keyword_the_readme_passes_exists():
 
     import shipform
 
-    prose = FENCE.sub("", (REPO / "README.md").read_text())
     calls = 0
-    for span in (re.sub(r"\n\s*", " ", found) for found in re.findall(r"`([^`]+)`", prose)):
-        try:
-            tree = ast.parse(span.split("=", 1)[1] if re.match(r"\w+=\w+[.(]", span) else span, mode="eval")
-        except SyntaxError:
+    for span, call in inline_calls():
+        name = ast.unparse(call.func)
+        if name.split(".")[0] not in shipform.__all__:
             continue
-        for call in ast.walk(tree):
-            if not isinstance(call, ast.Call):
-                continue
-            name = ast.unparse(call.func)
-            if name.split(".")[0] not in shipform.__all__:
-                continue
-            allowed = keywords_of(name)
-            calls += 1
-            unknown = {k.arg for k in call.keywords if k.arg is not None} - (allowed or set()) if allowed else set()
-            assert not unknown, f"README `{span}`: {name} takes no {', '.join(sorted(unknown))}"
+        allowed = keywords_of(name)
+        calls += 1
+        unknown = {k.arg for k in call.keywords if k.arg is not None} - (allowed or set()) if allowed else set()
+        assert not unknown, f"README `{span}`: {name} takes no {', '.join(sorted(unknown))}"
     assert calls > 50

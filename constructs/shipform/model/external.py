@@ -95,7 +95,7 @@ class External(ShipformConstruct):
         self.database_client = self._database(props) if self.engine is not None else None
         if self.engine is None:
             refuse_database_props(self.path, props)
-        named = not self.cidrs and not _is_address(self.host)
+        named = not self.cidrs and not addresses.is_address(self.host)
         scheme = self.engine.url_scheme if self.engine is not None else self.scheme
         self.private_hint = likely_private(self.host, scheme, self._port) if named else None
 
@@ -103,7 +103,7 @@ class External(ShipformConstruct):
         """A host name that only a private resolver answers, without ``cidrs``, outside Cilium: the egress rule
         for public addresses would never reach it."""
         reason = private_only(self.host)
-        if self.cidrs or _is_address(self.host) or self.environment.cilium or reason is None:
+        if self.cidrs or addresses.is_address(self.host) or self.environment.cilium or reason is None:
             return []
         return [ShipformError(self.path, "host", f"{reason}, and without cidrs clients may reach public addresses "
                               "only", self.host, "pass cidrs=['10.0.0.0/16'] with the subnet the server is at, or, "
@@ -174,14 +174,6 @@ _SCHEME = re.compile(r"[a-z][a-z0-9+.-]{0,31}")
 _NAME_THE_RANGE = "name the range the server is at, e.g. the managed database's subnet"
 # Names the clouds' resolvers answer with the metadata service's address.
 METADATA_NAMES = ("metadata.google.internal", "metadata.goog", "instance-data", "instance-data.ec2.internal")
-
-
-def _is_address(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def _host(path: str, value: object) -> str:

@@ -5,7 +5,6 @@ ranges; the collector, the mesh's control plane, the internet)."""
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import replace
 from typing import Any
 
@@ -13,6 +12,7 @@ from shipform import spec
 from shipform.render import contributions
 from shipform.render import facets as _facets  # noqa: F401  (importing them registers the facets' contributions)
 from shipform.render.network_peers import PUBLIC, platform_peer, tcp
+from shipform.values import addresses
 
 DNS_PEER = {
     "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
@@ -47,15 +47,7 @@ def ingress_rules(w: spec.Workload) -> list[dict[str, Any]]:
 
 def by_name(external: spec.ExternalAddress) -> bool:
     """A server outside the cluster known by its DNS name only (no address ranges given)."""
-    return not external.cidrs and not _is_address(external.host)
-
-
-def _is_address(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
+    return not external.cidrs and not addresses.is_address(external.host)
 
 
 PUBLIC_ONLY = "shipform.dev/public-egress-only"
@@ -107,7 +99,7 @@ def egress_rules(w: spec.Workload, cilium: bool = False) -> list[dict[str, Any]]
             rules.append({"to": [platform_peer(target.through)], "ports": tcp(target.through.ports)})
         elif outside is None:
             rules.append({"to": [peer(w, target)], "ports": tcp(target.ports)})
-        elif outside.cidrs or _is_address(outside.host):
+        elif outside.cidrs or addresses.is_address(outside.host):
             cidrs = outside.cidrs or (outside.host + ("/128" if ":" in outside.host else "/32"),)
             rules.append({"to": [{"ipBlock": {"cidr": c}} for c in cidrs], "ports": tcp(target.ports)})
         elif not cilium:

@@ -41,6 +41,15 @@ NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 _HALF = {4: 2**31, 6: 2**127}
 
 
+def is_address(host: str) -> bool:
+    """``host`` is an IPv4 or IPv6 address, not a name."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 def spellings(network: Network) -> Iterator[Network]:
     """``network`` and each IPv4 range it stands for through the IPv4-mapped or NAT64 prefix."""
     yield network
