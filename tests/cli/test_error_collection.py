@@ -112,6 +112,7 @@ def run_python(project, body: str) -> list[str]:
     return result.stderr.removeprefix("error: ").splitlines()
 
 
+@pytest.mark.slow
 def test_python_app_py_reports_every_mistake_of_one_run_as_the_cli_does(project):
     body = ('api = WebService(dev, "api", image="nginx:1.27.3", port=70000)\n'
             'db = StatefulDB(dev, "db", engine="postgresql", version="16.4")\n'
@@ -121,6 +122,7 @@ def test_python_app_py_reports_every_mistake_of_one_run_as_the_cli_does(project)
     assert [line.split(": ")[0] for line in lines] == ["app.py:4", "app.py:5", "app.py:6"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("body", "expected"), [
     # A broken construct used, then an Environment refused: the program stops there, with every error so far.
     ('api = WebService(dev, "api", image="nginx:1.27.3", port=0)\n'

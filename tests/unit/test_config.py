@@ -129,6 +129,7 @@ def test_keys_are_unique_for_every_set_of_paths():
     assert keys["/a_b"] == "file-a_b" and keys["/a-b"] == "file._-a-b" and keys["/a/b"] == "file._-a_-b"
 
 
+@pytest.mark.slow
 @settings(max_examples=200, database=None, deadline=None)
 @given(paths=st.lists(st.from_regex(r"(/[a-z_.-]{1,3}){1,3}", fullmatch=True), unique=True, max_size=8))
 def test_no_two_paths_share_a_key(paths):

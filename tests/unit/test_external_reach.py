@@ -89,6 +89,7 @@ def test_a_name_only_a_private_resolver_answers_is_refused_without_cidrs(tmp_pat
     assert "without cidrs clients may reach public addresses only" in err.problem and "cidrs=" in err.fix
 
 
+@pytest.mark.slow
 def test_python_app_py_prints_the_warning_too(tmp_path, monkeypatch):
     """``App.synth()`` at the end of the user's file says what `shipform synth` says."""
     import os

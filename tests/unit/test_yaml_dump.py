@@ -28,6 +28,7 @@ documents = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_si
                          max_leaves=25)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(documents)
 def test_random_documents_are_written_as_pyyaml_writes_them(document):
