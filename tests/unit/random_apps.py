@@ -264,7 +264,8 @@ class _Drawer:
             paths[:1] = [p + "\n" for p in paths[:1]] if newline == "writable_paths" else paths[:1]
             args.append(f"writable_paths={paths!r}")
         if self.flag(10):
-            args.append("read_only_root_filesystem=False")
+            args.append("read_only_root_filesystem=False, accepted_risks={'readOnlyRootFilesystem': "
+                        "'a random app writes under its root'}")
         if self.flag(15):
             uid = d(st.sampled_from((101, 1000, 65534, INT32_MAX)))
             args.append(f"run_as_user={uid}, run_as_group={d(st.sampled_from((101, 1000, 65534, INT32_MAX)))}")

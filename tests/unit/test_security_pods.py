@@ -57,7 +57,7 @@ def files(module_app_root) -> dict[str, str]:
                migrate=Migration(["migrate"]), strategy=Canary(steps=[20, "promote"]))
     WebService(shop, "fn", image="ghcr.io/acme/fn:1.0.0", port=8080, serverless=Serverless(max=3))
     WebService(shop, "legacy", image="ghcr.io/acme/legacy:1.0.0", port=8081, read_only_root_filesystem=False,
-               accepted_risks={"CKV_K8S_22": "writes its cache under /var"})
+               accepted_risks={"readOnlyRootFilesystem": "writes its cache under /var"})
     Worker(shop, "mailer", image="ghcr.io/acme/mailer:1.0.0", health=Health.exec(["mailer", "--check"]))
     Job(shop, "seed", image="ghcr.io/acme/seed:1.0.0")
     CronJob(shop, "report", image="ghcr.io/acme/report:1.0.0", schedule="@daily")

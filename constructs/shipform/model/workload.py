@@ -24,6 +24,7 @@ from shipform.model.workload_checks import (
     file_collisions,
     mount_collisions,
     team_user_errors,
+    writable_root_error,
 )
 from shipform.values import checks
 from shipform.values.health import Health
@@ -77,7 +78,8 @@ class WorkloadProps(TypedDict, total=False):
     """Default: ['/tmp']. Writable folders under the read-only root filesystem (emptyDir in Kubernetes,
     tmpfs in compose)."""
     read_only_root_filesystem: bool
-    """Default: True. False is an explicit relaxation."""
+    """Default: True. False is an explicit relaxation, with its reason in ``accepted_risks``:
+    ``{"readOnlyRootFilesystem": "nginx writes its pid and cache under /var"}``."""
     run_as_user: int
     """Default: 10001. UID in the Dockerfile USER, runAsUser and compose ``user``."""
     run_as_group: int
@@ -86,9 +88,14 @@ class WorkloadProps(TypedDict, total=False):
     """Default: 30. Time between SIGTERM and SIGKILL."""
     accepted_risks: Mapping[str, str]
     """Default: {}. Scanner findings this workload accepts on purpose, ``{check id: reason}``, e.g.
-    ``{"CKV_K8S_22": "nginx writes its cache under /var"}`` next to ``read_only_root_filesystem=False``. Written
-    where each scanner reads them: checkov's ``CKV_*`` as annotations on the workload's objects, trivy's
-    ``KSV-*`` in .trivyignore.yaml for its files."""
+    ``{"CKV_K8S_40": "the official nginx image runs as its user 101"}``, or Pod Security "restricted" rules its
+    pods break on purpose (by a prop or an escape-hatch patch; refused otherwise), ``{rule: reason}``, e.g.
+    ``{"readOnlyRootFilesystem": "nginx writes its cache under /var"}`` next to ``read_only_root_filesystem=False``
+    (rules: privileged, hostNetwork, hostPID, hostIPC, hostPort, capabilities, runAsNonRoot, runAsUser,
+    allowPrivilegeEscalation, hostPath, readOnlyRootFilesystem, seccompProfile, procMount, seLinuxOptions, sysctls,
+    appArmorProfile, hostProcess, volumes); a rule stands for the scanner checks that report it. Written where
+    each scanner reads them: checkov's ``CKV_*`` as annotations on the workload's objects, trivy's ``KSV-*`` in
+    .trivyignore.yaml for its files."""
 
 
 @dataclass(frozen=True)
@@ -138,6 +145,7 @@ class Workload(ShipformConstruct):
         self.termination_grace_period_seconds = checks.positive_int(
             self.path, "termination_grace_period_seconds", props.get("termination_grace_period_seconds", 30))
         self.stated_risks = check_risks(self.path, props.get("accepted_risks") or {})
+        writable_root_error(self.path, self.read_only_root_filesystem, self.stated_risks)
         self.environment.workloads.append(self)
 
     # ------------------------------------------------------------------ prop validation

@@ -12,7 +12,7 @@ from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.build import Build
 from shipform.model.config import refuse_secret_shape
-from shipform.values import checks
+from shipform.values import checks, pod_security
 from shipform.values.secret_ref import SecretRef
 
 
@@ -31,15 +31,35 @@ def check_env(path: str, env: Mapping[str, str]) -> dict[str, str]:
 
 
 def check_risks(path: str, risks: Mapping[str, str]) -> tuple[spec.AcceptedRisk, ...]:
-    """Scanner check ids, each with the reason in one line."""
+    """Scanner check ids or Pod Security rules (values/pod_security.py), each with the reason in one line; a rule
+    stands for the scanner checks that report it, which are accepted with its reason where not named apart."""
     for check, reason in risks.items():
-        if not checks.matches(r"CKV2?_[A-Z0-9]+_[0-9]+|KSV-?[0-9]{3,4}", check):
+        if check not in pod_security.BY_NAME and not checks.matches(r"CKV2?_[A-Z0-9]+_[0-9]+|KSV-?[0-9]{3,4}", check):
+            near = next((r for r in pod_security.BY_NAME if r.lower() == str(check).lower()), None)
             raise ShipformError(path, "accepted_risks", "keys must be checkov (CKV_...) or trivy (KSV-...) "
-                                "check ids", check, "write e.g. {'CKV_K8S_22': '<why>'}")
+                                "check ids, or a Pod Security rule (" + ", ".join(pod_security.BY_NAME) + ")",
+                                check, f"write '{near}'" if near else "write e.g. {'CKV_K8S_22': '<why>'} or "
+                                "{'readOnlyRootFilesystem': '<why>'}")
         if len(reason.strip()) < 10 or "\n" in reason or "," in reason:
             raise ShipformError(path, f"accepted_risks.{check}", "must say why, in one line without ','",
                                 reason, "write the reason the risk is accepted, e.g. 'nginx writes its cache'")
-    return tuple(spec.AcceptedRisk(check, reason) for check, reason in sorted(risks.items()))
+    stated = dict(risks)
+    for name, reason in risks.items():
+        rule = pod_security.BY_NAME.get(name)
+        stated.update({c: reason for c in rule.written if c not in risks} if rule else {})
+    return tuple(spec.AcceptedRisk(check, reason) for check, reason in sorted(stated.items()))
+
+
+def writable_root_error(path: str, read_only_root_filesystem: bool, risks: Sequence[spec.AcceptedRisk]) -> None:
+    """A writable root filesystem is a relaxation that states its reason (as the Pod Security rule of the same
+    name, or the scanner checks that report it)."""
+    rule = pod_security.BY_NAME["readOnlyRootFilesystem"]
+    if read_only_root_filesystem is False and rule.name not in pod_security.accepted({r.check for r in risks}):
+        raise ShipformError(path, "read_only_root_filesystem", "is False, a relaxation of the hardened pod that "
+                            "must state its reason", False, "pass accepted_risks={'readOnlyRootFilesystem': "
+                            f"'<why the root must be writable>'}} (written for checkov and trivy as "
+                            f"{', '.join(rule.written)}), or keep the root read-only and list the folders the "
+                            "app writes in writable_paths=[...]")
 
 
 def check_secrets(path: str, secrets: Mapping[str, SecretRef], env: Mapping[str, str]) -> dict[str, SecretRef]:

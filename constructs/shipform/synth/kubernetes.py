@@ -1,6 +1,7 @@
 """An Environment's Kubernetes objects as cdk8s sees them: the foreign cdk8s objects of the chart, the
 manifests it includes, then shipform's objects rendered from the spec by its plan, with the constructs'
-annotations, labels and JSON patches applied; then the order of a first sync, by the GitOps provider."""
+annotations, labels and JSON patches applied and their pods checked against Pod Security "restricted"; then the
+order of a first sync, by the GitOps provider."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from shipform.render.environment import rendered_objects
 from shipform.render.plan import EnvironmentPlan, environment_plan, phase, phase_of
 from shipform.spec.manifest import Manifest
 from shipform.synth.handles import apply_handles, handle_errors, resolve_handles
+from shipform.synth.pod_security import pod_security_errors
 
 
 def _plain(value: Any) -> Any:
@@ -77,6 +79,7 @@ def environment_manifests(env: Environment, env_spec: spec.Environment,
     raise_all(handle_errors(env_spec, changed))
     if changed:
         rendered = apply_handles(rendered, changed)
+    raise_all(pod_security_errors(rendered, changed))
     # Objects shipform does not render are applied with the foundations, before the databases, migrations and
     # workloads that may need them (unless they say otherwise).
     placed = [Placed(m, phase_of("foreign"), leads=False) for m in theirs]

@@ -9,12 +9,13 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from shipform import spec
 from shipform.delivery import local_secrets
 from shipform.delivery.lock import LOCK_FILE, lock_path, read_lock, shown
 from shipform.delivery.pins import accept_unpinned, pin, promotion_notes, unpinned_errors
 from shipform.delivery.pins import notes as image_notes
 from shipform.delivery.repository import describe, find_root, project_root, relative
-from shipform.errors import ShipformError, raise_all
+from shipform.errors import InvalidApp, ShipformError, raise_all
 from shipform.model.local_rules import environment_errors
 from shipform.model.stage import App
 from shipform.model.validation import validate
@@ -22,8 +23,9 @@ from shipform.render.compose_rules import local_errors
 from shipform.render.network import public_only_notes
 from shipform.render.output import Context
 from shipform.render.outputs import OUTPUTS
-from shipform.render.plan import environment_plan
+from shipform.render.plan import EnvironmentPlan, environment_plan
 from shipform.render.workflows import WORKFLOWS_DIR
+from shipform.spec.manifest import Manifest
 from shipform.synth.cdk8s_config import CONFIG, read_config
 from shipform.synth.handles import plan_errors
 from shipform.synth.kubernetes import environment_manifests
@@ -102,8 +104,7 @@ def _render(app: App, outdir: Path, notes: list[str] | None) -> dict[str, str]:
     app_spec = accept_unpinned(app_spec)
     if notes is not None:
         notes += image_notes(app_spec) + promotion_notes(plain, app_spec) + public_only_notes(app_spec)
-    manifests = {env.name: environment_manifests(env, env_spec, plan)
-                 for env, env_spec, plan in zip(app.environments, app_spec.environments, plans, strict=True)}
+    manifests = _manifests(app, app_spec, plans)
     app_dir = (outdir / app.name).resolve()
     repo = describe(app.name, app.root, app.source_file, app_dir)
     # Output written outside the repository (a scratch --outdir) is not what GitOps watches or CI checks:
@@ -115,6 +116,20 @@ def _render(app: App, outdir: Path, notes: list[str] | None) -> dict[str, str]:
         files.update(output(app_spec, context))
     raise_all(local_secrets.leak_errors(app.name, files, local_secrets.known_values(app, outdir)))
     return dict(sorted(files.items()))
+
+
+def _manifests(app: App, app_spec: spec.App, plans: list[EnvironmentPlan]) -> dict[str, list[Manifest]]:
+    """Each Environment's objects, or the problems found in all of them at once (the same patch is often
+    refused in every Environment)."""
+    manifests: dict[str, list[Manifest]] = {}
+    errors: list[ShipformError] = []
+    for env, env_spec, plan in zip(app.environments, app_spec.environments, plans, strict=True):
+        try:
+            manifests[env.name] = environment_manifests(env, env_spec, plan)
+        except InvalidApp as err:
+            errors += err.problems
+    raise_all(errors)
+    return manifests
 
 
 def output_trees(app: App, root: Path, files: dict[str, str],
