@@ -550,6 +550,26 @@ ESCAPE_HATCH_CASES = [
     ("include-not-yaml", 'dev.include("config/broken.yaml")', "shop/dev", "include"),
     ("include-not-an-object", 'dev.include("config/app.yaml")', "shop/dev", "include"),
     ("include-a-secret-with-values", 'dev.include("config/secret.yaml")', "shop/dev", "include"),
+    ("patch-makes-a-container-privileged", API + 'api.deployment.add_json_patch({"op": "add", "path": '
+     '"/spec/template/spec/containers/0/securityContext/privileged", "value": True})', "shop/dev/api/Deployment",
+     "/spec/template/spec/containers/0/securityContext/privileged"),
+    ("patch-shares-the-host-network", API + 'api.deployment.add_json_patch({"op": "add", "path": '
+     '"/spec/template/spec/hostNetwork", "value": True})', "shop/dev/api/Deployment",
+     "/spec/template/spec/hostNetwork"),
+    ("patch-mounts-a-host-folder-on-a-cron-job", CJ + 'schedule="@daily").cron_job.add_json_patch({"op": "add", '
+     '"path": '
+     '"/spec/jobTemplate/spec/template/spec/volumes/-", "value": {"name": "etc", "hostPath": {"path": "/etc"}}})',
+     "shop/dev/report/CronJob", "/spec/jobTemplate/spec/template/spec/volumes/1/hostPath"),
+    ("patch-accepted-by-one-of-its-checks-only", 'api = WebService(dev, "api", ' + NGINX + ', port=80, '
+     'accepted_risks={"CKV_K8S_16": "the vendor agent needs it"})\napi.deployment.add_json_patch({"op": "add", '
+     '"path": "/spec/template/spec/containers/0/securityContext/privileged", "value": True})',
+     "shop/dev/api/Deployment", "/spec/template/spec/containers/0/securityContext/privileged"),
+    ("writable-root-without-a-reason", WS + NGINX + ', port=80, read_only_root_filesystem=False)', "shop/dev/api",
+     "read_only_root_filesystem"),
+    ("writable-root-stated-for-checkov-only", WS + NGINX + ', port=80, read_only_root_filesystem=False, '
+     'accepted_risks={"CKV_K8S_22": "nginx writes its cache"})', "shop/dev/api", "read_only_root_filesystem"),
+    ("accepted-risk-rule-in-the-wrong-case", WS + NGINX + ', port=80, accepted_risks={"hostnetwork": '
+     '"the agent reads the node"})', "shop/dev/api", "accepted_risks"),
 ]
 ALL_CASES += ESCAPE_HATCH_CASES
 EXPOSURE_CASES = [

@@ -25,8 +25,8 @@ class Rule:
 
     @property
     def written(self) -> tuple[str, ...]:
-        """The scanner checks an accepted rule is written for."""
-        return (*self.checks, *self.also)
+        """The scanner checks an accepted rule is written for, checkov's then trivy's."""
+        return tuple(sorted((*self.checks, *self.also)))
 
 
 RULES = (
@@ -132,13 +132,17 @@ def _pod_violations(at: str, pod: dict[str, Any]) -> Iterator[Violation]:
     yield from _context_violations(f"{at}/securityContext", context)
     for kind in CONTAINER_LISTS:
         for i, container in enumerate(pod.get(kind) or ()):
-            yield from _container_violations(f"{at}/{kind}/{i}", _map(container), at, context)
+            yield from _container_violations(f"{at}/{kind}/{i}", _map(container), context)
 
 
 def _context_violations(at: str, context: dict[str, Any]) -> Iterator[Violation]:
     """What a pod's or a container's securityContext may not set, whatever the other sets."""
     if context.get("runAsUser") == 0:
         yield Violation(BY_NAME["runAsUser"], f"{at}/runAsUser", 0)
+    if "runAsNonRoot" in context and context["runAsNonRoot"] is not True:
+        yield Violation(BY_NAME["runAsNonRoot"], f"{at}/runAsNonRoot", context["runAsNonRoot"])
+    if "seccompProfile" in context and _map(context["seccompProfile"]).get("type") not in SECCOMP_TYPES:
+        yield Violation(BY_NAME["seccompProfile"], f"{at}/seccompProfile", context["seccompProfile"])
     selinux = _map(context.get("seLinuxOptions"))
     for key in ("user", "role"):
         if selinux.get(key):
@@ -152,7 +156,7 @@ def _context_violations(at: str, context: dict[str, Any]) -> Iterator[Violation]
                         context["windowsOptions"]["hostProcess"])
 
 
-def _container_violations(at: str, container: dict[str, Any], pod_at: str,
+def _container_violations(at: str, container: dict[str, Any],
                           pod_context: dict[str, Any]) -> Iterator[Violation]:
     context = _map(container.get("securityContext"))
     sc = f"{at}/securityContext"
@@ -167,18 +171,11 @@ def _container_violations(at: str, container: dict[str, Any], pod_at: str,
         if _map(port).get("hostPort"):
             yield Violation(BY_NAME["hostPort"], f"{at}/ports/{i}/hostPort", port["hostPort"])
     yield from _capabilities(f"{sc}/capabilities", _map(context.get("capabilities")))
-    # runAsNonRoot and the seccomp profile: the container's own setting, else the pod's.
+    # runAsNonRoot and the seccomp profile may be left to the pod's; where neither sets them, the container
+    # breaks the rule (a value that is set is checked where it is, above).
     for field in ("runAsNonRoot", "seccompProfile"):
-        where, value = (sc, context[field]) if field in context else (f"{pod_at}/securityContext",
-                                                                       pod_context.get(field))
-        if not _inherited_ok(field, value):
-            yield Violation(BY_NAME[field], f"{where}/{field}", value)
-
-
-def _inherited_ok(field: str, value: object) -> bool:
-    if field == "runAsNonRoot":
-        return value is True
-    return _map(value).get("type") in SECCOMP_TYPES
+        if field not in context and field not in pod_context:
+            yield Violation(BY_NAME[field], f"{sc}/{field}", None)
 
 
 def _capabilities(at: str, capabilities: dict[str, Any]) -> Iterator[Violation]:
