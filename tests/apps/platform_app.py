@@ -180,4 +180,9 @@ def build(root: Path, scale: int = 4) -> App:
                    read_only_root_filesystem=False,
                    accepted_risks={"CKV_K8S_22": nginx, "CKV_K8S_40": nginx, "KSV-0014": nginx,
                                    "KSV-0020": nginx, "KSV-0021": nginx})
+        # A capability added through the escape hatch, accepted with its reason: written for checkov and trivy.
+        tunnel = WebService(env, "tunnel", image="ghcr.io/acme/tunnel:1.0.0", port=8443,
+                            accepted_risks={"capabilities": "the tunnel endpoint configures its own tun device"})
+        tunnel.deployment.add_json_patch({"op": "add", "value": ["NET_ADMIN"],
+                                          "path": "/spec/template/spec/containers/0/securityContext/capabilities/add"})
     return app
