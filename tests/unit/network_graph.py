@@ -128,7 +128,8 @@ def endpoints(objects: list[dict], ingress_namespace: str, monitoring: Any = Non
               telemetry: Any = None, keda: Any = None, mesh: Any = None, serving: Any = None) -> list[Endpoint]:
     """Every pod owner of the app, then cluster DNS, the ingress controller, Prometheus (where the Environment is
     monitored) and the outside world.
-    Pods get addresses in 10.244.0.0/16; the outside world is 203.0.113.10 (TEST-NET-3)."""
+    Pods get addresses in 10.244.0.0/16; the outside world is 8.8.8.8 (a public address: the documentation
+    ranges are among those NetworkPolicies leave out of "any public address")."""
     found = []
     for i, obj in enumerate(o for o in objects if is_pod_owner(o)):
         template = pod_template(obj)
@@ -160,7 +161,7 @@ def endpoints(objects: list[dict], ingress_namespace: str, monitoring: Any = Non
                         ipaddress.IPv4Address("10.244.255.7"), None, ours=False),
                Endpoint(knative(serving.namespace, "autoscaler"), serving.namespace, {"app": "autoscaler"},
                         ipaddress.IPv4Address("10.244.255.8"), None, ours=False)] if serving else []),
-            Endpoint(OUTSIDE, None, {}, ipaddress.IPv4Address("203.0.113.10"), None, ours=False)]
+            Endpoint(OUTSIDE, None, {}, ipaddress.IPv4Address("8.8.8.8"), None, ours=False)]
 
 
 def namespace_labels(objects: list[dict], pods: list[Endpoint]) -> dict[str, dict[str, str]]:
@@ -499,7 +500,7 @@ def exposed_flows(env: Any, w: Any) -> set[Flow]:
     access = w.service_access()
     if access.type == "ClusterIP":
         return set()
-    outside = [Endpoint(OUTSIDE, None, {}, ipaddress.IPv4Address("203.0.113.10")), *outside_probes(env)]
+    outside = [Endpoint(OUTSIDE, None, {}, ipaddress.IPv4Address("8.8.8.8")), *outside_probes(env)]
     return {(o.id, endpoint_of(w), p.number, "TCP") for o in outside for p in w.ports()
             if not access.source_ranges or any(o.address in ipaddress.ip_network(r) for r in access.source_ranges)}
 

@@ -12,6 +12,7 @@ import pytest
 from shipform import spec
 from shipform.render import compose, network
 from shipform.render.environment import environment_objects
+from shipform.values import addresses
 from shipform.values.health import Health
 from shipform.values.quantity import Memory
 from shipform.values.resources import Autoscale
@@ -23,9 +24,8 @@ ADMIN = spec.Port("admin", 9000)
 DNS = {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
                "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
        "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]}
-PUBLIC = [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8",
-                                                         "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16"]}},
-          {"ipBlock": {"cidr": "::/0", "except": ["::1/128", "fc00::/7", "fe80::/10"]}}]
+PUBLIC = [{"ipBlock": {"cidr": "0.0.0.0/0", "except": addresses.public_except(4)}},
+          {"ipBlock": {"cidr": "::/0", "except": addresses.public_except(6)}}]  # the list: test_security_facts
 STATEFUL = {"component": "database", "run": spec.Continuous(replicas=1, stateful=True), "ports": (POSTGRES,),
             "volumes": (spec.Volume("data", "/var/lib/data", "hello-data",
                                     spec.ClaimTemplate(Memory(2**30, "binary"), None, "ReadWriteOnce")),)}

@@ -114,12 +114,17 @@ def test_secrets_cli(tmp_path, monkeypatch):
     printed = invoke("secrets", "kubectl", str(app_file), "--env", "dev")
     assert printed.exit_code == 0 and printed.stderr == ""
     lines = printed.stdout.splitlines()
-    assert lines[:3] == ["# Secrets of app 'shop', Environment 'dev': a random value for each key shipform owns (its "
+    assert lines[:2] == ["# Secrets of app 'shop', Environment 'dev': a random value for each key shipform owns (its "
                          "databases' passwords), the same in every namespace; every other value from a "
-                         "SHIPFORM_SECRET_* variable you set", "set -eu", 'missing=""']
-    assert 'kubectl -n shop create secret generic api --from-literal=token="$SHIPFORM_SECRET_API_TOKEN"' in lines
+                         "SHIPFORM_SECRET_* variable you set; no value is a command's argument", "set -eu"]
+    assert lines[5] == 'missing=""'
+    assert """printf '%s\\n' '{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "api", "namespace": "shop"}, \
+"type": "Opaque", "data": {"token": "'"$(shipform_base64 "$SHIPFORM_SECRET_API_TOKEN")"'"}}' | kubectl -n shop create \
+-f -""" in lines
     assert not any(line.startswith(("API_TOKEN=", "SHIPFORM_SECRET_API_TOKEN=")) for line in lines)
-    assert sum(line.startswith("kubectl ") for line in lines) == 5
+    assert sum(line.endswith("| kubectl -n shop create -f -") for line in lines) == 4  # api, cache, db, legacy-db
+    assert [line for line in lines if line.startswith("kubectl ")] == [
+        "kubectl -n shop create secret generic backup-s3 --from-file=credentials=/path/to/aws-credentials"]
 
 
 def invoke(*args: str, env: dict[str, str] | None = None):

@@ -7,9 +7,13 @@ they were given (no cluster here): it stops before creating anything while a val
 
 from __future__ import annotations
 
+import base64
+import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
+import kubernetes_validate
 import pytest
 
 from conftest import exec_app, write_sources
@@ -54,44 +58,74 @@ for env in (dev, prod):
 GIVEN = {"SHIPFORM_SECRET_RDS_PASSWORD": "the-password-rds-was-created-with",
          "SHIPFORM_SECRET_STRIPE_API_KEY": "sk_test_from-the-stripe-dashboard"}
 
+# Every program the script runs logs its argv (fields end in \x1f, calls in \x1e) to $LOG.argv; kubectl also logs
+# its argv to $LOG, and the manifest it reads on standard input ("create -f -") after a \x1d.
+ARGV = 'for arg in "$@"; do printf "%s\\037" "$arg"; done >> "$LOG.argv"; printf "\\036" >> "$LOG.argv"\n'
 FAKE_TOOLS = {
-    "openssl": 'n=$(cat "$LOG.n" 2>/dev/null || echo 0); n=$((n + 1)); echo "$n" > "$LOG.n"; echo "random-$n"\n',
-    "kubectl": 'for arg in "$@"; do printf "%s\\037" "$arg"; done >> "$LOG"; printf "\\036" >> "$LOG"\n',
+    "openssl": ARGV + 'n=$(cat "$LOG.n" 2>/dev/null || echo 0); n=$((n + 1)); echo "$n" > "$LOG.n"; echo "random-$n"\n',
+    "kubectl": ARGV + 'for arg in "$@"; do printf "%s\\037" "$arg"; done >> "$LOG"\n'
+               'if [ "$4" = -f ]; then printf "\\035" >> "$LOG"; cat >> "$LOG"; fi; printf "\\036" >> "$LOG"\n',
+    **{tool: ARGV + f'PATH=/usr/bin:/bin exec {tool} "$@"\n' for tool in ("base64", "tr", "cat")},
 }
 SHELLS = ["sh", "bash"]
 
 
+class Call(list[str]):
+    """The argv of one kubectl call, and the manifest it read on standard input (``create -f -``), if any."""
+
+    manifest: dict[str, Any] | None = None
+
+
 def run(lines: list[str], tmp_path: Path, given: dict[str, str] | None = None,
-        shell: str = "sh") -> tuple[subprocess.CompletedProcess[str], list[list[str]], int]:
+        shell: str = "sh") -> tuple[subprocess.CompletedProcess[str], list[Call], int]:
     """Run the printed script with ``shell``, stand-in openssl and kubectl, and the variables ``given``; return the
-    process, the argv of each kubectl call and how many random values openssl made."""
+    process, each kubectl call and how many random values openssl made. Fails when a value from ``given`` or a
+    random one is in the argv of any program the script ran."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
     for name, body in FAKE_TOOLS.items():
         (bin_dir / name).write_text("#!/bin/sh\n" + body)
         (bin_dir / name).chmod(0o755)
     log = tmp_path / "kubectl.log"
-    log.unlink(missing_ok=True)
-    Path(f"{log}.n").unlink(missing_ok=True)
+    for path in (log, Path(f"{log}.n"), Path(f"{log}.argv")):
+        path.unlink(missing_ok=True)
     done = subprocess.run([shell, "-c", "\n".join(lines)], cwd=tmp_path, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL,
                           env={"PATH": f"{bin_dir}:/usr/bin:/bin", "LOG": str(log), **(given or {})})
-    calls = [call.split("\x1f")[:-1] for call in log.read_text().split("\x1e")[:-1]] if log.exists() else []
+    calls = [_call(call) for call in log.read_text().split("\x1e")[:-1]] if log.exists() else []
     made = int(Path(f"{log}.n").read_text()) if Path(f"{log}.n").exists() else 0
+    argv = Path(f"{log}.argv").read_text() if Path(f"{log}.argv").exists() else ""
+    values = [v for v in (given or {}).values() if v] + [f"random-{n}" for n in range(1, made + 1)]
+    assert [v for v in values if v in argv] == [], "a value is in a program's arguments"
     return done, calls, made
 
 
+def _call(logged: str) -> Call:
+    args, _, stdin = logged.partition("\x1d")
+    call = Call(args.split("\x1f")[:-1])
+    call.manifest = json.loads(stdin) if stdin else None
+    return call
+
+
 def run_script(lines: list[str], tmp_path: Path, given: dict[str, str] | None = None,
-               shell: str = "sh") -> list[list[str]]:
-    """The argv of each kubectl call of a script that must succeed."""
+               shell: str = "sh") -> list[Call]:
+    """Each kubectl call of a script that must succeed."""
     done, calls, _ = run(lines, tmp_path, given, shell)
     assert done.returncode == 0, done.stderr
     return calls
 
 
-def literals(calls: list[list[str]]) -> dict[tuple[str, str, str], str]:
-    """{(namespace, Secret, key): value} of every --from-literal the script passed."""
-    return {(argv[1], argv[5], arg.split("=")[1]): arg.split("=", 2)[2]
-            for argv in calls for arg in argv[6:] if arg.startswith("--from-literal=")}
+def literals(calls: list[Call]) -> dict[tuple[str, str, str], str]:
+    """{(namespace, Secret, key): value} of every Secret the script created from a manifest, decoded."""
+    found = {}
+    for call in calls:
+        if call.manifest is not None:
+            assert call == ["-n", call.manifest["metadata"]["namespace"], "create", "-f", "-"]
+            assert call.manifest["kind"] == "Secret" and call.manifest["type"] == "Opaque"
+            kubernetes_validate.validate(call.manifest, "1.33.0", strict=True)
+            found |= {(call[1], call.manifest["metadata"]["name"], key): base64.b64decode(value).decode()
+                      for key, value in call.manifest["data"].items()}
+    return found
 
 
 def env_spec(tmp_path: Path, source: str, name: str) -> spec.Environment:
@@ -182,13 +216,39 @@ def test_the_script_quotes_every_name_for_the_shell(tmp_path):
     assert f"Secret third {hostile}, key k {hostile}" in done.stderr  # as it is: printf, never echo
     [variable] = asked_variables(env).values()
     calls = run_script(lines, tmp_path, {variable: "given $(touch pwned)"})
-    assert [argv[:6] for argv in calls] == [["-n", "ns " + hostile, "create", "secret", "generic", "name " + hostile],
-                                           ["-n", "ns " + hostile, "create", "secret", "generic", "s3"],
-                                           ["-n", "ns " + hostile, "create", "secret", "generic", "third " + hostile]]
-    assert calls[0][6] == f"--from-literal=key {hostile}=random-1"
-    assert calls[1][6] == f"--from-file=cred {hostile}=/path/to/aws-credentials"
-    assert calls[2][6] == f"--from-literal=k {hostile}=given $(touch pwned)"
+    assert calls[1] == ["-n", "ns " + hostile, "create", "secret", "generic", "s3",
+                        f"--from-file=cred {hostile}=/path/to/aws-credentials"]
+    assert literals(calls) == {("ns " + hostile, "name " + hostile, "key " + hostile): "random-1",
+                               ("ns " + hostile, "third " + hostile, "k " + hostile): "given $(touch pwned)"}
     assert not (tmp_path / "pwned").exists()
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_no_value_is_a_programs_argument(tmp_path, shell):
+    """Any user of the machine reads a process's arguments (ps, /proc/<pid>/cmdline): the values reach kubectl in
+    a manifest on its standard input, encoded by base64 reading its standard input. ``run`` checks every program's
+    argv; here the values are awkward too (a leading dash, quotes, a newline, a trailing space)."""
+    given = {"SHIPFORM_SECRET_RDS_PASSWORD": "-n kube-system 'q\"\nline two ",
+             "SHIPFORM_SECRET_STRIPE_API_KEY": "--from-literal=x=y"}
+    calls = run_script(kubectl_create_commands(env_spec(tmp_path, MANAGED, "prod")), tmp_path, given, shell)
+    assert literals(calls)[("shop", "rds", "password")] == given["SHIPFORM_SECRET_RDS_PASSWORD"]
+    assert literals(calls)[("shop", "stripe", "api-key")] == given["SHIPFORM_SECRET_STRIPE_API_KEY"]
+    assert all(call[2:] == ["create", "-f", "-"] for call in calls)
+
+
+def test_a_secret_with_a_value_and_a_file_reads_both_on_standard_input(tmp_path):
+    both = SecretRef("backup-s3", "credentials"), SecretRef("backup-s3", "region")
+    workload = spec.Workload(
+        path="demo/dev/w", name="w", namespace="ns", component="worker", app="demo", version="1",
+        image="nginx:1.27.3", run=spec.Continuous(replicas=1),
+        secret_files=(spec.SecretFile("AWS_SHARED_CREDENTIALS", both[0]), spec.SecretFile("REGION", both[1])))
+    env = spec.Environment(app="demo", name="dev", local=False, gitops="argocd", namespaces=(), workloads=(workload,))
+    credentials = tmp_path / "aws-credentials"
+    credentials.write_text("[default]\naws_access_key_id = AKIAEXAMPLE\n")
+    lines = [line.replace("/path/to/aws-credentials", str(credentials)) for line in kubectl_create_commands(env)]
+    calls = run_script(lines, tmp_path, {"SHIPFORM_SECRET_BACKUP_S3_REGION": "eu-west-1"})
+    assert literals(calls) == {("ns", "backup-s3", "credentials"): credentials.read_text(),
+                               ("ns", "backup-s3", "region"): "eu-west-1"}
 
 
 # init-local: the same rule for the files compose reads.

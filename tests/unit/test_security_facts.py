@@ -8,6 +8,7 @@ Mesh policies are in test_security_mesh.py, pods and tokens in test_security_pod
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 import pytest
@@ -33,11 +34,19 @@ from shipform.testing import find_object, objects, synthesize
 DNS_RULE = {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
                     "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
             "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]}
-PUBLIC_INTERNET = [
-    {"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
-                                                   "172.16.0.0/12", "192.168.0.0/16"]}},
-    {"ipBlock": {"cidr": "::/0", "except": ["::1/128", "fc00::/7", "fe80::/10"]}},
-]
+# IANA's special-purpose ranges that are not globally reachable, multicast, and Azure's host address; in IPv6 also
+# each IPv4 one in the NAT64 prefix 64:ff9b::/96 (64:ff9b::a9fe:0/112 is 169.254.0.0/16).
+NOT_PUBLIC_V4 = ["0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "168.63.129.16/32", "169.254.0.0/16",
+                 "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15",
+                 "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4"]
+NOT_PUBLIC_V6 = ["::/128", "::1/128", "::ffff:0:0/96", "64:ff9b::/104", "64:ff9b::a00:0/104", "64:ff9b::6440:0/106",
+                 "64:ff9b::7f00:0/104", "64:ff9b::a83f:8110/128", "64:ff9b::a9fe:0/112", "64:ff9b::ac10:0/108",
+                 "64:ff9b::c000:0/120", "64:ff9b::c000:200/120", "64:ff9b::c058:6300/120", "64:ff9b::c0a8:0/112",
+                 "64:ff9b::c612:0/111", "64:ff9b::c633:6400/120", "64:ff9b::cb00:7100/120", "64:ff9b::e000:0/100",
+                 "64:ff9b::f000:0/100", "64:ff9b:1::/48", "100::/64", "2001::/23", "2001:db8::/32", "2002::/16",
+                 "3fff::/20", "5f00::/16", "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8"]
+PUBLIC_INTERNET = [{"ipBlock": {"cidr": "0.0.0.0/0", "except": NOT_PUBLIC_V4}},
+                   {"ipBlock": {"cidr": "::/0", "except": NOT_PUBLIC_V6}}]
 RANGES = ["203.0.113.0/24", "198.51.100.7/32"]
 WRITE = ["get", "list", "watch", "create", "update", "patch", "delete"]
 READ = ["get", "list", "watch"]
@@ -134,12 +143,34 @@ def test_egress_reaches_externals_at_their_ranges_and_the_internet_without_priva
     ]
 
 
-def test_the_cloud_metadata_address_is_never_reachable(files):
-    """169.254.169.254 (instance credentials) is inside every public rule's exceptions."""
-    public = [peer["ipBlock"] for o in objects(files, "NetworkPolicy") for rule in o["spec"].get("egress", [])
-              for peer in rule["to"] if peer.get("ipBlock", {}).get("cidr") == "0.0.0.0/0"]
+NOT_REACHED = ["169.254.169.254", "168.63.129.16", "100.100.100.200", "0.0.0.0", "0.1.2.3", "10.1.2.3", "127.0.0.1",
+               "172.20.0.1", "192.168.1.1", "100.64.0.1", "192.0.0.8", "192.0.2.1", "192.88.99.1", "198.18.0.1",
+               "198.19.255.255", "198.51.100.1", "203.0.113.1", "224.0.0.251", "239.255.255.250", "240.0.0.1",
+               "255.255.255.255", "::", "::1", "::ffff:169.254.169.254", "64:ff9b::a9fe:a9fe", "64:ff9b::a00:1",
+               "64:ff9b::a83f:8110", "64:ff9b:1::1", "100::1", "2001::1", "2001:db8::1", "2002:a9fe:a9fe::1", "3fff::1",
+               "5f00::1", "fd00:ec2::254", "fe80::1", "fec0::1", "ff02::1"]
+REACHED = ["8.8.8.8", "1.1.1.1", "52.94.0.1", "100.128.0.1", "192.0.3.1", "198.20.0.1", "223.255.255.254",
+           "2606:4700:4700::1111", "2a00:1450:4001::1", "64:ff9b::808:808", "64:ff9b::3400:1"]
+
+
+def _admits(block: dict[str, Any], address: str) -> bool:
+    ip = ipaddress.ip_address(address)
+    inside = ipaddress.ip_network(block["cidr"])
+    return ip.version == inside.version and ip in inside and not any(
+        ip in ipaddress.ip_network(c) for c in block.get("except", []) if ipaddress.ip_network(c).version == ip.version)
+
+
+def test_a_rule_for_any_public_address_reaches_no_private_metadata_documentation_or_reserved_address(files):
+    """169.254.169.254 (instance credentials) and Azure's 168.63.129.16 (the WireServer), also through NAT64, and
+    every range IANA marks not globally reachable, are left out of every public rule; public addresses, also
+    through NAT64, are in."""
+    public = [[peer["ipBlock"] for peer in rule["to"]] for o in objects(files, "NetworkPolicy")
+              for rule in o["spec"].get("egress", []) if any(p.get("ipBlock", {}).get("cidr") == "0.0.0.0/0"
+                                                             for p in rule["to"])]
     assert len(public) == 2  # api's payments, the backup's upload
-    assert all("169.254.0.0/16" in block["except"] for block in public)
+    for blocks in public:
+        assert [a for a in NOT_REACHED if any(_admits(b, a) for b in blocks)] == []
+        assert [a for a in REACHED if not any(_admits(b, a) for b in blocks)] == []
 
 
 def test_under_cilium_a_server_known_by_name_is_reached_by_that_name_alone(module_app_root):

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from conftest import assert_match_crd_schemas, deployer_grant
 from shipform import (
     App,
     Environment,
@@ -19,8 +20,10 @@ from shipform import (
     Mesh,
     Metrics,
     Monitoring,
+    Quota,
     SecureNamespace,
     StatefulDB,
+    Subject,
     WebService,
     Worker,
 )
@@ -166,6 +169,33 @@ def test_linkerd_plain_ports_are_narrowed_by_the_network_policy(linkerd):
         "from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}},
                   "podSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}}}],
         "ports": [{"port": 9090, "protocol": "TCP"}]}
+
+
+def test_linkerd_admits_a_load_balancers_clients_from_its_source_ranges_alone(module_app_root):
+    """As the NetworkPolicy does: the ports only a load balancer's clients reach admit its source_ranges; a port
+    Prometheus (or the ingress controller) reaches too admits any address, narrowed to them by the NetworkPolicy."""
+    app = App("shop", registry="ghcr.io/acme", root=module_app_root)
+    prod = Environment(app, "prod", domain="example.com", mesh=Mesh(kind="linkerd"), monitoring=Monitoring())
+    shop = SecureNamespace(prod, "shop", mesh="linkerd", quota=Quota(load_balancers=1, node_ports=3),
+                           deployers=[Subject.group("ci")])
+    WebService(shop, "gw", image="ghcr.io/acme/gw:1.0.0", ports={"mqtt": 1883, "ws": 8083, "metrics": 9090},
+               expose="load-balancer", source_ranges=["203.0.113.0/24", "2001:db8::/32"],
+               metrics=Metrics(port="metrics"))
+    files = synthesize(app)
+    refs = {o["metadata"]["name"]: o["spec"]["requiredAuthenticationRefs"]
+            for o in objects(files, "AuthorizationPolicy")}
+    assert refs == {f"gw-{port}-plain": [{"group": "policy.linkerd.io", "kind": "NetworkAuthentication",
+                                          "name": "anywhere" if port == "metrics" else "gw-source-ranges"}]
+                    for port in ("mqtt", "ws", "metrics")}
+    assert find_object(files, "NetworkAuthentication", "gw-source-ranges", "shop")["spec"] == {
+        "networks": [{"cidr": "2001:db8::/32"}, {"cidr": "203.0.113.0/24"}]}
+    assert_match_crd_schemas(objects(files, "NetworkAuthentication"))
+    assert deployer_grant("policy.linkerd.io", "authorizationpolicies", "networkauthentications", "servers") in \
+        find_object(files, "Role", "deployer")["rules"]
+    assert find_object(files, "NetworkPolicy", "gw")["spec"]["ingress"][-1] == {
+        "from": [{"ipBlock": {"cidr": "203.0.113.0/24"}}, {"ipBlock": {"cidr": "2001:db8::/32"}}],
+        "ports": [{"port": 1883, "protocol": "TCP"}, {"port": 8083, "protocol": "TCP"},
+                  {"port": 9090, "protocol": "TCP"}]}
 
 
 def test_linkerd_proxies_reach_the_control_plane_on_its_ports_alone(linkerd):

@@ -1,8 +1,8 @@
 """Security facts of every pod shipform renders, asserted explicitly on each pod-bearing kind (Deployment,
 StatefulSet, Job, CronJob, DaemonSet, Argo Rollout, Knative Service): non-root with the runtime's default seccomp
-profile, no capability and no privilege escalation, a read-only root unless relaxed by name, no host namespaces
-but a node agent's stated host network, no service account token, pinned images. Expected values are written
-out, never imported from the renderers."""
+and AppArmor profiles, no capability and no privilege escalation, a read-only root unless relaxed by name, no host
+namespaces but a node agent's stated host network, no service account token, pinned images. Expected values are
+written out, never imported from the renderers."""
 
 from __future__ import annotations
 
@@ -34,10 +34,11 @@ from shipform import (
 )
 from shipform.testing import objects, synthesize
 
-POD_SECURITY = {"fsGroup": 10001, "runAsGroup": 10001, "runAsNonRoot": True, "runAsUser": 10001,
-                "seccompProfile": {"type": "RuntimeDefault"}}
-CONTAINER_SECURITY = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}, "privileged": False,
-                      "readOnlyRootFilesystem": True, "runAsGroup": 10001, "runAsNonRoot": True, "runAsUser": 10001,
+POD_SECURITY = {"appArmorProfile": {"type": "RuntimeDefault"}, "fsGroup": 10001, "runAsGroup": 10001,
+                "runAsNonRoot": True, "runAsUser": 10001, "seccompProfile": {"type": "RuntimeDefault"}}
+CONTAINER_SECURITY = {"allowPrivilegeEscalation": False, "appArmorProfile": {"type": "RuntimeDefault"},
+                      "capabilities": {"drop": ["ALL"]}, "privileged": False, "readOnlyRootFilesystem": True,
+                      "runAsGroup": 10001, "runAsNonRoot": True, "runAsUser": 10001,
                       "seccompProfile": {"type": "RuntimeDefault"}}
 KNATIVE = "serving.knative.dev/v1"
 
@@ -113,10 +114,31 @@ def test_pods_run_as_non_root_with_the_runtime_default_seccomp_profile(files):
 
 def test_containers_drop_every_capability_and_cannot_escalate(files):
     """Exactly these settings: no capability added, never privileged, read-only root unless relaxed by name."""
-    for _, name, pod in pods(files):
+    for kind, name, pod in pods(files):
         for c in containers(pod):
             relaxed = {"readOnlyRootFilesystem": False} if name == "legacy" else {}
-            assert c["securityContext"] == {**CONTAINER_SECURITY, **relaxed}, (name, c["name"])
+            expected = {**CONTAINER_SECURITY, **relaxed}
+            if kind == "KnativeService":  # its AppArmor profile is an annotation: see below
+                del expected["appArmorProfile"]
+            assert c["securityContext"] == expected, (name, c["name"])
+
+
+def test_every_container_runs_under_the_runtimes_apparmor_profile(files):
+    """The field (Kubernetes 1.30+) on every pod and container; Knative refuses the field, so a Knative Service
+    states the profile in the annotation the API server reads into the field of its pods."""
+    for o in objects(files):
+        template = pod_template(o)
+        if template is None:
+            continue
+        pod = template["spec"]
+        if o["apiVersion"] == KNATIVE:
+            assert template["metadata"]["annotations"]["container.apparmor.security.beta.kubernetes.io/fn"] == \
+                "runtime/default"
+            assert [c["name"] for c in pod["containers"]] == ["fn"]
+        else:
+            assert pod["securityContext"]["appArmorProfile"] == {"type": "RuntimeDefault"}
+            for c in containers(pod):
+                assert c["securityContext"]["appArmorProfile"] == {"type": "RuntimeDefault"}, c["name"]
 
 
 def test_only_a_node_agent_uses_the_nodes_network_and_folders_as_stated(files):

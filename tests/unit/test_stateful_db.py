@@ -191,10 +191,16 @@ def test_kubectl_commands_create_every_referenced_secret_without_values(new_app)
     StatefulDB(dev, "db", engine="postgres", version="16")
     assert kubectl_create_commands(dev.to_spec())[1:] == [
         "set -eu",
+        "shipform_base64() { printf '%s' \"$1\" | base64 | tr -d '\\n'; }",
+        "shipform_base64_file() { base64 < \"$1\" | tr -d '\\n'; }",
+        "command -v base64 >/dev/null || { printf '%s\\n' 'error: nothing created: base64 is not installed' >&2; "
+        "exit 1; }",
         'DB_CREDENTIALS_PASSWORD="$(openssl rand -base64 24)"',
         'DB_CREDENTIALS_ROOT_PASSWORD="$(openssl rand -base64 24)"',
-        'kubectl -n shop create secret generic db-credentials --from-literal=password="$DB_CREDENTIALS_PASSWORD" '
-        '--from-literal=root-password="$DB_CREDENTIALS_ROOT_PASSWORD"']
+        """printf '%s\\n' '{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db-credentials", """
+        """"namespace": "shop"}, "type": "Opaque", "data": {"password": "'"$(shipform_base64 "$DB_CREDENTIALS_"""
+        """PASSWORD")"'", "root-password": "'"$(shipform_base64 "$DB_CREDENTIALS_ROOT_PASSWORD")"'"}}' """
+        """| kubectl -n shop create -f -"""]
 
 
 def test_offsite_backup_dumps_then_uploads_with_file_credentials(new_app, tmp_path):

@@ -60,8 +60,9 @@ def test_pod_defaults_are_restricted_and_shut_down_gracefully(api):
     assert pod["serviceAccountName"] == "api"
     assert pod["automountServiceAccountToken"] is False
     assert pod["enableServiceLinks"] is False
-    assert pod["securityContext"] == {"fsGroup": 10001, "runAsGroup": 10001, "runAsNonRoot": True,
-                                      "runAsUser": 10001, "seccompProfile": {"type": "RuntimeDefault"}}
+    assert pod["securityContext"] == {"appArmorProfile": {"type": "RuntimeDefault"}, "fsGroup": 10001,
+                                      "runAsGroup": 10001, "runAsNonRoot": True, "runAsUser": 10001,
+                                      "seccompProfile": {"type": "RuntimeDefault"}}
     assert pod["terminationGracePeriodSeconds"] == 35  # 30 s for the process + 5 s preStop pause
     assert [c["topologyKey"] for c in pod["topologySpreadConstraints"]] == [
         "kubernetes.io/hostname", "topology.kubernetes.io/zone"]
@@ -78,7 +79,8 @@ def test_container_defaults(api):
     assert container["resources"] == {"requests": {"cpu": "100m", "memory": "128Mi", "ephemeral-storage": "128Mi"},
                                       "limits": {"cpu": "500m", "memory": "256Mi", "ephemeral-storage": "128Mi"}}
     assert container["securityContext"] == {
-        "allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}, "privileged": False,
+        "allowPrivilegeEscalation": False, "appArmorProfile": {"type": "RuntimeDefault"},
+        "capabilities": {"drop": ["ALL"]}, "privileged": False,
         "readOnlyRootFilesystem": True, "runAsGroup": 10001, "runAsNonRoot": True, "runAsUser": 10001,
         "seccompProfile": {"type": "RuntimeDefault"}}
     assert container["lifecycle"] == {"preStop": {"sleep": {"seconds": 5}}}

@@ -7,13 +7,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from shipform import spec
+from shipform.values import addresses
 
-# Where no server outside the cluster is: private (RFC 1918, RFC 4193), shared (RFC 6598, carrier NAT),
-# link-local (cloud metadata at 169.254.169.254) and loopback ranges.
-NOT_PUBLIC_V4 = ["10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16"]
-NOT_PUBLIC_V6 = ["::1/128", "fc00::/7", "fe80::/10"]
-PUBLIC = [{"ipBlock": {"cidr": "0.0.0.0/0", "except": NOT_PUBLIC_V4}},
-          {"ipBlock": {"cidr": "::/0", "except": NOT_PUBLIC_V6}}]
+# Every address but those where no server on the internet is (private, shared, link-local with the cloud's
+# metadata services, loopback, documentation, multicast, reserved: values.addresses.NOT_PUBLIC).
+PUBLIC = [{"ipBlock": {"cidr": "0.0.0.0/0", "except": addresses.public_except(4)}},
+          {"ipBlock": {"cidr": "::/0", "except": addresses.public_except(6)}}]
 
 
 def tcp(ports: tuple[spec.Port, ...]) -> list[dict[str, Any]]:

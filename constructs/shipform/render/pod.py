@@ -18,16 +18,21 @@ AFTER_SECRETS_VOLUME = "step-secrets"
 CONFIG_VOLUME = "config-files"
 
 
+RUNTIME_DEFAULT = {"type": "RuntimeDefault"}
+"""The container runtime's own AppArmor and seccomp profiles, which Pod Security "restricted" leaves unset."""
+
+
 def container_security(w: spec.Workload) -> dict[str, Any]:
     return {
         "allowPrivilegeEscalation": False,
+        "appArmorProfile": dict(RUNTIME_DEFAULT),
         "capabilities": {"drop": ["ALL"]},
         "privileged": False,
         "readOnlyRootFilesystem": w.read_only_root_filesystem,
         "runAsGroup": w.run_as_group,
         "runAsNonRoot": True,
         "runAsUser": w.run_as_user,
-        "seccompProfile": {"type": "RuntimeDefault"},
+        "seccompProfile": dict(RUNTIME_DEFAULT),
     }
 
 
@@ -195,11 +200,12 @@ def pod_template(w: spec.Workload) -> dict[str, Any]:
         "automountServiceAccountToken": False,
         "enableServiceLinks": False,
         "securityContext": {
+            "appArmorProfile": dict(RUNTIME_DEFAULT),
             "fsGroup": w.run_as_group,
             "runAsGroup": w.run_as_group,
             "runAsNonRoot": True,
             "runAsUser": w.run_as_user,
-            "seccompProfile": {"type": "RuntimeDefault"},
+            "seccompProfile": dict(RUNTIME_DEFAULT),
         },
         "terminationGracePeriodSeconds": grace,
     }

@@ -7,10 +7,15 @@ managed database's password): the script reads it from a variable the user sets 
 stops before creating anything when one is unset, naming each. Secrets an ExternalSecret provides are not created,
 only named; an S3 credentials key is an AWS shared credentials file, never a random string. Everything that comes
 from the app is quoted for the shell.
+
+No value is ever a command's argument, which any user of the machine can read (/proc/<pid>/cmdline, ``ps``): a
+Secret holding values is a manifest that the shell's own ``printf`` writes to ``kubectl create -f -``, each value
+base64-encoded by ``base64`` reading it on standard input.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 
@@ -21,6 +26,13 @@ AWS_CREDENTIALS_ENV = "AWS_SHARED_CREDENTIALS"
 """The secret file env name under which a backup's S3Target mounts its credentials."""
 AWS_CREDENTIALS_PLACEHOLDER = "/path/to/aws-credentials"
 RANDOM_VALUE = '"$(openssl rand -base64 24)"'
+ENCODE, ENCODE_FILE = "shipform_base64", "shipform_base64_file"
+"""The script's functions that print their argument's value (the file's content) base64-encoded on one line; a shell
+function runs no program, so the value reaches ``base64`` on standard input only."""
+ENCODING = [f"{ENCODE}() {{ printf '%s' \"$1\" | base64 | tr -d '\\n'; }}",
+            f"{ENCODE_FILE}() {{ base64 < \"$1\" | tr -d '\\n'; }}",
+            "command -v base64 >/dev/null || { printf '%s\\n' 'error: nothing created: base64 is not installed' >&2; "
+            "exit 1; }"]
 ASKED_PREFIX = "SHIPFORM_SECRET_"
 """Variables the user sets carry this prefix, so a variable of the same name set for something else (a CI's
 GITHUB_TOKEN for a Secret 'github' key 'token') is never taken for a Secret's value by chance."""
@@ -97,17 +109,16 @@ def kubectl_create_commands(env: spec.Environment) -> list[str]:
     wanted = {key: keys for key, keys in wanted.items() if key[1] not in certificates}
     names = variables(env)
     lines = [_comment(f"{header}: a random value for each key shipform owns (its databases' passwords), the same "
-                      f"in every namespace; every other value from a {ASKED_PREFIX}* variable you set"), "set -eu"]
+                      f"in every namespace; every other value from a {ASKED_PREFIX}* variable you set; no value is "
+                      "a command's argument"), "set -eu"]
+    if any((name, key) not in files for (_, name), keys in wanted.items() for key in keys):
+        lines += ENCODING
     lines += _asked_checks(env, asked_variables(env))
     lines += [f"{names[pair]}={RANDOM_VALUE}" for pair in sorted(names) if not names[pair].startswith(ASKED_PREFIX)]
     for name, key in sorted({(name, key) for (_, name), keys in wanted.items() for key in keys} & files):
         lines.append(_comment(f"{name}/{key} is an AWS shared credentials file ([default] with aws_access_key_id "
                               f"and aws_secret_access_key): replace {AWS_CREDENTIALS_PLACEHOLDER} with its path"))
-    for (namespace, name), keys in wanted.items():
-        args = [shlex.quote(f"--from-file={key}={AWS_CREDENTIALS_PLACEHOLDER}") if (name, key) in files
-                else shlex.quote(f"--from-literal={key}=") + f'"${names[(name, key)]}"' for key in keys]
-        lines.append(" ".join(["kubectl", "-n", shlex.quote(namespace), "create", "secret", "generic",
-                               shlex.quote(name), *args]))
+    lines += [_create_command(namespace, name, keys, files, names) for (namespace, name), keys in wanted.items()]
     for (namespace, name), keys in wanted_tls.items():
         # A namespace whose workloads only verify the server gets the CA alone, never the key.
         lines.append(_comment(f"{namespace}/{name} holds a certificate ({', '.join(keys)}), best issued by "
@@ -115,6 +126,32 @@ def kubectl_create_commands(env: spec.Environment) -> list[str]:
         lines.append(" ".join(["kubectl", "-n", shlex.quote(namespace), "create", "secret", "generic",
                                shlex.quote(name), *(f"--from-file={key}=/path/to/{key}" for key in keys)]))
     return lines
+
+
+def _create_command(namespace: str, name: str, keys: list[str], files: set[Pair], names: dict[Pair, str]) -> str:
+    """The command that creates one Secret: from files by their paths alone, else from a manifest on standard
+    input, so no value is ever an argument."""
+    if all((name, key) in files for key in keys):
+        args = [shlex.quote(f"--from-file={key}={AWS_CREDENTIALS_PLACEHOLDER}") for key in keys]
+        return " ".join(["kubectl", "-n", shlex.quote(namespace), "create", "secret", "generic", shlex.quote(name),
+                         *args])
+    return _manifest_command(namespace, name, {
+        key: f"$({ENCODE_FILE} {AWS_CREDENTIALS_PLACEHOLDER})" if (name, key) in files
+        else f'$({ENCODE} "${names[(name, key)]}")' for key in keys})
+
+
+def _manifest_command(namespace: str, name: str, encoded: dict[str, str]) -> str:
+    """``kubectl create -f -`` fed a Secret manifest (JSON) by the shell's ``printf``: ``encoded`` maps each key to
+    the shell expansion that prints its value in base64. The JSON around the expansions is quoted for the shell."""
+    head = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": namespace},
+            "type": "Opaque"}
+    text = json.dumps(head)[:-1] + ', "data": {'
+    word = ""
+    for i, (key, expansion) in enumerate(encoded.items()):
+        word += shlex.quote(f'{text}{", " if i else ""}{json.dumps(key)}: "') + f'"{expansion}"'
+        text = '"'
+    word += shlex.quote(text + "}}")
+    return f"printf '%s\\n' {word} | kubectl -n {shlex.quote(namespace)} create -f -"
 
 
 def _asked_checks(env: spec.Environment, asked: dict[Pair, str]) -> list[str]:

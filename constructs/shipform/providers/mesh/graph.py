@@ -12,18 +12,33 @@ HTTP_PROTOCOLS = ("http", "kubernetes.io/h2c", "grpc")
 def open_ports(w: spec.Workload) -> tuple[spec.Port, ...]:
     """Ports that peers outside the mesh reach (no sidecar, so plain text): the main port of a public service or
     of one behind a node port or load balancer (every port then), the metrics port, KEDA's queue port."""
+    ports = set(_open_in_cluster(w)) | (set(w.ports) if w.facet(spec.ServiceAccess) is not None else set())
+    return tuple(p for p in served_ports(w) if p in ports)
+
+
+def plain_sources(w: spec.Workload, port: spec.Port) -> tuple[str, ...]:
+    """The address ranges plain-text peers reach ``port`` from: a node port's or load balancer's
+    ``source_ranges`` when its clients are the port's only peers outside the mesh; else none, for any address (the
+    ingress controller, Prometheus and KEDA connect from pod addresses no policy here knows; the NetworkPolicy
+    narrows those to their pods)."""
+    access = w.facet(spec.ServiceAccess)
+    if access is None or port in _open_in_cluster(w):
+        return ()
+    return access.source_ranges
+
+
+def _open_in_cluster(w: spec.Workload) -> tuple[spec.Port, ...]:
+    """Ports that peers inside the cluster but outside the mesh reach: the public port, metrics, platform peers'."""
     ports: list[spec.Port] = []
     if w.facet(spec.Exposure) is not None:
         ports += w.ports[:1]
-    if w.facet(spec.ServiceAccess) is not None:
-        ports += w.ports
     scrape = w.facet(spec.Scrape)
     if scrape is not None:
         ports.append(scrape.port)
     platforms = w.facet(spec.PlatformClients)
     for platform in platforms.peers if platforms else ():
         ports += platform.ports
-    return tuple(p for p in served_ports(w) if p in ports)
+    return tuple(ports)
 
 
 def served_ports(w: spec.Workload) -> tuple[spec.Port, ...]:

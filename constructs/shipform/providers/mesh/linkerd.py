@@ -2,8 +2,10 @@
 for any address. Per server port: a Server, and an AuthorizationPolicy requiring the declared clients' TLS
 identities (a MeshTLSAuthentication) on it: the same graph as the NetworkPolicies. Ports peers outside the mesh
 reach (the ingress controller, Prometheus, KEDA, clients of a node port) also admit any address, narrowed to those
-peers by the NetworkPolicy. Per WebService: retries, a timeout and failure accrual (circuit breaking) as
-annotations on its Service, and for public ones a local rate limit."""
+peers by the NetworkPolicy; a port only a node port's or load balancer's clients reach admits its
+``source_ranges`` alone (a NetworkAuthentication of the workload), as the NetworkPolicy does. Per WebService:
+retries, a timeout and failure accrual (circuit breaking) as annotations on its Service, and for public ones a local
+rate limit."""
 
 from __future__ import annotations
 
@@ -11,13 +13,15 @@ from collections.abc import Callable
 from typing import Any
 
 from shipform import spec
-from shipform.providers.mesh.graph import open_ports, served_ports, speaks_http
+from shipform.providers.mesh.graph import open_ports, plain_sources, served_ports, speaks_http
 from shipform.providers.mesh.protocol import Planned
 from shipform.spec.plan import ObjectKey
 
 POLICY = "policy.linkerd.io"
 ANYWHERE = "anywhere"
 """The namespace's NetworkAuthentication that matches any client address."""
+SOURCES = "source-ranges"
+"""A workload's NetworkAuthentication ``<name>-source-ranges``: its node port's or load balancer's source_ranges."""
 NAMESPACE_ANNOTATIONS = {"linkerd.io/inject": "enabled", "config.linkerd.io/default-inbound-policy": "deny"}
 
 
@@ -67,6 +71,10 @@ class Linkerd:
         plain = open_ports(w)
         for port in served_ports(w):
             objects += self._port_plan(w, mesh, port, port in plain)
+        ranges = sorted({c for p in plain for c in plain_sources(w, p)})
+        if ranges:
+            objects.append(_planned(w, "mesh:source-ranges", "NetworkAuthentication", f"{w.name}-{SOURCES}",
+                                    lambda: {"spec": {"networks": [{"cidr": c} for c in ranges]}}))
         if w.facet(spec.Exposure) is not None and speaks_http(w):
             main = _server_ref(f"{w.name}-{w.ports[0].name}")
             objects.append(_planned(w, "mesh:rate-limit", "HTTPLocalRateLimitPolicy", f"{w.name}-rate-limit",
@@ -90,8 +98,9 @@ class Linkerd:
                         _planned(w, "mesh:authorization", "AuthorizationPolicy", name,
                                  lambda: _requiring(name, "MeshTLSAuthentication", name))]
         if plain:
+            sources = f"{w.name}-{SOURCES}" if plain_sources(w, port) else ANYWHERE
             objects.append(_planned(w, "mesh:plain-text-port", "AuthorizationPolicy", f"{name}-plain",
-                                    lambda: _requiring(name, "NetworkAuthentication", ANYWHERE)))
+                                    lambda: _requiring(name, "NetworkAuthentication", sources)))
         return objects
 
 

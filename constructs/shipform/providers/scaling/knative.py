@@ -10,6 +10,7 @@ from shipform.spec.manifest import Manifest
 from shipform.spec.plan import ObjectKey
 
 API = "serving.knative.dev/v1"
+APPARMOR = "container.apparmor.security.beta.kubernetes.io"
 # Pod fields Knative refuses (or accepts only behind feature flags): security settings stay on the container,
 # Knative spreads and stops pods itself.
 _POD_FIELDS = ("serviceAccountName", "automountServiceAccountToken", "enableServiceLinks", "containers", "volumes")
@@ -46,13 +47,17 @@ class Knative:
         body = template["spec"]
         container = body["containers"][0]
         container.pop("lifecycle", None)  # Knative drains requests before it stops a pod
+        # Knative refuses the appArmorProfile field; the API server reads the annotation into it (Kubernetes 1.30+).
+        apparmor = {f"{APPARMOR}/{container['name']}": "runtime/default"} \
+            if container.get("securityContext", {}).pop("appArmorProfile", None) else {}
         main = w.ports[0]
         container["ports"] = [{"name": "h2c" if main.app_protocol in ("grpc", "kubernetes.io/h2c") else "http1",
                                "containerPort": main.number, "protocol": "TCP"}]
         for probe in ("startupProbe", "readinessProbe", "livenessProbe"):  # Knative probes the one port it routes
             for action in ("httpGet", "tcpSocket"):
                 container.get(probe, {}).get(action, {}).pop("port", None)
-        revision = {"metadata": {"labels": template["metadata"]["labels"], "annotations": _annotations(run)},
+        revision = {"metadata": {"labels": template["metadata"]["labels"],
+                                 "annotations": {**_annotations(run), **apparmor}},
                     "spec": {**{k: body[k] for k in _POD_FIELDS if k in body}, "timeoutSeconds": run.timeout_seconds}}
         labels = dict(w.labels)
         if w.facet(spec.Exposure) is None:  # reachable inside the cluster only
