@@ -40,11 +40,11 @@ app = App("shop", registry="ghcr.io/acme", version="1.4.2", repository="https://
           workflows="output")  # this repository does not run the reference apps' pipelines
 dev = Environment(app, "dev", local=True, domain="dev.shop.example.com")
 # prod runs kube-prometheus-stack (scraped services get a ServiceMonitor, every namespace default alerts), Argo
-# Rollouts, KEDA and Istio.
+# Rollouts, KEDA and Istio; KEDA's namespace is in the mesh, so the Redis queue admits its operator by identity.
 prod = Environment(app, "prod", replicas=3, domain="shop.example.com", cluster_issuer="letsencrypt",
                    secret_store=SecretStore("vault"),
                    monitoring=Monitoring(labels={"release": "kube-prometheus-stack"}),
-                   rollouts="argo", keda=Keda(), mesh=Mesh())
+                   rollouts="argo", keda=Keda(in_mesh=True), mesh=Mesh())
 # The share of the catalog's new version's requests that fail (its pods carry their revision as a label).
 ERROR_RATE = ('sum(rate(catalog_http_requests_total{namespace="{{args.namespace}}", code=~"5..", '
               'rollouts_pod_template_hash="{{args.revision}}"}[2m]))\n/ sum(rate(catalog_http_requests_total{'

@@ -107,7 +107,7 @@ def init_script(db, folder: Path) -> Path:
     """The init script of the generated start command, as the container writes it: the quoted here-document
     between the `<<'INIT'` line and the `INIT` line, unchanged. sh writes it from the command itself (only
     the target folder differs) and must write exactly that text: nothing in it is expanded."""
-    shell, flag, script = db.command
+    shell, flag, script = db.server_command()
     assert (shell, flag) == ("sh", "-c")
     lines = script.split("\n")
     opening = re.fullmatch(r"cat > /docker-entrypoint-initdb\.d/([\w.-]+) <<'INIT'", lines[0])
@@ -321,24 +321,68 @@ def redis(port: int, password_file: Path, user: str | None, *command: str) -> st
     return (result.stdout + result.stderr).strip()
 
 
-def check_redis_acl(port: int, password_file: Path, app_user: str) -> None:
+def check_redis_acl(port: int, passwords: dict[str, Path], app_user: str) -> None:
     """The default user is off; the application's user works with data but runs no admin or dangerous command; the
-    backup user (health check and dumps) can do nothing else."""
-    assert "WRONGPASS" in redis(port, password_file, None, "PING") or "NOAUTH" in redis(port, password_file, None,
-                                                                                          "PING")
-    assert redis(port, password_file, app_user, "SET", "cart:1", "3") == "OK"
-    assert redis(port, password_file, app_user, "GET", "cart:1") == "3"
-    assert redis(port, password_file, app_user, "EVAL", "return redis.call('GET', KEYS[1])", "1", "cart:1") == "3"
+    backup user (health check and dumps) can do nothing else; each logs in with its own password only."""
+    app, backup = passwords["app"], passwords["backup"]
+    assert "WRONGPASS" in redis(port, app, None, "PING") or "NOAUTH" in redis(port, app, None, "PING")
+    assert redis(port, app, app_user, "SET", "cart:1", "3") == "OK"
+    assert redis(port, app, app_user, "GET", "cart:1") == "3"
+    assert redis(port, app, app_user, "EVAL", "return redis.call('GET', KEYS[1])", "1", "cart:1") == "3"
     for command in (("FLUSHALL",), ("FLUSHDB",), ("CONFIG", "GET", "dir"), ("KEYS", "*"), ("SCRIPT", "FLUSH"),
                     ("FUNCTION", "FLUSH"), ("ACL", "LIST"), ("SHUTDOWN",), ("REPLICAOF", "NO", "ONE")):
-        assert "NOPERM" in redis(port, password_file, app_user, *command), command
-    assert redis(port, password_file, "backup", "PING") == "PONG"
-    assert "NOPERM" in redis(port, password_file, "backup", "GET", "cart:1")
+        assert "NOPERM" in redis(port, app, app_user, *command), command
+    assert redis(port, backup, "backup", "PING") == "PONG"
+    for command in (("GET", "cart:1"), ("LLEN", "index-jobs"), ("KEYS", "*"), ("EVAL", "return 1", "0"),
+                    ("SUBSCRIBE", "news")):
+        assert "NOPERM" in redis(port, backup, "backup", *command), command
+    # A password opens its own user alone: the backup's holds nothing of the application's, nor KEDA's.
+    for user, password in (("backup", app), (app_user, backup), ("keda", app), ("keda", backup)):
+        assert "WRONGPASS" in redis(port, password, user, "PING"), (user, password)
+
+
+# What KEDA's redis scaler sends after it logs in (HELLO, or AUTH) and PINGs: a script that asks the key's TYPE
+# and reads a list's LLEN (kedacore/keda pkg/scalers/redis_scaler.go; written here, not copied).
+KEDA_LENGTH = ("local t = redis.call('TYPE', KEYS[1]).ok "
+               "if t == 'list' or t == 'none' then return redis.call('LLEN', KEYS[1]) end "
+               "return redis.error_reply('not a list: ' .. t)")
+ODD_LIST = "jobs:*[x]'\"\\"
+"""A list name with the glob's special characters and the quotes of the shell and of redis.conf: the ACL must match
+it as written, and nothing it would match as a pattern."""
+
+
+def check_keda_user(port: int, passwords: dict[str, Path], app_user: str) -> None:
+    """KEDA's user may log in as KEDA does, PING, and read the length of the queues' lists (by KEDA's script or by
+    LLEN), and nothing else: no other key, no value, no write, no key listing, no channel."""
+    app, keda = passwords["app"], passwords["keda"]
+    for name, items in (("index-jobs", 3), (ODD_LIST, 2)):
+        for n in range(items):
+            redis(port, app, app_user, "RPUSH", name, f"job-{n}")
+        assert redis(port, keda, "keda", "EVAL", KEDA_LENGTH, "1", name) == str(items)
+        assert redis(port, keda, "keda", "LLEN", name) == str(items)
+    assert redis(port, app, app_user, "RPUSH", "jobs:a[x]'\"\\", "1") == "1"  # what ODD_LIST matches as a glob
+    # go-redis logs in with HELLO 3 AUTH (the password on a test's command line is the test's own).
+    hello = subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", str(port), "HELLO", "3", "AUTH", "keda",
+                            keda.read_text().strip()], capture_output=True, text=True, timeout=20)
+    assert hello.returncode == 0 and hello.stdout.startswith("server redis") and not hello.stderr, hello
+    assert redis(port, keda, "keda", "PING") == "PONG"
+    for command in (("LLEN", "cart:1"), ("LLEN", "jobs:a[x]'\"\\"), ("EVAL", KEDA_LENGTH, "1", "cart:1"),
+                    ("GET", "index-jobs"), ("LRANGE", "index-jobs", "0", "-1"), ("LPOP", "index-jobs"),
+                    ("RPUSH", "index-jobs", "x"), ("DEL", "index-jobs"), ("KEYS", "*"), ("SCAN", "0"),
+                    ("SUBSCRIBE", "news"), ("CONFIG", "GET", "dir"), ("ACL", "LIST"), ("SCRIPT", "KILL"),
+                    ("FUNCTION", "LIST"), ("EVAL", "return redis.call('GET', KEYS[1])", "1", "cart:1")):
+        assert "NOPERM" in redis(port, keda, "keda", *command), command
+    # A script runs as its user: what the user may not run, the script may not either.
+    for script in ("return redis.call('LPOP', KEYS[1])", "return redis.call('GET', KEYS[1])",
+                   "return redis.call('LRANGE', KEYS[1], 0, -1)", "return redis.call('KEYS', '*')"):
+        reply = redis(port, keda, "keda", "EVAL", script, "1", "index-jobs")
+        assert "The user executing the script can't run this command" in reply, (script, reply)
+    assert redis(port, app, app_user, "LLEN", "index-jobs") == "3"  # untouched
+    redis(port, app, app_user, "DEL", "index-jobs", ODD_LIST, "jobs:a[x]'\"\\")
 
 
 def check_queue_worker(port: int, password_file: Path, app_user: str, folder: Path) -> None:
-    """The shop's indexer (apps/shop/services/api/indexer.py) drains its list as the application's user, and what
-    KEDA's redis trigger reads, the list's length, is allowed to that user (the TriggerAuthentication's). Its
+    """The shop's indexer (apps/shop/services/api/indexer.py) drains its list as the application's user. Its
     health check follows its loop, not Redis: healthy while it runs, unhealthy before."""
     for job in ("job-1", "job-2", "job-3"):
         redis(port, password_file, app_user, "RPUSH", "index-jobs", job)
@@ -372,34 +416,74 @@ def check_queue_worker(port: int, password_file: Path, app_user: str, folder: Pa
     assert "cannot reach the queue (WRONGPASS" in err
 
 
-def test_redis_server_command_health_and_backup(tmp_path, password_file):
+def queue_db(tmp: Path):
+    """A redis StatefulDB whose lists two Workers scale by with KEDA (one with an odd name)."""
+    from shipform import App, Backup, Environment, Health, Keda, Queue, StatefulDB, Worker
+
+    write_sources(tmp)
+    app = App("shop", registry="ghcr.io/acme", root=tmp)
+    env = Environment(app, "prod", keda=Keda())
+    db = StatefulDB(env, "db", engine="redis", version="7.4", backup=Backup(schedule="@daily", retention=2))
+    for name, queue in (("indexer", "index-jobs"), ("odd", ODD_LIST)):
+        Worker(env, name, image="busybox:1.37.0", health=Health.exec(["true"]), connects_to=[db],
+               scale_on=Queue(on=db, name=queue))
+    return db
+
+
+def password_files() -> dict[str, Path]:
+    """A password of its own for each user: the application's, the backup's and KEDA's."""
+    folder = Path(tempfile.mkdtemp(prefix="shipform-pw-"))
+    files = {}
+    for user in ("app", "backup", "keda"):
+        files[user] = folder / user
+        files[user].write_text((PASSWORD if user == "app" else f"{user}-" + os.urandom(6).hex()) + "\n")
+    return files
+
+
+def test_redis_server_command_health_and_backup(tmp_path):
     require(bool(shutil.which("redis-server")), "redis-server")
-    db = make_db("redis", "7.4", tmp_path)
-    folder, port = Path(tempfile.mkdtemp(prefix="shipform-redis-")), free_port()
+    db = queue_db(tmp_path)
+    folder, port, passwords = Path(tempfile.mkdtemp(prefix="shipform-redis-")), free_port(), password_files()
     # The generated server command itself, pointed at this test's folders and port.
     command = [a.replace("/tmp/redis.conf", f"{folder}/redis.conf").replace("--dir /data", f"--dir {folder}")
-               for a in with_port(db.command, 6379, port)]
-    env = {"DB_PASSWORD_FILE": str(password_file)}
+               for a in with_port(db.server_command(), 6379, port)]
+    env = {"DB_PASSWORD_FILE": str(passwords["app"]), "DB_BACKUP_PASSWORD_FILE": str(passwords["backup"]),
+           "DB_QUEUE_READER_PASSWORD_FILE": str(passwords["keda"])}
+    assert {f"{v}_FILE" for v in db.all_secrets()} == set(env)  # what the server's pod mounts
     server = subprocess.Popen(command, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     health = with_port(db.health.exec_test(), 6379, port)
     try:
         assert wait_until(lambda: health_ok(health, env))
-        assert PASSWORD not in " ".join(command)
-        wrong = folder / "wrong"
-        wrong.write_text("not-the-password\n")
-        assert not health_ok(health, {"DB_PASSWORD_FILE": str(wrong)})  # a wrong password is unhealthy
+        assert not any(p.read_text().strip() in " ".join(command) for p in passwords.values())
+        assert not health_ok(health, {"DB_BACKUP_PASSWORD_FILE": str(passwords["app"])})  # the backup's own only
         backups = folder / "backups"
         backups.mkdir()
-        dumps = run_backups(db, port, password_file, backups)
+        assert db.backup is not None and db.backup.secrets["DB_PASSWORD"] == db.dump_password  # not the app's
+        dumps = run_backups(db, port, passwords["backup"], backups)
         assert len(dumps) == 2
         assert dumps[-1].read_bytes().startswith(b"REDIS")
-        check_redis_acl(port, password_file, db.user)
-        check_queue_worker(port, password_file, db.user, folder)
+        check_redis_acl(port, passwords, db.user)
+        check_keda_user(port, passwords, db.user)
+        check_queue_worker(port, passwords["app"], db.user, folder)
     finally:
         server.terminate()
         server.wait(timeout=30)
     assert not health_ok(health, env)
     shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.parametrize("empty", ["DB_PASSWORD_FILE", "DB_BACKUP_PASSWORD_FILE", "DB_QUEUE_READER_PASSWORD_FILE"])
+def test_redis_refuses_to_start_with_an_empty_password(tmp_path, empty):
+    require(bool(shutil.which("redis-server")), "redis-server")
+    db = queue_db(tmp_path)
+    folder, passwords = Path(tempfile.mkdtemp(prefix="shipform-redis-")), password_files()
+    (folder / "empty").write_text("")
+    env = {"DB_PASSWORD_FILE": str(passwords["app"]), "DB_BACKUP_PASSWORD_FILE": str(passwords["backup"]),
+           "DB_QUEUE_READER_PASSWORD_FILE": str(passwords["keda"]), empty: str(folder / "empty")}
+    command = [a.replace("/tmp/redis.conf", f"{folder}/redis.conf").replace("--dir /data", f"--dir {folder}")
+               for a in with_port(db.server_command(), 6379, free_port())]
+    result = subprocess.run(command, env={**os.environ, **env}, capture_output=True, text=True, timeout=20)
+    assert result.returncode == 1 and f"the password file {folder / 'empty'} is empty" in result.stderr
 
 
 def node_binary() -> Path | None:

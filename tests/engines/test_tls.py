@@ -84,7 +84,7 @@ def test_postgres_serves_tls_only_and_its_backup_verifies_it(tmp_path, password_
                     f"--pwfile={password_file}"], check=True, capture_output=True)
     (folder / "init").mkdir()
     shutil.chown(folder / "init", "postgres") if os.geteuid() == 0 else None
-    shell, flag, script = db.command
+    shell, flag, script = db.server_command()
     script = pointed(script, folder).replace("/docker-entrypoint-initdb.d", f"{folder}/init").replace(
         "exec docker-entrypoint.sh postgres",
         f"exec {bindir}/postgres -D {folder}/data -p {port} -k {folder} -c listen_addresses=127.0.0.1")
@@ -119,8 +119,10 @@ def test_redis_serves_tls_only_and_its_health_and_backup_verify_it(tmp_path, pas
     require(bool(shutil.which("redis-server")), "redis-server")
     db = make_db("redis", "7.4", tmp_path)
     folder, port = server_folder("root"), free_port()  # redis runs as whoever runs the test: no owner to give
-    command = [pointed(a, folder).replace("--dir /data", f"--dir {folder}") for a in with_port(db.command, 6379, port)]
-    env = {"DB_PASSWORD_FILE": str(password_file), "DB_TLS_CA_FILE": f"{folder}/db-tls.ca.crt"}
+    command = [pointed(a, folder).replace("--dir /data", f"--dir {folder}")
+               for a in with_port(db.server_command(), 6379, port)]
+    env = {"DB_PASSWORD_FILE": str(password_file), "DB_BACKUP_PASSWORD_FILE": str(password_file),
+           "DB_TLS_CA_FILE": f"{folder}/db-tls.ca.crt"}
     server = subprocess.Popen(command, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     health = [pointed(a, folder) for a in with_port(db.health.exec_test(), 6379, port)]
 
@@ -148,7 +150,7 @@ def test_mariadb_takes_tls_only_over_tcp_and_its_backup_verifies_it(tmp_path, pa
     sock = folder / "mysqld.sock"
     subprocess.run(["mariadb-install-db", f"--user={owner}", f"--datadir={folder}/data",
                     "--auth-root-authentication-method=socket"], check=True, capture_output=True)
-    program, *args = (pointed(a, folder) for a in db.command)
+    program, *args = (pointed(a, folder) for a in db.server_command())
     assert program == "mariadbd" and "--require-secure-transport=ON" in args
     server = subprocess.Popen([program, "--no-defaults", f"--datadir={folder}/data", f"--socket={sock}",
                                f"--port={port}", "--bind-address=127.0.0.1", f"--pid-file={folder}/pid", *args,

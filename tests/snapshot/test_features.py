@@ -483,9 +483,10 @@ def test_canary_with_analysis_by_argo_rollouts(synth, snapshot):
 
 
 def test_worker_scaled_to_zero_by_keda(synth, snapshot):
-    """A worker draining a redis list: the ScaledObject (0 to 10 replicas, five waiting jobs each), the
-    TriggerAuthentication with the database's password by reference, the Deployment without replicas, and the
-    database's NetworkPolicy admitting KEDA's operator on its port."""
+    """A worker draining a redis list: the ScaledObject (0 to 10 replicas, five waiting jobs each) as KEDA's own
+    redis user, the TriggerAuthentication with that user's password by reference, the Deployment without replicas,
+    the database's ACL giving that user the list's length alone, and its NetworkPolicy admitting KEDA's operator
+    on its port."""
     source = """
         from shipform import *
         app = App("shop", registry="ghcr.io/acme", version="1.0.0")
@@ -495,7 +496,8 @@ def test_worker_scaled_to_zero_by_keda(synth, snapshot):
                health=Health.exec(["mailer", "--check"]), scale_on=Queue(on=queue, name="mail"))
     """
     files = synth(source, "k8s/prod/scaledobject-", "k8s/prod/triggerauthentication-",
-                  "k8s/prod/deployment-shop-mailer", "k8s/prod/networkpolicy-shop-queue")
+                  "k8s/prod/deployment-shop-mailer", "k8s/prod/networkpolicy-shop-queue",
+                  "k8s/prod/statefulset-shop-queue")
     assert files == snapshot
 
 

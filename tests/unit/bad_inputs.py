@@ -776,6 +776,20 @@ QUEUE_CASES = [
     ("queue-per-replica-zero", KEDA_W + 'connects_to=[q], scale_on=Queue(on=q, name="jobs", per_replica=0))',
      "shop/stage/w", "scale_on.per_replica"),
     ("keda-without-pod-labels", 'Environment(app, "stage", keda=Keda(pods={}))', "shop/stage", "keda.pods"),
+    ("queue-list-name-with-a-space", KEDA_W + 'connects_to=[q], scale_on=Queue(on=q, name="new jobs"))',
+     "shop/stage/w", "scale_on.name"),
+    ("queue-in-the-mesh-read-by-keda-outside-it", 'k = Environment(app, "stage", keda=Keda(), mesh=Mesh())\n'
+     'ns = SecureNamespace(k, "shop", mesh="istio")\n'
+     'q = StatefulDB(ns, "queue", engine="redis", version="7.4")\n'
+     'Worker(ns, "w", image="busybox:1.37.0", health=Health.exec(["true"]), connects_to=[q], '
+     'scale_on=Queue(on=q, name="jobs"))', "shop/stage/shop/w", "scale_on.on"),
+    ("keda-plain-text-reason-without-a-reason", 'Environment(app, "stage", keda=Keda(plain_text_reason="ok"))',
+     "shop/stage", "keda.plain_text_reason"),
+    ("keda-in-the-mesh-with-a-plain-text-reason", 'Environment(app, "stage", keda=Keda(in_mesh=True, '
+     'plain_text_reason="KEDA runs outside the mesh until the upgrade"))', "shop/stage", "keda.plain_text_reason"),
+    ("keda-service-account-not-a-name", 'Environment(app, "stage", keda=Keda(in_mesh=True, '
+     'service_account="KEDA operator"))', "shop/stage", "keda.service_account"),
+    ("redis-user-keda", DB + 'engine="redis", version="7.4", user="keda")', "shop/dev/db", "user"),
 ]
 ALL_CASES += QUEUE_CASES
 MESH = 'm = Environment(app, "stage", mesh=Mesh())\n'

@@ -340,7 +340,9 @@ class _Drawer:
             if self.twist is None:  # the operators this cluster runs (each adds its own props below)
                 env.rollouts, env.keda = self.flag(30), self.flag(30)
                 env.mesh = d(st.sampled_from(("istio", "linkerd"))) if self.flag(30) else None
-                props += [*(["rollouts='argo'"] if env.rollouts else []), *(["keda=Keda()"] if env.keda else []),
+                # Under a mesh KEDA's operator is enrolled too: a meshed queue admits it by identity alone.
+                keda = "keda=Keda(in_mesh=True)" if env.mesh else "keda=Keda()"
+                props += [*(["rollouts='argo'"] if env.rollouts else []), *([keda] if env.keda else []),
                           *([f"mesh=Mesh(kind={_q(env.mesh)})"] if env.mesh else [])]
             envs.append(env)
         lines = [HEADER, f"app = App({_q(name)}, registry='ghcr.io/acme', version={_q(version)})"]

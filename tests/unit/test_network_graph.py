@@ -242,10 +242,13 @@ def mesh_graphs(subject, env_name: str) -> tuple[set, set, set, set]:
     evaluation = subject.evaluation(env_name)
     meshed = {f"{w.namespace}/{name}" for w in env.workloads if env.mesh_of(w.namespace)
               for name in (w.name, *([f"{w.name}-canary"] if w.routed else []))}
+    if env.keda is not None and env.keda.identity is not None:  # KEDA's operator, enrolled in the mesh
+        meshed.add(ng.keda_operator(env.keda.namespace))
     return ({f for f in mesh if f[0] != ng.ANYONE},
             {f for f in evaluation.allowed if f[0] in meshed and f[1] in meshed},
             {(f[1], f[2]) for f in mesh if f[0] == ng.ANYONE},
-            {(f[1], f[2]) for f in evaluation.allowed if not evaluation.endpoints[f[0]].ours and f[1] in meshed})
+            {(f[1], f[2]) for f in evaluation.allowed if not evaluation.endpoints[f[0]].ours and f[0] not in meshed
+             and f[1] in meshed})
 
 
 def test_linkerd_admits_the_same_graph_as_the_network_policies(subjects):
@@ -260,14 +263,16 @@ def test_linkerd_admits_the_same_graph_as_the_network_policies(subjects):
 
 def test_the_mesh_admits_the_same_graph_as_the_network_policies(subjects):
     """shop's prod namespace is in the Istio mesh. Its AuthorizationPolicies, read like the NetworkPolicies from
-    the output alone, admit each declared client by identity on the ports it uses and nothing else; the ports
-    that peers outside the mesh reach (the ingress controller, Prometheus, KEDA) are open to plain text there,
-    and exactly those peers reach them through the NetworkPolicies."""
+    the output alone, admit each declared client by identity on the ports it uses and nothing else, and KEDA's
+    operator (its namespace is in the mesh too) by its identity on the queue's port; the ports that peers outside
+    the mesh reach (the ingress controller, Prometheus) are open to plain text there, and exactly those peers
+    reach them through the NetworkPolicies."""
     shop = subjects("shop")
     env = shop.env("prod")
     by_identity, by_policy, opened, from_outside = mesh_graphs(shop, "prod")
     assert by_identity == by_policy and by_identity
-    assert opened == from_outside == {("shop/web", 3000), ("shop/catalog", 9090), ("shop/cache", 6379)}
+    assert (ng.keda_operator("keda"), "shop/cache", 6379, "TCP") in by_identity
+    assert opened == from_outside == {("shop/web", 3000), ("shop/catalog", 9090)}
     allowed = shop.evaluation("prod").allowed
     ours = {f"{w.namespace}/{w.name}" for w in env.workloads}
     # Every meshed pod reaches istiod on 15012 alone; dev is not in the mesh.

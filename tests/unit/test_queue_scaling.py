@@ -53,11 +53,11 @@ def test_a_redis_list_scales_its_worker_from_zero(scaled):
     assert scaler["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "mailer"}
     assert (scaler["minReplicaCount"], scaler["maxReplicaCount"]) == (0, 20)
     assert scaler["triggers"] == [{"type": "redis", "metadata": {
-        "address": "queue.shop.svc:6379", "listName": "mail", "listLength": "5", "usernameFromEnv": "QUEUE_USER"},
+        "address": "queue.shop.svc:6379", "listName": "mail", "listLength": "5", "username": "keda"},
         "authenticationRef": {"name": "mailer"}}]
-    # The password by reference to the database's own Secret; never a value.
+    # KEDA's own user's password by reference to a Secret of its own; never a value, never the application's.
     assert find_object(scaled, "TriggerAuthentication", "mailer")["spec"] == {
-        "secretTargetRef": [{"parameter": "password", "name": "queue-credentials", "key": "password"}]}
+        "secretTargetRef": [{"parameter": "password", "name": "queue-keda-credentials", "key": "password"}]}
     assert "replicas" not in find_object(scaled, "Deployment", "mailer")["spec"]  # KEDA owns the count
     assert not objects(scaled, "PodDisruptionBudget", "mailer")  # none with min 0
 

@@ -648,8 +648,9 @@ def compose_workload_problems(r: Rendered, services: dict) -> list[str]:
                 problems.append(f"{w.name}: built from {dockerfile!r}, not docker/{builder.name}/Dockerfile")
         elif svc.get("image") != w.image:
             problems.append(f"{w.name}: runs image {svc.get('image')!r}, not {w.image!r}")
-        if unescape(svc.get("command")) != (list(w.command) if w.command else None):
-            problems.append(f"{w.name}: runs {svc.get('command')!r}, not {w.command!r}")
+        command = w.command_spec()
+        if unescape(svc.get("command")) != (list(command) if command else None):
+            problems.append(f"{w.name}: runs {svc.get('command')!r}, not {command!r}")
     return problems
 
 

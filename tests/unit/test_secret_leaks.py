@@ -47,8 +47,9 @@ def test_random_secret_values_appear_in_no_output_byte(tmp_path):
     synth_app(app, outdir=str(out))
     created = init_local(app, out, TOKEN)
     values = known_values(app, out)
-    # db, cache, legacy (db and legacy + root) passwords, api token; no S3 keys: compose keeps dumps locally
-    assert len(created) == len(values) == 6
+    # db, cache (its own and its backup user's), legacy (db and legacy + root) passwords, api token; no S3 keys:
+    # compose keeps dumps locally
+    assert len(created) == len(values) == 7
     synth_app(app, outdir=str(out))
     output = [p for p in (out / "shop").rglob("*") if p.is_file() and secrets_folder(app, out) not in p.parents]
     assert len(output) > 40
@@ -102,7 +103,7 @@ def test_secrets_cli(tmp_path, monkeypatch):
     result = invoke("secrets", "init-local", str(app_file), "--outdir", out)
     # The api token comes from outside shipform: not made up, and the command fails naming it.
     assert result.exit_code == 1
-    assert "shop: 5 local secret file(s) created" in result.stdout
+    assert "shop: 6 local secret file(s) created" in result.stdout
     assert result.stderr == (f"error: {Path(out) / 'shop/compose/secrets/api.token'}: Secret api, key token, read by "
                              f"shop/api (API_TOKEN_FILE), is a value from outside shipform, never generated. Fix: "
                              f"export SHIPFORM_SECRET_API_TOKEN with it and run `shipform secrets init-local` again, "

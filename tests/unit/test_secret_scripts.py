@@ -139,11 +139,15 @@ def env_spec(tmp_path: Path, source: str, name: str) -> spec.Environment:
 
 def test_only_a_databases_own_passwords_are_owned(tmp_path):
     env = env_spec(tmp_path, MANAGED, "prod")
-    assert env.owned_secrets() == {SecretRef("cache-credentials", "password")}  # redis: no root password
+    # redis: no root password; its backup user's has a key of its own
+    assert env.owned_secrets() == {SecretRef("cache-credentials", "password"),
+                                   SecretRef("cache-credentials", "backup-password")}
     assert asked_variables(env) == {("rds", "password"): "SHIPFORM_SECRET_RDS_PASSWORD",
                                     ("stripe", "api-key"): "SHIPFORM_SECRET_STRIPE_API_KEY"}
     lines = kubectl_create_commands(env)
-    assert [line for line in lines if "openssl" in line] == ['CACHE_CREDENTIALS_PASSWORD="$(openssl rand -base64 24)"']
+    assert [line for line in lines if "openssl" in line] == [
+        'CACHE_CREDENTIALS_BACKUP_PASSWORD="$(openssl rand -base64 24)"',
+        'CACHE_CREDENTIALS_PASSWORD="$(openssl rand -base64 24)"']
 
 
 @pytest.mark.parametrize("shell", SHELLS)
@@ -168,8 +172,9 @@ def test_the_script_stops_before_creating_anything_while_a_value_from_outside_is
 def test_the_script_creates_the_values_given_and_generates_only_the_owned(tmp_path, shell):
     done, calls, made = run(kubectl_create_commands(env_spec(tmp_path, MANAGED, "prod")), tmp_path, GIVEN, shell)
     assert done.returncode == 0 and done.stderr == ""
-    assert made == 1
-    assert literals(calls) == {("shop", "cache-credentials", "password"): "random-1",
+    assert made == 2
+    assert literals(calls) == {("shop", "cache-credentials", "backup-password"): "random-1",
+                               ("shop", "cache-credentials", "password"): "random-2",
                                ("shop", "rds", "password"): GIVEN["SHIPFORM_SECRET_RDS_PASSWORD"],
                                ("shop", "stripe", "api-key"): GIVEN["SHIPFORM_SECRET_STRIPE_API_KEY"]}
 
@@ -262,7 +267,8 @@ def test_init_local_generates_the_owned_writes_the_given_and_names_the_rest(tmp_
     folder = secrets_folder(app, out)
     given = {"SHIPFORM_SECRET_STRIPE_API_KEY": GIVEN["SHIPFORM_SECRET_STRIPE_API_KEY"], "RDS_PASSWORD": "not-this"}
     created = init_local(app, out, given)
-    assert created == [folder / "cache-credentials.password", folder / "stripe.api-key"]
+    assert created == [folder / "cache-credentials.backup-password", folder / "cache-credentials.password",
+                       folder / "stripe.api-key"]
     assert len((folder / "cache-credentials.password").read_text().strip()) == 43  # random, 32 bytes
     assert (folder / "stripe.api-key").read_text() == given["SHIPFORM_SECRET_STRIPE_API_KEY"]  # as given, no newline
     assert not (folder / "rds.password").exists()

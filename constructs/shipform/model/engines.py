@@ -6,6 +6,7 @@ password from a file without putting it on a command line) it is POSIX sh, which
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -49,10 +50,27 @@ class Engine:
     """How the image starts the server (its entrypoint and command), run after the init script is in place."""
     reserved_users: tuple[str, ...] = ()
     """Names the engine keeps for itself; the application's user may not take them."""
+    backup_password: bool = False
+    """True when the health check and the dump log in as a user of the engine's own with a password of its own
+    (the key 'backup-password' of the password's Secret, in $DB_BACKUP_PASSWORD_FILE), not as the application's."""
+    queue_reader: QueueReader | None = None
+    """The user KEDA reads the length of a queue as (Worker(scale_on=Queue(on=db))); None where KEDA reads none."""
     tls: EngineTls | None = None
     """How the engine serves TLS only (StatefulDB(tls=...)); None where shipform does not offer it."""
     client_tls: ClientTls | None = None
     """How a client's URL asks for TLS to a server of this engine that shipform does not run (External)."""
+
+
+@dataclass(frozen=True)
+class QueueReader:
+    """A user of the engine's own that may read the length of the queues KEDA scales Workers by, and nothing else:
+    ``setup`` (shell lines run before the server starts, after its other users are written) adds it with the
+    password in $DB_QUEUE_READER_PASSWORD_FILE and access to the keys that ``keys`` makes of the queues' names."""
+
+    user: str
+    setup: str
+    """{keys} is filled in with ``keys(names)``."""
+    keys: Callable[[Sequence[str]], str]
 
 
 @dataclass(frozen=True)
@@ -96,6 +114,20 @@ MYSQL_CLIENT_TLS = ClientTls("mysql", "?ssl-mode=REQUIRED", "?ssl-mode=VERIFY_ID
 PASSWORD = '"$(cat "$DB_PASSWORD_FILE")"'
 INIT_DIR = "/docker-entrypoint-initdb.d"
 """Where the official images look for set-up scripts; a writable emptyDir/tmpfs under the read-only root."""
+
+_REDIS_GLOB = frozenset("*?[]\\")
+_REDIS_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:/@#%+=,-()<>!&|;^~`$")
+
+
+def redis_key_pattern(name: str) -> str:
+    """An ACL key pattern that matches the key ``name`` alone, as one argument of a redis.conf line: the glob's
+    special characters escaped with a backslash, then every byte the line could misread (quotes, backslashes,
+    anything beyond printable ASCII) written as \\xHH in a double-quoted argument, so the shell's single quotes
+    around it hold no quote either. Redis refuses key patterns with spaces; the Queue refuses such names."""
+    escaped = "".join("\\" + c if c in _REDIS_GLOB else c for c in name)
+    return '"~' + "".join(c if c in _REDIS_PLAIN else "".join(f"\\x{b:02x}" for b in c.encode())
+                          for c in escaped) + '"'
+
 
 ENGINES: dict[str, Engine] = {
     "postgres": Engine(
@@ -171,32 +203,41 @@ ENGINES: dict[str, Engine] = {
     "redis": Engine(
         "redis", "redis:{tag}-bookworm", {"7.2": "7.2.6", "7.4": "7.4.1"}, 6379, "/data", ("/tmp",), 999, "redis",
         url_path="/0",
-        # ACL users in a config file on the tmpfs (the password as its SHA-256, never on a command line): the
+        # ACL users in a config file on the tmpfs (each password as its SHA-256, never on a command line): the
         # default user is off; the application's user may run every command but the admin and dangerous ones
         # (CONFIG, FLUSHALL, DEBUG, SHUTDOWN, ACL, MODULE, KEYS, ...) and those that drop or kill every script or
-        # function (EVAL and FCALL stay); 'backup' may only PING and replicate, which
+        # function (EVAL and FCALL stay); 'backup', with a password of its own, may only PING and replicate, which
         # is what the health check and `redis-cli --rdb` need.
         command=("sh", "-c", "\n".join([
             "set -eu",
-            'PW="$(cat "$DB_PASSWORD_FILE")"',
-            '[ -n "$PW" ] || { echo "the password file is empty" >&2; exit 1; }',
-            'H="$(printf %s "$PW" | sha256sum | cut -d " " -f 1)"',
+            'sha() { p="$(cat "$1")"; [ -n "$p" ] || { echo "the password file $1 is empty" >&2; exit 1; }',
+            '  printf %s "$p" | sha256sum | cut -d " " -f 1; }',
+            'APP="$(sha "$DB_PASSWORD_FILE")"',
+            'BACKUP="$(sha "$DB_BACKUP_PASSWORD_FILE")"',
             "printf '%s\\n' 'user default off' \\",
-            '  "user {user} on #$H ~* &* +@all -@admin -@dangerous -script|flush -script|kill -function|flush \\',
+            '  "user {user} on #$APP ~* &* +@all -@admin -@dangerous -script|flush -script|kill -function|flush \\',
             '-function|delete -function|restore" \\',
-            '  "user backup on #$H +ping +sync +psync +replconf" > /tmp/redis.conf',
+            '  "user backup on #$BACKUP resetchannels +ping +sync +psync +replconf" > /tmp/redis.conf',
             "exec redis-server /tmp/redis.conf --dir /data --appendonly yes --port {port}"])),
-        health=("sh", "-c", 'REDISCLI_AUTH="$(cat "$DB_PASSWORD_FILE")" redis-cli --user backup -h 127.0.0.1 '
+        health=("sh", "-c", 'REDISCLI_AUTH="$(cat "$DB_BACKUP_PASSWORD_FILE")" redis-cli --user backup -h 127.0.0.1 '
                             '-p {port} ping | grep -q PONG'),
         dump=f'REDISCLI_AUTH={PASSWORD} redis-cli --user backup -h "$DB_HOST" -p "$DB_PORT" --rdb "$BACKUP_FILE"',
-        dump_suffix="rdb", has_database=False, reserved_users=("default", "backup"),
+        dump_suffix="rdb", has_database=False, reserved_users=("default", "backup", "keda"), backup_password=True,
+        # KEDA's redis scaler logs in, sends PING, then EVAL of a script that asks the key's TYPE and, for a list,
+        # its LLEN (kedacore/keda pkg/scalers/redis_scaler.go). A script runs only the commands its user may run,
+        # on the keys its user may touch: 'keda' reads the type and length of the queues' lists, nothing else.
+        # (Not %R~: Redis takes EVAL's keys as written to, so a read-only key pattern refuses the script.)
+        queue_reader=QueueReader("keda", "\n".join([
+            'KEDA="$(sha "$DB_QUEUE_READER_PASSWORD_FILE")"',
+            "printf '%s\\n' \"user keda on #$KEDA resetchannels +ping +eval +type +llen \"{keys} >> /tmp/redis.conf"]),
+            lambda names: "'" + " ".join(redis_key_pattern(name) for name in names) + "'"),
         # TLS only: no plain port at all; clients are not asked for certificates (they log in with a password).
         tls=EngineTls(
             prelude="",
             server_args=("--port 0 --tls-port {port}", "--tls-cert-file {tls_cert}", "--tls-key-file {tls_key}",
                          "--tls-ca-cert-file {tls_ca}", "--tls-auth-clients no"),
-            health=("sh", "-c", 'REDISCLI_AUTH="$(cat "$DB_PASSWORD_FILE")" redis-cli --tls --cacert "$DB_TLS_CA_FILE" '
-                                '--user backup -h 127.0.0.1 -p {port} ping | grep -q PONG'),
+            health=("sh", "-c", 'REDISCLI_AUTH="$(cat "$DB_BACKUP_PASSWORD_FILE")" redis-cli --tls '
+                                '--cacert "$DB_TLS_CA_FILE" --user backup -h 127.0.0.1 -p {port} ping | grep -q PONG'),
             dump=f'REDISCLI_AUTH={PASSWORD} redis-cli --tls --cacert "$DB_TLS_CA_FILE" --user backup -h "$DB_HOST" '
                  '-p "$DB_PORT" \\\n  --rdb "$BACKUP_FILE"',
             url_scheme="rediss", url_query="?ssl_ca_certs={tls_ca}"),
@@ -232,9 +273,10 @@ def fill(template: str, **values: object) -> str:
     return template
 
 
-def start_command(engine: Engine, tls: bool = False) -> tuple[str, ...]:
+def start_command(engine: Engine, tls: bool = False, queues: Sequence[str] = ()) -> tuple[str, ...]:
     """Write the init script into INIT_DIR, then start the server the way the image does. The script is
-    data in a quoted here-document: nothing in it is expanded by the shell. With ``tls`` the engine's TLS
+    data in a quoted here-document: nothing in it is expanded by the shell. With ``queues`` (the names of the
+    queues KEDA reads) the engine's queue reader is added before the server starts. With ``tls`` the engine's TLS
     prelude runs first and its server arguments end the line that starts the server."""
     if engine.init:
         name, content = engine.init
@@ -242,6 +284,11 @@ def start_command(engine: Engine, tls: bool = False) -> tuple[str, ...]:
                                                 f"exec {' '.join(engine.start)}")
     else:
         command = engine.command
+    reader = engine.queue_reader if queues else None
+    if reader is not None:
+        shell, flag, script = command
+        *lines, last = script.split("\n")
+        command = (shell, flag, "\n".join([*lines, fill(reader.setup, keys=reader.keys(queues)), last]))
     if not tls or engine.tls is None:
         return command
     if not command:  # the image's entrypoint starts the server: name it, with the arguments

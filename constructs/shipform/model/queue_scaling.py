@@ -57,7 +57,8 @@ class Queue:
     :param kind: Default: 'redis' for a StatefulDB; required for an External.
     :param per_replica: Default: 5. Waiting messages (Kafka: lag) per replica.
     :param min: Default: 0. :param max: Default: 10.
-    :param auth: Default: {} (redis StatefulDB: its user and password). KEDA's credential parameters, each from
+    :param auth: Default: {} (redis StatefulDB: its user 'keda', which may read the list's type and length
+        only, with the password in '<db>-keda-credentials'). KEDA's credential parameters, each from
         a secret of the External (``secrets={"URL": SecretRef(...)}``): RabbitMQ needs ``{"host": "URL"}`` (the
         amqp URL with its credentials); SQS without auth uses the KEDA operator's own AWS identity.
     :param group: Default: the worker's name. Kafka's consumer group.
@@ -92,6 +93,7 @@ class Queue:
                                 "write e.g. 5")
         kind = self._kind(path)
         self._check_names(path, kind)
+        self._check_mesh(path, worker)
         metadata = getattr(self, f"_{kind}")(path, worker)
         return spec.QueueScaling(kind if kind != "sqs" else "aws-sqs-queue", tuple(metadata.items()),
                                  self._auth(path, kind), self.min, self.max)
@@ -112,9 +114,33 @@ class Queue:
                                 self.on.path, "scale this worker with replicas= or autoscale=")
         return "redis"
 
+    def _check_mesh(self, path: str, worker: Scaled) -> None:
+        """KEDA's operator reaches a server in a meshed namespace by its identity in the mesh, or, outside the
+        mesh, over plain text only where the Environment says why."""
+        keda = worker.environment.keda
+        namespace = getattr(self.on, "namespace", None)
+        if isinstance(self.on, External) or keda is None or namespace is None:
+            return
+        mesh = worker.environment.mesh_of(namespace)
+        if mesh is None or keda.identity is not None or keda.plain_text_reason is not None:
+            return
+        env = worker.environment.name
+        raise ShipformError(path, "scale_on.on", f"is in namespace '{namespace}' of the {mesh.kind} mesh, and KEDA's "
+                            "operator is outside it: the mesh would have to admit plain text from any source on the "
+                            "queue's port", self.on.path,
+                            f"enrol KEDA's namespace in the mesh and pass keda=Keda(in_mesh=True) to Environment "
+                            f"'{env}', or state why it may not be with Keda(plain_text_reason='...')")
+
+    def secret_refs(self) -> tuple[SecretRef, ...]:
+        """The Secret keys KEDA reads the queue's credentials from (the TriggerAuthentication's)."""
+        if not isinstance(self.on, External):
+            return (self.on.queue_reader_password,)
+        return tuple(self.on.secrets[s] for s in self.auth.values() if s in self.on.secrets)
+
     def _check_names(self, path: str, kind: str) -> None:
         """A Kafka topic by Kafka's rule; a redis list or RabbitMQ queue (and a consumer group) as one line of at
-        most 255 bytes, without spaces at its ends. An SQS queue is its URL (see _sqs)."""
+        most 255 bytes, without spaces at its ends, and a list of a StatefulDB without any (its ACL names the list).
+        An SQS queue is its URL (see _sqs)."""
         if kind == "kafka" and not checks.matches(r"[A-Za-z0-9._-]{1,249}", self.name):
             raise ShipformError(path, "scale_on.name", "must be a Kafka topic (1-249 of letters, digits, '.', '_' "
                                 "and '-')", self.name, "write the topic's name, e.g. 'orders'")
@@ -125,10 +151,14 @@ class Queue:
             if not name.isprintable() or name != name.strip() or not 0 < len(name.encode()) <= 255:
                 raise ShipformError(path, f"scale_on.{prop}", "must be one line of at most 255 bytes, without spaces "
                                     "at its ends", name, "write the name as the server has it, e.g. 'jobs'")
+        if kind == "redis" and not isinstance(self.on, External) and " " in self.name:
+            raise ShipformError(path, "scale_on.name", "holds a space, and Redis refuses an ACL key pattern with one, "
+                                "so KEDA's user could not be limited to this list", self.name,
+                                "name the list without spaces, e.g. 'index-jobs'")
 
     def _auth(self, path: str, kind: str) -> tuple[tuple[str, SecretRef], ...]:
-        if not isinstance(self.on, External):  # a StatefulDB: its own password
-            return (("password", self.on.password),)
+        if not isinstance(self.on, External):  # a StatefulDB: the password of its user for KEDA
+            return (("password", self.on.queue_reader_password),)
         allowed = _AUTH_PARAMETERS[kind]
         refs = []
         for parameter, secret in sorted(self.auth.items()):
@@ -151,8 +181,8 @@ class Queue:
 
     def _redis(self, path: str, worker: Scaled) -> dict[str, str]:
         metadata = {"address": self._address(), "listName": self.name, "listLength": str(self.per_replica)}
-        if not isinstance(self.on, External):
-            metadata["usernameFromEnv"] = f"{self.on.env_prefix}_USER"
+        if not isinstance(self.on, External):  # the server's user for KEDA, which reads the list's length only
+            metadata["username"] = self.on.engine.queue_reader.user
         return metadata
 
     def _rabbitmq(self, path: str, worker: Scaled) -> dict[str, str]:

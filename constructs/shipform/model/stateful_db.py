@@ -49,7 +49,10 @@ class StatefulDBProps(TypedDict, total=False):
     """Default: the app's name. For redis, the ACL user the application connects as (the default user is off)."""
     password: SecretRef | None
     """Default: ``SecretRef('<id>-credentials', 'password')``. mysql and mariadb also read the key
-    'root-password' of the same Secret."""
+    'root-password' of the same Secret; redis the key 'backup-password', its backup user's (the health check and
+    the dumps log in as that user, never as the application's). Where a Worker scales by a redis list
+    (``scale_on=Queue(on=db)``), KEDA logs in as the user 'keda' with the key 'password' of the Secret
+    '<name>-keda-credentials', in the database's namespace and the Worker's."""
     env_prefix: str | None
     """Default: the id in upper case ('DB' for 'db'). Clients get ``<PREFIX>_HOST``, ``_PORT``, ``_NAME``,
     ``_USER``, ``_PASSWORD_FILE`` and ``_URL``."""
@@ -94,6 +97,14 @@ class StatefulDB(Workload):
         secrets = {"DB_PASSWORD": self.password}
         if self.engine.root_password:
             secrets["DB_ROOT_PASSWORD"] = SecretRef(self.password.name, "root-password")
+        self.dump_password = SecretRef(self.password.name, "backup-password") if self.engine.backup_password \
+            else self.password
+        """What the health check and the backup's dump log in with."""
+        if self.engine.backup_password:
+            secrets["DB_BACKUP_PASSWORD"] = self.dump_password
+        self.queue_reader_password = SecretRef(f"{name}-keda-credentials", "password")
+        """The password of the user KEDA reads queues' lengths as (engine.queue_reader), where a Worker scales by
+        one of this database's queues."""
         self.tls = _tls(path, self.engine, props.get("tls"))
         if self.tls is not None:
             secrets |= {f"DB_TLS_{key}": SecretRef(self.tls, file) for key, file in spec.TLS_FILES.items()}
@@ -117,14 +128,13 @@ class StatefulDB(Workload):
         self.database = checks.sql_name(self.path, "database", props.get("database") or self.app.name)
         self.user = checks.sql_name(self.path, "user", props.get("user") or self.app.name, max_len=32)
         if self.user in self.engine.reserved_users:
-            raise ShipformError(self.path, "user", f"is {self.engine.name}'s own administrator", self.user,
+            raise ShipformError(self.path, "user", f"is a user {self.engine.name} keeps for itself", self.user,
                                 "give the application a user of its own, e.g. user='app'")
         self.env_prefix = checks.env_name(self.path, "env_prefix",
                                           props.get("env_prefix") or self.name.upper().replace("-", "_"))
         self.password_env = password_env(self.path, props.get("password_env"))
         tls = self.engine.tls if self.tls is not None else None
         self.health = Health.exec(self._fill_all(tls.health if tls else self.engine.health), start_period_seconds=120)
-        self.command = self._fill_all(start_command(self.engine, tls is not None)) or None
         self.env.update({k: self._fill(v) for k, v in self.engine.server_env.items()})
         self.service_account = self.handle("service-account")
         self.stateful_set = self.handle("controller")
@@ -141,7 +151,7 @@ class StatefulDB(Workload):
     def _backup_job(self, backup: Backup) -> BackupJob:
         """The CronJob that dumps the database, told how to reach it."""
         size = backup.volume_size(self.path, self.storage)
-        secrets = {"DB_PASSWORD": self.password}  # the dump's only credential: the upload has its own
+        secrets = {"DB_PASSWORD": self.dump_password}  # the dump's only credential: the upload has its own
         if self.tls is not None:  # and the CA that vouches for the server
             secrets["DB_TLS_CA"] = SecretRef(self.tls, "ca.crt")
         connection = {"DB_HOST": self.name, "DB_PORT": str(self.port), "DB_USER": self.user, "DB_NAME": self.database}
@@ -187,9 +197,32 @@ class StatefulDB(Workload):
         return self.database_client().risks()
 
     def owned_secrets(self) -> set[SecretRef]:
-        """Its passwords: the image sets them at first start, so any random value is right."""
-        return {self.password, *([SecretRef(self.password.name, "root-password")] if self.engine.root_password
-                                 else [])}
+        """Its passwords: the image (or its start command) sets them at first start, so any random value is
+        right."""
+        return {self.password, self.dump_password, *([self.queue_reader_password] if self.queues() else []),
+                *([SecretRef(self.password.name, "root-password")] if self.engine.root_password else [])}
+
+    def queues(self) -> tuple[str, ...]:
+        """The names of its queues KEDA reads (Workers' ``scale_on=Queue(on=self)``), where the engine has a user
+        for that; sorted, each once."""
+        if self.engine.queue_reader is None:
+            return ()
+        return tuple(sorted({w.queue.name for w in self.environment.workloads
+                             if isinstance(w, Workload) and w.queue is not None and w.queue.on is self}))
+
+    def all_secrets(self) -> dict[str, SecretRef]:
+        """Its own secrets, and the password of KEDA's user where KEDA reads one of its queues."""
+        found = super().all_secrets()
+        if self.queues():
+            found["DB_QUEUE_READER_PASSWORD"] = self.queue_reader_password
+        return found
+
+    def server_command(self) -> list[str]:
+        """The engine's start command: over TLS when asked, with KEDA's user where KEDA reads its queues."""
+        return self._fill_all(start_command(self.engine, self.tls is not None, self.queues()))
+
+    def command_spec(self) -> tuple[str, ...] | None:
+        return tuple(self.server_command()) or None
 
     def client_secrets(self) -> dict[str, SecretRef]:
         return self.database_client().secrets()

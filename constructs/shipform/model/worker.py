@@ -78,6 +78,10 @@ class Worker(LongRunning):
             return None
         return spec.Scrape(self.metrics.worker_port(self.path), self.metrics.path, self.metrics.interval, monitoring)
 
+    def referenced_secrets(self) -> set[str]:
+        """The Secrets its pods mount, and the one KEDA reads the queue's credentials from."""
+        return super().referenced_secrets() | {ref.name for ref in (self.queue.secret_refs() if self.queue else ())}
+
     def queue_scaling(self) -> spec.QueueScaling | None:
         return self.queue.to_spec(self) if self.queue is not None else None
 

@@ -5,7 +5,7 @@ props as plain values are in workload_checks.py."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, ClassVar, TypedDict
 
 from constructs import Construct
@@ -396,7 +396,7 @@ class Workload(ShipformConstruct):
             path=self.path, name=self.name, namespace=self.namespace, component=self.component,
             app=self.app.name, version=self.app.version, image=self.image, run=self.run_spec(),
             built=self._built_image(), build=self._image_build(),
-            command=tuple(self.command) if self.command else None, env=self.env_spec(configured),
+            command=self.command_spec(), env=self.env_spec(configured),
             secret_files=self.secret_files_spec(), config=configured,
             ports=self.ports(), health=self.health, resources=self.resources,
             run_as_user=self.run_as_user, run_as_group=self.run_as_group, data_owner=self.data_owner(),
@@ -416,6 +416,10 @@ class Workload(ShipformConstruct):
                  self.environment.mesh_of(self.namespace), *self.run_facets())
         return tuple(f for f in found if f is not None)
 
+    def command_spec(self) -> tuple[str, ...] | None:
+        """The process its containers run, or None for the image's own."""
+        return tuple(self.command) if self.command else None
+
     def run_facets(self) -> tuple[spec.Facet, ...]:
         """What scales it, rolls it out or recommends its resources besides its run (a WebService's or Worker's)."""
         return ()
@@ -425,7 +429,7 @@ class Workload(ShipformConstruct):
         keda = self.environment.keda
         if keda is None or not any(c.queue is not None and c.queue.on is self for c in clients):
             return ()
-        return (spec.PlatformPeer(keda.namespace, keda.pods, self.ports()[:1]),)
+        return (replace(keda, ports=self.ports()[:1]),)
 
     def accepted_risks(self) -> tuple[spec.AcceptedRisk, ...]:
         """Scanner findings this workload accepts on purpose: its own and those its targets hand it."""

@@ -14,8 +14,8 @@ def referenced_secrets(env: spec.Environment) -> dict[tuple[str, str], list[str]
     """{(namespace, Secret name): sorted keys} of every Secret the Environment's workloads reference."""
     wanted: dict[tuple[str, str], set[str]] = {}
     for w in env.workloads:
-        for f in w.every_secret_file:
-            wanted.setdefault((w.namespace, f.ref.name), set()).add(f.ref.key)
+        for ref in w.every_secret_ref:
+            wanted.setdefault((w.namespace, ref.name), set()).add(ref.key)
     return {key: sorted(keys) for key, keys in sorted(wanted.items())}
 
 

@@ -12,11 +12,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol, TypeVar
 
+from shipform.values.secret_ref import SecretRef
+
 
 class Facet:
     """Base of every facet type (frozen dataclasses)."""
 
     __slots__ = ()
+
+    def secret_refs(self) -> tuple[SecretRef, ...]:
+        """The Secret keys the facet's objects name for a component of the platform to read (none by default)."""
+        return ()
 
 
 F = TypeVar("F")

@@ -124,6 +124,10 @@ class QueueScaling(Scaling):
     min: int
     max: int
 
+    def secret_refs(self) -> tuple[SecretRef, ...]:
+        """What the TriggerAuthentication hands KEDA's operator."""
+        return tuple(ref for _, ref in self.auth)
+
 
 @dataclass(frozen=True)
 class KnativeServing:

@@ -36,6 +36,12 @@ class PlatformPeer:
     namespace: str
     pods: tuple[tuple[str, str], ...]
     ports: tuple[Port, ...]
+    identity: str | None = None
+    """The service account its pods run as, where they are in the workload's mesh: the mesh admits them by that
+    identity over mutual TLS. None: outside the mesh, so a meshed workload takes plain text from them on ``ports``."""
+    plain_text_reason: str | None = None
+    """Why a meshed workload takes plain text from these pods (outside the mesh), written on the mesh's object that
+    allows it; None where nothing had to say why."""
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from shipform.spec.storage import Config, Scratch, Volume, ephemeral_need
 from shipform.values.health import Health
 from shipform.values.quantity import Memory
 from shipform.values.resources import ComputeResources
+from shipform.values.secret_ref import SecretRef
 
 F = TypeVar("F")
 
@@ -122,6 +123,12 @@ class Workload:
         """The Secret keys any container of the workload mounts: its own and those of a second container."""
         after = self.job.after if self.job is not None else None
         return self.secret_files + (after.secret_files if after is not None else ())
+
+    @property
+    def every_secret_ref(self) -> tuple[SecretRef, ...]:
+        """Every Secret key its objects name: those its containers mount, and those its facets hand a component
+        of the platform (KEDA's TriggerAuthentication), which must exist in its namespace as well."""
+        return tuple(f.ref for f in self.every_secret_file) + tuple(r for f in self.facets for r in f.secret_refs())
 
     def env_for(self, platform: Platform) -> tuple[EnvVar, ...]:
         return tuple(v for v in self.env if platform in v.platforms)

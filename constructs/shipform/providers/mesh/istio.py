@@ -1,7 +1,8 @@
 """Istio in sidecar mode. Per enrolled namespace: STRICT mutual TLS and an allow-nothing AuthorizationPolicy. Per
 server: an AuthorizationPolicy admitting exactly its declared clients by identity, on the ports each uses (the same
-graph as its NetworkPolicy), plus the ports peers outside the mesh reach (the ingress controller, Prometheus, KEDA,
-clients of a node port), which stay open to plain text there and are narrowed to those peers by the
+graph as its NetworkPolicy) and the platform's components in the mesh by theirs (KEDA's operator), plus the ports
+peers outside the mesh reach (the ingress controller, Prometheus, KEDA outside the mesh with a reason, clients of a
+node port), which stay open to plain text there and are narrowed to those peers by the
 NetworkPolicy. Per WebService: retries and a timeout (VirtualService), circuit breaking (DestinationRule), and
 for public ones a local rate limit (EnvoyFilter)."""
 
@@ -12,7 +13,13 @@ from functools import partial
 from typing import Any
 
 from shipform import spec
-from shipform.providers.mesh.graph import open_ports, served_ports, speaks_http
+from shipform.providers.mesh.graph import (
+    meshed_platform_peers,
+    open_ports,
+    plain_text_reasons,
+    served_ports,
+    speaks_http,
+)
 from shipform.providers.mesh.protocol import Planned
 from shipform.spec.plan import ObjectKey
 
@@ -67,7 +74,7 @@ class Istio:
                             partial(self._authorization, w, mesh, plain))]
         if plain:
             objects.append(_planned(w, "mesh:plain-text-ports", SECURITY, "PeerAuthentication", w.name,
-                                    partial(_plain_text, w, plain)))
+                                    partial(_plain_text, w, plain), plain_text_reasons(w)))
         if speaks_http(w):
             objects += [_planned(w, "mesh:retries", NETWORKING, "VirtualService", w.name, partial(_retries, w, mesh)),
                         _planned(w, "mesh:circuit-breaking", NETWORKING, "DestinationRule", w.name,
@@ -78,10 +85,14 @@ class Istio:
         return objects
 
     def _authorization(self, w: spec.Workload, mesh: spec.Mesh, plain: tuple[spec.Port, ...]) -> dict[str, Any]:
-        """Each client by identity on the ports it uses; the ports peers outside the mesh reach, from anyone."""
+        """Each client by identity on the ports it uses, and so each platform component in the mesh (KEDA's operator);
+        the ports peers outside the mesh reach, from anyone."""
         rules = [{"from": [{"source": {"principals": [self.principal(mesh, c.namespace, name) for name in c.names]}}],
                   "to": [{"operation": {"ports": [str(p.number) for p in c.ports or w.ports[:1]]}}]}
                  for c in sorted(w.clients, key=lambda c: (c.namespace, c.name))]
+        rules += [{"from": [{"source": {"principals": [self.principal(mesh, peer.namespace, peer.identity)]}}],
+                   "to": [{"operation": {"ports": [str(p.number) for p in peer.ports]}}]}
+                  for peer in meshed_platform_peers(w) if peer.identity is not None]
         if plain:
             rules.append({"to": [{"operation": {"ports": [str(p.number) for p in plain]}}]})
         return {"spec": {"selector": {"matchLabels": w.selector}, "action": "ALLOW", "rules": rules}}
@@ -91,8 +102,8 @@ ISTIO = Istio()
 
 
 def _planned(w: spec.Workload, role: str, api_version: str, kind: str, name: str,
-             fields: Callable[[], dict[str, Any]]) -> Planned:
-    return Planned(ObjectKey(role, api_version, kind, name, w.namespace), w.labels, fields)
+             fields: Callable[[], dict[str, Any]], annotations: dict[str, str] | None = None) -> Planned:
+    return Planned(ObjectKey(role, api_version, kind, name, w.namespace), w.labels, fields, annotations or None)
 
 
 def _plain_text(w: spec.Workload, plain: tuple[spec.Port, ...]) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Linkerd. Per enrolled namespace: injection and a default inbound policy of 'deny', and a NetworkAuthentication
 for any address. Per server port: a Server, and an AuthorizationPolicy requiring the declared clients' TLS
-identities (a MeshTLSAuthentication) on it: the same graph as the NetworkPolicies. Ports peers outside the mesh
-reach (the ingress controller, Prometheus, KEDA, clients of a node port) also admit any address, narrowed to those
+identities (a MeshTLSAuthentication) on it: the same graph as the NetworkPolicies, and the identities of the
+platform's components in the mesh (KEDA's operator). Ports peers outside the mesh reach (the ingress controller,
+Prometheus, KEDA outside the mesh with a reason, clients of a node port) also admit any address, narrowed to those
 peers by the NetworkPolicy; a port only a node port's or load balancer's clients reach admits its
 ``source_ranges`` alone (a NetworkAuthentication of the workload), as the NetworkPolicy does. Per WebService:
 retries, a timeout and failure accrual (circuit breaking) as annotations on its Service, and for public ones a local
@@ -13,7 +14,14 @@ from collections.abc import Callable
 from typing import Any
 
 from shipform import spec
-from shipform.providers.mesh.graph import open_ports, plain_sources, served_ports, speaks_http
+from shipform.providers.mesh.graph import (
+    meshed_platform_peers,
+    open_ports,
+    plain_sources,
+    plain_text_reasons,
+    served_ports,
+    speaks_http,
+)
 from shipform.providers.mesh.protocol import Planned
 from shipform.spec.plan import ObjectKey
 
@@ -83,7 +91,8 @@ class Linkerd:
         return objects
 
     def _port_plan(self, w: spec.Workload, mesh: spec.Mesh, port: spec.Port, plain: bool) -> list[Planned]:
-        """The port's Server; its clients' identities and the policy requiring them; the plain-text allowance."""
+        """The port's Server; its clients' identities (and those of platform components in the mesh, such as KEDA's
+        operator) and the policy requiring them; the plain-text allowance."""
         name = f"{w.name}-{port.name}"
         protocol = "opaque" if w.component == "database" else "unknown"  # unknown: the proxy detects HTTP
         objects = [_planned(w, "mesh:server", "Server", name, lambda: {"spec": {
@@ -91,8 +100,10 @@ class Linkerd:
             version="v1beta3")]
         clients = sorted((c for c in w.clients if port in (c.ports or w.ports[:1])), key=lambda c: (c.namespace,
                                                                                                     c.name))
-        if clients:
-            identities = [self.principal(mesh, c.namespace, n) for c in clients for n in c.names]
+        identities = [self.principal(mesh, c.namespace, n) for c in clients for n in c.names]
+        identities += [self.principal(mesh, p.namespace, p.identity) for p in meshed_platform_peers(w, port)
+                       if p.identity is not None]
+        if identities:
             objects += [_planned(w, "mesh:client-identities", "MeshTLSAuthentication", name,
                                  lambda: {"spec": {"identities": identities}}),
                         _planned(w, "mesh:authorization", "AuthorizationPolicy", name,
@@ -100,7 +111,8 @@ class Linkerd:
         if plain:
             sources = f"{w.name}-{SOURCES}" if plain_sources(w, port) else ANYWHERE
             objects.append(_planned(w, "mesh:plain-text-port", "AuthorizationPolicy", f"{name}-plain",
-                                    lambda: _requiring(name, "NetworkAuthentication", sources)))
+                                    lambda: _requiring(name, "NetworkAuthentication", sources),
+                                    annotations=plain_text_reasons(w)))
         return objects
 
 
@@ -108,8 +120,9 @@ LINKERD = Linkerd()
 
 
 def _planned(w: spec.Workload, role: str, kind: str, name: str, fields: Callable[[], dict[str, Any]],
-             version: str = "v1alpha1") -> Planned:
-    return Planned(ObjectKey(role, f"{POLICY}/{version}", kind, name, w.namespace), w.labels, fields)
+             version: str = "v1alpha1", annotations: dict[str, str] | None = None) -> Planned:
+    return Planned(ObjectKey(role, f"{POLICY}/{version}", kind, name, w.namespace), w.labels, fields,
+                   annotations or None)
 
 
 def _server_ref(name: str) -> dict[str, str]:
