@@ -94,6 +94,7 @@ def test_digits_are_ascii():
 
 
 # ------------------------------------------------------------------------------------------- the checks themselves
+@pytest.mark.slow
 @settings(max_examples=60, database=None, deadline=None)
 @given(case=hv.valid_values(), twist=hv.twists())
 def test_a_valid_value_with_a_twist_is_refused(case, twist):
@@ -107,6 +108,7 @@ def test_a_valid_value_with_a_twist_is_refused(case, twist):
         check(bad)
 
 
+@pytest.mark.slow
 @settings(max_examples=80, database=None, deadline=None)
 @given(ranges=hv.forbidden_egress())
 def test_forbidden_egress_is_refused_in_every_spelling(ranges):
@@ -114,6 +116,7 @@ def test_forbidden_egress_is_refused_in_every_spelling(ranges):
         addresses.egress_ranges("shop/dev/pay", "cidrs", ranges, "'203.0.113.0/24'", "name the range")
 
 
+@pytest.mark.slow
 @settings(max_examples=80, database=None, deadline=None)
 @given(ranges=hv.public_egress())
 def test_public_ranges_pass_as_ipaddress_writes_them(ranges):
