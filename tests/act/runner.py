@@ -85,9 +85,22 @@ class RunResult:
         return "".join(r["msg"] for r in self.records
                        if r.get("raw_output") and (job_id is None or r.get("jobID") == job_id))
 
+    def failed_steps(self) -> str:
+        """What each failed step printed (its last 60 lines), named by job, matrix and step: in a matrix the
+        failing instance's lines can lie far before the log's end, and the log's folder is temporary."""
+        parts = []
+        for failed in (r for r in self.records if r.get("stepResult") == "failure"):
+            where = (failed.get("job"), failed.get("matrix"), failed.get("step"))
+            printed = "".join(r["msg"] for r in self.records
+                              if r.get("raw_output") and (r.get("job"), r.get("matrix"), r.get("step")) == where)
+            parts.append(f"--- failed: {where[0]} {where[1] or ''} step {where[2]!r} ---\n"
+                         + "\n".join(printed.splitlines()[-60:]))
+        return "\n".join(parts)
+
     def __repr__(self) -> str:
         return (f"{self.workflow}: exit {self.exit_code} in {self.seconds:.0f}s, jobs {self.jobs}\n"
-                f"--- log (last 150 lines; all of it in {self.folder / 'act.log'}) ---\n"
+                + (self.failed_steps() + "\n" if not self.ok else "")
+                + f"--- log (last 150 lines; all of it in {self.folder / 'act.log'}) ---\n"
                 + "\n".join(self.log.splitlines()[-150:]))
 
 
