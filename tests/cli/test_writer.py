@@ -119,6 +119,7 @@ def test_leftovers_of_a_killed_synth_are_removed_by_the_next_even_when_up_to_dat
     assert tree(out) == before and tree(not_ours) == {"keep.txt": b"keep\n"}
 
 
+@pytest.mark.slow
 def test_a_synth_killed_while_staging_leaves_nothing_the_next_synth_keeps(tmp_path):
     out = tmp_path / "shop"
     writer.write_output(out, FILES, MARK)

