@@ -229,8 +229,8 @@ def test_secure_namespaces_with_a_cross_namespace_connection(synth, snapshot):
 
 def test_secret_store_makes_external_secrets(synth, snapshot):
     """An Environment with secret_store=SecretStore("vault"): one ExternalSecret (external-secrets.io/v1, from the
-    ClusterSecretStore vault, remote key shop/prod/<secret>) per referenced Secret, for a service's SecretRefs and
-    for the database's default credentials, applied before the workloads."""
+    SecretStore vault in its namespace, remote key shop/prod/<secret>) per referenced Secret, for a service's
+    SecretRefs and for the database's default credentials, applied before the workloads."""
     source = """
         from shipform import *
         app = App("shop", registry="ghcr.io/acme", version="1.0.0")

@@ -182,6 +182,12 @@ STATEFUL_DB_CASES = [
     ("secret-store-bad-remote-key",
      'Environment(app, "stage", secret_store=SecretStore("vault", remote_key="{team}/{secret}"))', "shop/stage",
      "secret_store.remote_key"),
+    ("secret-store-cluster-store-not-rendered",
+     'Environment(app, "stage", secret_store=SecretStore("vault", kind="ClusterSecretStore"))', "shop/stage",
+     "secret_store.kind"),
+    ("secret-store-two-providers",
+     'Environment(app, "stage", secret_store=SecretStore("vault", provider={"vault": {}, "aws": {}}))', "shop/stage",
+     "secret_store.provider"),
 ]
 
 APP_CASES = [

@@ -203,7 +203,7 @@ def test_s3_credentials_are_a_file_never_a_random_string(tmp_path):
 def test_secrets_an_external_secret_provides_are_only_named(tmp_path):
     lines = kubectl_create_commands(env_spec(tmp_path, TWO_NAMESPACES, "prod"))
     assert all(line.startswith("# ") for line in lines)
-    assert "# front/db-credentials: from the ExternalSecret of that name, ClusterSecretStore 'vault', remote key " \
+    assert "# front/db-credentials: from the ExternalSecret of that name, SecretStore 'vault', remote key " \
            "'shop/prod/db-credentials'" in lines
     assert len(lines) == 5
 

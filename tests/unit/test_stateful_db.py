@@ -181,7 +181,7 @@ def test_external_secrets_match_the_published_crd_schema(app_root):
     for manifest in external:
         assert list(Draft7Validator(schema).iter_errors(manifest)) == []
     db_secret = next(m for m in external if m["metadata"]["name"] == "db-credentials")
-    assert db_secret["spec"]["secretStoreRef"] == {"name": "vault", "kind": "ClusterSecretStore"}
+    assert db_secret["spec"]["secretStoreRef"] == {"name": "vault", "kind": "SecretStore"}
     assert [d["secretKey"] for d in db_secret["spec"]["data"]] == ["password", "root-password"]
     assert db_secret["spec"]["data"][0]["remoteRef"] == {"key": "shop/prod/db-credentials", "property": "password"}
 

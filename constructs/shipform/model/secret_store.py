@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar, Literal
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
 
 from shipform import spec
 from shipform.errors import ShipformError
@@ -18,17 +20,28 @@ class SecretStore:
     """``Environment(..., secret_store=SecretStore("vault"))`` makes every Secret the Environment's
     constructs reference an ExternalSecret (external-secrets.io) synced from that store.
 
+    Whoever may create an ExternalSecret may pull any key its store can read, so the default store is
+    namespaced: a ``SecretStore`` of that name in each namespace whose workloads reference a Secret.
+
     :param name: the SecretStore or ClusterSecretStore to read from (required).
-    :param kind: Default: 'ClusterSecretStore'. Or 'SecretStore' (one per namespace).
+    :param kind: Default: 'SecretStore' (one per namespace that uses it: the ExternalSecrets of a namespace can
+        only use the store of their namespace). 'ClusterSecretStore' needs ``provider``: shipform then renders
+        the store with ``conditions`` that admit only the namespaces of this Environment that use it.
     :param remote_key: Default: '{app}/{environment}/{secret}'. The key in the provider; the Secret's
         keys are read as properties of it.
     :param refresh_interval: Default: '1h'.
+    :param provider: Default: None (the store exists already, made by the platform). The store's
+        ``spec.provider`` (external-secrets.io/v1), e.g. ``{"vault": {"server": ..., "path": ..., "auth": ...}}``:
+        shipform renders the store itself, a SecretStore in each namespace that uses it, or one
+        ClusterSecretStore limited to those namespaces. The deployer Role never gets the store (like RBAC,
+        it is the platform's to apply).
     """
 
     name: str
-    kind: Literal["ClusterSecretStore", "SecretStore"] = "ClusterSecretStore"
+    kind: Literal["ClusterSecretStore", "SecretStore"] = "SecretStore"
     remote_key: str = "{app}/{environment}/{secret}"
     refresh_interval: str = "1h"
+    provider: Mapping[str, Any] | None = field(default=None, hash=False)
     prop_example: ClassVar[str] = "SecretStore('vault')"
 
     def validate(self, path: str) -> None:
@@ -44,5 +57,23 @@ class SecretStore:
             raise ShipformError(path, "secret_store.remote_key", "may only use {app}, {environment} and {secret}",
                                 self.remote_key, "write e.g. 'apps/{app}/{secret}'") from None
 
+        self._validate_provider(path)
+
+    def _validate_provider(self, path: str) -> None:
+        example = "provider={'vault': {'server': 'https://vault.example.com', 'path': 'secret', 'auth': ...}}"
+        if self.provider is None:
+            if self.kind == "ClusterSecretStore":
+                raise ShipformError(path, "secret_store.kind", "must be 'SecretStore' unless shipform renders the "
+                                    "store (provider=): a ClusterSecretStore without conditions admits "
+                                    "ExternalSecrets from every namespace, so whoever may create one anywhere may "
+                                    "read every key the store reads", self.kind,
+                                    f"use kind='SecretStore' (one per namespace), or give {example} so shipform "
+                                    "renders the ClusterSecretStore limited to this Environment's namespaces")
+            return
+        if len(self.provider) != 1 or not isinstance(next(iter(self.provider.values())), Mapping):
+            raise ShipformError(path, "secret_store.provider", "must name exactly one provider with its settings",
+                                dict(self.provider), f"write e.g. {example}")
+
     def to_spec(self) -> spec.SecretSource:
-        return spec.SecretSource(self.name, self.kind, self.remote_key, self.refresh_interval)
+        provider = None if self.provider is None else json.dumps(self.provider, sort_keys=True)
+        return spec.SecretSource(self.name, self.kind, self.remote_key, self.refresh_interval, provider)

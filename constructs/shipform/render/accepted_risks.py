@@ -24,12 +24,53 @@ ROLE_CHECKS = (
      "Services, Ingresses and NetworkPolicies"),
 )
 WRITE = {"create", "update", "patch", "delete"}
+READ = {"get", "list", "watch"}
+# (API group, resource) of the kinds whose objects run pods: whoever may create one may mount any Secret of the
+# namespace into its pod and read it there, whatever the Role says about Secrets themselves.
+POD_MAKERS = {("", "pods"), ("apps", "deployments"), ("apps", "statefulsets"), ("apps", "daemonsets"),
+              ("apps", "replicasets"), ("batch", "jobs"), ("batch", "cronjobs"), ("argoproj.io", "rollouts"),
+              ("keda.sh", "scaledjobs"), ("serving.knative.dev", "services")}
+RBAC_RESOURCES = {("rbac.authorization.k8s.io", r) for r in ("roles", "rolebindings")}
+GUARD_RESOURCES = {("", "namespaces"), ("", "resourcequotas"), ("", "limitranges")}
 
 
-def role_statement(what: str, namespace: str) -> str:
-    return (f"The deployer Role lets its subjects (the GitOps controller or CI that applies this output) create, "
+def granted(manifest: dict[str, Any], verbs: set[str] | None) -> set[tuple[str, str]]:
+    """(API group, resource) pairs a Role grants any of ``verbs`` on (None: any verb at all); a '*' verb is
+    every verb, a '*' group or resource stays '*' (see :func:`covers`)."""
+    return {(group, resource) for rule in manifest.get("rules", []) if rule.get("verbs")
+            and (verbs is None or verbs & set(rule["verbs"]) or "*" in rule["verbs"])
+            for group in rule.get("apiGroups", []) for resource in rule.get("resources", [])}
+
+
+def covers(pairs: set[tuple[str, str]], wanted: set[tuple[str, str]]) -> bool:
+    """Whether any of ``wanted`` is among ``pairs``, wildcards included."""
+    return any((g, r) in pairs or (g, "*") in pairs or ("*", r) in pairs or ("*", "*") in pairs
+               for g, r in wanted)
+
+
+def role_statement(what: str, manifest: dict[str, Any]) -> str:
+    """What the deployer Role grants, each sentence derived from its rules, so that every one of them is true
+    of the Role it is accepted for (tests/unit/test_role_statements.py checks each against the Role)."""
+    namespace = manifest["metadata"]["namespace"]
+    writable, readable = granted(manifest, WRITE), granted(manifest, READ)
+    text = (f"The deployer Role lets its subjects (the GitOps controller or CI that applies this output) create, "
             f"update and delete the {what} shipform emits, in namespace {namespace} only; deploying them is its "
-            "purpose. It cannot read Secrets or change RBAC, the namespace, its quota or its limits.")
+            "purpose.")
+    secrets = {("", "secrets")}
+    if covers(readable | writable, secrets):
+        text += " It may read Secrets through the API."
+    elif covers(granted(manifest, None), secrets):
+        text += " It cannot get, list or watch Secrets through the API."
+    else:
+        text += " It has no verb on Secrets: it cannot get, list or watch them through the API."
+    if covers(writable, POD_MAKERS):
+        text += (f" It may create workloads, and a pod it creates may mount any Secret of namespace {namespace}: "
+                 "whoever holds this Role can read every Secret of that namespace that way.")
+    cannot = [name for name, kinds in (("RBAC", RBAC_RESOURCES), ("the namespace, its quota or its limits",
+                                                                  GUARD_RESOURCES)) if not covers(writable, kinds)]
+    if cannot:
+        text += f" It cannot change {' or '.join(cannot)}."
+    return text
 
 
 def role_risks(path: str, manifest: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -37,10 +78,8 @@ def role_risks(path: str, manifest: dict[str, Any]) -> list[tuple[str, str, str]
     labels = manifest.get("metadata", {}).get("labels", {})
     if manifest.get("kind") != "Role" or labels.get("app.kubernetes.io/managed-by") != "shipform":
         return []
-    writable = {r for rule in manifest.get("rules", []) if WRITE & set(rule.get("verbs", []))
-                for r in rule.get("resources", [])}
-    namespace = manifest["metadata"]["namespace"]
-    return [(check, path, role_statement(what, namespace)) for check, kinds, what in ROLE_CHECKS
+    writable = {resource for _, resource in granted(manifest, WRITE)}
+    return [(check, path, role_statement(what, manifest)) for check, kinds, what in ROLE_CHECKS
             if writable & kinds]
 
 

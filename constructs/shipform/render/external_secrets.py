@@ -1,8 +1,9 @@
 """ExternalSecrets (external-secrets.io) for every Secret an Environment references, when it syncs
-them from a store."""
+them from a store; and the store itself when the Environment gives its provider."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from shipform import spec
@@ -41,3 +42,31 @@ def _external_secret(env: spec.Environment, source: spec.SecretSource, namespace
             "data": [{"secretKey": key, "remoteRef": {"key": remote, "property": key}} for key in keys],
         },
     }
+
+
+def store_namespaces(env: spec.Environment) -> list[str]:
+    """The namespaces whose ExternalSecrets read from the store: the only ones it may serve."""
+    return sorted({namespace for namespace, _ in referenced_secrets(env)})
+
+
+def store_places(env: spec.Environment) -> list[str]:
+    """Where shipform renders the store: a SecretStore in each namespace that uses it, or one ClusterSecretStore
+    ('' namespace); none when the Environment gives no provider (the store is the platform's)."""
+    source = env.secret_source
+    if source is None or source.provider is None or not referenced_secrets(env):
+        return []
+    return store_namespaces(env) if source.kind == "SecretStore" else [""]
+
+
+def secret_stores(env: spec.Environment) -> list[dict[str, Any]]:
+    source = env.secret_source
+    if source is None or source.provider is None:
+        return []
+    body: dict[str, Any] = {"provider": json.loads(source.provider)}
+    if source.kind == "ClusterSecretStore":
+        # A ClusterSecretStore serves every namespace unless its conditions say otherwise: only these may use it.
+        body["conditions"] = [{"namespaces": store_namespaces(env)}]
+    return [{"apiVersion": EXTERNAL_SECRETS_API, "kind": source.kind,
+             "metadata": {"name": source.store, **({"namespace": namespace} if namespace else {}),
+                          "labels": spec.shipform_labels(env.app)},
+             "spec": body} for namespace in store_places(env)]

@@ -44,8 +44,10 @@ RESOURCES = {
     "EnvoyFilter": ("networking.istio.io", "envoyfilters"),
     "TriggerAuthentication": ("keda.sh", "triggerauthentications"),
 }
-# What a deployer never gets, whoever's objects they are: credentials, RBAC, the namespace and its guards.
-NEVER_GRANTED = {"Secret", "Role", "RoleBinding", "ResourceQuota", "LimitRange", "Namespace"}
+# What a deployer never gets, whoever's objects they are: credentials and where they come from (a secret store
+# decides which provider, path and identity an ExternalSecret reads with), RBAC, the namespace and its guards.
+NEVER_GRANTED = {"Secret", "SecretStore", "ClusterSecretStore", "Role", "RoleBinding", "ResourceQuota",
+                 "LimitRange", "Namespace"}
 WRITE_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete"]
 READ_VERBS = ["get", "list", "watch"]
 VIEW_ONLY = (("", ("pods", "pods/log", "events")),)

@@ -17,7 +17,7 @@ from shipform.providers.gitops.protocol import Phase
 from shipform.render import contributions, mesh, network, rollouts
 from shipform.render import facets as _facets  # noqa: F401  (importing them registers the facets' contributions)
 from shipform.render.contributions import Rule
-from shipform.render.external_secrets import EXTERNAL_SECRETS_API, referenced_secrets
+from shipform.render.external_secrets import EXTERNAL_SECRETS_API, referenced_secrets, store_places
 from shipform.render.running import continuous, controller, not_long_running
 from shipform.spec.plan import ObjectKey
 
@@ -172,10 +172,13 @@ def namespace_why_not(ns: spec.Namespace, role: str) -> str:
 
 
 def environment_keys(env: spec.Environment) -> tuple[ObjectKey, ...]:
-    """The Environment's own objects: an ExternalSecret per referenced Secret where a store syncs them, and an
-    alerting PrometheusRule per namespace that holds workloads where prometheus-operator runs."""
+    """The Environment's own objects: the secret store where the Environment gives its provider, an ExternalSecret
+    per referenced Secret where a store syncs them, and an alerting PrometheusRule per namespace that holds
+    workloads where prometheus-operator runs."""
     keys = []
     if env.secret_source is not None:
+        keys += [ObjectKey("secret-store", EXTERNAL_SECRETS_API, env.secret_source.kind, env.secret_source.store,
+                           namespace) for namespace in store_places(env)]
         keys += [ObjectKey("external-secret", EXTERNAL_SECRETS_API, "ExternalSecret", name, namespace)
                  for namespace, name in referenced_secrets(env)]
     if env.monitoring is not None:
@@ -214,6 +217,7 @@ PHASES: dict[str, Phase | None] = {
     "resource-quota": "foundation", "limit-range": "foundation", "default-service-account": "foundation",
     "mesh-defaults": "foundation", "deployer-role": "foundation", "deployer-binding": "foundation",
     "viewer-role": "foundation", "viewer-binding": "foundation", "external-secret": "foundation",
+    "secret-store": "foundation",
     # Objects shipform does not render (cdk8s objects, included manifests) may be needed by anything.
     "foreign": "foundation",
 }

@@ -34,6 +34,8 @@ class SecretSource:
     kind: Literal["ClusterSecretStore", "SecretStore"]
     remote_key: str
     refresh_interval: str
+    provider: str | None = None
+    """The store's spec.provider as canonical JSON (hashable), when shipform renders the store itself."""
 
 
 @dataclass(frozen=True)
