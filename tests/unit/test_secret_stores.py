@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import manifests
+from conftest import assert_match_crd_schemas, manifests
 from shipform import Environment, SecretRef, SecretStore, SecureNamespace, Subject, WebService
 from shipform.errors import ShipformError
 
@@ -43,6 +43,7 @@ def test_a_provider_renders_a_secret_store_in_each_namespace_that_uses_it(new_ap
     assert sorted(m["metadata"]["namespace"] for m in stores) == ["back", "front"]
     assert all(m["metadata"]["name"] == "vault" and m["spec"] == {"provider": VAULT} for m in stores)
     assert all(m["apiVersion"] == "external-secrets.io/v1" for m in stores)
+    assert_match_crd_schemas(stores)
 
 
 def test_a_cluster_secret_store_admits_only_the_namespaces_that_use_it(new_app):
