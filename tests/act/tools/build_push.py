@@ -126,18 +126,18 @@ def main() -> int:
     local = f"localhost/act-standin/build:{uuid.uuid4().hex[:12]}"
     with tempfile.TemporaryDirectory() as secrets_dir:
         run(build_args(local, Path(secrets_dir)))
-    try:
-        image_id = json.loads(run(["buildah", "inspect", "--type", "image", local], capture=True).stdout)["FromImageID"]
-        digest = ""
-        for exporter in exporters():
-            if exporter.get("type") == "registry" or exporter.get("push") == "true":
-                digest = push(local, tags)
-            else:
-                digest = export(local, exporter, tags) or digest
-        if flag("push") and not any(e.get("type") == "registry" for e in exporters()):
+    # The image stays in storage, as a runner's builder keeps what it built. It must: jobs running at once here
+    # share one storage, two builds of the same inputs commit one image under two names, and `buildah rmi` of
+    # either name deletes that image under the other job ("image not known").
+    image_id = json.loads(run(["buildah", "inspect", "--type", "image", local], capture=True).stdout)["FromImageID"]
+    digest = ""
+    for exporter in exporters():
+        if exporter.get("type") == "registry" or exporter.get("push") == "true":
             digest = push(local, tags)
-    finally:
-        run(["buildah", "rmi", local], check=False, capture=True)
+        else:
+            digest = export(local, exporter, tags) or digest
+    if flag("push") and not any(e.get("type") == "registry" for e in exporters()):
+        digest = push(local, tags)
     output("imageid", f"sha256:{image_id}")
     output("digest", digest)
     output("metadata", json.dumps({"containerimage.digest": digest, "containerimage.config.digest":
