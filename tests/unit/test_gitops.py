@@ -64,6 +64,7 @@ class Steps:
     hooks = True
     from_ci = False
     jobs_folder = None
+    admission_folder = None
 
     def order(self, objects):
         return [annotated(o, {"steps.example.com/phase": o.phase}) for o in objects]

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import re
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal, Protocol, TypedDict, Unpack
 
@@ -196,6 +198,14 @@ class App(cdk8s.App):
     def local_environment(self) -> Environment | None:
         return next((e for e in self.environments if e.local), None)
 
+    def source_repository(self) -> spec.SourceRepository | None:
+        """The GitHub repository ``repository`` names (its server, '<owner>/<name>', the default branch), as the
+        build workflow's signing identity has it; None without one, or when its path is not '<owner>/<name>'."""
+        if self.repository is None:
+            return None
+        found = source_repository(self.repository)
+        return None if found is None else spec.SourceRepository(*found, self.branch)
+
     def to_spec(self) -> spec.App:
         source = spec.GitSource(self.repository, self.branch) if self.repository else None
         return spec.App(self.name, self.version, tuple(e.to_spec() for e in self.environments), source,
@@ -269,6 +279,12 @@ class EnvironmentProps(TypedDict, total=False):
     to the next). Only on an Environment after the first: why it may run such images by their tag instead, in one
     line without ',' (e.g. 'staging follows main on purpose and holds no customer data'). Each workload that does
     then states it as checkov's accepted risk CKV_K8S_43 (image without a digest), in its annotations."""
+    unsigned_images: str | None
+    """Default: None: an Environment that is not local, of an App whose ``repository`` is on GitHub, gets
+    ClusterImagePolicies of sigstore's policy-controller that admit into its namespaces only the images the
+    repository's build workflow signed and attested (and the third-party images it runs), and its Namespaces opt
+    in. Why the Environment goes without them instead (e.g. 'the cluster runs no policy-controller yet'), in one
+    line: trivy's KSV-0125 statement then says so."""
 
 
 class Environment(cdk8s.Chart):
@@ -315,6 +331,7 @@ class Environment(cdk8s.Chart):
         self.cluster = None if cluster is None else cluster.to_spec(path)
         self.cilium = props.get("cilium", False)
         self.unpinned_images = _unpinned_reason(path, props.get("unpinned_images"), first=not app.environments)
+        self.unsigned_images = _unsigned_reason(path, props.get("unsigned_images"), self.local)
         self.rollouts = rollout_controller(path, props.get("rollouts"))
         knative = props.get("knative")
         self.knative = knative.to_spec(path) if knative is not None else None
@@ -360,13 +377,16 @@ class Environment(cdk8s.Chart):
                 clients.setdefault(id(target), []).append(client)
         namespaces = [*(spec.Namespace(n, self.app.name, POD_SECURITY_VERSION, self.implicit_guards(n))
                         for n in self.implicit_namespaces()), *declared]
+        signed_by = None if self.local or self.unsigned_images else self.app.source_repository()
+        if signed_by is not None:  # the Namespaces opt in to policy-controller
+            namespaces = [replace(ns, verify_images=True) for ns in namespaces]
         return spec.Environment(
             app=self.app.name, name=self.name, local=self.local, gitops=self.gitops, namespaces=tuple(namespaces),
             workloads=tuple(w.to_spec(clients.get(id(w), [])) for w in self.workloads),
             secret_source=self.secret_store.to_spec() if self.secret_store else None,
             gitops_namespace=self.gitops_namespace, cluster=self.cluster, cilium=self.cilium,
             unpinned_images=self.unpinned_images,
-            monitoring=self.monitoring)
+            monitoring=self.monitoring, signed_by=signed_by, unsigned_images=self.unsigned_images)
 
     def to_json(self) -> list[Any]:
         """Foreign cdk8s objects (ApiObjects, cdk8s-plus) first, then shipform's objects, which never cross
@@ -453,6 +473,36 @@ def _unpinned_reason(path: str, reason: str | None, first: bool) -> str | None:
                             "one line without ','", reason,
                             "write e.g. 'staging follows main on purpose and holds no customer data'")
     return reason
+
+
+def _unsigned_reason(path: str, reason: object, local: bool) -> str | None:
+    """A reason the KSV-0125 statement can carry: one line of some length."""
+    if reason is None:
+        return None
+    if local:
+        raise ShipformError(path, "unsigned_images", "is for Environments that are not local: a local one has no "
+                            "image policy (its images are built on a developer's machine, unsigned)", reason,
+                            "drop it here")
+    if not isinstance(reason, str) or len(reason.strip()) < 10 or "\n" in reason:
+        raise ShipformError(path, "unsigned_images", "must say why the Environment admits images without their "
+                            "signature, in one line", reason, "write e.g. 'the cluster runs no policy-controller yet'")
+    return reason
+
+
+_SOURCE = re.compile(r"(?:(?P<scheme>https?)://(?:[^@/]+@)?(?P<web>[^/]+)|ssh://(?:[^@/]+@)?(?P<ssh>[^/:]+)(?::[0-9]+)?"
+                     r"|[^@/]+@(?P<scp>[^:/]+):)/?(?P<name>[^/]+/[^/]+?)(?:\.git)?/?")
+
+
+def source_repository(url: str) -> tuple[str, str] | None:
+    """(server URL, '<owner>/<name>') of a git URL, as GitHub Actions' GITHUB_SERVER_URL and GITHUB_REPOSITORY
+    name that repository: an https URL keeps its host and port, ssh and scp-like URLs are served over https by
+    the same host. None when the path is not '<owner>/<name>' (not a GitHub repository)."""
+    found = _SOURCE.fullmatch(url)
+    if found is None:
+        return None
+    if found["web"]:
+        return f"{found['scheme']}://{found['web']}", found["name"]
+    return f"https://{found['ssh'] or found['scp']}", found["name"]
 
 
 def _git_url(app: str, url: object) -> str:

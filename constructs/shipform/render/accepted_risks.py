@@ -8,6 +8,7 @@ import textwrap
 from typing import Any
 
 from shipform import spec
+from shipform.render import image_policy
 from shipform.render.objects import file_name
 from shipform.render.output import Context
 from shipform.write.yaml_dump import dump
@@ -86,15 +87,12 @@ def role_risks(path: str, manifest: dict[str, Any]) -> list[tuple[str, str, str]
 GUARDED = ("Every namespace of this Environment holds a LimitRange and a ResourceQuota (limitrange-*.yaml and "
            "resourcequota-*.yaml in this folder). trivy evaluates these checks one file at a time and reports them "
            "on every object it reads next to such a file; none of these objects is a namespace without them.")
-REGISTRIES = ("Which registries are trusted is an organisation's allow-list, enforced at admission; trivy's "
-              "default list names none of them. Images here are the app's own (from its registry) or official "
-              "images pinned by tag or digest.")
 
 
 def folder_risks(app: spec.App) -> list[tuple[str, str, str]]:
     """Checks trivy reports on whole folders: namespace guards (only where every namespace has them) and
-    trusted registries."""
-    risks = [("KSV-0125", "k8s/**", REGISTRIES)]
+    trusted registries (what admits each Environment's images: its ClusterImagePolicies, or why it has none)."""
+    risks = [("KSV-0125", f"k8s/{env.name}/**", image_policy.statement(env)) for env in app.environments]
     for env in app.environments:
         if env.namespaces and all(ns.guards is not None for ns in env.namespaces):
             risks += [(check, f"k8s/{env.name}/**", GUARDED) for check in ("KSV-0039", "KSV-0040")]

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from shipform import spec
 from shipform.render.external_secrets import external_secrets, secret_stores
+from shipform.render.image_policy import policies
 from shipform.render.monitoring import alert_rules
 from shipform.render.namespaces import namespace_objects, resource_of
 from shipform.render.plan import EnvironmentPlan, environment_plan
@@ -54,7 +55,7 @@ def _bodies(keys: tuple[ObjectKey, ...], owner: spec.Workload | spec.Namespace,
 
 def environment_bodies(env: spec.Environment, keys: Sequence[ObjectKey]) -> list[Manifest]:
     """The bodies of the Environment's own objects (render.plan.environment_keys), in the order of ``keys``."""
-    made = {(o["kind"], *_place(o)): o for o in secret_stores(env) + external_secrets(env)}
+    made = {(o["kind"], *_place(o)): o for o in policies(env) + secret_stores(env) + external_secrets(env)}
     if env.monitoring is not None:
         by_namespace: dict[str, list[spec.Workload]] = {}
         for w in env.workloads:

@@ -9,6 +9,7 @@ from typing import Any
 
 from shipform import spec
 from shipform.render import mesh
+from shipform.render.image_policy import INCLUDE
 from shipform.render.network import DNS_PEER, DNS_PORTS
 from shipform.spec.manifest import Manifest
 from shipform.spec.plan import ObjectKey
@@ -98,8 +99,11 @@ def namespace_objects(ns: spec.Namespace, keys: Sequence[ObjectKey], deployed: s
 
 
 def namespace(ns: spec.Namespace, deployed: set[tuple[str, str]]) -> Manifest:
-    """Pod Security's labels; a SecureNamespace's also enroll it in its mesh."""
+    """Pod Security's labels, and policy-controller's opt-in where the Environment verifies images; a
+    SecureNamespace's also enroll it in its mesh."""
     security = pod_security_labels(ns.pod_security_version, ns.host_access is not None)
+    if ns.verify_images:
+        security[INCLUDE] = "true"
     if ns.guards is None:
         return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns.name, "labels": security}}
     labels = {**spec.shipform_labels(ns.app), **security}

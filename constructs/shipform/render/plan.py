@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from shipform import spec
 from shipform.providers.gitops.protocol import Phase
-from shipform.render import contributions, mesh, network, rollouts
+from shipform.render import contributions, image_policy, mesh, network, rollouts
 from shipform.render import facets as _facets  # noqa: F401  (importing them registers the facets' contributions)
 from shipform.render.contributions import Rule
 from shipform.render.external_secrets import EXTERNAL_SECRETS_API, referenced_secrets, store_places
@@ -172,9 +172,9 @@ def namespace_why_not(ns: spec.Namespace, role: str) -> str:
 
 
 def environment_keys(env: spec.Environment) -> tuple[ObjectKey, ...]:
-    """The Environment's own objects: the secret store where the Environment gives its provider, an ExternalSecret
-    per referenced Secret where a store syncs them, and an alerting PrometheusRule per namespace that holds
-    workloads where prometheus-operator runs."""
+    """The Environment's own objects: the ClusterImagePolicies that admit its images (render.image_policy), the
+    secret store where the Environment gives its provider, an ExternalSecret per referenced Secret where a store
+    syncs them, and an alerting PrometheusRule per namespace that holds workloads where prometheus-operator runs."""
     keys = []
     if env.secret_source is not None:
         keys += [ObjectKey("secret-store", EXTERNAL_SECRETS_API, env.secret_source.kind, env.secret_source.store,
@@ -184,7 +184,7 @@ def environment_keys(env: spec.Environment) -> tuple[ObjectKey, ...]:
     if env.monitoring is not None:
         keys += [ObjectKey("alerts", MONITORING, "PrometheusRule", f"{env.app}-alerts", namespace)
                  for namespace in sorted({w.namespace for w in env.workloads})]
-    return tuple(keys)
+    return (*image_policy.keys(env), *keys)
 
 
 @dataclass(frozen=True)
@@ -218,6 +218,8 @@ PHASES: dict[str, Phase | None] = {
     "mesh-defaults": "foundation", "deployer-role": "foundation", "deployer-binding": "foundation",
     "viewer-role": "foundation", "viewer-binding": "foundation", "external-secret": "foundation",
     "secret-store": "foundation",
+    # What policy-controller admits exists before anything that runs an image is applied.
+    "image-policy": "foundation",
     # Objects shipform does not render (cdk8s objects, included manifests) may be needed by anything.
     "foreign": "foundation",
 }

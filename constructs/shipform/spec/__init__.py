@@ -4,7 +4,7 @@ Each construct of the model produces its part once per synth; every renderer is 
 Nothing here knows YAML, compose or Dockerfiles, and nothing here knows the constructs.
 """
 
-from shipform.spec.app import App, ClusterSpec, Environment, GitOps, GitSource, SecretSource
+from shipform.spec.app import App, ClusterSpec, Environment, GitOps, GitSource, SecretSource, SourceRepository
 from shipform.spec.env import (
     BOTH,
     KUBERNETES_ONLY,
@@ -159,6 +159,7 @@ __all__ = [
     "ServiceHost",
     "ServicePort",
     "ServiceType",
+    "SourceRepository",
     "Subject",
     "Telemetry",
     "ToCompletion",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from shipform.spec.env import TLS_KEY_ENV
-from shipform.spec.facets import Monitoring
+from shipform.spec.facets import CanarySplit, Monitoring
 from shipform.spec.namespace import Namespace
 from shipform.spec.workload import Workload
 from shipform.values.secret_ref import SecretRef
@@ -39,6 +39,20 @@ class SecretSource:
 
 
 @dataclass(frozen=True)
+class SourceRepository:
+    """The GitHub repository whose build workflow signs the images the app builds, as a Sigstore certificate names
+    it: ``<server>/<name>/.github/workflows/<app>-build.yaml@<ref>``."""
+
+    server: str
+    """Where the repository is served, as GitHub Actions' ``GITHUB_SERVER_URL`` has it: 'https://github.com', or a
+    GitHub Enterprise host's URL."""
+    name: str
+    """'<owner>/<repository>', as ``GITHUB_REPOSITORY``."""
+    branch: str
+    """The default branch: images built there (or on a release tag) are the ones admitted."""
+
+
+@dataclass(frozen=True)
 class Environment:
     app: str
     name: str
@@ -59,6 +73,33 @@ class Environment:
     unpinned_images: str | None = None
     """Why the Environment may run images the app builds by tag, without a digest of its own (set only on an
     Environment after the first; without it synth refuses such an image there)."""
+    signed_by: SourceRepository | None = None
+    """sigstore's policy-controller admits into the Environment's namespaces only the images this repository's
+    build workflow signed (and the third-party images it runs); None: no image policy (a local Environment, one
+    with ``unsigned_images``, or an App without a GitHub repository)."""
+    unsigned_images: str | None = None
+    """Why the Environment has no image policy although the App names its repository (``unsigned_images``)."""
+
+    @property
+    def verifies_images(self) -> bool:
+        """Whether the Environment has image policies: a signing repository, and images to admit (its own, or a
+        mesh's sidecars)."""
+        return self.signed_by is not None and (any(w.image for w in self.workloads)
+                                               or any(ns.mesh is not None for ns in self.namespaces))
+
+    def images(self) -> dict[str, bool]:
+        """{image: built from source} of every image the Environment runs (workloads, their upload steps and a
+        routed canary's running version)."""
+        found: dict[str, bool] = {}
+        for w in self.workloads:
+            found[w.image] = found.get(w.image, False) or w.built is not None
+            job = w.job
+            if job is not None and job.after is not None:
+                found.setdefault(job.after.image, False)
+            split = w.facet(CanarySplit)
+            if split is not None:  # the running version: built before
+                found.setdefault(split.stable_image, False)
+        return found
 
     def owned_secrets(self) -> frozenset[SecretRef]:
         """The Secret keys shipform owns (:attr:`SecretFile.owned`): the only ones it may give a random value."""

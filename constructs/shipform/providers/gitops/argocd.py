@@ -30,6 +30,7 @@ class ArgoCD:
     hooks = True
     from_ci = False
     jobs_folder = None
+    admission_folder = None
 
     def order(self, objects: Sequence[Placed]) -> list[Manifest]:
         return [annotated(o, self.annotations(o)) for o in objects]

@@ -1,6 +1,7 @@
 """Flux: a GitRepository and a Kustomization per Environment that apply its folder, prune and wait for health.
 Flux has no waves or hooks: one-off Jobs go to a folder of their own, which a second Kustomization applies only
-once the first is ready (databases and all); migrations run in init containers."""
+once the first is ready (databases and all); migrations run in init containers. The image policies go to a folder
+whose Kustomization the first depends on."""
 
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ from shipform import spec
 from shipform.providers.gitops.protocol import JOBS_FOLDER, Placed, annotated
 from shipform.spec.manifest import Manifest
 
+ADMISSION_FOLDER = "admission"
+"""Flux dry-runs a stage's objects together before applying any: a Deployment refused by policy-controller for want
+of the policy applied in the same stage would refuse the policy too, at every retry. The policies go first, by a
+Kustomization of their own that the Environment's depends on."""
 SYNC_INTERVAL = "5m"
 SYNC_TIMEOUT = "15m"
 FORCE = {"kustomize.toolkit.fluxcd.io/force": "enabled"}
@@ -26,6 +31,7 @@ class Flux:
     hooks = False
     from_ci = False
     jobs_folder = JOBS_FOLDER
+    admission_folder = ADMISSION_FOLDER
 
     def order(self, objects: Sequence[Placed]) -> list[Manifest]:
         return [annotated(o, FORCE) if o.manifest.get("kind") == "Job" and o.phase != "foundation" else o.manifest
@@ -49,10 +55,17 @@ class Flux:
                 "sourceRef": {"kind": "GitRepository", "name": app.name},
             },
         }
+        applied = [repository, kustomization]
+        if env.verifies_images:  # the image policies first, by a Kustomization of their own
+            name = f"{app.name}-{env.name}-admission"
+            admission = {**kustomization, "metadata": {"name": name, **meta},
+                         "spec": {**kustomization["spec"], "path": f"./{path}/{ADMISSION_FOLDER}"}}
+            kustomization["spec"] = {**kustomization["spec"], "dependsOn": [{"name": name}]}
+            applied = [repository, admission, kustomization]
         if not has_jobs:
-            return [repository, kustomization]
+            return applied
         jobs = {**kustomization, "metadata": {"name": f"{app.name}-{env.name}-jobs", **meta}, "spec": {
             **kustomization["spec"], "path": f"./{path}/{JOBS_FOLDER}",
             # One-off Jobs run once the rest is applied and healthy: databases and services are up.
             "dependsOn": [{"name": f"{app.name}-{env.name}"}]}}
-        return [repository, kustomization, jobs]
+        return [*applied, jobs]

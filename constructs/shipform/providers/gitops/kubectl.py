@@ -19,6 +19,7 @@ class Kubectl:
     hooks = False
     from_ci = True
     jobs_folder = JOBS_FOLDER
+    admission_folder = None  # the deploy applies cluster-scoped objects (the policies) before the namespaces' own
 
     def order(self, objects: Sequence[Placed]) -> list[Manifest]:
         return [o.manifest for o in objects]

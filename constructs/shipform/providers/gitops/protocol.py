@@ -63,6 +63,12 @@ class GitOpsProvider(Protocol):
         the rest (ordered by the provider's own mechanism)."""
         ...
 
+    @property
+    def admission_folder(self) -> str | None:
+        """The subfolder the Environment's image policies go to, applied before the rest (whose pods a policy
+        admits); None keeps them with the rest, ordered by the provider's own mechanism."""
+        ...
+
     def order(self, objects: Sequence[Placed]) -> list[Manifest]:
         """The objects with what orders them under this provider (annotations), in the same order."""
         ...
@@ -72,6 +78,13 @@ class GitOpsProvider(Protocol):
         """What points the controller at ``path`` in ``source`` (none where CI applies the folder); ``has_jobs``
         when the Environment's folder has a jobs folder."""
         ...
+
+
+def is_image_policy(manifest: Manifest) -> bool:
+    """A ClusterImagePolicy of sigstore's policy-controller: where a provider keeps them apart, they go to its
+    admission folder."""
+    return manifest.get("kind") == "ClusterImagePolicy" and \
+        str(manifest.get("apiVersion", "")).startswith("policy.sigstore.dev/")
 
 
 def is_one_off_job(manifest: Manifest) -> bool:

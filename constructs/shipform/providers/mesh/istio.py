@@ -34,6 +34,7 @@ class Istio:
     name = "istio"
     default_namespace = "istio-system"
     control_plane_ports = (15012,)
+    injected_images = ("docker.io/istio/proxyv2",)  # istio-proxy and istio-init alike
 
     def default_pods(self, namespace: str) -> dict[str, str]:
         return {"app": "istiod"}

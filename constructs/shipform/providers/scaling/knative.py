@@ -12,6 +12,10 @@ from shipform.spec.plan import ObjectKey
 API = "serving.knative.dev/v1"
 APPARMOR = "container.apparmor.security.beta.kubernetes.io"
 # Pod fields Knative refuses (or accepts only behind feature flags): security settings stay on the container,
+QUEUE_PROXY = "gcr.io/knative-releases/knative.dev/serving/cmd/queue"
+"""The image of queue-proxy, the container Knative Serving adds to every pod of a Knative Service (its default
+install's ``queue-sidecar-image``)."""
+
 # Knative spreads and stops pods itself.
 _POD_FIELDS = ("serviceAccountName", "automountServiceAccountToken", "enableServiceLinks", "containers", "volumes")
 
