@@ -77,6 +77,12 @@ WEB_SERVICE_CASES = [
      'WebService(prod, "api", build=Build.python("py", ["b"]), port=80)', "shop/prod/api", "build"),
     ("second-local-environment", 'Environment(app, "test", local=True)', "shop/test", "local"),
     ("bad-environment-name", 'Environment(app, "Prod")', "shop/Prod", "name"),
+    ("unsigned-images-on-a-local-environment",
+     'other = App("other", registry="ghcr.io/acme")\n'
+     'Environment(other, "dev", local=True, unsigned_images="the cluster runs no policy-controller yet")',
+     "other/dev", "unsigned_images"),
+    ("unsigned-images-without-a-reason", 'Environment(app, "stage", unsigned_images="later")', "shop/stage",
+     "unsigned_images"),
     ("json-patch-that-does-not-apply",
      WS + 'image="nginx:1.27.3", port=80).deployment.add_json_patch({"op": "remove", "path": "/nope"})',
      "shop/dev/api/Deployment", "add_json_patch"),

@@ -114,8 +114,9 @@ def normal(check: str) -> str:
 
 
 def wrapped(statement: str) -> str:
-    """Lines of at most 100 characters (a block scalar in YAML), so the file stays readable and lint-clean."""
-    return "\n".join(textwrap.wrap(statement, 100)) + "\n"
+    """Lines of at most 100 characters (a block scalar in YAML), so the file stays readable and lint-clean; never
+    broken at a hyphen (a name such as shop-prod-signature stays whole)."""
+    return "\n".join(textwrap.wrap(statement, 100, break_on_hyphens=False)) + "\n"
 
 
 def files(app: spec.App, context: Context) -> dict[str, str]:
