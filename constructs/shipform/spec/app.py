@@ -82,10 +82,10 @@ class Environment:
 
     @property
     def verifies_images(self) -> bool:
-        """Whether the Environment has image policies: a signing repository, and images to admit (its own, or a
-        mesh's sidecars)."""
-        return self.signed_by is not None and (any(w.image for w in self.workloads)
-                                               or any(ns.mesh is not None for ns in self.namespaces))
+        """Whether the Environment has image policies: a signing repository, and images to admit (its workloads', or
+        the sidecars of a mesh its namespaces are enrolled in)."""
+        meshed = any(ns.mesh is not None for ns in self.namespaces)
+        return self.signed_by is not None and (bool(self.workloads) or meshed)
 
     def images(self) -> dict[str, bool]:
         """{image: built from source} of every image the Environment runs (workloads, their upload steps and a
