@@ -873,6 +873,17 @@ ALL_CASES += [
      "shop/stage/api", "expose"),
     ("knative-gateway-port-zero", 'Environment(app, "stage", knative=KnativeServing(gateway_port=0))', "shop/stage",
      "knative.gateway_port"),
+    # Knative's gateway and activator serve every Knative service of the cluster: a cluster-local one is reached by
+    # any pod that reaches them, which the service must accept with its reason.
+    ("serverless-cluster-local-without-an-accepted-risk", KN_WS + 'port=80, serverless=Serverless())',
+     "shop/stage/api", "serverless"),
+    ("serverless-cluster-local-accepted-without-a-reason", KN_WS + 'port=80, serverless=Serverless(), '
+     'accepted_risks={"knativeSharedGateway": "ok"})', "shop/stage/api", "accepted_risks.knativeSharedGateway"),
+    ("serverless-shared-gateway-in-the-wrong-case", KN_WS + 'port=80, serverless=Serverless(), '
+     'accepted_risks={"knativesharedgateway": "every pod may call it"})', "shop/stage/api", "accepted_risks"),
+    ("serverless-in-a-mesh", 'm = Environment(app, "stage", knative=KnativeServing(), mesh=Mesh())\n'
+     'ns = SecureNamespace(m, "team", mesh="istio")\nWebService(ns, "api", image="nginx:1.27.3", port=80, '
+     'public=True, host="api.example.com", serverless=Serverless())', "shop/stage/team/api", "serverless"),
 ]
 ALL_CASES.append(("mesh-proxy-above-the-namespace-maximum", 'm = Environment(app, "stage", mesh=Mesh(proxy=Resources('
                   'cpu="1", cpu_limit="6")))\nns = SecureNamespace(m, "team", mesh="istio")\n'

@@ -279,3 +279,45 @@ def test_the_mesh_admits_the_same_graph_as_the_network_policies(subjects):
     control = {f for f in allowed if f[1] == ng.control_plane(env.mesh.namespace)}
     assert control == {(w, ng.control_plane(env.mesh.namespace), 15012, "TCP") for w in ours}
     assert not [o for o in shop.objects["dev"] if o["kind"] == "AuthorizationPolicy"]
+
+
+KNATIVE_CASES = [(name, env) for name, env in CASES if name == "platform" and env == "prod"]
+SHARED_GATEWAY = "shipform.dev/knative-shared-gateway"
+
+
+@pytest.mark.parametrize(("name", "env"), KNATIVE_CASES)
+def test_knative_services_are_reached_by_their_declared_clients_or_say_who_else_does(subjects, name, env):
+    """Read from the output alone, Knative's data path (its gateway, by Host header, and its activator, by revision
+    header, serve every Knative service of the cluster) lets more than a cluster-local service's declared clients
+    reach it; the output must then say so, with the app's reason, on the Knative Service and on the NetworkPolicy
+    that admits the gateway, and the service's pods must admit Knative's components alone (namespace and pods)."""
+    subject = subjects(name)
+    environment = subject.env(env)
+    objects = subject.objects[env]
+    callers = ng.knative_callers(subject.evaluation(env), objects, environment.knative)
+    assert callers  # the check is not vacuous
+    policies = {(o["metadata"]["namespace"], o["metadata"]["name"]): o for o in objects if o["kind"] == "NetworkPolicy"}
+    servers = {ng.endpoint_of(w): w for w in environment.workloads if w.serverless is not None}
+    assert set(callers) == set(servers)
+    for service in ng.knative_services(objects):
+        me = f"{service['metadata']['namespace']}/{service['metadata']['name']}"
+        declared = ng.declared_callers(environment, servers[me])
+        assert declared and declared <= callers[me]  # each declared client reaches it through the gateway
+        beyond = callers[me] - declared
+        policy = policies[(service["metadata"]["namespace"], service["metadata"]["name"])]
+        stated = [(o.get("metadata", {}).get("annotations") or {}).get(SHARED_GATEWAY) for o in (service, policy)]
+        assert beyond == {ng.ANY_POD}  # cluster-local: not from outside the cluster
+        reason = {r.check: r.reason for r in servers[me].stated_risks}["knativeSharedGateway"]
+        for statement in stated:
+            assert statement is not None
+            statement = " ".join(statement.split())  # wrapped in lines of 100 characters
+            assert statement.endswith(f"Accepted: {reason}")
+            assert f"namespace {environment.knative.gateway_namespace}" in statement
+            assert f"namespace {environment.knative.namespace}" in statement
+        # The pods admit no client directly: only the gateway, activator and autoscaler, each by namespace and pods.
+        sources = {f[0] for f in subject.evaluation(env).allowed if f[1] == me}
+        assert sources == {ng.knative(environment.knative.gateway_namespace, "gateway"),
+                           ng.knative(environment.knative.namespace, "activator"),
+                           ng.knative(environment.knative.namespace, "autoscaler")}
+        for rule in policy["spec"]["ingress"]:
+            assert all({"namespaceSelector", "podSelector"} <= set(peer) for peer in rule["from"]), rule
