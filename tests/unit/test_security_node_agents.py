@@ -56,6 +56,7 @@ def files(tmp_path_factory) -> dict[str, str]:
                            quota=Quota(cpu_limit="16"))
     NodeAgent(logs, "shipper", image="ghcr.io/acme/shipper:1.0.0", health=Health.exec(["/bin/health"]),
               host_paths={"/host/log": HostPath("/var/log")})
+    WebService(prod, "api", image="ghcr.io/acme/api:1.0.0", port=8000)  # in a namespace without host access
     return synthesize(app)
 
 
@@ -213,10 +214,13 @@ def test_the_deployer_cannot_change_the_policy(files):
 
 
 def test_a_namespace_without_host_access_has_no_policy(files):
-    kinds = {o["kind"] for o in objects(files)}
-    assert "ValidatingAdmissionPolicy" in kinds
-    names = {o["metadata"]["name"] for o in objects(files) if o["kind"] == "ValidatingAdmissionPolicy"}
-    assert names == {"agents-host-access", "logs-host-access"}
+    """It enforces Pod Security 'restricted', which refuses every kind of host access already."""
+    namespaces = {o["metadata"]["name"] for o in objects(files, "Namespace")}
+    assert namespaces == {"agents", "logs", "shop"}
+    assert find_object(files, "Namespace", "shop")["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == \
+        "restricted"
+    for kind in ("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"):
+        assert {o["metadata"]["name"] for o in objects(files, kind)} == {"agents-host-access", "logs-host-access"}
 
 
 @pytest.mark.parametrize("version", K8S_VERSIONS)

@@ -184,11 +184,14 @@ def host_network_note(reason: str | None) -> str:
 def noted(manifest: Manifest, note: str | None) -> Manifest:
     """A NetworkPolicy saying ``note`` in its host-network annotation (None: not saying it, whatever it said)."""
     meta = dict(manifest.get("metadata") or {})
-    annotations = {k: v for k, v in (meta.get("annotations") or {}).items() if k != HOST_NETWORK}
+    annotations = dict(meta.get("annotations") or {})
+    if annotations.get(HOST_NETWORK) == note:
+        return manifest
+    annotations.pop(HOST_NETWORK, None)
     if note is not None:
         annotations[HOST_NETWORK] = note
     if annotations:
-        meta["annotations"] = dict(sorted(annotations.items()))
+        meta["annotations"] = annotations
     else:
         meta.pop("annotations", None)
     return {**manifest, "metadata": meta}
