@@ -169,11 +169,21 @@ def build(root: Path, scale: int = 4) -> App:
         apis[0].deployment.add_labels({"acme.com/team": "core"})
         env.include("config/extra.yaml")
         # A log shipper on every node, reading the node's logs: host access in a namespace that says why.
-        agents = SecureNamespace(env, "node-agents", host_access="the log shipper reads each node's /var/log",
+        agents = SecureNamespace(env, "node-agents", host_access="the log shipper reads each node's /var/log and "
+                                 "the metrics agent watches the node's network",
                                  quota=Quota(pods=50, cpu="10", memory="20Gi", cpu_limit="30", memory_limit="60Gi"))
         NodeAgent(agents, "log-shipper", image="ghcr.io/acme/log-shipper:2.0.1", health=Health.exec(["/bin/health"]),
                   tolerations=[Toleration.everything()], priority_class="system-node-critical", max_nodes=40,
                   host_paths={"/host/var/log": HostPath("/var/log")}, connects_to=[saas])
+        # A metrics agent on the node's network, which no NetworkPolicy confines on most CNIs: it says why, and
+        # keeps its state in a node folder it writes, with the reason.
+        NodeAgent(agents, "node-metrics", image="ghcr.io/acme/node-metrics:2.0.1", health=Health.exec(["/bin/health"]),
+                  max_nodes=10, host_network=True, connects_to=[saas],
+                  host_paths={"/host/textfiles": HostPath("/opt/node-metrics/textfiles"),
+                              "/host/state": HostPath("/var/lib/node-metrics", writable=True,
+                                                      reason="keeps its counters across restarts of the agent")},
+                  accepted_risks={"hostNetwork": "reports the node's own sockets; its egress to the SaaS is not "
+                                                 "confined where the CNI ignores host-network pods"})
         # A broker for devices outside the cluster: a load balancer on both its ports, no Ingress.
         WebService(back, "broker", image="ghcr.io/acme/broker:2.0.1", ports={"mqtt": 1883, "ws": 8083},
                    expose="load-balancer", replicas=1)

@@ -601,6 +601,9 @@ ALL_CASES += [
     ("s3-cidr-metadata", S3 + '("169.254.169.254/32",))))', "shop/dev/db", "backup.to.cidrs[0]"),
 ]
 NA = 'NodeAgent(dev, "agent", image="busybox:1.37.0", '
+HOST_NS = ('ns = SecureNamespace(dev, "agents", host_access="the agent reads each node\'s files", '
+           'quota=Quota(cpu_limit="16"))\n')
+NA_NS = 'NodeAgent(ns, "agent", image="busybox:1.37.0", health=Health.exec(["true"]), '
 NODE_AGENT_CASES = [
     ("node-agent-without-health", NA + ')', "shop/dev/agent", "health"),
     ("node-agent-http-health", NA + 'health=Health.http("/"))', "shop/dev/agent", "health"),
@@ -621,6 +624,24 @@ NODE_AGENT_CASES = [
      "max_unavailable"),
     ("node-selector-bad-value", NA + 'health=Health.exec(["true"]), node_selector={"pool": "a b"})',
      "shop/dev/agent", "node_selector"),
+    ("node-agent-writable-etc-without-a-reason", HOST_NS + NA_NS + 'host_paths={"/host/etc": HostPath("/etc", '
+     'writable=True)})', "shop/dev/agents/agent", "host_paths./host/etc.writable"),
+    ("node-agent-reason-for-a-read-only-folder", HOST_NS + NA_NS + 'host_paths={"/host/log": HostPath("/var/log", '
+     'reason="reads the node logs only")})', "shop/dev/agents/agent", "host_paths./host/log.reason"),
+    ("node-agent-writable-reason-with-a-comma", HOST_NS + NA_NS + 'host_paths={"/host/state": HostPath("/var/lib/a", '
+     'writable=True, reason="keeps state, positions")})', "shop/dev/agents/agent", "host_paths./host/state.reason"),
+    ("node-agent-writable-not-a-bool", HOST_NS + NA_NS + 'host_paths={"/host/state": HostPath("/var/lib/a", '
+     'writable="yes")})', "shop/dev/agents/agent", "host_paths./host/state.writable"),
+    # Most network plugins apply no NetworkPolicy to host-network pods: traffic declared as if confined needs a reason.
+    ("node-agent-host-network-with-connects-to-an-external", HOST_NS + 'saas = External(dev, "saas", '
+     'host="api.saas.example.com", port=443)\n' + NA_NS + 'host_network=True, connects_to=[saas])',
+     "shop/dev/agents/agent", "host_network"),
+    ("node-agent-host-network-with-connects-to-a-service", HOST_NS + 'api = WebService(ns, "api", '
+     'image="nginx:1.27.3", port=80)\n' + NA_NS + 'host_network=True, connects_to=[api])', "shop/dev/agents/agent",
+     "host_network"),
+    ("node-agent-host-network-accepted-by-the-namespace-only", HOST_NS + 'api = WebService(ns, "api", '
+     'image="nginx:1.27.3", port=80)\n' + NA_NS + 'host_network=True, connects_to=[api], '
+     'accepted_risks={"CKV_K8S_19": "the agent shares the node network"})', "shop/dev/agents/agent", "host_network"),
 ]
 ALL_CASES += NODE_AGENT_CASES
 # The namespace's own 'default' ServiceAccount (it mounts no token) takes the name from workloads.

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from conftest import DIST, REPO
+from shipform.render.host_access import HOST_NETWORK
 from unit import network_graph as ng
 
 CASES = [("shop", "dev"), ("shop", "prod"), ("platform", "dev"), ("platform", "prod"), ("platform", "stage"),
@@ -321,3 +322,35 @@ def test_knative_services_are_reached_by_their_declared_clients_or_say_who_else_
                            ng.knative(environment.knative.namespace, "autoscaler")}
         for rule in policy["spec"]["ingress"]:
             assert all({"namespaceSelector", "podSelector"} <= set(peer) for peer in rule["from"]), rule
+
+
+AGENTS = "node-agents/"
+
+
+@pytest.mark.parametrize("env", ["dev", "prod", "stage"])
+def test_node_agents_allow_exactly_their_declared_flows(subjects, env):
+    """The platform app's NodeAgents, one on the pod network and one on the node's network: their NetworkPolicies
+    allow exactly their declared flows (DNS, the SaaS on 443) and nothing reaches them. For the host-network agent
+    this holds only where the network plugin applies NetworkPolicy to host-network pods, and its policy says so."""
+    subject = subjects("platform")
+
+    def of_agents(flows: set) -> set:
+        return {f for f in flows if f[0].startswith(AGENTS) or f[1].startswith(AGENTS)}
+
+    declared, allowed = of_agents(ng.declared_flows(subject.env(env))), of_agents(subject.evaluation(env).allowed)
+    assert declared == allowed, difference(allowed, declared)
+    assert {f[0] for f in declared} == {f"{AGENTS}log-shipper", f"{AGENTS}node-metrics"}
+    assert not [f for f in allowed if f[1].startswith(AGENTS)]
+    noted = {o["metadata"]["name"] for o in subject.objects[env] if o["kind"] == "NetworkPolicy"
+             and HOST_NETWORK in o["metadata"].get("annotations", {})}
+    assert noted == {"node-metrics"}
+
+
+def test_no_mesh_admits_or_names_a_node_agent(subjects):
+    """A namespace with host access cannot join a mesh (refused: bad_inputs 'mesh-for-node-agents'), so the Linkerd
+    policies of the platform's stage name no agent and their NetworkPolicies alone decide the agents' flows."""
+    subject = subjects("platform")
+    env = subject.env("stage")
+    assert env.mesh is not None and env.mesh_of("node-agents") is None
+    mesh = ng.mesh_flows(subject.objects["stage"], env.mesh.trust_domain)
+    assert mesh and not [f for f in mesh if f[0].startswith(AGENTS) or f[1].startswith(AGENTS)]

@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from shipform import spec
-from shipform.render import mesh
+from shipform.render import host_access, mesh
 from shipform.render.network import DNS_PEER, DNS_PORTS
 from shipform.spec.manifest import Manifest
 from shipform.spec.plan import ObjectKey
@@ -134,6 +134,9 @@ BODIES: dict[str, Body] = {
     "deployer-binding": lambda ns, _: _binding(ns, "deployer", _guards(ns).deployers),
     "viewer-role": lambda ns, deployed: _role(ns, "viewer", grants(deployed) + VIEW_ONLY, READ_VERBS),
     "viewer-binding": lambda ns, _: _binding(ns, "viewer", _guards(ns).viewers),
+    # Made from no pods here (admitting no host access); render.environment.completed makes it from the final pods.
+    "admission-policy": lambda ns, _: host_access.admission_policy(ns.name, ns.app, ()),
+    "admission-binding": lambda ns, _: host_access.admission_binding(ns.name, ns.app),
 }
 """The body of each role of a namespace's objects (its mesh defaults are rendered by render.mesh)."""
 
