@@ -18,6 +18,7 @@ from shipform import (
     Canary,
     CronJob,
     CustomMetric,
+    Destination,
     Environment,
     External,
     Health,
@@ -56,14 +57,16 @@ def build(root: Path, scale: int = 4) -> App:
     (what the validators judge, to keep their run short)."""
     app = App("mixed", registry="ghcr.io/acme", version="2.0.1", root=root, repository="https://github.com/acme/mixed.git")
     dev = Environment(app, "dev", local=True, domain="dev.example.com")
-    # prod rolls out with Argo Rollouts and scales a worker by its queue with KEDA; stage runs Linkerd.
+    # prod rolls out with Argo Rollouts and scales a worker by its queue with KEDA; stage runs Linkerd. Each runs in
+    # a cluster of its own (they own the same namespaces): prod's by its API server, stage's Flux by name.
     # Its images are never pushed, so no Environment after the first has their digests: it says why.
     never_pushed = "the generated test app: its images are never pushed"
     prod = Environment(app, "prod", replicas=3, domain="example.com", cluster_issuer="le", unpinned_images=never_pushed,
                        secret_store=SecretStore("vault"), monitoring=Monitoring(labels={"release": "prom"}),
-                       rollouts="argo", keda=Keda(), knative=KnativeServing())
+                       rollouts="argo", keda=Keda(), knative=KnativeServing(),
+                       destination=Destination(server="https://prod.example.com:6443"))
     stage = Environment(app, "stage", replicas=2, domain="stage.example.com", gitops="flux", cilium=True,
-                        unpinned_images=never_pushed,
+                        unpinned_images=never_pushed, destination=Destination(name="stage"),
                         gateway="gateways/public", telemetry=Telemetry(protocol="http/protobuf",
                                                                        endpoint="http://otel.observability.svc:4318"),
                         mesh=Mesh(kind="linkerd", retries=1, timeout="30s"))

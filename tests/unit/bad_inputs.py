@@ -915,3 +915,39 @@ ALL_CASES.append(("linkerd-client-outside-the-mesh", 'm = Environment(app, "stag
                   'db = StatefulDB(inside, "db", engine="postgres", version="16")\n'
                   'Worker(outside, "w", image="busybox:1.37.0", command=["sleep", "1d"], health=Health.exec(["true"]), '
                   'connects_to=[db])', "shop/stage/outside/w", "connects_to"))
+# Scoped GitOps: destinations and the namespaces two Environments would both own on one cluster.
+GIT = 'g = App("blog", registry="ghcr.io/acme", repository="https://github.com/acme/blog.git")\n'
+API = 'WebService({}, "api", image="nginx:1.27.3", port=80)\n'
+GITOPS_CASES = [
+    ("destination-with-name-and-server",
+     'Environment(app, "stage", destination=Destination(name="prod", server="https://prod.example.com"))',
+     "shop/stage", "destination"),
+    ("destination-with-neither", 'Environment(app, "stage", destination=Destination())', "shop/stage", "destination"),
+    ("destination-as-a-string", 'Environment(app, "stage", destination="prod")', "shop/stage", "destination"),
+    ("destination-bad-cluster-name", 'Environment(app, "stage", destination=Destination(name="Prod Cluster"))',
+     "shop/stage", "destination.name"),
+    ("destination-server-not-https", 'Environment(app, "stage", destination=Destination(server="prod:6443"))',
+     "shop/stage", "destination.server"),
+    ("destination-server-with-a-password",
+     'Environment(app, "stage", destination=Destination(server="https://admin:s3cr3t-value@prod.example.com"))',
+     "shop/stage", "destination.server"),
+    ("destination-server-with-flux",
+     'Environment(app, "stage", gitops="flux", destination=Destination(server="https://prod.example.com"))',
+     "shop/stage", "destination.server"),
+    ("destination-with-kubectl", 'Environment(app, "stage", gitops="kubectl", cluster=Cluster.kubeconfig(), '
+     'destination=Destination(name="prod"))', "shop/stage", "destination.name"),
+    ("repository-secret-bad-name", 'App("blog", registry="ghcr.io/acme", repository="https://github.com/acme/b.git",'
+     ' repository_secret="Git Secret")', "blog", "repository_secret"),
+    ("two-environments-own-a-namespace-on-one-cluster",
+     GIT + 'a = Environment(g, "a")\nb = Environment(g, "b")\n' + API.format("a") + API.format("b"), "blog/b",
+     "destination"),
+    ("two-environments-own-a-namespace-on-one-named-cluster",
+     GIT + 'a = Environment(g, "a", destination=Destination(name="prod"))\n'
+     'b = Environment(g, "b", gitops="flux", destination=Destination(name="prod"))\n'
+     'SecureNamespace(a, "web")\nSecureNamespace(b, "web")\n', "blog/b", "destination"),
+    ("two-ci-deployed-environments-own-a-namespace-on-one-cluster",
+     'a = Environment(app, "a", gitops="kubectl", cluster=Cluster.eks("shop", "eu-west-1"), namespace="web")\n'
+     'b = Environment(app, "b", gitops="kubectl", cluster=Cluster.eks("shop", "eu-west-1"), namespace="web")\n'
+     + API.format("a") + API.format("b"), "shop/b", "destination"),
+]
+ALL_CASES += GITOPS_CASES

@@ -18,6 +18,7 @@ from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.app_file import caller_file, run_as_script
 from shipform.model.cluster import Cluster
+from shipform.model.destination import Destination, destination_of
 from shipform.model.included import read_included
 from shipform.model.keda import Keda
 from shipform.model.knative import KnativeServing
@@ -124,6 +125,9 @@ class App(cdk8s.App):
     :param repository: Default: None (no GitOps objects). The URL of the git repository the output is
         committed to (e.g. 'https://github.com/acme/shop.git'); each Environment then gets an Argo CD
         Application or a Flux GitRepository and Kustomization pointing at its folder.
+    :param repository_secret: Default: None (a public repository). The Secret, in Flux's namespace, that Flux's
+        GitRepository logs in with (``secretRef``): ``username`` and ``password`` (a token) for https, ``identity``
+        and ``known_hosts`` for ssh. Argo CD reads its own repository Secrets instead (see the README).
     :param branch: Default: 'main'. The branch Argo CD or Flux follow, and CI builds.
     :param workflows: Default: 'repository': the GitHub Actions workflows go to the repository's
         ``.github/workflows/`` (as ``<app>-ci.yaml``, ``<app>-build.yaml``, ``<app>-promote.yaml``). 'output'
@@ -139,7 +143,8 @@ class App(cdk8s.App):
     environments: list[Environment]
 
     def __init__(self, name: str, *, registry: str, version: str = "0.1.0", outdir: str | Path | None = None,
-                 root: str | Path | None = None, repository: str | None = None, branch: str = "main",
+                 root: str | Path | None = None, repository: str | None = None,
+                 repository_secret: str | None = None, branch: str = "main",
                  workflows: Literal["repository", "output"] = "repository", build_secrets: Sequence[str] = ()):
         collector = _collector.get()
         if collector is None and run_as_script():  # the rest of the program collects every construct's errors
@@ -175,6 +180,8 @@ class App(cdk8s.App):
         self.workflows = checks.one_of(name, "workflows", workflows, ("repository", "output"))
         self.repository = None if repository is None else _git_url(name, repository)
         self.branch = _git_branch(name, branch)
+        self.repository_secret = None if repository_secret is None else checks.subdomain_name(
+            name, "repository_secret", repository_secret, "shop-git")
         self.build_secrets = _build_secrets(name, build_secrets)
         self.environments: list[Environment] = []
         self.construction_errors: list[ShipformError] = []
@@ -197,7 +204,7 @@ class App(cdk8s.App):
         return next((e for e in self.environments if e.local), None)
 
     def to_spec(self) -> spec.App:
-        source = spec.GitSource(self.repository, self.branch) if self.repository else None
+        source = spec.GitSource(self.repository, self.branch, self.repository_secret) if self.repository else None
         return spec.App(self.name, self.version, tuple(e.to_spec() for e in self.environments), source,
                         self.registry, self.build_secrets)
 
@@ -227,6 +234,9 @@ class EnvironmentProps(TypedDict, total=False):
     containers), or 'kubectl': a deploy workflow applies it from CI (with ``cluster``), ordered as for Flux."""
     cluster: Cluster | None
     """Default: None. With gitops='kubectl', the cluster the deploy workflow applies the Environment to."""
+    destination: Destination | None
+    """Default: None: the cluster the GitOps controller runs in. Another cluster, by name or API server URL
+    (:class:`Destination`); no two Environments may own a namespace on the same cluster."""
     secret_store: SecretStore | None
     """Default: None, meaning referenced Secrets are created by hand (see ``shipform secrets kubectl``).
     A :class:`SecretStore` emits an ExternalSecret for each instead."""
@@ -313,6 +323,7 @@ class Environment(cdk8s.Chart):
                                 "Environment itself)", cluster, "pass gitops='kubectl' with cluster=Cluster.eks(...), "
                                 "or drop cluster")
         self.cluster = None if cluster is None else cluster.to_spec(path)
+        self.destination = destination_of(path, props.get("destination"), gitops)
         self.cilium = props.get("cilium", False)
         self.unpinned_images = _unpinned_reason(path, props.get("unpinned_images"), first=not app.environments)
         self.rollouts = rollout_controller(path, props.get("rollouts"))
@@ -365,7 +376,7 @@ class Environment(cdk8s.Chart):
             workloads=tuple(w.to_spec(clients.get(id(w), [])) for w in self.workloads),
             secret_source=self.secret_store.to_spec() if self.secret_store else None,
             gitops_namespace=self.gitops_namespace, cluster=self.cluster, cilium=self.cilium,
-            unpinned_images=self.unpinned_images,
+            unpinned_images=self.unpinned_images, destination=self.destination,
             monitoring=self.monitoring)
 
     def to_json(self) -> list[Any]:
