@@ -34,6 +34,7 @@ _EXPORTS = {
     "Build": "shipform.model.build",
     "External": "shipform.model.external",
     "Cluster": "shipform.model.cluster",
+    "Destination": "shipform.model.destination",
     "WebService": "shipform.model.web_service",
     "WebServiceProps": "shipform.model.web_service",
     "Worker": "shipform.model.worker",
@@ -84,6 +85,7 @@ __all__ = [
     "CronJob",
     "CronJobProps",
     "CustomMetric",
+    "Destination",
     "Environment",
     "External",
     "ExternalProps",
@@ -135,6 +137,7 @@ if TYPE_CHECKING:
     from shipform.model.build import Build
     from shipform.model.cluster import Cluster
     from shipform.model.cron_job import CronJob, CronJobProps
+    from shipform.model.destination import Destination
     from shipform.model.external import External, ExternalProps
     from shipform.model.job import Job, JobProps
     from shipform.model.keda import Keda

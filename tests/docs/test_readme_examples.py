@@ -78,8 +78,8 @@ def shop(files: dict[str, str]) -> None:
 def delivery(files: dict[str, str]) -> None:
     dev = yaml.safe_load(files["gitops/argocd/application-argocd-shop-dev.yaml"])
     assert dev["spec"]["source"]["repoURL"] == "https://github.com/acme/shop.git"
-    assert {"gitops/flux/gitrepository-flux-system-shop.yaml", "gitops/flux/kustomization-flux-system-shop-prod.yaml",
-            ".github/workflows/shop-ci.yaml"} <= set(files)
+    assert {"gitops/flux/prod/gitrepository-flux-system-shop.yaml",
+            "gitops/flux/prod/kustomization-flux-system-shop-prod.yaml", ".github/workflows/shop-ci.yaml"} <= set(files)
     assert not any(path.startswith("gitops/argocd/") and "prod" in path for path in files)
 
 

@@ -414,7 +414,8 @@ def test_node_agent_with_host_access(synth, snapshot):
     """A NodeAgent: a DaemonSet replaced one node at a time, tolerating every taint, at system-node-critical
     priority, reading the node's /var/log read-only; its SecureNamespace states why and enforces Pod Security
     'privileged' while auditing and warning at 'restricted'; the hostPath finding is accepted with that reason;
-    the quota holds max_nodes pods. Locally a compose service with the folder bound read-only."""
+    the quota holds max_nodes pods; an admission policy bound to the namespace admits that read-only folder and no
+    other host access. Locally a compose service with the folder bound read-only."""
     source = """
         from shipform import *
         app = App("shop", registry="ghcr.io/acme", version="1.0.0")
@@ -425,7 +426,8 @@ def test_node_agent_with_host_access(synth, snapshot):
                   tolerations=[Toleration.everything()], priority_class="system-node-critical", max_nodes=25,
                   host_paths={"/host/var/log": HostPath("/var/log")})
     """
-    files = synth(source, "k8s/dev/daemonset-", "k8s/dev/namespace-", ".trivyignore.yaml", "compose/compose.yaml")
+    files = synth(source, "k8s/dev/daemonset-", "k8s/dev/namespace-", "k8s/dev/validatingadmissionpolicy",
+                  ".trivyignore.yaml", "compose/compose.yaml")
     assert "readOnly: true" in files["k8s/dev/daemonset-agents-log-shipper.yaml"]
     assert files == snapshot
 

@@ -607,6 +607,9 @@ ALL_CASES += [
     ("s3-cidr-metadata", S3 + '("169.254.169.254/32",))))', "shop/dev/db", "backup.to.cidrs[0]"),
 ]
 NA = 'NodeAgent(dev, "agent", image="busybox:1.37.0", '
+HOST_NS = ('ns = SecureNamespace(dev, "agents", host_access="the agent reads each node\'s files", '
+           'quota=Quota(cpu_limit="16"))\n')
+NA_NS = 'NodeAgent(ns, "agent", image="busybox:1.37.0", health=Health.exec(["true"]), '
 NODE_AGENT_CASES = [
     ("node-agent-without-health", NA + ')', "shop/dev/agent", "health"),
     ("node-agent-http-health", NA + 'health=Health.http("/"))', "shop/dev/agent", "health"),
@@ -627,6 +630,24 @@ NODE_AGENT_CASES = [
      "max_unavailable"),
     ("node-selector-bad-value", NA + 'health=Health.exec(["true"]), node_selector={"pool": "a b"})',
      "shop/dev/agent", "node_selector"),
+    ("node-agent-writable-etc-without-a-reason", HOST_NS + NA_NS + 'host_paths={"/host/etc": HostPath("/etc", '
+     'writable=True)})', "shop/dev/agents/agent", "host_paths./host/etc.writable"),
+    ("node-agent-reason-for-a-read-only-folder", HOST_NS + NA_NS + 'host_paths={"/host/log": HostPath("/var/log", '
+     'reason="reads the node logs only")})', "shop/dev/agents/agent", "host_paths./host/log.reason"),
+    ("node-agent-writable-reason-with-a-comma", HOST_NS + NA_NS + 'host_paths={"/host/state": HostPath("/var/lib/a", '
+     'writable=True, reason="keeps state, positions")})', "shop/dev/agents/agent", "host_paths./host/state.reason"),
+    ("node-agent-writable-not-a-bool", HOST_NS + NA_NS + 'host_paths={"/host/state": HostPath("/var/lib/a", '
+     'writable="yes")})', "shop/dev/agents/agent", "host_paths./host/state.writable"),
+    # Most network plugins apply no NetworkPolicy to host-network pods: traffic declared as if confined needs a reason.
+    ("node-agent-host-network-with-connects-to-an-external", HOST_NS + 'saas = External(dev, "saas", '
+     'host="api.saas.example.com", port=443)\n' + NA_NS + 'host_network=True, connects_to=[saas])',
+     "shop/dev/agents/agent", "host_network"),
+    ("node-agent-host-network-with-connects-to-a-service", HOST_NS + 'api = WebService(ns, "api", '
+     'image="nginx:1.27.3", port=80)\n' + NA_NS + 'host_network=True, connects_to=[api])', "shop/dev/agents/agent",
+     "host_network"),
+    ("node-agent-host-network-accepted-by-the-namespace-only", HOST_NS + 'api = WebService(ns, "api", '
+     'image="nginx:1.27.3", port=80)\n' + NA_NS + 'host_network=True, connects_to=[api], '
+     'accepted_risks={"CKV_K8S_19": "the agent shares the node network"})', "shop/dev/agents/agent", "host_network"),
 ]
 ALL_CASES += NODE_AGENT_CASES
 # The namespace's own 'default' ServiceAccount (it mounts no token) takes the name from workloads.
@@ -879,6 +900,17 @@ ALL_CASES += [
      "shop/stage/api", "expose"),
     ("knative-gateway-port-zero", 'Environment(app, "stage", knative=KnativeServing(gateway_port=0))', "shop/stage",
      "knative.gateway_port"),
+    # Knative's gateway and activator serve every Knative service of the cluster: a cluster-local one is reached by
+    # any pod that reaches them, which the service must accept with its reason.
+    ("serverless-cluster-local-without-an-accepted-risk", KN_WS + 'port=80, serverless=Serverless())',
+     "shop/stage/api", "serverless"),
+    ("serverless-cluster-local-accepted-without-a-reason", KN_WS + 'port=80, serverless=Serverless(), '
+     'accepted_risks={"knativeSharedGateway": "ok"})', "shop/stage/api", "accepted_risks.knativeSharedGateway"),
+    ("serverless-shared-gateway-in-the-wrong-case", KN_WS + 'port=80, serverless=Serverless(), '
+     'accepted_risks={"knativesharedgateway": "every pod may call it"})', "shop/stage/api", "accepted_risks"),
+    ("serverless-in-a-mesh", 'm = Environment(app, "stage", knative=KnativeServing(), mesh=Mesh())\n'
+     'ns = SecureNamespace(m, "team", mesh="istio")\nWebService(ns, "api", image="nginx:1.27.3", port=80, '
+     'public=True, host="api.example.com", serverless=Serverless())', "shop/stage/team/api", "serverless"),
 ]
 ALL_CASES.append(("mesh-proxy-above-the-namespace-maximum", 'm = Environment(app, "stage", mesh=Mesh(proxy=Resources('
                   'cpu="1", cpu_limit="6")))\nns = SecureNamespace(m, "team", mesh="istio")\n'
@@ -889,3 +921,39 @@ ALL_CASES.append(("linkerd-client-outside-the-mesh", 'm = Environment(app, "stag
                   'db = StatefulDB(inside, "db", engine="postgres", version="16")\n'
                   'Worker(outside, "w", image="busybox:1.37.0", command=["sleep", "1d"], health=Health.exec(["true"]), '
                   'connects_to=[db])', "shop/stage/outside/w", "connects_to"))
+# Scoped GitOps: destinations and the namespaces two Environments would both own on one cluster.
+GIT = 'g = App("blog", registry="ghcr.io/acme", repository="https://github.com/acme/blog.git")\n'
+API = 'WebService({}, "api", image="nginx:1.27.3", port=80)\n'
+GITOPS_CASES = [
+    ("destination-with-name-and-server",
+     'Environment(app, "stage", destination=Destination(name="prod", server="https://prod.example.com"))',
+     "shop/stage", "destination"),
+    ("destination-with-neither", 'Environment(app, "stage", destination=Destination())', "shop/stage", "destination"),
+    ("destination-as-a-string", 'Environment(app, "stage", destination="prod")', "shop/stage", "destination"),
+    ("destination-bad-cluster-name", 'Environment(app, "stage", destination=Destination(name="Prod Cluster"))',
+     "shop/stage", "destination.name"),
+    ("destination-server-not-https", 'Environment(app, "stage", destination=Destination(server="prod:6443"))',
+     "shop/stage", "destination.server"),
+    ("destination-server-with-a-password",
+     'Environment(app, "stage", destination=Destination(server="https://admin:s3cr3t-value@prod.example.com"))',
+     "shop/stage", "destination.server"),
+    ("destination-server-with-flux",
+     'Environment(app, "stage", gitops="flux", destination=Destination(server="https://prod.example.com"))',
+     "shop/stage", "destination.server"),
+    ("destination-with-kubectl", 'Environment(app, "stage", gitops="kubectl", cluster=Cluster.kubeconfig(), '
+     'destination=Destination(name="prod"))', "shop/stage", "destination.name"),
+    ("repository-secret-bad-name", 'App("blog", registry="ghcr.io/acme", repository="https://github.com/acme/b.git",'
+     ' repository_secret="Git Secret")', "blog", "repository_secret"),
+    ("two-environments-own-a-namespace-on-one-cluster",
+     GIT + 'a = Environment(g, "a")\nb = Environment(g, "b")\n' + API.format("a") + API.format("b"), "blog/b",
+     "destination"),
+    ("two-environments-own-a-namespace-on-one-named-cluster",
+     GIT + 'a = Environment(g, "a", destination=Destination(name="prod"))\n'
+     'b = Environment(g, "b", gitops="flux", destination=Destination(name="prod"))\n'
+     'SecureNamespace(a, "web")\nSecureNamespace(b, "web")\n', "blog/b", "destination"),
+    ("two-ci-deployed-environments-own-a-namespace-on-one-cluster",
+     'a = Environment(app, "a", gitops="kubectl", cluster=Cluster.eks("shop", "eu-west-1"), namespace="web")\n'
+     'b = Environment(app, "b", gitops="kubectl", cluster=Cluster.eks("shop", "eu-west-1"), namespace="web")\n'
+     + API.format("a") + API.format("b"), "shop/b", "destination"),
+]
+ALL_CASES += GITOPS_CASES

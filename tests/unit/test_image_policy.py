@@ -13,7 +13,7 @@ import yaml
 
 from conftest import assert_match_crd_schemas, exec_app, write_sources
 from shipform.errors import InvalidApp
-from shipform.model.stage import source_repository
+from shipform.model.app_source import source_repository
 from shipform.render import image_policy
 from shipform.render.workflow_scripts import VERIFY
 from shipform.synth.pipeline import render
@@ -23,8 +23,8 @@ from shipform import *
 app = App("shop", registry="ghcr.io/acme", version="1.4.2"REPOSITORY)
 dev = Environment(app, "dev", local=True)
 prod = Environment(app, "prod", unpinned_images="a test app: its images are never pushed"PROD)
-for env in (dev, prod):
-    ns = SecureNamespace(env, "shop")
+for env in (dev, prod):  # one owner per namespace on a cluster: dev's is its own
+    ns = SecureNamespace(env, "shop" if env is prod else "shop-dev")
     db = StatefulDB(ns, "db", engine="postgres", version="16", storage="1Gi")
     WebService(ns, "api", build=Build.python("py", ["gunicorn", "app:app"]), port=8000, health=Health.http("/healthz"),
                connects_to=[db])
@@ -80,7 +80,7 @@ def test_a_github_apps_other_environments_admit_only_signed_and_attested_builds(
 def test_the_namespaces_of_a_verified_environment_opt_in_and_the_local_ones_do_not(tmp_path):
     files = files_of(tmp_path)
     prod = yaml.safe_load(files["k8s/prod/namespace-shop.yaml"])["metadata"]["labels"]
-    dev = yaml.safe_load(files["k8s/dev/namespace-shop.yaml"])["metadata"]["labels"]
+    dev = yaml.safe_load(files["k8s/dev/namespace-shop-dev.yaml"])["metadata"]["labels"]
     assert prod["policy.sigstore.dev/include"] == "true" and "policy.sigstore.dev/include" not in dev
     assert not any(p.startswith("k8s/dev/clusterimagepolicy") for p in files)
 
@@ -153,17 +153,41 @@ def test_the_trivy_statement_names_each_policy_and_what_it_admits(tmp_path):
         "it is the local Environment (images built on a developer's machine are not signed).")
 
 
-def test_flux_applies_the_policies_first_by_a_kustomization_of_their_own(tmp_path):
-    files = files_of(tmp_path, prod=', gitops="flux"')
+@pytest.mark.parametrize(("prod", "folder"), [(', gitops="flux"', "gitops/flux/"),
+                                            (', gitops="flux", destination=Destination(name="prod")',
+                                             "gitops/flux/prod/")])
+def test_flux_applies_the_policies_first_by_a_kustomization_of_their_own(tmp_path, prod, folder):
+    files = files_of(tmp_path, prod=prod)
     assert sorted(p for p in files if p.startswith("k8s/prod/admission/")) == [
         "k8s/prod/admission/clusterimagepolicy-shop-prod-provenance.yaml",
         "k8s/prod/admission/clusterimagepolicy-shop-prod-signature.yaml",
         "k8s/prod/admission/clusterimagepolicy-shop-prod-third-party.yaml", "k8s/prod/admission/kustomization.yaml"]
     assert not any("clusterimagepolicy" in r for r in yaml.safe_load(files["k8s/prod/kustomization.yaml"])["resources"])
-    admission = yaml.safe_load(files["gitops/flux/kustomization-flux-system-shop-prod-admission.yaml"])
-    main = yaml.safe_load(files["gitops/flux/kustomization-flux-system-shop-prod.yaml"])
+    admission = yaml.safe_load(files[f"{folder}kustomization-flux-system-shop-prod-admission.yaml"])
+    main = yaml.safe_load(files[f"{folder}kustomization-flux-system-shop-prod.yaml"])
     assert admission["spec"]["path"] == main["spec"]["path"] + "/admission"
     assert main["spec"]["dependsOn"] == [{"name": "shop-prod-admission"}]
+    # Applied as the Environment's account, like the rest: its ClusterRole names each policy, and nothing else of
+    # the kind.
+    assert admission["spec"]["serviceAccountName"] == main["spec"]["serviceAccountName"] == "flux-shop-prod"
+    role = yaml.safe_load(files[f"{folder}clusterrole-flux-shop-prod.yaml"])
+    [rule] = [r for r in role["rules"] if r["apiGroups"] == ["policy.sigstore.dev"]]
+    assert rule == {"apiGroups": ["policy.sigstore.dev"], "resources": ["clusterimagepolicies"],
+                    "verbs": ["get", "create", "update", "patch", "delete"],
+                    "resourceNames": [f"shop-prod-{r}" for r in ("provenance", "signature", "third-party")]}
+
+
+def test_argo_cds_project_admits_the_policies_by_name_on_the_environments_destination(tmp_path):
+    files = files_of(tmp_path, prod=', destination=Destination(name="prod")')
+    project = yaml.safe_load(files["gitops/argocd/appproject-argocd-shop-prod.yaml"])["spec"]
+    assert [w for w in project["clusterResourceWhitelist"] if w["kind"] == "ClusterImagePolicy"] == [
+        {"group": "policy.sigstore.dev", "kind": "ClusterImagePolicy", "name": f"shop-prod-{r}"}
+        for r in ("provenance", "signature", "third-party")]
+    application = yaml.safe_load(files["gitops/argocd/application-argocd-shop-prod.yaml"])["spec"]
+    assert application["destination"]["name"] == "prod" and project["destinations"] == [
+        {"name": "prod", "namespace": "shop"}]
+    dev = yaml.safe_load(files["gitops/argocd/appproject-argocd-shop-dev.yaml"])["spec"]
+    assert not any(w["kind"] == "ClusterImagePolicy" for w in dev["clusterResourceWhitelist"])
 
 
 def test_kubectl_applies_the_policies_with_the_cluster_scoped_objects_before_the_namespaces_own(tmp_path):

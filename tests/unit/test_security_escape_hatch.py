@@ -181,7 +181,8 @@ def test_every_pod_bearing_kind_is_checked_and_all_errors_come_in_one_run(app_ro
             "Job": Job(env, "seed", image="ghcr.io/acme/seed:1.0.0").job,
             "CronJob": CronJob(env, "report", image="ghcr.io/acme/report:1.0.0", schedule="@daily").cron_job,
             "Service": WebService(env, "fn", image="ghcr.io/acme/fn:1.0.0", port=8080,
-                                  serverless=Serverless(max=3)).deployment,
+                                  serverless=Serverless(max=3),
+                                  accepted_risks={"knativeSharedGateway": "a test app: alone in a cluster"}).deployment,
         }
         agents = SecureNamespace(env, "agents", host_access="the log shipper reads each node's /var/log",
                                  quota=Quota(cpu_limit="16"))

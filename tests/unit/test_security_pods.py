@@ -56,7 +56,8 @@ def files(module_app_root) -> dict[str, str]:
                                                                  credentials=SecretRef("backup-s3", "credentials"))))
     WebService(shop, "api", image="ghcr.io/acme/api:1.0.0", port=8000, connects_to=[db], public=True,
                migrate=Migration(["migrate"]), strategy=Canary(steps=[20, "promote"]))
-    WebService(shop, "fn", image="ghcr.io/acme/fn:1.0.0", port=8080, serverless=Serverless(max=3))
+    WebService(shop, "fn", image="ghcr.io/acme/fn:1.0.0", port=8080, serverless=Serverless(max=3),
+               accepted_risks={"knativeSharedGateway": "a test app: no other pod runs in its cluster"})
     WebService(shop, "legacy", image="ghcr.io/acme/legacy:1.0.0", port=8081, read_only_root_filesystem=False,
                accepted_risks={"readOnlyRootFilesystem": "writes its cache under /var"})
     Worker(shop, "mailer", image="ghcr.io/acme/mailer:1.0.0", health=Health.exec(["mailer", "--check"]))

@@ -79,7 +79,8 @@ from shipform import *
 app = App("shop", registry="ghcr.io/acme", version="1.4.2", repository="https://github.com/acme/shop.git",
           workflows="output")
 dev = Environment(app, "dev", local=True)
-prod = Environment(app, "prod", unpinned_images="a new app: nothing was promoted to prod yet")
+prod = Environment(app, "prod", unpinned_images="a new app: nothing was promoted to prod yet",
+                   destination=Destination(name="prod"))
 for env in (dev, prod):
     api = WebService(env, "api", build=Build.python("services/api", ["gunicorn", "app:app"]), port=8000)
     WebService(env, "web", build=Build.python("services/web", ["gunicorn", "app:app"]), port=8001, connects_to=[api])

@@ -37,7 +37,8 @@ app = App(NAME, registry=REGISTRY, version="1.0.0", repository="https://github.c
           workflows="output", build_secrets=["pip.conf"])
 # Before the first promotion: stage and prod state why they run the images by tag (the workflows are the same).
 UNPINNED = "nothing was promoted here yet"
-envs = [Environment(app, "dev", local=True), Environment(app, "stage", gitops="flux", unpinned_images=UNPINNED),
+envs = [Environment(app, "dev", local=True), Environment(app, "stage", gitops="flux", unpinned_images=UNPINNED,
+                                                         destination=Destination(name="stage")),
         Environment(app, "prod", gitops="kubectl", cluster=CLUSTER, unpinned_images=UNPINNED)]
 for env in envs:
     db = StatefulDB(env, "db", engine="postgres", version="16")

@@ -219,7 +219,8 @@ APP = '''
 from shipform import *
 app = App("shop", registry="ghcr.io/acme", repository="https://github.com/acme/shop.git", workflows="output")
 dev = Environment(app, "dev", local=True)
-prod = Environment(app, "prod", unpinned_images="a test app: its images are never pushed")
+prod = Environment(app, "prod", unpinned_images="a test app: its images are never pushed",
+                   destination=Destination(name="prod"))
 for env in (dev, prod):
     WebService(env, "api", build=Build.python("py", ["gunicorn", "app:app"]), port=8000, env={"NOTE": NOTE})
 '''

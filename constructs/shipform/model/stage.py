@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -18,8 +17,11 @@ from constructs import Construct
 
 from shipform import spec
 from shipform.errors import ShipformError
+from shipform.model import app_source
 from shipform.model.app_file import caller_file, run_as_script
 from shipform.model.cluster import Cluster
+from shipform.model.destination import Destination, destination_of
+from shipform.model.image_reasons import unpinned_reason, unsigned_reason
 from shipform.model.included import read_included
 from shipform.model.keda import Keda
 from shipform.model.knative import KnativeServing
@@ -126,6 +128,9 @@ class App(cdk8s.App):
     :param repository: Default: None (no GitOps objects). The URL of the git repository the output is
         committed to (e.g. 'https://github.com/acme/shop.git'); each Environment then gets an Argo CD
         Application or a Flux GitRepository and Kustomization pointing at its folder.
+    :param repository_secret: Default: None (a public repository). The Secret, in Flux's namespace, that Flux's
+        GitRepository logs in with (``secretRef``): ``username`` and ``password`` (a token) for https, ``identity``
+        and ``known_hosts`` for ssh. Argo CD reads its own repository Secrets instead (see the README).
     :param branch: Default: 'main'. The branch Argo CD or Flux follow, and CI builds.
     :param workflows: Default: 'repository': the GitHub Actions workflows go to the repository's
         ``.github/workflows/`` (as ``<app>-ci.yaml``, ``<app>-build.yaml``, ``<app>-promote.yaml``). 'output'
@@ -141,7 +146,8 @@ class App(cdk8s.App):
     environments: list[Environment]
 
     def __init__(self, name: str, *, registry: str, version: str = "0.1.0", outdir: str | Path | None = None,
-                 root: str | Path | None = None, repository: str | None = None, branch: str = "main",
+                 root: str | Path | None = None, repository: str | None = None,
+                 repository_secret: str | None = None, branch: str = "main",
                  workflows: Literal["repository", "output"] = "repository", build_secrets: Sequence[str] = ()):
         collector = _collector.get()
         if collector is None and run_as_script():  # the rest of the program collects every construct's errors
@@ -175,9 +181,11 @@ class App(cdk8s.App):
         self.source_file = caller_file()
         self.root = Path(root) if root is not None else self.source_file.parent
         self.workflows = checks.one_of(name, "workflows", workflows, ("repository", "output"))
-        self.repository = None if repository is None else _git_url(name, repository)
-        self.branch = _git_branch(name, branch)
-        self.build_secrets = _build_secrets(name, build_secrets)
+        self.repository = None if repository is None else app_source.git_url(name, repository)
+        self.branch = app_source.git_branch(name, branch)
+        self.repository_secret = None if repository_secret is None else checks.subdomain_name(
+            name, "repository_secret", repository_secret, "shop-git")
+        self.build_secrets = app_source.build_secrets(name, build_secrets)
         self.environments: list[Environment] = []
         self.construction_errors: list[ShipformError] = []
         """The errors of constructs that could not be built while errors are collected; synth reports them."""
@@ -203,11 +211,11 @@ class App(cdk8s.App):
         build workflow's signing identity has it; None without one, or when its path is not '<owner>/<name>'."""
         if self.repository is None:
             return None
-        found = source_repository(self.repository)
+        found = app_source.source_repository(self.repository)
         return None if found is None else spec.SourceRepository(*found, self.branch)
 
     def to_spec(self) -> spec.App:
-        source = spec.GitSource(self.repository, self.branch) if self.repository else None
+        source = spec.GitSource(self.repository, self.branch, self.repository_secret) if self.repository else None
         return spec.App(self.name, self.version, tuple(e.to_spec() for e in self.environments), source,
                         self.registry, self.build_secrets)
 
@@ -237,6 +245,9 @@ class EnvironmentProps(TypedDict, total=False):
     containers), or 'kubectl': a deploy workflow applies it from CI (with ``cluster``), ordered as for Flux."""
     cluster: Cluster | None
     """Default: None. With gitops='kubectl', the cluster the deploy workflow applies the Environment to."""
+    destination: Destination | None
+    """Default: None: the cluster the GitOps controller runs in. Another cluster, by name or API server URL
+    (:class:`Destination`); no two Environments may own a namespace on the same cluster."""
     secret_store: SecretStore | None
     """Default: None, meaning referenced Secrets are created by hand (see ``shipform secrets kubectl``).
     A :class:`SecretStore` emits an ExternalSecret for each instead."""
@@ -329,9 +340,10 @@ class Environment(cdk8s.Chart):
                                 "Environment itself)", cluster, "pass gitops='kubectl' with cluster=Cluster.eks(...), "
                                 "or drop cluster")
         self.cluster = None if cluster is None else cluster.to_spec(path)
+        self.destination = destination_of(path, props.get("destination"), gitops)
         self.cilium = props.get("cilium", False)
-        self.unpinned_images = _unpinned_reason(path, props.get("unpinned_images"), first=not app.environments)
-        self.unsigned_images = _unsigned_reason(path, props.get("unsigned_images"), self.local)
+        self.unpinned_images = unpinned_reason(path, props.get("unpinned_images"), first=not app.environments)
+        self.unsigned_images = unsigned_reason(path, props.get("unsigned_images"), self.local)
         self.rollouts = rollout_controller(path, props.get("rollouts"))
         knative = props.get("knative")
         self.knative = knative.to_spec(path) if knative is not None else None
@@ -385,7 +397,7 @@ class Environment(cdk8s.Chart):
             workloads=tuple(w.to_spec(clients.get(id(w), [])) for w in self.workloads),
             secret_source=self.secret_store.to_spec() if self.secret_store else None,
             gitops_namespace=self.gitops_namespace, cluster=self.cluster, cilium=self.cilium,
-            unpinned_images=self.unpinned_images,
+            unpinned_images=self.unpinned_images, destination=self.destination,
             monitoring=self.monitoring, signed_by=signed_by, unsigned_images=self.unsigned_images)
 
     def to_json(self) -> list[Any]:
@@ -458,80 +470,3 @@ class Environment(cdk8s.Chart):
                 return ancestor
         raise ShipformError(scope.node.path or "<root>", "scope", "is not inside an Environment", scope.node.id,
                             "create constructs inside Environment(app, 'dev') or a construct within it")
-
-
-def _unpinned_reason(path: str, reason: str | None, first: bool) -> str | None:
-    """A reason a reader of the manifests (and checkov) can take: one line of some length, without ','."""
-    if reason is None:
-        return None
-    if first:
-        raise ShipformError(path, "unpinned_images", "is for Environments after the first: CI records the images "
-                            "it builds into the first one itself", reason,
-                            "drop it here; state it on the Environments that get images by promotion")
-    if len(reason.strip()) < 10 or "\n" in reason or "," in reason:
-        raise ShipformError(path, "unpinned_images", "must say why the Environment runs the app's images by tag, in "
-                            "one line without ','", reason,
-                            "write e.g. 'staging follows main on purpose and holds no customer data'")
-    return reason
-
-
-def _unsigned_reason(path: str, reason: object, local: bool) -> str | None:
-    """A reason the KSV-0125 statement can carry: one line of some length."""
-    if reason is None:
-        return None
-    if local:
-        raise ShipformError(path, "unsigned_images", "is for Environments that are not local: a local one has no "
-                            "image policy (its images are built on a developer's machine, unsigned)", reason,
-                            "drop it here")
-    if not isinstance(reason, str) or len(reason.strip()) < 10 or "\n" in reason:
-        raise ShipformError(path, "unsigned_images", "must say why the Environment admits images without their "
-                            "signature, in one line", reason, "write e.g. 'the cluster runs no policy-controller yet'")
-    return reason
-
-
-_SOURCE = re.compile(r"(?:(?P<scheme>https?)://(?:[^@/]+@)?(?P<web>[^/]+)|ssh://(?:[^@/]+@)?(?P<ssh>[^/:]+)(?::[0-9]+)?"
-                     r"|[^@/]+@(?P<scp>[^:/]+):)/?(?P<name>[^/]+/[^/]+?)(?:\.git)?/?")
-
-
-def source_repository(url: str) -> tuple[str, str] | None:
-    """(server URL, '<owner>/<name>') of a git URL, as GitHub Actions' GITHUB_SERVER_URL and GITHUB_REPOSITORY
-    name that repository: an https URL keeps its host and port, ssh and scp-like URLs are served over https by
-    the same host. None when the path is not '<owner>/<name>' (not a GitHub repository)."""
-    found = _SOURCE.fullmatch(url)
-    if found is None:
-        return None
-    if found["web"]:
-        return f"{found['scheme']}://{found['web']}", found["name"]
-    return f"https://{found['ssh'] or found['scp']}", found["name"]
-
-
-def _git_url(app: str, url: object) -> str:
-    if not isinstance(url, str) or not checks.matches(r"(https://|ssh://|git@)[A-Za-z0-9._~:/@%+-]+", url):
-        raise ShipformError(app, "repository", "must be a git URL (https://, ssh:// or git@host:path)", url,
-                            "write e.g. 'https://github.com/acme/shop.git'")
-    return _without_credentials(app, url)
-
-
-def _without_credentials(app: str, url: str) -> str:
-    """The URL lands in every Argo CD Application and Flux GitRepository: the controller logs in with a Secret."""
-    return checks.url_credentials(app, "repository", url, "keep credentials out of the URL and give the GitOps "
-                                  "controller a repository credentials Secret (Argo CD: a Secret labelled "
-                                  "argocd.argoproj.io/secret-type=repository; Flux: the GitRepository's secretRef)")
-
-
-BUILD_SECRET_IDS = ("netrc", "pip.conf", "uv.toml", "npmrc")
-
-
-def _build_secrets(app: str, ids: object) -> tuple[str, ...]:
-    if isinstance(ids, str) or not isinstance(ids, Sequence) or any(i not in BUILD_SECRET_IDS for i in ids):
-        raise ShipformError(app, "build_secrets", f"must list some of {', '.join(BUILD_SECRET_IDS)}", ids,
-                            "write e.g. build_secrets=['netrc'] and set the repository secret BUILD_NETRC")
-    return tuple(sorted(set(ids), key=BUILD_SECRET_IDS.index))
-
-
-def _git_branch(app: str, branch: object) -> str:
-    """A branch name git accepts (git check-ref-format, the common subset)."""
-    if not isinstance(branch, str) or not checks.matches(r"[A-Za-z0-9._/-]+", branch) or ".." in branch \
-            or branch.startswith(("/", "-", ".")) or branch.endswith(("/", ".lock", ".")):
-        raise ShipformError(app, "branch", "must be a git branch name", branch, "write e.g. 'main'")
-    return branch

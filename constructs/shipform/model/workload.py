@@ -93,7 +93,9 @@ class WorkloadProps(TypedDict, total=False):
     ``{"readOnlyRootFilesystem": "nginx writes its cache under /var"}`` next to ``read_only_root_filesystem=False``
     (rules: privileged, hostNetwork, hostPID, hostIPC, hostPort, capabilities, runAsNonRoot, runAsUser,
     allowPrivilegeEscalation, hostPath, readOnlyRootFilesystem, seccompProfile, procMount, seLinuxOptions, sysctls,
-    appArmorProfile, hostProcess, volumes); a rule stands for the scanner checks that report it. Written where
+    appArmorProfile, hostProcess, volumes); a rule stands for the scanner checks that report it; or a risk of reach
+    no scanner reports (``knativeSharedGateway``: a cluster-local serverless service, written on its Knative Service
+    and NetworkPolicy as ``shipform.dev/knative-shared-gateway``). Written where
     each scanner reads them: checkov's ``CKV_*`` as annotations on the workload's objects, trivy's ``KSV-*`` in
     .trivyignore.yaml for its files."""
 

@@ -71,6 +71,16 @@ def public_only_annotation(w: spec.Workload, cilium: bool = False) -> dict[str, 
             "its private range)"}
 
 
+def policy_annotations(w: spec.Workload, cilium: bool = False) -> dict[str, str]:
+    """What the NetworkPolicy says beside its rules: servers it may not reach, and who else reaches the pods than
+    the peers it admits (the facets' accepted risks of reach)."""
+    annotations = public_only_annotation(w, cilium)
+    for facet, contribution in contributions.of(w):
+        if contribution.stated is not None:
+            annotations.update(contribution.stated(w, facet))
+    return annotations
+
+
 def public_only_notes(app: spec.App) -> list[str]:
     """One line per External whose clients reach it at public addresses only though it is likely private."""
     lines = []

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from shipform import spec
 from shipform.providers.gitops.protocol import Phase
-from shipform.render import contributions, image_policy, mesh, network, rollouts
+from shipform.render import contributions, host_access, image_policy, mesh, network, rollouts
 from shipform.render import facets as _facets  # noqa: F401  (importing them registers the facets' contributions)
 from shipform.render.contributions import Rule
 from shipform.render.external_secrets import EXTERNAL_SECRETS_API, referenced_secrets, store_places
@@ -159,6 +159,10 @@ def namespace_plan(ns: spec.Namespace) -> tuple[ObjectKey, ...]:
     for group, subjects in (("deployer", g.deployers), ("viewer", g.viewers)):
         if subjects:
             keys += [own(f"{group}-role", RBAC, "Role", group), own(f"{group}-binding", RBAC, "RoleBinding", group)]
+    if ns.host_access is not None:  # Pod Security 'privileged' is enforced: what the namespace admits instead
+        name = host_access.policy_name(ns.name)
+        keys += [ObjectKey("admission-policy", host_access.ADMISSION, "ValidatingAdmissionPolicy", name, ""),
+                 ObjectKey("admission-binding", host_access.ADMISSION, "ValidatingAdmissionPolicyBinding", name, "")]
     return tuple(keys)
 
 
@@ -166,6 +170,8 @@ def namespace_why_not(ns: spec.Namespace, role: str) -> str:
     """Why the namespace has no object of ``role``."""
     if role == "mesh-defaults":
         return f"namespace '{ns.name}' is not enrolled in a service mesh (mesh=)"
+    if role.startswith("admission-"):
+        return f"namespace '{ns.name}' has no host_access="
     if role.endswith(("-role", "-binding")):
         return f"namespace '{ns.name}' has no {role.partition('-')[0]}s="
     return f"namespace '{ns.name}' has no object of role '{role}'"
@@ -217,7 +223,7 @@ PHASES: dict[str, Phase | None] = {
     "resource-quota": "foundation", "limit-range": "foundation", "default-service-account": "foundation",
     "mesh-defaults": "foundation", "deployer-role": "foundation", "deployer-binding": "foundation",
     "viewer-role": "foundation", "viewer-binding": "foundation", "external-secret": "foundation",
-    "secret-store": "foundation",
+    "secret-store": "foundation", "admission-policy": "foundation", "admission-binding": "foundation",
     # What policy-controller admits exists before anything that runs an image is applied.
     "image-policy": "foundation",
     # Objects shipform does not render (cdk8s objects, included manifests) may be needed by anything.

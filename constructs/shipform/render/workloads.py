@@ -64,7 +64,7 @@ def network_policy(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manifes
     """Servers outside the cluster known by name are left to the Cilium policy where there is one."""
     cilium = "fqdn-policy" in roles
     return obj("networking.k8s.io/v1", "NetworkPolicy",
-               metadata(w, annotations=network.public_only_annotation(w, cilium)),
+               metadata(w, annotations=network.policy_annotations(w, cilium)),
                spec=network.network_policy_spec(w, cilium))
 
 

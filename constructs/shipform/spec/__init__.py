@@ -4,7 +4,17 @@ Each construct of the model produces its part once per synth; every renderer is 
 Nothing here knows YAML, compose or Dockerfiles, and nothing here knows the constructs.
 """
 
-from shipform.spec.app import App, ClusterSpec, Environment, GitOps, GitSource, SecretSource, SourceRepository
+from shipform.spec.app import (
+    IN_CLUSTER,
+    App,
+    ClusterSpec,
+    Destination,
+    Environment,
+    GitOps,
+    GitSource,
+    SecretSource,
+    SourceRepository,
+)
 from shipform.spec.env import (
     BOTH,
     KUBERNETES_ONLY,
@@ -93,6 +103,7 @@ from shipform.spec.workload import (
 
 __all__ = [
     "BOTH",
+    "IN_CLUSTER",
     "KUBERNETES_ONLY",
     "TLS_FILES",
     "TLS_KEY_ENV",
@@ -112,6 +123,7 @@ __all__ = [
     "ConnectionUrl",
     "Container",
     "Continuous",
+    "Destination",
     "EgressToInternet",
     "Endpoint",
     "EnvValue",

@@ -26,6 +26,31 @@ class ClusterSpec:
     kubectl_version: str
 
 
+IN_CLUSTER = "https://kubernetes.default.svc"
+"""The API server of the cluster the GitOps controller runs in, as Argo CD names it."""
+
+
+@dataclass(frozen=True)
+class Destination:
+    """The cluster a GitOps controller applies an Environment to: exactly one of the cluster's name (as Argo CD
+    knows it; for Flux, the cluster whose own Flux applies it) or its API server's URL."""
+
+    name: str | None = None
+    server: str | None = IN_CLUSTER
+
+    @property
+    def cluster(self) -> str:
+        """Who the cluster is, for telling two Environments' clusters apart: Argo CD's own name for the in-cluster
+        server is the in-cluster server."""
+        if self.server == IN_CLUSTER or self.name == "in-cluster":
+            return "the in-cluster server"
+        return f"cluster '{self.name}'" if self.name else f"server {self.server}"
+
+    def fields(self) -> dict[str, str]:
+        """``name`` or ``server``, as Argo CD's destinations spell them."""
+        return {"name": self.name} if self.name else {"server": str(self.server)}
+
+
 @dataclass(frozen=True)
 class SecretSource:
     """Referenced Secrets are synced from an external store (External Secrets) instead of made by hand."""
@@ -70,6 +95,8 @@ class Environment:
     cilium: bool = False
     """The cluster runs Cilium: servers outside it that have a host name are allowed by that name
     (CiliumNetworkPolicy toFQDNs) instead of by every public address."""
+    destination: Destination = Destination()
+    """The cluster its GitOps controller applies it to (default: the one the controller runs in)."""
     unpinned_images: str | None = None
     """Why the Environment may run images the app builds by tag, without a digest of its own (set only on an
     Environment after the first; without it synth refuses such an image there)."""
@@ -121,6 +148,8 @@ class GitSource:
 
     url: str
     branch: str
+    secret: str | None = None
+    """The Secret (in the controller's namespace) Flux logs in to a private repository with."""
 
 
 @dataclass(frozen=True)

@@ -66,8 +66,10 @@ class Knative:
         labels = dict(w.labels)
         if w.facet(spec.Exposure) is None:  # reachable inside the cluster only
             labels["networking.knative.dev/visibility"] = "cluster-local"
+        stated = run.shared_gateway_annotation()  # who else reaches it, and why the app accepts that
         return {"apiVersion": API, "kind": "Service",
-                "metadata": {"name": w.name, "namespace": w.namespace, "labels": labels},
+                "metadata": {"name": w.name, "namespace": w.namespace, "labels": labels,
+                             **({"annotations": stated} if stated else {})},
                 "spec": {"template": revision}}
 
     def runs_itself(self, w: spec.Workload) -> str | None:
