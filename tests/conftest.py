@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+import parallel
+
 REPO = Path(__file__).resolve().parents[1]
 DIST = REPO / "dist"
 
@@ -121,3 +123,17 @@ def platform_app(tmp_path_factory):
     write_sources(root)
     app = build(root, scale=2)  # every construct and prop family, half the services: the unit tests stay quick
     return app, render(app, root / "out")
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    parallel.assign_groups(items)  # used by the README's `-n 2 --dist loadgroup` (tests/parallel.py)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:  # pytest-xdist's controller: a worker finished
+    parallel.receive_sections(node)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    parallel.print_shared_sections(terminalreporter)
