@@ -61,7 +61,8 @@ def build(root: Path, scale: int = 4) -> App:
     never_pushed = "the generated test app: its images are never pushed"
     prod = Environment(app, "prod", replicas=3, domain="example.com", cluster_issuer="le", unpinned_images=never_pushed,
                        secret_store=SecretStore("vault"), monitoring=Monitoring(labels={"release": "prom"}),
-                       rollouts="argo", keda=Keda(), knative=KnativeServing())
+                       rollouts="argo", keda=Keda(), knative=KnativeServing(),
+                       plain_databases="mongodb has no TLS in shipform yet: prod here is a test cluster")
     stage = Environment(app, "stage", replicas=2, domain="stage.example.com", gitops="flux", cilium=True,
                         unpinned_images=never_pushed,
                         gateway="gateways/public", telemetry=Telemetry(protocol="http/protobuf",

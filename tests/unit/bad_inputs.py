@@ -9,7 +9,8 @@ PREAMBLE = """
 from shipform import *
 app = App("shop", registry="ghcr.io/acme")
 dev = Environment(app, "dev", local=True)
-prod = Environment(app, "prod", replicas=3, domain="example.com", unpinned_images="a test app: never pushed")
+prod = Environment(app, "prod", replicas=3, domain="example.com", unpinned_images="a test app: never pushed",
+                   tls_issuer=Issuer(name="internal-ca"))
 """
 
 WS = 'WebService(dev, "api", '
@@ -671,7 +672,8 @@ ALL_CASES += DISK_AND_COUNT_CASES
 ALL_CASES.append(("build-secret-unknown", 'App("two", registry="ghcr.io/acme", build_secrets=["gitconfig"])', "two",
                   "build_secrets"))
 ALL_CASES += [
-    ("tls-on-an-engine-without-it", 'StatefulDB(dev, "db", engine="mysql", version="8.4", tls="db-tls")', "shop/dev/db",
+    ("tls-on-an-engine-without-it", 'StatefulDB(dev, "db", engine="mongodb", version="8.0", tls="db-tls")',
+     "shop/dev/db",
      "tls"),
     ("tls-secret-not-a-name", PG + 'tls="DB TLS")', "shop/dev/db", "tls"),
 ]
@@ -750,7 +752,7 @@ ROLLOUT_CASES = [
      "shop/stage", "monitoring.address"),
 ]
 ALL_CASES += ROLLOUT_CASES
-KEDA = ('k = Environment(app, "stage", keda=Keda())\n'
+KEDA = ('k = Environment(app, "stage", keda=Keda(), tls_issuer=Issuer(name="internal-ca"))\n'
         'q = StatefulDB(k, "queue", engine="redis", version="7.4")\n'
         'pg = StatefulDB(k, "db", engine="postgres", version="16")\n'
         'rabbit = External(k, "rabbit", host="rabbit.example.com", port=5671,\n'

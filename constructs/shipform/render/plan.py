@@ -217,7 +217,7 @@ PHASES: dict[str, Phase | None] = {
     "resource-quota": "foundation", "limit-range": "foundation", "default-service-account": "foundation",
     "mesh-defaults": "foundation", "deployer-role": "foundation", "deployer-binding": "foundation",
     "viewer-role": "foundation", "viewer-binding": "foundation", "external-secret": "foundation",
-    "secret-store": "foundation",
+    "secret-store": "foundation", "certificate": "foundation",
     # Objects shipform does not render (cdk8s objects, included manifests) may be needed by anything.
     "foreign": "foundation",
 }
