@@ -673,9 +673,28 @@ ALL_CASES.append(("build-secret-unknown", 'App("two", registry="ghcr.io/acme", b
                   "build_secrets"))
 ALL_CASES += [
     ("tls-on-an-engine-without-it", 'StatefulDB(dev, "db", engine="mongodb", version="8.0", tls="db-tls")',
-     "shop/dev/db",
-     "tls"),
+     "shop/dev/db", "tls"),
     ("tls-secret-not-a-name", PG + 'tls="DB TLS")', "shop/dev/db", "tls"),
+]
+# TLS by default between databases and their clients in Environments that are not local (model/database_tls.py).
+STAGE = 'stage = Environment(app, "stage"'
+ALL_CASES += [
+    ("database-without-issuer-or-reason", STAGE + ')\nStatefulDB(stage, "db", engine="postgres", version="16")',
+     "shop/stage", "tls_issuer"),
+    ("plain-databases-without-a-reason", STAGE + ', plain_databases="no")', "shop/stage", "plain_databases"),
+    ("plain-databases-on-two-lines", STAGE + ', plain_databases="a test cluster\\nwith no tenants")', "shop/stage",
+     "plain_databases"),
+    ("plain-databases-and-an-issuer", STAGE + ', plain_databases="a test cluster with no tenants", '
+     'tls_issuer=Issuer(name="internal-ca"))', "shop/stage", "plain_databases"),
+    ("issuer-name-not-a-name", STAGE + ', tls_issuer=Issuer(name="Internal CA"))', "shop/stage", "tls_issuer.name"),
+    ("issuer-kind-unknown", STAGE + ', tls_issuer=Issuer(name="ca", kind="CertificateIssuer"))', "shop/stage",
+     "tls_issuer.kind"),
+    ("issuer-group-not-a-name", STAGE + ', tls_issuer=Issuer(name="ca", group="cert manager"))', "shop/stage",
+     "tls_issuer.group"),
+    ("issuer-unknown-field", STAGE + ', tls_issuer=Issuer(name="ca", namespace="cert-manager"))', "shop/stage",
+     "tls_issuer.namespace"),
+    ("database-without-tls-outside-a-mesh", STAGE + ', tls_issuer=Issuer(name="ca"))\n'
+     'StatefulDB(stage, "db", engine="mongodb", version="8.0")', "shop/stage/db", "engine"),
 ]
 
 MON = 'Environment(app, "stage", monitoring=Monitoring('
