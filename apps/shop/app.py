@@ -41,6 +41,7 @@ app = App("shop", registry="ghcr.io/acme", version="1.4.2", repository="https://
 dev = Environment(app, "dev", local=True, domain="dev.shop.example.com")
 # prod runs kube-prometheus-stack (scraped services get a ServiceMonitor, every namespace default alerts), Argo
 # Rollouts, KEDA and Istio; KEDA's namespace is in the mesh, so the Redis queue admits its operator by identity.
+# Its databases are in the mesh too, whose mutual TLS encrypts every connection to them: no certificates of their own.
 prod = Environment(app, "prod", replicas=3, domain="shop.example.com", cluster_issuer="letsencrypt",
                    secret_store=SecretStore("vault"),
                    monitoring=Monitoring(labels={"release": "kube-prometheus-stack"}),
