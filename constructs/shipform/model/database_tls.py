@@ -49,6 +49,20 @@ class Issuer:
         return self.kind, self.name, self.group
 
 
+IssuerRef = tuple[str, str, str]
+"""An issuer as (kind, name, API group)."""
+
+
+def tls_settings(path: str, issuer: Issuer | None, reason: str | None) -> tuple[IssuerRef | None, str | None]:
+    """An Environment's ``tls_issuer`` (as (kind, name, group)) and ``plain_databases``, checked: one or neither."""
+    checked = None if issuer is None else issuer.to_spec(path)
+    reason = plain_reason(path, reason)
+    if checked is not None and reason is not None:
+        raise ShipformError(path, "plain_databases", "turns TLS off, and tls_issuer asks for certificates", reason,
+                            "drop plain_databases, or drop tls_issuer")
+    return checked, reason
+
+
 def plain_reason(path: str, reason: str | None) -> str | None:
     """Why the Environment's databases speak plain text: a reader of the manifests' statement, so one line of some
     length."""
@@ -57,12 +71,6 @@ def plain_reason(path: str, reason: str | None) -> str | None:
                             reason, "write e.g. plain_databases='a single-node test cluster with no other tenants', "
                             "or drop it and give tls_issuer=Issuer(name='internal-ca')")
     return reason
-
-
-def check_choice(path: str, issuer: object, reason: str | None) -> None:
-    if issuer is not None and reason is not None:
-        raise ShipformError(path, "plain_databases", "turns TLS off, and tls_issuer asks for certificates", reason,
-                            "drop plain_databases, or drop tls_issuer")
 
 
 class TlsSettings(Protocol):

@@ -18,7 +18,7 @@ from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.app_file import caller_file, run_as_script
 from shipform.model.cluster import Cluster
-from shipform.model.database_tls import Issuer, check_choice, plain_reason
+from shipform.model.database_tls import Issuer, tls_settings
 from shipform.model.included import read_included
 from shipform.model.keda import Keda
 from shipform.model.knative import KnativeServing
@@ -313,10 +313,8 @@ class Environment(cdk8s.Chart):
         self.cluster_issuer = props.get("cluster_issuer")
         if self.cluster_issuer is not None:
             checks.subdomain_name(path, "cluster_issuer", self.cluster_issuer, "letsencrypt")
-        issuer = props.get("tls_issuer")
-        self.tls_issuer = None if issuer is None else issuer.to_spec(path)
-        self.plain_databases = plain_reason(path, props.get("plain_databases"))
-        check_choice(path, self.tls_issuer, self.plain_databases)
+        self.tls_issuer, self.plain_databases = tls_settings(path, props.get("tls_issuer"),
+                                                             props.get("plain_databases"))
         gitops = GITOPS.choose(path, "gitops", props.get("gitops", "argocd"))
         self.gitops = gitops.name
         cluster = props.get("cluster")
