@@ -8,16 +8,28 @@ billing-orders-*.
 
 from acme_constructs import HardenedApi, PythonApiWithDb
 
-from shipform import App, Build, Destination, Environment, Quota, SecretStore, SecureNamespace, Subject, Telemetry
+from shipform import (
+    App,
+    Build,
+    Destination,
+    Environment,
+    Issuer,
+    Quota,
+    SecretStore,
+    SecureNamespace,
+    Subject,
+    Telemetry,
+)
 
 app = App("orders", registry="ghcr.io/acme", version="2.3.0", repository="https://github.com/acme/orders.git",
           workflows="output")  # this repository does not run the reference apps' pipelines
 dev = Environment(app, "dev", local=True, domain="dev.orders.example.com")
 # prod runs in a cluster of its own ('prod'), whose Flux applies it, and sends traces, metrics and logs to the
-# cluster's OpenTelemetry Collector.
+# cluster's OpenTelemetry Collector; its databases serve TLS with certificates from the cluster's internal CA, and
+# their clients verify them.
 prod = Environment(app, "prod", replicas=2, domain="orders.example.com", cluster_issuer="letsencrypt",
                    gitops="flux", destination=Destination(name="prod"), secret_store=SecretStore("vault"),
-                   telemetry=Telemetry())
+                   telemetry=Telemetry(), tls_issuer=Issuer(name="internal-ca"))
 
 API = ["gunicorn", "-b", "0.0.0.0:8000", "app:app"]
 

@@ -43,6 +43,7 @@ dev = Environment(app, "dev", local=True, domain="dev.shop.example.com")
 # prod runs in a cluster of its own, registered in Argo CD as 'prod' (dev and prod both own namespace shop), with
 # kube-prometheus-stack (scraped services get a ServiceMonitor, every namespace default alerts), Argo
 # Rollouts, KEDA and Istio; KEDA's namespace is in the mesh, so the Redis queue admits its operator by identity.
+# Its databases are in the mesh too, whose mutual TLS encrypts every connection to them: no certificates of their own.
 prod = Environment(app, "prod", replicas=3, domain="shop.example.com", cluster_issuer="letsencrypt",
                    destination=Destination(name="prod"),
                    secret_store=SecretStore("vault"),

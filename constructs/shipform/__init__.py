@@ -42,6 +42,7 @@ _EXPORTS = {
     "Queue": "shipform.model.queue_scaling",
     "Keda": "shipform.model.keda",
     "Mesh": "shipform.model.mesh",
+    "Issuer": "shipform.model.database_tls",
     "KnativeServing": "shipform.model.knative",
     "Serverless": "shipform.model.knative",
     "Job": "shipform.model.job",
@@ -92,6 +93,7 @@ __all__ = [
     "Health",
     "HostPath",
     "InvalidApp",
+    "Issuer",
     "Job",
     "JobProps",
     "Keda",
@@ -137,6 +139,7 @@ if TYPE_CHECKING:
     from shipform.model.build import Build
     from shipform.model.cluster import Cluster
     from shipform.model.cron_job import CronJob, CronJobProps
+    from shipform.model.database_tls import Issuer
     from shipform.model.destination import Destination
     from shipform.model.external import External, ExternalProps
     from shipform.model.job import Job, JobProps

@@ -1,8 +1,8 @@
 # docs/examples/databases.py
-from shipform import App, Backup, Environment, Health, SecureNamespace, StatefulDB, WebService
+from shipform import App, Backup, Environment, Health, Issuer, SecureNamespace, StatefulDB, WebService
 
 app = App("data", registry="ghcr.io/acme", version="1.4.2")
-prod = Environment(app, "prod")
+prod = Environment(app, "prod", tls_issuer=Issuer(name="internal-ca"))   # the databases' certificates
 ns = SecureNamespace(prod, "shop")
 db = StatefulDB(ns, "db", engine="postgres", version="16", storage="20Gi",
                 backup=Backup(schedule="0 3 * * *", retention=7))

@@ -1,10 +1,11 @@
 # docs/examples/shop.py
-from shipform import (App, Backup, Build, CronJob, Environment, Health, Migration, Quota, SecretRef,
+from shipform import (App, Backup, Build, CronJob, Environment, Health, Issuer, Migration, Quota, SecretRef,
                       SecureNamespace, StatefulDB, Subject, WebService, Worker)
 
 app = App("shop", registry="ghcr.io/acme", version="1.4.2")
 dev = Environment(app, "dev", local=True, domain="dev.shop.example.com")   # also becomes compose
-prod = Environment(app, "prod", replicas=3, domain="shop.example.com", cluster_issuer="letsencrypt")
+prod = Environment(app, "prod", replicas=3, domain="shop.example.com", cluster_issuer="letsencrypt",
+                   tls_issuer=Issuer(name="internal-ca"))  # databases serve TLS with its certificates
 
 for env in (dev, prod):
     ns = SecureNamespace(env, "shop", quota=Quota(cpu_limit="16", memory_limit="32Gi"),

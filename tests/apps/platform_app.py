@@ -64,7 +64,8 @@ def build(root: Path, scale: int = 4) -> App:
     prod = Environment(app, "prod", replicas=3, domain="example.com", cluster_issuer="le", unpinned_images=never_pushed,
                        secret_store=SecretStore("vault"), monitoring=Monitoring(labels={"release": "prom"}),
                        rollouts="argo", keda=Keda(), knative=KnativeServing(),
-                       destination=Destination(server="https://prod.example.com:6443"))
+                       destination=Destination(server="https://prod.example.com:6443"),
+                       plain_databases="mongodb has no TLS in shipform yet: prod here is a test cluster")
     stage = Environment(app, "stage", replicas=2, domain="stage.example.com", gitops="flux", cilium=True,
                         unpinned_images=never_pushed, destination=Destination(name="stage"),
                         gateway="gateways/public", telemetry=Telemetry(protocol="http/protobuf",

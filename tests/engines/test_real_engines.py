@@ -422,7 +422,7 @@ def queue_db(tmp: Path):
 
     write_sources(tmp)
     app = App("shop", registry="ghcr.io/acme", root=tmp)
-    env = Environment(app, "prod", keda=Keda())
+    env = Environment(app, "prod", keda=Keda(), plain_databases="the test runs the plain server on loopback")
     db = StatefulDB(env, "db", engine="redis", version="7.4", backup=Backup(schedule="@daily", retention=2))
     for name, queue in (("indexer", "index-jobs"), ("odd", ODD_LIST)):
         Worker(env, name, image="busybox:1.37.0", health=Health.exec(["true"]), connects_to=[db],

@@ -174,7 +174,7 @@ def test_postgres_with_a_client(synth, snapshot):
         from shipform import *
         app = App("shop", registry="ghcr.io/acme", version="1.0.0")
         dev = Environment(app, "dev", local=True)
-        prod = Environment(app, "prod")
+        prod = Environment(app, "prod", tls_issuer=Issuer(name="internal-ca"))
         for env in (dev, prod):
             db = StatefulDB(env, "db", engine="postgres", version="16", storage="20Gi")
             WebService(env, "api", image="ghcr.io/acme/api:1.0.0", port=8000, connects_to=[db])
@@ -194,7 +194,7 @@ def test_backup_to_a_volume_and_to_s3(synth, snapshot):
         from shipform import *
         app = App("shop", registry="ghcr.io/acme", version="1.0.0")
         dev = Environment(app, "dev", local=True)
-        prod = Environment(app, "prod")
+        prod = Environment(app, "prod", tls_issuer=Issuer(name="internal-ca"))
         offsite = S3Target(bucket="acme-backups", credentials=SecretRef("backup-s3", "credentials"))
         for env in (dev, prod):
             StatefulDB(env, "db", engine="postgres", version="16", storage="20Gi",
@@ -234,7 +234,7 @@ def test_secret_store_makes_external_secrets(synth, snapshot):
     source = """
         from shipform import *
         app = App("shop", registry="ghcr.io/acme", version="1.0.0")
-        prod = Environment(app, "prod", secret_store=SecretStore("vault"))
+        prod = Environment(app, "prod", secret_store=SecretStore("vault"), tls_issuer=Issuer(name="internal-ca"))
         db = StatefulDB(prod, "db", engine="postgres", version="16", storage="20Gi")
         WebService(prod, "api", image="ghcr.io/acme/api:1.0.0", port=8000, connects_to=[db],
                    secrets={"SESSION_KEY": SecretRef("api-secrets", "session-key"),
@@ -492,7 +492,7 @@ def test_worker_scaled_to_zero_by_keda(synth, snapshot):
     source = """
         from shipform import *
         app = App("shop", registry="ghcr.io/acme", version="1.0.0")
-        prod = Environment(app, "prod", keda=Keda())
+        prod = Environment(app, "prod", keda=Keda(), tls_issuer=Issuer(name="internal-ca"))
         queue = StatefulDB(prod, "queue", engine="redis", version="7.4")
         Worker(prod, "mailer", image="ghcr.io/acme/mailer:1.0.0", command=["mailer"], connects_to=[queue],
                health=Health.exec(["mailer", "--check"]), scale_on=Queue(on=queue, name="mail"))

@@ -9,7 +9,8 @@ PREAMBLE = """
 from shipform import *
 app = App("shop", registry="ghcr.io/acme")
 dev = Environment(app, "dev", local=True)
-prod = Environment(app, "prod", replicas=3, domain="example.com", unpinned_images="a test app: never pushed")
+prod = Environment(app, "prod", replicas=3, domain="example.com", unpinned_images="a test app: never pushed",
+                   tls_issuer=Issuer(name="internal-ca"))
 """
 
 WS = 'WebService(dev, "api", '
@@ -698,9 +699,29 @@ ALL_CASES += DISK_AND_COUNT_CASES
 ALL_CASES.append(("build-secret-unknown", 'App("two", registry="ghcr.io/acme", build_secrets=["gitconfig"])', "two",
                   "build_secrets"))
 ALL_CASES += [
-    ("tls-on-an-engine-without-it", 'StatefulDB(dev, "db", engine="mysql", version="8.4", tls="db-tls")', "shop/dev/db",
-     "tls"),
+    ("tls-on-an-engine-without-it", 'StatefulDB(dev, "db", engine="mongodb", version="8.0", tls="db-tls")',
+     "shop/dev/db", "tls"),
     ("tls-secret-not-a-name", PG + 'tls="DB TLS")', "shop/dev/db", "tls"),
+]
+# TLS by default between databases and their clients in Environments that are not local (model/database_tls.py).
+STAGE = 'stage = Environment(app, "stage"'
+ALL_CASES += [
+    ("database-without-issuer-or-reason", STAGE + ')\nStatefulDB(stage, "db", engine="postgres", version="16")',
+     "shop/stage", "tls_issuer"),
+    ("plain-databases-without-a-reason", STAGE + ', plain_databases="no")', "shop/stage", "plain_databases"),
+    ("plain-databases-on-two-lines", STAGE + ', plain_databases="a test cluster\\nwith no tenants")', "shop/stage",
+     "plain_databases"),
+    ("plain-databases-and-an-issuer", STAGE + ', plain_databases="a test cluster with no tenants", '
+     'tls_issuer=Issuer(name="internal-ca"))', "shop/stage", "plain_databases"),
+    ("issuer-name-not-a-name", STAGE + ', tls_issuer=Issuer(name="Internal CA"))', "shop/stage", "tls_issuer.name"),
+    ("issuer-kind-unknown", STAGE + ', tls_issuer=Issuer(name="ca", kind="CertificateIssuer"))', "shop/stage",
+     "tls_issuer.kind"),
+    ("issuer-group-not-a-name", STAGE + ', tls_issuer=Issuer(name="ca", group="cert manager"))', "shop/stage",
+     "tls_issuer.group"),
+    ("issuer-unknown-field", STAGE + ', tls_issuer=Issuer(name="ca", namespace="cert-manager"))', "shop/stage",
+     "tls_issuer.namespace"),
+    ("database-without-tls-outside-a-mesh", STAGE + ', tls_issuer=Issuer(name="ca"))\n'
+     'StatefulDB(stage, "db", engine="mongodb", version="8.0")', "shop/stage/db", "engine"),
 ]
 
 MON = 'Environment(app, "stage", monitoring=Monitoring('
@@ -777,7 +798,7 @@ ROLLOUT_CASES = [
      "shop/stage", "monitoring.address"),
 ]
 ALL_CASES += ROLLOUT_CASES
-KEDA = ('k = Environment(app, "stage", keda=Keda())\n'
+KEDA = ('k = Environment(app, "stage", keda=Keda(), tls_issuer=Issuer(name="internal-ca"))\n'
         'q = StatefulDB(k, "queue", engine="redis", version="7.4")\n'
         'pg = StatefulDB(k, "db", engine="postgres", version="16")\n'
         'rabbit = External(k, "rabbit", host="rabbit.example.com", port=5671,\n'

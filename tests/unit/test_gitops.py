@@ -89,7 +89,7 @@ def steps():
 
 def test_a_gitops_provider_registered_by_the_tests_alone_orders_the_output(steps, new_app):
     app, _, _ = new_app(repository="https://github.com/acme/shop.git")
-    ordered = Environment(app, "steps", gitops="steps")
+    ordered = Environment(app, "steps", gitops="steps", plain_databases="a test of the ordering step alone")
     db = StatefulDB(ordered, "db", engine="postgres", version="16")
     WebService(ordered, "api", image="nginx:1.27.3", port=80, connects_to=[db],
                migrate=Migration(["python", "-m", "migrate"]))

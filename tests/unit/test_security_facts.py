@@ -20,6 +20,7 @@ from shipform import (
     External,
     Health,
     HostPath,
+    Issuer,
     NodeAgent,
     Quota,
     S3Target,
@@ -58,7 +59,7 @@ def files(module_app_root) -> dict[str, str]:
     three servers outside the cluster, a database backed up to S3, and a node agent's namespace; plus a workload
     straight in the Environment (the app's plain namespace)."""
     app = App("shop", registry="ghcr.io/acme", root=module_app_root)
-    prod = Environment(app, "prod", domain="example.com")
+    prod = Environment(app, "prod", domain="example.com", tls_issuer=Issuer(name="internal-ca"))
     ns = SecureNamespace(prod, "store", quota=Quota(load_balancers=2, node_ports=4),
                          deployers=[Subject.group("ci"),
                                     Subject.service_account("argocd", "argocd-application-controller")],
@@ -175,7 +176,7 @@ def test_a_rule_for_any_public_address_reaches_no_private_metadata_documentation
 
 def test_under_cilium_a_server_known_by_name_is_reached_by_that_name_alone(module_app_root):
     app = App("shop", registry="ghcr.io/acme", root=module_app_root)
-    prod = Environment(app, "prod", cilium=True)
+    prod = Environment(app, "prod", cilium=True, tls_issuer=Issuer(name="internal-ca"))
     payments = External(prod, "payments", host="api.payments.example.com", port=443)
     WebService(prod, "api", image="ghcr.io/acme/api:1.0.0", port=8000, connects_to=[payments])
     files = synthesize(app)
@@ -261,7 +262,8 @@ def test_a_node_agents_namespace_enforces_privileged_and_still_audits_and_warns_
 # reads the same kinds, the pods and their logs.
 
 DEPLOYED = [([""], ["serviceaccounts", "services"]), (["apps"], ["deployments", "statefulsets"]),
-            (["batch"], ["cronjobs"]), (["networking.k8s.io"], ["networkpolicies"])]
+            (["batch"], ["cronjobs"]), (["cert-manager.io"], ["certificates"]),
+            (["networking.k8s.io"], ["networkpolicies"])]
 
 
 def test_the_deployer_role_writes_exactly_the_kinds_deployed_there(files):

@@ -19,6 +19,7 @@ from shipform import (
     Environment,
     Health,
     HostPath,
+    Issuer,
     Job,
     KnativeServing,
     Migration,
@@ -49,7 +50,8 @@ def files(module_app_root) -> dict[str, str]:
     Knative service, a Worker, a Job, a CronJob, a database with an S3 backup (a CronJob of two steps), a service
     with a writable root, and a node agent on the host network; under Flux a migration as an init container."""
     app = App("shop", registry="ghcr.io/acme", root=module_app_root)
-    prod = Environment(app, "prod", domain="example.com", rollouts="argo", knative=KnativeServing())
+    prod = Environment(app, "prod", domain="example.com", rollouts="argo", knative=KnativeServing(),
+                       tls_issuer=Issuer(name="internal-ca"))
     shop = SecureNamespace(prod, "shop", quota=Quota(cpu="8", memory="16Gi", cpu_limit="16", memory_limit="32Gi"))
     db = StatefulDB(shop, "db", engine="postgres", version="16",
                     backup=Backup(schedule="@daily", to=S3Target(bucket="acme-backups",
@@ -67,7 +69,7 @@ def files(module_app_root) -> dict[str, str]:
                              quota=Quota(cpu_limit="16"))
     NodeAgent(agents, "shipper", image="ghcr.io/acme/shipper:1.0.0", host_network=True,
               host_paths={"/host/log": HostPath("/var/log")}, health=Health.exec(["/bin/health"]))
-    flux = Environment(app, "flux", gitops="flux")
+    flux = Environment(app, "flux", gitops="flux", tls_issuer=Issuer(name="internal-ca"))
     WebService(flux, "api", image="ghcr.io/acme/api:1.0.0", port=8000, migrate=Migration(["migrate"]))
     return synthesize(app)
 

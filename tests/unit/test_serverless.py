@@ -13,6 +13,7 @@ from shipform import (
     App,
     Environment,
     Health,
+    Issuer,
     KnativeServing,
     Quota,
     SecureNamespace,
@@ -28,7 +29,8 @@ from shipform.testing import find_object, objects, synthesize
 @pytest.fixture(scope="module")
 def serverless(module_app_root):
     app = App("shop", registry="ghcr.io/acme", root=module_app_root)
-    prod = Environment(app, "prod", domain="example.com", knative=KnativeServing())
+    prod = Environment(app, "prod", domain="example.com", knative=KnativeServing(),
+                       tls_issuer=Issuer(name="internal-ca"))
     dev = Environment(app, "dev", local=True, domain="dev.example.com")
     for env in (dev, prod):
         ns = SecureNamespace(env, "shop", deployers=[Subject.group("deployers")],

@@ -168,10 +168,10 @@ def test_backup_is_a_hardened_cron_job_onto_its_own_volume(new_app, tmp_path):
 
 
 def test_external_secrets_match_the_published_crd_schema(app_root):
-    from shipform import App, Environment
+    from shipform import App, Environment, Issuer
 
     app = App("shop", registry="ghcr.io/acme", root=app_root)
-    prod = Environment(app, "prod", secret_store=SecretStore("vault"))
+    prod = Environment(app, "prod", secret_store=SecretStore("vault"), tls_issuer=Issuer(name="internal-ca"))
     db = StatefulDB(prod, "db", engine="mysql", version="8.4")
     WebService(prod, "api", image="nginx:1.27.3", port=80, connects_to=[db],
                secrets={"API_TOKEN": SecretRef("api", "token")})

@@ -220,7 +220,7 @@ from shipform import *
 app = App("shop", registry="ghcr.io/acme", repository="https://github.com/acme/shop.git", workflows="output")
 dev = Environment(app, "dev", local=True)
 prod = Environment(app, "prod", unpinned_images="a test app: its images are never pushed",
-                   destination=Destination(name="prod"))
+                   destination=Destination(name="prod"), tls_issuer=Issuer(name="internal-ca"))
 for env in (dev, prod):
     WebService(env, "api", build=Build.python("py", ["gunicorn", "app:app"]), port=8000, env={"NOTE": NOTE})
 '''
@@ -260,7 +260,8 @@ KUBECTL = '''
 from shipform import *
 app = App("kd", registry="123456789012.dkr.ecr.eu-west-1.amazonaws.com/acme", workflows="output")
 dev = Environment(app, "dev", local=True)
-prod = Environment(app, "prod", gitops="kubectl", cluster=CLUSTER, unpinned_images="a test app: never pushed")
+prod = Environment(app, "prod", gitops="kubectl", cluster=CLUSTER, unpinned_images="a test app: never pushed",
+                   tls_issuer=Issuer(name="internal-ca"))
 for env in (dev, prod):
     db = StatefulDB(env, "db", engine="postgres", version="16")
     api = WebService(env, "api", build=Build.python("py", ["gunicorn", "app:app"]), port=8000, connects_to=[db],
@@ -326,7 +327,8 @@ def test_a_first_environment_without_gitops_is_deployed_by_the_build_after_the_r
     the same build, never by a workflow waiting for that push."""
     write_sources(tmp_path)
     source = KUBECTL.replace('Environment(app, "dev", local=True)',
-                             'Environment(app, "dev", gitops="kubectl", cluster=Cluster.kubeconfig())')
+                             'Environment(app, "dev", gitops="kubectl", cluster=Cluster.kubeconfig(), '
+                             'tls_issuer=Issuer(name="internal-ca"))')
     files = render(exec_app(source.replace("CLUSTER", "Cluster.kubeconfig()"), tmp_path), tmp_path / "out")
     assert ".github/workflows/kd-deploy-dev.yaml" not in files and ".github/workflows/kd-deploy-prod.yaml" in files
     deploy = yaml.safe_load(files[".github/workflows/kd-build.yaml"])["jobs"]["deploy-dev"]

@@ -110,6 +110,8 @@ class ClientTls:
 
 # MySQL's URI-like connection strings (MySQL Shell, the X DevAPI connectors) take ssl-mode and ssl-ca.
 MYSQL_CLIENT_TLS = ClientTls("mysql", "?ssl-mode=REQUIRED", "?ssl-mode=VERIFY_IDENTITY&ssl-ca={ca}")
+MYSQL_VERIFY = "?ssl-mode=VERIFY_IDENTITY&ssl-ca={tls_ca}"
+"""The URL's query for a mysql or mariadb server shipform runs with TLS: the CA, and the name checked against it."""
 
 PASSWORD = '"$(cat "$DB_PASSWORD_FILE")"'
 INIT_DIR = "/docker-entrypoint-initdb.d"
@@ -177,6 +179,17 @@ ENGINES: dict[str, Engine] = {
         dump=f'MYSQL_PWD={PASSWORD} mysqldump -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" --single-transaction '
              '\\\n  --routines "$DB_NAME" > "$BACKUP_FILE"',
         dump_suffix="sql", root_password=True, reserved_users=("root",), client_tls=MYSQL_CLIENT_TLS,
+        # As mariadb: TCP connections must use TLS; the health check asks over the server's socket. mysqldump
+        # verifies the server's certificate and its name (VERIFY_IDENTITY).
+        tls=EngineTls(
+            prelude="", server="mysqld",
+            server_args=("--ssl-cert={tls_cert}", "--ssl-key={tls_key}", "--ssl-ca={tls_ca}",
+                         "--require-secure-transport=ON"),
+            health=("mysqladmin", "ping", "--silent"),
+            dump=f'MYSQL_PWD={PASSWORD} mysqldump -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" '
+                 '--ssl-mode=VERIFY_IDENTITY \\\n  --ssl-ca="$DB_TLS_CA_FILE" --single-transaction --routines '
+                 '"$DB_NAME" > "$BACKUP_FILE"',
+            url_scheme="mysql", url_query=MYSQL_VERIFY),
     ),
     "mariadb": Engine(
         "mariadb", "mariadb:{tag}", {"10.11": "10.11.10", "11.4": "11.4.4"}, 3306, "/var/lib/mysql",
@@ -197,7 +210,7 @@ ENGINES: dict[str, Engine] = {
             dump=f'MYSQL_PWD={PASSWORD} mariadb-dump -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" --ssl '
                  '--ssl-ca="$DB_TLS_CA_FILE" \\\n  --ssl-verify-server-cert --single-transaction --routines '
                  '"$DB_NAME" > "$BACKUP_FILE"',
-            url_scheme="mysql", url_query=""),
+            url_scheme="mysql", url_query=MYSQL_VERIFY),
         client_tls=MYSQL_CLIENT_TLS,
     ),
     "redis": Engine(

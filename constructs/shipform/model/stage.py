@@ -20,6 +20,7 @@ from shipform.errors import ShipformError
 from shipform.model import app_source
 from shipform.model.app_file import caller_file, run_as_script
 from shipform.model.cluster import Cluster
+from shipform.model.database_tls import Issuer, tls_settings
 from shipform.model.destination import Destination, destination_of
 from shipform.model.image_reasons import unpinned_reason, unsigned_reason
 from shipform.model.included import read_included
@@ -239,6 +240,13 @@ class EnvironmentProps(TypedDict, total=False):
     ``ingress_namespace``; None admits the whole namespace."""
     cluster_issuer: str | None
     """Default: None. A cert-manager ClusterIssuer that issues the Ingress TLS certificates."""
+    tls_issuer: Issuer | None
+    """Default: None. The cert-manager issuer of the databases' certificates (:class:`Issuer`): in an Environment
+    that is not local, each StatefulDB outside a mesh serves TLS only with a Certificate it issues, and its clients
+    verify it; needed there unless ``plain_databases`` says why not. On a local Environment it asks for the same."""
+    plain_databases: str | None
+    """Default: None. Why the databases of this Environment that is not local speak plain text (one line), written on
+    each one's StatefulSet (``shipform.dev/plain-text-reason``)."""
     gitops: str
     """Default: 'argocd'. What applies the output, a provider of ``shipform.providers.gitops.GITOPS``: 'argocd'
     (migrations are Sync hook Jobs in a wave after the databases), 'flux' (no hooks: migrations are init
@@ -332,6 +340,8 @@ class Environment(cdk8s.Chart):
         self.cluster_issuer = props.get("cluster_issuer")
         if self.cluster_issuer is not None:
             checks.subdomain_name(path, "cluster_issuer", self.cluster_issuer, "letsencrypt")
+        self.tls_issuer, self.plain_databases = tls_settings(path, props.get("tls_issuer"),
+                                                             props.get("plain_databases"))
         gitops = GITOPS.choose(path, "gitops", props.get("gitops", "argocd"))
         self.gitops = gitops.name
         cluster = props.get("cluster")

@@ -223,7 +223,8 @@ PHASES: dict[str, Phase | None] = {
     "resource-quota": "foundation", "limit-range": "foundation", "default-service-account": "foundation",
     "mesh-defaults": "foundation", "deployer-role": "foundation", "deployer-binding": "foundation",
     "viewer-role": "foundation", "viewer-binding": "foundation", "external-secret": "foundation",
-    "secret-store": "foundation", "admission-policy": "foundation", "admission-binding": "foundation",
+    "secret-store": "foundation", "certificate": "foundation", "admission-policy": "foundation",
+    "admission-binding": "foundation",
     # What policy-controller admits exists before anything that runs an image is applied.
     "image-policy": "foundation",
     # Objects shipform does not render (cdk8s objects, included manifests) may be needed by anything.

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from shipform.spec.env import TLS_KEY_ENV
-from shipform.spec.facets import CanarySplit, Monitoring
+from shipform.spec.facets import CanarySplit, Monitoring, ServerCertificate
 from shipform.spec.namespace import Namespace
 from shipform.spec.workload import Workload
 from shipform.values.secret_ref import SecretRef
@@ -131,6 +131,11 @@ class Environment:
     def owned_secrets(self) -> frozenset[SecretRef]:
         """The Secret keys shipform owns (:attr:`SecretFile.owned`): the only ones it may give a random value."""
         return frozenset(f.ref for w in self.workloads for f in w.every_secret_file if f.owned)
+
+    def issued_secrets(self) -> frozenset[tuple[str, str]]:
+        """(namespace, Secret) of each certificate cert-manager issues (a database's, TLS by default)."""
+        return frozenset((w.namespace, cert.secret) for w in self.workloads
+                         if (cert := w.facet(ServerCertificate)) is not None)
 
     def certificates(self) -> dict[str, list[Workload]]:
         """{TLS Secret: the servers that present it} (StatefulDB(tls=...))."""

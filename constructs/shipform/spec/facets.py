@@ -217,3 +217,22 @@ class ArgoRollout(Rollout):
 @dataclass(frozen=True)
 class ResourceRecommendation(Facet):
     """A VerticalPodAutoscaler recommends requests, changing nothing itself."""
+
+
+@dataclass(frozen=True)
+class ServerCertificate(Facet):
+    """A database's certificate, issued by cert-manager: a Certificate that writes ``secret`` (tls.crt, tls.key,
+    ca.crt) in the database's namespace, for ``dns_names`` (every name its clients reach it by), signed by the
+    issuer ``issuer`` (kind, name, API group)."""
+
+    secret: str
+    dns_names: tuple[str, ...]
+    issuer: tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class PlainText(Facet):
+    """A server that speaks plain text where shipform would have it speak TLS, and the Environment's reason; written
+    on its controller (``shipform.dev/plain-text-reason``), where a reader of the manifests finds it."""
+
+    reason: str
