@@ -305,6 +305,18 @@ def test_record_retries_from_the_new_head_when_a_push_lands_meanwhile(tmp_path):
     assert git(clone(tmp_path, "last"), "rev-parse", "HEAD") == git(head, "rev-parse", "HEAD")
 
 
+def test_the_record_job_s_commit_is_the_last_try_s(tmp_path):
+    """The job's output: the last try's pushed commit, or its head when it had nothing to push."""
+    doc = workflow(release_repository(tmp_path) / WORKFLOWS / "shop-build.yaml")
+    script = step(doc, "record", "commit")["run"]
+    cases = [({"PUSHED1": "", "RECORDED1": "h1"}, "h1"), ({"PUSHED1": "p1", "RECORDED1": "r1"}, "p1"),
+             ({"PUSHED1": "", "RECORDED1": "r1", "PUSHED2": "p2", "RECORDED2": "r2"}, "p2"),
+             ({"RECORDED1": "r1", "RECORDED2": "h2"}, "h2")]
+    for given, commit in cases:
+        env = {name: "" for name in step(doc, "record", "commit")["env"]} | given
+        assert run_script(script, tmp_path, env, tmp_path / "t").outputs == {"commit": commit}
+
+
 def test_a_docs_only_commit_starts_no_build_and_the_app_s_sources_do(tmp_path):
     work = release_repository(tmp_path)
     paths = workflow(work / WORKFLOWS / "shop-build.yaml")["on"]["push"]["paths"]

@@ -113,7 +113,8 @@ def test_record_commits_exactly_the_lock_and_the_output_pushed_to_the_server_it_
             assert "shipform" not in token_step["run"]
     assert by_id["fetch-2"]["if"] == by_id["record-2"]["if"] == "steps.push-1.outputs.moved == 'true'"
     assert by_id["push-2"]["if"] == "steps.record-2.outputs.changed == 'true'"
-    assert record["outputs"]["commit"].startswith("${{ steps.push-3.outputs.commit || steps.record-3.outputs.commit")
+    assert record["outputs"]["commit"] == "${{ steps.commit.outputs.commit }}"
+    assert list(by_id["commit"]["env"]) == ["PUSHED3", "RECORDED3", "PUSHED2", "RECORDED2", "PUSHED1", "RECORDED1"]
     app_token = next(s for s in record["steps"] if s.get("id") == "app-token")
     assert app_token["if"] == "vars.SHIPFORM_APP_CLIENT_ID != ''"
     assert app_token["with"]["private-key"] == "${{ secrets.SHIPFORM_APP_KEY }}"

@@ -53,7 +53,7 @@ def build(app: spec.App, context: Context) -> dict[str, Any] | None:
         "record": job(f"Record the digests for {first}", record_steps(app, context, first), {"contents": "write"},
                       needs="image", environment=RELEASE_ENVIRONMENT,
                       concurrency={"group": f"{app.name}-record-{context.branch}", "cancel-in-progress": False},
-                      outputs={"commit": record_commit()}),
+                      outputs={"commit": "${{ steps.commit.outputs.commit }}"}),
     }
     deploy = first_deploy_job(app, context, "${{ needs.record.outputs.commit }}")
     if deploy is not None:
@@ -192,12 +192,16 @@ def record_steps(app: spec.App, context: Context, first: str) -> list[Step]:
              "if": f"steps.record-{n}.outputs.changed == 'true'", "run": PUSH_RECORD, "env": {
                  **branch, "COMMIT": f"${{{{ steps.record-{n}.outputs.commit }}}}", "TRY": str(n),
                  "TRIES": str(RECORD_TRIES), "GH_TOKEN": TOKEN}}]
-    return steps
+    return [*steps, commit_step()]
 
 
-def record_commit() -> str:
+def commit_step() -> Step:
     """The commit the record job leaves on the branch: the last try's push, or its head when nothing was to
-    record."""
-    tries = range(RECORD_TRIES, 0, -1)
-    return "${{ " + " || ".join(f"steps.push-{n}.outputs.commit || steps.record-{n}.outputs.commit"
-                                for n in tries) + " }}"
+    record (the first that is set, from the last try back)."""
+    env = {f"{kind}{n}": f"${{{{ steps.{step}-{n}.outputs.commit }}}}" for n in range(RECORD_TRIES, 0, -1)
+           for kind, step in (("PUSHED", "push"), ("RECORDED", "record"))}
+    found = " ".join(f'"${name}"' for name in env)
+    return {"name": "The commit the branch has now", "id": "commit", "env": env, "run": "\n".join([
+        f"for commit in {found}; do",
+        '  if [ -n "$commit" ]; then echo "commit=$commit" >> "$GITHUB_OUTPUT"; break; fi',
+        "done"])}
