@@ -195,15 +195,16 @@ class App(cdk8s.App):
         """The UID ``service`` runs as when no prop sets it: :func:`shipform.values.uids.assign_uids` over the
         App's services that take theirs from it (every Environment's, by name), apart from the UIDs props set.
         Recomputed when a workload was added since (the App grows while the tree is built)."""
-        workloads = [w for env in self.environments for w in env.workloads]
-        if self._uids is None or self._uids[0] != len(workloads):
+        count = sum(len(env.workloads) for env in self.environments)
+        if self._uids is None or self._uids[0] != count:
+            workloads = [w for env in self.environments for w in env.workloads]
             derived = [w.name for w in workloads if w.explicit_user is None and w.uid_of is None]
             taken = [w.explicit_user for w in workloads if w.explicit_user is not None]
-            self._uids = (len(workloads), assign_uids(self.name, derived, taken))
+            self._uids = (count, assign_uids(self.name, derived, taken))
         if service in self._uids[1]:
             return self._uids[1][service]
         # Asked while its construct is being built (not listed yet): never kept, the App is not complete.
-        taken = [w.explicit_user for w in workloads if w.explicit_user is not None]
+        taken = [w.explicit_user for env in self.environments for w in env.workloads if w.explicit_user is not None]
         return assign_uids(self.name, [*self._uids[1], service], taken)[service]
 
     def forget_uids(self) -> None:
