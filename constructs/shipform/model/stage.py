@@ -27,12 +27,12 @@ from shipform.model.namespace_props import default_guards
 from shipform.model.observability import Monitoring, Telemetry
 from shipform.model.quota import container_range_errors, fitted_quota
 from shipform.model.secret_store import SecretStore
+from shipform.model.users import ServiceUsers
 from shipform.providers.exposure import exposure_for
 from shipform.providers.gitops import GITOPS
 from shipform.providers.rollout import rollout_controller
 from shipform.values import checks
 from shipform.values.prop_types import check_props
-from shipform.values.uids import assign_uids
 
 POD_SECURITY_VERSION = "v1.33"
 """The Pod Security Standards version namespaces pin, so a cluster upgrade cannot loosen or tighten them."""
@@ -178,7 +178,9 @@ class App(cdk8s.App):
         self.branch = _git_branch(name, branch)
         self.build_secrets = _build_secrets(name, build_secrets)
         self.environments: list[Environment] = []
-        self._uids: tuple[int, dict[str, int]] | None = None
+        self.users = ServiceUsers(name, lambda: (w for env in self.environments for w in env.workloads),
+                                  lambda: sum(len(env.workloads) for env in self.environments))
+        """The UID each service runs as when no prop sets it (model.users)."""
         self.construction_errors: list[ShipformError] = []
         """The errors of constructs that could not be built while errors are collected; synth reports them."""
         if collector is not None:
@@ -190,26 +192,6 @@ class App(cdk8s.App):
         if synth_deferred():
             return
         _installed().synth(self)
-
-    def service_uid(self, service: str) -> int:
-        """The UID ``service`` runs as when no prop sets it: :func:`shipform.values.uids.assign_uids` over the
-        App's services that take theirs from it (every Environment's, by name), apart from the UIDs props set.
-        Recomputed when a workload was added since (the App grows while the tree is built)."""
-        count = sum(len(env.workloads) for env in self.environments)
-        if self._uids is None or self._uids[0] != count:
-            workloads = [w for env in self.environments for w in env.workloads]
-            derived = [w.name for w in workloads if w.explicit_user is None and w.uid_of is None]
-            taken = [w.explicit_user for w in workloads if w.explicit_user is not None]
-            self._uids = (count, assign_uids(self.name, derived, taken))
-        if service in self._uids[1]:
-            return self._uids[1][service]
-        # Asked while its construct is being built (not listed yet): never kept, the App is not complete.
-        taken = [w.explicit_user for env in self.environments for w in env.workloads if w.explicit_user is not None]
-        return assign_uids(self.name, [*self._uids[1], service], taken)[service]
-
-    def forget_uids(self) -> None:
-        """A workload's user changed after it was built (``uid_of``): the next ``service_uid`` assigns again."""
-        self._uids = None
 
     def image_for(self, service: str) -> str:
         return f"{self.registry}/{self.name}-{service}:{self.version}"

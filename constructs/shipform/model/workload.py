@@ -16,6 +16,7 @@ from shipform.model.base import ShipformConstruct
 from shipform.model.build import Build
 from shipform.model.config import check_files, check_values, config_spec, read_files
 from shipform.model.external import External
+from shipform.model.users import RunsAs, ServiceUsers
 from shipform.model.workload_checks import (
     check_env,
     check_risks,
@@ -38,8 +39,6 @@ if TYPE_CHECKING:
     from shipform.model.queue_scaling import Queue
 
 KUBERNETES_ONLY = spec.KUBERNETES_ONLY
-
-"""Above 10000 so it never matches a host account (checkov CKV_K8S_40, trivy KSV020/KSV021)."""
 
 
 class WorkloadProps(TypedDict, total=False):
@@ -107,7 +106,7 @@ class Connection:
     ports: tuple[str, ...]
 
 
-class Workload(ShipformConstruct):
+class Workload(ShipformConstruct, RunsAs):
     """Base of the workload constructs; not used directly. Props: :class:`WorkloadProps`."""
 
     component = "workload"
@@ -143,7 +142,6 @@ class Workload(ShipformConstruct):
         user, group = props.get("run_as_user"), props.get("run_as_group")
         self.explicit_user = None if user is None else checks.positive_int(self.path, "run_as_user", user)
         self.explicit_group = None if group is None else checks.positive_int(self.path, "run_as_group", group)
-        self._uid_of: Workload | None = None
         self.termination_grace_period_seconds = checks.positive_int(
             self.path, "termination_grace_period_seconds", props.get("termination_grace_period_seconds", 30))
         self.stated_risks = check_risks(self.path, props.get("accepted_risks") or {})
@@ -451,32 +449,8 @@ class Workload(ShipformConstruct):
     def ports(self) -> tuple[spec.Port, ...]:
         return ()
 
-    @property
-    def uid_of(self) -> Workload | None:
-        """The workload whose user this one runs as (a migration: its service's code in its image), else None."""
-        return self._uid_of
-
-    @uid_of.setter
-    def uid_of(self, owner: Workload | None) -> None:
-        self._uid_of = owner
-        self.app.forget_uids()
-
-    @property
-    def run_as_user(self) -> int:
-        """``run_as_user`` when given, else its service's (``uid_of``), else the App's UID for its name."""
-        if self.explicit_user is not None:
-            return self.explicit_user
-        if self.uid_of is not None:
-            return self.uid_of.run_as_user
-        return self.app.service_uid(self.name)
-
-    @property
-    def run_as_group(self) -> int:
-        if self.explicit_group is not None:
-            return self.explicit_group
-        if self.uid_of is not None and self.explicit_user is None:
-            return self.uid_of.run_as_group
-        return self.run_as_user
+    def service_users(self) -> ServiceUsers:
+        return self.app.users
 
     def data_owner(self) -> tuple[int, int] | None:
         """The UID:GID owning the image's data folder, where it is not run_as_user's (spec.Workload.data_owner): the
