@@ -139,9 +139,9 @@ def build(root: Path, scale: int = 4) -> App:
                        health=Health.grpc() if i == 0 else Health.tcp(),
                        resources=Resources(cpu="50m", memory="64Mi", cpu_limit="200m", memory_limit="128Mi"),
                        connects_to=[apis[i]])
-        # A team's own Dockerfile next to the presets.
+        # A team's own Dockerfile next to the presets: it names its user, so the service runs as that one.
         WebService(front, "legacy", build=Build.dockerfile("own/Dockerfile"), port=8800,
-                   health=Health.exec(["python", "-m", "app.health"]))
+                   health=Health.exec(["python", "-m", "app.health"]), run_as_user=10001, run_as_group=10001)
         for i in range(2 + scale):
             # Workers compile a native dependency; worker1 keeps a spool on a volume (one replica) and a cache.
             spool = {"replicas": 1, "volumes": {"/var/spool/w": Volume(size="1Gi"),

@@ -441,7 +441,7 @@ def test_a_teams_own_dockerfile(synth, snapshot):
         app = App("shop", registry="ghcr.io/acme", version="1.0.0", workflows="output")
         dev = Environment(app, "dev", local=True)
         WebService(dev, "legacy", build=Build.dockerfile("own/Dockerfile"), port=8000,
-                   health=Health.exec(["python", "-m", "app.health"]))
+                   health=Health.exec(["python", "-m", "app.health"]), run_as_user=10001, run_as_group=10001)
     """
     files = synth(source, "compose/compose.yaml", ".github/workflows/shop-ci.yaml", ".github/workflows/shop-build.yaml",
                   "k8s/dev/deployment-shop-legacy")

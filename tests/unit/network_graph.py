@@ -436,12 +436,14 @@ def endpoint_of(w: Any) -> str:
 
 
 def declared_flows(env: Any) -> set[Flow]:
-    """From the constructs only: every workload resolves names through DNS and reaches what it connects_to on
-    the server's port; the ingress controller reaches public services; S3 backups reach the outside world."""
+    """From the constructs only: every workload resolves names through DNS (under Cilium through its
+    CiliumNetworkPolicy alone, by name, checked on its own) and reaches what it connects_to on the server's port;
+    the ingress controller reaches public services; S3 backups reach the outside world."""
     every: set[Flow] = set()
     for w in env.workloads:
         me = endpoint_of(w)
-        flows: set[Flow] = {(me, DNS, 53, "UDP"), (me, DNS, 53, "TCP")}
+        cilium = getattr(env, "cilium", False)
+        flows: set[Flow] = set() if cilium else {(me, DNS, 53, "UDP"), (me, DNS, 53, "TCP")}
         for target, port in declared_ports(w):
             if target in externals(env):
                 continue

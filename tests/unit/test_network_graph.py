@@ -228,10 +228,21 @@ def test_under_cilium_servers_outside_known_by_name_are_reached_by_that_name_onl
             policy = yaml.safe_load(text)
             client = policy["spec"]["endpointSelector"]["matchLabels"]["app.kubernetes.io/name"]
             rules = policy["spec"]["egress"]
-            assert rules[0]["toPorts"][0]["rules"] == {"dns": [{"matchPattern": "*"}]}
+            names = rules[0]["toPorts"][0]["rules"]["dns"]
+            hosts = {r["matchName"] for rule in rules[1:] for r in rule["toFQDNs"]}
+            # DNS for its External hosts and the cluster's own zone, nothing else (no name is forwarded but those)
+            assert {n["matchName"] for n in names if "matchName" in n} == hosts | {"cluster.local"}
+            assert all(n["matchPattern"].endswith(".cluster.local") for n in names if "matchPattern" in n)
             found |= {(client, name["matchName"], int(port["port"])) for rule in rules[1:]
                       for name in rule["toFQDNs"] for port in rule["toPorts"][0]["ports"]}
     assert declared and found == declared
+    # Every pod of the app (a routed canary's copy too) gets its DNS from its own Cilium policy.
+    selectors = [yaml.safe_load(t)["spec"]["podSelector"] for p, t in subject.files.items()
+                 if p.startswith("k8s/stage/networkpolicy-")
+                 and not p.endswith(("-allow-dns.yaml", "-default-deny.yaml"))]
+    cilium = [yaml.safe_load(t)["spec"]["endpointSelector"] for p, t in subject.files.items()
+              if p.startswith("k8s/stage/ciliumnetworkpolicy-")]
+    assert len(selectors) > 10 and sorted(map(str, selectors)) == sorted(map(str, cilium))
 
 
 def mesh_graphs(subject, env_name: str) -> tuple[set, set, set, set]:

@@ -180,11 +180,14 @@ def test_under_cilium_a_server_known_by_name_is_reached_by_that_name_alone(modul
     payments = External(prod, "payments", host="api.payments.example.com", port=443)
     WebService(prod, "api", image="ghcr.io/acme/api:1.0.0", port=8000, connects_to=[payments])
     files = synthesize(app)
-    assert find_object(files, "NetworkPolicy", "api")["spec"]["egress"] == [DNS_RULE]
+    # DNS is the Cilium policy's alone, by name: a layer-4 DNS rule here would allow every name again.
+    assert find_object(files, "NetworkPolicy", "api")["spec"]["egress"] == []
+    zone = [{"matchName": "cluster.local"}] + [{"matchPattern": "*." * n + "cluster.local"} for n in range(1, 7)]
     assert find_object(files, "CiliumNetworkPolicy", "api-fqdn")["spec"]["egress"] == [
         {"toEndpoints": [{"matchLabels": {"k8s:io.kubernetes.pod.namespace": "kube-system",
                                           "k8s:k8s-app": "kube-dns"}}],
-         "toPorts": [{"ports": [{"port": "53", "protocol": "ANY"}], "rules": {"dns": [{"matchPattern": "*"}]}}]},
+         "toPorts": [{"ports": [{"port": "53", "protocol": "ANY"}],
+                      "rules": {"dns": [{"matchName": "api.payments.example.com"}, *zone]}}]},
         {"toFQDNs": [{"matchName": "api.payments.example.com"}],
          "toPorts": [{"ports": [{"port": "443", "protocol": "TCP"}]}]}]
 

@@ -34,13 +34,19 @@ from shipform import (
     Worker,
 )
 from shipform.testing import objects, synthesize
+from shipform.values.uids import assign_uids
 
-POD_SECURITY = {"appArmorProfile": {"type": "RuntimeDefault"}, "fsGroup": 10001, "runAsGroup": 10001,
-                "runAsNonRoot": True, "runAsUser": 10001, "seccompProfile": {"type": "RuntimeDefault"}}
+POD_SECURITY = {"appArmorProfile": {"type": "RuntimeDefault"}, "runAsNonRoot": True,
+                "seccompProfile": {"type": "RuntimeDefault"}}
 CONTAINER_SECURITY = {"allowPrivilegeEscalation": False, "appArmorProfile": {"type": "RuntimeDefault"},
                       "capabilities": {"drop": ["ALL"]}, "privileged": False, "readOnlyRootFilesystem": True,
-                      "runAsGroup": 10001, "runAsNonRoot": True, "runAsUser": 10001,
-                      "seccompProfile": {"type": "RuntimeDefault"}}
+                      "runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+UIDS = assign_uids("shop", ["api", "db", "db-backup", "fn", "legacy", "mailer", "seed", "report", "shipper"])
+"""Each service's own user; a migration runs its service's code as its service's user."""
+
+
+def uid(name: str) -> int:
+    return UIDS[name.removesuffix("-migrate")]
 KNATIVE = "serving.knative.dev/v1"
 
 
@@ -112,7 +118,8 @@ def test_pods_run_as_non_root_with_the_runtime_default_seccomp_profile(files):
         if kind == "KnativeService":  # Knative refuses pod-level securityContext: each container carries it
             assert "securityContext" not in pod
         else:
-            assert pod["securityContext"] == POD_SECURITY, name
+            ids = {"runAsUser": uid(name), "runAsGroup": uid(name), "fsGroup": uid(name)}
+            assert pod["securityContext"] == {**POD_SECURITY, **ids}, name
 
 
 def test_containers_drop_every_capability_and_cannot_escalate(files):
@@ -120,7 +127,8 @@ def test_containers_drop_every_capability_and_cannot_escalate(files):
     for kind, name, pod in pods(files):
         for c in containers(pod):
             relaxed = {"readOnlyRootFilesystem": False} if name == "legacy" else {}
-            expected = {**CONTAINER_SECURITY, **relaxed}
+            owner = name if c["name"] != "migrate" else "api-migrate"
+            expected = {**CONTAINER_SECURITY, "runAsUser": uid(owner), "runAsGroup": uid(owner), **relaxed}
             if kind == "KnativeService":  # its AppArmor profile is an annotation: see below
                 del expected["appArmorProfile"]
             assert c["securityContext"] == expected, (name, c["name"])

@@ -49,8 +49,10 @@ def test_engine_defaults(new_app, engine):
     disk = f"{64 * (1 + len(c['volumeMounts']) - sum(m['name'] in ('data', 'secrets') for m in c['volumeMounts']))}Mi"
     assert c["resources"] == {"requests": {"cpu": "250m", "memory": "512Mi", "ephemeral-storage": disk},
                               "limits": {"cpu": "1", "memory": "1Gi", "ephemeral-storage": disk}}
-    assert c["securityContext"]["readOnlyRootFilesystem"] is True and c["securityContext"]["runAsUser"] == 10001
-    assert pod["securityContext"]["fsGroup"] == 10001 and pod["automountServiceAccountToken"] is False
+    uid = pod["securityContext"]["runAsUser"]  # the database's own user: its name's, not another service's
+    assert c["securityContext"]["readOnlyRootFilesystem"] is True and c["securityContext"]["runAsUser"] == uid
+    assert 20000 <= uid < 60000 and pod["securityContext"]["fsGroup"] == uid
+    assert pod["automountServiceAccountToken"] is False
     assert pod["terminationGracePeriodSeconds"] == 65
     assert objects[("Service", "db-headless")]["spec"]["clusterIP"] == "None"
     assert objects[("Service", "db")]["spec"]["ports"][0]["port"] == port

@@ -32,6 +32,7 @@ from shipform.model.namespace_props import default_guards
 from shipform.model.observability import Monitoring, Telemetry
 from shipform.model.quota import container_range_errors, fitted_quota
 from shipform.model.secret_store import SecretStore
+from shipform.model.users import ServiceUsers
 from shipform.providers.exposure import exposure_for
 from shipform.providers.gitops import GITOPS
 from shipform.providers.rollout import rollout_controller
@@ -188,6 +189,9 @@ class App(cdk8s.App):
             name, "repository_secret", repository_secret, "shop-git")
         self.build_secrets = app_source.build_secrets(name, build_secrets)
         self.environments: list[Environment] = []
+        self.users = ServiceUsers(name, lambda: (w for env in self.environments for w in env.workloads),
+                                  lambda: sum(len(env.workloads) for env in self.environments))
+        """The UID each service runs as when no prop sets it (model.users)."""
         self.construction_errors: list[ShipformError] = []
         """The errors of constructs that could not be built while errors are collected; synth reports them."""
         if collector is not None:

@@ -11,7 +11,7 @@ from shipform.render import host_access
 from shipform.render.external_secrets import external_secrets, secret_stores
 from shipform.render.image_policy import policies
 from shipform.render.monitoring import alert_rules
-from shipform.render.namespaces import namespace_objects, resource_of
+from shipform.render.namespaces import cilium_dns, namespace_objects, resource_of
 from shipform.render.plan import EnvironmentPlan, environment_plan
 from shipform.render.workloads import workload_objects
 from shipform.spec.manifest import Manifest
@@ -42,8 +42,8 @@ def rendered_objects(env: spec.Environment, plan: EnvironmentPlan,
         resource = resource_of(api_version, kind)
         if namespace and resource is not None:
             kinds.setdefault(namespace, set()).add(resource)
-    namespaces = [Rendered(k, m) for ns in env.namespaces
-                  for k, m in _bodies(plan.namespaces[ns.name], ns, kinds.get(ns.name, set()))]
+    namespaces = [Rendered(k, cilium_dns(m, env.app) if env.cilium and k.role == "allow-dns" else m)
+                  for ns in env.namespaces for k, m in _bodies(plan.namespaces[ns.name], ns, kinds.get(ns.name, set()))]
     return completed(namespaces + deployed)
 
 

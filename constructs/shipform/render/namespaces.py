@@ -112,6 +112,14 @@ BODIES: dict[str, Body] = {
 """The body of each role of a namespace's objects (its mesh defaults are rendered by render.mesh)."""
 
 
+def cilium_dns(manifest: Manifest, app: str) -> Manifest:
+    """Under Cilium, ``allow-dns`` leaves out the app's own pods: each has a CiliumNetworkPolicy that allows DNS
+    for the names it needs only, and this policy's layer-4 rule for the same port would allow every name again.
+    Pods of no workload of the app (anything applied beside it) keep DNS for any name."""
+    others = {"matchExpressions": [{"key": "app.kubernetes.io/part-of", "operator": "NotIn", "values": [app]}]}
+    return {**manifest, "spec": {**manifest["spec"], "podSelector": others}}
+
+
 def _obj(ns: spec.Namespace, api_version: str, kind: str, name: str, **body: Any) -> Manifest:
     meta = {"name": name, "namespace": ns.name, "labels": spec.shipform_labels(ns.app)}
     return {"apiVersion": api_version, "kind": kind, "metadata": meta, **body}

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from shipform import spec
 from shipform.providers.gitops.protocol import Phase
-from shipform.render import contributions, host_access, image_policy, mesh, network, rollouts
+from shipform.render import contributions, host_access, image_policy, mesh, rollouts
 from shipform.render import facets as _facets  # noqa: F401  (importing them registers the facets' contributions)
 from shipform.render.contributions import Rule
 from shipform.render.external_secrets import EXTERNAL_SECRETS_API, referenced_secrets, store_places
@@ -62,10 +62,8 @@ def _claims(w: spec.Workload, cilium: bool) -> str | None:
 
 
 def _by_name(w: spec.Workload, cilium: bool) -> str | None:
-    if not cilium:
-        return "the Environment has no cilium=True"
-    named = any(t.external is not None and network.by_name(t.external) for t in w.connects_to)
-    return None if named else f"{w.name} connects to no External known by its host name alone"
+    """Under Cilium every workload has one: its DNS names, and the servers outside it reaches by name."""
+    return None if cilium else "the Environment has no cilium=True"
 
 
 # ------------------------------------------------------------------ the rules, in the order objects are listed
@@ -119,7 +117,7 @@ def workload_plan(w: spec.Workload, cilium: bool = False) -> tuple[ObjectKey, ..
     if companion is not None:
         shared = rollouts.companion_roles(w)
         keys += [rollouts.companion_key(key) for rule in rules
-                 if rule.role in shared and rule.absent(companion, False) is None for key in rule.planned(companion)]
+                 if rule.role in shared and rule.absent(companion, cilium) is None for key in rule.planned(companion)]
     return tuple(keys)
 
 
