@@ -1,9 +1,10 @@
 """The README's test command runs the suite on two pytest-xdist workers (``-n 2 --dist loadgroup``). Two rules keep
 that equal to a serial run:
 
-- Tests that drive this machine's shared real things (the container rig's storage and lock, the loopback
-  registries, the database servers, act) run on one worker, in collection order, as one xdist group: their
-  session fixtures hold the rig's lock for the whole session and start one registry. The validators are one
+- Tests that drive one of this machine's real things run on one worker, in collection order, as one xdist group
+  per thing: act (its loopback registry and runner), the container rig (its storage, compose project and port),
+  the database servers. Each group's session fixtures are then built once, as in a serial run; the rig's
+  stand-in images are built under a file lock both the act and the rig groups take. The validators are one
   group too: their gate starts every tool run once, in the worker that runs them. Any other test file is a group
   of its own, so module fixtures are built once.
 - A worker's terminal summary lines (the validators' and the containers' reports) travel to the controller,
@@ -18,19 +19,21 @@ from pathlib import Path
 import pytest
 
 MACHINE_MARKERS = ("act", "containers", "engines")
+"""In this order: an act test is marked containers too (it builds images), and belongs to act."""
 TESTS = Path(__file__).resolve().parent
 
 
 def group_of(item: pytest.Item) -> str:
-    if any(item.get_closest_marker(marker) for marker in MACHINE_MARKERS):
-        return "machine"
+    marker = next((m for m in MACHINE_MARKERS if item.get_closest_marker(m)), None)
+    if marker is not None:
+        return marker
     path = Path(str(item.path)).resolve()
     return "validators" if path.is_relative_to(TESTS / "validators") else str(path.relative_to(TESTS))
 
 
-FIRST = {"machine": 0, "validators": 1}
+FIRST = {"act": 0, "containers": 1, "validators": 2, "engines": 3}
 """The groups that take longest, in the order workers should start them (pyproject's addopts turn off xdist's
-own order, by number of tests, which would start the machine group last)."""
+own order, by number of tests, which would start them last)."""
 
 
 def assign_groups(items: list[pytest.Item]) -> None:

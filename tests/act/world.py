@@ -102,8 +102,11 @@ class World:
     def _gitconfig(self) -> str:
         lines = ["[protocol \"ext\"]", "\tallow = always", "[safe]", "\tdirectory = *"]
         git = self.github / "git"
+        # GitHub's side of a push never sees the client's configuration: the client's `git -c ...` (passed on to
+        # the programs git starts, here the receiving side too) must not reach the remote's hooks.
+        server = "env -u GIT_CONFIG_PARAMETERS -u GIT_CONFIG_COUNT"
         for token, kind in self.tokens().items():
-            lines += [f'[url "ext::env SHIPFORM_PUSHER={kind} git-%s {git}/"]',
+            lines += [f'[url "ext::{server} SHIPFORM_PUSHER={kind} git-%s {git}/"]',
                       f"\tinsteadOf = https://x-access-token:{token}@github.com/"]
         return "\n".join(lines) + "\n"
 

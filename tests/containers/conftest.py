@@ -33,8 +33,8 @@ def rig() -> Iterator[Rig]:
         pytest.skip(reason)
     cache = cache_dir()
     cache.mkdir(parents=True, exist_ok=True)
-    # One run at a time: concurrent runs would share the storage, the compose project and its port.
-    with (cache / ".lock").open("w") as lock:
+    # One run of these tests at a time: concurrent sessions would share the compose project and its port.
+    with (cache / ".session.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield Rig.create(cache)
 
@@ -44,7 +44,11 @@ def standins(rig: Rig):
     """Stand-ins for every base image any generated Dockerfile builds FROM; cached in the rig's storage."""
     images = sorted({image for dockerfile in DIST.glob("*/docker/*/Dockerfile") for image in from_images(dockerfile)})
     started = time.monotonic()
-    found = ensure_standins(rig, images)
+    # Under the rig's build lock, which the act tests take too (tests/act/conftest.py): on a cold cache both may
+    # want the same stand-ins at once (tests/parallel.py runs them on two workers).
+    with (rig.cache / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        found = ensure_standins(rig, images)
     for standin in found.values():
         timing = f" in {seconds(standin.seconds)}" if standin.state == "built" else ""
         REPORT.standins.append(f"{standin.image} -> {standin.reference}: {standin.state}{timing}")
