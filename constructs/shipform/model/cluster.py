@@ -34,17 +34,18 @@ class Cluster:
 
     @classmethod
     def eks(cls, name: str, region: str, kubectl_version: str = "v1.33.6") -> Cluster:
-        """EKS through OIDC: the role to assume comes from the GitHub variable AWS_ROLE_ARN."""
+        """EKS through OIDC: the role to assume comes from the GitHub variable AWS_DEPLOY_ROLE_ARN."""
         return cls("eks", name, region, kubectl_version)
 
     @classmethod
     def gke(cls, name: str, location: str, kubectl_version: str = "v1.33.6") -> Cluster:
-        """GKE through workload identity federation (variables GCP_WORKLOAD_IDENTITY_PROVIDER, GCP_SERVICE_ACCOUNT)."""
+        """GKE through workload identity federation (variables GCP_WORKLOAD_IDENTITY_PROVIDER,
+        GCP_DEPLOY_SERVICE_ACCOUNT)."""
         return cls("gke", name, location, kubectl_version)
 
     @classmethod
     def aks(cls, name: str, resource_group: str, kubectl_version: str = "v1.33.6") -> Cluster:
-        """AKS through OIDC (variables AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_SUBSCRIPTION_ID)."""
+        """AKS through OIDC (variables AZURE_DEPLOY_CLIENT_ID, AZURE_TENANT_ID, AZURE_SUBSCRIPTION_ID)."""
         return cls("aks", name, resource_group, kubectl_version)
 
     @classmethod

@@ -222,7 +222,7 @@ class App(cdk8s.App):
     def to_spec(self) -> spec.App:
         source = spec.GitSource(self.repository, self.branch, self.repository_secret) if self.repository else None
         return spec.App(self.name, self.version, tuple(e.to_spec() for e in self.environments), source,
-                        self.registry, self.build_secrets)
+                        self.registry, self.build_secrets, self.source_repository())
 
 
 class EnvironmentProps(TypedDict, total=False):

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from shipform.render import accepted_risks, compose, dockerfile, gitops, k8s, workflows
+from shipform.render import accepted_risks, compose, dockerfile, gitops, k8s, trust, workflows
 from shipform.render.output import Output
 
 OUTPUTS: tuple[Output, ...] = (dockerfile.files, compose.files, k8s.files, gitops.files, accepted_risks.files,
-                              workflows.files)
+                              workflows.files, trust.files)

@@ -12,7 +12,7 @@ from typing import Any
 from shipform import spec
 from shipform.render.actions import Step, uses
 from shipform.render.output import Context
-from shipform.render.registries import login_steps, registry_permissions, uses_secrets
+from shipform.render.registries import login_steps, registry_permissions, uses_cloud_identity, uses_secrets
 from shipform.render.workflow_common import (
     RELEASE_ENVIRONMENT,
     TOKEN,
@@ -89,7 +89,7 @@ def image_job(app: spec.App, context: Context, images: list[BuiltImage]) -> Job:
     permissions = {"contents": "read", "id-token": "write", "attestations": "write", "artifact-metadata": "write",
                    **registry_permissions(app.registry)}
     extra: dict[str, Any] = {"needs": "ci", "strategy": {"fail-fast": False, "matrix": matrix}}
-    if uses_secrets(app.registry) or app.build_secrets:
+    if uses_secrets(app.registry) or uses_cloud_identity(app.registry) or app.build_secrets:
         extra["environment"] = RELEASE_ENVIRONMENT
     return job("Image ${{ matrix.image }}", image_steps(app, context), permissions, timeout=45, **extra)
 

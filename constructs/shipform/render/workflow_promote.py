@@ -45,7 +45,7 @@ def promote(app: spec.App, context: Context, source: spec.Environment, target: s
     repositories = runs_built(target, built_images(app, context))
     steps = [checkout(), app_token(), *setup_python(context)]
     if repositories:
-        steps += [*login_steps(app.registry), {"name": "Install cosign", **uses("cosign-installer")},
+        steps += [*login_steps(app.registry, "read"), {"name": "Install cosign", **uses("cosign-installer")},
                   {"name": f"Verify the signature and provenance of what {source.name} runs", "run": VERIFY,
                    "env": {**names, "LOCK": context.lock_file, "REPOSITORIES": "\n".join(repositories),
                            "WORKFLOW": f"{WORKFLOWS_DIR}/{app.name}-build.yaml",

@@ -167,6 +167,9 @@ class App:
     """Where images built from source are pushed, e.g. 'ghcr.io/acme'."""
     build_secrets: tuple[str, ...] = ()
     """BuildKit secret ids the build workflow passes (private package indexes), each from BUILD_<ID>."""
+    source: SourceRepository | None = None
+    """The GitHub repository ``repository`` names, whose workflows present their OIDC tokens to the clouds (None
+    without one)."""
 
     @property
     def local(self) -> Environment | None:
