@@ -242,3 +242,16 @@ def test_no_trust_documents_without_a_github_repository_or_a_cloud(tmp_path):
         .replace("SECRETS", "[]")
     write_sources(tmp_path / "b")
     assert not trust(render(exec_app(ghcr, tmp_path / "b"), tmp_path / "b" / "dist"))
+
+
+def test_a_github_enterprise_server_repository_names_its_own_issuer(tmp_path):
+    source = (APP.replace("https://github.com/acme/shop.git", "https://ghe.example.com/acme/shop.git")
+              .replace("REGISTRY", repr(REGISTRY["ecr"])).replace("CLUSTER", CLUSTER["eks"]).replace("SECRETS", "[]"))
+    write_sources(tmp_path)
+    push = trust(render(exec_app(source, tmp_path), tmp_path / "dist"))["trust/aws-push.yaml"]
+    assert push["issuer"] == "https://ghe.example.com/_services/token"
+    statement = push["trust_policy"]["Statement"][0]
+    assert statement["Principal"]["Federated"] == \
+        "arn:aws:iam::<ACCOUNT_ID>:oidc-provider/ghe.example.com/_services/token"
+    assert statement["Condition"]["StringEquals"]["ghe.example.com/_services/token:sub"] == \
+        "repo:acme/shop:environment:release"
