@@ -12,6 +12,7 @@ from shipform.spec.app import (
     Environment,
     GitOps,
     GitSource,
+    PullSecretSpec,
     SecretSource,
     SourceRepository,
 )
@@ -158,6 +159,7 @@ __all__ = [
     "PlatformPeer",
     "Port",
     "PreStart",
+    "PullSecretSpec",
     "QueueScaling",
     "QuotaSpec",
     "ResourceRecommendation",

@@ -64,6 +64,19 @@ class SecretSource:
 
 
 @dataclass(frozen=True)
+class PullSecretSpec:
+    """The Secret (type kubernetes.io/dockerconfigjson) the Environment's ServiceAccounts pull images with, of the
+    same name in every namespace that holds workloads."""
+
+    name: str
+    synced: bool
+    """Made by an ExternalSecret from the Environment's store; False: created by hand (``shipform secrets kubectl``)
+    unless ``existing``."""
+    existing: bool = False
+    """The platform makes it in each namespace: shipform neither syncs nor creates it."""
+
+
+@dataclass(frozen=True)
 class SourceRepository:
     """The GitHub repository whose build workflow signs the images the app builds, as a Sigstore certificate names
     it: ``<server>/<name>/.github/workflows/<app>-build.yaml@<ref>``."""
@@ -106,6 +119,12 @@ class Environment:
     with ``unsigned_images``, or an App without a GitHub repository)."""
     unsigned_images: str | None = None
     """Why the Environment has no image policy although the App names its repository (``unsigned_images``)."""
+    pull_secret: PullSecretSpec | None = None
+    """Every ServiceAccount of the namespaces that hold workloads names it in ``imagePullSecrets``."""
+
+    def pull_namespaces(self) -> list[str]:
+        """The namespaces that get the pull secret: those whose pods pull images (they hold workloads)."""
+        return sorted({w.namespace for w in self.workloads}) if self.pull_secret is not None else []
 
     @property
     def verifies_images(self) -> bool:
