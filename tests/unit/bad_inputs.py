@@ -209,6 +209,8 @@ STATEFUL_DB_CASES = [
      's = Environment(app, "stage", pull_secret=PullSecret("payments"))\n'
      'WebService(s, "api", image="nginx:1.27.3", port=80, secrets={"KEY": SecretRef("payments", "key")})',
      "shop/stage/api", "secrets"),
+    ("pull-secret-on-a-local-namespace", 'SecureNamespace(dev, "team", pull_secret=PullSecret("ghcr-pull"))',
+     "shop/dev/team", "pull_secret"),
 ]
 
 APP_CASES = [

@@ -81,7 +81,7 @@ def test_an_existing_pull_secret_is_only_named(tmp_path):
 def test_the_script_creates_it_from_standard_input_as_a_docker_config_secret(tmp_path):
     config = json.dumps({"auths": {"ghcr.io": {"auth": base64.b64encode(b"bot:ghp_token-value").decode()}}})
     lines = kubectl_create_commands(env_spec(tmp_path, BY_HAND, "prod"))
-    given = {"SHIPFORM_SECRET_PULL_DOCKERCONFIGJSON": config, "SHIPFORM_SECRET_DB_PASSWORD": "x"}
+    given = {"SHIPFORM_SECRET_GHCR_PULL_DOCKERCONFIGJSON": config, "SHIPFORM_SECRET_DB_PASSWORD": "x"}
     done, calls, _ = run(lines, tmp_path, given)  # run fails if the config is in any program's argv
     assert done.returncode == 0, done.stderr
     pulls = [c for c in calls if c.manifest is not None and c.manifest["metadata"]["name"] == "ghcr-pull"]
@@ -96,7 +96,7 @@ def test_the_script_creates_it_from_standard_input_as_a_docker_config_secret(tmp
 def test_the_script_stops_while_the_docker_config_is_unset(tmp_path):
     done, calls, _ = run(kubectl_create_commands(env_spec(tmp_path, BY_HAND, "prod")), tmp_path)
     assert done.returncode != 0 and calls == []
-    assert "unset SHIPFORM_SECRET_PULL_DOCKERCONFIGJSON: the docker config JSON of ghcr-pull" in done.stderr
+    assert "unset SHIPFORM_SECRET_GHCR_PULL_DOCKERCONFIGJSON: the docker config JSON of ghcr-pull" in done.stderr
 
 
 def test_ghcr_without_a_pull_secret_is_a_warning_with_the_fix(tmp_path):
@@ -107,3 +107,16 @@ def test_ghcr_without_a_pull_secret_is_a_warning_with_the_fix(tmp_path):
                      "Fix: Environment(pull_secret=PullSecret('<name>')), a kubernetes.io/dockerconfigjson Secret; "
                      "nothing if the packages are public"]
     assert pull_notes(exec_app(BY_HAND.replace('App("shop"', 'App("other"'), tmp_path).to_spec()) == []
+
+
+def test_a_secure_namespace_may_have_its_own(tmp_path):
+    source = SYNCED.replace('back = SecureNamespace(env, "back", accepts_from=[front])',
+                            'back = SecureNamespace(env, "back", accepts_from=[front], '
+                            'pull_secret=None if env is dev else PullSecret("ecr-pull", existing=True))')
+    made = objects(tmp_path, source)
+    names = {(m["metadata"]["namespace"], m["metadata"]["name"]): m.get("imagePullSecrets") for m in made
+             if m["kind"] == "ServiceAccount"}
+    assert names[("front", "api")] == names[("front", "default")] == [{"name": "ghcr-pull"}]
+    assert names[("back", "db")] == names[("back", "default")] == [{"name": "ecr-pull"}]
+    assert [(m["metadata"]["namespace"], m["metadata"]["name"]) for m in made if m["kind"] == "ExternalSecret"
+            and m["metadata"]["name"].endswith("-pull")] == [("front", "ghcr-pull")]  # ecr-pull is the platform's

@@ -25,12 +25,11 @@ def environment_errors(env: spec.Environment) -> list[ShipformError]:
 def pull_secret_errors(env: spec.Environment) -> list[ShipformError]:
     """The pull secret is a Secret of its own type: a workload's reference to a Secret of the same name would be
     the same object, made twice with different types."""
-    pull = env.pull_secret
-    if pull is None:
-        return []
+    pulls = env.pull_secrets()
     for w in env.workloads:
-        if any(ref.name == pull.name for ref in w.every_secret_ref):
-            return [ShipformError(w.path, "secrets", "names the Environment's pull_secret (a "
+        pull = pulls.get(w.namespace)
+        if pull is not None and any(ref.name == pull.name for ref in w.every_secret_ref):
+            return [ShipformError(w.path, "secrets", "names the image pull secret of its namespace (a "
                                   "kubernetes.io/dockerconfigjson Secret) as a Secret of its own", pull.name,
                                   "give the image pull secret or this Secret another name")]
     return []

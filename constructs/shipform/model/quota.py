@@ -28,8 +28,7 @@ class Platform(Protocol):
     @property
     def monitoring(self) -> spec.Monitoring | None: ...
 
-    @property
-    def pull_secret(self) -> spec.PullSecretSpec | None: ...
+    def pull_secret_of(self, namespace: str) -> spec.PullSecretSpec | None: ...
 
 
 class Counted(Protocol):
@@ -188,7 +187,7 @@ def object_counts(members: Sequence[Counted]) -> dict[str, int]:
     # Each service with metrics= in a monitored Environment has a dashboard ConfigMap beside its ServiceMonitor.
     dashboards = sum(1 for w in members if w.ports() and getattr(w, "metrics", None) is not None
                      and w.environment.monitoring is not None)
-    pulled = {p.name for w in members if (p := w.environment.pull_secret) is not None}
+    pulled = {p.name for w in members if (p := w.environment.pull_secret_of(w.namespace)) is not None}
     return {"configmaps": 1 + 2 * sum(1 for w in members if w.config or w.files) + dashboards,
             "secrets": len(secrets | tls | pulled) + len(tls), "services": sum(services(w) for w in members)}
 

@@ -84,7 +84,8 @@ class SecretStore:
 class PullSecret:
     """``Environment(..., pull_secret=PullSecret('registry-pull'))``: the Secret of type
     kubernetes.io/dockerconfigjson that every ServiceAccount shipform creates in a namespace holding workloads names
-    in ``imagePullSecrets`` (a private registry's images: GHCR makes a private repository's packages private).
+    in ``imagePullSecrets`` (a private registry's images: GHCR makes a private repository's packages private);
+    ``SecureNamespace(..., pull_secret=...)`` gives one namespace its own instead.
 
     By default it comes from where the Environment's other Secrets come from: with ``secret_store``, an ExternalSecret
     in each of those namespaces reads the docker config JSON from the store (remote key as the store's

@@ -395,6 +395,8 @@ class Environment(cdk8s.Chart):
         self.workloads: list[WorkloadMember] = []
         """The workloads among the members."""
         self.included: list[str] = []
+        self.namespace_pull_secrets: dict[str, spec.PullSecretSpec] = {}
+        """Each SecureNamespace's own pull secret, by name (it joins as it is created)."""
         self._meshed: set[str] = set()
         self._meshed_read = 0
         app.environments.append(self)
@@ -419,6 +421,9 @@ class Environment(cdk8s.Chart):
             unpinned_images=self.unpinned_images, destination=self.destination,
             monitoring=self.monitoring, signed_by=signed_by, unsigned_images=self.unsigned_images,
             pull_secret=self.pull_secret)
+
+    def pull_secret_of(self, namespace: str) -> spec.PullSecretSpec | None:
+        return self.namespace_pull_secrets.get(namespace, self.pull_secret)
 
     def to_json(self) -> list[Any]:
         """Foreign cdk8s objects (ApiObjects, cdk8s-plus) first, then shipform's objects, which never cross

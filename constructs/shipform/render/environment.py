@@ -44,8 +44,9 @@ def rendered_objects(env: spec.Environment, plan: EnvironmentPlan,
             kinds.setdefault(namespace, set()).add(resource)
     namespaces = [Rendered(k, cilium_dns(m, env.app) if env.cilium and k.role == "allow-dns" else m)
                   for ns in env.namespaces for k, m in _bodies(plan.namespaces[ns.name], ns, kinds.get(ns.name, set()))]
-    pulling = set(env.pull_namespaces())
-    return completed([_pulling(env, r) if r.key.namespace in pulling else r for r in namespaces + deployed])
+    pulls = env.pull_secrets()
+    return completed([_pulling(pulls[r.key.namespace], r) if r.key.namespace in pulls else r
+                      for r in namespaces + deployed])
 
 
 PULLING_ROLES = {"service-account", "canary-service-account", "default-service-account"}
@@ -53,10 +54,9 @@ PULLING_ROLES = {"service-account", "canary-service-account", "default-service-a
 name none, e.g. applied beside the app)."""
 
 
-def _pulling(env: spec.Environment, r: Rendered) -> Rendered:
-    """A ServiceAccount of a namespace that pulls images names the Environment's pull secret."""
-    pull = env.pull_secret
-    if pull is None or r.key.role not in PULLING_ROLES:
+def _pulling(pull: spec.PullSecretSpec, r: Rendered) -> Rendered:
+    """A ServiceAccount of a namespace that pulls images names the namespace's pull secret."""
+    if r.key.role not in PULLING_ROLES:
         return r
     return r._replace(manifest={**r.manifest, "imagePullSecrets": [{"name": pull.name}]})
 

@@ -38,11 +38,13 @@ PULL_KEY = ".dockerconfigjson"
 def pull_external_secrets(env: spec.Environment) -> list[dict[str, Any]]:
     """An ExternalSecret per namespace that pulls images, when the Environment's pull secret is synced: its target is
     a kubernetes.io/dockerconfigjson Secret whose one key is the store's docker config JSON, as it is."""
-    pull, source = env.pull_secret, env.secret_source
-    if pull is None or not pull.synced or source is None:
+    source = env.secret_source
+    if source is None:
         return []
     made = []
-    for namespace in env.pull_namespaces():
+    for namespace, pull in env.pull_secrets().items():
+        if not pull.synced:
+            continue
         doc = _external_secret(env, source, namespace, pull.name, [PULL_KEY])
         doc["spec"]["data"][0]["secretKey"] = "config"
         doc["spec"]["target"]["template"] = {"type": "kubernetes.io/dockerconfigjson", "engineVersion": "v2",
@@ -74,7 +76,7 @@ def _external_secret(env: spec.Environment, source: spec.SecretSource, namespace
 
 def store_namespaces(env: spec.Environment) -> list[str]:
     """The namespaces whose ExternalSecrets read from the store: the only ones it may serve."""
-    pulled = env.pull_namespaces() if env.pull_secret is not None and env.pull_secret.synced else []
+    pulled = [namespace for namespace, pull in env.pull_secrets().items() if pull.synced]
     return sorted({namespace for namespace, _ in referenced_secrets(env)} | set(pulled))
 
 
@@ -112,4 +114,5 @@ def pull_notes(app: spec.App) -> list[str]:
             "Fix: Environment(pull_secret=PullSecret('<name>')), a kubernetes.io/dockerconfigjson Secret; nothing "
             "if the packages are public"
             for env in app.environments
-            if not env.local and env.pull_secret is None and any(w.built is not None for w in env.workloads)]
+            if not env.local and any(w.built is not None and w.namespace not in env.pull_secrets()
+                                     for w in env.workloads)]

@@ -95,7 +95,7 @@ def kubectl_create_commands(env: spec.Environment) -> list[str]:
     """The lines of a POSIX shell script that creates every Secret the Environment references."""
     header = f"Secrets of app {env.app!r}, Environment {env.name!r}"
     wanted = referenced_secrets(env)
-    if not wanted and env.pull_secret is None:
+    if not wanted and not env.pull_secrets():
         return [_comment(f"{header}: none referenced")]
     if not wanted:
         return [_comment(f"{header}: the image pull secret only"), *pull_lines(env)]
@@ -113,8 +113,7 @@ def kubectl_create_commands(env: spec.Environment) -> list[str]:
     lines = [_comment(f"{header}: a random value for each key shipform owns (its databases' passwords), the same "
                       f"in every namespace; every other value from a {ASKED_PREFIX}* variable you set; no value is "
                       "a command's argument"), "set -eu"]
-    by_hand = env.pull_secret is not None and not env.pull_secret.synced and not env.pull_secret.existing
-    if by_hand or any((name, key) not in files for (_, name), keys in wanted.items() for key in keys):
+    if _by_hand(env) or any((name, key) not in files for (_, name), keys in wanted.items() for key in keys):
         lines += ENCODING
     lines += _asked_checks(env, asked_variables(env))
     lines += [f"{names[pair]}={RANDOM_VALUE}" for pair in sorted(names) if not names[pair].startswith(ASKED_PREFIX)]
@@ -149,21 +148,37 @@ def pull_lines(env: spec.Environment, prepared: bool = False) -> list[str]:
     pulls from a manifest on standard input, its docker config JSON read from a variable (never an argument), after
     a check that stops the script while it is unset. ``prepared``: the script has set -eu and the encoding
     functions already."""
-    pull = env.pull_secret
-    if pull is None or pull.synced:
-        return []
-    where = ", ".join(env.pull_namespaces()) or "no namespace"
-    if pull.existing:
-        return [_comment(f"{pull.name}: the image pull secret, made by the platform in {where}: nothing to create")]
-    variable = f"{ASKED_PREFIX}PULL_DOCKERCONFIGJSON"
-    lines = [_comment(f"{pull.name}: the image pull secret in {where}, from {variable}: a docker config JSON, e.g. "
-                      '{"auths":{"ghcr.io":{"auth":"<base64 of user:token>"}}} with a token that may read packages'),
-             f'[ -n "${{{variable}:-}}" ] || {{ {_stderr(f"unset {variable}: the docker config JSON of {pull.name}")}'
-             "; exit 1; }"]
-    encoded = {PULL_KEY: f'$({ENCODE} "${variable}")'}
-    return [*([] if prepared else ["set -eu", *ENCODING]), *lines, *(_manifest_command(namespace, pull.name, encoded,
-                                                               "kubernetes.io/dockerconfigjson")
-                                            for namespace in env.pull_namespaces())]
+    by_name: dict[spec.PullSecretSpec, list[str]] = {}
+    for namespace, pull in env.pull_secrets().items():
+        if not pull.synced:
+            by_name.setdefault(pull, []).append(namespace)
+    lines = []
+    for pull, namespaces in sorted(by_name.items(), key=lambda item: (item[0].name, item[0].existing)):
+        where = ", ".join(namespaces)
+        if pull.existing:
+            lines.append(_comment(f"{pull.name}: the image pull secret, made by the platform in {where}: nothing to "
+                                  "create"))
+            continue
+        variable = pull_variable(pull.name)
+        lines += [_comment(f"{pull.name}: the image pull secret in {where}, from {variable}: a docker config JSON, "
+                           'e.g. {"auths":{"ghcr.io":{"auth":"<base64 of user:token>"}}} with a token that may read '
+                           "packages"),
+                  f'[ -n "${{{variable}:-}}" ] || {{ '
+                  f'{_stderr(f"unset {variable}: the docker config JSON of {pull.name}")}; exit 1; }}']
+        encoded = {PULL_KEY: f'$({ENCODE} "${variable}")'}
+        lines += [_manifest_command(namespace, pull.name, encoded, "kubernetes.io/dockerconfigjson")
+                  for namespace in namespaces]
+    return [*([] if prepared or not _by_hand(env) else ["set -eu", *ENCODING]), *lines]
+
+
+def pull_variable(name: str) -> str:
+    """The variable that holds the docker config JSON of the pull secret ``name``, as any Secret's key's."""
+    return ASKED_PREFIX + re.sub(r"[^A-Za-z0-9]+", "_", f"{name}_dockerconfigjson").strip("_").upper()
+
+
+def _by_hand(env: spec.Environment) -> bool:
+    """Whether the script creates a pull secret (from a variable)."""
+    return any(not p.synced and not p.existing for p in env.pull_secrets().values())
 
 
 def _manifest_command(namespace: str, name: str, encoded: dict[str, str], kind: str = "Opaque") -> str:

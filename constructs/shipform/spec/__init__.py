@@ -12,7 +12,6 @@ from shipform.spec.app import (
     Environment,
     GitOps,
     GitSource,
-    PullSecretSpec,
     SecretSource,
     SourceRepository,
 )
@@ -61,7 +60,7 @@ from shipform.spec.labels import (
     selector,
     shipform_labels,
 )
-from shipform.spec.namespace import Guards, LimitsSpec, Namespace, QuotaSpec, Subject
+from shipform.spec.namespace import Guards, LimitsSpec, Namespace, PullSecretSpec, QuotaSpec, Subject
 from shipform.spec.network import (
     EgressToInternet,
     Endpoint,
