@@ -14,6 +14,7 @@ from shipform import (
     Destination,
     Environment,
     Issuer,
+    PullSecret,
     Quota,
     SecretStore,
     SecureNamespace,
@@ -26,9 +27,10 @@ app = App("orders", registry="ghcr.io/acme", version="2.3.0", repository="https:
 dev = Environment(app, "dev", local=True, domain="dev.orders.example.com")
 # prod runs in a cluster of its own ('prod'), whose Flux applies it, and sends traces, metrics and logs to the
 # cluster's OpenTelemetry Collector; its databases serve TLS with certificates from the cluster's internal CA, and
-# their clients verify them.
+# their clients verify them. The platform puts the image pull secret for GHCR (ghcr-pull) into each namespace.
 prod = Environment(app, "prod", replicas=2, domain="orders.example.com", cluster_issuer="letsencrypt",
                    gitops="flux", destination=Destination(name="prod"), secret_store=SecretStore("vault"),
+                   pull_secret=PullSecret("ghcr-pull", existing=True),
                    telemetry=Telemetry(), tls_issuer=Issuer(name="internal-ca"))
 
 API = ["gunicorn", "-b", "0.0.0.0:8000", "app:app"]

@@ -1,9 +1,9 @@
 """The reference shop: a Node web front end, a Python API with a schema migration, a nightly report and a
 payment provider outside the cluster, a Go catalog with a metrics port, a Python mail worker with its spool on
 a volume, a search indexer fed by a Redis list, Postgres with nightly backups and a Redis cache, each Environment
-in its own SecureNamespace. Secrets are created by hand in dev and synced from Vault in prod. In prod the
-namespace is in the Istio mesh, the catalog rolls out as a canary judged by its error rate, and KEDA scales the
-indexer by its queue, down to none."""
+in its own SecureNamespace. Secrets are created by hand in dev and synced from Vault in prod, the image pull secret
+for GHCR too. In prod the namespace is in the Istio mesh, the catalog rolls out as a canary judged by its error
+rate, and KEDA scales the indexer by its queue, down to none."""
 
 from shipform import (
     Analysis,
@@ -22,6 +22,7 @@ from shipform import (
     Metrics,
     Migration,
     Monitoring,
+    PullSecret,
     Queue,
     Quota,
     Resources,
@@ -46,7 +47,7 @@ dev = Environment(app, "dev", local=True, domain="dev.shop.example.com")
 # Its databases are in the mesh too, whose mutual TLS encrypts every connection to them: no certificates of their own.
 prod = Environment(app, "prod", replicas=3, domain="shop.example.com", cluster_issuer="letsencrypt",
                    destination=Destination(name="prod"),
-                   secret_store=SecretStore("vault"),
+                   secret_store=SecretStore("vault"), pull_secret=PullSecret("ghcr-pull"),
                    monitoring=Monitoring(labels={"release": "kube-prometheus-stack"}),
                    rollouts="argo", keda=Keda(in_mesh=True), mesh=Mesh())
 # The share of the catalog's new version's requests that fail (its pods carry their revision as a label).

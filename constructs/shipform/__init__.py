@@ -62,6 +62,7 @@ _EXPORTS = {
     "Backup": "shipform.model.backup",
     "S3Target": "shipform.model.backup",
     "SecretStore": "shipform.model.secret_store",
+    "PullSecret": "shipform.model.secret_store",
     "Volume": "shipform.values.volume",
     "Scratch": "shipform.values.volume",
     "LongRunningProps": "shipform.model.long_running",
@@ -105,6 +106,7 @@ __all__ = [
     "Monitoring",
     "NodeAgent",
     "NodeAgentProps",
+    "PullSecret",
     "Queue",
     "Quota",
     "Resources",
@@ -152,7 +154,7 @@ if TYPE_CHECKING:
     from shipform.model.node_agent import NodeAgent, NodeAgentProps
     from shipform.model.observability import Alerts, Metrics, Monitoring, Telemetry
     from shipform.model.queue_scaling import Queue
-    from shipform.model.secret_store import SecretStore
+    from shipform.model.secret_store import PullSecret, SecretStore
     from shipform.model.secure_namespace import SecureNamespace, SecureNamespaceProps
     from shipform.model.stage import App, Environment, collect_apps
     from shipform.model.stateful_db import StatefulDB, StatefulDBProps

@@ -93,7 +93,11 @@ def test_a_recorded_digest_reaches_kubernetes_and_compose_and_the_rest_is_noted(
             f"output {tmp_path / 'dist'}); the repository's .github/workflows/ is left as it is")  # a scratch --outdir
     assert result.stdout.splitlines()[1:] == [
         "shop/dev: 2 images have no digest (run `shipform lock`, or let CI record built images)",
-        "shop/prod: 3 images have no digest (run `shipform lock`, or let CI record built images)", kept]
+        "shop/prod: 3 images have no digest (run `shipform lock`, or let CI record built images)",
+        "shop/prod: warning: its images are pulled from ghcr.io/acme without credentials: GHCR makes the packages of "
+        "a private repository private, and its pods would not start (ImagePullBackOff). Fix: "
+        "Environment(pull_secret=PullSecret('<name>')), a kubernetes.io/dockerconfigjson Secret; nothing if the "
+        "packages are public", kept]
     assert images_in(out / "shop" / "k8s" / "prod") == {f"{API}@{A}", PG, AWS, "nginx:1.27.3"}
     assert images_in(out / "shop" / "k8s" / "dev") == {API, f"{PG}@{B}", f"{AWS}@{C}", "nginx:1.27.3"}
     services = yaml.safe_load((out / "shop" / "compose" / "compose.yaml").read_text())["services"]
@@ -102,7 +106,11 @@ def test_a_recorded_digest_reaches_kubernetes_and_compose_and_the_rest_is_noted(
     assert invoke("synth", str(path), "--outdir", str(out), "--check").stdout.splitlines() == [
         "up to date: shop",
         "shop/dev: 2 images have no digest (run `shipform lock`, or let CI record built images)",
-        "shop/prod: 3 images have no digest (run `shipform lock`, or let CI record built images)", kept]
+        "shop/prod: 3 images have no digest (run `shipform lock`, or let CI record built images)",
+        "shop/prod: warning: its images are pulled from ghcr.io/acme without credentials: GHCR makes the packages of "
+        "a private repository private, and its pods would not start (ImagePullBackOff). Fix: "
+        "Environment(pull_secret=PullSecret('<name>')), a kubernetes.io/dockerconfigjson Secret; nothing if the "
+        "packages are public", kept]
 
 
 def test_record_refuses_what_the_app_does_not_build_and_writes_nothing(tmp_path):

@@ -33,6 +33,10 @@ for env in app.environments:
     CronJob(env, "report", schedule="0 6 * * *", image_of=api, command=["python", "-m", "report"])
 '''
 PROD = 'prod = Environment(app, "prod")'
+PULL_WARNING = ("shop/prod: warning: its images are pulled from ghcr.io/acme without credentials: GHCR makes the "
+                "packages of a private repository private, and its pods would not start (ImagePullBackOff). Fix: "
+                "Environment(pull_secret=PullSecret('<name>')), a kubernetes.io/dockerconfigjson Secret; nothing if "
+                "the packages are public")
 REASON = "staging follows main on purpose and holds no customer data"
 
 
@@ -149,7 +153,7 @@ def test_a_new_version_keeps_running_the_digest_promoted_for_the_previous_one_un
     assert "the workflows stay in" in result.stdout.splitlines()[-1]  # a scratch --outdir keeps them
     assert result.stdout.splitlines()[1:-1] == [
         "shop/prod: 2 images the app builds still run the digest promoted for the previous tag (promote dev to prod "
-        f"to run {API}, {WEB})"]
+        f"to run {API}, {WEB})", PULL_WARNING]
     prod = tmp_path / "out" / "shop" / "k8s" / "prod"
     assert f"image: {old_api}@{A}" in (prod / "deployment-shop-api.yaml").read_text()
     assert f"image: {old_api}@{A}" in (prod / "cronjob-shop-report.yaml").read_text()
@@ -160,7 +164,8 @@ def test_a_new_version_keeps_running_the_digest_promoted_for_the_previous_one_un
     assert json.loads((tmp_path / LOCK_FILE).read_text())["environments"]["prod"] == {
         API: C, WEB: C, "nginx:1.27.3": C}  # the previous tags' entries went with the promotion
     result = invoke("synth", str(path), "--outdir", str(tmp_path / "out"))
-    assert result.exit_code == 0 and result.stdout.splitlines()[1:-1] == []  # [-1]: the workflows stay in out/
+    # [-1]: the workflows stay in out/
+    assert result.exit_code == 0 and result.stdout.splitlines()[1:-1] == [PULL_WARNING]
     assert f"image: {API}@{C}" in (prod / "deployment-shop-api.yaml").read_text()
 
 

@@ -195,6 +195,22 @@ STATEFUL_DB_CASES = [
     ("secret-store-two-providers",
      'Environment(app, "stage", secret_store=SecretStore("vault", provider={"vault": {}, "aws": {}}))', "shop/stage",
      "secret_store.provider"),
+    ("pull-secret-bad-name", 'Environment(app, "stage", pull_secret=PullSecret("GHCR_pull"))', "shop/stage",
+     "pull_secret.name"),
+    ("pull-secret-as-a-string", 'Environment(app, "stage", pull_secret="ghcr-pull")', "shop/stage", "pull_secret"),
+    ("pull-secret-existing-not-a-bool",
+     'Environment(app, "stage", pull_secret=PullSecret("ghcr-pull", existing="yes"))', "shop/stage",
+     "pull_secret.existing"),
+    ("pull-secret-on-a-local-environment",
+     'o = App("other", registry="ghcr.io/acme")\n'
+     'Environment(o, "dev", local=True, pull_secret=PullSecret("ghcr-pull"))',
+     "other/dev", "pull_secret"),
+    ("pull-secret-named-as-a-workloads-secret",
+     's = Environment(app, "stage", pull_secret=PullSecret("payments"))\n'
+     'WebService(s, "api", image="nginx:1.27.3", port=80, secrets={"KEY": SecretRef("payments", "key")})',
+     "shop/stage/api", "secrets"),
+    ("pull-secret-on-a-local-namespace", 'SecureNamespace(dev, "team", pull_secret=PullSecret("ghcr-pull"))',
+     "shop/dev/team", "pull_secret"),
 ]
 
 APP_CASES = [

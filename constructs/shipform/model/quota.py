@@ -28,6 +28,8 @@ class Platform(Protocol):
     @property
     def monitoring(self) -> spec.Monitoring | None: ...
 
+    def pull_secret_of(self, namespace: str) -> spec.PullSecretSpec | None: ...
+
 
 class Counted(Protocol):
     """A workload as its namespace's quota and LimitRange count it (every Workload is one)."""
@@ -156,7 +158,8 @@ def quota_errors(path: str, quota: spec.QuotaSpec, limits: spec.LimitsSpec,
 _OBJECT_COUNTS = {
     "configmaps": "two per configured workload, as a changed configuration is a new ConfigMap beside the old one "
                   "until it is pruned, one per scraped service's dashboard, and the namespace's kube-root-ca.crt",
-    "secrets": "each Secret a workload references, and for each TLS certificate the one cert-manager issues into",
+    "secrets": "each Secret a workload references, the image pull secret, and for each TLS certificate the one "
+               "cert-manager issues into",
     "services": "one per WebService, five per serverless one (Knative's), two per StatefulDB",
 }
 HEADROOM = 10
@@ -184,8 +187,9 @@ def object_counts(members: Sequence[Counted]) -> dict[str, int]:
     # Each service with metrics= in a monitored Environment has a dashboard ConfigMap beside its ServiceMonitor.
     dashboards = sum(1 for w in members if w.ports() and getattr(w, "metrics", None) is not None
                      and w.environment.monitoring is not None)
+    pulled = {p.name for w in members if (p := w.environment.pull_secret_of(w.namespace)) is not None}
     return {"configmaps": 1 + 2 * sum(1 for w in members if w.config or w.files) + dashboards,
-            "secrets": len(secrets | tls) + len(tls), "services": sum(services(w) for w in members)}
+            "secrets": len(secrets | tls | pulled) + len(tls), "services": sum(services(w) for w in members)}
 
 
 def services(w: Counted) -> int:

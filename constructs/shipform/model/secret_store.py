@@ -77,3 +77,37 @@ class SecretStore:
     def to_spec(self) -> spec.SecretSource:
         provider = None if self.provider is None else json.dumps(self.provider, sort_keys=True)
         return spec.SecretSource(self.name, self.kind, self.remote_key, self.refresh_interval, provider)
+
+
+@value_object
+@dataclass(frozen=True)
+class PullSecret:
+    """``Environment(..., pull_secret=PullSecret('registry-pull'))``: the Secret of type
+    kubernetes.io/dockerconfigjson that every ServiceAccount shipform creates in a namespace holding workloads names
+    in ``imagePullSecrets`` (a private registry's images: GHCR makes a private repository's packages private);
+    ``SecureNamespace(..., pull_secret=...)`` gives one namespace its own instead.
+
+    By default it comes from where the Environment's other Secrets come from: with ``secret_store``, an ExternalSecret
+    in each of those namespaces reads the docker config JSON from the store (remote key as the store's
+    ``remote_key`` gives it for this name, property '.dockerconfigjson'); without, ``shipform secrets kubectl``
+    creates it from standard input. A local Environment (compose) refuses it: Docker pulls with the login of the
+    machine.
+
+    :param name: the Secret's name in each namespace (required).
+    :param existing: Default: False. True: the platform makes it in each namespace already; shipform only names it
+        (neither an ExternalSecret nor the script creates it).
+    """
+
+    name: str
+    existing: bool = False
+    prop_example: ClassVar[str] = "PullSecret('registry-pull')"
+
+    def to_spec(self, path: str, local: bool, store: SecretStore | None) -> spec.PullSecretSpec:
+        check_fields(path, "pull_secret", self)
+        checks.subdomain_name(path, "pull_secret.name", self.name, "registry-pull")
+        if local:
+            raise ShipformError(path, "pull_secret", "is not used by a local Environment: compose pulls with the "
+                                "Docker login of the machine it runs on", self.name,
+                                "remove pull_secret here (run 'docker login <registry>' once) and give it to the "
+                                "Environments that are not local")
+        return spec.PullSecretSpec(self.name, synced=store is not None and not self.existing, existing=self.existing)

@@ -14,6 +14,7 @@ from shipform.model.base import ShipformConstruct, child_path
 from shipform.model.members import WorkloadMember
 from shipform.model.namespace_props import DEFAULT_CONTAINER_MAX, DEFAULT_CONTAINER_MIN, Quota, Subject
 from shipform.model.quota import quota_errors, sized_scratch
+from shipform.model.secret_store import PullSecret
 from shipform.model.stage import POD_SECURITY_VERSION
 from shipform.providers.mesh import MESHES
 from shipform.values import checks
@@ -50,6 +51,9 @@ class SecureNamespaceProps(TypedDict, total=False):
     or KEDA stay open to plain text, and to them alone by the NetworkPolicies); WebServices get retries, a timeout
     and circuit breaking, public ones a rate limit. Clients in namespaces outside the mesh cannot reach its
     servers (mutual TLS is required), so synth refuses them."""
+    pull_secret: PullSecret | None
+    """Default: the Environment's ``pull_secret``. This namespace's own image pull secret (:class:`PullSecret`), for
+    its ServiceAccounts instead of the Environment's (its images come from another registry or account)."""
     host_access: str | None
     """Default: None. Why NodeAgents here may use the nodes' folders or network (e.g. 'the log shipper reads
     each node's /var/log'): the namespace then enforces Pod Security 'privileged' (audit and warn stay
@@ -89,6 +93,11 @@ class SecureNamespace(ShipformConstruct):
         if self.host_access is not None and (len(self.host_access.strip()) < 10 or "\n" in self.host_access):
             raise ShipformError(self.path, "host_access", "must say why node agents here use the nodes, in one line",
                                 self.host_access, "write e.g. 'the log shipper reads each node's /var/log'")
+        pull = props.get("pull_secret")
+        self.pull_secret = None if pull is None else \
+            pull.to_spec(self.path, self.environment.local, self.environment.secret_store)
+        if self.pull_secret is not None:
+            self.environment.namespace_pull_secrets[self.name] = self.pull_secret
         self.mesh = props.get("mesh")
         if self.mesh is not None:
             MESHES.choose(self.path, "mesh", self.mesh)
@@ -165,7 +174,7 @@ class SecureNamespace(ShipformConstruct):
     def namespace_spec(self) -> spec.Namespace:
         guards = spec.Guards(self.fitted(), self.limits, self.deployers, self.viewers)
         return spec.Namespace(self.name, self.app.name, self.pod_security_version, guards, mesh=self.mesh,
-                              host_access=self.host_access)
+                              host_access=self.host_access, pull_secret=self.pull_secret)
 
     def validate(self) -> list[ShipformError]:
         return quota_errors(self.path, self.fitted(), self.limits, self._members())

@@ -31,7 +31,7 @@ from shipform.model.mesh import Mesh
 from shipform.model.namespace_props import default_guards
 from shipform.model.observability import Monitoring, Telemetry
 from shipform.model.quota import container_range_errors, fitted_quota
-from shipform.model.secret_store import SecretStore
+from shipform.model.secret_store import PullSecret, SecretStore
 from shipform.model.users import ServiceUsers
 from shipform.providers.exposure import exposure_for
 from shipform.providers.gitops import GITOPS
@@ -263,6 +263,9 @@ class EnvironmentProps(TypedDict, total=False):
     secret_store: SecretStore | None
     """Default: None, meaning referenced Secrets are created by hand (see ``shipform secrets kubectl``).
     A :class:`SecretStore` emits an ExternalSecret for each instead."""
+    pull_secret: PullSecret | None
+    """Default: None (images are pulled without credentials). The docker config Secret (:class:`PullSecret`) every
+    ServiceAccount of the namespaces that hold workloads names in ``imagePullSecrets``; refused on a local one."""
     gitops_namespace: str | None
     """Default: 'argocd' for Argo CD, 'flux-system' for Flux. Where the Application or the GitRepository
     and Kustomization of this Environment go (with ``App(repository=...)``)."""
@@ -380,6 +383,8 @@ class Environment(cdk8s.Chart):
         self.secret_store = props.get("secret_store")
         if self.secret_store is not None:
             self.secret_store.validate(path)
+        pull = props.get("pull_secret")
+        self.pull_secret = pull.to_spec(path, self.local, self.secret_store) if pull is not None else None
         super().__init__(app, name, disable_resource_name_hashes=True)
         self.app = app
         self.name = name
@@ -390,6 +395,8 @@ class Environment(cdk8s.Chart):
         self.workloads: list[WorkloadMember] = []
         """The workloads among the members."""
         self.included: list[str] = []
+        self.namespace_pull_secrets: dict[str, spec.PullSecretSpec] = {}
+        """Each SecureNamespace's own pull secret, by name (it joins as it is created)."""
         self._meshed: set[str] = set()
         self._meshed_read = 0
         app.environments.append(self)
@@ -412,7 +419,11 @@ class Environment(cdk8s.Chart):
             secret_source=self.secret_store.to_spec() if self.secret_store else None,
             gitops_namespace=self.gitops_namespace, cluster=self.cluster, cilium=self.cilium,
             unpinned_images=self.unpinned_images, destination=self.destination,
-            monitoring=self.monitoring, signed_by=signed_by, unsigned_images=self.unsigned_images)
+            monitoring=self.monitoring, signed_by=signed_by, unsigned_images=self.unsigned_images,
+            pull_secret=self.pull_secret)
+
+    def pull_secret_of(self, namespace: str) -> spec.PullSecretSpec | None:
+        return self.namespace_pull_secrets.get(namespace, self.pull_secret)
 
     def to_json(self) -> list[Any]:
         """Foreign cdk8s objects (ApiObjects, cdk8s-plus) first, then shipform's objects, which never cross

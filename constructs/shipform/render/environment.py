@@ -44,7 +44,21 @@ def rendered_objects(env: spec.Environment, plan: EnvironmentPlan,
             kinds.setdefault(namespace, set()).add(resource)
     namespaces = [Rendered(k, cilium_dns(m, env.app) if env.cilium and k.role == "allow-dns" else m)
                   for ns in env.namespaces for k, m in _bodies(plan.namespaces[ns.name], ns, kinds.get(ns.name, set()))]
-    return completed(namespaces + deployed)
+    pulls = env.pull_secrets()
+    return completed([_pulling(pulls[r.key.namespace], r) if r.key.namespace in pulls else r
+                      for r in namespaces + deployed])
+
+
+PULLING_ROLES = {"service-account", "canary-service-account", "default-service-account"}
+"""The ServiceAccounts pods run as: each workload's (a canary's copy alike) and a namespace's 'default' (pods that
+name none, e.g. applied beside the app)."""
+
+
+def _pulling(pull: spec.PullSecretSpec, r: Rendered) -> Rendered:
+    """A ServiceAccount of a namespace that pulls images names the namespace's pull secret."""
+    if r.key.role not in PULLING_ROLES:
+        return r
+    return r._replace(manifest={**r.manifest, "imagePullSecrets": [{"name": pull.name}]})
 
 
 def completed(rendered: list[Rendered]) -> list[Rendered]:

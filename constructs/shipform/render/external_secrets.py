@@ -28,7 +28,34 @@ def external_secrets(env: spec.Environment) -> list[dict[str, Any]]:
     if source is None:
         return []
     return [_external_secret(env, source, namespace, name, keys)
-            for (namespace, name), keys in referenced_secrets(env).items()]
+            for (namespace, name), keys in referenced_secrets(env).items()] + pull_external_secrets(env)
+
+
+PULL_KEY = ".dockerconfigjson"
+"""The key of a kubernetes.io/dockerconfigjson Secret, and the property the store holds the docker config JSON in."""
+
+
+def pull_external_secrets(env: spec.Environment) -> list[dict[str, Any]]:
+    """An ExternalSecret per namespace that pulls images, when the Environment's pull secret is synced: its target is
+    a kubernetes.io/dockerconfigjson Secret whose one key is the store's docker config JSON, as it is."""
+    source = env.secret_source
+    if source is None:
+        return []
+    made = []
+    for namespace, pull in env.pull_secrets().items():
+        if not pull.synced:
+            continue
+        doc = _external_secret(env, source, namespace, pull.name, [PULL_KEY])
+        doc["spec"]["data"][0]["secretKey"] = "config"
+        doc["spec"]["target"]["template"] = {"type": "kubernetes.io/dockerconfigjson", "engineVersion": "v2",
+                                             "data": {PULL_KEY: "{{ .config | toString }}"}}
+        made.append(doc)
+    return made
+
+
+def pull_external_secret_places(env: spec.Environment) -> list[tuple[str, str]]:
+    """(namespace, name) of each ExternalSecret :func:`pull_external_secrets` renders."""
+    return [(d["metadata"]["namespace"], d["metadata"]["name"]) for d in pull_external_secrets(env)]
 
 
 def _external_secret(env: spec.Environment, source: spec.SecretSource, namespace: str, name: str,
@@ -49,14 +76,15 @@ def _external_secret(env: spec.Environment, source: spec.SecretSource, namespace
 
 def store_namespaces(env: spec.Environment) -> list[str]:
     """The namespaces whose ExternalSecrets read from the store: the only ones it may serve."""
-    return sorted({namespace for namespace, _ in referenced_secrets(env)})
+    pulled = [namespace for namespace, pull in env.pull_secrets().items() if pull.synced]
+    return sorted({namespace for namespace, _ in referenced_secrets(env)} | set(pulled))
 
 
 def store_places(env: spec.Environment) -> list[str]:
     """Where shipform renders the store: a SecretStore in each namespace that uses it, or one ClusterSecretStore
     ('' namespace); none when the Environment gives no provider (the store is the platform's)."""
     source = env.secret_source
-    if source is None or source.provider is None or not referenced_secrets(env):
+    if source is None or source.provider is None or not store_namespaces(env):
         return []
     return store_namespaces(env) if source.kind == "SecretStore" else [""]
 
@@ -73,3 +101,18 @@ def secret_stores(env: spec.Environment) -> list[dict[str, Any]]:
              "metadata": {"name": source.store, **({"namespace": namespace} if namespace else {}),
                           "labels": spec.shipform_labels(env.app)},
              "spec": body} for namespace in store_places(env)]
+
+
+def pull_notes(app: spec.App) -> list[str]:
+    """A warning for each Environment that runs images the app pushes to GHCR without a pull secret: GHCR makes a
+    private repository's packages private, and the pods would not start (ImagePullBackOff). Public packages need
+    none, so it stays a warning."""
+    if app.registry.partition("/")[0] != "ghcr.io":
+        return []
+    return [f"{app.name}/{env.name}: warning: its images are pulled from {app.registry} without credentials: GHCR "
+            "makes the packages of a private repository private, and its pods would not start (ImagePullBackOff). "
+            "Fix: Environment(pull_secret=PullSecret('<name>')), a kubernetes.io/dockerconfigjson Secret; nothing "
+            "if the packages are public"
+            for env in app.environments
+            if not env.local and any(w.built is not None and w.namespace not in env.pull_secrets()
+                                     for w in env.workloads)]

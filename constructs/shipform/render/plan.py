@@ -17,7 +17,12 @@ from shipform.providers.gitops.protocol import Phase
 from shipform.render import contributions, host_access, image_policy, mesh, rollouts
 from shipform.render import facets as _facets  # noqa: F401  (importing them registers the facets' contributions)
 from shipform.render.contributions import Rule
-from shipform.render.external_secrets import EXTERNAL_SECRETS_API, referenced_secrets, store_places
+from shipform.render.external_secrets import (
+    EXTERNAL_SECRETS_API,
+    pull_external_secret_places,
+    referenced_secrets,
+    store_places,
+)
 from shipform.render.running import continuous, controller, not_long_running
 from shipform.spec.plan import ObjectKey
 
@@ -184,7 +189,7 @@ def environment_keys(env: spec.Environment) -> tuple[ObjectKey, ...]:
         keys += [ObjectKey("secret-store", EXTERNAL_SECRETS_API, env.secret_source.kind, env.secret_source.store,
                            namespace) for namespace in store_places(env)]
         keys += [ObjectKey("external-secret", EXTERNAL_SECRETS_API, "ExternalSecret", name, namespace)
-                 for namespace, name in referenced_secrets(env)]
+                 for namespace, name in [*referenced_secrets(env), *pull_external_secret_places(env)]]
     if env.monitoring is not None:
         keys += [ObjectKey("alerts", MONITORING, "PrometheusRule", f"{env.app}-alerts", namespace)
                  for namespace in sorted({w.namespace for w in env.workloads})]

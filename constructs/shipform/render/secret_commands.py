@@ -20,7 +20,7 @@ import re
 import shlex
 
 from shipform import spec
-from shipform.render.external_secrets import external_secrets, referenced_secrets
+from shipform.render.external_secrets import PULL_KEY, external_secrets, referenced_secrets
 
 AWS_CREDENTIALS_ENV = "AWS_SHARED_CREDENTIALS"
 """The secret file env name under which a backup's S3Target mounts its credentials."""
@@ -95,14 +95,16 @@ def kubectl_create_commands(env: spec.Environment) -> list[str]:
     """The lines of a POSIX shell script that creates every Secret the Environment references."""
     header = f"Secrets of app {env.app!r}, Environment {env.name!r}"
     wanted = referenced_secrets(env)
-    if not wanted:
+    if not wanted and not env.pull_secrets():
         return [_comment(f"{header}: none referenced")]
+    if not wanted:
+        return [_comment(f"{header}: the image pull secret only"), *pull_lines(env)]
     if env.secret_source is not None:
         return [_comment(f"{header}: provided by External Secrets, nothing to create")] + [
             _comment(f"{doc['metadata']['namespace']}/{doc['metadata']['name']}: from the ExternalSecret of that "
                      f"name, {doc['spec']['secretStoreRef']['kind']} {doc['spec']['secretStoreRef']['name']!r}, "
                      f"remote key {doc['spec']['data'][0]['remoteRef']['key']!r}")
-            for doc in external_secrets(env)]
+            for doc in external_secrets(env)] + pull_lines(env)
     files = file_keys(env)
     certificates = env.certificates()
     wanted_tls = {key: keys for key, keys in wanted.items() if key[1] in certificates}
@@ -111,13 +113,14 @@ def kubectl_create_commands(env: spec.Environment) -> list[str]:
     lines = [_comment(f"{header}: a random value for each key shipform owns (its databases' passwords), the same "
                       f"in every namespace; every other value from a {ASKED_PREFIX}* variable you set; no value is "
                       "a command's argument"), "set -eu"]
-    if any((name, key) not in files for (_, name), keys in wanted.items() for key in keys):
+    if _by_hand(env) or any((name, key) not in files for (_, name), keys in wanted.items() for key in keys):
         lines += ENCODING
     lines += _asked_checks(env, asked_variables(env))
     lines += [f"{names[pair]}={RANDOM_VALUE}" for pair in sorted(names) if not names[pair].startswith(ASKED_PREFIX)]
     for name, key in sorted({(name, key) for (_, name), keys in wanted.items() for key in keys} & files):
         lines.append(_comment(f"{name}/{key} is an AWS shared credentials file ([default] with aws_access_key_id "
                               f"and aws_secret_access_key): replace {AWS_CREDENTIALS_PLACEHOLDER} with its path"))
+    lines += pull_lines(env, prepared=True)  # its check too stops the script before anything is created
     lines += [_create_command(namespace, name, keys, files, names) for (namespace, name), keys in wanted.items()]
     for (namespace, name), keys in wanted_tls.items():
         # A namespace whose workloads only verify the server gets the CA alone, never the key.
@@ -140,11 +143,49 @@ def _create_command(namespace: str, name: str, keys: list[str], files: set[Pair]
         else f'$({ENCODE} "${names[(name, key)]}")' for key in keys})
 
 
-def _manifest_command(namespace: str, name: str, encoded: dict[str, str]) -> str:
+def pull_lines(env: spec.Environment, prepared: bool = False) -> list[str]:
+    """The pull secret: named where the platform makes it or a store syncs it, else created in each namespace that
+    pulls from a manifest on standard input, its docker config JSON read from a variable (never an argument), after
+    a check that stops the script while it is unset. ``prepared``: the script has set -eu and the encoding
+    functions already."""
+    by_name: dict[spec.PullSecretSpec, list[str]] = {}
+    for namespace, pull in env.pull_secrets().items():
+        if not pull.synced:
+            by_name.setdefault(pull, []).append(namespace)
+    lines = []
+    for pull, namespaces in sorted(by_name.items(), key=lambda item: (item[0].name, item[0].existing)):
+        where = ", ".join(namespaces)
+        if pull.existing:
+            lines.append(_comment(f"{pull.name}: the image pull secret, made by the platform in {where}: nothing to "
+                                  "create"))
+            continue
+        variable = pull_variable(pull.name)
+        lines += [_comment(f"{pull.name}: the image pull secret in {where}, from {variable}: a docker config JSON, "
+                           'e.g. {"auths":{"ghcr.io":{"auth":"<base64 of user:token>"}}} with a token that may read '
+                           "packages"),
+                  f'[ -n "${{{variable}:-}}" ] || {{ '
+                  f'{_stderr(f"unset {variable}: the docker config JSON of {pull.name}")}; exit 1; }}']
+        encoded = {PULL_KEY: f'$({ENCODE} "${variable}")'}
+        lines += [_manifest_command(namespace, pull.name, encoded, "kubernetes.io/dockerconfigjson")
+                  for namespace in namespaces]
+    return [*([] if prepared or not _by_hand(env) else ["set -eu", *ENCODING]), *lines]
+
+
+def pull_variable(name: str) -> str:
+    """The variable that holds the docker config JSON of the pull secret ``name``, as any Secret's key's."""
+    return ASKED_PREFIX + re.sub(r"[^A-Za-z0-9]+", "_", f"{name}_dockerconfigjson").strip("_").upper()
+
+
+def _by_hand(env: spec.Environment) -> bool:
+    """Whether the script creates a pull secret (from a variable)."""
+    return any(not p.synced and not p.existing for p in env.pull_secrets().values())
+
+
+def _manifest_command(namespace: str, name: str, encoded: dict[str, str], kind: str = "Opaque") -> str:
     """``kubectl create -f -`` fed a Secret manifest (JSON) by the shell's ``printf``: ``encoded`` maps each key to
     the shell expansion that prints its value in base64. The JSON around the expansions is quoted for the shell."""
     head = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": namespace},
-            "type": "Opaque"}
+            "type": kind}
     text = json.dumps(head)[:-1] + ', "data": {'
     word = ""
     for i, (key, expansion) in enumerate(encoded.items()):

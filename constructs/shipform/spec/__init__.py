@@ -60,7 +60,7 @@ from shipform.spec.labels import (
     selector,
     shipform_labels,
 )
-from shipform.spec.namespace import Guards, LimitsSpec, Namespace, QuotaSpec, Subject
+from shipform.spec.namespace import Guards, LimitsSpec, Namespace, PullSecretSpec, QuotaSpec, Subject
 from shipform.spec.network import (
     EgressToInternet,
     Endpoint,
@@ -158,6 +158,7 @@ __all__ = [
     "PlatformPeer",
     "Port",
     "PreStart",
+    "PullSecretSpec",
     "QueueScaling",
     "QuotaSpec",
     "ResourceRecommendation",

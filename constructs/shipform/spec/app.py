@@ -8,7 +8,7 @@ from typing import Literal
 
 from shipform.spec.env import TLS_KEY_ENV
 from shipform.spec.facets import CanarySplit, Monitoring, ServerCertificate
-from shipform.spec.namespace import Namespace
+from shipform.spec.namespace import Namespace, PullSecretSpec
 from shipform.spec.workload import Workload
 from shipform.values.secret_ref import SecretRef
 
@@ -106,6 +106,16 @@ class Environment:
     with ``unsigned_images``, or an App without a GitHub repository)."""
     unsigned_images: str | None = None
     """Why the Environment has no image policy although the App names its repository (``unsigned_images``)."""
+    pull_secret: PullSecretSpec | None = None
+    """Every ServiceAccount of the namespaces that hold workloads names it in ``imagePullSecrets``, but in a namespace
+    that has its own (:attr:`Namespace.pull_secret`)."""
+
+    def pull_secrets(self) -> dict[str, PullSecretSpec]:
+        """{namespace: its pull secret} of each namespace whose pods pull images (it holds workloads) and that has
+        one: its own, else the Environment's."""
+        own = {ns.name: ns.pull_secret for ns in self.namespaces if ns.pull_secret is not None}
+        found = {name: own.get(name, self.pull_secret) for name in sorted({w.namespace for w in self.workloads})}
+        return {name: pull for name, pull in found.items() if pull is not None}
 
     @property
     def verifies_images(self) -> bool:

@@ -61,6 +61,19 @@ class Guards:
 
 
 @dataclass(frozen=True)
+class PullSecretSpec:
+    """The Secret (type kubernetes.io/dockerconfigjson) the Environment's ServiceAccounts pull images with, of the
+    same name in every namespace that holds workloads."""
+
+    name: str
+    synced: bool
+    """Made by an ExternalSecret from the Environment's store; False: created by hand (``shipform secrets kubectl``)
+    unless ``existing``."""
+    existing: bool = False
+    """The platform makes it in each namespace: shipform neither syncs nor creates it."""
+
+
+@dataclass(frozen=True)
 class Namespace:
     """A namespace with Pod Security 'restricted' pinned to ``pod_security_version``; ``guards`` when it is a
     SecureNamespace (default-deny, DNS, quota, limits, RBAC), None when it only exists to hold workloads."""
@@ -77,3 +90,5 @@ class Namespace:
     verify_images: bool = False
     """Its Environment's ClusterImagePolicies decide which images run here: the Namespace opts in to sigstore's
     policy-controller (label ``policy.sigstore.dev/include``)."""
+    pull_secret: PullSecretSpec | None = None
+    """Its own image pull secret (a SecureNamespace's ``pull_secret``), instead of the Environment's."""

@@ -20,6 +20,7 @@ from shipform.model.local_rules import environment_errors
 from shipform.model.stage import App
 from shipform.model.validation import validate
 from shipform.render.compose_rules import local_errors
+from shipform.render.external_secrets import pull_notes
 from shipform.render.network import public_only_notes
 from shipform.render.output import Context
 from shipform.render.outputs import OUTPUTS
@@ -103,7 +104,8 @@ def _render(app: App, outdir: Path, notes: list[str] | None) -> dict[str, str]:
               + unpinned_errors(app_spec, shown(lock_file), shown(app.source_file)))
     app_spec = accept_unpinned(app_spec)
     if notes is not None:
-        notes += image_notes(app_spec) + promotion_notes(plain, app_spec) + public_only_notes(app_spec)
+        notes += (image_notes(app_spec) + promotion_notes(plain, app_spec) + public_only_notes(app_spec)
+                  + pull_notes(app_spec))
     manifests = _manifests(app, app_spec, plans)
     app_dir = (outdir / app.name).resolve()
     repo = describe(app.name, app.root, app.source_file, app_dir)
