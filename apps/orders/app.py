@@ -8,14 +8,28 @@ billing-orders-*.
 
 from acme_constructs import HardenedApi, PythonApiWithDb
 
-from shipform import App, Build, Environment, Quota, SecretStore, SecureNamespace, Subject, Telemetry
+from shipform import (
+    App,
+    Build,
+    DataStorage,
+    Environment,
+    Quota,
+    S3Target,
+    SecretRef,
+    SecretStore,
+    SecureNamespace,
+    Subject,
+    Telemetry,
+)
 
 app = App("orders", registry="ghcr.io/acme", version="2.3.0", repository="https://github.com/acme/orders.git",
           workflows="output")  # this repository does not run the reference apps' pipelines
 dev = Environment(app, "dev", local=True, domain="dev.orders.example.com")
-# prod sends traces, metrics and logs to the cluster's OpenTelemetry Collector.
+# prod sends traces, metrics and logs to the cluster's OpenTelemetry Collector; its databases' volumes come from a
+# StorageClass that retains them.
 prod = Environment(app, "prod", replicas=2, domain="orders.example.com", cluster_issuer="letsencrypt",
-                   gitops="flux", secret_store=SecretStore("vault"), telemetry=Telemetry())
+                   gitops="flux", secret_store=SecretStore("vault"), telemetry=Telemetry(),
+                   data_storage=DataStorage("pd.csi.storage.gke.io", {"type": "pd-ssd"}))
 
 API = ["gunicorn", "-b", "0.0.0.0:8000", "app:app"]
 
@@ -25,10 +39,14 @@ for env in (dev, prod):
     sales = SecureNamespace(env, "sales", quota=Quota(cpu_limit="24", memory_limit="48Gi"), deployers=deployers)
     billing = SecureNamespace(env, "billing", accepts_from=[sales], quota=Quota(cpu_limit="12", memory_limit="24Gi"),
                               deployers=deployers)
-    ledger = PythonApiWithDb(billing, "orders", source="services/api", command=API, migrate=["python", "-m", "migrate"])
-    carts = PythonApiWithDb(sales, "carts", source="services/api", command=API)
+    # prod's dumps go to a bucket, with keys that may only upload and keys that may only read them back.
+    offsite = S3Target("acme-orders-backups", credentials=SecretRef("backup-s3", "credentials"),
+                       restore_credentials=SecretRef("restore-s3", "credentials")) if env is prod else None
+    ledger = PythonApiWithDb(billing, "orders", source="services/api", command=API, migrate=["python", "-m", "migrate"],
+                             backup_to=offsite)
+    carts = PythonApiWithDb(sales, "carts", source="services/api", command=API, backup_to=offsite)
     orders = PythonApiWithDb(sales, "orders", source="services/api", command=API, connects_to=[carts.api, ledger.api],
-                             migrate=["python", "-m", "migrate"])
+                             migrate=["python", "-m", "migrate"], backup_to=offsite)
     HardenedApi(sales, "storefront", build=Build.python("services/api", API), public=True,
                 connects_to=[orders.api, carts.api])
 

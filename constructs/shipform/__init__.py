@@ -34,6 +34,8 @@ _EXPORTS = {
     "Build": "shipform.model.build",
     "External": "shipform.model.external",
     "Cluster": "shipform.model.cluster",
+    "DataStorage": "shipform.model.data_storage",
+    "AwsRole": "shipform.model.identity",
     "WebService": "shipform.model.web_service",
     "WebServiceProps": "shipform.model.web_service",
     "Worker": "shipform.model.worker",
@@ -58,7 +60,7 @@ _EXPORTS = {
     "Subject": "shipform.model.namespace_props",
     "StatefulDB": "shipform.model.stateful_db",
     "Backup": "shipform.model.backup",
-    "S3Target": "shipform.model.backup",
+    "S3Target": "shipform.model.object_store",
     "SecretStore": "shipform.model.secret_store",
     "Volume": "shipform.values.volume",
     "Scratch": "shipform.values.volume",
@@ -76,6 +78,7 @@ __all__ = [
     "Analysis",
     "App",
     "Autoscale",
+    "AwsRole",
     "Backup",
     "BlueGreen",
     "Build",
@@ -84,6 +87,7 @@ __all__ = [
     "CronJob",
     "CronJobProps",
     "CustomMetric",
+    "DataStorage",
     "Environment",
     "External",
     "ExternalProps",
@@ -131,11 +135,13 @@ __all__ = [
 
 if TYPE_CHECKING:
     from shipform.errors import InvalidApp, ShipformError, ShipformErrors
-    from shipform.model.backup import Backup, S3Target
+    from shipform.model.backup import Backup
     from shipform.model.build import Build
     from shipform.model.cluster import Cluster
     from shipform.model.cron_job import CronJob, CronJobProps
+    from shipform.model.data_storage import DataStorage
     from shipform.model.external import External, ExternalProps
+    from shipform.model.identity import AwsRole
     from shipform.model.job import Job, JobProps
     from shipform.model.keda import Keda
     from shipform.model.knative import KnativeServing, Serverless
@@ -144,6 +150,7 @@ if TYPE_CHECKING:
     from shipform.model.migration import Migration
     from shipform.model.namespace_props import Quota, Subject
     from shipform.model.node_agent import NodeAgent, NodeAgentProps
+    from shipform.model.object_store import S3Target
     from shipform.model.observability import Alerts, Metrics, Monitoring, Telemetry
     from shipform.model.queue_scaling import Queue
     from shipform.model.secret_store import SecretStore

@@ -18,10 +18,12 @@ from shipform.testing import find_object, synthesize
 APP = '''
 from shipform import *
 app = App("shop", registry="ghcr.io/acme")
-for env in (Environment(app, "dev", local=True), Environment(app, "prod")):
+for env in (Environment(app, "dev", local=True),
+            Environment(app, "prod", data_storage=DataStorage("ebs.csi.aws.com"))):
     front = SecureNamespace(env, "front")
     back = SecureNamespace(env, "back", accepts_from=[front])
-    db = StatefulDB(back, "db", engine="postgres", version="16", tls="db-tls", backup=Backup(schedule="@daily"))
+    db = StatefulDB(back, "db", engine="postgres", version="16", tls="db-tls",
+                    backup=Backup(schedule="@daily", in_cluster="a test app: its dumps matter to nobody"))
     WebService(front, "api", image="nginx:1.27.3", port=8000, connects_to=[db])
 '''
 
@@ -48,7 +50,11 @@ def test_the_server_holds_the_key_and_everyone_else_the_ca_alone(tmp_path):
                              "&sslrootcert=/run/secrets/db-tls.ca.crt")
     assert env["DB_CA_FILE"] == "/run/secrets/db-tls.ca.crt"
     backup = find_object(files, "CronJob", "db-backup", "back", "prod")["spec"]["jobTemplate"]["spec"]["template"]
-    assert mounted(backup["spec"], backup["spec"]["containers"][0]) == {"db-credentials/password", "db-tls/ca.crt"}
+    # The dump logs in as the backup login, which may only read; the restore as the application's.
+    assert mounted(backup["spec"], backup["spec"]["containers"][0]) == {"db-credentials/backup-password",
+                                                                        "db-tls/ca.crt"}
+    restore = find_object(files, "CronJob", "db-restore", "back", "prod")["spec"]["jobTemplate"]["spec"]["template"]
+    assert mounted(restore["spec"], restore["spec"]["containers"][0]) == {"db-credentials/password", "db-tls/ca.crt"}
 
 
 def test_compose_gets_a_certificate_for_the_service_name(tmp_path):

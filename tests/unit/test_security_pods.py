@@ -16,6 +16,7 @@ from shipform import (
     Backup,
     Canary,
     CronJob,
+    DataStorage,
     Environment,
     Health,
     HostPath,
@@ -49,11 +50,13 @@ def files(module_app_root) -> dict[str, str]:
     Knative service, a Worker, a Job, a CronJob, a database with an S3 backup (a CronJob of two steps), a service
     with a writable root, and a node agent on the host network; under Flux a migration as an init container."""
     app = App("shop", registry="ghcr.io/acme", root=module_app_root)
-    prod = Environment(app, "prod", domain="example.com", rollouts="argo", knative=KnativeServing())
+    prod = Environment(app, "prod", domain="example.com", rollouts="argo", knative=KnativeServing(),
+                       data_storage=DataStorage("ebs.csi.aws.com"))
     shop = SecureNamespace(prod, "shop", quota=Quota(cpu="8", memory="16Gi", cpu_limit="16", memory_limit="32Gi"))
     db = StatefulDB(shop, "db", engine="postgres", version="16",
                     backup=Backup(schedule="@daily", to=S3Target(bucket="acme-backups",
-                                                                 credentials=SecretRef("backup-s3", "credentials"))))
+                                                                 credentials=SecretRef("backup-s3", "credentials"),
+                                                                 restore_credentials=SecretRef("s3-read", "s3"))))
     WebService(shop, "api", image="ghcr.io/acme/api:1.0.0", port=8000, connects_to=[db], public=True,
                migrate=Migration(["migrate"]), strategy=Canary(steps=[20, "promote"]))
     WebService(shop, "fn", image="ghcr.io/acme/fn:1.0.0", port=8080, serverless=Serverless(max=3))
@@ -66,7 +69,7 @@ def files(module_app_root) -> dict[str, str]:
                              quota=Quota(cpu_limit="16"))
     NodeAgent(agents, "shipper", image="ghcr.io/acme/shipper:1.0.0", host_network=True,
               host_paths={"/host/log": HostPath("/var/log")}, health=Health.exec(["/bin/health"]))
-    flux = Environment(app, "flux", gitops="flux")
+    flux = Environment(app, "flux", gitops="flux", data_storage=DataStorage("ebs.csi.aws.com"))
     WebService(flux, "api", image="ghcr.io/acme/api:1.0.0", port=8000, migrate=Migration(["migrate"]))
     return synthesize(app)
 
@@ -96,7 +99,8 @@ def containers(pod: dict[str, Any]) -> list[dict[str, Any]]:
 def test_every_pod_bearing_kind_is_covered(files):
     found = sorted((kind, name, [c["name"] for c in containers(pod)]) for kind, name, pod in pods(files))
     assert found == [
-        ("CronJob", "db-backup", ["dump", "upload"]), ("CronJob", "report", ["report"]),
+        ("CronJob", "db-backup", ["dump", "upload"]), ("CronJob", "db-restore", ["fetch", "db-restore"]),
+        ("CronJob", "report", ["report"]),
         ("DaemonSet", "shipper", ["shipper"]),
         ("Deployment", "api", ["migrate", "api"]),  # Flux: the migration runs first in each pod
         ("Deployment", "legacy", ["legacy"]), ("Deployment", "mailer", ["mailer"]),

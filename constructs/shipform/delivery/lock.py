@@ -229,8 +229,8 @@ def images(env: spec.Environment) -> dict[str, bool]:
     for w in env.workloads:
         found[w.image] = found.get(w.image, False) or w.built is not None
         job = w.job
-        if job is not None and job.after is not None:
-            found.setdefault(job.after.image, False)
+        for step in job.steps if job is not None else ():
+            found.setdefault(step.image, False)
         split = w.facet(spec.CanarySplit)
         if split is not None:  # the running version: built before
             found.setdefault(split.stable_image, False)

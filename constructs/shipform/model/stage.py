@@ -18,6 +18,7 @@ from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.app_file import caller_file, run_as_script
 from shipform.model.cluster import Cluster
+from shipform.model.data_storage import DataStorage
 from shipform.model.included import read_included
 from shipform.model.keda import Keda
 from shipform.model.knative import KnativeServing
@@ -263,6 +264,10 @@ class EnvironmentProps(TypedDict, total=False):
     """Default: False. The cluster runs Cilium: a workload reaches an External server that has a host name (and
     no ``cidrs``) through a CiliumNetworkPolicy ``toFQDNs`` rule for that name, instead of a NetworkPolicy rule
     for every public address."""
+    data_storage: DataStorage | None
+    """Default: None. A :class:`DataStorage` renders a StorageClass that retains released volumes, which the
+    databases' volumes use; outside a local Environment, a database without it names a ``storage_class`` that
+    retains or sets ``reclaim_policy='Delete'``."""
     unpinned_images: str | None
     """Default: None: every image the app builds runs here by the digest the lock file has for this Environment,
     and synth refuses one without (CI records digests into the first Environment; ``shipform promote`` copies them
@@ -314,6 +319,8 @@ class Environment(cdk8s.Chart):
                                 "or drop cluster")
         self.cluster = None if cluster is None else cluster.to_spec(path)
         self.cilium = props.get("cilium", False)
+        data_storage = props.get("data_storage")
+        self.data_storage = None if data_storage is None else data_storage.to_spec(path, f"{app.name}-{name}-data")
         self.unpinned_images = _unpinned_reason(path, props.get("unpinned_images"), first=not app.environments)
         self.rollouts = rollout_controller(path, props.get("rollouts"))
         knative = props.get("knative")
@@ -365,7 +372,7 @@ class Environment(cdk8s.Chart):
             workloads=tuple(w.to_spec(clients.get(id(w), [])) for w in self.workloads),
             secret_source=self.secret_store.to_spec() if self.secret_store else None,
             gitops_namespace=self.gitops_namespace, cluster=self.cluster, cilium=self.cilium,
-            unpinned_images=self.unpinned_images,
+            data_storage=self.data_storage, unpinned_images=self.unpinned_images,
             monitoring=self.monitoring)
 
     def to_json(self) -> list[Any]:

@@ -9,6 +9,7 @@ from typing import Literal
 from shipform.spec.env import TLS_KEY_ENV
 from shipform.spec.facets import Monitoring
 from shipform.spec.namespace import Namespace
+from shipform.spec.storage import DataStorage
 from shipform.spec.workload import Workload
 from shipform.values.secret_ref import SecretRef
 
@@ -56,6 +57,8 @@ class Environment:
     cilium: bool = False
     """The cluster runs Cilium: servers outside it that have a host name are allowed by that name
     (CiliumNetworkPolicy toFQDNs) instead of by every public address."""
+    data_storage: DataStorage | None = None
+    """The StorageClass the Environment renders for its databases' volumes (one that retains released volumes)."""
     unpinned_images: str | None = None
     """Why the Environment may run images the app builds by tag, without a digest of its own (set only on an
     Environment after the first; without it synth refuses such an image there)."""

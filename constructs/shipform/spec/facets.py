@@ -205,3 +205,13 @@ class ArgoRollout(Rollout):
 @dataclass(frozen=True)
 class ResourceRecommendation(Facet):
     """A VerticalPodAutoscaler recommends requests, changing nothing itself."""
+
+
+@dataclass(frozen=True)
+class CloudIdentity(Facet):
+    """The workload reaches a cloud's API as an identity of that cloud (workload identity: IRSA, GKE, Azure), not
+    with long-lived keys: what its ServiceAccount and its pods carry for the cloud's webhook or metadata server."""
+
+    service_account_annotations: tuple[tuple[str, str], ...]
+    pod_annotations: tuple[tuple[str, str], ...] = ()
+    pod_labels: tuple[tuple[str, str], ...] = ()

@@ -8,13 +8,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from shipform import spec
-from shipform.providers.gitops.protocol import JOBS_FOLDER, Placed, annotated
+from shipform.providers.gitops.protocol import JOBS_FOLDER, Placed, annotated, holds_data, protected
 from shipform.spec.manifest import Manifest
 
 SYNC_INTERVAL = "5m"
 SYNC_TIMEOUT = "15m"
 FORCE = {"kustomize.toolkit.fluxcd.io/force": "enabled"}
 """A Job's pod template is immutable: a changed Job is replaced (deleted and created) on apply."""
+KEEP = {"kustomize.toolkit.fluxcd.io/prune": "disabled"}
+"""A claim is neither pruned when it leaves the folder nor deleted with its Kustomization: its data outlives both."""
 
 
 class Flux:
@@ -28,8 +30,9 @@ class Flux:
     jobs_folder = JOBS_FOLDER
 
     def order(self, objects: Sequence[Placed]) -> list[Manifest]:
-        return [annotated(o, FORCE) if o.manifest.get("kind") == "Job" and o.phase != "foundation" else o.manifest
-                for o in objects]
+        return [protected(o.manifest, KEEP) if holds_data(o.manifest)
+                else annotated(o, FORCE) if o.manifest.get("kind") == "Job" and o.phase != "foundation"
+                else o.manifest for o in objects]
 
     def controller_objects(self, app: spec.App, env: spec.Environment, source: spec.GitSource, path: str,
                            has_jobs: bool) -> list[Manifest]:
