@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+import parallel
+
 REPO = Path(__file__).resolve().parents[1]
 DIST = REPO / "dist"
 
@@ -82,14 +84,14 @@ def module_app_root(tmp_path_factory) -> Path:
 @pytest.fixture
 def new_app(app_root: Path):
     """A factory: new_app() -> (app, dev, prod) with the sources above as build contexts."""
-    from shipform import App, DataStorage, Environment
+    from shipform import App, DataStorage, Environment, Issuer
 
     def factory(**app_props):
         app = App("shop", registry="ghcr.io/acme", root=app_root, **app_props)
         dev = Environment(app, "dev", local=True, domain="dev.example.com")
         prod = Environment(app, "prod", replicas=3, domain="example.com",
                            unpinned_images="a test app: its images are never pushed",
-                           data_storage=DataStorage("ebs.csi.aws.com"))
+                           tls_issuer=Issuer(name="internal-ca"), data_storage=DataStorage("ebs.csi.aws.com"))
         return app, dev, prod
 
     return factory
@@ -122,3 +124,17 @@ def platform_app(tmp_path_factory):
     write_sources(root)
     app = build(root, scale=2)  # every construct and prop family, half the services: the unit tests stay quick
     return app, render(app, root / "out")
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    parallel.assign_groups(items)  # used by the README's `-n 2 --dist loadgroup` (tests/parallel.py)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:  # pytest-xdist's controller: a worker finished
+    parallel.receive_sections(node)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    parallel.print_shared_sections(terminalreporter)

@@ -12,7 +12,9 @@ from shipform import (
     App,
     Build,
     DataStorage,
+    Destination,
     Environment,
+    Issuer,
     Quota,
     S3Target,
     SecretRef,
@@ -25,16 +27,19 @@ from shipform import (
 app = App("orders", registry="ghcr.io/acme", version="2.3.0", repository="https://github.com/acme/orders.git",
           workflows="output")  # this repository does not run the reference apps' pipelines
 dev = Environment(app, "dev", local=True, domain="dev.orders.example.com")
-# prod sends traces, metrics and logs to the cluster's OpenTelemetry Collector; its databases' volumes come from a
-# StorageClass that retains them.
+# prod runs in a cluster of its own ('prod'), whose Flux applies it, and sends traces, metrics and logs to the
+# cluster's OpenTelemetry Collector; its databases serve TLS with certificates from the cluster's internal CA, and
+# their clients verify them; their volumes come from a StorageClass that retains them.
 prod = Environment(app, "prod", replicas=2, domain="orders.example.com", cluster_issuer="letsencrypt",
-                   gitops="flux", secret_store=SecretStore("vault"), telemetry=Telemetry(),
+                   gitops="flux", destination=Destination(name="prod"), secret_store=SecretStore("vault"),
+                   telemetry=Telemetry(), tls_issuer=Issuer(name="internal-ca"),
                    data_storage=DataStorage("pd.csi.storage.gke.io", {"type": "pd-ssd"}))
 
 API = ["gunicorn", "-b", "0.0.0.0:8000", "app:app"]
 
 for env in (dev, prod):
-    deployers = [Subject.service_account("flux-system", "kustomize-controller") if env is prod
+    # Flux applies prod as the account it impersonates (flux-<app>-<env>), Argo CD dev as its controller.
+    deployers = [Subject.service_account("flux-system", "flux-orders-prod") if env is prod
                  else Subject.service_account("argocd", "argocd-application-controller")]
     sales = SecureNamespace(env, "sales", quota=Quota(cpu_limit="24", memory_limit="48Gi"), deployers=deployers)
     billing = SecureNamespace(env, "billing", accepts_from=[sales], quota=Quota(cpu_limit="12", memory_limit="24Gi"),

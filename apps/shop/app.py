@@ -15,6 +15,7 @@ from shipform import (
     Canary,
     CronJob,
     DataStorage,
+    Destination,
     Environment,
     External,
     Health,
@@ -41,9 +42,12 @@ from shipform import (
 app = App("shop", registry="ghcr.io/acme", version="1.4.2", repository="https://github.com/acme/shop.git",
           workflows="output")  # this repository does not run the reference apps' pipelines
 dev = Environment(app, "dev", local=True, domain="dev.shop.example.com")
-# prod runs kube-prometheus-stack (scraped services get a ServiceMonitor, every namespace default alerts), Argo
+# prod runs in a cluster of its own, registered in Argo CD as 'prod' (dev and prod both own namespace shop), with
+# kube-prometheus-stack (scraped services get a ServiceMonitor, every namespace default alerts), Argo
 # Rollouts, KEDA and Istio; KEDA's namespace is in the mesh, so the Redis queue admits its operator by identity.
+# Its databases are in the mesh too, whose mutual TLS encrypts every connection to them: no certificates of their own.
 prod = Environment(app, "prod", replicas=3, domain="shop.example.com", cluster_issuer="letsencrypt",
+                   destination=Destination(name="prod"),
                    secret_store=SecretStore("vault"),
                    monitoring=Monitoring(labels={"release": "kube-prometheus-stack"}),
                    rollouts="argo", keda=Keda(in_mesh=True), mesh=Mesh(),

@@ -36,6 +36,7 @@ _EXPORTS = {
     "Cluster": "shipform.model.cluster",
     "DataStorage": "shipform.model.data_storage",
     "AwsRole": "shipform.model.identity",
+    "Destination": "shipform.model.destination",
     "WebService": "shipform.model.web_service",
     "WebServiceProps": "shipform.model.web_service",
     "Worker": "shipform.model.worker",
@@ -43,6 +44,7 @@ _EXPORTS = {
     "Queue": "shipform.model.queue_scaling",
     "Keda": "shipform.model.keda",
     "Mesh": "shipform.model.mesh",
+    "Issuer": "shipform.model.database_tls",
     "KnativeServing": "shipform.model.knative",
     "Serverless": "shipform.model.knative",
     "Job": "shipform.model.job",
@@ -88,12 +90,14 @@ __all__ = [
     "CronJobProps",
     "CustomMetric",
     "DataStorage",
+    "Destination",
     "Environment",
     "External",
     "ExternalProps",
     "Health",
     "HostPath",
     "InvalidApp",
+    "Issuer",
     "Job",
     "JobProps",
     "Keda",
@@ -140,6 +144,8 @@ if TYPE_CHECKING:
     from shipform.model.cluster import Cluster
     from shipform.model.cron_job import CronJob, CronJobProps
     from shipform.model.data_storage import DataStorage
+    from shipform.model.database_tls import Issuer
+    from shipform.model.destination import Destination
     from shipform.model.external import External, ExternalProps
     from shipform.model.identity import AwsRole
     from shipform.model.job import Job, JobProps

@@ -164,13 +164,16 @@ def synth(
         "--check", help="Compare instead of writing; exit 1 if the output is stale.")] = False,
 ) -> None:
     """Validate the app, render every file and write it (or, with --check, compare)."""
+    from shipform.errors import raise_all
+    from shipform.model.ownership import cross_app_errors
     from shipform.synth.pipeline import synth_app
 
     path, project = located(app_file)
     notes: list[str] = []  # Environments that run images without a digest (see shipform.lock.json)
     with _reported():
-        changes = {a.name: synth_app(a, outdir=outdir, check=check, notes=notes, project=project)
-                   for a in _load_apps(path)}
+        apps = _load_apps(path)
+        raise_all(cross_app_errors(apps))
+        changes = {a.name: synth_app(a, outdir=outdir, check=check, notes=notes, project=project) for a in apps}
     if check:
         _report_check(changes, notes)
         return

@@ -1,9 +1,10 @@
 # docs/examples/databases.py
-from shipform import (App, AwsRole, Backup, DataStorage, Environment, Health, S3Target, SecureNamespace, StatefulDB,
-                      WebService)
+from shipform import (App, AwsRole, Backup, DataStorage, Environment, Health, Issuer, S3Target, SecureNamespace,
+                      StatefulDB, WebService)
 
 app = App("data", registry="ghcr.io/acme", version="1.4.2")
-prod = Environment(app, "prod", data_storage=DataStorage("ebs.csi.aws.com", {"type": "gp3", "encrypted": "true"}))
+prod = Environment(app, "prod", tls_issuer=Issuer(name="internal-ca"),   # the databases' certificates
+                   data_storage=DataStorage("ebs.csi.aws.com", {"type": "gp3", "encrypted": "true"}))
 ns = SecureNamespace(prod, "shop")
 offsite = S3Target("acme-backups", identity=AwsRole("arn:aws:iam::123456789012:role/data-backup"),
                    restore_identity=AwsRole("arn:aws:iam::123456789012:role/data-restore"))

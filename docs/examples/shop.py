@@ -1,10 +1,11 @@
 # docs/examples/shop.py
-from shipform import (App, AwsRole, Backup, Build, CronJob, DataStorage, Environment, Health, Migration, Quota,
-                      S3Target, SecretRef, SecureNamespace, StatefulDB, Subject, WebService, Worker)
+from shipform import (App, AwsRole, Backup, Build, CronJob, DataStorage, Environment, Health, Issuer, Migration,
+                      Quota, S3Target, SecretRef, SecureNamespace, StatefulDB, Subject, WebService, Worker)
 
 app = App("shop", registry="ghcr.io/acme", version="1.4.2")
 dev = Environment(app, "dev", local=True, domain="dev.shop.example.com")   # also becomes compose
 prod = Environment(app, "prod", replicas=3, domain="shop.example.com", cluster_issuer="letsencrypt",
+                   tls_issuer=Issuer(name="internal-ca"),   # databases serve TLS with its certificates
                    data_storage=DataStorage("ebs.csi.aws.com"))   # database volumes outlive their claims
 offsite = S3Target("acme-shop-backups", identity=AwsRole("arn:aws:iam::123456789012:role/shop-backup"),
                    restore_identity=AwsRole("arn:aws:iam::123456789012:role/shop-restore"))

@@ -51,13 +51,14 @@ def go_service(scope, name: str) -> WebService:
 APP = '''\
 from acme_lib import go_service
 
-from shipform import App, Environment
+from shipform import App, Destination, Environment
 
 app = App("{name}", registry="{registry}", version="{version}", repository="https://github.com/{full_name}.git")
 SERVICES = {services!r}
 # A new repository: prod runs the images by tag until their first promotion, and says so.
 envs = [Environment(app, "dev", local=True),
-        Environment(app, "prod", unpinned_images="a new repository: nothing promoted to prod yet")]
+        Environment(app, "prod", unpinned_images="a new repository: nothing promoted to prod yet",
+                    destination=Destination(name="prod"))]  # its own cluster: dev owns the same namespace
 for env in envs:
     for service in SERVICES:
         go_service(env, service)

@@ -19,6 +19,7 @@ from shipform import (
     CronJob,
     CustomMetric,
     DataStorage,
+    Destination,
     Environment,
     External,
     Health,
@@ -57,15 +58,19 @@ def build(root: Path, scale: int = 4) -> App:
     (what the validators judge, to keep their run short)."""
     app = App("mixed", registry="ghcr.io/acme", version="2.0.1", root=root, repository="https://github.com/acme/mixed.git")
     dev = Environment(app, "dev", local=True, domain="dev.example.com")
-    # prod rolls out with Argo Rollouts and scales a worker by its queue with KEDA; stage runs Linkerd.
+    # prod rolls out with Argo Rollouts and scales a worker by its queue with KEDA; stage runs Linkerd. Each runs in
+    # a cluster of its own (they own the same namespaces): prod's by its API server, stage's Flux by name.
     # Its images are never pushed, so no Environment after the first has their digests: it says why.
     never_pushed = "the generated test app: its images are never pushed"
     prod = Environment(app, "prod", replicas=3, domain="example.com", cluster_issuer="le", unpinned_images=never_pushed,
                        secret_store=SecretStore("vault"), monitoring=Monitoring(labels={"release": "prom"}),
                        rollouts="argo", keda=Keda(), knative=KnativeServing(),
+                       destination=Destination(server="https://prod.example.com:6443"),
+                       plain_databases="mongodb has no TLS in shipform yet: prod here is a test cluster",
                        data_storage=DataStorage("ebs.csi.aws.com", {"type": "gp3"}))
     stage = Environment(app, "stage", replicas=2, domain="stage.example.com", gitops="flux", cilium=True,
-                        unpinned_images=never_pushed, data_storage=DataStorage("pd.csi.storage.gke.io"),
+                        unpinned_images=never_pushed, destination=Destination(name="stage"),
+                        data_storage=DataStorage("pd.csi.storage.gke.io"),
                         gateway="gateways/public", telemetry=Telemetry(protocol="http/protobuf",
                                                                        endpoint="http://otel.observability.svc:4318"),
                         mesh=Mesh(kind="linkerd", retries=1, timeout="30s"))
@@ -139,9 +144,9 @@ def build(root: Path, scale: int = 4) -> App:
                        health=Health.grpc() if i == 0 else Health.tcp(),
                        resources=Resources(cpu="50m", memory="64Mi", cpu_limit="200m", memory_limit="128Mi"),
                        connects_to=[apis[i]])
-        # A team's own Dockerfile next to the presets.
+        # A team's own Dockerfile next to the presets: it names its user, so the service runs as that one.
         WebService(front, "legacy", build=Build.dockerfile("own/Dockerfile"), port=8800,
-                   health=Health.exec(["python", "-m", "app.health"]))
+                   health=Health.exec(["python", "-m", "app.health"]), run_as_user=10001, run_as_group=10001)
         for i in range(2 + scale):
             # Workers compile a native dependency; worker1 keeps a spool on a volume (one replica) and a cache.
             spool = {"replicas": 1, "volumes": {"/var/spool/w": Volume(size="1Gi"),
@@ -157,10 +162,13 @@ def build(root: Path, scale: int = 4) -> App:
             CronJob(back, f"cron{i}", schedule="*/15 * * * *", image_of=apis[i], command=["python", "-m", "c"],
                     connects_to=[dbs[i]], time_zone="Europe/Berlin" if i % 2 else None,
                     files={"/etc/report/app.yaml": "config/app.yaml"})
-        # Renders thumbnails on request: in prod Knative runs it, none while idle.
+        # Renders thumbnails on request: in prod Knative runs it, none while idle. Its cluster's pods may all call it
+        # through Knative's shared gateway, which the app accepts (it only resizes public images).
         thumbs = WebService(back, "thumbs", image="ghcr.io/acme/thumbs:2.0.1", port=8080, connects_to=[dbs[0]],
                             health=Health.http("/healthz"),
-                            serverless=Serverless(min=0, max=3, concurrency=20) if env is prod else None)
+                            serverless=Serverless(min=0, max=3, concurrency=20) if env is prod else None,
+                            accepted_risks={"knativeSharedGateway": "it resizes public images and holds no user "
+                                            "data; a caller gains only CPU time"})
         webs[3].connects_to.append(thumbs)
         # Drains a Kafka topic: in prod KEDA runs a replica per 100 messages of lag, none without.
         Worker(back, "consumer", image_of=apis[0], command=["python", "-m", "consume"], connects_to=[events],
@@ -170,11 +178,21 @@ def build(root: Path, scale: int = 4) -> App:
         apis[0].deployment.add_labels({"acme.com/team": "core"})
         env.include("config/extra.yaml")
         # A log shipper on every node, reading the node's logs: host access in a namespace that says why.
-        agents = SecureNamespace(env, "node-agents", host_access="the log shipper reads each node's /var/log",
+        agents = SecureNamespace(env, "node-agents", host_access="the log shipper reads each node's /var/log and "
+                                 "the metrics agent watches the node's network",
                                  quota=Quota(pods=50, cpu="10", memory="20Gi", cpu_limit="30", memory_limit="60Gi"))
         NodeAgent(agents, "log-shipper", image="ghcr.io/acme/log-shipper:2.0.1", health=Health.exec(["/bin/health"]),
                   tolerations=[Toleration.everything()], priority_class="system-node-critical", max_nodes=40,
                   host_paths={"/host/var/log": HostPath("/var/log")}, connects_to=[saas])
+        # A metrics agent on the node's network, which no NetworkPolicy confines on most CNIs: it says why, and
+        # keeps its state in a node folder it writes, with the reason.
+        NodeAgent(agents, "node-metrics", image="ghcr.io/acme/node-metrics:2.0.1", health=Health.exec(["/bin/health"]),
+                  max_nodes=10, host_network=True, connects_to=[saas],
+                  host_paths={"/host/textfiles": HostPath("/opt/node-metrics/textfiles"),
+                              "/host/state": HostPath("/var/lib/node-metrics", writable=True,
+                                                      reason="keeps its counters across restarts of the agent")},
+                  accepted_risks={"hostNetwork": "reports the node's own sockets; its egress to the SaaS is not "
+                                                 "confined where the CNI ignores host-network pods"})
         # A broker for devices outside the cluster: a load balancer on both its ports, no Ingress.
         WebService(back, "broker", image="ghcr.io/acme/broker:2.0.1", ports={"mqtt": 1883, "ws": 8083},
                    expose="load-balancer", replicas=1)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+import parallel
 from containers.apps import DIST
 from containers.building import Builder
 from containers.podman_service import PodmanService
@@ -66,6 +67,10 @@ def podman_api(rig: Rig) -> Iterator[PodmanService]:
             yield service
         finally:
             service.stop()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    parallel.share_section(session.config, "real containers", REPORT.lines())
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

@@ -15,7 +15,8 @@ from containers.rig import Rig
 from shipform.synth.pipeline import render
 
 HARDENED = ["--network=none", "--read-only", "--read-only-tmpfs=false", "--tmpfs=/tmp:size=64m,mode=1777",
-            "--cap-drop=ALL", "--security-opt=no-new-privileges:true", "--user=10001:10001"]
+            "--cap-drop=ALL", "--security-opt=no-new-privileges:true"]
+"""The pod's hardening; the user is the image's USER, which is the service's runAsUser."""
 
 
 def build_service(rig: Rig, folder: Path, app_source: str, service: str, context: Path) -> tuple[str, str]:

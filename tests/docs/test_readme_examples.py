@@ -78,8 +78,8 @@ def shop(files: dict[str, str]) -> None:
 def delivery(files: dict[str, str]) -> None:
     dev = yaml.safe_load(files["gitops/argocd/application-argocd-shop-dev.yaml"])
     assert dev["spec"]["source"]["repoURL"] == "https://github.com/acme/shop.git"
-    assert {"gitops/flux/gitrepository-flux-system-shop.yaml", "gitops/flux/kustomization-flux-system-shop-prod.yaml",
-            ".github/workflows/shop-ci.yaml"} <= set(files)
+    assert {"gitops/flux/prod/gitrepository-flux-system-shop.yaml",
+            "gitops/flux/prod/kustomization-flux-system-shop-prod.yaml", ".github/workflows/shop-ci.yaml"} <= set(files)
     assert not any(path.startswith("gitops/argocd/") and "prod" in path for path in files)
 
 
@@ -151,7 +151,9 @@ def native_packages(files: dict[str, str]) -> None:
 
 def databases(files: dict[str, str]) -> None:
     env = container_env(k8s(files, "prod", "Deployment", "shop", "api"))
-    assert env["DB_URL"] == "postgresql://data@db:5432/data" and env["CACHE_URL"] == "redis://data@cache:6379/0"
+    assert env["DB_URL"] == "postgresql://data@db:5432/data?sslmode=verify-full&sslrootcert=/run/secrets/db-tls.ca.crt"
+    assert env["CACHE_URL"] == "rediss://data@cache:6379/0?ssl_ca_certs=/run/secrets/cache-tls.ca.crt"
+    assert {"k8s/prod/certificate-shop-db-tls.yaml", "k8s/prod/certificate-shop-cache-tls.yaml"} <= set(files)
     assert {"k8s/prod/statefulset-shop-db.yaml", "k8s/prod/statefulset-shop-cache.yaml",
             "k8s/prod/cronjob-shop-db-backup.yaml"} <= set(files)
 

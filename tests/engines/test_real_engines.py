@@ -429,7 +429,8 @@ def queue_db(tmp: Path):
 
     write_sources(tmp)
     app = App("shop", registry="ghcr.io/acme", root=tmp)
-    env = Environment(app, "prod", keda=Keda(), data_storage=DataStorage("ebs.csi.aws.com"))
+    env = Environment(app, "prod", keda=Keda(), plain_databases="the test runs the plain server on loopback",
+                      data_storage=DataStorage("ebs.csi.aws.com"))
     db = StatefulDB(env, "db", engine="redis", version="7.4",
                     backup=Backup(schedule="@daily", retention=2, in_cluster="a test: its dumps matter to nobody"))
     for name, queue in (("indexer", "index-jobs"), ("odd", ODD_LIST)):

@@ -30,6 +30,7 @@ from shipform import (
     DataStorage,
     Environment,
     Health,
+    Issuer,
     S3Target,
     SecretRef,
     StatefulDB,
@@ -39,6 +40,7 @@ from shipform import (
 app = App("shop", registry="ghcr.io/acme", version="1.4.2")
 for name, local in (("dev", True), ("prod", False)):
     env = Environment(app, name, local=local, domain=f"{name}.example.com",
+                      tls_issuer=None if local else Issuer(name="internal-ca"),
                       data_storage=None if local else DataStorage("ebs.csi.aws.com"))
     offsite = S3Target(bucket="acme-backups", credentials=SecretRef("backup-s3", "credentials"),
                        restore_credentials=SecretRef("restore-s3", "credentials"))

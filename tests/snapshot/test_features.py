@@ -180,7 +180,8 @@ def test_postgres_with_a_client(synth, snapshot):
         from shipform import *
         app = App("shop", registry="ghcr.io/acme", version="1.0.0")
         dev = Environment(app, "dev", local=True)
-        prod = Environment(app, "prod", data_storage=DataStorage("ebs.csi.aws.com"))
+        prod = Environment(app, "prod", tls_issuer=Issuer(name="internal-ca"),
+                           data_storage=DataStorage("ebs.csi.aws.com"))
         for env in (dev, prod):
             db = StatefulDB(env, "db", engine="postgres", version="16", storage="20Gi")
             WebService(env, "api", image="ghcr.io/acme/api:1.0.0", port=8000, connects_to=[db])
@@ -200,9 +201,10 @@ def test_backup_to_a_volume_and_to_s3(synth, snapshot):
         from shipform import *
         app = App("shop", registry="ghcr.io/acme", version="1.0.0")
         dev = Environment(app, "dev", local=True)
-        prod = Environment(app, "prod", data_storage=DataStorage("ebs.csi.aws.com"))
+        prod = Environment(app, "prod", tls_issuer=Issuer(name="internal-ca"),
+                           data_storage=DataStorage("ebs.csi.aws.com"))
         offsite = S3Target(bucket="acme-backups", credentials=SecretRef("backup-s3", "credentials"),
-                       restore_credentials=SecretRef("restore-s3", "credentials"))
+                           restore_credentials=SecretRef("restore-s3", "credentials"))
         for env in (dev, prod):
             StatefulDB(env, "db", engine="postgres", version="16", storage="20Gi",
                        backup=Backup(schedule="0 3 * * *", retention=7, to=offsite if env is prod else None))
@@ -241,7 +243,8 @@ def test_secret_store_makes_external_secrets(synth, snapshot):
     source = """
         from shipform import *
         app = App("shop", registry="ghcr.io/acme", version="1.0.0")
-        prod = Environment(app, "prod", data_storage=DataStorage("ebs.csi.aws.com"), secret_store=SecretStore("vault"))
+        prod = Environment(app, "prod", secret_store=SecretStore("vault"), tls_issuer=Issuer(name="internal-ca"),
+                           data_storage=DataStorage("ebs.csi.aws.com"))
         db = StatefulDB(prod, "db", engine="postgres", version="16", storage="20Gi")
         WebService(prod, "api", image="ghcr.io/acme/api:1.0.0", port=8000, connects_to=[db],
                    secrets={"SESSION_KEY": SecretRef("api-secrets", "session-key"),
@@ -422,7 +425,8 @@ def test_node_agent_with_host_access(synth, snapshot):
     """A NodeAgent: a DaemonSet replaced one node at a time, tolerating every taint, at system-node-critical
     priority, reading the node's /var/log read-only; its SecureNamespace states why and enforces Pod Security
     'privileged' while auditing and warning at 'restricted'; the hostPath finding is accepted with that reason;
-    the quota holds max_nodes pods. Locally a compose service with the folder bound read-only."""
+    the quota holds max_nodes pods; an admission policy bound to the namespace admits that read-only folder and no
+    other host access. Locally a compose service with the folder bound read-only."""
     source = """
         from shipform import *
         app = App("shop", registry="ghcr.io/acme", version="1.0.0")
@@ -433,7 +437,8 @@ def test_node_agent_with_host_access(synth, snapshot):
                   tolerations=[Toleration.everything()], priority_class="system-node-critical", max_nodes=25,
                   host_paths={"/host/var/log": HostPath("/var/log")})
     """
-    files = synth(source, "k8s/dev/daemonset-", "k8s/dev/namespace-", ".trivyignore.yaml", "compose/compose.yaml")
+    files = synth(source, "k8s/dev/daemonset-", "k8s/dev/namespace-", "k8s/dev/validatingadmissionpolicy",
+                  ".trivyignore.yaml", "compose/compose.yaml")
     assert "readOnly: true" in files["k8s/dev/daemonset-agents-log-shipper.yaml"]
     assert files == snapshot
 
@@ -447,7 +452,7 @@ def test_a_teams_own_dockerfile(synth, snapshot):
         app = App("shop", registry="ghcr.io/acme", version="1.0.0", workflows="output")
         dev = Environment(app, "dev", local=True)
         WebService(dev, "legacy", build=Build.dockerfile("own/Dockerfile"), port=8000,
-                   health=Health.exec(["python", "-m", "app.health"]))
+                   health=Health.exec(["python", "-m", "app.health"]), run_as_user=10001, run_as_group=10001)
     """
     files = synth(source, "compose/compose.yaml", ".github/workflows/shop-ci.yaml", ".github/workflows/shop-build.yaml",
                   "k8s/dev/deployment-shop-legacy")
@@ -500,7 +505,8 @@ def test_worker_scaled_to_zero_by_keda(synth, snapshot):
     source = """
         from shipform import *
         app = App("shop", registry="ghcr.io/acme", version="1.0.0")
-        prod = Environment(app, "prod", data_storage=DataStorage("ebs.csi.aws.com"), keda=Keda())
+        prod = Environment(app, "prod", keda=Keda(), tls_issuer=Issuer(name="internal-ca"),
+                           data_storage=DataStorage("ebs.csi.aws.com"))
         queue = StatefulDB(prod, "queue", engine="redis", version="7.4")
         Worker(prod, "mailer", image="ghcr.io/acme/mailer:1.0.0", command=["mailer"], connects_to=[queue],
                health=Health.exec(["mailer", "--check"]), scale_on=Queue(on=queue, name="mail"))

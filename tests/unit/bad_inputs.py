@@ -11,7 +11,7 @@ app = App("shop", registry="ghcr.io/acme")
 dev = Environment(app, "dev", local=True)
 DS = DataStorage("ebs.csi.aws.com")  # databases outside a local Environment keep their volumes
 prod = Environment(app, "prod", replicas=3, domain="example.com", unpinned_images="a test app: never pushed",
-                   data_storage=DS)
+                   tls_issuer=Issuer(name="internal-ca"), data_storage=DS)
 """
 
 WS = 'WebService(dev, "api", '
@@ -79,6 +79,12 @@ WEB_SERVICE_CASES = [
      'WebService(prod, "api", build=Build.python("py", ["b"]), port=80)', "shop/prod/api", "build"),
     ("second-local-environment", 'Environment(app, "test", local=True)', "shop/test", "local"),
     ("bad-environment-name", 'Environment(app, "Prod")', "shop/Prod", "name"),
+    ("unsigned-images-on-a-local-environment",
+     'other = App("other", registry="ghcr.io/acme")\n'
+     'Environment(other, "dev", local=True, unsigned_images="the cluster runs no policy-controller yet")',
+     "other/dev", "unsigned_images"),
+    ("unsigned-images-without-a-reason", 'Environment(app, "stage", unsigned_images="later")', "shop/stage",
+     "unsigned_images"),
     ("json-patch-that-does-not-apply",
      WS + 'image="nginx:1.27.3", port=80).deployment.add_json_patch({"op": "remove", "path": "/nope"})',
      "shop/dev/api/Deployment", "add_json_patch"),
@@ -603,6 +609,9 @@ ALL_CASES += [
     ("s3-cidr-metadata", S3 + '("169.254.169.254/32",))))', "shop/dev/db", "backup.to.cidrs[0]"),
 ]
 NA = 'NodeAgent(dev, "agent", image="busybox:1.37.0", '
+HOST_NS = ('ns = SecureNamespace(dev, "agents", host_access="the agent reads each node\'s files", '
+           'quota=Quota(cpu_limit="16"))\n')
+NA_NS = 'NodeAgent(ns, "agent", image="busybox:1.37.0", health=Health.exec(["true"]), '
 NODE_AGENT_CASES = [
     ("node-agent-without-health", NA + ')', "shop/dev/agent", "health"),
     ("node-agent-http-health", NA + 'health=Health.http("/"))', "shop/dev/agent", "health"),
@@ -623,6 +632,24 @@ NODE_AGENT_CASES = [
      "max_unavailable"),
     ("node-selector-bad-value", NA + 'health=Health.exec(["true"]), node_selector={"pool": "a b"})',
      "shop/dev/agent", "node_selector"),
+    ("node-agent-writable-etc-without-a-reason", HOST_NS + NA_NS + 'host_paths={"/host/etc": HostPath("/etc", '
+     'writable=True)})', "shop/dev/agents/agent", "host_paths./host/etc.writable"),
+    ("node-agent-reason-for-a-read-only-folder", HOST_NS + NA_NS + 'host_paths={"/host/log": HostPath("/var/log", '
+     'reason="reads the node logs only")})', "shop/dev/agents/agent", "host_paths./host/log.reason"),
+    ("node-agent-writable-reason-with-a-comma", HOST_NS + NA_NS + 'host_paths={"/host/state": HostPath("/var/lib/a", '
+     'writable=True, reason="keeps state, positions")})', "shop/dev/agents/agent", "host_paths./host/state.reason"),
+    ("node-agent-writable-not-a-bool", HOST_NS + NA_NS + 'host_paths={"/host/state": HostPath("/var/lib/a", '
+     'writable="yes")})', "shop/dev/agents/agent", "host_paths./host/state.writable"),
+    # Most network plugins apply no NetworkPolicy to host-network pods: traffic declared as if confined needs a reason.
+    ("node-agent-host-network-with-connects-to-an-external", HOST_NS + 'saas = External(dev, "saas", '
+     'host="api.saas.example.com", port=443)\n' + NA_NS + 'host_network=True, connects_to=[saas])',
+     "shop/dev/agents/agent", "host_network"),
+    ("node-agent-host-network-with-connects-to-a-service", HOST_NS + 'api = WebService(ns, "api", '
+     'image="nginx:1.27.3", port=80)\n' + NA_NS + 'host_network=True, connects_to=[api])', "shop/dev/agents/agent",
+     "host_network"),
+    ("node-agent-host-network-accepted-by-the-namespace-only", HOST_NS + 'api = WebService(ns, "api", '
+     'image="nginx:1.27.3", port=80)\n' + NA_NS + 'host_network=True, connects_to=[api], '
+     'accepted_risks={"CKV_K8S_19": "the agent shares the node network"})', "shop/dev/agents/agent", "host_network"),
 ]
 ALL_CASES += NODE_AGENT_CASES
 # The namespace's own 'default' ServiceAccount (it mounts no token) takes the name from workloads.
@@ -673,9 +700,30 @@ ALL_CASES += DISK_AND_COUNT_CASES
 ALL_CASES.append(("build-secret-unknown", 'App("two", registry="ghcr.io/acme", build_secrets=["gitconfig"])', "two",
                   "build_secrets"))
 ALL_CASES += [
-    ("tls-on-an-engine-without-it", 'StatefulDB(dev, "db", engine="mysql", version="8.4", tls="db-tls")', "shop/dev/db",
-     "tls"),
+    ("tls-on-an-engine-without-it", 'StatefulDB(dev, "db", engine="mongodb", version="8.0", tls="db-tls")',
+     "shop/dev/db", "tls"),
     ("tls-secret-not-a-name", PG + 'tls="DB TLS")', "shop/dev/db", "tls"),
+]
+# TLS by default between databases and their clients in Environments that are not local (model/database_tls.py).
+STAGE = 'stage = Environment(app, "stage"'
+ALL_CASES += [
+    ("database-without-issuer-or-reason",
+     STAGE + ', data_storage=DS)\nStatefulDB(stage, "db", engine="postgres", version="16")',
+     "shop/stage", "tls_issuer"),
+    ("plain-databases-without-a-reason", STAGE + ', plain_databases="no")', "shop/stage", "plain_databases"),
+    ("plain-databases-on-two-lines", STAGE + ', plain_databases="a test cluster\\nwith no tenants")', "shop/stage",
+     "plain_databases"),
+    ("plain-databases-and-an-issuer", STAGE + ', plain_databases="a test cluster with no tenants", '
+     'tls_issuer=Issuer(name="internal-ca"))', "shop/stage", "plain_databases"),
+    ("issuer-name-not-a-name", STAGE + ', tls_issuer=Issuer(name="Internal CA"))', "shop/stage", "tls_issuer.name"),
+    ("issuer-kind-unknown", STAGE + ', tls_issuer=Issuer(name="ca", kind="CertificateIssuer"))', "shop/stage",
+     "tls_issuer.kind"),
+    ("issuer-group-not-a-name", STAGE + ', tls_issuer=Issuer(name="ca", group="cert manager"))', "shop/stage",
+     "tls_issuer.group"),
+    ("issuer-unknown-field", STAGE + ', tls_issuer=Issuer(name="ca", namespace="cert-manager"))', "shop/stage",
+     "tls_issuer.namespace"),
+    ("database-without-tls-outside-a-mesh", STAGE + ', tls_issuer=Issuer(name="ca"), data_storage=DS)\n'
+     'StatefulDB(stage, "db", engine="mongodb", version="8.0")', "shop/stage/db", "engine"),
 ]
 
 MON = 'Environment(app, "stage", monitoring=Monitoring('
@@ -752,7 +800,7 @@ ROLLOUT_CASES = [
      "shop/stage", "monitoring.address"),
 ]
 ALL_CASES += ROLLOUT_CASES
-KEDA = ('k = Environment(app, "stage", keda=Keda(), data_storage=DS)\n'
+KEDA = ('k = Environment(app, "stage", keda=Keda(), tls_issuer=Issuer(name="internal-ca"), data_storage=DS)\n'
         'q = StatefulDB(k, "queue", engine="redis", version="7.4")\n'
         'pg = StatefulDB(k, "db", engine="postgres", version="16")\n'
         'rabbit = External(k, "rabbit", host="rabbit.example.com", port=5671,\n'
@@ -876,6 +924,17 @@ ALL_CASES += [
      "shop/stage/api", "expose"),
     ("knative-gateway-port-zero", 'Environment(app, "stage", knative=KnativeServing(gateway_port=0))', "shop/stage",
      "knative.gateway_port"),
+    # Knative's gateway and activator serve every Knative service of the cluster: a cluster-local one is reached by
+    # any pod that reaches them, which the service must accept with its reason.
+    ("serverless-cluster-local-without-an-accepted-risk", KN_WS + 'port=80, serverless=Serverless())',
+     "shop/stage/api", "serverless"),
+    ("serverless-cluster-local-accepted-without-a-reason", KN_WS + 'port=80, serverless=Serverless(), '
+     'accepted_risks={"knativeSharedGateway": "ok"})', "shop/stage/api", "accepted_risks.knativeSharedGateway"),
+    ("serverless-shared-gateway-in-the-wrong-case", KN_WS + 'port=80, serverless=Serverless(), '
+     'accepted_risks={"knativesharedgateway": "every pod may call it"})', "shop/stage/api", "accepted_risks"),
+    ("serverless-in-a-mesh", 'm = Environment(app, "stage", knative=KnativeServing(), mesh=Mesh())\n'
+     'ns = SecureNamespace(m, "team", mesh="istio")\nWebService(ns, "api", image="nginx:1.27.3", port=80, '
+     'public=True, host="api.example.com", serverless=Serverless())', "shop/stage/team/api", "serverless"),
 ]
 ALL_CASES.append(("mesh-proxy-above-the-namespace-maximum", 'm = Environment(app, "stage", mesh=Mesh(proxy=Resources('
                   'cpu="1", cpu_limit="6")))\nns = SecureNamespace(m, "team", mesh="istio")\n'
@@ -887,3 +946,39 @@ ALL_CASES.append(("linkerd-client-outside-the-mesh", 'm = Environment(app, "stag
                   'db = StatefulDB(inside, "db", engine="postgres", version="16")\n'
                   'Worker(outside, "w", image="busybox:1.37.0", command=["sleep", "1d"], health=Health.exec(["true"]), '
                   'connects_to=[db])', "shop/stage/outside/w", "connects_to"))
+# Scoped GitOps: destinations and the namespaces two Environments would both own on one cluster.
+GIT = 'g = App("blog", registry="ghcr.io/acme", repository="https://github.com/acme/blog.git")\n'
+API = 'WebService({}, "api", image="nginx:1.27.3", port=80)\n'
+GITOPS_CASES = [
+    ("destination-with-name-and-server",
+     'Environment(app, "stage", destination=Destination(name="prod", server="https://prod.example.com"))',
+     "shop/stage", "destination"),
+    ("destination-with-neither", 'Environment(app, "stage", destination=Destination())', "shop/stage", "destination"),
+    ("destination-as-a-string", 'Environment(app, "stage", destination="prod")', "shop/stage", "destination"),
+    ("destination-bad-cluster-name", 'Environment(app, "stage", destination=Destination(name="Prod Cluster"))',
+     "shop/stage", "destination.name"),
+    ("destination-server-not-https", 'Environment(app, "stage", destination=Destination(server="prod:6443"))',
+     "shop/stage", "destination.server"),
+    ("destination-server-with-a-password",
+     'Environment(app, "stage", destination=Destination(server="https://admin:s3cr3t-value@prod.example.com"))',
+     "shop/stage", "destination.server"),
+    ("destination-server-with-flux",
+     'Environment(app, "stage", gitops="flux", destination=Destination(server="https://prod.example.com"))',
+     "shop/stage", "destination.server"),
+    ("destination-with-kubectl", 'Environment(app, "stage", gitops="kubectl", cluster=Cluster.kubeconfig(), '
+     'destination=Destination(name="prod"))', "shop/stage", "destination.name"),
+    ("repository-secret-bad-name", 'App("blog", registry="ghcr.io/acme", repository="https://github.com/acme/b.git",'
+     ' repository_secret="Git Secret")', "blog", "repository_secret"),
+    ("two-environments-own-a-namespace-on-one-cluster",
+     GIT + 'a = Environment(g, "a")\nb = Environment(g, "b")\n' + API.format("a") + API.format("b"), "blog/b",
+     "destination"),
+    ("two-environments-own-a-namespace-on-one-named-cluster",
+     GIT + 'a = Environment(g, "a", destination=Destination(name="prod"))\n'
+     'b = Environment(g, "b", gitops="flux", destination=Destination(name="prod"))\n'
+     'SecureNamespace(a, "web")\nSecureNamespace(b, "web")\n', "blog/b", "destination"),
+    ("two-ci-deployed-environments-own-a-namespace-on-one-cluster",
+     'a = Environment(app, "a", gitops="kubectl", cluster=Cluster.eks("shop", "eu-west-1"), namespace="web")\n'
+     'b = Environment(app, "b", gitops="kubectl", cluster=Cluster.eks("shop", "eu-west-1"), namespace="web")\n'
+     + API.format("a") + API.format("b"), "shop/b", "destination"),
+]
+ALL_CASES += GITOPS_CASES

@@ -360,6 +360,36 @@ def external_egress(objects: list[dict]) -> set[tuple[str, str, Any]]:
     return found
 
 
+# ---------------------------------------------------------------------------------------------- Knative
+ANY_POD = "any-pod-of-the-cluster"
+"""Whoever runs a pod in a namespace without the app's NetworkPolicies (Knative's own, and any other)."""
+VISIBILITY = "networking.knative.dev/visibility"
+
+
+def knative_services(objects: list[dict]) -> list[dict]:
+    return [o for o in objects if o.get("apiVersion") == "serving.knative.dev/v1" and o["kind"] == "Service"]
+
+
+def knative_callers(evaluation: Evaluation, objects: list[dict], serving: Any) -> dict[str, set[str]]:
+    """From the output alone: who reaches each Knative service through Knative's data path. Knative's gateway
+    routes by Host header to every cluster-local Knative service (every service, from outside the cluster too,
+    without the cluster-local label), and its activator by revision header; their namespaces are not the app's, so
+    any pod reaches them, and so does each of the app's pods whose NetworkPolicy reaches the gateway's port."""
+    gateway = knative(serving.gateway_namespace, "gateway")
+    through = {f[0] for f in evaluation.allowed if f[1] == gateway and f[2] == serving.gateway_port}
+    callers = {}
+    for o in knative_services(objects):
+        local = (o["metadata"].get("labels") or {}).get(VISIBILITY) == "cluster-local"
+        callers[f"{o['metadata']['namespace']}/{o['metadata']['name']}"] = {*through, ANY_POD,
+                                                                             *(() if local else (OUTSIDE,))}
+    return callers
+
+
+def declared_callers(env: Any, server: Any) -> set[str]:
+    """From the constructs: the workloads that declared they connect to ``server``."""
+    return {endpoint_of(w) for w in env.workloads if any(t is server for t, _ in declared_ports(w))}
+
+
 # ---------------------------------------------------------------------------------------------- compose
 def compose_networks(doc: dict) -> dict[str, set[str]]:
     """{network: member services}. A service without networks or network_mode joins 'default';
@@ -406,12 +436,14 @@ def endpoint_of(w: Any) -> str:
 
 
 def declared_flows(env: Any) -> set[Flow]:
-    """From the constructs only: every workload resolves names through DNS and reaches what it connects_to on
-    the server's port; the ingress controller reaches public services; S3 backups reach the outside world."""
+    """From the constructs only: every workload resolves names through DNS (under Cilium through its
+    CiliumNetworkPolicy alone, by name, checked on its own) and reaches what it connects_to on the server's port;
+    the ingress controller reaches public services; S3 backups reach the outside world."""
     every: set[Flow] = set()
     for w in env.workloads:
         me = endpoint_of(w)
-        flows: set[Flow] = {(me, DNS, 53, "UDP"), (me, DNS, 53, "TCP")}
+        cilium = getattr(env, "cilium", False)
+        flows: set[Flow] = set() if cilium else {(me, DNS, 53, "UDP"), (me, DNS, 53, "TCP")}
         for target, port in declared_ports(w):
             if target in externals(env):
                 continue

@@ -46,8 +46,8 @@ INT32_MAX = 2**31 - 1
 QUOTA = ('Quota(cpu="64", memory="128Gi", cpu_limit="128", memory_limit="256Gi", pods=500, '
          'persistent_volume_claims=50, storage="2Ti")')
 HEADER = ("from shipform import (App, Autoscale, Backup, BlueGreen, Build, Canary, CronJob, DataStorage, Environment,\n"
-          "                      External,\n"
-          "                      Health, Job, Keda, Mesh, Migration, Queue, Quota, Resources, S3Target, Scratch,\n"
+          "                      External, Health, Issuer, Job, Keda, Mesh, Migration, Queue, Quota, Resources,\n"
+          "                      S3Target, Scratch,\n"
           "                      SecretRef, SecretStore, SecureNamespace, StatefulDB, Subject, WebService, Worker)\n")
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -337,6 +337,10 @@ class _Drawer:
             if shared is None or not mirror:
                 shared = self.plan(default_ns, local=local or mirror, has_domain=has_domain, count=counts[i])
             plan = shared
+            if not local:  # TLS between its databases and their clients, but mongodb's, which shipform serves plain
+                props.append("plain_databases='a random test app: mongodb speaks plain text'"
+                             if any(w.engine == "mongodb" for w in plan.workloads)
+                             else "tls_issuer=Issuer(name='internal-ca')")
             self.twisting = False
             env = Env(f"e{i}", env_name, props, plan)
             if self.twist is None:  # the operators this cluster runs (each adds its own props below)

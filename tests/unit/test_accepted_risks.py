@@ -56,4 +56,4 @@ def test_namespaces_without_a_secure_namespace_get_the_same_guards(tmp_path):
         assert f"k8s/prod/{name}.yaml" in files
     assert not any(p.startswith(("k8s/prod/role-shop", "k8s/prod/rolebinding-shop")) for p in files)
     ignore = yaml.safe_load(files[".trivyignore.yaml"])["misconfigurations"]
-    assert {e["id"] for e in ignore if e["paths"] == ["k8s/prod/**"]} == {"KSV-0039", "KSV-0040"}
+    assert {e["id"] for e in ignore if e["paths"] == ["k8s/prod/**"]} == {"KSV-0039", "KSV-0040", "KSV-0125"}

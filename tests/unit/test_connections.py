@@ -11,8 +11,8 @@ from shipform.synth.pipeline import render
 CROSS = '''
 from shipform import *
 app = App("shop", registry="ghcr.io/acme")
-for env in (Environment(app, "dev", local=True),
-            Environment(app, "prod", data_storage=DataStorage("ebs.csi.aws.com"))):
+for env in (Environment(app, "dev", local=True), Environment(app, "prod", tls_issuer=Issuer(name="internal-ca"),
+                                                             data_storage=DataStorage("ebs.csi.aws.com"))):
     back = SecureNamespace(env, "back")
     front = SecureNamespace(env, "front")
     back.accepts_from.append(front)
@@ -40,12 +40,14 @@ def env_of(manifest: dict) -> dict[str, str]:
 def test_a_client_in_another_namespace_gets_qualified_hosts(cross):
     web = env_of(cross["k8s/prod/deployment-front-web.yaml"])
     assert web["API_HOST"] == "api.back" and web["API_URL"] == "http://api.back:8000"
-    assert web["DB_HOST"] == "db.back" and web["DB_URL"] == "postgresql://shop@db.back:5432/shop"
+    assert web["DB_HOST"] == "db.back" and web["DB_URL"] == ("postgresql://shop@db.back:5432/shop?sslmode=verify-full"
+                                                        "&sslrootcert=/run/secrets/db-tls.ca.crt")
 
 
 def test_a_client_in_the_same_namespace_gets_bare_hosts(cross):
     api = env_of(cross["k8s/prod/deployment-back-api.yaml"])
-    assert api["DB_HOST"] == "db" and api["DB_URL"] == "postgresql://shop@db:5432/shop"
+    assert api["DB_HOST"] == "db" and api["DB_URL"] == ("postgresql://shop@db:5432/shop?sslmode=verify-full"
+                                                  "&sslrootcert=/run/secrets/db-tls.ca.crt")
 
 
 def test_compose_hosts_are_service_names(cross):

@@ -17,7 +17,8 @@ APP = '''
 from shipform import *
 app = App("shop", registry="ghcr.io/acme")
 dev = Environment(app, "dev", local=True)
-prod = Environment(app, "prod", gitops="GITOPS", data_storage=DataStorage("ebs.csi.aws.com", {"type": "gp3"}))
+prod = Environment(app, "prod", gitops="GITOPS", tls_issuer=Issuer(name="internal-ca"),
+                   data_storage=DataStorage("ebs.csi.aws.com", {"type": "gp3"}))
 for env in (dev, prod):
     offsite = S3Target("acme-backups", identity=AwsRole("arn:aws:iam::123456789012:role/shop-backup"),
                        restore_identity=AwsRole("arn:aws:iam::123456789012:role/shop-restore"))
@@ -133,3 +134,27 @@ def test_uploads_and_restores_reach_the_bucket_as_their_own_roles_without_keys(t
     assert "annotations" not in objects["k8s/prod/serviceaccount-shop-kept-backup.yaml"]["metadata"] or \
         "eks.amazonaws.com/role-arn" not in objects["k8s/prod/serviceaccount-shop-kept-backup.yaml"]["metadata"][
             "annotations"]
+
+
+def test_restores_verify_the_servers_certificate_and_run_as_their_own_user_unless_they_write_its_files(tmp_path):
+    """prod serves TLS by default: the restore, like the backup, verifies the server and its name with the CA. A
+    restore through the server runs as a user of its own; redis' restore writes the stopped server's files, as
+    their owner, the database's user."""
+    objects = output(tmp_path, "argocd")
+
+    def pod(kind: str, name: str) -> dict:
+        o = objects[f"k8s/prod/{kind.lower()}-shop-{name}.yaml"]
+        template = o["spec"]["jobTemplate"]["spec"]["template"] if kind == "CronJob" else o["spec"]["template"]
+        return template["spec"]
+
+    restore = pod("CronJob", "db-restore")
+    [main] = [c for c in restore["containers"] if c["name"] == "db-restore"]
+    script = main["args"][-1]
+    assert 'PGSSLMODE=verify-full PGSSLROOTCERT="$DB_TLS_CA_FILE"' in script and "pg_restore" in script
+    env = {e["name"]: e.get("value") for e in main["env"]}
+    assert env["DB_TLS_CA_FILE"] == "/run/secrets/db-tls.ca.crt" and env["DB_HOST"] == "db"
+    users = {name: pod(kind, name)["securityContext"]["runAsUser"] for kind, name in (
+        ("StatefulSet", "db"), ("CronJob", "db-backup"), ("CronJob", "db-restore"),
+        ("StatefulSet", "kept"), ("CronJob", "kept-restore"))}
+    assert len({users["db"], users["db-backup"], users["db-restore"]}) == 3
+    assert users["kept-restore"] == users["kept"]

@@ -78,6 +78,36 @@ def test_under_cilium_any_name_is_reached_by_name_and_nothing_is_said(tmp_path, 
         fqdn["spec"]["egress"]
 
 
+def test_under_cilium_a_pod_resolves_only_its_external_hosts_and_the_cluster_s_own_zone(tmp_path):
+    """DNS narrowed by name (tunnelling needs a name the cluster DNS forwards): the CiliumNetworkPolicy of every
+    workload allows its External hosts and names under cluster.local (answered by the cluster DNS itself) at every
+    depth its search list reaches; no NetworkPolicy allows the app's pods DNS at layer 4 (that would allow every
+    name again); pods of no workload of the app keep allow-dns."""
+    files, _ = synthesized(tmp_path, 'pay = External(dev, "pay", host="api.pay.example.com", port=443)\n'
+                                     'WebService(dev, "api", image="nginx:1.27.3", port=80, connects_to=[pay])\n'
+                                     'WebService(dev, "web", image="nginx:1.27.3", port=80)\n', cilium=True)
+    api = yaml.safe_load(files["k8s/dev/ciliumnetworkpolicy-shop-api-fqdn.yaml"])["spec"]["egress"][0]
+    web = yaml.safe_load(files["k8s/dev/ciliumnetworkpolicy-shop-web-fqdn.yaml"])["spec"]["egress"][0]
+    zone = [{"matchName": "cluster.local"}] + [{"matchPattern": "*." * n + "cluster.local"} for n in range(1, 6)]
+    assert api["toPorts"][0]["rules"]["dns"] == [{"matchName": "api.pay.example.com"}, *zone, {
+        "matchPattern": "*.*.*.*.*.*.cluster.local"}]  # api.pay.example.com.<namespace>.svc.cluster.local
+    assert web["toPorts"][0]["rules"]["dns"] == zone
+    for name in ("api", "web"):
+        assert not [r for r in policy(files, name)["spec"]["egress"] if any(p.get("port") == 53 for p in r["ports"])]
+    allow_dns = yaml.safe_load(files["k8s/dev/networkpolicy-shop-allow-dns.yaml"])["spec"]
+    assert allow_dns["podSelector"] == {"matchExpressions": [
+        {"key": "app.kubernetes.io/part-of", "operator": "NotIn", "values": ["shop"]}]}
+
+
+def test_without_cilium_dns_is_not_narrowed_by_name(tmp_path):
+    """A NetworkPolicy cannot name DNS names: every pod may resolve any name (README, Network isolation)."""
+    files, _ = synthesized(tmp_path, 'WebService(dev, "web", image="nginx:1.27.3", port=80)\n')
+    assert not [p for p in files if "ciliumnetworkpolicy" in p]
+    assert policy(files, "web")["spec"]["egress"][0]["ports"] == [{"port": 53, "protocol": "UDP"},
+                                                                  {"port": 53, "protocol": "TCP"}]
+    assert yaml.safe_load(files["k8s/dev/networkpolicy-shop-allow-dns.yaml"])["spec"]["podSelector"] == {}
+
+
 @pytest.mark.parametrize("host", ["ledger", "ledger.internal", "db.corp", "vault.vault.svc",
                                   "db.team.svc.cluster.local", "nas.local", "router.home.arpa"])
 def test_a_name_only_a_private_resolver_answers_is_refused_without_cidrs(tmp_path, host):

@@ -9,7 +9,7 @@ import cdk8s_plus_33 as kplus
 import pytest
 import yaml
 
-from shipform import App, Environment, SecureNamespace, Subject, WebService
+from shipform import App, Destination, Environment, SecureNamespace, Subject, WebService
 from shipform.testing import find_object, objects, synthesize
 
 ARGOCD = Subject.service_account("argocd", "argocd-application-controller")
@@ -24,7 +24,8 @@ def mixed(app_root):
     """An app whose Environments hold shipform workloads, cdk8s-plus constructs and raw ApiObjects."""
     app = App("mix", registry="ghcr.io/acme", version="1.0.0", root=app_root,
               repository="https://github.com/acme/mix.git")
-    for env in (Environment(app, "prod"), Environment(app, "stage", gitops="flux")):
+    stage = Environment(app, "stage", gitops="flux", destination=Destination(name="stage"))  # its own cluster
+    for env in (Environment(app, "prod"), stage):
         ns = SecureNamespace(env, "team", deployers=[ARGOCD])
         WebService(ns, "api", image="nginx:1.27.3", port=8080)
         kplus.Deployment(ns, "legacy", containers=[kplus.ContainerProps(image="nginx:1.27.3", port_number=8080)])
@@ -56,7 +57,7 @@ def test_the_gitops_objects_apply_the_folder_that_holds_them(mixed):
     files = synthesize(mixed)
     application = yaml.safe_load(next(text for path, text in files.items() if path.startswith("gitops/argocd/")))
     assert application["spec"]["source"]["path"].endswith("k8s/prod")
-    flux = [yaml.safe_load(text) for path, text in files.items() if path.startswith("gitops/flux/kustomization")]
+    flux = [yaml.safe_load(text) for path, text in files.items() if path.startswith("gitops/flux/stage/kustomization")]
     assert [k["spec"]["path"].rsplit("/", 2)[-2:] for k in flux if k["metadata"]["name"] == "mix-stage"] == [
         ["k8s", "stage"]]
 

@@ -88,12 +88,12 @@ def test_the_deployer_role_grants_exactly_the_kinds_deployed_into_the_namespace(
                and kind not in ("Namespace", "ResourceQuota", "LimitRange", "Role", "RoleBinding")}
     assert emitted == {"ServiceAccount", "NetworkPolicy", "Service", "Deployment", "StatefulSet", "CronJob",
                        "PersistentVolumeClaim", "ExternalSecret", "HorizontalPodAutoscaler", "PodDisruptionBudget",
-                       "Ingress"}
+                       "Ingress", "Certificate"}
     assert granted == {("", "serviceaccounts"), ("", "services"), ("", "persistentvolumeclaims"),
                        ("networking.k8s.io", "networkpolicies"), ("networking.k8s.io", "ingresses"),
                        ("apps", "deployments"), ("apps", "statefulsets"), ("batch", "cronjobs"),
                        ("external-secrets.io", "externalsecrets"), ("autoscaling", "horizontalpodautoscalers"),
-                       ("policy", "poddisruptionbudgets")}
+                       ("policy", "poddisruptionbudgets"), ("cert-manager.io", "certificates")}
     assert all(rule["verbs"] == ["get", "list", "watch", "create", "update", "patch", "delete"] for rule in rules)
     assert not any(r in ("secrets", "roles", "rolebindings") for _, r in granted)
 

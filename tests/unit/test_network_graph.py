@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from conftest import DIST, REPO
+from shipform.render.host_access import HOST_NETWORK
 from unit import network_graph as ng
 
 CASES = [("shop", "dev"), ("shop", "prod"), ("platform", "dev"), ("platform", "prod"), ("platform", "stage"),
@@ -227,10 +228,21 @@ def test_under_cilium_servers_outside_known_by_name_are_reached_by_that_name_onl
             policy = yaml.safe_load(text)
             client = policy["spec"]["endpointSelector"]["matchLabels"]["app.kubernetes.io/name"]
             rules = policy["spec"]["egress"]
-            assert rules[0]["toPorts"][0]["rules"] == {"dns": [{"matchPattern": "*"}]}
+            names = rules[0]["toPorts"][0]["rules"]["dns"]
+            hosts = {r["matchName"] for rule in rules[1:] for r in rule["toFQDNs"]}
+            # DNS for its External hosts and the cluster's own zone, nothing else (no name is forwarded but those)
+            assert {n["matchName"] for n in names if "matchName" in n} == hosts | {"cluster.local"}
+            assert all(n["matchPattern"].endswith(".cluster.local") for n in names if "matchPattern" in n)
             found |= {(client, name["matchName"], int(port["port"])) for rule in rules[1:]
                       for name in rule["toFQDNs"] for port in rule["toPorts"][0]["ports"]}
     assert declared and found == declared
+    # Every pod of the app (a routed canary's copy too) gets its DNS from its own Cilium policy.
+    selectors = [yaml.safe_load(t)["spec"]["podSelector"] for p, t in subject.files.items()
+                 if p.startswith("k8s/stage/networkpolicy-")
+                 and not p.endswith(("-allow-dns.yaml", "-default-deny.yaml"))]
+    cilium = [yaml.safe_load(t)["spec"]["endpointSelector"] for p, t in subject.files.items()
+              if p.startswith("k8s/stage/ciliumnetworkpolicy-")]
+    assert len(selectors) > 10 and sorted(map(str, selectors)) == sorted(map(str, cilium))
 
 
 def mesh_graphs(subject, env_name: str) -> tuple[set, set, set, set]:
@@ -279,3 +291,77 @@ def test_the_mesh_admits_the_same_graph_as_the_network_policies(subjects):
     control = {f for f in allowed if f[1] == ng.control_plane(env.mesh.namespace)}
     assert control == {(w, ng.control_plane(env.mesh.namespace), 15012, "TCP") for w in ours}
     assert not [o for o in shop.objects["dev"] if o["kind"] == "AuthorizationPolicy"]
+
+
+KNATIVE_CASES = [(name, env) for name, env in CASES if name == "platform" and env == "prod"]
+SHARED_GATEWAY = "shipform.dev/knative-shared-gateway"
+
+
+@pytest.mark.parametrize(("name", "env"), KNATIVE_CASES)
+def test_knative_services_are_reached_by_their_declared_clients_or_say_who_else_does(subjects, name, env):
+    """Read from the output alone, Knative's data path (its gateway, by Host header, and its activator, by revision
+    header, serve every Knative service of the cluster) lets more than a cluster-local service's declared clients
+    reach it; the output must then say so, with the app's reason, on the Knative Service and on the NetworkPolicy
+    that admits the gateway, and the service's pods must admit Knative's components alone (namespace and pods)."""
+    subject = subjects(name)
+    environment = subject.env(env)
+    objects = subject.objects[env]
+    callers = ng.knative_callers(subject.evaluation(env), objects, environment.knative)
+    assert callers  # the check is not vacuous
+    policies = {(o["metadata"]["namespace"], o["metadata"]["name"]): o for o in objects if o["kind"] == "NetworkPolicy"}
+    servers = {ng.endpoint_of(w): w for w in environment.workloads if w.serverless is not None}
+    assert set(callers) == set(servers)
+    for service in ng.knative_services(objects):
+        me = f"{service['metadata']['namespace']}/{service['metadata']['name']}"
+        declared = ng.declared_callers(environment, servers[me])
+        assert declared and declared <= callers[me]  # each declared client reaches it through the gateway
+        beyond = callers[me] - declared
+        policy = policies[(service["metadata"]["namespace"], service["metadata"]["name"])]
+        stated = [(o.get("metadata", {}).get("annotations") or {}).get(SHARED_GATEWAY) for o in (service, policy)]
+        assert beyond == {ng.ANY_POD}  # cluster-local: not from outside the cluster
+        reason = {r.check: r.reason for r in servers[me].stated_risks}["knativeSharedGateway"]
+        for statement in stated:
+            assert statement is not None
+            statement = " ".join(statement.split())  # wrapped in lines of 100 characters
+            assert statement.endswith(f"Accepted: {reason}")
+            assert f"namespace {environment.knative.gateway_namespace}" in statement
+            assert f"namespace {environment.knative.namespace}" in statement
+        # The pods admit no client directly: only the gateway, activator and autoscaler, each by namespace and pods.
+        sources = {f[0] for f in subject.evaluation(env).allowed if f[1] == me}
+        assert sources == {ng.knative(environment.knative.gateway_namespace, "gateway"),
+                           ng.knative(environment.knative.namespace, "activator"),
+                           ng.knative(environment.knative.namespace, "autoscaler")}
+        for rule in policy["spec"]["ingress"]:
+            assert all({"namespaceSelector", "podSelector"} <= set(peer) for peer in rule["from"]), rule
+
+
+AGENTS = "node-agents/"
+
+
+@pytest.mark.parametrize("env", ["dev", "prod", "stage"])
+def test_node_agents_allow_exactly_their_declared_flows(subjects, env):
+    """The platform app's NodeAgents, one on the pod network and one on the node's network: their NetworkPolicies
+    allow exactly their declared flows (DNS, the SaaS on 443) and nothing reaches them. For the host-network agent
+    this holds only where the network plugin applies NetworkPolicy to host-network pods, and its policy says so."""
+    subject = subjects("platform")
+
+    def of_agents(flows: set) -> set:
+        return {f for f in flows if f[0].startswith(AGENTS) or f[1].startswith(AGENTS)}
+
+    declared, allowed = of_agents(ng.declared_flows(subject.env(env))), of_agents(subject.evaluation(env).allowed)
+    assert declared == allowed, difference(allowed, declared)
+    assert {f[0] for f in declared} == {f"{AGENTS}log-shipper", f"{AGENTS}node-metrics"}
+    assert not [f for f in allowed if f[1].startswith(AGENTS)]
+    noted = {o["metadata"]["name"] for o in subject.objects[env] if o["kind"] == "NetworkPolicy"
+             and HOST_NETWORK in o["metadata"].get("annotations", {})}
+    assert noted == {"node-metrics"}
+
+
+def test_no_mesh_admits_or_names_a_node_agent(subjects):
+    """A namespace with host access cannot join a mesh (refused: bad_inputs 'mesh-for-node-agents'), so the Linkerd
+    policies of the platform's stage name no agent and their NetworkPolicies alone decide the agents' flows."""
+    subject = subjects("platform")
+    env = subject.env("stage")
+    assert env.mesh is not None and env.mesh_of("node-agents") is None
+    mesh = ng.mesh_flows(subject.objects["stage"], env.mesh.trust_domain)
+    assert mesh and not [f for f in mesh if f[0].startswith(AGENTS) or f[1].startswith(AGENTS)]

@@ -35,6 +35,7 @@ class FakeMesh:
     name = "fake"
     default_namespace = "fake-system"
     control_plane_ports = (7070, 7071)
+    injected_images = ("registry.example.com/fake-mesh/proxy",)
 
     def default_pods(self, namespace: str) -> dict[str, str]:
         return {"app": "fake-control", "fake-mesh/ns": namespace}

@@ -14,6 +14,7 @@ from shipform import (
     DataStorage,
     Environment,
     Health,
+    Issuer,
     Keda,
     Mesh,
     Queue,
@@ -38,7 +39,7 @@ def build(root, keda=None, mesh=None):
     """A redis database in 'data' whose lists two workers of 'jobs' and one of 'data' scale by."""
     app = App("shop", registry="ghcr.io/acme", root=root)
     env = Environment(app, "prod", keda=keda or Keda(), mesh=Mesh(kind=mesh) if mesh else None,
-                      data_storage=DataStorage("ebs.csi.aws.com"))
+                      tls_issuer=Issuer(name="internal-ca"), data_storage=DataStorage("ebs.csi.aws.com"))
     quota = Quota(cpu="32", cpu_limit="64", memory="64Gi", memory_limit="128Gi", pods=100)
     jobs = SecureNamespace(env, "jobs", mesh=mesh, quota=quota)
     data = SecureNamespace(env, "data", mesh=mesh, quota=quota, accepts_from=[jobs])
@@ -66,12 +67,15 @@ def test_keda_logs_in_as_its_own_user_that_reads_the_lists_lengths_only(scaled):
     assert ('printf \'%s\\n\' "user keda on #$KEDA resetchannels +ping +eval +type +llen "\'"~index" "~mail"\' '
             '>> /tmp/redis.conf') in script.splitlines()
     assert 'KEDA="$$(sha "$DB_QUEUE_READER_PASSWORD_FILE")"' in script.splitlines()
-    assert script.splitlines()[-1].startswith("exec redis-server")  # written before the server starts
+    lines = script.splitlines()
+    assert next(i for i, line in enumerate(lines) if line.startswith("exec redis-server")) > \
+        next(i for i, line in enumerate(lines) if "user keda on" in line)  # written before the server starts
     for name in ("mailer", "indexer", "mailer2"):
         trigger = find_object(out, "ScaledObject", name)["spec"]["triggers"][0]
         assert trigger["metadata"]["username"] == "keda" and "usernameFromEnv" not in trigger["metadata"]
         assert find_object(out, "TriggerAuthentication", name)["spec"]["secretTargetRef"] == [
-            {"parameter": "password", "name": "queue-keda-credentials", "key": "password"}]
+            {"parameter": "password", "name": "queue-keda-credentials", "key": "password"},
+            {"parameter": "ca", "name": "queue-tls", "key": "ca.crt"}]  # the queue serves TLS: KEDA verifies it
     assert_match_crd_schemas(objects(out, "ScaledObject") + objects(out, "TriggerAuthentication"))
 
 
@@ -102,15 +106,17 @@ def test_the_backup_user_has_a_password_of_its_own(scaled):
     dump = find_object(out, "CronJob", "queue-backup")["spec"]["jobTemplate"]["spec"]["template"]["spec"]
     sources = [s["secret"] for v in dump["volumes"] if "projected" in v for s in v["projected"]["sources"]]
     assert sources == [{"name": "queue-credentials", "items": [
-        {"key": "backup-password", "path": "queue-credentials.backup-password"}]}]  # not the application's
+        {"key": "backup-password", "path": "queue-credentials.backup-password"}]},  # not the application's
+        {"name": "queue-tls", "items": [{"key": "ca.crt", "path": "queue-tls.ca.crt"}]}]  # the CA alone, no key
     health = find_object(out, "StatefulSet", "queue")["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]
     assert 'REDISCLI_AUTH="$(cat "$DB_BACKUP_PASSWORD_FILE")"' in health["exec"]["command"][2]
 
 
 def test_a_redis_database_no_queue_scales_by_has_no_keda_user(tmp_path):
     app = App("shop", registry="ghcr.io/acme", root=tmp_path)
-    db = StatefulDB(Environment(app, "prod", keda=Keda(),
-                                data_storage=DataStorage("ebs.csi.aws.com")), "cache", engine="redis", version="7.4")
+    db = StatefulDB(Environment(app, "prod", keda=Keda(), tls_issuer=Issuer(name="internal-ca"),
+                                data_storage=DataStorage("ebs.csi.aws.com")), "cache",
+                    engine="redis", version="7.4")
     assert "keda" not in "\n".join(db.server_command()) and "DB_QUEUE_READER_PASSWORD" not in db.all_secrets()
     assert SecretRef("cache-keda-credentials", "password") not in db.owned_secrets()
 

@@ -13,6 +13,7 @@ from shipform import (
     Environment,
     External,
     Health,
+    Issuer,
     Keda,
     Queue,
     Quota,
@@ -35,7 +36,8 @@ def worker(ns, name, server, queue):
 @pytest.fixture(scope="module")
 def scaled(module_app_root):
     app = App("shop", registry="ghcr.io/acme", root=module_app_root)
-    prod = Environment(app, "prod", keda=Keda(), data_storage=DataStorage("ebs.csi.aws.com"))
+    prod = Environment(app, "prod", keda=Keda(), tls_issuer=Issuer(name="internal-ca"),
+                       data_storage=DataStorage("ebs.csi.aws.com"))
     ns = SecureNamespace(prod, "shop", deployers=[Subject.group("deployers")],
                          quota=Quota(cpu="16", cpu_limit="64", memory="64Gi", memory_limit="128Gi", pods=100))
     queue = StatefulDB(ns, "queue", engine="redis", version="7.4")
@@ -54,11 +56,15 @@ def test_a_redis_list_scales_its_worker_from_zero(scaled):
     assert scaler["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "mailer"}
     assert (scaler["minReplicaCount"], scaler["maxReplicaCount"]) == (0, 20)
     assert scaler["triggers"] == [{"type": "redis", "metadata": {
-        "address": "queue.shop.svc:6379", "listName": "mail", "listLength": "5", "username": "keda"},
-        "authenticationRef": {"name": "mailer"}}]
-    # KEDA's own user's password by reference to a Secret of its own; never a value, never the application's.
+        "address": "queue.shop.svc:6379", "listName": "mail", "listLength": "5", "username": "keda",
+        "enableTLS": "true"}, "authenticationRef": {"name": "mailer"}}]
+    # KEDA's own user's password by reference to a Secret of its own; never a value, never the application's. The
+    # queue serves TLS (prod, no mesh): KEDA verifies it with the CA alone (no unsafeSsl), against the name it
+    # dials (queue.shop.svc, one of the certificate's names).
     assert find_object(scaled, "TriggerAuthentication", "mailer")["spec"] == {
-        "secretTargetRef": [{"parameter": "password", "name": "queue-keda-credentials", "key": "password"}]}
+        "secretTargetRef": [{"parameter": "password", "name": "queue-keda-credentials", "key": "password"},
+                            {"parameter": "ca", "name": "queue-tls", "key": "ca.crt"}]}
+    assert "queue.shop.svc" in find_object(scaled, "Certificate", "queue-tls")["spec"]["dnsNames"]
     assert "replicas" not in find_object(scaled, "Deployment", "mailer")["spec"]  # KEDA owns the count
     assert not objects(scaled, "PodDisruptionBudget", "mailer")  # none with min 0
 

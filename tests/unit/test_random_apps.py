@@ -58,7 +58,8 @@ SEED = int(os.environ.get("RANDOM_APPS_SEED", "20250601"))
 K8S_VERSION = "1.33.0"
 COMPOSE = Path(sys.executable).with_name("docker-compose")
 # CRDs: outside kubernetes-validate's schemas (checked against tests/crd_schemas below and in tests/validators)
-CUSTOM_KINDS = {"ExternalSecret", "Rollout", "ScaledObject", "TriggerAuthentication", "AuthorizationPolicy",
+CUSTOM_KINDS = {"Certificate", "ExternalSecret", "Rollout", "ScaledObject", "TriggerAuthentication",
+                "AuthorizationPolicy",
                 "PeerAuthentication", "VirtualService", "DestinationRule", "EnvoyFilter", "Server",
                 "MeshTLSAuthentication", "NetworkAuthentication", "HTTPLocalRateLimitPolicy"}
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

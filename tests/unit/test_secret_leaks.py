@@ -19,7 +19,7 @@ from shipform import *
 app = App("shop", registry="ghcr.io/acme")
 dev = Environment(app, "dev", local=True, domain="dev.example.com")
 prod = Environment(app, "prod", replicas=2, domain="example.com", secret_store=SecretStore("vault"),
-                   unpinned_images="a test app: its images are never pushed",
+                   unpinned_images="a test app: its images are never pushed", tls_issuer=Issuer(name="internal-ca"),
                    data_storage=DataStorage("ebs.csi.aws.com"))
 for env in (dev, prod):
     offsite = S3Target(bucket="acme-backups", credentials=SecretRef("backup-s3", "credentials"),

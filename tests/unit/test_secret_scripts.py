@@ -27,9 +27,9 @@ TWO_NAMESPACES = '''
 from shipform import *
 app = App("shop", registry="ghcr.io/acme")
 dev = Environment(app, "dev", local=True, domain="dev.example.com")
-prod = Environment(app, "prod",
-                   data_storage=DataStorage("ebs.csi.aws.com"), domain="example.com", secret_store=SecretStore("vault"),
-                   unpinned_images="a test app: its images are never pushed")
+prod = Environment(app, "prod", domain="example.com", secret_store=SecretStore("vault"),
+                   unpinned_images="a test app: its images are never pushed",
+                   tls_issuer=Issuer(name="internal-ca"), data_storage=DataStorage("ebs.csi.aws.com"))
 for env in (dev, prod):
     front = SecureNamespace(env, "front")
     back = SecureNamespace(env, "back", accepts_from=[front])
@@ -45,9 +45,8 @@ MANAGED = '''
 from shipform import *
 app = App("shop", registry="ghcr.io/acme")
 dev = Environment(app, "dev", local=True, domain="dev.example.com")
-prod = Environment(app, "prod",
-                   domain="example.com", unpinned_images="a test app: its images are never pushed",
-                   data_storage=DataStorage("ebs.csi.aws.com"))
+prod = Environment(app, "prod", domain="example.com", unpinned_images="a test app: its images are never pushed",
+                   tls_issuer=Issuer(name="internal-ca"), data_storage=DataStorage("ebs.csi.aws.com"))
 for env in (dev, prod):
     ns = SecureNamespace(env, "shop")
     rds = External(ns, "rds", host="orders.abc123.eu-west-1.rds.amazonaws.com", port=5432, cidrs=["10.0.0.0/16"],
@@ -209,7 +208,12 @@ def test_secrets_an_external_secret_provides_are_only_named(tmp_path):
     assert all(line.startswith("# ") for line in lines)
     assert "# front/db-credentials: from the ExternalSecret of that name, SecretStore 'vault', remote key " \
            "'shop/prod/db-credentials'" in lines
-    assert len(lines) == 6
+    # The database's certificate is cert-manager's (no ExternalSecret in its namespace); a client in another
+    # namespace gets the CA from the store.
+    assert "# front/db-tls: from the ExternalSecret of that name, SecretStore 'vault', remote key " \
+           "'shop/prod/db-tls'" in lines
+    assert not any(line.startswith("# back/db-tls") for line in lines)
+    assert len(lines) == 7  # and the upload's and the restore's S3 keys
 
 
 @pytest.mark.slow

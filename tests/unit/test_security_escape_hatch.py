@@ -19,6 +19,7 @@ from shipform import (
     Environment,
     Health,
     HostPath,
+    Issuer,
     Job,
     KnativeServing,
     NodeAgent,
@@ -80,7 +81,7 @@ RULES = [
 
 def app_with(root, patch: dict[str, Any] | None = None, **props: Any) -> App:
     app = App("shop", registry="ghcr.io/acme", root=root)
-    prod = Environment(app, "prod", data_storage=DataStorage("ebs.csi.aws.com"))
+    prod = Environment(app, "prod", tls_issuer=Issuer(name="internal-ca"), data_storage=DataStorage("ebs.csi.aws.com"))
     api = WebService(prod, "api", image="ghcr.io/acme/api:1.0.0", port=8000, **props)
     if patch is not None:
         api.deployment.add_json_patch(patch)
@@ -173,9 +174,10 @@ def test_every_pod_bearing_kind_is_checked_and_all_errors_come_in_one_run(app_ro
     """A Deployment, StatefulSet, Job, CronJob, DaemonSet, Knative Service and Argo Rollout, each made privileged,
     in two Environments: every one is reported at once."""
     app = App("shop", registry="ghcr.io/acme", root=app_root)
-    for env in (Environment(app, "prod", knative=KnativeServing(), data_storage=DataStorage("ebs.csi.aws.com")),
+    for env in (Environment(app, "prod", knative=KnativeServing(), tls_issuer=Issuer(name="internal-ca"),
+                            data_storage=DataStorage("ebs.csi.aws.com")),
                 Environment(app, "stage", rollouts="argo", knative=KnativeServing(),
-                            data_storage=DataStorage("ebs.csi.aws.com"))):
+                            tls_issuer=Issuer(name="internal-ca"), data_storage=DataStorage("ebs.csi.aws.com"))):
         handles = {
             "Deployment": Worker(env, "mailer", image="ghcr.io/acme/mailer:1.0.0",
                                  health=Health.exec(["mailer", "--check"])).deployment,
@@ -183,7 +185,8 @@ def test_every_pod_bearing_kind_is_checked_and_all_errors_come_in_one_run(app_ro
             "Job": Job(env, "seed", image="ghcr.io/acme/seed:1.0.0").job,
             "CronJob": CronJob(env, "report", image="ghcr.io/acme/report:1.0.0", schedule="@daily").cron_job,
             "Service": WebService(env, "fn", image="ghcr.io/acme/fn:1.0.0", port=8080,
-                                  serverless=Serverless(max=3)).deployment,
+                                  serverless=Serverless(max=3),
+                                  accepted_risks={"knativeSharedGateway": "a test app: alone in a cluster"}).deployment,
         }
         agents = SecureNamespace(env, "agents", host_access="the log shipper reads each node's /var/log",
                                  quota=Quota(cpu_limit="16"))

@@ -21,6 +21,7 @@ from shipform import (
     External,
     Health,
     HostPath,
+    Issuer,
     NodeAgent,
     Quota,
     S3Target,
@@ -59,7 +60,8 @@ def files(module_app_root) -> dict[str, str]:
     three servers outside the cluster, a database backed up to S3, and a node agent's namespace; plus a workload
     straight in the Environment (the app's plain namespace)."""
     app = App("shop", registry="ghcr.io/acme", root=module_app_root)
-    prod = Environment(app, "prod", domain="example.com", data_storage=DataStorage("ebs.csi.aws.com"))
+    prod = Environment(app, "prod", domain="example.com", tls_issuer=Issuer(name="internal-ca"),
+                       data_storage=DataStorage("ebs.csi.aws.com"))
     ns = SecureNamespace(prod, "store", quota=Quota(load_balancers=2, node_ports=4),
                          deployers=[Subject.group("ci"),
                                     Subject.service_account("argocd", "argocd-application-controller")],
@@ -177,15 +179,19 @@ def test_a_rule_for_any_public_address_reaches_no_private_metadata_documentation
 
 def test_under_cilium_a_server_known_by_name_is_reached_by_that_name_alone(module_app_root):
     app = App("shop", registry="ghcr.io/acme", root=module_app_root)
-    prod = Environment(app, "prod", cilium=True, data_storage=DataStorage("ebs.csi.aws.com"))
+    prod = Environment(app, "prod", cilium=True, tls_issuer=Issuer(name="internal-ca"),
+                       data_storage=DataStorage("ebs.csi.aws.com"))
     payments = External(prod, "payments", host="api.payments.example.com", port=443)
     WebService(prod, "api", image="ghcr.io/acme/api:1.0.0", port=8000, connects_to=[payments])
     files = synthesize(app)
-    assert find_object(files, "NetworkPolicy", "api")["spec"]["egress"] == [DNS_RULE]
+    # DNS is the Cilium policy's alone, by name: a layer-4 DNS rule here would allow every name again.
+    assert find_object(files, "NetworkPolicy", "api")["spec"]["egress"] == []
+    zone = [{"matchName": "cluster.local"}] + [{"matchPattern": "*." * n + "cluster.local"} for n in range(1, 7)]
     assert find_object(files, "CiliumNetworkPolicy", "api-fqdn")["spec"]["egress"] == [
         {"toEndpoints": [{"matchLabels": {"k8s:io.kubernetes.pod.namespace": "kube-system",
                                           "k8s:k8s-app": "kube-dns"}}],
-         "toPorts": [{"ports": [{"port": "53", "protocol": "ANY"}], "rules": {"dns": [{"matchPattern": "*"}]}}]},
+         "toPorts": [{"ports": [{"port": "53", "protocol": "ANY"}],
+                      "rules": {"dns": [{"matchName": "api.payments.example.com"}, *zone]}}]},
         {"toFQDNs": [{"matchName": "api.payments.example.com"}],
          "toPorts": [{"ports": [{"port": "443", "protocol": "TCP"}]}]}]
 
@@ -263,7 +269,8 @@ def test_a_node_agents_namespace_enforces_privileged_and_still_audits_and_warns_
 # reads the same kinds, the pods and their logs.
 
 DEPLOYED = [([""], ["serviceaccounts", "services"]), (["apps"], ["deployments", "statefulsets"]),
-            (["batch"], ["cronjobs"]), (["networking.k8s.io"], ["networkpolicies"])]
+            (["batch"], ["cronjobs"]), (["cert-manager.io"], ["certificates"]),
+            (["networking.k8s.io"], ["networkpolicies"])]
 
 
 def test_the_deployer_role_writes_exactly_the_kinds_deployed_there(files):

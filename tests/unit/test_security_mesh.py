@@ -201,6 +201,24 @@ def test_linkerd_admits_a_load_balancers_clients_from_its_source_ranges_alone(mo
                   {"port": 9090, "protocol": "TCP"}]}
 
 
+def test_istio_admits_a_load_balancers_clients_from_its_source_ranges_alone(module_app_root):
+    """As the NetworkPolicy and Linkerd do: the plain-text rule of the ports only a load balancer's clients reach
+    admits its source_ranges; a port Prometheus reaches too admits any source, narrowed by the NetworkPolicy."""
+    app = App("shop", registry="ghcr.io/acme", root=module_app_root)
+    prod = Environment(app, "prod", domain="example.com", mesh=Mesh(kind="istio"), monitoring=Monitoring())
+    shop = SecureNamespace(prod, "shop", mesh="istio", quota=Quota(load_balancers=1, node_ports=3))
+    WebService(shop, "gw", image="ghcr.io/acme/gw:1.0.0", ports={"mqtt": 1883, "ws": 8083, "metrics": 9090},
+               expose="load-balancer", source_ranges=["203.0.113.0/24", "2001:db8::/32"],
+               metrics=Metrics(port="metrics"))
+    files = synthesize(app)
+    policy = find_object(files, "AuthorizationPolicy", "gw", "shop")
+    plain = [r for r in policy["spec"]["rules"] if not any("principals" in f["source"] for f in r.get("from", []))]
+    assert plain == [{"to": [{"operation": {"ports": ["9090"]}}]},
+                     {"from": [{"source": {"ipBlocks": ["2001:db8::/32", "203.0.113.0/24"]}}],
+                      "to": [{"operation": {"ports": ["1883", "8083"]}}]}]
+    assert_match_crd_schemas([policy])
+
+
 def test_linkerd_proxies_reach_the_control_plane_on_its_ports_alone(linkerd):
     assert find_object(linkerd, "NetworkPolicy", "web")["spec"]["egress"][-1] == {
         "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "linkerd"}},

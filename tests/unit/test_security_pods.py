@@ -20,6 +20,7 @@ from shipform import (
     Environment,
     Health,
     HostPath,
+    Issuer,
     Job,
     KnativeServing,
     Migration,
@@ -34,13 +35,21 @@ from shipform import (
     Worker,
 )
 from shipform.testing import objects, synthesize
+from shipform.values.uids import assign_uids
 
-POD_SECURITY = {"appArmorProfile": {"type": "RuntimeDefault"}, "fsGroup": 10001, "runAsGroup": 10001,
-                "runAsNonRoot": True, "runAsUser": 10001, "seccompProfile": {"type": "RuntimeDefault"}}
+POD_SECURITY = {"appArmorProfile": {"type": "RuntimeDefault"}, "runAsNonRoot": True,
+                "seccompProfile": {"type": "RuntimeDefault"}}
 CONTAINER_SECURITY = {"allowPrivilegeEscalation": False, "appArmorProfile": {"type": "RuntimeDefault"},
                       "capabilities": {"drop": ["ALL"]}, "privileged": False, "readOnlyRootFilesystem": True,
-                      "runAsGroup": 10001, "runAsNonRoot": True, "runAsUser": 10001,
-                      "seccompProfile": {"type": "RuntimeDefault"}}
+                      "runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+UIDS = assign_uids("shop", ["api", "db", "db-backup", "db-restore", "fn", "legacy", "mailer", "seed", "report",
+                            "shipper"])
+"""Each service's own user (a database's backup and its restore too); a migration runs its service's code as its
+service's user."""
+
+
+def uid(name: str) -> int:
+    return UIDS[name.removesuffix("-migrate")]
 KNATIVE = "serving.knative.dev/v1"
 
 
@@ -51,7 +60,7 @@ def files(module_app_root) -> dict[str, str]:
     with a writable root, and a node agent on the host network; under Flux a migration as an init container."""
     app = App("shop", registry="ghcr.io/acme", root=module_app_root)
     prod = Environment(app, "prod", domain="example.com", rollouts="argo", knative=KnativeServing(),
-                       data_storage=DataStorage("ebs.csi.aws.com"))
+                       tls_issuer=Issuer(name="internal-ca"), data_storage=DataStorage("ebs.csi.aws.com"))
     shop = SecureNamespace(prod, "shop", quota=Quota(cpu="8", memory="16Gi", cpu_limit="16", memory_limit="32Gi"))
     db = StatefulDB(shop, "db", engine="postgres", version="16",
                     backup=Backup(schedule="@daily", to=S3Target(bucket="acme-backups",
@@ -59,7 +68,8 @@ def files(module_app_root) -> dict[str, str]:
                                                                  restore_credentials=SecretRef("s3-read", "s3"))))
     WebService(shop, "api", image="ghcr.io/acme/api:1.0.0", port=8000, connects_to=[db], public=True,
                migrate=Migration(["migrate"]), strategy=Canary(steps=[20, "promote"]))
-    WebService(shop, "fn", image="ghcr.io/acme/fn:1.0.0", port=8080, serverless=Serverless(max=3))
+    WebService(shop, "fn", image="ghcr.io/acme/fn:1.0.0", port=8080, serverless=Serverless(max=3),
+               accepted_risks={"knativeSharedGateway": "a test app: no other pod runs in its cluster"})
     WebService(shop, "legacy", image="ghcr.io/acme/legacy:1.0.0", port=8081, read_only_root_filesystem=False,
                accepted_risks={"readOnlyRootFilesystem": "writes its cache under /var"})
     Worker(shop, "mailer", image="ghcr.io/acme/mailer:1.0.0", health=Health.exec(["mailer", "--check"]))
@@ -69,7 +79,8 @@ def files(module_app_root) -> dict[str, str]:
                              quota=Quota(cpu_limit="16"))
     NodeAgent(agents, "shipper", image="ghcr.io/acme/shipper:1.0.0", host_network=True,
               host_paths={"/host/log": HostPath("/var/log")}, health=Health.exec(["/bin/health"]))
-    flux = Environment(app, "flux", gitops="flux", data_storage=DataStorage("ebs.csi.aws.com"))
+    flux = Environment(app, "flux", gitops="flux", tls_issuer=Issuer(name="internal-ca"),
+                       data_storage=DataStorage("ebs.csi.aws.com"))
     WebService(flux, "api", image="ghcr.io/acme/api:1.0.0", port=8000, migrate=Migration(["migrate"]))
     return synthesize(app)
 
@@ -113,7 +124,8 @@ def test_pods_run_as_non_root_with_the_runtime_default_seccomp_profile(files):
         if kind == "KnativeService":  # Knative refuses pod-level securityContext: each container carries it
             assert "securityContext" not in pod
         else:
-            assert pod["securityContext"] == POD_SECURITY, name
+            ids = {"runAsUser": uid(name), "runAsGroup": uid(name), "fsGroup": uid(name)}
+            assert pod["securityContext"] == {**POD_SECURITY, **ids}, name
 
 
 def test_containers_drop_every_capability_and_cannot_escalate(files):
@@ -121,7 +133,8 @@ def test_containers_drop_every_capability_and_cannot_escalate(files):
     for kind, name, pod in pods(files):
         for c in containers(pod):
             relaxed = {"readOnlyRootFilesystem": False} if name == "legacy" else {}
-            expected = {**CONTAINER_SECURITY, **relaxed}
+            owner = name if c["name"] != "migrate" else "api-migrate"
+            expected = {**CONTAINER_SECURITY, "runAsUser": uid(owner), "runAsGroup": uid(owner), **relaxed}
             if kind == "KnativeService":  # its AppArmor profile is an annotation: see below
                 del expected["appArmorProfile"]
             assert c["securityContext"] == expected, (name, c["name"])

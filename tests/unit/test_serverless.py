@@ -1,5 +1,6 @@
 """Request-driven scale to zero with Knative: a Knative Service in the subset of the pod spec Knative accepts,
-reached through Knative's gateway, admitting its gateway, activator and autoscaler alone; checked against the
+reached through Knative's gateway, admitting its gateway, activator and autoscaler alone; a cluster-local one
+states, with the app's reason, that any pod reaching the gateway or the activator reaches it; checked against the
 published CRD schemas (tests/crd_schemas/serving.knative.dev)."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from shipform import (
     DataStorage,
     Environment,
     Health,
+    Issuer,
     KnativeServing,
     Quota,
     SecureNamespace,
@@ -21,6 +23,7 @@ from shipform import (
     Subject,
     WebService,
 )
+from shipform.errors import ShipformError
 from shipform.testing import find_object, objects, synthesize
 
 
@@ -28,14 +31,15 @@ from shipform.testing import find_object, objects, synthesize
 def serverless(module_app_root):
     app = App("shop", registry="ghcr.io/acme", root=module_app_root)
     prod = Environment(app, "prod", domain="example.com", knative=KnativeServing(),
-                       data_storage=DataStorage("ebs.csi.aws.com"))
+                       tls_issuer=Issuer(name="internal-ca"), data_storage=DataStorage("ebs.csi.aws.com"))
     dev = Environment(app, "dev", local=True, domain="dev.example.com")
     for env in (dev, prod):
         ns = SecureNamespace(env, "shop", deployers=[Subject.group("deployers")],
                              quota=Quota(cpu_limit="16", memory_limit="32Gi"))
         db = StatefulDB(ns, "db", engine="postgres", version="16")
         api = WebService(ns, "api", image="nginx:1.27.3", port=8000, connects_to=[db], health=Health.http("/healthz"),
-                         serverless=Serverless(max=4, concurrency=50) if env is prod else None)
+                         serverless=Serverless(max=4, concurrency=50) if env is prod else None,
+                         accepted_risks={"knativeSharedGateway": "it serves the catalogue every pod may read"})
         WebService(ns, "web", image="nginx:1.27.3", port=3000, public=True, connects_to=[api],
                    serverless=Serverless(min=1, max=3) if env is prod else None)
     return synthesize(app)
@@ -82,3 +86,47 @@ def test_knative_objects_match_their_published_schemas_and_the_deployer_may_appl
                                   if o["apiVersion"].startswith("serving.")])
     rules = find_object(serverless, "Role", "deployer", env="prod")["rules"]
     assert deployer_grant("serving.knative.dev", "domainmappings", "services") in rules
+
+
+SHARED_GATEWAY = "shipform.dev/knative-shared-gateway"
+
+
+def test_a_cluster_local_service_states_who_else_reaches_it_and_why(serverless):
+    """Knative's gateway and activator serve every Knative service of the cluster: a cluster-local one (api) is
+    reached by any pod that reaches them, which it accepted with a reason; the Knative Service and its
+    NetworkPolicy say so. A public one (web) is anyone's by design and states nothing; dev runs api as an ordinary
+    Deployment, whose policy admits its declared clients alone and states nothing either."""
+    expected = ("reached by any pod that reaches Knative's gateway (namespace kourier-system) or activator "
+                "(namespace knative-serving), not only by its declared clients: the gateway routes by Host header to "
+                "every cluster-local Knative service and the activator by revision header. Accepted: it serves the "
+                "catalogue every pod may read")
+    for kind in ("Service", "NetworkPolicy"):
+        stated = find_object(serverless, kind, "api", env="prod")["metadata"]["annotations"][SHARED_GATEWAY]
+        assert " ".join(stated.split()) == expected and max(map(len, stated.splitlines())) <= 100
+        assert SHARED_GATEWAY not in find_object(serverless, kind, "web", env="prod")["metadata"].get(
+            "annotations", {})
+    assert SHARED_GATEWAY not in find_object(serverless, "NetworkPolicy", "api", env="dev")["metadata"].get(
+        "annotations", {})
+
+
+def test_the_pods_admit_knatives_components_by_namespace_and_pods_never_any_pod(serverless):
+    for name in ("api", "web"):
+        ingress = find_object(serverless, "NetworkPolicy", name, env="prod")["spec"]["ingress"]
+        peers = [peer for rule in ingress for peer in rule["from"]]
+        assert [(p["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"],
+                 p["podSelector"]["matchLabels"]) for p in peers] == [
+            ("kourier-system", {"app": "3scale-kourier-gateway"}), ("knative-serving", {"app": "activator"}),
+            ("knative-serving", {"app": "autoscaler"})]
+        assert all(rule["ports"] for rule in ingress)  # each on its port alone
+
+
+def test_a_cluster_local_service_is_refused_without_the_accepted_risk(module_app_root):
+    app = App("shop", registry="ghcr.io/acme", root=module_app_root)
+    prod = Environment(app, "prod", knative=KnativeServing())
+    with pytest.raises(ShipformError) as err:
+        WebService(prod, "api", image="nginx:1.27.3", port=8000, serverless=Serverless())
+    assert (err.value.path, err.value.prop) == ("shop/prod/api", "serverless")
+    assert "accepted_risks={'knativeSharedGateway':" in err.value.fix
+    # public, it is anyone's by design: no risk to accept
+    WebService(prod, "web", image="nginx:1.27.3", port=8000, public=True, host="web.example.com",
+               serverless=Serverless())

@@ -49,8 +49,10 @@ def test_engine_defaults(new_app, engine):
     disk = f"{64 * (1 + len(c['volumeMounts']) - sum(m['name'] in ('data', 'secrets') for m in c['volumeMounts']))}Mi"
     assert c["resources"] == {"requests": {"cpu": "250m", "memory": "512Mi", "ephemeral-storage": disk},
                               "limits": {"cpu": "1", "memory": "1Gi", "ephemeral-storage": disk}}
-    assert c["securityContext"]["readOnlyRootFilesystem"] is True and c["securityContext"]["runAsUser"] == 10001
-    assert pod["securityContext"]["fsGroup"] == 10001 and pod["automountServiceAccountToken"] is False
+    uid = pod["securityContext"]["runAsUser"]  # the database's own user: its name's, not another service's
+    assert c["securityContext"]["readOnlyRootFilesystem"] is True and c["securityContext"]["runAsUser"] == uid
+    assert 20000 <= uid < 60000 and pod["securityContext"]["fsGroup"] == uid
+    assert pod["automountServiceAccountToken"] is False
     assert pod["terminationGracePeriodSeconds"] == 65
     assert objects[("Service", "db-headless")]["spec"]["clusterIP"] == "None"
     assert objects[("Service", "db")]["spec"]["ports"][0]["port"] == port
@@ -168,10 +170,11 @@ def test_backup_is_a_hardened_cron_job_onto_its_own_volume(new_app, tmp_path):
 
 
 def test_external_secrets_match_the_published_crd_schema(app_root):
-    from shipform import App, Environment
+    from shipform import App, Environment, Issuer
 
     app = App("shop", registry="ghcr.io/acme", root=app_root)
-    prod = Environment(app, "prod", secret_store=SecretStore("vault"), data_storage=DataStorage("ebs.csi.aws.com"))
+    prod = Environment(app, "prod", secret_store=SecretStore("vault"), tls_issuer=Issuer(name="internal-ca"),
+                       data_storage=DataStorage("ebs.csi.aws.com"))
     db = StatefulDB(prod, "db", engine="mysql", version="8.4")
     WebService(prod, "api", image="nginx:1.27.3", port=80, connects_to=[db],
                secrets={"API_TOKEN": SecretRef("api", "token")})

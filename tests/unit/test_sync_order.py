@@ -104,7 +104,7 @@ def test_argo_cd_migrations_are_sync_hooks_and_nothing_is_a_pre_sync_hook(output
 
 def test_flux_applies_one_off_jobs_only_after_everything_else_is_ready(outputs):
     files = outputs["platform"]
-    kustomizations = [yaml.safe_load(t) for p, t in files.items() if p.startswith("gitops/flux/kustomization-")]
+    kustomizations = [yaml.safe_load(t) for p, t in files.items() if p.startswith("gitops/flux/stage/kustomization-")]
     by_name = {k["metadata"]["name"]: k for k in kustomizations}
     main, jobs = by_name["mixed-stage"], by_name["mixed-stage-jobs"]
     assert main["spec"]["wait"] is True and main["spec"]["path"].endswith("/k8s/stage")

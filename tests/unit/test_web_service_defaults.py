@@ -6,6 +6,7 @@ import pytest
 
 from conftest import manifests
 from shipform import Autoscale, Build, Health, SecretRef, WebService
+from shipform.values.uids import derived_uid
 
 
 @pytest.fixture
@@ -60,8 +61,9 @@ def test_pod_defaults_are_restricted_and_shut_down_gracefully(api):
     assert pod["serviceAccountName"] == "api"
     assert pod["automountServiceAccountToken"] is False
     assert pod["enableServiceLinks"] is False
-    assert pod["securityContext"] == {"appArmorProfile": {"type": "RuntimeDefault"}, "fsGroup": 10001,
-                                      "runAsGroup": 10001, "runAsNonRoot": True, "runAsUser": 10001,
+    uid = derived_uid("shop", "api")  # the App's only service: its derived UID, taken by no other
+    assert pod["securityContext"] == {"appArmorProfile": {"type": "RuntimeDefault"}, "fsGroup": uid,
+                                      "runAsGroup": uid, "runAsNonRoot": True, "runAsUser": uid,
                                       "seccompProfile": {"type": "RuntimeDefault"}}
     assert pod["terminationGracePeriodSeconds"] == 35  # 30 s for the process + 5 s preStop pause
     assert [c["topologyKey"] for c in pod["topologySpreadConstraints"]] == [
@@ -81,7 +83,8 @@ def test_container_defaults(api):
     assert container["securityContext"] == {
         "allowPrivilegeEscalation": False, "appArmorProfile": {"type": "RuntimeDefault"},
         "capabilities": {"drop": ["ALL"]}, "privileged": False,
-        "readOnlyRootFilesystem": True, "runAsGroup": 10001, "runAsNonRoot": True, "runAsUser": 10001,
+        "readOnlyRootFilesystem": True, "runAsGroup": derived_uid("shop", "api"), "runAsNonRoot": True,
+        "runAsUser": derived_uid("shop", "api"),
         "seccompProfile": {"type": "RuntimeDefault"}}
     assert container["lifecycle"] == {"preStop": {"sleep": {"seconds": 5}}}
     assert container["volumeMounts"] == [{"name": "tmp", "mountPath": "/tmp"}]

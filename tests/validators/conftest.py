@@ -9,6 +9,7 @@ import os
 
 import pytest
 
+import parallel
 from validators.gate import BROKEN, PLATFORM, Closed, Gate, dist_trees
 
 _gate: Gate | None = None
@@ -46,33 +47,43 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     global _gate
+    # A pytest-xdist worker collects every test but runs only its share: the worker given the validators (one
+    # group, tests/parallel.py) starts the gate when its first test asks for it.
+    if parallel.in_worker():
+        return
     runs = needed_runs(session.items)
     if runs and _gate is None and not session.config.option.collectonly:
         _gate = Gate().start(runs)
 
 
 @pytest.fixture(scope="session")
-def gate() -> Gate:
+def gate(request: pytest.FixtureRequest) -> Gate:
     global _gate
-    if _gate is None:  # collected without the hook above (should not happen): start lazily, run by run
-        _gate = Gate()
+    if _gate is None:
+        _gate = Gate().start(needed_runs(request.session.items))
     return _gate
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     global _gate
     if _gate is not None:
+        parallel.share_section(session.config, "validators", summary_lines(_gate))
         _gate.close()
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     if _gate is None or not _gate.results:
         return
-    tr = terminalreporter
-    tr.section("validators")
+    terminalreporter.section("validators")
+    for line in summary_lines(_gate):
+        terminalreporter.write_line(line)
+
+
+def summary_lines(gate: Gate) -> list[str]:
+    lines = []
     for name in [*dist_trees(), PLATFORM, BROKEN]:
         parts = []
-        for (tool, tree), future in sorted(_gate.results.items()):
+        for (tool, tree), future in sorted(gate.results.items()):
             if tree != name or not future.done() or future.cancelled():
                 continue
             if isinstance(future.exception(), Closed):
@@ -85,5 +96,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
                 continue
             parts.append(f"{tool} {len(result.findings)} ({'cached' if result.cached else f'{result.seconds:.1f}s'})")
         if parts:
-            tr.write_line(f"{name}: " + ", ".join(parts))
-    tr.write_line(f"all runs done {_gate.finished_after():.1f}s after collection")
+            lines.append(f"{name}: " + ", ".join(parts))
+    lines.append(f"all runs done {gate.finished_after():.1f}s after collection")
+    return lines

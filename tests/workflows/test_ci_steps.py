@@ -79,7 +79,8 @@ from shipform import *
 app = App("shop", registry="ghcr.io/acme", version="1.4.2", repository="https://github.com/acme/shop.git",
           workflows="output")
 dev = Environment(app, "dev", local=True)
-prod = Environment(app, "prod", unpinned_images="a new app: nothing was promoted to prod yet")
+prod = Environment(app, "prod", unpinned_images="a new app: nothing was promoted to prod yet",
+                   destination=Destination(name="prod"))
 for env in (dev, prod):
     api = WebService(env, "api", build=Build.python("services/api", ["gunicorn", "app:app"]), port=8000)
     WebService(env, "web", build=Build.python("services/web", ["gunicorn", "app:app"]), port=8001, connects_to=[api])
@@ -155,11 +156,40 @@ def hand_over(work: Path, temp: Path, image: str, digest: str) -> None:
     assert run_script(step(doc, "image", "Hand the digest to the record job")["run"], work, env, temp).code == 0
 
 
-def record(root: Path, work: Path, temp: Path, source: str) -> Ran:
+def record(root: Path, work: Path, temp: Path, source: str, meanwhile=None) -> Ran:
+    """The record job's tries as the runner runs them: fetch (with the token), record (without), push (with), and
+    again from the fetch while a push says the branch moved. ``meanwhile`` runs once, between the first record
+    and its push (a push by someone else landing then)."""
     doc = workflow(work / WORKFLOWS / "shop-build.yaml")
-    found = step(doc, "record", "record")
-    env = {k: v for k, v in found["env"].items() if "${{" not in v}
-    return run_script(found["run"], work, {**env, **server(root), "SOURCE": source}, temp)
+    said, outputs, n = "", {}, 1
+    while True:
+        fetch = step(doc, "record", f"fetch-{n}")
+        fetched = run_script(fetch["run"], work, {**plain(fetch), **server(root)}, temp)
+        said += fetched.stdout + fetched.stderr
+        if fetched.code:
+            return Ran(fetched.code, said, fetched.stderr, {})
+        found = step(doc, "record", f"record-{n}")
+        ran = run_script(found["run"], work, {**plain(found), **server(root), "SOURCE": source,
+                                              "FETCHED": fetched.outputs["repository"]}, temp)
+        said += ran.stdout + ran.stderr
+        if ran.code or ran.outputs["changed"] != "true":
+            return Ran(ran.code, said, ran.stderr, {"commit": ran.outputs.get("commit", "")})
+        if meanwhile is not None:
+            meanwhile()
+            meanwhile = None
+        push = step(doc, "record", f"push-{n}")
+        pushed = run_script(push["run"], work, {**plain(push), **server(root), "COMMIT": ran.outputs["commit"]},
+                            temp)
+        said += pushed.stdout + pushed.stderr
+        if pushed.code or pushed.outputs.get("moved") != "true":
+            outputs = {"commit": pushed.outputs.get("commit", "")}
+            return Ran(pushed.code, said, pushed.stderr, outputs)
+        n += 1
+
+
+def plain(found: dict) -> dict[str, str]:
+    """A step's env without the values GitHub fills in (the test gives its own)."""
+    return {k: v for k, v in found["env"].items() if "${{" not in v}
 
 
 def clone(root: Path, name: str) -> Path:
@@ -243,16 +273,19 @@ def test_record_retries_from_the_new_head_when_a_push_lands_meanwhile(tmp_path):
     git(other, "push", "-q", "origin", "main")
     job = clone(tmp_path, "job")
     git(job, "checkout", "-q", source)
-    # A push by someone else lands after the job's fetch and before its push (git runs pre-push in between).
+    # The job's own .git could be changed by the app it ran: the steps that push use a repository of their own.
     hook = job / ".git" / "hooks" / "pre-push"
-    hook.write_text(f"#!/bin/sh\n[ -e {tmp_path}/raced ] && exit 0\ntouch {tmp_path}/raced\n"
-                    f"cd {other} && echo '# docs' > docs.md && git add docs.md && "
-                    "git -c user.name=Dev -c user.email=dev@example.com commit -qm Docs && "
-                    "env -u GIT_DIR -u GIT_WORK_TREE -u GIT_INDEX_FILE git push -q origin main\n")
+    hook.write_text(f"#!/bin/sh\ntouch {tmp_path}/hooked\n")
     hook.chmod(0o755)
-    ran = record(tmp_path, job, temp, source)
+
+    def docs_pushed_by_someone_else() -> None:
+        commit(other, "docs.md", "# docs\n", "Docs")
+        git(other, "push", "-q", "origin", "main")
+
+    ran = record(tmp_path, job, temp, source, meanwhile=docs_pushed_by_someone_else)
+    assert not (tmp_path / "hooked").exists()
     assert ran.code == 0, ran.stdout + ran.stderr
-    assert "main moved on; trying again from its new head (2 of 5)" in ran.stdout
+    assert "main moved on; trying again from its new head (2 of 3)" in ran.stdout
     assert "ghcr.io/acme/shop-web: its inputs changed on main after" in ran.stdout
     head = clone(tmp_path, "after")
     messages = git(head, "log", "--format=%s", "-4").splitlines()
@@ -271,6 +304,18 @@ def test_record_retries_from_the_new_head_when_a_push_lands_meanwhile(tmp_path):
     again = record(tmp_path, job, temp, source)
     assert again.code == 0 and "Nothing to record" in again.stdout, again.stdout + again.stderr
     assert git(clone(tmp_path, "last"), "rev-parse", "HEAD") == git(head, "rev-parse", "HEAD")
+
+
+def test_the_record_job_s_commit_is_the_last_try_s(tmp_path):
+    """The job's output: the last try's pushed commit, or its head when it had nothing to push."""
+    doc = workflow(release_repository(tmp_path) / WORKFLOWS / "shop-build.yaml")
+    script = step(doc, "record", "commit")["run"]
+    cases = [({"PUSHED1": "", "RECORDED1": "h1"}, "h1"), ({"PUSHED1": "p1", "RECORDED1": "r1"}, "p1"),
+             ({"PUSHED1": "", "RECORDED1": "r1", "PUSHED2": "p2", "RECORDED2": "r2"}, "p2"),
+             ({"RECORDED1": "r1", "RECORDED2": "h2"}, "h2")]
+    for given, commit in cases:
+        env = {name: "" for name in step(doc, "record", "commit")["env"]} | given
+        assert run_script(script, tmp_path, env, tmp_path / "t").outputs == {"commit": commit}
 
 
 def test_a_docs_only_commit_starts_no_build_and_the_app_s_sources_do(tmp_path):
@@ -346,14 +391,25 @@ def test_a_private_repository_s_provenance_is_verified_against_github_s_sigstore
 def test_promotion_opens_its_pull_request_once_and_nothing_new_ends_green(tmp_path):
     work = release_repository(tmp_path)
     record_dev(work, {API: A, WEB: B})
-    found = next(s for s in promotion_steps(work)["jobs"]["promote"]["steps"] if s.get("id") == "promote")
-    env = {k: v for k, v in found["env"].items() if "${{" not in v}
+    steps = promotion_steps(work)["jobs"]["promote"]["steps"]
+    found = next(s for s in steps if s.get("id") == "promote")
+    publish = next(s for s in steps if s.get("id") == "publish")
+    assert "GH_TOKEN" not in found["env"] and "GH_TOKEN" in publish["env"]
     temp = tmp_path / "runner"
     calls = temp / "calls"
     fake_tool(temp, "gh", f'printf "%s\\n" "$*" >> {calls}\n'
               'case "$*" in "pr list"*) if [ -f "$OPEN" ]; then echo 7; fi ;; "pr create"*) touch "$OPEN" ;; esac\n')
-    env |= {**server(tmp_path), "OPEN": str(temp / "open")}
-    first = run_script(found["run"], clone(tmp_path, "one"), env, temp)
+    env = {**plain(found), **plain(publish), **server(tmp_path), "OPEN": str(temp / "open")}
+
+    def promote(work: Path) -> Ran:
+        """The promotion's two steps: promote (no token), then publish when it prepared a commit."""
+        promoted = run_script(found["run"], work, {k: v for k, v in env.items() if k != "GH_TOKEN"}, temp)
+        if promoted.code or "prepared" not in promoted.outputs:
+            return promoted
+        published = run_script(publish["run"], work, {**env, "COMMIT": promoted.outputs["prepared"]}, temp)
+        return Ran(published.code, promoted.stdout + published.stdout, published.stderr, published.outputs)
+
+    first = promote(clone(tmp_path, "one"))
     assert first.code == 0, first.stdout + first.stderr
     branch = clone(tmp_path, "branch")
     git(branch, "checkout", "-q", "promote/dev-to-prod")
@@ -364,11 +420,11 @@ def test_promotion_opens_its_pull_request_once_and_nothing_new_ends_green(tmp_pa
     lines = calls.read_text().splitlines()
     assert lines[0].startswith("pr list --repo acme/shop --head promote/dev-to-prod --base main --state open")
     assert lines[1].startswith("pr create --repo acme/shop --base main --head promote/dev-to-prod")
-    second = run_script(found["run"], clone(tmp_path, "two"), env, temp)  # not merged yet: the same PR
+    second = promote(clone(tmp_path, "two"))  # not merged yet: the same PR
     assert second.code == 0 and "Pull request #7 now promotes" in second.stdout
     assert [line.split()[:2] for line in calls.read_text().splitlines()].count(["pr", "create"]) == 1
     git(branch, "push", "-q", "origin", "HEAD:main")  # merged
-    merged = run_script(found["run"], clone(tmp_path, "three"), env, temp)
+    merged = promote(clone(tmp_path, "three"))
     assert merged.code == 0 and "prod already runs what dev runs: nothing to promote" in merged.stdout
     assert "commit" not in merged.outputs
 

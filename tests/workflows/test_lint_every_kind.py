@@ -37,8 +37,13 @@ app = App(NAME, registry=REGISTRY, version="1.0.0", repository="https://github.c
           workflows="output", build_secrets=["pip.conf"])
 # Before the first promotion: stage and prod state why they run the images by tag (the workflows are the same).
 UNPINNED = "nothing was promoted here yet"
-envs = [Environment(app, "dev", local=True), Environment(app, "stage", gitops="flux", unpinned_images=UNPINNED),
-        Environment(app, "prod", gitops="kubectl", cluster=CLUSTER, unpinned_images=UNPINNED)]
+ISSUER = Issuer(name="internal-ca")
+DATA = DataStorage("ebs.csi.aws.com")
+envs = [Environment(app, "dev", local=True),
+        Environment(app, "stage", gitops="flux", unpinned_images=UNPINNED, tls_issuer=ISSUER,
+                    destination=Destination(name="stage"), data_storage=DATA),
+        Environment(app, "prod", gitops="kubectl", cluster=CLUSTER, unpinned_images=UNPINNED, tls_issuer=ISSUER,
+                    data_storage=DATA)]
 for env in envs:
     db = StatefulDB(env, "db", engine="postgres", version="16")
     api = WebService(env, "api", build=Build.python("py", ["gunicorn", "app:app"]), port=8000, connects_to=[db])
@@ -52,7 +57,8 @@ INSTALLS = {
             "pyproject.toml": '[project]\nname = "shop"\nversion = "1.0.0"\ndependencies = ["shipform"]\n'},
 }
 FIRST_KUBECTL = APP.replace('Environment(app, "dev", local=True)',
-                            'Environment(app, "dev", gitops="kubectl", cluster=Cluster.kubeconfig())')
+                            'Environment(app, "dev", gitops="kubectl", cluster=Cluster.kubeconfig(), '
+                            'tls_issuer=ISSUER, data_storage=DATA)')
 
 
 def apps() -> dict[str, str]:

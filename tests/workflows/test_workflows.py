@@ -100,11 +100,21 @@ def test_images_are_dated_and_labelled_by_the_last_commit_that_changed_their_inp
 
 def test_record_commits_exactly_the_lock_and_the_output_pushed_to_the_server_it_runs_on():
     record = build_doc()["jobs"]["record"]
-    script = record["steps"][-1]["run"]
+    by_id = {s.get("id"): s for s in record["steps"]}
+    script = by_id["record-1"]["run"]
     assert "git add -A" not in script and "https://github.com" not in script and "@github.com" not in script
     assert 'git add -- "$OUTPUT"' in script and 'git add -- "$LOCK"' in script
-    assert 'remote="$GITHUB_SERVER_URL/$GITHUB_REPOSITORY.git"' in script
-    assert record["steps"][-1]["env"]["GH_TOKEN"] == "${{ steps.app-token.outputs.token || github.token }}"
+    # Fetch and push hold the token and run nothing of the app; the step between runs the app without it.
+    assert "GH_TOKEN" not in by_id["record-1"]["env"] and "authorized" not in script
+    for n in (1, 2, 3):
+        for token_step in (by_id[f"fetch-{n}"], by_id[f"push-{n}"]):
+            assert 'remote="$GITHUB_SERVER_URL/$GITHUB_REPOSITORY.git"' in token_step["run"]
+            assert token_step["env"]["GH_TOKEN"] == "${{ steps.app-token.outputs.token || github.token }}"
+            assert "shipform" not in token_step["run"]
+    assert by_id["fetch-2"]["if"] == by_id["record-2"]["if"] == "steps.push-1.outputs.moved == 'true'"
+    assert by_id["push-2"]["if"] == "steps.record-2.outputs.changed == 'true'"
+    assert record["outputs"]["commit"] == "${{ steps.commit.outputs.commit }}"
+    assert list(by_id["commit"]["env"]) == ["PUSHED3", "RECORDED3", "PUSHED2", "RECORDED2", "PUSHED1", "RECORDED1"]
     app_token = next(s for s in record["steps"] if s.get("id") == "app-token")
     assert app_token["if"] == "vars.SHIPFORM_APP_CLIENT_ID != ''"
     assert app_token["with"]["private-key"] == "${{ secrets.SHIPFORM_APP_KEY }}"
@@ -117,7 +127,8 @@ def test_promotion_verifies_before_it_writes_and_gets_its_checks():
     assert promote["if"] == "github.ref == 'refs/heads/main'" and set(doc["on"]) == {"workflow_dispatch"}
     names = [s["name"] for s in promote["steps"]]
     assert names.index("Verify the signature and provenance of what dev runs") < names.index(
-        "Promote dev to prod and open a pull request")
+        "Promote dev to prod") < names.index("Push the promotion and open a pull request")
+    assert promote["outputs"]["commit"] == "${{ steps.publish.outputs.commit }}"
     verify = next(s for s in promote["steps"] if s["name"].startswith("Verify"))
     assert "cosign verify --certificate-identity-regexp" in verify["run"]
     assert 'cosign verify-attestation "${trust[@]}" --type slsaprovenance1' in verify["run"]
@@ -155,6 +166,20 @@ def test_private_index_credentials_reach_the_build_as_buildkit_secrets_only(tmp_
         assert not re.search(r"^(ARG|ENV) .*(NETRC|NPM_TOKEN|PIP_INDEX)", text, re.M | re.I)
     # Without build_secrets the workflow passes none (the mounts are then skipped).
     assert "secrets" not in next(s for s in steps(build_doc()) if s.get("name") == "Build to an OCI layout")["with"]
+    # The layers hold what the secrets fetched: no cache is read or written (a pull request may read a cache).
+    assert not {"cache-from", "cache-to"} & set(build["with"])
+
+
+def test_the_layer_cache_is_written_by_the_default_branch_only_scoped_by_app_and_image():
+    """GitHub lets every ref read the default branch's caches and keeps a pull request's under its own ref: the
+    build (default branch and release tags) writes only on the default branch, and pull requests run no build."""
+    build = next(s for s in steps(build_doc()) if s.get("name") == "Build to an OCI layout")["with"]
+    assert build["cache-from"] == "type=gha,scope=shop-${{ matrix.image }}"
+    assert build["cache-to"] == ("${{ github.ref == 'refs/heads/main' && "
+                                 "format('type=gha,mode=max,scope=shop-{0}', matrix.image) || '' }}")
+    assert "pull_request" not in build_doc()["on"] and "pull_request_target" not in build_doc()["on"]
+    for path in WORKFLOWS:  # CI, which pull requests run, builds no image and uses no layer cache
+        assert "type=gha" not in path.read_text() or path.name == "shop-build.yaml"
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
@@ -220,6 +245,7 @@ from shipform import *
 app = App("shop", registry="ghcr.io/acme", repository="https://github.com/acme/shop.git", workflows="output")
 dev = Environment(app, "dev", local=True)
 prod = Environment(app, "prod", unpinned_images="a test app: its images are never pushed",
+                   destination=Destination(name="prod"), tls_issuer=Issuer(name="internal-ca"),
                    data_storage=DataStorage("ebs.csi.aws.com"))
 for env in (dev, prod):
     WebService(env, "api", build=Build.python("py", ["gunicorn", "app:app"]), port=8000, env={"NOTE": NOTE})
@@ -261,7 +287,7 @@ from shipform import *
 app = App("kd", registry="123456789012.dkr.ecr.eu-west-1.amazonaws.com/acme", workflows="output")
 dev = Environment(app, "dev", local=True)
 prod = Environment(app, "prod", gitops="kubectl", cluster=CLUSTER, unpinned_images="a test app: never pushed",
-                   data_storage=DataStorage("ebs.csi.aws.com"))
+                   tls_issuer=Issuer(name="internal-ca"), data_storage=DataStorage("ebs.csi.aws.com"))
 for env in (dev, prod):
     db = StatefulDB(env, "db", engine="postgres", version="16")
     api = WebService(env, "api", build=Build.python("py", ["gunicorn", "app:app"]), port=8000, connects_to=[db],
@@ -329,7 +355,7 @@ def test_a_first_environment_without_gitops_is_deployed_by_the_build_after_the_r
     write_sources(tmp_path)
     source = KUBECTL.replace('Environment(app, "dev", local=True)',
                              'Environment(app, "dev", gitops="kubectl", cluster=Cluster.kubeconfig(), '
-                             'data_storage=DataStorage("ebs.csi.aws.com"))')
+                             'tls_issuer=Issuer(name="internal-ca"), data_storage=DataStorage("ebs.csi.aws.com"))')
     files = render(exec_app(source.replace("CLUSTER", "Cluster.kubeconfig()"), tmp_path), tmp_path / "out")
     assert ".github/workflows/kd-deploy-dev.yaml" not in files and ".github/workflows/kd-deploy-prod.yaml" in files
     deploy = yaml.safe_load(files[".github/workflows/kd-build.yaml"])["jobs"]["deploy-dev"]

@@ -225,16 +225,7 @@ def write_lock(path: Path, lock: Mapping[str, Mapping[str, str]], built: Mapping
 
 def images(env: spec.Environment) -> dict[str, bool]:
     """{image: built from source} of every image the Environment runs (workloads and their upload steps)."""
-    found: dict[str, bool] = {}
-    for w in env.workloads:
-        found[w.image] = found.get(w.image, False) or w.built is not None
-        job = w.job
-        for step in job.steps if job is not None else ():
-            found.setdefault(step.image, False)
-        split = w.facet(spec.CanarySplit)
-        if split is not None:  # the running version: built before
-            found.setdefault(split.stable_image, False)
-    return found
+    return env.images()
 
 
 def third_party_images(env: spec.Environment) -> set[str]:

@@ -135,8 +135,7 @@ class BackupJob(CronJob):
                  # The backup volume is mounted where the image keeps its data folder: a fresh compose
                  # volume then takes that folder's owner, so the non-root dump can write to it.
                  "BACKUP_DIR": engine.data_path, "BACKUP_PREFIX": db.name, "RETENTION": str(backup.retention)},
-            resources=db.resource_props, run_as_user=db.run_as_user, run_as_group=db.run_as_group,
-            backoff_limit=1,
+            resources=db.resource_props, backoff_limit=1,
         )
         self.named_after = db  # a name too long for the CronJob is the database's id or name
         self.claim = self.handle(f"claim:{db.name}-backups")

@@ -120,6 +120,8 @@ class ClientTls:
 
 # MySQL's URI-like connection strings (MySQL Shell, the X DevAPI connectors) take ssl-mode and ssl-ca.
 MYSQL_CLIENT_TLS = ClientTls("mysql", "?ssl-mode=REQUIRED", "?ssl-mode=VERIFY_IDENTITY&ssl-ca={ca}")
+MYSQL_VERIFY = "?ssl-mode=VERIFY_IDENTITY&ssl-ca={tls_ca}"
+"""The URL's query for a mysql or mariadb server shipform runs with TLS: the CA, and the name checked against it."""
 
 PASSWORD = '"$(cat "$DB_PASSWORD_FILE")"'
 INIT_DIR = "/docker-entrypoint-initdb.d"
@@ -202,6 +204,19 @@ ENGINES: dict[str, Engine] = {
              '\\\n  --routines "$DB_NAME" > "$BACKUP_FILE"',
         dump_suffix="sql", root_password=True, reserved_users=("root",), client_tls=MYSQL_CLIENT_TLS,
         restore=f'MYSQL_PWD={PASSWORD} mysql -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" "$DB_NAME" < "$DUMP"',
+        # As mariadb: TCP connections must use TLS; the health check asks over the server's socket. mysqldump
+        # verifies the server's certificate and its name (VERIFY_IDENTITY).
+        tls=EngineTls(
+            prelude="", server="mysqld",
+            server_args=("--ssl-cert={tls_cert}", "--ssl-key={tls_key}", "--ssl-ca={tls_ca}",
+                         "--require-secure-transport=ON"),
+            health=("mysqladmin", "ping", "--silent"),
+            dump=f'MYSQL_PWD={PASSWORD} mysqldump -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" '
+                 '--ssl-mode=VERIFY_IDENTITY \\\n  --ssl-ca="$DB_TLS_CA_FILE" --single-transaction --routines '
+                 '"$DB_NAME" > "$BACKUP_FILE"',
+            url_scheme="mysql", url_query=MYSQL_VERIFY,
+            restore=f'MYSQL_PWD={PASSWORD} mysql -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" '
+                    '--ssl-mode=VERIFY_IDENTITY \\\n  --ssl-ca="$DB_TLS_CA_FILE" "$DB_NAME" < "$DUMP"'),
     ),
     "mariadb": Engine(
         "mariadb", "mariadb:{tag}", {"10.11": "10.11.10", "11.4": "11.4.4"}, 3306, "/var/lib/mysql",
@@ -223,7 +238,7 @@ ENGINES: dict[str, Engine] = {
             dump=f'MYSQL_PWD={PASSWORD} mariadb-dump -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" --ssl '
                  '--ssl-ca="$DB_TLS_CA_FILE" \\\n  --ssl-verify-server-cert --single-transaction --routines '
                  '"$DB_NAME" > "$BACKUP_FILE"',
-            url_scheme="mysql", url_query="",
+            url_scheme="mysql", url_query=MYSQL_VERIFY,
             restore=f'MYSQL_PWD={PASSWORD} mariadb -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" --ssl '
                     '--ssl-ca="$DB_TLS_CA_FILE" \\\n  --ssl-verify-server-cert "$DB_NAME" < "$DUMP"'),
         client_tls=MYSQL_CLIENT_TLS,
@@ -293,8 +308,9 @@ ENGINES: dict[str, Engine] = {
               'pwd: require("fs").readFileSync(process.env.DB_PASSWORD_FILE, "utf8").trim(), '
               'roles: [{role: "readWrite", db: "{database}"}]});\n'),
         start=("docker-entrypoint.sh", "mongod"),
-        # The password goes into a private config file, never onto the command line.
-        dump=f'umask 077 && printf "password: %s\\n" {PASSWORD} > /tmp/mongodump.yaml && mongodump '
+        # The password goes into a private config file, never onto the command line; the archive keeps the usual
+        # mode, which the restore (a user of its own) reads.
+        dump=f'(umask 077 && printf "password: %s\\n" {PASSWORD} > /tmp/mongodump.yaml) && mongodump '
              '\\\n  --config=/tmp/mongodump.yaml --host="$DB_HOST" --port="$DB_PORT" --username="$DB_USER" '
              '\\\n  --authenticationDatabase="$DB_NAME" --db="$DB_NAME" --gzip --archive="$BACKUP_FILE"',
         dump_suffix="archive.gz", root_password=True, reserved_users=("root",),

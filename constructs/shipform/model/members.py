@@ -59,6 +59,14 @@ class WorkloadMember(Member, Counted, Protocol):
     """A workload of an Environment (every Workload is one): what it connects to, and its spec given the
     workloads that connect to it."""
 
+    @property
+    def explicit_user(self) -> int | None:
+        """The UID its ``run_as_user`` prop sets, else None (the App assigns one)."""
+
+    @property
+    def uid_of(self) -> object | None:
+        """The workload whose user it runs as (a migration: its service), else None."""
+
     def targets(self) -> Sequence[object]:
         """The constructs it connects to."""
 

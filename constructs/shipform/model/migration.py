@@ -67,9 +67,9 @@ class Migration:
                            config=service.config, files=service.files,
                            connects_to=list(self.connects_to) if self.connects_to is not None else [],
                            resources=self.resources or service.resource_props, backoff_limit=self.backoff_limit,
-                           active_deadline_seconds=self.active_deadline_seconds, pre_sync_hook=True,
-                           run_as_user=service.run_as_user, run_as_group=service.run_as_group)
+                           active_deadline_seconds=self.active_deadline_seconds, pre_sync_hook=True)
         job.migration, job.service = self, service
+        job.uid_of = service  # the service's own code, in its image: its user
         if self.connects_to is None:  # the service's own list, so later additions count
             job.connects_to = service.connects_to
         job.named_after = service  # a name too long for the Job is the service's id or name

@@ -32,10 +32,14 @@ class NodeAgentProps(WorkloadProps, total=False):
     max_nodes: int
     """Default: 20. The most nodes the agent runs on: the namespace's quota must hold that many pods."""
     host_paths: Mapping[str, HostPath]
-    """Default: {}. ``{mount path: HostPath('/var/log')}``: node folders, read-only unless writable. Host access:
-    needs a SecureNamespace with ``host_access=<why>``; stated as accepted risks with that reason."""
+    """Default: {}. ``{mount path: HostPath('/var/log')}``: node folders, read-only unless writable (with its reason:
+    ``HostPath('/var/lib/agent', writable=True, reason='<why>')``). Host access: needs a SecureNamespace with
+    ``host_access=<why>``; stated as accepted risks with that reason, and the namespace's admission policy admits
+    exactly these folders."""
     host_network: bool
-    """Default: False. True runs the agent in the node's network namespace. Host access, as above."""
+    """Default: False. True runs the agent in the node's network namespace. Host access, as above. Most network
+    plugins apply no NetworkPolicy to it, so with ``connects_to`` (or anything else its NetworkPolicy would allow
+    beyond DNS) it needs ``accepted_risks={'hostNetwork': '<why>'}``."""
 
 
 class NodeAgent(Workload):
@@ -68,6 +72,7 @@ class NodeAgent(Workload):
         self.max_nodes = checks.positive_int(self.path, "max_nodes", props.get("max_nodes", 20))
         self.host_network = props.get("host_network", False)
         self.host_folders = self._host_folders(props.get("host_paths") or {})
+        self.writes = tuple((h.path, h.reason) for h in (props.get("host_paths") or {}).values() if h.reason)
         self.service_account = self.handle("service-account")
         self.daemon_set = self.handle("controller")
         self.network_policy = self.handle("network-policy")
@@ -83,6 +88,7 @@ class NodeAgent(Workload):
         result = []
         for i, (mount, host) in enumerate(paths.items()):
             prop = f"host_paths.{mount}"
+            host.validate(self.path, prop)
             for where, folder in ((prop, mount), (f"{prop}.path", host.path)):
                 if not checks.is_plain_path(folder):
                     raise ShipformError(self.path, where, "must be an absolute folder of letters, digits, '.', '_' "
@@ -115,10 +121,12 @@ class NodeAgent(Workload):
         why = self._host_access_reason()
         if why is not None:
             reason = f"node agent with host access: {why}".replace(",", ";")
+            stated = {r.check for r in self.stated_risks}  # the agent's own reason wins where it gives one
             if self.host_network:
-                risks += [spec.AcceptedRisk("CKV_K8S_19", reason), spec.AcceptedRisk("KSV-0009", reason)]
-            if self.host_folders:
-                risks += [spec.AcceptedRisk("KSV-0023", reason)]
+                risks += [spec.AcceptedRisk(c, reason) for c in ("CKV_K8S_19", "KSV-0009") if c not in stated]
+            if self.host_folders and "KSV-0023" not in stated:
+                writes = "".join(f"; writes {path}: {because}" for path, because in self.writes)
+                risks += [spec.AcceptedRisk("KSV-0023", reason + writes)]
         return tuple(risks)
 
     def volumes(self) -> tuple[spec.Volume, ...]:

@@ -109,9 +109,6 @@ class Queue:
             raise ShipformError(path, "scale_on.on", "must be a redis StatefulDB or an External (a queue KEDA can "
                                 "measure)", getattr(self.on, "path", self.on),
                                 "point it at the redis database or External that holds the queue")
-        if getattr(self.on, "tls", None) is not None:
-            raise ShipformError(path, "scale_on.on", "serves TLS only, and shipform does not hand KEDA its CA yet",
-                                self.on.path, "scale this worker with replicas= or autoscale=")
         return "redis"
 
     def _check_mesh(self, path: str, worker: Scaled) -> None:
@@ -134,7 +131,7 @@ class Queue:
     def secret_refs(self) -> tuple[SecretRef, ...]:
         """The Secret keys KEDA reads the queue's credentials from (the TriggerAuthentication's)."""
         if not isinstance(self.on, External):
-            return (self.on.queue_reader_password,)
+            return tuple(ref for _, ref in self._server_auth())
         return tuple(self.on.secrets[s] for s in self.auth.values() if s in self.on.secrets)
 
     def _check_names(self, path: str, kind: str) -> None:
@@ -157,8 +154,8 @@ class Queue:
                                 "name the list without spaces, e.g. 'index-jobs'")
 
     def _auth(self, path: str, kind: str) -> tuple[tuple[str, SecretRef], ...]:
-        if not isinstance(self.on, External):  # a StatefulDB: the password of its user for KEDA
-            return (("password", self.on.queue_reader_password),)
+        if not isinstance(self.on, External):
+            return self._server_auth()
         allowed = _AUTH_PARAMETERS[kind]
         refs = []
         for parameter, secret in sorted(self.auth.items()):
@@ -175,6 +172,14 @@ class Queue:
                                 "pass auth={'host': '<the External's secret holding amqp://user:password@host/vhost>'}")
         return tuple(refs)
 
+    def _server_auth(self) -> tuple[tuple[str, SecretRef], ...]:
+        """A StatefulDB: the password of its user for KEDA, and where it serves TLS the CA KEDA verifies it with
+        (against the name in the address)."""
+        assert not isinstance(self.on, External)
+        tls = getattr(self.on, "tls", None)
+        ca = (("ca", SecretRef(tls, "ca.crt")),) if tls is not None else ()
+        return (("password", self.on.queue_reader_password), *ca)
+
     def _address(self) -> str:
         host = self.on.host if isinstance(self.on, External) else f"{self.on.name}.{self.on.namespace}.svc"
         return f"{host}:{self.on.port}"
@@ -183,6 +188,8 @@ class Queue:
         metadata = {"address": self._address(), "listName": self.name, "listLength": str(self.per_replica)}
         if not isinstance(self.on, External):  # the server's user for KEDA, which reads the list's length only
             metadata["username"] = self.on.engine.queue_reader.user
+            if getattr(self.on, "tls", None) is not None:
+                metadata["enableTLS"] = "true"
         return metadata
 
     def _rabbitmq(self, path: str, worker: Scaled) -> dict[str, str]:

@@ -70,9 +70,12 @@ class RestoreJob(CronJob):
         super().__init__(
             db.scope, f"{db.id}-restore", name=f"{db.name}-restore", schedule=backup.schedule, image=db.image,
             command=["sh", "-c", script], connects_to=[] if offline else [db], secrets={} if offline else secrets,
-            env=env, resources=db.resource_props, run_as_user=db.run_as_user, run_as_group=db.run_as_group,
-            backoff_limit=0,
+            env=env, resources=db.resource_props, backoff_limit=0,
         )
+        # A restore through the server runs as a user of its own (it only reads the dumps, which any user may
+        # read); one that writes the stopped server's files runs as their owner, the database's user.
+        if offline:
+            self.uid_of = db
         self.named_after = db
 
     def run_spec(self) -> spec.Scheduled:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal, Protocol, TypedDict, Unpack
 
@@ -16,9 +17,13 @@ from constructs import Construct
 
 from shipform import spec
 from shipform.errors import ShipformError
+from shipform.model import app_source
 from shipform.model.app_file import caller_file, run_as_script
 from shipform.model.cluster import Cluster
 from shipform.model.data_storage import DataStorage
+from shipform.model.database_tls import Issuer, tls_settings
+from shipform.model.destination import Destination, destination_of
+from shipform.model.image_reasons import unpinned_reason, unsigned_reason
 from shipform.model.included import read_included
 from shipform.model.keda import Keda
 from shipform.model.knative import KnativeServing
@@ -28,6 +33,7 @@ from shipform.model.namespace_props import default_guards
 from shipform.model.observability import Monitoring, Telemetry
 from shipform.model.quota import container_range_errors, fitted_quota
 from shipform.model.secret_store import SecretStore
+from shipform.model.users import ServiceUsers
 from shipform.providers.exposure import exposure_for
 from shipform.providers.gitops import GITOPS
 from shipform.providers.rollout import rollout_controller
@@ -125,6 +131,9 @@ class App(cdk8s.App):
     :param repository: Default: None (no GitOps objects). The URL of the git repository the output is
         committed to (e.g. 'https://github.com/acme/shop.git'); each Environment then gets an Argo CD
         Application or a Flux GitRepository and Kustomization pointing at its folder.
+    :param repository_secret: Default: None (a public repository). The Secret, in Flux's namespace, that Flux's
+        GitRepository logs in with (``secretRef``): ``username`` and ``password`` (a token) for https, ``identity``
+        and ``known_hosts`` for ssh. Argo CD reads its own repository Secrets instead (see the README).
     :param branch: Default: 'main'. The branch Argo CD or Flux follow, and CI builds.
     :param workflows: Default: 'repository': the GitHub Actions workflows go to the repository's
         ``.github/workflows/`` (as ``<app>-ci.yaml``, ``<app>-build.yaml``, ``<app>-promote.yaml``). 'output'
@@ -140,7 +149,8 @@ class App(cdk8s.App):
     environments: list[Environment]
 
     def __init__(self, name: str, *, registry: str, version: str = "0.1.0", outdir: str | Path | None = None,
-                 root: str | Path | None = None, repository: str | None = None, branch: str = "main",
+                 root: str | Path | None = None, repository: str | None = None,
+                 repository_secret: str | None = None, branch: str = "main",
                  workflows: Literal["repository", "output"] = "repository", build_secrets: Sequence[str] = ()):
         collector = _collector.get()
         if collector is None and run_as_script():  # the rest of the program collects every construct's errors
@@ -174,10 +184,15 @@ class App(cdk8s.App):
         self.source_file = caller_file()
         self.root = Path(root) if root is not None else self.source_file.parent
         self.workflows = checks.one_of(name, "workflows", workflows, ("repository", "output"))
-        self.repository = None if repository is None else _git_url(name, repository)
-        self.branch = _git_branch(name, branch)
-        self.build_secrets = _build_secrets(name, build_secrets)
+        self.repository = None if repository is None else app_source.git_url(name, repository)
+        self.branch = app_source.git_branch(name, branch)
+        self.repository_secret = None if repository_secret is None else checks.subdomain_name(
+            name, "repository_secret", repository_secret, "shop-git")
+        self.build_secrets = app_source.build_secrets(name, build_secrets)
         self.environments: list[Environment] = []
+        self.users = ServiceUsers(name, lambda: (w for env in self.environments for w in env.workloads),
+                                  lambda: sum(len(env.workloads) for env in self.environments))
+        """The UID each service runs as when no prop sets it (model.users)."""
         self.construction_errors: list[ShipformError] = []
         """The errors of constructs that could not be built while errors are collected; synth reports them."""
         if collector is not None:
@@ -197,8 +212,16 @@ class App(cdk8s.App):
     def local_environment(self) -> Environment | None:
         return next((e for e in self.environments if e.local), None)
 
+    def source_repository(self) -> spec.SourceRepository | None:
+        """The GitHub repository ``repository`` names (its server, '<owner>/<name>', the default branch), as the
+        build workflow's signing identity has it; None without one, or when its path is not '<owner>/<name>'."""
+        if self.repository is None:
+            return None
+        found = app_source.source_repository(self.repository)
+        return None if found is None else spec.SourceRepository(*found, self.branch)
+
     def to_spec(self) -> spec.App:
-        source = spec.GitSource(self.repository, self.branch) if self.repository else None
+        source = spec.GitSource(self.repository, self.branch, self.repository_secret) if self.repository else None
         return spec.App(self.name, self.version, tuple(e.to_spec() for e in self.environments), source,
                         self.registry, self.build_secrets)
 
@@ -222,12 +245,22 @@ class EnvironmentProps(TypedDict, total=False):
     ``ingress_namespace``; None admits the whole namespace."""
     cluster_issuer: str | None
     """Default: None. A cert-manager ClusterIssuer that issues the Ingress TLS certificates."""
+    tls_issuer: Issuer | None
+    """Default: None. The cert-manager issuer of the databases' certificates (:class:`Issuer`): in an Environment
+    that is not local, each StatefulDB outside a mesh serves TLS only with a Certificate it issues, and its clients
+    verify it; needed there unless ``plain_databases`` says why not. On a local Environment it asks for the same."""
+    plain_databases: str | None
+    """Default: None. Why the databases of this Environment that is not local speak plain text (one line), written on
+    each one's StatefulSet (``shipform.dev/plain-text-reason``)."""
     gitops: str
     """Default: 'argocd'. What applies the output, a provider of ``shipform.providers.gitops.GITOPS``: 'argocd'
     (migrations are Sync hook Jobs in a wave after the databases), 'flux' (no hooks: migrations are init
     containers), or 'kubectl': a deploy workflow applies it from CI (with ``cluster``), ordered as for Flux."""
     cluster: Cluster | None
     """Default: None. With gitops='kubectl', the cluster the deploy workflow applies the Environment to."""
+    destination: Destination | None
+    """Default: None: the cluster the GitOps controller runs in. Another cluster, by name or API server URL
+    (:class:`Destination`); no two Environments may own a namespace on the same cluster."""
     secret_store: SecretStore | None
     """Default: None, meaning referenced Secrets are created by hand (see ``shipform secrets kubectl``).
     A :class:`SecretStore` emits an ExternalSecret for each instead."""
@@ -274,6 +307,12 @@ class EnvironmentProps(TypedDict, total=False):
     to the next). Only on an Environment after the first: why it may run such images by their tag instead, in one
     line without ',' (e.g. 'staging follows main on purpose and holds no customer data'). Each workload that does
     then states it as checkov's accepted risk CKV_K8S_43 (image without a digest), in its annotations."""
+    unsigned_images: str | None
+    """Default: None: an Environment that is not local, of an App whose ``repository`` is on GitHub, gets
+    ClusterImagePolicies of sigstore's policy-controller that admit into its namespaces only the images the
+    repository's build workflow signed and attested (and the third-party images it runs), and its Namespaces opt
+    in. Why the Environment goes without them instead (e.g. 'the cluster runs no policy-controller yet'), in one
+    line: trivy's KSV-0125 statement then says so."""
 
 
 class Environment(cdk8s.Chart):
@@ -310,6 +349,8 @@ class Environment(cdk8s.Chart):
         self.cluster_issuer = props.get("cluster_issuer")
         if self.cluster_issuer is not None:
             checks.subdomain_name(path, "cluster_issuer", self.cluster_issuer, "letsencrypt")
+        self.tls_issuer, self.plain_databases = tls_settings(path, props.get("tls_issuer"),
+                                                             props.get("plain_databases"))
         gitops = GITOPS.choose(path, "gitops", props.get("gitops", "argocd"))
         self.gitops = gitops.name
         cluster = props.get("cluster")
@@ -318,10 +359,12 @@ class Environment(cdk8s.Chart):
                                 "Environment itself)", cluster, "pass gitops='kubectl' with cluster=Cluster.eks(...), "
                                 "or drop cluster")
         self.cluster = None if cluster is None else cluster.to_spec(path)
+        self.destination = destination_of(path, props.get("destination"), gitops)
         self.cilium = props.get("cilium", False)
         data_storage = props.get("data_storage")
         self.data_storage = None if data_storage is None else data_storage.to_spec(path, f"{app.name}-{name}-data")
-        self.unpinned_images = _unpinned_reason(path, props.get("unpinned_images"), first=not app.environments)
+        self.unpinned_images = unpinned_reason(path, props.get("unpinned_images"), first=not app.environments)
+        self.unsigned_images = unsigned_reason(path, props.get("unsigned_images"), self.local)
         self.rollouts = rollout_controller(path, props.get("rollouts"))
         knative = props.get("knative")
         self.knative = knative.to_spec(path) if knative is not None else None
@@ -367,13 +410,16 @@ class Environment(cdk8s.Chart):
                 clients.setdefault(id(target), []).append(client)
         namespaces = [*(spec.Namespace(n, self.app.name, POD_SECURITY_VERSION, self.implicit_guards(n))
                         for n in self.implicit_namespaces()), *declared]
+        signed_by = None if self.local or self.unsigned_images else self.app.source_repository()
+        if signed_by is not None:  # the Namespaces opt in to policy-controller
+            namespaces = [replace(ns, verify_images=True) for ns in namespaces]
         return spec.Environment(
             app=self.app.name, name=self.name, local=self.local, gitops=self.gitops, namespaces=tuple(namespaces),
             workloads=tuple(w.to_spec(clients.get(id(w), [])) for w in self.workloads),
             secret_source=self.secret_store.to_spec() if self.secret_store else None,
             gitops_namespace=self.gitops_namespace, cluster=self.cluster, cilium=self.cilium,
-            data_storage=self.data_storage, unpinned_images=self.unpinned_images,
-            monitoring=self.monitoring)
+            data_storage=self.data_storage, unpinned_images=self.unpinned_images, destination=self.destination,
+            monitoring=self.monitoring, signed_by=signed_by, unsigned_images=self.unsigned_images)
 
     def to_json(self) -> list[Any]:
         """Foreign cdk8s objects (ApiObjects, cdk8s-plus) first, then shipform's objects, which never cross
@@ -445,50 +491,3 @@ class Environment(cdk8s.Chart):
                 return ancestor
         raise ShipformError(scope.node.path or "<root>", "scope", "is not inside an Environment", scope.node.id,
                             "create constructs inside Environment(app, 'dev') or a construct within it")
-
-
-def _unpinned_reason(path: str, reason: str | None, first: bool) -> str | None:
-    """A reason a reader of the manifests (and checkov) can take: one line of some length, without ','."""
-    if reason is None:
-        return None
-    if first:
-        raise ShipformError(path, "unpinned_images", "is for Environments after the first: CI records the images "
-                            "it builds into the first one itself", reason,
-                            "drop it here; state it on the Environments that get images by promotion")
-    if len(reason.strip()) < 10 or "\n" in reason or "," in reason:
-        raise ShipformError(path, "unpinned_images", "must say why the Environment runs the app's images by tag, in "
-                            "one line without ','", reason,
-                            "write e.g. 'staging follows main on purpose and holds no customer data'")
-    return reason
-
-
-def _git_url(app: str, url: object) -> str:
-    if not isinstance(url, str) or not checks.matches(r"(https://|ssh://|git@)[A-Za-z0-9._~:/@%+-]+", url):
-        raise ShipformError(app, "repository", "must be a git URL (https://, ssh:// or git@host:path)", url,
-                            "write e.g. 'https://github.com/acme/shop.git'")
-    return _without_credentials(app, url)
-
-
-def _without_credentials(app: str, url: str) -> str:
-    """The URL lands in every Argo CD Application and Flux GitRepository: the controller logs in with a Secret."""
-    return checks.url_credentials(app, "repository", url, "keep credentials out of the URL and give the GitOps "
-                                  "controller a repository credentials Secret (Argo CD: a Secret labelled "
-                                  "argocd.argoproj.io/secret-type=repository; Flux: the GitRepository's secretRef)")
-
-
-BUILD_SECRET_IDS = ("netrc", "pip.conf", "uv.toml", "npmrc")
-
-
-def _build_secrets(app: str, ids: object) -> tuple[str, ...]:
-    if isinstance(ids, str) or not isinstance(ids, Sequence) or any(i not in BUILD_SECRET_IDS for i in ids):
-        raise ShipformError(app, "build_secrets", f"must list some of {', '.join(BUILD_SECRET_IDS)}", ids,
-                            "write e.g. build_secrets=['netrc'] and set the repository secret BUILD_NETRC")
-    return tuple(sorted(set(ids), key=BUILD_SECRET_IDS.index))
-
-
-def _git_branch(app: str, branch: object) -> str:
-    """A branch name git accepts (git check-ref-format, the common subset)."""
-    if not isinstance(branch, str) or not checks.matches(r"[A-Za-z0-9._/-]+", branch) or ".." in branch \
-            or branch.startswith(("/", "-", ".")) or branch.endswith(("/", ".lock", ".")):
-        raise ShipformError(app, "branch", "must be a git branch name", branch, "write e.g. 'main'")
-    return branch

@@ -12,6 +12,7 @@ from shipform.errors import ShipformError
 from shipform.model.backup import Backup, BackupJob, backup_script
 from shipform.model.base import child_path, path_name
 from shipform.model.data_storage import RECLAIM_POLICIES, ReclaimPolicy, database_class
+from shipform.model.database_tls import Decision, decide
 from shipform.model.db_client import DatabaseClient, password_env
 from shipform.model.engines import ENGINES, Engine, EngineName, fill, start_command
 from shipform.model.restore import RestoreJob, restore_script
@@ -36,11 +37,13 @@ class StatefulDBProps(TypedDict, total=False):
     """Default: the id, or inside a composite construct its path below the namespace (``orders-db``, cut to fit
     with a hash when long). The name of its objects, Secret, compose service and env var prefix."""
     tls: str | None
-    """Default: None (plain TCP on the database's own network). postgres, redis and mariadb: the name of a Secret with
-    ``tls.crt``, ``tls.key`` and ``ca.crt`` (what a cert-manager Certificate writes; its DNS names must include
-    ``<name>``, ``<name>.<namespace>``, ``<name>.<namespace>.svc`` and, for compose, the compose service
-    name): the server then takes TLS connections only, and its clients and backups verify it with ca.crt
-    (``<PREFIX>_CA_FILE``; in the URL as the driver's CA setting). compose gets a certificate of its own."""
+    """Default: None: in an Environment that is not local and outside a mesh, TLS with a certificate cert-manager
+    issues into ``<name>-tls`` (``Environment(tls_issuer=...)``); elsewhere plain TCP on the database's own network.
+    postgres, mysql, redis and mariadb: the name of a Secret with ``tls.crt``, ``tls.key`` and ``ca.crt`` that you
+    provide (its DNS names must include ``<name>``, ``<name>.<namespace>``, ``<name>.<namespace>.svc`` and, for
+    compose, the compose service name), in any Environment: the server then takes TLS connections only, and its
+    clients and backups verify it with ca.crt (``<PREFIX>_CA_FILE``; in the URL as the driver's CA setting and
+    name check). compose gets a certificate of its own."""
     storage_class: str | None
     """Default: None: the Environment's ``data_storage`` class, which retains released volumes; in a local
     Environment, or with ``reclaim_policy='Delete'``, the cluster's default StorageClass. A class named here must
@@ -112,9 +115,7 @@ class StatefulDB(Workload):
         self.queue_reader_password = SecretRef(f"{name}-keda-credentials", "password")
         """The password of the user KEDA reads queues' lengths as (engine.queue_reader), where a Worker scales by
         one of this database's queues."""
-        self.tls = _tls(path, self.engine, props.get("tls"))
-        if self.tls is not None:
-            secrets |= {f"DB_TLS_{key}": SecretRef(self.tls, file) for key, file in spec.TLS_FILES.items()}
+        explicit_tls = _tls(path, self.engine, props.get("tls"))
         image = self.engine.image.format(tag=self.engine.versions[self.version])
         digest = checks.digest(path, "digest", props.get("digest"))
         if digest:
@@ -145,6 +146,16 @@ class StatefulDB(Workload):
         self.env_prefix = checks.env_name(self.path, "env_prefix",
                                           props.get("env_prefix") or self.name.upper().replace("-", "_"))
         self.password_env = password_env(self.path, props.get("password_env"))
+        # After its volume's props: asking whether its namespace is in the mesh reads the namespace's quota.
+        decision = Decision() if explicit_tls is not None else decide(
+            self.path, self.environment, self.engine, self.name, self.namespace)
+        self.certificate = decision.certificate
+        """The certificate cert-manager issues for it (TLS by default), or None."""
+        self.plain_text = decision.plain
+        """Why it speaks plain text where it would serve TLS by default (the Environment's plain_databases)."""
+        self.tls = explicit_tls if self.certificate is None else self.certificate.secret
+        if self.tls is not None:
+            self.secrets |= {f"DB_TLS_{key}": SecretRef(self.tls, file) for key, file in spec.TLS_FILES.items()}
         tls = self.engine.tls if self.tls is not None else None
         self.health = Health.exec(self._fill_all(tls.health if tls else self.engine.health), start_period_seconds=120)
         self.env.update({k: self._fill(v) for k, v in self.engine.server_env.items()})
@@ -258,7 +269,17 @@ class StatefulDB(Workload):
     def client_secrets(self) -> dict[str, SecretRef]:
         return self.database_client().secrets()
 
+    def tls_secrets(self) -> set[str]:
+        """The Secret cert-manager issues its certificate into (TLS by default)."""
+        return {self.certificate.secret} if self.certificate is not None else set()
+
     # ------------------------------------------------------------------ the spec
+    def run_facets(self) -> tuple[spec.Facet, ...]:
+        """Its issued certificate, or the reason it speaks plain text."""
+        if self.certificate is not None:
+            return (self.certificate,)
+        return (spec.PlainText(self.plain_text),) if self.plain_text is not None else ()
+
     def run_spec(self) -> spec.Continuous:
         return spec.Continuous(replicas=1, stateful=True)
 
@@ -293,8 +314,9 @@ def _tls(path: str, engine: Engine, secret: str | None) -> str | None:
         return None
     checks.subdomain_name(path, "tls", secret, "db-tls")
     if engine.tls is None:
-        raise ShipformError(path, "tls", f"is offered for postgres, redis and mariadb, not yet for {engine.name}",
+        offered = ", ".join(name for name, e in ENGINES.items() if e.tls is not None)
+        raise ShipformError(path, "tls", f"is offered for {offered}, not yet for {engine.name}",
                             secret, "drop tls (the database's NetworkPolicy already admits only its clients), or use "
-                            "postgres, redis or mariadb")
+                            f"one of {offered}")
     return secret
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from shipform.errors import ShipformError, raise_all
 from shipform.model.construction import BrokenConstructUsed, shown
+from shipform.model.ownership import ownership_errors
 from shipform.model.stage import App
 
 
@@ -26,6 +27,8 @@ def validate(app: App) -> None:
                 created = where.get(err.path)
                 err.location = err.location or (shown(created) if created else None)
                 errors.append(err)
+    if not errors:  # namespaces are read from the constructs, which must be sound
+        errors.extend(ownership_errors([app]))
     raise_all(errors)
 
 

@@ -20,7 +20,7 @@ from shipform.model.workload import Workload
 from shipform.providers.exposure import exposure_for
 from shipform.providers.exposure.protocol import ExposureProvider
 from shipform.providers.gitops import GITOPS
-from shipform.values import checks
+from shipform.values import checks, reach_risks
 from shipform.values.health import Health
 from shipform.values.prop_types import check_props
 from shipform.values.rollout import BlueGreen
@@ -49,7 +49,9 @@ class WebServiceProps(LongRunningProps, total=False):
     serverless: Serverless | None
     """Default: None. :class:`Serverless`: a Knative Service instead of a Deployment and Service (the Environment
     needs ``knative=KnativeServing()``): no pod while no request comes, then as many as the requests in flight
-    ask for. Clients reach it through Knative's gateway; it admits the gateway, the activator and the autoscaler."""
+    ask for. Clients reach it through Knative's gateway; it admits the gateway, the activator and the autoscaler.
+    Unless public, it needs ``accepted_risks={"knativeSharedGateway": "<why>"}``: the gateway and the activator
+    serve every Knative service of the cluster, so any pod that reaches them reaches it."""
     metrics: Metrics | None
     """Default: None. :class:`Metrics`: Prometheus scrapes the named port (a ServiceMonitor, and the NetworkPolicy
     admits Prometheus' pods on that port alone), where the Environment has ``monitoring=``."""
@@ -144,6 +146,17 @@ class WebService(LongRunning):
             raise ShipformError(self.path, "serverless", "is in a mesh-enrolled namespace, which shipform does not "
                                 "wire for Knative", serverless, "put serverless services in a namespace outside "
                                 "the mesh")
+        if not self.public and self._shared_gateway_reason() is None:
+            raise ShipformError(self.path, "serverless", "is cluster-local, and Knative's gateway routes by Host "
+                                "header to every cluster-local Knative service of every namespace (its activator "
+                                "by revision header): any pod that reaches either reaches it, not only its declared "
+                                "clients", serverless, f"pass accepted_risks={{'{reach_risks.KNATIVE_SHARED_GATEWAY}': "
+                                "'<why any pod of the cluster may call it>'}, or make it public=True, or drop "
+                                "serverless (an ordinary Deployment admits its declared clients alone)")
+
+    def _shared_gateway_reason(self) -> str | None:
+        """The reason this service accepts that Knative's shared gateway lets any pod reach it, if stated."""
+        return next((r.reason for r in self.stated_risks if r.check == reach_risks.KNATIVE_SHARED_GATEWAY), None)
 
     def exposure_provider(self) -> ExposureProvider:
         """What publishes the service when public: the Environment's gateway, or its ingress class's provider."""
@@ -163,7 +176,8 @@ class WebService(LongRunning):
             return None
         assert self.environment.knative is not None
         s = self.serverless
-        return spec.ServerlessRun(s.min, s.max, s.concurrency, s.timeout_seconds, self.environment.knative)
+        return spec.ServerlessRun(s.min, s.max, s.concurrency, s.timeout_seconds, self.environment.knative,
+                                  None if self.public else self._shared_gateway_reason())
 
     def endpoint(self, ports: tuple[spec.Port, ...] = ()) -> spec.Endpoint:
         """A Knative service is reached through Knative's gateway, never its pods directly."""

@@ -16,6 +16,7 @@ from shipform.model.base import ShipformConstruct
 from shipform.model.build import Build
 from shipform.model.config import check_files, check_values, config_spec, read_files
 from shipform.model.external import External
+from shipform.model.users import RunsAs, ServiceUsers
 from shipform.model.workload_checks import (
     check_env,
     check_risks,
@@ -38,9 +39,6 @@ if TYPE_CHECKING:
     from shipform.model.queue_scaling import Queue
 
 KUBERNETES_ONLY = spec.KUBERNETES_ONLY
-
-DEFAULT_UID = 10001
-"""Above 10000 so it never matches a host account (checkov CKV_K8S_40, trivy KSV020/KSV021)."""
 
 
 class WorkloadProps(TypedDict, total=False):
@@ -81,9 +79,10 @@ class WorkloadProps(TypedDict, total=False):
     """Default: True. False is an explicit relaxation, with its reason in ``accepted_risks``:
     ``{"readOnlyRootFilesystem": "nginx writes its pid and cache under /var"}``."""
     run_as_user: int
-    """Default: 10001. UID in the Dockerfile USER, runAsUser and compose ``user``."""
+    """Default: the service's own UID, derived from the app's and the service's names (20000-59999, distinct
+    inside the App; :mod:`shipform.values.uids`). UID in the Dockerfile USER, runAsUser and compose ``user``."""
     run_as_group: int
-    """Default: 10001. GID, the same everywhere."""
+    """Default: the same number as ``run_as_user``. GID (runAsGroup, fsGroup), the same everywhere."""
     termination_grace_period_seconds: int
     """Default: 30. Time between SIGTERM and SIGKILL."""
     accepted_risks: Mapping[str, str]
@@ -93,7 +92,9 @@ class WorkloadProps(TypedDict, total=False):
     ``{"readOnlyRootFilesystem": "nginx writes its cache under /var"}`` next to ``read_only_root_filesystem=False``
     (rules: privileged, hostNetwork, hostPID, hostIPC, hostPort, capabilities, runAsNonRoot, runAsUser,
     allowPrivilegeEscalation, hostPath, readOnlyRootFilesystem, seccompProfile, procMount, seLinuxOptions, sysctls,
-    appArmorProfile, hostProcess, volumes); a rule stands for the scanner checks that report it. Written where
+    appArmorProfile, hostProcess, volumes); a rule stands for the scanner checks that report it; or a risk of reach
+    no scanner reports (``knativeSharedGateway``: a cluster-local serverless service, written on its Knative Service
+    and NetworkPolicy as ``shipform.dev/knative-shared-gateway``). Written where
     each scanner reads them: checkov's ``CKV_*`` as annotations on the workload's objects, trivy's ``KSV-*`` in
     .trivyignore.yaml for its files."""
 
@@ -107,7 +108,7 @@ class Connection:
     ports: tuple[str, ...]
 
 
-class Workload(ShipformConstruct):
+class Workload(ShipformConstruct, RunsAs):
     """Base of the workload constructs; not used directly. Props: :class:`WorkloadProps`."""
 
     component = "workload"
@@ -140,8 +141,9 @@ class Workload(ShipformConstruct):
         self.connects_to: list[Workload | Connection | External] = list(props.get("connects_to", ()))
         self.writable_paths = check_writable_paths(self.path, list(props.get("writable_paths", ("/tmp",))))
         self.read_only_root_filesystem = props.get("read_only_root_filesystem", True)
-        self.run_as_user = checks.positive_int(self.path, "run_as_user", props.get("run_as_user", DEFAULT_UID))
-        self.run_as_group = checks.positive_int(self.path, "run_as_group", props.get("run_as_group", DEFAULT_UID))
+        user, group = props.get("run_as_user"), props.get("run_as_group")
+        self.explicit_user = None if user is None else checks.positive_int(self.path, "run_as_user", user)
+        self.explicit_group = None if group is None else checks.positive_int(self.path, "run_as_group", group)
         self.termination_grace_period_seconds = checks.positive_int(
             self.path, "termination_grace_period_seconds", props.get("termination_grace_period_seconds", 30))
         self.stated_risks = check_risks(self.path, props.get("accepted_risks") or {})
@@ -449,9 +451,17 @@ class Workload(ShipformConstruct):
     def ports(self) -> tuple[spec.Port, ...]:
         return ()
 
+    def service_users(self) -> ServiceUsers:
+        return self.app.users
+
     def data_owner(self) -> tuple[int, int] | None:
-        """The UID:GID owning the image's data folder, where it is not run_as_user's (spec.Workload.data_owner)."""
-        return None
+        """The UID:GID owning the image's data folder, where it is not run_as_user's (spec.Workload.data_owner): the
+        image's builder's user when this workload runs another's image and mounts a volume (the image creates the
+        folder owned by that user, and a fresh compose volume takes its owner)."""
+        source = self.built_by
+        if source is None or source is self or not any(isinstance(v.source, spec.Claim) for v in self.volumes()):
+            return None
+        return source.run_as_user, source.run_as_group
 
     def volumes(self) -> tuple[spec.Volume, ...]:
         return ()

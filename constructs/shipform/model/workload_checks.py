@@ -12,7 +12,7 @@ from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.build import Build
 from shipform.model.config import refuse_secret_shape
-from shipform.values import checks, pod_security
+from shipform.values import checks, pod_security, reach_risks
 from shipform.values.secret_ref import SecretRef
 
 
@@ -31,13 +31,16 @@ def check_env(path: str, env: Mapping[str, str]) -> dict[str, str]:
 
 
 def check_risks(path: str, risks: Mapping[str, str]) -> tuple[spec.AcceptedRisk, ...]:
-    """Scanner check ids or Pod Security rules (values/pod_security.py), each with the reason in one line; a rule
-    stands for the scanner checks that report it, which are accepted with its reason where not named apart."""
+    """Scanner check ids, Pod Security rules (values/pod_security.py) or risks of reach (values/reach_risks.py),
+    each with the reason in one line; a rule stands for the scanner checks that report it, which are accepted with
+    its reason where not named apart."""
+    named = (*pod_security.BY_NAME, *reach_risks.NAMES)
     for check, reason in risks.items():
-        if check not in pod_security.BY_NAME and not checks.matches(r"CKV2?_[A-Z0-9]+_[0-9]+|KSV-?[0-9]{3,4}", check):
-            near = next((r for r in pod_security.BY_NAME if r.lower() == str(check).lower()), None)
+        if check not in named and not checks.matches(r"CKV2?_[A-Z0-9]+_[0-9]+|KSV-?[0-9]{3,4}", check):
+            near = next((r for r in named if r.lower() == str(check).lower()), None)
             raise ShipformError(path, "accepted_risks", "keys must be checkov (CKV_...) or trivy (KSV-...) "
-                                "check ids, or a Pod Security rule (" + ", ".join(pod_security.BY_NAME) + ")",
+                                "check ids, a Pod Security rule (" + ", ".join(pod_security.BY_NAME) + ") or a "
+                                "risk of reach (" + ", ".join(reach_risks.NAMES) + ")",
                                 check, f"write '{near}'" if near else "write e.g. {'CKV_K8S_22': '<why>'} or "
                                 "{'readOnlyRootFilesystem': '<why>'}")
         if len(reason.strip()) < 10 or "\n" in reason or "," in reason:

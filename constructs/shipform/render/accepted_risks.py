@@ -8,6 +8,8 @@ import textwrap
 from typing import Any
 
 from shipform import spec
+from shipform.render import image_policy
+from shipform.render.gitops_objects import controller_manifests
 from shipform.render.objects import file_name
 from shipform.render.output import Context
 from shipform.write.yaml_dump import dump
@@ -48,14 +50,18 @@ def covers(pairs: set[tuple[str, str]], wanted: set[tuple[str, str]]) -> bool:
                for g, r in wanted)
 
 
-def role_statement(what: str, manifest: dict[str, Any]) -> str:
-    """What the deployer Role grants, each sentence derived from its rules, so that every one of them is true
-    of the Role it is accepted for (tests/unit/test_role_statements.py checks each against the Role)."""
+DEPLOYER = "The deployer Role lets its subjects (the GitOps controller or CI that applies this output)"
+FLUX = ("The Role Flux applies this Environment as (the ServiceAccount its Kustomization names in "
+        "serviceAccountName, which kustomize-controller impersonates) lets it")
+
+
+def role_statement(what: str, manifest: dict[str, Any], who: str = DEPLOYER) -> str:
+    """What a Role that applies the output grants, each sentence derived from its rules, so that every one of them
+    is true of the Role it is accepted for (tests/unit/test_role_statements.py checks each against the Role)."""
     namespace = manifest["metadata"]["namespace"]
     writable, readable = granted(manifest, WRITE), granted(manifest, READ)
-    text = (f"The deployer Role lets its subjects (the GitOps controller or CI that applies this output) create, "
-            f"update and delete the {what} shipform emits, in namespace {namespace} only; deploying them is its "
-            "purpose.")
+    text = (f"{who} create, update and delete the {what} shipform emits, in namespace {namespace} only; deploying "
+            "them is its purpose.")
     secrets = {("", "secrets")}
     if covers(readable | writable, secrets):
         text += " It may read Secrets through the API."
@@ -70,31 +76,32 @@ def role_statement(what: str, manifest: dict[str, Any]) -> str:
                                                                   GUARD_RESOURCES)) if not covers(writable, kinds)]
     if cannot:
         text += f" It cannot change {' or '.join(cannot)}."
+    if covers(writable, RBAC_RESOURCES):
+        text += (" It may create and change the Roles and RoleBindings of the output, none granting more than it holds "
+                 "(the API server refuses any that would).")
     return text
 
 
-def role_risks(path: str, manifest: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """(check, file, statement) for one of shipform's deployer Roles; nothing for any other object."""
+def role_risks(path: str, manifest: dict[str, Any], who: str = DEPLOYER) -> list[tuple[str, str, str]]:
+    """(check, file, statement) for one of shipform's Roles that apply the output; nothing for any other
+    object."""
     labels = manifest.get("metadata", {}).get("labels", {})
     if manifest.get("kind") != "Role" or labels.get("app.kubernetes.io/managed-by") != "shipform":
         return []
     writable = {resource for _, resource in granted(manifest, WRITE)}
-    return [(check, path, role_statement(what, manifest)) for check, kinds, what in ROLE_CHECKS
+    return [(check, path, role_statement(what, manifest, who)) for check, kinds, what in ROLE_CHECKS
             if writable & kinds]
 
 
 GUARDED = ("Every namespace of this Environment holds a LimitRange and a ResourceQuota (limitrange-*.yaml and "
            "resourcequota-*.yaml in this folder). trivy evaluates these checks one file at a time and reports them "
            "on every object it reads next to such a file; none of these objects is a namespace without them.")
-REGISTRIES = ("Which registries are trusted is an organisation's allow-list, enforced at admission; trivy's "
-              "default list names none of them. Images here are the app's own (from its registry) or official "
-              "images pinned by tag or digest.")
 
 
 def folder_risks(app: spec.App) -> list[tuple[str, str, str]]:
     """Checks trivy reports on whole folders: namespace guards (only where every namespace has them) and
-    trusted registries."""
-    risks = [("KSV-0125", "k8s/**", REGISTRIES)]
+    trusted registries (what admits each Environment's images: its ClusterImagePolicies, or why it has none)."""
+    risks = [("KSV-0125", f"k8s/{env.name}/**", image_policy.statement(env)) for env in app.environments]
     for env in app.environments:
         if env.namespaces and all(ns.guards is not None for ns in env.namespaces):
             risks += [(check, f"k8s/{env.name}/**", GUARDED) for check in ("KSV-0039", "KSV-0040")]
@@ -116,8 +123,9 @@ def normal(check: str) -> str:
 
 
 def wrapped(statement: str) -> str:
-    """Lines of at most 100 characters (a block scalar in YAML), so the file stays readable and lint-clean."""
-    return "\n".join(textwrap.wrap(statement, 100)) + "\n"
+    """Lines of at most 100 characters (a block scalar in YAML), so the file stays readable and lint-clean; never
+    broken at a hyphen (a name such as shop-prod-signature stays whole)."""
+    return "\n".join(textwrap.wrap(statement, 100, break_on_hyphens=False)) + "\n"
 
 
 def files(app: spec.App, context: Context) -> dict[str, str]:
@@ -126,6 +134,9 @@ def files(app: spec.App, context: Context) -> dict[str, str]:
         for manifest in context.manifests[env.name]:
             for check, path, statement in role_risks(f"k8s/{env.name}/{file_name(manifest)}", manifest):
                 entries.setdefault((check, statement), []).append(path)
+    for written, manifest in controller_manifests(app, context).items():
+        for check, path, statement in role_risks(written, manifest, FLUX):
+            entries.setdefault((check, statement), []).append(path)
     for check, path, statement in folder_risks(app) + workload_risks(app):
         entries.setdefault((check, statement), []).append(path)
     if not entries:

@@ -60,6 +60,9 @@ class Contribution(Generic[F]):
     """NetworkPolicy egress rules: what the pods reach for it."""
     published: Callable[[spec.Workload, F], tuple[int, ...]] | None = None
     """The ports compose publishes on 127.0.0.1 for it (reached from outside the cluster)."""
+    stated: Callable[[spec.Workload, F], dict[str, str]] | None = None
+    """Annotations of the NetworkPolicy that say who else reaches the pods than what it admits (an accepted risk
+    of reach, with its reason)."""
     fronts: bool = False
     """Its component receives every request and forwards it (Knative's gateway): the declared clients and other
     facets' publishers never reach the pods themselves."""

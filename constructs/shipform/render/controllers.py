@@ -10,6 +10,9 @@ from shipform.render import exposure, pod, rollouts, scaling
 from shipform.spec.manifest import Manifest, ObjectMeta
 from shipform.spec.plan import ObjectKey
 
+PLAIN_TEXT_REASON = "shipform.dev/plain-text-reason"
+RELOAD = "secret.reloader.stakater.com/reload"
+
 
 def obj(api_version: str, kind: str, metadata: ObjectMeta, **body: Any) -> Manifest:
     return {"apiVersion": api_version, "kind": kind, "metadata": metadata, **body}
@@ -83,7 +86,7 @@ def stateful_set(w: spec.Workload, key: ObjectKey) -> Manifest:
     for v in w.volumes:
         if isinstance(v.source, spec.ClaimTemplate):
             templates.append({"metadata": {"name": v.name, "labels": w.selector}, "spec": claim_spec(v.source)})
-    return obj(key.api_version, key.kind, metadata(w, annotations=accepted(w)), spec={
+    return obj(key.api_version, key.kind, metadata(w, annotations={**accepted(w), **server_tls(w)}), spec={
         "replicas": 1,
         "serviceName": f"{w.name}-headless",
         "podManagementPolicy": "OrderedReady",
@@ -94,6 +97,16 @@ def stateful_set(w: spec.Workload, key: ObjectKey) -> Manifest:
         "template": pod.pod_template(w),
         "volumeClaimTemplates": templates,
     })
+
+
+def server_tls(w: spec.Workload) -> dict[str, str]:
+    """A database that speaks plain text where it would serve TLS says why; one whose certificate cert-manager
+    renews asks stakater Reloader, where the cluster runs it, to restart it then (the engines read their certificate
+    when they start)."""
+    plain, cert = w.facet(spec.PlainText), w.facet(spec.ServerCertificate)
+    if plain is not None:
+        return {PLAIN_TEXT_REASON: plain.reason}
+    return {RELOAD: cert.secret} if cert is not None else {}
 
 
 def job_spec(w: spec.Workload, run: spec.ToCompletion) -> dict[str, Any]:

@@ -7,9 +7,11 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from shipform import spec
+from shipform.render import host_access
 from shipform.render.external_secrets import external_secrets, secret_stores
+from shipform.render.image_policy import policies
 from shipform.render.monitoring import alert_rules
-from shipform.render.namespaces import namespace_objects, resource_of
+from shipform.render.namespaces import cilium_dns, namespace_objects, resource_of
 from shipform.render.plan import EnvironmentPlan, environment_plan
 from shipform.render.workloads import workload_objects
 from shipform.spec.manifest import Manifest
@@ -40,9 +42,35 @@ def rendered_objects(env: spec.Environment, plan: EnvironmentPlan,
         resource = resource_of(api_version, kind)
         if namespace and resource is not None:
             kinds.setdefault(namespace, set()).add(resource)
-    namespaces = [Rendered(k, m) for ns in env.namespaces
-                  for k, m in _bodies(plan.namespaces[ns.name], ns, kinds.get(ns.name, set()))]
-    return namespaces + deployed
+    namespaces = [Rendered(k, cilium_dns(m, env.app) if env.cilium and k.role == "allow-dns" else m)
+                  for ns in env.namespaces for k, m in _bodies(plan.namespaces[ns.name], ns, kinds.get(ns.name, set()))]
+    return completed(namespaces + deployed)
+
+
+def completed(rendered: list[Rendered]) -> list[Rendered]:
+    """The objects whose bodies follow from the others' final bodies, made from them: each namespace's admission
+    policy from the pods of its workloads, and the host-network note of each NetworkPolicy whose workload's pods run
+    on the node's network (render.host_access). A pure function of ``rendered``: it runs again once the constructs'
+    changes are applied."""
+    pods: dict[str, list[Manifest]] = {}
+    host_network = set()
+    for r in rendered:
+        if r.owner is not None:
+            pods.setdefault(r.key.namespace, []).append(r.manifest)
+            if host_access.on_host_network(r.manifest):
+                host_network.add(r.owner.path)
+    result = []
+    for r in rendered:
+        if r.key.role == "admission-policy":
+            ns = host_access.guarded_namespace(r.manifest)
+            specs = [p for m in pods.get(ns, ()) for p in host_access.pod_specs(m)]
+            r = r._replace(manifest={**r.manifest, "spec": host_access.policy_spec(ns, specs)})
+        elif r.key.role == "network-policy" and r.owner is not None:
+            note = host_access.host_network_note(host_access.host_network_reason(r.owner)) \
+                if r.owner.path in host_network else None
+            r = r._replace(manifest=host_access.noted(r.manifest, note))
+        result.append(r)
+    return result
 
 
 def _bodies(keys: tuple[ObjectKey, ...], owner: spec.Workload | spec.Namespace,
@@ -54,7 +82,7 @@ def _bodies(keys: tuple[ObjectKey, ...], owner: spec.Workload | spec.Namespace,
 
 def environment_bodies(env: spec.Environment, keys: Sequence[ObjectKey]) -> list[Manifest]:
     """The bodies of the Environment's own objects (render.plan.environment_keys), in the order of ``keys``."""
-    made = {(o["kind"], *_place(o)): o for o in secret_stores(env) + external_secrets(env)}
+    made = {(o["kind"], *_place(o)): o for o in policies(env) + secret_stores(env) + external_secrets(env)}
     if env.data_storage is not None:
         made[("StorageClass", "", env.data_storage.name)] = storage_class(env.app, env.data_storage)
     if env.monitoring is not None:

@@ -12,11 +12,14 @@ EXTERNAL_SECRETS_API = "external-secrets.io/v1"
 
 
 def referenced_secrets(env: spec.Environment) -> dict[tuple[str, str], list[str]]:
-    """{(namespace, Secret name): sorted keys} of every Secret the Environment's workloads reference."""
+    """{(namespace, Secret name): sorted keys} of every Secret the Environment's workloads reference, but those
+    cert-manager issues there (a database's certificate)."""
+    issued = env.issued_secrets()
     wanted: dict[tuple[str, str], set[str]] = {}
     for w in env.workloads:
         for ref in w.every_secret_ref:
-            wanted.setdefault((w.namespace, ref.name), set()).add(ref.key)
+            if (w.namespace, ref.name) not in issued:
+                wanted.setdefault((w.namespace, ref.name), set()).add(ref.key)
     return {key: sorted(keys) for key, keys in sorted(wanted.items())}
 
 

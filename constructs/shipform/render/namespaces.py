@@ -8,42 +8,18 @@ from dataclasses import replace
 from typing import Any
 
 from shipform import spec
-from shipform.render import mesh
+from shipform.render import host_access, mesh
+from shipform.render.image_policy import INCLUDE
 from shipform.render.network import DNS_PEER, DNS_PORTS
+from shipform.spec import kinds
 from shipform.spec.manifest import Manifest
 from shipform.spec.plan import ObjectKey
 
 RBAC = "rbac.authorization.k8s.io/v1"
 
-# The API group and resource of every kind shipform deploys into a namespace. The deployer Role grants
-# exactly the ones the namespace holds; Roles, bindings, quotas, limits and the namespace itself stay with
-# whoever applies the SecureNamespace objects (the platform team).
-RESOURCES = {
-    "ConfigMap": ("", "configmaps"), "PersistentVolumeClaim": ("", "persistentvolumeclaims"),
-    "ServiceAccount": ("", "serviceaccounts"), "Service": ("", "services"),
-    "Deployment": ("apps", "deployments"), "StatefulSet": ("apps", "statefulsets"),
-    "CronJob": ("batch", "cronjobs"), "Job": ("batch", "jobs"),
-    "Ingress": ("networking.k8s.io", "ingresses"), "NetworkPolicy": ("networking.k8s.io", "networkpolicies"),
-    "PodDisruptionBudget": ("policy", "poddisruptionbudgets"),
-    "HorizontalPodAutoscaler": ("autoscaling", "horizontalpodautoscalers"),
-    "ExternalSecret": ("external-secrets.io", "externalsecrets"),
-    "CiliumNetworkPolicy": ("cilium.io", "ciliumnetworkpolicies"),
-    "HTTPRoute": ("gateway.networking.k8s.io", "httproutes"),
-    "DaemonSet": ("apps", "daemonsets"),
-    "ServiceMonitor": ("monitoring.coreos.com", "servicemonitors"),
-    "PrometheusRule": ("monitoring.coreos.com", "prometheusrules"),
-    "PodMonitor": ("monitoring.coreos.com", "podmonitors"),
-    "VerticalPodAutoscaler": ("autoscaling.k8s.io", "verticalpodautoscalers"),
-    "Rollout": ("argoproj.io", "rollouts"),
-    "AnalysisTemplate": ("argoproj.io", "analysistemplates"),
-    "ScaledObject": ("keda.sh", "scaledobjects"),
-    "AuthorizationPolicy": ("security.istio.io", "authorizationpolicies"),
-    "PeerAuthentication": ("security.istio.io", "peerauthentications"),
-    "VirtualService": ("networking.istio.io", "virtualservices"),
-    "DestinationRule": ("networking.istio.io", "destinationrules"),
-    "EnvoyFilter": ("networking.istio.io", "envoyfilters"),
-    "TriggerAuthentication": ("keda.sh", "triggerauthentications"),
-}
+# The deployer Role grants exactly the kinds the namespace holds (their resources: spec.kinds); Roles, bindings,
+# quotas, limits and the namespace itself stay with whoever applies the SecureNamespace objects (the platform team).
+
 # What a deployer never gets, whoever's objects they are: credentials and where they come from (a secret store
 # decides which provider, path and identity an ExternalSecret reads with), RBAC, the namespace and its guards.
 NEVER_GRANTED = {"Secret", "SecretStore", "ClusterSecretStore", "Role", "RoleBinding", "ResourceQuota",
@@ -70,15 +46,7 @@ def resource_of(api_version: str, kind: str) -> tuple[str, str] | None:
     the plural the API server's default rule gives (lower case; -s, -es after s, x, ch or sh, -ies for -y)."""
     if kind in NEVER_GRANTED:
         return None
-    group = api_version.rpartition("/")[0]
-    if kind in RESOURCES and RESOURCES[kind][0] == group:
-        return RESOURCES[kind]
-    lower = kind.lower()
-    if lower.endswith(("s", "x", "ch", "sh")):
-        return group, lower + "es"
-    if lower.endswith("y") and lower[-2:-1] not in ("a", "e", "i", "o", "u"):
-        return group, lower[:-1] + "ies"
-    return group, lower + "s"
+    return kinds.resource_of(api_version, kind)
 
 
 def grants(resources: set[tuple[str, str]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -98,8 +66,11 @@ def namespace_objects(ns: spec.Namespace, keys: Sequence[ObjectKey], deployed: s
 
 
 def namespace(ns: spec.Namespace, deployed: set[tuple[str, str]]) -> Manifest:
-    """Pod Security's labels; a SecureNamespace's also enroll it in its mesh."""
+    """Pod Security's labels, and policy-controller's opt-in where the Environment verifies images; a
+    SecureNamespace's also enroll it in its mesh."""
     security = pod_security_labels(ns.pod_security_version, ns.host_access is not None)
+    if ns.verify_images:
+        security[INCLUDE] = "true"
     if ns.guards is None:
         return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns.name, "labels": security}}
     labels = {**spec.shipform_labels(ns.app), **security}
@@ -134,8 +105,19 @@ BODIES: dict[str, Body] = {
     "deployer-binding": lambda ns, _: _binding(ns, "deployer", _guards(ns).deployers),
     "viewer-role": lambda ns, deployed: _role(ns, "viewer", grants(deployed) + VIEW_ONLY, READ_VERBS),
     "viewer-binding": lambda ns, _: _binding(ns, "viewer", _guards(ns).viewers),
+    # Made from no pods here (admitting no host access); render.environment.completed makes it from the final pods.
+    "admission-policy": lambda ns, _: host_access.admission_policy(ns.name, ns.app, ()),
+    "admission-binding": lambda ns, _: host_access.admission_binding(ns.name, ns.app),
 }
 """The body of each role of a namespace's objects (its mesh defaults are rendered by render.mesh)."""
+
+
+def cilium_dns(manifest: Manifest, app: str) -> Manifest:
+    """Under Cilium, ``allow-dns`` leaves out the app's own pods: each has a CiliumNetworkPolicy that allows DNS
+    for the names it needs only, and this policy's layer-4 rule for the same port would allow every name again.
+    Pods of no workload of the app (anything applied beside it) keep DNS for any name."""
+    others = {"matchExpressions": [{"key": "app.kubernetes.io/part-of", "operator": "NotIn", "values": [app]}]}
+    return {**manifest, "spec": {**manifest["spec"], "podSelector": others}}
 
 
 def _obj(ns: spec.Namespace, api_version: str, kind: str, name: str, **body: Any) -> Manifest:

@@ -71,6 +71,16 @@ def public_only_annotation(w: spec.Workload, cilium: bool = False) -> dict[str, 
             "its private range)"}
 
 
+def policy_annotations(w: spec.Workload, cilium: bool = False) -> dict[str, str]:
+    """What the NetworkPolicy says beside its rules: servers it may not reach, and who else reaches the pods than
+    the peers it admits (the facets' accepted risks of reach)."""
+    annotations = public_only_annotation(w, cilium)
+    for facet, contribution in contributions.of(w):
+        if contribution.stated is not None:
+            annotations.update(contribution.stated(w, facet))
+    return annotations
+
+
 def public_only_notes(app: spec.App) -> list[str]:
     """One line per External whose clients reach it at public addresses only though it is likely private."""
     lines = []
@@ -89,9 +99,10 @@ def public_only_notes(app: spec.App) -> list[str]:
 
 
 def egress_rules(w: spec.Workload, cilium: bool = False) -> list[dict[str, Any]]:
-    """With ``cilium``, servers outside the cluster known by name are left to the CiliumNetworkPolicy (policies
-    add up: a rule here for every public address would make its name rule moot)."""
-    rules: list[dict[str, Any]] = [{"to": [DNS_PEER], "ports": DNS_PORTS}]
+    """With ``cilium``, DNS and the servers outside the cluster known by name are left to the CiliumNetworkPolicy
+    (policies add up: a rule here for every public address, or for DNS without names, would make its name rules
+    moot)."""
+    rules: list[dict[str, Any]] = [] if cilium else [{"to": [DNS_PEER], "ports": DNS_PORTS}]
     for target in by_place(w.connects_to):
         assert target.ports, f"shipform bug: {w.path} connects to {target.name} on no port"  # [] would be all ports
         outside = target.external
@@ -120,15 +131,34 @@ def network_policy_spec(w: spec.Workload, cilium: bool = False) -> dict[str, Any
     }
 
 
-def fqdn_policy_spec(w: spec.Workload) -> dict[str, Any] | None:
-    """Cilium's policy for the servers outside the cluster that ``w`` reaches by name: DNS through Cilium's
-    proxy (so it learns the names' addresses), then each name on its ports only."""
+CLUSTER_ZONE = "cluster.local"
+"""The cluster's own DNS zone (the kubelet's default ``--cluster-domain``): the cluster DNS answers every name in
+it itself and forwards none."""
+SEARCH_LABELS = 2
+"""The most labels a pod's search list adds before the zone (``<namespace>.svc``)."""
+
+
+def fqdn_policy_spec(w: spec.Workload) -> dict[str, Any]:
+    """Cilium's policy of a workload under Cilium: DNS through Cilium's proxy for the names it needs only, then
+    each server outside the cluster it reaches by name, on its ports only. The NetworkPolicies then allow no DNS
+    of their own to its pods (a layer-4 rule for the same port would void the names, Cilium's layer-7 docs)."""
     named = [t for t in by_place(w.connects_to) if t.external is not None and by_name(t.external)]
-    if not named:
-        return None
     dns = {"toEndpoints": [{"matchLabels": {"k8s:io.kubernetes.pod.namespace": "kube-system",
                                             "k8s:k8s-app": "kube-dns"}}],
-           "toPorts": [{"ports": [{"port": "53", "protocol": "ANY"}], "rules": {"dns": [{"matchPattern": "*"}]}}]}
+           "toPorts": [{"ports": [{"port": "53", "protocol": "ANY"}], "rules": {"dns": dns_names(named)}}]}
     return {"endpointSelector": {"matchLabels": w.selector}, "egress": [dns] + [
         {"toFQDNs": [{"matchName": t.external.host}],  # type: ignore[union-attr]
          "toPorts": [{"ports": [{"port": str(p.number), "protocol": "TCP"} for p in t.ports]}]} for t in named]}
+
+
+def dns_names(named: list[spec.Endpoint]) -> list[dict[str, str]]:
+    """The names a workload may look up: each External host it reaches by name, and the cluster's own zone, which
+    the cluster DNS answers without forwarding (so no name there carries data out). The zone at every depth a
+    lookup of the workload can reach: a resolver tries each name under its search suffixes first
+    (``<name>.<namespace>.svc.cluster.local``, ``<name>.svc.cluster.local``, ...), and a refused try ends a glibc
+    search, so those tries must be answered. ``*`` matches within one label."""
+    hosts = sorted({t.external.host for t in named if t.external is not None})
+    deepest = max([3, *(h.count(".") + 1 for h in hosts)]) + SEARCH_LABELS
+    zone = [{"matchName": CLUSTER_ZONE}] + [{"matchPattern": "*." * depth + CLUSTER_ZONE}
+                                           for depth in range(1, deepest + 1)]
+    return [{"matchName": h} for h in hosts] + zone

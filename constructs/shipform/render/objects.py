@@ -7,9 +7,9 @@ from typing import Any
 # Output order inside an environment: what others depend on comes first, so a plain
 # `kubectl apply -f` of the folder in file order also works.
 KIND_ORDER = (
-    "Namespace", "ResourceQuota", "LimitRange", "ServiceAccount", "Role", "ClusterRole", "RoleBinding",
-    "ClusterRoleBinding", "NetworkPolicy", "CiliumNetworkPolicy", "ConfigMap", "Secret", "ExternalSecret",
-    "PersistentVolumeClaim",
+    "Namespace", "ClusterImagePolicy", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
+    "ResourceQuota", "LimitRange", "ServiceAccount", "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding",
+    "NetworkPolicy", "CiliumNetworkPolicy", "ConfigMap", "Secret", "ExternalSecret", "PersistentVolumeClaim",
     "Service", "AnalysisTemplate", "Deployment", "Rollout", "StatefulSet", "DaemonSet", "Job", "CronJob",
     "HorizontalPodAutoscaler", "TriggerAuthentication", "ScaledObject",
     "PodDisruptionBudget", "Ingress", "HTTPRoute", "PeerAuthentication", "AuthorizationPolicy", "DestinationRule",

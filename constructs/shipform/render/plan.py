@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from shipform import spec
 from shipform.providers.gitops.protocol import Phase
-from shipform.render import contributions, mesh, network, rollouts
+from shipform.render import contributions, host_access, image_policy, mesh, rollouts
 from shipform.render import facets as _facets  # noqa: F401  (importing them registers the facets' contributions)
 from shipform.render.contributions import Rule
 from shipform.render.external_secrets import EXTERNAL_SECRETS_API, referenced_secrets, store_places
@@ -62,10 +62,8 @@ def _claims(w: spec.Workload, cilium: bool) -> str | None:
 
 
 def _by_name(w: spec.Workload, cilium: bool) -> str | None:
-    if not cilium:
-        return "the Environment has no cilium=True"
-    named = any(t.external is not None and network.by_name(t.external) for t in w.connects_to)
-    return None if named else f"{w.name} connects to no External known by its host name alone"
+    """Under Cilium every workload has one: its DNS names, and the servers outside it reaches by name."""
+    return None if cilium else "the Environment has no cilium=True"
 
 
 # ------------------------------------------------------------------ the rules, in the order objects are listed
@@ -119,7 +117,7 @@ def workload_plan(w: spec.Workload, cilium: bool = False) -> tuple[ObjectKey, ..
     if companion is not None:
         shared = rollouts.companion_roles(w)
         keys += [rollouts.companion_key(key) for rule in rules
-                 if rule.role in shared and rule.absent(companion, False) is None for key in rule.planned(companion)]
+                 if rule.role in shared and rule.absent(companion, cilium) is None for key in rule.planned(companion)]
     return tuple(keys)
 
 
@@ -159,6 +157,10 @@ def namespace_plan(ns: spec.Namespace) -> tuple[ObjectKey, ...]:
     for group, subjects in (("deployer", g.deployers), ("viewer", g.viewers)):
         if subjects:
             keys += [own(f"{group}-role", RBAC, "Role", group), own(f"{group}-binding", RBAC, "RoleBinding", group)]
+    if ns.host_access is not None:  # Pod Security 'privileged' is enforced: what the namespace admits instead
+        name = host_access.policy_name(ns.name)
+        keys += [ObjectKey("admission-policy", host_access.ADMISSION, "ValidatingAdmissionPolicy", name, ""),
+                 ObjectKey("admission-binding", host_access.ADMISSION, "ValidatingAdmissionPolicyBinding", name, "")]
     return tuple(keys)
 
 
@@ -166,16 +168,18 @@ def namespace_why_not(ns: spec.Namespace, role: str) -> str:
     """Why the namespace has no object of ``role``."""
     if role == "mesh-defaults":
         return f"namespace '{ns.name}' is not enrolled in a service mesh (mesh=)"
+    if role.startswith("admission-"):
+        return f"namespace '{ns.name}' has no host_access="
     if role.endswith(("-role", "-binding")):
         return f"namespace '{ns.name}' has no {role.partition('-')[0]}s="
     return f"namespace '{ns.name}' has no object of role '{role}'"
 
 
 def environment_keys(env: spec.Environment) -> tuple[ObjectKey, ...]:
-    """The Environment's own objects: the StorageClass of its databases' volumes where it renders one, the secret
-    store where the Environment gives its provider, an ExternalSecret
-    per referenced Secret where a store syncs them, and an alerting PrometheusRule per namespace that holds
-    workloads where prometheus-operator runs."""
+    """The Environment's own objects: the ClusterImagePolicies that admit its images (render.image_policy), the
+    StorageClass of its databases' volumes where it renders one, the secret store where the Environment gives its
+    provider, an ExternalSecret per referenced Secret where a store syncs them, and an alerting PrometheusRule per
+    namespace that holds workloads where prometheus-operator runs."""
     keys = []
     if env.data_storage is not None and _uses(env, env.data_storage.name):
         keys.append(ObjectKey("storage-class", "storage.k8s.io/v1", "StorageClass", env.data_storage.name, ""))
@@ -187,7 +191,7 @@ def environment_keys(env: spec.Environment) -> tuple[ObjectKey, ...]:
     if env.monitoring is not None:
         keys += [ObjectKey("alerts", MONITORING, "PrometheusRule", f"{env.app}-alerts", namespace)
                  for namespace in sorted({w.namespace for w in env.workloads})]
-    return tuple(keys)
+    return (*image_policy.keys(env), *keys)
 
 
 def _uses(env: spec.Environment, storage_class: str) -> bool:
@@ -226,7 +230,10 @@ PHASES: dict[str, Phase | None] = {
     "resource-quota": "foundation", "limit-range": "foundation", "default-service-account": "foundation",
     "mesh-defaults": "foundation", "deployer-role": "foundation", "deployer-binding": "foundation",
     "viewer-role": "foundation", "viewer-binding": "foundation", "external-secret": "foundation",
-    "secret-store": "foundation", "storage-class": "foundation",
+    "secret-store": "foundation", "storage-class": "foundation", "certificate": "foundation",
+    "admission-policy": "foundation", "admission-binding": "foundation",
+    # What policy-controller admits exists before anything that runs an image is applied.
+    "image-policy": "foundation",
     # Objects shipform does not render (cdk8s objects, included manifests) may be needed by anything.
     "foreign": "foundation",
 }

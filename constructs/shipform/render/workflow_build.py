@@ -29,7 +29,7 @@ from shipform.render.workflow_common import (
     workflow,
 )
 from shipform.render.workflow_deploy import first_deploy_job
-from shipform.render.workflow_scripts import HAND_OVER, PLAN, PUSH, RECORD, RETAG, TARGET
+from shipform.render.workflow_scripts import FETCH, HAND_OVER, PLAN, PUSH, PUSH_RECORD, RECORD, RETAG, TARGET
 
 TRIVY_VERSION = "v0.70.0"
 DEPENDENCY_FILES = ("requirements*.txt", "pyproject.toml", "uv.lock", "poetry.lock")
@@ -53,7 +53,7 @@ def build(app: spec.App, context: Context) -> dict[str, Any] | None:
         "record": job(f"Record the digests for {first}", record_steps(app, context, first), {"contents": "write"},
                       needs="image", environment=RELEASE_ENVIRONMENT,
                       concurrency={"group": f"{app.name}-record-{context.branch}", "cancel-in-progress": False},
-                      outputs={"commit": "${{ steps.record.outputs.commit }}"}),
+                      outputs={"commit": "${{ steps.commit.outputs.commit }}"}),
     }
     deploy = first_deploy_job(app, context, "${{ needs.record.outputs.commit }}")
     if deploy is not None:
@@ -107,7 +107,7 @@ def image_steps(app: spec.App, context: Context) -> list[Step]:
         {"name": "Build it, or reuse the digest of the same inputs", "id": "plan", "run": PLAN,
          "env": {**matrix, "TAG": tag, "LOCK": context.lock_file}},
         {"name": "Set up Buildx", "if": BUILT, **uses("setup-buildx")},
-        build_step(app),
+        build_step(app, context),
         {"name": "Fail on fixable critical vulnerabilities", "if": BUILT, **uses(
             "trivy", **{"input": "${{ runner.temp }}/image", "exit-code": "1", "severity": "CRITICAL",
                         "ignore-unfixed": True, "version": TRIVY_VERSION})},
@@ -130,7 +130,7 @@ def image_steps(app: spec.App, context: Context) -> list[Step]:
     ]
 
 
-def build_step(app: spec.App) -> Step:
+def build_step(app: spec.App, context: Context) -> Step:
     """BuildKit writes an OCI layout (nothing is pushed before the scan), dated by the commit that last changed
     the inputs (SOURCE_DATE_EPOCH) and labelled with it and with the inputs."""
     return {"name": "Build to an OCI layout", "if": BUILT,
@@ -143,9 +143,22 @@ def build_step(app: spec.App) -> Step:
                    # Private package indexes: BuildKit secrets the Dockerfiles mount only while dependencies install.
                    **({"secrets": "".join(f"{i}=${{{{ secrets.{build_secret(i)} }}}}\n" for i in app.build_secrets)}
                       if app.build_secrets else {}),
-                   provenance="mode=max", sbom=True,
-                   **{"cache-from": "type=gha,scope=${{ matrix.image }}",
-                      "cache-to": "type=gha,mode=max,scope=${{ matrix.image }}"})}
+                   provenance="mode=max", sbom=True, **layer_cache(app, context))}
+
+
+def layer_cache(app: spec.App, context: Context) -> dict[str, str]:
+    """BuildKit's layer cache in the GitHub Actions cache, written only by the default branch's build (GitHub
+    lets every other ref of the repository read the default branch's caches, never write them, and a pull
+    request's caches stay under its own ref), scoped by app and image (two apps may name an image alike).
+    None at all when the app mounts build secrets: whatever the secrets fetched (private packages) sits in the
+    layers, ``mode=min`` still exports the final stage's, and every pull request's run, a fork's included, may
+    read the default branch's cache."""
+    if app.build_secrets:
+        return {}
+    scope = f"scope={app.name}-${{{{ matrix.image }}}}"
+    write = f"github.ref == 'refs/heads/{context.branch}'"
+    return {"cache-from": f"type=gha,{scope}",
+            "cache-to": f"${{{{ {write} && format('type=gha,mode=max,scope={app.name}-{{0}}', matrix.image) || '' }}}}"}
 
 
 def build_secret(secret_id: str) -> str:
@@ -153,12 +166,42 @@ def build_secret(secret_id: str) -> str:
     return "BUILD_" + secret_id.replace(".", "_").upper()
 
 
+RECORD_TRIES = 3
+"""How often the record job starts again from the branch's new head when a push landed meanwhile."""
+
+
 def record_steps(app: spec.App, context: Context, first: str) -> list[Step]:
-    return [
+    """Per try: fetch the branch's head (with the token), record on it (runs the app file: without the token),
+    push the record commit (with the token, running nothing of the app). A try runs only when the push before
+    was refused because the branch moved; the steps are written out per try, since a job cannot loop."""
+    steps: list[Step] = [
         checkout(), app_token(), *setup_python(context),
         {"name": "Download the digests", **uses("download-artifact", pattern="digest-*",
-                                                path="${{ runner.temp }}/digests", **{"merge-multiple": True})},
-        {"name": "Record the digests on the branch's newest commit", "id": "record", "run": RECORD, "env": {
-            **repository_env(context), "APP": app.name, "FIRST": first,
-            "BRANCH": context.branch, "SOURCE": "${{ github.sha }}", "GH_TOKEN": TOKEN}},
-    ]
+                                                path="${{ runner.temp }}/digests", **{"merge-multiple": True})}]
+    branch = {"BRANCH": context.branch}
+    for n in range(1, RECORD_TRIES + 1):
+        again = {} if n == 1 else {"if": f"steps.push-{n - 1}.outputs.moved == 'true'"}
+        steps += [
+            {"name": f"Fetch {context.branch}'s newest commit (try {n})", "id": f"fetch-{n}", **again,
+             "run": FETCH, "env": {**branch, "GH_TOKEN": TOKEN}},
+            {"name": f"Record the digests on it (try {n})", "id": f"record-{n}", **again, "run": RECORD, "env": {
+                **repository_env(context), **branch,
+                "FETCHED": f"${{{{ steps.fetch-{n}.outputs.repository }}}}",
+                "APP": app.name, "FIRST": first, "SOURCE": "${{ github.sha }}"}},
+            {"name": f"Push the record commit (try {n})", "id": f"push-{n}",
+             "if": f"steps.record-{n}.outputs.changed == 'true'", "run": PUSH_RECORD, "env": {
+                 **branch, "COMMIT": f"${{{{ steps.record-{n}.outputs.commit }}}}", "TRY": str(n),
+                 "TRIES": str(RECORD_TRIES), "GH_TOKEN": TOKEN}}]
+    return [*steps, commit_step()]
+
+
+def commit_step() -> Step:
+    """The commit the record job leaves on the branch: the last try's push, or its head when nothing was to
+    record (the first that is set, from the last try back)."""
+    env = {f"{kind}{n}": f"${{{{ steps.{step}-{n}.outputs.commit }}}}" for n in range(RECORD_TRIES, 0, -1)
+           for kind, step in (("PUSHED", "push"), ("RECORDED", "record"))}
+    found = " ".join(f'"${name}"' for name in env)
+    return {"name": "The commit the branch has now", "id": "commit", "env": env, "run": "\n".join([
+        f"for commit in {found}; do",
+        '  if [ -n "$commit" ]; then echo "commit=$commit" >> "$GITHUB_OUTPUT"; break; fi',
+        "done"])}

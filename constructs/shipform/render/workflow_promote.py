@@ -29,7 +29,7 @@ from shipform.render.workflow_common import (
     setup_python,
     workflow,
 )
-from shipform.render.workflow_scripts import PROMOTE, REPORT, VERIFY
+from shipform.render.workflow_scripts import PROMOTE, PUBLISH, REPORT, VERIFY
 
 
 def promotions(app: spec.App, context: Context, checks: list[str]) -> dict[str, dict[str, Any]]:
@@ -51,14 +51,18 @@ def promote(app: spec.App, context: Context, source: spec.Environment, target: s
                            "WORKFLOW": f"{WORKFLOWS_DIR}/{app.name}-build.yaml",
                            "VISIBILITY": "${{ github.event.repository.visibility }}",
                            "GH_TOKEN": "${{ github.token }}"}}]
-    steps.append({"name": f"Promote {source.name} to {target.name} and open a pull request", "id": "promote",
-                  "run": PROMOTE, "env": {**repository_env(context), **names, "GH_TOKEN": TOKEN}})
+    # The step that runs the app file holds no token; the one that pushes and opens the pull request runs none of it.
+    steps += [{"name": f"Promote {source.name} to {target.name}", "id": "promote", "run": PROMOTE,
+               "env": {**repository_env(context), **names}},
+              {"name": "Push the promotion and open a pull request", "id": "publish",
+               "if": "steps.promote.outputs.prepared != ''", "run": PUBLISH,
+               "env": {**names, "COMMIT": "${{ steps.promote.outputs.prepared }}", "GH_TOKEN": TOKEN}}]
     permissions = {"contents": "write", "pull-requests": "write",
                    **(registry_permissions(app.registry, push=False) if repositories else {})}
     jobs = {
         "promote": job(f"Promote {source.name} to {target.name}", steps, permissions, 15, **{
             "if": f"github.ref == 'refs/heads/{context.branch}'", "environment": RELEASE_ENVIRONMENT,
-            "outputs": {"commit": "${{ steps.promote.outputs.commit }}",
+            "outputs": {"commit": "${{ steps.publish.outputs.commit }}",
                         "via-app": f"${{{{ steps.{APP_TOKEN_STEP}.outcome }}}}"}}),
         # The pull request's own CI does not run when the workflow's token pushed it: CI runs here instead.
         "ci": {"name": "CI", "needs": "promote",

@@ -23,11 +23,18 @@ _INPUTS_OF = r"""inputs_of() {
 }"""
 
 # The token goes to git as an HTTP header for one command at a time (as actions/checkout does), never into
-# .git/config or a URL; the remote is the server the workflow runs on (GitHub Enterprise included).
+# .git/config or a URL; the remote is the server the workflow runs on (GitHub Enterprise included). A step that
+# holds the token runs no code of the app and uses a repository of its own, made empty (no template) right
+# there and used with hooks off: an earlier step that ran the app may have changed the work tree's .git (hooks,
+# fsmonitor, url.insteadOf), and none of that reaches the command that sends the token.
+_FETCH_BRANCH = 'authorized fetch --quiet --no-tags "$remote" "+refs/heads/$BRANCH:refs/heads/$BRANCH"'
 _REMOTE = r"""remote="$GITHUB_SERVER_URL/$GITHUB_REPOSITORY.git"
 basic=$(printf 'x-access-token:%s' "$GH_TOKEN" | base64 | tr -d '\n')
 echo "::add-mask::$basic"
-authorized() { git -c "http.extraheader=AUTHORIZATION: basic $basic" "$@"; }"""
+clean=$(mktemp -d "$RUNNER_TEMP/clean.XXXXXX")
+git init --quiet --bare --template= "$clean"
+in_clean() { git --git-dir="$clean" -c core.hooksPath=/dev/null -c core.fsmonitor=false "$@"; }
+authorized() { in_clean -c "http.extraheader=AUTHORIZATION: basic $basic" "$@"; }"""
 
 _IDENTITY = f"""git config user.name "{BOT[0]}"
 git config user.email "{BOT[1]}\""""
@@ -107,16 +114,22 @@ printf '%s\n' "$REPOSITORY@$DIGEST" "$INPUTS" "$REVISION" "$CONTEXT" "$DOCKERFIL
 """One file per image for the record job, outside the work tree: image@digest, inputs, revision, context and
 Dockerfile, one per line."""
 
-RECORD = "\n".join([_INPUTS_OF, _REMOTE, _IDENTITY, r"""try=1
-while :; do
-  authorized fetch --quiet --no-tags "$remote" "$BRANCH"
-  git reset --quiet --hard FETCH_HEAD
-  git clean -fdq -- "$OUTPUT" "$LOCK"
-  if ! shipform synth "$APP_FILE" --outdir "$OUTDIR" --check; then
-    echo "::warning::The output committed on $BRANCH is not what its app synthesizes: nothing is recorded" \
-      "on it (its own CI fails; the build of its fix records the images)"
-    break
-  fi
+FETCH = "\n".join([_REMOTE, _FETCH_BRANCH,
+                   r"""echo "repository=$clean" >> "$GITHUB_OUTPUT"
+echo "Fetched $BRANCH at $(in_clean rev-parse "refs/heads/$BRANCH")"
+"""])
+"""The branch's newest commit, into a new repository in the runner's temporary folder that the next step (without
+the token) reads (its path is the step's output ``repository``)."""
+
+RECORD = "\n".join([_INPUTS_OF, _IDENTITY, r"""git fetch --quiet --no-tags "$FETCHED" "$BRANCH"
+git reset --quiet --hard FETCH_HEAD
+git clean -fdq -- "$OUTPUT" "$LOCK"
+base=$(git rev-parse HEAD)
+changed=false
+if ! shipform synth "$APP_FILE" --outdir "$OUTDIR" --check; then
+  echo "::warning::The output committed on $BRANCH is not what its app synthesizes: nothing is recorded" \
+    "on it (its own CI fails; the build of its fix records the images)"
+else
   set --
   for file in "$RUNNER_TEMP"/digests/*; do
     [ -f "$file" ] || continue
@@ -136,26 +149,37 @@ while :; do
   if [ -e "$LOCK" ]; then git add -- "$LOCK"; fi
   if git diff --cached --quiet; then
     echo "Nothing to record: $BRANCH already deploys these images to $FIRST"
-    break
+  else
+    git commit --quiet -m "$APP: deploy the images built from $SOURCE to $FIRST"
+    git bundle create --quiet "$RUNNER_TEMP/record.bundle" HEAD "^$base"
+    changed=true
   fi
-  git commit --quiet -m "$APP: deploy the images built from $SOURCE to $FIRST"
-  if authorized push --quiet "$remote" "HEAD:refs/heads/$BRANCH"; then
-    echo "Recorded on $BRANCH as $(git rev-parse HEAD)"
-    break
-  fi
-  if [ "$try" -ge 5 ]; then
-    echo "::error::$BRANCH moved on during each of 5 tries; run the job again"
-    exit 1
-  fi
-  try=$((try + 1))
-  echo "$BRANCH moved on; trying again from its new head ($try of 5)"
-done
-echo "commit=$(git rev-parse HEAD)" >> "$GITHUB_OUTPUT"
+fi
+{
+  echo "changed=$changed"
+  echo "commit=$(git rev-parse HEAD)"
+} >> "$GITHUB_OUTPUT"
 """])
-"""Record the digests on the branch's newest commit, race-free: fetch it, reset to it, record the images whose
-inputs there are still the ones built (a newer build records the others), synthesize, commit exactly the lock
-file and the app's output, push; when the push is refused because the branch moved, start again from its new
-head (5 tries). Nothing to commit is a success."""
+"""Record the digests on the branch's newest commit (fetched by the step before): record the images whose inputs
+there are still the ones built (a newer build records the others), synthesize, commit exactly the lock file and
+the app's output, and hand the commit to the next step as a bundle. Runs the app file: no token in its
+environment. Nothing to commit is a success."""
+
+PUSH_RECORD = "\n".join([_REMOTE, _FETCH_BRANCH,
+                         r"""in_clean fetch --quiet "$RUNNER_TEMP/record.bundle" HEAD
+if authorized push --quiet "$remote" "$COMMIT:refs/heads/$BRANCH"; then
+  echo "Recorded on $BRANCH as $COMMIT"
+  echo "commit=$COMMIT" >> "$GITHUB_OUTPUT"
+elif [ "$TRY" -lt "$TRIES" ]; then
+  echo "moved=true" >> "$GITHUB_OUTPUT"
+  echo "$BRANCH moved on; trying again from its new head ($((TRY + 1)) of $TRIES)"
+else
+  echo "::error::$BRANCH moved on during each of $TRIES tries; run the job again"
+  exit 1
+fi
+"""])
+"""Push the record commit (the bundle the step before wrote) to the branch, never forced: when the branch moved
+since the fetch the push is refused, and the next try fetches, records and pushes again from the new head."""
 
 VERIFY = r"""escape() { printf '%s' "$1" | sed 's/[][\\.*^()+?{}|]/\\&/g'; }
 workflow=$(escape "$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/$WORKFLOW")
@@ -192,7 +216,8 @@ trusted root, the line of ``gh attestation trusted-root`` whose authority is Git
 root from the file). The signature is cosign's own, from the public-good instance. ``escape`` leaves a '$' as it
 is: no repository or workflow name holds one, and in a branch name it would make the match fail, never pass."""
 
-PROMOTE = "\n".join([_IDENTITY, r"""shipform promote "$APP_FILE" --from "$FROM" --to "$TO"
+PROMOTE = "\n".join([_IDENTITY, r"""base=$(git rev-parse HEAD)
+shipform promote "$APP_FILE" --from "$FROM" --to "$TO"
 shipform synth "$APP_FILE" --outdir "$OUTDIR"
 git add -- "$OUTPUT"
 if [ -e "$LOCK" ]; then git add -- "$LOCK"; fi
@@ -200,24 +225,32 @@ if git diff --cached --quiet; then
   echo "$TO already runs what $FROM runs: nothing to promote"
   exit 0
 fi
-head="promote/$FROM-to-$TO"
-git switch --quiet -c "$head"
+git switch --quiet -c "promote/$FROM-to-$TO"
 git commit --quiet -m "$APP: promote $FROM to $TO"
-""".rstrip(), _REMOTE, r"""authorized push --quiet --force "$remote" "HEAD:refs/heads/$head"
-echo "commit=$(git rev-parse HEAD)" >> "$GITHUB_OUTPUT"
+git bundle create --quiet "$RUNNER_TEMP/promotion.bundle" HEAD "^$base"
+echo "prepared=$(git rev-parse HEAD)" >> "$GITHUB_OUTPUT"
+"""])
+"""Promote and synthesize; when anything changed, commit on branch promote/<from>-to-<to> and hand the commit to
+the next step as a bundle. Runs the app file: no token in its environment. Nothing changed is a success with a
+message."""
+
+PUBLISH = "\n".join([_REMOTE, _FETCH_BRANCH, r"""head="promote/$FROM-to-$TO"
+in_clean fetch --quiet "$RUNNER_TEMP/promotion.bundle" HEAD
+authorized push --quiet --force "$remote" "$COMMIT:refs/heads/$head"
+echo "commit=$COMMIT" >> "$GITHUB_OUTPUT"
 GH_HOST=${GITHUB_SERVER_URL#*://}
 export GH_HOST
 open=$(gh pr list --repo "$GITHUB_REPOSITORY" --head "$head" --base "$BRANCH" --state open \
   --json number --jq '.[].number')
 if [ -n "$open" ]; then
-  echo "Pull request #$open now promotes $(git rev-parse HEAD)"
+  echo "Pull request #$open now promotes $COMMIT"
 else
   gh pr create --repo "$GITHUB_REPOSITORY" --base "$BRANCH" --head "$head" --title "$APP: promote $FROM to $TO" \
     --body "The digests verified in $FROM (signature and build provenance), copied to $TO by shipform promote."
 fi
 """])
-"""Promote, synthesize, and when anything changed push branch promote/<from>-to-<to> and open (or update) its
-pull request; nothing changed is a success with a message."""
+"""Push the promotion commit (the bundle the step before wrote) to branch promote/<from>-to-<to> and open (or
+update) its pull request: holds the token, runs nothing of the app."""
 
 REPORT = r"""GH_HOST=${GITHUB_SERVER_URL#*://}
 export GH_HOST

@@ -36,7 +36,7 @@ def workload_objects(w: spec.Workload, keys: Sequence[ObjectKey]) -> list[Manife
         if faceted is None:
             faceted = facet_objects(w)
         planned = faceted.get(key)
-        objects.append(planned.build() if planned is not None else companion_object(w, key))
+        objects.append(planned.build() if planned is not None else companion_object(w, key, roles))
     return objects
 
 
@@ -47,13 +47,15 @@ def facet_objects(w: spec.Workload) -> dict[ObjectKey, Planned]:
             for p in rule.objects(w)}
 
 
-def companion_object(w: spec.Workload, key: ObjectKey) -> Manifest:
-    """An object of the workload's companion (a routed canary's copy), planned as 'canary-<role>'."""
+def companion_object(w: spec.Workload, key: ObjectKey, roles: Set[str] = frozenset()) -> Manifest:
+    """An object of the workload's companion (a routed canary's copy), planned as 'canary-<role>'; ``roles``: the
+    workload's planned roles, whose 'canary-' ones are the companion's."""
     companion = rollouts.companion(w)
     assert companion is not None and key.role.startswith("canary-"), key
     own = replace(key, role=key.role.removeprefix("canary-"))
     body = BODIES.get(own.role.partition(":")[0])
-    return body(companion, own, frozenset()) if body is not None else facet_objects(companion)[own].build()
+    theirs = {r.removeprefix("canary-") for r in roles if r.startswith("canary-")}
+    return body(companion, own, theirs) if body is not None else facet_objects(companion)[own].build()
 
 
 def service_account(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manifest:
@@ -68,7 +70,7 @@ def network_policy(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manifes
     """Servers outside the cluster known by name are left to the Cilium policy where there is one."""
     cilium = "fqdn-policy" in roles
     return obj("networking.k8s.io/v1", "NetworkPolicy",
-               metadata(w, annotations=network.public_only_annotation(w, cilium)),
+               metadata(w, annotations=network.policy_annotations(w, cilium)),
                spec=network.network_policy_spec(w, cilium))
 
 

@@ -4,7 +4,17 @@ Each construct of the model produces its part once per synth; every renderer is 
 Nothing here knows YAML, compose or Dockerfiles, and nothing here knows the constructs.
 """
 
-from shipform.spec.app import App, ClusterSpec, Environment, GitOps, GitSource, SecretSource
+from shipform.spec.app import (
+    IN_CLUSTER,
+    App,
+    ClusterSpec,
+    Destination,
+    Environment,
+    GitOps,
+    GitSource,
+    SecretSource,
+    SourceRepository,
+)
 from shipform.spec.env import (
     BOTH,
     KUBERNETES_ONLY,
@@ -33,11 +43,13 @@ from shipform.spec.facets import (
     KnativeServing,
     Mesh,
     Monitoring,
+    PlainText,
     QueueScaling,
     ResourceRecommendation,
     Rollout,
     Scaling,
     Scrape,
+    ServerCertificate,
     ServerlessRun,
     Telemetry,
 )
@@ -96,6 +108,7 @@ from shipform.spec.workload import (
 
 __all__ = [
     "BOTH",
+    "IN_CLUSTER",
     "KUBERNETES_ONLY",
     "TLS_FILES",
     "TLS_KEY_ENV",
@@ -117,6 +130,7 @@ __all__ = [
     "Container",
     "Continuous",
     "DataStorage",
+    "Destination",
     "EgressToInternet",
     "Endpoint",
     "EnvValue",
@@ -143,6 +157,7 @@ __all__ = [
     "Namespace",
     "PerNode",
     "Plain",
+    "PlainText",
     "Platform",
     "PlatformClients",
     "PlatformPeer",
@@ -159,12 +174,14 @@ __all__ = [
     "Scratch",
     "SecretFile",
     "SecretSource",
+    "ServerCertificate",
     "ServerlessRun",
     "ServiceAccess",
     "ServiceHost",
     "ServicePort",
     "ServiceType",
     "SharedClaim",
+    "SourceRepository",
     "Subject",
     "Telemetry",
     "ToCompletion",

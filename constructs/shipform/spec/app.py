@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from shipform.spec.env import TLS_KEY_ENV
-from shipform.spec.facets import Monitoring
+from shipform.spec.facets import CanarySplit, Monitoring, ServerCertificate
 from shipform.spec.namespace import Namespace
 from shipform.spec.storage import DataStorage
 from shipform.spec.workload import Workload
@@ -27,6 +27,31 @@ class ClusterSpec:
     kubectl_version: str
 
 
+IN_CLUSTER = "https://kubernetes.default.svc"
+"""The API server of the cluster the GitOps controller runs in, as Argo CD names it."""
+
+
+@dataclass(frozen=True)
+class Destination:
+    """The cluster a GitOps controller applies an Environment to: exactly one of the cluster's name (as Argo CD
+    knows it; for Flux, the cluster whose own Flux applies it) or its API server's URL."""
+
+    name: str | None = None
+    server: str | None = IN_CLUSTER
+
+    @property
+    def cluster(self) -> str:
+        """Who the cluster is, for telling two Environments' clusters apart: Argo CD's own name for the in-cluster
+        server is the in-cluster server."""
+        if self.server == IN_CLUSTER or self.name == "in-cluster":
+            return "the in-cluster server"
+        return f"cluster '{self.name}'" if self.name else f"server {self.server}"
+
+    def fields(self) -> dict[str, str]:
+        """``name`` or ``server``, as Argo CD's destinations spell them."""
+        return {"name": self.name} if self.name else {"server": str(self.server)}
+
+
 @dataclass(frozen=True)
 class SecretSource:
     """Referenced Secrets are synced from an external store (External Secrets) instead of made by hand."""
@@ -37,6 +62,20 @@ class SecretSource:
     refresh_interval: str
     provider: str | None = None
     """The store's spec.provider as canonical JSON (hashable), when shipform renders the store itself."""
+
+
+@dataclass(frozen=True)
+class SourceRepository:
+    """The GitHub repository whose build workflow signs the images the app builds, as a Sigstore certificate names
+    it: ``<server>/<name>/.github/workflows/<app>-build.yaml@<ref>``."""
+
+    server: str
+    """Where the repository is served, as GitHub Actions' ``GITHUB_SERVER_URL`` has it: 'https://github.com', or a
+    GitHub Enterprise host's URL."""
+    name: str
+    """'<owner>/<repository>', as ``GITHUB_REPOSITORY``."""
+    branch: str
+    """The default branch: images built there (or on a release tag) are the ones admitted."""
 
 
 @dataclass(frozen=True)
@@ -59,13 +98,47 @@ class Environment:
     (CiliumNetworkPolicy toFQDNs) instead of by every public address."""
     data_storage: DataStorage | None = None
     """The StorageClass the Environment renders for its databases' volumes (one that retains released volumes)."""
+    destination: Destination = Destination()
+    """The cluster its GitOps controller applies it to (default: the one the controller runs in)."""
     unpinned_images: str | None = None
     """Why the Environment may run images the app builds by tag, without a digest of its own (set only on an
     Environment after the first; without it synth refuses such an image there)."""
+    signed_by: SourceRepository | None = None
+    """sigstore's policy-controller admits into the Environment's namespaces only the images this repository's
+    build workflow signed (and the third-party images it runs); None: no image policy (a local Environment, one
+    with ``unsigned_images``, or an App without a GitHub repository)."""
+    unsigned_images: str | None = None
+    """Why the Environment has no image policy although the App names its repository (``unsigned_images``)."""
+
+    @property
+    def verifies_images(self) -> bool:
+        """Whether the Environment has image policies: a signing repository, and images to admit (its workloads', or
+        the sidecars of a mesh its namespaces are enrolled in)."""
+        meshed = any(ns.mesh is not None for ns in self.namespaces)
+        return self.signed_by is not None and (bool(self.workloads) or meshed)
+
+    def images(self) -> dict[str, bool]:
+        """{image: built from source} of every image the Environment runs (workloads, their upload steps and a
+        routed canary's running version)."""
+        found: dict[str, bool] = {}
+        for w in self.workloads:
+            found[w.image] = found.get(w.image, False) or w.built is not None
+            job = w.job
+            for step in job.steps if job is not None else ():
+                found.setdefault(step.image, False)
+            split = w.facet(CanarySplit)
+            if split is not None:  # the running version: built before
+                found.setdefault(split.stable_image, False)
+        return found
 
     def owned_secrets(self) -> frozenset[SecretRef]:
         """The Secret keys shipform owns (:attr:`SecretFile.owned`): the only ones it may give a random value."""
         return frozenset(f.ref for w in self.workloads for f in w.every_secret_file if f.owned)
+
+    def issued_secrets(self) -> frozenset[tuple[str, str]]:
+        """(namespace, Secret) of each certificate cert-manager issues (a database's, TLS by default)."""
+        return frozenset((w.namespace, cert.secret) for w in self.workloads
+                         if (cert := w.facet(ServerCertificate)) is not None)
 
     def certificates(self) -> dict[str, list[Workload]]:
         """{TLS Secret: the servers that present it} (StatefulDB(tls=...))."""
@@ -83,6 +156,8 @@ class GitSource:
 
     url: str
     branch: str
+    secret: str | None = None
+    """The Secret (in the controller's namespace) Flux logs in to a private repository with."""
 
 
 @dataclass(frozen=True)

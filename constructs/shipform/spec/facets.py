@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from shipform.spec.facet import Facet
 from shipform.spec.network import Port
+from shipform.values import reach_risks
 from shipform.values.resources import Autoscale, ComputeResources
 from shipform.values.rollout import Progressive, Rolling
 from shipform.values.secret_ref import SecretRef
@@ -160,6 +161,17 @@ class ServerlessRun(Scaling):
     concurrency: int
     timeout_seconds: int
     serving: KnativeServing
+    shared_gateway: str | None = None
+    """Why the app accepts that any pod reaching Knative's gateway or activator reaches this cluster-local service
+    (values/reach_risks.py); None for a public one, which anyone reaches by design."""
+
+    def shared_gateway_annotation(self) -> dict[str, str]:
+        """The risk and its reason, where readers of the Knative Service and its NetworkPolicy see it."""
+        if self.shared_gateway is None:
+            return {}
+        statement = reach_risks.knative_shared_gateway(self.serving.gateway_namespace, self.serving.namespace,
+                                                       self.shared_gateway)
+        return {reach_risks.KNATIVE_SHARED_GATEWAY_ANNOTATION: statement}
 
 
 class Rollout(Facet):
@@ -215,3 +227,22 @@ class CloudIdentity(Facet):
     service_account_annotations: tuple[tuple[str, str], ...]
     pod_annotations: tuple[tuple[str, str], ...] = ()
     pod_labels: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class ServerCertificate(Facet):
+    """A database's certificate, issued by cert-manager: a Certificate that writes ``secret`` (tls.crt, tls.key,
+    ca.crt) in the database's namespace, for ``dns_names`` (every name its clients reach it by), signed by the
+    issuer ``issuer`` (kind, name, API group)."""
+
+    secret: str
+    dns_names: tuple[str, ...]
+    issuer: tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class PlainText(Facet):
+    """A server that speaks plain text where shipform would have it speak TLS, and the Environment's reason; written
+    on its controller (``shipform.dev/plain-text-reason``), where a reader of the manifests finds it."""
+
+    reason: str

@@ -74,3 +74,6 @@ class Namespace:
     host_access: str | None = None
     """Why node agents here may use the node (its folders, its network): Pod Security then enforces
     'privileged' and still audits and warns at 'restricted'."""
+    verify_images: bool = False
+    """Its Environment's ClusterImagePolicies decide which images run here: the Namespace opts in to sigstore's
+    policy-controller (label ``policy.sigstore.dev/include``)."""

@@ -16,10 +16,11 @@ from shipform.model.base import namespace_of
 from shipform.model.stage import Environment
 from shipform.providers.gitops import GITOPS
 from shipform.providers.gitops.protocol import Placed
-from shipform.render.environment import rendered_objects
+from shipform.render.environment import completed, rendered_objects
 from shipform.render.plan import EnvironmentPlan, environment_plan, phase, phase_of
 from shipform.spec.manifest import Manifest
 from shipform.synth.handles import apply_handles, handle_errors, resolve_handles
+from shipform.synth.host_network import host_network_errors
 from shipform.synth.pod_security import pod_security_errors
 
 
@@ -79,7 +80,8 @@ def environment_manifests(env: Environment, env_spec: spec.Environment,
     raise_all(handle_errors(env_spec, changed))
     if changed:
         rendered = apply_handles(rendered, changed)
-    raise_all(pod_security_errors(rendered, changed))
+    raise_all(pod_security_errors(rendered, changed) + host_network_errors(rendered))
+    rendered = completed(rendered)
     # Objects shipform does not render are applied with the foundations, before the databases, migrations and
     # workloads that may need them (unless they say otherwise).
     placed = [Placed(m, phase_of("foreign"), leads=False) for m in theirs]

@@ -47,9 +47,27 @@ class Toleration:
 @value_object
 @dataclass(frozen=True)
 class HostPath:
-    """A folder of the node, mounted into the agent: read-only unless ``writable=True``. Needs a SecureNamespace
-    with ``host_access=<why>``."""
+    """A folder of the node, mounted into the agent: read-only unless ``writable=True``, which needs its ``reason``
+    (``HostPath('/var/lib/agent', writable=True, reason='keeps its read positions across restarts')``). Needs a
+    SecureNamespace with ``host_access=<why>``."""
 
     path: str
     writable: bool = False
+    reason: str | None = None
+    """Required with writable=True, refused without: why the agent writes the node's folder, in one line without
+    ','; stated for trivy with the hostPath finding (KSV-0023)."""
     prop_example: ClassVar[str] = "HostPath('/var/log')"
+
+    def validate(self, path: str, prop: str) -> None:
+        """Its fields' types, and a reason exactly where it is writable."""
+        check_fields(path, prop, self)
+        if self.writable and self.reason is None:
+            raise ShipformError(path, f"{prop}.writable", "lets the agent change the node's files there, which "
+                                "needs a reason", self.path, f"pass HostPath('{self.path}', writable=True, "
+                                "reason='<why the agent writes there>'), or leave writable out to mount it read-only")
+        if self.reason is not None and not self.writable:
+            raise ShipformError(path, f"{prop}.reason", "is given for a read-only folder, which needs none",
+                                self.reason, "drop reason=, or pass writable=True if the agent writes there")
+        if self.reason is not None and (len(self.reason.strip()) < 10 or "\n" in self.reason or "," in self.reason):
+            raise ShipformError(path, f"{prop}.reason", "must say why, in one line without ','", self.reason,
+                                "write e.g. 'keeps its read positions across restarts'")

@@ -19,10 +19,17 @@ class Kubectl:
     hooks = False
     from_ci = True
     jobs_folder = JOBS_FOLDER
+    admission_folder = None  # the deploy applies cluster-scoped objects (the policies) before the namespaces' own
+    destinations = ()
+    destination_note = "CI deploys the Environment itself, to the cluster its 'cluster' prop names"
+    destination_fix = "drop destination (cluster=Cluster.eks(...) says where the deploy workflow applies it)"
+
+    def folder(self, env: spec.Environment) -> str:
+        return ""
 
     def order(self, objects: Sequence[Placed]) -> list[Manifest]:
         return [o.manifest for o in objects]
 
     def controller_objects(self, app: spec.App, env: spec.Environment, source: spec.GitSource, path: str,
-                           has_jobs: bool) -> list[Manifest]:
+                           has_jobs: bool, objects: Sequence[Manifest]) -> list[Manifest]:
         return []

@@ -63,15 +63,49 @@ class GitOpsProvider(Protocol):
         the rest (ordered by the provider's own mechanism)."""
         ...
 
+    @property
+    def admission_folder(self) -> str | None:
+        """The subfolder the Environment's image policies go to, applied before the rest (whose pods a policy
+        admits); None keeps them with the rest, ordered by the provider's own mechanism."""
+        ...
+
+    @property
+    def destinations(self) -> tuple[str, ...]:
+        """The forms of ``Environment(destination=...)`` it applies to: 'name' and/or 'server' (none: CI deploys)."""
+        ...
+
+    @property
+    def destination_note(self) -> str:
+        """Why a form it lacks cannot be used (the refusal's reason)."""
+        ...
+
+    @property
+    def destination_fix(self) -> str:
+        """What to write instead (the refusal's fix)."""
+        ...
+
+    def folder(self, env: spec.Environment) -> str:
+        """Where the Environment's controller objects go below ``gitops/<provider>/`` ('' for that folder itself):
+        objects applied in different clusters go to different folders."""
+        ...
+
     def order(self, objects: Sequence[Placed]) -> list[Manifest]:
         """The objects with what orders them under this provider (annotations), in the same order."""
         ...
 
     def controller_objects(self, app: spec.App, env: spec.Environment, source: spec.GitSource, path: str,
-                           has_jobs: bool) -> list[Manifest]:
-        """What points the controller at ``path`` in ``source`` (none where CI applies the folder); ``has_jobs``
-        when the Environment's folder has a jobs folder."""
+                           has_jobs: bool, objects: Sequence[Manifest]) -> list[Manifest]:
+        """What points the controller at ``path`` in ``source`` (none where CI applies the folder), scoped to what
+        the Environment's output holds (``objects``, as ordered); ``has_jobs`` when its folder has a jobs
+        folder."""
         ...
+
+
+def is_image_policy(manifest: Manifest) -> bool:
+    """A ClusterImagePolicy of sigstore's policy-controller: where a provider keeps them apart, they go to its
+    admission folder."""
+    return manifest.get("kind") == "ClusterImagePolicy" and \
+        str(manifest.get("apiVersion", "")).startswith("policy.sigstore.dev/")
 
 
 def is_one_off_job(manifest: Manifest) -> bool:

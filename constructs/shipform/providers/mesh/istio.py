@@ -2,8 +2,9 @@
 server: an AuthorizationPolicy admitting exactly its declared clients by identity, on the ports each uses (the same
 graph as its NetworkPolicy) and the platform's components in the mesh by theirs (KEDA's operator), plus the ports
 peers outside the mesh reach (the ingress controller, Prometheus, KEDA outside the mesh with a reason, clients of a
-node port), which stay open to plain text there and are narrowed to those peers by the
-NetworkPolicy. Per WebService: retries and a timeout (VirtualService), circuit breaking (DestinationRule), and
+node port or load balancer), which stay open to plain text there: from a node port's or load balancer's
+``source_ranges`` when its clients are the port's only such peers, else from anyone and narrowed to those peers
+by the NetworkPolicy. Per WebService: retries and a timeout (VirtualService), circuit breaking (DestinationRule), and
 for public ones a local rate limit (EnvoyFilter)."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from shipform import spec
 from shipform.providers.mesh.graph import (
     meshed_platform_peers,
     open_ports,
+    plain_sources,
     plain_text_reasons,
     served_ports,
     speaks_http,
@@ -34,6 +36,7 @@ class Istio:
     name = "istio"
     default_namespace = "istio-system"
     control_plane_ports = (15012,)
+    injected_images = ("docker.io/istio/proxyv2",)  # istio-proxy and istio-init alike
 
     def default_pods(self, namespace: str) -> dict[str, str]:
         return {"app": "istiod"}
@@ -86,15 +89,14 @@ class Istio:
 
     def _authorization(self, w: spec.Workload, mesh: spec.Mesh, plain: tuple[spec.Port, ...]) -> dict[str, Any]:
         """Each client by identity on the ports it uses, and so each platform component in the mesh (KEDA's operator);
-        the ports peers outside the mesh reach, from anyone."""
+        the ports peers outside the mesh reach, from their ``source_ranges`` or from anyone (:func:`_plain_rules`)."""
         rules = [{"from": [{"source": {"principals": [self.principal(mesh, c.namespace, name) for name in c.names]}}],
                   "to": [{"operation": {"ports": [str(p.number) for p in c.ports or w.ports[:1]]}}]}
                  for c in sorted(w.clients, key=lambda c: (c.namespace, c.name))]
         rules += [{"from": [{"source": {"principals": [self.principal(mesh, peer.namespace, peer.identity)]}}],
                    "to": [{"operation": {"ports": [str(p.number) for p in peer.ports]}}]}
                   for peer in meshed_platform_peers(w) if peer.identity is not None]
-        if plain:
-            rules.append({"to": [{"operation": {"ports": [str(p.number) for p in plain]}}]})
+        rules += _plain_rules(w, plain)
         return {"spec": {"selector": {"matchLabels": w.selector}, "action": "ALLOW", "rules": rules}}
 
 
@@ -104,6 +106,23 @@ ISTIO = Istio()
 def _planned(w: spec.Workload, role: str, api_version: str, kind: str, name: str,
              fields: Callable[[], dict[str, Any]], annotations: dict[str, str] | None = None) -> Planned:
     return Planned(ObjectKey(role, api_version, kind, name, w.namespace), w.labels, fields, annotations or None)
+
+
+def _plain_rules(w: spec.Workload, plain: tuple[spec.Port, ...]) -> list[dict[str, Any]]:
+    """The ports peers outside the mesh reach, as the NetworkPolicy admits them: a port only a node port's or load
+    balancer's clients reach, from its ``source_ranges`` (``ipBlocks``: the connection's peer address); any other
+    (the ingress controller, Prometheus, KEDA: pod addresses unknown here, the NetworkPolicy narrows them to their
+    pods), from anyone. One rule per set of sources."""
+    by_sources: dict[tuple[str, ...], list[str]] = {}
+    for port in plain:
+        by_sources.setdefault(tuple(sorted(plain_sources(w, port))), []).append(str(port.number))
+    rules: list[dict[str, Any]] = []
+    for sources, ports in sorted(by_sources.items()):
+        rule: dict[str, Any] = {"to": [{"operation": {"ports": ports}}]}
+        if sources:
+            rule = {"from": [{"source": {"ipBlocks": list(sources)}}], **rule}
+        rules.append(rule)
+    return rules
 
 
 def _plain_text(w: spec.Workload, plain: tuple[spec.Port, ...]) -> dict[str, Any]:

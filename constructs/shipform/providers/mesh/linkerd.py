@@ -40,6 +40,7 @@ class Linkerd:
     name = "linkerd"
     default_namespace = "linkerd"
     control_plane_ports = (8080, 8086, 8090)
+    injected_images = ("cr.l5d.io/linkerd/proxy", "cr.l5d.io/linkerd/proxy-init")
 
     def default_pods(self, namespace: str) -> dict[str, str]:
         return {"linkerd.io/control-plane-ns": namespace}

@@ -39,6 +39,12 @@ class MeshProvider(Protocol):
         NetworkPolicies of meshed workloads allow these and nothing else towards it."""
         ...
 
+    @property
+    def injected_images(self) -> tuple[str, ...]:
+        """The images its injector adds to every enrolled pod (sidecar, init container), as its default install
+        names them: an Environment's image policy admits them by repository."""
+        ...
+
     def principal(self, mesh: spec.Mesh, namespace: str, service_account: str) -> str:
         """A workload's identity in the mesh, as its authorization policies name it."""
         ...

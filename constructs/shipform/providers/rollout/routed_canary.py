@@ -22,7 +22,7 @@ class RoutedCanary:
     facet = spec.CanarySplit
     controller_in_cluster = False
     roles: tuple[str, ...] = ()
-    companion_roles = ("service-account", "network-policy", "controller", "service", "mesh")
+    companion_roles = ("service-account", "network-policy", "fqdn-policy", "controller", "service", "mesh")
 
     def controller(self, w: spec.Workload) -> tuple[str, str] | None:
         return None

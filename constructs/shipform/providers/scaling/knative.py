@@ -12,6 +12,10 @@ from shipform.spec.plan import ObjectKey
 API = "serving.knative.dev/v1"
 APPARMOR = "container.apparmor.security.beta.kubernetes.io"
 # Pod fields Knative refuses (or accepts only behind feature flags): security settings stay on the container,
+QUEUE_PROXY = "gcr.io/knative-releases/knative.dev/serving/cmd/queue"
+"""The image of queue-proxy, the container Knative Serving adds to every pod of a Knative Service (its default
+install's ``queue-sidecar-image``)."""
+
 # Knative spreads and stops pods itself.
 _POD_FIELDS = ("serviceAccountName", "automountServiceAccountToken", "enableServiceLinks", "containers", "volumes")
 
@@ -62,8 +66,10 @@ class Knative:
         labels = dict(w.labels)
         if w.facet(spec.Exposure) is None:  # reachable inside the cluster only
             labels["networking.knative.dev/visibility"] = "cluster-local"
+        stated = run.shared_gateway_annotation()  # who else reaches it, and why the app accepts that
         return {"apiVersion": API, "kind": "Service",
-                "metadata": {"name": w.name, "namespace": w.namespace, "labels": labels},
+                "metadata": {"name": w.name, "namespace": w.namespace, "labels": labels,
+                             **({"annotations": stated} if stated else {})},
                 "spec": {"template": revision}}
 
     def runs_itself(self, w: spec.Workload) -> str | None:

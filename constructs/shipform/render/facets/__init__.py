@@ -7,6 +7,7 @@ from __future__ import annotations
 from shipform.render.contributions import register
 from shipform.render.facets import (
     access,
+    certificate,
     exposure,
     internet_egress,
     mesh,
@@ -20,5 +21,5 @@ from shipform.render.facets import (
 )
 
 for _facet in (exposure, scrape, platform_clients, serverless, access, telemetry, mesh, internet_egress, rollout,
-               scaling, recommendation):
+               scaling, recommendation, certificate):
     register(_facet.CONTRIBUTION)

@@ -1,6 +1,8 @@
 """A Knative service's network (the ServerlessRun facet): Knative's gateway receives every request (the clients'
 too) and forwards it, with the activator, to queue-proxy in the pods; the autoscaler reads queue-proxy's metrics.
-So those are admitted, and the clients and the ingress controller are not."""
+So those are admitted (each by its namespace and pods), and the clients and the ingress controller are not. The
+gateway and the activator serve every Knative service of the cluster: a cluster-local one states, with the reason the
+app accepts it, that any pod reaching them reaches it (values/reach_risks.py)."""
 
 from __future__ import annotations
 
@@ -20,4 +22,10 @@ def admitted(w: spec.Workload, run: spec.ServerlessRun) -> NetworkRules:
              "ports": tcp((knative.QUEUE_METRICS_PORT,))}]
 
 
-CONTRIBUTION = Contribution(spec.ServerlessRun, ingress=admitted, fronts=True)
+def stated(w: spec.Workload, run: spec.ServerlessRun) -> dict[str, str]:
+    """A cluster-local service is reached through the shared gateway by more than its clients: the policy says so,
+    with the reason the app accepts it."""
+    return run.shared_gateway_annotation()
+
+
+CONTRIBUTION = Contribution(spec.ServerlessRun, ingress=admitted, stated=stated, fronts=True)
