@@ -1,8 +1,7 @@
 """A dump made by the generated backup script, as the database's backup user, restored by the generated restore
 script into a scratch server, then queried: PostgreSQL, MariaDB and Redis on loopback (Debian's packages). The
-backup user is created by the server's own init (PostgreSQL's script from the generated start
-command, Redis' ACL file) and may only read: its writes fail on the real server. MariaDB's dump still logs in as the
-application's user."""
+backup user is created by the server's own init (PostgreSQL's and MariaDB's scripts from the generated start
+command, Redis' ACL file) and may only read: its writes fail on the real server."""
 
 from __future__ import annotations
 
@@ -80,8 +79,8 @@ def test_every_backup_has_a_suspended_restore_that_logs_in_as_the_application(tm
     for engine, version in (("postgres", "16"), ("mariadb", "11.4"), ("redis", "7.4")):
         db = make_db(engine, version, tmp_path / engine)
         assert db.backup is not None and db.restore is not None
-        if engine != "mariadb":  # the dump logs in as the engine's read-only backup user, with its own password
-            assert db.backup.env["DB_USER"] == "backup" and db.backup.secrets["DB_PASSWORD"].key == "backup-password"
+        # The dump logs in as the engine's read-only backup user, with its own password.
+        assert db.backup.env["DB_USER"] == "backup" and db.backup.secrets["DB_PASSWORD"].key == "backup-password"
         if engine == "redis":  # written into the stopped server's data folder: no login at all
             assert "DB_PASSWORD" not in db.restore.secrets and db.restore.env["DATA_DIR"] == "/data"
         else:
@@ -143,9 +142,10 @@ def test_a_restore_without_a_dump_fails_and_says_so(tmp_path):
 
 # ------------------------------------------------------------------ MariaDB
 @contextmanager
-def mariadb_server(db) -> Iterator[int]:
+def mariadb_server(db, backup_password: Path | None = None) -> Iterator[int]:
     """A fresh server with the application's user, which has every right on its database (as the image's
-    MARIADB_USER has); yields the port."""
+    MARIADB_USER has), and with ``backup_password`` the backup user the generated init script adds (sourced as the
+    image's entrypoint does, its docker_process_sql running SQL as root over the socket); yields the port."""
     require(bool(shutil.which("mariadbd")), "mariadb-server")
     folder, port = owned_folder("mysql"), free_port()
     sock = folder / "mysqld.sock"
@@ -162,6 +162,12 @@ def mariadb_server(db) -> Iterator[int]:
         subprocess.run([*root, "-e", "DELETE FROM mysql.global_priv WHERE User = ''; FLUSH PRIVILEGES; "
                         f"CREATE DATABASE {db.database}; CREATE USER '{db.user}'@'%' IDENTIFIED BY '{PASSWORD}'; "
                         f"GRANT ALL ON `{db.database}`.* TO '{db.user}'@'%';"], check=True, capture_output=True)
+        if backup_password is not None:
+            script = init_script(db, folder)
+            stub = f'docker_process_sql() {{ mariadb --socket="{sock}" -u root "$@"; }}\n. "$0"'
+            added = subprocess.run(["bash", "-c", stub, str(script)], capture_output=True, text=True,
+                                   env={**os.environ, "DB_BACKUP_PASSWORD_FILE": str(backup_password)})
+            assert added.returncode == 0, added.stderr
         yield port
     finally:
         server.terminate()
@@ -175,17 +181,21 @@ def mariadb(port: int, user: str, password: Path, database: str, sql: str) -> su
                           text=True, timeout=30)
 
 
-def test_mariadb_dump_restores_into_a_scratch_server(tmp_path, passwords):
-    """MariaDB's dump still logs in as the application's user (a read-only user needs an init script in the
-    server's start command: not yet)."""
+def test_mariadb_backup_user_reads_only_and_its_dump_restores_into_a_scratch_server(tmp_path, passwords):
     db = make_db("mariadb", "11.4", tmp_path)
-    assert db.backup is not None and db.backup.env["DB_USER"] == db.user
-    with mariadb_server(db) as port:
+    assert db.backup is not None and db.backup.env["DB_USER"] == "backup"
+    with mariadb_server(db, passwords["backup"]) as port:
         made = mariadb(port, db.user, passwords["app"], db.database,
                        "CREATE TABLE items (id INT PRIMARY KEY, name TEXT); INSERT INTO items VALUES (1, 'one'), "
-                       "(2, 'two'); CREATE VIEW named AS SELECT name FROM items;")
+                       "(2, 'two'); CREATE VIEW named AS SELECT name FROM items; "
+                       "CREATE PROCEDURE counted() SELECT COUNT(*) FROM items;")
         assert made.returncode == 0, made.stderr
-        dump = backup(db, port, passwords["app"], tmp_path / "dumps")
+        for write in ("INSERT INTO items VALUES (3, 'three')", "UPDATE items SET name = 'x'", "DELETE FROM items",
+                      "DROP TABLE items", "CREATE TABLE other (id INT)", "CREATE DATABASE other"):
+            refused = mariadb(port, "backup", passwords["backup"], db.database, write)
+            assert refused.returncode != 0 and "denied" in refused.stderr, (write, refused.stderr)
+        dump = backup(db, port, passwords["backup"], tmp_path / "dumps")
+        assert "CREATE DEFINER" in dump.read_text() and "counted" in dump.read_text()  # routines too
     with mariadb_server(db) as port:
         restored = restore(db, dump.parent, DB_HOST="127.0.0.1", DB_PORT=str(port),
                            DB_PASSWORD_FILE=str(passwords["app"]))

@@ -173,7 +173,8 @@ def test_mariadb_takes_tls_only_over_tcp_and_its_backup_verifies_it(tmp_path, pa
     sock = folder / "mysqld.sock"
     subprocess.run(["mariadb-install-db", f"--user={owner}", f"--datadir={folder}/data",
                     "--auth-root-authentication-method=socket"], check=True, capture_output=True)
-    program, *args = (pointed(a, folder) for a in db.server_command())
+    start = db.server_command()[-1].split("exec docker-entrypoint.sh ", 1)[1]  # after the init script
+    program, *args = (pointed(a, folder) for a in start.split() if a != "\\")
     assert program == "mariadbd" and "--require-secure-transport=ON" in args
     server = subprocess.Popen([program, "--no-defaults", f"--datadir={folder}/data", f"--socket={sock}",
                                f"--port={port}", "--bind-address=127.0.0.1", f"--pid-file={folder}/pid", *args,

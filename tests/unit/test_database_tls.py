@@ -91,9 +91,14 @@ def test_mariadb_is_started_by_its_image_with_tls_required(new_app):
 
     _, dev, _ = new_app()
     db = StatefulDB(dev, "db", engine="mariadb", version="11.4", tls="db-tls")
-    assert db.server_command() == ["mariadbd", "--ssl-cert=/run/secrets/db-tls.tls.crt",
-                                   "--ssl-key=/run/secrets/db-tls.tls.key", "--ssl-ca=/run/secrets/db-tls.ca.crt",
-                                   "--require-secure-transport=ON"]
+    shell, flag, script = db.server_command()
+    # The image's entrypoint starts the server, after the init script that adds the backup user is in place.
+    assert (shell, flag) == ("sh", "-c") and script.split("\n")[0] == \
+        "cat > /docker-entrypoint-initdb.d/10-backup-user.sh <<'INIT'"
+    assert script.split("\n")[-5:] == [
+        "exec docker-entrypoint.sh mariadbd \\", "  --ssl-cert=/run/secrets/db-tls.tls.crt \\",
+        "  --ssl-key=/run/secrets/db-tls.tls.key \\", "  --ssl-ca=/run/secrets/db-tls.ca.crt \\",
+        "  --require-secure-transport=ON"]
     assert db.health is not None and db.health.exec_test()[-3:] == ["mariadb-admin", "ping", "--silent"]
 
 

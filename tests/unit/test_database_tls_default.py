@@ -92,7 +92,11 @@ def test_the_server_serves_tls_only_and_its_backup_and_health_check_speak_it(fil
     assert "'hostssl all all all scram-sha-256'" in script and "-c ssl=on" in script
     assert sts["metadata"]["annotations"]["secret.reloader.stakater.com/reload"] == "pg-tls"
     maria = find_object(files, "StatefulSet", "maria", "back", "prod")["spec"]["template"]["spec"]["containers"][0]
-    assert "--require-secure-transport=ON" in maria["args"]
+    # The image's entrypoint starts it, after the init script that adds the backup user; TLS on its last line.
+    assert maria["args"][-1].endswith(
+        "exec docker-entrypoint.sh mariadbd \\\n  --ssl-cert=/run/secrets/maria-tls.tls.crt \\\n  "
+        "--ssl-key=/run/secrets/maria-tls.tls.key \\\n  --ssl-ca=/run/secrets/maria-tls.ca.crt \\\n  "
+        "--require-secure-transport=ON")
     my = find_object(files, "StatefulSet", "my", "back", "prod")["spec"]["template"]["spec"]["containers"][0]
     assert my["args"][0] == "mysqld" and "--require-secure-transport=ON" in my["args"]
     cache = find_object(files, "StatefulSet", "cache", "back", "prod")["spec"]["template"]["spec"]["containers"][0]

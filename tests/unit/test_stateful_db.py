@@ -139,12 +139,15 @@ def test_compose_database_service(new_app, tmp_path):
     db = doc["services"]["db"]
     assert db["image"] == "mariadb:11.4.4" and db["user"] == "999:999"
     assert db["volumes"] == [{"type": "volume", "source": "db-data", "target": "/var/lib/mysql"}]
-    assert db["read_only"] is True and db["tmpfs"] == ["/run/mysqld:size=64m,mode=1777", "/tmp:size=64m,mode=1777"]
+    assert db["read_only"] is True and db["tmpfs"] == ["/run/mysqld:size=64m,mode=1777", "/tmp:size=64m,mode=1777",
+                                                      "/docker-entrypoint-initdb.d:size=64m,mode=1777"]
     assert db["cap_drop"] == ["ALL"] and "cap_add" not in db
     assert db["healthcheck"]["test"][:2] == ["CMD", "mariadb-admin"]
     assert doc["volumes"] == {"db-data": {}}
+    # The backup user's password too: the server's init script creates that user.
     assert doc["secrets"] == {"db-credentials.password": {"file": "./secrets/db-credentials.password"},
-                              "db-credentials.root-password": {"file": "./secrets/db-credentials.root-password"}}
+                              "db-credentials.root-password": {"file": "./secrets/db-credentials.root-password"},
+                              "db-credentials.backup-password": {"file": "./secrets/db-credentials.backup-password"}}
 
 
 def test_backup_is_a_hardened_cron_job_onto_its_own_volume(new_app, tmp_path):

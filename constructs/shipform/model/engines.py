@@ -124,6 +124,22 @@ MYSQL_VERIFY = "?ssl-mode=VERIFY_IDENTITY&ssl-ca={tls_ca}"
 """The URL's query for a mysql or mariadb server shipform runs with TLS: the CA, and the name checked against it."""
 
 PASSWORD = '"$(cat "$DB_PASSWORD_FILE")"'
+MARIADB_BACKUP_USER = (
+    # Sourced by the image's entrypoint once, on an empty data folder, after it made the application's user: its
+    # docker_process_sql runs SQL as root over the socket. The password goes in on standard input, quoted for SQL.
+    'backup_password="$(cat "$DB_BACKUP_PASSWORD_FILE")" || backup_password=""\n'
+    'if [ -z "$backup_password" ]; then\n'
+    '  echo "DB_BACKUP_PASSWORD_FILE is missing, unreadable or empty" >&2\n'
+    '  exit 1\n'
+    'fi\n'
+    "quoted=\"$(printf '%s' \"$backup_password\" | sed -e 's/\\\\/\\\\\\\\/g' -e \"s/'/\\\\\\\\'/g\")\"\n"
+    "docker_process_sql <<SQL\n"
+    "CREATE USER 'backup'@'%' IDENTIFIED BY '$quoted';\n"
+    "GRANT SELECT, SHOW VIEW, TRIGGER, LOCK TABLES, EVENT ON \\`{database}\\`.* TO 'backup'@'%';\n"
+    "GRANT SELECT ON mysql.proc TO 'backup'@'%';\n"
+    "SQL\n")
+"""MariaDB's backup user: it may read the application's database (tables, views, triggers, events, and routines
+through mysql.proc) and write nothing."""
 INIT_DIR = "/docker-entrypoint-initdb.d"
 """Where the official images look for set-up scripts; a writable emptyDir/tmpfs under the read-only root."""
 
@@ -220,14 +236,16 @@ ENGINES: dict[str, Engine] = {
     ),
     "mariadb": Engine(
         "mariadb", "mariadb:{tag}", {"10.11": "10.11.10", "11.4": "11.4.4"}, 3306, "/var/lib/mysql",
-        ("/run/mysqld", "/tmp"), 999, "mysql",
+        ("/run/mysqld", "/tmp", INIT_DIR), 999, "mysql",
         server_env={"MARIADB_USER": "{user}", "MARIADB_DATABASE": "{database}",
                     "MARIADB_PASSWORD_FILE": "{password_file}",
                     "MARIADB_ROOT_PASSWORD_FILE": "{root_password_file}"},
         health=("mariadb-admin", "ping", "-h", "127.0.0.1", "-P", "{port}", "--silent"),
         dump=f'MYSQL_PWD={PASSWORD} mariadb-dump -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" --single-transaction '
              '\\\n  --routines "$DB_NAME" > "$BACKUP_FILE"',
-        dump_suffix="sql", root_password=True, reserved_users=("root",),
+        dump_suffix="sql", root_password=True, reserved_users=("root", "backup"), backup_password=True,
+        backup_user="backup", init=("10-backup-user.sh", MARIADB_BACKUP_USER),
+        start=("docker-entrypoint.sh", "mariadbd"),
         restore=f'MYSQL_PWD={PASSWORD} mariadb -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" "$DB_NAME" < "$DUMP"',
         # TCP connections must use TLS; the health check asks over the server's socket inside the container.
         tls=EngineTls(

@@ -59,9 +59,9 @@ class StatefulDBProps(TypedDict, total=False):
     """Default: the app's name. For redis, the ACL user the application connects as (the default user is off)."""
     password: SecretRef | None
     """Default: ``SecretRef('<id>-credentials', 'password')``. mysql and mariadb also read the key
-    'root-password' of the same Secret; redis the key 'backup-password', its backup user's (the health check and
-    the dumps log in as that user, never as the application's). Where a Worker scales by a redis list
-    (``scale_on=Queue(on=db)``), KEDA logs in as the user 'keda' with the key 'password' of the Secret
+    'root-password' of the same Secret; postgres, mariadb and redis the key 'backup-password', their backup user's
+    (the dumps, and redis' health check, log in as that user, never as the application's). Where a Worker scales by
+    a redis list (``scale_on=Queue(on=db)``), KEDA logs in as the user 'keda' with the key 'password' of the Secret
     '<name>-keda-credentials', in the database's namespace and the Worker's."""
     env_prefix: str | None
     """Default: the id in upper case ('DB' for 'db'). Clients get ``<PREFIX>_HOST``, ``_PORT``, ``_NAME``,
