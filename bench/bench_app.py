@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from shipform import App, Build, CronJob, Environment, Health, Issuer, StatefulDB, WebService, Worker
+from shipform import App, Build, CronJob, DataStorage, Environment, Health, Issuer, StatefulDB, WebService, Worker
 
 CONTEXT = "services/py"
 NEVER_PUSHED = "the benchmark app: its images are never pushed"
@@ -40,10 +40,11 @@ def build_app(n: int, root: Path, environments: int = 2) -> App:
     app = App("bench", registry="ghcr.io/acme", version="1.0.0", root=root, workflows="output")
     envs = [Environment(app, "dev", local=True, domain="dev.bench.example.com"),
             Environment(app, "prod", replicas=3, domain="bench.example.com", unpinned_images=NEVER_PUSHED,
-                        tls_issuer=Issuer(name="internal-ca"))]
+                        tls_issuer=Issuer(name="internal-ca"), data_storage=DataStorage("ebs.csi.aws.com"))]
     if environments == 3:
         envs.append(Environment(app, "stage", replicas=2, domain="stage.bench.example.com",
-                                unpinned_images=NEVER_PUSHED, tls_issuer=Issuer(name="internal-ca")))
+                                unpinned_images=NEVER_PUSHED, tls_issuer=Issuer(name="internal-ca"),
+                                data_storage=DataStorage("ebs.csi.aws.com")))
     counts = mix(n)
     for env in envs:
         dbs = [StatefulDB(env, f"db-{i:04d}", engine="redis" if i % 2 else "postgres",

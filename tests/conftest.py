@@ -84,14 +84,14 @@ def module_app_root(tmp_path_factory) -> Path:
 @pytest.fixture
 def new_app(app_root: Path):
     """A factory: new_app() -> (app, dev, prod) with the sources above as build contexts."""
-    from shipform import App, Environment, Issuer
+    from shipform import App, DataStorage, Environment, Issuer
 
     def factory(**app_props):
         app = App("shop", registry="ghcr.io/acme", root=app_root, **app_props)
         dev = Environment(app, "dev", local=True, domain="dev.example.com")
         prod = Environment(app, "prod", replicas=3, domain="example.com",
                            unpinned_images="a test app: its images are never pushed",
-                           tls_issuer=Issuer(name="internal-ca"))
+                           tls_issuer=Issuer(name="internal-ca"), data_storage=DataStorage("ebs.csi.aws.com"))
         return app, dev, prod
 
     return factory

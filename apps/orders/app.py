@@ -11,11 +11,14 @@ from acme_constructs import HardenedApi, PythonApiWithDb
 from shipform import (
     App,
     Build,
+    DataStorage,
     Destination,
     Environment,
     Issuer,
     PullSecret,
     Quota,
+    S3Target,
+    SecretRef,
     SecretStore,
     SecureNamespace,
     Subject,
@@ -27,11 +30,13 @@ app = App("orders", registry="ghcr.io/acme", version="2.3.0", repository="https:
 dev = Environment(app, "dev", local=True, domain="dev.orders.example.com")
 # prod runs in a cluster of its own ('prod'), whose Flux applies it, and sends traces, metrics and logs to the
 # cluster's OpenTelemetry Collector; its databases serve TLS with certificates from the cluster's internal CA, and
-# their clients verify them. The platform puts the image pull secret for GHCR (ghcr-pull) into each namespace.
+# their clients verify them; their volumes come from a StorageClass that retains them. The platform puts the image
+# pull secret for GHCR (ghcr-pull) into each namespace.
 prod = Environment(app, "prod", replicas=2, domain="orders.example.com", cluster_issuer="letsencrypt",
                    gitops="flux", destination=Destination(name="prod"), secret_store=SecretStore("vault"),
                    pull_secret=PullSecret("ghcr-pull", existing=True),
-                   telemetry=Telemetry(), tls_issuer=Issuer(name="internal-ca"))
+                   telemetry=Telemetry(), tls_issuer=Issuer(name="internal-ca"),
+                   data_storage=DataStorage("pd.csi.storage.gke.io", {"type": "pd-ssd"}))
 
 API = ["gunicorn", "-b", "0.0.0.0:8000", "app:app"]
 
@@ -42,10 +47,14 @@ for env in (dev, prod):
     sales = SecureNamespace(env, "sales", quota=Quota(cpu_limit="24", memory_limit="48Gi"), deployers=deployers)
     billing = SecureNamespace(env, "billing", accepts_from=[sales], quota=Quota(cpu_limit="12", memory_limit="24Gi"),
                               deployers=deployers)
-    ledger = PythonApiWithDb(billing, "orders", source="services/api", command=API, migrate=["python", "-m", "migrate"])
-    carts = PythonApiWithDb(sales, "carts", source="services/api", command=API)
+    # prod's dumps go to a bucket, with keys that may only upload and keys that may only read them back.
+    offsite = S3Target("acme-orders-backups", credentials=SecretRef("backup-s3", "credentials"),
+                       restore_credentials=SecretRef("restore-s3", "credentials")) if env is prod else None
+    ledger = PythonApiWithDb(billing, "orders", source="services/api", command=API, migrate=["python", "-m", "migrate"],
+                             backup_to=offsite)
+    carts = PythonApiWithDb(sales, "carts", source="services/api", command=API, backup_to=offsite)
     orders = PythonApiWithDb(sales, "orders", source="services/api", command=API, connects_to=[carts.api, ledger.api],
-                             migrate=["python", "-m", "migrate"])
+                             migrate=["python", "-m", "migrate"], backup_to=offsite)
     HardenedApi(sales, "storefront", build=Build.python("services/api", API), public=True,
                 connects_to=[orders.api, carts.api])
 

@@ -9,10 +9,12 @@ from shipform import (
     Analysis,
     App,
     Autoscale,
+    AwsRole,
     Backup,
     Build,
     Canary,
     CronJob,
+    DataStorage,
     Destination,
     Environment,
     External,
@@ -49,7 +51,8 @@ prod = Environment(app, "prod", replicas=3, domain="shop.example.com", cluster_i
                    destination=Destination(name="prod"),
                    secret_store=SecretStore("vault"), pull_secret=PullSecret("ghcr-pull"),
                    monitoring=Monitoring(labels={"release": "kube-prometheus-stack"}),
-                   rollouts="argo", keda=Keda(in_mesh=True), mesh=Mesh())
+                   rollouts="argo", keda=Keda(in_mesh=True), mesh=Mesh(),
+                   data_storage=DataStorage("ebs.csi.aws.com", {"type": "gp3", "encrypted": "true"}))
 # The share of the catalog's new version's requests that fail (its pods carry their revision as a label).
 ERROR_RATE = ('sum(rate(catalog_http_requests_total{namespace="{{args.namespace}}", code=~"5..", '
               'rollouts_pod_template_hash="{{args.revision}}"}[2m]))\n/ sum(rate(catalog_http_requests_total{'
@@ -63,8 +66,11 @@ for env in (dev, prod):
         deployers=[Subject.service_account("argocd", "argocd-application-controller")],
         viewers=[Subject.group("shop-developers")],
     )
-    # Backups stay on a volume in dev and go to an S3 bucket in prod.
-    offsite = S3Target(bucket="acme-shop-backups", credentials=SecretRef("backup-s3", "credentials"))
+    # Backups stay on a volume in dev and go to an S3 bucket in prod, uploaded and read back as IAM roles (IRSA):
+    # no keys at all, an upload that may only write, a restore that may only read.
+    offsite = S3Target(bucket="acme-shop-backups", encryption="aws:kms", kms_key="alias/shop-backups",
+                       identity=AwsRole("arn:aws:iam::123456789012:role/shop-backup"),
+                       restore_identity=AwsRole("arn:aws:iam::123456789012:role/shop-restore"))
     db = StatefulDB(ns, "db", engine="postgres", version="16", storage="20Gi",
                     backup=Backup(schedule="0 3 * * *", retention=7, to=offsite if env is prod else None))
     cache = StatefulDB(ns, "cache", engine="redis", version="7.4", storage="1Gi")

@@ -17,7 +17,7 @@ configure_node()
 _EXPORTS = {
     "App": "shipform.model.stage",
     "Environment": "shipform.model.stage",
-    "collect_apps": "shipform.model.stage",
+    "collect_apps": "shipform.model.collecting",
     "Autoscale": "shipform.values.resources",
     "Resources": "shipform.values.resources",
     "CustomMetric": "shipform.values.resources",
@@ -34,6 +34,8 @@ _EXPORTS = {
     "Build": "shipform.model.build",
     "External": "shipform.model.external",
     "Cluster": "shipform.model.cluster",
+    "DataStorage": "shipform.model.data_storage",
+    "AwsRole": "shipform.model.identity",
     "Destination": "shipform.model.destination",
     "WebService": "shipform.model.web_service",
     "WebServiceProps": "shipform.model.web_service",
@@ -60,7 +62,7 @@ _EXPORTS = {
     "Subject": "shipform.model.namespace_props",
     "StatefulDB": "shipform.model.stateful_db",
     "Backup": "shipform.model.backup",
-    "S3Target": "shipform.model.backup",
+    "S3Target": "shipform.model.object_store",
     "SecretStore": "shipform.model.secret_store",
     "PullSecret": "shipform.model.secret_store",
     "Volume": "shipform.values.volume",
@@ -79,6 +81,7 @@ __all__ = [
     "Analysis",
     "App",
     "Autoscale",
+    "AwsRole",
     "Backup",
     "BlueGreen",
     "Build",
@@ -87,6 +90,7 @@ __all__ = [
     "CronJob",
     "CronJobProps",
     "CustomMetric",
+    "DataStorage",
     "Destination",
     "Environment",
     "External",
@@ -137,13 +141,16 @@ __all__ = [
 
 if TYPE_CHECKING:
     from shipform.errors import InvalidApp, ShipformError, ShipformErrors
-    from shipform.model.backup import Backup, S3Target
+    from shipform.model.backup import Backup
     from shipform.model.build import Build
     from shipform.model.cluster import Cluster
+    from shipform.model.collecting import collect_apps
     from shipform.model.cron_job import CronJob, CronJobProps
+    from shipform.model.data_storage import DataStorage
     from shipform.model.database_tls import Issuer
     from shipform.model.destination import Destination
     from shipform.model.external import External, ExternalProps
+    from shipform.model.identity import AwsRole
     from shipform.model.job import Job, JobProps
     from shipform.model.keda import Keda
     from shipform.model.knative import KnativeServing, Serverless
@@ -152,11 +159,12 @@ if TYPE_CHECKING:
     from shipform.model.migration import Migration
     from shipform.model.namespace_props import Quota, Subject
     from shipform.model.node_agent import NodeAgent, NodeAgentProps
+    from shipform.model.object_store import S3Target
     from shipform.model.observability import Alerts, Metrics, Monitoring, Telemetry
     from shipform.model.queue_scaling import Queue
     from shipform.model.secret_store import PullSecret, SecretStore
     from shipform.model.secure_namespace import SecureNamespace, SecureNamespaceProps
-    from shipform.model.stage import App, Environment, collect_apps
+    from shipform.model.stage import App, Environment
     from shipform.model.stateful_db import StatefulDB, StatefulDBProps
     from shipform.model.web_service import WebService, WebServiceProps
     from shipform.model.worker import Worker, WorkerProps

@@ -127,7 +127,7 @@ def _app_file_failed(path: Path, err: Exception) -> NoReturn:
 def _load_apps(app_file: Path | None) -> list[App]:
     """Run the app file (App.synth() calls inside it are deferred) and return the Apps it created."""
     from shipform.errors import InvalidApp
-    from shipform.model.stage import collect_apps
+    from shipform.model.collecting import collect_apps
 
     path = app_file or default_app_file()
     if not path.is_file():

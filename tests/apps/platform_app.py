@@ -18,6 +18,7 @@ from shipform import (
     Canary,
     CronJob,
     CustomMetric,
+    DataStorage,
     Destination,
     Environment,
     External,
@@ -65,9 +66,11 @@ def build(root: Path, scale: int = 4) -> App:
                        secret_store=SecretStore("vault"), monitoring=Monitoring(labels={"release": "prom"}),
                        rollouts="argo", keda=Keda(), knative=KnativeServing(),
                        destination=Destination(server="https://prod.example.com:6443"),
-                       plain_databases="mongodb has no TLS in shipform yet: prod here is a test cluster")
+                       plain_databases="mongodb has no TLS in shipform yet: prod here is a test cluster",
+                       data_storage=DataStorage("ebs.csi.aws.com", {"type": "gp3"}))
     stage = Environment(app, "stage", replicas=2, domain="stage.example.com", gitops="flux", cilium=True,
                         unpinned_images=never_pushed, destination=Destination(name="stage"),
+                        data_storage=DataStorage("pd.csi.storage.gke.io"),
                         gateway="gateways/public", telemetry=Telemetry(protocol="http/protobuf",
                                                                        endpoint="http://otel.observability.svc:4318"),
                         mesh=Mesh(kind="linkerd", retries=1, timeout="30s"))
@@ -87,8 +90,10 @@ def build(root: Path, scale: int = 4) -> App:
             if eng != "redis":
                 # An on-premises MinIO in its own subnet (the reference app's prod uploads to a public one).
                 bucket = S3Target("acme-bk", SecretRef("s3", "credentials"), endpoint="https://s3.example.com:9000",
+                                  restore_credentials=SecretRef("s3-read", "credentials"),
                                   cidrs=("10.50.0.0/24",))
-                backup = Backup(schedule="0 3 * * *", retention=3, to=bucket if i % 2 else None)
+                backup = Backup(schedule="0 3 * * *", retention=3, to=bucket if i % 2 else None,
+                                in_cluster=None if i % 2 or env is dev else "Velero copies the claim off-site")
             # The engines that offer TLS take it from a Secret (cert-manager's format).
             tls = f"db{i}-tls" if eng in ("postgres", "redis", "mariadb") else None
             dbs.append(StatefulDB(back, f"db{i}", engine=eng, version=ver, storage="5Gi", backup=backup, tls=tls))

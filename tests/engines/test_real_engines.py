@@ -199,12 +199,19 @@ def fresh_postgres(bindir: Path) -> Iterator[tuple[int, dict[str, str]]]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def run_init_sql(bindir: Path, superuser: dict[str, str], script: Path, password_file: Path):
-    """How the official image's entrypoint runs an init .sql file (docker_process_sql, POSTGRES_DB unset)."""
+def run_init_sql(bindir: Path, superuser: dict[str, str], script: Path, password_file: Path,
+                 backup_password_file: Path | None = None):
+    """How the official image's entrypoint runs an init .sql file (docker_process_sql, POSTGRES_DB unset); the
+    backup login's password is another one than the application's unless given."""
+    if backup_password_file is None:
+        backup_password_file = password_file.parent / "backup-password"
+        backup_password_file.write_text("backup-" + os.urandom(6).hex() + "\n")
+        backup_password_file.chmod(0o644)
     return subprocess.run([str(bindir / "psql"), "-v", "ON_ERROR_STOP=1", "--username", "postgres", "--no-password",
                            "--no-psqlrc", "--dbname", "postgres", "-f", str(script)],
-                          env={**superuser, "DB_PASSWORD_FILE": str(password_file)}, capture_output=True, text=True,
-                          timeout=30)
+                          env={**superuser, "DB_PASSWORD_FILE": str(password_file),
+                               "DB_BACKUP_PASSWORD_FILE": str(backup_password_file)},
+                          capture_output=True, text=True, timeout=30)
 
 
 def psql_tcp(port: int, user: str, database: str, sql: str, password: str = PASSWORD):
@@ -251,7 +258,7 @@ def test_postgres_init_script_gives_the_app_a_login_that_owns_only_its_database(
         assert f'permission denied for database "{db.database}"' in other.stderr
 
         assert health_ok(with_port(db.health.exec_test(), 5432, port))
-        # The backup runs as the app's login (DB_USER), which is no superuser.
+        # The dump works as the app's login too (the backup login of its own: tests/engines/test_restore.py).
         backups = tmp_path / "backups"
         backups.mkdir()
         dumps = run_backups(db, port, password_file, backups, times=1)
@@ -418,12 +425,14 @@ def check_queue_worker(port: int, password_file: Path, app_user: str, folder: Pa
 
 def queue_db(tmp: Path):
     """A redis StatefulDB whose lists two Workers scale by with KEDA (one with an odd name)."""
-    from shipform import App, Backup, Environment, Health, Keda, Queue, StatefulDB, Worker
+    from shipform import App, Backup, DataStorage, Environment, Health, Keda, Queue, StatefulDB, Worker
 
     write_sources(tmp)
     app = App("shop", registry="ghcr.io/acme", root=tmp)
-    env = Environment(app, "prod", keda=Keda(), plain_databases="the test runs the plain server on loopback")
-    db = StatefulDB(env, "db", engine="redis", version="7.4", backup=Backup(schedule="@daily", retention=2))
+    env = Environment(app, "prod", keda=Keda(), plain_databases="the test runs the plain server on loopback",
+                      data_storage=DataStorage("ebs.csi.aws.com"))
+    db = StatefulDB(env, "db", engine="redis", version="7.4",
+                    backup=Backup(schedule="@daily", retention=2, in_cluster="a test: its dumps matter to nobody"))
     for name, queue in (("indexer", "index-jobs"), ("odd", ODD_LIST)):
         Worker(env, name, image="busybox:1.37.0", health=Health.exec(["true"]), connects_to=[db],
                scale_on=Queue(on=db, name=queue))

@@ -1,6 +1,6 @@
 """StatefulDB(tls=...) against real PostgreSQL and Redis servers on loopback: the generated start command (only
 its paths and port pointed at the test's folder) serves TLS only, a plain connection is refused, a client that
-verifies the server with ca.crt gets in, and the generated health check and backup work over TLS. The
+verifies the server with ca.crt gets in, and the generated health check, backup and restore work over TLS. The
 certificate is the one `shipform secrets init-local` makes for compose (openssl, a CA of its own)."""
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from engines.test_real_engines import (  # noqa: F401
 )
 from shipform.delivery.local_secrets import _openssl_certificate
 from shipform.model.backup import backup_script
+from shipform.model.restore import restore_script
 
 pytestmark = pytest.mark.engines
 
@@ -75,6 +76,15 @@ def backup_over_tls(db, folder: Path, password: Path, port: int, **connection: s
     return backups
 
 
+def restore_over_tls(db, folder: Path, password: Path, port: int, backups: Path, **connection: str) -> None:
+    """Run the generated restore script, pointed at the test's folder, with the newest dump of ``backups``."""
+    env = {**os.environ, "DB_PORT": str(port), "DB_PASSWORD_FILE": str(password), "BACKUP_DIR": str(backups),
+           "DB_TLS_CA_FILE": f"{folder}/db-tls.ca.crt", "BACKUP_PREFIX": "db", **connection}
+    result = subprocess.run(["sh", "-c", pointed(restore_script(db), folder)], env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+
+
 def test_postgres_serves_tls_only_and_its_backup_verifies_it(tmp_path, password_file):  # noqa: F811
     bindir = postgres_bindir()
     db = make_db("postgres", "16", tmp_path)
@@ -107,8 +117,21 @@ def test_postgres_serves_tls_only_and_its_backup_verifies_it(tmp_path, password_
         assert health_ok(with_port(db.health.exec_test(), 5432, port))
         subprocess.run(["createdb", "-h", "127.0.0.1", "-p", str(port), "-U", db.user, db.database],
                        env={**pg, "PGSSLMODE": "require"}, check=True)
-        backup_over_tls(db, folder, password_file, port, DB_HOST="localhost", DB_USER=db.user, DB_NAME=db.database)
+        sql = {**pg, "PGSSLMODE": "require"}
+        subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(port), "-U", db.user, "-d", db.database, "-c",
+                        "CREATE TABLE items (id int primary key); INSERT INTO items VALUES (7)"], env=sql, check=True,
+                       capture_output=True)
+        connection = {"DB_HOST": "localhost", "DB_USER": db.user, "DB_NAME": db.database}
+        backups = backup_over_tls(db, folder, password_file, port, **connection)
         assert "PGSSLMODE=verify-full" in backup_script(db)
+        subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(port), "-U", db.user, "-d", db.database, "-c",
+                        "DROP TABLE items"], env=sql, check=True, capture_output=True)
+        # The restore verifies the server and its name too (verify-full), and brings the table back.
+        assert "PGSSLMODE=verify-full" in restore_script(db)
+        restore_over_tls(db, folder, password_file, port, backups, **connection)
+        rows = subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(port), "-U", db.user, "-d", db.database, "-Atc",
+                               "SELECT id FROM items"], env=sql, capture_output=True, text=True, check=True)
+        assert rows.stdout.strip() == "7"
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -150,7 +173,8 @@ def test_mariadb_takes_tls_only_over_tcp_and_its_backup_verifies_it(tmp_path, pa
     sock = folder / "mysqld.sock"
     subprocess.run(["mariadb-install-db", f"--user={owner}", f"--datadir={folder}/data",
                     "--auth-root-authentication-method=socket"], check=True, capture_output=True)
-    program, *args = (pointed(a, folder) for a in db.server_command())
+    start = db.server_command()[-1].split("exec docker-entrypoint.sh ", 1)[1]  # after the init script
+    program, *args = (pointed(a, folder) for a in start.split() if a != "\\")
     assert program == "mariadbd" and "--require-secure-transport=ON" in args
     server = subprocess.Popen([program, "--no-defaults", f"--datadir={folder}/data", f"--socket={sock}",
                                f"--port={port}", "--bind-address=127.0.0.1", f"--pid-file={folder}/pid", *args,
@@ -175,8 +199,17 @@ def test_mariadb_takes_tls_only_over_tcp_and_its_backup_verifies_it(tmp_path, pa
         # The same login without TLS is refused (MariaDB 10.11 says "Access denied", later ones "insecure transport").
         plain = query("--skip-ssl")
         assert plain.returncode != 0 and ("insecure transport" in plain.stderr or "Access denied" in plain.stderr)
-        backups = backup_over_tls(db, folder, password_file, port, DB_HOST="localhost", DB_USER="shop", DB_NAME="shop")
+        root = ["mariadb", f"--socket={sock}", "-u", "root", "-e"]
+        subprocess.run([*root, "INSERT INTO shop.items VALUES (7)"], check=True, capture_output=True)
+        connection = {"DB_HOST": "localhost", "DB_USER": "shop", "DB_NAME": "shop"}
+        backups = backup_over_tls(db, folder, password_file, port, **connection)
         assert "CREATE TABLE `items`" in next(backups.glob("db-*.sql")).read_text()
+        subprocess.run([*root, "DELETE FROM shop.items"], check=True, capture_output=True)
+        # The restore verifies the server's certificate and name as the backup does, and brings the row back.
+        assert "--ssl-verify-server-cert" in restore_script(db)
+        restore_over_tls(db, folder, password_file, port, backups, **connection)
+        rows = subprocess.run([*root, "SELECT id FROM shop.items"], check=True, capture_output=True, text=True)
+        assert rows.stdout.split() == ["id", "7"]
     finally:
         server.terminate()
         server.wait(timeout=60)

@@ -45,14 +45,15 @@ issued names here alone."""
 
 
 def make_db(engine: str, version: str, tmp: Path):
-    from shipform import App, Backup, Environment, Issuer, SecureNamespace, StatefulDB, WebService
+    from shipform import App, Backup, DataStorage, Environment, Issuer, SecureNamespace, StatefulDB, WebService
 
     write_sources(tmp)
     app = App("shop", registry="ghcr.io/acme", root=tmp)
-    prod = Environment(app, "prod", tls_issuer=Issuer(name="internal-ca"))
+    prod = Environment(app, "prod", tls_issuer=Issuer(name="internal-ca"), data_storage=DataStorage("ebs.csi.aws.com"))
     front = SecureNamespace(prod, "front")
     back = SecureNamespace(prod, "back", accepts_from=[front])
-    db = StatefulDB(back, "db", engine=engine, version=version, backup=Backup(schedule="@daily", retention=2))
+    kept = Backup(schedule="@daily", retention=2, in_cluster="a test: its dumps matter to nobody")
+    db = StatefulDB(back, "db", engine=engine, version=version, backup=kept)
     WebService(front, "web", image="nginx:1.27.3", port=8000, connects_to=[db])
     WebService(back, "api", image="nginx:1.27.3", port=8000, connects_to=[db])
     return db, synthesize(app)
@@ -125,7 +126,8 @@ def test_mariadb_serves_tls_with_its_issued_certificate_for_every_client_name(tm
     sock, port = folder / "mysqld.sock", free_port()
     subprocess.run(["mariadb-install-db", f"--user={owner}", f"--datadir={folder}/data",
                     "--auth-root-authentication-method=socket"], check=True, capture_output=True)
-    program, *args = (pointed(a, folder) for a in db.server_command())
+    start = db.server_command()[-1].split("exec docker-entrypoint.sh ", 1)[1]  # after the init script
+    program, *args = (pointed(a, folder) for a in start.split() if a != "\\")
     assert program == "mariadbd" and "--require-secure-transport=ON" in args
     server = subprocess.Popen([program, "--no-defaults", f"--datadir={folder}/data", f"--socket={sock}",
                                f"--port={port}", "--bind-address=127.0.0.1", f"--pid-file={folder}/pid", *args,

@@ -22,14 +22,28 @@ PG = "postgres:16.6-bookworm"
 AWS = "amazon/aws-cli:2.22.12"
 
 APP = '''
-from shipform import (App, Backup, Build, CronJob, Environment, Health, Issuer, S3Target, SecretRef, StatefulDB,
-                      WebService)
+from shipform import (
+    App,
+    Backup,
+    Build,
+    CronJob,
+    DataStorage,
+    Environment,
+    Health,
+    Issuer,
+    S3Target,
+    SecretRef,
+    StatefulDB,
+    WebService,
+)
 
 app = App("shop", registry="ghcr.io/acme", version="1.4.2")
 for name, local in (("dev", True), ("prod", False)):
     env = Environment(app, name, local=local, domain=f"{name}.example.com",
-                      tls_issuer=None if local else Issuer(name="internal-ca"))
-    offsite = S3Target(bucket="acme-backups", credentials=SecretRef("backup-s3", "credentials"))
+                      tls_issuer=None if local else Issuer(name="internal-ca"),
+                      data_storage=None if local else DataStorage("ebs.csi.aws.com"))
+    offsite = S3Target(bucket="acme-backups", credentials=SecretRef("backup-s3", "credentials"),
+                       restore_credentials=SecretRef("restore-s3", "credentials"))
     db = StatefulDB(env, "db", engine="postgres", version="16", backup=Backup(schedule="@daily", to=offsite))
     api = WebService(env, "api", build=Build.python("py", ["gunicorn", "app:app"]), port=8000,
                      health=Health.http("/healthz"), connects_to=[db])

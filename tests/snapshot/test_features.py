@@ -69,7 +69,9 @@ def test_public_autoscaled_web_service(synth, snapshot):
         from shipform import *
         app = App("shop", registry="ghcr.io/acme", version="1.0.0")
         dev = Environment(app, "dev", local=True, domain="dev.example.com")
-        prod = Environment(app, "prod", replicas=3, domain="example.com", cluster_issuer="letsencrypt")
+        prod = Environment(app, "prod",
+                           replicas=3, domain="example.com", cluster_issuer="letsencrypt",
+                           data_storage=DataStorage("ebs.csi.aws.com"))
         for env in (dev, prod):
             WebService(env, "web", image="ghcr.io/acme/web:1.0.0", port=8080, public=True,
                        autoscale=Autoscale(min=3, max=10, cpu_percent=70))
@@ -153,8 +155,12 @@ def test_migration_under_argocd_and_flux(synth, snapshot):
         from shipform import *
         app = App("shop", registry="ghcr.io/acme", version="1.0.0")
         dev = Environment(app, "dev", local=True)
-        argocd = Environment(app, "argocd", gitops="argocd", unpinned_images="a test app: never pushed")
-        flux = Environment(app, "flux", gitops="flux", unpinned_images="a test app: never pushed")
+        argocd = Environment(app, "argocd",
+                             gitops="argocd", unpinned_images="a test app: never pushed",
+                             data_storage=DataStorage("ebs.csi.aws.com"))
+        flux = Environment(app, "flux",
+                           gitops="flux", unpinned_images="a test app: never pushed",
+                           data_storage=DataStorage("ebs.csi.aws.com"))
         for env in (dev, argocd, flux):
             WebService(env, "api", build=Build.python("py", ["gunicorn", "--bind", "0.0.0.0:8000", "app:app"]),
                        port=8000, migrate=Migration(["python", "-m", "migrate"]))
@@ -174,7 +180,8 @@ def test_postgres_with_a_client(synth, snapshot):
         from shipform import *
         app = App("shop", registry="ghcr.io/acme", version="1.0.0")
         dev = Environment(app, "dev", local=True)
-        prod = Environment(app, "prod", tls_issuer=Issuer(name="internal-ca"))
+        prod = Environment(app, "prod", tls_issuer=Issuer(name="internal-ca"),
+                           data_storage=DataStorage("ebs.csi.aws.com"))
         for env in (dev, prod):
             db = StatefulDB(env, "db", engine="postgres", version="16", storage="20Gi")
             WebService(env, "api", image="ghcr.io/acme/api:1.0.0", port=8000, connects_to=[db])
@@ -194,8 +201,10 @@ def test_backup_to_a_volume_and_to_s3(synth, snapshot):
         from shipform import *
         app = App("shop", registry="ghcr.io/acme", version="1.0.0")
         dev = Environment(app, "dev", local=True)
-        prod = Environment(app, "prod", tls_issuer=Issuer(name="internal-ca"))
-        offsite = S3Target(bucket="acme-backups", credentials=SecretRef("backup-s3", "credentials"))
+        prod = Environment(app, "prod", tls_issuer=Issuer(name="internal-ca"),
+                           data_storage=DataStorage("ebs.csi.aws.com"))
+        offsite = S3Target(bucket="acme-backups", credentials=SecretRef("backup-s3", "credentials"),
+                           restore_credentials=SecretRef("restore-s3", "credentials"))
         for env in (dev, prod):
             StatefulDB(env, "db", engine="postgres", version="16", storage="20Gi",
                        backup=Backup(schedule="0 3 * * *", retention=7, to=offsite if env is prod else None))
@@ -214,7 +223,7 @@ def test_secure_namespaces_with_a_cross_namespace_connection(synth, snapshot):
     source = """
         from shipform import *
         app = App("shop", registry="ghcr.io/acme", version="1.0.0")
-        prod = Environment(app, "prod")
+        prod = Environment(app, "prod", data_storage=DataStorage("ebs.csi.aws.com"))
         argocd = Subject.service_account("argocd", "argocd-application-controller")
         front = SecureNamespace(prod, "front", deployers=[argocd], viewers=[Subject.group("shop-developers")])
         back = SecureNamespace(prod, "back", accepts_from=[front], deployers=[argocd],
@@ -234,7 +243,8 @@ def test_secret_store_makes_external_secrets(synth, snapshot):
     source = """
         from shipform import *
         app = App("shop", registry="ghcr.io/acme", version="1.0.0")
-        prod = Environment(app, "prod", secret_store=SecretStore("vault"), tls_issuer=Issuer(name="internal-ca"))
+        prod = Environment(app, "prod", secret_store=SecretStore("vault"), tls_issuer=Issuer(name="internal-ca"),
+                           data_storage=DataStorage("ebs.csi.aws.com"))
         db = StatefulDB(prod, "db", engine="postgres", version="16", storage="20Gi")
         WebService(prod, "api", image="ghcr.io/acme/api:1.0.0", port=8000, connects_to=[db],
                    secrets={"SESSION_KEY": SecretRef("api-secrets", "session-key"),
@@ -250,7 +260,7 @@ def test_json_patch_reaches_the_output(synth, snapshot):
     source = """
         from shipform import *
         app = App("shop", registry="ghcr.io/acme", version="1.0.0")
-        prod = Environment(app, "prod")
+        prod = Environment(app, "prod", data_storage=DataStorage("ebs.csi.aws.com"))
         api = WebService(prod, "api", image="ghcr.io/acme/api:1.0.0", port=8000)
         api.deployment.add_json_patch({"op": "add", "path": "/spec/paused", "value": True})
     """
@@ -284,7 +294,7 @@ def test_named_ports_grpc_health_and_a_host_header(synth, snapshot):
     source = """
         from shipform import *
         app = App("shop", registry="ghcr.io/acme", version="1.0.0")
-        prod = Environment(app, "prod")
+        prod = Environment(app, "prod", data_storage=DataStorage("ebs.csi.aws.com"))
         catalog = WebService(prod, "catalog", build=Build.go("go"), health=Health.grpc("shop.Catalog"),
                              ports={"grpc": 50051, "metrics": 9090, "http": 8080})
         WebService(prod, "api", build=Build.python("py", ["gunicorn", "app:app"]), port=8000,
@@ -331,7 +341,7 @@ def test_services_outside_the_cluster(synth, snapshot):
         from shipform import *
         app = App("shop", registry="ghcr.io/acme", version="1.0.0")
         dev = Environment(app, "dev", local=True)
-        prod = Environment(app, "prod", cilium=True)
+        prod = Environment(app, "prod", data_storage=DataStorage("ebs.csi.aws.com"), cilium=True)
         for env in (dev, prod):
             saas = External(env, "payments", host="api.payments.example.com", port=443, scheme="https",
                             secrets={"API_KEY": SecretRef("payments", "api-key")})
@@ -352,7 +362,7 @@ def test_build_and_runtime_packages_and_build_arguments(synth, snapshot):
     source = """
         from shipform import *
         app = App("shop", registry="ghcr.io/acme", version="1.0.0")
-        prod = Environment(app, "prod")
+        prod = Environment(app, "prod", data_storage=DataStorage("ebs.csi.aws.com"))
         WebService(prod, "api", port=8000, build=Build.python("py", ["gunicorn", "app:app"],
                    build_packages=["gcc", "libmariadb-dev=1:10.11.6-0+deb12u1"], runtime_packages=["libmariadb3"],
                    args={"PIP_INDEX_URL": "https://pypi.example.com/simple"}))
@@ -374,7 +384,7 @@ def test_escape_hatches_annotations_labels_patches_and_included_manifests(synth,
     source = """
         from shipform import *
         app = App("shop", registry="ghcr.io/acme", version="1.0.0")
-        prod = Environment(app, "prod", domain="example.com")
+        prod = Environment(app, "prod", data_storage=DataStorage("ebs.csi.aws.com"), domain="example.com")
         api = WebService(prod, "api", image="ghcr.io/acme/api:1.0.0", port=8000, public=True)
         api.ingress.add_annotations({"nginx.ingress.kubernetes.io/proxy-read-timeout": "3600",
                                      "nginx.ingress.kubernetes.io/proxy-send-timeout": "3600"})
@@ -396,7 +406,8 @@ def test_load_balancer_node_port_and_gateway_routes(synth, snapshot):
     source = """
         from shipform import *
         app = App("shop", registry="ghcr.io/acme", version="1.0.0")
-        prod = Environment(app, "prod", domain="example.com", gateway="gateways/public",
+        prod = Environment(app, "prod",
+                           data_storage=DataStorage("ebs.csi.aws.com"), domain="example.com", gateway="gateways/public",
                            ingress_namespace="envoy-gateway-system")
         ns = SecureNamespace(prod, "shop", quota=Quota(load_balancers=1, node_ports=3))
         WebService(ns, "broker", image="ghcr.io/acme/broker:1.0.0", ports={"mqtt": 1883, "ws": 8083},
@@ -456,7 +467,7 @@ def test_node_on_the_distroless_runtime(synth, snapshot):
     source = """
         from shipform import *
         app = App("shop", registry="ghcr.io/acme", version="1.0.0")
-        prod = Environment(app, "prod")
+        prod = Environment(app, "prod", data_storage=DataStorage("ebs.csi.aws.com"))
         WebService(prod, "web", build=Build.node("node", ["node", "server.js"], runtime="distroless",
                    runtime_digest="sha256:" + "b" * 64), port=3000, health=Health.http("/healthz"))
     """
@@ -473,7 +484,9 @@ def test_canary_with_analysis_by_argo_rollouts(synth, snapshot):
     source = """
         from shipform import *
         app = App("shop", registry="ghcr.io/acme", version="1.0.0")
-        prod = Environment(app, "prod", domain="example.com", rollouts="argo", monitoring=Monitoring())
+        prod = Environment(app, "prod",
+                           domain="example.com", rollouts="argo", monitoring=Monitoring(),
+                           data_storage=DataStorage("ebs.csi.aws.com"))
         WebService(prod, "api", image="ghcr.io/acme/api:1.0.0", ports={"http": 8000, "metrics": 9090}, public=True,
                    metrics=Metrics(), strategy=Canary(steps=[20, "5m", 50, "promote"],
                                                       analysis=Analysis(query='sum(up{service="{{args.service}}"})',
@@ -492,7 +505,8 @@ def test_worker_scaled_to_zero_by_keda(synth, snapshot):
     source = """
         from shipform import *
         app = App("shop", registry="ghcr.io/acme", version="1.0.0")
-        prod = Environment(app, "prod", keda=Keda(), tls_issuer=Issuer(name="internal-ca"))
+        prod = Environment(app, "prod", keda=Keda(), tls_issuer=Issuer(name="internal-ca"),
+                           data_storage=DataStorage("ebs.csi.aws.com"))
         queue = StatefulDB(prod, "queue", engine="redis", version="7.4")
         Worker(prod, "mailer", image="ghcr.io/acme/mailer:1.0.0", command=["mailer"], connects_to=[queue],
                health=Health.exec(["mailer", "--check"]), scale_on=Queue(on=queue, name="mail"))
@@ -511,7 +525,8 @@ def test_a_namespace_in_the_mesh(synth, snapshot, mesh):
     source = f"""
         from shipform import *
         app = App("shop", registry="ghcr.io/acme", version="1.0.0")
-        prod = Environment(app, "prod", domain="example.com", mesh=Mesh(kind="{mesh}"))
+        prod = Environment(app, "prod",
+                           data_storage=DataStorage("ebs.csi.aws.com"), domain="example.com", mesh=Mesh(kind="{mesh}"))
         ns = SecureNamespace(prod, "shop", mesh="{mesh}")
         db = StatefulDB(ns, "db", engine="postgres", version="16")
         api = WebService(ns, "api", image="ghcr.io/acme/api:1.0.0", port=8000, connects_to=[db])
@@ -533,7 +548,8 @@ def test_serverless_web_service_on_knative(synth, snapshot):
     source = """
         from shipform import *
         app = App("shop", registry="ghcr.io/acme", version="1.0.0")
-        prod = Environment(app, "prod", domain="example.com", knative=KnativeServing())
+        prod = Environment(app, "prod",
+                           data_storage=DataStorage("ebs.csi.aws.com"), domain="example.com", knative=KnativeServing())
         api = WebService(prod, "api", image="ghcr.io/acme/api:1.0.0", port=8000, public=True,
                          serverless=Serverless(max=5))
         Worker(prod, "poller", image="ghcr.io/acme/poller:1.0.0", command=["poll"], connects_to=[api],

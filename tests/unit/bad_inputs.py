@@ -9,8 +9,9 @@ PREAMBLE = """
 from shipform import *
 app = App("shop", registry="ghcr.io/acme")
 dev = Environment(app, "dev", local=True)
+DS = DataStorage("ebs.csi.aws.com")  # databases outside a local Environment keep their volumes
 prod = Environment(app, "prod", replicas=3, domain="example.com", unpinned_images="a test app: never pushed",
-                   tls_issuer=Issuer(name="internal-ca"))
+                   tls_issuer=Issuer(name="internal-ca"), data_storage=DS)
 """
 
 WS = 'WebService(dev, "api", '
@@ -722,7 +723,8 @@ ALL_CASES += [
 # TLS by default between databases and their clients in Environments that are not local (model/database_tls.py).
 STAGE = 'stage = Environment(app, "stage"'
 ALL_CASES += [
-    ("database-without-issuer-or-reason", STAGE + ')\nStatefulDB(stage, "db", engine="postgres", version="16")',
+    ("database-without-issuer-or-reason",
+     STAGE + ', data_storage=DS)\nStatefulDB(stage, "db", engine="postgres", version="16")',
      "shop/stage", "tls_issuer"),
     ("plain-databases-without-a-reason", STAGE + ', plain_databases="no")', "shop/stage", "plain_databases"),
     ("plain-databases-on-two-lines", STAGE + ', plain_databases="a test cluster\\nwith no tenants")', "shop/stage",
@@ -736,7 +738,7 @@ ALL_CASES += [
      "tls_issuer.group"),
     ("issuer-unknown-field", STAGE + ', tls_issuer=Issuer(name="ca", namespace="cert-manager"))', "shop/stage",
      "tls_issuer.namespace"),
-    ("database-without-tls-outside-a-mesh", STAGE + ', tls_issuer=Issuer(name="ca"))\n'
+    ("database-without-tls-outside-a-mesh", STAGE + ', tls_issuer=Issuer(name="ca"), data_storage=DS)\n'
      'StatefulDB(stage, "db", engine="mongodb", version="8.0")', "shop/stage/db", "engine"),
 ]
 
@@ -814,7 +816,7 @@ ROLLOUT_CASES = [
      "shop/stage", "monitoring.address"),
 ]
 ALL_CASES += ROLLOUT_CASES
-KEDA = ('k = Environment(app, "stage", keda=Keda(), tls_issuer=Issuer(name="internal-ca"))\n'
+KEDA = ('k = Environment(app, "stage", keda=Keda(), tls_issuer=Issuer(name="internal-ca"), data_storage=DS)\n'
         'q = StatefulDB(k, "queue", engine="redis", version="7.4")\n'
         'pg = StatefulDB(k, "db", engine="postgres", version="16")\n'
         'rabbit = External(k, "rabbit", host="rabbit.example.com", port=5671,\n'
@@ -848,7 +850,8 @@ QUEUE_CASES = [
     ("keda-without-pod-labels", 'Environment(app, "stage", keda=Keda(pods={}))', "shop/stage", "keda.pods"),
     ("queue-list-name-with-a-space", KEDA_W + 'connects_to=[q], scale_on=Queue(on=q, name="new jobs"))',
      "shop/stage/w", "scale_on.name"),
-    ("queue-in-the-mesh-read-by-keda-outside-it", 'k = Environment(app, "stage", keda=Keda(), mesh=Mesh())\n'
+    ("queue-in-the-mesh-read-by-keda-outside-it", 'k = Environment(app, "stage", keda=Keda(), mesh=Mesh(), '
+     'data_storage=DS)\n'
      'ns = SecureNamespace(k, "shop", mesh="istio")\n'
      'q = StatefulDB(ns, "queue", engine="redis", version="7.4")\n'
      'Worker(ns, "w", image="busybox:1.37.0", health=Health.exec(["true"]), connects_to=[q], '
@@ -862,7 +865,7 @@ QUEUE_CASES = [
     ("redis-user-keda", DB + 'engine="redis", version="7.4", user="keda")', "shop/dev/db", "user"),
 ]
 ALL_CASES += QUEUE_CASES
-MESH = 'm = Environment(app, "stage", mesh=Mesh())\n'
+MESH = 'm = Environment(app, "stage", mesh=Mesh(), data_storage=DS)\n'
 MESH_CASES = [
     ("mesh-on-a-namespace-without-it", 'SecureNamespace(dev, "team", mesh="istio")', "shop/dev/team", "mesh"),
     ("mesh-unknown-kind", 'SecureNamespace(dev, "team", mesh="consul")', "shop/dev/team", "mesh"),
@@ -952,7 +955,8 @@ ALL_CASES += [
 ALL_CASES.append(("mesh-proxy-above-the-namespace-maximum", 'm = Environment(app, "stage", mesh=Mesh(proxy=Resources('
                   'cpu="1", cpu_limit="6")))\nns = SecureNamespace(m, "team", mesh="istio")\n'
                   'WebService(ns, "api", image="nginx:1.27.3", port=80)', "shop/stage", "mesh.proxy"))
-ALL_CASES.append(("linkerd-client-outside-the-mesh", 'm = Environment(app, "stage", mesh=Mesh(kind="linkerd"))\n'
+ALL_CASES.append(("linkerd-client-outside-the-mesh", 'm = Environment(app, "stage", mesh=Mesh(kind="linkerd"), '
+                  'data_storage=DS)\n'
                   'inside = SecureNamespace(m, "inside", mesh="linkerd")\noutside = SecureNamespace(m, "outside")\n'
                   'inside.accepts_from.append(outside)\n'
                   'db = StatefulDB(inside, "db", engine="postgres", version="16")\n'

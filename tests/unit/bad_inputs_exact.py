@@ -14,7 +14,7 @@ IMG = WS + NGINX + ", port=80, "
 EXT = 'External(dev, "pay", host="pay.example.com", port=443, '
 S3 = PG + 'backup=Backup(schedule="@daily", to=S3Target("acme-bk", SecretRef("s3", "credentials"), '
 ROUTED = 'WebService(prod, "api", image="nginx:1.27.3", port=80, public=True, strategy=RoutedCanary(weight=10, '
-KEDA = ('k = Environment(app, "stage", keda=Keda(), tls_issuer=Issuer(name="internal-ca"))\n'
+KEDA = ('k = Environment(app, "stage", keda=Keda(), tls_issuer=Issuer(name="internal-ca"), data_storage=DS)\n'
         'q = StatefulDB(k, "queue", engine="redis", version="7.4")\n'
         'Worker(k, "w", image="busybox:1.37.0", command=["sleep", "1d"], health=Health.exec(["true"]), ')
 NA = ('ns = SecureNamespace(dev, "agents", host_access="reads each node\'s logs")\n'

@@ -45,9 +45,9 @@ from unit.hostile_values import forbidden_egress
 INT32_MAX = 2**31 - 1
 QUOTA = ('Quota(cpu="64", memory="128Gi", cpu_limit="128", memory_limit="256Gi", pods=500, '
          'persistent_volume_claims=50, storage="2Ti")')
-HEADER = ("from shipform import (App, Autoscale, Backup, BlueGreen, Build, Canary, CronJob, Environment, External,\n"
-          "                      Health, Issuer, Job, Keda, Mesh, Migration, Queue, Quota, Resources, S3Target,\n"
-          "                      Scratch,\n"
+HEADER = ("from shipform import (App, Autoscale, Backup, BlueGreen, Build, Canary, CronJob, DataStorage, Environment,\n"
+          "                      External, Health, Issuer, Job, Keda, Mesh, Migration, Queue, Quota, Resources,\n"
+          "                      S3Target, Scratch,\n"
           "                      SecretRef, SecretStore, SecureNamespace, StatefulDB, Subject, WebService, Worker)\n")
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -303,7 +303,8 @@ class _Drawer:
             env_name = env_name or f"env{i}"
             env_names.append(env_name)
             local = i == local_index
-            props = ["local=True"] if local else []
+            # Outside a local Environment, databases keep their volumes (a StorageClass that retains them).
+            props = ["local=True"] if local else ["data_storage=DataStorage('ebs.csi.aws.com')"]
             if i > 0:  # CI would record the app's images into the first Environment and promote them from there
                 props.append("unpinned_images='a random test app: its images are never pushed'")
             self.twisting = self.twist is not None and i == 0
@@ -598,7 +599,10 @@ class _Drawer:
             if self.flag(40):
                 endpoint = d(st.sampled_from(("", ', endpoint="https://s3.example.com:9000"',
                                               ', endpoint="https://minio.example.com"')))
-                extra += f', to=S3Target("acme-backups", SecretRef("backup-s3", "credentials"){endpoint})'
+                extra += (f', to=S3Target("acme-backups", SecretRef("backup-s3", "credentials"){endpoint}, '
+                          'restore_credentials=SecretRef("restore-s3", "credentials"))')
+            else:  # the same plan may serve a non-local Environment, where dumps on a claim need a reason
+                extra += ', in_cluster="a random test app: its dumps matter to nobody"'
             if self.flag(20):
                 extra += ', size="2Gi", storage_class="slow"'
             w.args.append(f"backup=Backup(schedule={_q(d(st.sampled_from(SCHEDULES)))}, "

@@ -11,7 +11,8 @@ from shipform.synth.pipeline import render
 CROSS = '''
 from shipform import *
 app = App("shop", registry="ghcr.io/acme")
-for env in (Environment(app, "dev", local=True), Environment(app, "prod", tls_issuer=Issuer(name="internal-ca"))):
+for env in (Environment(app, "dev", local=True), Environment(app, "prod", tls_issuer=Issuer(name="internal-ca"),
+                                                             data_storage=DataStorage("ebs.csi.aws.com"))):
     back = SecureNamespace(env, "back")
     front = SecureNamespace(env, "front")
     back.accepts_from.append(front)

@@ -18,10 +18,12 @@ from shipform.testing import find_object, synthesize
 APP = '''
 from shipform import *
 app = App("shop", registry="ghcr.io/acme")
-for env in (Environment(app, "dev", local=True), Environment(app, "prod")):
+for env in (Environment(app, "dev", local=True),
+            Environment(app, "prod", data_storage=DataStorage("ebs.csi.aws.com"))):
     front = SecureNamespace(env, "front")
     back = SecureNamespace(env, "back", accepts_from=[front])
-    db = StatefulDB(back, "db", engine="postgres", version="16", tls="db-tls", backup=Backup(schedule="@daily"))
+    db = StatefulDB(back, "db", engine="postgres", version="16", tls="db-tls",
+                    backup=Backup(schedule="@daily", in_cluster="a test app: its dumps matter to nobody"))
     WebService(front, "api", image="nginx:1.27.3", port=8000, connects_to=[db])
 '''
 
@@ -48,7 +50,11 @@ def test_the_server_holds_the_key_and_everyone_else_the_ca_alone(tmp_path):
                              "&sslrootcert=/run/secrets/db-tls.ca.crt")
     assert env["DB_CA_FILE"] == "/run/secrets/db-tls.ca.crt"
     backup = find_object(files, "CronJob", "db-backup", "back", "prod")["spec"]["jobTemplate"]["spec"]["template"]
-    assert mounted(backup["spec"], backup["spec"]["containers"][0]) == {"db-credentials/password", "db-tls/ca.crt"}
+    # The dump logs in as the backup login, which may only read; the restore as the application's.
+    assert mounted(backup["spec"], backup["spec"]["containers"][0]) == {"db-credentials/backup-password",
+                                                                        "db-tls/ca.crt"}
+    restore = find_object(files, "CronJob", "db-restore", "back", "prod")["spec"]["jobTemplate"]["spec"]["template"]
+    assert mounted(restore["spec"], restore["spec"]["containers"][0]) == {"db-credentials/password", "db-tls/ca.crt"}
 
 
 def test_compose_gets_a_certificate_for_the_service_name(tmp_path):
@@ -85,9 +91,14 @@ def test_mariadb_is_started_by_its_image_with_tls_required(new_app):
 
     _, dev, _ = new_app()
     db = StatefulDB(dev, "db", engine="mariadb", version="11.4", tls="db-tls")
-    assert db.server_command() == ["mariadbd", "--ssl-cert=/run/secrets/db-tls.tls.crt",
-                                   "--ssl-key=/run/secrets/db-tls.tls.key", "--ssl-ca=/run/secrets/db-tls.ca.crt",
-                                   "--require-secure-transport=ON"]
+    shell, flag, script = db.server_command()
+    # The image's entrypoint starts the server, after the init script that adds the backup user is in place.
+    assert (shell, flag) == ("sh", "-c") and script.split("\n")[0] == \
+        "cat > /docker-entrypoint-initdb.d/10-backup-user.sh <<'INIT'"
+    assert script.split("\n")[-5:] == [
+        "exec docker-entrypoint.sh mariadbd \\", "  --ssl-cert=/run/secrets/db-tls.tls.crt \\",
+        "  --ssl-key=/run/secrets/db-tls.tls.key \\", "  --ssl-ca=/run/secrets/db-tls.ca.crt \\",
+        "  --require-secure-transport=ON"]
     assert db.health is not None and db.health.exec_test()[-3:] == ["mariadb-admin", "ping", "--silent"]
 
 

@@ -14,14 +14,17 @@ from shipform.testing import find_object, synthesize
 
 APP = '''
 from shipform import *
+KEPT = "a test app: its dumps matter to nobody"
 app = App("shop", registry="ghcr.io/acme")
 dev = Environment(app, "dev", local=True)
-prod = Environment(app, "prod", {props})
+prod = Environment(app, "prod", data_storage=DataStorage("ebs.csi.aws.com"), {props})
 for env in (dev, prod):
     front = SecureNamespace(env, "front"{mesh})
-    back = SecureNamespace(env, "back", accepts_from=[front], quota=Quota(cpu_limit="32", memory_limit="64Gi"){mesh})
-    pg = StatefulDB(back, "pg", engine="postgres", version="16", backup=Backup(schedule="@daily"))
-    maria = StatefulDB(back, "maria", engine="mariadb", version="11.4", backup=Backup(schedule="@daily"))
+    back = SecureNamespace(env, "back", accepts_from=[front],
+                           quota=Quota(cpu="8", cpu_limit="32", memory_limit="64Gi"){mesh})
+    pg = StatefulDB(back, "pg", engine="postgres", version="16", backup=Backup(schedule="@daily", in_cluster=KEPT))
+    maria = StatefulDB(back, "maria", engine="mariadb", version="11.4",
+                       backup=Backup(schedule="@daily", in_cluster=KEPT))
     my = StatefulDB(back, "my", engine="mysql", version="8.4")
     cache = StatefulDB(back, "cache", engine="redis", version="7.4")
     WebService(front, "web", image="nginx:1.27.3", port=8000, connects_to=[pg, maria, my, cache])
@@ -89,7 +92,11 @@ def test_the_server_serves_tls_only_and_its_backup_and_health_check_speak_it(fil
     assert "'hostssl all all all scram-sha-256'" in script and "-c ssl=on" in script
     assert sts["metadata"]["annotations"]["secret.reloader.stakater.com/reload"] == "pg-tls"
     maria = find_object(files, "StatefulSet", "maria", "back", "prod")["spec"]["template"]["spec"]["containers"][0]
-    assert "--require-secure-transport=ON" in maria["args"]
+    # The image's entrypoint starts it, after the init script that adds the backup user; TLS on its last line.
+    assert maria["args"][-1].endswith(
+        "exec docker-entrypoint.sh mariadbd \\\n  --ssl-cert=/run/secrets/maria-tls.tls.crt \\\n  "
+        "--ssl-key=/run/secrets/maria-tls.tls.key \\\n  --ssl-ca=/run/secrets/maria-tls.ca.crt \\\n  "
+        "--require-secure-transport=ON")
     my = find_object(files, "StatefulSet", "my", "back", "prod")["spec"]["template"]["spec"]["containers"][0]
     assert my["args"][0] == "mysqld" and "--require-secure-transport=ON" in my["args"]
     cache = find_object(files, "StatefulSet", "cache", "back", "prod")["spec"]["template"]["spec"]["containers"][0]
@@ -145,7 +152,7 @@ def test_a_local_environment_that_names_an_issuer_serves_tls_too():
     assert db.certificate is not None and db.certificate.issuer == ("Issuer", "dev-ca", "cert-manager.io")
     assert db.tls == "db-tls"
     plain = StatefulDB(Environment(app, "kind", local=False, plain_databases="a kind cluster on a laptop"), "db",
-                       engine="postgres", version="16")
+                       engine="postgres", version="16", reclaim_policy="Delete")
     assert plain.tls is None and plain.plain_text == "a kind cluster on a laptop"
 
 

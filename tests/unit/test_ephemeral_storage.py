@@ -67,16 +67,18 @@ def test_the_quota_refuses_more_disk_or_objects_than_it_holds(new_app):
     app, dev, _ = new_app()
     ns = SecureNamespace(dev, "team", quota=Quota(ephemeral_storage="10Gi", services=2, secrets=1))
     StatefulDB(ns, "db", engine="postgres", version="16", storage="20Gi", backup=Backup(
-        schedule="@daily", to=S3Target("acme-backups", credentials=SecretRef("s3", "credentials"))))
+        schedule="@daily", to=S3Target("acme-backups", credentials=SecretRef("s3", "credentials"),
+                                       restore_credentials=SecretRef("s3-read", "credentials"))))
     WebService(ns, "api", image="nginx:1.27.3", port=80, public=True, host="api.example.com")
     with pytest.raises(InvalidApp) as caught:
         synthesize(app)
     problems = {e.prop: str(e) for e in caught.value.problems}
-    # The backup's 20Gi of dump space and 128Mi, the database's 256Mi and the API's 128Mi, each of the last two
-    # twice at peak (a rollout's surge pod); the database has two Services and the API one; the database's
-    # password, the S3 keys, the TLS certificate and the one cert-manager issues it through make four Secrets.
-    assert "at least 21376Mi" in problems["quota.ephemeral_storage"] and "at least 3" in problems["quota.services"]
-    assert "at least 4" in problems["quota.secrets"]
+    # The backup's and the restore's 20Gi of dump space each, the database's 256Mi and the API's 128Mi, each of the
+    # last two twice at peak (a rollout's surge pod); the database has two Services and the API one; the
+    # database's password, the S3 keys, the TLS certificate and the one cert-manager issues it through make four
+    # Secrets, five with the restore's S3 keys.
+    assert "at least 41Gi" in problems["quota.ephemeral_storage"] and "at least 3" in problems["quota.services"]
+    assert "at least 5" in problems["quota.secrets"]  # and the restore's S3 keys
 
 
 def _database_with_dump_space(new_app, quota=None):
@@ -86,7 +88,8 @@ def _database_with_dump_space(new_app, quota=None):
     app, dev, _ = new_app()
     ns = SecureNamespace(dev, "team", **({} if quota is None else {"quota": quota}))
     StatefulDB(ns, "db", engine="postgres", version="16", storage="50Gi", backup=Backup(
-        schedule="@daily", to=S3Target("acme-backups", credentials=SecretRef("s3", "credentials"))))
+        schedule="@daily", to=S3Target("acme-backups", credentials=SecretRef("s3", "credentials"),
+                                       restore_credentials=SecretRef("s3-read", "credentials"))))
     return app
 
 
@@ -95,8 +98,9 @@ def test_the_default_quota_holds_a_backups_dump_space_whatever_the_databases_siz
 
     files = synthesize(_database_with_dump_space(new_app))
     hard = yaml.safe_load(files["k8s/dev/resourcequota-team-quota.yaml"])["spec"]["hard"]
-    # 50Gi for logs and writable paths, plus the 50Gi the dump may take before its upload.
-    assert hard["requests.ephemeral-storage"] == hard["limits.ephemeral-storage"] == "100Gi"
+    # 50Gi for logs and writable paths, plus the 50Gi the dump may take before its upload and the 50Gi a restore
+    # fetches it into.
+    assert hard["requests.ephemeral-storage"] == hard["limits.ephemeral-storage"] == "150Gi"
 
 
 def test_a_quota_given_too_small_for_the_dump_space_says_so(new_app):
@@ -106,7 +110,7 @@ def test_a_quota_given_too_small_for_the_dump_space_says_so(new_app):
     with pytest.raises(InvalidApp) as caught:
         synthesize(_database_with_dump_space(new_app, Quota(ephemeral_storage="50Gi")))
     assert str(caught.value) == (
-        "shop/dev/team: 'quota.ephemeral_storage' is smaller than the workloads need at peak (51840Mi, of which 50Gi "
-        "are sized emptyDirs: a backup's dump space is its database's storage size), got '50Gi'. Fix: raise "
-        "quota.ephemeral_storage to at least 51840Mi, or leave it out: the default holds the sized emptyDirs besides "
+        "shop/dev/team: 'quota.ephemeral_storage' is smaller than the workloads need at peak (103168Mi, of which "
+        "100Gi are sized emptyDirs: a backup's dump space is its database's storage size), got '50Gi'. Fix: raise "
+        "quota.ephemeral_storage to at least 103168Mi, or leave it out: the default holds the sized emptyDirs besides "
         "its 50Gi")

@@ -10,7 +10,7 @@ import yaml
 from jsonschema import Draft7Validator
 
 from conftest import DIST, REPO
-from shipform import Environment, Migration, StatefulDB, WebService
+from shipform import DataStorage, Environment, Migration, StatefulDB, WebService
 from shipform.errors import ShipformError
 from shipform.providers.gitops import GITOPS
 from shipform.providers.gitops.protocol import annotated
@@ -89,7 +89,8 @@ def steps():
 
 def test_a_gitops_provider_registered_by_the_tests_alone_orders_the_output(steps, new_app):
     app, _, _ = new_app(repository="https://github.com/acme/shop.git")
-    ordered = Environment(app, "steps", gitops="steps", plain_databases="a test of the ordering step alone")
+    ordered = Environment(app, "steps", gitops="steps", plain_databases="a test of the ordering step alone",
+                          data_storage=DataStorage("ebs.csi.aws.com"))
     db = StatefulDB(ordered, "db", engine="postgres", version="16")
     WebService(ordered, "api", image="nginx:1.27.3", port=80, connects_to=[db],
                migrate=Migration(["python", "-m", "migrate"]))
@@ -107,6 +108,6 @@ def test_a_gitops_provider_registered_by_the_tests_alone_orders_the_output(steps
 def test_a_misspelt_gitops_provider_gets_the_nearest_name(new_app):
     app, _, _ = new_app()
     with pytest.raises(ShipformError) as err:
-        Environment(app, "stage", gitops="fluxx")
+        Environment(app, "stage", gitops="fluxx", data_storage=DataStorage("ebs.csi.aws.com"))
     assert str(err.value) == ("shop/stage: 'gitops' must be one of 'argocd', 'flux', 'kubectl', got 'fluxx'. "
                               "Fix: did you mean 'flux'? pass one of 'argocd', 'flux', 'kubectl'")

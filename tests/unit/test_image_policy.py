@@ -23,7 +23,7 @@ from shipform import *
 app = App("shop", registry="ghcr.io/acme", version="1.4.2"REPOSITORY)
 dev = Environment(app, "dev", local=True)
 prod = Environment(app, "prod", unpinned_images="a test app: its images are never pushed",
-                   tls_issuer=Issuer(name="internal-ca")PROD)
+                   tls_issuer=Issuer(name="internal-ca"), data_storage=DataStorage("ebs.csi.aws.com")PROD)
 for env in (dev, prod):  # one owner per namespace on a cluster: dev's is its own
     ns = SecureNamespace(env, "shop" if env is prod else "shop-dev")
     db = StatefulDB(ns, "db", engine="postgres", version="16", storage="1Gi")

@@ -11,7 +11,7 @@ import hashlib
 import pytest
 
 from act import sigstore
-from shipform import App, Build, Environment, Health, Mesh, SecureNamespace, StatefulDB, WebService
+from shipform import App, Build, DataStorage, Environment, Health, Mesh, SecureNamespace, StatefulDB, WebService
 from shipform.delivery.pins import pin
 from shipform.render import image_policy
 from shipform.render.namespaces import namespace
@@ -33,7 +33,8 @@ def prod(module_app_root):
     """prod's spec, pinned by a lock that records postgres' digest, and dev's (local)."""
     app = App("shop", registry="ghcr.io/acme", root=module_app_root, repository=REPOSITORY)
     dev = Environment(app, "dev", local=True)
-    prod = Environment(app, "prod", unpinned_images="a test app: its images are never pushed", mesh=Mesh())
+    prod = Environment(app, "prod", unpinned_images="a test app: its images are never pushed", mesh=Mesh(),
+                       data_storage=DataStorage("ebs.csi.aws.com"))
     for env in (dev, prod):
         ns = SecureNamespace(env, "shop", mesh="istio" if env is prod else None)
         db = StatefulDB(ns, "db", engine="postgres", version="16", storage="1Gi")

@@ -9,7 +9,19 @@ from __future__ import annotations
 import pytest
 
 from conftest import REPO, assert_match_crd_schemas, deployer_grant
-from shipform import App, Environment, InvalidApp, Mesh, Quota, SecureNamespace, StatefulDB, Subject, WebService, spec
+from shipform import (
+    App,
+    DataStorage,
+    Environment,
+    InvalidApp,
+    Mesh,
+    Quota,
+    SecureNamespace,
+    StatefulDB,
+    Subject,
+    WebService,
+    spec,
+)
 from shipform.providers.mesh import MESHES
 from shipform.render import mesh
 from shipform.testing import find_object, objects, synthesize
@@ -22,7 +34,8 @@ LINKERD_KINDS = ("Server", "MeshTLSAuthentication", "AuthorizationPolicy", "Netw
 def shop(root, kind: str, **mesh_props) -> tuple[App, Environment]:
     """prod with a meshed namespace: web (public) calls api, api calls the database."""
     app = App("shop", registry="ghcr.io/acme", root=root)
-    prod = Environment(app, "prod", domain="example.com", mesh=Mesh(kind=kind, **mesh_props))
+    prod = Environment(app, "prod", domain="example.com", mesh=Mesh(kind=kind, **mesh_props),
+                       data_storage=DataStorage("ebs.csi.aws.com"))
     ns = SecureNamespace(prod, "shop", mesh=kind, deployers=[Subject.group("deployers")])
     db = StatefulDB(ns, "db", engine="postgres", version="16")
     api = WebService(ns, "api", image="nginx:1.27.3", port=8000, connects_to=[db])
@@ -101,7 +114,7 @@ def test_mesh_objects_match_their_published_schemas_and_the_deployer_may_apply_t
 
 def test_the_quota_counts_each_pods_sidecar(app_root):
     app = App("shop", registry="ghcr.io/acme", root=app_root)
-    env = Environment(app, "prod", mesh=Mesh())
+    env = Environment(app, "prod", mesh=Mesh(), data_storage=DataStorage("ebs.csi.aws.com"))
     ns = SecureNamespace(env, "shop", mesh="istio", quota=Quota(cpu="400m"))
     WebService(ns, "api", image="nginx:1.27.3", port=80)  # 2 pods at peak x (100m + the sidecar's 100m)
     synthesize(app)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from shipform import App, Environment, External, Issuer, Migration, SecretRef, StatefulDB, WebService
+from shipform import App, DataStorage, Environment, External, Issuer, Migration, SecretRef, StatefulDB, WebService
 from shipform.errors import InvalidApp
 from shipform.testing import find_object, synthesize
 
@@ -138,7 +138,8 @@ def test_compose_gives_the_migration_its_database_only(app_root, gitops):
 
 def test_under_flux_the_pods_still_migrate_first(new_app):
     app = App("shop", registry="ghcr.io/acme", root=new_app()[0].root)
-    prod = Environment(app, "prod", gitops="flux", tls_issuer=Issuer(name="internal-ca"))
+    prod = Environment(app, "prod", gitops="flux", tls_issuer=Issuer(name="internal-ca"),
+                       data_storage=DataStorage("ebs.csi.aws.com"))
     db = StatefulDB(prod, "db", engine="postgres", version="16")
     WebService(prod, "api", image=NGINX, port=8000, connects_to=[db], migrate=Migration(["migrate", "--lock"]))
     pod = find_object(synthesize(app), "Deployment", "api", env="prod")["spec"]["template"]["spec"]

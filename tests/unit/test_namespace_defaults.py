@@ -76,7 +76,8 @@ def test_the_deployer_role_grants_exactly_the_kinds_deployed_into_the_namespace(
     _, _, prod = new_app()
     prod.secret_store = SecretStore("vault")
     team = SecureNamespace(prod, "team", deployers=[Subject.group("ci")])
-    db = StatefulDB(team, "db", engine="postgres", version="16", backup=Backup(schedule="@daily"))
+    db = StatefulDB(team, "db", engine="postgres", version="16",
+                    backup=Backup(schedule="@daily", in_cluster="a test app: its dumps matter to nobody"))
     WebService(team, "api", image="nginx:1.27.3", port=8080, connects_to=[db], public=True,
                autoscale=Autoscale(min=2, max=4))
     CronJob(team, "report", image="busybox:1.37.0", schedule="@daily")

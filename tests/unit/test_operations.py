@@ -14,6 +14,7 @@ from shipform import (
     App,
     Autoscale,
     CronJob,
+    DataStorage,
     Environment,
     Issuer,
     Metrics,
@@ -31,7 +32,7 @@ def monitored(module_app_root):
     app = App("shop", registry="ghcr.io/acme", root=module_app_root)
     dev = Environment(app, "dev", local=True)
     prod = Environment(app, "prod", monitoring=Monitoring(labels={"release": "kube-prometheus-stack"}),
-                       tls_issuer=Issuer(name="internal-ca"))
+                       tls_issuer=Issuer(name="internal-ca"), data_storage=DataStorage("ebs.csi.aws.com"))
     for env in (dev, prod):
         ns = SecureNamespace(env, "shop", deployers=[Subject.group("deployers")])
         db = StatefulDB(ns, "db", engine="postgres", version="16")
@@ -78,7 +79,7 @@ def test_the_deployer_may_apply_them(monitored):
 
 def test_autoscaling_on_memory_with_a_gentler_scale_down(app_root):
     app = App("shop", registry="ghcr.io/acme", root=app_root)
-    env = Environment(app, "prod", tls_issuer=Issuer(name="internal-ca"))
+    env = Environment(app, "prod", tls_issuer=Issuer(name="internal-ca"), data_storage=DataStorage("ebs.csi.aws.com"))
     WebService(env, "api", image="nginx:1.27.3", port=80, recommend_resources=True,
                autoscale=Autoscale(min=2, max=6, memory_percent=80, scale_down_seconds=600, scale_down_percent=50))
     WebService(env, "web", image="nginx:1.27.3", port=81, autoscale=Autoscale())
@@ -92,7 +93,7 @@ def test_autoscaling_on_memory_with_a_gentler_scale_down(app_root):
 
 def test_resources_are_recommended_never_changed(app_root):
     app = App("shop", registry="ghcr.io/acme", root=app_root)
-    env = Environment(app, "prod", tls_issuer=Issuer(name="internal-ca"))
+    env = Environment(app, "prod", tls_issuer=Issuer(name="internal-ca"), data_storage=DataStorage("ebs.csi.aws.com"))
     WebService(env, "api", image="nginx:1.27.3", port=80, recommend_resources=True)
     vpa = find_object(synthesize(app), "VerticalPodAutoscaler", "api")
     assert vpa["spec"]["updatePolicy"] == {"updateMode": "Off"}
@@ -104,7 +105,7 @@ def test_a_rollout_surges_as_asked_and_the_quota_counts_the_surge(app_root):
     from shipform import InvalidApp, Issuer, Quota, Rolling
 
     app = App("shop", registry="ghcr.io/acme", root=app_root)
-    env = Environment(app, "prod", tls_issuer=Issuer(name="internal-ca"))
+    env = Environment(app, "prod", tls_issuer=Issuer(name="internal-ca"), data_storage=DataStorage("ebs.csi.aws.com"))
     ns = SecureNamespace(env, "shop", quota=Quota(pods=13))
     WebService(ns, "api", image="nginx:1.27.3", port=80, replicas=8, strategy=Rolling(max_surge="50%"))
     rollout = find_object(synthesize(app), "Deployment", "api")["spec"]["strategy"]
@@ -131,9 +132,11 @@ def test_the_apps_workloads_send_otlp_to_the_collector_and_nothing_else_does(app
     from shipform import Backup, Issuer, Telemetry
 
     app = App("shop", registry="ghcr.io/acme", root=app_root)
-    for env in (Environment(app, "dev", local=True, telemetry=Telemetry()), Environment(app, "prod",
-                                                                                  tls_issuer=Issuer(name="internal-ca"))):
-        db = StatefulDB(env, "db", engine="postgres", version="16", backup=Backup(schedule="@daily"))
+    for env in (Environment(app, "dev", local=True, telemetry=Telemetry()),
+                Environment(app, "prod", tls_issuer=Issuer(name="internal-ca"),
+                            data_storage=DataStorage("ebs.csi.aws.com"))):
+        db = StatefulDB(env, "db", engine="postgres", version="16",
+                        backup=Backup(schedule="@daily", in_cluster="a test app: its dumps matter to nobody"))
         WebService(env, "api", image="nginx:1.27.3", port=80, connects_to=[db], env={"OTEL_SERVICE_NAME": "shop-api"})
         CronJob(env, "report", schedule="@daily", image="busybox:1.37.0", command=["true"])
     files = synthesize(app)
@@ -165,7 +168,8 @@ def test_a_worker_is_scraped_through_its_pods(app_root):
     from shipform import Health, Issuer, Worker
 
     app = App("shop", registry="ghcr.io/acme", root=app_root)
-    env = Environment(app, "prod", monitoring=Monitoring(), tls_issuer=Issuer(name="internal-ca"))
+    env = Environment(app, "prod", monitoring=Monitoring(), tls_issuer=Issuer(name="internal-ca"),
+                      data_storage=DataStorage("ebs.csi.aws.com"))
     Worker(env, "mailer", image="busybox:1.37.0", command=["sleep", "1d"], health=Health.exec(["true"]),
            metrics=Metrics(port=9102, path="/stats"))
     files = synthesize(app)
@@ -186,7 +190,7 @@ def test_autoscaling_on_custom_and_external_metrics_with_a_gentler_scale_up(app_
     from shipform import CustomMetric, Issuer
 
     app = App("shop", registry="ghcr.io/acme", root=app_root)
-    env = Environment(app, "prod", tls_issuer=Issuer(name="internal-ca"))
+    env = Environment(app, "prod", tls_issuer=Issuer(name="internal-ca"), data_storage=DataStorage("ebs.csi.aws.com"))
     WebService(env, "api", image="nginx:1.27.3", port=80, autoscale=Autoscale(
         cpu_percent=None, metrics=[CustomMetric("http_requests_per_second", average="100"),
                                    CustomMetric("queue_messages_ready", average="30", source="external",
@@ -208,7 +212,8 @@ def test_the_alerts_fire_when_the_team_says(app_root):
 
     app = App("shop", registry="ghcr.io/acme", root=app_root)
     env = Environment(app, "prod", monitoring=Monitoring(alerts=Alerts(
-        not_ready_for="5m", volume_full_percent=90, job_missed_hours=26)), tls_issuer=Issuer(name="internal-ca"))
+        not_ready_for="5m", volume_full_percent=90, job_missed_hours=26)), tls_issuer=Issuer(name="internal-ca"),
+                      data_storage=DataStorage("ebs.csi.aws.com"))
     ns = SecureNamespace(env, "shop")
     StatefulDB(ns, "db", engine="postgres", version="16")
     CronJob(ns, "report", schedule="@daily", image="busybox:1.37.0", command=["true"])

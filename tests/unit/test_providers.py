@@ -8,7 +8,18 @@ from typing import Any
 
 import pytest
 
-from shipform import App, Environment, Mesh, SecureNamespace, ShipformError, StatefulDB, Subject, WebService, spec
+from shipform import (
+    App,
+    DataStorage,
+    Environment,
+    Mesh,
+    SecureNamespace,
+    ShipformError,
+    StatefulDB,
+    Subject,
+    WebService,
+    spec,
+)
 from shipform.providers.mesh import MESHES
 from shipform.providers.mesh.protocol import MeshProvider, Planned
 from shipform.spec.plan import ObjectKey
@@ -64,7 +75,7 @@ def fake_mesh():
 
 def test_a_mesh_defined_outside_shipform_is_synthesized_like_the_built_in_ones(app_root, fake_mesh):
     app = App("shop", registry="ghcr.io/acme", root=app_root)
-    prod = Environment(app, "prod", mesh=Mesh(kind="fake", timeout="7s"))
+    prod = Environment(app, "prod", mesh=Mesh(kind="fake", timeout="7s"), data_storage=DataStorage("ebs.csi.aws.com"))
     ns = SecureNamespace(prod, "shop", mesh="fake", deployers=[Subject.group("deployers")])
     db = StatefulDB(ns, "db", engine="postgres", version="16")
     WebService(ns, "api", image="nginx:1.27.3", port=8000, connects_to=[db])
@@ -106,9 +117,10 @@ def test_a_misspelled_mesh_names_the_nearest_registered_one(app_root, construct)
     app = App("shop", registry="ghcr.io/acme", root=app_root)
     with pytest.raises(ShipformError) as caught:
         if construct == "Environment":
-            Environment(app, "prod", mesh=Mesh(kind="linkerdd"))
+            Environment(app, "prod", mesh=Mesh(kind="linkerdd"), data_storage=DataStorage("ebs.csi.aws.com"))
         else:
-            SecureNamespace(Environment(app, "prod", mesh=Mesh(kind="linkerd")), "shop", mesh="linkerdd")
+            SecureNamespace(Environment(app, "prod", mesh=Mesh(kind="linkerd"),
+                                        data_storage=DataStorage("ebs.csi.aws.com")), "shop", mesh="linkerdd")
     prop, path = ("mesh.kind", "shop/prod") if construct == "Environment" else ("mesh", "shop/prod/shop")
     assert str(caught.value) == (f"{path}: '{prop}' must be one of 'istio', 'linkerd', got 'linkerdd'. "
                                  "Fix: did you mean 'linkerd'? pass one of 'istio', 'linkerd'")

@@ -21,7 +21,8 @@ from shipform import *
 app = App("shop", registry="ghcr.io/acme")
 dev = Environment(app, "dev", local=True, domain="dev.example.com")
 prod = Environment(app, "prod", domain="example.com", {props}
-                   unpinned_images="a test app: its images are never pushed", tls_issuer=Issuer(name="internal-ca"))
+                   unpinned_images="a test app: its images are never pushed", tls_issuer=Issuer(name="internal-ca"),
+                   data_storage=DataStorage("ebs.csi.aws.com"))
 for env in (dev, prod):
     front = SecureNamespace(env, "front")
     back = SecureNamespace(env, "back", accepts_from=[front])

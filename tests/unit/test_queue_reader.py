@@ -11,6 +11,7 @@ from conftest import assert_match_crd_schemas
 from shipform import (
     App,
     Backup,
+    DataStorage,
     Environment,
     Health,
     Issuer,
@@ -38,11 +39,12 @@ def build(root, keda=None, mesh=None):
     """A redis database in 'data' whose lists two workers of 'jobs' and one of 'data' scale by."""
     app = App("shop", registry="ghcr.io/acme", root=root)
     env = Environment(app, "prod", keda=keda or Keda(), mesh=Mesh(kind=mesh) if mesh else None,
-                      tls_issuer=Issuer(name="internal-ca"))
+                      tls_issuer=Issuer(name="internal-ca"), data_storage=DataStorage("ebs.csi.aws.com"))
     quota = Quota(cpu="32", cpu_limit="64", memory="64Gi", memory_limit="128Gi", pods=100)
     jobs = SecureNamespace(env, "jobs", mesh=mesh, quota=quota)
     data = SecureNamespace(env, "data", mesh=mesh, quota=quota, accepts_from=[jobs])
-    db = StatefulDB(data, "queue", engine="redis", version="7.4", backup=Backup(schedule="@daily"))
+    db = StatefulDB(data, "queue", engine="redis", version="7.4", backup=Backup(schedule="@daily",
+                    in_cluster="a test app: its dumps matter to nobody"))
     worker(jobs, "mailer", db, "mail")
     worker(jobs, "indexer", db, "index")
     worker(data, "mailer2", db, "mail")  # the same list twice: one ACL pattern
@@ -112,7 +114,8 @@ def test_the_backup_user_has_a_password_of_its_own(scaled):
 
 def test_a_redis_database_no_queue_scales_by_has_no_keda_user(tmp_path):
     app = App("shop", registry="ghcr.io/acme", root=tmp_path)
-    db = StatefulDB(Environment(app, "prod", keda=Keda(), tls_issuer=Issuer(name="internal-ca")), "cache",
+    db = StatefulDB(Environment(app, "prod", keda=Keda(), tls_issuer=Issuer(name="internal-ca"),
+                                data_storage=DataStorage("ebs.csi.aws.com")), "cache",
                     engine="redis", version="7.4")
     assert "keda" not in "\n".join(db.server_command()) and "DB_QUEUE_READER_PASSWORD" not in db.all_secrets()
     assert SecretRef("cache-keda-credentials", "password") not in db.owned_secrets()

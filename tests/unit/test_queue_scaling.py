@@ -9,6 +9,7 @@ import pytest
 from conftest import assert_match_crd_schemas, deployer_grant
 from shipform import (
     App,
+    DataStorage,
     Environment,
     External,
     Health,
@@ -35,7 +36,8 @@ def worker(ns, name, server, queue):
 @pytest.fixture(scope="module")
 def scaled(module_app_root):
     app = App("shop", registry="ghcr.io/acme", root=module_app_root)
-    prod = Environment(app, "prod", keda=Keda(), tls_issuer=Issuer(name="internal-ca"))
+    prod = Environment(app, "prod", keda=Keda(), tls_issuer=Issuer(name="internal-ca"),
+                       data_storage=DataStorage("ebs.csi.aws.com"))
     ns = SecureNamespace(prod, "shop", deployers=[Subject.group("deployers")],
                          quota=Quota(cpu="16", cpu_limit="64", memory="64Gi", memory_limit="128Gi", pods=100))
     queue = StatefulDB(ns, "queue", engine="redis", version="7.4")

@@ -368,6 +368,11 @@ def reference_problems(objects: list[dict]) -> list[str]:
     """References between the objects of one Environment resolve: ServiceAccounts, claims, the Services of
     StatefulSets and Ingresses, autoscaler targets; every Service selects pods that have its named target port."""
     have = {(o["kind"], o["metadata"].get("namespace"), o["metadata"]["name"]) for o in objects}
+    # A StatefulSet's claims, which its controller makes from the templates: '<template>-<statefulset>-<ordinal>'.
+    have |= {("PersistentVolumeClaim", o["metadata"].get("namespace"),
+              f"{t['metadata']['name']}-{o['metadata']['name']}-{i}")
+             for o in objects if o["kind"] == "StatefulSet"
+             for t in o["spec"].get("volumeClaimTemplates") or [] for i in range(o["spec"].get("replicas", 1))}
     problems, pods = [], []
     for o in objects:
         ns, name = o["metadata"].get("namespace"), o["metadata"]["name"]

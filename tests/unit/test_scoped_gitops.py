@@ -42,11 +42,13 @@ def test_the_app_project_admits_exactly_the_repository_namespaces_and_kinds_of_t
     namespaced, cluster = kinds_in(output)
     spec = project["spec"]
     assert {(k["group"], k["kind"]) for k in spec["namespaceResourceWhitelist"]} == namespaced
-    # prod's own: its Namespace and the ClusterImagePolicies that admit its images (dev is local: none).
+    # prod's own: its Namespace, the ClusterImagePolicies that admit its images and the StorageClass that keeps its
+    # database's volume (dev is local: none).
     policies = {("policy.sigstore.dev", "ClusterImagePolicy", f"shop-prod-{role}")
                 for role in ("provenance", "signature", "third-party")} if env == "prod" else set()
+    storage = {("storage.k8s.io", "StorageClass", "shop-prod-data")} if env == "prod" else set()
     assert {(k["group"], k["kind"], k["name"]) for k in spec["clusterResourceWhitelist"]} == cluster == {
-        ("", "Namespace", "shop"), *policies}
+        ("", "Namespace", "shop"), *policies, *storage}
     assert spec["sourceRepos"] == ["https://github.com/acme/shop.git"]
     where = {"name": "prod"} if env == "prod" else {"server": "https://kubernetes.default.svc"}
     assert spec["destinations"] == [{**where, "namespace": "shop"}]
@@ -113,7 +115,10 @@ def test_the_flux_kustomization_impersonates_an_account_granted_exactly_what_the
     assert cluster_role["rules"] == [
         {"apiGroups": [""], "resources": ["namespaces"], "verbs": by_name, "resourceNames": ["billing", "sales"]},
         {"apiGroups": ["policy.sigstore.dev"], "resources": ["clusterimagepolicies"], "verbs": by_name,
-         "resourceNames": [f"orders-prod-{role}" for role in ("provenance", "signature", "third-party")]}]
+         "resourceNames": [f"orders-prod-{role}" for role in ("provenance", "signature", "third-party")]},
+        # The StorageClass that keeps the databases' volumes: by its name too.
+        {"apiGroups": ["storage.k8s.io"], "resources": ["storageclasses"], "verbs": by_name,
+         "resourceNames": ["orders-prod-data"]}]
     # Every cluster-scoped object of the output (k8s/prod/admission/ among it), by name.
     assert {(*resource_of(o["apiVersion"], o["kind"]), o["metadata"]["name"]) for o in output
             if is_cluster_scoped(o["apiVersion"], o["kind"])} \

@@ -19,9 +19,11 @@ from shipform import *
 app = App("shop", registry="ghcr.io/acme")
 dev = Environment(app, "dev", local=True, domain="dev.example.com")
 prod = Environment(app, "prod", replicas=2, domain="example.com", secret_store=SecretStore("vault"),
-                   unpinned_images="a test app: its images are never pushed", tls_issuer=Issuer(name="internal-ca"))
+                   unpinned_images="a test app: its images are never pushed", tls_issuer=Issuer(name="internal-ca"),
+                   data_storage=DataStorage("ebs.csi.aws.com"))
 for env in (dev, prod):
-    offsite = S3Target(bucket="acme-backups", credentials=SecretRef("backup-s3", "credentials"))
+    offsite = S3Target(bucket="acme-backups", credentials=SecretRef("backup-s3", "credentials"),
+                       restore_credentials=SecretRef("restore-s3", "credentials"))
     db = StatefulDB(env, "db", engine="postgres", version="16", backup=Backup(schedule="@daily", to=offsite))
     cache = StatefulDB(env, "cache", engine="redis", version="7.4")
     legacy = StatefulDB(env, "legacy", engine="mysql", version="8.4", password=SecretRef("legacy-db", "pw"))
@@ -49,7 +51,7 @@ def test_random_secret_values_appear_in_no_output_byte(tmp_path):
     values = known_values(app, out)
     # db, cache (its own and its backup user's), legacy (db and legacy + root) passwords, api token; no S3 keys:
     # compose keeps dumps locally
-    assert len(created) == len(values) == 7
+    assert len(created) == len(values) == 8
     synth_app(app, outdir=str(out))
     output = [p for p in (out / "shop").rglob("*") if p.is_file() and secrets_folder(app, out) not in p.parents]
     assert len(output) > 40
@@ -103,7 +105,7 @@ def test_secrets_cli(tmp_path, monkeypatch):
     result = invoke("secrets", "init-local", str(app_file), "--outdir", out)
     # The api token comes from outside shipform: not made up, and the command fails naming it.
     assert result.exit_code == 1
-    assert "shop: 6 local secret file(s) created" in result.stdout
+    assert "shop: 7 local secret file(s) created" in result.stdout
     assert result.stderr == (f"error: {Path(out) / 'shop/compose/secrets/api.token'}: Secret api, key token, read by "
                              f"shop/api (API_TOKEN_FILE), is a value from outside shipform, never generated. Fix: "
                              f"export SHIPFORM_SECRET_API_TOKEN with it and run `shipform secrets init-local` again, "
@@ -125,7 +127,8 @@ def test_secrets_cli(tmp_path, monkeypatch):
     assert not any(line.startswith(("API_TOKEN=", "SHIPFORM_SECRET_API_TOKEN=")) for line in lines)
     assert sum(line.endswith("| kubectl -n shop create -f -") for line in lines) == 4  # api, cache, db, legacy-db
     assert [line for line in lines if line.startswith("kubectl ")] == [
-        "kubectl -n shop create secret generic backup-s3 --from-file=credentials=/path/to/aws-credentials"]
+        "kubectl -n shop create secret generic backup-s3 --from-file=credentials=/path/to/aws-credentials",
+        "kubectl -n shop create secret generic restore-s3 --from-file=credentials=/path/to/aws-credentials"]
 
 
 def invoke(*args: str, env: dict[str, str] | None = None):

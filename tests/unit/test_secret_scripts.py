@@ -29,11 +29,12 @@ app = App("shop", registry="ghcr.io/acme")
 dev = Environment(app, "dev", local=True, domain="dev.example.com")
 prod = Environment(app, "prod", domain="example.com", secret_store=SecretStore("vault"),
                    unpinned_images="a test app: its images are never pushed",
-                   tls_issuer=Issuer(name="internal-ca"))
+                   tls_issuer=Issuer(name="internal-ca"), data_storage=DataStorage("ebs.csi.aws.com"))
 for env in (dev, prod):
     front = SecureNamespace(env, "front")
     back = SecureNamespace(env, "back", accepts_from=[front])
-    offsite = S3Target(bucket="acme-backups", credentials=SecretRef("backup-s3", "credentials"))
+    offsite = S3Target(bucket="acme-backups", credentials=SecretRef("backup-s3", "credentials"),
+                       restore_credentials=SecretRef("restore-s3", "credentials"))
     db = StatefulDB(back, "db", engine="postgres", version="16", backup=Backup(schedule="@daily", to=offsite))
     WebService(front, "api", image="nginx:1.27.3", port=8000, connects_to=[db],
                secrets={"API_TOKEN": SecretRef("api", "token")})
@@ -45,7 +46,7 @@ from shipform import *
 app = App("shop", registry="ghcr.io/acme")
 dev = Environment(app, "dev", local=True, domain="dev.example.com")
 prod = Environment(app, "prod", domain="example.com", unpinned_images="a test app: its images are never pushed",
-                   tls_issuer=Issuer(name="internal-ca"))
+                   tls_issuer=Issuer(name="internal-ca"), data_storage=DataStorage("ebs.csi.aws.com"))
 for env in (dev, prod):
     ns = SecureNamespace(env, "shop")
     rds = External(ns, "rds", host="orders.abc123.eu-west-1.rds.amazonaws.com", port=5432, cidrs=["10.0.0.0/16"],
@@ -188,7 +189,7 @@ def test_a_value_from_outside_is_the_same_in_every_namespace_that_reads_it(tmp_p
     assert sum(line.startswith("DB_CREDENTIALS_PASSWORD=") for line in lines) == 1
     values = literals(run_script(lines, tmp_path, {"SHIPFORM_SECRET_API_TOKEN": "token-value"}))
     assert values[("back", "db-credentials", "password")] == values[("front", "db-credentials", "password")]
-    assert values[("back", "db-credentials", "password")] == "random-1"
+    assert values[("back", "db-credentials", "password")] == "random-2"  # after the backup login's
     assert values[("front", "api", "token")] == "token-value"
 
 
@@ -212,7 +213,7 @@ def test_secrets_an_external_secret_provides_are_only_named(tmp_path):
     assert "# front/db-tls: from the ExternalSecret of that name, SecretStore 'vault', remote key " \
            "'shop/prod/db-tls'" in lines
     assert not any(line.startswith("# back/db-tls") for line in lines)
-    assert len(lines) == 6
+    assert len(lines) == 7  # and the upload's and the restore's S3 keys
 
 
 @pytest.mark.slow

@@ -15,6 +15,7 @@ from shipform import (
     App,
     Canary,
     CronJob,
+    DataStorage,
     Environment,
     Health,
     HostPath,
@@ -80,7 +81,7 @@ RULES = [
 
 def app_with(root, patch: dict[str, Any] | None = None, **props: Any) -> App:
     app = App("shop", registry="ghcr.io/acme", root=root)
-    prod = Environment(app, "prod", tls_issuer=Issuer(name="internal-ca"))
+    prod = Environment(app, "prod", tls_issuer=Issuer(name="internal-ca"), data_storage=DataStorage("ebs.csi.aws.com"))
     api = WebService(prod, "api", image="ghcr.io/acme/api:1.0.0", port=8000, **props)
     if patch is not None:
         api.deployment.add_json_patch(patch)
@@ -173,9 +174,10 @@ def test_every_pod_bearing_kind_is_checked_and_all_errors_come_in_one_run(app_ro
     """A Deployment, StatefulSet, Job, CronJob, DaemonSet, Knative Service and Argo Rollout, each made privileged,
     in two Environments: every one is reported at once."""
     app = App("shop", registry="ghcr.io/acme", root=app_root)
-    for env in (Environment(app, "prod", knative=KnativeServing(), tls_issuer=Issuer(name="internal-ca")),
+    for env in (Environment(app, "prod", knative=KnativeServing(), tls_issuer=Issuer(name="internal-ca"),
+                            data_storage=DataStorage("ebs.csi.aws.com")),
                 Environment(app, "stage", rollouts="argo", knative=KnativeServing(),
-                            tls_issuer=Issuer(name="internal-ca"))):
+                            tls_issuer=Issuer(name="internal-ca"), data_storage=DataStorage("ebs.csi.aws.com"))):
         handles = {
             "Deployment": Worker(env, "mailer", image="ghcr.io/acme/mailer:1.0.0",
                                  health=Health.exec(["mailer", "--check"])).deployment,

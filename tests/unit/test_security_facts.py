@@ -16,6 +16,7 @@ import pytest
 from shipform import (
     App,
     Backup,
+    DataStorage,
     Environment,
     External,
     Health,
@@ -59,7 +60,8 @@ def files(module_app_root) -> dict[str, str]:
     three servers outside the cluster, a database backed up to S3, and a node agent's namespace; plus a workload
     straight in the Environment (the app's plain namespace)."""
     app = App("shop", registry="ghcr.io/acme", root=module_app_root)
-    prod = Environment(app, "prod", domain="example.com", tls_issuer=Issuer(name="internal-ca"))
+    prod = Environment(app, "prod", domain="example.com", tls_issuer=Issuer(name="internal-ca"),
+                       data_storage=DataStorage("ebs.csi.aws.com"))
     ns = SecureNamespace(prod, "store", quota=Quota(load_balancers=2, node_ports=4),
                          deployers=[Subject.group("ci"),
                                     Subject.service_account("argocd", "argocd-application-controller")],
@@ -75,7 +77,8 @@ def files(module_app_root) -> dict[str, str]:
     WebService(ns, "api", image="ghcr.io/acme/api:1.0.0", port=8000, connects_to=[ledger, smtp, payments])
     StatefulDB(ns, "db", engine="postgres", version="16",
                backup=Backup(schedule="@daily", to=S3Target(bucket="acme-backups",
-                                                            credentials=SecretRef("backup-s3", "credentials"))))
+                                                            credentials=SecretRef("backup-s3", "credentials"),
+                                                            restore_credentials=SecretRef("s3-read", "credentials"))))
     agents = SecureNamespace(prod, "agents", host_access="the log shipper reads each node's /var/log",
                              quota=Quota(cpu_limit="16"))
     NodeAgent(agents, "shipper", image="ghcr.io/acme/shipper:1.0.0", host_paths={"/host/log": HostPath("/var/log")},
@@ -168,7 +171,7 @@ def test_a_rule_for_any_public_address_reaches_no_private_metadata_documentation
     public = [[peer["ipBlock"] for peer in rule["to"]] for o in objects(files, "NetworkPolicy")
               for rule in o["spec"].get("egress", []) if any(p.get("ipBlock", {}).get("cidr") == "0.0.0.0/0"
                                                              for p in rule["to"])]
-    assert len(public) == 2  # api's payments, the backup's upload
+    assert len(public) == 3  # api's payments, the backup's upload, the restore's fetch
     for blocks in public:
         assert [a for a in NOT_REACHED if any(_admits(b, a) for b in blocks)] == []
         assert [a for a in REACHED if not any(_admits(b, a) for b in blocks)] == []
@@ -176,7 +179,8 @@ def test_a_rule_for_any_public_address_reaches_no_private_metadata_documentation
 
 def test_under_cilium_a_server_known_by_name_is_reached_by_that_name_alone(module_app_root):
     app = App("shop", registry="ghcr.io/acme", root=module_app_root)
-    prod = Environment(app, "prod", cilium=True, tls_issuer=Issuer(name="internal-ca"))
+    prod = Environment(app, "prod", cilium=True, tls_issuer=Issuer(name="internal-ca"),
+                       data_storage=DataStorage("ebs.csi.aws.com"))
     payments = External(prod, "payments", host="api.payments.example.com", port=443)
     WebService(prod, "api", image="ghcr.io/acme/api:1.0.0", port=8000, connects_to=[payments])
     files = synthesize(app)
@@ -232,7 +236,7 @@ def test_every_workload_has_its_own_policy_in_both_directions(files):
     """Each pod is isolated by a policy of its own, whatever its namespace's defaults."""
     names = {o["metadata"]["name"] for kind in ("Deployment", "StatefulSet", "CronJob", "DaemonSet")
              for o in objects(files, kind)}
-    assert names == {"broker", "debug", "open", "api", "db", "db-backup", "shipper", "plain"}
+    assert names == {"broker", "debug", "open", "api", "db", "db-backup", "db-restore", "shipper", "plain"}
     for name in names:
         spec = find_object(files, "NetworkPolicy", name)["spec"]
         assert spec["policyTypes"] == ["Ingress", "Egress"]

@@ -15,6 +15,7 @@ import pytest
 from conftest import assert_match_crd_schemas, deployer_grant
 from shipform import (
     App,
+    DataStorage,
     Environment,
     Health,
     Mesh,
@@ -33,7 +34,8 @@ from shipform.testing import find_object, objects, synthesize
 
 def meshed_app(root, kind: str) -> dict[str, str]:
     app = App("shop", registry="ghcr.io/acme", root=root)
-    prod = Environment(app, "prod", domain="example.com", mesh=Mesh(kind=kind), monitoring=Monitoring())
+    prod = Environment(app, "prod", domain="example.com", mesh=Mesh(kind=kind), monitoring=Monitoring(),
+                       data_storage=DataStorage("ebs.csi.aws.com"))
     front = SecureNamespace(prod, "front", mesh=kind)
     shop = SecureNamespace(prod, "shop", mesh=kind, accepts_from=[front])
     db = StatefulDB(shop, "db", engine="postgres", version="16")
@@ -175,7 +177,8 @@ def test_linkerd_admits_a_load_balancers_clients_from_its_source_ranges_alone(mo
     """As the NetworkPolicy does: the ports only a load balancer's clients reach admit its source_ranges; a port
     Prometheus (or the ingress controller) reaches too admits any address, narrowed to them by the NetworkPolicy."""
     app = App("shop", registry="ghcr.io/acme", root=module_app_root)
-    prod = Environment(app, "prod", domain="example.com", mesh=Mesh(kind="linkerd"), monitoring=Monitoring())
+    prod = Environment(app, "prod", domain="example.com", mesh=Mesh(kind="linkerd"), monitoring=Monitoring(),
+                       data_storage=DataStorage("ebs.csi.aws.com"))
     shop = SecureNamespace(prod, "shop", mesh="linkerd", quota=Quota(load_balancers=1, node_ports=3),
                            deployers=[Subject.group("ci")])
     WebService(shop, "gw", image="ghcr.io/acme/gw:1.0.0", ports={"mqtt": 1883, "ws": 8083, "metrics": 9090},
@@ -254,7 +257,8 @@ def test_linkerd_never_opens_a_port_clients_call_to_peers_without_an_identity(li
 def scraped_on(root, kind: str | None, connect: str | None = None, port: str = "http"):
     """A meshed (or not, kind None) service scraped on ``port``, with a client calling its ``connect`` port."""
     app = App("shop", registry="ghcr.io/acme", root=root)
-    prod = Environment(app, "prod", mesh=Mesh(kind=kind) if kind else None, monitoring=Monitoring())
+    prod = Environment(app, "prod", mesh=Mesh(kind=kind) if kind else None, monitoring=Monitoring(),
+                       data_storage=DataStorage("ebs.csi.aws.com"))
     shop = SecureNamespace(prod, "shop", mesh=kind)
     api = WebService(shop, "api", image="ghcr.io/acme/api:1.0.0", ports={"http": 8000, "metrics": 9090},
                      metrics=Metrics(port=port))

@@ -16,6 +16,7 @@ from shipform import (
     Backup,
     Canary,
     CronJob,
+    DataStorage,
     Environment,
     Health,
     HostPath,
@@ -41,8 +42,10 @@ POD_SECURITY = {"appArmorProfile": {"type": "RuntimeDefault"}, "runAsNonRoot": T
 CONTAINER_SECURITY = {"allowPrivilegeEscalation": False, "appArmorProfile": {"type": "RuntimeDefault"},
                       "capabilities": {"drop": ["ALL"]}, "privileged": False, "readOnlyRootFilesystem": True,
                       "runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
-UIDS = assign_uids("shop", ["api", "db", "db-backup", "fn", "legacy", "mailer", "seed", "report", "shipper"])
-"""Each service's own user; a migration runs its service's code as its service's user."""
+UIDS = assign_uids("shop", ["api", "db", "db-backup", "db-restore", "fn", "legacy", "mailer", "seed", "report",
+                            "shipper"])
+"""Each service's own user (a database's backup and its restore too); a migration runs its service's code as its
+service's user."""
 
 
 def uid(name: str) -> int:
@@ -57,11 +60,12 @@ def files(module_app_root) -> dict[str, str]:
     with a writable root, and a node agent on the host network; under Flux a migration as an init container."""
     app = App("shop", registry="ghcr.io/acme", root=module_app_root)
     prod = Environment(app, "prod", domain="example.com", rollouts="argo", knative=KnativeServing(),
-                       tls_issuer=Issuer(name="internal-ca"))
+                       tls_issuer=Issuer(name="internal-ca"), data_storage=DataStorage("ebs.csi.aws.com"))
     shop = SecureNamespace(prod, "shop", quota=Quota(cpu="8", memory="16Gi", cpu_limit="16", memory_limit="32Gi"))
     db = StatefulDB(shop, "db", engine="postgres", version="16",
                     backup=Backup(schedule="@daily", to=S3Target(bucket="acme-backups",
-                                                                 credentials=SecretRef("backup-s3", "credentials"))))
+                                                                 credentials=SecretRef("backup-s3", "credentials"),
+                                                                 restore_credentials=SecretRef("s3-read", "s3"))))
     WebService(shop, "api", image="ghcr.io/acme/api:1.0.0", port=8000, connects_to=[db], public=True,
                migrate=Migration(["migrate"]), strategy=Canary(steps=[20, "promote"]))
     WebService(shop, "fn", image="ghcr.io/acme/fn:1.0.0", port=8080, serverless=Serverless(max=3),
@@ -75,7 +79,8 @@ def files(module_app_root) -> dict[str, str]:
                              quota=Quota(cpu_limit="16"))
     NodeAgent(agents, "shipper", image="ghcr.io/acme/shipper:1.0.0", host_network=True,
               host_paths={"/host/log": HostPath("/var/log")}, health=Health.exec(["/bin/health"]))
-    flux = Environment(app, "flux", gitops="flux", tls_issuer=Issuer(name="internal-ca"))
+    flux = Environment(app, "flux", gitops="flux", tls_issuer=Issuer(name="internal-ca"),
+                       data_storage=DataStorage("ebs.csi.aws.com"))
     WebService(flux, "api", image="ghcr.io/acme/api:1.0.0", port=8000, migrate=Migration(["migrate"]))
     return synthesize(app)
 
@@ -105,7 +110,8 @@ def containers(pod: dict[str, Any]) -> list[dict[str, Any]]:
 def test_every_pod_bearing_kind_is_covered(files):
     found = sorted((kind, name, [c["name"] for c in containers(pod)]) for kind, name, pod in pods(files))
     assert found == [
-        ("CronJob", "db-backup", ["dump", "upload"]), ("CronJob", "report", ["report"]),
+        ("CronJob", "db-backup", ["dump", "upload"]), ("CronJob", "db-restore", ["fetch", "db-restore"]),
+        ("CronJob", "report", ["report"]),
         ("DaemonSet", "shipper", ["shipper"]),
         ("Deployment", "api", ["migrate", "api"]),  # Flux: the migration runs first in each pod
         ("Deployment", "legacy", ["legacy"]), ("Deployment", "mailer", ["mailer"]),

@@ -11,6 +11,7 @@ import yaml
 from conftest import assert_match_crd_schemas, deployer_grant
 from shipform import (
     App,
+    DataStorage,
     Environment,
     Health,
     Issuer,
@@ -30,7 +31,7 @@ from shipform.testing import find_object, objects, synthesize
 def serverless(module_app_root):
     app = App("shop", registry="ghcr.io/acme", root=module_app_root)
     prod = Environment(app, "prod", domain="example.com", knative=KnativeServing(),
-                       tls_issuer=Issuer(name="internal-ca"))
+                       tls_issuer=Issuer(name="internal-ca"), data_storage=DataStorage("ebs.csi.aws.com"))
     dev = Environment(app, "dev", local=True, domain="dev.example.com")
     for env in (dev, prod):
         ns = SecureNamespace(env, "shop", deployers=[Subject.group("deployers")],

@@ -9,7 +9,7 @@ import yaml
 from jsonschema import Draft7Validator
 
 from conftest import REPO, manifests
-from shipform import Backup, S3Target, SecretRef, SecretStore, StatefulDB, WebService
+from shipform import Backup, DataStorage, S3Target, SecretRef, SecretStore, StatefulDB, WebService
 from shipform.model.engines import ENGINES
 from shipform.render.secret_commands import kubectl_create_commands
 from shipform.synth.pipeline import render
@@ -139,12 +139,15 @@ def test_compose_database_service(new_app, tmp_path):
     db = doc["services"]["db"]
     assert db["image"] == "mariadb:11.4.4" and db["user"] == "999:999"
     assert db["volumes"] == [{"type": "volume", "source": "db-data", "target": "/var/lib/mysql"}]
-    assert db["read_only"] is True and db["tmpfs"] == ["/run/mysqld:size=64m,mode=1777", "/tmp:size=64m,mode=1777"]
+    assert db["read_only"] is True and db["tmpfs"] == ["/run/mysqld:size=64m,mode=1777", "/tmp:size=64m,mode=1777",
+                                                      "/docker-entrypoint-initdb.d:size=64m,mode=1777"]
     assert db["cap_drop"] == ["ALL"] and "cap_add" not in db
     assert db["healthcheck"]["test"][:2] == ["CMD", "mariadb-admin"]
     assert doc["volumes"] == {"db-data": {}}
+    # The backup user's password too: the server's init script creates that user.
     assert doc["secrets"] == {"db-credentials.password": {"file": "./secrets/db-credentials.password"},
-                              "db-credentials.root-password": {"file": "./secrets/db-credentials.root-password"}}
+                              "db-credentials.root-password": {"file": "./secrets/db-credentials.root-password"},
+                              "db-credentials.backup-password": {"file": "./secrets/db-credentials.backup-password"}}
 
 
 def test_backup_is_a_hardened_cron_job_onto_its_own_volume(new_app, tmp_path):
@@ -173,7 +176,8 @@ def test_external_secrets_match_the_published_crd_schema(app_root):
     from shipform import App, Environment, Issuer
 
     app = App("shop", registry="ghcr.io/acme", root=app_root)
-    prod = Environment(app, "prod", secret_store=SecretStore("vault"), tls_issuer=Issuer(name="internal-ca"))
+    prod = Environment(app, "prod", secret_store=SecretStore("vault"), tls_issuer=Issuer(name="internal-ca"),
+                       data_storage=DataStorage("ebs.csi.aws.com"))
     db = StatefulDB(prod, "db", engine="mysql", version="8.4")
     WebService(prod, "api", image="nginx:1.27.3", port=80, connects_to=[db],
                secrets={"API_TOKEN": SecretRef("api", "token")})
@@ -197,10 +201,12 @@ def test_kubectl_commands_create_every_referenced_secret_without_values(new_app)
         "shipform_base64_file() { base64 < \"$1\" | tr -d '\\n'; }",
         "command -v base64 >/dev/null || { printf '%s\\n' 'error: nothing created: base64 is not installed' >&2; "
         "exit 1; }",
+        'DB_CREDENTIALS_BACKUP_PASSWORD="$(openssl rand -base64 24)"',
         'DB_CREDENTIALS_PASSWORD="$(openssl rand -base64 24)"',
         'DB_CREDENTIALS_ROOT_PASSWORD="$(openssl rand -base64 24)"',
         """printf '%s\\n' '{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db-credentials", """
-        """"namespace": "shop"}, "type": "Opaque", "data": {"password": "'"$(shipform_base64 "$DB_CREDENTIALS_"""
+        """"namespace": "shop"}, "type": "Opaque", "data": {"backup-password": "'"$(shipform_base64 "$DB_CREDENTIALS_"""
+        """BACKUP_PASSWORD")"'", "password": "'"$(shipform_base64 "$DB_CREDENTIALS_"""
         """PASSWORD")"'", "root-password": "'"$(shipform_base64 "$DB_CREDENTIALS_ROOT_PASSWORD")"'"}}' """
         """| kubectl -n shop create -f -"""]
 
@@ -208,7 +214,8 @@ def test_kubectl_commands_create_every_referenced_secret_without_values(new_app)
 def test_offsite_backup_dumps_then_uploads_with_file_credentials(new_app, tmp_path):
     app, dev, _ = new_app()
     target = S3Target(bucket="acme-backups", credentials=SecretRef("s3", "credentials"),
-                      endpoint="https://minio.example.com:9443")
+                      endpoint="https://minio.example.com:9443",
+                      restore_credentials=SecretRef("s3-read", "credentials"))
     StatefulDB(dev, "db", engine="postgres", version="16", backup=Backup(schedule="@daily", retention=3, to=target))
     objects = manifests(dev)
     assert ("PersistentVolumeClaim", "db-backups") not in objects
@@ -238,13 +245,13 @@ def test_offsite_backup_dumps_then_uploads_with_file_credentials(new_app, tmp_pa
     assert v6["ipBlock"]["cidr"] == "::/0" and "fe80::/10" in v6["ipBlock"]["except"]
     compose = yaml.safe_load(render(app, tmp_path)["compose/compose.yaml"])["services"]["db-backup"]
     assert compose["volumes"][0]["source"] == "db-backups"  # compose keeps dumps locally
-    assert [s["source"] for s in compose["secrets"]] == ["db-credentials.password"]
+    assert [s["source"] for s in compose["secrets"]] == ["db-credentials.backup-password"]  # the dump's login
 
 
 def test_sse_kms_names_its_key(new_app):
     _, dev, _ = new_app()
     target = S3Target(bucket="acme-backups", credentials=SecretRef("s3", "credentials"), encryption="aws:kms",
-                      kms_key="alias/backups")
+                      kms_key="alias/backups", restore_credentials=SecretRef("s3-read", "credentials"))
     StatefulDB(dev, "db", engine="postgres", version="16", backup=Backup(schedule="@daily", to=target))
     pod = manifests(dev)[("CronJob", "db-backup")]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
     env = {e["name"]: e["value"] for e in pod["containers"][0]["env"]}

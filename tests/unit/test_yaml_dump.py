@@ -63,7 +63,7 @@ def _emitter_only(monkeypatch):
 def test_apps_render_byte_identical_to_pyyaml(tmp_path, monkeypatch):
     """The reference app (workflows, scripts, every kind it emits) and the benchmark app's mix. The platform app
     was compared the same way when the block writer came in; its 1,000 files double this test's time."""
-    from shipform.model.stage import collect_apps
+    from shipform.model.collecting import collect_apps
 
     bench_app = runpy.run_path(str(REPO / "bench" / "bench_app.py"))["build_app"]
     with collect_apps(defer_synth=True) as shop:

@@ -38,10 +38,12 @@ app = App(NAME, registry=REGISTRY, version="1.0.0", repository="https://github.c
 # Before the first promotion: stage and prod state why they run the images by tag (the workflows are the same).
 UNPINNED = "nothing was promoted here yet"
 ISSUER = Issuer(name="internal-ca")
+DATA = DataStorage("ebs.csi.aws.com")
 envs = [Environment(app, "dev", local=True),
         Environment(app, "stage", gitops="flux", unpinned_images=UNPINNED, tls_issuer=ISSUER,
-                    destination=Destination(name="stage")),
-        Environment(app, "prod", gitops="kubectl", cluster=CLUSTER, unpinned_images=UNPINNED, tls_issuer=ISSUER)]
+                    destination=Destination(name="stage"), data_storage=DATA),
+        Environment(app, "prod", gitops="kubectl", cluster=CLUSTER, unpinned_images=UNPINNED, tls_issuer=ISSUER,
+                    data_storage=DATA)]
 for env in envs:
     db = StatefulDB(env, "db", engine="postgres", version="16")
     api = WebService(env, "api", build=Build.python("py", ["gunicorn", "app:app"]), port=8000, connects_to=[db])
@@ -56,7 +58,7 @@ INSTALLS = {
 }
 FIRST_KUBECTL = APP.replace('Environment(app, "dev", local=True)',
                             'Environment(app, "dev", gitops="kubectl", cluster=Cluster.kubeconfig(), '
-                            'tls_issuer=ISSUER)')
+                            'tls_issuer=ISSUER, data_storage=DATA)')
 
 
 def apps() -> dict[str, str]:

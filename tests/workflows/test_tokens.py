@@ -20,9 +20,10 @@ from shipform import *
 app = App("shop", registry=REGISTRY, workflows="output", build_secrets=SECRETS)
 dev = Environment(app, "dev", local=True)
 test = Environment(app, "test", gitops=GITOPS, namespace="shop-test", tls_issuer=Issuer(name="internal-ca"),
-                   unpinned_images="a test app: its images are never pushed")
+                   unpinned_images="a test app: its images are never pushed",
+                   data_storage=DataStorage("ebs.csi.aws.com"))
 prod = Environment(app, "prod", gitops=GITOPS, unpinned_images="a test app: its images are never pushed",
-                   tls_issuer=Issuer(name="internal-ca"))
+                   tls_issuer=Issuer(name="internal-ca"), data_storage=DataStorage("ebs.csi.aws.com"))
 for env in (dev, test, prod):
     db = StatefulDB(env, "db", engine="postgres", version="16")
     WebService(env, "api", build=Build.python("py", ["gunicorn", "app:app"]), port=8000, connects_to=[db])

@@ -245,7 +245,8 @@ from shipform import *
 app = App("shop", registry="ghcr.io/acme", repository="https://github.com/acme/shop.git", workflows="output")
 dev = Environment(app, "dev", local=True)
 prod = Environment(app, "prod", unpinned_images="a test app: its images are never pushed",
-                   destination=Destination(name="prod"), tls_issuer=Issuer(name="internal-ca"))
+                   destination=Destination(name="prod"), tls_issuer=Issuer(name="internal-ca"),
+                   data_storage=DataStorage("ebs.csi.aws.com"))
 for env in (dev, prod):
     WebService(env, "api", build=Build.python("py", ["gunicorn", "app:app"]), port=8000, env={"NOTE": NOTE})
 '''
@@ -286,7 +287,7 @@ from shipform import *
 app = App("kd", registry="123456789012.dkr.ecr.eu-west-1.amazonaws.com/acme", workflows="output")
 dev = Environment(app, "dev", local=True)
 prod = Environment(app, "prod", gitops="kubectl", cluster=CLUSTER, unpinned_images="a test app: never pushed",
-                   tls_issuer=Issuer(name="internal-ca"))
+                   tls_issuer=Issuer(name="internal-ca"), data_storage=DataStorage("ebs.csi.aws.com"))
 for env in (dev, prod):
     db = StatefulDB(env, "db", engine="postgres", version="16")
     api = WebService(env, "api", build=Build.python("py", ["gunicorn", "app:app"]), port=8000, connects_to=[db],
@@ -312,8 +313,9 @@ def test_an_environment_without_gitops_is_deployed_by_a_protected_workflow(tmp_p
     apply = job["steps"][-1]
     assert apply["env"] == {"KUBECTL_APPLYSET": "true"}
     script = apply["run"].replace("\\\n", "").splitlines()
-    assert script[:2] == ["cd out/kd/k8s/prod",
-                          "kubectl apply --server-side --field-manager=shipform -f namespace-kd.yaml"]
+    assert script[:2] == ["cd out/kd/k8s/prod",  # cluster-wide objects: the namespace, the databases' class
+                          "kubectl apply --server-side --field-manager=shipform -f namespace-kd.yaml   "
+                          "-f storageclass-kd-prod-data.yaml"]
     assert script[2].startswith("kubectl apply --server-side --field-manager=shipform --prune "
                                 "--applyset=shipform-kd-prod -n kd -f resourcequota-kd-quota.yaml")
     assert "-f statefulset-kd-db.yaml" in script[2] and "job-kd-seed" not in script[2]
@@ -353,7 +355,7 @@ def test_a_first_environment_without_gitops_is_deployed_by_the_build_after_the_r
     write_sources(tmp_path)
     source = KUBECTL.replace('Environment(app, "dev", local=True)',
                              'Environment(app, "dev", gitops="kubectl", cluster=Cluster.kubeconfig(), '
-                             'tls_issuer=Issuer(name="internal-ca"))')
+                             'tls_issuer=Issuer(name="internal-ca"), data_storage=DataStorage("ebs.csi.aws.com"))')
     files = render(exec_app(source.replace("CLUSTER", "Cluster.kubeconfig()"), tmp_path), tmp_path / "out")
     assert ".github/workflows/kd-deploy-dev.yaml" not in files and ".github/workflows/kd-deploy-prod.yaml" in files
     deploy = yaml.safe_load(files[".github/workflows/kd-build.yaml"])["jobs"]["deploy-dev"]

@@ -34,8 +34,9 @@ def _pin_run(run: spec.Run, references: Mapping[str, str]) -> spec.Run:
         job = _pin_run(run.job, references)
         assert isinstance(job, spec.ToCompletion)
         return replace(run, job=job)
-    if isinstance(run, spec.ToCompletion) and run.after is not None:
-        return replace(run, after=replace(run.after, image=pinned(run.after.image, references)))
+    if isinstance(run, spec.ToCompletion):
+        return replace(run, **{step: replace(c, image=pinned(c.image, references))
+                               for step in ("before", "after") if (c := getattr(run, step)) is not None})
     return run
 
 

@@ -1,94 +1,26 @@
-"""Backup: a scheduled dump of a StatefulDB with the engine's own tool, kept on a volume with retention."""
+"""Backup: a scheduled dump of a StatefulDB with the engine's own tool, kept in a bucket off the cluster (or, where
+an Environment is local or says why, on a volume with retention)."""
 
 from __future__ import annotations
 
 import ipaddress
-import re
 from dataclasses import dataclass, replace
-from typing import ClassVar, Literal, Protocol
+from typing import ClassVar, Protocol
 
 from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.cron_job import CronJob
 from shipform.model.engines import Engine
+from shipform.model.object_store import AWS_CLI_IMAGE, S3Target, upload_script
 from shipform.model.workload import Workload
-from shipform.values import addresses, checks
+from shipform.values import checks
 from shipform.values.cron import validate_schedule
 from shipform.values.prop_types import check_fields
 from shipform.values.quantity import Memory
 from shipform.values.secret_ref import SecretRef
 from shipform.values.value_object import value_object
 
-AWS_CLI_IMAGE = "amazon/aws-cli:2.22.12"
-_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
-_ENDPOINT = re.compile(r"https://[a-z0-9.-]+(:(?P<port>[0-9]+))?(/.*)?")
-# A key id (UUID or mrk-...), an alias/..., or an ARN of either.
-_KMS_KEY = re.compile(r"(arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key/|alias/))?[A-Za-z0-9/_:-]{1,250}"
-                      r"|alias/[A-Za-z0-9/_-]+")
-
-
-@value_object
-@dataclass(frozen=True)
-class S3Target:
-    """Upload each dump to an S3-compatible bucket (AWS S3, MinIO, R2, ...) instead of keeping it on a volume.
-
-    :param bucket: the bucket name (required).
-    :param credentials: a SecretRef to a key holding an AWS shared credentials file (``[default]`` with
-        ``aws_access_key_id`` and ``aws_secret_access_key``); mounted as a file, never an env var (required).
-    :param endpoint: Default: None (AWS). The https URL of an S3-compatible service.
-    :param prefix: Default: '<app>/<environment>'. Key prefix of the dumps.
-    :param region: Default: 'us-east-1'.
-    :param cidrs: Default: () (any public address: private, shared, link-local and loopback ranges are excluded,
-        so the upload can reach neither the cluster's network nor the node's metadata service). The address
-        ranges of the service, e.g. a VPC endpoint's or an on-premises MinIO's subnet: the only ones reached.
-    :param encryption: Default: 'AES256' (SSE-S3). Server-side encryption of each dump: 'AES256' or 'aws:kms'.
-    :param kms_key: Default: None (the bucket's AWS managed key). With 'aws:kms', the KMS key id or ARN.
-
-    The upload only writes (``s3:PutObject`` on ``<bucket>/<prefix>/*``): give it keys that can do nothing else,
-    and expire old dumps with a lifecycle rule on the prefix (see the README); ``Backup.retention`` counts the
-    dumps kept on a volume.
-    """
-
-    bucket: str
-    credentials: SecretRef
-    endpoint: str | None = None
-    prefix: str | None = None
-    region: str = "us-east-1"
-    cidrs: tuple[str, ...] = ()
-    encryption: Literal["AES256", "aws:kms"] = "AES256"
-    kms_key: str | None = None
-    prop_example: ClassVar[str] = "S3Target('acme-backups', credentials=SecretRef('s3', 'credentials'))"
-
-    def validate(self, path: str) -> None:
-        check_fields(path, "backup.to", self)  # types first: below, every field has its declared type
-        if not checks.matches(_BUCKET, self.bucket):
-            raise ShipformError(path, "backup.to.bucket", "must be an S3 bucket name (3-63 of a-z, 0-9, '.', '-')",
-                                self.bucket, "use the bucket's name, e.g. 'acme-shop-backups'")
-        self.credentials.validate(path, "backup.to.credentials")
-        if self.endpoint is not None and not checks.matches(_ENDPOINT, self.endpoint):
-            raise ShipformError(path, "backup.to.endpoint", "must be an https URL", self.endpoint,
-                                "write e.g. 'https://minio.example.com'")
-        if not checks.matches(r"[a-z0-9][a-z0-9-]{0,63}", self.region):
-            raise ShipformError(path, "backup.to.region", "must be a region name (lowercase letters, digits and '-')",
-                                self.region, "write e.g. 'eu-west-1' (R2: 'auto')")
-        prefix = self.prefix
-        if prefix is not None and (not prefix.isprintable() or not checks.matches(r"[^/\s](.*[^/\s])?", prefix)
-                                   or "//" in prefix):
-            raise ShipformError(path, "backup.to.prefix", "must be one line of key parts joined by single '/', without "
-                                "'/' or spaces at its ends", prefix, "write e.g. 'shop/prod'")
-        if self.endpoint is not None:
-            checks.url_credentials(path, "backup.to.endpoint", self.endpoint, "keep credentials in the "
-                                   "credentials= Secret, never in the URL")
-        if self.kms_key is not None and (self.encryption != "aws:kms" or not checks.matches(_KMS_KEY, self.kms_key)):
-            raise ShipformError(path, "backup.to.kms_key", "must be a KMS key id, alias or ARN, with encryption="
-                                "'aws:kms'", self.kms_key, "write e.g. encryption='aws:kms', kms_key='alias/backups'")
-        addresses.egress_ranges(path, "backup.to.cidrs", self.cidrs, "'10.20.30.0/24'", "name the storage service's "
-                                "range")
-
-    @property
-    def port(self) -> int:
-        found = checks.exact(_ENDPOINT, self.endpoint or "")
-        return int(found["port"]) if found and found["port"] else 443
+__all__ = ["AWS_CLI_IMAGE", "Backup", "BackupJob", "S3Target", "backup_script", "upload_script"]
 
 
 @value_object
@@ -105,9 +37,12 @@ class Backup:
     :param schedule: cron schedule (required), as for CronJob.
     :param retention: Default: 7. Dumps kept; older ones are deleted after each successful dump.
     :param size: Default: the database's storage size. Size of the backup volume.
-    :param storage_class: Default: None (the cluster's default StorageClass).
+    :param storage_class: Default: None (the database's own class).
     :param to: Default: None (a PersistentVolumeClaim). An :class:`S3Target` uploads each dump to a bucket
-        from an emptyDir instead (Kubernetes only: compose keeps dumps in its local volume).
+        from an emptyDir instead (Kubernetes only: compose keeps dumps in its local volume). Required outside a
+        local Environment unless ``in_cluster`` says why the dumps may stay in the database's cluster.
+    :param in_cluster: Default: None. Outside a local Environment, why the dumps may stay on a claim in the
+        cluster they back up (e.g. 'Velero copies the claim to another region nightly'), one line.
     """
 
     schedule: str
@@ -115,11 +50,12 @@ class Backup:
     size: str | None = None
     storage_class: str | None = None
     to: S3Target | None = None
+    in_cluster: str | None = None
     prop_example: ClassVar[str] = "Backup(schedule='0 3 * * *', retention=7)"
 
-    def volume_size(self, path: str, storage: Memory) -> Memory:
+    def volume_size(self, path: str, storage: Memory, local: bool = True) -> Memory:
         """The size of the backup volume, once the props are checked (``path`` names the database, ``storage``
-        is its own volume's size)."""
+        is its own volume's size, ``local`` whether its Environment is)."""
         check_fields(path, "backup", self)  # types first: below, every field has its declared type
         validate_schedule(path, "backup.schedule", self.schedule)
         if self.retention < 1:
@@ -130,22 +66,21 @@ class Backup:
             checks.subdomain_name(path, "backup.storage_class", self.storage_class, "fast-ssd")
         if self.to is not None:
             self.to.validate(path)
+        self._off_cluster(path, local)
         return size
 
-
-def upload_script() -> str:
-    """POSIX sh run in the AWS CLI image after the dump: upload the newest dump, encrypted at rest ($S3_SSE,
-    with $S3_SSE_KMS_KEY_ID when set). It only ever writes (s3:PutObject), so its keys need no right to list
-    or delete: the bucket's lifecycle rule expires old dumps (see the README)."""
-    return "\n".join([
-        "set -eu",
-        'FILE="$(ls -1t "$BACKUP_DIR"/"$BACKUP_PREFIX"-* | head -n 1)"',
-        'set -- ${S3_ENDPOINT:+--endpoint-url "$S3_ENDPOINT"}',
-        'aws "$@" s3 cp --only-show-errors --sse "$S3_SSE" \\',
-        '  ${S3_SSE_KMS_KEY_ID:+--sse-kms-key-id "$S3_SSE_KMS_KEY_ID"} \\',
-        '  "$FILE" "s3://$S3_BUCKET/$S3_PREFIX/$(basename "$FILE")"',
-        'echo "backup uploaded: s3://$S3_BUCKET/$S3_PREFIX/$(basename "$FILE")"',
-    ])
+    def _off_cluster(self, path: str, local: bool) -> None:
+        """A cluster lost (deleted, its storage gone, its account taken) takes the dumps it keeps along."""
+        reason = self.in_cluster
+        if reason is not None and (self.to is not None or not reason.strip() or not reason.isprintable()):
+            raise ShipformError(path, "backup.in_cluster", "must be one line saying why the dumps stay on a claim "
+                                "(and only without to=)", reason, "write e.g. in_cluster='Velero copies the claim "
+                                "to another region nightly', or drop it")
+        if self.to is None and reason is None and not local:
+            raise ShipformError(path, "backup.to", "is None outside a local Environment: the dumps would stay in the "
+                                "cluster they back up", None, "upload them to a bucket, to=S3Target('<bucket>', "
+                                "identity=AwsRole(...), restore_identity=AwsRole(...)) (or credentials=SecretRef(...)"
+                                "), or say why they may stay: in_cluster='<reason>'")
 
 
 class Dumped(Protocol):
@@ -184,15 +119,15 @@ class BackupJob(CronJob):
     reports_telemetry = False
 
     def __init__(self, db: Workload, backup: Backup, size: Memory, engine: Engine, script: str,
-                 secrets: dict[str, SecretRef], connection: dict[str, str]):
+                 secrets: dict[str, SecretRef], connection: dict[str, str], storage_class: str | None):
         """``db`` is the database, which hands the backup what the script needs of it: its ``engine``, the
-        ``script`` (:func:`backup_script`), the ``secrets`` the dump logs in with and the ``connection`` variables
-        (DB_HOST, DB_PORT, DB_USER, DB_NAME)."""
+        ``script`` (:func:`backup_script`), the ``secrets`` the dump logs in with, the ``connection`` variables
+        (DB_HOST, DB_PORT, DB_USER, DB_NAME) and the ``storage_class`` of its own volume."""
         self.db = db
         self._engine = engine  # not `engine`: that would make it look like a database to a Queue
         self.target = backup.to
         self.size = size
-        self.storage_class = backup.storage_class
+        self.storage_class = backup.storage_class or storage_class
         super().__init__(
             db.scope, f"{db.id}-backup", name=f"{db.name}-backup", schedule=backup.schedule, image=db.image,
             command=["sh", "-c", script], connects_to=[db], secrets=secrets,
@@ -222,21 +157,25 @@ class BackupJob(CronJob):
     def _upload(self) -> spec.Container:
         target = self.target
         assert target is not None
-        env = {"S3_BUCKET": target.bucket, "S3_PREFIX": target.prefix or f"{self.app.name}/{self.environment.name}",
-               "AWS_DEFAULT_REGION": target.region, "HOME": "/tmp",
-               "AWS_SHARED_CREDENTIALS_FILE": f"/run/secrets/{target.credentials.file_name}",
-               **{k: self.env[k] for k in ("BACKUP_DIR", "BACKUP_PREFIX")}}
-        if target.endpoint:
-            env["S3_ENDPOINT"] = target.endpoint
-        env["S3_SSE"] = target.encryption
+        access = target.reach(self.path, restore=False, skip_containers=("dump",))
+        env = {**target.env(f"{self.app.name}/{self.environment.name}"), **access.env(),
+               **{k: self.env[k] for k in ("BACKUP_DIR", "BACKUP_PREFIX")}, "S3_SSE": target.encryption}
         if target.kms_key:
             env["S3_SSE_KMS_KEY_ID"] = target.kms_key
         return spec.Container("upload", AWS_CLI_IMAGE, ("sh", "-c", upload_script()),
                               tuple(spec.EnvVar(k, spec.Plain(v)) for k, v in env.items()), "dump",
-                              (spec.SecretFile("AWS_SHARED_CREDENTIALS", target.credentials),))
+                              access.secret_files())
+
+    def run_facets(self) -> tuple[spec.Facet, ...]:
+        """The upload's workload identity, where it has one."""
+        if self.target is None:
+            return ()
+        identity = self.target.reach(self.path, restore=False, skip_containers=("dump",)).identity
+        return (identity,) if identity is not None else ()
 
     def referenced_secrets(self) -> set[str]:
-        return super().referenced_secrets() | ({self.target.credentials.name} if self.target is not None else set())
+        keys = self.target.credentials if self.target is not None else None
+        return super().referenced_secrets() | ({keys.name} if keys is not None else set())
 
     def egress_to_internet(self) -> tuple[spec.EgressToInternet, ...]:
         """The bucket's address is not known to the cluster: HTTPS to any address, and nothing else."""

@@ -23,7 +23,8 @@ from jsii import _reference_map
 from jsii._runtime import JSIIMeta
 
 from shipform.errors import InvalidApp, ShipformError
-from shipform.model.stage import App, Environment, collecting_errors
+from shipform.model.collecting import collecting_errors
+from shipform.model.stage import App, Environment
 
 ShipformConstruct = Any
 """A shipform construct (model/base.py's, which imports this module, so it is not imported here)."""

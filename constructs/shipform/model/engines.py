@@ -59,6 +59,14 @@ class Engine:
     """How the engine serves TLS only (StatefulDB(tls=...)); None where shipform does not offer it."""
     client_tls: ClientTls | None = None
     """How a client's URL asks for TLS to a server of this engine that shipform does not run (External)."""
+    backup_user: str | None = None
+    """The user the dump logs in as, one of the engine's own that may only read (its password is the key
+    'backup-password', see ``backup_password``); None: the application's user."""
+    restore: str = ""
+    """POSIX sh that restores the dump "$DUMP" into the database $DB_NAME, logged in as the application's user
+    from the DB_* variables; or, with ``restore_offline``, into the data folder $DATA_DIR."""
+    restore_offline: bool = False
+    """The dump is restored into the data folder of the stopped server (redis: an RDB file), not through it."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +101,8 @@ class EngineTls:
     """Appended to the clients' URL: how their driver verifies the server with the CA file."""
     server: str = ""
     """For an engine the image starts itself (no start script): the server program the arguments follow."""
+    restore: str = ""
+    """The restore over TLS, verifying the server against the CA."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +124,22 @@ MYSQL_VERIFY = "?ssl-mode=VERIFY_IDENTITY&ssl-ca={tls_ca}"
 """The URL's query for a mysql or mariadb server shipform runs with TLS: the CA, and the name checked against it."""
 
 PASSWORD = '"$(cat "$DB_PASSWORD_FILE")"'
+MARIADB_BACKUP_USER = (
+    # Sourced by the image's entrypoint once, on an empty data folder, after it made the application's user: its
+    # docker_process_sql runs SQL as root over the socket. The password goes in on standard input, quoted for SQL.
+    'backup_password="$(cat "$DB_BACKUP_PASSWORD_FILE")" || backup_password=""\n'
+    'if [ -z "$backup_password" ]; then\n'
+    '  echo "DB_BACKUP_PASSWORD_FILE is missing, unreadable or empty" >&2\n'
+    '  exit 1\n'
+    'fi\n'
+    "quoted=\"$(printf '%s' \"$backup_password\" | sed -e 's/\\\\/\\\\\\\\/g' -e \"s/'/\\\\\\\\'/g\")\"\n"
+    "docker_process_sql <<SQL\n"
+    "CREATE USER 'backup'@'%' IDENTIFIED BY '$quoted';\n"
+    "GRANT SELECT, SHOW VIEW, TRIGGER, LOCK TABLES, EVENT ON \\`{database}\\`.* TO 'backup'@'%';\n"
+    "GRANT SELECT ON mysql.proc TO 'backup'@'%';\n"
+    "SQL\n")
+"""MariaDB's backup user: it may read the application's database (tables, views, triggers, events, and routines
+through mysql.proc) and write nothing."""
 INIT_DIR = "/docker-entrypoint-initdb.d"
 """Where the official images look for set-up scripts; a writable emptyDir/tmpfs under the read-only root."""
 
@@ -152,11 +178,22 @@ ENGINES: dict[str, Engine] = {
               "CREATE DATABASE \"{database}\" OWNER \"{user}\";\n"
               "REVOKE ALL ON DATABASE \"{database}\" FROM PUBLIC;\n"
               "REVOKE CONNECT ON DATABASE postgres FROM PUBLIC;\n"
-              "REVOKE CONNECT ON DATABASE template1 FROM PUBLIC;\n"),
+              "REVOKE CONNECT ON DATABASE template1 FROM PUBLIC;\n"
+              # Backups dump as a login that may read every table and write nothing (pg_read_all_data).
+              "\\set backup_password `cat \"$DB_BACKUP_PASSWORD_FILE\"`\n"
+              "SELECT :'backup_password' = '' AS backup_password_missing \\gset\n"
+              "\\if :backup_password_missing\n"
+              "DO $fail$BEGIN RAISE EXCEPTION 'DB_BACKUP_PASSWORD_FILE is missing, unreadable or empty'; END$fail$;\n"
+              "\\endif\n"
+              "CREATE ROLE backup LOGIN PASSWORD :'backup_password';\n"
+              "GRANT pg_read_all_data TO backup;\n"
+              "GRANT CONNECT ON DATABASE \"{database}\" TO backup;\n"),
         start=("docker-entrypoint.sh", "postgres"),
         dump=f'PGPASSWORD={PASSWORD} pg_dump -h "$DB_HOST" -p "$DB_PORT" -U "$DB_USER" -d "$DB_NAME" '
              '\\\n  --format=custom --file="$BACKUP_FILE"',
-        root_password=True, reserved_users=("postgres",),
+        root_password=True, reserved_users=("postgres", "backup"), backup_password=True, backup_user="backup",
+        restore=f'PGPASSWORD={PASSWORD} pg_restore -h "$DB_HOST" -p "$DB_PORT" -U "$DB_USER" -d "$DB_NAME" '
+                '\\\n  --clean --if-exists --no-owner --no-acl --single-transaction --exit-on-error "$DUMP"',
         # The key must be private to the server's user: a copy on the tmpfs. Connections over TCP must use TLS
         # (hostssl only); the socket inside the container stays as the image has it.
         tls=EngineTls(
@@ -167,7 +204,10 @@ ENGINES: dict[str, Engine] = {
             health=("pg_isready", "-U", "{user}", "-d", "{database}", "-h", "127.0.0.1", "-p", "{port}"),
             dump=f'PGSSLMODE=verify-full PGSSLROOTCERT="$DB_TLS_CA_FILE" PGPASSWORD={PASSWORD} pg_dump '
                  '-h "$DB_HOST" -p "$DB_PORT" \\\n  -U "$DB_USER" -d "$DB_NAME" --format=custom --file="$BACKUP_FILE"',
-            url_scheme="postgresql", url_query="?sslmode=verify-full&sslrootcert={tls_ca}"),
+            url_scheme="postgresql", url_query="?sslmode=verify-full&sslrootcert={tls_ca}",
+            restore=f'PGSSLMODE=verify-full PGSSLROOTCERT="$DB_TLS_CA_FILE" PGPASSWORD={PASSWORD} pg_restore '
+                    '-h "$DB_HOST" -p "$DB_PORT" \\\n  -U "$DB_USER" -d "$DB_NAME" --clean --if-exists --no-owner '
+                    '--no-acl --single-transaction --exit-on-error "$DUMP"'),
         client_tls=ClientTls("postgresql", "?sslmode=require", "?sslmode=verify-full&sslrootcert={ca}"),
     ),
     "mysql": Engine(
@@ -179,6 +219,7 @@ ENGINES: dict[str, Engine] = {
         dump=f'MYSQL_PWD={PASSWORD} mysqldump -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" --single-transaction '
              '\\\n  --routines "$DB_NAME" > "$BACKUP_FILE"',
         dump_suffix="sql", root_password=True, reserved_users=("root",), client_tls=MYSQL_CLIENT_TLS,
+        restore=f'MYSQL_PWD={PASSWORD} mysql -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" "$DB_NAME" < "$DUMP"',
         # As mariadb: TCP connections must use TLS; the health check asks over the server's socket. mysqldump
         # verifies the server's certificate and its name (VERIFY_IDENTITY).
         tls=EngineTls(
@@ -189,18 +230,23 @@ ENGINES: dict[str, Engine] = {
             dump=f'MYSQL_PWD={PASSWORD} mysqldump -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" '
                  '--ssl-mode=VERIFY_IDENTITY \\\n  --ssl-ca="$DB_TLS_CA_FILE" --single-transaction --routines '
                  '"$DB_NAME" > "$BACKUP_FILE"',
-            url_scheme="mysql", url_query=MYSQL_VERIFY),
+            url_scheme="mysql", url_query=MYSQL_VERIFY,
+            restore=f'MYSQL_PWD={PASSWORD} mysql -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" '
+                    '--ssl-mode=VERIFY_IDENTITY \\\n  --ssl-ca="$DB_TLS_CA_FILE" "$DB_NAME" < "$DUMP"'),
     ),
     "mariadb": Engine(
         "mariadb", "mariadb:{tag}", {"10.11": "10.11.10", "11.4": "11.4.4"}, 3306, "/var/lib/mysql",
-        ("/run/mysqld", "/tmp"), 999, "mysql",
+        ("/run/mysqld", "/tmp", INIT_DIR), 999, "mysql",
         server_env={"MARIADB_USER": "{user}", "MARIADB_DATABASE": "{database}",
                     "MARIADB_PASSWORD_FILE": "{password_file}",
                     "MARIADB_ROOT_PASSWORD_FILE": "{root_password_file}"},
         health=("mariadb-admin", "ping", "-h", "127.0.0.1", "-P", "{port}", "--silent"),
         dump=f'MYSQL_PWD={PASSWORD} mariadb-dump -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" --single-transaction '
              '\\\n  --routines "$DB_NAME" > "$BACKUP_FILE"',
-        dump_suffix="sql", root_password=True, reserved_users=("root",),
+        dump_suffix="sql", root_password=True, reserved_users=("root", "backup"), backup_password=True,
+        backup_user="backup", init=("10-backup-user.sh", MARIADB_BACKUP_USER),
+        start=("docker-entrypoint.sh", "mariadbd"),
+        restore=f'MYSQL_PWD={PASSWORD} mariadb -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" "$DB_NAME" < "$DUMP"',
         # TCP connections must use TLS; the health check asks over the server's socket inside the container.
         tls=EngineTls(
             prelude="", server="mariadbd",
@@ -210,7 +256,9 @@ ENGINES: dict[str, Engine] = {
             dump=f'MYSQL_PWD={PASSWORD} mariadb-dump -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" --ssl '
                  '--ssl-ca="$DB_TLS_CA_FILE" \\\n  --ssl-verify-server-cert --single-transaction --routines '
                  '"$DB_NAME" > "$BACKUP_FILE"',
-            url_scheme="mysql", url_query=MYSQL_VERIFY),
+            url_scheme="mysql", url_query=MYSQL_VERIFY,
+            restore=f'MYSQL_PWD={PASSWORD} mariadb -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" --ssl '
+                    '--ssl-ca="$DB_TLS_CA_FILE" \\\n  --ssl-verify-server-cert "$DB_NAME" < "$DUMP"'),
         client_tls=MYSQL_CLIENT_TLS,
     ),
     "redis": Engine(
@@ -236,6 +284,15 @@ ENGINES: dict[str, Engine] = {
                             '-p {port} ping | grep -q PONG'),
         dump=f'REDISCLI_AUTH={PASSWORD} redis-cli --user backup -h "$DB_HOST" -p "$DB_PORT" --rdb "$BACKUP_FILE"',
         dump_suffix="rdb", has_database=False, reserved_users=("default", "backup", "keda"), backup_password=True,
+        backup_user="backup",
+        # The server (appendonly yes) loads its append-only files, never dump.rdb: the dump becomes the base of a
+        # fresh set of them (a base may be an RDB file), which replaces the old set whole.
+        restore='NEW="$DATA_DIR/appendonlydir.restore" && rm -rf "$NEW" && mkdir "$NEW" \\\n'
+                '  && cp "$DUMP" "$NEW/appendonly.aof.1.base.rdb" \\\n'
+                '  && printf \'%s\\n\' \'file appendonly.aof.1.base.rdb seq 1 type b\' \\\n'
+                '  > "$NEW/appendonly.aof.manifest" \\\n'
+                '  && rm -rf "$DATA_DIR/appendonlydir" "$DATA_DIR/dump.rdb" && mv "$NEW" "$DATA_DIR/appendonlydir"',
+        restore_offline=True,
         # KEDA's redis scaler logs in, sends PING, then EVAL of a script that asks the key's TYPE and, for a list,
         # its LLEN (kedacore/keda pkg/scalers/redis_scaler.go). A script runs only the commands its user may run,
         # on the keys its user may touch: 'keda' reads the type and length of the queues' lists, nothing else.
@@ -269,11 +326,15 @@ ENGINES: dict[str, Engine] = {
               'pwd: require("fs").readFileSync(process.env.DB_PASSWORD_FILE, "utf8").trim(), '
               'roles: [{role: "readWrite", db: "{database}"}]});\n'),
         start=("docker-entrypoint.sh", "mongod"),
-        # The password goes into a private config file, never onto the command line.
-        dump=f'umask 077 && printf "password: %s\\n" {PASSWORD} > /tmp/mongodump.yaml && mongodump '
+        # The password goes into a private config file, never onto the command line; the archive keeps the usual
+        # mode, which the restore (a user of its own) reads.
+        dump=f'(umask 077 && printf "password: %s\\n" {PASSWORD} > /tmp/mongodump.yaml) && mongodump '
              '\\\n  --config=/tmp/mongodump.yaml --host="$DB_HOST" --port="$DB_PORT" --username="$DB_USER" '
              '\\\n  --authenticationDatabase="$DB_NAME" --db="$DB_NAME" --gzip --archive="$BACKUP_FILE"',
         dump_suffix="archive.gz", root_password=True, reserved_users=("root",),
+        restore=f'umask 077 && printf "password: %s\\n" {PASSWORD} > /tmp/mongorestore.yaml && mongorestore '
+                '\\\n  --config=/tmp/mongorestore.yaml --host="$DB_HOST" --port="$DB_PORT" --username="$DB_USER" '
+                '\\\n  --authenticationDatabase="$DB_NAME" --nsInclude="$DB_NAME.*" --drop --gzip --archive="$DUMP"',
         client_tls=ClientTls("mongodb", "?tls=true", "?tls=true&tlsCAFile={ca}"),
     ),
 }

@@ -5,9 +5,7 @@ them, with their props, defaults and validation. What they run at synth time (``
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal, Protocol, TypedDict, Unpack
@@ -20,6 +18,8 @@ from shipform.errors import ShipformError
 from shipform.model import app_source
 from shipform.model.app_file import caller_file, run_as_script
 from shipform.model.cluster import Cluster
+from shipform.model.collecting import _Collector, _collector, synth_deferred
+from shipform.model.data_storage import DataStorage
 from shipform.model.database_tls import Issuer, tls_settings
 from shipform.model.destination import Destination, destination_of
 from shipform.model.image_reasons import unpinned_reason, unsigned_reason
@@ -41,50 +41,6 @@ from shipform.values.prop_types import check_props
 
 POD_SECURITY_VERSION = "v1.33"
 """The Pod Security Standards version namespaces pin, so a cluster upgrade cannot loosen or tighten them."""
-
-class _Collector:
-    def __init__(self, defer_synth: bool, collect_errors: bool, script: bool = False):
-        self.apps: list[App] = []
-        self.defer_synth = defer_synth
-        self.collect_errors = collect_errors
-        self.script = script
-        """Collecting for ``python app.py`` (model/app_file.py): synth reports the errors and exits."""
-
-
-_collector: contextvars.ContextVar[_Collector | None] = contextvars.ContextVar("shipform_apps", default=None)
-
-
-@contextlib.contextmanager
-def collect_apps(defer_synth: bool = False, collect_errors: bool = False) -> Iterator[list[App]]:
-    """Every App created inside the block lands in the yielded list; with ``defer_synth`` their
-    ``synth()`` calls do nothing (the CLI synthesizes them itself, with its own options). With ``collect_errors``
-    a construct whose props are wrong does not raise: its error waits in its App for synth, which reports every
-    construct's at once (see model/construction.py)."""
-    collector = _Collector(defer_synth, collect_errors)
-    token = _collector.set(collector)
-    try:
-        yield collector.apps
-    finally:
-        _collector.reset(token)
-
-
-def synth_deferred() -> bool:
-    collector = _collector.get()
-    return collector is not None and collector.defer_synth
-
-
-def running_script() -> bool:
-    """The Apps are created by the file Python runs (``python app.py``), which collects every construct's errors
-    for ``App.synth()`` to report together."""
-    collector = _collector.get()
-    return collector is not None and collector.script
-
-
-def collecting_errors() -> bool:
-    """Constructs record their errors instead of raising them (inside ``collect_apps(collect_errors=True)``)."""
-    collector = _collector.get()
-    return collector is not None and collector.collect_errors
-
 
 class Synthesizer(Protocol):
     """What runs at synth time: the pipeline (:mod:`shipform.synth` installs it)."""
@@ -299,6 +255,10 @@ class EnvironmentProps(TypedDict, total=False):
     """Default: False. The cluster runs Cilium: a workload reaches an External server that has a host name (and
     no ``cidrs``) through a CiliumNetworkPolicy ``toFQDNs`` rule for that name, instead of a NetworkPolicy rule
     for every public address."""
+    data_storage: DataStorage | None
+    """Default: None. A :class:`DataStorage` renders a StorageClass that retains released volumes, which the
+    databases' volumes use; outside a local Environment, a database without it names a ``storage_class`` that
+    retains or sets ``reclaim_policy='Delete'``."""
     unpinned_images: str | None
     """Default: None: every image the app builds runs here by the digest the lock file has for this Environment,
     and synth refuses one without (CI records digests into the first Environment; ``shipform promote`` copies them
@@ -359,6 +319,8 @@ class Environment(cdk8s.Chart):
         self.cluster = None if cluster is None else cluster.to_spec(path)
         self.destination = destination_of(path, props.get("destination"), gitops)
         self.cilium = props.get("cilium", False)
+        data_storage = props.get("data_storage")
+        self.data_storage = None if data_storage is None else data_storage.to_spec(path, f"{app.name}-{name}-data")
         self.unpinned_images = unpinned_reason(path, props.get("unpinned_images"), first=not app.environments)
         self.unsigned_images = unsigned_reason(path, props.get("unsigned_images"), self.local)
         self.rollouts = rollout_controller(path, props.get("rollouts"))
@@ -418,7 +380,7 @@ class Environment(cdk8s.Chart):
             workloads=tuple(w.to_spec(clients.get(id(w), [])) for w in self.workloads),
             secret_source=self.secret_store.to_spec() if self.secret_store else None,
             gitops_namespace=self.gitops_namespace, cluster=self.cluster, cilium=self.cilium,
-            unpinned_images=self.unpinned_images, destination=self.destination,
+            data_storage=self.data_storage, unpinned_images=self.unpinned_images, destination=self.destination,
             monitoring=self.monitoring, signed_by=signed_by, unsigned_images=self.unsigned_images,
             pull_secret=self.pull_secret)
 

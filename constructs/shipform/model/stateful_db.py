@@ -11,9 +11,11 @@ from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.backup import Backup, BackupJob, backup_script
 from shipform.model.base import child_path, path_name
+from shipform.model.data_storage import RECLAIM_POLICIES, ReclaimPolicy, database_class
 from shipform.model.database_tls import Decision, decide
 from shipform.model.db_client import DatabaseClient, password_env
 from shipform.model.engines import ENGINES, Engine, EngineName, fill, start_command
+from shipform.model.restore import RestoreJob, restore_script
 from shipform.model.workload import Workload, WorkloadProps
 from shipform.values import checks
 from shipform.values.health import Health
@@ -43,7 +45,12 @@ class StatefulDBProps(TypedDict, total=False):
     clients and backups verify it with ca.crt (``<PREFIX>_CA_FILE``; in the URL as the driver's CA setting and
     name check). compose gets a certificate of its own."""
     storage_class: str | None
-    """Default: None (the cluster's default StorageClass)."""
+    """Default: None: the Environment's ``data_storage`` class, which retains released volumes; in a local
+    Environment, or with ``reclaim_policy='Delete'``, the cluster's default StorageClass. A class named here must
+    have ``reclaimPolicy: Retain`` (shipform cannot read the cluster's classes)."""
+    reclaim_policy: ReclaimPolicy
+    """Default: 'Retain': outside a local Environment the volume's data outlives its claim (see ``storage_class``).
+    'Delete' lets the cluster's default StorageClass delete it with the claim."""
     access_mode: AccessMode
     """Default: 'ReadWriteOnce'."""
     database: str | None
@@ -52,9 +59,9 @@ class StatefulDBProps(TypedDict, total=False):
     """Default: the app's name. For redis, the ACL user the application connects as (the default user is off)."""
     password: SecretRef | None
     """Default: ``SecretRef('<id>-credentials', 'password')``. mysql and mariadb also read the key
-    'root-password' of the same Secret; redis the key 'backup-password', its backup user's (the health check and
-    the dumps log in as that user, never as the application's). Where a Worker scales by a redis list
-    (``scale_on=Queue(on=db)``), KEDA logs in as the user 'keda' with the key 'password' of the Secret
+    'root-password' of the same Secret; postgres, mariadb and redis the key 'backup-password', their backup user's
+    (the dumps, and redis' health check, log in as that user, never as the application's). Where a Worker scales by
+    a redis list (``scale_on=Queue(on=db)``), KEDA logs in as the user 'keda' with the key 'password' of the Secret
     '<name>-keda-credentials', in the database's namespace and the Worker's."""
     env_prefix: str | None
     """Default: the id in upper case ('DB' for 'db'). Clients get ``<PREFIX>_HOST``, ``_PORT``, ``_NAME``,
@@ -65,7 +72,7 @@ class StatefulDBProps(TypedDict, total=False):
     secretKeyRef and ``<PREFIX>_URL`` with ``$(<PREFIX>_PASSWORD)`` in it; scanners flag secrets in env vars
     (checkov CKV_K8S_35), so the reason is written where they read accepted risks."""
     backup: Backup | None
-    """Default: None. A :class:`Backup` adds a scheduled dump."""
+    """Default: None. A :class:`Backup` adds a scheduled dump, and a suspended CronJob that restores one."""
     resources: Resources | None
     """Default: 250m/512Mi requested, 1 CPU/1Gi limit."""
     digest: str | None
@@ -86,7 +93,7 @@ class StatefulDB(Workload):
 
     component = "database"
     reports_telemetry = False
-    name_limit = 45  # its backup CronJob '<name>-backup' must stay within a CronJob's 52 characters
+    name_limit = 44  # its restore CronJob '<name>-restore' must stay within a CronJob's 52 characters
     user: str
     database: str
 
@@ -123,8 +130,13 @@ class StatefulDB(Workload):
         super().__init__(scope, id, workload)
         self.storage = Memory.parse(self.path, "storage", props.get("storage", "10Gi"))
         storage_class = props.get("storage_class")
-        self.storage_class = None if storage_class is None else checks.subdomain_name(
-            self.path, "storage_class", storage_class, "fast-ssd")
+        if storage_class is not None:
+            checks.subdomain_name(self.path, "storage_class", storage_class, "fast-ssd")
+        self.reclaim_policy = checks.one_of(self.path, "reclaim_policy", props.get("reclaim_policy", "Retain"),
+                                            RECLAIM_POLICIES)
+        self.storage_class = database_class(self.path, "storage_class", storage_class, self.reclaim_policy,
+                                            self.environment.local, self.environment.data_storage)
+        """Where the volume is provisioned (None: the cluster's default class)."""
         self.access_mode: AccessMode = props.get("access_mode", "ReadWriteOnce")
         self.database = checks.sql_name(self.path, "database", props.get("database") or self.app.name)
         self.user = checks.sql_name(self.path, "user", props.get("user") or self.app.name, max_len=32)
@@ -154,19 +166,33 @@ class StatefulDB(Workload):
         self.network_policy = self.handle("network-policy")
         backup = props.get("backup")
         self.backup = self._backup_job(backup) if backup is not None else None
+        self.restore = self._restore_job(backup) if backup is not None else None
+        """The suspended CronJob that restores a dump of the backup (None without a backup)."""
 
     @property
     def port(self) -> int:
         return self.engine.port
 
     def _backup_job(self, backup: Backup) -> BackupJob:
-        """The CronJob that dumps the database, told how to reach it."""
-        size = backup.volume_size(self.path, self.storage)
+        """The CronJob that dumps the database as its backup user (a user that may only read, where the engine
+        has one), told how to reach it."""
+        size = backup.volume_size(self.path, self.storage, self.environment.local)
         secrets = {"DB_PASSWORD": self.dump_password}  # the dump's only credential: the upload has its own
-        if self.tls is not None:  # and the CA that vouches for the server
-            secrets["DB_TLS_CA"] = SecretRef(self.tls, "ca.crt")
-        connection = {"DB_HOST": self.name, "DB_PORT": str(self.port), "DB_USER": self.user, "DB_NAME": self.database}
-        return BackupJob(self, backup, size, self.engine, backup_script(self), secrets, connection)
+        return BackupJob(self, backup, size, self.engine, backup_script(self), self._with_ca(secrets),
+                         self._connection(self.engine.backup_user or self.user), self.storage_class)
+
+    def _restore_job(self, backup: Backup) -> RestoreJob:
+        """The suspended CronJob that restores a dump, as the application's user (the owner of its database)."""
+        return RestoreJob(self, backup, backup.volume_size(self.path, self.storage, self.environment.local),
+                          self.engine, restore_script(self), self._with_ca({"DB_PASSWORD": self.password}),
+                          self._connection(self.user))
+
+    def _with_ca(self, secrets: dict[str, SecretRef]) -> dict[str, SecretRef]:
+        """And the CA that vouches for the server, where it takes TLS only."""
+        return {**secrets, "DB_TLS_CA": SecretRef(self.tls, "ca.crt")} if self.tls is not None else secrets
+
+    def _connection(self, user: str) -> dict[str, str]:
+        return {"DB_HOST": self.name, "DB_PORT": str(self.port), "DB_USER": user, "DB_NAME": self.database}
 
     def _fill(self, template: str) -> str:
         return fill(template, user=self.user, database=self.database, port=self.port,
@@ -183,6 +209,11 @@ class StatefulDB(Workload):
         """The backup's dump: over TLS, verifying the server, when the database takes TLS only."""
         tls = self.engine.tls if self.tls is not None else None
         return self._fill(tls.dump) if tls else self.engine.dump
+
+    def restore_command(self) -> str:
+        """The restore: over TLS, verifying the server, when the database takes TLS only."""
+        tls = self.engine.tls if self.tls is not None and not self.engine.restore_offline else None
+        return tls.restore if tls else self.engine.restore
 
     def _fill_all(self, templates: tuple[str, ...]) -> list[str]:
         return [self._fill(t) for t in templates]

@@ -208,6 +208,8 @@ def mount(v: spec.Volume) -> dict[str, Any]:
     A node agent's host network stays in Kubernetes: locally it joins compose networks like any service."""
     if isinstance(v.source, spec.HostFolder):
         return {"type": "bind", "source": v.source.path, "target": v.mount_path, "read_only": v.source.read_only}
+    if isinstance(v.source, spec.SharedClaim) and v.source.read_only:
+        return {"type": "volume", "source": v.kept_as, "target": v.mount_path, "read_only": True}
     return {"type": "volume", "source": v.kept_as, "target": v.mount_path}
 
 

@@ -119,6 +119,8 @@ def job_spec(w: spec.Workload, run: spec.ToCompletion) -> dict[str, Any]:
 
 def cron_job_spec(w: spec.Workload, run: spec.Scheduled) -> dict[str, Any]:
     body: dict[str, Any] = {"schedule": run.schedule}
+    if run.suspended:
+        body["suspend"] = True
     if run.time_zone:
         body["timeZone"] = run.time_zone
     body.update({

@@ -97,6 +97,8 @@ def _bodies(keys: tuple[ObjectKey, ...], owner: spec.Workload | spec.Namespace,
 def environment_bodies(env: spec.Environment, keys: Sequence[ObjectKey]) -> list[Manifest]:
     """The bodies of the Environment's own objects (render.plan.environment_keys), in the order of ``keys``."""
     made = {(o["kind"], *_place(o)): o for o in policies(env) + secret_stores(env) + external_secrets(env)}
+    if env.data_storage is not None:
+        made[("StorageClass", "", env.data_storage.name)] = storage_class(env.app, env.data_storage)
     if env.monitoring is not None:
         by_namespace: dict[str, list[spec.Workload]] = {}
         for w in env.workloads:
@@ -104,6 +106,18 @@ def environment_bodies(env: spec.Environment, keys: Sequence[ObjectKey]) -> list
         made.update({("PrometheusRule", namespace, f"{env.app}-alerts"): alert_rules(env, namespace, workloads)
                      for namespace, workloads in by_namespace.items()})
     return [made[k.key] for k in keys]
+
+
+def storage_class(app: str, storage: spec.DataStorage) -> Manifest:
+    """Released volumes are kept (an administrator binds them again or deletes them), provisioned in the zone their
+    pod is scheduled to, and grown in place when a database's storage is raised."""
+    body: Manifest = {"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+                      "metadata": {"name": storage.name, "labels": spec.shipform_labels(app)},
+                      "provisioner": storage.provisioner}
+    if storage.parameters:
+        body["parameters"] = dict(storage.parameters)
+    return {**body, "reclaimPolicy": "Retain", "volumeBindingMode": "WaitForFirstConsumer",
+            "allowVolumeExpansion": True}
 
 
 def _place(o: Manifest) -> tuple[str, str]:

@@ -182,9 +182,12 @@ def namespace_why_not(ns: spec.Namespace, role: str) -> str:
 
 def environment_keys(env: spec.Environment) -> tuple[ObjectKey, ...]:
     """The Environment's own objects: the ClusterImagePolicies that admit its images (render.image_policy), the
-    secret store where the Environment gives its provider, an ExternalSecret per referenced Secret where a store
-    syncs them, and an alerting PrometheusRule per namespace that holds workloads where prometheus-operator runs."""
+    StorageClass of its databases' volumes where it renders one, the secret store where the Environment gives its
+    provider, an ExternalSecret per referenced Secret where a store syncs them, and an alerting PrometheusRule per
+    namespace that holds workloads where prometheus-operator runs."""
     keys = []
+    if env.data_storage is not None and _uses(env, env.data_storage.name):
+        keys.append(ObjectKey("storage-class", "storage.k8s.io/v1", "StorageClass", env.data_storage.name, ""))
     if env.secret_source is not None:
         keys += [ObjectKey("secret-store", EXTERNAL_SECRETS_API, env.secret_source.kind, env.secret_source.store,
                            namespace) for namespace in store_places(env)]
@@ -194,6 +197,12 @@ def environment_keys(env: spec.Environment) -> tuple[ObjectKey, ...]:
         keys += [ObjectKey("alerts", MONITORING, "PrometheusRule", f"{env.app}-alerts", namespace)
                  for namespace in sorted({w.namespace for w in env.workloads})]
     return (*image_policy.keys(env), *keys)
+
+
+def _uses(env: spec.Environment, storage_class: str) -> bool:
+    """Whether a claim of the Environment is provisioned by ``storage_class``."""
+    return any(isinstance(v.source, spec.Claim | spec.ClaimTemplate) and v.source.storage_class == storage_class
+               for w in env.workloads for v in w.volumes)
 
 
 @dataclass(frozen=True)
@@ -226,8 +235,8 @@ PHASES: dict[str, Phase | None] = {
     "resource-quota": "foundation", "limit-range": "foundation", "default-service-account": "foundation",
     "mesh-defaults": "foundation", "deployer-role": "foundation", "deployer-binding": "foundation",
     "viewer-role": "foundation", "viewer-binding": "foundation", "external-secret": "foundation",
-    "secret-store": "foundation", "certificate": "foundation", "admission-policy": "foundation",
-    "admission-binding": "foundation",
+    "secret-store": "foundation", "storage-class": "foundation", "certificate": "foundation",
+    "admission-policy": "foundation", "admission-binding": "foundation",
     # What policy-controller admits exists before anything that runs an image is applied.
     "image-policy": "foundation",
     # Objects shipform does not render (cdk8s objects, included manifests) may be needed by anything.

@@ -14,6 +14,7 @@ PRE_STOP_SECONDS = 5
 """Time for endpoints and load balancers to stop sending traffic before SIGTERM arrives."""
 SECRETS_VOLUME = "secrets"
 AFTER_SECRETS_VOLUME = "step-secrets"
+BEFORE_SECRETS_VOLUME = "first-step-secrets"
 """The Secret keys of a pod's second container (a backup's upload credentials), apart from the first's."""
 CONFIG_VOLUME = "config-files"
 
@@ -113,7 +114,8 @@ def mounts(w: spec.Workload) -> list[dict[str, Any]]:
     if w.secret_files:
         result.append({"name": SECRETS_VOLUME, "mountPath": "/run/secrets", "readOnly": True})
     result.extend({"name": v.name, "mountPath": v.mount_path,
-                   **({"readOnly": True} if isinstance(v.source, spec.HostFolder) and v.source.read_only else {})}
+                   **({"readOnly": True} if isinstance(v.source, spec.HostFolder | spec.SharedClaim)
+                      and v.source.read_only else {})}
                   for v in w.volumes)
     # One file each (subPath): the folder around it keeps what the image has there. subPath mounts never see
     # a ConfigMap change, which is why the ConfigMap is immutable and renamed by its content instead.
@@ -178,6 +180,9 @@ def volumes(w: spec.Workload) -> list[dict[str, Any]]:
             result.append({"name": v.name, "emptyDir": {"sizeLimit": str(v.source.size)}})
         elif isinstance(v.source, spec.Claim):
             result.append({"name": v.name, "persistentVolumeClaim": {"claimName": v.source.name}})
+        elif isinstance(v.source, spec.SharedClaim):
+            result.append({"name": v.name, "persistentVolumeClaim": {
+                "claimName": v.source.name, **({"readOnly": True} if v.source.read_only else {})}})
         elif isinstance(v.source, spec.HostFolder):
             result.append({"name": v.name, "hostPath": {"path": v.source.path, "type": "Directory"}})
     return result
@@ -225,10 +230,18 @@ def pod_template(w: spec.Workload) -> dict[str, Any]:
     job = w.job
     if job is not None and job.after is not None:
         two_steps(pod, job.after, w)
+    if job is not None and job.before is not None:
+        step_before(pod, job.before, w)
     meta: dict[str, Any] = {"labels": w.labels}
     enrolled = w.facet(spec.Mesh)
     if enrolled is not None:
         meta["annotations"] = mesh.pod_annotations(enrolled)
+    identity = w.facet(spec.CloudIdentity)
+    if identity is not None:  # what the cloud's webhook reads on the pod
+        meta["labels"] = {**w.labels, **dict(identity.pod_labels)}
+        meta["annotations"] = {**meta.get("annotations", {}), **dict(identity.pod_annotations)}
+        if not meta["annotations"]:
+            del meta["annotations"]
     return {"metadata": meta, "spec": pod}
 
 
@@ -259,6 +272,21 @@ def two_steps(pod: dict[str, Any], after: spec.Container, w: spec.Workload) -> N
         # command, not args: such images' entrypoint is often the tool itself.
         "command": [literal(a) for a in after.command], "env": [env_entry(v, w.namespace) for v in after.env],
         "resources": first["resources"], "securityContext": container_security(w), "volumeMounts": mounts}]
+
+
+def step_before(pod: dict[str, Any], before: spec.Container, w: spec.Workload) -> None:
+    """``before`` runs first, as an init container with the workload's mounts except its secrets, and its own
+    secrets instead (one credential per container)."""
+    own = pod["containers"][0]
+    mounts = [m for m in own["volumeMounts"] if m["name"] != SECRETS_VOLUME]
+    if before.secret_files:
+        mounts.append({"name": BEFORE_SECRETS_VOLUME, "mountPath": "/run/secrets", "readOnly": True})
+        pod["volumes"] = [*pod.get("volumes", []), secrets_volume(BEFORE_SECRETS_VOLUME, before.secret_files)]
+    pod["initContainers"] = [{
+        "name": before.name, "image": before.image, "imagePullPolicy": "Always",
+        "command": [literal(a) for a in before.command], "env": [env_entry(v, w.namespace) for v in before.env],
+        "resources": own["resources"], "securityContext": container_security(w), "volumeMounts": mounts},
+        *pod.get("initContainers", [])]
 
 
 def init_containers(w: spec.Workload) -> list[dict[str, Any]]:

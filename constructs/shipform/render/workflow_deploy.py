@@ -62,17 +62,22 @@ def deploy_job(app: spec.App, context: Context, env: spec.Environment, ref: str 
 
 
 def deploy_script(app: str, env: str, folder: str, manifests: list[Manifest]) -> str:
-    """Cluster-scoped objects first (the namespaces; applied, never pruned), then each namespace's objects as
-    one ApplySet (kubectl prunes what left it; kubectl's ApplySets cannot span namespaces with a namespaced
-    parent), the rollouts, then the one-off Jobs as an ApplySet of their own: a changed Job is replaced (its
-    pod template is immutable), an unchanged one stays and does not run again."""
+    """Cluster-scoped objects first (the namespaces; applied, never pruned), then the claims (applied, never
+    pruned: a volume that leaves the app keeps its data; applied without the ApplySet, they also leave one an
+    earlier version made), then each namespace's other objects as one ApplySet (kubectl prunes what left it;
+    kubectl's ApplySets cannot span namespaces with a namespaced parent), the rollouts, then the one-off Jobs as
+    an ApplySet of their own: a changed Job is replaced (its pod template is immutable), an unchanged one stays
+    and does not run again."""
     later = [m for m in manifests if is_one_off_job(m)]
     now = [m for m in manifests if not is_one_off_job(m)]
     script = [f"cd {shlex.quote(folder)}"]
     cluster = [file_name(m) for m in sorted(now, key=sort_key) if not _namespace(m)]
     if cluster:
         script.append(f"{APPLY} {_files(cluster)}")
-    namespaces = _by_namespace(now)
+    claims = [m for m in now if m.get("kind") == "PersistentVolumeClaim"]
+    for namespace, names in _by_namespace(claims).items():
+        script.append(f"{APPLY} -n {shlex.quote(namespace)} {_files(names)}")
+    namespaces = _by_namespace([m for m in now if m.get("kind") != "PersistentVolumeClaim"])
     for namespace, names in namespaces.items():
         script.append(f"{APPLY} --prune --applyset={_applyset(app, env)} -n {shlex.quote(namespace)} {_files(names)}")
     script.append(_rollouts(app, list(namespaces)))

@@ -59,7 +59,11 @@ def companion_object(w: spec.Workload, key: ObjectKey, roles: Set[str] = frozens
 
 
 def service_account(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manifest:
-    return obj("v1", "ServiceAccount", metadata(w), automountServiceAccountToken=False)
+    """Without a token: a cloud's workload identity does not need it either (IRSA's and Azure's webhooks project a
+    token of their own audience; GKE's metadata server needs none)."""
+    identity = w.facet(spec.CloudIdentity)
+    annotations = dict(identity.service_account_annotations) if identity is not None else None
+    return obj("v1", "ServiceAccount", metadata(w, annotations=annotations), automountServiceAccountToken=False)
 
 
 def network_policy(w: spec.Workload, key: ObjectKey, roles: Set[str]) -> Manifest:

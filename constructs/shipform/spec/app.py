@@ -9,6 +9,7 @@ from typing import Literal
 from shipform.spec.env import TLS_KEY_ENV
 from shipform.spec.facets import CanarySplit, Monitoring, ServerCertificate
 from shipform.spec.namespace import Namespace, PullSecretSpec
+from shipform.spec.storage import DataStorage
 from shipform.spec.workload import Workload
 from shipform.values.secret_ref import SecretRef
 
@@ -95,6 +96,8 @@ class Environment:
     cilium: bool = False
     """The cluster runs Cilium: servers outside it that have a host name are allowed by that name
     (CiliumNetworkPolicy toFQDNs) instead of by every public address."""
+    data_storage: DataStorage | None = None
+    """The StorageClass the Environment renders for its databases' volumes (one that retains released volumes)."""
     destination: Destination = Destination()
     """The cluster its GitOps controller applies it to (default: the one the controller runs in)."""
     unpinned_images: str | None = None
@@ -131,8 +134,8 @@ class Environment:
         for w in self.workloads:
             found[w.image] = found.get(w.image, False) or w.built is not None
             job = w.job
-            if job is not None and job.after is not None:
-                found.setdefault(job.after.image, False)
+            for step in job.steps if job is not None else ():
+                found.setdefault(step.image, False)
             split = w.facet(CanarySplit)
             if split is not None:  # the running version: built before
                 found.setdefault(split.stable_image, False)

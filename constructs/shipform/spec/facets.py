@@ -220,6 +220,16 @@ class ResourceRecommendation(Facet):
 
 
 @dataclass(frozen=True)
+class CloudIdentity(Facet):
+    """The workload reaches a cloud's API as an identity of that cloud (workload identity: IRSA, GKE, Azure), not
+    with long-lived keys: what its ServiceAccount and its pods carry for the cloud's webhook or metadata server."""
+
+    service_account_annotations: tuple[tuple[str, str], ...]
+    pod_annotations: tuple[tuple[str, str], ...] = ()
+    pod_labels: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class ServerCertificate(Facet):
     """A database's certificate, issued by cert-manager: a Certificate that writes ``secret`` (tls.crt, tls.key,
     ca.crt) in the database's namespace, for ``dns_names`` (every name its clients reach it by), signed by the

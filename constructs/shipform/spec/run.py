@@ -88,6 +88,13 @@ class ToCompletion:
     services; None: it starts with them (a migration, which they wait for)."""
     after: Container | None = None
     """A second step in another image that runs once this one succeeded (the first becomes an init step)."""
+    before: Container | None = None
+    """A step in another image that runs to completion before this one (an init step; Kubernetes only)."""
+
+    @property
+    def steps(self) -> tuple[Container, ...]:
+        """Its containers besides the workload's own."""
+        return tuple(c for c in (self.before, self.after) if c is not None)
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,8 @@ class Scheduled:
     successful_jobs_history_limit: int
     failed_jobs_history_limit: int
     job: ToCompletion
+    suspended: bool = False
+    """Never started by its schedule: its Jobs are created by hand (``kubectl create job --from=cronjob/...``)."""
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,25 @@ class Claim:
 
 
 @dataclass(frozen=True)
+class SharedClaim:
+    """A PersistentVolumeClaim another workload of the namespace owns (a backup's, a database's), mounted here
+    without being planned again: ``read_only`` unless this workload writes into it."""
+
+    name: str
+    read_only: bool = True
+
+
+@dataclass(frozen=True)
+class DataStorage:
+    """A StorageClass the Environment renders for its databases' volumes: a released volume is kept
+    (reclaimPolicy Retain), provisioned where its pod lands, and expandable."""
+
+    name: str
+    provisioner: str
+    parameters: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class Scratch:
     """Space that lives as long as the pod (an emptyDir)."""
 
@@ -70,7 +89,7 @@ class Volume:
     name: str
     mount_path: str
     kept_as: str
-    source: ClaimTemplate | Claim | Scratch | HostFolder
+    source: ClaimTemplate | Claim | SharedClaim | Scratch | HostFolder
 
 
 @dataclass(frozen=True)

@@ -120,9 +120,9 @@ class Workload:
 
     @property
     def every_secret_file(self) -> tuple[SecretFile, ...]:
-        """The Secret keys any container of the workload mounts: its own and those of a second container."""
-        after = self.job.after if self.job is not None else None
-        return self.secret_files + (after.secret_files if after is not None else ())
+        """The Secret keys any container of the workload mounts: its own and those of its other steps."""
+        steps = self.job.steps if self.job is not None else ()
+        return self.secret_files + tuple(f for step in steps for f in step.secret_files)
 
     @property
     def every_secret_ref(self) -> tuple[SecretRef, ...]:

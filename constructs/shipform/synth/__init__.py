@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from shipform.model.stage import App, Environment, install_synthesizer, running_script
+from shipform.model.collecting import running_script
+from shipform.model.stage import App, Environment, install_synthesizer
 from shipform.synth import script
 from shipform.synth.kubernetes import environment_manifests
 from shipform.synth.pipeline import synth_app

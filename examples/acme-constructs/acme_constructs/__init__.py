@@ -16,7 +16,18 @@ from typing import Unpack
 
 from constructs import Construct
 
-from shipform import Backup, Build, Health, Migration, Resources, StatefulDB, WebService, WebServiceProps, Worker
+from shipform import (
+    Backup,
+    Build,
+    Health,
+    Migration,
+    Resources,
+    S3Target,
+    StatefulDB,
+    WebService,
+    WebServiceProps,
+    Worker,
+)
 
 __all__ = ["HardenedApi", "PythonApiWithDb"]
 
@@ -39,15 +50,17 @@ class PythonApiWithDb(Construct):
 
     ``connects_to`` adds what the API calls besides its database; ``migrate`` is the command a Job runs before
     each release (none by default); ``api`` holds any other WebService prop for the API (a :class:`HardenedApi`),
-    e.g. ``api={"public": True}``.
+    e.g. ``api={"public": True}``; ``backup_to`` is the bucket the database's nightly dumps go to (required outside
+    a local Environment).
     """
 
     def __init__(self, scope: Construct, id: str, *, source: str, command: Sequence[str],
                  connects_to: Sequence[WebService | StatefulDB | Worker] = (), migrate: Sequence[str] = (),
-                 storage: str = "10Gi", api: WebServiceProps | None = None) -> None:
+                 storage: str = "10Gi", api: WebServiceProps | None = None,
+                 backup_to: S3Target | None = None) -> None:
         super().__init__(scope, id)
         self.db = StatefulDB(self, "db", engine="postgres", version="16", storage=storage,
-                             backup=Backup(schedule="0 3 * * *", retention=7))
+                             backup=Backup(schedule="0 3 * * *", retention=7, to=backup_to))
         props: WebServiceProps = {**(api or {}), "build": Build.python(source, list(command)),
                                   "connects_to": [self.db, *connects_to],
                                   "migrate": Migration(list(migrate)) if migrate else None}

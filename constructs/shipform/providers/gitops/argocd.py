@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from shipform import spec
-from shipform.providers.gitops.protocol import Phase, Placed, annotated
+from shipform.providers.gitops.protocol import Phase, Placed, annotated, holds_data, protected
 from shipform.providers.gitops.scope import Scope, default_namespace, scope_of
 from shipform.spec.manifest import Manifest
 
@@ -22,6 +22,13 @@ SYNC_HOOK = {
 """A migration is re-created and run to completion on every sync, in its wave."""
 REPLACE = {"argocd.argoproj.io/sync-options": "Force=true,Replace=true"}
 """A Job's pod template is immutable: a changed one-off Job is replaced (deleted and created)."""
+SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
+KEEP = ("Prune=false", "Delete=false")
+"""A claim is neither pruned when it leaves the folder (a renamed volume) nor deleted with the Application (whose
+resources finalizer deletes what it deployed): its data outlives both."""
+IGNORE_HEALTH = {"argocd.argoproj.io/ignore-healthcheck": "true"}
+"""Argo CD reports a suspended CronJob (a restore, run only by hand) as Suspended, which would be the Application's
+health for good: it does not count (Argo CD 3.0 and later)."""
 
 
 class ArgoCD:
@@ -42,12 +49,30 @@ class ArgoCD:
         return ""  # Applications live in Argo CD's own cluster, whichever cluster they apply to
 
     def order(self, objects: Sequence[Placed]) -> list[Manifest]:
-        return [annotated(o, self.annotations(o)) for o in objects]
+        return [self.keep(annotated(o, self.annotations(o))) for o in objects]
+
+    @staticmethod
+    def keep(manifest: Manifest) -> Manifest:
+        """A claim (or a StatefulSet's claim templates) with Prune=false and Delete=false among its sync options:
+        added to options the object already has, unless it sets Prune or Delete itself."""
+        if not holds_data(manifest):
+            return manifest
+        if manifest.get("kind") == "PersistentVolumeClaim":
+            own = ((manifest.get("metadata") or {}).get("annotations") or {}).get(SYNC_OPTIONS, "")
+            options = [o.strip() for o in own.split(",") if o.strip()]
+            named = {o.partition("=")[0] for o in options}
+            options += [o for o in KEEP if o.partition("=")[0] not in named]
+            meta = manifest.get("metadata") or {}
+            return {**manifest, "metadata": {**meta, "annotations": {
+                **(meta.get("annotations") or {}), SYNC_OPTIONS: ",".join(options)}}}
+        return protected(manifest, {SYNC_OPTIONS: ",".join(KEEP)})
 
     @staticmethod
     def annotations(placed: Placed) -> dict[str, str]:
         wave = WAVES[placed.phase]
         order = {} if wave is None else {WAVE: str(wave)}
+        if placed.manifest.get("kind") == "CronJob" and (placed.manifest.get("spec") or {}).get("suspend") is True:
+            return {**order, **IGNORE_HEALTH}
         if placed.manifest.get("kind") != "Job" or placed.phase == "foundation":
             return order
         return {**SYNC_HOOK, **order} if placed.phase == "migration" else {**REPLACE, **order}

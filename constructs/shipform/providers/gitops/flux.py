@@ -11,7 +11,7 @@ from typing import Any
 
 from shipform import spec
 from shipform.providers.gitops.flux_rbac import account, rbac_objects
-from shipform.providers.gitops.protocol import JOBS_FOLDER, Placed, annotated
+from shipform.providers.gitops.protocol import JOBS_FOLDER, Placed, annotated, holds_data, protected
 from shipform.providers.gitops.scope import default_namespace, scope_of
 from shipform.spec.manifest import Manifest
 
@@ -23,6 +23,8 @@ SYNC_INTERVAL = "5m"
 SYNC_TIMEOUT = "15m"
 FORCE = {"kustomize.toolkit.fluxcd.io/force": "enabled"}
 """A Job's pod template is immutable: a changed Job is replaced (deleted and created) on apply."""
+KEEP = {"kustomize.toolkit.fluxcd.io/prune": "disabled"}
+"""A claim is neither pruned when it leaves the folder nor deleted with its Kustomization: its data outlives both."""
 
 
 class Flux:
@@ -45,8 +47,9 @@ class Flux:
         return env.destination.name or ""
 
     def order(self, objects: Sequence[Placed]) -> list[Manifest]:
-        return [annotated(o, FORCE) if o.manifest.get("kind") == "Job" and o.phase != "foundation" else o.manifest
-                for o in objects]
+        return [protected(o.manifest, KEEP) if holds_data(o.manifest)
+                else annotated(o, FORCE) if o.manifest.get("kind") == "Job" and o.phase != "foundation"
+                else o.manifest for o in objects]
 
     def controller_objects(self, app: spec.App, env: spec.Environment, source: spec.GitSource, path: str,
                            has_jobs: bool, objects: Sequence[Manifest]) -> list[Manifest]:

@@ -126,3 +126,24 @@ def annotated(placed: Placed, annotations: dict[str, str]) -> Manifest:
     else:
         merged = {**own, **{k: v for k, v in annotations.items() if k not in own}}
     return {**placed.manifest, "metadata": {**meta, "annotations": merged}}
+
+
+def holds_data(manifest: Manifest) -> bool:
+    """A PersistentVolumeClaim, or a StatefulSet with claim templates: what a controller's prune or cascade
+    deletion would take the data with (shipform's claims, a database's, and those of objects it does not render)."""
+    kind = manifest.get("kind")
+    return kind == "PersistentVolumeClaim" or (
+        kind == "StatefulSet" and bool((manifest.get("spec") or {}).get("volumeClaimTemplates")))
+
+
+def protected(manifest: Manifest, annotations: dict[str, str]) -> Manifest:
+    """A claim with ``annotations``, or a StatefulSet whose claim templates have them (the claims the StatefulSet
+    controller makes copy its templates' annotations); an annotation the claim already has is kept."""
+    def annotate(claim: Manifest) -> Manifest:
+        meta = claim.get("metadata") or {}
+        return {**claim, "metadata": {**meta, "annotations": {**annotations, **(meta.get("annotations") or {})}}}
+
+    if manifest.get("kind") == "PersistentVolumeClaim":
+        return annotate(manifest)
+    body = manifest.get("spec") or {}
+    return {**manifest, "spec": {**body, "volumeClaimTemplates": [annotate(t) for t in body["volumeClaimTemplates"]]}}
