@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from acme_constructs import HardenedApi, PythonApiWithDb
 
-from shipform import App, Environment, Health, Quota, SecureNamespace
+from shipform import App, DataStorage, Environment, Health, Issuer, Quota, S3Target, SecretRef, SecureNamespace
 from shipform.testing import assert_no_secret_literals, find_object, objects, synthesize
 
 HERE = Path(__file__).parent
@@ -18,7 +18,8 @@ API = ["gunicorn", "-b", "0.0.0.0:8000", "app:app"]
 def new_app() -> tuple[App, Environment, Environment]:
     app = App("acme", registry="ghcr.io/acme", version="1.0.0", root=HERE)
     dev = Environment(app, "dev", local=True)
-    return app, dev, Environment(app, "prod", replicas=2, unpinned_images="a library test: nothing is released")
+    return app, dev, Environment(app, "prod", replicas=2, unpinned_images="a library test: nothing is released",
+                                 data_storage=DataStorage("ebs.csi.aws.com"), tls_issuer=Issuer(name="internal-ca"))
 
 
 def container(files: dict[str, str], kind: str, name: str, env: str = "prod") -> dict:
@@ -46,13 +47,19 @@ def test_a_prop_given_wins_over_the_team_default():
     assert api["ports"][0]["containerPort"] == 9000 and "tcpSocket" in api["readinessProbe"]
 
 
+def offsite(env: Environment, prod: Environment) -> S3Target | None:
+    """Where prod's dumps go (outside a local Environment they must leave the cluster)."""
+    return S3Target("acme-backups", credentials=SecretRef("backup-s3", "credentials"),
+                    restore_credentials=SecretRef("restore-s3", "credentials")) if env is prod else None
+
+
 def test_python_api_with_db_used_twice_is_named_apart(snapshot):
     app, dev, prod = new_app()
     for env in (dev, prod):
         ns = SecureNamespace(env, "shop", quota=Quota(cpu_limit="16", memory_limit="32Gi"))
-        carts = PythonApiWithDb(ns, "carts", source="service", command=API)
+        carts = PythonApiWithDb(ns, "carts", source="service", command=API, backup_to=offsite(env, prod))
         PythonApiWithDb(ns, "orders", source="service", command=API, connects_to=[carts.api],
-                        migrate=["python", "-m", "migrate"])
+                        migrate=["python", "-m", "migrate"], backup_to=offsite(env, prod))
     files = synthesize(app)
     made = sorted((o["kind"], o["metadata"]["name"]) for o in objects(files, env="prod", namespace="shop"))
     assert made == snapshot(name="objects")
@@ -66,7 +73,7 @@ def test_python_api_with_db_used_twice_is_named_apart(snapshot):
 def test_the_api_is_connected_to_like_any_workload():
     app, dev, prod = new_app()
     for env in (dev, prod):
-        orders = PythonApiWithDb(env, "orders", source="service", command=API)
+        orders = PythonApiWithDb(env, "orders", source="service", command=API, backup_to=offsite(env, prod))
         HardenedApi(env, "web", image="nginx:1.27.3", connects_to=[orders.api])
     policy = find_object(synthesize(app), "NetworkPolicy", "orders-api", env="prod")
     peers = [p["podSelector"]["matchLabels"]["app.kubernetes.io/name"] for rule in policy["spec"]["ingress"]
