@@ -1,5 +1,6 @@
 """Debian's docker-registry (distribution v2) on a free loopback port, filesystem storage in a folder of the
-caller's; shared by tests/lock's real-registry test and the workflow runs of tests/act."""
+caller's; shared by tests/lock's real-registry test, the admission replay's registry test and the workflow runs
+of tests/act."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 
 class RegistryError(RuntimeError):
     """The registry did not start; the message carries its log."""
@@ -24,6 +27,22 @@ def missing_tools(*tools: str) -> str | None:
     wanted = tools or ("docker-registry", "skopeo")
     missing = [tool for tool in wanted if shutil.which(tool) is None]
     return f"{' and '.join(missing)} not installed (apt-get install {' '.join(missing)})" if missing else None
+
+
+@contextmanager
+def registry_for_test(folder: Path, *tools: str) -> Iterator[str]:
+    """``serve`` for a test's fixture: skips, saying why, where the tools are missing (fails instead under
+    SHIPFORM_REQUIRE_CONTAINERS=1, as CI sets), and fails with the registry's log when it does not start."""
+    reason = missing_tools(*tools)
+    if reason:
+        if os.environ.get("SHIPFORM_REQUIRE_CONTAINERS") == "1":
+            pytest.fail(f"registry test required but cannot run: {reason}")
+        pytest.skip(reason)
+    try:
+        with serve(folder) as host:
+            yield host
+    except RegistryError as error:
+        pytest.fail(str(error))
 
 
 def free_port() -> int:

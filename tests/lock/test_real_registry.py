@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import subprocess
 import tarfile
 import urllib.request
@@ -20,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from lock.helpers import invoke
-from lock.registry_server import RegistryError, missing_tools, serve
+from lock.registry_server import registry_for_test
 from shipform.delivery.lock import LOCK_FILE
 from shipform.delivery.registry import ACCEPT, Client
 
@@ -33,16 +32,8 @@ OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory) -> Iterator[str]:
     """host:port of a fresh registry on 127.0.0.1."""
-    reason = missing_tools()
-    if reason:
-        if os.environ.get("SHIPFORM_REQUIRE_CONTAINERS") == "1":
-            pytest.fail(f"real registry test required but cannot run: {reason}")
-        pytest.skip(reason)
-    try:
-        with serve(tmp_path_factory.mktemp("registry")) as host:
-            yield host
-    except RegistryError as error:
-        pytest.fail(str(error))
+    with registry_for_test(tmp_path_factory.mktemp("registry")) as host:
+        yield host
 
 
 def oci_layout(root: Path) -> None:

@@ -7,14 +7,13 @@ Needs `apt-get install docker-registry`; skips saying so when it is missing, unl
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 
 from act import release, sigstore
 from act.oci import Registry
-from lock.registry_server import RegistryError, missing_tools, serve
+from lock.registry_server import registry_for_test
 from shipform import App, Build, Environment, Health, SecureNamespace, WebService
 from shipform.render import image_policy
 from unit.policy_controller_replay import Cluster
@@ -24,16 +23,8 @@ pytestmark = pytest.mark.containers
 
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory) -> Iterator[Registry]:
-    reason = missing_tools("docker-registry")
-    if reason:
-        if os.environ.get("SHIPFORM_REQUIRE_CONTAINERS") == "1":
-            pytest.fail(f"registry test required but cannot run: {reason}")
-        pytest.skip(reason)
-    try:
-        with serve(tmp_path_factory.mktemp("registry")) as host:
-            yield Registry(host)
-    except RegistryError as err:
-        pytest.fail(str(err))
+    with registry_for_test(tmp_path_factory.mktemp("registry"), "docker-registry") as host:
+        yield Registry(host)
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@ an Environment is local or says why, on a volume with retention)."""
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, replace
 from typing import ClassVar, Protocol
 
@@ -178,11 +177,8 @@ class BackupJob(CronJob):
         return super().referenced_secrets() | ({keys.name} if keys is not None else set())
 
     def egress_to_internet(self) -> tuple[spec.EgressToInternet, ...]:
-        """The bucket's address is not known to the cluster: HTTPS to any address, and nothing else."""
-        if self.target is None:
-            return ()
-        cidrs = tuple(str(ipaddress.ip_network(c)) for c in self.target.cidrs)  # '10.0.0.0/255.0.0.0' as '10.0.0.0/8'
-        return (spec.EgressToInternet(self.target.port, cidrs),)
+        """The bucket, over HTTPS, and nothing else."""
+        return (self.target.egress(),) if self.target is not None else ()
 
     def data_owner(self) -> tuple[int, int] | None:
         return self.db.data_owner()

@@ -66,7 +66,7 @@ def tls_settings(path: str, issuer: Issuer | None, reason: str | None) -> tuple[
 def plain_reason(path: str, reason: str | None) -> str | None:
     """Why the Environment's databases speak plain text: a reader of the manifests' statement, so one line of some
     length."""
-    if reason is not None and (not isinstance(reason, str) or len(reason.strip()) < 10 or "\n" in reason):
+    if reason is not None and not checks.is_stated_reason(reason):
         raise ShipformError(path, "plain_databases", "must say why the databases speak plain text, in one line",
                             reason, "write e.g. plain_databases='a single-node test cluster with no other tenants', "
                             "or drop it and give tls_issuer=Issuer(name='internal-ca')")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.engines import Engine, fill
+from shipform.values import checks
 from shipform.values.secret_ref import SecretRef
 
 
@@ -66,7 +67,7 @@ class DatabaseClient:
 def password_env(path: str, reason: str | None) -> str | None:
     """The reason clients need the password in an env var, which scanners read as an accepted risk: so by the rule
     of a workload's own accepted_risks, one line without ','."""
-    if reason is not None and (len(reason.strip()) < 10 or "\n" in reason or "," in reason):
+    if reason is not None and not checks.is_stated_reason(reason, commas=False):
         raise ShipformError(path, "password_env", "must say why clients need the password in an env var, in one "
                             "line without ','", reason, "write e.g. password_env='the ORM reads only DATABASE_URL', "
                             "or drop it and read <PREFIX>_PASSWORD_FILE")

@@ -122,6 +122,9 @@ class ClientTls:
 MYSQL_CLIENT_TLS = ClientTls("mysql", "?ssl-mode=REQUIRED", "?ssl-mode=VERIFY_IDENTITY&ssl-ca={ca}")
 MYSQL_VERIFY = "?ssl-mode=VERIFY_IDENTITY&ssl-ca={tls_ca}"
 """The URL's query for a mysql or mariadb server shipform runs with TLS: the CA, and the name checked against it."""
+MYSQL_TLS_SERVER_ARGS = ("--ssl-cert={tls_cert}", "--ssl-key={tls_key}", "--ssl-ca={tls_ca}",
+                         "--require-secure-transport=ON")
+"""mysqld's and mariadbd's TLS options (the same in both): TCP connections must use TLS."""
 
 PASSWORD = '"$(cat "$DB_PASSWORD_FILE")"'
 MARIADB_BACKUP_USER = (
@@ -224,8 +227,7 @@ ENGINES: dict[str, Engine] = {
         # verifies the server's certificate and its name (VERIFY_IDENTITY).
         tls=EngineTls(
             prelude="", server="mysqld",
-            server_args=("--ssl-cert={tls_cert}", "--ssl-key={tls_key}", "--ssl-ca={tls_ca}",
-                         "--require-secure-transport=ON"),
+            server_args=MYSQL_TLS_SERVER_ARGS,
             health=("mysqladmin", "ping", "--silent"),
             dump=f'MYSQL_PWD={PASSWORD} mysqldump -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" '
                  '--ssl-mode=VERIFY_IDENTITY \\\n  --ssl-ca="$DB_TLS_CA_FILE" --single-transaction --routines '
@@ -250,8 +252,7 @@ ENGINES: dict[str, Engine] = {
         # TCP connections must use TLS; the health check asks over the server's socket inside the container.
         tls=EngineTls(
             prelude="", server="mariadbd",
-            server_args=("--ssl-cert={tls_cert}", "--ssl-key={tls_key}", "--ssl-ca={tls_ca}",
-                         "--require-secure-transport=ON"),
+            server_args=MYSQL_TLS_SERVER_ARGS,
             health=("mariadb-admin", "ping", "--silent"),
             dump=f'MYSQL_PWD={PASSWORD} mariadb-dump -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" --ssl '
                  '--ssl-ca="$DB_TLS_CA_FILE" \\\n  --ssl-verify-server-cert --single-transaction --routines '

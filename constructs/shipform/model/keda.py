@@ -45,7 +45,7 @@ class Keda:
         pods = checks.pod_labels(path, "keda.pods", self.pods, "{'app': 'keda-operator'}", " (at least one)")
         account = checks.subdomain_name(path, "keda.service_account", self.service_account, "keda-operator")
         reason = self.plain_text_reason
-        if reason is not None and (len(reason.strip()) < 10 or "\n" in reason):
+        if reason is not None and not checks.is_stated_reason(reason):
             raise ShipformError(path, "keda.plain_text_reason", "must say why queues in the mesh may take plain text "
                                 "from KEDA's operator, in one line", reason,
                                 "write e.g. plain_text_reason='KEDA runs outside the mesh until the upgrade', or "

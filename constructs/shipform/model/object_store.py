@@ -3,6 +3,7 @@ back by the restore, each with its own credential (keys in a Secret, or the clou
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from typing import ClassVar, Literal
@@ -111,6 +112,11 @@ class S3Target:
     def port(self) -> int:
         found = checks.exact(_ENDPOINT, self.endpoint or "")
         return int(found["port"]) if found and found["port"] else 443
+
+    def egress(self) -> spec.EgressToInternet:
+        """The bucket's address is not known to the cluster: HTTPS (its port) to any address of ``cidrs``."""
+        cidrs = tuple(str(ipaddress.ip_network(c)) for c in self.cidrs)  # '10.0.0.0/255.0.0.0' as '10.0.0.0/8'
+        return spec.EgressToInternet(self.port, cidrs)
 
     def reach(self, path: str, restore: bool, skip_containers: tuple[str, ...]) -> S3Access:
         """How the upload (or the restore Job's fetch) reaches the bucket: the file its keys are mounted as, or the

@@ -4,7 +4,6 @@ own tool."""
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import replace
 from typing import Protocol
 
@@ -115,10 +114,7 @@ class RestoreJob(CronJob):
 
     def egress_to_internet(self) -> tuple[spec.EgressToInternet, ...]:
         """The bucket, over HTTPS, as for the backup's upload."""
-        if self.target is None:
-            return ()
-        cidrs = tuple(str(ipaddress.ip_network(c)) for c in self.target.cidrs)
-        return (spec.EgressToInternet(self.target.port, cidrs),)
+        return (self.target.egress(),) if self.target is not None else ()
 
     def data_owner(self) -> tuple[int, int] | None:
         return self.db.data_owner()

@@ -90,7 +90,7 @@ class SecureNamespace(ShipformConstruct):
                                 "('latest' would change the policy with every cluster upgrade)",
                                 self.pod_security_version, "pin the version your clusters run")
         self.host_access = props.get("host_access")
-        if self.host_access is not None and (len(self.host_access.strip()) < 10 or "\n" in self.host_access):
+        if self.host_access is not None and not checks.is_stated_reason(self.host_access):
             raise ShipformError(self.path, "host_access", "must say why node agents here use the nodes, in one line",
                                 self.host_access, "write e.g. 'the log shipper reads each node's /var/log'")
         pull = props.get("pull_secret")

@@ -43,7 +43,7 @@ def check_risks(path: str, risks: Mapping[str, str]) -> tuple[spec.AcceptedRisk,
                                 "risk of reach (" + ", ".join(reach_risks.NAMES) + ")",
                                 check, f"write '{near}'" if near else "write e.g. {'CKV_K8S_22': '<why>'} or "
                                 "{'readOnlyRootFilesystem': '<why>'}")
-        if len(reason.strip()) < 10 or "\n" in reason or "," in reason:
+        if not checks.is_stated_reason(reason, commas=False):
             raise ShipformError(path, f"accepted_risks.{check}", "must say why, in one line without ','",
                                 reason, "write the reason the risk is accepted, e.g. 'nginx writes its cache'")
     stated = dict(risks)

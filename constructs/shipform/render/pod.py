@@ -259,34 +259,30 @@ def per_node(pod: dict[str, Any], run: spec.PerNode) -> None:
 
 
 def two_steps(pod: dict[str, Any], after: spec.Container, w: spec.Workload) -> None:
-    """The workload's container becomes an init step; ``after`` runs once it succeeded, with its mounts except
-    the workload's secrets, and its own secrets instead (one credential per container)."""
+    """The workload's container becomes an init step; ``after`` runs once it succeeded."""
     first = {**pod["containers"][0], "name": after.first_step}
     pod["initContainers"] = [first]
-    mounts = [m for m in first["volumeMounts"] if m["name"] != SECRETS_VOLUME]
-    if after.secret_files:
-        mounts.append({"name": AFTER_SECRETS_VOLUME, "mountPath": "/run/secrets", "readOnly": True})
-        pod["volumes"] = [*pod.get("volumes", []), secrets_volume(AFTER_SECRETS_VOLUME, after.secret_files)]
-    pod["containers"] = [{
-        "name": after.name, "image": after.image, "imagePullPolicy": "Always",
-        # command, not args: such images' entrypoint is often the tool itself.
-        "command": [literal(a) for a in after.command], "env": [env_entry(v, w.namespace) for v in after.env],
-        "resources": first["resources"], "securityContext": container_security(w), "volumeMounts": mounts}]
+    pod["containers"] = [_side_container(pod, after, w, first, AFTER_SECRETS_VOLUME)]
 
 
 def step_before(pod: dict[str, Any], before: spec.Container, w: spec.Workload) -> None:
-    """``before`` runs first, as an init container with the workload's mounts except its secrets, and its own
-    secrets instead (one credential per container)."""
-    own = pod["containers"][0]
+    """``before`` runs first, as an init container."""
+    pod["initContainers"] = [_side_container(pod, before, w, pod["containers"][0], BEFORE_SECRETS_VOLUME),
+                             *pod.get("initContainers", [])]
+
+
+def _side_container(pod: dict[str, Any], side: spec.Container, w: spec.Workload, own: dict[str, Any],
+                    secrets_name: str) -> dict[str, Any]:
+    """``side`` with the mounts and resources of the workload's container ``own`` except its secrets, and its own
+    secrets instead (one credential per container; their volume ``secrets_name`` joins the pod's)."""
     mounts = [m for m in own["volumeMounts"] if m["name"] != SECRETS_VOLUME]
-    if before.secret_files:
-        mounts.append({"name": BEFORE_SECRETS_VOLUME, "mountPath": "/run/secrets", "readOnly": True})
-        pod["volumes"] = [*pod.get("volumes", []), secrets_volume(BEFORE_SECRETS_VOLUME, before.secret_files)]
-    pod["initContainers"] = [{
-        "name": before.name, "image": before.image, "imagePullPolicy": "Always",
-        "command": [literal(a) for a in before.command], "env": [env_entry(v, w.namespace) for v in before.env],
-        "resources": own["resources"], "securityContext": container_security(w), "volumeMounts": mounts},
-        *pod.get("initContainers", [])]
+    if side.secret_files:
+        mounts.append({"name": secrets_name, "mountPath": "/run/secrets", "readOnly": True})
+        pod["volumes"] = [*pod.get("volumes", []), secrets_volume(secrets_name, side.secret_files)]
+    return {"name": side.name, "image": side.image, "imagePullPolicy": "Always",
+            # command, not args: such images' entrypoint is often the tool itself.
+            "command": [literal(a) for a in side.command], "env": [env_entry(v, w.namespace) for v in side.env],
+            "resources": own["resources"], "securityContext": container_security(w), "volumeMounts": mounts}
 
 
 def init_containers(w: spec.Workload) -> list[dict[str, Any]]:

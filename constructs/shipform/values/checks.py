@@ -6,11 +6,18 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Mapping
-from typing import TypeVar
+from typing import TypeGuard, TypeVar
 
 from shipform.errors import ShipformError
 
 T = TypeVar("T")
+
+
+def is_stated_reason(value: object, commas: bool = True) -> TypeGuard[str]:
+    """A reason a reader of the output (and the scanners' accepted risks) can take: one line of at least 10
+    characters; without ',' where it ends up in a comma-separated list (checkov's skip annotations)."""
+    return (isinstance(value, str) and len(value.strip()) >= 10 and "\n" not in value
+            and (commas or "," not in value))
 
 
 def exact(pattern: re.Pattern[str] | str, value: object) -> re.Match[str] | None:

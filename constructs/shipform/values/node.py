@@ -68,6 +68,6 @@ class HostPath:
         if self.reason is not None and not self.writable:
             raise ShipformError(path, f"{prop}.reason", "is given for a read-only folder, which needs none",
                                 self.reason, "drop reason=, or pass writable=True if the agent writes there")
-        if self.reason is not None and (len(self.reason.strip()) < 10 or "\n" in self.reason or "," in self.reason):
+        if self.reason is not None and not checks.is_stated_reason(self.reason, commas=False):
             raise ShipformError(path, f"{prop}.reason", "must say why, in one line without ','", self.reason,
                                 "write e.g. 'keeps its read positions across restarts'")
