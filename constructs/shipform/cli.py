@@ -218,6 +218,38 @@ def diff(
         raise typer.Exit(1)
 
 
+GRAPH_FORMATS = ("mermaid", "dot")
+"""What `shipform graph --format` takes (render.graph_text.FORMATS, named here so --help imports no renderer)."""
+
+
+@cli.command()
+def graph(
+    app_file: APP_FILE = None,
+    environment: Annotated[str | None, typer.Option(
+        "--env", help="Only this Environment. Default: every Environment of the app, each in its own box.")] = None,
+    format: Annotated[str, typer.Option(
+        "--format", metavar="mermaid|dot", help="mermaid (Markdown renders it on GitHub) or dot (Graphviz).")
+    ] = "mermaid",
+) -> None:
+    """Draw the system: per Environment its namespaces, workloads by kind, databases, servers outside the cluster
+    and public entry points, each connection labelled with its ports; from the connects_to graph the
+    NetworkPolicies and compose networks are made of."""
+    if format not in GRAPH_FORMATS:
+        _fail(f"--format must be one of {', '.join(GRAPH_FORMATS)}, got {format!r}. Fix: pass --format mermaid or "
+              "--format dot")
+    from shipform.synth.graph import draw
+
+    path, _ = located(app_file)
+    with _reported():
+        apps = _load_apps(path)
+        known = [e.name for a in apps for e in a.environments]
+        if environment is not None and environment not in known:
+            _fail(f"Environment {environment!r} is not in the app. Fix: pass one of "
+                  f"{', '.join(dict.fromkeys(known))}")
+        text = draw(apps, environment, format)
+    typer.echo(text, nl=False)
+
+
 @contextlib.contextmanager
 def _reported() -> Iterator[None]:
     """An invalid app or output that cannot be written: the one-line messages, exit 1, no traceback."""
