@@ -52,7 +52,11 @@ ghcr_versions() {
   if [ "$(gh api "users/$owner" --jq .type)" = Organization ]; then scope=orgs; else scope=users; fi
   versions="$scope/$owner/packages/container/$package/versions"
   if ! gh api --paginate "$versions?per_page=100" > "$work/pages" 2> "$work/error"; then
-    if grep -q 'HTTP 404' "$work/error"; then echo '[]'; return 0; fi
+    if grep -q 'HTTP 404' "$work/error"; then
+      echo "$1: nothing pushed yet" >&2
+      echo '[]'
+      return 0
+    fi
     cat "$work/error" >&2
     return 1
   fi
@@ -67,7 +71,10 @@ list_tags() {
     return 0
   fi
   if ! skopeo list-tags "docker://$1" > "$work/list" 2> "$work/error"; then
-    if grep -qi 'name unknown\|not known to registry' "$work/error"; then return 0; fi
+    if grep -qi 'name unknown\|not known to registry\|404' "$work/error"; then
+      echo "$1: nothing pushed yet" >&2
+      return 0
+    fi
     cat "$work/error" >&2
     return 1
   fi
