@@ -4,7 +4,8 @@ tag ``sha256-<hex>``). shop's api repository holds sha- tags of commits 90 days 
 one by prod's, one by the ``built`` entry, one sharing its digest with the version tag, three unused, two of them
 signed and attested), one of a commit a day old, and a signed referenced one; shop's web repository was never
 pushed. A run started by hand deletes nothing; the scheduled run deletes exactly the unused old tags and their
-referrers, and keeps every referenced tag."""
+referrers, and keeps every referenced tag. The same scheduled run on GHCR deletes through GitHub's packages API
+(the gh stand-in serves it over the loopback registry, which stands in for ghcr.io/acme in that world)."""
 
 from __future__ import annotations
 
@@ -37,15 +38,9 @@ def commit_at(world: World, name: str, days: int) -> str:
     return world.repo.head()
 
 
-@pytest.fixture(scope="module")
-def planted(tmp_path_factory, machine):
-    """A world whose shop keeps unused images 30 days, with the tags above pushed and the lock on main naming
-    some of them; {name: (tag, digest)}."""
-    world = World(tmp_path_factory.mktemp("cleanup"), machine)
-    app = world.repo.path / "apps" / "shop" / "app.py"
-    app.write_text(app.read_text().replace('.git")', '.git", keep_images_days=30)', 1))
-    world.repo.synth()
-    world.repo.commit("shop: delete unused images after 30 days")
+def plant(world: World, repository: str) -> dict[str, tuple[str, str]]:
+    """The tags above in shop's api repository, and main's lock naming some of them as ``repository`` (the name
+    the App gives it); {name: (tag, digest)}."""
     api = world.image("shop", "api")
     images: dict[str, tuple[str, str]] = {}
     for name, days in [*((n, 90) for n in OLD), ("young", 1)]:
@@ -57,14 +52,33 @@ def planted(tmp_path_factory, machine):
     for name in ("signed", "attested", "dev"):
         release.sign(world.machine.sigstore, world.registry, api, images[name][1], identity)
         release.attest(world.machine.sigstore, world.registry, api, images[name][1], identity, "github")
-    repository = f"{world.namespace}/shop-api"
     lock = json.loads((world.repo.path / LOCK).read_text()) if (world.repo.path / LOCK).exists() else {}
     lock["built"] = {repository: {"digest": images["built"][1], "inputs": "x", "revision": "y"}}
     lock["environments"] = {env: {f"{repository}:1.0.0": images[env][1]} for env in ("dev", "prod")}
     (world.repo.path / LOCK).write_text(json.dumps(lock, indent=2) + "\n")
     world.repo.commit("Record dev and prod")
     world.repo.push()
-    return world, images
+    return images
+
+
+def keep_images(world: World, registry: str | None = None) -> None:
+    """shop keeps unused images 30 days (and pushes to ``registry``, when given)."""
+    app = world.repo.path / "apps" / "shop" / "app.py"
+    text = app.read_text().replace('.git")', '.git", keep_images_days=30)', 1)
+    if registry is not None:
+        text = text.replace(f'registry="{world.namespace}"', f'registry="{registry}"', 1)
+    app.write_text(text)
+    world.repo.synth()
+    world.repo.commit("shop: delete unused images after 30 days")
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory, machine):
+    """A world whose shop keeps unused images 30 days, with the tags above pushed and the lock on main naming
+    some of them; {name: (tag, digest)}."""
+    world = World(tmp_path_factory.mktemp("cleanup"), machine)
+    keep_images(world)
+    return world, plant(world, f"{world.namespace}/shop-api")
 
 
 @pytest.fixture(scope="module")
@@ -132,3 +146,36 @@ def test_each_tag_gets_a_line_with_its_reason(planted, runs):
            "but a kept tag names the same digest" in out
     assert f"{repository}:1.0.0 kept: not a sha- tag (a version tag is never deleted)" in out
     assert f"{repository}:{images['plain'][0]} deleted: no lock entry names its digest, committed 90 days ago" in out
+
+
+@pytest.fixture(scope="module")
+def on_ghcr(tmp_path_factory, machine):
+    """The same, with shop's registry ghcr.io/acme: the loopback namespace stands in for it (skopeo through a
+    registries.conf of this world's own, gh's packages API and docker/login-action through ``STANDIN_GHCR``);
+    (world, images, the scheduled run)."""
+    world = World(tmp_path_factory.mktemp("cleanup-ghcr"), machine)
+    keep_images(world, "ghcr.io/acme")
+    images = plant(world, "ghcr.io/acme/shop-api")
+    conf = world.root / "registries.conf"
+    host = world.registry.host
+    conf.write_text(f'[[registry]]\nlocation = "{host}"\ninsecure = true\n\n'
+                    f'[[registry]]\nprefix = "ghcr.io/acme"\nlocation = "{world.namespace}"\ninsecure = true\n')
+    world.extra_env = {"CONTAINERS_REGISTRIES_CONF": str(conf), "STANDIN_GHCR": f"ghcr.io/acme={world.namespace}"}
+    run = world.run(world.workflow("shop-cleanup.yaml"), "schedule",
+                    events.schedule(world.full_name, SCHEDULE, visibility=world.visibility))
+    return world, images, run
+
+
+def test_on_ghcr_the_packages_api_deletes_the_same(on_ghcr):
+    world, images, run = on_ghcr
+    assert run.ok, repr(run)
+    api = world.image("shop", "api")
+    kept = {images[n][0] for n in ("dev", "prod", "built", "released", "young")} | {"1.0.0"}
+    assert set(world.tags("shop", "api")) == kept
+    assert len(world.registry.referrers(api, images["dev"][1])) == 2
+    for name in ("signed", "attested", "plain"):
+        assert world.registry.manifest(api, images[name][1]) is None
+        assert fallback_tag(images[name][1]) not in world.registry.tags(api)
+    out = run.output("cleanup")
+    assert f"ghcr.io/acme/shop-api:{images['plain'][0]} deleted: no lock entry names its digest" in out
+    assert "ghcr.io/acme/shop-web: nothing pushed yet" in out
