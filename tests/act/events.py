@@ -40,3 +40,10 @@ def workflow_dispatch(full_name: str, ref: str, inputs: dict[str, str] | None = 
                       visibility: str = "private") -> dict[str, Any]:
     return {"ref": ref, "inputs": inputs or {}, "repository": repository(full_name, visibility),
             "sender": {"login": "developer"}, "workflow": ""}
+
+
+def schedule(full_name: str, cron: str, default_branch: str = "main", visibility: str = "private") -> dict[str, Any]:
+    """GitHub's ``schedule`` payload (the cron that fired) runs on the default branch's newest commit; act takes
+    the ref from ``ref``, which GitHub's payload lacks (GITHUB_REF is the default branch there)."""
+    return {"schedule": cron, "ref": f"refs/heads/{default_branch}",
+            "repository": repository(full_name, visibility, default_branch)}

@@ -715,6 +715,10 @@ DISK_AND_COUNT_CASES = [
 ALL_CASES += DISK_AND_COUNT_CASES
 ALL_CASES.append(("build-secret-unknown", 'App("two", registry="ghcr.io/acme", build_secrets=["gitconfig"])', "two",
                   "build_secrets"))
+# Retention (App(keep_images_days=...)): whole days, at least one (a pushed tag waits for its lock entry).
+ALL_CASES += [(f"keep-images-days-{name}", f'App("two", registry="ghcr.io/acme", keep_images_days={value})', "two",
+               "keep_images_days") for name, value in (("zero", "0"), ("a-string", '"30"'), ("true", "True"),
+                                                       ("over-ten-years", "3651"), ("a-fraction", "1.5"))]
 ALL_CASES += [
     ("tls-on-an-engine-without-it", 'StatefulDB(dev, "db", engine="mongodb", version="8.0", tls="db-tls")',
      "shop/dev/db", "tls"),

@@ -98,6 +98,10 @@ class App(cdk8s.App):
         BuildKit, each from the repository secret ``BUILD_<ID>`` (``BUILD_NETRC``, ``BUILD_PIP_CONF``,
         ``BUILD_UV_TOML``, ``BUILD_NPMRC``): 'netrc' (pip, uv and Go), 'pip.conf', 'uv.toml', 'npmrc'. The
         Dockerfiles mount them only while dependencies install; never an ARG, an ENV or a layer.
+    :param keep_images_days: Default: None (nothing is deleted). With a number of days, a weekly workflow
+        ``<app>-cleanup.yaml`` deletes the ``sha-<commit>`` tags of the built images whose digest the lock file on
+        the default branch does not name and whose commit is older than that, with their signatures and
+        attestations; version tags, and any digest a kept tag also names, stay (README: "Image retention").
     """
 
     name: str
@@ -106,7 +110,8 @@ class App(cdk8s.App):
     def __init__(self, name: str, *, registry: str, version: str = "0.1.0", outdir: str | Path | None = None,
                  root: str | Path | None = None, repository: str | None = None,
                  repository_secret: str | None = None, branch: str = "main",
-                 workflows: Literal["repository", "output"] = "repository", build_secrets: Sequence[str] = ()):
+                 workflows: Literal["repository", "output"] = "repository", build_secrets: Sequence[str] = (),
+                 keep_images_days: int | None = None):
         collector = _collector.get()
         if collector is None and run_as_script():  # the rest of the program collects every construct's errors
             collector = _Collector(defer_synth=False, collect_errors=True, script=True)
@@ -144,6 +149,7 @@ class App(cdk8s.App):
         self.repository_secret = None if repository_secret is None else checks.subdomain_name(
             name, "repository_secret", repository_secret, "shop-git")
         self.build_secrets = app_source.build_secrets(name, build_secrets)
+        self.keep_images_days = app_source.keep_images_days(name, keep_images_days)
         self.environments: list[Environment] = []
         self.users = ServiceUsers(name, lambda: (w for env in self.environments for w in env.workloads),
                                   lambda: sum(len(env.workloads) for env in self.environments))
@@ -178,7 +184,8 @@ class App(cdk8s.App):
     def to_spec(self) -> spec.App:
         source = spec.GitSource(self.repository, self.branch, self.repository_secret) if self.repository else None
         return spec.App(self.name, self.version, tuple(e.to_spec() for e in self.environments), source,
-                        self.registry, self.build_secrets, self.source_repository())
+                        self.registry, self.build_secrets, self.source_repository(),
+                        keep_images_days=self.keep_images_days)
 
 
 class EnvironmentProps(TypedDict, total=False):
