@@ -17,6 +17,7 @@ from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model import app_source
 from shipform.model.app_file import caller_file, run_as_script
+from shipform.model.base_registry import check_base_registry
 from shipform.model.cluster import Cluster
 from shipform.model.collecting import _Collector, _collector, synth_deferred
 from shipform.model.data_storage import DataStorage
@@ -98,6 +99,10 @@ class App(cdk8s.App):
         BuildKit, each from the repository secret ``BUILD_<ID>`` (``BUILD_NETRC``, ``BUILD_PIP_CONF``,
         ``BUILD_UV_TOML``, ``BUILD_NPMRC``): 'netrc' (pip, uv and Go), 'pip.conf', 'uv.toml', 'npmrc'. The
         Dockerfiles mount them only while dependencies install; never an ARG, an ENV or a layer.
+    :param base_registry: Default: None (Docker Hub). A pull-through cache or mirror of Docker Hub (e.g.
+        'registry.acme.internal/dockerhub') the generated Dockerfiles pull Docker Hub's base images from: official
+        images as ``<base_registry>/library/<name>:<tag>``, others as ``<base_registry>/<namespace>/<name>:<tag>``;
+        images of other registries stay (model.base_registry).
     """
 
     name: str
@@ -106,7 +111,8 @@ class App(cdk8s.App):
     def __init__(self, name: str, *, registry: str, version: str = "0.1.0", outdir: str | Path | None = None,
                  root: str | Path | None = None, repository: str | None = None,
                  repository_secret: str | None = None, branch: str = "main",
-                 workflows: Literal["repository", "output"] = "repository", build_secrets: Sequence[str] = ()):
+                 workflows: Literal["repository", "output"] = "repository", build_secrets: Sequence[str] = (),
+                 base_registry: str | None = None):
         collector = _collector.get()
         if collector is None and run_as_script():  # the rest of the program collects every construct's errors
             collector = _Collector(defer_synth=False, collect_errors=True, script=True)
@@ -144,6 +150,7 @@ class App(cdk8s.App):
         self.repository_secret = None if repository_secret is None else checks.subdomain_name(
             name, "repository_secret", repository_secret, "shop-git")
         self.build_secrets = app_source.build_secrets(name, build_secrets)
+        self.base_registry = check_base_registry(name, base_registry)
         self.environments: list[Environment] = []
         self.users = ServiceUsers(name, lambda: (w for env in self.environments for w in env.workloads),
                                   lambda: sum(len(env.workloads) for env in self.environments))
