@@ -164,8 +164,9 @@ class Build:
             return f"{ref}@{digest}" if digest else ref
         builder = pin(self.preset_spec.builder_image, self.base_digest)
         if self.runtime == "distroless":
-            major = self.language_version.split(".")[0]
-            return builder, pin(f"{DISTROLESS_NODE.format(major=major)}:{DISTROLESS_TAG}", self.runtime_digest)
+            # runtime_digest pins the image by digest alone: which tag it was read from, the Build does not say.
+            name = DISTROLESS_NODE.format(major=self.language_version.split(".")[0])
+            return builder, f"{name}@{self.runtime_digest}" if self.runtime_digest else f"{name}:{DISTROLESS_TAG}"
         return builder, pin(self.preset_spec.runtime_image, self.base_digest)
 
     def validate(self, path: str) -> None:
