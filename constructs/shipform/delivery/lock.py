@@ -34,7 +34,7 @@ from typing import Any, Protocol
 
 from shipform import spec
 from shipform.delivery.lock_bases import Bases, base_changes, base_images, dump_bases, parse_bases, used_bases
-from shipform.delivery.lock_built import Built, BuiltImages, dump_built, json_type, parse_built
+from shipform.delivery.lock_built import Built, BuiltImages, built_changes, dump_built, json_type, parse_built
 from shipform.delivery.registry import Client, RegistryError, parse_reference
 from shipform.errors import ShipformError, raise_all
 from shipform.model.stage import App
@@ -277,20 +277,6 @@ def write_changes(path: Path, old: Lock, new: Lock, built: tuple[BuiltImages, Bu
         return [f"{shown(path)}: up to date, nothing written"]
     write_lock(path, new, new_built, new_bases)
     return [f"{shown(path)}: {len(lines)} change(s) written", *(f"  {line}" for line in lines)]
-
-
-def built_changes(old: Mapping[str, Built], new: Mapping[str, Built]) -> list[str]:
-    """What differs in the ``built`` section: '+ built name digest', '~ built name ...', '- built name digest'."""
-    lines = []
-    for name in sorted(set(old) | set(new)):
-        before, after = old.get(name), new.get(name)
-        if before is None and after is not None:
-            lines.append(f"+ built {name} {after.digest} from {after.inputs}")
-        elif after is None and before is not None:
-            lines.append(f"- built {name} {before.digest}")
-        elif before != after and before is not None and after is not None:
-            lines.append(f"~ built {name} {before.digest} -> {after.digest} from {after.inputs}")
-    return lines
 
 
 def specs_by_lock(apps: Sequence[App]) -> dict[Path, list[spec.App]]:
