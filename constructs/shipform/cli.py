@@ -333,8 +333,8 @@ _LOCK_DEFAULT = "resolve"
 lock_cli = typer.Typer(cls=_LockGroup, no_args_is_help=False, help=(
     "Image identity: digests per Environment in shipform.lock.json beside the app file, which synth pins "
     "images to. `shipform lock [APP_FILE] [--env ENV]` reads the digests of the third-party images the app "
-    "runs (databases, image= workloads, upload steps) from their registries; `shipform lock record` records "
-    "the images CI built."))
+    "runs (databases, image= workloads, upload steps) and of the base images its Dockerfiles pull (app-wide) from "
+    "their registries; `shipform lock record` records the images CI built."))
 cli.add_typer(lock_cli, name="lock")
 ENV = Annotated[str, typer.Option("--env", help="Environment name (default: every Environment).")]
 
@@ -342,7 +342,8 @@ ENV = Annotated[str, typer.Option("--env", help="Environment name (default: ever
 @lock_cli.command(_LOCK_DEFAULT, hidden=True)
 def lock_resolve(app_file: APP_FILE = None, environment: ENV = "") -> None:
     """Read the digest of every third-party image the app runs from its registry and write it into the lock
-    file for every Environment that runs it (entries of images no longer run are removed)."""
+    file for every Environment that runs it (entries of images no longer run are removed), and the digest of every
+    base image the app's Dockerfiles pull into its bases (with or without --env; bases no Dockerfile pulls go)."""
     from shipform.delivery.lock import RegistryErrors, lock_images
 
     with _reported():

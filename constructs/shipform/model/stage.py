@@ -17,6 +17,7 @@ from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model import app_source
 from shipform.model.app_file import caller_file, run_as_script
+from shipform.model.base_registry import check_base_registry
 from shipform.model.cluster import Cluster
 from shipform.model.collecting import _Collector, _collector, synth_deferred
 from shipform.model.data_storage import DataStorage
@@ -102,6 +103,10 @@ class App(cdk8s.App):
         ``<app>-cleanup.yaml`` deletes the ``sha-<commit>`` tags of the built images whose digest the lock file on
         the default branch does not name and whose commit is older than that, with their signatures and
         attestations; version tags, and any digest a kept tag also names, stay (README: "Image retention").
+    :param base_registry: Default: None (Docker Hub). A pull-through cache or mirror of Docker Hub (e.g.
+        'registry.acme.internal/dockerhub') the generated Dockerfiles pull Docker Hub's base images from: official
+        images as ``<base_registry>/library/<name>:<tag>``, others as ``<base_registry>/<namespace>/<name>:<tag>``;
+        images of other registries stay (model.base_registry).
     """
 
     name: str
@@ -111,7 +116,8 @@ class App(cdk8s.App):
                  root: str | Path | None = None, repository: str | None = None,
                  repository_secret: str | None = None, branch: str = "main",
                  workflows: Literal["repository", "output"] = "repository", build_secrets: Sequence[str] = (),
-                 keep_images_days: int | None = None):
+                 keep_images_days: int | None = None,
+                 base_registry: str | None = None):
         collector = _collector.get()
         if collector is None and run_as_script():  # the rest of the program collects every construct's errors
             collector = _Collector(defer_synth=False, collect_errors=True, script=True)
@@ -150,6 +156,7 @@ class App(cdk8s.App):
             name, "repository_secret", repository_secret, "shop-git")
         self.build_secrets = app_source.build_secrets(name, build_secrets)
         self.keep_images_days = app_source.keep_images_days(name, keep_images_days)
+        self.base_registry = check_base_registry(name, base_registry)
         self.environments: list[Environment] = []
         self.users = ServiceUsers(name, lambda: (w for env in self.environments for w in env.workloads),
                                   lambda: sum(len(env.workloads) for env in self.environments))
