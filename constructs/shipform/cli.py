@@ -221,7 +221,8 @@ def diff(
 @cli.command()
 def init(
     name: Annotated[str | None, typer.Argument(
-        help="The App's name, a DNS label. Default: the working folder's name.")] = None,
+        metavar="NAME", help="The App's name, a DNS label. Default: the working folder's name.", show_default=False)
+    ] = None,
     preset: Annotated[str, typer.Option(
         "--preset", metavar="python|node|go", help="The language of the service's server.")] = "python",
 ) -> None:

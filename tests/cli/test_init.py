@@ -144,3 +144,9 @@ def test_a_symlink_where_a_file_goes_is_kept_and_its_target_untouched(folder, tm
     result = invoke()
     assert result.exit_code == 0 and "kept app.py (it exists; not changed)" in result.stdout
     assert target.read_text() == "theirs\n" and os.path.islink(folder / "app.py")
+
+
+def test_help_names_every_preset():
+    result = CliRunner().invoke(cli, ["init", "--help"], catch_exceptions=False)
+    assert result.exit_code == 0 and f"--preset {'|'.join(STARTERS)}" in result.stdout
+    assert "init [OPTIONS] [NAME]" in result.stdout
