@@ -67,7 +67,7 @@ def test_the_name_defaults_to_the_folders_and_fits_every_database_rule():
     assert database_props("1shop") == ', database="app", user="app"'  # postgres names start with a letter or '_'
     assert database_props("postgres") == ', user="app"'  # a user postgres keeps for itself
     assert database_props("a" * 40) == ', user="app"'  # a user name has at most 32 characters
-    app = project_files("a" * 63, "go")["app.py"]
+    app = project_files("1" + "a" * 62, "go")["app.py"]  # both props, and the longest name
     assert all(len(line) <= 120 for line in app.splitlines())
 
 

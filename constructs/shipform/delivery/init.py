@@ -11,6 +11,7 @@ is written outside the folder or through a symlink (:mod:`shipform.delivery.init
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,11 +122,16 @@ def project_files(name: str, preset: str) -> dict[str, str]:
     go_version = ".".join(PRESETS["go"].default_version.split(".")[:2])  # go.mod's `go` line: the toolchain's
     context = {"name": name, "preset": preset, "service": SERVICE, "health": HEALTH, "port": starter.port,
                "build": starter.build, "output": OUTPUT, "bucket": bucket, "shipform_version": __version__,
-               "go_version": go_version, "engine": ENGINE,
+               "go_version": go_version, "engine": ENGINE, "engine_version": newest(ENGINES[ENGINE].versions),
                "database_props": database_props(name)}
     files = {path: fill(f"init/{template}", context) for path, template in PROJECT_FILES.items()}
     files |= {f"services/{SERVICE}/{file}": fill(f"init/{preset}/{file}.j2", context) for file in starter.files}
     return files
+
+
+def newest(versions: Iterable[str]) -> str:
+    """The newest of an engine's supported versions ('17' of '15', '16', '17')."""
+    return max(versions, key=lambda version: tuple(int(part) for part in version.split(".")))
 
 
 def fill(template: str, context: dict[str, object]) -> str:
