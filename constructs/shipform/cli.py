@@ -250,6 +250,36 @@ def graph(
     typer.echo(text, nl=False)
 
 
+@cli.command()
+def init(
+    name: Annotated[str | None, typer.Argument(
+        metavar="NAME", help="The App's name, a DNS label. Default: the working folder's name.", show_default=False)
+    ] = None,
+    preset: Annotated[str, typer.Option(
+        "--preset", metavar="python|node|go", help="The language of the service's server.")] = "python",
+) -> None:
+    """Start a repository in the working folder: app.py (a service built from source and its database, a local
+    and a prod Environment), the service's server under services/, cdk8s.yaml, pyproject.toml, tests and
+    .gitignore. A file that exists is kept, never overwritten; what that means is said."""
+    from shipform.delivery.init import init_project
+
+    folder = Path.cwd()
+    with _reported():
+        outcome = init_project(folder, name, preset)
+    for path in outcome.created:
+        typer.echo(f"created {path}")
+    for path in outcome.kept:
+        typer.echo(f"kept {path} ({'it exists' if path in outcome.changed else 'as init writes it'}; not changed)")
+    typer.echo(f"{outcome.name}: {len(outcome.created)} file(s) created in {_folder(folder)} ({outcome.preset} "
+               f"preset), {len(outcome.kept)} kept")
+    for line in outcome.advice:
+        typer.echo(f"to do: {line}")
+    typer.echo(f"next: shipform synth (writes {outcome.output}/{outcome.name}/ and .github/workflows/: commit them), "
+               "then pytest")
+    typer.echo(f"locally: shipform secrets init-local && docker compose -f {outcome.output}/{outcome.name}/compose/"
+               "compose.yaml up --build")
+
+
 @contextlib.contextmanager
 def _reported() -> Iterator[None]:
     """An invalid app or output that cannot be written: the one-line messages, exit 1, no traceback."""

@@ -124,3 +124,30 @@ def test_the_installed_command_prints_no_frame_of_its_own(project):
     assert all("shipform" not in f and "runpy" not in f and "typer" not in f and "click" not in f for f in frames)
     assert result.stderr.splitlines()[-2].startswith("json.decoder.JSONDecodeError: Expecting property name")
     assert result.stderr.splitlines()[-1] == "error: raises.py raised JSONDecodeError; fix the app file"
+
+
+INIT_BAD_INPUTS = [
+    # (case, folder name, arguments, the one error line)
+    ("bad NAME", "shop", ["Shop_API"], "error: init: 'NAME' must be a DNS label (lowercase letters, digits and '-', "
+     "at most 63), as an App's name, got 'Shop_API'. Fix: pass a name, e.g. `shipform init shop-api`"),
+    ("NAME too long", "shop", ["a" * 64], "error: init: 'NAME' must be a DNS label (lowercase letters, digits and "
+     f"'-', at most 63), as an App's name, got '{'a' * 64}'. Fix: pass a name, e.g. `shipform init {'a' * 63}`"),
+    ("folder name not an App name", "My Shop", [], "error: init: 'NAME' must be a DNS label (lowercase letters, "
+     "digits and '-', at most 63), as an App's name (the name of the folder {folder}), got 'My Shop'. Fix: pass a "
+     "name, e.g. `shipform init my-shop`"),
+    ("unknown preset", "shop", ["--preset", "rust"], "error: init: '--preset' must be one of python, node, go, got "
+     "'rust'. Fix: pass --preset with one of python, node, go"),
+    ("mistyped preset", "shop", ["--preset", "pyton"], "error: init: '--preset' must be one of python, node, go, got "
+     "'pyton'. Fix: did you mean 'python'? pass --preset with one of python, node, go"),
+]
+
+
+@pytest.mark.parametrize(("case", "name", "args", "expected"), INIT_BAD_INPUTS, ids=[c[0] for c in INIT_BAD_INPUTS])
+def test_init_with_a_bad_name_or_preset_is_one_line_and_writes_nothing(tmp_path, monkeypatch, case, name, args,
+                                                                       expected):
+    folder = tmp_path / name
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    line = one_error_line(invoke("init", *args))
+    assert line == expected.format(folder=folder)
+    assert not any(folder.iterdir())

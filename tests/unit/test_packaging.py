@@ -39,6 +39,9 @@ def test_wheel_ships_templates_and_the_loader_finds_them(tmp_path):
         names = archive.namelist()
         archive.extractall(tmp_path / "site")
     assert "shipform/templates/dockerfile/python.Dockerfile.j2" in names
+    # `shipform init`'s repository, each preset's service with it
+    assert {"shipform/templates/init/app.py.j2", "shipform/templates/init/python/server.py.j2",
+            "shipform/templates/init/node/package-lock.json.j2", "shipform/templates/init/go/main.go.j2"} <= set(names)
     assert not any(name.startswith("constructs/") for name in names)
     probe = ("import sys; sys.path.insert(0, sys.argv[1]); from shipform.render import templating; "
              "print(templating.templates_dir())")
