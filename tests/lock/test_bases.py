@@ -126,6 +126,18 @@ def test_uv_and_distroless_bases_are_bases_too(tmp_path):
     assert "base image" not in result.stdout
 
 
+def test_a_distroless_runtime_without_a_digest_is_refused_naming_both_fixes(tmp_path):
+    """distroless publishes no version tags: its ':nonroot' is whatever was pushed last, so synth refuses it until
+    the lock (or runtime_digest) pins it, where a versioned tag such as python's is only noted."""
+    path = app_file(tmp_path, node_options=', runtime="distroless"')
+    write_lock(tmp_path / LOCK_FILE, {}, None, {PYTHON: A, GOLANG: C, NODE: D})
+    result = invoke("synth", str(path), "--outdir", str(tmp_path / "out"))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "build.runtime_digest" in result.output and DISTROLESS in result.output
+    assert "run `shipform lock`" in result.output and "runtime_digest='sha256:<64 hex>'" in result.output
+    assert not (tmp_path / "out").exists()
+
+
 def test_an_explicit_pin_wins_and_takes_no_entry(tmp_path):
     path = app_file(tmp_path, node_options=f', runtime="distroless", runtime_digest="{E}", base_digest="{B}"')
     write_lock(tmp_path / LOCK_FILE, {"dev": {PG: C}}, None, {NODE: A, DISTROLESS: A})

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from shipform import spec
+from shipform.errors import ShipformError
 from shipform.values import checks
 
 Bases = dict[str, str]
@@ -107,3 +108,22 @@ def base_changes(old: Mapping[str, str], new: Mapping[str, str]) -> list[str]:
         elif old[image] != new[image]:
             lines.append(f"~ base {image} {old[image]} -> {new[image]}")
     return lines
+
+
+def floating_errors(app: spec.App, lock_file: str) -> list[ShipformError]:
+    """One error per workload whose distroless runtime the pinned ``app`` would pull by tag alone: distroless
+    publishes no version tags, so its ``:nonroot`` moves with every release (a tag pins nothing, unlike
+    ``python:3.12.8-slim-bookworm``), and a Dockerfile names it only with a digest."""
+    errors: dict[str, ShipformError] = {}
+    for env in app.environments:
+        for w in env.workloads:
+            build = w.build
+            if build is None or build.runtime != "distroless" or "@" in build.runtime_image:
+                continue
+            errors.setdefault(w.name, ShipformError(
+                f"{app.name}/{env.name}/{w.name}", "build.runtime_digest",
+                f"is not given and {lock_file} has no digest for the distroless runtime: distroless images have no "
+                "version tags, so the tag alone would build on whatever was pushed to it last",
+                build.runtime_image, "run `shipform lock` (it writes the image's digest in the lock file's bases), "
+                "or pass runtime_digest='sha256:<64 hex>'"))
+    return list(errors.values())

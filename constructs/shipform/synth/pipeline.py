@@ -12,8 +12,8 @@ from pathlib import Path
 from shipform import spec
 from shipform.delivery import local_secrets
 from shipform.delivery.lock import LOCK_FILE, lock_path, read_lock_document, shown
+from shipform.delivery.lock_bases import floating_errors, pin_bases
 from shipform.delivery.lock_bases import notes as base_notes
-from shipform.delivery.lock_bases import pin_bases
 from shipform.delivery.pins import accept_unpinned, pin, promotion_notes, unpinned_errors
 from shipform.delivery.pins import notes as image_notes
 from shipform.delivery.repository import describe, find_root, project_root, relative
@@ -105,7 +105,8 @@ def _render(app: App, outdir: Path, notes: list[str] | None) -> dict[str, str]:
                for e in plan_errors(env, env_spec, plan)])
     raise_all([e for env in app_spec.environments for e in environment_errors(env)]
               + (local_errors(app_spec.local) if app_spec.local is not None else [])
-              + unpinned_errors(app_spec, shown(lock_file), shown(app.source_file)))
+              + unpinned_errors(app_spec, shown(lock_file), shown(app.source_file))
+              + floating_errors(app_spec, shown(lock_file)))
     app_spec = accept_unpinned(app_spec)
     if notes is not None:
         notes += (image_notes(app_spec) + base_notes(app_spec) + promotion_notes(plain, app_spec)
