@@ -418,6 +418,20 @@ def lock_record(
         typer.echo(line)
 
 
+@lock_cli.command("list")
+def lock_list(app_file: APP_FILE = None, app: Annotated[str, typer.Option(
+        "--app", help="Only the lock file this App uses (default: every App's).")] = "") -> None:
+    """Every digest the lock file holds, one per line: SECTION<TAB>IMAGE@DIGEST<TAB>APP, where SECTION is
+    environments.<env>, built or any other section of image digests, and APP the App whose build workflow must
+    have signed the image ('-' for an image no App builds). What CI's lock trust job checks."""
+    from shipform.delivery.lock_entries import list_entries
+
+    with _reported():
+        lines = list_entries(_load_apps(app_file), app or None)
+    for line in lines:
+        typer.echo(line)
+
+
 @cli.command()
 def promote(
     source: Annotated[str, typer.Option("--from", help="The Environment whose verified digests are copied.")],

@@ -13,7 +13,8 @@ def test_ci_passes_on_a_pull_request_whose_output_is_fresh(world):
     world.repo.change_service("shop", "api", "hello again")
     result = world.run("shop-ci.yaml", "pull_request", world.pull_request("feature"))
     assert result.ok, repr(result)
-    assert result.jobs == {"check": "success", "dockerfiles": "success", "config": "success"}, repr(result)
+    assert result.jobs == {"check": "success", "dockerfiles": "success", "config": "success",
+                           "lock-trust": "success"}, repr(result)
     assert "1 passed" in result.output("check")  # the project's own tests ran
 
 

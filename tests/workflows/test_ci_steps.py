@@ -439,9 +439,10 @@ def test_ci_s_result_is_reported_on_the_promotion_commit_under_each_check_name(t
            "GITHUB_SERVER_URL": "https://ghe.example.com"}
     assert run_script(report["run"], tmp_path, env, temp).code == 0
     lines = calls.read_text().splitlines()
-    assert len(lines) == 3 and all(line.startswith("ghe.example.com|api --method POST repos/acme/shop/statuses/"
+    assert len(lines) == 4 and all(line.startswith("ghe.example.com|api --method POST repos/acme/shop/statuses/"
                                                    "c0ffee -f state=failure -f context=shop: ") for line in lines)
     assert "context=shop: synth check and tests " in lines[0]
+    assert "context=shop: lock trust " in lines[3]  # branch protection may require it: the promotion reports it too
 
 
 def test_record_skips_a_service_removed_on_the_branch_and_drops_its_entries(tmp_path):

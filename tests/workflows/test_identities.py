@@ -89,8 +89,9 @@ def test_each_job_logs_in_as_its_own_identity(tmp_path, registry, cluster):
         assert not any(v.startswith(("AWS_PUSH", "GCP_PUSH", "AZURE_PUSH")) for v in variables(found[key]))
     for name in ("shop-promote-dev-to-stage.yaml", "shop-promote-stage-to-prod.yaml"):
         assert purposes(found[(name, "promote")]) == {"read"}  # reads signatures: it pushes nothing
+    assert purposes(found[("shop-ci.yaml", "lock-trust")]) == {"read"}  # CI checks the lock's digests: reads only
     assert not any(v in VARIABLE for key, job in found.items() for v in variables(job)
-                   if key[1] not in ("image", "promote", "deploy", "deploy-dev"))
+                   if key[1] not in ("image", "promote", "deploy", "deploy-dev", "lock-trust"))
     # No variable names two identities, and none of the shared ones names an identity at all.
     assert len(set(VARIABLE)) == 9 and not SHARED & set(VARIABLE)
     # The old shared variables are gone.
@@ -136,8 +137,14 @@ def runs_on(files: dict[str, str], file: str, job: dict[str, Any]) -> list[str]:
     """The refs a job runs from, read off its workflow: the pushed branches and tags, narrowed by the job's own
     condition (a dispatch runs from the default branch only)."""
     on = workflow(files, file)["on"]
+    if "workflow_call" in on:  # CI: on pull requests, and as the build (branch, release tags) and promotions call it
+        callers = [runs_on(files, name, j) for (name, _), j in jobs(files).items()
+                   if f"/{file}" in str(j.get("uses", ""))]
+        return sorted({r for refs in callers for r in refs} | ({"refs/pull/*"} if "pull_request" in on else set()))
     condition = job.get("if", "")
-    if "github.ref == 'refs/heads/main'" in condition or "github.ref_type == 'branch'" in condition:
+    pushed_too = "github.event_name != 'workflow_dispatch' ||" in condition  # the build's call of CI
+    default_only = "github.ref == 'refs/heads/main'" in condition or "github.ref_type == 'branch'" in condition
+    if default_only and not pushed_too:
         return ["refs/heads/main"]
     refs = [f"refs/heads/{b}" for b in on.get("push", {}).get("branches", [])]
     return refs + [f"refs/tags/{t}" for t in on.get("push", {}).get("tags", [])]
@@ -186,6 +193,13 @@ GCP_TOKENS = [
     (token("environment:prod", "shop-deploy-prod.yaml", "refs/heads/feature"), "none"),
     (token("environment:prod", "shop-build.yaml", "refs/heads/main"), "none"),
     (token("environment:release", "shop-ci.yaml", "refs/heads/main"), "none"),
+    # CI's lock trust job: in its own GitHub environment, from a pull request or called by the build; not another
+    # workflow in that environment, not CI in the release environment (above).
+    (token("environment:lock-trust", "shop-ci.yaml", "refs/pull/7/merge"), "read-lock-trust"),
+    (token("environment:lock-trust", "shop-ci.yaml", "refs/heads/main"), "read-lock-trust"),
+    (token("environment:lock-trust", "shop-ci.yaml", "refs/tags/v1.0.0"), "read-lock-trust"),
+    (token("environment:lock-trust", "shop-build.yaml", "refs/heads/main"), "none"),
+    (token("environment:lock-trust", "shop-ci.yaml", "refs/heads/feature"), "none"),
 ]
 
 
@@ -204,7 +218,7 @@ def test_the_gcp_provider_maps_each_jobs_token_to_its_identity_only(gcp_docs, cl
         {"attribute": celpy.json_to_cel({key: str(value)})})
     assert bool(admitted) == (expected != "none")
     members = {d["service_account_binding"]["member"].rsplit("/", 1)[1] for d in gcp_docs.values()}
-    assert members == {"push", "read", "deploy-dev", "deploy-prod"}
+    assert members == {"push", "read", "read-lock-trust", "deploy-dev", "deploy-prod"}
     assert mapping["google.subject"] == "assertion.sub"
 
 

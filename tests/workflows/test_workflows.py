@@ -49,7 +49,7 @@ def test_ci_runs_on_pull_requests_and_is_called_by_the_build_and_the_promotion()
     # Called, github.workflow is the caller's: CI's group can never be the caller's own (a deadlock).
     assert ci["concurrency"]["group"] == "${{ github.workflow }}-ci-${{ github.ref }}"
     assert [j["name"] for j in ci["jobs"].values()] == [
-        "shop: synth check and tests", "shop: hadolint", "shop: trivy config"]
+        "shop: synth check and tests", "shop: hadolint", "shop: trivy config", "shop: lock trust"]
 
 
 def test_the_build_runs_after_ci_and_only_for_what_the_app_is_made_of():
@@ -143,7 +143,7 @@ def test_promotion_verifies_before_it_writes_and_gets_its_checks():
     assert ci["if"] == "needs.promote.outputs.commit != '' && needs.promote.outputs.via-app != 'success'"
     assert report["permissions"] == {"statuses": "write"}
     assert report["steps"][0]["env"]["CHECKS"].splitlines() == [
-        "shop: synth check and tests", "shop: hadolint", "shop: trivy config"]
+        "shop: synth check and tests", "shop: hadolint", "shop: trivy config", "shop: lock trust"]
 
 
 def test_private_index_credentials_reach_the_build_as_buildkit_secrets_only(tmp_path):

@@ -19,6 +19,7 @@ from shipform import spec
 from shipform.render.output import Context
 from shipform.render.registries import Purpose, identity_variable, kind_of
 from shipform.render.workflow_common import RELEASE_ENVIRONMENT, WORKFLOWS_DIR, built_images, runs_built
+from shipform.render.workflow_lock import LOCK_TRUST_ENVIRONMENT
 from shipform.write.yaml_dump import dump
 
 Cloud = Literal["aws", "gcp", "azure"]
@@ -81,6 +82,13 @@ def identities(app: spec.App, context: Context) -> list[Identity]:
             found.append(Identity(app.name, registry_cloud, "read", RELEASE_ENVIRONMENT,
                                   tuple(ref(f, f"refs/heads/{source.branch}") for f in reads),
                                   tuple(f"{f}: promote" for f in reads)))
+        # CI's lock trust job reads the registry on pull requests of the repository's own branches and when the build
+        # or a promotion calls CI (a called workflow's job_workflow_ref names the called file at the caller's ref).
+        ci = f"{app.name}-ci.yaml"
+        found.append(Identity(app.name, registry_cloud, "read", LOCK_TRUST_ENVIRONMENT,
+                              tuple(ref(ci, r) for r in (f"refs/heads/{source.branch}", "refs/tags/v*",
+                                                          f"refs/tags/{app.name}/v*", "refs/pull/*")),
+                              (f"{ci}: lock-trust",)))
     for env in app.environments:
         cloud = _CLUSTER_CLOUD.get(env.cluster.kind) if env.cluster is not None else None
         if cloud is None:
@@ -115,6 +123,10 @@ def document(source: spec.SourceRepository, identity: Identity, every: list[Iden
         "used_by": list(identity.jobs), "issuer": issuer(source), "audience": AUDIENCE[identity.cloud],
         "subject": subject(source, identity), "job_workflow_ref": list(identity.workflow_refs)}
     doc |= {"aws": _aws, "gcp": _gcp, "azure": _azure}[identity.cloud](source, identity, every)
+    others = [i.file for i in every if i != identity and i.cloud == identity.cloud and i.purpose == identity.purpose
+              and identity.purpose != "deploy"]
+    if others:  # one identity, presented by jobs of two GitHub environments: it must trust both documents
+        doc["also"] = f"the same identity as {', '.join(others)}: its trust holds both documents' conditions"
     return doc
 
 
@@ -128,8 +140,11 @@ def _aws(source: spec.SourceRepository, identity: Identity, every: list[Identity
 
 
 def name(identity: Identity) -> str:
-    """What the App calls the identity: 'push', 'read', 'deploy-<env>'."""
-    return f"deploy-{identity.environment}" if identity.purpose == "deploy" else identity.purpose
+    """What the App calls the identity: 'push', 'read', 'read-lock-trust' (the read identity as CI's lock trust
+    job presents it: another subject, so a document of its own), 'deploy-<env>'."""
+    if identity.environment == RELEASE_ENVIRONMENT:
+        return identity.purpose
+    return f"{identity.purpose}-{identity.environment}"
 
 
 def _cel(source: spec.SourceRepository, identity: Identity) -> str:

@@ -29,6 +29,7 @@ from shipform.render.workflow_common import (
     workflow,
 )
 from shipform.render.workflow_deploy import first_deploy_job
+from shipform.render.workflow_lock import ci_permissions, passed_secrets
 from shipform.render.workflow_scripts import FETCH, HAND_OVER, PLAN, PUSH, PUSH_RECORD, RECORD, RETAG, TARGET
 
 TRIVY_VERSION = "v0.70.0"
@@ -48,7 +49,8 @@ def build(app: spec.App, context: Context) -> dict[str, Any] | None:
     jobs: dict[str, Job] = {
         # A dispatch runs from the default branch only: nothing else is built, pushed or recorded.
         "ci": {"name": "CI", "if": f"github.event_name != 'workflow_dispatch' || github.ref == '{default}'",
-               "uses": f"./{WORKFLOWS_DIR}/{app.name}-ci.yaml", "permissions": {"contents": "read"}},
+               "uses": f"./{WORKFLOWS_DIR}/{app.name}-ci.yaml", "permissions": ci_permissions(app),
+               **({"secrets": passed_secrets(app)} if passed_secrets(app) else {})},
         "image": image_job(app, context, images),
         "record": job(f"Record the digests for {first}", record_steps(app, context, first), {"contents": "write"},
                       needs="image", environment=RELEASE_ENVIRONMENT,

@@ -143,7 +143,7 @@ PERMISSION_REASONS = {
     ("attestations", "write"): "build provenance attestations",
     ("artifact-metadata", "write"): "the attestation's storage record (actions/attest README)",
     ("packages", "write"): "push images to GHCR",
-    ("packages", "read"): "read the images' signatures and attestations from GHCR",
+    ("packages", "read"): "read images, their signatures and attestations from GHCR",
     ("pull-requests", "write"): "open the promotion pull request (without a GitHub App)",
     ("statuses", "write"): "report CI's result on the promotion commit",
 }

@@ -29,6 +29,7 @@ from shipform.render.workflow_common import (
     setup_python,
     workflow,
 )
+from shipform.render.workflow_lock import ci_permissions, passed_secrets
 from shipform.render.workflow_scripts import PROMOTE, PUBLISH, REPORT, VERIFY
 
 
@@ -68,7 +69,7 @@ def promote(app: spec.App, context: Context, source: spec.Environment, target: s
         "ci": {"name": "CI", "needs": "promote",
                "if": "needs.promote.outputs.commit != '' && needs.promote.outputs.via-app != 'success'",
                "uses": f"./{WORKFLOWS_DIR}/{app.name}-ci.yaml", "with": {"ref": "${{ needs.promote.outputs.commit }}"},
-               "permissions": {"contents": "read"}},
+               "permissions": ci_permissions(app), **({"secrets": passed_secrets(app)} if passed_secrets(app) else {})},
         "report": {"name": "Report CI on the promotion commit", "runs-on": RUNNER, "timeout-minutes": 5,
                    "needs": ["promote", "ci"], "if": "${{ !cancelled() && needs.ci.result != 'skipped' }}",
                    "permissions": {"statuses": "write"}, "steps": [{

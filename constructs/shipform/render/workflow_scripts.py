@@ -181,9 +181,18 @@ fi
 """Push the record commit (the bundle the step before wrote) to the branch, never forced: when the branch moved
 since the fetch the push is refused, and the next try fetches, records and pushes again from the new head."""
 
-VERIFY = r"""escape() { printf '%s' "$1" | sed 's/[][\\.*^()+?{}|]/\\&/g'; }
-workflow=$(escape "$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/$WORKFLOW")
-identity="^$workflow@refs/(heads/$(escape "$BRANCH")|tags/v.+|tags/$(escape "$APP")/v.+)\$"
+SIGNER = r"""escape() { printf '%s' "$1" | sed 's/[][\\.*^()+?{}|]/\\&/g'; }
+signer() {
+  printf '^%s@refs/(heads/%s|tags/v.+|tags/%s/v.+)$' "$(escape "$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/$1")" \
+    "$(escape "$BRANCH")" "$(escape "$2")"
+}"""
+"""``signer <build workflow file> <App>``: the certificate identity (a regular expression) of a signature made by
+that App's build workflow of this repository, run on the default branch ``$BRANCH`` or on one of the App's release
+tags. ``escape`` leaves a '$' as it is: no repository or workflow name holds one, and in a branch name it would
+make the match fail, never pass. Shared by the promotion's verification and CI's lock trust check."""
+
+VERIFY = SIGNER + r"""
+identity=$(signer "$WORKFLOW" "$APP")
 issuer=https://token.actions.githubusercontent.com
 if [ ! -f "$LOCK" ]; then
   echo "$LOCK does not exist: nothing to verify"
@@ -213,8 +222,7 @@ done
 or a release tag. In a private or internal repository actions/attest signs the provenance with GitHub's own
 Sigstore instance, not the public-good one cosign trusts by default: the attestation is verified against GitHub's
 trusted root, the line of ``gh attestation trusted-root`` whose authority is GitHub's Fulcio (cosign reads one
-root from the file). The signature is cosign's own, from the public-good instance. ``escape`` leaves a '$' as it
-is: no repository or workflow name holds one, and in a branch name it would make the match fail, never pass."""
+root from the file). The signature is cosign's own, from the public-good instance."""
 
 PROMOTE = "\n".join([_IDENTITY, r"""base=$(git rev-parse HEAD)
 shipform promote "$APP_FILE" --from "$FROM" --to "$TO"

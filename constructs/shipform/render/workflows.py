@@ -30,6 +30,7 @@ from shipform.render.workflow_common import (
     workflow,
 )
 from shipform.render.workflow_deploy import deploys
+from shipform.render.workflow_lock import lock_trust, read_secrets
 from shipform.render.workflow_promote import promotions
 from shipform.write.yaml_dump import dump
 
@@ -54,9 +55,12 @@ def ci(app: spec.App, context: Context) -> dict[str, Any]:
     if len(lint) > 1:
         jobs["dockerfiles"] = job(f"{app.name}: hadolint", lint, {"contents": "read"})
     jobs["config"] = job(f"{app.name}: trivy config", scan, {"contents": "read"})
+    jobs["lock-trust"] = lock_trust(app, context, REF)
     on = {"pull_request": {}, "workflow_call": {"inputs": {"ref": {
         "description": "The commit to check (default: the one that started the calling workflow)",
         "type": "string", "required": False, "default": ""}}}}
+    if read_secrets(app):  # the lock trust job's registry login, passed by the workflows that call CI
+        on["workflow_call"]["secrets"] = {name: {"required": False} for name in read_secrets(app)}
     # Called by another workflow, github.workflow is the caller's: the group never meets the caller's own.
     return workflow(f"{app.name} CI", on, jobs, "${{ github.workflow }}-ci-${{ github.ref }}")
 
