@@ -37,6 +37,7 @@ from shipform.providers.exposure import exposure_for
 from shipform.providers.gitops import GITOPS
 from shipform.providers.rollout import rollout_controller
 from shipform.values import checks
+from shipform.values.cron import validate_workflow_schedule
 from shipform.values.prop_types import check_props
 
 POD_SECURITY_VERSION = "v1.33"
@@ -98,6 +99,9 @@ class App(cdk8s.App):
         BuildKit, each from the repository secret ``BUILD_<ID>`` (``BUILD_NETRC``, ``BUILD_PIP_CONF``,
         ``BUILD_UV_TOML``, ``BUILD_NPMRC``): 'netrc' (pip, uv and Go), 'pip.conf', 'uv.toml', 'npmrc'. The
         Dockerfiles mount them only while dependencies install; never an ARG, an ENV or a layer.
+    :param patch_schedule: Default: '23 4 * * 1' (Mondays, 04:23 UTC). When the patch workflow
+        (``<app>-patch.yaml``) re-resolves the pinned digests and rescans what every Environment runs: a GitHub
+        Actions cron, five fields, UTC.
     """
 
     name: str
@@ -106,7 +110,8 @@ class App(cdk8s.App):
     def __init__(self, name: str, *, registry: str, version: str = "0.1.0", outdir: str | Path | None = None,
                  root: str | Path | None = None, repository: str | None = None,
                  repository_secret: str | None = None, branch: str = "main",
-                 workflows: Literal["repository", "output"] = "repository", build_secrets: Sequence[str] = ()):
+                 workflows: Literal["repository", "output"] = "repository", build_secrets: Sequence[str] = (),
+                 patch_schedule: str = spec.App.patch_schedule):
         collector = _collector.get()
         if collector is None and run_as_script():  # the rest of the program collects every construct's errors
             collector = _Collector(defer_synth=False, collect_errors=True, script=True)
@@ -144,6 +149,7 @@ class App(cdk8s.App):
         self.repository_secret = None if repository_secret is None else checks.subdomain_name(
             name, "repository_secret", repository_secret, "shop-git")
         self.build_secrets = app_source.build_secrets(name, build_secrets)
+        self.patch_schedule = validate_workflow_schedule(name, "patch_schedule", patch_schedule)
         self.environments: list[Environment] = []
         self.users = ServiceUsers(name, lambda: (w for env in self.environments for w in env.workloads),
                                   lambda: sum(len(env.workloads) for env in self.environments))
@@ -178,7 +184,7 @@ class App(cdk8s.App):
     def to_spec(self) -> spec.App:
         source = spec.GitSource(self.repository, self.branch, self.repository_secret) if self.repository else None
         return spec.App(self.name, self.version, tuple(e.to_spec() for e in self.environments), source,
-                        self.registry, self.build_secrets, self.source_repository())
+                        self.registry, self.build_secrets, self.source_repository(), self.patch_schedule)
 
 
 class EnvironmentProps(TypedDict, total=False):

@@ -75,6 +75,7 @@ def promote(app: spec.App, context: Context, source: spec.Environment, target: s
                        "name": "Commit statuses under CI's check names", "run": REPORT, "env": {
                            "STATE": "${{ needs.ci.result == 'success' && 'success' || 'failure' }}",
                            "SHA": "${{ needs.promote.outputs.commit }}", "CHECKS": "\n".join(checks),
+                           "DESCRIPTION": "CI of the promotion, run by the promotion workflow",
                            "GH_TOKEN": "${{ github.token }}"}}]},
     }
     return workflow(f"{app.name} promote {source.name} to {target.name}", {"workflow_dispatch": {}}, jobs,

@@ -28,6 +28,7 @@ from shipform.render.workflow_common import (
     workflow,
 )
 from shipform.render.workflow_deploy import deploys
+from shipform.render.workflow_patch import patch
 from shipform.render.workflow_promote import promotions
 from shipform.write.yaml_dump import dump
 
@@ -76,7 +77,7 @@ def files(app: spec.App, context: Context) -> dict[str, str]:
     checks = ci(app, context)
     built = build(app, context)
     docs = {"ci": checks, "build": built, **promotions(app, context, check_names(checks)),
-            **deploys(app, context, built is not None)}
+            **deploys(app, context, built is not None), "patch": patch(app, context, check_names(checks))}
     result: dict[str, str] = {}
     for name, doc in docs.items():
         if doc is not None:

@@ -183,6 +183,8 @@ class App:
     source: SourceRepository | None = None
     """The GitHub repository ``repository`` names, whose workflows present their OIDC tokens to the clouds (None
     without one)."""
+    patch_schedule: str = "23 4 * * 1"
+    """When the patch workflow runs (GitHub Actions cron, UTC); the App's prop of that name sets it."""
 
     @property
     def local(self) -> Environment | None:
