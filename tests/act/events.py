@@ -40,3 +40,9 @@ def workflow_dispatch(full_name: str, ref: str, inputs: dict[str, str] | None = 
                       visibility: str = "private") -> dict[str, Any]:
     return {"ref": ref, "inputs": inputs or {}, "repository": repository(full_name, visibility),
             "sender": {"login": "developer"}, "workflow": ""}
+
+
+def schedule(full_name: str, cron: str, visibility: str = "private") -> dict[str, Any]:
+    """GitHub's ``schedule`` payload: the cron that fired; the run is on the default branch (act reads it from
+    ``repository.default_branch``)."""
+    return {"schedule": cron, "repository": repository(full_name, visibility)}
