@@ -42,7 +42,8 @@ def workflow_dispatch(full_name: str, ref: str, inputs: dict[str, str] | None = 
             "sender": {"login": "developer"}, "workflow": ""}
 
 
-def schedule(full_name: str, cron: str, visibility: str = "private") -> dict[str, Any]:
-    """GitHub's ``schedule`` payload: the cron that fired; the run is on the default branch (act reads it from
-    ``repository.default_branch``)."""
-    return {"schedule": cron, "repository": repository(full_name, visibility)}
+def schedule(full_name: str, cron: str, default_branch: str = "main", visibility: str = "private") -> dict[str, Any]:
+    """GitHub's ``schedule`` payload (the cron that fired) runs on the default branch's newest commit; act takes
+    the ref from ``ref``, which GitHub's payload lacks (GITHUB_REF is the default branch there)."""
+    return {"schedule": cron, "ref": f"refs/heads/{default_branch}",
+            "repository": repository(full_name, visibility, default_branch)}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from act import release
+from act import events, release
 from act.tools.trivy import PLANTED_MARKER
 from act.world import World
 
@@ -29,7 +29,8 @@ def vendor_image(world: World, name: str, content: bytes, path: str = "hello.txt
 
 def run_patch(world: World):
     variables, secrets = world.app_credentials()
-    return world.run(WORKFLOW, "schedule", world.schedule_payload(), variables=variables, secrets=secrets)
+    return world.run(WORKFLOW, "schedule", events.schedule(world.full_name, "23 4 * * 1"), variables=variables,
+                     secrets=secrets)
 
 
 def open_pulls(world: World) -> list[dict]:

@@ -96,8 +96,7 @@ class World:
         if event_name == "pull_request":
             number = payload["number"]
             return str(payload["pull_request"]["merge_commit_sha"]), f"refs/pull/{number}/merge"
-        # A schedule runs on the default branch (its payload names no ref).
-        ref = str(payload.get("ref") or f"refs/heads/{payload['repository']['default_branch']}")
+        ref = str(payload["ref"])
         return self.remote.git("rev-parse", ref).strip(), ref
 
     def _gitconfig(self) -> str:
@@ -143,9 +142,6 @@ class World:
 
     def dispatch_payload(self, ref: str = "refs/heads/main", inputs: dict[str, str] | None = None) -> dict[str, Any]:
         return events.workflow_dispatch(self.full_name, ref, inputs, self.visibility)
-
-    def schedule_payload(self, cron: str = "23 4 * * 1") -> dict[str, Any]:
-        return events.schedule(self.full_name, cron, self.visibility)
 
     def started_by(self, push: Push, actor: str | None = None) -> list[str]:
         """The workflow files GitHub would start for ``push`` (read at the pushed commit, as GitHub reads them);
