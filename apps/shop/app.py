@@ -41,7 +41,8 @@ from shipform import (
 )
 
 app = App("shop", registry="ghcr.io/acme", version="1.4.2", repository="https://github.com/acme/shop.git",
-          workflows="output")  # this repository does not run the reference apps' pipelines
+          workflows="output",  # this repository does not run the reference apps' pipelines
+          keep_images_days=30)  # a weekly cleanup deletes unused sha- tags a month old
 dev = Environment(app, "dev", local=True, domain="dev.shop.example.com")
 # prod runs in a cluster of its own, registered in Argo CD as 'prod' (dev and prod both own namespace shop), with
 # kube-prometheus-stack (scraped services get a ServiceMonitor, every namespace default alerts), Argo

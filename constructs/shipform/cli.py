@@ -218,6 +218,38 @@ def diff(
         raise typer.Exit(1)
 
 
+GRAPH_FORMATS = ("mermaid", "dot")
+"""What `shipform graph --format` takes (render.graph_text.FORMATS, named here so --help imports no renderer)."""
+
+
+@cli.command()
+def graph(
+    app_file: APP_FILE = None,
+    environment: Annotated[str | None, typer.Option(
+        "--env", help="Only this Environment. Default: every Environment of the app, each in its own box.")] = None,
+    format: Annotated[str, typer.Option(
+        "--format", metavar="mermaid|dot", help="mermaid (Markdown renders it on GitHub) or dot (Graphviz).")
+    ] = "mermaid",
+) -> None:
+    """Draw the system: per Environment its namespaces, workloads by kind, databases, servers outside the cluster
+    and public entry points, each connection labelled with its ports; from the connects_to graph the
+    NetworkPolicies and compose networks are made of."""
+    if format not in GRAPH_FORMATS:
+        _fail(f"--format must be one of {', '.join(GRAPH_FORMATS)}, got {format!r}. Fix: pass --format mermaid or "
+              "--format dot")
+    from shipform.synth.graph import draw
+
+    path, _ = located(app_file)
+    with _reported():
+        apps = _load_apps(path)
+        known = [e.name for a in apps for e in a.environments]
+        if environment is not None and environment not in known:
+            _fail(f"Environment {environment!r} is not in the app. Fix: pass one of "
+                  f"{', '.join(dict.fromkeys(known))}")
+        text = draw(apps, environment, format)
+    typer.echo(text, nl=False)
+
+
 @contextlib.contextmanager
 def _reported() -> Iterator[None]:
     """An invalid app or output that cannot be written: the one-line messages, exit 1, no traceback."""
@@ -301,8 +333,8 @@ _LOCK_DEFAULT = "resolve"
 lock_cli = typer.Typer(cls=_LockGroup, no_args_is_help=False, help=(
     "Image identity: digests per Environment in shipform.lock.json beside the app file, which synth pins "
     "images to. `shipform lock [APP_FILE] [--env ENV]` reads the digests of the third-party images the app "
-    "runs (databases, image= workloads, upload steps) from their registries; `shipform lock record` records "
-    "the images CI built."))
+    "runs (databases, image= workloads, upload steps) and of the base images its Dockerfiles pull (app-wide) from "
+    "their registries; `shipform lock record` records the images CI built."))
 cli.add_typer(lock_cli, name="lock")
 ENV = Annotated[str, typer.Option("--env", help="Environment name (default: every Environment).")]
 
@@ -310,7 +342,8 @@ ENV = Annotated[str, typer.Option("--env", help="Environment name (default: ever
 @lock_cli.command(_LOCK_DEFAULT, hidden=True)
 def lock_resolve(app_file: APP_FILE = None, environment: ENV = "") -> None:
     """Read the digest of every third-party image the app runs from its registry and write it into the lock
-    file for every Environment that runs it (entries of images no longer run are removed)."""
+    file for every Environment that runs it (entries of images no longer run are removed), and the digest of every
+    base image the app's Dockerfiles pull into its bases (with or without --env; bases no Dockerfile pulls go)."""
     from shipform.delivery.lock import RegistryErrors, lock_images
 
     with _reported():

@@ -43,6 +43,8 @@ class World:
         self.registry = Registry(machine.registry)
         self.repo = UserRepo(root / "clone", self.remote, self.namespace).create()
         self._runs = itertools.count(1)
+        self.extra_env: dict[str, str] = {}
+        """Variables every run's steps see besides the runner's (e.g. a registries.conf of this world's own)."""
 
     # --- what a test configures ----------------------------------------------------------------------------
 
@@ -83,7 +85,7 @@ class World:
                "STANDIN_ARTIFACTS": str(folder / "artifacts"),
                "STANDIN_TOKENS": json.dumps(self.tokens()),
                "GITHUB_WORKFLOW_REF": f"{self.full_name}/.github/workflows/{workflow}@{ref}",
-               "GITHUB_WORKFLOW_SHA": sha, "GITHUB_RUN_ID": str(9000 + number)}
+               "GITHUB_WORKFLOW_SHA": sha, "GITHUB_RUN_ID": str(9000 + number), **self.extra_env}
         given_vars = {"REGISTRY_USERNAME": "acme-ci", **(variables or {})}
         given_secrets = {"GITHUB_TOKEN": self.github_token, "REGISTRY_PASSWORD": "loopback-needs-none",
                          **(secrets or {})}

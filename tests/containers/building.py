@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,7 @@ from containers import apps
 from containers.apps import Image
 from containers.report import REPORT, seconds
 from containers.rig import Rig, tail
-from containers.standins import StandIn, from_images
+from containers.standins import PINNED_TAG, StandIn, from_images
 
 
 def bud(rig: Rig, dockerfile: Path, context: Path, tag: str) -> subprocess.CompletedProcess[str]:
@@ -22,12 +23,17 @@ def bud(rig: Rig, dockerfile: Path, context: Path, tag: str) -> subprocess.Compl
     --layers reuses unchanged steps across runs (as Docker's cache does); the ignore file is the one
     BuildKit reads for this Dockerfile (buildah 1.28 does not pick up `<Dockerfile>.dockerignore` itself).
     """
-    args = ["buildah", "bud", "--isolation", "chroot", "--pull-never", "--format", "docker", "--layers",
-            "-f", dockerfile, "-t", tag]
     ignorefile = dockerfile.with_name("Dockerfile.dockerignore")
-    if ignorefile.is_file():
-        args += ["--ignorefile", ignorefile]
-    return rig.run(*args, context, check=False, timeout=1200)
+    with tempfile.TemporaryDirectory(prefix="shipform-bud-") as folder:
+        text = dockerfile.read_text()
+        if PINNED_TAG.search(text):  # bases the lock pins: built from the stand-in of their tag (README.md)
+            dockerfile = Path(folder) / "Dockerfile"
+            dockerfile.write_text(PINNED_TAG.sub(r"\1", text))
+        args = ["buildah", "bud", "--isolation", "chroot", "--pull-never", "--format", "docker", "--layers",
+                "-f", dockerfile, "-t", tag]
+        if ignorefile.is_file():
+            args += ["--ignorefile", ignorefile]
+        return rig.run(*args, context, check=False, timeout=1200)
 
 
 def assert_built(proc: subprocess.CompletedProcess[str], dockerfile: Path) -> None:

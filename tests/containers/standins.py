@@ -68,8 +68,19 @@ class StandIn:
 
     @property
     def reference(self) -> str:
-        """The fully qualified name buildah and podman resolve a Docker Hub short name to."""
-        return f"docker.io/library/{self.image}" if "/" not in self.image.split(":")[0] else self.image
+        """The fully qualified name buildah and podman resolve a Docker Hub short name to (a tagged base pinned
+        by the lock stands in by its tag: see README.md)."""
+        image = tag_of(self.image)
+        return f"docker.io/library/{image}" if "/" not in image.split(":")[0] else image
+
+
+PINNED_TAG = re.compile(r"(\S+:[A-Za-z0-9_][A-Za-z0-9_.-]*)@sha256:[0-9a-f]{64}")
+"""A tagged image pinned by digest (``name:tag@sha256:...``), as the lock file's bases put it in FROM."""
+
+
+def tag_of(image: str) -> str:
+    """``name:tag`` of a tagged image pinned by digest; any other image as it is."""
+    return PINNED_TAG.sub(r"\1", image)
 
 
 def from_images(dockerfile: Path) -> list[str]:
@@ -86,11 +97,11 @@ def from_images(dockerfile: Path) -> list[str]:
 
 
 def standin_for(image: str) -> StandIn:
-    repository, _, tag = image.partition(":")
+    repository, _, tag = tag_of(image).partition(":")
     if repository in DISTROLESS and tag == DISTROLESS_TAG:
         return StandIn(image, DISTROLESS[repository])
     recipe = CONTAINERFILES.get(repository)
-    if recipe is None or "bookworm" not in tag.split("-") or "@" in image:
+    if recipe is None or "bookworm" not in tag.split("-") or "@" in tag_of(image):
         return StandIn(image, None, state=f"no stand-in recipe for {image} (only bookworm python/node/golang tags)")
     return StandIn(image, recipe)
 

@@ -26,7 +26,7 @@ from containers import apps
 from containers.building import assert_built, built_image
 from lock.helpers import invoke
 from lock.test_real_registry import registry  # noqa: F401 (the fixture: Debian's registry on a loopback port)
-from shipform.delivery.lock import LOCK_FILE
+from shipform.delivery.lock import LOCK_FILE, read_lock_document, write_lock
 from workflows.steps import fake_tool, run_script, step, workflow
 
 pytestmark = pytest.mark.containers
@@ -71,10 +71,13 @@ def plans(app_name: str, temp: Path, lock: Path) -> dict[str, dict[str, str]]:
 
 
 def copy_of(app_name: str, folder: Path) -> Path:
-    """The app folder without its lock file, in a folder that declares shipform: the loop starts from nothing."""
+    """The app folder in a folder that declares shipform, with a lock file holding only the committed one's
+    ``bases`` (what `shipform lock` reads from Docker Hub, unreachable here): the loop starts from no image of the
+    app's, and its Dockerfiles are the committed ones (their inputs are HEAD's)."""
     copy = folder / app_name
     shutil.copytree(REPO / "apps" / app_name, copy, ignore=shutil.ignore_patterns(LOCK_FILE, "__pycache__"))
     (copy / "requirements.txt").write_text("shipform\n")
+    write_lock(copy / LOCK_FILE, {}, None, read_lock_document(REPO / "apps" / app_name / LOCK_FILE)[2])
     return copy / "app.py"
 
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from shipform.delivery.lock import LOCK_FILE, NOTE, dump_lock, parse_lock, read_lock, write_lock
+from shipform.delivery.lock import LOCK_FILE, NOTE, dump_lock, parse_lock, read_lock, read_lock_document, write_lock
 from shipform.errors import InvalidApp
 from shipform.write.output_error import OutputError
 
@@ -95,6 +95,19 @@ BAD = {
         ["'note' must be a string, not a JSON number",
          "'environments.prod.redis:7.4.1' must be 'sha256:' followed by 64 lowercase hex digits, got 'sha256:abc'",
          "'environments.prod.postgres:16' must be 'sha256:' followed by 64 lowercase hex digits"]),
+    "bases a list": (json.dumps({**GOOD, "bases": []}).encode(),
+                     ["'bases' must map each base image 'name:tag' to its digest, not be a JSON array"]),
+    "a base with a digest in its key": (json.dumps({**GOOD, "bases": {f"python:3.12.8-slim-bookworm@{A}": A}}).encode(),
+                                        ["'bases' has a key that is not an image reference 'name:tag' (without a "
+                                         "digest)"]),
+    "a base without a tag": (json.dumps({**GOOD, "bases": {"python": A}}).encode(),
+                             ["'bases' has a key that is not an image reference 'name:tag' (without a digest), "
+                              "got 'python'"]),
+    "a base's bad digest": (json.dumps({**GOOD, "bases": {"golang:1.23.4-bookworm": "sha256:abc",
+                                                          "python:3.12.8-slim-bookworm": None}}).encode(),
+                            ["'bases.golang:1.23.4-bookworm' must be 'sha256:' followed by 64 lowercase hex digits, "
+                             "got 'sha256:abc'",
+                             "'bases.python:3.12.8-slim-bookworm' must be 'sha256:' followed by 64 lowercase hex"]),
 }
 
 
@@ -110,6 +123,20 @@ def test_a_damaged_lock_file_is_one_line_per_problem(tmp_path, case):
     for line, fragment in zip(problems, expected, strict=True):
         assert "\n" not in line and line.startswith(f"{path}: '") and fragment in line, line
         assert ". Fix: " in line
+
+
+def test_the_bases_section_reads_back_as_written_and_old_files_read_as_before(tmp_path):
+    path = tmp_path / LOCK_FILE
+    bases = {"python:3.12.8-slim-bookworm": B, "golang:1.23.4-bookworm": A}
+    write_lock(path, {"prod": {"redis:7.4.1": A}}, None, bases)
+    text = path.read_text()
+    assert text.index('"bases"') < text.index('"environments"')  # sorted keys, like every other section
+    assert list(json.loads(text)["bases"]) == sorted(bases)
+    assert read_lock_document(path) == ({"prod": {"redis:7.4.1": A}}, {}, bases)
+    assert dump_lock({"prod": {"redis:7.4.1": A}}, None, {}) == dump_lock({"prod": {"redis:7.4.1": A}})
+    assert '"bases"' not in dump_lock({"prod": {"redis:7.4.1": A}})  # none: no section
+    path.write_text(json.dumps(GOOD))  # a file from before the section existed
+    assert read_lock_document(path) == ({"prod": {"redis:7.4.1": A}}, {}, {})
 
 
 def test_a_folder_where_the_lock_file_goes_is_one_line(tmp_path):

@@ -20,6 +20,8 @@ A, B, C, D = ("sha256:" + c * 64 for c in "abcd")
 API = "ghcr.io/acme/shop-api:1.4.2"
 PG = "postgres:16.6-bookworm"
 AWS = "amazon/aws-cli:2.22.12"
+PYTHON = "python:3.12.8-slim-bookworm"
+BASE_NOTE = "shop: 1 base image has no digest in the Dockerfiles (python:3.12.8-slim-bookworm; run `shipform lock`)"
 
 APP = '''
 from shipform import (
@@ -108,6 +110,7 @@ def test_a_recorded_digest_reaches_kubernetes_and_compose_and_the_rest_is_noted(
     assert result.stdout.splitlines()[1:] == [
         "shop/dev: 2 images have no digest (run `shipform lock`, or let CI record built images)",
         "shop/prod: 3 images have no digest (run `shipform lock`, or let CI record built images)",
+        BASE_NOTE,
         "shop/prod: warning: its images are pulled from ghcr.io/acme without credentials: GHCR makes the packages of "
         "a private repository private, and its pods would not start (ImagePullBackOff). Fix: "
         "Environment(pull_secret=PullSecret('<name>')), a kubernetes.io/dockerconfigjson Secret; nothing if the "
@@ -121,6 +124,7 @@ def test_a_recorded_digest_reaches_kubernetes_and_compose_and_the_rest_is_noted(
         "up to date: shop",
         "shop/dev: 2 images have no digest (run `shipform lock`, or let CI record built images)",
         "shop/prod: 3 images have no digest (run `shipform lock`, or let CI record built images)",
+        BASE_NOTE,
         "shop/prod: warning: its images are pulled from ghcr.io/acme without credentials: GHCR makes the packages of "
         "a private repository private, and its pods would not start (ImagePullBackOff). Fix: "
         "Environment(pull_secret=PullSecret('<name>')), a kubernetes.io/dockerconfigjson Secret; nothing if the "
@@ -199,7 +203,8 @@ def test_lock_resolves_third_party_images_through_their_registries(tmp_path):
             "dev": {API: A, "redis:7.4.1": B}, "qa": {PG: C}}}))
 
         class Registry:
-            """The fake registry serves the proxy; postgres and the AWS CLI get fixed digests (no internet)."""
+            """The fake registry serves the proxy; postgres, the AWS CLI and the Dockerfile's base get fixed digests
+            (no internet)."""
 
             def __init__(self):
                 from shipform.delivery.registry import Client
@@ -208,20 +213,22 @@ def test_lock_resolves_third_party_images_through_their_registries(tmp_path):
 
             def digest(self, image: str) -> str:
                 self.asked.append(image)
-                return self.client.digest(image) if image == proxy else {PG: B, AWS: C}[image]
+                return self.client.digest(image) if image == proxy else {PG: B, AWS: C, PYTHON: D}[image]
 
         from shipform.cli import _load_apps
         from shipform.delivery.lock import lock_images
 
         fake = Registry()
         lines = lock_images(_load_apps(path), client=fake)
-        assert sorted(fake.asked) == sorted([proxy, PG, AWS])  # each image once, for both Environments
-        assert lines == [f"{tmp_path / LOCK_FILE}: 7 change(s) written",
+        assert sorted(fake.asked) == sorted([proxy, PG, AWS, PYTHON])  # each image once, for both Environments
+        assert lines == [f"{tmp_path / LOCK_FILE}: 8 change(s) written",
                          f"  + dev {proxy} {digest}", f"  + dev {AWS} {C}", f"  + dev {PG} {B}",
                          f"  - dev redis:7.4.1 {B}",
-                         f"  + prod {proxy} {digest}", f"  + prod {AWS} {C}", f"  + prod {PG} {B}"]
+                         f"  + prod {proxy} {digest}", f"  + prod {AWS} {C}", f"  + prod {PG} {B}",
+                         f"  + base {PYTHON} {D}"]
         assert lock_of(tmp_path) == {"dev": {API: A, AWS: C, PG: B, proxy: digest},
                                      "prod": {AWS: C, PG: B, proxy: digest}, "qa": {PG: C}}
+        assert json.loads((tmp_path / LOCK_FILE).read_text())["bases"] == {PYTHON: D}  # app-wide, not per Environment
         assert lock_images(_load_apps(path), client=fake) == [
             f"{tmp_path / LOCK_FILE}: up to date, nothing written"]
 
@@ -237,6 +244,7 @@ def test_lock_against_a_registry_that_does_not_answer_writes_nothing(tmp_path):
     assert result.exit_code == 1 and result.stdout == ""
     first, *others, last = result.stderr.splitlines()
     assert first.startswith(f"error: 127.0.0.1:{port}: cannot resolve 127.0.0.1:{port}/tools/proxy:1.0: cannot reach")
-    assert len(others) == 2 and all(line.startswith("error: registry-1.docker.io: cannot resolve ") for line in others)
+    assert len(others) == 3 and all(line.startswith("error: registry-1.docker.io: cannot resolve ") for line in others)
+    assert others[-1].startswith(f"error: registry-1.docker.io: cannot resolve {PYTHON}: ")  # the base too
     assert last == "error: no digest written. Fix: the lines above say what to do for each image"
     assert not (tmp_path / LOCK_FILE).exists()

@@ -82,8 +82,10 @@ def pushed(registry, tmp_path_factory) -> dict[str, str]:
     policy.write_text('{"default": [{"type": "insecureAcceptAnything"}]}')
     oci_layout(folder / "layout")
     found = {}
-    for tag, everything in (("1.0", False), ("multi", True)):
-        image = f"{registry}/acme/tiny:{tag}"
+    # The last one stands in for Docker Hub's python under a pull-through cache: <mirror>/library/<name>:<tag>.
+    for tag, everything, image in (("1.0", False, f"{registry}/acme/tiny:1.0"),
+                                   ("multi", True, f"{registry}/acme/tiny:multi"),
+                                   ("multi", True, f"{registry}/hub/library/python:3.12.8-slim-bookworm")):
         skopeo("copy", "--quiet", *(["--all"] if everything else []), "--dest-tls-verify=false",
                f"oci:{folder / 'layout'}:{tag}", f"docker://{image}", policy=policy)
         raw = skopeo("inspect", "--raw", "--tls-verify=false", f"docker://{image}", policy=policy)
@@ -109,7 +111,7 @@ def test_the_client_reads_the_digest_skopeo_and_the_registry_agree_on(pushed):
 
 
 def test_shipform_lock_records_them_for_every_environment_that_runs_them(pushed, tmp_path):
-    single, index = sorted(pushed)  # '.../tiny:1.0', '.../tiny:multi'
+    single, index = sorted(image for image in pushed if "/acme/tiny:" in image)  # '.../tiny:1.0', '.../tiny:multi'
     (tmp_path / "requirements.txt").write_text("shipform\n")  # what CI installs
     (tmp_path / "app.py").write_text(f'''
 from shipform import App, Environment, Health, WebService, Worker
@@ -133,3 +135,24 @@ for name, local in (("dev", True), ("prod", False)):
     assert "the workflows stay in" in synth.stdout.splitlines()[1]
     deployment = (tmp_path / "out" / "tiny" / "k8s" / "prod" / "deployment-tiny-worker.yaml").read_text()
     assert f"image: {index}@{pushed[index]}" in deployment
+
+
+def test_shipform_lock_resolves_a_base_through_a_loopback_mirror(registry, pushed, tmp_path):
+    base = f"{registry}/hub/library/python:3.12.8-slim-bookworm"
+    (tmp_path / "requirements.txt").write_text("shipform\n")
+    (tmp_path / "py").mkdir()
+    (tmp_path / "py" / "requirements.txt").write_text("flask==3.1.0\n")
+    (tmp_path / "app.py").write_text(f'''
+from shipform import App, Build, Environment, WebService
+app = App("tiny", registry="ghcr.io/acme", base_registry="{registry}/hub")
+dev = Environment(app, "dev", local=True)
+WebService(dev, "api", build=Build.python("py", ["python", "-m", "api"]), port=8000)
+''')
+    result = invoke("lock", str(tmp_path / "app.py"), "--env", "dev")
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / LOCK_FILE).read_text())["bases"] == {base: pushed[base]}
+    assert result.stdout.splitlines()[1:] == [f"  + base {base} {pushed[base]}"]
+    synth = invoke("synth", str(tmp_path / "app.py"), "--outdir", str(tmp_path / "out"))
+    assert synth.exit_code == 0, synth.output
+    dockerfile = (tmp_path / "out" / "tiny" / "docker" / "api" / "Dockerfile").read_text()
+    assert f"\nFROM {base}@{pushed[base]} AS build\n" in dockerfile and f"\nFROM {base}@{pushed[base]}\n" in dockerfile

@@ -48,7 +48,9 @@ def app_folder(tmp_path: Path, environments: str = PROD, lock: dict | None = Non
     write_sources(tmp_path)
     (tmp_path / "app.py").write_text(source(environments, version))
     if lock is not None:
-        (tmp_path / LOCK_FILE).write_text(json.dumps({"environments": lock}))
+        # The Dockerfiles' bases pinned too: these tests are about the images the app builds.
+        bases = {"node:22.12.0-bookworm-slim": C, "python:3.12.8-slim-bookworm": C}
+        (tmp_path / LOCK_FILE).write_text(json.dumps({"environments": lock, "bases": bases}))
     return tmp_path / "app.py"
 
 

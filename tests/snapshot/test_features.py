@@ -557,3 +557,18 @@ def test_serverless_web_service_on_knative(synth, snapshot):
     """
     files = synth(source, "k8s/prod/service-shop-api", "k8s/prod/domainmapping-", "k8s/prod/networkpolicy-shop-")
     assert files == snapshot
+
+
+def test_the_cleanup_of_a_registry_that_takes_deletes(synth, snapshot):
+    """keep_images_days on a registry other than GHCR: skopeo, logged in with the registry's credentials in the
+    GitHub environment 'release', no packages scope (GHCR's variant is the reference app's shop-cleanup.yaml)."""
+    source = """
+        from shipform import *
+        app = App("shop", registry="registry.example.com/acme", version="1.0.0", workflows="output",
+                  keep_images_days=14)
+        dev = Environment(app, "dev", local=True)
+        WebService(dev, "api", build=Build.python("py", ["gunicorn", "app:app"]), port=8000)
+    """
+    files = synth(source, ".github/workflows/shop-cleanup.yaml")
+    assert "KIND: registry" in files[".github/workflows/shop-cleanup.yaml"]
+    assert files == snapshot

@@ -263,6 +263,19 @@ API_SERVER_CASES = [
     ("version-with-a-digest", 'App("other", registry="ghcr.io/acme", version="1.0.0@sha256:' + "a" * 64 + '")',
      "other", "version"),
     ("upper-case-registry", 'App("other", registry="ghcr.io/Acme")', "other", "registry"),
+    ("base-registry-with-a-tag", 'App("other", registry="ghcr.io/acme", base_registry="mirror.acme.io/hub:1")',
+     "other", "base_registry"),
+    ("base-registry-ending-in-a-slash", 'App("other", registry="ghcr.io/acme", base_registry="mirror.acme.io/")',
+     "other", "base_registry"),
+    ("base-registry-without-a-host", 'App("other", registry="ghcr.io/acme", base_registry="acme/dockerhub")',
+     "other", "base_registry"),
+    ("base-registry-upper-case", 'App("other", registry="ghcr.io/acme", base_registry="Mirror.acme.io/hub")',
+     "other", "base_registry"),
+    ("base-registry-is-docker-hub", 'App("other", registry="ghcr.io/acme", base_registry="docker.io")',
+     "other", "base_registry"),
+    ("base-registry-empty", 'App("other", registry="ghcr.io/acme", base_registry="")', "other", "base_registry"),
+    ("base-registry-with-a-digest", 'App("other", registry="ghcr.io/acme", base_registry="mirror.acme.io@sha256:'
+     + "a" * 64 + '")', "other", "base_registry"),
     ("two-apps-with-one-name", 'App("shop", registry="ghcr.io/other")', "shop", "name"),
     ("pod-security-version-not-v1-n", 'SecureNamespace(dev, "team", pod_security_version="1.33")',
      "shop/dev/team", "pod_security_version"),
@@ -551,8 +564,6 @@ BUILD_CASES += [
 ]
 DIGEST_A = '"sha256:' + "a" * 64 + '"'
 BUILD_CASES += [
-    ("distroless-without-digest", WS + 'build=Build.node("node", ["node", "s.js"], runtime="distroless"), port=80)',
-     "shop/dev/api", "build.runtime_digest"),
     ("distroless-python", WS + 'build=Build.python("py", ["x"], runtime="distroless"), port=80)', "shop/dev/api",
      "build.runtime"),
     ("distroless-with-runtime-packages", WS + 'build=Build.node("node", ["node", "s.js"], runtime="distroless", '
@@ -715,6 +726,10 @@ DISK_AND_COUNT_CASES = [
 ALL_CASES += DISK_AND_COUNT_CASES
 ALL_CASES.append(("build-secret-unknown", 'App("two", registry="ghcr.io/acme", build_secrets=["gitconfig"])', "two",
                   "build_secrets"))
+# Retention (App(keep_images_days=...)): whole days, at least one (a pushed tag waits for its lock entry).
+ALL_CASES += [(f"keep-images-days-{name}", f'App("two", registry="ghcr.io/acme", keep_images_days={value})', "two",
+               "keep_images_days") for name, value in (("zero", "0"), ("a-string", '"30"'), ("true", "True"),
+                                                       ("over-ten-years", "3651"), ("a-fraction", "1.5"))]
 ALL_CASES += [
     ("tls-on-an-engine-without-it", 'StatefulDB(dev, "db", engine="mongodb", version="8.0", tls="db-tls")',
      "shop/dev/db", "tls"),

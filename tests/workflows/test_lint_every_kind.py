@@ -34,7 +34,7 @@ CLUSTERS = ['Cluster.eks("shop-prod", "eu-west-1")', 'Cluster.gke("shop-prod", "
 APP = '''
 from shipform import *
 app = App(NAME, registry=REGISTRY, version="1.0.0", repository="https://github.com/acme/shop.git",
-          workflows="output", build_secrets=["pip.conf"])
+          workflows="output", build_secrets=["pip.conf"], keep_images_days=30)
 # Before the first promotion: stage and prod state why they run the images by tag (the workflows are the same).
 UNPINNED = "nothing was promoted here yet"
 ISSUER = Issuer(name="internal-ca")
@@ -87,7 +87,7 @@ def workflows(tmp_path_factory) -> Path:
         for path, text in render(exec_app(source, where), root / "dist").items():
             if path.startswith(".github/workflows/"):
                 (folder / path.rsplit("/", 1)[1]).write_text(text)
-    assert len(list(folder.glob("*.yaml"))) == 7 * 6  # ci, build, two promotions, the deploy of prod, the patch
+    assert len(list(folder.glob("*.yaml"))) == 7 * 7  # ci, build, two promotions, the deploy of prod, cleanup, patch
     for committed in DIST.glob("*/.github/workflows/*.yaml"):  # the reference apps' too
         (folder / committed.name).write_text(committed.read_text())
     return root

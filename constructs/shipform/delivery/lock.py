@@ -13,9 +13,10 @@ is deployed as.
 
 Keys are the image references as the app names them. An optional ``built`` section (see
 :mod:`shipform.delivery.lock_built`) keeps, per image the app builds, the digest CI pushed and the inputs it
-was built from. Synth pins every image with an entry in its Environment
+was built from. An optional ``bases`` section (see :mod:`shipform.delivery.lock_bases`) keeps, app-wide, the
+digest of every base image the generated Dockerfiles pull. Synth pins every image with an entry in its Environment
 (``name:tag@sha256:...``) and notes the ones without (:mod:`shipform.delivery.pins`). Entries come from
-``shipform lock`` (third-party images, read from their registries), ``shipform lock record`` (the images CI
+``shipform lock`` (third-party and base images, read from their registries), ``shipform lock record`` (the images CI
 built and pushed) and ``shipform promote`` (built images' digests copied from one Environment to the next).
 The file is written sorted, with 2-space indents and a trailing newline: the same content is the same bytes.
 """
@@ -32,18 +33,21 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from shipform import spec
-from shipform.delivery.lock_built import Built, BuiltImages, dump_built, json_type, parse_built
+from shipform.delivery.lock_bases import Bases, base_changes, base_images, dump_bases, parse_bases, used_bases
+from shipform.delivery.lock_built import Built, BuiltImages, built_changes, dump_built, json_type, parse_built
 from shipform.delivery.registry import Client, RegistryError, parse_reference
 from shipform.errors import ShipformError, raise_all
 from shipform.model.stage import App
 from shipform.model.validation import validate
 from shipform.values import checks
+from shipform.values.checks import is_tagged_image
 from shipform.write import reading
 from shipform.write.output_error import OutputError
 
 LOCK_FILE = "shipform.lock.json"
-NOTE = ("Image digests per Environment; `shipform synth` deploys every image listed as name:tag@digest. "
-        "Written by `shipform lock` (third-party images, from their registries), `shipform lock record` "
+NOTE = ("Image digests per Environment, and of the base images the Dockerfiles pull (bases); `shipform synth` "
+        "deploys and builds from every image listed as name:tag@digest. "
+        "Written by `shipform lock` (third-party and base images, from their registries), `shipform lock record` "
         "(images CI built and pushed) and `shipform promote` (built images, from one Environment to the next). "
         "Commit it; do not edit it by hand.")
 FIX = ("correct the file, or delete it and run `shipform lock` (CI records the images it builds again on its "
@@ -51,9 +55,6 @@ FIX = ("correct the file, or delete it and run `shipform lock` (CI records the i
 
 Lock = dict[str, dict[str, str]]
 """{Environment name: {image reference as the app names it: 'sha256:<64 hex>'}}"""
-
-_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
-
 
 class Resolver(Protocol):
     """What reads digests from registries (:class:`shipform.delivery.registry.Client`)."""
@@ -92,15 +93,20 @@ def read_lock(path: Path) -> Lock:
 
 def read_lock_file(path: Path) -> tuple[Lock, BuiltImages]:
     """The lock file's entries and its ``built`` section; both empty when there is no file."""
+    return read_lock_document(path)[:2]
+
+
+def read_lock_document(path: Path) -> tuple[Lock, BuiltImages, Bases]:
+    """The lock file's entries, its ``built`` section and its ``bases``; all empty when there is no file."""
     where = shown(path)
     try:
         raw = reading.read_bytes(path)
     except FileNotFoundError:
-        return {}, {}
+        return {}, {}, {}
     except OSError as err:
         reason = "it is a folder" if err.errno == errno.EISDIR else err.strerror or str(err)
         raise ShipformError(where, "environments", f"cannot be read: {reason}", None, FIX) from None
-    return parse_lock_file(raw, where)
+    return parse_lock_document(raw, where)
 
 
 class _Duplicate(Exception):
@@ -123,6 +129,12 @@ def parse_lock(raw: bytes | str, where: str) -> Lock:
 
 def parse_lock_file(raw: bytes | str, where: str) -> tuple[Lock, BuiltImages]:
     """The entries and the ``built`` section of a lock file's content; ``where`` names the file in errors."""
+    return parse_lock_document(raw, where)[:2]
+
+
+def parse_lock_document(raw: bytes | str, where: str) -> tuple[Lock, BuiltImages, Bases]:
+    """The entries, the ``built`` section and the ``bases`` of a lock file's content; ``where`` names the file in
+    errors."""
     def whole(problem: str, fix: str = FIX) -> ShipformError:
         return ShipformError(where, "environments", f"cannot be read: {problem}", None, fix)
 
@@ -150,8 +162,8 @@ def parse_lock_file(raw: bytes | str, where: str) -> tuple[Lock, BuiltImages]:
         problems.append(ShipformError(where, prop, problem, value, FIX))
 
     for key in data:
-        if key not in ("note", "environments", "built"):
-            bad(key, "is not a key of the lock file (it has 'built', 'environments' and 'note')")
+        if key not in ("note", "environments", "built", "bases"):
+            bad(key, "is not a key of the lock file (it has 'bases', 'built', 'environments' and 'note')")
     if "note" in data and not isinstance(data["note"], str):
         bad("note", f"must be a string, not a JSON {_json_type(data['note'])}")
     environments = data.get("environments")
@@ -175,32 +187,29 @@ def parse_lock_file(raw: bytes | str, where: str) -> tuple[Lock, BuiltImages]:
                 else:
                     lock.setdefault(env, {})[image] = digest
     built = parse_built(data["built"], bad) if "built" in data else {}
+    bases = parse_bases(data["bases"], bad, json_type) if "bases" in data else {}
     raise_all(problems)
-    return lock, built
+    return lock, built, bases
 
 
 _json_type = json_type
 
 
-def is_tagged_image(value: object) -> bool:
-    """``name:tag`` without a digest, the name as registries accept it (an optional host:port first)."""
-    if not isinstance(value, str) or "@" in value or ":" not in value[value.rfind("/") + 1:]:
-        return False
-    name, tag = value.rsplit(":", 1)
-    return checks.is_image_name(name) and checks.matches(_TAG, tag)
-
-
-def dump_lock(lock: Mapping[str, Mapping[str, str]], built: Mapping[str, Built] | None = None) -> str:
+def dump_lock(lock: Mapping[str, Mapping[str, str]], built: Mapping[str, Built] | None = None,
+              bases: Mapping[str, str] | None = None) -> str:
     """The file's text: keys sorted, 2-space indents, a trailing newline; Environments without entries left out,
-    and the ``built`` section too when it has none."""
+    and the ``built`` and ``bases`` sections too when they have none."""
     environments = {env: dict(entries) for env, entries in lock.items() if entries}
     data: dict[str, Any] = {"note": NOTE, "environments": environments}
     if built:
         data["built"] = dump_built(built)
+    if bases:
+        data["bases"] = dump_bases(bases)
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def write_lock(path: Path, lock: Mapping[str, Mapping[str, str]], built: Mapping[str, Built] | None = None) -> None:
+def write_lock(path: Path, lock: Mapping[str, Mapping[str, str]], built: Mapping[str, Built] | None = None,
+               bases: Mapping[str, str] | None = None) -> None:
     """Replace the lock file atomically (a temporary file beside it, renamed over it); never through a symlink."""
     where = shown(path)
     if path.is_symlink():
@@ -209,7 +218,7 @@ def write_lock(path: Path, lock: Mapping[str, Mapping[str, str]], built: Mapping
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(temporary, "x", encoding="utf-8", newline="\n") as out:
-            out.write(dump_lock(lock, built))
+            out.write(dump_lock(lock, built, bases))
         os.replace(temporary, path)
     except OSError as err:
         with contextlib.suppress(OSError):
@@ -256,29 +265,18 @@ def changes(old: Mapping[str, Mapping[str, str]], new: Mapping[str, Mapping[str,
     return lines
 
 
-def write_changes(path: Path, old: Lock, new: Lock, built: tuple[BuiltImages, BuiltImages] | None = None) -> list[str]:
-    """Write the lock file when it changed; the lines that say what changed. ``built`` is (old, new) of the
-    ``built`` section; without it the file keeps the section it has."""
-    old_built, new_built = built if built is not None else (read_lock_file(path)[1],) * 2
-    lines = changes(old, new) + built_changes(old_built, new_built)
+def write_changes(path: Path, old: Lock, new: Lock, built: tuple[BuiltImages, BuiltImages] | None = None,
+                  bases: tuple[Bases, Bases] | None = None) -> list[str]:
+    """Write the lock file when it changed; the lines that say what changed. ``built`` and ``bases`` are (old,
+    new) of those sections; without one the file keeps the section it has."""
+    _, kept_built, kept_bases = read_lock_document(path) if built is None or bases is None else (None, {}, {})
+    old_built, new_built = built if built is not None else (kept_built, kept_built)
+    old_bases, new_bases = bases if bases is not None else (kept_bases, kept_bases)
+    lines = changes(old, new) + built_changes(old_built, new_built) + base_changes(old_bases, new_bases)
     if not lines:
         return [f"{shown(path)}: up to date, nothing written"]
-    write_lock(path, new, new_built)
+    write_lock(path, new, new_built, new_bases)
     return [f"{shown(path)}: {len(lines)} change(s) written", *(f"  {line}" for line in lines)]
-
-
-def built_changes(old: Mapping[str, Built], new: Mapping[str, Built]) -> list[str]:
-    """What differs in the ``built`` section: '+ built name digest', '~ built name ...', '- built name digest'."""
-    lines = []
-    for name in sorted(set(old) | set(new)):
-        before, after = old.get(name), new.get(name)
-        if before is None and after is not None:
-            lines.append(f"+ built {name} {after.digest} from {after.inputs}")
-        elif after is None and before is not None:
-            lines.append(f"- built {name} {before.digest}")
-        elif before != after and before is not None and after is not None:
-            lines.append(f"~ built {name} {before.digest} -> {after.digest} from {after.inputs}")
-    return lines
 
 
 def specs_by_lock(apps: Sequence[App]) -> dict[Path, list[spec.App]]:
@@ -309,16 +307,18 @@ def copy_lock(lock: Lock) -> Lock:
 def lock_images(apps: Sequence[App], environment: str | None = None,
                 client: Resolver | None = None) -> list[str]:
     """`shipform lock`: read the digest of every third-party image the apps run (in ``environment``, or in
-    all) from its registry and write it for every Environment that runs it. Entries of images an Environment
-    no longer runs are removed, but not an entry of an image the app builds under another tag: until a promotion
-    replaces it, an Environment after the first runs that digest (shipform.delivery.pins). Nothing is written
-    when any image cannot be resolved."""
+    all) from its registry and write it for every Environment that runs it, and the digest of every base image
+    the apps' Dockerfiles pull (app-wide, with or without ``environment``) into ``bases``. Entries of images an
+    Environment no longer runs are removed, and bases no Dockerfile pulls, but not an entry of an image the app
+    builds under another tag: until a promotion replaces it, an Environment after the first runs that digest
+    (shipform.delivery.pins). Nothing is written when any image cannot be resolved."""
     groups = specs_by_lock(apps)
     if environment:
         require_environment(groups, "--env", environment)
     client = client or Client()
     wanted = sorted({image for specs in groups.values() for env in environments_of(specs, environment)
-                     for image in third_party_images(env)})
+                     for image in third_party_images(env)}
+                    | {image for specs in groups.values() for app in specs for image in base_images(app)})
     digests: dict[str, str] = {}
     errors: list[RegistryError] = []
     unreachable: dict[str, RegistryError] = {}  # a registry that did not answer is not asked again
@@ -338,7 +338,7 @@ def lock_images(apps: Sequence[App], environment: str | None = None,
         raise RegistryErrors(errors)
     report: list[str] = []
     for path, specs in groups.items():
-        old = read_lock(path)
+        old, _, old_bases = read_lock_document(path)
         new = copy_lock(old)
         for name in dict.fromkeys(env.name for env in environments_of(specs, environment)):
             envs = environments_of(specs, name)
@@ -348,7 +348,8 @@ def lock_images(apps: Sequence[App], environment: str | None = None,
                        if image in used or image.rsplit(":", 1)[0] in built}
             entries.update((image, digests[image]) for env in envs for image in third_party_images(env))
             new[name] = entries
-        report += write_changes(path, old, {env: entries for env, entries in new.items() if entries})
+        report += write_changes(path, old, {env: entries for env, entries in new.items() if entries},
+                                bases=(old_bases, used_bases(specs, digests)))
     return report
 
 

@@ -99,3 +99,17 @@ def dump_built(built: Mapping[str, Built]) -> dict[str, dict[str, str]]:
 def json_type(value: object) -> str:
     return {dict: "object", list: "array", str: "string", int: "number", float: "number", bool: "boolean",
             type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def built_changes(old: Mapping[str, Built], new: Mapping[str, Built]) -> list[str]:
+    """What differs in the ``built`` section: '+ built name digest', '~ built name ...', '- built name digest'."""
+    lines = []
+    for name in sorted(set(old) | set(new)):
+        before, after = old.get(name), new.get(name)
+        if before is None and after is not None:
+            lines.append(f"+ built {name} {after.digest} from {after.inputs}")
+        elif after is None and before is not None:
+            lines.append(f"- built {name} {before.digest}")
+        elif before != after and before is not None and after is not None:
+            lines.append(f"~ built {name} {before.digest} -> {after.digest} from {after.inputs}")
+    return lines

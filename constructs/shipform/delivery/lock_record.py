@@ -13,7 +13,6 @@ from shipform.delivery.lock import (
     copy_lock,
     environments_of,
     images,
-    is_tagged_image,
     read_lock_file,
     require_environment,
     specs_by_lock,
@@ -23,6 +22,7 @@ from shipform.delivery.lock_built import COMMIT, INPUTS, INPUTS_FORMAT, Built, B
 from shipform.errors import ShipformError, raise_all
 from shipform.model.stage import App
 from shipform.values import checks
+from shipform.values.checks import is_tagged_image
 
 EXAMPLE = "ghcr.io/acme/shop-api@sha256:<64 hex>"
 

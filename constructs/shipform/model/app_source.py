@@ -50,6 +50,21 @@ def build_secrets(app: str, ids: object) -> tuple[str, ...]:
     return tuple(sorted(set(ids), key=BUILD_SECRET_IDS.index))
 
 
+KEEP_IMAGES_DAYS_MAX = 3650
+
+
+def keep_images_days(app: str, days: object) -> int | None:
+    """How many days an unused ``sha-`` tag stays (None: the cleanup workflow is not generated). At least a day: a
+    tag is pushed before the build records its digest in the lock, and the cleanup must never see it in between."""
+    if days is None:
+        return None
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= KEEP_IMAGES_DAYS_MAX:
+        raise ShipformError(app, "keep_images_days", f"must be a whole number of days from 1 to "
+                            f"{KEEP_IMAGES_DAYS_MAX}", days, "write e.g. keep_images_days=30, or None to keep every "
+                            "image")
+    return days
+
+
 def git_branch(app: str, branch: object) -> str:
     """A branch name git accepts (git check-ref-format, the common subset)."""
     if not isinstance(branch, str) or not checks.matches(r"[A-Za-z0-9._/-]+", branch) or ".." in branch \

@@ -9,6 +9,7 @@ from typing import ClassVar, Literal
 
 from shipform import spec
 from shipform.errors import ShipformError
+from shipform.model.base_registry import mirrored
 from shipform.model.native_packages import python_packages
 from shipform.model.package_managers import NODE_LAYOUTS, PYTHON_LAYOUTS, node_installer, node_runtime_files
 from shipform.values import checks
@@ -19,8 +20,13 @@ from shipform.write import reading
 
 PresetName = Literal["python", "node", "go", "dockerfile"]
 Runtime = Literal["debian", "distroless"]
-# Distroless images carry no version tag of their own: the major version names the image, a digest pins it.
+# Distroless images carry no version tag of their own: the major version names the image, and of the tags it is
+# published under (latest, nonroot, debug, ...) 'nonroot' is the one whose default user is not root (the Dockerfile
+# sets its own numeric USER anyway). A digest pins it: runtime_digest=, or the lock file's bases section.
 DISTROLESS_NODE = "gcr.io/distroless/nodejs{major}-debian12"
+DISTROLESS_TAG = "nonroot"
+UV_IMAGE = "ghcr.io/astral-sh/uv:0.5.11"
+"""Where the Python preset's build stage copies uv from, for projects with uv.lock."""
 # A Debian package name, optionally pinned to a version ('gcc', 'libmariadb3=1:10.11.6-0+deb12u1').
 _DEBIAN_PACKAGE = re.compile(r"[a-z0-9][a-z0-9+.-]+(=[A-Za-z0-9.+~:-]+)?")
 _GO_PACKAGE = re.compile(r"\.|\./[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]+)*|[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]+)*")
@@ -87,9 +93,11 @@ class Build:
     Go, whose runtime image is empty."""
     runtime: Runtime = "debian"
     """Default: 'debian' (the language's slim Debian image, stripped of package managers and setuid files).
-    'distroless' (node only): Google's distroless image, with no shell at all; pin it with ``runtime_digest``."""
+    'distroless' (node only): Google's distroless image (``gcr.io/distroless/nodejs<major>-debian12:nonroot``), with
+    no shell at all, pinned by ``runtime_digest`` or the lock file's ``bases`` section."""
     runtime_digest: str | None = None
-    """Required with runtime='distroless': 'sha256:...' of the distroless image (it has no version tags)."""
+    """Default: None (the lock file's digest of the distroless image, else its tag alone). With runtime='distroless':
+    'sha256:...' of the distroless image, which wins over the lock file."""
     dockerfile_path: str = ""
     """The team's own Dockerfile, relative to the app's folder (preset 'dockerfile' only)."""
     args: tuple[tuple[str, str], ...] = ()
@@ -146,18 +154,20 @@ class Build:
     def language_version(self) -> str:
         return self.version or self.preset_spec.default_version
 
-    def base_images(self) -> tuple[str, str]:
-        """(builder, runtime) image references, pinned by tag and, when given, digest; a distroless runtime by
-        its digest."""
-        def pin(template: str) -> str:
+    def base_images(self, mirror: str | None = None) -> tuple[str, str]:
+        """(builder, runtime) image references, pinned by tag and, when given, ``base_digest`` (a distroless
+        runtime by ``runtime_digest``); Docker Hub's images pulled through ``mirror`` (App(base_registry=))."""
+        def pin(template: str, digest: str | None) -> str:
             if template == "scratch":
                 return template
-            ref = template.format(version=self.language_version)
-            return f"{ref}@{self.base_digest}" if self.base_digest else ref
+            ref = mirrored(template.format(version=self.language_version), mirror)
+            return f"{ref}@{digest}" if digest else ref
+        builder = pin(self.preset_spec.builder_image, self.base_digest)
         if self.runtime == "distroless":
-            major = self.language_version.split(".")[0]
-            return pin(self.preset_spec.builder_image), f"{DISTROLESS_NODE.format(major=major)}@{self.runtime_digest}"
-        return pin(self.preset_spec.builder_image), pin(self.preset_spec.runtime_image)
+            # runtime_digest pins the image by digest alone: which tag it was read from, the Build does not say.
+            name = DISTROLESS_NODE.format(major=self.language_version.split(".")[0])
+            return builder, f"{name}@{self.runtime_digest}" if self.runtime_digest else f"{name}:{DISTROLESS_TAG}"
+        return builder, pin(self.preset_spec.runtime_image, self.base_digest)
 
     def validate(self, path: str) -> None:
         check_fields(path, "build", self)
@@ -208,12 +218,13 @@ class Build:
                                     "characters (it becomes one Dockerfile RUN line)", list(self.build_command),
                                     "pass one command as a list of plain arguments")
 
-    def to_spec(self, path: str, root: Path, command: tuple[str, ...], title: str, version: str) -> spec.ImageBuild:
+    def to_spec(self, path: str, root: Path, command: tuple[str, ...], title: str, version: str,
+                mirror: str | None = None) -> spec.ImageBuild:
         if self.preset == "dockerfile":
             return spec.ImageBuild(preset="dockerfile", context=(root / self.context).resolve(), layout="",
                                    builder_image="", runtime_image="", command=command, build_command=(), package="",
                                    title=title, version=version, dockerfile=(root / self.dockerfile_path).resolve())
-        builder, runtime = self.base_images()
+        builder, runtime = self.base_images(mirror)
         layout = self.detect_layout(path, root)[0]
         build_packages, runtime_packages = self.build_packages, self.runtime_packages
         native: tuple[str, ...] = ()
@@ -231,7 +242,8 @@ class Build:
             runtime=self.runtime, native=native,
             installer=node_installer(path, root / self.context, layout) if self.preset == "node" else "",
             runtime_files=node_runtime_files(root / self.context) if self.preset == "node" else (),
-            project_ignore=_ignore_rules(path, root / self.context / ".dockerignore"))
+            project_ignore=_ignore_rules(path, root / self.context / ".dockerignore"),
+            uv_image=mirrored(UV_IMAGE, mirror) if layout == "uv.lock" else "")
 
     def _check_runtime(self, path: str) -> None:
         checks.digest(path, "build.runtime_digest", self.runtime_digest)
@@ -248,11 +260,6 @@ class Build:
             raise ShipformError(path, "build.runtime", f"'distroless' is for the node preset: {why}",
                                 self.runtime, "drop runtime= (the Debian runtime has no package manager and no "
                                 "setuid files either)")
-        if self.runtime_digest is None:
-            raise ShipformError(path, "build.runtime_digest", "is required with runtime='distroless': distroless "
-                                "images have no version tags, so only a digest pins one", None,
-                                "pass runtime_digest='sha256:<64 hex>' (e.g. from `crane digest "
-                                f"{DISTROLESS_NODE.format(major=self.language_version.split('.')[0])}`)")
         if self.runtime_packages:
             raise ShipformError(path, "build.runtime_packages", "cannot be installed on a distroless runtime (no "
                                 "package manager, no shell)", list(self.runtime_packages),

@@ -116,7 +116,8 @@ class S3Target:
     def egress(self) -> spec.EgressToInternet:
         """The bucket's address is not known to the cluster: HTTPS (its port) to any address of ``cidrs``."""
         cidrs = tuple(str(ipaddress.ip_network(c)) for c in self.cidrs)  # '10.0.0.0/255.0.0.0' as '10.0.0.0/8'
-        return spec.EgressToInternet(self.port, cidrs)
+        where = f" at {self.endpoint}" if self.endpoint else ""
+        return spec.EgressToInternet(self.port, cidrs, f"s3://{self.bucket}{where}")
 
     def reach(self, path: str, restore: bool, skip_containers: tuple[str, ...]) -> S3Access:
         """How the upload (or the restore Job's fetch) reaches the bucket: the file its keys are mounted as, or the

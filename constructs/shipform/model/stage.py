@@ -17,6 +17,7 @@ from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model import app_source
 from shipform.model.app_file import caller_file, run_as_script
+from shipform.model.base_registry import check_base_registry
 from shipform.model.cluster import Cluster
 from shipform.model.collecting import _Collector, _collector, synth_deferred
 from shipform.model.data_storage import DataStorage
@@ -99,6 +100,14 @@ class App(cdk8s.App):
         BuildKit, each from the repository secret ``BUILD_<ID>`` (``BUILD_NETRC``, ``BUILD_PIP_CONF``,
         ``BUILD_UV_TOML``, ``BUILD_NPMRC``): 'netrc' (pip, uv and Go), 'pip.conf', 'uv.toml', 'npmrc'. The
         Dockerfiles mount them only while dependencies install; never an ARG, an ENV or a layer.
+    :param keep_images_days: Default: None (nothing is deleted). With a number of days, a weekly workflow
+        ``<app>-cleanup.yaml`` deletes the ``sha-<commit>`` tags of the built images whose digest the lock file on
+        the default branch does not name and whose commit is older than that, with their signatures and
+        attestations; version tags, and any digest a kept tag also names, stay (README: "Image retention").
+    :param base_registry: Default: None (Docker Hub). A pull-through cache or mirror of Docker Hub (e.g.
+        'registry.acme.internal/dockerhub') the generated Dockerfiles pull Docker Hub's base images from: official
+        images as ``<base_registry>/library/<name>:<tag>``, others as ``<base_registry>/<namespace>/<name>:<tag>``;
+        images of other registries stay (model.base_registry).
     :param patch_schedule: Default: '23 4 * * 1' (Mondays, 04:23 UTC). When the patch workflow
         (``<app>-patch.yaml``) re-resolves the pinned digests and rescans what every Environment runs: a GitHub
         Actions cron, five fields, UTC.
@@ -111,6 +120,8 @@ class App(cdk8s.App):
                  root: str | Path | None = None, repository: str | None = None,
                  repository_secret: str | None = None, branch: str = "main",
                  workflows: Literal["repository", "output"] = "repository", build_secrets: Sequence[str] = (),
+                 keep_images_days: int | None = None,
+                 base_registry: str | None = None,
                  patch_schedule: str = spec.App.patch_schedule):
         collector = _collector.get()
         if collector is None and run_as_script():  # the rest of the program collects every construct's errors
@@ -149,6 +160,8 @@ class App(cdk8s.App):
         self.repository_secret = None if repository_secret is None else checks.subdomain_name(
             name, "repository_secret", repository_secret, "shop-git")
         self.build_secrets = app_source.build_secrets(name, build_secrets)
+        self.keep_images_days = app_source.keep_images_days(name, keep_images_days)
+        self.base_registry = check_base_registry(name, base_registry)
         self.patch_schedule = validate_workflow_schedule(name, "patch_schedule", patch_schedule)
         self.environments: list[Environment] = []
         self.users = ServiceUsers(name, lambda: (w for env in self.environments for w in env.workloads),
@@ -184,7 +197,8 @@ class App(cdk8s.App):
     def to_spec(self) -> spec.App:
         source = spec.GitSource(self.repository, self.branch, self.repository_secret) if self.repository else None
         return spec.App(self.name, self.version, tuple(e.to_spec() for e in self.environments), source,
-                        self.registry, self.build_secrets, self.source_repository(), self.patch_schedule)
+                        self.registry, self.build_secrets, self.source_repository(),
+                        keep_images_days=self.keep_images_days, patch_schedule=self.patch_schedule)
 
 
 class EnvironmentProps(TypedDict, total=False):

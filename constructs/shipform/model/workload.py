@@ -495,4 +495,4 @@ class Workload(ShipformConstruct, RunsAs):
             return None
         command = self.command or self.build.command or self.build.preset_spec.default_command
         return self.build.to_spec(self.path, self.app.root, tuple(command), f"{self.app.name}-{self.name}",
-                                  self.app.version)
+                                  self.app.version, self.app.base_registry)

@@ -17,7 +17,6 @@ TINI_DEBIAN_VERSION = "0.19.0-1*"
 """Debian bookworm's tini; its static build is PID 1 in every image (reaps zombies, forwards signals). Pinned to
 the upstream version and Debian revision, any binary rebuild of it: the archive replaces a rebuilt package
 (0.19.0-1+b3 by +b4), which an exact pin would no longer find."""
-UV_IMAGE = "ghcr.io/astral-sh/uv:0.5.11"
 POETRY_VERSION = "1.8.5"
 PDM_VERSION = "2.29.4"
 PIPENV_VERSION = "2026.10.3"
@@ -61,7 +60,7 @@ def render_dockerfile(w: spec.Workload, marker: str, data_paths: list[str] | Non
     return templating.render(
         f"dockerfile/{build.preset}.Dockerfile.j2",
         marker=marker, builder_image=build.builder_image, runtime_image=build.runtime_image, layout=build.layout,
-        uv_image=UV_IMAGE, poetry_version=POETRY_VERSION, tini_version=TINI_DEBIAN_VERSION,
+        uv_image=build.uv_image, poetry_version=POETRY_VERSION, tini_version=TINI_DEBIAN_VERSION,
         probe_lines=probe_lines(w, build) if needs_probe else "",
         probe_source="/out/healthcheck.go" if build.preset == "go" else "/out/healthcheck",
         probe_path=PROBE_PATH, healthcheck=healthcheck(w), uid=w.run_as_user, gid=w.run_as_group,

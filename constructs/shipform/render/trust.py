@@ -70,9 +70,11 @@ def identities(app: spec.App, context: Context) -> list[Identity]:
     if registry_cloud is not None and built:
         build = f"{app.name}-build.yaml"
         tags = ("refs/tags/v*", f"refs/tags/{app.name}/v*")
-        found.append(Identity(app.name, registry_cloud, "push", RELEASE_ENVIRONMENT,
-                              tuple(ref(build, r) for r in (f"refs/heads/{source.branch}", *tags)),
-                              (f"{build}: image",)))
+        refs, jobs = [ref(build, r) for r in (f"refs/heads/{source.branch}", *tags)], [f"{build}: image"]
+        if app.keep_images_days is not None:  # the cleanup deletes what the build pushed: the same identity
+            refs.append(ref(f"{app.name}-cleanup.yaml", f"refs/heads/{source.branch}"))
+            jobs.append(f"{app.name}-cleanup.yaml: cleanup")
+        found.append(Identity(app.name, registry_cloud, "push", RELEASE_ENVIRONMENT, tuple(refs), tuple(jobs)))
     if registry_cloud is not None:
         reads = [(f"{app.name}-promote-{a.name}-to-{b.name}.yaml", "promote") for a, b in app.promotions
                  if runs_built(b, images)]

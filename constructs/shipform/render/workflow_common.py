@@ -169,7 +169,9 @@ def with_local_calls(text: str) -> str:
                                "# zizmor: ignore[self-repository]", text)
 
 
-def with_reasons(text: str) -> str:
-    """Every permission a job holds, with why it needs it (zizmor asks for the reason)."""
-    return _PERMISSION.sub(lambda m: f"{m['line']}  # {PERMISSION_REASONS[(m['scope'], m['level'])]}"
-                           if (m["scope"], m["level"]) in PERMISSION_REASONS else m["line"], text)
+def with_reasons(text: str, own: dict[tuple[str, str], str] | None = None) -> str:
+    """Every permission a job holds, with why it needs it (zizmor asks for the reason); ``own``: a workflow's
+    reasons where they differ from the shared ones."""
+    reasons = {**PERMISSION_REASONS, **(own or {})}
+    return _PERMISSION.sub(lambda m: f"{m['line']}  # {reasons[(m['scope'], m['level'])]}"
+                           if (m["scope"], m["level"]) in reasons else m["line"], text)

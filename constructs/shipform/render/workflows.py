@@ -14,6 +14,8 @@ from shipform import spec
 from shipform.render.actions import uses
 from shipform.render.output import Context
 from shipform.render.workflow_build import TRIVY_VERSION, build
+from shipform.render.workflow_cleanup import REASONS as CLEANUP_REASONS
+from shipform.render.workflow_cleanup import cleanup
 from shipform.render.workflow_common import (
     WORKFLOWS_DIR,
     built_images,
@@ -77,10 +79,11 @@ def files(app: spec.App, context: Context) -> dict[str, str]:
     checks = ci(app, context)
     built = build(app, context)
     docs = {"ci": checks, "build": built, **promotions(app, context, check_names(checks)),
-            **deploys(app, context, built is not None), "patch": patch(app, context, check_names(checks))}
+            **deploys(app, context, built is not None), "cleanup": cleanup(app, context),
+            "patch": patch(app, context, check_names(checks))}
     result: dict[str, str] = {}
     for name, doc in docs.items():
         if doc is not None:
             result[f"{WORKFLOWS_DIR}/{app.name}-{name}.yaml"] = context.marker + with_local_calls(
-                with_reasons(with_versions(dump(doc))))
+                with_reasons(with_versions(dump(doc)), CLEANUP_REASONS if name == "cleanup" else None))
     return result

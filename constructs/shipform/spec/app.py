@@ -183,6 +183,9 @@ class App:
     source: SourceRepository | None = None
     """The GitHub repository ``repository`` names, whose workflows present their OIDC tokens to the clouds (None
     without one)."""
+    keep_images_days: int | None = None
+    """How old an unused ``sha-`` tag of a built image may get before the cleanup workflow deletes it (None: no
+    cleanup)."""
     patch_schedule: str = "23 4 * * 1"
     """When the patch workflow runs (GitHub Actions cron, UTC); the App's prop of that name sets it."""
 

@@ -47,3 +47,15 @@ class ImageBuild:
     () for the whole build context."""
     native: tuple[str, ...] = ()
     """Dependencies found in the lockfile that brought build or runtime packages the app did not list itself."""
+    uv_image: str = ""
+    """Python with uv.lock: the image the build stage copies uv from (``COPY --from=``); '' otherwise."""
+
+    def bases(self) -> tuple[str, ...]:
+        """Every image the Dockerfile pulls (each stage's FROM and the images ``COPY --from`` copies from), once
+        each, in Dockerfile order; not ``scratch`` (nothing is pulled) and none for the team's own Dockerfile."""
+        found = (self.builder_image, self.uv_image, self.runtime_image)
+        return tuple(dict.fromkeys(image for image in found if image and image != SCRATCH))
+
+
+SCRATCH = "scratch"
+"""Docker's empty base: FROM scratch pulls nothing."""

@@ -92,6 +92,9 @@ class EgressToInternet:
 
     port: int
     cidrs: tuple[str, ...] = ()
+    destination: str = ""
+    """What is reached there, as people name it ('s3://acme-shop-backups'); a picture of the system shows it, no
+    rule depends on it."""
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,9 @@ from pathlib import Path
 
 from shipform import spec
 from shipform.delivery import local_secrets
-from shipform.delivery.lock import LOCK_FILE, lock_path, read_lock, shown
+from shipform.delivery.lock import LOCK_FILE, lock_path, read_lock_document, shown
+from shipform.delivery.lock_bases import notes as base_notes
+from shipform.delivery.lock_bases import pin_bases
 from shipform.delivery.pins import accept_unpinned, pin, promotion_notes, unpinned_errors
 from shipform.delivery.pins import notes as image_notes
 from shipform.delivery.repository import describe, find_root, project_root, relative
@@ -86,7 +88,8 @@ def render(app: App, outdir: Path, notes: list[str] | None = None) -> dict[str, 
     """Every output file of the app as {relative path: text}; nothing touches the disk. Images with a digest in
     the lock file beside the app file are pinned to it (an Environment after the first must have a digest for
     every image the app builds, or say why it runs them by tag); ``notes``, when given, receives one line per
-    Environment that runs images by tag alone or some of the app's images at their previous tag."""
+    Environment that runs images by tag alone or some of the app's images at their previous tag, and one when
+    the Dockerfiles pull base images by tag alone (the lock file's ``bases`` pins the others)."""
     with cyclic_gc_paused():
         return _render(app, outdir, notes)
 
@@ -95,7 +98,8 @@ def _render(app: App, outdir: Path, notes: list[str] | None) -> dict[str, str]:
     validate(app)
     plain = app.to_spec()
     lock_file = lock_path(app.root)
-    app_spec = pin(plain, read_lock(lock_file))
+    lock, _, bases = read_lock_document(lock_file)
+    app_spec = pin(pin_bases(plain, bases), lock)
     plans = [environment_plan(env) for env in app_spec.environments]
     raise_all([e for env, env_spec, plan in zip(app.environments, app_spec.environments, plans, strict=True)
                for e in plan_errors(env, env_spec, plan)])
@@ -104,8 +108,8 @@ def _render(app: App, outdir: Path, notes: list[str] | None) -> dict[str, str]:
               + unpinned_errors(app_spec, shown(lock_file), shown(app.source_file)))
     app_spec = accept_unpinned(app_spec)
     if notes is not None:
-        notes += (image_notes(app_spec) + promotion_notes(plain, app_spec) + public_only_notes(app_spec)
-                  + pull_notes(app_spec))
+        notes += (image_notes(app_spec) + base_notes(app_spec) + promotion_notes(plain, app_spec)
+                  + public_only_notes(app_spec) + pull_notes(app_spec))
     manifests = _manifests(app, app_spec, plans)
     app_dir = (outdir / app.name).resolve()
     repo = describe(app.name, app.root, app.source_file, app_dir)

@@ -279,6 +279,17 @@ def is_image_name(value: str) -> bool:
     return m is not None and m["tag"] is None and m["digest"] is None
 
 
+_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+
+
+def is_tagged_image(value: object) -> bool:
+    """``name:tag`` without a digest, the name as registries accept it (an optional host:port first)."""
+    if not isinstance(value, str) or "@" in value or ":" not in value[value.rfind("/") + 1:]:
+        return False
+    name, tag = value.rsplit(":", 1)
+    return is_image_name(name) and matches(_TAG, tag)
+
+
 def digest(path: str, prop: str, value: object) -> str | None:
     if value is None:
         return None

@@ -12,6 +12,8 @@
 - ``gh api [-X POST] repos/OWNER/REPO/statuses/SHA -f state=... -f context=...``: a commit status (needs
   ``statuses: write`` with GITHUB_TOKEN).
 - ``gh attestation trusted-root``: the local Sigstore's roots (both instances), for ``cosign --trusted-root``.
+- ``gh api [--paginate] [--jq Q] users/NAME`` and ``orgs/ORG/packages/container/PACKAGE/versions[/ID]`` (GET, and
+  DELETE of one version): GitHub's packages REST API over the loopback registry (gh_packages.py, with its docs).
 Anything else fails saying it is not implemented, so that a new use shows up instead of passing silently.
 """
 
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from act.sigstore import Trust
+from act.tools import gh_packages
 from act.tools.common import folder, has_permission, token_kind
 
 
@@ -143,6 +146,9 @@ def pr_edit(args: argparse.Namespace) -> None:
 
 def api(args: argparse.Namespace) -> None:
     parts = args.endpoint.strip("/").split("/")
+    if parts[0] in ("users", "orgs"):
+        packages_api(args, args.endpoint.split("?", 1)[0].strip("/").split("/"))
+        return
     if len(parts) == 5 and parts[0] == "repos" and parts[3] == "statuses":
         authenticated("statuses")
         fields = dict(f.split("=", 1) for f in (args.field or []) + (args.raw_field or []))
@@ -154,6 +160,18 @@ def api(args: argparse.Namespace) -> None:
         print(json.dumps({"state": fields["state"], "context": fields.get("context", "default")}))
         return
     raise GhError(f"gh api {args.endpoint}: not implemented by the stand-in (tests/act/tools/gh.py)")
+
+
+def packages_api(args: argparse.Namespace, parts: list[str]) -> None:
+    method = args.method.upper()
+    if "packages" in parts:
+        authenticated("packages", "write" if method == "DELETE" else "read")
+    try:
+        data = gh_packages.call(method, parts)
+    except gh_packages.NotFound as error:
+        raise GhError(f"gh: {error} (HTTP 404)") from error
+    if data is not None:
+        emit(data, None, args.jq)
 
 
 def same_repository(name: str) -> str:
@@ -193,6 +211,8 @@ def parser() -> argparse.ArgumentParser:
     call.add_argument("-X", "--method", default="GET")
     call.add_argument("-f", "--raw-field", action="append")
     call.add_argument("-F", "--field", action="append")
+    call.add_argument("--paginate", action="store_true")
+    call.add_argument("--jq", "-q")
     attestation = groups.add_parser("attestation").add_subparsers(dest="command", required=True)
     attestation.add_parser("trusted-root")
     return root
