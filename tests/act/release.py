@@ -40,11 +40,11 @@ def by_service(images: dict[str, str], app: str) -> dict[str, str]:
     return found
 
 
-def push_tiny_image(registry: Registry, repository: str, tag: str, content: bytes) -> str:
-    """A one-layer OCI image (a single file holding ``content``) under ``tag``; its digest."""
+def push_tiny_image(registry: Registry, repository: str, tag: str, content: bytes, path: str = "hello.txt") -> str:
+    """A one-layer OCI image (a single file at ``path`` holding ``content``) under ``tag``; its digest."""
     layer = io.BytesIO()
     with tarfile.open(fileobj=layer, mode="w", format=tarfile.USTAR_FORMAT) as tar:
-        info = tarfile.TarInfo("hello.txt")
+        info = tarfile.TarInfo(path)
         info.size, info.mode = len(content), 0o644
         tar.addfile(info, io.BytesIO(content))
     layer_bytes = layer.getvalue()

@@ -227,6 +227,17 @@ class UserRepo:
         self.write("tests/test_library.py", TEST + "\n\ndef test_a_regression():\n    assert 1 + 1 == 3\n")
         return self.commit("A test that fails")
 
+    def add_image_workload(self, app: str, name: str, image: str) -> str:
+        """A Worker running the third-party ``image`` in every Environment of ``app``; locked (``shipform lock``
+        reads its digest from the registry), synthesized and committed."""
+        path = self.path / "apps" / app / "app.py"
+        worker = (f"\nfrom shipform import Health, Worker  # noqa: E402\n\nfor env in envs:\n    Worker(env, {name!r}, "
+                  f"image={image!r}, command=['sleep', 'infinity'], health=Health.none('a vendor tool'))\n")
+        path.write_text(path.read_text().replace("\nif __name__", worker + "\nif __name__", 1))
+        self.shipform("lock", f"apps/{app}/app.py")
+        self.synth()
+        return self.commit(f"{app}: run {image}")
+
     def tag(self, name: str) -> str:
         self.git("tag", name)
         return self.head()

@@ -1013,3 +1013,12 @@ GITOPS_CASES = [
      + API.format("a") + API.format("b"), "shop/b", "destination"),
 ]
 ALL_CASES += GITOPS_CASES
+# The patch workflow's schedule: a GitHub Actions cron (five fields, no macro, no '?').
+PATCH_SCHEDULE = 'App("two", registry="ghcr.io/acme", patch_schedule={})'
+ALL_CASES += [
+    ("patch-schedule-macro", PATCH_SCHEDULE.format('"@weekly"'), "two", "patch_schedule"),
+    ("patch-schedule-question-mark", PATCH_SCHEDULE.format('"0 4 ? * 1"'), "two", "patch_schedule"),
+    ("patch-schedule-six-fields", PATCH_SCHEDULE.format('"0 0 4 * * 1"'), "two", "patch_schedule"),
+    ("patch-schedule-day-of-week-7", PATCH_SCHEDULE.format('"0 4 * * 7"'), "two", "patch_schedule"),
+    ("patch-schedule-not-a-string", PATCH_SCHEDULE.format("None"), "two", "patch_schedule"),
+]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shipform.errors import ShipformError
-from shipform.values.cron import validate_schedule
+from shipform.values.cron import validate_schedule, validate_workflow_schedule
 
 VALID = ["0 6 * * *", "*/15 * * * *", "0 0 1 1 *", "0 0 * * 0", "0 0 * * 6", "0 0 * * SUN", "0 0 * jan-mar mon-fri",
          "5,10,15 * * * *", "0-30/5 * * * *", "10/5 * * * *", "? * * * *", "0 0 ? * ?", "59 23 31 12 6",
@@ -37,3 +37,16 @@ def test_schedules_the_controller_refuses_are_errors_naming_the_field(schedule, 
 def test_a_schedule_must_be_a_string(value):
     with pytest.raises(ShipformError, match="must be a cron string"):
         validate_schedule("shop/dev/report", "schedule", value)
+
+
+@pytest.mark.parametrize("schedule", ["23 4 * * 1", "*/15 * * * *", "0 0 1 jan-mar mon-fri", "59 23 31 12 6"])
+def test_a_workflow_schedule_takes_githubs_five_fields(schedule):
+    assert validate_workflow_schedule("shop", "patch_schedule", schedule) == schedule
+
+
+@pytest.mark.parametrize(("schedule", "problem"), [("@weekly", "no macro"), ("0 4 ? * 1", "no '?'"),
+                                                   ("0 4 * * 7", "day of week"), ("0 0 4 * * 1", "6 fields")])
+def test_a_workflow_schedule_refuses_what_github_does_not_take(schedule, problem):
+    with pytest.raises(ShipformError) as caught:
+        validate_workflow_schedule("shop", "patch_schedule", schedule)
+    assert problem in caught.value.problem and "UTC" in caught.value.fix

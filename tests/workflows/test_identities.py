@@ -90,8 +90,9 @@ def test_each_job_logs_in_as_its_own_identity(tmp_path, registry, cluster):
     for name in ("shop-promote-dev-to-stage.yaml", "shop-promote-stage-to-prod.yaml"):
         assert purposes(found[(name, "promote")]) == {"read"}  # reads signatures: it pushes nothing
     assert purposes(found[("shop-ci.yaml", "lock-trust")]) == {"read"}  # CI checks the lock's digests: reads only
+    assert purposes(found[("shop-patch.yaml", "scan")]) == {"read"}  # the rescan pulls what the Environments run
     assert not any(v in VARIABLE for key, job in found.items() for v in variables(job)
-                   if key[1] not in ("image", "promote", "deploy", "deploy-dev", "lock-trust"))
+                   if key[1] not in ("image", "promote", "scan", "deploy", "deploy-dev", "lock-trust"))
     # No variable names two identities, and none of the shared ones names an identity at all.
     assert len(set(VARIABLE)) == 9 and not SHARED & set(VARIABLE)
     # The old shared variables are gone.

@@ -87,7 +87,7 @@ def workflows(tmp_path_factory) -> Path:
         for path, text in render(exec_app(source, where), root / "dist").items():
             if path.startswith(".github/workflows/"):
                 (folder / path.rsplit("/", 1)[1]).write_text(text)
-    assert len(list(folder.glob("*.yaml"))) == 7 * 6  # ci, build, two promotions, the deploy of prod, cleanup
+    assert len(list(folder.glob("*.yaml"))) == 7 * 7  # ci, build, two promotions, the deploy of prod, cleanup, patch
     for committed in DIST.glob("*/.github/workflows/*.yaml"):  # the reference apps' too
         (folder / committed.name).write_text(committed.read_text())
     return root

@@ -68,7 +68,7 @@ def test_the_workflows_that_call_ci_grant_what_the_job_needs(tmp_path, kind):
     docs = workflows(tmp_path, kind)
     needed = docs["shop-ci.yaml"]["jobs"]["lock-trust"]["permissions"]
     calls = [job for doc in docs.values() for job in doc["jobs"].values() if "shop-ci.yaml" in job.get("uses", "")]
-    assert len(calls) == 2  # the build and the promotion
+    assert len(calls) == 3  # the build, the promotion and the patch loop
     assert all(call["permissions"] == needed for call in calls)
     assert all("secrets" not in call for call in calls)  # GITHUB_TOKEN or OIDC: nothing to pass
 
@@ -81,7 +81,7 @@ def test_a_registry_password_is_passed_to_ci_by_name_and_read_in_its_environment
     ci = docs["shop-ci.yaml"]
     assert ci["on"]["workflow_call"]["secrets"] == {"REGISTRY_PASSWORD": {"required": False}}
     calls = [job for doc in docs.values() for job in doc["jobs"].values() if "shop-ci.yaml" in job.get("uses", "")]
-    assert [call["secrets"] for call in calls] == [{"REGISTRY_PASSWORD": "${{ secrets.REGISTRY_PASSWORD }}"}] * 2
+    assert [call["secrets"] for call in calls] == [{"REGISTRY_PASSWORD": "${{ secrets.REGISTRY_PASSWORD }}"}] * 3
 
 
 def test_the_reference_apps_ci_checks_the_lock():

@@ -33,7 +33,7 @@ def steps(doc):
 
 def test_the_reference_app_has_ci_build_and_promotion_workflows():
     assert [p.name for p in WORKFLOWS] == [
-        "shop-build.yaml", "shop-ci.yaml", "shop-cleanup.yaml", "shop-promote-dev-to-prod.yaml"]
+        "shop-build.yaml", "shop-ci.yaml", "shop-cleanup.yaml", "shop-patch.yaml", "shop-promote-dev-to-prod.yaml"]
 
 
 def build_doc():

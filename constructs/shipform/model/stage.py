@@ -38,6 +38,7 @@ from shipform.providers.exposure import exposure_for
 from shipform.providers.gitops import GITOPS
 from shipform.providers.rollout import rollout_controller
 from shipform.values import checks
+from shipform.values.cron import validate_workflow_schedule
 from shipform.values.prop_types import check_props
 
 POD_SECURITY_VERSION = "v1.33"
@@ -107,6 +108,9 @@ class App(cdk8s.App):
         'registry.acme.internal/dockerhub') the generated Dockerfiles pull Docker Hub's base images from: official
         images as ``<base_registry>/library/<name>:<tag>``, others as ``<base_registry>/<namespace>/<name>:<tag>``;
         images of other registries stay (model.base_registry).
+    :param patch_schedule: Default: '23 4 * * 1' (Mondays, 04:23 UTC). When the patch workflow
+        (``<app>-patch.yaml``) re-resolves the pinned digests and rescans what every Environment runs: a GitHub
+        Actions cron, five fields, UTC.
     """
 
     name: str
@@ -117,7 +121,8 @@ class App(cdk8s.App):
                  repository_secret: str | None = None, branch: str = "main",
                  workflows: Literal["repository", "output"] = "repository", build_secrets: Sequence[str] = (),
                  keep_images_days: int | None = None,
-                 base_registry: str | None = None):
+                 base_registry: str | None = None,
+                 patch_schedule: str = spec.App.patch_schedule):
         collector = _collector.get()
         if collector is None and run_as_script():  # the rest of the program collects every construct's errors
             collector = _Collector(defer_synth=False, collect_errors=True, script=True)
@@ -157,6 +162,7 @@ class App(cdk8s.App):
         self.build_secrets = app_source.build_secrets(name, build_secrets)
         self.keep_images_days = app_source.keep_images_days(name, keep_images_days)
         self.base_registry = check_base_registry(name, base_registry)
+        self.patch_schedule = validate_workflow_schedule(name, "patch_schedule", patch_schedule)
         self.environments: list[Environment] = []
         self.users = ServiceUsers(name, lambda: (w for env in self.environments for w in env.workloads),
                                   lambda: sum(len(env.workloads) for env in self.environments))
@@ -192,7 +198,7 @@ class App(cdk8s.App):
         source = spec.GitSource(self.repository, self.branch, self.repository_secret) if self.repository else None
         return spec.App(self.name, self.version, tuple(e.to_spec() for e in self.environments), source,
                         self.registry, self.build_secrets, self.source_repository(),
-                        keep_images_days=self.keep_images_days)
+                        keep_images_days=self.keep_images_days, patch_schedule=self.patch_schedule)
 
 
 class EnvironmentProps(TypedDict, total=False):

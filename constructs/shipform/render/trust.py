@@ -20,6 +20,7 @@ from shipform.render.output import Context
 from shipform.render.registries import Purpose, identity_variable, kind_of
 from shipform.render.workflow_common import RELEASE_ENVIRONMENT, WORKFLOWS_DIR, built_images, runs_built
 from shipform.render.workflow_lock import LOCK_TRUST_ENVIRONMENT
+from shipform.render.workflow_patch import SCAN_JOB
 from shipform.write.yaml_dump import dump
 
 Cloud = Literal["aws", "gcp", "azure"]
@@ -76,12 +77,14 @@ def identities(app: spec.App, context: Context) -> list[Identity]:
             jobs.append(f"{app.name}-cleanup.yaml: cleanup")
         found.append(Identity(app.name, registry_cloud, "push", RELEASE_ENVIRONMENT, tuple(refs), tuple(jobs)))
     if registry_cloud is not None:
-        reads = [f"{app.name}-promote-{a.name}-to-{b.name}.yaml" for a, b in app.promotions
+        reads = [(f"{app.name}-promote-{a.name}-to-{b.name}.yaml", "promote") for a, b in app.promotions
                  if runs_built(b, images)]
+        if any(env.images() for env in app.environments):  # the patch workflow rescans what they run
+            reads.append((f"{app.name}-patch.yaml", SCAN_JOB))
         if reads:
             found.append(Identity(app.name, registry_cloud, "read", RELEASE_ENVIRONMENT,
-                                  tuple(ref(f, f"refs/heads/{source.branch}") for f in reads),
-                                  tuple(f"{f}: promote" for f in reads)))
+                                  tuple(ref(f, f"refs/heads/{source.branch}") for f, _ in reads),
+                                  tuple(f"{f}: {j}" for f, j in reads)))
         # CI's lock trust job reads the registry on pull requests of the repository's own branches and when the build
         # or a promotion calls CI (a called workflow's job_workflow_ref names the called file at the caller's ref).
         ci = f"{app.name}-ci.yaml"

@@ -138,14 +138,14 @@ def app_folder(context: Context) -> str:
 
 PERMISSION_REASONS = {
     ("contents", "read"): "check out the repository",
-    ("contents", "write"): "push the record commit or the promotion branch (without a GitHub App)",
+    ("contents", "write"): "push the record commit, the promotion or the patch branch (without a GitHub App)",
     ("id-token", "write"): "OIDC: keyless signing, attestations and cloud logins",
     ("attestations", "write"): "build provenance attestations",
     ("artifact-metadata", "write"): "the attestation's storage record (actions/attest README)",
     ("packages", "write"): "push images to GHCR",
     ("packages", "read"): "read images, their signatures and attestations from GHCR",
-    ("pull-requests", "write"): "open the promotion pull request (without a GitHub App)",
-    ("statuses", "write"): "report CI's result on the promotion commit",
+    ("pull-requests", "write"): "open the promotion or the patch pull request (without a GitHub App)",
+    ("statuses", "write"): "report CI's result on the promotion or the patch commit",
 }
 _PERMISSION = re.compile(r"^(?P<line>\s+(?P<scope>[a-z-]+): (?P<level>read|write))$", re.MULTILINE)
 _USES = re.compile(r"^(?P<lead>\s*(?:- )?uses: )(?P<ref>[\w.-]+/[\w./-]+@[0-9a-f]{40})$", re.MULTILINE)

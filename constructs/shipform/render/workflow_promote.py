@@ -20,6 +20,7 @@ from shipform.render.workflow_common import (
     RUNNER,
     TOKEN,
     WORKFLOWS_DIR,
+    Job,
     app_token,
     built_images,
     checkout,
@@ -66,17 +67,29 @@ def promote(app: spec.App, context: Context, source: spec.Environment, target: s
             "outputs": {"commit": "${{ steps.publish.outputs.commit }}",
                         "via-app": f"${{{{ steps.{APP_TOKEN_STEP}.outcome }}}}"}}),
         # The pull request's own CI does not run when the workflow's token pushed it: CI runs here instead.
-        "ci": {"name": "CI", "needs": "promote",
-               "if": "needs.promote.outputs.commit != '' && needs.promote.outputs.via-app != 'success'",
-               "uses": f"./{WORKFLOWS_DIR}/{app.name}-ci.yaml", "with": {"ref": "${{ needs.promote.outputs.commit }}"},
-               "permissions": ci_permissions(app), **({"secrets": passed_secrets(app)} if passed_secrets(app) else {})},
-        "report": {"name": "Report CI on the promotion commit", "runs-on": RUNNER, "timeout-minutes": 5,
-                   "needs": ["promote", "ci"], "if": "${{ !cancelled() && needs.ci.result != 'skipped' }}",
-                   "permissions": {"statuses": "write"}, "steps": [{
-                       "name": "Commit statuses under CI's check names", "run": REPORT, "env": {
-                           "STATE": "${{ needs.ci.result == 'success' && 'success' || 'failure' }}",
-                           "SHA": "${{ needs.promote.outputs.commit }}", "CHECKS": "\n".join(checks),
-                           "GH_TOKEN": "${{ github.token }}"}}]},
+        **ci_jobs(app, checks, "promote", "promotion"),
     }
     return workflow(f"{app.name} promote {source.name} to {target.name}", {"workflow_dispatch": {}}, jobs,
                     "${{ github.workflow }}")
+
+
+def ci_jobs(app: spec.App, checks: list[str], pushed_by: str, what: str) -> dict[str, Job]:
+    """CI on the commit the job ``pushed_by`` pushed when the workflow's own token pushed it (that push starts no
+    workflow), reported as commit statuses under CI's check names; ``what`` names the commit (promotion, patch).
+    CI gets what its lock trust job needs (its registry's read permissions and secrets)."""
+    commit = f"${{{{ needs.{pushed_by}.outputs.commit }}}}"
+    secrets = passed_secrets(app)
+    return {
+        "ci": {"name": "CI", "needs": pushed_by,
+               "if": f"needs.{pushed_by}.outputs.commit != '' && needs.{pushed_by}.outputs.via-app != 'success'",
+               "uses": f"./{WORKFLOWS_DIR}/{app.name}-ci.yaml", "with": {"ref": commit},
+               "permissions": ci_permissions(app), **({"secrets": secrets} if secrets else {})},
+        "report": {"name": f"Report CI on the {what} commit", "runs-on": RUNNER, "timeout-minutes": 5,
+                   "needs": [pushed_by, "ci"], "if": "${{ !cancelled() && needs.ci.result != 'skipped' }}",
+                   "permissions": {"statuses": "write"}, "steps": [{
+                       "name": "Commit statuses under CI's check names", "run": REPORT, "env": {
+                           "STATE": "${{ needs.ci.result == 'success' && 'success' || 'failure' }}",
+                           "SHA": commit, "CHECKS": "\n".join(checks),
+                           "DESCRIPTION": f"CI of the {what}, run by the {what} workflow",
+                           "GH_TOKEN": "${{ github.token }}"}}]},
+    }

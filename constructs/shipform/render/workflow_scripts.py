@@ -264,10 +264,10 @@ REPORT = r"""GH_HOST=${GITHUB_SERVER_URL#*://}
 export GH_HOST
 printf '%s\n' "$CHECKS" | while IFS= read -r check; do
   gh api --method POST "repos/$GITHUB_REPOSITORY/statuses/$SHA" -f state="$STATE" -f context="$check" \
-    -f description="CI of the promotion, run by the promotion workflow" \
+    -f description="$DESCRIPTION" \
     -f target_url="$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID" > /dev/null
   echo "$check: $STATE on $SHA"
 done
 """
-"""CI's result as a commit status on the promotion commit, under each CI job's check name (a pull request
-opened with the workflow's own token starts no workflow, so its required checks would never report)."""
+"""CI's result as a commit status on the promotion's (or the patch's) commit, under each CI job's check name (a pull
+request opened with the workflow's own token starts no workflow, so its required checks would never report)."""

@@ -31,6 +31,7 @@ from shipform.render.workflow_common import (
 )
 from shipform.render.workflow_deploy import deploys
 from shipform.render.workflow_lock import lock_trust, read_secrets
+from shipform.render.workflow_patch import patch
 from shipform.render.workflow_promote import promotions
 from shipform.write.yaml_dump import dump
 
@@ -82,7 +83,8 @@ def files(app: spec.App, context: Context) -> dict[str, str]:
     checks = ci(app, context)
     built = build(app, context)
     docs = {"ci": checks, "build": built, **promotions(app, context, check_names(checks)),
-            **deploys(app, context, built is not None), "cleanup": cleanup(app, context)}
+            **deploys(app, context, built is not None), "cleanup": cleanup(app, context),
+            "patch": patch(app, context, check_names(checks))}
     result: dict[str, str] = {}
     for name, doc in docs.items():
         if doc is not None:

@@ -186,6 +186,8 @@ class App:
     keep_images_days: int | None = None
     """How old an unused ``sha-`` tag of a built image may get before the cleanup workflow deletes it (None: no
     cleanup)."""
+    patch_schedule: str = "23 4 * * 1"
+    """When the patch workflow runs (GitHub Actions cron, UTC); the App's prop of that name sets it."""
 
     @property
     def local(self) -> Environment | None:

@@ -67,3 +67,18 @@ def _value(text: str, names: dict[str, int]) -> int | None:
     if checks.matches(_NUMBER, text):
         return int(text)
     return names.get(text.lower())
+
+
+WORKFLOW_FIX = "use five fields 'minute hour day-of-month month day-of-week' in UTC (e.g. '23 4 * * 1', Mondays 04:23)"
+
+
+def validate_workflow_schedule(path: str, prop: str, schedule: object) -> str:
+    """A GitHub Actions ``on.schedule`` cron: five POSIX fields with ``* , - /`` (GitHub's workflow syntax), in
+    UTC; no macro and no '?', which GitHub does not take, and each field by the rules above."""
+    if isinstance(schedule, str) and (schedule.startswith("@") or "?" in schedule):
+        raise ShipformError(path, prop, "must be five cron fields: GitHub Actions takes no macro and no '?'",
+                            schedule, WORKFLOW_FIX)
+    try:
+        return validate_schedule(path, prop, schedule)
+    except ShipformError as err:
+        raise ShipformError(path, prop, err.problem, schedule, WORKFLOW_FIX) from None

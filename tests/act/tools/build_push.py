@@ -26,7 +26,9 @@ from act.tools.common import fail, flag, lines, output, run, say, value
 def build_args(local: str, secrets_dir: Path) -> list[str]:
     context = value("context") or "."
     dockerfile = value("file") or f"{context}/Dockerfile"
-    args = ["buildah", "bud", "--isolation", "chroot", "--pull-never", "--layers", "--format", "docker",
+    # Bases missing from the rig's storage are pulled: only the loopback registry answers (a test's Docker Hub
+    # mirror, App(base_registry=...)); the rig's stand-ins are found locally, as before.
+    args = ["buildah", "bud", "--isolation", "chroot", "--layers", "--format", "docker",
             "-f", dockerfile, "-t", local]
     # BuildKit reads <Dockerfile>.dockerignore beside the Dockerfile; buildah 1.28 needs it named.
     ignorefile = Path(dockerfile).with_name(Path(dockerfile).name + ".dockerignore")

@@ -6,6 +6,7 @@
   one open pull request per head and base (the second gets gh's "already exists" error). With the workflow's
   GITHUB_TOKEN it needs the job's ``pull-requests: write`` AND the repository setting "Allow GitHub Actions to
   create and approve pull requests" (off by default; ``shipform-settings.json``), else GitHub's error.
+- ``--repo``/``-R`` on ``pr create/list/view/edit``: the run's own repository only.
 - ``gh pr list`` / ``gh pr view`` (``--head``, ``--base``, ``--state``, ``--json``, ``--jq`` through jq),
   ``gh pr edit N|BRANCH --title/--body``.
 - ``gh api [-X POST] repos/OWNER/REPO/statuses/SHA -f state=... -f context=...``: a commit status (needs
@@ -173,17 +174,26 @@ def packages_api(args: argparse.Namespace, parts: list[str]) -> None:
         emit(data, None, args.jq)
 
 
+def same_repository(name: str) -> str:
+    """``--repo OWNER/REPO``: the local GitHub holds one repository, the run's."""
+    if name != os.environ.get("GITHUB_REPOSITORY"):
+        raise argparse.ArgumentTypeError(f"GraphQL: Could not resolve to a Repository with the name '{name}'.")
+    return name
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="gh")
     groups = root.add_subparsers(dest="group", required=True)
     pr = groups.add_parser("pr").add_subparsers(dest="command", required=True)
     create = pr.add_parser("create")
+    create.add_argument("--repo", "-R", type=same_repository)
     create.add_argument("--base", "-B")
     create.add_argument("--head", "-H", required=True)
     create.add_argument("--title", "-t")
     create.add_argument("--body", "-b")
     for name in ("list", "view"):
         command = pr.add_parser(name)
+        command.add_argument("--repo", "-R", type=same_repository)
         if name == "view":
             command.add_argument("selector", nargs="?")
         command.add_argument("--head", "-H")
@@ -192,6 +202,7 @@ def parser() -> argparse.ArgumentParser:
         command.add_argument("--json")
         command.add_argument("--jq", "-q")
     edit = pr.add_parser("edit")
+    edit.add_argument("--repo", "-R", type=same_repository)
     edit.add_argument("selector", nargs="?")
     edit.add_argument("--title", "-t")
     edit.add_argument("--body", "-b")
