@@ -17,12 +17,17 @@ import typer
 from typer.core import TyperGroup
 
 from shipform import __version__ as VERSION
+from shipform import console
 
 if TYPE_CHECKING:
     from shipform.model.stage import App
 
-# rich_markup_mode=None: click's plain help, without importing rich (half of `shipform --help`'s time).
-cli = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True, rich_markup_mode=None,
+# rich_markup_mode=None: click's plain help, without importing rich (half of `shipform --help`'s time). Shell
+# completion (--install-completion, --show-completion) costs --help no heavy module: typer's completion code needs
+# only shellingham; completing runs no command, so no app file either.
+HELP = {"help_option_names": ["-h", "--help"]}
+"""-h as --help, on every command and group (each Typer below takes it)."""
+cli = typer.Typer(pretty_exceptions_enable=False, no_args_is_help=True, rich_markup_mode=None, context_settings=HELP,
                   help="Synthesize Dockerfiles, compose and Kubernetes YAML from a shipform app.")
 
 
@@ -36,8 +41,16 @@ def _version(value: bool) -> None:
 def main_options(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Print the version and exit.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only (and what a command exists to "
+                                        "print: a diff, a graph, a script).")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also say, on stderr, what was read and each "
+                                          "file written, removed or found stale.")] = False,
 ) -> None:
     """shipform: one Python definition, every deployment artifact."""
+    if quiet and verbose:
+        console.configure(console.Level.NORMAL)
+        _fail("--quiet and --verbose contradict each other. Fix: pass one of them")
+    console.configure(console.Level.QUIET if quiet else console.Level.VERBOSE if verbose else console.Level.NORMAL)
 
 
 def default_app_file() -> Path:
@@ -88,8 +101,7 @@ def _shown_path(path: Path) -> Path:
 
 
 def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(1)
+    console.fail(message)
 
 
 def _internal(filename: str) -> bool:
@@ -132,6 +144,7 @@ def _load_apps(app_file: Path | None) -> list[App]:
     path = app_file or default_app_file()
     if not path.is_file():
         _fail(f"app file {path} not found. Fix: pass the file that creates your App")
+    console.detail(f"read: {path}")
     folder = str(path.resolve().parent)
     sys.path.insert(0, folder)
     try:
@@ -149,6 +162,9 @@ def _load_apps(app_file: Path | None) -> list[App]:
     return apps
 
 
+JSON = Annotated[bool, typer.Option(
+    "--json", help="Print one JSON document on stdout (apps, files, notes, errors; see the README) instead of lines; "
+    "exit codes stay the same.")]
 APP_FILE = Annotated[Path | None, typer.Argument(
     help="Python file that defines the app(s). Default: the file in cdk8s.yaml 'app', else apps/main.py.")]
 OUTDIR = Annotated[str | None, typer.Option(
@@ -162,33 +178,22 @@ def synth(
     outdir: OUTDIR = None,
     check: Annotated[bool, typer.Option(
         "--check", help="Compare instead of writing; exit 1 if the output is stale.")] = False,
+    json_report: JSON = False,
 ) -> None:
     """Validate the app, render every file and write it (or, with --check, compare)."""
     from shipform.errors import raise_all
     from shipform.model.ownership import cross_app_errors
     from shipform.synth.pipeline import synth_app
 
+    if json_report:
+        console.begin_report("synth --check" if check else "synth")
     path, project = located(app_file)
     notes: list[str] = []  # Environments that run images without a digest (see shipform.lock.json)
     with _reported():
         apps = _load_apps(path)
         raise_all(cross_app_errors(apps))
         changes = {a.name: synth_app(a, outdir=outdir, check=check, notes=notes, project=project) for a in apps}
-    if check:
-        _report_check(changes, notes)
-        return
-    for name, folders in changes.items():
-        written = [folder for folder, lines in folders.items() if lines]
-        count = sum(len(lines) for lines in folders.values())
-        typer.echo(f"{name}: {count} file(s) written to {' and '.join(_folder(f) for f in written)}" if written
-                   else f"{name}: up to date, nothing written ({', '.join(_folder(f) for f in folders)})")
-    for note in notes:
-        typer.echo(note)
-
-
-def _folder(path: Path) -> str:
-    """A folder as the output names it: from the working folder when inside it, else absolute; with a '/'."""
-    return _shown_path(path.absolute()).as_posix().rstrip("/") + "/"
+    console.synth_done(changes, notes, check)
 
 
 @cli.command()
@@ -199,23 +204,23 @@ def diff(
         "--env", help="Only this Environment's Kubernetes files.")] = None,
     exit_code: Annotated[bool, typer.Option(
         "--exit-code", help="Exit 1 when there are differences, 0 when there are none (as `git diff`).")] = False,
+    json_report: JSON = False,
 ) -> None:
     """Show, as unified diffs, what `shipform synth` would change in the output (for reviews). Files are named
-    by their path from the repository root (a/..., b/...), so `git apply` takes the diff."""
-    from shipform.synth.diff import diff_app
+    by their path from the repository root (a/..., b/...), so `git apply` takes the diff. With --quiet: nothing
+    printed, exit 1 when there are differences (as `git diff --quiet`)."""
+    from shipform.synth.diff import file_diffs
 
+    if json_report:
+        console.begin_report("diff")
     path, project = located(app_file)
     with _reported():
         apps = _load_apps(path)
         known = {e.name for a in apps for e in a.environments}
         if environment is not None and environment not in known:
             _fail(f"Environment {environment!r} is not in the app. Fix: pass one of {', '.join(sorted(known))}")
-        lines = [line for a in apps for line in diff_app(a, outdir, environment, project)]
-    typer.echo("".join(lines), nl=False)
-    if not lines:
-        typer.echo("no changes")
-    elif exit_code:
-        raise typer.Exit(1)
+        diffs = {a.name: file_diffs(a, outdir, environment, project) for a in apps}
+    console.diff_done(diffs, exit_code)
 
 
 GRAPH_FORMATS = ("mermaid", "dot")
@@ -247,25 +252,32 @@ def graph(
             _fail(f"Environment {environment!r} is not in the app. Fix: pass one of "
                   f"{', '.join(dict.fromkeys(known))}")
         text = draw(apps, environment, format)
-    typer.echo(text, nl=False)
+    console.product(text)
 
 
 @contextlib.contextmanager
 def _reported() -> Iterator[None]:
     """An invalid app or output that cannot be written: the one-line messages, exit 1, no traceback."""
     from shipform.errors import InvalidApp
-    from shipform.model.construction import report
+    from shipform.model.construction import locate, report
     from shipform.write.output_error import OutputError
 
     try:
         yield
     except InvalidApp as err:
-        _fail(report(err))
+        if console.OUT.command is None:
+            _fail(report(err))
+        for e in locate(err.problems):
+            console.OUT.report["errors"].append(console.error_entry(str(e), e.path, e.prop, e.value, e.fix or None,
+                                                                    e.location))
+        console.emit()
+        raise typer.Exit(1) from None
     except OutputError as err:
         _fail(str(err))
 
 
-secrets_cli = typer.Typer(help="Secrets by reference: local values for compose, commands for Kubernetes.")
+secrets_cli = typer.Typer(context_settings=HELP,
+                          help="Secrets by reference: local values for compose, commands for Kubernetes.")
 cli.add_typer(secrets_cli, name="secrets")
 
 
@@ -285,12 +297,12 @@ def secrets_init_local(app_file: APP_FILE = None, outdir: OUTDIR = None) -> None
             validate(app)
             folder = resolve_outdir(app, outdir, project)
             created = init_local(app, folder)
-            typer.echo(f"{app.name}: {len(created)} local secret file(s) created")
+            console.info(f"{app.name}: {len(created)} local secret file(s) created")
             for path in created:
-                typer.echo(f"  {path}")
+                console.info(f"  {path}")
             unset += unset_files(app, folder)
     for line in unset:
-        typer.echo(f"error: {line}", err=True)
+        console.error(line)
     if unset:
         raise typer.Exit(1)
 
@@ -330,7 +342,7 @@ class _LockGroup(TyperGroup):
 
 
 _LOCK_DEFAULT = "resolve"
-lock_cli = typer.Typer(cls=_LockGroup, no_args_is_help=False, help=(
+lock_cli = typer.Typer(cls=_LockGroup, no_args_is_help=False, context_settings=HELP, help=(
     "Image identity: digests per Environment in shipform.lock.json beside the app file, which synth pins "
     "images to. `shipform lock [APP_FILE] [--env ENV]` reads the digests of the third-party images the app "
     "runs (databases, image= workloads, upload steps) from their registries; `shipform lock record` records "
@@ -350,10 +362,10 @@ def lock_resolve(app_file: APP_FILE = None, environment: ENV = "") -> None:
             lines = lock_images(_load_apps(app_file), environment or None)
         except RegistryErrors as err:
             for error in err.errors:
-                typer.echo(f"error: {error}", err=True)
+                console.error(str(error))
             _fail("no digest written. Fix: the lines above say what to do for each image")
     for line in lines:
-        typer.echo(line)
+        console.info(line)
 
 
 @lock_cli.command("record")
@@ -384,7 +396,7 @@ def lock_record(
                               pairs(inputs or [], "--inputs", where), pairs(revision or [], "--revision", where),
                               skip_not_built)
     for line in lines:
-        typer.echo(line)
+        console.info(line)
 
 
 @cli.command()
@@ -400,31 +412,7 @@ def promote(
     with _reported():
         lines = promote_images(_load_apps(app_file), source, target)
     for line in lines:
-        typer.echo(line)
-
-
-CHECK_LISTED = 50
-"""How many differing files `synth --check` lists per app; it counts the rest."""
-
-
-def _report_check(stale: dict[str, dict[Path, list[str]]], notes: list[str]) -> None:
-    changed = {name: [f"{line[:2]}{_shown_path((folder / line[2:]).absolute()).as_posix()}"
-                      for folder, lines in folders.items() for line in lines]
-               for name, folders in stale.items()}
-    changed = {name: lines for name, lines in changed.items() if lines}
-    if not changed:
-        typer.echo(f"up to date: {', '.join(stale)}")
-    for note in notes:
-        typer.echo(note)
-    if not changed:
-        return
-    for name, lines in changed.items():
-        typer.echo(f"{name}: {len(lines)} file(s) differ from a fresh synth", err=True)
-        for line in lines[:CHECK_LISTED]:
-            typer.echo(f"  {line}", err=True)
-        if len(lines) > CHECK_LISTED:
-            typer.echo(f"  ... and {len(lines) - CHECK_LISTED} more", err=True)
-    _fail("output is stale. Fix: run `shipform synth` and commit the result")
+        console.info(line)
 
 
 def main() -> None:
