@@ -255,6 +255,51 @@ def graph(
     console.product(text)
 
 
+@cli.command()
+def validate(
+    folder: Annotated[Path | None, typer.Argument(
+        help="An output folder. Default: each app's output folder (of the app file synth would run).")] = None,
+    sarif: Annotated[Path | None, typer.Option(
+        "--sarif", metavar="FILE", help="Also write the findings as SARIF 2.1.0, one run per tool.")] = None,
+) -> None:
+    """Run the validators shipform's own CI pins (hadolint, dockerfilelint, checkov, trivy, kubernetes-validate and
+    the published CRD schemas, yamllint, check-jsonschema, docker-compose config, compose-lint, dclint,
+    actionlint, zizmor) over synthesized output, offline and without configuration, honouring only the risks
+    the output accepts with its reason; exit 1 on any other finding. A tool not installed is skipped, saying
+    how to install it."""
+    from shipform.validators.run import validate as run_validators
+
+    folders = [folder] if folder is not None else _output_folders()
+    for path in folders:
+        if not path.is_dir():
+            _fail(f"{path} is not a folder. Fix: run `shipform synth` first, or pass the output folder to check")
+    outcomes = run_validators(folders)
+    if sarif is not None:
+        _write_sarif(sarif, outcomes)
+    console.validation_done(outcomes)
+
+
+def _output_folders() -> list[Path]:
+    """Each app's output folder, as synth writes it."""
+    from shipform.synth.pipeline import resolve_outdir
+
+    path, project = located(None)
+    with _reported():
+        return [resolve_outdir(app, None, project) / app.name for app in _load_apps(path)]
+
+
+def _write_sarif(path: Path, outcomes: list[Any]) -> None:
+    import json
+
+    from shipform.validators.sarif import sarif
+
+    try:
+        path.write_text(json.dumps(sarif(outcomes), indent=2) + "\n")
+    except OSError as err:
+        _fail(f"cannot write {path} ({err.strerror}). Fix: pass --sarif a file in a folder you can write")
+    console.detail(f"wrote: {path}")
+
+
 @contextlib.contextmanager
 def _reported() -> Iterator[None]:
     """An invalid app or output that cannot be written: the one-line messages, exit 1, no traceback."""

@@ -21,6 +21,7 @@ import typer
 
 if TYPE_CHECKING:
     from shipform.synth.diff import FileDiff
+    from shipform.validators.run import Outcome
 
 
 class Level(IntEnum):
@@ -214,3 +215,39 @@ def diff_done(diffs: dict[str, list[FileDiff]], exit_code: bool) -> None:
             info("no changes")
     if lines and (exit_code or OUT.level == Level.QUIET):
         raise typer.Exit(1)
+
+
+# ---------------------------------------------------------------------------------------------- validate
+
+def validation_done(outcomes: list[Outcome]) -> None:
+    """What `validate` prints: each finding not accepted as an error line naming file, line, tool and check;
+    each tool that did not run, why (a missing tool with its install hint, at every level: never a silent
+    pass); per folder a summary; exit 1 on any finding not accepted or any tool that failed."""
+    for o in outcomes:
+        folder = folder_name(o.folder)
+        if o.error is not None:
+            error(f"{folder}: {o.result.tool} failed: {o.error}")
+        for f in o.failing:
+            where = f"{folder}{f.path}" + (f":{f.line}" if f.line else "")
+            error(f"{where}: {o.result.tool} {f.check}: {f.message}")
+        if o.result.missing:
+            typer.echo(f"{styled('skipped:', 'yellow', err=True)} {folder}: {o.result.skipped}", err=True)
+        elif o.result.skipped:
+            detail(f"{folder}: {o.result.tool} skipped ({o.result.skipped})")
+        else:
+            detail(f"{folder}: {o.result.tool}: {len(o.failing)} finding(s), {len(o.accepted)} accepted "
+                   f"({o.result.seconds:.1f}s)")
+            for f, why in o.accepted:
+                detail(f"  accepted {f.check} {f.path}: {why}")
+    for path in dict.fromkeys(o.folder for o in outcomes):
+        mine = [o for o in outcomes if o.folder == path]
+        ran = [o for o in mine if not o.result.skipped and o.error is None]
+        failing = sum(len(o.failing) for o in mine)
+        info(f"{folder_name(path)}: {failing} finding(s) not accepted, {sum(len(o.accepted) for o in mine)} "
+             f"accepted; {len(ran)} tool(s) ran, {sum(o.result.missing for o in mine)} not installed")
+    if any(o.failed for o in outcomes):
+        fail(f"{sum(len(o.failing) for o in outcomes)} finding(s) not accepted"
+             + (f", {sum(o.error is not None for o in outcomes)} tool(s) failed"
+                if any(o.error for o in outcomes) else "")
+             + ". Fix: change the app so the output passes, or state the risk where the tool reads it (README, "
+               "\"Validate the output\")")
