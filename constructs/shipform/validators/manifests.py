@@ -21,7 +21,7 @@ K8S_VERSIONS = ("1.30.0", "1.33.0", "1.35.0")  # 1.33.0 is the judge's
 KUSTOMIZE = ("kustomize.config.k8s.io/v1beta1", "Kustomization")
 """kustomize's own file, which no API server reads: kubernetes-validate has no schema for it, nor needs one."""
 
-_KV_NO_SCHEMA = re.compile(r"^WARN (\S+) Couldn't find schema for kind (\S+) with api version (\S+) for")
+_KV_NO_SCHEMA = re.compile(r"WARN (\S+) Couldn't find schema for kind (\S+) with api version (\S+) for.*")
 
 
 def kubernetes_validate(tree: Tree, scratch: Path) -> Result:
@@ -42,7 +42,7 @@ def kubernetes_validate(tree: Tree, scratch: Path) -> Result:
     for line in (proc.stdout + proc.stderr).splitlines():
         if line.startswith("INFO "):
             continue
-        if m := _KV_NO_SCHEMA.match(line):
+        if m := _KV_NO_SCHEMA.fullmatch(line):
             files = no_schema.setdefault((m[3], m[2]), [])
             if m[1] not in files:
                 files.append(m[1])
@@ -97,7 +97,7 @@ def _schema(path: Path) -> Any:
     return _schemas[path]
 
 
-_YAMLLINT_LINE = re.compile(r"^(.+?):(\d+):(\d+): \[(error|warning)\] (.*?)(?: \(([\w-]+)\))?$")
+_YAMLLINT_LINE = re.compile(r"(.+?):([0-9]+):([0-9]+): \[(error|warning)\] (.*?)(?: \(([\w-]+)\))?")
 
 
 def yamllint(tree: Tree, scratch: Path) -> Result:
@@ -107,7 +107,7 @@ def yamllint(tree: Tree, scratch: Path) -> Result:
                 *(p.relative_to(tree.root) for p in tree.yamls)], tree.root, environment(scratch))
     found = []
     for line in proc.stdout.splitlines():
-        m = _YAMLLINT_LINE.match(line)
+        m = _YAMLLINT_LINE.fullmatch(line)
         if not m:
             raise ToolError(f"yamllint: unexpected output: {line}")
         found.append(Finding("yamllint", m[6] or "syntax", m[1], f"{m[2]}:{m[3]} [{m[4]}] {m[5]}", int(m[2])))

@@ -62,7 +62,7 @@ class Tree:
             return str(path)
 
 
-_DOCKERFILE = re.compile(r"^(Dockerfile|Containerfile)(\..+)?$|.+\.[Dd]ockerfile$")
+_DOCKERFILE = re.compile(r"(Dockerfile|Containerfile)(\..+)?|.+\.[Dd]ockerfile")
 
 
 def classify(name: str, root: Path) -> Tree:
@@ -77,7 +77,7 @@ def classify(name: str, root: Path) -> Tree:
         base = path.name
         if base.endswith(".dockerignore"):
             continue
-        if _DOCKERFILE.match(base):
+        if _DOCKERFILE.fullmatch(base):
             tree.dockerfiles.append(path)
             continue
         if not base.endswith((".yml", ".yaml")):
