@@ -6,11 +6,11 @@ import os
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from shipform.validators import compose, images, manifests, workflows
+from shipform.validators import compose, images, manifests, process, workflows
 from shipform.validators.accepted import accepted_because
 from shipform.validators.process import Missing, ToolError
 from shipform.validators.tree import Finding, Result, Tree, classify
@@ -70,18 +70,30 @@ class Outcome:
 
 
 def validate(folders: list[Path], workers: int | None = None) -> list[Outcome]:
-    """Every tool over every folder (each folder one tree, named by its path), a few runs at a time."""
+    """Every tool over every folder (each folder one tree, named by its path), a few runs at a time. Interrupted
+    (Ctrl-C), it kills the tools still running: they run in process groups of their own, which the terminal's
+    signal does not reach."""
     trees = [classify(str(folder), folder.resolve()) for folder in folders]  # the tools run in a scratch folder
-    with tempfile.TemporaryDirectory(prefix="shipform-validate-") as scratch, \
-            ThreadPoolExecutor(max_workers=workers or min(4, os.cpu_count() or 1)) as pool:
-        jobs = [(tree, tool, pool.submit(run_tool, tool, tree, Path(scratch))) for tree in trees for tool in ORDER]
-        outcomes = []
-        for tree, tool, job in jobs:
-            try:
-                outcomes.append(Outcome(Path(tree.name), job.result()))
-            except ToolError as err:
-                outcomes.append(Outcome(Path(tree.name), Result(tool, tree.name, []), error=str(err)))
-            except Exception as err:  # a report of a shape the parser does not know: the tool did not judge
-                outcomes.append(Outcome(Path(tree.name), Result(tool, tree.name, []),
-                                        error=f"{tool}: its report could not be read ({type(err).__name__}: {err})"))
-    return outcomes
+    pool = ThreadPoolExecutor(max_workers=workers or min(4, os.cpu_count() or 1))
+    try:
+        with tempfile.TemporaryDirectory(prefix="shipform-validate-") as scratch:
+            jobs = [(tree, tool, pool.submit(run_tool, tool, tree, Path(scratch))) for tree in trees for tool in ORDER]
+            return [_outcome(tree, tool, job) for tree, tool, job in jobs]
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        process.close_all()
+        pool.shutdown(wait=True)
+        process.reopen()
+        raise
+    finally:
+        pool.shutdown(wait=True)
+
+
+def _outcome(tree: Tree, tool: str, job: Future[Result]) -> Outcome:
+    try:
+        return Outcome(Path(tree.name), job.result())
+    except ToolError as err:
+        return Outcome(Path(tree.name), Result(tool, tree.name, []), error=str(err))
+    except Exception as err:  # a report of a shape the parser does not know: the tool did not judge
+        return Outcome(Path(tree.name), Result(tool, tree.name, []),
+                       error=f"{tool}: its report could not be read ({type(err).__name__}: {err})")
