@@ -54,12 +54,15 @@ def app_root(tmp_path: Path) -> Path:
 def _crd_validator(group: str, kind: str, version: str):
     from jsonschema import Draft7Validator
 
-    path = REPO / "tests" / "crd_schemas" / group / f"{kind.lower()}_{version}.json"
+    from shipform.validators.manifests import CRD_SCHEMAS
+
+    path = CRD_SCHEMAS / group / f"{kind.lower()}_{version}.json"
     return Draft7Validator(json.loads(path.read_text()))
 
 
 def assert_match_crd_schemas(manifests: list[dict]) -> None:
-    """Every custom resource given is valid against its published CRD schema (tests/crd_schemas); at least one."""
+    """Every custom resource given is valid against its published CRD schema (shipform/validators/crd_schemas);
+    at least one."""
     assert manifests, "no objects to check"
     for manifest in manifests:
         group, _, version = manifest["apiVersion"].rpartition("/")

@@ -42,7 +42,8 @@ def test_help_and_version_never_start_node(tmp_path, args):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("args", [["--help"], ["--version"], ["synth", "--help"], ["lock", "--help"],
-                                  ["graph", "--help"]])
+                                  ["graph", "--help"], ["validate", "--help"], ["-h"],
+                                  ["--show-completion", "bash"]])
 def test_help_and_version_import_no_heavy_module(args):
     """cdk8s and jsii start Node, jinja2 and rich cost tens of milliseconds: none is imported to print help."""
     result = subprocess.run([sys.executable, "-X", "importtime", str(SHIPFORM), *args], capture_output=True,

@@ -138,12 +138,13 @@ def test_check_names_each_file_with_its_folder(project):
 
 
 def test_check_counts_what_it_does_not_list(capsys):
-    from shipform.cli import CHECK_LISTED, _report_check
+    from shipform.console import CHECK_LISTED, Level, configure, synth_done
 
     folder = Path.cwd() / "dist" / "demo"
     lines = [f"~ k8s/dev/f{i:03}.yaml" for i in range(CHECK_LISTED + 7)]
     with pytest.raises(typer.Exit):
-        _report_check({"demo": {folder: lines, Path.cwd() / ".github" / "workflows": []}}, [])
+        configure(Level.NORMAL)
+        synth_done({"demo": {folder: lines, Path.cwd() / ".github" / "workflows": []}}, [], check=True)
     err = capsys.readouterr().err.splitlines()
     assert err[0] == f"demo: {CHECK_LISTED + 7} file(s) differ from a fresh synth"
     assert err[1] == "  ~ dist/demo/k8s/dev/f000.yaml"

@@ -16,7 +16,7 @@ import yaml
 from conftest import exec_app, write_sources
 from lock.fake_registry import FakeRegistry
 from lock.helpers import invoke
-from shipform.cli import _load_apps
+from shipform.cli_apps import load_apps as _load_apps
 from shipform.delivery.lock import LOCK_FILE, lock_images, read_lock_document, write_lock
 from shipform.delivery.lock_bases import base_images
 from shipform.delivery.registry import Client, RegistryError

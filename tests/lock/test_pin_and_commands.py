@@ -215,7 +215,7 @@ def test_lock_resolves_third_party_images_through_their_registries(tmp_path):
                 self.asked.append(image)
                 return self.client.digest(image) if image == proxy else {PG: B, AWS: C, PYTHON: D}[image]
 
-        from shipform.cli import _load_apps
+        from shipform.cli_apps import load_apps as _load_apps
         from shipform.delivery.lock import lock_images
 
         fake = Registry()

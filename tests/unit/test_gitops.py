@@ -15,8 +15,9 @@ from shipform.errors import ShipformError
 from shipform.providers.gitops import GITOPS
 from shipform.providers.gitops.protocol import annotated
 from shipform.testing import objects, synthesize
+from shipform.validators.manifests import CRD_SCHEMAS
 
-SCHEMAS = REPO / "tests" / "crd_schemas"
+SCHEMAS = CRD_SCHEMAS
 
 
 def schema_for(manifest: dict) -> dict:

@@ -1,8 +1,8 @@
 """The meshes: an enrolled namespace gets sidecars with mutual TLS required and allows nothing by default; each
 server admits its declared clients by identity; WebServices get retries, a timeout and circuit breaking, public
 ones a rate limit; the quota counts the sidecars; the NetworkPolicies reach the control plane on its ports alone.
-Istio and Linkerd each, checked against the published CRD schemas (tests/crd_schemas); the plan of the mesh's
-objects and their bodies come from one place; the README documents every registered mesh."""
+Istio and Linkerd each, checked against the published CRD schemas (shipform/validators/crd_schemas); the plan
+of the mesh's objects and their bodies come from one place; the README documents every registered mesh."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Operating a service: metrics and alerts with prometheus-operator (a ServiceMonitor per scraped service and a
 PrometheusRule per namespace, only where the Environment says Prometheus runs), autoscaling on CPU and memory,
 resource recommendations, and how a rollout replaces pods. Custom resources are checked against their published
-CRD schemas (tests/crd_schemas); the namespace's deployer Role may apply them."""
+CRD schemas (shipform/validators/crd_schemas); the namespace's deployer Role may apply them."""
 
 from __future__ import annotations
 

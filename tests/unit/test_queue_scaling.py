@@ -1,6 +1,6 @@
 """Workers scaled by their queue's length with KEDA, down to zero: a ScaledObject for the server the worker
 already connects to, credentials by Secret reference, and the queue admitting KEDA's operator alone besides its
-clients; checked against the published CRD schemas (tests/crd_schemas/keda.sh)."""
+clients; checked against the published CRD schemas (shipform/validators/crd_schemas/keda.sh)."""
 
 from __future__ import annotations
 

@@ -57,7 +57,8 @@ EXAMPLES = int(os.environ.get("RANDOM_APPS_EXAMPLES", "6"))
 SEED = int(os.environ.get("RANDOM_APPS_SEED", "20250601"))
 K8S_VERSION = "1.33.0"
 COMPOSE = Path(sys.executable).with_name("docker-compose")
-# CRDs: outside kubernetes-validate's schemas (checked against tests/crd_schemas below and in tests/validators)
+# CRDs: outside kubernetes-validate's schemas (checked against shipform/validators/crd_schemas below and in
+# tests/validators)
 CUSTOM_KINDS = {"Certificate", "ExternalSecret", "Rollout", "ScaledObject", "TriggerAuthentication",
                 "AuthorizationPolicy",
                 "PeerAuthentication", "VirtualService", "DestinationRule", "EnvoyFilter", "Server",

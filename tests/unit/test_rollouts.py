@@ -1,5 +1,5 @@
 """Canary and blue-green rollouts by Argo Rollouts: a Rollout in place of the Deployment, the Service it steers,
-an analysis that aborts a bad version; checked against the published CRD schemas (tests/crd_schemas)."""
+an analysis that aborts a bad version; checked against the published CRD schemas (shipform/validators/crd_schemas)."""
 
 from __future__ import annotations
 

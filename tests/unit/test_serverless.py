@@ -1,7 +1,7 @@
 """Request-driven scale to zero with Knative: a Knative Service in the subset of the pod spec Knative accepts,
 reached through Knative's gateway, admitting its gateway, activator and autoscaler alone; a cluster-local one
 states, with the app's reason, that any pod reaching the gateway or the activator reaches it; checked against the
-published CRD schemas (tests/crd_schemas/serving.knative.dev)."""
+published CRD schemas (shipform/validators/crd_schemas/serving.knative.dev)."""
 
 from __future__ import annotations
 

@@ -8,13 +8,13 @@ import pytest
 import yaml
 from jsonschema import Draft7Validator
 
-from conftest import REPO, manifests
+from conftest import manifests
 from shipform import Backup, DataStorage, S3Target, SecretRef, SecretStore, StatefulDB, WebService
 from shipform.model.engines import ENGINES
 from shipform.render.secret_commands import kubectl_create_commands
 from shipform.synth.pipeline import render
+from shipform.validators.manifests import CRD_SCHEMAS
 
-CRD_SCHEMAS = REPO / "tests" / "crd_schemas"
 EXPECTED = {  # engine: (image, port, data path, probe tool)
     "postgres": ("postgres:16.6-bookworm", 5432, "/var/lib/postgresql/data", "pg_isready"),
     "mysql": ("mysql:8.4.3", 3306, "/var/lib/mysql", "mysqladmin"),

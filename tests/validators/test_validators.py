@@ -5,8 +5,8 @@ every reference app's committed output (every folder dist/<app>) and the generat
 - an accepted risk, stated with its reason where the tool itself reads it: a `checkov.io/skip<N>:
   CKV_X=reason` annotation on the object (for a Dockerfile, checkov's `# checkov:skip=CKV_X:reason`
   comment), or an entry of a `.trivyignore.yaml` in the output folder with `id`, `paths` and a `statement`;
-- a digest pin, EXPECTED_UNTIL_LOCK_FILE below, until the lock file lands;
-- not a finding for the judge either (NOT_COUNTED below);
+- a digest pin or not a finding for the judge either (shipform.validators.accepted, which `shipform validate`
+  honours the same way);
 - an open finding (OPEN_FINDINGS below): one that exists today and that the package owner will fix or
   state as an accepted risk. Each has a strict xfail test, so it turns red as soon as the finding is gone
   and the entry has to go too.
@@ -19,34 +19,20 @@ test_no_finding_is_hidden_from_the_tools. How the tools are run
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
 import yaml
 
-from validators.gate import BROKEN, PLATFORM, REPO, TOOLS, Finding, Gate, Result, Tree, dist_trees
+from shipform.validators.accepted import accepted_because
+from shipform.validators.manifests import KUSTOMIZE, crd_schema, crd_schemas, unvalidated_kinds
+from validators.gate import BROKEN, PLATFORM, TOOLS, Finding, Gate, Result, Tree, dist_trees
 
 pytestmark = pytest.mark.validators
 
 TREES = [*dist_trees(), PLATFORM]
-CRD_SCHEMAS = REPO / "tests" / "crd_schemas"
 WORKFLOW_TOOLS = {"actionlint", "zizmor", "check-jsonschema-workflows"}
-
-# Digest pins: findings until the lock file lands, which will pin every image by digest. (tool, check) -> why.
-EXPECTED_UNTIL_LOCK_FILE = {
-    ("checkov", "CKV_K8S_43"): "Image should use digest: images are pinned by exact tag; built images get their "
-                               "digest only when CI pushes them, prebuilt ones when the lock file records it",
-    ("compose-lint", "CL-0019"): "image pinned to a tag but not a digest: the prebuilt images (databases, "
-                                 "redis, prebuilt services) get their digest from the lock file",
-}
-
-# Not counted as findings (an organisation's policy, not a property of the output). (tool, check) -> why.
-NOT_COUNTED = {
-    ("trivy", "KSV-0125"): "'restrict container images to trusted registries' checks an organisation's own "
-                           "allow-list of registries, not a property of the manifest",
-}
 
 # Open findings of today, to be fixed or stated as accepted risks by the package owner; each has a strict
 # xfail test below. (tool, tree, check) -> where and why it fires.
@@ -59,8 +45,7 @@ OPEN_FINDINGS: dict[tuple[str, str, str], str] = {
 
 def unexpected(result: Result) -> list[Finding]:
     return sorted(f for f in result.findings
-                  if (f.tool, f.check) not in EXPECTED_UNTIL_LOCK_FILE and (f.tool, f.check) not in NOT_COUNTED
-                  and (f.tool, result.tree, f.check) not in OPEN_FINDINGS)
+                  if accepted_because(f) is None and (f.tool, result.tree, f.check) not in OPEN_FINDINGS)
 
 
 def listing(findings: list[Finding], limit: int = 40) -> str:
@@ -152,15 +137,12 @@ def test_open_finding_is_gone(gate, tool, tree, check):
 @uses_tools("kubernetes-validate")
 def test_every_emitted_kind_is_validated(gate, tree):
     """kubernetes-validate has schemas for the built-in kinds; every other kind emitted must have a vendored
-    CRD schema in tests/crd_schemas/ (checked below), except kustomize's own kustomization.yaml (checked below
-    too)."""
-    no_schema = gate.result("kubernetes-validate", tree).no_schema
-    missing = {f"{api}/{kind}": files for (api, kind), files in no_schema.items()
-               if crd_schema(api, kind) is None and (api, kind) != KUSTOMIZE}
-    assert missing == {}, f"kinds neither kubernetes-validate nor tests/crd_schemas/ has a schema for: {missing}"
+    CRD schema in shipform/validators/crd_schemas/ (checked below), except kustomize's own kustomization.yaml
+    (checked below too)."""
+    missing = unvalidated_kinds(gate.result("kubernetes-validate", tree))
+    assert missing == {}, f"kinds neither kubernetes-validate nor a vendored CRD schema has a schema for: {missing}"
 
 
-KUSTOMIZE = ("kustomize.config.k8s.io/v1beta1", "Kustomization")
 # kustomize's Kustomization fields (kustomize.config.k8s.io/v1beta1)
 KUSTOMIZATION_KEYS = {
     "apiVersion", "kind", "metadata", "resources", "components", "namespace", "namePrefix", "nameSuffix",
@@ -168,12 +150,6 @@ KUSTOMIZATION_KEYS = {
     "images", "replicas", "configMapGenerator", "secretGenerator", "generatorOptions", "generators",
     "transformers", "validators", "crds", "openapi", "replacements", "sortOptions", "buildMetadata", "helmCharts",
 }
-
-
-def crd_schema(api_version: str, kind: str) -> Path | None:
-    group, _, version = api_version.rpartition("/")
-    path = CRD_SCHEMAS / group / f"{kind.lower()}_{version}.json"
-    return path if group and path.is_file() else None
 
 
 _objects: dict[Path, list[tuple[Path, dict]]] = {}
@@ -194,18 +170,11 @@ def trees(gate):
 
 
 @pytest.mark.parametrize("tree", TREES)
-def test_custom_resources_match_their_vendored_crd_schemas(trees, tree):
-    from jsonschema import Draft7Validator
-
-    checked, errors = 0, []
-    for path, obj in objects(trees(tree)):
-        schema = crd_schema(str(obj.get("apiVersion")), str(obj.get("kind")))
-        if schema:
-            checked += 1
-            errors += [f"{path.name}: {e.json_path}: {e.message}"
-                       for e in Draft7Validator(json.loads(schema.read_text())).iter_errors(obj)]
-    assert checked, "the apps emit ExternalSecrets, so there must be custom resources to check"
-    assert errors == []
+def test_custom_resources_match_their_vendored_crd_schemas(trees, tree, tmp_path):
+    result = crd_schemas(trees(tree), tmp_path)
+    assert any(crd_schema(str(o.get("apiVersion")), str(o.get("kind"))) for _, o in objects(trees(tree))), \
+        "the apps emit ExternalSecrets, so there must be custom resources to check"
+    assert [str(f) for f in result.findings] == []
 
 
 @pytest.mark.parametrize("tree", TREES)

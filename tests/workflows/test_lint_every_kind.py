@@ -125,6 +125,7 @@ def test_checkov_finds_nothing(workflows):
 
 
 def test_yamllint_finds_nothing(workflows):
-    config = Path(__file__).resolve().parents[1] / "validators" / "yamllint.yaml"
+    from shipform.validators.manifests import YAMLLINT_CONFIG as config
+
     result = tool(workflows, "yamllint", "-c", str(config), "-f", "parsable", ".github/workflows")
     assert (result.returncode, result.stdout) == (0, ""), result.stdout

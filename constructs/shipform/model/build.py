@@ -225,7 +225,9 @@ class Build:
                                    builder_image="", runtime_image="", command=command, build_command=(), package="",
                                    title=title, version=version, dockerfile=(root / self.dockerfile_path).resolve())
         builder, runtime = self.base_images(mirror)
-        layout = self.detect_layout(path, root)[0]
+        layout_files = self.detect_layout(path, root)
+        layout = layout_files[0]
+        installer = node_installer(path, root / self.context, layout) if self.preset == "node" else ""
         build_packages, runtime_packages = self.build_packages, self.runtime_packages
         native: tuple[str, ...] = ()
         if self.preset == "python":
@@ -240,7 +242,7 @@ class Build:
             command=command, build_command=self.build_command, package=self.package, title=title, version=version,
             build_packages=build_packages, runtime_packages=runtime_packages, args=self.args,
             runtime=self.runtime, native=native,
-            installer=node_installer(path, root / self.context, layout) if self.preset == "node" else "",
+            installer=installer, dependency_files=dependency_files(self.preset, layout_files, installer),
             runtime_files=node_runtime_files(root / self.context) if self.preset == "node" else (),
             project_ignore=_ignore_rules(path, root / self.context / ".dockerignore"),
             uv_image=mirrored(UV_IMAGE, mirror) if layout == "uv.lock" else "")
@@ -344,3 +346,10 @@ def _args(value: list[str] | None) -> tuple[str, ...]:
     if value is None:
         return ()
     return tuple(value) if isinstance(value, list | tuple) else value
+
+
+def dependency_files(preset: str, layout: tuple[str, ...], installer: str) -> tuple[str, ...]:
+    """What the generated Dockerfile copies to install dependencies: the layout's files (Go's ``COPY go.*``: go.mod
+    and go.sum), and yarn berry's .yarnrc.yml."""
+    extra = {"go": ("go.sum",)}.get(preset, ()) + ((".yarnrc.yml",) if installer == "yarn-berry" else ())
+    return tuple(sorted({*layout, *extra}))

@@ -13,6 +13,7 @@ from shipform import spec
 from shipform.errors import ShipformError
 from shipform.render.compose_names import local_names
 from shipform.render.compose_ports import published_ports
+from shipform.render.compose_watch import watch
 from shipform.render.output import Context
 from shipform.write.yaml_dump import Quoted, dump
 
@@ -271,6 +272,11 @@ def compose_document(app: spec.App, compose_dir: Path, docker_dir: Path) -> dict
     checked = {w.name for w in workloads if healthcheck(w) is not None}
     services = {w.name: escape_interpolation(service(w, compose_dir, docker_dir, names, checked))
                 for w in workloads}
+    builds = {w.name: w.build for w in env.workloads if w.build is not None}  # by the Dockerfile's owner
+    for w in workloads:
+        rules = watch(w, builds.get(w.built.dockerfile_of) if w.built else None, compose_dir)
+        if rules:
+            services[w.name]["develop"] = escape_interpolation({"watch": rules})
     network_names = sorted({n for svc in services.values() for n in svc.get("networks", [])})
     public = {public_network(w) for w in workloads if published_ports(w)}
     public |= {egress_network(w) for w in workloads if any(t.external is not None for t in w.connects_to)}

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 
 from shipform import spec
 from shipform.errors import ShipformError
-from shipform.render import templating
+from shipform.render import build_ignore, templating
 from shipform.render.output import Context
 from shipform.values.health import PROBE_PATH
 
@@ -82,7 +82,9 @@ def unpinned(packages: tuple[str, ...]) -> str:
 
 
 def render_dockerignore(marker: str, mounted: list[str], project_ignore: tuple[str, ...] = ()) -> str:
-    return templating.render("dockerignore.j2", marker=marker, mounted=mounted, project_ignore=project_ignore)
+    return templating.render("dockerignore.j2", marker=marker, mounted=mounted, project_ignore=project_ignore,
+                             never=build_ignore.NEVER, local=build_ignore.LOCAL,
+                             instructions=build_ignore.INSTRUCTIONS)
 
 
 PathsOf = Callable[[spec.Workload, spec.BuiltImage], Iterable[str]]

@@ -45,6 +45,10 @@ class ImageBuild:
     runtime_files: tuple[str, ...] = ()
     """Node: what the runtime image copies besides package.json and node_modules (package.json's files and main);
     () for the whole build context."""
+    dependency_files: tuple[str, ...] = ()
+    """The files the dependency install step copies before the source (the detected layout: requirements.txt,
+    pyproject.toml with its lockfile, package.json with its lockfile, go.mod), relative to the context: a change
+    to one needs a new image."""
     native: tuple[str, ...] = ()
     """Dependencies found in the lockfile that brought build or runtime packages the app did not list itself."""
     uv_image: str = ""

@@ -7,6 +7,7 @@ diff as it is; output written outside the repository is named by its absolute pa
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass
 from pathlib import Path
 
 from shipform.delivery.repository import find_root
@@ -40,9 +41,25 @@ def diff_app(app: App, outdir: str | None = None, environment: str | None = None
     """Unified diff lines, per file in path order: new files against /dev/null, changed files against what is
     on disk, and stale files (ones synth would delete) against /dev/null. ``environment`` keeps only that
     Environment's Kubernetes files; ``project`` is the project root (default: found from the app's folder)."""
+    return [line for file in file_diffs(app, outdir, environment, project) for line in file.lines]
+
+
+@dataclass(frozen=True)
+class FileDiff:
+    """One file's unified diff: ``path`` from the repository root (absolute outside it), ``change`` '+' (new),
+    '~' (changed) or '-' (synth would delete it), and the diff's lines, each ending in a newline."""
+
+    path: str
+    change: str
+    lines: list[str]
+
+
+def file_diffs(app: App, outdir: str | None = None, environment: str | None = None,
+               project: Path | None = None) -> list[FileDiff]:
+    """:func:`diff_app`, one entry per differing file (`shipform diff --json` reports them so)."""
     root = resolve_outdir(app, outdir, project)
     repository = find_root(app.root)
-    lines: list[str] = []
+    diffs: list[FileDiff] = []
     for folder, files in output_trees(app, root, render(app, root), project).items():
         stale = [change[2:] for change in check_output(folder, files, owner_line(app.name),
                                                        manifest_name(app, root, folder)) if change[0] == "-"]
@@ -53,8 +70,11 @@ def diff_app(app: App, outdir: str | None = None, environment: str | None = None
             if old == new:
                 continue
             before, after = labels(folder, rel, repository)
-            lines += difflib.unified_diff(
+            lines = difflib.unified_diff(
                 [] if old is None else old.splitlines(keepends=True),
                 [] if new is None else new.splitlines(keepends=True),
                 fromfile=NO_FILE if old is None else before, tofile=NO_FILE if new is None else after)
-    return [line if line.endswith("\n") else line + "\n" for line in lines]
+            change = "+" if old is None else "-" if new is None else "~"
+            diffs.append(FileDiff(after.removeprefix("b/"), change,
+                                  [line if line.endswith("\n") else line + "\n" for line in lines]))
+    return diffs

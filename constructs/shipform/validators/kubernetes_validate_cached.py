@@ -4,7 +4,7 @@ once per Kubernetes version with PyYAML's pure-Python SafeLoader. Here each sche
 read once per process, with PyYAML's C build of the same SafeLoader where it exists. Nothing else changes:
 same arguments, same checks, same output lines (INFO / WARN / ERROR), same exit code.
 
-    python kubernetes_validate_cached.py --strict -k 1.33.0 FILE...
+    python -m shipform.validators.kubernetes_validate_cached --strict -k 1.33.0 FILE...
 """
 
 from __future__ import annotations
