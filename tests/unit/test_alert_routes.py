@@ -26,8 +26,8 @@ from shipform import (
     SecureNamespace,
     ShipformError,
     Slack,
-    WebService,
     Webhook,
+    WebService,
 )
 from shipform.render.secret_commands import kubectl_create_commands
 from shipform.testing import find_object, objects, synthesize
@@ -45,9 +45,9 @@ def shop(root, store: bool = True, receivers: Receivers | None = RECEIVERS, secr
     prod = Environment(app, "prod", domain="example.com", monitoring=Monitoring(
         labels={"release": "kube-prometheus-stack"}, receivers=receivers),
         secret_store=SecretStore("vault") if store else None)
-    front, back = (SecureNamespace(prod, n, quota=Quota(cpu="4", memory="8Gi", secrets=secrets)) for n in ("front", "back"))
-    WebService(back, "api", image="nginx:1.27.3", port=8000)
-    WebService(front, "web", image="nginx:1.27.3", port=3000, public=True)
+    quota = Quota(cpu="4", memory="8Gi", secrets=secrets)
+    WebService(SecureNamespace(prod, "back", quota=quota), "api", image="nginx:1.27.3", port=8000)
+    WebService(SecureNamespace(prod, "front", quota=quota), "web", image="nginx:1.27.3", port=3000, public=True)
     return app
 
 
