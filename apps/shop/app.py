@@ -20,19 +20,24 @@ from shipform import (
     External,
     Health,
     Keda,
+    Latency,
     Mesh,
     Metrics,
     Migration,
     Monitoring,
+    PagerDuty,
     PullSecret,
     Queue,
     Quota,
+    Receivers,
     Resources,
     S3Target,
     Scratch,
     SecretRef,
     SecretStore,
     SecureNamespace,
+    Slack,
+    Slo,
     StatefulDB,
     Subject,
     Volume,
@@ -48,10 +53,13 @@ dev = Environment(app, "dev", local=True, domain="dev.shop.example.com")
 # kube-prometheus-stack (scraped services get a ServiceMonitor, every namespace default alerts), Argo
 # Rollouts, KEDA and Istio; KEDA's namespace is in the mesh, so the Redis queue admits its operator by identity.
 # Its databases are in the mesh too, whose mutual TLS encrypts every connection to them: no certificates of their own.
+# Critical alerts page the on-call through PagerDuty, the rest reach a Slack channel; both keys come from Vault.
+alerting = Receivers(critical=[PagerDuty(routing_key=SecretRef("alerting", "pagerduty-routing-key"))],
+                     warning=[Slack(webhook=SecretRef("alerting", "slack-webhook"), channel="#shop-alerts")])
 prod = Environment(app, "prod", replicas=3, domain="shop.example.com", cluster_issuer="letsencrypt",
                    destination=Destination(name="prod"),
                    secret_store=SecretStore("vault"), pull_secret=PullSecret("ghcr-pull"),
-                   monitoring=Monitoring(labels={"release": "kube-prometheus-stack"}),
+                   monitoring=Monitoring(labels={"release": "kube-prometheus-stack"}, receivers=alerting),
                    rollouts="argo", keda=Keda(in_mesh=True), mesh=Mesh(),
                    data_storage=DataStorage("ebs.csi.aws.com", {"type": "gp3", "encrypted": "true"}))
 # The share of the catalog's new version's requests that fail (its pods carry their revision as a label).
@@ -99,6 +107,8 @@ for env in (dev, prod):
         ns, "web", build=Build.node("services/web", ["node", "server.js"]), port=3000,
         health=Health.http("/healthz"), public=True, connects_to=[api],
         autoscale=Autoscale(min=3, max=10, cpu_percent=70) if env is prod else None,
+        # Measured by ingress-nginx; alerted on in prod, where Prometheus runs (dev has no monitoring: no rules).
+        slo=Slo(availability=0.999, latency=Latency(threshold="500ms", target=0.99)),
     )
     # One mailer, its spool on a volume that attaches to one node; web pages rendered for mail in scratch space.
     Worker(ns, "mailer", build=Build.python("services/mailer", ["python", "-m", "mailer"]), connects_to=[api],

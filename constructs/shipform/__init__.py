@@ -54,6 +54,13 @@ _EXPORTS = {
     "Alerts": "shipform.model.observability",
     "Monitoring": "shipform.model.observability",
     "Telemetry": "shipform.model.observability",
+    "Receivers": "shipform.model.alerting",
+    "Slack": "shipform.model.alerting",
+    "PagerDuty": "shipform.model.alerting",
+    "Email": "shipform.model.alerting",
+    "Webhook": "shipform.model.alerting",
+    "Slo": "shipform.model.slo",
+    "Latency": "shipform.model.slo",
     "NodeAgent": "shipform.model.node_agent",
     "Toleration": "shipform.values.node",
     "HostPath": "shipform.values.node",
@@ -92,6 +99,7 @@ __all__ = [
     "CustomMetric",
     "DataStorage",
     "Destination",
+    "Email",
     "Environment",
     "External",
     "ExternalProps",
@@ -103,6 +111,7 @@ __all__ = [
     "JobProps",
     "Keda",
     "KnativeServing",
+    "Latency",
     "LongRunningProps",
     "Mesh",
     "Metrics",
@@ -110,9 +119,11 @@ __all__ = [
     "Monitoring",
     "NodeAgent",
     "NodeAgentProps",
+    "PagerDuty",
     "PullSecret",
     "Queue",
     "Quota",
+    "Receivers",
     "Resources",
     "Rolling",
     "RoutedCanary",
@@ -125,6 +136,8 @@ __all__ = [
     "Serverless",
     "ShipformError",
     "ShipformErrors",
+    "Slack",
+    "Slo",
     "StatefulDB",
     "StatefulDBProps",
     "Subject",
@@ -133,6 +146,7 @@ __all__ = [
     "Volume",
     "WebService",
     "WebServiceProps",
+    "Webhook",
     "Worker",
     "WorkerProps",
     "__version__",
@@ -141,6 +155,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from shipform.errors import InvalidApp, ShipformError, ShipformErrors
+    from shipform.model.alerting import Email, PagerDuty, Receivers, Slack, Webhook
     from shipform.model.backup import Backup
     from shipform.model.build import Build
     from shipform.model.cluster import Cluster
@@ -164,6 +179,7 @@ if TYPE_CHECKING:
     from shipform.model.queue_scaling import Queue
     from shipform.model.secret_store import PullSecret, SecretStore
     from shipform.model.secure_namespace import SecureNamespace, SecureNamespaceProps
+    from shipform.model.slo import Latency, Slo
     from shipform.model.stage import App, Environment
     from shipform.model.stateful_db import StatefulDB, StatefulDBProps
     from shipform.model.web_service import WebService, WebServiceProps

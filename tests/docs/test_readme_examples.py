@@ -123,6 +123,14 @@ def metrics(files: dict[str, str]) -> None:
     assert "k8s/prod/configmap-shop-catalog-dashboard.yaml" in files
 
 
+def alerting(files: dict[str, str]) -> None:
+    routes = k8s(files, "prod", "AlertmanagerConfig", "shop", "alerting-alerts")
+    assert [r["name"] for r in routes["spec"]["receivers"]] == ["critical", "warning"]
+    rule = k8s(files, "prod", "PrometheusRule", "shop", "alerting-alerts")
+    assert {r.get("alert") for g in rule["spec"]["groups"] for r in g["rules"]} >= {
+        "AvailabilityBudgetBurn", "AvailabilityBudgetBurnSlow", "LatencyBudgetBurn", "LatencyBudgetBurnSlow"}
+
+
 def external(files: dict[str, str]) -> None:
     api = k8s(files, "prod", "Deployment", "shop", "api")
     env = container_env(api)
@@ -161,7 +169,7 @@ def databases(files: dict[str, str]) -> None:
 APPS: dict[str, tuple[str, Callable[[dict[str, str]], None]]] = {
     "shop.py": ("shop", shop), "delivery.py": ("shop", delivery), "composite.py": ("sales", composite),
     "canary.py": ("rollouts", canary), "escape_hatches.py": ("hatches", escape_hatches),
-    "metrics.py": ("metrics", metrics), "external.py": ("outside", external),
+    "metrics.py": ("metrics", metrics), "alerting.py": ("alerting", alerting), "external.py": ("outside", external),
     "config_per_environment.py": ("configured", config_per_environment),
     "native_packages.py": ("native", native_packages), "databases.py": ("data", databases),
 }

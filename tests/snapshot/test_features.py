@@ -572,3 +572,22 @@ def test_the_cleanup_of_a_registry_that_takes_deletes(synth, snapshot):
     files = synth(source, ".github/workflows/shop-cleanup.yaml")
     assert "KIND: registry" in files[".github/workflows/shop-cleanup.yaml"]
     assert files == snapshot
+
+
+def test_alert_routes_and_service_level_objectives(synth, snapshot):
+    """Monitoring(receivers=...) with a pager and a chat: an AlertmanagerConfig (critical to PagerDuty, the rest to
+    Slack, credentials by Secret key) and the ExternalSecret of its Secret; a public WebService with an Slo: its
+    recording rules and page and ticket alerts in the namespace's PrometheusRule, on ingress-nginx's metrics."""
+    source = """
+        from shipform import *
+        app = App("shop", registry="ghcr.io/acme", version="1.0.0")
+        receivers = Receivers(critical=[PagerDuty(routing_key=SecretRef("alerting", "pagerduty-key"))],
+                              warning=[Slack(webhook=SecretRef("alerting", "slack-webhook"), channel="#alerts")])
+        prod = Environment(app, "prod", domain="example.com", secret_store=SecretStore("vault"),
+                           monitoring=Monitoring(receivers=receivers))
+        WebService(prod, "web", image="ghcr.io/acme/web:1.0.0", port=3000, public=True,
+                   slo=Slo(availability=0.995, latency=Latency(threshold="1s", target=0.95)))
+    """
+    files = synth(source, "k8s/prod/alertmanagerconfig-", "k8s/prod/prometheusrule-",
+                  "k8s/prod/externalsecret-shop-alerting")
+    assert files == snapshot

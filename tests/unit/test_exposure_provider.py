@@ -37,6 +37,9 @@ class FakeProxy:
     def argo_traffic_routing(self, name: str) -> dict[str, Any] | None:
         return {"plugins": {"example.com/fake-proxy": {"route": name}}}
 
+    def request_metrics(self, name: str, namespace: str, host: str) -> spec.RequestMetrics | None:
+        return None
+
     def missing(self, w: spec.Workload, role: str) -> str:
         return "another provider publishes it"
 

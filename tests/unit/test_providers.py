@@ -52,6 +52,9 @@ class FakeMesh:
     def service_annotations(self, w: spec.Workload, mesh: spec.Mesh) -> dict[str, str]:
         return {"fake-mesh/timeout": mesh.timeout}
 
+    def request_metrics(self, name: str, namespace: str) -> spec.RequestMetrics | None:
+        return None
+
     def namespace_plan(self, ns: spec.Namespace) -> list[Planned]:
         key = ObjectKey("mesh:default", API, "FakeMeshDefault", "deny-all", ns.name)
         return [Planned(key, spec.shipform_labels(ns.app), lambda: {"spec": {"inbound": "deny"}})]

@@ -12,6 +12,7 @@ from typing import ClassVar, Literal
 
 from shipform import spec
 from shipform.errors import ShipformError
+from shipform.model.alerting import Receivers
 from shipform.values import checks
 from shipform.values.prop_types import check_fields
 from shipform.values.value_object import value_object
@@ -70,6 +71,8 @@ class Monitoring:
     :param address: Default: ``http://prometheus-operated.<namespace>.svc:9090`` (the operator's Service for its
         Prometheus pods). Prometheus' HTTP API, which rollout analyses query.
     :param alerts: Default: ``Alerts()``. When the default alerts fire (:class:`Alerts`).
+    :param receivers: Default: None (the alerts reach Alertmanager, which routes them as the cluster's own
+        configuration says). :class:`Receivers`: who is told, by severity (an AlertmanagerConfig per namespace).
     """
 
     namespace: str = "monitoring"
@@ -77,6 +80,7 @@ class Monitoring:
     labels: Mapping[str, str] = field(default_factory=dict)
     address: str | None = None
     alerts: Alerts = field(default_factory=Alerts)
+    receivers: Receivers | None = None
     prop_example: ClassVar[str] = "Monitoring(namespace='monitoring', labels={'release': 'kube-prometheus-stack'})"
 
     def to_spec(self, path: str) -> spec.Monitoring:
@@ -90,7 +94,8 @@ class Monitoring:
         if not checks.matches(_HTTP_ADDRESS, address):
             raise ShipformError(path, "monitoring.address", "must be http(s)://<host>:<port>", address,
                                 "write e.g. 'http://prometheus-operated.monitoring.svc:9090'")
-        return spec.Monitoring(self.namespace, pods, labels, address, self.alerts.to_spec(path))
+        receivers = self.receivers.to_spec(path) if self.receivers is not None else None
+        return spec.Monitoring(self.namespace, pods, labels, address, self.alerts.to_spec(path), receivers)
 
 
 @value_object

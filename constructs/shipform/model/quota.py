@@ -183,6 +183,9 @@ def sized_scratch(members: Sequence[Counted]) -> int:
 def object_counts(members: Sequence[Counted]) -> dict[str, int]:
     """ConfigMaps, Secrets and Services the workloads need in their namespace at most (see _OBJECT_COUNTS)."""
     secrets = {name for w in members for name in w.referenced_secrets()}
+    # The AlertmanagerConfig of the namespace reads its receivers' Secrets there (render.alertmanager).
+    secrets |= {ref.name for w in members if (m := w.environment.monitoring) is not None and m.receivers is not None
+                for ref in m.receivers.secret_refs()}
     tls = {name for w in members for name in w.tls_secrets()}
     # Each service with metrics= in a monitored Environment has a dashboard ConfigMap beside its ServiceMonitor.
     dashboards = sum(1 for w in members if w.ports() and getattr(w, "metrics", None) is not None

@@ -16,10 +16,12 @@ from shipform.model.knative import Serverless
 from shipform.model.long_running import LongRunning, LongRunningProps
 from shipform.model.migration import Migration
 from shipform.model.observability import Metrics
+from shipform.model.slo import Slo
 from shipform.model.workload import Workload
 from shipform.providers.exposure import exposure_for
 from shipform.providers.exposure.protocol import ExposureProvider
 from shipform.providers.gitops import GITOPS
+from shipform.providers.mesh import MESHES
 from shipform.values import checks, reach_risks
 from shipform.values.health import Health
 from shipform.values.prop_types import check_props
@@ -55,6 +57,11 @@ class WebServiceProps(LongRunningProps, total=False):
     metrics: Metrics | None
     """Default: None. :class:`Metrics`: Prometheus scrapes the named port (a ServiceMonitor, and the NetworkPolicy
     admits Prometheus' pods on that port alone), where the Environment has ``monitoring=``."""
+    slo: Slo | None
+    """Default: None. :class:`Slo`: a public service's availability and latency objectives, alerted on by their
+    error budget's burn rate (recording rules and alerts in the namespace's PrometheusRule), measured by the ingress
+    controller that publishes it (ingress-nginx) or the mesh its namespace is in (Istio). Needs the Environment's
+    ``monitoring=``; a local Environment without it renders none."""
 
 
 Expose = Literal["cluster", "node-port", "load-balancer"]
@@ -114,6 +121,7 @@ class WebService(LongRunning):
         if self.metrics is not None:
             self.metrics.validate(self.path)
         self.service_monitor = self.handle("service-monitor")
+        self.slo = props.get("slo")
 
     def second_service_name(self) -> str | None:
         if isinstance(self.progressive, BlueGreen):
@@ -293,8 +301,48 @@ class WebService(LongRunning):
             return None
         return self.metrics.to_spec(self.path, self.ports(), monitoring)
 
+    def run_facets(self) -> tuple[spec.Facet, ...]:
+        level = self.service_level()
+        return (*super().run_facets(), *((level,) if level is not None else ()))
+
+    def service_level(self) -> spec.ServiceLevel | None:
+        """The objectives of ``slo``, measured where the service's requests are counted; None without ``slo``, or in
+        a local Environment without monitoring (nothing there would alert)."""
+        env = self.environment
+        if self.slo is None or (env.monitoring is None and env.local):
+            return None
+        if not self.public or self.serverless is not None:
+            raise ShipformError(self.path, "slo", "needs a public service that is not serverless: its requests are "
+                                "measured where they enter the cluster", self.slo,
+                                "set public=True (without serverless=), or drop slo")
+        if env.monitoring is None:
+            raise ShipformError(self.path, "slo", f"needs Prometheus, and Environment '{env.name}' has no "
+                                "monitoring=", self.slo, f"pass monitoring=Monitoring() to Environment '{env.name}', "
+                                "or drop slo there")
+        return self.slo.to_spec(self.path, self._request_metrics())
+
+    def _request_metrics(self) -> spec.RequestMetrics:
+        """Where the requests are counted: by the controller that publishes the service, else by the mesh."""
+        assert self.host is not None
+        exposure = self.exposure_provider()
+        found = exposure.request_metrics(self.name, self.namespace, self.host)
+        mesh = self.environment.mesh_of(self.namespace)
+        if found is None and mesh is not None:
+            found = MESHES[mesh.kind].request_metrics(self.name, self.namespace)
+        if found is None:
+            raise ShipformError(self.path, "slo", f"has no request metrics to measure: '{exposure.name}' publishes the "
+                                "service and shipform knows no metrics it counts requests by, and "
+                                + ("the namespace is in no mesh" if mesh is None else f"the {mesh.kind} mesh neither"),
+                                self.slo, "publish it through ingress-nginx (Environment(ingress_class='nginx')) or "
+                                "enroll its namespace in the Istio mesh (SecureNamespace(mesh='istio')), or drop slo")
+        return found
+
     def validate(self) -> list[ShipformError]:
         errors = super().validate() + (self.migrate.problems(self) if self.migrate is not None else [])
+        try:
+            self.service_level()
+        except ShipformError as err:
+            errors.append(err)
         if self.metrics is not None:  # the port must be declared, whether this Environment is monitored or not
             try:
                 self.metrics.port_of(self.path, self.ports())

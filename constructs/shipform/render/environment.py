@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from shipform import spec
 from shipform.render import host_access
+from shipform.render.alertmanager import alert_routes, routed_namespaces, routes_name
 from shipform.render.external_secrets import external_secrets, secret_stores
 from shipform.render.image_policy import policies
 from shipform.render.monitoring import alert_rules
@@ -105,6 +106,8 @@ def environment_bodies(env: spec.Environment, keys: Sequence[ObjectKey]) -> list
             by_namespace.setdefault(w.namespace, []).append(w)
         made.update({("PrometheusRule", namespace, f"{env.app}-alerts"): alert_rules(env, namespace, workloads)
                      for namespace, workloads in by_namespace.items()})
+    made.update({("AlertmanagerConfig", namespace, routes_name(env.app)): alert_routes(env, namespace)
+                 for namespace in routed_namespaces(env)})
     return [made[k.key] for k in keys]
 
 

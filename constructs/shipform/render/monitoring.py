@@ -9,6 +9,7 @@ from typing import Any
 
 from shipform import spec
 from shipform.render import rollouts
+from shipform.render.slo_rules import slo_group
 from shipform.spec.manifest import Manifest
 
 API = "monitoring.coreos.com/v1"
@@ -72,7 +73,7 @@ def dashboard(w: spec.Workload, scrape: spec.Scrape) -> dict[str, str]:
 
 def alert_rules(env: spec.Environment, namespace: str, workloads: list[spec.Workload]) -> Manifest:
     """The namespace's alerts: crash loops, pods not ready, autoscalers at their maximum, volumes filling up,
-    failed and missed scheduled jobs."""
+    failed and missed scheduled jobs; and a group per public service with service level objectives."""
     assert env.monitoring is not None
     ns = f'namespace="{namespace}"'
     when = env.monitoring.alerts
@@ -116,7 +117,9 @@ def alert_rules(env: spec.Environment, namespace: str, workloads: list[spec.Work
     labels = {**spec.shipform_labels(env.app), **dict(env.monitoring.labels)}
     return {"apiVersion": API, "kind": "PrometheusRule",
             "metadata": {"name": f"{env.app}-alerts", "namespace": namespace, "labels": labels},
-            "spec": {"groups": [{"name": f"{env.app}.{namespace}", "rules": rules}]}}
+            "spec": {"groups": [{"name": f"{env.app}.{namespace}", "rules": rules},
+                                *(slo_group(w, level) for w in workloads
+                                  if (level := w.facet(spec.ServiceLevel)) is not None)]}}
 
 
 def _alert(name: str, expr: str, duration: str, severity: str, summary: str, runbook: str) -> dict[str, Any]:

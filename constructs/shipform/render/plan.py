@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from shipform import spec
 from shipform.providers.gitops.protocol import Phase
-from shipform.render import contributions, host_access, image_policy, mesh, rollouts
+from shipform.render import alertmanager, contributions, host_access, image_policy, mesh, rollouts
 from shipform.render import facets as _facets  # noqa: F401  (importing them registers the facets' contributions)
 from shipform.render.contributions import Rule
 from shipform.render.external_secrets import (
@@ -184,7 +184,8 @@ def environment_keys(env: spec.Environment) -> tuple[ObjectKey, ...]:
     """The Environment's own objects: the ClusterImagePolicies that admit its images (render.image_policy), the
     StorageClass of its databases' volumes where it renders one, the secret store where the Environment gives its
     provider, an ExternalSecret per referenced Secret where a store syncs them, and an alerting PrometheusRule per
-    namespace that holds workloads where prometheus-operator runs."""
+    namespace that holds workloads where prometheus-operator runs, with an AlertmanagerConfig where the Environment
+    names who receives the alerts."""
     keys = []
     if env.data_storage is not None and _uses(env, env.data_storage.name):
         keys.append(ObjectKey("storage-class", "storage.k8s.io/v1", "StorageClass", env.data_storage.name, ""))
@@ -196,6 +197,8 @@ def environment_keys(env: spec.Environment) -> tuple[ObjectKey, ...]:
     if env.monitoring is not None:
         keys += [ObjectKey("alerts", MONITORING, "PrometheusRule", f"{env.app}-alerts", namespace)
                  for namespace in sorted({w.namespace for w in env.workloads})]
+    keys += [ObjectKey("alert-routes", alertmanager.API, "AlertmanagerConfig", alertmanager.routes_name(env.app),
+                       namespace) for namespace in alertmanager.routed_namespaces(env)]
     return (*image_policy.keys(env), *keys)
 
 

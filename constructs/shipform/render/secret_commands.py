@@ -20,6 +20,7 @@ import re
 import shlex
 
 from shipform import spec
+from shipform.render.alertmanager import routes_name, secret_places
 from shipform.render.external_secrets import PULL_KEY, external_secrets, referenced_secrets
 
 AWS_CREDENTIALS_ENV = "AWS_SHARED_CREDENTIALS"
@@ -88,6 +89,9 @@ def readers(env: spec.Environment, pair: Pair) -> str:
     """Who reads the key, as a person would look it up: 'shop/api (PAYMENTS_API_KEY_FILE), ...'."""
     found = sorted({f"{w.namespace}/{w.name} ({f.env_name}_FILE)" for w in env.workloads
                     for f in w.every_secret_file if (f.ref.name, f.ref.key) == pair})
+    found += sorted(f"Alertmanager ({namespace}/{routes_name(env.app)})"
+                    for (namespace, name), keys in secret_places(env).items() if (name, pair[1]) == pair
+                    and pair[1] in keys)
     return ", ".join(found)
 
 

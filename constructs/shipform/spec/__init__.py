@@ -4,6 +4,15 @@ Each construct of the model produces its part once per synth; every renderer is 
 Nothing here knows YAML, compose or Dockerfiles, and nothing here knows the constructs.
 """
 
+from shipform.spec.alerting import (
+    BURN_ALERTS,
+    BurnAlert,
+    Integration,
+    LatencyObjective,
+    Receivers,
+    RequestMetrics,
+    ServiceLevel,
+)
 from shipform.spec.app import (
     IN_CLUSTER,
     App,
@@ -108,6 +117,7 @@ from shipform.spec.workload import (
 
 __all__ = [
     "BOTH",
+    "BURN_ALERTS",
     "IN_CLUSTER",
     "KUBERNETES_ONLY",
     "TLS_FILES",
@@ -119,6 +129,7 @@ __all__ = [
     "ArgoRollout",
     "Autoscaling",
     "BuiltImage",
+    "BurnAlert",
     "CanarySplit",
     "Claim",
     "ClaimTemplate",
@@ -149,8 +160,10 @@ __all__ = [
     "Guards",
     "HostFolder",
     "ImageBuild",
+    "Integration",
     "InternetEgress",
     "KnativeServing",
+    "LatencyObjective",
     "LimitsSpec",
     "Mesh",
     "Monitoring",
@@ -166,6 +179,8 @@ __all__ = [
     "PullSecretSpec",
     "QueueScaling",
     "QuotaSpec",
+    "Receivers",
+    "RequestMetrics",
     "ResourceRecommendation",
     "Rollout",
     "Run",
@@ -179,6 +194,7 @@ __all__ = [
     "ServerlessRun",
     "ServiceAccess",
     "ServiceHost",
+    "ServiceLevel",
     "ServicePort",
     "ServiceType",
     "SharedClaim",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from shipform.spec.alerting import Receivers
 from shipform.spec.facet import Facet
 from shipform.spec.network import Port
 from shipform.values import reach_risks
@@ -56,6 +57,8 @@ class Monitoring:
     address: str = ""
     """Prometheus' HTTP API, which rollout analyses query."""
     alerts: AlertSettings = AlertSettings()
+    receivers: Receivers | None = None
+    """Who Alertmanager tells of the alerts (an AlertmanagerConfig per namespace); None: no routes."""
 
 
 @dataclass(frozen=True)

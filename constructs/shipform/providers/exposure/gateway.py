@@ -34,6 +34,9 @@ class GatewayApi:
     def argo_traffic_routing(self, name: str) -> dict[str, Any] | None:
         return None
 
+    def request_metrics(self, name: str, namespace: str, host: str) -> spec.RequestMetrics | None:
+        return None  # each Gateway implementation names its metrics its own way
+
     def missing(self, w: spec.Workload, role: str) -> str:
         return "the Environment has no gateway= (an Ingress publishes it)"
 

@@ -30,6 +30,9 @@ class Ingress:
     def argo_traffic_routing(self, name: str) -> dict[str, Any] | None:
         return None
 
+    def request_metrics(self, name: str, namespace: str, host: str) -> spec.RequestMetrics | None:
+        return None  # any controller: no metric names shipform could rely on
+
     def missing(self, w: spec.Workload, role: str) -> str:
         return elsewhere(w)
 

@@ -38,6 +38,16 @@ class IngressNginx:
     def argo_traffic_routing(self, name: str) -> dict[str, Any] | None:
         return {"nginx": {"stableIngress": name}}
 
+    def request_metrics(self, name: str, namespace: str, host: str) -> spec.RequestMetrics | None:
+        """The controller's own request counter and duration histogram, selected by the Ingress's host: its
+        ``namespace`` label becomes ``exported_namespace`` when the ServiceMonitor does not honor labels (the chart's
+        default), and the host covers a canary Ingress of the same host too. The buckets are its ``--time-buckets``
+        default (Prometheus' DefBuckets)."""
+        return spec.RequestMetrics(
+            "ingress-nginx", "nginx_ingress_controller_requests", 'status=~"5.."',
+            "nginx_ingress_controller_request_duration_seconds_bucket", f'host="{host}"',
+            (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10), 1.0)
+
     def missing(self, w: spec.Workload, role: str) -> str:
         return elsewhere(w, canary=role == "canary-ingress")
 

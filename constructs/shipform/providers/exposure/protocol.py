@@ -67,6 +67,11 @@ class ExposureProvider(Protocol):
         or None: Argo Rollouts then sets the canary's share by its share of the pods."""
         ...
 
+    def request_metrics(self, name: str, namespace: str, host: str) -> spec.RequestMetrics | None:
+        """Where its controller counts the requests of the public service ``name`` of ``namespace`` under ``host``
+        (a service level objective's indicator), or None when shipform knows no such metrics of it."""
+        ...
+
     def missing(self, w: spec.Workload, role: str) -> str:
         """Why the public ``w`` has no object of ``role``, one of this provider's roles: another provider publishes
         it, or splits its canary's traffic otherwise."""

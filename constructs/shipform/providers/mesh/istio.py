@@ -59,6 +59,15 @@ class Istio:
     def service_annotations(self, w: spec.Workload, mesh: spec.Mesh) -> dict[str, str]:
         return {}  # retries and timeouts live in the VirtualService
 
+    def request_metrics(self, name: str, namespace: str) -> spec.RequestMetrics | None:
+        """Istio's standard metrics as the server's sidecar reports them (``reporter="destination"``: every request
+        it served, whoever sent it), with Envoy's default buckets in milliseconds."""
+        return spec.RequestMetrics(
+            "Istio", "istio_requests_total", 'response_code=~"5.."', "istio_request_duration_milliseconds_bucket",
+            f'reporter="destination", destination_service_namespace="{namespace}", destination_service_name="{name}"',
+            (0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000,
+             3600000), 0.001)
+
     def namespace_plan(self, ns: spec.Namespace) -> list[Planned]:
         labels = spec.shipform_labels(ns.app)
         return [

@@ -51,6 +51,9 @@ class Linkerd:
     def namespace_metadata(self, ns: spec.Namespace) -> tuple[dict[str, str], dict[str, str]]:
         return {}, dict(NAMESPACE_ANNOTATIONS)
 
+    def request_metrics(self, name: str, namespace: str) -> spec.RequestMetrics | None:
+        return None  # its proxies' labels depend on how Prometheus scrapes them (linkerd-viz relabels them)
+
     def pod_annotations(self, mesh: spec.Mesh) -> dict[str, str]:
         """A native sidecar (so Jobs finish) with the resources the quota counts for it."""
         return {"config.beta.linkerd.io/proxy-enable-native-sidecar": "true",

@@ -69,3 +69,8 @@ class MeshProvider(Protocol):
         """The objects of a workload in an enrolled namespace: who may call it (its ``clients``, by identity),
         which ports take plain text from peers without a sidecar, and its traffic policy."""
         ...
+
+    def request_metrics(self, name: str, namespace: str) -> spec.RequestMetrics | None:
+        """Where its sidecars count the requests the service ``name`` of ``namespace`` serves (a service level
+        objective's indicator, once Prometheus scrapes them), or None when shipform knows no such metrics of it."""
+        ...
