@@ -10,9 +10,9 @@ from typing import ClassVar
 from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.cron_job import CronJob
+from shipform.model.dump_access import RESTORE_DIR, dumps_volume, fetch_step
 from shipform.model.engines import Engine
 from shipform.model.object_store import S3Target
-from shipform.model.restore import RESTORE_DIR, dumps_volume, fetch_step
 from shipform.model.scratch_servers import SCRATCH_SERVERS, ScratchServer
 from shipform.model.workload import Workload
 from shipform.values.cron import validate_schedule

@@ -5,21 +5,16 @@ own tool."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from shipform import spec
+from shipform.model.backup import Backup
 from shipform.model.cron_job import CronJob
+from shipform.model.dump_access import RESTORE_DIR, dumps_volume, fetch_step
 from shipform.model.engines import Engine
-from shipform.model.object_store import AWS_CLI_IMAGE, S3Target, fetch_script
 from shipform.model.workload import Workload
 from shipform.values.quantity import Memory
 from shipform.values.secret_ref import SecretRef
-
-if TYPE_CHECKING:  # the Backup module names the drill, which builds on this one
-    from shipform.model.backup import Backup
-
-RESTORE_DIR = "/backups"
-"""Where the restore reads dumps: the backup claim (read-only), or the emptyDir the dump is fetched into."""
 
 
 class Restored(Protocol):
@@ -43,27 +38,6 @@ def restore_script(db: Restored) -> str:
         db.restore_command(),
         'echo "restored: $DUMP"',
     ])
-
-
-def dumps_volume(db_name: str, target: S3Target | None, size: Memory) -> spec.Volume:
-    """Where a restore (or a drill) reads dumps: the backup claim, read-only, or with a bucket an emptyDir of
-    ``size`` the dump is fetched into first."""
-    source: spec.SharedClaim | spec.Scratch = spec.Scratch(size) if target is not None \
-        else spec.SharedClaim(f"{db_name}-backups")
-    return spec.Volume("backups", RESTORE_DIR, f"{db_name}-backups", source)
-
-
-def fetch_step(job: Workload, target: S3Target | None, steps: spec.ToCompletion) -> spec.ToCompletion:
-    """With a bucket, ``steps`` with an init step that fetches the dump ($RESTORE_FILE, or the newest) with the
-    restore's read-only access, its only credential."""
-    if target is None:
-        return steps
-    access = target.reach(job.path, restore=True, skip_containers=(job.name,))
-    env = {**target.env(f"{job.app.name}/{job.environment.name}"), **access.env(),
-           **{k: job.env[k] for k in ("BACKUP_DIR", "BACKUP_PREFIX")}}
-    fetch = spec.Container("fetch", AWS_CLI_IMAGE, ("sh", "-c", fetch_script()),
-                           tuple(spec.EnvVar(k, spec.Plain(v)) for k, v in env.items()), "", access.secret_files())
-    return replace(steps, before=fetch)
 
 
 class RestoreJob(CronJob):

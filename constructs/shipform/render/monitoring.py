@@ -72,7 +72,7 @@ def dashboard(w: spec.Workload, scrape: spec.Scrape) -> dict[str, str]:
 
 def alert_rules(env: spec.Environment, namespace: str, workloads: list[spec.Workload]) -> Manifest:
     """The namespace's alerts: crash loops, pods not ready, autoscalers at their maximum, volumes filling up,
-    failed and missed scheduled jobs."""
+    failed and missed scheduled jobs, failed restore drills."""
     assert env.monitoring is not None
     ns = f'namespace="{namespace}"'
     when = env.monitoring.alerts
@@ -113,10 +113,28 @@ def alert_rules(env: spec.Environment, namespace: str, workloads: list[spec.Work
             f"CronJob {{{{ $labels.cronjob }}}} has not succeeded for {when.job_missed_hours} hours",
             f"kubectl -n {namespace} get cronjob {{{{ $labels.cronjob }}}}\n"
             "Suspended? A missed deadline? Then the logs of its last Job."))
+    drills = sorted(w.name for w in workloads if w.component == "restore-drill")
+    if drills:
+        rules.append(_drill_failed(namespace, drills))
     labels = {**spec.shipform_labels(env.app), **dict(env.monitoring.labels)}
     return {"apiVersion": API, "kind": "PrometheusRule",
             "metadata": {"name": f"{env.app}-alerts", "namespace": namespace, "labels": labels},
             "spec": {"groups": [{"name": f"{env.app}.{namespace}", "rules": rules}]}}
+
+
+def _drill_failed(namespace: str, drills: list[str]) -> dict[str, Any]:
+    """A failed restore drill is critical: the newest dump did not restore, or restored without the data. Its Jobs
+    are the drills' CronJobs' (kube_job_owner), by schedule or created from them by hand."""
+    ns = f'namespace="{namespace}"'
+    owners = f'owner_kind="CronJob", owner_name=~"{"|".join(drills)}"'
+    return _alert(
+        "RestoreDrillFailed", f"kube_job_status_failed{{{ns}}} > 0\n  and on (namespace, job_name) "
+        f"kube_job_owner{{{ns}, {owners}}}", "0m", "critical",
+        "Restore drill {{ $labels.job_name }} failed: the newest dump did not restore or failed its check",
+        f"kubectl -n {namespace} logs job/{{{{ $labels.job_name }}}} --all-containers\n"
+        "The line 'restore drill failed: ...' says which step: no dump, an empty or incomplete one, the restore, "
+        "the check.\nFix the backup, take one now (kubectl create job --from=cronjob/<db>-backup), then drill again "
+        "(kubectl create job --from=cronjob/<db>-drill).")
 
 
 def _alert(name: str, expr: str, duration: str, severity: str, summary: str, runbook: str) -> dict[str, Any]:
