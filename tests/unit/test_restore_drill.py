@@ -124,6 +124,15 @@ def test_a_failed_drill_is_a_critical_alert_where_monitoring_is_on(tmp_path):
                              'kube_job_owner{namespace="shop", owner_kind="CronJob", '
                              'owner_name=~"cache-drill|db-drill"}')
     assert "kubectl -n shop logs job/{{ $labels.job_name }}" in drill["annotations"]["runbook"]
+    # Its last scheduled run not passing an hour on (the Job's failure count goes with the Job a day later), and no
+    # "missed" alert for a weekly drill after the 48 hours other CronJobs get.
+    by_name = {r["alert"]: r for r in rules["spec"]["groups"][0]["rules"]}
+    assert by_name["RestoreDrillNotPassing"]["expr"] == (
+        'kube_cronjob_status_last_schedule_time{namespace="shop", cronjob=~"cache-drill|db-drill"}\n'
+        '  > kube_cronjob_status_last_successful_time{namespace="shop", cronjob=~"cache-drill|db-drill"}')
+    assert by_name["RestoreDrillNotPassing"]["for"] == "1h"
+    assert by_name["ScheduledJobMissed"]["expr"] == ('time() - kube_cronjob_status_last_successful_time{'
+                                                     'namespace="shop", cronjob!~"cache-drill|db-drill"} > 48 * 3600')
 
 
 def test_compose_runs_the_drill_on_demand_with_no_network_and_no_secret(tmp_path):
