@@ -16,6 +16,7 @@ from shipform import (
     CronJob,
     DataStorage,
     Destination,
+    Drill,
     Environment,
     External,
     Health,
@@ -76,12 +77,15 @@ for env in (dev, prod):
         viewers=[Subject.group("shop-developers")],
     )
     # Backups stay on a volume in dev and go to an S3 bucket in prod, uploaded and read back as IAM roles (IRSA):
-    # no keys at all, an upload that may only write, a restore that may only read.
+    # no keys at all, an upload that may only write, a restore that may only read. Every Sunday, two hours after
+    # the backup, a drill restores the newest dump into a scratch server and checks it (the restored database has
+    # the app's tables), with the restore's read-only role: a failed drill is a failed Job and a critical alert.
     offsite = S3Target(bucket="acme-shop-backups", encryption="aws:kms", kms_key="alias/shop-backups",
                        identity=AwsRole("arn:aws:iam::123456789012:role/shop-backup"),
                        restore_identity=AwsRole("arn:aws:iam::123456789012:role/shop-restore"))
     db = StatefulDB(ns, "db", engine="postgres", version="16", storage="20Gi",
-                    backup=Backup(schedule="0 3 * * *", retention=7, to=offsite if env is prod else None))
+                    backup=Backup(schedule="0 3 * * *", retention=7, to=offsite if env is prod else None,
+                                  drill=Drill(schedule="0 5 * * 0")))
     cache = StatefulDB(ns, "cache", engine="redis", version="7.4", storage="1Gi")
     catalog = WebService(ns, "catalog", build=Build.go("services/catalog"), ports={"http": 8080, "metrics": 9090},
                          health=Health.http("/healthz"), metrics=Metrics(port="metrics", path="/metrics"),

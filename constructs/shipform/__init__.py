@@ -69,6 +69,7 @@ _EXPORTS = {
     "Subject": "shipform.model.namespace_props",
     "StatefulDB": "shipform.model.stateful_db",
     "Backup": "shipform.model.backup",
+    "Drill": "shipform.model.drill",
     "S3Target": "shipform.model.object_store",
     "SecretStore": "shipform.model.secret_store",
     "PullSecret": "shipform.model.secret_store",
@@ -99,6 +100,7 @@ __all__ = [
     "CustomMetric",
     "DataStorage",
     "Destination",
+    "Drill",
     "Email",
     "Environment",
     "External",
@@ -164,6 +166,7 @@ if TYPE_CHECKING:
     from shipform.model.data_storage import DataStorage
     from shipform.model.database_tls import Issuer
     from shipform.model.destination import Destination
+    from shipform.model.drill import Drill
     from shipform.model.external import External, ExternalProps
     from shipform.model.identity import AwsRole
     from shipform.model.job import Job, JobProps

@@ -9,6 +9,7 @@ from typing import ClassVar, Protocol
 from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.cron_job import CronJob
+from shipform.model.drill import Drill
 from shipform.model.engines import Engine
 from shipform.model.object_store import AWS_CLI_IMAGE, S3Target, upload_script
 from shipform.model.workload import Workload
@@ -42,6 +43,8 @@ class Backup:
         local Environment unless ``in_cluster`` says why the dumps may stay in the database's cluster.
     :param in_cluster: Default: None. Outside a local Environment, why the dumps may stay on a claim in the
         cluster they back up (e.g. 'Velero copies the claim to another region nightly'), one line.
+    :param drill: Default: None. A :class:`~shipform.model.drill.Drill` restores the newest dump into a scratch
+        server on its own schedule and checks it (``db.drill``, a CronJob ``<db>-drill``).
     """
 
     schedule: str
@@ -50,6 +53,7 @@ class Backup:
     storage_class: str | None = None
     to: S3Target | None = None
     in_cluster: str | None = None
+    drill: Drill | None = None
     prop_example: ClassVar[str] = "Backup(schedule='0 3 * * *', retention=7)"
 
     def volume_size(self, path: str, storage: Memory, local: bool = True) -> Memory:

@@ -10,14 +10,11 @@ from typing import Protocol
 from shipform import spec
 from shipform.model.backup import Backup
 from shipform.model.cron_job import CronJob
+from shipform.model.dump_access import RESTORE_DIR, dumps_volume, fetch_step
 from shipform.model.engines import Engine
-from shipform.model.object_store import AWS_CLI_IMAGE, fetch_script
 from shipform.model.workload import Workload
 from shipform.values.quantity import Memory
 from shipform.values.secret_ref import SecretRef
-
-RESTORE_DIR = "/backups"
-"""Where the restore reads dumps: the backup claim (read-only), or the emptyDir the dump is fetched into."""
 
 
 class Restored(Protocol):
@@ -82,9 +79,7 @@ class RestoreJob(CronJob):
 
     def volumes(self) -> tuple[spec.Volume, ...]:
         # With a bucket, the dump is fetched into the pod first.
-        source: spec.SharedClaim | spec.Scratch = spec.Scratch(self.size) if self.target is not None \
-            else spec.SharedClaim(f"{self.db.name}-backups")
-        dumps = spec.Volume("backups", RESTORE_DIR, f"{self.db.name}-backups", source)
+        dumps = dumps_volume(self.db.name, self.target, self.size)
         if not self._engine.restore_offline:
             return (dumps,)
         # The StatefulSet's claim of its one pod: written while the database is scaled to zero.
@@ -92,15 +87,7 @@ class RestoreJob(CronJob):
         return (dumps, spec.Volume("data", self._engine.data_path, f"{self.db.name}-data", data))
 
     def job_spec(self) -> spec.ToCompletion:
-        job = super().job_spec()
-        if self.target is None:
-            return job
-        access = self.target.reach(self.path, restore=True, skip_containers=(self.name,))
-        env = {**self.target.env(f"{self.app.name}/{self.environment.name}"), **access.env(),
-               **{k: self.env[k] for k in ("BACKUP_DIR", "BACKUP_PREFIX")}}
-        fetch = spec.Container("fetch", AWS_CLI_IMAGE, ("sh", "-c", fetch_script()),
-                               tuple(spec.EnvVar(k, spec.Plain(v)) for k, v in env.items()), "", access.secret_files())
-        return replace(job, before=fetch)
+        return fetch_step(self, self.target, super().job_spec())
 
     def run_facets(self) -> tuple[spec.Facet, ...]:
         if self.target is None:

@@ -14,6 +14,7 @@ from shipform.model.base import child_path, path_name
 from shipform.model.data_storage import RECLAIM_POLICIES, ReclaimPolicy, database_class
 from shipform.model.database_tls import Decision, decide
 from shipform.model.db_client import DatabaseClient, password_env
+from shipform.model.drill import Drill, DrillJob
 from shipform.model.engines import ENGINES, Engine, EngineName, fill, start_command
 from shipform.model.restore import RestoreJob, restore_script
 from shipform.model.workload import Workload, WorkloadProps
@@ -72,7 +73,8 @@ class StatefulDBProps(TypedDict, total=False):
     secretKeyRef and ``<PREFIX>_URL`` with ``$(<PREFIX>_PASSWORD)`` in it; scanners flag secrets in env vars
     (checkov CKV_K8S_35), so the reason is written where they read accepted risks."""
     backup: Backup | None
-    """Default: None. A :class:`Backup` adds a scheduled dump, and a suspended CronJob that restores one."""
+    """Default: None. A :class:`Backup` adds a scheduled dump, and a suspended CronJob that restores one; with
+    ``Backup(drill=Drill(...))`` a CronJob that restores the newest into a scratch server and checks it."""
     resources: Resources | None
     """Default: 250m/512Mi requested, 1 CPU/1Gi limit."""
     digest: str | None
@@ -168,6 +170,9 @@ class StatefulDB(Workload):
         self.backup = self._backup_job(backup) if backup is not None else None
         self.restore = self._restore_job(backup) if backup is not None else None
         """The suspended CronJob that restores a dump of the backup (None without a backup)."""
+        drill = backup.drill if backup is not None else None
+        self.drill = self._drill_job(backup, drill) if backup is not None and drill is not None else None
+        """The CronJob that restores the newest dump into a scratch server and checks it (None without a drill)."""
 
     @property
     def port(self) -> int:
@@ -186,6 +191,14 @@ class StatefulDB(Workload):
         return RestoreJob(self, backup, backup.volume_size(self.path, self.storage, self.environment.local),
                           self.engine, restore_script(self), self._with_ca({"DB_PASSWORD": self.password}),
                           self._connection(self.user))
+
+    def _drill_job(self, backup: Backup, drill: Drill) -> DrillJob:
+        """The scheduled restore drill: the newest dump into a scratch server as large as the database, where
+        the application's user owns an empty database of its name, as here."""
+        server = drill.scratch_server(self.path, self.engine)
+        size = backup.volume_size(self.path, self.storage, self.environment.local)
+        connection = {"DB_USER": self.user, "DB_NAME": self.database} if self.engine.has_database else {}
+        return DrillJob(self, drill, backup.to, size, self.storage, self.engine, server, connection)
 
     def _with_ca(self, secrets: dict[str, SecretRef]) -> dict[str, SecretRef]:
         """And the CA that vouches for the server, where it takes TLS only."""

@@ -73,7 +73,8 @@ def dashboard(w: spec.Workload, scrape: spec.Scrape) -> dict[str, str]:
 
 def alert_rules(env: spec.Environment, namespace: str, workloads: list[spec.Workload]) -> Manifest:
     """The namespace's alerts: crash loops, pods not ready, autoscalers at their maximum, volumes filling up,
-    failed and missed scheduled jobs; and a group per public service with service level objectives."""
+    failed and missed scheduled jobs, failed restore drills; and a group per public service with service level
+    objectives."""
     assert env.monitoring is not None
     ns = f'namespace="{namespace}"'
     when = env.monitoring.alerts
@@ -102,6 +103,9 @@ def alert_rules(env: spec.Environment, namespace: str, workloads: list[spec.Work
             f"Volume {{{{ $labels.persistentvolumeclaim }}}} is more than {when.volume_full_percent}% full",
             "Raise the storage= of its workload (a claim of an expandable StorageClass grows in place),\n"
             "or delete what it no longer needs."))
+    drills = sorted(w.name for w in workloads if w.component == "restore-drill")
+    # A drill runs weekly or monthly: a fixed window without a success would call every such drill missed.
+    undrilled = f'{ns}, cronjob!~"{"|".join(drills)}"' if drills else ns
     if any(isinstance(w.run, spec.Scheduled) for w in workloads):
         rules.append(_alert(
             "ScheduledJobFailed", f"kube_job_status_failed{{{ns}}} > 0", "0m", "warning",
@@ -109,17 +113,41 @@ def alert_rules(env: spec.Environment, namespace: str, workloads: list[spec.Work
             f"kubectl -n {namespace} logs job/{{{{ $labels.job_name }}}}\n"
             "Its CronJob runs again at the next schedule."))
         rules.append(_alert(
-            "ScheduledJobMissed", f"time() - kube_cronjob_status_last_successful_time{{{ns}}} > "
+            "ScheduledJobMissed", f"time() - kube_cronjob_status_last_successful_time{{{undrilled}}} > "
             f"{when.job_missed_hours} * 3600", "0m", "warning",
             f"CronJob {{{{ $labels.cronjob }}}} has not succeeded for {when.job_missed_hours} hours",
             f"kubectl -n {namespace} get cronjob {{{{ $labels.cronjob }}}}\n"
             "Suspended? A missed deadline? Then the logs of its last Job."))
+    if drills:
+        rules.extend(_drill_alerts(namespace, drills))
     labels = {**spec.shipform_labels(env.app), **dict(env.monitoring.labels)}
     return {"apiVersion": API, "kind": "PrometheusRule",
             "metadata": {"name": f"{env.app}-alerts", "namespace": namespace, "labels": labels},
             "spec": {"groups": [{"name": f"{env.app}.{namespace}", "rules": rules},
                                 *(slo_group(w, level) for w in workloads
                                   if (level := w.facet(spec.ServiceLevel)) is not None)]}}
+
+
+def _drill_alerts(namespace: str, drills: list[str]) -> list[dict[str, Any]]:
+    """A failed restore drill is critical: the newest dump did not restore, or restored without the data. Its Jobs
+    are the drills' CronJobs' (kube_job_owner), by schedule or created from them by hand; their failure counts go
+    with the Jobs a day later, so a drill whose last scheduled run has not succeeded an hour on alerts too."""
+    ns = f'namespace="{namespace}"'
+    names = "|".join(drills)
+    why = ("The line 'restore drill failed: ...' says which step: no dump, an empty or incomplete one, the "
+           "restore, the check.\nFix the backup, take one now (kubectl create job --from=cronjob/<db>-backup), then "
+           "drill again (kubectl create job --from=cronjob/<db>-drill).")
+    return [
+        _alert("RestoreDrillFailed", f"kube_job_status_failed{{{ns}}} > 0\n  and on (namespace, job_name) "
+               f'kube_job_owner{{{ns}, owner_kind="CronJob", owner_name=~"{names}"}}', "0m", "critical",
+               "Restore drill {{ $labels.job_name }} failed: the newest dump did not restore or failed its check",
+               f"kubectl -n {namespace} logs job/{{{{ $labels.job_name }}}} --all-containers\n{why}"),
+        _alert("RestoreDrillNotPassing", f'kube_cronjob_status_last_schedule_time{{{ns}, cronjob=~"{names}"}}\n'
+               f'  > kube_cronjob_status_last_successful_time{{{ns}, cronjob=~"{names}"}}', "1h", "critical",
+               "Restore drill {{ $labels.cronjob }}: its last scheduled run has not succeeded",
+               f"kubectl -n {namespace} get jobs -l app.kubernetes.io/name={{{{ $labels.cronjob }}}}\n"
+               f"kubectl -n {namespace} logs job/<the newest> --all-containers\n{why}"),
+    ]
 
 
 def _alert(name: str, expr: str, duration: str, severity: str, summary: str, runbook: str) -> dict[str, Any]:
