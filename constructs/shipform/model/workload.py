@@ -16,6 +16,7 @@ from shipform.model.base import ShipformConstruct
 from shipform.model.build import Build
 from shipform.model.config import check_files, check_values, config_spec, read_files
 from shipform.model.external import External
+from shipform.model.placement import Capacity, placement, priority_tier, spot_error
 from shipform.model.users import RunsAs, ServiceUsers
 from shipform.model.workload_checks import (
     check_env,
@@ -85,6 +86,11 @@ class WorkloadProps(TypedDict, total=False):
     """Default: the same number as ``run_as_user``. GID (runAsGroup, fsGroup), the same everywhere."""
     termination_grace_period_seconds: int
     """Default: 30. Time between SIGTERM and SIGKILL."""
+    capacity: Capacity
+    """Default: 'on-demand'. 'spot' runs the pods on spot (preemptible) nodes only, which the cloud reclaims at short
+    notice: node affinity for the spot labels of EKS, Karpenter, GKE and AKS, and tolerations for the taints GKE and
+    AKS put on them. Refused where a reclaim loses state or cannot apply (databases, a volume of its own, node
+    agents, serverless services)."""
     accepted_risks: Mapping[str, str]
     """Default: {}. Scanner findings this workload accepts on purpose, ``{check id: reason}``, e.g.
     ``{"CKV_K8S_40": "the official nginx image runs as its user 101"}``, or Pod Security "restricted" rules its
@@ -147,6 +153,7 @@ class Workload(ShipformConstruct, RunsAs):
         self.termination_grace_period_seconds = checks.positive_int(
             self.path, "termination_grace_period_seconds", props.get("termination_grace_period_seconds", 30))
         self.stated_risks = check_risks(self.path, props.get("accepted_risks") or {})
+        self.capacity: Capacity = props.get("capacity", "on-demand")
         writable_root_error(self.path, self.read_only_root_filesystem, self.stated_risks)
         self.environment.workloads.append(self)
 
@@ -185,6 +192,10 @@ class Workload(ShipformConstruct, RunsAs):
             self.config_spec()
         except ShipformError as err:
             errors.append(err)
+        if self.capacity == "spot":
+            claims = tuple(v.mount_path for v in self.volumes() if isinstance(v.source, spec.Claim))
+            refused = spot_error(self.path, self.component, False, claims, self.serverless is not None)
+            errors += [refused] if refused is not None else []
         if self.build is not None:
             try:
                 self.build.detect_layout(self.path, self.app.root)
@@ -415,8 +426,16 @@ class Workload(ShipformConstruct, RunsAs):
         found = (self.exposure(), self.scrape(), self.telemetry(), access if access.type != "ClusterIP" else None,
                  spec.InternetEgress(egress) if egress else None,
                  spec.PlatformClients(platform) if platform else None,
-                 self.environment.mesh_of(self.namespace), *self.run_facets())
+                 self.environment.mesh_of(self.namespace), self.placement(), *self.run_facets())
         return tuple(f for f in found if f is not None)
+
+    def placement(self) -> spec.Placement | None:
+        """The Environment's PriorityClass of its tier, where it renders them, and spot capacity."""
+        env = self.environment
+        # Knative keeps the pod spec's priorityClassName out unless its feature flag allows it: none to name.
+        named = env.priority_classes and self.serverless is None
+        tier = priority_tier(self.app.name, env.name, self.component) if named else None
+        return placement(tier, self.capacity)
 
     def command_spec(self) -> tuple[str, ...] | None:
         """The process its containers run, or None for the image's own."""

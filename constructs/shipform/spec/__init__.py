@@ -86,6 +86,7 @@ from shipform.spec.run import (
     min_replicas,
     surge_pods,
 )
+from shipform.spec.scheduling import SPOT_NODE_LABELS, SPOT_TAINTS, TIER_VALUES, Placement, PriorityTier
 from shipform.spec.storage import (
     WRITABLE_PATH_SIZE,
     Claim,
@@ -110,6 +111,9 @@ __all__ = [
     "BOTH",
     "IN_CLUSTER",
     "KUBERNETES_ONLY",
+    "SPOT_NODE_LABELS",
+    "SPOT_TAINTS",
+    "TIER_VALUES",
     "TLS_FILES",
     "TLS_KEY_ENV",
     "WRITABLE_PATH_SIZE",
@@ -156,6 +160,7 @@ __all__ = [
     "Monitoring",
     "Namespace",
     "PerNode",
+    "Placement",
     "Plain",
     "PlainText",
     "Platform",
@@ -163,6 +168,7 @@ __all__ = [
     "PlatformPeer",
     "Port",
     "PreStart",
+    "PriorityTier",
     "PullSecretSpec",
     "QueueScaling",
     "QuotaSpec",
