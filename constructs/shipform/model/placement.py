@@ -5,7 +5,7 @@ nothing when a node is reclaimed may ask for."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
+from typing import Literal, Protocol
 
 from shipform import spec
 from shipform.errors import ShipformError
@@ -28,12 +28,15 @@ def priority_tier(app: str, environment: str, component: str) -> spec.PriorityTi
 SPOT_FIX = "drop capacity='spot' (spot suits replicated stateless services, workers and jobs)"
 
 
-def spot_error(path: str, component: str, stateful: bool, claims: tuple[str, ...],
+def spot_error(path: str, capacity: Capacity, component: str, volumes: tuple[spec.Volume, ...],
                serverless: bool) -> ShipformError | None:
     """Why this workload may not run on spot capacity, whose nodes the cloud reclaims at ~30 seconds' notice (two
     minutes on AWS): one replica on a volume of its own stops until its volume attaches elsewhere; a DaemonSet runs
     on whatever nodes there are; Knative accepts no node affinity or tolerations unless its feature flags say so."""
-    if stateful or component == "database":
+    if capacity != "spot":
+        return None
+    claims = tuple(v.mount_path for v in volumes if isinstance(v.source, spec.Claim | spec.ClaimTemplate))
+    if component == "database":
         return ShipformError(path, "capacity", "is 'spot' on a database: a reclaimed node stops its one replica until "
                              "its volume attaches elsewhere", "spot", SPOT_FIX)
     if claims:
@@ -53,11 +56,23 @@ def spot_error(path: str, component: str, stateful: bool, claims: tuple[str, ...
 def refuse_capacity(path: str, props: Mapping[str, object]) -> None:
     """A StatefulDB has no capacity prop: asking for spot there gets the reason, not only 'unknown prop'."""
     if props.get("capacity") == "spot":
-        err = spot_error(path, "database", True, (), False)
+        err = spot_error(path, "spot", "database", (), False)
         assert err is not None
         raise err
 
 
-def placement(priority: spec.PriorityTier | None, capacity: Capacity) -> spec.Placement | None:
+class Scheduled(Protocol):
+    """What placement reads of an Environment."""
+
+    name: str
+    priority_classes: bool
+
+
+def placement(app: str, environment: Scheduled, component: str, capacity: Capacity,
+              serverless: bool) -> spec.Placement | None:
+    """The PriorityClass of the workload's tier where the Environment renders them (a Knative Service names none:
+    Knative refuses the field unless its feature flag allows it), and spot capacity."""
+    named = environment.priority_classes and not serverless
+    priority = priority_tier(app, environment.name, component) if named else None
     spot = capacity == "spot"
     return spec.Placement(priority, spot) if priority is not None or spot else None

@@ -44,6 +44,7 @@ from shipform.spec.facets import (
     Mesh,
     Monitoring,
     PlainText,
+    ProxyMetrics,
     QueueScaling,
     ResourceRecommendation,
     Rollout,
@@ -51,6 +52,7 @@ from shipform.spec.facets import (
     Scrape,
     ServerCertificate,
     ServerlessRun,
+    SidecarPort,
     Telemetry,
 )
 from shipform.spec.image import (
@@ -169,6 +171,7 @@ __all__ = [
     "Port",
     "PreStart",
     "PriorityTier",
+    "ProxyMetrics",
     "PullSecretSpec",
     "QueueScaling",
     "QuotaSpec",
@@ -188,6 +191,7 @@ __all__ = [
     "ServicePort",
     "ServiceType",
     "SharedClaim",
+    "SidecarPort",
     "SourceRepository",
     "Subject",
     "Telemetry",
