@@ -25,7 +25,7 @@ for env in (prod, staging):
     db = StatefulDB(ns, "db", engine="postgres", version="16",
                     backup=Backup(schedule="0 3 * * *", in_cluster="a test cluster"))
     api = WebService(ns, "api", image="nginx:1.27.3", port=8000, connects_to=[db], replicas=2,
-                     capacity="spot" if env is prod else "on-demand")
+                     capacity="spot" if env is prod else "on-demand", migrate=Migration(["migrate"]))
     Worker(ns, "mailer", image="busybox:1.37.0", command=["sleep", "1d"], health=Health.exec(["true"]), replicas=1,
            volumes={{"/var/spool/mailer": Volume(size="1Gi")}})
     CronJob(ns, "report", schedule="0 6 * * *", image="busybox:1.37.0", command=["true"], capacity="spot")
@@ -51,7 +51,8 @@ def pod_template(manifest: dict) -> dict:
 
 PODS = {"statefulset-shop-db": "data", "deployment-shop-api": "serving", "daemonset-shop-agent": "serving",
         "deployment-shop-mailer": "background", "cronjob-shop-report": "background",
-        "cronjob-shop-db-backup": "background", "cronjob-shop-db-restore": "background"}
+        "cronjob-shop-db-backup": "background", "cronjob-shop-db-restore": "background",
+        "job-shop-api-migrate": "serving"}  # the new version of its service waits for it
 
 
 def test_each_pod_names_its_tier_of_the_environment(tmp_path):

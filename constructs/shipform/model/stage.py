@@ -271,8 +271,8 @@ class EnvironmentProps(TypedDict, total=False):
     for every public address."""
     priority_classes: bool
     """Default: False. True renders the Environment's PriorityClasses (cluster-scoped, named
-    ``<app>-<environment>-<tier>``): 'data' (100000) for databases, 'serving' (50000) for WebServices and node agents,
-    'background' (10000, never preempting) for workers, cron jobs and jobs; every pod names its tier's."""
+    ``<app>-<environment>-<tier>``): 'data' (100000) for databases, 'serving' (50000) for WebServices, node agents and
+    migrations, 'background' (10000, never preempting) for workers, cron jobs and jobs; every pod names its tier's."""
     data_storage: DataStorage | None
     """Default: None. A :class:`DataStorage` renders a StorageClass that retains released volumes, which the
     databases' volumes use; outside a local Environment, a database without it names a ``storage_class`` that

@@ -22,7 +22,8 @@ class PriorityTier:
 TIER_VALUES: dict[str, tuple[int, bool, str]] = {
     "data": (100_000, True, "databases: every other workload depends on them, and one replica on its volume comes "
              "back slowest"),
-    "serving": (50_000, True, "services that answer requests (and node agents): a pending pod is a failed request"),
+    "serving": (50_000, True, "services that answer requests, their migrations and node agents: a pending pod is a "
+                "failed request or a stalled deploy"),
     "background": (10_000, False, "workers, cron jobs and one-off jobs: their work waits in a queue or for the next "
                    "run; they wait for room and never preempt"),
 }
