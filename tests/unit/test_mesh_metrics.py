@@ -71,8 +71,12 @@ def test_prometheus_alone_reaches_the_sidecar_port(module_app_root, kind):
                 if {"port": number, "protocol": "TCP"} in r.get("ports", [])]
     # Istio leaves 15090 out of its traffic capture: no Istio policy opens it, nor the merged port 15020 anywhere.
     if kind == "istio":
-        assert "15020" not in str([o for o in files.values()]) and "15090" not in str(
-            objects(files, "AuthorizationPolicy") + objects(files, "PeerAuthentication"))
+        istio = objects(files, "AuthorizationPolicy") + objects(files, "PeerAuthentication")
+        assert "15090" not in str(istio)
+        ports = {p["port"] for o in objects(files, "NetworkPolicy") for r in o["spec"].get("ingress", [])
+                 for p in r.get("ports", [])}
+        assert 15020 not in ports and 15020 not in {e.get("port") for o in objects(files, "PodMonitor")
+                                                    for e in o["spec"]["podMetricsEndpoints"]}
 
 
 def test_linkerd_admits_the_admin_port_under_its_deny_default(module_app_root):
