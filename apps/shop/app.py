@@ -52,7 +52,8 @@ app = App("shop", registry="ghcr.io/acme", version="1.4.2", repository="https://
 dev = Environment(app, "dev", local=True, domain="dev.shop.example.com")
 # prod runs in a cluster of its own, registered in Argo CD as 'prod' (dev and prod both own namespace shop), with
 # kube-prometheus-stack (scraped services get a ServiceMonitor, every namespace default alerts), Argo
-# Rollouts, KEDA and Istio; KEDA's namespace is in the mesh, so the Redis queue admits its operator by identity.
+# Rollouts, KEDA and Istio, and PriorityClasses of its own (databases first, then services, then the
+# background); KEDA's namespace is in the mesh, so the Redis queue admits its operator by identity.
 # Its databases are in the mesh too, whose mutual TLS encrypts every connection to them: no certificates of their own.
 # Critical alerts page the on-call through PagerDuty, the rest reach a Slack channel; both keys come from Vault.
 alerting = Receivers(critical=[PagerDuty(routing_key=SecretRef("alerting", "pagerduty-routing-key"))],
@@ -61,7 +62,7 @@ prod = Environment(app, "prod", replicas=3, domain="shop.example.com", cluster_i
                    destination=Destination(name="prod"),
                    secret_store=SecretStore("vault"), pull_secret=PullSecret("ghcr-pull"),
                    monitoring=Monitoring(labels={"release": "kube-prometheus-stack"}, receivers=alerting),
-                   rollouts="argo", keda=Keda(in_mesh=True), mesh=Mesh(),
+                   rollouts="argo", keda=Keda(in_mesh=True), mesh=Mesh(), priority_classes=True,
                    data_storage=DataStorage("ebs.csi.aws.com", {"type": "gp3", "encrypted": "true"}))
 # The share of the catalog's new version's requests that fail (its pods carry their revision as a label).
 ERROR_RATE = ('sum(rate(catalog_http_requests_total{namespace="{{args.namespace}}", code=~"5..", '
@@ -118,9 +119,10 @@ for env in (dev, prod):
     Worker(ns, "mailer", build=Build.python("services/mailer", ["python", "-m", "mailer"]), connects_to=[api],
            health=Health.exec(["python", "-m", "mailer.healthcheck"]), replicas=1,
            volumes={"/var/spool/mailer": Volume(size="2Gi"), "/var/cache/mailer": Scratch(size="256Mi")})
-    # Indexing jobs wait in a Redis list; in prod KEDA runs a replica per five of them, none while it is empty.
+    # Indexing jobs wait in a Redis list; in prod KEDA runs a replica per five of them, none while it is empty, on
+    # spot nodes (a reclaimed one's jobs wait in the list for the next replica).
     Worker(ns, "indexer", image_of=api, command=["python", "-m", "indexer"], connects_to=[cache],
-           health=Health.exec(["python", "-m", "indexer", "check"]),
+           health=Health.exec(["python", "-m", "indexer", "check"]), capacity="spot" if env is prod else "on-demand",
            scale_on=Queue(on=cache, name="index-jobs", max=4) if env is prod else None)
     CronJob(ns, "report", schedule="0 6 * * *", time_zone="Europe/Berlin", image_of=api,
             command=["python", "-m", "report"], connects_to=[catalog.on("http")])  # metrics: Prometheus' alone

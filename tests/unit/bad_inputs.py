@@ -1033,3 +1033,17 @@ ALL_CASES += [
     ("patch-schedule-day-of-week-7", PATCH_SCHEDULE.format('"0 4 * * 7"'), "two", "patch_schedule"),
     ("patch-schedule-not-a-string", PATCH_SCHEDULE.format("None"), "two", "patch_schedule"),
 ]
+# Spot capacity only where a reclaimed node loses nothing and the pods can be placed by it.
+SPOT = 'capacity="spot"'
+SCHEDULING_CASES = [
+    ("spot-database", DB + 'engine="postgres", version="16", ' + SPOT + ')', "shop/dev/db", "capacity"),
+    ("spot-with-a-volume-of-its-own", WS + NGINX + ', port=80, volumes={"/data": Volume(size="1Gi")}, ' + SPOT + ')',
+     "shop/dev/api", "capacity"),
+    ("spot-node-agent", NA + 'health=Health.exec(["true"]), ' + SPOT + ')', "shop/dev/agent", "capacity"),
+    ("spot-serverless", KN_WS + 'port=80, serverless=Serverless(), accepted_risks={"knativeSharedGateway": "every '
+     'caller in the cluster is trusted"}, ' + SPOT + ')', "shop/stage/api", "capacity"),
+    ("capacity-unknown", WS + NGINX + ', port=80, capacity="preemptible")', "shop/dev/api", "capacity"),
+    ("priority-classes-not-a-bool", 'Environment(app, "stage", priority_classes="yes", data_storage=DS)',
+     "shop/stage", "priority_classes"),
+]
+ALL_CASES += SCHEDULING_CASES

@@ -475,6 +475,9 @@ def declared_flows(env: Any) -> set[Flow]:
         if env.mesh_of(w.namespace) is not None:  # the sidecar's configuration, certificates and policies
             ports = MESHES[env.mesh.kind].control_plane_ports
             flows |= {(me, control_plane(env.mesh.namespace), port, "TCP") for port in ports}
+            long_running = w.component in ("web-service", "worker", "database") and w.serverless is None
+            if monitoring is not None and long_running:  # Prometheus scrapes the sidecar's own metrics
+                flows.add((prometheus(monitoring.namespace), me, MESHES[env.mesh.kind].proxy_metrics.number, "TCP"))
         # An S3 upload goes to the bucket's ranges, or to any public address (no probe of a private range).
         for t in s3_targets(w):
             reached = [f"outside:{c}" for c in t.cidrs] or [OUTSIDE, *(p.id for p in outside_probes(env)

@@ -36,6 +36,7 @@ class FakeMesh:
     default_namespace = "fake-system"
     control_plane_ports = (7070, 7071)
     injected_images = ("registry.example.com/fake-mesh/proxy",)
+    proxy_metrics = spec.SidecarPort("fake-proxy", "fake-metrics", 7072, "/metrics")
 
     def default_pods(self, namespace: str) -> dict[str, str]:
         return {"app": "fake-control", "fake-mesh/ns": namespace}

@@ -47,8 +47,11 @@ def test_the_app_project_admits_exactly_the_repository_namespaces_and_kinds_of_t
     policies = {("policy.sigstore.dev", "ClusterImagePolicy", f"shop-prod-{role}")
                 for role in ("provenance", "signature", "third-party")} if env == "prod" else set()
     storage = {("storage.k8s.io", "StorageClass", "shop-prod-data")} if env == "prod" else set()
+    # prod renders its PriorityClasses (priority_classes=True), each admitted by name; dev has none to admit.
+    priorities = {("scheduling.k8s.io", "PriorityClass", f"shop-prod-{tier}") for tier in
+                  ("data", "serving", "background")} if env == "prod" else set()
     assert {(k["group"], k["kind"], k["name"]) for k in spec["clusterResourceWhitelist"]} == cluster == {
-        ("", "Namespace", "shop"), *policies, *storage}
+        ("", "Namespace", "shop"), *policies, *storage, *priorities}
     assert spec["sourceRepos"] == ["https://github.com/acme/shop.git"]
     where = {"name": "prod"} if env == "prod" else {"server": "https://kubernetes.default.svc"}
     assert spec["destinations"] == [{**where, "namespace": "shop"}]

@@ -131,7 +131,9 @@ def test_linkerd_servers_and_their_protocols(linkerd):
     servers = {o["metadata"]["name"]: o["spec"] for o in objects(linkerd, "Server")}
     assert {name: (s["port"], s["proxyProtocol"]) for name, s in servers.items()} == {
         "api-admin": (8001, "unknown"), "api-http": (8000, "unknown"), "api-metrics": (9090, "unknown"),
-        "db-postgres": (5432, "opaque"), "web-http": (3000, "unknown")}
+        "db-postgres": (5432, "opaque"), "web-http": (3000, "unknown"),
+        # Each long-running pod's proxy admin port, which Prometheus scrapes (monitoring is on).
+        **{f"{w}-linkerd-admin": (4191, "HTTP/1") for w in ("api", "db", "w", "web")}}
     assert servers["db-postgres"]["podSelector"] == selecting("db")
     assert servers["api-admin"]["podSelector"] == selecting("api")
 
@@ -160,6 +162,9 @@ def test_linkerd_authorization_policies_target_each_server_with_its_authenticati
         # NetworkPolicy narrows to those peers.
         "api-metrics-plain": policy("api-metrics", "NetworkAuthentication", "anywhere"),
         "web-http-plain": policy("web-http", "NetworkAuthentication", "anywhere"),
+        # The proxies' admin ports, which Prometheus (outside the mesh) scrapes, likewise.
+        **{f"{w}-linkerd-admin-plain": policy(f"{w}-linkerd-admin", "NetworkAuthentication", "anywhere")
+           for w in ("api", "db", "w", "web")},
     }
     for ns in ("front", "shop"):
         assert find_object(linkerd, "NetworkAuthentication", "anywhere", ns)["spec"] == {
@@ -167,10 +172,11 @@ def test_linkerd_authorization_policies_target_each_server_with_its_authenticati
 
 
 def test_linkerd_plain_ports_are_narrowed_by_the_network_policy(linkerd):
-    assert find_object(linkerd, "NetworkPolicy", "api")["spec"]["ingress"][-1] == {
-        "from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}},
-                  "podSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}}}],
-        "ports": [{"port": 9090, "protocol": "TCP"}]}
+    prometheus = [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}},
+                   "podSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}}}]
+    assert find_object(linkerd, "NetworkPolicy", "api")["spec"]["ingress"][-2:] == [
+        {"from": prometheus, "ports": [{"port": 9090, "protocol": "TCP"}]},
+        {"from": prometheus, "ports": [{"port": 4191, "protocol": "TCP"}]}]  # the proxy's admin port
 
 
 def test_linkerd_admits_a_load_balancers_clients_from_its_source_ranges_alone(module_app_root):
@@ -188,17 +194,20 @@ def test_linkerd_admits_a_load_balancers_clients_from_its_source_ranges_alone(mo
     refs = {o["metadata"]["name"]: o["spec"]["requiredAuthenticationRefs"]
             for o in objects(files, "AuthorizationPolicy")}
     assert refs == {f"gw-{port}-plain": [{"group": "policy.linkerd.io", "kind": "NetworkAuthentication",
-                                          "name": "anywhere" if port == "metrics" else "gw-source-ranges"}]
-                    for port in ("mqtt", "ws", "metrics")}
+                                          "name": "gw-source-ranges" if port in ("mqtt", "ws") else "anywhere"}]
+                    for port in ("mqtt", "ws", "metrics", "linkerd-admin")}
     assert find_object(files, "NetworkAuthentication", "gw-source-ranges", "shop")["spec"] == {
         "networks": [{"cidr": "2001:db8::/32"}, {"cidr": "203.0.113.0/24"}]}
     assert_match_crd_schemas(objects(files, "NetworkAuthentication"))
     assert deployer_grant("policy.linkerd.io", "authorizationpolicies", "networkauthentications", "servers") in \
         find_object(files, "Role", "deployer")["rules"]
-    assert find_object(files, "NetworkPolicy", "gw")["spec"]["ingress"][-1] == {
+    ingress = find_object(files, "NetworkPolicy", "gw")["spec"]["ingress"]
+    assert ingress[-2] == {
         "from": [{"ipBlock": {"cidr": "203.0.113.0/24"}}, {"ipBlock": {"cidr": "2001:db8::/32"}}],
         "ports": [{"port": 1883, "protocol": "TCP"}, {"port": 8083, "protocol": "TCP"},
                   {"port": 9090, "protocol": "TCP"}]}
+    assert ingress[-1]["ports"] == [{"port": 4191, "protocol": "TCP"}]  # the proxy's admin port: Prometheus alone
+    assert ingress[-1]["from"][0]["podSelector"] == {"matchLabels": {"app.kubernetes.io/name": "prometheus"}}
 
 
 def test_istio_admits_a_load_balancers_clients_from_its_source_ranges_alone(module_app_root):
@@ -250,7 +259,8 @@ def test_linkerd_never_opens_a_port_clients_call_to_peers_without_an_identity(li
     opened = {(servers[p["spec"]["targetRef"]["name"]]["podSelector"]["matchLabels"]["app.kubernetes.io/name"],
                servers[p["spec"]["targetRef"]["name"]]["port"]) for p in objects(linkerd, "AuthorizationPolicy")
               if p["spec"]["requiredAuthenticationRefs"][0]["kind"] != "MeshTLSAuthentication"}
-    assert opened == {("api", 9090), ("web", 3000)}
+    # The proxies' admin ports (4191) too, which Prometheus scrapes: no client calls them.
+    assert opened == {("api", 9090), ("web", 3000), *((w, 4191) for w in ("api", "db", "w", "web"))}
     assert not opened & CALLED
 
 

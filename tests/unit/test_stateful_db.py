@@ -126,8 +126,10 @@ def test_the_password_in_env_vars_takes_a_reason_written_where_checkov_reads_it(
     env = {e["name"]: e for e in pod_of(api)["containers"][0]["env"]}
     assert env["MONGO_PASSWORD"]["valueFrom"] == {"secretKeyRef": {"name": "db-credentials", "key": "password"}}
     assert env["MONGO_URL"]["value"] == "mongodb://shop:$(MONGO_PASSWORD)@db:27017/shop"
+    # The password reaches the pods as env, read once at start: Reloader rolls them when the Secret changes.
     assert api["metadata"]["annotations"] == {
-        "checkov.io/skip1": "CKV_K8S_35=MONGO_PASSWORD: the ODM reads only MONGO_URL"}
+        "checkov.io/skip1": "CKV_K8S_35=MONGO_PASSWORD: the ODM reads only MONGO_URL",
+        "secret.reloader.stakater.com/reload": "db-credentials"}
     compose = yaml.safe_load(render(app, tmp_path)["compose/compose.yaml"])["services"]["api"]["environment"]
     assert compose["MONGO_URL"] == "mongodb://shop@db:27017/shop" and "MONGO_PASSWORD" not in compose
 

@@ -104,8 +104,9 @@ def tools_fingerprint() -> str:
             h.update(f"{dist}=={version(dist)}\n".encode())
         except PackageNotFoundError:
             h.update(f"{dist} missing\n".encode())
-    package = Path(process.__file__).parent  # shipform.validators: how each tool is run and read
-    for path in (HERE / "package-lock.json", HERE / "gate.py", YAMLLINT_CONFIG, *sorted(package.glob("*.py")),
+    package = Path(process.__file__).parent  # shipform.validators: how each tool is run and read, and its schemas
+    for path in (HERE / "package-lock.json", HERE / "gate.py", YAMLLINT_CONFIG,
+                 *sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts),
                  *sorted(NODE_MODULES.glob("*/package.json"))):
         h.update(path.name.encode() + (path.read_bytes() if path.is_file() else b"missing"))
     return h.hexdigest()

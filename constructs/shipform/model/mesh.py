@@ -70,6 +70,16 @@ class Mesh:
                          self.rate_limit, self.proxy.parse(path, "mesh.proxy"))
 
 
+def proxy_metrics(mesh: spec.Mesh | None, monitoring: spec.Monitoring | None,
+                  run: spec.Run, serverless: bool) -> spec.ProxyMetrics | None:
+    """Prometheus scrapes the sidecars of a meshed namespace where the Environment has monitoring: the mesh's own
+    view of every call (requests, latencies, mutual TLS), which the app's metrics do not have. Those of long-running
+    pods Kubernetes runs: a Job's pods end before anything scrapes them, and Knative runs its pods itself."""
+    if mesh is None or monitoring is None or not isinstance(run, spec.Continuous) or serverless:
+        return None
+    return spec.ProxyMetrics(mesh.kind, MESHES[mesh.kind].proxy_metrics, monitoring)
+
+
 def _providers() -> str:
     """The registered providers with their defaults, for the docs: derived from the table, never listed by hand."""
     return "\n".join(f"    - {p.name!r}: control plane in {p.default_namespace!r}, pods "

@@ -10,6 +10,7 @@ from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.external import External
 from shipform.model.job import Job
+from shipform.model.placement import placement
 from shipform.model.workload import Workload
 from shipform.providers.gitops import GITOPS
 from shipform.values import checks
@@ -128,3 +129,8 @@ class MigrationJob(Job):
 
     def targets(self) -> list[Workload | External]:
         return self.migration.databases(self.service)
+
+    def placement(self) -> spec.Placement | None:
+        """Its service's tier: the new version waits for it, so it must not wait behind the background."""
+        return placement(self.app.name, self.environment, self.service.component, self.capacity,
+                         self.serverless is not None)

@@ -132,6 +132,10 @@ class NodeAgent(Workload):
     def volumes(self) -> tuple[spec.Volume, ...]:
         return self.host_folders
 
+    def placement(self) -> spec.Placement | None:
+        """Its own ``priority_class`` wins over the Environment's tier (e.g. 'system-node-critical')."""
+        return None if self.priority_class is not None else super().placement()
+
     def run_spec(self) -> spec.PerNode:
         return spec.PerNode(max_unavailable=self.max_unavailable, max_nodes=self.max_nodes,
                             tolerations=self.tolerations, node_selector=self.node_selector,

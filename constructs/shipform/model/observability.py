@@ -194,3 +194,14 @@ class Telemetry:
         pods = checks.pod_labels(path, "telemetry.pods", self.pods,
                                  "{'app.kubernetes.io/name': 'opentelemetry-collector'}", " (at least one)")
         return spec.Telemetry(self.endpoint, int(found["port"]), self.protocol, self.namespace, pods)
+
+
+def otlp_env(collector: spec.Telemetry | None, name: str, namespace: str, environment: str,
+             version: str) -> list[spec.EnvVar]:
+    """The OpenTelemetry SDKs' standard variables of a workload ``name``, in Kubernetes (compose has no collector)."""
+    if collector is None:
+        return []
+    attributes = f"service.namespace={namespace},deployment.environment.name={environment},service.version={version}"
+    values = {"OTEL_EXPORTER_OTLP_ENDPOINT": collector.endpoint, "OTEL_EXPORTER_OTLP_PROTOCOL": collector.protocol,
+              "OTEL_SERVICE_NAME": name, "OTEL_RESOURCE_ATTRIBUTES": attributes}
+    return [spec.EnvVar(key, spec.Plain(value), spec.KUBERNETES_ONLY) for key, value in values.items()]

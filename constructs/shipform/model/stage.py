@@ -275,6 +275,10 @@ class EnvironmentProps(TypedDict, total=False):
     """Default: False. The cluster runs Cilium: a workload reaches an External server that has a host name (and
     no ``cidrs``) through a CiliumNetworkPolicy ``toFQDNs`` rule for that name, instead of a NetworkPolicy rule
     for every public address."""
+    priority_classes: bool
+    """Default: False. True renders the Environment's PriorityClasses (cluster-scoped, named
+    ``<app>-<environment>-<tier>``): 'data' (100000) for databases, 'serving' (50000) for WebServices, node agents and
+    migrations, 'background' (10000, never preempting) for workers, cron jobs and jobs; every pod names its tier's."""
     data_storage: DataStorage | None
     """Default: None. A :class:`DataStorage` renders a StorageClass that retains released volumes, which the
     databases' volumes use; outside a local Environment, a database without it names a ``storage_class`` that
@@ -339,6 +343,7 @@ class Environment(cdk8s.Chart):
         self.cluster = None if cluster is None else cluster.to_spec(path)
         self.destination = destination_of(path, props.get("destination"), gitops)
         self.cilium = props.get("cilium", False)
+        self.priority_classes = props.get("priority_classes", False)
         data_storage = props.get("data_storage")
         self.data_storage = None if data_storage is None else data_storage.to_spec(path, f"{app.name}-{name}-data")
         self.unpinned_images = unpinned_reason(path, props.get("unpinned_images"), first=not app.environments)

@@ -16,6 +16,7 @@ from shipform.model.database_tls import Decision, decide
 from shipform.model.db_client import DatabaseClient, password_env
 from shipform.model.drill import Drill, DrillJob
 from shipform.model.engines import ENGINES, Engine, EngineName, fill, start_command
+from shipform.model.placement import refuse_capacity
 from shipform.model.restore import RestoreJob, restore_script
 from shipform.model.workload import Workload, WorkloadProps
 from shipform.values import checks
@@ -101,6 +102,7 @@ class StatefulDB(Workload):
 
     def __init__(self, scope: Construct, id: str, **props: Unpack[StatefulDBProps]):
         path = child_path(scope, id)
+        refuse_capacity(path, props)
         check_props(path, props, StatefulDBProps)
         self.engine = _engine(path, props["engine"])
         self.version = _version(path, self.engine, props["version"])

@@ -16,6 +16,9 @@ from shipform.model.base import ShipformConstruct
 from shipform.model.build import Build
 from shipform.model.config import check_files, check_values, config_spec, read_files
 from shipform.model.external import External
+from shipform.model.mesh import proxy_metrics
+from shipform.model.observability import otlp_env
+from shipform.model.placement import Capacity, placement, spot_error
 from shipform.model.users import RunsAs, ServiceUsers
 from shipform.model.workload_checks import (
     check_env,
@@ -37,8 +40,6 @@ from shipform.values.secret_ref import SecretRef
 if TYPE_CHECKING:
     from shipform.model.knative import Serverless
     from shipform.model.queue_scaling import Queue
-
-KUBERNETES_ONLY = spec.KUBERNETES_ONLY
 
 
 class WorkloadProps(TypedDict, total=False):
@@ -85,6 +86,9 @@ class WorkloadProps(TypedDict, total=False):
     """Default: the same number as ``run_as_user``. GID (runAsGroup, fsGroup), the same everywhere."""
     termination_grace_period_seconds: int
     """Default: 30. Time between SIGTERM and SIGKILL."""
+    capacity: Capacity
+    """Default: 'on-demand'. 'spot': spot (preemptible) nodes of EKS, Karpenter, GKE or AKS only; refused for databases,
+    workloads with a volume of their own, node agents and serverless services (a reclaim would lose or stop them)."""
     accepted_risks: Mapping[str, str]
     """Default: {}. Scanner findings this workload accepts on purpose, ``{check id: reason}``, e.g.
     ``{"CKV_K8S_40": "the official nginx image runs as its user 101"}``, or Pod Security "restricted" rules its
@@ -147,6 +151,7 @@ class Workload(ShipformConstruct, RunsAs):
         self.termination_grace_period_seconds = checks.positive_int(
             self.path, "termination_grace_period_seconds", props.get("termination_grace_period_seconds", 30))
         self.stated_risks = check_risks(self.path, props.get("accepted_risks") or {})
+        self.capacity: Capacity = props.get("capacity", "on-demand")
         writable_root_error(self.path, self.read_only_root_filesystem, self.stated_risks)
         self.environment.workloads.append(self)
 
@@ -185,6 +190,8 @@ class Workload(ShipformConstruct, RunsAs):
             self.config_spec()
         except ShipformError as err:
             errors.append(err)
+        refused = spot_error(self.path, self.capacity, self.component, self.volumes(), self.serverless is not None)
+        errors += [refused] if refused is not None else []
         if self.build is not None:
             try:
                 self.build.detect_layout(self.path, self.app.root)
@@ -356,7 +363,9 @@ class Workload(ShipformConstruct, RunsAs):
     def env_with(self, targets: Sequence[Workload | External], secrets: Mapping[str, SecretRef],
                  configured: spec.Config | None) -> tuple[spec.EnvVar, ...]:
         """The env of a container of this workload that reaches ``targets`` and mounts ``secrets`` (see env_spec)."""
-        merged = {var.name: var for var in self.telemetry_env()}
+        # The OpenTelemetry SDKs' variables first: the workload's own env may replace any of them.
+        merged = {var.name: var for var in otlp_env(self.telemetry(), self.name, self.namespace,
+                                                    self.environment.name, self.app.version)}
         if self.inject_connection_env:
             for target in sorted(targets, key=lambda t: t.name):
                 for var in target.client_env(self.ports_used_on(target)):
@@ -372,18 +381,6 @@ class Workload(ShipformConstruct, RunsAs):
 
     def telemetry(self) -> spec.Telemetry | None:
         return self.environment.telemetry if self.reports_telemetry else None
-
-    def telemetry_env(self) -> list[spec.EnvVar]:
-        """The OpenTelemetry SDKs' standard variables, in Kubernetes (compose has no collector); the workload's own
-        env may replace any of them."""
-        collector = self.telemetry()
-        if collector is None:
-            return []
-        attributes = (f"service.namespace={self.namespace},deployment.environment.name={self.environment.name},"
-                      f"service.version={self.app.version}")
-        values = {"OTEL_EXPORTER_OTLP_ENDPOINT": collector.endpoint, "OTEL_EXPORTER_OTLP_PROTOCOL": collector.protocol,
-                  "OTEL_SERVICE_NAME": self.name, "OTEL_RESOURCE_ATTRIBUTES": attributes}
-        return [spec.EnvVar(name, spec.Plain(value), KUBERNETES_ONLY) for name, value in values.items()]
 
     def run_spec(self) -> spec.Run:
         raise NotImplementedError
@@ -412,11 +409,16 @@ class Workload(ShipformConstruct, RunsAs):
     def facet_specs(self, clients: Sequence[Workload]) -> tuple[spec.Facet, ...]:
         """What the spec holds besides the core: what the kind's props and the Environment add (spec.facets)."""
         access, platform, egress = self.service_access(), self.platform_clients(clients), self.egress_to_internet()
+        mesh = self.environment.mesh_of(self.namespace)
         found = (self.exposure(), self.scrape(), self.telemetry(), access if access.type != "ClusterIP" else None,
-                 spec.InternetEgress(egress) if egress else None,
-                 spec.PlatformClients(platform) if platform else None,
-                 self.environment.mesh_of(self.namespace), *self.run_facets())
+                 spec.InternetEgress(egress) if egress else None, spec.PlatformClients(platform) if platform else None,
+                 mesh, proxy_metrics(mesh, self.environment.monitoring, self.run_spec(), self.serverless is not None),
+                 self.placement(), *self.run_facets())
         return tuple(f for f in found if f is not None)
+
+    def placement(self) -> spec.Placement | None:
+        """The Environment's PriorityClass of its tier, where it renders them, and spot capacity."""
+        return placement(self.app.name, self.environment, self.component, self.capacity, self.serverless is not None)
 
     def command_spec(self) -> tuple[str, ...] | None:
         """The process its containers run, or None for the image's own."""

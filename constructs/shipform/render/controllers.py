@@ -6,12 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from shipform import spec
-from shipform.render import exposure, pod, rollouts, scaling
+from shipform.render import exposure, pod, rollouts, rotation, scaling
 from shipform.spec.manifest import Manifest, ObjectMeta
 from shipform.spec.plan import ObjectKey
 
 PLAIN_TEXT_REASON = "shipform.dev/plain-text-reason"
-RELOAD = "secret.reloader.stakater.com/reload"
 
 
 def obj(api_version: str, kind: str, metadata: ObjectMeta, **body: Any) -> Manifest:
@@ -68,12 +67,12 @@ def deployment(w: spec.Workload, run: spec.Continuous, key: ObjectKey) -> Manife
     strategy = rollouts.strategy(w, exposure.traffic_routing(w))
     if strategy is not None:  # a rollout controller (Argo Rollouts) replaces the pods by its own steps
         body["strategy"] = strategy
-    return obj(key.api_version, key.kind, metadata(w, annotations=accepted(w)), spec=body)
+    return obj(key.api_version, key.kind, metadata(w, annotations={**accepted(w), **rotation.reload(w)}), spec=body)
 
 
 def daemon_set(w: spec.Workload, run: spec.PerNode, key: ObjectKey) -> Manifest:
     """One pod per node, replaced ``max_unavailable`` nodes at a time (a node never runs two)."""
-    return obj(key.api_version, key.kind, metadata(w, annotations=accepted(w)), spec={
+    return obj(key.api_version, key.kind, metadata(w, annotations={**accepted(w), **rotation.reload(w)}), spec={
         "revisionHistoryLimit": 5,
         "selector": {"matchLabels": w.selector},
         "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": run.max_unavailable}},
@@ -105,8 +104,8 @@ def server_tls(w: spec.Workload) -> dict[str, str]:
     when they start)."""
     plain, cert = w.facet(spec.PlainText), w.facet(spec.ServerCertificate)
     if plain is not None:
-        return {PLAIN_TEXT_REASON: plain.reason}
-    return {RELOAD: cert.secret} if cert is not None else {}
+        return {PLAIN_TEXT_REASON: plain.reason, **rotation.reload(w)}
+    return rotation.reload(w, (cert.secret,) if cert is not None else ())
 
 
 def job_spec(w: spec.Workload, run: spec.ToCompletion) -> dict[str, Any]:

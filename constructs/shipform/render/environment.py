@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from shipform import spec
-from shipform.render import host_access
+from shipform.render import host_access, scheduling
 from shipform.render.alertmanager import alert_routes, routed_namespaces, routes_name
 from shipform.render.external_secrets import external_secrets, secret_stores
 from shipform.render.image_policy import policies
@@ -98,6 +98,8 @@ def _bodies(keys: tuple[ObjectKey, ...], owner: spec.Workload | spec.Namespace,
 def environment_bodies(env: spec.Environment, keys: Sequence[ObjectKey]) -> list[Manifest]:
     """The bodies of the Environment's own objects (render.plan.environment_keys), in the order of ``keys``."""
     made = {(o["kind"], *_place(o)): o for o in policies(env) + secret_stores(env) + external_secrets(env)}
+    made.update({("PriorityClass", "", tier.name): scheduling.priority_class(env.app, tier)
+                 for tier in scheduling.priority_tiers(env)})
     if env.data_storage is not None:
         made[("StorageClass", "", env.data_storage.name)] = storage_class(env.app, env.data_storage)
     if env.monitoring is not None:

@@ -7,7 +7,7 @@ from typing import Any
 # Output order inside an environment: what others depend on comes first, so a plain
 # `kubectl apply -f` of the folder in file order also works.
 KIND_ORDER = (
-    "Namespace", "ClusterImagePolicy", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
+    "Namespace", "PriorityClass", "ClusterImagePolicy", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
     "ResourceQuota", "LimitRange", "ServiceAccount", "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding",
     "NetworkPolicy", "CiliumNetworkPolicy", "ConfigMap", "Secret", "ExternalSecret", "PersistentVolumeClaim",
     "Service", "AnalysisTemplate", "Deployment", "Rollout", "StatefulSet", "DaemonSet", "Job", "CronJob",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from shipform import spec
 from shipform.providers.gitops.protocol import Phase
-from shipform.render import alertmanager, contributions, host_access, image_policy, mesh, rollouts
+from shipform.render import alertmanager, contributions, host_access, image_policy, mesh, rollouts, scheduling
 from shipform.render import facets as _facets  # noqa: F401  (importing them registers the facets' contributions)
 from shipform.render.contributions import Rule
 from shipform.render.external_secrets import (
@@ -182,11 +182,13 @@ def namespace_why_not(ns: spec.Namespace, role: str) -> str:
 
 def environment_keys(env: spec.Environment) -> tuple[ObjectKey, ...]:
     """The Environment's own objects: the ClusterImagePolicies that admit its images (render.image_policy), the
-    StorageClass of its databases' volumes where it renders one, the secret store where the Environment gives its
-    provider, an ExternalSecret per referenced Secret where a store syncs them, and an alerting PrometheusRule per
-    namespace that holds workloads where prometheus-operator runs, with an AlertmanagerConfig where the Environment
-    names who receives the alerts."""
-    keys = []
+    PriorityClasses its pods name (Environment(priority_classes=True)), the StorageClass of its databases' volumes
+    where it renders one, the secret store where the Environment gives its provider, an ExternalSecret per
+    referenced Secret where a store syncs them, and an alerting PrometheusRule per namespace that holds workloads
+    where prometheus-operator runs, with an AlertmanagerConfig where the Environment names who receives the
+    alerts."""
+    keys = [ObjectKey("priority-class", scheduling.API, "PriorityClass", tier.name, "")
+            for tier in scheduling.priority_tiers(env)]
     if env.data_storage is not None and _uses(env, env.data_storage.name):
         keys.append(ObjectKey("storage-class", "storage.k8s.io/v1", "StorageClass", env.data_storage.name, ""))
     if env.secret_source is not None:
@@ -239,7 +241,7 @@ PHASES: dict[str, Phase | None] = {
     "mesh-defaults": "foundation", "deployer-role": "foundation", "deployer-binding": "foundation",
     "viewer-role": "foundation", "viewer-binding": "foundation", "external-secret": "foundation",
     "secret-store": "foundation", "storage-class": "foundation", "certificate": "foundation",
-    "admission-policy": "foundation", "admission-binding": "foundation",
+    "admission-policy": "foundation", "admission-binding": "foundation", "priority-class": "foundation",
     # What policy-controller admits exists before anything that runs an image is applied.
     "image-policy": "foundation",
     # Objects shipform does not render (cdk8s objects, included manifests) may be needed by anything.

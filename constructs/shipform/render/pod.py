@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from shipform import spec
-from shipform.render import mesh
+from shipform.render import mesh, rotation, scheduling
 from shipform.values.health import Health
 
 PRE_STOP_SECONDS = 5
@@ -220,6 +220,7 @@ def pod_template(w: spec.Workload) -> dict[str, Any]:
         pod["topologySpreadConstraints"] = topology_spread(w)
     else:
         pod["restartPolicy"] = "Never"
+    scheduling.place(pod, w)
     init = init_containers(w)
     if init:
         pod["initContainers"] = init
@@ -234,8 +235,9 @@ def pod_template(w: spec.Workload) -> dict[str, Any]:
         step_before(pod, job.before, w)
     meta: dict[str, Any] = {"labels": w.labels}
     enrolled = w.facet(spec.Mesh)
-    if enrolled is not None:
-        meta["annotations"] = mesh.pod_annotations(enrolled)
+    own = {**rotation.config_hash(w), **scheduling.eviction(w, pod.get("volumes", []))}
+    if enrolled is not None or own:
+        meta["annotations"] = {**(mesh.pod_annotations(enrolled) if enrolled is not None else {}), **own}
     identity = w.facet(spec.CloudIdentity)
     if identity is not None:  # what the cloud's webhook reads on the pod
         meta["labels"] = {**w.labels, **dict(identity.pod_labels)}

@@ -53,6 +53,7 @@ from shipform.spec.facets import (
     Mesh,
     Monitoring,
     PlainText,
+    ProxyMetrics,
     QueueScaling,
     ResourceRecommendation,
     Rollout,
@@ -60,6 +61,7 @@ from shipform.spec.facets import (
     Scrape,
     ServerCertificate,
     ServerlessRun,
+    SidecarPort,
     Telemetry,
 )
 from shipform.spec.image import (
@@ -95,6 +97,7 @@ from shipform.spec.run import (
     min_replicas,
     surge_pods,
 )
+from shipform.spec.scheduling import SPOT_NODE_LABELS, SPOT_TAINTS, TIER_VALUES, Placement, PriorityTier
 from shipform.spec.storage import (
     WRITABLE_PATH_SIZE,
     Claim,
@@ -120,6 +123,9 @@ __all__ = [
     "BURN_ALERTS",
     "IN_CLUSTER",
     "KUBERNETES_ONLY",
+    "SPOT_NODE_LABELS",
+    "SPOT_TAINTS",
+    "TIER_VALUES",
     "TLS_FILES",
     "TLS_KEY_ENV",
     "WRITABLE_PATH_SIZE",
@@ -169,6 +175,7 @@ __all__ = [
     "Monitoring",
     "Namespace",
     "PerNode",
+    "Placement",
     "Plain",
     "PlainText",
     "Platform",
@@ -176,6 +183,8 @@ __all__ = [
     "PlatformPeer",
     "Port",
     "PreStart",
+    "PriorityTier",
+    "ProxyMetrics",
     "PullSecretSpec",
     "QueueScaling",
     "QuotaSpec",
@@ -198,6 +207,7 @@ __all__ = [
     "ServicePort",
     "ServiceType",
     "SharedClaim",
+    "SidecarPort",
     "SourceRepository",
     "Subject",
     "Telemetry",

@@ -100,6 +100,27 @@ class Mesh(Facet):
     """The sidecar's requests and limits."""
 
 
+@dataclass(frozen=True)
+class SidecarPort:
+    """Where a mesh's sidecar serves its own metrics: the container, its port (name and number) and the path."""
+
+    container: str
+    name: str
+    number: int
+    path: str
+
+
+@dataclass(frozen=True)
+class ProxyMetrics(Facet):
+    """Prometheus scrapes the sidecar of the workload's mesh (``kind``, its provider in
+    ``shipform.providers.mesh.MESHES``) on ``port``, where the Environment has monitoring."""
+
+    kind: str
+    port: SidecarPort
+    monitoring: Monitoring
+    interval: str = "30s"
+
+
 class Scaling(Facet):
     """The category of the facets whose scaler owns the replica count, from ``min`` to ``max``: the controller
     states none."""

@@ -41,6 +41,9 @@ class Linkerd:
     default_namespace = "linkerd"
     control_plane_ports = (8080, 8086, 8090)
     injected_images = ("cr.l5d.io/linkerd/proxy", "cr.l5d.io/linkerd/proxy-init")
+    # The proxy's admin server: under the namespace's default policy 'deny' it needs a Server and an authorization of
+    # its own, which workload_plan adds for a scraped proxy (its /shutdown and /env.json answer localhost only).
+    proxy_metrics = spec.SidecarPort("linkerd-proxy", "linkerd-admin", 4191, "/metrics")
 
     def default_pods(self, namespace: str) -> dict[str, str]:
         return {"linkerd.io/control-plane-ns": namespace}
@@ -87,12 +90,25 @@ class Linkerd:
         if ranges:
             objects.append(_planned(w, "mesh:source-ranges", "NetworkAuthentication", f"{w.name}-{SOURCES}",
                                     lambda: {"spec": {"networks": [{"cidr": c} for c in ranges]}}))
+        if w.facet(spec.ProxyMetrics) is not None:
+            objects += self._admin_plan(w)
         if w.facet(spec.Exposure) is not None and speaks_http(w):
             main = _server_ref(f"{w.name}-{w.ports[0].name}")
             objects.append(_planned(w, "mesh:rate-limit", "HTTPLocalRateLimitPolicy", f"{w.name}-rate-limit",
                                     lambda: {"spec": {"targetRef": main,
                                                       "total": {"requestsPerSecond": mesh.rate_limit}}}))
         return objects
+
+    def _admin_plan(self, w: spec.Workload) -> list[Planned]:
+        """The proxy's admin port, which Prometheus (outside the mesh: plain text) scrapes: a Server and an
+        allowance from any address, narrowed to Prometheus' pods by the NetworkPolicy, as for an app's metrics port.
+        No HTTPRoute, so Linkerd keeps authorizing the kubelet's probes of the proxy there."""
+        name = f"{w.name}-{self.proxy_metrics.name}"
+        return [_planned(w, "mesh:proxy-admin", "Server", name, lambda: {"spec": {
+                    "podSelector": {"matchLabels": w.selector}, "port": self.proxy_metrics.number,
+                    "proxyProtocol": "HTTP/1"}}, version="v1beta3"),
+                _planned(w, "mesh:proxy-admin-plain", "AuthorizationPolicy", f"{name}-plain",
+                         lambda: _requiring(name, "NetworkAuthentication", ANYWHERE))]
 
     def _port_plan(self, w: spec.Workload, mesh: spec.Mesh, port: spec.Port, plain: bool) -> list[Planned]:
         """The port's Server; its clients' identities (and those of platform components in the mesh, such as KEDA's

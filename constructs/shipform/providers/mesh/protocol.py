@@ -45,6 +45,12 @@ class MeshProvider(Protocol):
         names them: an Environment's image policy admits them by repository."""
         ...
 
+    @property
+    def proxy_metrics(self) -> spec.SidecarPort:
+        """Where its sidecar serves the mesh's own metrics (requests, latencies, TLS between workloads), which
+        Prometheus scrapes where the Environment has monitoring."""
+        ...
+
     def principal(self, mesh: spec.Mesh, namespace: str, service_account: str) -> str:
         """A workload's identity in the mesh, as its authorization policies name it."""
         ...

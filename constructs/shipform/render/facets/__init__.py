@@ -12,6 +12,7 @@ from shipform.render.facets import (
     internet_egress,
     mesh,
     platform_clients,
+    proxy_metrics,
     recommendation,
     rollout,
     scaling,
@@ -20,6 +21,6 @@ from shipform.render.facets import (
     telemetry,
 )
 
-for _facet in (exposure, scrape, platform_clients, serverless, access, telemetry, mesh, internet_egress, rollout,
-               scaling, recommendation, certificate):
+for _facet in (exposure, scrape, platform_clients, serverless, access, telemetry, mesh, proxy_metrics, internet_egress,
+               rollout, scaling, recommendation, certificate):
     register(_facet.CONTRIBUTION)
