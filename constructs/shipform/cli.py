@@ -17,6 +17,7 @@ import typer
 from typer.core import TyperGroup
 
 from shipform import __version__ as VERSION
+from shipform.importing.command import import_cli
 
 if TYPE_CHECKING:
     from shipform.model.stage import App
@@ -263,6 +264,9 @@ def _reported() -> Iterator[None]:
         _fail(report(err))
     except OutputError as err:
         _fail(str(err))
+
+
+cli.add_typer(import_cli, name="import")
 
 
 secrets_cli = typer.Typer(help="Secrets by reference: local values for compose, commands for Kubernetes.")
