@@ -69,7 +69,7 @@ def numeric_user(user: str | None) -> tuple[int, int] | None:
     if not user:
         return None
     uid, _, gid = user.partition(":")
-    if not uid.isdigit() or (gid and not gid.isdigit()) or int(uid) == 0:
+    if not uid.isdigit() or (gid and not gid.isdigit()) or int(uid) == 0 or (gid and int(gid) == 0):
         return None
     return int(uid), int(gid or uid)
 

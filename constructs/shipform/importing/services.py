@@ -15,7 +15,8 @@ from shipform.importing.builds import numeric_user, plan_build
 from shipform.importing.compose_file import EXPLICIT_ENV, ComposeFile, depends_on, env_files, scalar, words
 from shipform.importing.plan import Service
 from shipform.model.engines import ENGINES
-from shipform.values.checks import is_dns_label, is_image_name
+from shipform.errors import ShipformError
+from shipform.values.checks import image_ref, is_dns_label, is_image_name
 
 _RESERVED_VARS = {"app", "dev", "ns", "env"} | set(dir(__builtins__) if isinstance(__builtins__, dict) else [])
 _HTTP_PORTS = {80, 3000, 4000, 5000, 5001, 8000, 8001, 8080, 8081, 8888, 9000}
@@ -77,23 +78,23 @@ def _classify(service: Service, body: Mapping[str, Any], compose: ComposeFile, a
 
 
 def _pinned(service: Service, ref: images.ImageRef | None) -> str:
-    """The image a workload runs: the compose file's when it is pinned, else its name at the tag 'unpinned' (which
-    synthesizes, and which no registry has, so nothing runs an image nobody chose)."""
-    base = ""
+    """The image a workload runs: the compose file's when shipform takes it as it is (pinned), else its name at the
+    tag 'unpinned' (which synthesizes, and which no registry has, so nothing runs an image nobody chose)."""
     if ref is not None:
-        base = ref.text.strip().split("@")[0]
-        base = base[:-len(ref.tag) - 1] if ref.tag else base
-        if not is_image_name(base):
-            service.note("image", ref.text, "not an image name")
-            ref = None
-    if ref is None:
-        service.info("image", f"none to run: this runs {service.name}:unpinned until you build the image in CI and "
-                     "pin it here")
-        return f"{service.name}:unpinned"
-    if ref.pinned:
-        return ref.text.strip()
-    service.note("image", ref.text, "shipform runs pinned images only; replace 'unpinned' with the version you run")
-    return f"{base}:unpinned"
+        text = ref.text.strip()
+        try:
+            return image_ref(service.name, "image", text)
+        except ShipformError:
+            base = text.split("@")[0]
+            base = base[:-len(ref.tag) - 1] if ref.tag else base
+        if is_image_name(base):
+            service.note("image", ref.text, "shipform runs pinned images only (a version tag other than latest, or a "
+                         "digest); replace 'unpinned' with the version you run")
+            return f"{base}:unpinned"
+        service.note("image", ref.text, "not an image reference")
+    service.info("image", f"none to run: this runs {service.name}:unpinned until you build the image in CI and pin "
+                 "it here")
+    return f"{service.name}:unpinned"
 
 
 def _database(service: Service, body: Mapping[str, Any], ref: images.ImageRef, engine: str) -> None:
@@ -180,7 +181,12 @@ def _image_command(service: Service, body: Mapping[str, Any]) -> list[str]:
 def _user(service: Service, body: Mapping[str, Any]) -> None:
     if "user" not in body:
         return
-    run_as = numeric_user(scalar(body["user"]))
+    user = scalar(body["user"])
+    uid, _, gid = user.partition(":")
+    if gid == "0" and numeric_user(uid) is not None:
+        service.note("user", user, f"the root group is not given; it runs as {uid}:{uid}")
+        user = uid
+    run_as = numeric_user(user)
     if run_as is None:
         service.note("user", body["user"], "shipform runs every service as a numeric non-root UID of its own")
     elif service.run_as is None:
