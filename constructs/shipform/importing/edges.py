@@ -12,7 +12,7 @@ from typing import Any
 from shipform.importing import compose_file
 from shipform.importing.plan import Connection, Service
 
-HOST_KEY = re.compile(r"HOST|SERVER|ADDR|ENDPOINT|BROKER|NODES|URL|URI|DSN|SERVICE|TARGET|PEER", re.IGNORECASE)
+HOST_KEY = re.compile(r"HOST|SERVER|ADDR|ENDPOINT|BROKER|NODES|SEEDS|URL|URI|DSN|SERVICE|TARGET|PEER", re.IGNORECASE)
 """Names of variables whose whole value may be a host name (``DB_HOST=db``); other values count only where a host
 stands in a URL or ``host:port``."""
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://(?:[^/@\s]*@)?(?P<hosts>[^/?#\s]+)")

@@ -203,9 +203,14 @@ def seconds_of(value: Any) -> int | None:
     return round(sum(float(n) * factors[u] for n, u in found)) if found else None
 
 
+_MORE_SECRET_NAMES = re.compile(r"(^|_)(AUTH|PWD|PASS|PASSPHRASE|SALT|APIKEY)$", re.IGNORECASE)
+"""Names compose files give credentials that shipform's rule for config does not refuse (REDIS_AUTH, POSTGRES_PWD):
+an import errs on the side of a SecretRef."""
+
+
 def is_secret(name: str, value: str) -> bool:
-    """A credential by its name (shipform's own rule for env and config) or by its shape."""
-    return bool(SECRET_NAME.search(name)) or secret_shape(value) is not None
+    """A credential by its name (shipform's own rule for env and config, and the names above) or by its shape."""
+    return bool(SECRET_NAME.search(name) or _MORE_SECRET_NAMES.search(name)) or secret_shape(value) is not None
 
 
 def command(body: Mapping[str, Any]) -> list[str]:

@@ -13,6 +13,8 @@ from shipform.importing.quota import quota_expression
 
 WIDTH = 120
 REGISTRY = "ghcr.io/example"
+MIN_REDACTED = 8
+"""A credential this long or longer is cut out of comments wherever it appears (as synth's leak check does)."""
 
 
 @dataclass(frozen=True)
@@ -62,16 +64,20 @@ def _wrap_import(names: list[str]) -> str:
 def _comment(note: str, plan: ImportPlan) -> list[str]:
     """One note as comment lines (without '# '), literal secret values cut out, wrapped to the width."""
     for value in sorted(plan.secret_values.values(), key=len, reverse=True):
-        if len(value) >= 4:
-            note = note.replace(value, "<redacted>")
-    words, lines, line = note.split(" "), [], ""
-    for word in words:
-        if line and len(line) + 1 + len(word) > WIDTH - 4:
+        if len(value) >= MIN_REDACTED:  # shorter ones are words ('airflow') that names share
+            note = re.sub(rf"(?<![\w-]){re.escape(value)}(?![\w-])", "<redacted>", note)
+    head, marker, why = note.partition(" is not imported: ")
+    # '<service>.<key>: <value> is not imported:' stays on one line, so a search for it finds it.
+    lines = [head + marker.rstrip()] if marker else []
+    line = ""
+    for word in (why if marker else note).split(" "):
+        candidate = f"{line} {word}" if line else (f"  {word}" if lines else word)
+        if line and len(candidate) > WIDTH - 4:
             lines.append(line)
-            line = "  " + word
+            line = f"  {word}"
         else:
-            line = f"{line} {word}" if line else word
-    return [*lines, line]
+            line = candidate
+    return [*lines, line] if line else lines
 
 
 def _ordered(services: dict[str, Service]) -> list[Service]:
