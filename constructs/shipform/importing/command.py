@@ -31,4 +31,20 @@ def import_compose_command(
         raise typer.Exit(1) from None
     for path in written:
         typer.echo(f"wrote {path}")
-    typer.echo("next: shipform synth " + str(output))
+    hint = install_hint(output)
+    if hint:
+        typer.echo(f"next: {hint}")
+    typer.echo(f"next: shipform synth {output}")
+
+
+def install_hint(output: Path) -> str:
+    """What the project needs before synth, which renders CI that installs shipform: a dependency declaration."""
+    from shipform.delivery.install import install_of
+    from shipform.delivery.repository import project_root
+    from shipform.errors import ShipformError
+
+    try:
+        install_of(project_root(output.parent.resolve()), "app")
+    except ShipformError as err:
+        return err.fix
+    return ""

@@ -10,12 +10,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from shipform.errors import ShipformError
 from shipform.importing import facts, images
 from shipform.importing.builds import numeric_user, plan_build
 from shipform.importing.compose_file import EXPLICIT_ENV, ComposeFile, depends_on, env_files, scalar, words
 from shipform.importing.plan import Service
 from shipform.model.engines import ENGINES
-from shipform.errors import ShipformError
 from shipform.values.checks import image_ref, is_dns_label, is_image_name
 
 _RESERVED_VARS = {"app", "dev", "ns", "env"} | set(dir(__builtins__) if isinstance(__builtins__, dict) else [])

@@ -67,17 +67,17 @@ def _comment(note: str, plan: ImportPlan) -> list[str]:
         if len(value) >= MIN_REDACTED:  # shorter ones are words ('airflow') that names share
             note = re.sub(rf"(?<![\w-]){re.escape(value)}(?![\w-])", "<redacted>", note)
     head, marker, why = note.partition(" is not imported: ")
-    # '<service>.<key>: <value> is not imported:' stays on one line, so a search for it finds it.
-    lines = [head + marker.rstrip()] if marker else []
-    line = ""
+    # Never broken before 'is not imported:', so a search for '<service>.<key>: <value> is not imported' finds it.
+    lines: list[str] = []
+    line = head + marker.rstrip() if marker else ""
     for word in (why if marker else note).split(" "):
-        candidate = f"{line} {word}" if line else (f"  {word}" if lines else word)
+        candidate = f"{line} {word}" if line else word
         if line and len(candidate) > WIDTH - 4:
             lines.append(line)
             line = f"  {word}"
         else:
             line = candidate
-    return [*lines, line] if line else lines
+    return [*lines, line]
 
 
 def _ordered(services: dict[str, Service]) -> list[Service]:
@@ -163,7 +163,7 @@ def _workload_args(s: Service, services: dict[str, Service]) -> list[tuple[str, 
 
 def _target(name: str, port: str | None, services: dict[str, Service]) -> str:
     var = services[name].var
-    return f"{var}.on({port!r})" if port else var
+    return f"{var}.on({_string(port)})" if port else var
 
 
 def _build(s: Service) -> str:
