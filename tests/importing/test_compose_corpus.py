@@ -30,7 +30,8 @@ HOSTISH = re.compile(r"HOST|SERVER|ADDR|ENDPOINT|BROKER|SEEDS|NODES|URL|URI|DSN|
 
 
 def compose_file(folder: Path) -> Path:
-    return next(folder / n for n in COMPOSE_NAMES if (folder / n).is_file())
+    """The compose file of a fixture: at its top, or in a subfolder (whose build contexts lead up to the top)."""
+    return next(p for n in COMPOSE_NAMES for p in [folder / n, *sorted(folder.glob(f"*/{n}"))] if p.is_file())
 
 
 def invoke(*args: str) -> Any:
@@ -50,11 +51,13 @@ def dotenv(path: Path) -> dict[str, str]:
 
 
 def expand(text: str, env: dict[str, str]) -> str:
-    pattern = re.compile(r"\$\{(\w+)(?:(:?[-?+])((?:[^{}]|\{[^{}]*\})*))?\}|\$\$")
+    pattern = re.compile(r"\$\{(\w+)(?:(:?[-?+])((?:[^{}]|\{[^{}]*\})*))?\}|\$\$|\$([A-Za-z_]\w*)")
 
     def one(m: re.Match[str]) -> str:
         if m.group(0) == "$$":
             return "$"
+        if m[4]:
+            return env.get(m[4], "")
         value, op, arg = env.get(m[1]), m[2] or "", m[3] or ""
         if op.endswith("-") and (value is None or (op == ":-" and value == "")):
             return expand(arg, env)

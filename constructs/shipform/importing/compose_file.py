@@ -48,6 +48,8 @@ class ComposeFile:
     networks: dict[str, Any]
     volumes: dict[str, Any]
     unset: list[str]
+    named: bool = False
+    """The file names its project (top-level ``name:``)."""
 
     @property
     def folder(self) -> Path:
@@ -82,10 +84,10 @@ def load(path: Path) -> ComposeFile:
                             None, "pass a compose file with at least one service")
     variables = Variables(_dotenv(path.parent))
     data = _interpolated(data, variables)
-    folder_name = path.parent.resolve().name
-    name = data.get("name") if isinstance(data.get("name"), str) else folder_name
+    named = isinstance(data.get("name"), str) and bool(data["name"])
+    name = data["name"] if named else path.parent.resolve().name
     return ComposeFile(path, str(name), _services(data["services"], path.parent, variables),
-                       _mapping(data.get("networks")), _mapping(data.get("volumes")), sorted(variables.unset))
+                       _mapping(data.get("networks")), _mapping(data.get("volumes")), sorted(variables.unset), named)
 
 
 def _dotenv(folder: Path) -> dict[str, str]:

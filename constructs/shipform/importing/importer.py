@@ -28,7 +28,8 @@ def import_compose(path: Path, app_folder: Path) -> ImportPlan:
         for var, pair in service.secrets.items():
             secret_values[pair] = str(compose.services[name]["environment"][var])
     header = [f"compose: ${{{var}}} is unset (no value in .env): imported as ''" for var in compose.unset]
-    return ImportPlan(name_of(compose.name, set()), planned, secret_values, compose.unset, header)
+    app = compose.name if compose.named else app_folder.resolve().name  # the project the app file is in
+    return ImportPlan(name_of(app, set()), planned, secret_values, compose.unset, header)
 
 
 def _ports_from_edges(planned: dict[str, Service], found: list[edges.Edge]) -> None:

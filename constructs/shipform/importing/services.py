@@ -4,6 +4,7 @@ check, command, volumes and environment (plain values as config, credentials as 
 
 from __future__ import annotations
 
+import builtins
 import keyword
 import re
 from collections.abc import Mapping
@@ -18,7 +19,7 @@ from shipform.importing.plan import Service
 from shipform.model.engines import ENGINES
 from shipform.values.checks import image_ref, is_dns_label, is_image_name
 
-_RESERVED_VARS = {"app", "dev", "ns", "env"} | set(dir(__builtins__) if isinstance(__builtins__, dict) else [])
+_RESERVED_VARS = {"app", "dev", "ns", "env"} | set(dir(builtins))
 _HTTP_PORTS = {80, 3000, 4000, 5000, 5001, 8000, 8001, 8080, 8081, 8888, 9000}
 _DB_SETTINGS = {
     "user": ("POSTGRES_USER", "MYSQL_USER", "MARIADB_USER"),

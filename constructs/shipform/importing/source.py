@@ -24,6 +24,15 @@ class Raw:
     text: str
 
 
+@dataclass(frozen=True)
+class Call:
+    """A call, laid out where it stands: on one line when it fits, else an argument per line at its indent."""
+
+    name: str
+    positional: tuple[object, ...] = ()
+    keywords: tuple[tuple[str, object], ...] = ()
+
+
 def app_source(plan: ImportPlan, compose_name: str, secrets_file: str | None) -> str:
     services = _ordered(plan.services)
     body = [_construct(s, plan.services) for s in services]
@@ -120,7 +129,7 @@ def _construct(s: Service, services: dict[str, Service]) -> str:
 def _workload_args(s: Service, services: dict[str, Service]) -> list[tuple[str, object]]:
     args: list[tuple[str, object]] = []
     if s.build is not None:
-        args.append(("build", Raw(_build(s))))
+        args.append(("build", _build(s)))
     elif s.image_of is not None:
         args.append(("image_of", Raw(services[s.image_of].var)))
     else:
@@ -136,7 +145,7 @@ def _workload_args(s: Service, services: dict[str, Service]) -> list[tuple[str, 
         args.append(("command", s.command))
     if s.health is not None and s.kind != "job":
         factory, positional, timings = s.health
-        args.append(("health", Raw(_call(f"Health.{factory}", positional, timings.items(), 4))))
+        args.append(("health", Call(f"Health.{factory}", tuple(positional), tuple(timings.items()))))
     elif s.kind == "worker":
         args.append(("health", Raw('Health.none("the compose file defines no health check")')))
     if s.connects:
@@ -144,8 +153,7 @@ def _workload_args(s: Service, services: dict[str, Service]) -> list[tuple[str, 
     if s.config:
         args.append(("config", s.config))
     if s.secrets:
-        args.append(("secrets", {k: Raw(f"SecretRef({_string(n)}, {_string(key)})")
-                                 for k, (n, key) in s.secrets.items()}))
+        args.append(("secrets", {k: Call("SecretRef", (n, key)) for k, (n, key) in s.secrets.items()}))
     if s.volumes:
         args.append(("volumes", {k: Raw(v) for k, v in s.volumes.items()}))
     if s.writable_paths:
@@ -156,8 +164,8 @@ def _workload_args(s: Service, services: dict[str, Service]) -> list[tuple[str, 
         args.append(("replicas", s.replicas))
     if s.migration is not None:
         m = s.migration
-        margs: list[tuple[str, object]] = [("connects_to", [Raw(services[c.target].var) for c in m.connects])]
-        args.append(("migrate", Raw(_call("Migration", [m.command], margs))))
+        targets = [Raw(services[c.target].var) for c in m.connects]
+        args.append(("migrate", Call("Migration", (m.command,), (("connects_to", targets),))))
     return args
 
 
@@ -166,23 +174,19 @@ def _target(name: str, port: str | None, services: dict[str, Service]) -> str:
     return f"{var}.on({_string(port)})" if port else var
 
 
-def _build(s: Service) -> str:
+def _build(s: Service) -> Call:
     b = s.build
     assert b is not None
     if b.preset == "dockerfile":
-        return _call("Build.dockerfile", [b.dockerfile], [("context", b.context)])
-    positional: list[object] = [b.context]
-    if b.command and b.preset != "go":
-        positional.append(b.command)
-    elif b.command:
-        return _call("Build.go", [b.context, b.command], [("args", b.args)] if b.args else [])
-    return _call(f"Build.{b.preset}", positional, [("args", b.args)] if b.args else [])
+        return Call("Build.dockerfile", (b.dockerfile,), (("context", b.context),))
+    positional: tuple[object, ...] = (b.context, b.command) if b.command else (b.context,)
+    return Call(f"Build.{b.preset}", positional, (("args", b.args),) if b.args else ())
 
 
 def _call(name: str, positional: Iterable[object], keywords: Iterable[tuple[str, object]], indent: int = 0) -> str:
     parts = [_literal(v, indent + 4) for v in positional] + [f"{k}={_literal(v, indent + 4)}" for k, v in keywords]
     flat = f"{name}({', '.join(parts)})"
-    if len(flat) + indent + 8 <= WIDTH and "\n" not in flat:
+    if len(flat) + indent + 16 <= WIDTH and "\n" not in flat:
         return flat
     pad = " " * (indent + 4)
     return f"{name}(\n" + "".join(f"{pad}{p},\n" for p in parts) + " " * indent + ")"
@@ -191,6 +195,8 @@ def _call(name: str, positional: Iterable[object], keywords: Iterable[tuple[str,
 def _literal(value: object, indent: int) -> str:
     if isinstance(value, Raw):
         return value.text
+    if isinstance(value, Call):
+        return _call(value.name, value.positional, value.keywords, indent)
     if isinstance(value, dict):
         items = [f"{_literal(k, indent + 4)}: {_literal(v, indent + 4)}" for k, v in value.items()]
         flat = "{" + ", ".join(items) + "}"
