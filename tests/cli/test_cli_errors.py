@@ -138,6 +138,9 @@ IMPORT_INPUTS = [
     ("no services", "compose.yaml", "volumes: {data: {}}\n", "app.py",
      "error: compose.yaml: 'services' is missing or empty: a compose file names its services there."),
     ("empty services", "compose.yaml", "services: {}\n", "app.py", "'services' is missing or empty"),
+    ("a key of the wrong shape", "compose.yaml", "services: {api: {image: 'a:1', ports: 8080}}\n", "app.py",
+     "error: compose.yaml: 'services.api.ports' must be a list of port mappings (the compose specification), "
+     "got '8080'"),
     ("not UTF-8", "compose.yaml", b"services:\n  a: {image: \xff}\n", "app.py", "'FILE' cannot be read ("),
     ("-o not Python", "compose.yaml", "services: {a: {image: 'a:1'}}\n", "app.txt",
      "error: app.txt: '-o' must name a Python file. Fix: pass e.g. -o app.py"),

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from shipform.importing.compose_file import scalar, words
+from shipform.importing.compose_file import digits, scalar, words
 from shipform.importing.plan import BuildPlan, Service
 from shipform.model.build import PRESETS, final_user
 from shipform.values.checks import SECRET_NAME
@@ -69,7 +69,7 @@ def numeric_user(user: str | None) -> tuple[int, int] | None:
     if not user:
         return None
     uid, _, gid = user.partition(":")
-    if not uid.isdigit() or (gid and not gid.isdigit()) or int(uid) == 0 or (gid and int(gid) == 0):
+    if not digits(uid) or (gid and not digits(gid)) or int(uid) == 0 or (gid and int(gid) == 0):
         return None
     return int(uid), int(gid or uid)
 

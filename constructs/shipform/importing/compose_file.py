@@ -15,6 +15,7 @@ import yaml
 
 from shipform.errors import ShipformError
 from shipform.importing.interpolation import Variables, read_env_file
+from shipform.importing.shapes import check_services
 
 EXPLICIT_ENV = "x-shipform-environment"
 """The key (an extension key, which the import skips) listing the variables a service's ``environment`` sets, as
@@ -31,9 +32,9 @@ _Loader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag not in _YAML11]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-_Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+_Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"(?:true|True|TRUE|false|False|FALSE)\Z"),
                               list("tTfF"))
-_Loader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"),
+_Loader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)\Z"),
                               list("-+0123456789"))
 
 
@@ -82,6 +83,7 @@ def load(path: Path) -> ComposeFile:
     if not isinstance(services, dict) or not services:
         raise ShipformError(shown, "services", "is missing or empty: a compose file names its services there",
                             None, "pass a compose file with at least one service")
+    check_services(shown, services)
     variables = Variables(_dotenv(path.parent))
     data = _interpolated(data, variables)
     named = isinstance(data.get("name"), str) and bool(data["name"])
@@ -146,6 +148,11 @@ def env_files(service: Mapping[str, Any]) -> list[str]:
     items = value if isinstance(value, list) else [value] if value is not None else []
     paths = [item.get("path") if isinstance(item, dict) else item for item in items]
     return [str(p) for p in paths if isinstance(p, str | int)]
+
+
+def digits(text: str) -> bool:
+    """ASCII digits only, at least one (str.isdigit also takes superscripts and other scripts' digits)."""
+    return bool(text) and all(c in "0123456789" for c in text)
 
 
 def scalar(value: Any) -> str:

@@ -11,12 +11,14 @@ from typing import Any
 
 from shipform.importing import compose_file
 from shipform.importing.plan import Connection, Service
+from shipform.values import checks
 
 HOST_KEY = re.compile(r"HOST|SERVER|ADDR|ENDPOINT|BROKER|NODES|SEEDS|URL|URI|DSN|SERVICE|TARGET|PEER", re.IGNORECASE)
 """Names of variables whose whole value may be a host name (``DB_HOST=db``); other values count only where a host
 stands in a URL or ``host:port``."""
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://(?:[^/@\s]*@)?(?P<hosts>[^/?#\s]+)")
-_HOST_PORT = re.compile(r"(?<![\w.@/-])(?P<host>[A-Za-z0-9][A-Za-z0-9_.-]*):(?P<port>\d{1,5})(?![\w.])")
+_HOST_PORT = re.compile(r"(?<![\w.@/-])(?P<host>[A-Za-z0-9][A-Za-z0-9_.-]*):(?P<port>[0-9]{1,5})(?![\w.])")
+_WITH_PORT = re.compile(r".*:[0-9]+", re.DOTALL)
 ORDER = ("depends_on", "links", "environment", "networks")
 
 
@@ -73,7 +75,7 @@ def hosts_in(name: str, value: str) -> list[tuple[str, int | None]]:
     found: list[tuple[str, int | None]] = []
     for m in _URL.finditer(value):
         for part in m["hosts"].split(","):
-            host, _, port = part.rpartition(":") if re.search(r":\d+$", part) else (part, "", "")
+            host, _, port = part.rpartition(":") if checks.matches(_WITH_PORT, part) else (part, "", "")
             found.append((host.lower(), int(port) if port else None))
     for m in _HOST_PORT.finditer(_URL.sub(" ", value)):
         found.append((m["host"].lower(), int(m["port"])))

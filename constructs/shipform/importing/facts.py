@@ -7,9 +7,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from shipform.importing.compose_file import scalar, words
+from shipform.importing.compose_file import digits, scalar, words
 from shipform.importing.plan import Port, Service
-from shipform.values.checks import SECRET_NAME, secret_shape
+from shipform.values.checks import SECRET_NAME, exact, matches, secret_shape
 
 UNMAPPED = {
     "privileged": "pods run under Pod Security 'restricted'; no privileged containers",
@@ -67,8 +67,8 @@ HANDLED = {"image", "build", "command", "entrypoint", "environment", "env_file",
            "links", "networks", "healthcheck", "volumes", "restart", "profiles", "user", "read_only", "deploy",
            "tmpfs", "scale"}
 
-_HOST_BINDS = re.compile(r"^(?:(?P<ip>\[[^\]]+\]|[0-9.]+):)?(?:(?P<host>[0-9-]*):)?(?P<target>[0-9-]+)"
-                         r"(?:/(?P<proto>\w+))?$")
+_HOST_BINDS = re.compile(r"(?:(?P<ip>\[[^\]]+\]|[0-9.]+):)?(?:(?P<host>[0-9-]*):)?(?P<target>[0-9-]+)"
+                         r"(?:/(?P<proto>[a-z]+))?")
 
 
 def ports(service: Service, body: Mapping[str, Any]) -> tuple[list[int], list[int]]:
@@ -82,7 +82,7 @@ def ports(service: Service, body: Mapping[str, Any]) -> tuple[list[int], list[in
     exposed: list[int] = []
     for entry in body.get("expose") or []:
         text = scalar(entry).split("/")[0]
-        if text.isdigit() and int(text) not in published + exposed:
+        if digits(text) and int(text) not in published + exposed:
             exposed.append(int(text))
     return published, exposed
 
@@ -92,7 +92,7 @@ def _port_entry(service: Service, entry: Any) -> int | None:
         target, proto = entry.get("target"), str(entry.get("protocol", "tcp"))
         text = scalar(target) if target is not None else ""
     else:
-        m = _HOST_BINDS.match(scalar(entry))
+        m = exact(_HOST_BINDS, scalar(entry))
         if m is None:
             service.note("ports", entry, "not a port mapping the import reads")
             return None
@@ -100,7 +100,7 @@ def _port_entry(service: Service, entry: Any) -> int | None:
     if proto != "tcp":
         service.note("ports", entry, f"shipform serves TCP ports only, not {proto}")
         return None
-    if not text.isdigit():
+    if not digits(text):
         service.note("ports", entry, "port ranges are not served; name each port")
         return None
     number = int(text)
@@ -115,7 +115,7 @@ def port_names(numbers: list[int], http: bool) -> list[Port]:
     return named
 
 
-_HTTP_PROBE = re.compile(r"(?:curl|wget)\b.*?https?://(?:localhost|127\.0\.0\.1|0\.0\.0\.0)(?::(?P<port>\d+))?"
+_HTTP_PROBE = re.compile(r"(?:curl|wget)\b.*?https?://(?:localhost|127\.0\.0\.1|0\.0\.0\.0)(?::(?P<port>[0-9]+))?"
                          r"(?P<path>/[^\s'\"|;&]*)?")
 
 
@@ -142,7 +142,7 @@ def health(service: Service, body: Mapping[str, Any], own_probe: bool) -> Health
     return "exec", [command], _timings(check)
 
 
-_TRAEFIK_PORT = re.compile(r"^traefik\.http\.services\.[^.]+\.loadbalancer\.server\.port$")
+_TRAEFIK_PORT = re.compile(r"traefik\.http\.services\.[^.]+\.loadbalancer\.server\.port")
 
 
 def implied_ports(body: Mapping[str, Any]) -> list[int]:
@@ -152,7 +152,7 @@ def implied_ports(body: Mapping[str, Any]) -> list[int]:
     pairs = labels.items() if isinstance(labels, dict) else \
         (str(item).partition("=")[::2] for item in labels) if isinstance(labels, list) else []
     for key, value in pairs:
-        if _TRAEFIK_PORT.match(str(key)) and str(value).isdigit():
+        if matches(_TRAEFIK_PORT, str(key)) and digits(str(value)):
             return [int(str(value))]
     check = body.get("healthcheck")
     m = _HTTP_PROBE.search(" ".join(_test_command(check.get("test")))) if isinstance(check, dict) else None
@@ -171,7 +171,7 @@ def _test_command(test: Any) -> list[str]:
     return []
 
 
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(h|m(?!s)|s|ms|us)")
+_DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?)(h|m(?!s)|s|ms|us)")
 
 
 def _timings(check: Mapping[str, Any]) -> dict[str, int]:
@@ -203,7 +203,7 @@ def seconds_of(value: Any) -> int | None:
     return round(sum(float(n) * factors[u] for n, u in found)) if found else None
 
 
-_MORE_SECRET_NAMES = re.compile(r"(^|_)(AUTH|PWD|PASS|PASSPHRASE|SALT|APIKEY)$", re.IGNORECASE)
+_MORE_SECRET_NAMES = re.compile(r"(?:^|_)(?:AUTH|PWD|PASS|PASSPHRASE|SALT|APIKEY)\Z", re.IGNORECASE)
 """Names compose files give credentials that shipform's rule for config does not refuse (REDIS_AUTH, POSTGRES_PWD):
 an import errs on the side of a SecretRef."""
 

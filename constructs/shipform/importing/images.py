@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from shipform.model.engines import ENGINES
+from shipform.values.checks import exact
 
 ENGINE_IMAGES = {
     "postgres": "postgres", "postgresql": "postgres",
@@ -60,11 +61,11 @@ class ImageRef:
         return self.digest is not None or (self.tag is not None and self.tag != "latest")
 
 
-_REF = re.compile(r"^(?P<name>[^:@]+(?::[0-9]+/[^:@]+)?)(?::(?P<tag>[^@]+))?(?:@(?P<digest>sha256:[0-9a-f]{64}))?$")
+_REF = re.compile(r"(?P<name>[^:@]+(?::[0-9]+/[^:@]+)?)(?::(?P<tag>[^@]+))?(?:@(?P<digest>sha256:[0-9a-f]{64}))?")
 
 
 def parse(image: str) -> ImageRef:
-    m = _REF.match(image.strip())
+    m = exact(_REF, image.strip())
     if m is None:
         return ImageRef(image.strip().lower(), None, None, image)
     name = m["name"].lower()
@@ -80,22 +81,26 @@ def engine_of(ref: ImageRef) -> str | None:
     return ENGINE_IMAGES.get(ref.last)
 
 
+_VERSION = re.compile(r"v?([0-9]+)(?:\.([0-9]+))?(?:[^0-9].*)?", re.DOTALL)
+"""A tag's leading version (``15-alpine``, ``7.0.11``, ``v8``), whatever follows it."""
+
+
 def engine_version(engine: str, tag: str | None) -> tuple[str, str]:
     """(the supported version nearest to the tag's, why it differs or ''): the same major.minor or major where
     StatefulDB pins it, else the lowest supported above it, else the highest."""
     versions = list(ENGINES[engine].versions)
-    numbers = re.match(r"^v?(\d+)(?:\.(\d+))?", tag or "")
+    numbers = exact(_VERSION, tag or "")
     if numbers is None:
         return versions[-1], f"the tag {tag or '(none)'} names no version; the newest supported is {versions[-1]}"
     major, minor = numbers[1], numbers[2]
-    exact = f"{major}.{minor}" if minor is not None else major
-    if exact in versions:
-        return exact, ""
+    asked = f"{major}.{minor}" if minor is not None else major
+    if asked in versions:
+        return asked, ""
     same_major = [v for v in versions if v.split(".")[0] == major]
     if same_major and (minor is None or "." not in versions[0]):
         return same_major[-1], ""
     if same_major:
-        return same_major[-1], f"{exact} is not among the supported versions ({', '.join(versions)})"
+        return same_major[-1], f"{asked} is not among the supported versions ({', '.join(versions)})"
 
     def key(v: str) -> tuple[int, ...]:
         return tuple(int(p) for p in v.split("."))
@@ -103,4 +108,4 @@ def engine_version(engine: str, tag: str | None) -> tuple[str, str]:
     wanted = (int(major), int(minor or 0))
     above = [v for v in versions if key(v) >= wanted]
     chosen = above[0] if above else versions[-1]
-    return chosen, f"{exact} is not among the supported versions ({', '.join(versions)})"
+    return chosen, f"{asked} is not among the supported versions ({', '.join(versions)})"

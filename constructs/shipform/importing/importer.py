@@ -79,4 +79,4 @@ def secret_variable(secret: str, key: str) -> str:
     import re
 
     base = re.sub(r"[^A-Za-z0-9]+", "_", f"{secret}_{key}").strip("_").upper()
-    return ASKED_PREFIX + (f"S_{base}" if base[:1].isdigit() else base)
+    return ASKED_PREFIX + (f"S_{base}" if base[:1] in "0123456789" else base)

@@ -5,12 +5,10 @@ import, so the same file imports the same app on every machine."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _OPERATORS = (":-", ":?", ":+", "-", "?", "+")
 
 
@@ -43,19 +41,19 @@ class Variables:
                     break
                 out.append(self._braced(text[i + 2:end]))
                 i = end + 1
-            elif (m := _NAME.match(text, i + 1)) is not None:
-                out.append(self._value(m.group()))
-                i = m.end()
+            elif (end := _name_end(text, i + 1)) > i + 1:
+                out.append(self._value(text[i + 1:end]))
+                i = end
             else:
                 out.append(c)
                 i += 1
         return "".join(out)
 
     def _braced(self, body: str) -> str:
-        m = _NAME.match(body)
-        if m is None:
+        end = _name_end(body, 0)
+        if end == 0:
             return "${" + body + "}"
-        name, rest = m.group(), body[m.end():]
+        name, rest = body[:end], body[end:]
         if not rest:
             return self._value(name)
         op = next((o for o in _OPERATORS if rest.startswith(o)), None)
@@ -76,6 +74,20 @@ class Variables:
             self.unset.add(name)
             return ""
         return value
+
+
+_FIRST = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+_NEXT = _FIRST | frozenset("0123456789")
+
+
+def _name_end(text: str, start: int) -> int:
+    """Where the variable name starting at ``start`` ends (``start`` itself when none starts there)."""
+    if start >= len(text) or text[start] not in _FIRST:
+        return start
+    end = start + 1
+    while end < len(text) and text[end] in _NEXT:
+        end += 1
+    return end
 
 
 def _closing_brace(text: str, start: int) -> int:
@@ -109,7 +121,7 @@ def read_env_file(path: Path, variables: Variables | None = None) -> dict[str, s
             line = line[len("export "):].lstrip()
         name, sep, value = line.partition("=")
         name = name.strip()
-        if not sep or not _NAME.fullmatch(name):
+        if not sep or _name_end(name, 0) != len(name):
             continue
         values[name] = _dotenv_value(value.strip(), variables, values)
     return values
