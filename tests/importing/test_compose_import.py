@@ -332,3 +332,29 @@ def test_import_then_synth(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     output = "".join(p.read_text() for p in (tmp_path / "dist").rglob("*") if p.is_file())
     assert "pg-password-123" not in output and "session-key-123" not in output
     assert "api-secrets.secret-key" in output  # the reference, mounted as a file
+
+
+def test_a_port_published_on_loopback_only_is_not_public(tmp_path: Path) -> None:
+    source, plan = imported(tmp_path, """
+        services:
+          admin: {image: "acme/admin:1.0", ports: ["127.0.0.1:8080:8080"]}
+          web: {image: "acme/web:1.0", ports: [{target: 3000, published: 3000, host_ip: "0.0.0.0"}]}
+        """)
+    assert not plan.services["admin"].public and plan.services["admin"].ports[0].number == 8080
+    assert "admin.ports: published on the host's loopback only" in source
+    assert plan.services["web"].public
+
+
+def test_comments_cut_out_credentials_but_not_the_names_that_share_them(tmp_path: Path) -> None:
+    source, _ = imported(tmp_path, """
+        services:
+          clickhouse:
+            image: clickhouse/clickhouse-server
+            environment: {CLICKHOUSE_USER: clickhouse, CLICKHOUSE_PASSWORD: clickhouse}
+          api:
+            image: acme/api:1.0
+            labels: {note: "uses hunter2-hunter2"}
+            environment: {API_TOKEN: hunter2-hunter2}
+        """)
+    assert "# compose: clickhouse.image: clickhouse/clickhouse-server is not imported" in source
+    assert "hunter2-hunter2" not in source and "<redacted>" in source

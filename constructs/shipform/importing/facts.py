@@ -71,20 +71,30 @@ _HOST_BINDS = re.compile(r"(?:(?P<ip>\[[^\]]+\]|[0-9.]+):)?(?:(?P<host>[0-9-]*):
                          r"(?:/(?P<proto>[a-z]+))?")
 
 
-def ports(service: Service, body: Mapping[str, Any]) -> tuple[list[int], list[int]]:
-    """(container ports published on the host, container ports only exposed), TCP, in the file's order; UDP ports
-    and ranges are notes."""
+def ports(service: Service, body: Mapping[str, Any]) -> tuple[list[int], list[int], bool]:
+    """(container ports published on the host, container ports only exposed, whether a port is published beyond the
+    host's loopback), TCP, in the file's order; UDP ports and ranges are notes."""
     published: list[int] = []
+    beyond_loopback = False
     for entry in body.get("ports") or []:
         port = _port_entry(service, entry)
         if port is not None and port not in published:
             published.append(port)
+        if port is not None:
+            beyond_loopback = beyond_loopback or not _loopback(entry)
     exposed: list[int] = []
     for entry in body.get("expose") or []:
         text = scalar(entry).split("/")[0]
         if digits(text) and int(text) not in published + exposed:
             exposed.append(int(text))
-    return published, exposed
+    return published, exposed, beyond_loopback
+
+
+def _loopback(entry: Any) -> bool:
+    """The mapping publishes on the host's loopback only (127.0.0.1:8123:8123): reachable from that machine alone."""
+    ip = str(entry.get("host_ip", "")) if isinstance(entry, dict) else \
+        (m["ip"] or "") if (m := exact(_HOST_BINDS, scalar(entry))) is not None else ""
+    return ip.strip("[]") in ("127.0.0.1", "::1", "localhost")
 
 
 def _port_entry(service: Service, entry: Any) -> int | None:

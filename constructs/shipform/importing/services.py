@@ -120,8 +120,8 @@ def _database(service: Service, body: Mapping[str, Any], ref: images.ImageRef, e
             service.note(f"environment.{var}", "<redacted>", f"shipform generates the password (Secret "
                          f"{service.name}-credentials; `shipform secrets init-local`)")
         elif value in spec.reserved_users:
-            service.note(f"environment.{var}", value, "it is the engine's own user; the application's user is the "
-                         "app's name unless user= says otherwise")
+            service.note(f"environment.{var}", value, f"it is the engine's own; the application's {setting or 'user'} "
+                         f"is the app's name unless {setting or 'user'}= says otherwise")
         else:
             service.note(f"environment.{var}", "<redacted>" if facts.is_secret(var, value or "") else value,
                          "the engine's settings are shipform's")
@@ -152,7 +152,7 @@ def _queue(service: Service, body: Mapping[str, Any], ref: images.ImageRef, queu
 
 
 def _workload(service: Service, body: Mapping[str, Any], ref: images.ImageRef | None) -> None:
-    published, exposed = facts.ports(service, body)
+    published, exposed, beyond_loopback = facts.ports(service, body)
     numbers = published + [p for p in exposed if p not in published]
     if not numbers:
         numbers = facts.implied_ports(body)
@@ -162,7 +162,10 @@ def _workload(service: Service, body: Mapping[str, Any], ref: images.ImageRef | 
     service.health = facts.health(service, body, own_probe)
     http = bool(service.health and service.health[0] == "http") or bool(numbers and numbers[0] in _HTTP_PORTS)
     service.ports = facts.port_names(numbers, http)
-    service.public = bool(published)
+    service.public = beyond_loopback
+    if published and not beyond_loopback:
+        service.info("ports", "published on the host's loopback only: reached by the services that connect to it, "
+                     "not public")
     service.kind = "web" if numbers else "worker"
     if not own_probe or service.build is None:
         service.command = _image_command(service, body)

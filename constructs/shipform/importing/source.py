@@ -14,7 +14,8 @@ from shipform.importing.quota import quota_expression
 WIDTH = 120
 REGISTRY = "ghcr.io/example"
 MIN_REDACTED = 8
-"""A credential this long or longer is cut out of comments wherever it appears (as synth's leak check does)."""
+"""A credential this long or longer is cut out of comments wherever it appears (as synth's leak check does); shorter
+ones, and values the file also uses as plain values or names ('clickhouse'), are words, not secrets."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ class Call:
 
 def app_source(plan: ImportPlan, compose_name: str, secrets_file: str | None) -> str:
     services = _ordered(plan.services)
+    plain = {v for s in plan.services.values() for v in (s.compose, s.name, *s.config.values())}
+    secret = sorted({v for v in plan.secret_values.values() if len(v) >= MIN_REDACTED} - plain, key=len, reverse=True)
     body = [_construct(s, plan.services) for s in services]
     quota = quota_expression(services)
     used = sorted({"App", "Environment", "SecureNamespace"} | ({"Quota"} if quota else set())
@@ -47,13 +50,13 @@ def app_source(plan: ImportPlan, compose_name: str, secrets_file: str | None) ->
                   "of git); after `shipform synth`: `set -a; . ./" + secrets_file + "; set +a; shipform secrets "
                   "init-local`."]
     lines += ['"""', "", _wrap_import(used), ""]
-    lines += [f"# {line}" for note in plan.header for line in _comment(note, plan)]
+    lines += [f"# {line}" for note in plan.header for line in _comment(note, secret)]
     lines += [f'app = App({_string(plan.app)}, registry="{REGISTRY}")  # where CI pushes the images it builds: yours',
               'dev = Environment(app, "dev", local=True, domain="localhost")  # public services: <name>.localhost',
               f"ns = SecureNamespace(dev, {_string(plan.app)}{', quota=' + quota if quota else ''})", ""]
     for service, text in zip(services, body, strict=True):
         notes = service.notes + (service.migration.notes if service.migration else [])
-        lines += [f"# {line}" for note in notes for line in _comment(note, plan)]
+        lines += [f"# {line}" for note in notes for line in _comment(note, secret)]
         lines += [text, ""]
     lines += ['if __name__ == "__main__":', "    app.synth()"]
     return "\n".join(lines) + "\n"
@@ -70,11 +73,10 @@ def _wrap_import(names: list[str]) -> str:
     return "from shipform import (\n" + "".join(f"    {n},\n" for n in names) + ")"
 
 
-def _comment(note: str, plan: ImportPlan) -> list[str]:
-    """One note as comment lines (without '# '), literal secret values cut out, wrapped to the width."""
-    for value in sorted(plan.secret_values.values(), key=len, reverse=True):
-        if len(value) >= MIN_REDACTED:  # shorter ones are words ('airflow') that names share
-            note = re.sub(rf"(?<![\w-]){re.escape(value)}(?![\w-])", "<redacted>", note)
+def _comment(note: str, secret: list[str]) -> list[str]:
+    """One note as comment lines (without '# '), the ``secret`` values cut out, wrapped to the width."""
+    for value in secret:
+        note = re.sub(rf"(?<![\w-]){re.escape(value)}(?![\w-])", "<redacted>", note)
     head, marker, why = note.partition(" is not imported: ")
     # Never broken before 'is not imported:', so a search for '<service>.<key>: <value> is not imported' finds it.
     lines: list[str] = []
