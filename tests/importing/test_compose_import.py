@@ -358,3 +358,13 @@ def test_comments_cut_out_credentials_but_not_the_names_that_share_them(tmp_path
         """)
     assert "# compose: clickhouse.image: clickhouse/clickhouse-server is not imported" in source
     assert "hunter2-hunter2" not in source and "<redacted>" in source
+
+
+def test_a_dockerfile_exposing_a_port_makes_a_server(tmp_path: Path) -> None:
+    _, plan = imported(tmp_path, """
+        services:
+          api: {build: {context: ., dockerfile: api/Dockerfile}}
+          web: {image: "acme/web:1.0", depends_on: [api]}
+        """, {"api/Dockerfile": "FROM base AS base\nEXPOSE 80 9090/udp\nFROM base AS final\nCMD [\"run\"]\n"})
+    assert plan.services["api"].kind == "web" and [p.number for p in plan.services["api"].ports] == [80]
+    assert targets(plan, "web") == [("api", None)]

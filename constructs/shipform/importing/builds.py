@@ -40,6 +40,7 @@ def plan_build(service: Service, body: Mapping[str, Any], compose_folder: Path, 
         service.note("build.dockerfile_inline", "...", "an inline Dockerfile; shipform builds from a file or a preset")
     dockerfile = context / scalar(spec.get("dockerfile") or "Dockerfile")
     dockerfile_text = dockerfile.read_text(encoding="utf-8", errors="replace") if dockerfile.is_file() else ""
+    service.image_ports = exposed_ports(dockerfile_text)
     command = [*words(body.get("entrypoint")), *words(body.get("command"))] or dockerfile_command(dockerfile_text)
     args = _args(service, spec.get("args"))
     for preset in _ORDER:
@@ -88,6 +89,20 @@ def _args(service: Service, value: Any) -> dict[str, str]:
         else:
             kept[name] = text
     return kept
+
+
+def exposed_ports(text: str) -> list[int]:
+    """The TCP ports a Dockerfile's EXPOSE lines name (in any stage: a final stage often builds on one that
+    exposes)."""
+    found: list[int] = []
+    for line in text.replace("\\\n", " ").splitlines():
+        word, _, rest = line.strip().partition(" ")
+        if word.upper() == "EXPOSE":
+            for item in rest.split():
+                number, _, proto = item.partition("/")
+                if digits(number) and proto in ("", "tcp") and 0 < int(number) < 65536 and int(number) not in found:
+                    found.append(int(number))
+    return found
 
 
 def dockerfile_command(text: str) -> list[str]:

@@ -50,6 +50,8 @@ class Service:
     queue_port: int = 0
     queue_scheme: str = ""
     ports: list[Port] = field(default_factory=list)
+    image_ports: list[int] = field(default_factory=list)
+    """The ports its Dockerfile EXPOSEs, for a service whose compose file names none."""
     public: bool = False
     health: tuple[str, list[object], dict[str, int]] | None = None
     """(``Health``'s factory, its arguments, its timings), or None for the construct's default."""

@@ -155,7 +155,7 @@ def _workload(service: Service, body: Mapping[str, Any], ref: images.ImageRef | 
     published, exposed, beyond_loopback = facts.ports(service, body)
     numbers = published + [p for p in exposed if p not in published]
     if not numbers:
-        numbers = facts.implied_ports(body)
+        numbers = facts.implied_ports(body) or service.image_ports
     if not numbers and ref is not None and ref.last in images.KNOWN_PORTS and service.build is None:
         numbers = [images.KNOWN_PORTS[ref.last]]
     own_probe = service.build is not None and service.build.preset != "dockerfile"
