@@ -5,7 +5,7 @@ also leave out jinja2, PyYAML and rich (tests/cli/test_cli.py lists the modules 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
@@ -13,9 +13,7 @@ from shipform import __version__ as VERSION
 from shipform import console
 from shipform.cli_apps import APP_FILE, HELP, JSON, OUTDIR, fail, load_apps, located, reported
 from shipform.cli_lock import lock_cli, promote
-
-if TYPE_CHECKING:
-    pass
+from shipform.importing.command import import_cli
 
 # rich_markup_mode=None: click's plain help, without importing rich (half of `shipform --help`'s time). Shell
 # completion (--install-completion, --show-completion) costs --help no heavy module: typer's completion code needs
@@ -202,6 +200,9 @@ def init(
                "then pytest")
     console.info(f"locally: shipform secrets init-local && docker compose -f {outcome.output}/{outcome.name}/compose/"
                "compose.yaml up --build")
+
+
+cli.add_typer(import_cli, name="import")
 
 
 secrets_cli = typer.Typer(context_settings=HELP,

@@ -126,6 +126,7 @@ def load_apps(app_file: Path | None) -> list[App]:
         fail(f"app file {path} not found. Fix: pass the file that creates your App")
     console.detail(f"read: {path}")
     folder = str(path.resolve().parent)
+    _forget_modules_under(Path(folder))
     sys.path.insert(0, folder)
     try:
         with collect_apps(defer_synth=True, collect_errors=True) as apps:
@@ -137,9 +138,22 @@ def load_apps(app_file: Path | None) -> list[App]:
     finally:
         with contextlib.suppress(ValueError):  # the app file may have removed it itself
             sys.path.remove(folder)
+        _forget_modules_under(Path(folder))
     if not apps:
         fail(f"{path} created no shipform App. Fix: create App(...) at module level")
     return apps
+
+
+def _forget_modules_under(folder: Path) -> None:
+    """Drop the modules imported from the app's folder: an app file that imports its Apps from modules beside it
+    (apps/main.py: `from shop.app import app`) creates them only when those modules run, so each load of the app
+    file in one process (tests, shipform.testing) must import them afresh. Only modules found through the folder
+    itself (``<folder>/<top>.py`` or ``<folder>/<top>/``) go, never one a virtualenv inside the folder holds."""
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        top = name.partition(".")[0]
+        if file and (Path(file).resolve() == folder / f"{top}.py" or Path(file).resolve().is_relative_to(folder / top)):
+            del sys.modules[name]
 
 
 @contextlib.contextmanager

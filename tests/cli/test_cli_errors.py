@@ -151,3 +151,39 @@ def test_init_with_a_bad_name_or_preset_is_one_line_and_writes_nothing(tmp_path,
     line = one_error_line(invoke("init", *args))
     assert line == expected.format(folder=folder)
     assert not any(folder.iterdir())
+
+
+IMPORT_INPUTS = [
+    # (case, file name, its content (None: make a folder), -o, expected text); the file is absent when content is ""
+    ("no such file", "missing.yml", "", "app.py",
+     "error: missing.yml: 'FILE' is not a file. Fix: pass the path of a compose file, e.g. docker-compose.yml"),
+    ("a folder", "compose.d", None, "app.py", "error: compose.d: 'FILE' is not a file."),
+    ("not YAML", "compose.yaml", "services: [\n", "app.py",
+     "error: compose.yaml: 'FILE' is not valid YAML (line 2). Fix: fix the YAML, e.g. with `docker compose config`"),
+    ("a list", "compose.yaml", "- api\n", "app.py",
+     "error: compose.yaml: 'FILE' is not a compose file: its top level is a list, not a mapping."),
+    ("no services", "compose.yaml", "volumes: {data: {}}\n", "app.py",
+     "error: compose.yaml: 'services' is missing or empty: a compose file names its services there."),
+    ("empty services", "compose.yaml", "services: {}\n", "app.py", "'services' is missing or empty"),
+    ("a key of the wrong shape", "compose.yaml", "services: {api: {image: 'a:1', ports: 8080}}\n", "app.py",
+     "error: compose.yaml: 'services.api.ports' must be a list of port mappings (the compose specification), "
+     "got '8080'"),
+    ("not UTF-8", "compose.yaml", b"services:\n  a: {image: \xff}\n", "app.py", "'FILE' cannot be read ("),
+    ("-o not Python", "compose.yaml", "services: {a: {image: 'a:1'}}\n", "app.txt",
+     "error: app.txt: '-o' must name a Python file. Fix: pass e.g. -o app.py"),
+    ("-o in no folder", "compose.yaml", "services: {a: {image: 'a:1'}}\n", "nowhere/app.py",
+     "error: nowhere/app.py: '-o' is in a folder that does not exist"),
+]
+
+
+@pytest.mark.parametrize(("case", "name", "content", "output", "expected"), IMPORT_INPUTS,
+                         ids=[c[0] for c in IMPORT_INPUTS])
+def test_bad_input_to_import_compose_is_one_line(project, case, name, content, output, expected):
+    if content is None:
+        (project / name).mkdir()
+    elif isinstance(content, bytes):
+        (project / name).write_bytes(content)
+    elif content:
+        (project / name).write_text(content)
+    line = one_error_line(invoke("import", "compose", name, "-o", output), expected)
+    assert "Fix: " in line and not (project / output).exists()
