@@ -5,6 +5,7 @@ app file and the output folder. Light: nothing here imports cdk8s or Node until 
 from __future__ import annotations
 
 import contextlib
+import os
 import runpy
 import shlex
 import sys
@@ -149,10 +150,13 @@ def _forget_modules_under(folder: Path) -> None:
     (apps/main.py: `from shop.app import app`) creates them only when those modules run, so each load of the app
     file in one process (tests, shipform.testing) must import them afresh. Only modules found through the folder
     itself (``<folder>/<top>.py`` or ``<folder>/<top>/``) go, never one a virtualenv inside the folder holds."""
+    base = str(folder)
     for name, module in list(sys.modules.items()):
         file = getattr(module, "__file__", None)
-        top = name.partition(".")[0]
-        if file and (Path(file).resolve() == folder / f"{top}.py" or Path(file).resolve().is_relative_to(folder / top)):
+        if not file or not file.startswith(base):  # cheap first: most modules live elsewhere
+            continue
+        top = os.path.join(base, name.partition(".")[0])
+        if file == f"{top}.py" or file.startswith(top + os.sep):
             del sys.modules[name]
 
 

@@ -51,6 +51,7 @@ def test_h_is_help_on_every_command(command):
     assert short.stdout == long.stdout and "Usage: " in short.stdout and "-h, --help" in short.stdout
 
 
+@pytest.mark.slow
 def test_completion_is_offered_and_completes_commands():
     assert "--install-completion" in invoke("--help").stdout
     script = CliRunner().invoke(cli, ["--show-completion", "bash"], prog_name="shipform")

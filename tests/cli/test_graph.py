@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from conftest import REPO
@@ -152,6 +153,7 @@ def test_without_env_every_environment_is_drawn_in_its_own_box(tmp_path):
     assert mermaid.stdout.index("tiny-shop / dev") < mermaid.stdout.index("tiny-shop / prod")  # the app's order
 
 
+@pytest.mark.slow
 def test_two_runs_print_the_same_bytes(tmp_path):
     """Separate processes (another hash seed): nothing depends on set or dict order."""
     (tmp_path / "app.py").write_text(APP)

@@ -205,6 +205,7 @@ def build_inputs(repo: Path, workflow: Path) -> dict[str, str]:
                                          capture_output=True, text=True).stdout.strip() for row in matrix}
 
 
+@pytest.mark.slow
 def test_a_changed_base_digest_changes_exactly_the_dockerfiles_on_that_base_and_their_images_inputs(tmp_path):
     repo = tmp_path
     path = app_file(repo, ', repository="https://github.com/acme/shop.git", workflows="output"')

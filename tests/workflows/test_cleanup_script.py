@@ -92,6 +92,9 @@ class Setup:
         return run_script(CLEANUP, self.work, env, temp)
 
 
+# Each test runs the generated bash script with its tools (skopeo, gh) as processes: the slow rule.
+pytestmark = pytest.mark.slow
+
 KINDS = {"registry": "registry.example.com/acme/shop-api", "ghcr": "ghcr.io/acme/shop-api"}
 
 
