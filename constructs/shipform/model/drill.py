@@ -9,8 +9,7 @@ from typing import ClassVar
 
 from shipform import spec
 from shipform.errors import ShipformError
-from shipform.model.cron_job import CronJob
-from shipform.model.dump_access import RESTORE_DIR, dumps_volume, fetch_step
+from shipform.model.dump_access import RESTORE_DIR, DumpReaderJob, dumps_volume
 from shipform.model.engines import Engine
 from shipform.model.object_store import S3Target
 from shipform.model.scratch_servers import SCRATCH_SERVERS, ScratchServer
@@ -103,7 +102,7 @@ def drill_script(engine: Engine, server: ScratchServer) -> str:
     ])
 
 
-class DrillJob(CronJob):
+class DrillJob(DumpReaderJob):
     """The CronJob a Backup's drill adds next to its database (``db.drill``). It connects to nothing and mounts no
     secret of the database: the dumps (read-only, or fetched with the restore's read-only access) are all it
     reads."""
@@ -138,23 +137,3 @@ class DrillJob(CronJob):
                               spec.Scratch(self.scratch))
         return (dumps_volume(self.db.name, self.target, self.size), scratch)
 
-    def job_spec(self) -> spec.ToCompletion:
-        return fetch_step(self, self.target, super().job_spec())
-
-    def run_facets(self) -> tuple[spec.Facet, ...]:
-        """The restore's read-only workload identity, on the drill's own ServiceAccount."""
-        if self.target is None:
-            return ()
-        identity = self.target.reach(self.path, restore=True, skip_containers=(self.name,)).identity
-        return (identity,) if identity is not None else ()
-
-    def referenced_secrets(self) -> set[str]:
-        keys = self.target.restore_credentials if self.target is not None else None
-        return super().referenced_secrets() | ({keys.name} if keys is not None else set())
-
-    def egress_to_internet(self) -> tuple[spec.EgressToInternet, ...]:
-        """The bucket, over HTTPS, and nothing else."""
-        return (self.target.egress(),) if self.target is not None else ()
-
-    def data_owner(self) -> tuple[int, int] | None:
-        return self.db.data_owner()

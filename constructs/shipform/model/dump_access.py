@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from shipform import spec
+from shipform.model.cron_job import CronJob
 from shipform.model.object_store import AWS_CLI_IMAGE, S3Target, fetch_script
 from shipform.model.workload import Workload
 from shipform.values.quantity import Memory
@@ -32,3 +33,32 @@ def fetch_step(job: Workload, target: S3Target | None, steps: spec.ToCompletion)
     fetch = spec.Container("fetch", AWS_CLI_IMAGE, ("sh", "-c", fetch_script()),
                            tuple(spec.EnvVar(k, spec.Plain(v)) for k, v in env.items()), "", access.secret_files())
     return replace(steps, before=fetch)
+
+
+class DumpReaderJob(CronJob):
+    """A CronJob that reads a database's dumps (the restore, the restore drill): from the bucket, when there is
+    one, by a fetch step with the restore's read-only identity or credentials and egress to the bucket alone; its
+    files owned as the database's."""
+
+    db: Workload
+    target: S3Target | None
+
+    def job_spec(self) -> spec.ToCompletion:
+        return fetch_step(self, self.target, super().job_spec())
+
+    def run_facets(self) -> tuple[spec.Facet, ...]:
+        if self.target is None:
+            return ()
+        identity = self.target.reach(self.path, restore=True, skip_containers=(self.name,)).identity
+        return (identity,) if identity is not None else ()
+
+    def referenced_secrets(self) -> set[str]:
+        keys = self.target.restore_credentials if self.target is not None else None
+        return super().referenced_secrets() | ({keys.name} if keys is not None else set())
+
+    def egress_to_internet(self) -> tuple[spec.EgressToInternet, ...]:
+        """The bucket, over HTTPS, and nothing else."""
+        return (self.target.egress(),) if self.target is not None else ()
+
+    def data_owner(self) -> tuple[int, int] | None:
+        return self.db.data_owner()

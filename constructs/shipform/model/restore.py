@@ -9,8 +9,7 @@ from typing import Protocol
 
 from shipform import spec
 from shipform.model.backup import Backup
-from shipform.model.cron_job import CronJob
-from shipform.model.dump_access import RESTORE_DIR, dumps_volume, fetch_step
+from shipform.model.dump_access import RESTORE_DIR, DumpReaderJob, dumps_volume
 from shipform.model.engines import Engine
 from shipform.model.workload import Workload
 from shipform.values.quantity import Memory
@@ -40,7 +39,7 @@ def restore_script(db: Restored) -> str:
     ])
 
 
-class RestoreJob(CronJob):
+class RestoreJob(DumpReaderJob):
     """The suspended CronJob a Backup adds next to its database (``db.restore``): ``kubectl create job
     --from=cronjob/<db>-restore <name>`` restores the newest dump into the database ``DB_NAME`` (set
     ``RESTORE_FILE`` or ``DB_NAME`` on the Job to choose). It logs in as the application's user; an engine restored
@@ -86,22 +85,3 @@ class RestoreJob(CronJob):
         data = spec.SharedClaim(f"data-{self.db.name}-0", read_only=False)
         return (dumps, spec.Volume("data", self._engine.data_path, f"{self.db.name}-data", data))
 
-    def job_spec(self) -> spec.ToCompletion:
-        return fetch_step(self, self.target, super().job_spec())
-
-    def run_facets(self) -> tuple[spec.Facet, ...]:
-        if self.target is None:
-            return ()
-        identity = self.target.reach(self.path, restore=True, skip_containers=(self.name,)).identity
-        return (identity,) if identity is not None else ()
-
-    def referenced_secrets(self) -> set[str]:
-        keys = self.target.restore_credentials if self.target is not None else None
-        return super().referenced_secrets() | ({keys.name} if keys is not None else set())
-
-    def egress_to_internet(self) -> tuple[spec.EgressToInternet, ...]:
-        """The bucket, over HTTPS, as for the backup's upload."""
-        return (self.target.egress(),) if self.target is not None else ()
-
-    def data_owner(self) -> tuple[int, int] | None:
-        return self.db.data_owner()
