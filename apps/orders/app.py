@@ -9,12 +9,16 @@ billing-orders-*.
 from acme_constructs import HardenedApi, PythonApiWithDb
 
 from shipform import (
+    ApiServer,
     App,
     Build,
     DataStorage,
     Destination,
     Environment,
+    External,
     Issuer,
+    LogShipper,
+    Loki,
     PullSecret,
     Quota,
     S3Target,
@@ -23,6 +27,7 @@ from shipform import (
     SecureNamespace,
     Subject,
     Telemetry,
+    Toleration,
 )
 
 app = App("orders", registry="ghcr.io/acme", version="2.3.0", repository="https://github.com/acme/orders.git",
@@ -57,6 +62,16 @@ for env in (dev, prod):
                              migrate=["python", "-m", "migrate"], backup_to=offsite)
     HardenedApi(sales, "storefront", build=Build.python("services/api", API), public=True,
                 connects_to=[orders.api, carts.api])
+# prod ships every node's container logs to Loki (JSON lines become fields), read-only from the node, with a
+# push token from Vault; the control plane's endpoints are at 10.0.0.2 (GKE's private endpoint).
+logging = SecureNamespace(prod, "logging", host_access="the log shipper reads every node's container logs",
+                          quota=Quota(cpu_limit="12", memory_limit="8Gi"),
+                          deployers=[Subject.service_account("flux-system", "flux-orders-prod")])
+loki = External(logging, "loki", host="logs.acme.example.com", port=443, scheme="https")
+LogShipper(logging, "logs", to=Loki(at=loki, tenant="orders", user="orders-prod",
+                                    password=SecretRef("loki-push", "token")),
+           api_server=ApiServer(cidrs=["10.0.0.2/32"]), tolerations=[Toleration.everything()],
+           priority_class="system-node-critical")
 
 if __name__ == "__main__":
     app.synth()

@@ -62,6 +62,12 @@ _EXPORTS = {
     "Slo": "shipform.model.slo",
     "Latency": "shipform.model.slo",
     "NodeAgent": "shipform.model.node_agent",
+    "LogShipper": "shipform.model.log_shipper",
+    "ApiServer": "shipform.model.log_shipper",
+    "LogShipperProps": "shipform.model.log_shipper",
+    "Loki": "shipform.model.log_destinations",
+    "Elasticsearch": "shipform.model.log_destinations",
+    "Otlp": "shipform.model.log_destinations",
     "Toleration": "shipform.values.node",
     "HostPath": "shipform.values.node",
     "SecureNamespace": "shipform.model.secure_namespace",
@@ -87,6 +93,7 @@ _EXPORTS = {
 __all__ = [
     "Alerts",
     "Analysis",
+    "ApiServer",
     "App",
     "Autoscale",
     "AwsRole",
@@ -101,6 +108,7 @@ __all__ = [
     "DataStorage",
     "Destination",
     "Drill",
+    "Elasticsearch",
     "Email",
     "Environment",
     "External",
@@ -114,6 +122,9 @@ __all__ = [
     "Keda",
     "KnativeServing",
     "Latency",
+    "LogShipper",
+    "LogShipperProps",
+    "Loki",
     "LongRunningProps",
     "Mesh",
     "Metrics",
@@ -121,6 +132,7 @@ __all__ = [
     "Monitoring",
     "NodeAgent",
     "NodeAgentProps",
+    "Otlp",
     "PagerDuty",
     "PullSecret",
     "Queue",
@@ -172,6 +184,8 @@ if TYPE_CHECKING:
     from shipform.model.job import Job, JobProps
     from shipform.model.keda import Keda
     from shipform.model.knative import KnativeServing, Serverless
+    from shipform.model.log_destinations import Elasticsearch, Loki, Otlp
+    from shipform.model.log_shipper import ApiServer, LogShipper, LogShipperProps
     from shipform.model.long_running import LongRunningProps
     from shipform.model.mesh import Mesh
     from shipform.model.migration import Migration

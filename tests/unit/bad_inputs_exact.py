@@ -149,5 +149,27 @@ VALUE_OBJECT_CASES = [
     ("secret-ref-misspelled-required-field", IMG + 'secrets={"TOKEN": SecretRef(nmae="s", key="k")})', "SecretRef",
      "nmae"),
 ]
+LS = ('ns = SecureNamespace(prod, "logging", host_access="the log shipper reads the node\'s container logs")\n'
+      'loki = External(ns, "loki", host="logs.example.com", port=443, scheme="https")\n'
+      'LogShipper(ns, "logs", ')
+API = 'api_server=ApiServer(cidrs=["10.0.0.2/32"])'
+LOG_SHIPPER_CASES = [
+    ("log-shipper-password-without-user", LS + f'to=Loki(at=loki, password=SecretRef("loki", "token")), {API})',
+     "shop/prod/logging/logs", "to.user/password"),
+    ("log-shipper-password-literal", LS + f'to=Loki(at=loki, user="u", password="hunter2-value"), {API})',
+     "shop/prod/logging/logs", "to.password"),
+    ("log-shipper-index-upper-case", LS + 'to=Elasticsearch(at=loki, index="Logs", user="u", '
+     f'password=SecretRef("es", "password")), {API})', "shop/prod/logging/logs", "to.index"),
+    ("log-shipper-to-an-external", LS + f'to=loki, {API})', "shop/prod/logging/logs", "to"),
+    ("log-shipper-api-server-without-addresses", LS + 'to=Otlp(at=loki), api_server=ApiServer(cidrs=[]))',
+     "shop/prod/logging/logs", "api_server.cidrs"),
+    ("log-shipper-api-server-metadata-address", LS + 'to=Otlp(at=loki), '
+     'api_server=ApiServer(cidrs=["169.254.169.254/32"]))', "shop/prod/logging/logs", "api_server.cidrs[0]"),
+    ("log-shipper-without-host-access", 'ns = SecureNamespace(prod, "logging")\n'
+     'loki = External(ns, "loki", host="logs.example.com", port=443)\n'
+     f'LogShipper(ns, "logs", to=Otlp(at=loki), {API})', "shop/prod/logging/logs", "host_paths/host_network"),
+    ("log-shipper-in-a-local-environment", LS.replace("prod", "dev") + f'to=Otlp(at=loki), {API})',
+     "shop/dev/logging/logs", "environment"),
+]
 EXACT_RULE_CASES = (TRAILING_NEWLINE_CASES + UNICODE_DIGIT_CASES + IMAGE_CASES + KERNEL_MOUNT_CASES + CREDENTIAL_CASES
-                    + EGRESS_CASES + WORKFLOW_AND_IGNORE_CASES + VALUE_OBJECT_CASES)
+                    + EGRESS_CASES + WORKFLOW_AND_IGNORE_CASES + VALUE_OBJECT_CASES + LOG_SHIPPER_CASES)

@@ -96,7 +96,7 @@ def test_the_flux_kustomization_impersonates_an_account_granted_exactly_what_the
         == "flux-orders-prod"
     account = flux[("ServiceAccount", "flux-system", "flux-orders-prod")]
     assert account["automountServiceAccountToken"] is False
-    for namespace in ("billing", "sales"):
+    for namespace in ("billing", "logging", "sales"):
         role = flux[("Role", namespace, "flux-orders-prod")]
         applied = {(g, r) for rule in role["rules"] if rule["verbs"] == APPLY
                    for g in rule["apiGroups"] for r in rule["resources"]}
@@ -105,7 +105,8 @@ def test_the_flux_kustomization_impersonates_an_account_granted_exactly_what_the
         assert applied == held  # every kind in the namespace, nothing else
         reads = {(g, r) for rule in role["rules"] if rule["verbs"] == ["get", "list", "watch"]
                  for g in rule["apiGroups"] for r in rule["resources"]}
-        assert {("apps", "replicasets"), ("", "pods")} <= reads  # what Flux's health checks read
+        if namespace != "logging":  # a DaemonSet's health is in its own status: no extra reads there
+            assert {("apps", "replicasets"), ("", "pods")} <= reads  # what Flux's health checks read
         assert all("*" not in rule["verbs"] + rule["resources"] + rule["apiGroups"] for rule in role["rules"])
         binding = flux[("RoleBinding", namespace, "flux-orders-prod")]
         assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "flux-orders-prod",
@@ -115,18 +116,31 @@ def test_the_flux_kustomization_impersonates_an_account_granted_exactly_what_the
         assert flux[("Namespace", None, namespace)] in output  # created with the Role, as the output has it
     cluster_role = flux[("ClusterRole", None, "flux-orders-prod")]
     by_name = ["get", "create", "update", "patch", "delete"]
+    admission = "admissionregistration.k8s.io"
     assert cluster_role["rules"] == [
-        {"apiGroups": [""], "resources": ["namespaces"], "verbs": by_name, "resourceNames": ["billing", "sales"]},
+        {"apiGroups": [""], "resources": ["namespaces"], "verbs": by_name,
+         "resourceNames": ["billing", "logging", "sales"]},
+        # The logging namespace's host-access policy and the log shipper's ClusterRole and binding: by name.
+        {"apiGroups": [admission], "resources": ["validatingadmissionpolicies"], "verbs": by_name,
+         "resourceNames": ["logging-host-access"]},
+        {"apiGroups": [admission], "resources": ["validatingadmissionpolicybindings"], "verbs": by_name,
+         "resourceNames": ["logging-host-access"]},
         {"apiGroups": ["policy.sigstore.dev"], "resources": ["clusterimagepolicies"], "verbs": by_name,
          "resourceNames": [f"orders-prod-{role}" for role in ("provenance", "signature", "third-party")]},
+        {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["clusterrolebindings"], "verbs": by_name,
+         "resourceNames": ["logging-logs"]},
+        {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["clusterroles"], "verbs": by_name,
+         "resourceNames": ["logging-logs"]},
         # The StorageClass that keeps the databases' volumes: by its name too.
         {"apiGroups": ["storage.k8s.io"], "resources": ["storageclasses"], "verbs": by_name,
-         "resourceNames": ["orders-prod-data"]}]
+         "resourceNames": ["orders-prod-data"]},
+        # What the shipper's ClusterRole grants: RBAC lets only an account holding it create it.
+        {"apiGroups": [""], "resources": ["namespaces", "pods"], "verbs": ["get", "list", "watch"]}]
     # Every cluster-scoped object of the output (k8s/prod/admission/ among it), by name.
     assert {(*resource_of(o["apiVersion"], o["kind"]), o["metadata"]["name"]) for o in output
             if is_cluster_scoped(o["apiVersion"], o["kind"])} \
         == {(rule["apiGroups"][0], rule["resources"][0], name) for rule in cluster_role["rules"]
-            for name in rule["resourceNames"]}
+            for name in rule.get("resourceNames", ())}
     assert_match_crd_schemas([kustomization])
 
 

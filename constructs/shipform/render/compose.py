@@ -67,7 +67,10 @@ def local_configs(workloads: list[spec.Workload], compose_dir: Path) -> dict[str
     owners: dict[str, str] = {}
     for w in workloads:
         for f in w.config.files if w.config is not None else ():
-            name, entry = config_name(w, f), {"file": os.path.relpath(f.source, compose_dir)}
+            # a generated file's content, with '$' doubled: compose would substitute ${...} from the host's env
+            entry = ({"file": os.path.relpath(f.source, compose_dir)} if f.source is not None
+                     else {"content": f.content.replace("$", "$$")})
+            name = config_name(w, f)
             if configs.setdefault(name, entry) != entry:
                 raise ShipformError(w.path, f"files.{f.mount_path}", f"makes the compose config name '{name}', "
                                     f"which a file of {owners[name]} has too", name,

@@ -111,7 +111,7 @@ def mounted_config_files(w: spec.Workload, built: spec.BuiltImage) -> Iterable[s
     '/'-separated): they stay out of the image."""
     files = w.config.files if w.config is not None else ()
     return (ignore_rule(w.path, f.source.relative_to(built.context).as_posix()) for f in files
-            if f.source.is_relative_to(built.context))
+            if f.source is not None and f.source.is_relative_to(built.context))
 
 
 def ignore_rule(path: str, name: str) -> str:

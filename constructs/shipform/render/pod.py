@@ -8,6 +8,7 @@ from typing import Any
 
 from shipform import spec
 from shipform.render import mesh, rotation, scheduling
+from shipform.render.facets.api_reader import TOKEN_PATH, token_volume
 from shipform.values.health import Health
 
 PRE_STOP_SECONDS = 5
@@ -15,6 +16,7 @@ PRE_STOP_SECONDS = 5
 SECRETS_VOLUME = "secrets"
 AFTER_SECRETS_VOLUME = "step-secrets"
 BEFORE_SECRETS_VOLUME = "first-step-secrets"
+API_TOKEN_VOLUME = "api-token"
 """The Secret keys of a pod's second container (a backup's upload credentials), apart from the first's."""
 CONFIG_VOLUME = "config-files"
 
@@ -117,6 +119,8 @@ def mounts(w: spec.Workload) -> list[dict[str, Any]]:
                    **({"readOnly": True} if isinstance(v.source, spec.HostFolder | spec.SharedClaim)
                       and v.source.read_only else {})}
                   for v in w.volumes)
+    if w.facet(spec.ApiReader) is not None:
+        result.append({"name": API_TOKEN_VOLUME, "mountPath": TOKEN_PATH, "readOnly": True})
     # One file each (subPath): the folder around it keeps what the image has there. subPath mounts never see
     # a ConfigMap change, which is why the ConfigMap is immutable and renamed by its content instead.
     result.extend({"name": CONFIG_VOLUME, "mountPath": f.mount_path, "subPath": f.key, "readOnly": True}
@@ -185,6 +189,8 @@ def volumes(w: spec.Workload) -> list[dict[str, Any]]:
                 "claimName": v.source.name, **({"readOnly": True} if v.source.read_only else {})}})
         elif isinstance(v.source, spec.HostFolder):
             result.append({"name": v.name, "hostPath": {"path": v.source.path, "type": "Directory"}})
+    if w.facet(spec.ApiReader) is not None:
+        result.append(token_volume(API_TOKEN_VOLUME))
     return result
 
 
@@ -258,6 +264,8 @@ def per_node(pod: dict[str, Any], run: spec.PerNode) -> None:
         pod["nodeSelector"] = dict(run.node_selector)
     if run.tolerations:
         pod["tolerations"] = [dict(t) for t in run.tolerations]
+    if run.supplemental_groups:
+        pod["securityContext"]["supplementalGroups"] = list(run.supplemental_groups)
 
 
 def two_steps(pod: dict[str, Any], after: spec.Container, w: spec.Workload) -> None:

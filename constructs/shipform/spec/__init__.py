@@ -44,6 +44,7 @@ from shipform.spec.env import (
 from shipform.spec.facet import Facet, Faceted, FacetSet
 from shipform.spec.facets import (
     AlertSettings,
+    ApiReader,
     ArgoRollout,
     Autoscaling,
     CanarySplit,
@@ -131,6 +132,7 @@ __all__ = [
     "WRITABLE_PATH_SIZE",
     "AcceptedRisk",
     "AlertSettings",
+    "ApiReader",
     "App",
     "ArgoRollout",
     "Autoscaling",

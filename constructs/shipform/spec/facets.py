@@ -270,3 +270,17 @@ class PlainText(Facet):
     on its controller (``shipform.dev/plain-text-reason``), where a reader of the manifests finds it."""
 
     reason: str
+
+
+@dataclass(frozen=True)
+class ApiReader(Facet):
+    """Pods that read the Kubernetes API (a log shipper's pod metadata): a ClusterRole ``role`` granting get, list
+    and watch on ``resources`` of the core group alone, bound to the workload's ServiceAccount; a short-lived token
+    projected read-only at the standard path (``automountServiceAccountToken`` stays false); and egress to the API
+    server's ``cidrs`` on ``port`` (its endpoints' addresses and port, which NetworkPolicy sees after the Service's
+    translation)."""
+
+    role: str
+    resources: tuple[str, ...]
+    cidrs: tuple[str, ...]
+    port: int

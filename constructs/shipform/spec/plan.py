@@ -44,7 +44,8 @@ class Planned:
     def build(self) -> Manifest:
         """The object: apiVersion, kind and metadata from the key, so the plan and the body name the same one."""
         k = self.key
-        metadata: dict[str, Any] = {"name": k.name, "namespace": k.namespace, "labels": dict(self.labels)}
+        metadata: dict[str, Any] = {"name": k.name, **({"namespace": k.namespace} if k.namespace else {}),
+                                    "labels": dict(self.labels)}  # no namespace: a cluster-scoped object
         if self.annotations:
             metadata["annotations"] = dict(self.annotations)
         return {"apiVersion": k.api_version, "kind": k.kind, "metadata": metadata, **self.fields()}

@@ -124,6 +124,9 @@ class PerNode:
     node_selector: tuple[tuple[str, str], ...] = ()
     priority_class: str | None = None
     host_network: bool = False
+    supplemental_groups: tuple[int, ...] = ()
+    """Groups the pod's processes belong to besides their own (a log shipper's 0: the node's log files are
+    readable by group root)."""
 
 
 Run = Continuous | ToCompletion | Scheduled | PerNode

@@ -95,11 +95,11 @@ class Volume:
 @dataclass(frozen=True)
 class ConfigFile:
     """A file of the app mounted read-only at ``mount_path``: the ConfigMap's key ``key`` in Kubernetes, the
-    ``source`` file itself in compose."""
+    ``source`` file itself in compose (None: a file shipform generates, given to compose as its content)."""
 
     key: str
     mount_path: str
-    source: Path
+    source: Path | None
     content: str
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from shipform.spec.env import EnvVar, Platform, SecretFile
+from shipform.spec.env import EnvVar, FromSecret, Platform, SecretFile
 from shipform.spec.facet import Facet, index_facets
 from shipform.spec.image import BuiltImage, ImageBuild
 from shipform.spec.labels import selector
@@ -126,9 +126,11 @@ class Workload:
 
     @property
     def every_secret_ref(self) -> tuple[SecretRef, ...]:
-        """Every Secret key its objects name: those its containers mount, and those its facets hand a component
-        of the platform (KEDA's TriggerAuthentication), which must exist in its namespace as well."""
-        return tuple(f.ref for f in self.every_secret_file) + tuple(r for f in self.facets for r in f.secret_refs())
+        """Every Secret key its objects name: those its containers mount or read into env vars, and those its facets
+        hand a component of the platform (KEDA's TriggerAuthentication), which must exist in its namespace as well."""
+        env = tuple(v.value.ref for v in self.env if isinstance(v.value, FromSecret))
+        return (tuple(f.ref for f in self.every_secret_file) + tuple(r for f in self.facets for r in f.secret_refs())
+                + tuple(r for r in env if r not in {f.ref for f in self.every_secret_file}))
 
     def env_for(self, platform: Platform) -> tuple[EnvVar, ...]:
         return tuple(v for v in self.env if platform in v.platforms)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from shipform.render.contributions import register
 from shipform.render.facets import (
     access,
+    api_reader,
     certificate,
     exposure,
     internet_egress,
@@ -22,5 +23,5 @@ from shipform.render.facets import (
 )
 
 for _facet in (exposure, scrape, platform_clients, serverless, access, telemetry, mesh, proxy_metrics, internet_egress,
-               rollout, scaling, recommendation, certificate):
+               rollout, scaling, recommendation, certificate, api_reader):
     register(_facet.CONTRIBUTION)
