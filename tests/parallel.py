@@ -23,23 +23,15 @@ MACHINE_MARKERS = ("act", "containers", "engines")
 TESTS = Path(__file__).resolve().parent
 
 
-UPKEEP = frozenset({"test_patch.py", "test_cleanup.py", "test_lock_trust.py"})
-"""The act files of the upkeep workflows (the patch loop, the cleanup, CI's lock trust): a second act group, so
-that the two workers run the release loop's runs and these at the same time (each group builds its own loopback
-registry and Sigstore; the rig's images are shared under its lock)."""
-
-
 def group_of(item: pytest.Item) -> str:
     marker = next((m for m in MACHINE_MARKERS if item.get_closest_marker(m)), None)
-    if marker == "act" and Path(str(item.path)).name in UPKEEP:
-        return "act-upkeep"
     if marker is not None:
         return marker
     path = Path(str(item.path)).resolve()
     return "validators" if path.is_relative_to(TESTS / "validators") else str(path.relative_to(TESTS))
 
 
-FIRST = {"act": 0, "act-upkeep": 1, "containers": 2, "validators": 3, "engines": 4}
+FIRST = {"act": 0, "containers": 1, "validators": 2, "engines": 3}
 """The groups that take longest, in the order workers should start them (pyproject's addopts turn off xdist's
 own order, by number of tests, which would start them last)."""
 
