@@ -33,7 +33,15 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from shipform import spec
-from shipform.delivery.lock_bases import Bases, base_changes, base_images, dump_bases, parse_bases, used_bases
+from shipform.delivery.lock_bases import (
+    Bases,
+    base_changes,
+    base_images,
+    dump_bases,
+    entry_changes,
+    parse_bases,
+    used_bases,
+)
 from shipform.delivery.lock_built import Built, BuiltImages, built_changes, dump_built, json_type, parse_built
 from shipform.delivery.registry import Client, RegistryError, parse_reference
 from shipform.errors import ShipformError, raise_all
@@ -252,17 +260,8 @@ def built_images(env: spec.Environment) -> set[str]:
 
 def changes(old: Mapping[str, Mapping[str, str]], new: Mapping[str, Mapping[str, str]]) -> list[str]:
     """What differs, one line per entry: '+ env image digest', '~ env image old -> new', '- env image digest'."""
-    lines = []
-    for env in sorted(set(old) | set(new)):
-        before, after = old.get(env) or {}, new.get(env) or {}
-        for image in sorted(set(before) | set(after)):
-            if image not in before:
-                lines.append(f"+ {env} {image} {after[image]}")
-            elif image not in after:
-                lines.append(f"- {env} {image} {before[image]}")
-            elif before[image] != after[image]:
-                lines.append(f"~ {env} {image} {before[image]} -> {after[image]}")
-    return lines
+    return [line for env in sorted(set(old) | set(new))
+            for line in entry_changes(env, old.get(env) or {}, new.get(env) or {})]
 
 
 def write_changes(path: Path, old: Lock, new: Lock, built: tuple[BuiltImages, BuiltImages] | None = None,

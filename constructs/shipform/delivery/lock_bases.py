@@ -99,14 +99,20 @@ def used_bases(specs: list[spec.App], digests: Mapping[str, str]) -> Bases:
 def base_changes(old: Mapping[str, str], new: Mapping[str, str]) -> list[str]:
     """What differs in the ``bases`` section: '+ base image digest', '~ base image old -> new', '- base image
     digest'."""
+    return entry_changes("base", old, new)
+
+
+def entry_changes(label: str, old: Mapping[str, str], new: Mapping[str, str]) -> list[str]:
+    """What differs between two {image: digest} maps, one line per image, after ``label`` (an Environment's name,
+    'base'): '+ label image digest', '~ label image old -> new', '- label image digest'."""
     lines = []
     for image in sorted(set(old) | set(new)):
         if image not in old:
-            lines.append(f"+ base {image} {new[image]}")
+            lines.append(f"+ {label} {image} {new[image]}")
         elif image not in new:
-            lines.append(f"- base {image} {old[image]}")
+            lines.append(f"- {label} {image} {old[image]}")
         elif old[image] != new[image]:
-            lines.append(f"~ base {image} {old[image]} -> {new[image]}")
+            lines.append(f"~ {label} {image} {old[image]} -> {new[image]}")
     return lines
 
 
