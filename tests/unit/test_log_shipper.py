@@ -29,8 +29,8 @@ from shipform import (
 )
 from shipform.model.fluent_bit import IMAGE
 from shipform.testing import find_object, synthesize
+from shipform.validators.manifests import K8S_VERSIONS  # the versions the gate validates against
 
-K8S_VERSIONS = ("1.30.0", "1.33.0", "1.35.0")  # as tests/validators/gate.py
 NS = "logging"
 SHIPPERS = ("to-loki", "to-es", "to-otlp")
 PASSWORD = "hunter2-value"

@@ -29,8 +29,8 @@ from shipform import (
 from shipform.errors import InvalidApp
 from shipform.render.host_access import HOST_NETWORK
 from shipform.testing import find_object, objects, synthesize
+from shipform.validators.manifests import K8S_VERSIONS  # the versions the gate validates against
 
-K8S_VERSIONS = ("1.30.0", "1.33.0", "1.35.0")  # as tests/validators/gate.py
 CAPS = "/spec/template/spec/containers/0/securityContext/capabilities/add"
 
 

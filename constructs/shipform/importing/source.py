@@ -200,19 +200,10 @@ def _literal(value: object, indent: int) -> str:
     if isinstance(value, Call):
         return _call(value.name, value.positional, value.keywords, indent)
     if isinstance(value, dict):
-        items = [f"{_literal(k, indent + 4)}: {_literal(v, indent + 4)}" for k, v in value.items()]
-        flat = "{" + ", ".join(items) + "}"
-        if len(flat) + indent + 20 <= WIDTH:
-            return flat
-        pad = " " * (indent + 4)
-        return "{\n" + "".join(f"{pad}{i},\n" for i in items) + " " * indent + "}"
+        return _bracketed("{}", [f"{_literal(k, indent + 4)}: {_literal(v, indent + 4)}" for k, v in value.items()],
+                          indent)
     if isinstance(value, list):
-        items = [_literal(v, indent + 4) for v in value]
-        flat = "[" + ", ".join(items) + "]"
-        if len(flat) + indent + 20 <= WIDTH:
-            return flat
-        pad = " " * (indent + 4)
-        return "[\n" + "".join(f"{pad}{i},\n" for i in items) + " " * indent + "]"
+        return _bracketed("[]", [_literal(v, indent + 4) for v in value], indent)
     if isinstance(value, str):
         return _string(value)
     return repr(value)
@@ -221,3 +212,12 @@ def _literal(value: object, indent: int) -> str:
 def _string(text: str) -> str:
     """A double-quoted Python string literal (JSON's escapes are Python's)."""
     return json.dumps(text, ensure_ascii=False)
+
+
+def _bracketed(brackets: str, items: list[str], indent: int) -> str:
+    """A dict's or a list's items on one line when it fits, else one per line (with a trailing comma)."""
+    flat = brackets[0] + ", ".join(items) + brackets[1]
+    if len(flat) + indent + 20 <= WIDTH:
+        return flat
+    pad = " " * (indent + 4)
+    return brackets[0] + "\n" + "".join(f"{pad}{i},\n" for i in items) + " " * indent + brackets[1]
