@@ -91,8 +91,10 @@ class RunResult:
         parts = []
         for failed in (r for r in self.records if r.get("stepResult") == "failure"):
             where = (failed.get("job"), failed.get("matrix"), failed.get("step"))
-            printed = "".join(r["msg"] for r in self.records
-                              if r.get("raw_output") and (r.get("job"), r.get("matrix"), r.get("step")) == where)
+            # what the step printed, and what act said of it at error level (a signal, a missing action)
+            printed = "".join(r["msg"] if r.get("raw_output") else f"[act] {r['msg']}\n" for r in self.records
+                              if (r.get("raw_output") or r.get("level") == "error")
+                              and (r.get("job"), r.get("matrix"), r.get("step")) == where)
             parts.append(f"--- failed: {where[0]} {where[1] or ''} step {where[2]!r} ---\n"
                          + "\n".join(printed.splitlines()[-60:]))
         return "\n".join(parts)
@@ -165,6 +167,10 @@ def run_act(machine: Machine, workdir: Path, folder: Path, workflow: str, event_
         act_readable(committed)
     args = [str(machine.act), event_name, "-W", str(path), "-e", str(folder / "event.json"), "--json",
             "--action-offline-mode", "--no-skip-checkout", "--no-cache-server",
+            # One job at a time: act 0.2.89 races when host jobs run at once. A step's process has been seen to
+            # die of SIGHUP while its output went to another job's log, and act's --local-repository cache is an
+            # unguarded map (nektos/act#6055). GitHub runs jobs on separate machines; one at a time is that here.
+            "--concurrent-jobs", "1",
             "--action-cache-path", str(folder / "act-cache"), *local_repositories(path)]
     for platform in PLATFORMS:
         args += ["-P", f"{platform}=-self-hosted"]
