@@ -76,6 +76,8 @@ _EXPORTS = {
     "StatefulDB": "shipform.model.stateful_db",
     "Backup": "shipform.model.backup",
     "Drill": "shipform.model.drill",
+    "Ha": "shipform.model.ha",
+    "Recovery": "shipform.model.ha",
     "S3Target": "shipform.model.object_store",
     "SecretStore": "shipform.model.secret_store",
     "PullSecret": "shipform.model.secret_store",
@@ -108,6 +110,7 @@ __all__ = [
     "DataStorage",
     "Destination",
     "Drill",
+    "Ha",
     "Elasticsearch",
     "Email",
     "Environment",
@@ -141,6 +144,7 @@ __all__ = [
     "Resources",
     "Rolling",
     "RoutedCanary",
+    "Recovery",
     "S3Target",
     "Scratch",
     "SecretRef",
@@ -179,6 +183,7 @@ if TYPE_CHECKING:
     from shipform.model.database_tls import Issuer
     from shipform.model.destination import Destination
     from shipform.model.drill import Drill
+    from shipform.model.ha import Ha, Recovery
     from shipform.model.external import External, ExternalProps
     from shipform.model.identity import AwsRole
     from shipform.model.job import Job, JobProps

@@ -41,6 +41,14 @@ from shipform.spec.env import (
     ServiceHost,
     ServicePort,
 )
+from shipform.spec.cluster import (
+    CLUSTER_API,
+    CLUSTER_LABEL,
+    ClusterBackup,
+    ClusterRecovery,
+    DatabaseCluster,
+    ObjectStore,
+)
 from shipform.spec.facet import Facet, Faceted, FacetSet
 from shipform.spec.facets import (
     AlertSettings,
@@ -120,6 +128,12 @@ from shipform.spec.workload import (
 )
 
 __all__ = [
+    "CLUSTER_API",
+    "CLUSTER_LABEL",
+    "ClusterBackup",
+    "ClusterRecovery",
+    "DatabaseCluster",
+    "ObjectStore",
     "BOTH",
     "BURN_ALERTS",
     "IN_CLUSTER",
