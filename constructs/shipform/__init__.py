@@ -110,12 +110,12 @@ __all__ = [
     "DataStorage",
     "Destination",
     "Drill",
-    "Ha",
     "Elasticsearch",
     "Email",
     "Environment",
     "External",
     "ExternalProps",
+    "Ha",
     "Health",
     "HostPath",
     "InvalidApp",
@@ -141,10 +141,10 @@ __all__ = [
     "Queue",
     "Quota",
     "Receivers",
+    "Recovery",
     "Resources",
     "Rolling",
     "RoutedCanary",
-    "Recovery",
     "S3Target",
     "Scratch",
     "SecretRef",
@@ -183,8 +183,8 @@ if TYPE_CHECKING:
     from shipform.model.database_tls import Issuer
     from shipform.model.destination import Destination
     from shipform.model.drill import Drill
-    from shipform.model.ha import Ha, Recovery
     from shipform.model.external import External, ExternalProps
+    from shipform.model.ha import Ha, Recovery
     from shipform.model.identity import AwsRole
     from shipform.model.job import Job, JobProps
     from shipform.model.keda import Keda

@@ -3,8 +3,8 @@ its clients, with the password only ever a reference."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Required, TypedDict, Unpack
 
 from constructs import Construct
@@ -107,6 +107,7 @@ class StatefulDB(Workload):
     name_limit = 44  # its restore CronJob '<name>-restore' must stay within a CronJob's 52 characters
     user: str
     database: str
+    cluster_spec: spec.DatabaseCluster | None = None
 
     def __init__(self, scope: Construct, id: str, **props: Unpack[StatefulDBProps]):
         path = child_path(scope, id)
@@ -181,8 +182,7 @@ class StatefulDB(Workload):
         self.network_policy = self.handle("network-policy")
         backup = props.get("backup")
         self._backup_target = backup.to if backup is not None else None
-        self.cluster_spec = self._cluster(self.ha, backup) if self.ha is not None else None
-        """What its CloudNativePG Cluster holds (None without ha)."""
+        self.cluster_spec = self._cluster(self.ha, backup) if self.ha is not None else None  # (None without ha)
         self.cluster = self.handle("cluster")
         """The CloudNativePG Cluster (with ha=)."""
         self.scheduled_backup = self.handle("scheduled-backup")

@@ -24,6 +24,14 @@ from shipform.spec.app import (
     SecretSource,
     SourceRepository,
 )
+from shipform.spec.cluster import (
+    CLUSTER_API,
+    CLUSTER_LABEL,
+    ClusterBackup,
+    ClusterRecovery,
+    DatabaseCluster,
+    ObjectStore,
+)
 from shipform.spec.env import (
     BOTH,
     KUBERNETES_ONLY,
@@ -40,14 +48,6 @@ from shipform.spec.env import (
     SecretFile,
     ServiceHost,
     ServicePort,
-)
-from shipform.spec.cluster import (
-    CLUSTER_API,
-    CLUSTER_LABEL,
-    ClusterBackup,
-    ClusterRecovery,
-    DatabaseCluster,
-    ObjectStore,
 )
 from shipform.spec.facet import Facet, Faceted, FacetSet
 from shipform.spec.facets import (
@@ -128,14 +128,10 @@ from shipform.spec.workload import (
 )
 
 __all__ = [
-    "CLUSTER_API",
-    "CLUSTER_LABEL",
-    "ClusterBackup",
-    "ClusterRecovery",
-    "DatabaseCluster",
-    "ObjectStore",
     "BOTH",
     "BURN_ALERTS",
+    "CLUSTER_API",
+    "CLUSTER_LABEL",
     "IN_CLUSTER",
     "KUBERNETES_ONLY",
     "SPOT_NODE_LABELS",
@@ -156,6 +152,8 @@ __all__ = [
     "Claim",
     "ClaimTemplate",
     "CloudIdentity",
+    "ClusterBackup",
+    "ClusterRecovery",
     "ClusterSpec",
     "Config",
     "ConfigFile",
@@ -163,6 +161,7 @@ __all__ = [
     "Container",
     "Continuous",
     "DataStorage",
+    "DatabaseCluster",
     "Destination",
     "EgressToInternet",
     "Endpoint",
@@ -190,6 +189,7 @@ __all__ = [
     "Mesh",
     "Monitoring",
     "Namespace",
+    "ObjectStore",
     "PerNode",
     "Placement",
     "Plain",
