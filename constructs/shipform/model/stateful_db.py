@@ -181,7 +181,8 @@ class StatefulDB(Workload):
         self.headless_service = self.handle("headless-service")
         self.network_policy = self.handle("network-policy")
         backup = props.get("backup")
-        self._backup_target = backup.to if backup is not None else None
+        self.barman_target = backup.to if backup is not None and self.ha is not None else None
+        """The bucket barman writes the cluster's backups to (with ha and a Backup), else None."""
         self.cluster_spec = self._cluster(self.ha, backup) if self.ha is not None else None  # (None without ha)
         self.cluster = self.handle("cluster")
         """The CloudNativePG Cluster (with ha=)."""
@@ -350,9 +351,8 @@ class StatefulDB(Workload):
 
     def egress_to_internet(self) -> tuple[spec.EgressToInternet, ...]:
         """With ha and a Backup, barman reaches the bucket from every instance."""
-        store = self.cluster_spec.backup if self.cluster_spec is not None else None
-        target = self._backup_target
-        return (target.egress(),) if store is not None and target is not None else ()
+        target = self.barman_target
+        return (target.egress(),) if target is not None else ()
 
     def ports(self) -> tuple[spec.Port, ...]:
         return (spec.Port(self.engine.name, self.port),)
