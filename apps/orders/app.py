@@ -16,6 +16,7 @@ from shipform import (
     Destination,
     Environment,
     External,
+    Ha,
     Issuer,
     LogShipper,
     Loki,
@@ -44,6 +45,8 @@ prod = Environment(app, "prod", replicas=2, domain="orders.example.com", cluster
                    data_storage=DataStorage("pd.csi.storage.gke.io", {"type": "pd-ssd"}))
 
 API = ["gunicorn", "-b", "0.0.0.0:8000", "app:app"]
+API_SERVER = ApiServer(cidrs=["10.0.0.2/32"])
+"""prod's control plane (GKE's private endpoint), which the log shipper and the ledger's instances reach."""
 
 for env in (dev, prod):
     # Flux applies prod as the account it impersonates (flux-<app>-<env>), Argo CD dev as its controller.
@@ -55,8 +58,12 @@ for env in (dev, prod):
     # prod's dumps go to a bucket, with keys that may only upload and keys that may only read them back.
     offsite = S3Target("acme-orders-backups", credentials=SecretRef("backup-s3", "credentials"),
                        restore_credentials=SecretRef("restore-s3", "credentials")) if env is prod else None
+    # prod's ledger is highly available: a CloudNativePG cluster of three (a primary, two streaming replicas on other
+    # nodes), whose barman writes base backups and WAL to the same bucket with keys of its own.
+    ha = Ha(api_server=API_SERVER, access_key_id=SecretRef("barman-s3", "ACCESS_KEY_ID"),
+            secret_access_key=SecretRef("barman-s3", "ACCESS_SECRET_KEY")) if env is prod else None
     ledger = PythonApiWithDb(billing, "orders", source="services/api", command=API, migrate=["python", "-m", "migrate"],
-                             backup_to=offsite)
+                             backup_to=S3Target("acme-orders-backups") if env is prod else None, ha=ha)
     carts = PythonApiWithDb(sales, "carts", source="services/api", command=API, backup_to=offsite)
     orders = PythonApiWithDb(sales, "orders", source="services/api", command=API, connects_to=[carts.api, ledger.api],
                              migrate=["python", "-m", "migrate"], backup_to=offsite)
@@ -70,7 +77,7 @@ logging = SecureNamespace(prod, "logging", host_access="the log shipper reads ev
 loki = External(logging, "loki", host="logs.acme.example.com", port=443, scheme="https")
 LogShipper(logging, "logs", to=Loki(at=loki, tenant="orders", user="orders-prod",
                                     password=SecretRef("loki-push", "token")),
-           api_server=ApiServer(cidrs=["10.0.0.2/32"]), tolerations=[Toleration.everything()],
+           api_server=API_SERVER, tolerations=[Toleration.everything()],
            priority_class="system-node-critical")
 
 if __name__ == "__main__":

@@ -76,6 +76,8 @@ _EXPORTS = {
     "StatefulDB": "shipform.model.stateful_db",
     "Backup": "shipform.model.backup",
     "Drill": "shipform.model.drill",
+    "Ha": "shipform.model.ha",
+    "Recovery": "shipform.model.ha",
     "S3Target": "shipform.model.object_store",
     "SecretStore": "shipform.model.secret_store",
     "PullSecret": "shipform.model.secret_store",
@@ -113,6 +115,7 @@ __all__ = [
     "Environment",
     "External",
     "ExternalProps",
+    "Ha",
     "Health",
     "HostPath",
     "InvalidApp",
@@ -138,6 +141,7 @@ __all__ = [
     "Queue",
     "Quota",
     "Receivers",
+    "Recovery",
     "Resources",
     "Rolling",
     "RoutedCanary",
@@ -180,6 +184,7 @@ if TYPE_CHECKING:
     from shipform.model.destination import Destination
     from shipform.model.drill import Drill
     from shipform.model.external import External, ExternalProps
+    from shipform.model.ha import Ha, Recovery
     from shipform.model.identity import AwsRole
     from shipform.model.job import Job, JobProps
     from shipform.model.keda import Keda

@@ -10,8 +10,10 @@ from pathlib import Path
 
 from shipform import (
     Analysis,
+    ApiServer,
     App,
     Autoscale,
+    AwsRole,
     Backup,
     BlueGreen,
     Build,
@@ -22,6 +24,7 @@ from shipform import (
     Destination,
     Environment,
     External,
+    Ha,
     Health,
     HostPath,
     Job,
@@ -96,7 +99,15 @@ def build(root: Path, scale: int = 4) -> App:
                                 in_cluster=None if i % 2 or env is dev else "Velero copies the claim off-site")
             # The engines that offer TLS take it from a Secret (cert-manager's format).
             tls = f"db{i}-tls" if eng in ("postgres", "redis", "mariadb") else None
-            dbs.append(StatefulDB(back, f"db{i}", engine=eng, version=ver, storage="5Gi", backup=backup, tls=tls))
+            ha = None
+            if eng == "postgres" and env is prod:
+                # prod's postgres is a CloudNativePG cluster; barman reaches the MinIO as an IAM role.
+                ha = Ha(api_server=ApiServer(cidrs=["10.0.0.10/32"], port=6443))
+                backup = Backup(schedule="0 3 * * *", to=S3Target(
+                    "acme-bk", endpoint="https://s3.example.com:9000", cidrs=("10.50.0.0/24",),
+                    identity=AwsRole("arn:aws:iam::123456789012:role/mixed-barman")))
+            dbs.append(StatefulDB(back, f"db{i}", engine=eng, version=ver, storage="5Gi", backup=backup, tls=tls,
+                                  ha=ha))
         # Outside the cluster: a SaaS API by name, a managed database by its subnet.
         saas = External(back, "saas", host="api.saas.example.com", port=443, scheme="https",
                         secrets={"TOKEN": SecretRef("saas", "token")})

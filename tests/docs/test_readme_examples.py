@@ -166,12 +166,30 @@ def databases(files: dict[str, str]) -> None:
             "k8s/prod/cronjob-shop-db-backup.yaml"} <= set(files)
 
 
+def ha_postgres(files: dict[str, str]) -> None:
+    cluster = k8s(files, "prod", "Cluster", "ledger", "db")["spec"]
+    assert cluster["instances"] == 3 and cluster["affinity"]["podAntiAffinityType"] == "required"
+    assert cluster["bootstrap"]["initdb"]["secret"] == {"name": "db-credentials"}
+    assert k8s(files, "prod", "ScheduledBackup", "ledger", "db")["spec"]["schedule"] == "0 0 3 * * *"
+    assert container_env(k8s(files, "prod", "Deployment", "ledger", "api"))["DB_HOST"] == "db-rw"
+    assert "k8s/prod/statefulset-ledger-db.yaml" not in files and "k8s/dev/statefulset-ledger-db.yaml" in files
+    assert yaml.safe_load(files["compose/compose.yaml"])["services"]["db"]["image"].startswith("postgres:16.")
+
+
+def ha_recovery(files: dict[str, str]) -> None:
+    cluster = k8s(files, "prod", "Cluster", "ledger", "db")["spec"]
+    assert cluster["bootstrap"]["recovery"]["recoveryTarget"] == {"targetTime": "2026-03-01T09:30:00Z"}
+    assert cluster["externalClusters"][0]["barmanObjectStore"]["serverName"] == "db"
+    assert cluster["backup"]["barmanObjectStore"]["serverName"] == "db-2"
+
+
 APPS: dict[str, tuple[str, Callable[[dict[str, str]], None]]] = {
     "shop.py": ("shop", shop), "delivery.py": ("shop", delivery), "composite.py": ("sales", composite),
     "canary.py": ("rollouts", canary), "escape_hatches.py": ("hatches", escape_hatches),
     "metrics.py": ("metrics", metrics), "alerting.py": ("alerting", alerting), "external.py": ("outside", external),
     "config_per_environment.py": ("configured", config_per_environment),
     "native_packages.py": ("native", native_packages), "databases.py": ("data", databases),
+    "ha_postgres.py": ("ledger", ha_postgres), "ha_recovery.py": ("ledger", ha_recovery),
 }
 """Each example that creates an App: the App's name, and what its section says it writes."""
 MODULES = {"hardened_api.py", "test_composite.py"}

@@ -30,7 +30,9 @@ Flow = tuple[str, str, int, str]
 DNS = "kube-system/kube-dns"
 OUTSIDE = "outside-the-cluster"
 NS_NAME_LABEL = "kubernetes.io/metadata.name"
-POD_OWNERS = {"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Rollout"}
+POD_OWNERS = {"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Rollout", "Cluster"}
+CNPG_PORTS = {"postgresql": (5432, "TCP"), "status": (8000, "TCP"), "metrics": (9187, "TCP")}
+"""The ports of each CloudNativePG instance: Postgres, the instance manager's status, its metrics exporter."""
 KINDS = POD_OWNERS | {"NetworkPolicy", "Namespace", "Service", "AuthorizationPolicy", "Server", "MeshTLSAuthentication"}
 _KIND_LINE = re.compile(r"^kind: *[\"']?(\w+)", re.M)
 
@@ -55,6 +57,15 @@ def knative(namespace: str, component: str) -> str:
 def is_pod_owner(obj: dict) -> bool:
     """A workload kind, or a Knative Service (which runs pods; a core Service does not)."""
     return obj["kind"] in POD_OWNERS or obj.get("apiVersion") == "serving.knative.dev/v1"
+
+
+def cnpg_operator(namespace: str) -> str:
+    return f"{namespace}/cnpg-operator"
+
+
+def cnpg_namespaces(env: Any) -> tuple[str, ...]:
+    """From the constructs: where the CloudNativePG operator of each highly available Postgres runs."""
+    return tuple(sorted({w.ha.operator_namespace for w in env.workloads if getattr(w, "ha", None) is not None}))
 
 
 def keda_operator(namespace: str) -> str:
@@ -111,6 +122,9 @@ class Endpoint:
 def pod_template(obj: dict) -> dict | None:
     if obj["kind"] == "Pod":
         return obj
+    if obj["kind"] == "Cluster":  # CloudNativePG's instances, as the operator labels them
+        return {"metadata": {"labels": {"cnpg.io/cluster": obj["metadata"]["name"]}}, "spec": {"containers": [
+            {"ports": [{"name": n, "containerPort": p, "protocol": t} for n, (p, t) in CNPG_PORTS.items()]}]}}
     spec = obj.get("spec", {})
     if obj["kind"] == "CronJob":
         spec = spec.get("jobTemplate", {}).get("spec", {})
@@ -125,7 +139,8 @@ def named_ports(template: dict) -> dict[str, tuple[int, str]]:
 
 
 def endpoints(objects: list[dict], ingress_namespace: str, monitoring: Any = None,
-              telemetry: Any = None, keda: Any = None, mesh: Any = None, serving: Any = None) -> list[Endpoint]:
+              telemetry: Any = None, keda: Any = None, mesh: Any = None, serving: Any = None,
+              cnpg: Iterable[str] = ()) -> list[Endpoint]:
     """Every pod owner of the app, then cluster DNS, the ingress controller, Prometheus (where the Environment is
     monitored) and the outside world.
     Pods get addresses in 10.244.0.0/16; the outside world is 8.8.8.8 (a public address: the documentation
@@ -161,6 +176,8 @@ def endpoints(objects: list[dict], ingress_namespace: str, monitoring: Any = Non
                         ipaddress.IPv4Address("10.244.255.7"), None, ours=False),
                Endpoint(knative(serving.namespace, "autoscaler"), serving.namespace, {"app": "autoscaler"},
                         ipaddress.IPv4Address("10.244.255.8"), None, ours=False)] if serving else []),
+            *[Endpoint(cnpg_operator(ns), ns, {"app.kubernetes.io/name": "cloudnative-pg"},
+                       ipaddress.IPv4Address("10.244.254.0") + i, None, ours=False) for i, ns in enumerate(cnpg)],
             Endpoint(OUTSIDE, None, {}, ipaddress.IPv4Address("8.8.8.8"), None, ours=False)]
 
 
@@ -316,15 +333,16 @@ def candidate_ports(objects: list[dict], pods: list[Endpoint], policies: list[di
 
 def evaluate(objects: list[dict], ingress_namespace: str, probes: Iterable[Endpoint] = (),
              monitoring: Any = None, telemetry: Any = None, keda: Any = None, mesh: Any = None,
-             serving: Any = None) -> Evaluation:
+             serving: Any = None, cnpg: Iterable[str] = ()) -> Evaluation:
     """Every flow the NetworkPolicies allow under Kubernetes semantics: a pod is isolated in a direction once
     any policy selecting it lists that direction, and then some selecting policy must have a rule admitting
     the peer on that port; a flow needs both the source's egress and the destination's ingress. Pods outside
     the app (DNS, the ingress controller) and the outside world are unrestricted on their own side; flows
     between two of them are not the app's business. Traffic between two pods of the same owner counts too.
-    ``probes`` are further addresses outside the cluster to try (see outside_probes)."""
+    ``probes`` are further addresses outside the cluster to try (see outside_probes); ``cnpg`` the namespaces of
+    CloudNativePG operators (see cnpg_namespaces)."""
     policies = [o for o in objects if o["kind"] == "NetworkPolicy"]
-    pods = [*endpoints(objects, ingress_namespace, monitoring, telemetry, keda, mesh, serving), *probes]
+    pods = [*endpoints(objects, ingress_namespace, monitoring, telemetry, keda, mesh, serving, cnpg), *probes]
     ns_labels = namespace_labels(objects, pods)
     ports = sorted(candidate_ports(objects, pods, policies))
     out = {e.id: isolating_rules(e, "Egress", policies) for e in pods}
@@ -468,7 +486,7 @@ def declared_flows(env: Any) -> set[Flow]:
             by_name = {p.name: p.number for p in w.ports()}
             port = metrics.port if isinstance(metrics.port, int) else by_name[metrics.port]
             flows.add((prometheus(monitoring.namespace), me, port, "TCP"))
-        flows |= exposed_flows(env, w)
+        flows |= exposed_flows(env, w) | cluster_flows(env, w)
         queue = w.queue
         if queue is not None and env.keda is not None and not hasattr(queue.on, "host"):  # KEDA reads its length
             flows.add((keda_operator(env.keda.namespace), endpoint_of(queue.on), queue.on.port, "TCP"))
@@ -541,9 +559,22 @@ def exposed_flows(env: Any, w: Any) -> set[Flow]:
 
 
 def s3_targets(w: Any) -> list[S3Target]:
-    """The S3 bucket a backup job uploads to (db.backup.target), if any."""
-    target = getattr(w, "target", None)
+    """The S3 bucket a backup job uploads to (db.backup.target), or a highly available Postgres' barman writes to
+    (db.barman_target), if any."""
+    target = getattr(w, "target", None) or getattr(w, "barman_target", None)
     return [target] if isinstance(target, S3Target) else []
+
+
+def cluster_flows(env: Any, w: Any) -> set[Flow]:
+    """A highly available Postgres' own: its instances to each other (replication, the instance manager), the
+    operator to the instance manager, Prometheus to the exporter where the Environment is monitored."""
+    if getattr(w, "ha", None) is None:
+        return set()
+    me = endpoint_of(w)
+    flows = {(me, me, 5432, "TCP"), (me, me, 8000, "TCP"), (cnpg_operator(w.ha.operator_namespace), me, 8000, "TCP")}
+    if env.monitoring is not None:
+        flows.add((prometheus(env.monitoring.namespace), me, 9187, "TCP"))
+    return flows
 
 
 def declared_external_egress(env: Any) -> set[tuple[str, str, Any]]:
@@ -552,6 +583,9 @@ def declared_external_egress(env: Any) -> set[tuple[str, str, Any]]:
     found = {("egress", endpoint_of(w), ((s3_port(t), "TCP"),)) for w in env.workloads for t in s3_targets(w)}
     found |= {("ingress", endpoint_of(w), tuple((p.number, "TCP") for p in w.ports())) for w in env.workloads
               if w.service_access().type != "ClusterIP"}
+    # A highly available Postgres' instance managers watch their Cluster at the API server's addresses.
+    found |= {("egress", endpoint_of(w), ((w.ha.api_server.port, "TCP"),)) for w in env.workloads
+              if getattr(w, "ha", None) is not None}
     for w in env.workloads:
         for target, port in declared_ports(w):
             if target in externals(env) and (external_ranges(target) or not getattr(env, "cilium", False)):

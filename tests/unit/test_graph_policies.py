@@ -150,7 +150,7 @@ def test_the_comparison_sees_a_policy_that_disagrees(subjects):
     workloads = {p for node in picture.nodes if (p := place(picture, node))}
     objects = mutated(subject.objects["prod"], "back/api0", drop_ingress_from("web0"))
     evaluation = ng.evaluate(objects, env.ingress_namespace, ng.outside_probes(env), env.monitoring, env.telemetry,
-                             env.keda, env.mesh, env.knative)
+                             env.keda, env.mesh, env.knative, ng.cnpg_namespaces(env))
     between = graph_connections(picture)[0]
     assert between - policy_connections(evaluation, workloads, env.ingress_namespace)[0] == {
         ("front/web0", "back/api0", 8000)}

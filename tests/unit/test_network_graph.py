@@ -40,7 +40,8 @@ class Subject:
             self.evaluations[env] = ng.evaluate(self.objects[env], self.env(env).ingress_namespace,
                                                 ng.outside_probes(self.env(env)), self.env(env).monitoring,
                                                 self.env(env).telemetry, self.env(env).keda, self.env(env).mesh,
-                                                self.env(env).knative)
+                                                self.env(env).knative,
+                                                ng.cnpg_namespaces(self.env(env)))
         return self.evaluations[env]
 
 
@@ -182,7 +183,7 @@ INGRESS_NS_ANY_PORT = {"to": [{"namespaceSelector": {"matchLabels": {ng.NS_NAME_
 @pytest.mark.parametrize(("policy", "change", "missing", "extra"), [
     pytest.param("back/api0", drop_ingress_from("web0"), {("front/web0", "back/api0", 8000, "TCP")}, set(),
                  id="one-cross-namespace-ingress-rule-dropped"),
-    pytest.param("back/db0", drop_ingress_from("db0-backup"), {("back/db0-backup", "back/db0", 5432, "TCP")}, set(),
+    pytest.param("back/db1", drop_ingress_from("db1-backup"), {("back/db1-backup", "back/db1", 3306, "TCP")}, set(),
                  id="one-same-namespace-ingress-rule-dropped"),
     pytest.param("front/web1", add_egress(INTERNET_443), set(),
                  {("front/web1", o, 443, "TCP") for o in (ng.OUTSIDE, "outside:10.40.0.0/24", "outside:10.50.0.0/24")},
@@ -197,7 +198,7 @@ def test_the_equality_catches_a_changed_policy(subjects, policy, change, missing
     assert subject.evaluation("prod").allowed == declared  # unchanged output passes
     allowed = ng.evaluate(mutated(subject.objects["prod"], policy, change), env.ingress_namespace,
                           ng.outside_probes(env), env.monitoring, env.telemetry, env.keda, env.mesh,
-                          env.knative).allowed
+                          env.knative, ng.cnpg_namespaces(env)).allowed
     assert allowed != declared
     assert declared - allowed == missing
     if isinstance(extra, set):

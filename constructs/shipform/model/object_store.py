@@ -66,12 +66,15 @@ class S3Target:
     prop_example: ClassVar[str] = ("S3Target('acme-backups', credentials=SecretRef('s3', 'credentials'), "
                                    "restore_credentials=SecretRef('s3-read', 'credentials'))")
 
-    def validate(self, path: str) -> None:
+    def validate(self, path: str, dumps: bool = True) -> None:
+        """``dumps``: the upload and the restore reach it (each with its access); an HA Postgres' barman brings its
+        own (StatefulDB(ha=...))."""
         check_fields(path, "backup.to", self)  # types first: below, every field has its declared type
         if not checks.matches(_BUCKET, self.bucket):
             raise ShipformError(path, "backup.to.bucket", "must be an S3 bucket name (3-63 of a-z, 0-9, '.', '-')",
                                 self.bucket, "use the bucket's name, e.g. 'acme-shop-backups'")
-        self._access(path, "", "write", "s3:PutObject")
+        if dumps:
+            self._access(path, "", "write", "s3:PutObject")
         if self.endpoint is not None and not checks.matches(_ENDPOINT, self.endpoint):
             raise ShipformError(path, "backup.to.endpoint", "must be an https URL", self.endpoint,
                                 "write e.g. 'https://minio.example.com'")
@@ -91,7 +94,8 @@ class S3Target:
                                 "'aws:kms'", self.kms_key, "write e.g. encryption='aws:kms', kms_key='alias/backups'")
         addresses.egress_ranges(path, "backup.to.cidrs", self.cidrs, "'10.20.30.0/24'", "name the storage service's "
                                 "range")
-        self._access(path, "restore_", "read", "s3:GetObject and s3:ListBucket")
+        if dumps:
+            self._access(path, "restore_", "read", "s3:GetObject and s3:ListBucket")
 
     def _access(self, path: str, which: str, verb: str, actions: str) -> None:
         """Exactly one of ``<which>credentials`` and ``<which>identity``: keys in a Secret, or a workload identity."""

@@ -120,7 +120,7 @@ def quota_errors(path: str, quota: spec.QuotaSpec, limits: spec.LimitsSpec,
         "memory_limit": _over(Memory(sum(r.memory_limit.bytes * n for r, n in pods)), quota.memory_limit),
         "pods": _over(sum(n for _, n in pods), quota.pods),
     }
-    claims = [v.source for w in members for v in w.volumes() if isinstance(v.source, spec.Claim | spec.ClaimTemplate)]
+    claims = claim_sources(members)
     needed["persistent_volume_claims"] = _over(len(claims), quota.persistent_volume_claims)
     balancers, node_ports = exposed_services(members)
     needed["load_balancers"] = _over(balancers, quota.load_balancers)
@@ -180,6 +180,27 @@ def sized_scratch(members: Sequence[Counted]) -> int:
                if isinstance(v.source, spec.Scratch))
 
 
+def claim_sources(members: Sequence[Counted]) -> list[spec.Claim | spec.ClaimTemplate]:
+    """The claims the workloads make: a claim template's once per replica (a CloudNativePG cluster's instances)."""
+    found: list[spec.Claim | spec.ClaimTemplate] = []
+    for w in members:
+        for v in w.volumes():
+            if isinstance(v.source, spec.Claim | spec.ClaimTemplate):
+                run = w.run_spec()
+                found += [v.source] * (spec.max_replicas(run, spec.FacetSet(w.run_facets()))
+                                       if isinstance(v.source, spec.ClaimTemplate) and isinstance(run, spec.Continuous)
+                                       else 1)
+    return found
+
+
+def operated_objects(members: Sequence[Counted]) -> tuple[int, int]:
+    """(ConfigMaps, Secrets) CloudNativePG makes beside its clusters: its default monitoring queries once per
+    namespace; per cluster its client CA and replication certificate, and its server certificate where none is
+    given."""
+    clusters = [c for w in members if (c := spec.FacetSet(w.run_facets()).facet(spec.DatabaseCluster)) is not None]
+    return (1 if clusters else 0), sum(2 + (c.tls_secret is None) for c in clusters)
+
+
 def object_counts(members: Sequence[Counted]) -> dict[str, int]:
     """ConfigMaps, Secrets and Services the workloads need in their namespace at most (see _OBJECT_COUNTS)."""
     secrets = {name for w in members for name in w.referenced_secrets()}
@@ -191,8 +212,10 @@ def object_counts(members: Sequence[Counted]) -> dict[str, int]:
     dashboards = sum(1 for w in members if w.ports() and getattr(w, "metrics", None) is not None
                      and w.environment.monitoring is not None)
     pulled = {p.name for w in members if (p := w.environment.pull_secret_of(w.namespace)) is not None}
-    return {"configmaps": 1 + 2 * sum(1 for w in members if w.config or w.files) + dashboards,
-            "secrets": len(secrets | tls | pulled) + len(tls), "services": sum(services(w) for w in members)}
+    operated = operated_objects(members)
+    return {"configmaps": 1 + 2 * sum(1 for w in members if w.config or w.files) + dashboards + operated[0],
+            "secrets": len(secrets | tls | pulled) + len(tls) + operated[1],
+            "services": sum(services(w) for w in members)}
 
 
 def services(w: Counted) -> int:
@@ -205,6 +228,8 @@ def services(w: Counted) -> int:
     facets = spec.FacetSet(w.run_facets())
     if facets.facet(spec.ServerlessRun) is not None:
         return 5
+    if facets.facet(spec.DatabaseCluster) is not None:
+        return 3  # CloudNativePG's -rw, -ro and -r
     rollout = facets.facet(spec.ArgoRollout)
     second = rollout is not None and rollout.second_service is not None
     return 1 + run.stateful + second + (facets.facet(spec.CanarySplit) is not None)
@@ -217,7 +242,7 @@ _SERVICE_COUNTS = {"load_balancers": "one per expose='load-balancer' service",
 def fitted_quota(members: Sequence[Counted]) -> spec.QuotaSpec:
     """A quota exactly as large as the workloads need at peak: nothing else fits in the namespace."""
     pods = [(pod_resources(w), peak_pods(w)) for w in members]
-    claims = [v.source for w in members for v in w.volumes() if isinstance(v.source, spec.Claim | spec.ClaimTemplate)]
+    claims = claim_sources(members)
     balancers, node_ports = exposed_services(members)
     counts = object_counts(members)
     return spec.QuotaSpec(

@@ -3,6 +3,8 @@ its clients, with the password only ever a reference."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Required, TypedDict, Unpack
 
 from constructs import Construct
@@ -12,10 +14,11 @@ from shipform.errors import ShipformError
 from shipform.model.backup import Backup, BackupJob, backup_script
 from shipform.model.base import child_path, path_name
 from shipform.model.data_storage import RECLAIM_POLICIES, ReclaimPolicy, database_class
-from shipform.model.database_tls import Decision, decide
+from shipform.model.database_tls import Decision, decide, dns_names
 from shipform.model.db_client import DatabaseClient, password_env
 from shipform.model.drill import Drill, DrillJob
 from shipform.model.engines import ENGINES, Engine, EngineName, fill, start_command
+from shipform.model.ha import IMAGE, IMAGE_TAGS, OPERATOR_PODS, Ha, refuse_other_engines
 from shipform.model.placement import refuse_capacity
 from shipform.model.restore import RestoreJob, restore_script
 from shipform.model.workload import Workload, WorkloadProps
@@ -82,6 +85,10 @@ class StatefulDBProps(TypedDict, total=False):
     """Default: None. 'sha256:...' pins the engine image by digest as well as by its exact tag."""
     termination_grace_period_seconds: int
     """Default: 60. Time the engine gets to shut down cleanly."""
+    ha: Ha | None
+    """Default: None (one replica). postgres only: an :class:`Ha` makes it a CloudNativePG Cluster of streaming
+    replicas (``db.cluster``), clients reach ``<name>-rw``, a Backup becomes barman's (base backups and WAL, a
+    ScheduledBackup); compose stays one server. See docs/guide/ha-postgres.md."""
 
 
 class StatefulDB(Workload):
@@ -91,7 +98,8 @@ class StatefulDB(Workload):
 
     One replica (there is no replication, so no pretend high availability), and so no PodDisruptionBudget:
     one that allowed the eviction would protect nothing, one that refused it would block every node drain.
-    A drained node's database comes back on its volume. Props: :class:`StatefulDBProps`.
+    A drained node's database comes back on its volume. A postgres with ``ha=Ha(...)`` is a CloudNativePG Cluster
+    of streaming replicas instead (model.ha). Props: :class:`StatefulDBProps`.
     """
 
     component = "database"
@@ -99,6 +107,7 @@ class StatefulDB(Workload):
     name_limit = 44  # its restore CronJob '<name>-restore' must stay within a CronJob's 52 characters
     user: str
     database: str
+    cluster_spec: spec.DatabaseCluster | None = None
 
     def __init__(self, scope: Construct, id: str, **props: Unpack[StatefulDBProps]):
         path = child_path(scope, id)
@@ -106,6 +115,9 @@ class StatefulDB(Workload):
         check_props(path, props, StatefulDBProps)
         self.engine = _engine(path, props["engine"])
         self.version = _version(path, self.engine, props["version"])
+        self.ha = props.get("ha")
+        if self.ha is not None:
+            refuse_other_engines(path, self.engine.name)
         name = props.get("name") or path_name(scope, id, self.name_limit)
         self.password = props.get("password") or SecretRef(f"{name}-credentials", "password")
         secrets = {"DB_PASSWORD": self.password}
@@ -169,6 +181,15 @@ class StatefulDB(Workload):
         self.headless_service = self.handle("headless-service")
         self.network_policy = self.handle("network-policy")
         backup = props.get("backup")
+        self.barman_target = backup.to if backup is not None and self.ha is not None else None
+        """The bucket barman writes the cluster's backups to (with ha and a Backup), else None."""
+        self.cluster_spec = self._cluster(self.ha, backup) if self.ha is not None else None  # (None without ha)
+        self.cluster = self.handle("cluster")
+        """The CloudNativePG Cluster (with ha=)."""
+        self.scheduled_backup = self.handle("scheduled-backup")
+        """barman's ScheduledBackup (with ha= and a Backup)."""
+        if self.cluster_spec is not None:  # barman backs it up: no dumps, so nothing a restore or drill reads
+            backup = None
         self.backup = self._backup_job(backup) if backup is not None else None
         self.restore = self._restore_job(backup) if backup is not None else None
         """The suspended CronJob that restores a dump of the backup (None without a backup)."""
@@ -179,6 +200,21 @@ class StatefulDB(Workload):
     @property
     def port(self) -> int:
         return self.engine.port
+
+    def _cluster(self, ha: Ha, backup: Backup | None) -> spec.DatabaseCluster:
+        """The Cluster's contents, its props checked: in a mesh its instances' own traffic (the operator's, the
+        replicas') would need the mesh's exceptions shipform does not make."""
+        rule = ha.validate(self.path, self.environment.local)
+        if self.environment.mesh_of(self.namespace) is not None:
+            raise ShipformError(self.path, "ha", "is not offered in a namespace enrolled in a service mesh",
+                                self.namespace, "put the database in a SecureNamespace without mesh= (its clients "
+                                "reach it over TLS across namespaces), or drop ha")
+        cidrs, port = ha.api(self.path)
+        store, recovery = ha.backup(self.path, backup, self.name, f"{self.app.name}/{self.environment.name}")
+        return spec.DatabaseCluster(
+            ha.instances, IMAGE.format(tag=IMAGE_TAGS[self.version]), self.database, self.user, self.password.name,
+            self.storage, self.storage_class, rule, ha.operator_namespace, OPERATOR_PODS, cidrs, port, self.port,
+            self.tls, store, recovery, self.environment.monitoring)
 
     def _backup_job(self, backup: Backup) -> BackupJob:
         """The CronJob that dumps the database as its backup user (a user that may only read, where the engine
@@ -241,7 +277,8 @@ class StatefulDB(Workload):
 
     def database_client(self) -> DatabaseClient:
         e, tls = self.engine, self.engine.tls if self.tls is not None else None
-        return DatabaseClient(self.env_prefix, e, spec.ServiceHost(self.name, self.namespace), self.port, self.user,
+        host = spec.ServiceHost(self.name, self.namespace, f"{self.name}-rw" if self.ha is not None else None)
+        return DatabaseClient(self.env_prefix, e, host, self.port, self.user,
                               self.database, self.password, self.password_env,
                               tls.url_scheme if tls else e.url_scheme,
                               fill(tls.url_query, **self.tls_files()) if tls else "",
@@ -290,13 +327,32 @@ class StatefulDB(Workload):
 
     # ------------------------------------------------------------------ the spec
     def run_facets(self) -> tuple[spec.Facet, ...]:
-        """Its issued certificate, or the reason it speaks plain text."""
+        """Its issued certificate (for the names of CloudNativePG's Services, with ha), or the reason it speaks plain
+        text; with ha, its Cluster."""
+        cluster = (self.cluster_spec,) if self.cluster_spec is not None else ()
         if self.certificate is not None:
-            return (self.certificate,)
-        return (spec.PlainText(self.plain_text),) if self.plain_text is not None else ()
+            names = self.certificate.dns_names if not cluster else tuple(
+                n for kind in ("rw", "ro", "r") for n in dns_names(f"{self.name}-{kind}", self.namespace))
+            return (replace(self.certificate, dns_names=names), *cluster)
+        return (spec.PlainText(self.plain_text),) if self.plain_text is not None else (*cluster,)
 
     def run_spec(self) -> spec.Continuous:
-        return spec.Continuous(replicas=1, stateful=True)
+        return spec.Continuous(replicas=self.ha.instances if self.ha is not None else 1, stateful=True)
+
+    def endpoint(self, ports: tuple[spec.Port, ...] = ()) -> spec.Endpoint:
+        """With ha, its pods are CloudNativePG's, picked by their cluster's label."""
+        return replace(super().endpoint(ports), pods=self._pods())
+
+    def to_spec(self, clients: Sequence[Workload] | None = None) -> spec.Workload:
+        return replace(super().to_spec(clients), pods=self._pods())
+
+    def _pods(self) -> tuple[tuple[str, str], ...]:
+        return ((spec.CLUSTER_LABEL, self.name),) if self.ha is not None else ()
+
+    def egress_to_internet(self) -> tuple[spec.EgressToInternet, ...]:
+        """With ha and a Backup, barman reaches the bucket from every instance."""
+        target = self.barman_target
+        return (target.egress(),) if target is not None else ()
 
     def ports(self) -> tuple[spec.Port, ...]:
         return (spec.Port(self.engine.name, self.port),)

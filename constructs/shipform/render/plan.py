@@ -37,6 +37,26 @@ def _always(w: spec.Workload, cilium: bool) -> str | None:
     return None
 
 
+OPERATED = {
+    "service-account": "CloudNativePG makes its ServiceAccount '{name}'",
+    "controller": "CloudNativePG runs its pods from the Cluster '{name}' (db.cluster)",
+    "service": "CloudNativePG makes its Services: '{name}-rw' (the primary), '{name}-ro' and '{name}-r'",
+    "headless-service": "CloudNativePG makes its Services: '{name}-rw' (the primary), '{name}-ro' and '{name}-r'",
+    "disruption-budget": "CloudNativePG makes its PodDisruptionBudgets (enablePDB)",
+}
+"""Why a highly available Postgres has none of a StatefulDB's own objects: the operator makes them."""
+
+
+def _own_pods(role: str, otherwise: Callable[[spec.Workload, bool], str | None]) -> Callable[
+        [spec.Workload, bool], str | None]:
+    """``otherwise``, for a workload whose pods shipform runs; the operator's reason for one it does not."""
+    def absent(w: spec.Workload, cilium: bool) -> str | None:
+        if w.facet(spec.DatabaseCluster) is not None:
+            return f"{w.name}: " + OPERATED[role].format(name=w.name)
+        return otherwise(w, cilium)
+    return absent
+
+
 def _replicated(w: spec.Workload, cilium: bool) -> str | None:
     run = continuous(w)
     if run is None or not_long_running(w):
@@ -83,13 +103,13 @@ def _config(w: spec.Workload) -> tuple[str, str, str]:
 
 CORE_RULES: tuple[Rule, ...] = (
     Rule("config", _configured, _config),
-    Rule("service-account", _always, _own("v1", "ServiceAccount")),
+    Rule("service-account", _own_pods("service-account", _always), _own("v1", "ServiceAccount")),
     Rule("network-policy", _always, _own("networking.k8s.io/v1", "NetworkPolicy")),
     Rule("fqdn-policy", _by_name, _own("cilium.io/v2", "CiliumNetworkPolicy", "-fqdn")),
-    Rule("controller", _always, lambda w: (*controller(w), w.name)),
-    Rule("service", _served, _own("v1", "Service")),
-    Rule("headless-service", _stateful, _own("v1", "Service", "-headless")),
-    Rule("disruption-budget", _replicated, _own("policy/v1", "PodDisruptionBudget")),
+    Rule("controller", _own_pods("controller", _always), lambda w: (*controller(w), w.name)),
+    Rule("service", _own_pods("service", _served), _own("v1", "Service")),
+    Rule("headless-service", _own_pods("headless-service", _stateful), _own("v1", "Service", "-headless")),
+    Rule("disruption-budget", _own_pods("disruption-budget", _replicated), _own("policy/v1", "PodDisruptionBudget")),
     Rule("claim", _claims, keys=lambda w: [
         ObjectKey(f"claim:{v.source.name}", "v1", "PersistentVolumeClaim", v.source.name, w.namespace)
         for v in w.volumes if isinstance(v.source, spec.Claim)]),
@@ -235,6 +255,7 @@ PHASES: dict[str, Phase | None] = {
     "canary-service-account": "foundation", "canary-network-policy": "foundation",
     # A database's own objects come before its clients and migrations; a migration Job before the workloads.
     "controller": None, "service": None, "headless-service": None, "disruption-budget": None,
+    "cluster": None, "scheduled-backup": None,
     # The namespaces with their guards, and the Secrets: foundations too.
     "namespace": "foundation", "default-deny": "foundation", "allow-dns": "foundation",
     "resource-quota": "foundation", "limit-range": "foundation", "default-service-account": "foundation",

@@ -93,7 +93,8 @@ def env_entry(var: spec.EnvVar, namespace: str) -> dict[str, Any]:
 
 def host(server: spec.ServiceHost, namespace: str) -> str:
     """A bare name resolves in the client's own namespace only; '<name>.<namespace>' from anywhere."""
-    return server.name if server.namespace == namespace else f"{server.name}.{server.namespace}"
+    name = server.kubernetes_name or server.name
+    return name if server.namespace == namespace else f"{name}.{server.namespace}"
 
 
 def url(u: spec.ConnectionUrl, namespace: str) -> str:

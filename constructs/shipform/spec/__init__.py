@@ -24,6 +24,14 @@ from shipform.spec.app import (
     SecretSource,
     SourceRepository,
 )
+from shipform.spec.cluster import (
+    CLUSTER_API,
+    CLUSTER_LABEL,
+    ClusterBackup,
+    ClusterRecovery,
+    DatabaseCluster,
+    ObjectStore,
+)
 from shipform.spec.env import (
     BOTH,
     KUBERNETES_ONLY,
@@ -122,6 +130,8 @@ from shipform.spec.workload import (
 __all__ = [
     "BOTH",
     "BURN_ALERTS",
+    "CLUSTER_API",
+    "CLUSTER_LABEL",
     "IN_CLUSTER",
     "KUBERNETES_ONLY",
     "SPOT_NODE_LABELS",
@@ -142,6 +152,8 @@ __all__ = [
     "Claim",
     "ClaimTemplate",
     "CloudIdentity",
+    "ClusterBackup",
+    "ClusterRecovery",
     "ClusterSpec",
     "Config",
     "ConfigFile",
@@ -149,6 +161,7 @@ __all__ = [
     "Container",
     "Continuous",
     "DataStorage",
+    "DatabaseCluster",
     "Destination",
     "EgressToInternet",
     "Endpoint",
@@ -176,6 +189,7 @@ __all__ = [
     "Mesh",
     "Monitoring",
     "Namespace",
+    "ObjectStore",
     "PerNode",
     "Placement",
     "Plain",

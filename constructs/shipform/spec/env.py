@@ -44,6 +44,9 @@ class ServiceHost:
 
     name: str
     namespace: str
+    kubernetes_name: str | None = None
+    """The Service's name in Kubernetes where it is not ``name`` (CloudNativePG's ``<name>-rw``); compose keeps
+    the service name."""
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,8 @@ class Endpoint:
     """The peer also runs as ``<name>-canary`` (a routed canary's new version), which servers admit alike."""
     through: PlatformPeer | None = None
     """Set for a server that clients reach through a gateway (a Knative service): their egress goes there."""
+    pods: tuple[tuple[str, str], ...] = ()
+    """The labels its pods are picked by where an operator makes them (spec.Workload.pods); empty: shipform's."""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -69,7 +71,7 @@ class Endpoint:
 
     @property
     def selector(self) -> dict[str, str]:
-        return selector(self.app, self.name)
+        return dict(self.pods) if self.pods else selector(self.app, self.name)
 
 
 ServiceType = Literal["ClusterIP", "NodePort", "LoadBalancer"]

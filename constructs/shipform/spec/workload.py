@@ -69,6 +69,9 @@ class Workload:
     accepted_risks: tuple[AcceptedRisk, ...] = ()
     facets: tuple[Facet, ...] = ()
     """What the workload has besides its core (spec.facets), at most one of each type and category."""
+    pods: tuple[tuple[str, str], ...] = ()
+    """The labels its pods are picked by where an operator makes them (CloudNativePG: ``cnpg.io/cluster``); empty:
+    shipform's own selector."""
     _facets: dict[type, Facet] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -98,11 +101,11 @@ class Workload:
 
     @property
     def selector(self) -> dict[str, str]:
-        return selector(self.app, self.name)
+        return dict(self.pods) if self.pods else selector(self.app, self.name)
 
     @property
     def labels(self) -> dict[str, str]:
-        return {**self.selector, "app.kubernetes.io/component": self.component,
+        return {**selector(self.app, self.name), "app.kubernetes.io/component": self.component,
                 "app.kubernetes.io/managed-by": "shipform", "app.kubernetes.io/version": self.version}
 
     @property

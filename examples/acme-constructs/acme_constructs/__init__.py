@@ -19,6 +19,7 @@ from constructs import Construct
 from shipform import (
     Backup,
     Build,
+    Ha,
     Health,
     Migration,
     Resources,
@@ -51,16 +52,17 @@ class PythonApiWithDb(Construct):
     ``connects_to`` adds what the API calls besides its database; ``migrate`` is the command a Job runs before
     each release (none by default); ``api`` holds any other WebService prop for the API (a :class:`HardenedApi`),
     e.g. ``api={"public": True}``; ``backup_to`` is the bucket the database's nightly dumps go to (required outside
-    a local Environment).
+    a local Environment); ``ha`` makes the database a highly available CloudNativePG cluster (its nightly backup
+    then is barman's, to the same bucket).
     """
 
     def __init__(self, scope: Construct, id: str, *, source: str, command: Sequence[str],
                  connects_to: Sequence[WebService | StatefulDB | Worker] = (), migrate: Sequence[str] = (),
                  storage: str = "10Gi", api: WebServiceProps | None = None,
-                 backup_to: S3Target | None = None) -> None:
+                 backup_to: S3Target | None = None, ha: Ha | None = None) -> None:
         super().__init__(scope, id)
         self.db = StatefulDB(self, "db", engine="postgres", version="16", storage=storage,
-                             backup=Backup(schedule="0 3 * * *", retention=7, to=backup_to))
+                             backup=Backup(schedule="0 3 * * *", retention=7, to=backup_to), ha=ha)
         props: WebServiceProps = {**(api or {}), "build": Build.python(source, list(command)),
                                   "connects_to": [self.db, *connects_to],
                                   "migrate": Migration(list(migrate)) if migrate else None}

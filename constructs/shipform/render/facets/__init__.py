@@ -9,6 +9,7 @@ from shipform.render.facets import (
     access,
     api_reader,
     certificate,
+    cnpg,
     exposure,
     internet_egress,
     mesh,
@@ -23,5 +24,5 @@ from shipform.render.facets import (
 )
 
 for _facet in (exposure, scrape, platform_clients, serverless, access, telemetry, mesh, proxy_metrics, internet_egress,
-               rollout, scaling, recommendation, certificate, api_reader):
+               rollout, scaling, recommendation, certificate, api_reader, cnpg):
     register(_facet.CONTRIBUTION)
