@@ -6,6 +6,8 @@ Prometheus, and reaches only the cluster's pods, the API server and the bucket. 
 
 from __future__ import annotations
 
+import re
+
 import yaml
 
 from conftest import assert_match_crd_schemas, exec_app, write_sources
@@ -60,6 +62,7 @@ def test_the_database_is_a_cluster_of_three_with_no_statefulset_service_or_budge
     assert cluster["affinity"] == {"enablePodAntiAffinity": True, "podAntiAffinityType": "required",
                                    "topologyKey": "kubernetes.io/hostname"}
     assert cluster["imageName"].startswith("ghcr.io/cloudnative-pg/postgresql:16.")
+    assert re.search(r"-system-bookworm@sha256:[0-9a-f]{64}$", cluster["imageName"])  # the catalog's digest
     assert cluster["enableSuperuserAccess"] is False
     assert cluster["storage"] == {"size": "20Gi", "storageClass": "shop-prod-data"}
     assert cluster["resources"]["limits"]["memory"] == "1Gi"

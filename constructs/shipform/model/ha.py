@@ -22,8 +22,17 @@ from shipform.values.value_object import value_object
 IMAGE = "ghcr.io/cloudnative-pg/postgresql:{tag}"
 """CloudNativePG's own Postgres images: its instance manager needs their layout, and barman's in-tree backups need
 barman-cloud, which the 'system' images carry."""
-IMAGE_TAGS = {"15": "15.14-system-bookworm", "16": "16.10-system-bookworm", "17": "17.6-system-bookworm"}
-"""The exact tag each supported major version pins (the newest minor CloudNativePG published for it)."""
+IMAGE_TAGS = {
+    "15": "15.19-202608170814-system-bookworm"
+          "@sha256:08eb167b35d7b67e4cf40385262a954c0412ec981ec55b9a5b3a8b9ec2f95053",
+    "16": "16.15-202608170814-system-bookworm"
+          "@sha256:1625a452268aa8cb5149ec5a7428484e0a0402b8319598ec3d74ec212d21dbf2",
+    "17": "17.11-202608170816-system-bookworm"
+          "@sha256:d24d5a390d90b20a43ef7036981f5e6c6f78bbd3198a1e2cd99443fbbd14a9b8",
+}
+"""Each supported major version's image, tag and digest as CloudNativePG's signed image catalog lists them
+(cloudnative-pg/postgres-containers, Debian/ClusterImageCatalog-bookworm.yaml, images.cnpg.io/date 20260817):
+the operator runs exactly the image the catalog vouches for, and a re-pushed tag changes nothing."""
 OPERATOR_PODS = (("app.kubernetes.io/name", "cloudnative-pg"),)
 """The labels of the operator's pods, as its Helm chart and its release manifest both set them."""
 AntiAffinity = Literal["required", "preferred"]
