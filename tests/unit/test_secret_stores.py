@@ -74,3 +74,21 @@ def test_a_cluster_secret_store_shipform_does_not_render_is_refused(new_app):
         manifests(app.node.find_child("stage"))
     message = str(caught.value)
     assert "secret_store.kind" in message and "use kind='SecretStore'" in message
+
+
+def test_a_secret_read_for_its_certificate_and_key_is_synced_as_a_tls_secret(new_app):
+    """A Secret whose keys include tls.crt and tls.key (a database's own certificate given with ``tls=``) becomes a
+    kubernetes.io/tls Secret, keys unchanged: CloudNativePG and ingress controllers read the type. Others stay
+    Opaque."""
+    from shipform import StatefulDB
+
+    app, _, _ = new_app()
+    prod = Environment(app, "stage", secret_store=SecretStore("vault"))
+    ns = SecureNamespace(prod, "data", deployers=[Subject.group("ci")])
+    db = StatefulDB(ns, "db", engine="postgres", version="16", tls="db-cert", reclaim_policy="Delete")
+    WebService(ns, "api", image="nginx:1.27.3", port=80, connects_to=[db])
+    synced = {m["metadata"]["name"]: m["spec"] for m in of_kind(prod, "ExternalSecret")}
+    assert synced["db-cert"]["target"]["template"] == {"type": "kubernetes.io/tls"}
+    assert {d["secretKey"] for d in synced["db-cert"]["data"]} >= {"tls.crt", "tls.key", "ca.crt"}
+    assert all("template" not in spec["target"] for name, spec in synced.items() if name != "db-cert")
+    assert_match_crd_schemas(of_kind(prod, "ExternalSecret"))

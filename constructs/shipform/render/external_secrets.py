@@ -28,8 +28,21 @@ def external_secrets(env: spec.Environment) -> list[dict[str, Any]]:
     source = env.secret_source
     if source is None:
         return []
-    return [_external_secret(env, source, namespace, name, keys)
+    return [_typed(_external_secret(env, source, namespace, name, keys), keys)
             for (namespace, name), keys in referenced_secrets(env).items()] + pull_external_secrets(env)
+
+
+TLS_KEYS = frozenset({"tls.crt", "tls.key"})
+"""The keys a kubernetes.io/tls Secret must hold (it may hold more, such as ca.crt)."""
+
+
+def _typed(doc: dict[str, Any], keys: list[str]) -> dict[str, Any]:
+    """A Secret read for its tls.crt and tls.key is made of type kubernetes.io/tls: CloudNativePG refuses a server
+    certificate in any other type, and ingress controllers read the type. A template with no data keeps the store's
+    keys as they are."""
+    if set(keys) >= TLS_KEYS:
+        doc["spec"]["target"]["template"] = {"type": "kubernetes.io/tls"}
+    return doc
 
 
 PULL_KEY = ".dockerconfigjson"
