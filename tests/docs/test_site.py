@@ -1,0 +1,67 @@
+"""The documentation site builds: `mkdocs build --strict` (the command CI runs, in process), offline, with no
+warning; each page shows the example files it includes exactly as the tests run them, and the navigation holds
+every page."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO
+
+DOCS = REPO / "docs"
+INCLUDE = re.compile(r'^```python\n--8<-- "(docs/examples/[a-z0-9_]+\.py)"\n```$', re.M)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    from click.testing import CliRunner
+    from mkdocs.__main__ import cli
+
+    out = tmp_path_factory.mktemp("site")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(REPO)  # the snippets and the griffe extension are named from the repository's root
+        result = CliRunner().invoke(cli, ["build", "--strict", "--site-dir", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def text_of(page: Path) -> str:
+    """The text a reader sees in a built page (highlighting's spans and the markup gone)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", page.read_text()))
+
+
+def test_the_site_builds_with_every_page_in_its_navigation(site):
+    assert (site / "index.html").is_file() and (site / "reference" / "workloads" / "index.html").is_file()
+    nav = yaml.load((REPO / "mkdocs.yml").read_text(), Loader=yaml.BaseLoader)["nav"]
+    assert [next(iter(group)) for group in nav] == ["Getting started", "Guides", "Reference", "Project"]
+    pages = {p.relative_to(DOCS).as_posix() for p in DOCS.rglob("*.md") if "examples" not in p.parts}
+    assert pages == set(re.findall(r"[\w/-]+\.md", str(nav)))
+
+
+def test_each_page_shows_the_example_files_it_includes_whole(site):
+    shown = 0
+    for page in DOCS.rglob("*.md"):
+        for example in INCLUDE.findall(page.read_text()):
+            built = site / page.relative_to(DOCS).with_suffix("") / "index.html"
+            assert (REPO / example).read_text() in text_of(built), f"{page.name} does not show {example}"
+            shown += 1
+    assert shown >= 10
+
+
+def test_the_reference_documents_the_props(site):
+    workloads = text_of(site / "reference" / "workloads" / "index.html")
+    assert "WebServiceProps" in workloads and "connects_to" in workloads
+    assert "Services this one calls" in workloads  # a prop's docstring, inherited from the workloads' own props
+    assert ":class:" not in workloads  # the docstrings' Sphinx roles are links
+    assert "EnvironmentProps" in text_of(site / "reference" / "app" / "index.html")
+
+
+def test_contributing_and_the_changelog_are_pages_of_the_site(site):
+    contributing = text_of(site / "contributing" / "index.html")
+    assert "The architecture in a page" in contributing and "A new prop" in contributing
+    assert "Unreleased" in text_of(site / "changelog" / "index.html")
