@@ -1,7 +1,8 @@
 """The API reference is whole: every public name of shipform has its entry in docs/reference/, and every prop has a
 docstring, read as the site reads it (griffe, which mkdocstrings uses). A prop is a key of a public ``...Props``
-TypedDict (its own or inherited), or a keyword parameter of a public construct, a ``:param`` of its docstring; a
-construct that takes ``**props: Unpack[...]`` takes a TypedDict users can import."""
+TypedDict (its own or inherited: an attribute docstring), a keyword parameter of a public construct (a ``:param``
+of its docstring), or a parameter of a public value object, error or function (a ``:param``, or a dataclass field's
+docstring); a construct that takes ``**props: Unpack[...]`` takes a TypedDict users can import."""
 
 from __future__ import annotations
 
@@ -33,12 +34,14 @@ def package() -> Any:
                        resolve_aliases=True, resolve_external=False)
 
 
-def documented_parameters(cls: Any) -> dict[str, str]:
-    """{name: description} of the ``:param`` fields of a class's docstring and its ``__init__``'s."""
-    found: dict[str, str] = {}
-    for obj in (cls, cls.members.get("__init__")):
-        if obj is not None and obj.docstring is not None:
-            for section in obj.docstring.parse("sphinx"):
+def documented_parameters(obj: Any) -> dict[str, str]:
+    """{name: description} of what documents the parameters of a class or function, as the site shows them: the
+    ``:param`` fields of its docstring (and of its ``__init__``'s), and the docstrings of a dataclass's fields."""
+    found = {name: member.docstring.value for name, member in obj.all_members.items()
+             if obj.is_class and member.is_attribute and member.docstring is not None}
+    for documented in (obj, obj.members.get("__init__") if obj.is_class else None):
+        if documented is not None and documented.docstring is not None:
+            for section in documented.docstring.parse("sphinx"):
                 if section.kind.value == "parameters":
                     found.update({p.name: p.description for p in section.value})
     return found
@@ -81,14 +84,32 @@ def test_every_construct_takes_props_users_can_import():
                 assert unpacked[1] in exported, f"{name}'s props {unpacked[1]} are not exported by shipform"
 
 
-def test_every_keyword_parameter_of_a_construct_is_documented(package):
-    undocumented = []
-    for name, cls in constructs().items():
+def parameters(name: str, obj: Any) -> list[inspect.Parameter]:
+    """The parameters users pass by name: a construct's keywords (after its scope and id, and besides its props,
+    checked as a TypedDict), every named parameter of a value object's, an error's or a function's signature."""
+    from constructs import Construct
+
+    construct = inspect.isclass(obj) and issubclass(obj, Construct)
+    try:
+        signature = inspect.signature(obj.__init__ if construct else obj)
+    except ValueError:  # a constructor of Python's own (InvalidApp is an Exception as it is): nothing of shipform's
+        return []
+    named = [p for p in signature.parameters.values() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    return [p for p in named if p.kind is p.KEYWORD_ONLY] if construct else named
+
+
+def test_every_parameter_of_a_public_class_or_function_is_documented(package):
+    undocumented, checked = [], 0
+    for name, obj in public().items():
+        if typing.is_typeddict(obj) or not callable(obj):
+            continue
         described = documented_parameters(package[name].final_target)
-        for parameter in inspect.signature(cls.__init__).parameters.values():
-            if parameter.kind is parameter.KEYWORD_ONLY and not described.get(parameter.name, "").strip():
+        for parameter in parameters(name, obj):
+            checked += 1
+            if not described.get(parameter.name, "").strip():
                 undocumented.append(f"{name}({parameter.name}=)")
-    assert not undocumented, f"keyword parameters without a :param: {', '.join(undocumented)}"
+    assert checked > 150
+    assert not undocumented, f"parameters without a docstring or :param: {', '.join(undocumented)}"
 
 
 def test_the_check_finds_an_undocumented_key():
