@@ -1,6 +1,6 @@
 """The documentation site builds: `mkdocs build --strict` (the command CI runs, in process), offline, with no
-warning; each page shows the example files it includes exactly as the tests run them, and the navigation holds
-every page."""
+warning; it loads nothing from elsewhere; each page shows the example files it includes exactly as the tests run
+them, and the navigation holds every page."""
 
 from __future__ import annotations
 
@@ -41,6 +41,13 @@ def test_the_site_builds_with_every_page_in_its_navigation(site):
     assert [next(iter(group)) for group in nav] == ["Getting started", "Guides", "Reference", "Project"]
     pages = {p.relative_to(DOCS).as_posix() for p in DOCS.rglob("*.md") if "examples" not in p.parts}
     assert pages == set(re.findall(r"[\w/-]+\.md", str(nav)))
+
+
+def test_no_page_loads_anything_from_elsewhere(site):
+    """The site reads offline as it builds offline: scripts, styles and fonts are its own files."""
+    for page in site.rglob("*.html"):
+        remote = re.findall(r'<(?:script|link)[^>]*(?:src|href)="(?:https?:)?//[^"]*"', page.read_text())
+        assert not remote, f"{page.relative_to(site)} loads {remote}"
 
 
 def test_each_page_shows_the_example_files_it_includes_whole(site):
