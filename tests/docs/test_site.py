@@ -50,6 +50,15 @@ def test_no_page_loads_anything_from_elsewhere(site):
         assert not remote, f"{page.relative_to(site)} loads {remote}"
 
 
+def test_no_page_shows_markdown_as_text(site):
+    """Python-Markdown nests a list, a fence or a table in a list item only when it is indented 4 columns and set
+    apart by a blank line (GitHub is laxer): otherwise the page shows `- item` or `| cell |` as text."""
+    for page in site.rglob("*.html"):
+        prose = re.sub(r"<pre.*?</pre>|<code>.*?</code>", "", page.read_text(), flags=re.S)
+        shown = re.findall(r"\n\s*(?:- |\d+\. |\| )[^\n]{0,60}", prose[prose.find('role="main"'):])
+        assert not shown, f"{page.relative_to(site)} shows Markdown as text: {shown[:3]}"
+
+
 def test_each_page_shows_the_example_files_it_includes_whole(site):
     shown = 0
     for page in DOCS.rglob("*.md"):
