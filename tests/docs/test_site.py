@@ -69,6 +69,15 @@ def test_each_page_shows_the_example_files_it_includes_whole(site):
     assert shown >= 10
 
 
+def test_the_pages_that_include_readme_sections_show_them(site):
+    """The home page and "Start a new repository" show the README's sections (pymdown's snippets by section name),
+    so the README and the site say the same without a second copy."""
+    home = text_of(site / "index.html")
+    assert "Describe a system once, in Python" in home
+    assert (REPO / "docs" / "examples" / "quickstart.py").read_text() in home
+    assert "pip install shipform && shipform init --preset go" in text_of(site / "guide" / "start" / "index.html")
+
+
 def test_the_reference_documents_the_props(site):
     workloads = text_of(site / "reference" / "workloads" / "index.html")
     assert "WebServiceProps" in workloads and "connects_to" in workloads
