@@ -17,6 +17,7 @@ configure_node()
 _EXPORTS = {
     "App": "shipform.model.stage",
     "Environment": "shipform.model.stage",
+    "EnvironmentProps": "shipform.model.stage",
     "collect_apps": "shipform.model.collecting",
     "Autoscale": "shipform.values.resources",
     "Resources": "shipform.values.resources",
@@ -113,6 +114,7 @@ __all__ = [
     "Elasticsearch",
     "Email",
     "Environment",
+    "EnvironmentProps",
     "External",
     "ExternalProps",
     "Ha",
@@ -202,7 +204,7 @@ if TYPE_CHECKING:
     from shipform.model.secret_store import PullSecret, SecretStore
     from shipform.model.secure_namespace import SecureNamespace, SecureNamespaceProps
     from shipform.model.slo import Latency, Slo
-    from shipform.model.stage import App, Environment
+    from shipform.model.stage import App, Environment, EnvironmentProps
     from shipform.model.stateful_db import StatefulDB, StatefulDBProps
     from shipform.model.web_service import WebService, WebServiceProps
     from shipform.model.worker import Worker, WorkerProps

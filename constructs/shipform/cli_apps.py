@@ -25,8 +25,8 @@ HELP = {"help_option_names": ["-h", "--help"]}
 """-h as --help, on every command and group (each Typer below takes it)."""
 
 JSON = Annotated[bool, typer.Option(
-    "--json", help="Print one JSON document on stdout (apps, files, notes, errors; see the README) instead of lines; "
-    "exit codes stay the same.")]
+    "--json", help="Print one JSON document on stdout (apps, files, notes, errors; see docs/guide/cli.md) instead of "
+    "lines; exit codes stay the same.")]
 APP_FILE = Annotated[Path | None, typer.Argument(
     help="Python file that defines the app(s). Default: the file in cdk8s.yaml 'app', else apps/main.py.")]
 OUTDIR = Annotated[str | None, typer.Option(

@@ -31,7 +31,7 @@ class Level(IntEnum):
 
 
 REPORT_FORMAT = 1
-"""The version of the --json document's shape (README, "Scripts"); a change that removes or renames a key
+"""The version of the --json document's shape (docs/guide/cli.md, --json); a change that removes or renames a key
 raises it."""
 
 
@@ -249,5 +249,5 @@ def validation_done(outcomes: list[Outcome]) -> None:
         fail(f"{sum(len(o.failing) for o in outcomes)} finding(s) not accepted"
              + (f", {sum(o.error is not None for o in outcomes)} tool(s) failed"
                 if any(o.error for o in outcomes) else "")
-             + ". Fix: change the app so the output passes, or state the risk where the tool reads it (README, "
-               "\"Validate the output\")")
+             + ". Fix: change the app so the output passes, or state the risk where the tool reads it "
+               "(docs/guide/validators.md, \"Validate the output\")")

@@ -16,6 +16,12 @@ class ShipformError(InvalidApp):
 
     The message always reads ``<path>: '<prop>' <problem>, got <value>. Fix: <fix>``
     so a user can find the line to change without a traceback.
+
+    :param path: the construct's path ('shop/dev/api').
+    :param prop: the prop at fault ('port', or 'resources.cpu' for a field of a value).
+    :param problem: what is wrong, as the message says it after the prop ("must be 1-65535").
+    :param value: Default: None (not shown). The bad value, shown after ``got``.
+    :param fix: Default: '' (none shown). What to change, shown after ``Fix:``.
     """
 
     def __init__(self, path: str, prop: str, problem: str, value: object = None, fix: str = ""):
@@ -41,7 +47,9 @@ class ShipformError(InvalidApp):
 
 
 class ShipformErrors(InvalidApp):
-    """Every validation problem of one synth, so users fix them all in one round (one line each)."""
+    """Every validation problem of one synth, so users fix them all in one round (one line each).
+
+    :param errors: the problems, in the order they were found."""
 
     def __init__(self, errors: list[ShipformError]):
         self.errors = errors

@@ -1,5 +1,5 @@
 """`shipform graph`: the system as a picture. A small app's graph against one written by hand from its definition
-(both formats, byte for byte, and read back); determinism; the errors; the README's picture of the shop."""
+(both formats, byte for byte, and read back); determinism; the errors; the pictures in the docs."""
 
 from __future__ import annotations
 
@@ -184,15 +184,17 @@ def test_an_invalid_app_exits_1_with_its_problems_and_no_traceback(tmp_path):
     assert "tiny-shop/dev/front-end/web: 'port' must be 1-65535, got 70000" in result.stderr
 
 
-README_BLOCK = re.compile(r"<!-- `(shipform graph [^`]+)` -->\n```mermaid\n(.*?)```\n", re.S)
+PICTURE = re.compile(r"<!-- `(shipform graph [^`]+)` -->\n```mermaid\n(.*?)```\n", re.S)
 
 
-def test_the_readme_shows_the_graph_the_command_draws(monkeypatch):
-    """The README's picture of a reference app is the command's output, so it cannot go stale."""
+def test_the_docs_show_the_graphs_the_command_draws(monkeypatch):
+    """The pictures of the README (its 10-line app) and of the graph's guide (a reference app) are the command's
+    output, so they cannot go stale."""
     monkeypatch.chdir(REPO)
-    blocks = README_BLOCK.findall((REPO / "README.md").read_text())
-    assert len(blocks) == 1
-    command, shown = blocks[0]
-    result = CliRunner().invoke(cli, command.split()[1:])
-    assert result.exit_code == 0, result.output
-    assert shown == result.stdout, f"regenerate the README's picture: {command}"
+    for document in (REPO / "README.md", REPO / "docs" / "guide" / "graph.md"):
+        blocks = PICTURE.findall(document.read_text())
+        assert len(blocks) == 1, document
+        command, shown = blocks[0]
+        result = CliRunner().invoke(cli, command.split()[1:])
+        assert result.exit_code == 0, result.output
+        assert shown == result.stdout, f"regenerate the picture of {document.relative_to(REPO)}: {command}"

@@ -1,5 +1,5 @@
-"""The README's comparison table: every practice names the test that shows shipform's column, and that test
-exists, so the table cannot outlive what backs it."""
+"""The comparison table (docs/guide/comparison.md): every practice names the test that shows shipform's column,
+and that test exists, so the table cannot outlive what backs it."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from conftest import REPO
 
 
 def comparison_rows() -> list[list[str]]:
-    text = (REPO / "README.md").read_text()
-    section = text.split("## Compared with docker init", 1)[1].split("\n## ", 1)[0]
+    section = (REPO / "docs" / "guide" / "comparison.md").read_text()
     rows = [line for line in section.splitlines() if line.startswith("| ") and not line.startswith("| ---")]
     return [[cell.strip() for cell in row.strip("|").split("|")] for row in rows[1:]]
 

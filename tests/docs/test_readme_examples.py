@@ -1,7 +1,9 @@
-"""The README's code is real. Every Python block of README.md and docs/*.md is a whole file of docs/examples/,
-named on its first line (`# docs/examples/<name>.py`), so a reader who copies a block gets that file. Each example
-is synthesized by the `shipform synth` command into a scratch folder and writes what its section promises, and
-every `shipform ...` command the documents give exists with the options they show."""
+"""The documentation's code is real. Every Python block of README.md and docs/**/*.md is a whole file of
+docs/examples/: the README shows it written out, named on its first line (`# docs/examples/<name>.py`); the site's
+pages include it (`--8<-- "docs/examples/<name>.py"`, which test_site.py checks the built page shows whole), so a
+reader who copies a block gets that file. Each example is synthesized by the `shipform synth` command into a
+scratch folder and writes what its page promises, and every `shipform ...` command the documents give exists with
+the options they show."""
 
 from __future__ import annotations
 
@@ -19,6 +21,8 @@ EXAMPLES = REPO / "docs" / "examples"
 DOCUMENTS = [REPO / "README.md", *sorted((REPO / "docs").rglob("*.md"))]
 FENCE = re.compile(r"^(?P<indent> *)```(?P<lang>\w*)\n(?P<body>.*?)^(?P=indent)```$", re.M | re.S)
 HEADER = re.compile(r"# (docs/examples/[a-z0-9_]+\.py)")
+INCLUDED = re.compile(r'--8<-- "(docs/examples/[a-z0-9_]+\.py)"\n')
+GUIDE = REPO / "docs" / "guide"
 
 
 def blocks(lang: str) -> Iterator[tuple[str, str]]:
@@ -35,17 +39,26 @@ def blocks(lang: str) -> Iterator[tuple[str, str]]:
 PYTHON_BLOCKS = list(blocks("python"))
 
 
+def shown_file(where: str, block: str) -> str:
+    """The example file a Python block shows whole: included from it, or written out with its name first."""
+    included = INCLUDED.fullmatch(block)
+    if included:
+        return included[1]
+    header = HEADER.fullmatch(block.partition("\n")[0])
+    assert header, f"{where}: a Python block includes a file of docs/examples/ or starts with its name"
+    shown = REPO / header[1]
+    assert shown.is_file() and block == shown.read_text(), f"{where}: the block differs from {header[1]}"
+    return header[1]
+
+
 @pytest.mark.parametrize(("where", "block"), PYTHON_BLOCKS, ids=[w for w, _ in PYTHON_BLOCKS])
 def test_each_python_block_is_a_whole_example_file(where, block):
-    header = HEADER.fullmatch(block.partition("\n")[0])
-    assert header, f"{where}: a Python block starts with `# docs/examples/<name>.py`, the file it shows whole"
-    shown = REPO / header[1]
-    assert shown.is_file(), f"{where}: {header[1]} does not exist"
-    assert block == shown.read_text(), f"{where}: the block differs from {header[1]}"
+    shown = shown_file(where, block)
+    assert (REPO / shown).is_file(), f"{where}: {shown} does not exist"
 
 
 def test_every_example_file_is_shown_in_a_document():
-    shown = {HEADER.fullmatch(block.partition("\n")[0])[1] for _, block in PYTHON_BLOCKS}  # type: ignore[index]
+    shown = {shown_file(where, block) for where, block in PYTHON_BLOCKS}
     files = {p.relative_to(REPO).as_posix() for p in EXAMPLES.glob("*.py")}
     assert files == shown
 
@@ -60,6 +73,19 @@ def k8s(files: dict[str, str], env: str, kind: str, namespace: str, name: str) -
 def container_env(deployment: dict) -> dict[str, str]:
     container = deployment["spec"]["template"]["spec"]["containers"][0]
     return {e["name"]: e.get("value") for e in container.get("env", [])}
+
+
+def quickstart(files: dict[str, str]) -> None:
+    assert {"docker/api/Dockerfile", "compose/compose.yaml", "k8s/dev/statefulset-hello-db.yaml",
+            "k8s/dev/ingress-hello-api.yaml"} <= set(files)
+    namespace = yaml.safe_load(files["k8s/dev/namespace-hello.yaml"])
+    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    assert "k8s/dev/networkpolicy-hello-default-deny.yaml" in files
+    ingress = k8s(files, "dev", "NetworkPolicy", "hello", "db")["spec"]["ingress"]
+    assert ingress == [{"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "api",
+                                                                  "app.kubernetes.io/part-of": "hello"}}}],
+                        "ports": [{"port": 5432, "protocol": "TCP"}]}]
+    assert k8s(files, "dev", "Ingress", "hello", "api")["spec"]["rules"][0]["host"] == "api.hello.localhost"
 
 
 def shop(files: dict[str, str]) -> None:
@@ -184,14 +210,15 @@ def ha_recovery(files: dict[str, str]) -> None:
 
 
 APPS: dict[str, tuple[str, Callable[[dict[str, str]], None]]] = {
-    "shop.py": ("shop", shop), "delivery.py": ("shop", delivery), "composite.py": ("sales", composite),
+    "quickstart.py": ("hello", quickstart), "shop.py": ("shop", shop),
+    "delivery.py": ("shop", delivery), "composite.py": ("sales", composite),
     "canary.py": ("rollouts", canary), "escape_hatches.py": ("hatches", escape_hatches),
     "metrics.py": ("metrics", metrics), "alerting.py": ("alerting", alerting), "external.py": ("outside", external),
     "config_per_environment.py": ("configured", config_per_environment),
     "native_packages.py": ("native", native_packages), "databases.py": ("data", databases),
     "ha_postgres.py": ("ledger", ha_postgres), "ha_recovery.py": ("ledger", ha_recovery),
 }
-"""Each example that creates an App: the App's name, and what its section says it writes."""
+"""Each example that creates an App: the App's name, and what its page says it writes."""
 MODULES = {"hardened_api.py", "test_composite.py"}
 """Examples that create no App: a library module (composite.py builds on it) and a test (run below)."""
 
@@ -272,11 +299,12 @@ def test_every_documented_command_exists_with_its_options():
                 assert option in options, f"{where}: `shipform {' '.join(words)}`: {' '.join(path)} has no {option}"
 
 
-# ------------------------------------------------------------------ props and defaults the README states
+# ------------------------------------------------------------------ props and defaults the documents state
 
 
-def section(title: str) -> str:
-    return (REPO / "README.md").read_text().split(f"\n{title}\n", 1)[1].split("\n## ", 1)[0]
+def page(name: str) -> str:
+    """A guide page's text before its first subsection."""
+    return (GUIDE / name).read_text().split("\n## ", 1)[0]
 
 
 def table_rows(text: str) -> list[list[str]]:
@@ -289,17 +317,17 @@ def test_the_props_in_the_construct_tables_exist():
 
     from shipform import SecureNamespaceProps, WebServiceProps
 
-    web = [name for row in table_rows(section("## WebService").split("\n### ", 1)[0])
-           for name in re.findall(r"`(\w+)`", row[0])]
-    namespace = [name for row in table_rows(section("## SecureNamespace")) for name in re.findall(r"`(\w+)=", row[2])]
+    web = [name for row in table_rows(page("web-service.md")) for name in re.findall(r"`(\w+)`", row[0])]
+    namespace = [name for row in table_rows(page("secure-namespace.md")) for name in re.findall(r"`(\w+)=", row[2])]
     assert len(web) > 20 and len(namespace) >= 5
     assert set(web) <= set(get_type_hints(WebServiceProps))
     assert set(namespace) <= set(get_type_hints(SecureNamespaceProps))
 
 
 def stated_defaults() -> Iterator[tuple[str, type, dict[str, object]]]:
-    """(span, class, keywords) of every call in the README's inline code that writes each field of one of shipform's
-    value objects by name with a literal: a value object written out whole, as the README does to state defaults."""
+    """(span, class, keywords) of every call in the documents' inline code that writes each field of one of
+    shipform's value objects by name with a literal: a value object written out whole, as the guides do to state
+    defaults."""
     import ast
     import dataclasses
 
@@ -321,10 +349,10 @@ def stated_defaults() -> Iterator[tuple[str, type, dict[str, object]]]:
 
 
 def inline_calls() -> Iterator[tuple[str, Any]]:
-    """(span, ast.Call) of every call in the README's inline code (`name=Call(...)` read as the call)."""
+    """(span, ast.Call) of every call in the documents' inline code (`name=Call(...)` read as the call)."""
     import ast
 
-    prose = FENCE.sub("", (REPO / "README.md").read_text())
+    prose = "".join(FENCE.sub("", document.read_text()) for document in DOCUMENTS)
     for span in (re.sub(r"\n\s*", " ", found) for found in re.findall(r"`([^`]+)`", prose)):
         try:
             tree = ast.parse(span.split("=", 1)[1] if re.match(r"\w+=\w+[.(]", span) else span, mode="eval")
@@ -339,7 +367,7 @@ def test_value_objects_written_out_whole_show_their_defaults():
     for span, cls, keywords in stated:
         defaults, written = cls(), cls(**keywords)
         wrong = {name: value for name, value in keywords.items() if getattr(defaults, name) != getattr(written, name)}
-        assert not wrong, f"README `{span}`: {cls.__name__}'s defaults are not {wrong}"
+        assert not wrong, f"docs `{span}`: {cls.__name__}'s defaults are not {wrong}"
 
 
 def keywords_of(name: str) -> set[str] | None:
@@ -361,7 +389,7 @@ def keywords_of(name: str) -> set[str] | None:
     return {p.name for p in parameters if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)}
 
 
-def test_every_keyword_the_readme_passes_exists():
+def test_every_keyword_the_documents_pass_exists():
     import ast
 
     import shipform
@@ -374,5 +402,5 @@ def test_every_keyword_the_readme_passes_exists():
         allowed = keywords_of(name)
         calls += 1
         unknown = {k.arg for k in call.keywords if k.arg is not None} - (allowed or set()) if allowed else set()
-        assert not unknown, f"README `{span}`: {name} takes no {', '.join(sorted(unknown))}"
+        assert not unknown, f"docs `{span}`: {name} takes no {', '.join(sorted(unknown))}"
     assert calls > 50

@@ -2,7 +2,7 @@
 
 ``app_sources()`` is a hypothesis strategy that draws the plan of an app and writes it as Python source text,
 which ``conftest.exec_app(source, folder)`` runs (the build contexts "py", "node" and "go" are the ones
-``conftest.write_sources(folder)`` creates). Every app it draws is valid as README.md describes the constructs:
+``conftest.write_sources(folder)`` creates). Every app it draws is valid as docs/guide describes the constructs:
 
 - one App, one or two Environments, exactly one of them local; the second Environment is either independent
   or a mirror of the first (the same namespaces and workloads, as apps written with ``for env in (dev, prod)``);

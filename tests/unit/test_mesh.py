@@ -2,7 +2,7 @@
 server admits its declared clients by identity; WebServices get retries, a timeout and circuit breaking, public
 ones a rate limit; the quota counts the sidecars; the NetworkPolicies reach the control plane on its ports alone.
 Istio and Linkerd each, checked against the published CRD schemas (shipform/validators/crd_schemas); the plan
-of the mesh's objects and their bodies come from one place; the README documents every registered mesh."""
+of the mesh's objects and their bodies come from one place; docs/guide/mesh.md documents every registered mesh."""
 
 from __future__ import annotations
 
@@ -212,9 +212,8 @@ def test_the_plan_of_mesh_objects_and_their_bodies_come_from_one_place(app_root,
         assert [{p.key: p.build() for p in mesh.planned(w)}[k] for k in keys] == rendered
 
 
-def test_the_readme_and_the_mesh_docs_name_every_registered_mesh():
-    readme = (REPO / "README.md").read_text()
-    section = readme.split("### Service mesh", 1)[1].split("\n## ", 1)[0]
+def test_the_guide_and_the_mesh_docs_name_every_registered_mesh():
+    section = (REPO / "docs" / "guide" / "mesh.md").read_text()
     for provider in MESHES:
-        assert f'"{provider.name}"' in section, f"README's 'Service mesh' section does not name {provider.name!r}"
+        assert f'"{provider.name}"' in section, f"docs/guide/mesh.md does not name {provider.name!r}"
         assert f"- {provider.name!r}: control plane in {provider.default_namespace!r}" in (Mesh.__doc__ or "")

@@ -1,6 +1,6 @@
 """The one table of ranges "any public address" leaves out (values.addresses.NOT_PUBLIC): well formed, holding
 every range no egress rule may reach, matching what Python's ``ipaddress`` knows to be not global, and the
-table README shows. What the NetworkPolicies make of it is asserted in test_security_facts.py."""
+table docs/guide/external.md shows. What the NetworkPolicies make of it is asserted in test_security_facts.py."""
 
 from __future__ import annotations
 
@@ -58,9 +58,9 @@ def test_ipv6_leaves_out_each_ipv4_range_through_nat64_and_nothing_public_of_it(
     assert addresses.public_except(4) == [str(n) for n in v4]
 
 
-def test_readme_shows_the_table():
-    readme = (REPO / "README.md").read_text()
-    assert readme.count(addresses.BEGIN) == 1 and readme.count(addresses.END) == 1
-    block = readme[readme.index(addresses.BEGIN):readme.index(addresses.END) + len(addresses.END)]
-    assert block == addresses.markdown(), "README's table of public addresses is stale: paste " \
+def test_the_docs_show_the_table():
+    page = (REPO / "docs" / "guide" / "external.md").read_text()
+    assert page.count(addresses.BEGIN) == 1 and page.count(addresses.END) == 1
+    block = page[page.index(addresses.BEGIN):page.index(addresses.END) + len(addresses.END)]
+    assert block == addresses.markdown(), "docs/guide/external.md's table of public addresses is stale: paste " \
         "`python -m shipform.values.addresses`"

@@ -72,6 +72,12 @@ class Build:
 
     Use :meth:`python`, :meth:`node` or :meth:`go`. The runtime image runs as a non-root numeric
     UID under tini, with a generated health probe and no shell tools it does not need.
+
+    :param preset: 'python', 'node', 'go' or 'dockerfile': set by the constructor used (:meth:`dockerfile` keeps a
+        team's own Dockerfile).
+    :param context: the source folder, relative to the app's folder; the image's build context.
+    :param command: Default: () (the preset's: ``/app/server`` for Go, none for Python and Node). The image's
+        ``CMD`` (exec form); a workload's own ``command`` wins over it.
     """
 
     preset: PresetName

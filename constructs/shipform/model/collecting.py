@@ -23,10 +23,12 @@ _collector: contextvars.ContextVar[_Collector | None] = contextvars.ContextVar("
 
 @contextlib.contextmanager
 def collect_apps(defer_synth: bool = False, collect_errors: bool = False) -> Iterator[list[Any]]:
-    """Every App created inside the block lands in the yielded list; with ``defer_synth`` their
-    ``synth()`` calls do nothing (the CLI synthesizes them itself, with its own options). With ``collect_errors``
-    a construct whose props are wrong does not raise: its error waits in its App for synth, which reports every
-    construct's at once (see model/construction.py)."""
+    """Every App created inside the block lands in the yielded list (``with collect_apps() as apps:``).
+
+    :param defer_synth: Default: False. True: the Apps' ``synth()`` calls do nothing (the CLI synthesizes them
+        itself, with its own options).
+    :param collect_errors: Default: False. True: a construct whose props are wrong does not raise; its error waits
+        in its App for synth, which reports every construct's at once (see model/construction.py)."""
     collector = _Collector(defer_synth, collect_errors)
     token = _collector.set(collector)
     try:

@@ -51,7 +51,7 @@ def database_class(path: str, prop: str, storage_class: str | None, reclaim_poli
                    data_storage: spec.DataStorage | None) -> str | None:
     """The StorageClass of a database's volume (None: the cluster's default). Outside a local Environment a volume
     kept by its reclaim policy needs a class that retains: the Environment's, or one named (shipform cannot read
-    the cluster's classes, so a named class is taken as one that retains, as the README says)."""
+    the cluster's classes, so a named class is taken as one that retains, as the guide says)."""
     if storage_class is not None or reclaim_policy == "Delete" or local:
         return storage_class
     if data_storage is not None:

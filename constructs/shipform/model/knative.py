@@ -57,7 +57,8 @@ class Serverless:
     idle; the first request waits for a pod to start) to ``max``, aiming at ``concurrency`` requests in flight per
     pod.
 
-    :param min: Default: 0. :param max: Default: 10.
+    :param min: Default: 0. The fewest pods (0: none while idle).
+    :param max: Default: 10. The most pods.
     :param concurrency: Default: 100. In-flight requests per pod the autoscaler aims at (a soft target).
     :param timeout_seconds: Default: 300. The longest a request may take.
     """

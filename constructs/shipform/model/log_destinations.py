@@ -27,8 +27,12 @@ def _basic(user: str | None, password: SecretRef | None, var: str) -> tuple[tupl
 @value_object
 @dataclass(frozen=True)
 class Loki:
-    """Grafana Loki's push API. :param at: the server. :param tenant: X-Scope-OrgID, for a multi-tenant Loki.
-    :param user: with ``password`` (a SecretRef), basic authentication."""
+    """Grafana Loki's push API.
+
+    :param at: the server (an :class:`External`).
+    :param tenant: Default: None. X-Scope-OrgID, for a multi-tenant Loki.
+    :param user: Default: None (no authentication). With ``password``, basic authentication.
+    :param password: Default: None. With ``user``: the :class:`SecretRef` of its password."""
 
     at: External
     tenant: str | None = None
@@ -48,8 +52,12 @@ class Loki:
 @value_object
 @dataclass(frozen=True)
 class Elasticsearch:
-    """Elasticsearch or OpenSearch's bulk API. :param index: the index written (required). :param user: and
-    ``password`` (a SecretRef), basic authentication (required: a cluster open to anyone is not a destination)."""
+    """Elasticsearch or OpenSearch's bulk API.
+
+    :param at: the server (an :class:`External`).
+    :param index: the index written (required).
+    :param user: with ``password``, basic authentication (required: a cluster open to anyone is not a destination).
+    :param password: the :class:`SecretRef` of ``user``'s password (required)."""
 
     at: External
     index: str
@@ -70,7 +78,10 @@ class Elasticsearch:
 @value_object
 @dataclass(frozen=True)
 class Otlp:
-    """An OpenTelemetry collector's OTLP/HTTP endpoint; logs go to ``logs_path``."""
+    """An OpenTelemetry collector's OTLP/HTTP endpoint; logs go to ``logs_path``.
+
+    :param at: the collector (an :class:`External`).
+    :param logs_path: Default: '/v1/logs'. The path logs are posted to."""
 
     at: External
     logs_path: str = "/v1/logs"

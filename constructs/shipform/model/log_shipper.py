@@ -56,13 +56,24 @@ class LogShipperProps(TypedDict, total=False):
     image: str
     """Default: the pinned Fluent Bit release of :data:`shipform.model.fluent_bit.IMAGE`."""
     name: str
+    """Default: the id, or inside a composite construct its path below the namespace (cut to fit with a hash when
+    long). The name of every object, and the env var prefix."""
     resources: Resources
+    """Default: ``Resources()`` (100m/128Mi requested, 500m/256Mi limit), as for a NodeAgent."""
     tolerations: Sequence[Toleration]
+    """Default: [] (nodes without taints only). Taints the shipper tolerates, e.g. [Toleration.everything()] to
+    ship the logs of every node."""
     node_selector: Mapping[str, str]
+    """Default: {} (every node). Node labels the shipper's nodes must have."""
     priority_class: str | None
+    """Default: None. A PriorityClass, e.g. 'system-node-critical'."""
     max_unavailable: int
+    """Default: 1. Nodes whose shipper is replaced at once during a rollout."""
     max_nodes: int
+    """Default: 20. The most nodes the shipper runs on: the namespace's quota must hold that many pods."""
     accepted_risks: Mapping[str, str]
+    """Default: {}. Scanner findings or Pod Security "restricted" rules accepted on purpose, ``{id: reason}``, as
+    for a NodeAgent (:class:`NodeAgentProps`)."""
 
 
 class LogShipper(NodeAgent):

@@ -34,7 +34,7 @@ class Mesh:
     :param pods: Default: the provider's. The labels of the control plane's pods.
     :param trust_domain: Default: 'cluster.local'. The SPIFFE trust domain of workload identities.
     :param retries: Default: 2. Retries of a failed call to a WebService (which failures count is the provider's:
-        README, 'Service mesh').
+        guide: Service mesh).
     :param timeout: Default: '15s'. The longest a call to a WebService may take, retries included.
     :param rate_limit: Default: 100. Requests per second each pod of a public service accepts (local rate limit).
     :param proxy: Default: ``Resources(cpu="100m", memory="128Mi", cpu_limit="500m", memory_limit="256Mi")``. The

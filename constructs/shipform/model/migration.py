@@ -42,6 +42,7 @@ class Migration:
     """
 
     command: Sequence[str]
+    """The migration's process (exec form), run in the service's image."""
     backoff_limit: int = 1
     """Default: 1. Retries before the migration (and so the rollout) fails."""
     active_deadline_seconds: int = 600

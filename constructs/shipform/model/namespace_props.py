@@ -18,7 +18,11 @@ from shipform.values.value_object import value_object
 @dataclass(frozen=True)
 class Subject:
     """Who a Role is bound to: ``Subject.group('team-shop')``, ``Subject.user('ana@example.com')`` or
-    ``Subject.service_account('argocd', 'argocd-application-controller')``."""
+    ``Subject.service_account('argocd', 'argocd-application-controller')``.
+
+    :param kind: 'User', 'Group' or 'ServiceAccount' (set by the constructor used).
+    :param name: the user's, group's or ServiceAccount's name.
+    :param namespace: Default: None. The ServiceAccount's namespace (ServiceAccounts only)."""
 
     kind: Literal["User", "Group", "ServiceAccount"]
     name: str
@@ -45,7 +49,20 @@ class Quota:
     50 pods, 10 PersistentVolumeClaims, 100Gi of storage, 50Gi of ephemeral storage for containers' logs and
     writable paths plus every sized emptyDir the namespace's workloads declare at peak (a backup's dump space
     before its upload: the database's storage size), 100 ConfigMaps, 100 Secrets, 50 Services, and no
-    LoadBalancer or NodePort Services."""
+    LoadBalancer or NodePort Services. Each field is one key of the ResourceQuota's ``hard``:
+
+    :param cpu: Default: '4'. ``requests.cpu``, CPU the namespace's pods may request in all.
+    :param memory: Default: '8Gi'. ``requests.memory``.
+    :param cpu_limit: Default: '8'. ``limits.cpu``, the sum of the pods' CPU limits.
+    :param memory_limit: Default: '16Gi'. ``limits.memory``.
+    :param pods: Default: 50. ``pods``.
+    :param persistent_volume_claims: Default: 10. ``persistentvolumeclaims``.
+    :param storage: Default: '100Gi'. ``requests.storage``, what the claims may request in all.
+    :param load_balancers: Default: 0. ``services.loadbalancers``.
+    :param node_ports: Default: 0. ``services.nodeports``.
+    :param configmaps: Default: 100. ``configmaps``.
+    :param secrets: Default: 100. ``secrets``.
+    :param services: Default: 50. ``services``."""
 
     cpu: str | int = "4"
     memory: str | int = "8Gi"

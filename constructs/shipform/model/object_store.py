@@ -48,7 +48,7 @@ class S3Target:
     :param restore_identity: Default: None. An :class:`AwsRole` for the restore Job, allowed to read.
 
     The upload only writes (``s3:PutObject`` on ``<bucket>/<prefix>/*``): give it keys that can do nothing else,
-    and expire old dumps with a lifecycle rule on the prefix (see the README); ``Backup.retention`` counts the
+    and expire old dumps with a lifecycle rule on the prefix (guide: Backups); ``Backup.retention`` counts the
     dumps kept on a volume.
     """
 
@@ -160,7 +160,7 @@ class S3Access:
 def upload_script() -> str:
     """POSIX sh run in the AWS CLI image after the dump: upload the newest dump, encrypted at rest ($S3_SSE,
     with $S3_SSE_KMS_KEY_ID when set). It only ever writes (s3:PutObject), so its keys need no right to list
-    or delete: the bucket's lifecycle rule expires old dumps (see the README)."""
+    or delete: the bucket's lifecycle rule expires old dumps (guide: Backups)."""
     return "\n".join([
         "set -eu",
         'FILE="$(ls -1t "$BACKUP_DIR"/"$BACKUP_PREFIX"-* | head -n 1)"',

@@ -56,7 +56,8 @@ class Queue:
     :param name: The redis list, RabbitMQ queue, Kafka topic, or the SQS queue's URL.
     :param kind: Default: 'redis' for a StatefulDB; required for an External.
     :param per_replica: Default: 5. Waiting messages (Kafka: lag) per replica.
-    :param min: Default: 0. :param max: Default: 10.
+    :param min: Default: 0. The fewest replicas (0: no pod while the queue is empty).
+    :param max: Default: 10. The most replicas.
     :param auth: Default: {} (redis StatefulDB: its user 'keda', which may read the list's type and length
         only, with the password in '<db>-keda-credentials'). KEDA's credential parameters, each from
         a secret of the External (``secrets={"URL": SecretRef(...)}``): RabbitMQ needs ``{"host": "URL"}`` (the

@@ -90,7 +90,7 @@ class App(cdk8s.App):
         Application or a Flux GitRepository and Kustomization pointing at its folder.
     :param repository_secret: Default: None (a public repository). The Secret, in Flux's namespace, that Flux's
         GitRepository logs in with (``secretRef``): ``username`` and ``password`` (a token) for https, ``identity``
-        and ``known_hosts`` for ssh. Argo CD reads its own repository Secrets instead (see the README).
+        and ``known_hosts`` for ssh. Argo CD reads its own repository Secrets instead (guide: Delivery).
     :param branch: Default: 'main'. The branch Argo CD or Flux follow, and CI builds.
     :param workflows: Default: 'repository': the GitHub Actions workflows go to the repository's
         ``.github/workflows/`` (as ``<app>-ci.yaml``, ``<app>-build.yaml``, ``<app>-promote.yaml``). 'output'
@@ -103,7 +103,7 @@ class App(cdk8s.App):
     :param keep_images_days: Default: None (nothing is deleted). With a number of days, a weekly workflow
         ``<app>-cleanup.yaml`` deletes the ``sha-<commit>`` tags of the built images whose digest the lock file on
         the default branch does not name and whose commit is older than that, with their signatures and
-        attestations; version tags, and any digest a kept tag also names, stay (README: "Image retention").
+        attestations; version tags, and any digest a kept tag also names, stay (guide: Delivery, "Image retention").
     :param base_registry: Default: None (Docker Hub). A pull-through cache or mirror of Docker Hub (e.g.
         'registry.acme.internal/dockerhub') the generated Dockerfiles pull Docker Hub's base images from: official
         images as ``<base_registry>/library/<name>:<tag>``, others as ``<base_registry>/<namespace>/<name>:<tag>``;

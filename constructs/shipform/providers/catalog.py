@@ -1,6 +1,6 @@
-"""Every family of providers with its table, for the docs that list them: README's provider table is this module's
-output (`python -m shipform.providers.catalog`), and a test keeps the two equal, so a registered provider is
-documented the moment it exists."""
+"""Every family of providers with its table, for the docs that list them: the provider table of
+docs/guide/developing.md is this module's output (`python -m shipform.providers.catalog`), and a test keeps the two
+equal, so a registered provider is documented the moment it exists."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def summary(provider: object) -> str:
 
 
 def markdown() -> str:
-    """The table of every registered provider, between README's markers."""
+    """The table of every registered provider, between the markers of docs/guide/developing.md."""
     rows = ["| family | chosen by | name | what it does |", "| --- | --- | --- | --- |"]
     for family, chosen_by, registry in FAMILIES:
         for provider in registry:

@@ -1,8 +1,8 @@
 """The addresses a workload may be let out to (``External(host=..., cidrs=...)``, ``S3Target(cidrs=...)``): never
 the node itself or a cloud's metadata service, and never a catch-all, in whatever spelling; and the ranges a rule for
-"any public address" leaves out (:data:`NOT_PUBLIC`, README's table).
+"any public address" leaves out (:data:`NOT_PUBLIC`, the table of docs/guide/external.md).
 
-The rule, per prop (README, "External servers"):
+The rule, per prop (docs/guide/external.md):
 
 - every range is read in each spelling that reaches IPv4: an IPv6 range inside the IPv4-mapped prefix
   ``::ffff:0:0/96`` or the NAT64 prefix ``64:ff9b::/96`` stands for the IPv4 range it embeds, and one that holds
@@ -180,7 +180,7 @@ END = "<!-- public addresses: end -->"
 
 
 def markdown() -> str:
-    """README's table of :data:`NOT_PUBLIC`, between its markers."""
+    """The table of :data:`NOT_PUBLIC` in docs/guide/external.md, between its markers."""
     rows = ["| range | what it is |", "| --- | --- |", *(f"| `{cidr}` | {what} |" for cidr, what in NOT_PUBLIC),
             "| `64:ff9b::<IPv4 range>` | each IPv4 range above in the NAT64 prefix (`64:ff9b::a9fe:0/112` is "
             "169.254.0.0/16); the prefix's public addresses stay reachable, for IPv6-only clusters |"]

@@ -30,8 +30,11 @@ class Health:
     """
 
     kind: HealthKind
+    """'http', 'tcp', 'grpc', 'exec' or 'none': set by the constructor used."""
     path: str = "/healthz"
+    """Default: '/healthz'. The path of an HTTP check."""
     command: tuple[str, ...] = ()
+    """The command of an exec check (exec form, run inside the container)."""
     port: str | None = None
     """Default: None (the main port; for gRPC the first port named grpc*). The name of the port to check."""
     host: str | None = None

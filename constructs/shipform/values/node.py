@@ -17,7 +17,11 @@ TaintEffect = Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
 @dataclass(frozen=True)
 class Toleration:
     """A taint the agent's pods tolerate: ``Toleration("node-role.kubernetes.io/control-plane")`` (any value),
-    ``Toleration("dedicated", value="gpu", effect="NoSchedule")``, or ``Toleration.everything()``."""
+    ``Toleration("dedicated", value="gpu", effect="NoSchedule")``, or ``Toleration.everything()``.
+
+    :param key: Default: None (every taint). The taint's key ('[prefix/]name').
+    :param value: Default: None (any value: operator Exists). The taint's value, with a ``key`` (operator Equal).
+    :param effect: Default: None (every effect). 'NoSchedule', 'PreferNoSchedule' or 'NoExecute'."""
 
     key: str | None = None
     value: str | None = None
@@ -49,7 +53,10 @@ class Toleration:
 class HostPath:
     """A folder of the node, mounted into the agent: read-only unless ``writable=True``, which needs its ``reason``
     (``HostPath('/var/lib/agent', writable=True, reason='keeps its read positions across restarts')``). Needs a
-    SecureNamespace with ``host_access=<why>``."""
+    SecureNamespace with ``host_access=<why>``.
+
+    :param path: the node's folder, mounted at the path ``host_paths`` names it by.
+    :param writable: Default: False (read-only). True lets the agent write there, with its ``reason``."""
 
     path: str
     writable: bool = False

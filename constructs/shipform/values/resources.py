@@ -37,6 +37,11 @@ class Resources:
 
     Default: 100m CPU and 128Mi requested, 500m CPU and 256Mi limit, 64Mi of ephemeral storage (plus its
     emptyDirs). Quantities use the Kubernetes grammar ('250m', '0.5', '1.5Gi', '512M').
+
+    :param cpu: Default: '100m'. The CPU requested.
+    :param memory: Default: '128Mi'. The memory requested.
+    :param cpu_limit: Default: '500m'. The CPU limit, at least the request.
+    :param memory_limit: Default: '256Mi'. The memory limit, at least the request.
     """
 
     cpu: str | int = "100m"
@@ -105,6 +110,8 @@ class CustomMetric:
 class Autoscale:
     """Horizontal autoscaling on CPU use. Default: 2 to 10 replicas at 70% of the CPU request.
 
+    :param min: Default: 2. The fewest replicas.
+    :param max: Default: 10. The most replicas.
     :param cpu_percent: Default: 70. None scales on the other metrics alone.
     :param memory_percent: Default: None. Also scale on memory use, at this percent of the memory request.
     :param metrics: Default: () (none). :class:`CustomMetric` targets from a metrics adapter (prometheus-adapter,

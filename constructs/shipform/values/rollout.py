@@ -28,7 +28,9 @@ class Rolling:
     """
 
     max_surge: int | str = 1
+    """Default: 1. Pods started above the wanted count during the update (``maxSurge``)."""
     max_unavailable: int | str = 0
+    """Default: 0. Pods of the wanted count that may be unavailable during the update (``maxUnavailable``)."""
     prop_example: ClassVar[str] = "Rolling(max_surge=1, max_unavailable=0)"
 
     def validate(self, path: str) -> None:

@@ -21,7 +21,9 @@ class SecretRef:
     """
 
     name: str
+    """The Secret's name (in the namespace of the workload that reads it)."""
     key: str
+    """The key of the Secret's data that holds the value."""
     prop_example: ClassVar[str] = "SecretRef('<secret>', '<key>')"
 
     def validate(self, path: str, prop: str) -> None:
