@@ -14,6 +14,8 @@ import yaml
 from conftest import REPO
 
 DOCS = REPO / "docs"
+# The build takes about 10 s: it runs with the slow tests (and .ci/run runs the same command on its own).
+pytestmark = pytest.mark.slow
 INCLUDE = re.compile(r'^```python\n--8<-- "(docs/examples/[a-z0-9_]+\.py)"\n```$', re.M)
 
 
