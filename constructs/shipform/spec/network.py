@@ -61,6 +61,8 @@ class Endpoint:
     """The peer also runs as ``<name>-canary`` (a routed canary's new version), which servers admit alike."""
     through: PlatformPeer | None = None
     """Set for a server that clients reach through a gateway (a Knative service): their egress goes there."""
+    local: bool = True
+    """False for a peer compose does not run (a Knative Broker): no network or start order to it there."""
 
     @property
     def names(self) -> tuple[str, ...]:

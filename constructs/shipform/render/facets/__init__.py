@@ -9,6 +9,7 @@ from shipform.render.facets import (
     access,
     api_reader,
     certificate,
+    events,
     exposure,
     internet_egress,
     mesh,
@@ -23,5 +24,5 @@ from shipform.render.facets import (
 )
 
 for _facet in (exposure, scrape, platform_clients, serverless, access, telemetry, mesh, proxy_metrics, internet_egress,
-               rollout, scaling, recommendation, certificate, api_reader):
+               rollout, scaling, recommendation, certificate, api_reader, events):
     register(_facet.CONTRIBUTION)
