@@ -128,8 +128,8 @@ class WebService(LongRunning):
             self.metrics.validate(self.path)
         self.service_monitor = self.handle("service-monitor")
         self.slo = props.get("slo")
-        self.subscription = subscription(self.path, self.name, self.namespace, props.get("events") or (),
-                                         self.environment)
+        self.events = list(props.get("events") or ())
+        self.subscription = subscription(self.path, self.name, self.namespace, self.events, self.environment)
 
     def second_service_name(self) -> str | None:
         if isinstance(self.progressive, BlueGreen):

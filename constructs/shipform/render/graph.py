@@ -81,7 +81,7 @@ def environment_graph(env: spec.Environment) -> EnvironmentGraph:
         for entry, reached in entries_of(prefix, w):
             entries[entry.key] = entry
             edges.add(Edge(entry.key, own, ports(reached)))
-        edges.update(Edge(broker_key(prefix, w.namespace, t.broker), own, delivered(t)) for t in subscribed(w))
+        edges.update(Edge(broker_key(prefix, w.namespace, t.broker), own, t.described()) for t in subscribed(w))
     event_nodes(prefix, env.eventing, nodes, outside, edges)
     meshes = {ns.name: ns.mesh for ns in env.namespaces}
     groups = [Group(f"{prefix}/namespace:{name}", namespace_label(name, meshes.get(name)), by_key(found))
@@ -186,14 +186,6 @@ def subscribed(w: spec.Workload) -> tuple[spec.Trigger, ...]:
     return found.triggers if found is not None else ()
 
 
-def delivered(trigger: spec.Trigger) -> str:
-    """What a Trigger delivers: the events of a source (a Kafka one's topic), or those of the attributes."""
-    if trigger.sent_by is None:
-        return " ".join(f"{k}={v}" for k, v in trigger.attributes)
-    topic = dict(trigger.attributes).get("source", "").partition("#")[2]
-    return f"events of {trigger.sent_by}" + (f" topic {topic}" if topic else "")
-
-
 def event_nodes(prefix: str, eventing: spec.Eventing, nodes: dict[str, list[Node]], outside: dict[str, Node],
                 edges: set[Edge]) -> None:
     """The Brokers and sources in their namespaces; each source's edge to its Broker, a KafkaSource's to its
@@ -209,6 +201,7 @@ def event_nodes(prefix: str, eventing: spec.Eventing, nodes: dict[str, list[Node
         edges.add(Edge(own, broker_key(prefix, source.namespace, source.broker), "events"))
         for server in source.servers if isinstance(source, spec.KafkaSource) else ():
             key = f"{prefix}/external:{server.external}" if server.external else f"{prefix}/kafka:{server.address}"
-            if server.external is None:
-                outside[key] = Node(key, (server.address, "kafka bootstrap server"), "external")
+            host = server.address.rpartition(":")[0]
+            lines = (server.external.partition("/")[2], host) if server.external else (host, "kafka bootstrap server")
+            outside.setdefault(key, Node(key, lines, "external"))  # an External a workload reaches: drawn already
             edges.add(Edge(own, key, f"{server.address.rpartition(':')[2]}/tcp"))

@@ -122,6 +122,13 @@ class Trigger:
     sent_by: str | None = None
     """The source whose events these are, where the subscription names one (a picture draws it)."""
 
+    def described(self) -> str:
+        """What it delivers, in words: the events of a source (a Kafka one's topic), or those of the attributes."""
+        if self.sent_by is None:
+            return " ".join(f"{k}={v}" for k, v in self.attributes)
+        topic = dict(self.attributes).get("source", "").partition("#")[2]
+        return f"events of {self.sent_by}" + (f" topic {topic}" if topic else "")
+
 
 @dataclass(frozen=True)
 class EventSubscription(Facet):
