@@ -83,3 +83,10 @@ class Broker(ShipformConstruct):
         ingress = spec.PlatformPeer(self.plane.namespace, self.plane.INGRESS_PODS, (self.plane.INGRESS_PORT,))
         return spec.Endpoint(self.name, self.namespace, self.app.name, self.port, ports or self.ports(),
                              through=ingress, local=False)
+
+
+def collision_fix(target: object) -> str:
+    """What to change where two targets of a client would set the same variable (``target`` the second)."""
+    if isinstance(target, Broker):
+        return "send to one Broker (K_SINK holds one address)"
+    return "give one of them its own env_prefix (StatefulDB, External), name= or id"

@@ -98,9 +98,9 @@ class KafkaSasl:
 
 class KafkaSourceProps(TypedDict, total=False):
     servers: Required[Sequence[External | str]]
-    """The bootstrap servers (required, at least one): Externals (their host and port) or 'host:port' strings."""
+    """The bootstrap servers (required): at least one, each an External (its host and port) or 'host:port'."""
     topics: Required[Sequence[str]]
-    """The topics to read (required, at least one)."""
+    """The topics to read (required): at least one."""
     to: Required[Broker]
     """The Broker of this namespace the events go to (required)."""
     consumer_group: str | None
@@ -148,7 +148,7 @@ class KafkaSource(EventSource):
         if self.ca_cert is not None:
             if not self.tls:
                 raise ShipformError(self.path, "ca_cert", "is for TLS, and tls=False", self.ca_cert,
-                                    "drop ca_cert, or tls=False")
+                                    "drop ca_cert, or drop tls=False")
             self.ca_cert.validate(self.path, "ca_cert")
         sasl = props.get("sasl")
         self.sasl = sasl.to_spec(self.path) if sasl is not None else None

@@ -13,7 +13,7 @@ from constructs import Construct
 from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.base import ShipformConstruct
-from shipform.model.broker import Broker
+from shipform.model.broker import Broker, collision_fix
 from shipform.model.build import Build
 from shipform.model.config import check_files, check_values, config_spec, read_files
 from shipform.model.external import External
@@ -257,7 +257,7 @@ class Workload(ShipformConstruct, RunsAs):
                 if first is not target:
                     errors.append(ShipformError(
                         self.path, "connects_to", f"gives {first.path} and {target.path} the same variable {name}",
-                        name, "give one of them its own env_prefix (StatefulDB, External), name= or id"))
+                        name, collision_fix(target)))
         return errors[:1]
 
     def _accepted_by(self, target: Workload) -> bool:
