@@ -166,12 +166,28 @@ def databases(files: dict[str, str]) -> None:
             "k8s/prod/cronjob-shop-db-backup.yaml"} <= set(files)
 
 
+def eventing(files: dict[str, str]) -> None:
+    sink = container_env(k8s(files, "prod", "Deployment", "shop", "api"))["K_SINK"]
+    assert sink == "http://broker-ingress.knative-eventing.svc.cluster.local/shop/orders"
+    triggers = [k8s(files, "prod", "Trigger", "shop", f"notifier-{n}")["spec"] for n in (1, 2, 3)]
+    assert triggers[0]["filter"] == {"attributes": {"type": "com.acme.order.placed"}}
+    assert triggers[0]["subscriber"] == {"ref": {"apiVersion": "serving.knative.dev/v1", "kind": "Service",
+                                                 "name": "notifier"}}
+    assert k8s(files, "dev", "Trigger", "shop", "notifier-1")["spec"]["subscriber"] == {
+        "uri": "http://notifier.shop.svc.cluster.local:8080"}
+    for kind, name in (("PingSource", "digest"), ("KafkaSource", "stock")):
+        assert k8s(files, "prod", kind, "shop", name)["spec"]["sink"]["ref"]["kind"] == "Broker"
+    labels = yaml.safe_load(files["compose/compose.yaml"])["services"]["notifier"]["labels"]
+    assert labels["dev.shipform.events.notifier-1"] == "Broker orders, type=com.acme.order.placed"
+
+
 APPS: dict[str, tuple[str, Callable[[dict[str, str]], None]]] = {
     "shop.py": ("shop", shop), "delivery.py": ("shop", delivery), "composite.py": ("sales", composite),
     "canary.py": ("rollouts", canary), "escape_hatches.py": ("hatches", escape_hatches),
     "metrics.py": ("metrics", metrics), "alerting.py": ("alerting", alerting), "external.py": ("outside", external),
     "config_per_environment.py": ("configured", config_per_environment),
     "native_packages.py": ("native", native_packages), "databases.py": ("data", databases),
+    "eventing.py": ("events", eventing),
 }
 """Each example that creates an App: the App's name, and what its section says it writes."""
 MODULES = {"hardened_api.py", "test_composite.py"}
