@@ -38,6 +38,8 @@ EVENT_CASES = [
      "schedule"),
     ("ping-time-zone-unknown", BUS + 'PingSource(dev, "tick", schedule="@daily", time_zone="Mars/Olympus", to=bus)',
      "shop/dev/tick", "time_zone"),
+    ("ping-data-not-json", BUS + 'PingSource(dev, "tick", schedule="@daily", to=bus, data="daily digest")',
+     "shop/dev/tick", "data"),
     ("ping-to-a-service", 'api = WebService(dev, "api", image="nginx:1.27.3", port=80)\n'
      'PingSource(dev, "tick", schedule="@daily", to=api)', "shop/dev/tick", "to"),
     ("source-beside-a-broker-of-another-namespace", 'ns = SecureNamespace(dev, "bus")\nbus = Broker(ns, "bus")\n'

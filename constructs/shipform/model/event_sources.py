@@ -3,6 +3,7 @@ topics). Knative runs their adapters in its own namespace; nothing of theirs run
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -49,7 +50,7 @@ class PingSourceProps(TypedDict, total=False):
     time_zone: str | None
     """Default: None (the adapter's, UTC). An IANA time zone name for the schedule."""
     data: str | None
-    """Default: None (no body). The body of each event."""
+    """Default: None (no body). The body of each event (JSON unless ``content_type`` says otherwise)."""
     content_type: str | None
     """Default: 'application/json' where ``data`` is given. The media type of ``data``."""
 
@@ -68,10 +69,21 @@ class PingSource(EventSource):
         self.time_zone = time_zone_of(self.path, props.get("time_zone"))
         self.data = props.get("data")
         self.content_type = props.get("content_type") or ("application/json" if self.data is not None else None)
+        if self.data is not None and self.content_type == "application/json" and not _is_json(self.data):
+            raise ShipformError(self.path, "data", "is not JSON, and its content type is application/json", self.data,
+                                "write JSON, e.g. data='{\"digest\": \"daily\"}', or pass content_type='text/plain'")
 
     def eventing_spec(self) -> spec.PingSource:
         return spec.PingSource(self.name, self.namespace, self.to.name, self.schedule, self.time_zone, self.data,
                                self.content_type)
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
 
 
 @value_object
