@@ -193,3 +193,12 @@ def test_every_eventing_object_matches_its_published_schema(out):
         found = [o for kind in ("Broker", "Trigger", "PingSource", "KafkaSource") for o in objects(out, kind, env=env)]
         assert {o["kind"] for o in found} == {"Broker", "Trigger", "PingSource", "KafkaSource"}
         assert_match_crd_schemas(found)
+
+
+def test_the_secrets_script_asks_for_the_kafka_credentials_naming_their_reader(app):
+    from shipform.render.secret_commands import kubectl_create_commands
+
+    dev = next(e for e in app.to_spec().environments if e.name == "dev")
+    script = "\n".join(kubectl_create_commands(dev))
+    for key in ("user", "password", "mechanism", "ca.crt"):
+        assert f"Secret kafka, key {key}, read by KafkaSource shop/feed" in script
