@@ -14,6 +14,8 @@ EVENT_CASES = [
     ("events-on-a-worker", BUS + 'Worker(dev, "w", image="busybox:1.37.0", events=[On(bus, type="a")])',
      "shop/dev/w", "events"),
     ("events-without-a-filter", BUS + SUB + 'events=[On(bus)])', "shop/dev/notify", "events[0]"),
+    ("events-of-a-service", 'api = WebService(dev, "api", image="nginx:1.27.3", port=80)\n' + SUB
+     + 'events=[On(api, type="a")])', "shop/dev/notify", "events[0].of"),
     ("events-not-on", BUS + SUB + 'events=["order.created"])', "shop/dev/notify", "events[0]"),
     ("events-filter-on-a-source-that-sets-it", BUS + 'tick = PingSource(dev, "tick", schedule="@hourly", to=bus)\n'
      + SUB + 'events=[On(tick, type="dev.knative.sources.ping")])', "shop/dev/notify", "events[0]"),

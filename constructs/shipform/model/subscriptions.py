@@ -43,8 +43,7 @@ class On:
         return self.of if isinstance(self.of, Broker) else self.of.to
 
     def filters(self, path: str, prop: str) -> tuple[tuple[tuple[str, str], ...], ...]:
-        """The attribute sets of its Triggers (one, or one per topic of a KafkaSource)."""
-        check_fields(path, prop, self)
+        """The attribute sets of its Triggers (one, or one per topic of a KafkaSource); its fields are checked."""
         given = {**({"type": self.type} if self.type is not None else {}),
                  **({"source": self.source} if self.source is not None else {}), **self.attributes}
         for name, value in given.items():
@@ -78,6 +77,7 @@ def subscription(path: str, name: str, namespace: str, events: Sequence[On],
         prop = f"events[{i}]"
         if not isinstance(on, On):
             raise ShipformError(path, prop, "must be On(...)", on, "write On(broker, type='order.created')")
+        check_fields(path, prop, on)
         broker = on.broker()
         if broker.environment is not environment or broker.namespace != namespace:
             raise ShipformError(path, prop, f"names a Broker outside the service's namespace '{namespace}'",
