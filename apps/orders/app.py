@@ -3,7 +3,8 @@
 The same composite, PythonApiWithDb, runs three times: twice in the sales namespace (carts, orders) and once
 in billing (orders again). Each instance's objects are named from its path below the namespace (carts-api,
 orders-db, ...); compose, which has one namespace, tells the two 'orders' apart as sales-orders-* and
-billing-orders-*.
+billing-orders-*. The orders API sends order events to a Knative Eventing Broker, where a notifier receives them
+beside a morning digest tick and the warehouse's stock records from its Kafka.
 """
 
 from acme_constructs import HardenedApi, PythonApiWithDb
@@ -11,24 +12,33 @@ from acme_constructs import HardenedApi, PythonApiWithDb
 from shipform import (
     ApiServer,
     App,
+    Broker,
     Build,
     DataStorage,
     Destination,
     Environment,
     External,
     Ha,
+    Health,
     Issuer,
+    KafkaSasl,
+    KafkaSource,
+    KnativeServing,
     LogShipper,
     Loki,
+    On,
+    PingSource,
     PullSecret,
     Quota,
     S3Target,
     SecretRef,
     SecretStore,
     SecureNamespace,
+    Serverless,
     Subject,
     Telemetry,
     Toleration,
+    WebService,
 )
 
 app = App("orders", registry="ghcr.io/acme", version="2.3.0", repository="https://github.com/acme/orders.git",
@@ -37,12 +47,12 @@ dev = Environment(app, "dev", local=True, domain="dev.orders.example.com")
 # prod runs in a cluster of its own ('prod'), whose Flux applies it, and sends traces, metrics and logs to the
 # cluster's OpenTelemetry Collector; its databases serve TLS with certificates from the cluster's internal CA, and
 # their clients verify them; their volumes come from a StorageClass that retains them. The platform puts the image
-# pull secret for GHCR (ghcr-pull) into each namespace.
+# pull secret for GHCR (ghcr-pull) into each namespace. Knative Serving runs the notifier, none while no event comes.
 prod = Environment(app, "prod", replicas=2, domain="orders.example.com", cluster_issuer="letsencrypt",
                    gitops="flux", destination=Destination(name="prod"), secret_store=SecretStore("vault"),
                    pull_secret=PullSecret("ghcr-pull", existing=True),
                    telemetry=Telemetry(), tls_issuer=Issuer(name="internal-ca"),
-                   data_storage=DataStorage("pd.csi.storage.gke.io", {"type": "pd-ssd"}))
+                   data_storage=DataStorage("pd.csi.storage.gke.io", {"type": "pd-ssd"}), knative=KnativeServing())
 
 API = ["gunicorn", "-b", "0.0.0.0:8000", "app:app"]
 API_SERVER = ApiServer(cidrs=["10.0.0.2/32"])
@@ -69,6 +79,26 @@ for env in (dev, prod):
                              migrate=["python", "-m", "migrate"], backup_to=offsite)
     HardenedApi(sales, "storefront", build=Build.python("services/api", API), public=True,
                 connects_to=[orders.api, carts.api])
+    # Order events go through a Knative Eventing Broker in a namespace of their own: the orders API sends each one
+    # (K_SINK), a schedule ticks the morning digest, a KafkaSource turns the warehouse's stock records into events
+    # (SASL/SCRAM over TLS, credentials from Secrets). The notifier receives them by Triggers: a Knative service in
+    # prod (cluster-local: any pod reaching Knative's gateway could call it; it acts on CloudEvents alone), a
+    # Deployment in dev that admits the Broker's filter pods.
+    notify = SecureNamespace(env, "notify", quota=Quota(cpu_limit="8", memory_limit="16Gi"), deployers=deployers)
+    events = Broker(notify, "orders")
+    orders.api.connects_to.append(events)
+    digest = PingSource(notify, "digest", schedule="0 7 * * *", time_zone="Europe/Berlin", to=events,
+                        data='{"digest": "daily"}')
+    warehouse = External(notify, "warehouse-kafka", host="kafka.warehouse.example.com", port=9093)
+    stock = KafkaSource(notify, "stock", servers=[warehouse], topics=["stock-levels"], to=events,
+                        sasl=KafkaSasl(user=SecretRef("warehouse-kafka", "user"),
+                                       password=SecretRef("warehouse-kafka", "password"),
+                                       mechanism=SecretRef("warehouse-kafka", "mechanism")))
+    WebService(notify, "notifier", image_of=orders.api, command=["python", "-m", "notifier"], port=8080,
+               health=Health.http("/healthz"), events=[On(events, type="com.acme.order.placed"), On(digest), On(stock)],
+               serverless=Serverless(max=3) if env is prod else None,
+               accepted_risks={"knativeSharedGateway": "it acts on CloudEvents from the Broker alone and answers any "
+                                                       "other request with 400"})
 # prod ships every node's container logs to Loki (JSON lines become fields), read-only from the node, with a
 # push token from Vault; the control plane's endpoints are at 10.0.0.2 (GKE's private endpoint).
 logging = SecureNamespace(prod, "logging", host_access="the log shipper reads every node's container logs",

@@ -48,6 +48,14 @@ _EXPORTS = {
     "Issuer": "shipform.model.database_tls",
     "KnativeServing": "shipform.model.knative",
     "Serverless": "shipform.model.knative",
+    "Broker": "shipform.model.broker",
+    "BrokerProps": "shipform.model.broker",
+    "On": "shipform.model.subscriptions",
+    "PingSource": "shipform.model.event_sources",
+    "PingSourceProps": "shipform.model.event_sources",
+    "KafkaSource": "shipform.model.event_sources",
+    "KafkaSourceProps": "shipform.model.event_sources",
+    "KafkaSasl": "shipform.model.event_sources",
     "Job": "shipform.model.job",
     "CronJob": "shipform.model.cron_job",
     "Migration": "shipform.model.migration",
@@ -102,6 +110,8 @@ __all__ = [
     "AwsRole",
     "Backup",
     "BlueGreen",
+    "Broker",
+    "BrokerProps",
     "Build",
     "Canary",
     "Cluster",
@@ -124,6 +134,9 @@ __all__ = [
     "Issuer",
     "Job",
     "JobProps",
+    "KafkaSasl",
+    "KafkaSource",
+    "KafkaSourceProps",
     "Keda",
     "KnativeServing",
     "Latency",
@@ -137,8 +150,11 @@ __all__ = [
     "Monitoring",
     "NodeAgent",
     "NodeAgentProps",
+    "On",
     "Otlp",
     "PagerDuty",
+    "PingSource",
+    "PingSourceProps",
     "PullSecret",
     "Queue",
     "Quota",
@@ -177,6 +193,7 @@ if TYPE_CHECKING:
     from shipform.errors import InvalidApp, ShipformError, ShipformErrors
     from shipform.model.alerting import Email, PagerDuty, Receivers, Slack, Webhook
     from shipform.model.backup import Backup
+    from shipform.model.broker import Broker, BrokerProps
     from shipform.model.build import Build
     from shipform.model.cluster import Cluster
     from shipform.model.collecting import collect_apps
@@ -185,6 +202,7 @@ if TYPE_CHECKING:
     from shipform.model.database_tls import Issuer
     from shipform.model.destination import Destination
     from shipform.model.drill import Drill
+    from shipform.model.event_sources import KafkaSasl, KafkaSource, KafkaSourceProps, PingSource, PingSourceProps
     from shipform.model.external import External, ExternalProps
     from shipform.model.ha import Ha, Recovery
     from shipform.model.identity import AwsRole
@@ -206,6 +224,7 @@ if TYPE_CHECKING:
     from shipform.model.slo import Latency, Slo
     from shipform.model.stage import App, Environment, EnvironmentProps
     from shipform.model.stateful_db import StatefulDB, StatefulDBProps
+    from shipform.model.subscriptions import On
     from shipform.model.web_service import WebService, WebServiceProps
     from shipform.model.worker import Worker, WorkerProps
     from shipform.values.health import Health

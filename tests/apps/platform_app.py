@@ -1,8 +1,8 @@
-"""A 50-workload platform app in three Environments (local, Argo CD with External Secrets, Flux) that uses
-every construct and most props: several SecureNamespaces with a cross-namespace connection, every database
-engine with volume and S3 backups, migrations, autoscaling, configuration values and files, workers with and
-without health, CronJobs, a seed Job and a prebuilt image. Tests use it where the reference app is too small to
-show a rule holds."""
+"""A 50-workload platform app in three Environments (local, Argo CD with External Secrets, Flux) that uses every
+construct and most props: several SecureNamespaces with a cross-namespace connection, every database engine with
+volume and S3 backups, migrations, autoscaling, configuration values and files, workers with and without health,
+CronJobs, a seed Job, a prebuilt image and Knative Eventing (a Broker fed by a schedule and Kafka). Tests use it
+where the reference app is too small to show a rule holds."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from shipform import (
     AwsRole,
     Backup,
     BlueGreen,
+    Broker,
     Build,
     Canary,
     CronJob,
@@ -28,6 +29,7 @@ from shipform import (
     Health,
     HostPath,
     Job,
+    KafkaSource,
     Keda,
     KnativeServing,
     Mesh,
@@ -35,6 +37,8 @@ from shipform import (
     Migration,
     Monitoring,
     NodeAgent,
+    On,
+    PingSource,
     Queue,
     Quota,
     Resources,
@@ -186,6 +190,19 @@ def build(root: Path, scale: int = 4) -> App:
                health=Health.exec(["python", "-m", "consume", "--check"]),
                scale_on=Queue(on=events, name="orders", kind="kafka", per_replica=100, max=3) if env is prod else None)
         Job(back, "seed", image_of=apis[0], command=["python", "-m", "seed"], connects_to=[dbs[0]])
+        # Events through a Broker outside the meshes: a schedule and the Kafka topics the consumer drains feed it, an
+        # hourly job sends its own; the notifier receives them (Knative runs it in prod).
+        bus = SecureNamespace(env, "bus", quota=Quota(cpu_limit="8", memory_limit="16Gi"))
+        orders = Broker(bus, "orders")
+        tick = PingSource(bus, "tick", schedule="*/5 * * * *", to=orders)
+        feed = KafkaSource(bus, "feed", servers=[events, "kafka-2.example.com:9092"], topics=["orders", "refunds"],
+                           to=orders, tls=False, consumer_group="mixed-feed")
+        WebService(bus, "notifier", image="ghcr.io/acme/notifier:2.0.1", port=8080, health=Health.http("/healthz"),
+                   events=[On(orders, type="order.created", attributes={"tenant": "acme"}), On(tick), On(feed)],
+                   serverless=Serverless(max=2) if env is prod else None,
+                   accepted_risks={"knativeSharedGateway": "it acts on CloudEvents from the Broker alone"})
+        CronJob(bus, "announce", schedule="@hourly", image="ghcr.io/acme/notifier:2.0.1",
+                command=["python", "-m", "announce"], connects_to=[orders])
         apis[0].deployment.add_labels({"acme.com/team": "core"})
         env.include("config/extra.yaml")
         # A log shipper on every node, reading the node's logs: host access in a namespace that says why.

@@ -209,6 +209,21 @@ def ha_recovery(files: dict[str, str]) -> None:
     assert cluster["backup"]["barmanObjectStore"]["serverName"] == "db-2"
 
 
+def eventing(files: dict[str, str]) -> None:
+    sink = container_env(k8s(files, "prod", "Deployment", "shop", "api"))["K_SINK"]
+    assert sink == "http://broker-ingress.knative-eventing.svc.cluster.local/shop/orders"
+    triggers = [k8s(files, "prod", "Trigger", "shop", f"notifier-{n}")["spec"] for n in (1, 2, 3)]
+    assert triggers[0]["filter"] == {"attributes": {"type": "com.acme.order.placed"}}
+    assert triggers[0]["subscriber"] == {"ref": {"apiVersion": "serving.knative.dev/v1", "kind": "Service",
+                                                 "name": "notifier"}}
+    assert k8s(files, "dev", "Trigger", "shop", "notifier-1")["spec"]["subscriber"] == {
+        "uri": "http://notifier.shop.svc.cluster.local:8080"}
+    for kind, name in (("PingSource", "digest"), ("KafkaSource", "stock")):
+        assert k8s(files, "prod", kind, "shop", name)["spec"]["sink"]["ref"]["kind"] == "Broker"
+    labels = yaml.safe_load(files["compose/compose.yaml"])["services"]["notifier"]["labels"]
+    assert labels["dev.shipform.events.notifier-1"] == "Broker orders, type=com.acme.order.placed"
+
+
 APPS: dict[str, tuple[str, Callable[[dict[str, str]], None]]] = {
     "quickstart.py": ("hello", quickstart), "shop.py": ("shop", shop),
     "delivery.py": ("shop", delivery), "composite.py": ("sales", composite),
@@ -217,6 +232,7 @@ APPS: dict[str, tuple[str, Callable[[dict[str, str]], None]]] = {
     "config_per_environment.py": ("configured", config_per_environment),
     "native_packages.py": ("native", native_packages), "databases.py": ("data", databases),
     "ha_postgres.py": ("ledger", ha_postgres), "ha_recovery.py": ("ledger", ha_recovery),
+    "eventing.py": ("events", eventing),
 }
 """Each example that creates an App: the App's name, and what its page says it writes."""
 MODULES = {"hardened_api.py", "test_composite.py"}

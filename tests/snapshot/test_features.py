@@ -559,6 +559,25 @@ def test_serverless_web_service_on_knative(synth, snapshot):
     assert files == snapshot
 
 
+def test_events_through_a_knative_eventing_broker(synth, snapshot):
+    """A Broker fed by a schedule, a client that sends to it (K_SINK, egress to the broker ingress pods) and a
+    service that receives two kinds of events (Triggers, its NetworkPolicy admitting the broker filter pods); the
+    compose service's labels say a local run has none of it."""
+    source = """
+        from shipform import *
+        app = App("shop", registry="ghcr.io/acme", version="1.0.0")
+        dev = Environment(app, "dev", local=True)
+        bus = Broker(dev, "bus")
+        tick = PingSource(dev, "tick", schedule="*/10 * * * *", to=bus)
+        WebService(dev, "api", image="ghcr.io/acme/api:1.0.0", port=8000, connects_to=[bus])
+        WebService(dev, "mailer", image="ghcr.io/acme/mailer:1.0.0", port=8080,
+                   events=[On(bus, type="order.placed"), On(tick)])
+    """
+    files = synth(source, "k8s/dev/broker-", "k8s/dev/pingsource-", "k8s/dev/trigger-", "k8s/dev/networkpolicy-shop-",
+                  "k8s/dev/deployment-shop-api", "compose/compose.yaml")
+    assert files == snapshot
+
+
 def test_the_cleanup_of_a_registry_that_takes_deletes(synth, snapshot):
     """keep_images_days on a registry other than GHCR: skopeo, logged in with the registry's credentials in the
     GitHub environment 'release', no packages scope (GHCR's variant is the reference app's shop-cleanup.yaml)."""

@@ -147,7 +147,7 @@ MERMAID_ID = r"[A-Za-z][A-Za-z0-9_]*"
 LABEL = r'"([^"]*)"'
 MERMAID_SHAPES = {"service": ("[", "]"), "worker": ("[[", "]]"), "serverless": ("[/", "/]"),
                   "database": ("[(", ")]"), "job": ("([", "])"), "agent": ("{{", "}}"), "external": (">", "]"),
-                  "entry": ("((", "))")}
+                  "entry": ("((", "))"), "broker": ("{", "}"), "source": ("[\\", "/]")}
 KEYWORDS = {"end", "subgraph", "graph", "flowchart", "style", "classDef", "class", "click", "linkStyle", "direction"}
 
 
@@ -189,7 +189,8 @@ def read_mermaid(text: str) -> Picture:
 
 
 DOT_SHAPES = {"box": "service", "component": "worker", "parallelogram": "serverless", "cylinder": "database",
-              "box,rounded": "job", "hexagon": "agent", "cds": "external", "oval": "entry"}
+              "box,rounded": "job", "hexagon": "agent", "cds": "external", "oval": "entry", "diamond": "broker",
+              "trapezium": "source"}
 
 
 def as_mermaid_shapes(picture: Picture) -> Picture:

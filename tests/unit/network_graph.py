@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from shipform import S3Target
+from shipform import Broker, S3Target
 from shipform.providers.mesh import MESHES
 
 Flow = tuple[str, str, int, str]
@@ -52,6 +52,21 @@ def collector(namespace: str) -> str:
 def knative(namespace: str, component: str) -> str:
     """Knative's gateway, activator or autoscaler."""
     return f"{namespace}/knative-{component}"
+
+
+def broker_pods(namespace: str, role: str) -> str:
+    """Knative Eventing's broker ingress or filter pods."""
+    return f"{namespace}/knative-broker-{role}"
+
+
+BROKER_ROLE = "eventing.knative.dev/brokerRole"
+"""The label of the multi-tenant broker's pods, 'ingress' or 'filter' (knative/eventing
+config/brokers/mt-channel-broker/deployments/broker-ingress.yaml and broker-filter.yaml); both listen on 8080."""
+
+
+def eventing_namespaces(env: Any) -> tuple[str, ...]:
+    """From the constructs: where the data plane of the Environment's Brokers runs."""
+    return tuple(sorted({m.plane.namespace for m in env.members if isinstance(m, Broker)}))
 
 
 def is_pod_owner(obj: dict) -> bool:
@@ -140,7 +155,7 @@ def named_ports(template: dict) -> dict[str, tuple[int, str]]:
 
 def endpoints(objects: list[dict], ingress_namespace: str, monitoring: Any = None,
               telemetry: Any = None, keda: Any = None, mesh: Any = None, serving: Any = None,
-              cnpg: Iterable[str] = ()) -> list[Endpoint]:
+              cnpg: Iterable[str] = (), eventing: Iterable[str] = ()) -> list[Endpoint]:
     """Every pod owner of the app, then cluster DNS, the ingress controller, Prometheus (where the Environment is
     monitored) and the outside world.
     Pods get addresses in 10.244.0.0/16; the outside world is 8.8.8.8 (a public address: the documentation
@@ -178,6 +193,9 @@ def endpoints(objects: list[dict], ingress_namespace: str, monitoring: Any = Non
                         ipaddress.IPv4Address("10.244.255.8"), None, ours=False)] if serving else []),
             *[Endpoint(cnpg_operator(ns), ns, {"app.kubernetes.io/name": "cloudnative-pg"},
                        ipaddress.IPv4Address("10.244.254.0") + i, None, ours=False) for i, ns in enumerate(cnpg)],
+            *(Endpoint(broker_pods(ns, role), ns, {BROKER_ROLE: role},
+                       ipaddress.IPv4Address("10.244.253.0") + 2 * i + j, {"http": (8080, "TCP")}, ours=False)
+              for i, ns in enumerate(eventing) for j, role in enumerate(("ingress", "filter"))),
             Endpoint(OUTSIDE, None, {}, ipaddress.IPv4Address("8.8.8.8"), None, ours=False)]
 
 
@@ -333,7 +351,8 @@ def candidate_ports(objects: list[dict], pods: list[Endpoint], policies: list[di
 
 def evaluate(objects: list[dict], ingress_namespace: str, probes: Iterable[Endpoint] = (),
              monitoring: Any = None, telemetry: Any = None, keda: Any = None, mesh: Any = None,
-             serving: Any = None, cnpg: Iterable[str] = ()) -> Evaluation:
+             serving: Any = None, cnpg: Iterable[str] = (),
+             eventing: Iterable[str] = ()) -> Evaluation:
     """Every flow the NetworkPolicies allow under Kubernetes semantics: a pod is isolated in a direction once
     any policy selecting it lists that direction, and then some selecting policy must have a rule admitting
     the peer on that port; a flow needs both the source's egress and the destination's ingress. Pods outside
@@ -342,7 +361,8 @@ def evaluate(objects: list[dict], ingress_namespace: str, probes: Iterable[Endpo
     ``probes`` are further addresses outside the cluster to try (see outside_probes); ``cnpg`` the namespaces of
     CloudNativePG operators (see cnpg_namespaces)."""
     policies = [o for o in objects if o["kind"] == "NetworkPolicy"]
-    pods = [*endpoints(objects, ingress_namespace, monitoring, telemetry, keda, mesh, serving, cnpg), *probes]
+    pods = [*endpoints(objects, ingress_namespace, monitoring, telemetry, keda, mesh, serving, cnpg,
+                       eventing), *probes]
     ns_labels = namespace_labels(objects, pods)
     ports = sorted(candidate_ports(objects, pods, policies))
     out = {e.id: isolating_rules(e, "Egress", policies) for e in pods}
@@ -465,6 +485,9 @@ def declared_flows(env: Any) -> set[Flow]:
         for target, port in declared_ports(w):
             if target in externals(env):
                 continue
+            if isinstance(target, Broker):  # events go to the broker ingress pods, on their port
+                flows.add((me, broker_pods(target.plane.namespace, "ingress"), 8080, "TCP"))
+                continue
             if getattr(target, "serverless", None) is not None:  # a Knative service: through its gateway
                 flows.add((me, knative(env.knative.gateway_namespace, "gateway"), env.knative.gateway_port, "TCP"))
             else:
@@ -476,6 +499,8 @@ def declared_flows(env: Any) -> set[Flow]:
                       (knative(serving.namespace, "activator"), me, 8013 if h2c else 8012, "TCP"),
                       (knative(serving.namespace, "autoscaler"), me, 9090, "TCP")}
         flows |= external_flows(env, w)
+        if getattr(w, "events", None) and w.serverless is None:  # the broker filter delivers to the main port
+            flows |= {(broker_pods(on.broker().plane.namespace, "filter"), me, w.port, "TCP") for on in w.events}
         if getattr(w, "public", False) and w.serverless is None:  # Knative publishes its own
             flows.add((ingress_controller(env.ingress_namespace), me, w.port, "TCP"))
         telemetry = getattr(env, "telemetry", None)
@@ -619,10 +644,11 @@ def compose_names(workloads: Iterable[Any]) -> dict[int, str]:
 
 
 def declared_pairs(workloads: Iterable[Any]) -> set[frozenset[str]]:
-    """Pairs of services that connect (a server outside the cluster is no compose service)."""
+    """Pairs of services that connect (a server outside the cluster, or a Broker, is no compose service)."""
     workloads = list(workloads)
     local = compose_names(workloads)
-    return {frozenset((local[id(w)], local[id(t)])) for w in workloads for t in w.targets() if not hasattr(t, "cidrs")}
+    return {frozenset((local[id(w)], local[id(t)])) for w in workloads for t in w.targets()
+            if not hasattr(t, "cidrs") and not isinstance(t, Broker)}
 
 
 # ---------------------------------------------------------------------------------------------- the mesh's graph

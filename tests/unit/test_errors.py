@@ -26,12 +26,13 @@ from unit.bad_inputs import (
     WEB_SERVICE_CASES,
 )
 from unit.bad_inputs_alerts import ALERT_CASES
+from unit.bad_inputs_events import EVENT_CASES
 from unit.bad_inputs_exact import EXACT_RULE_CASES
 from unit.bad_inputs_exact import SECRET_VALUES as MORE_SECRET_VALUES
 from unit.bad_inputs_ha import HA_CASES
 from unit.bad_inputs_wiring import WIRING_CASES
 
-CASES = ALL_CASES + EXACT_RULE_CASES + WIRING_CASES + ALERT_CASES + HA_CASES
+CASES = ALL_CASES + EXACT_RULE_CASES + WIRING_CASES + ALERT_CASES + HA_CASES + EVENT_CASES
 
 SHIPFORM = Path(sys.executable).with_name("shipform")
 GOOD = PREAMBLE + 'WebService(dev, "api", image="nginx:1.27.3", port=80)\n'

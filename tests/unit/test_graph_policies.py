@@ -57,11 +57,19 @@ def boxed_outside(picture: gr.Picture, node: str) -> bool:
     return picture.boxes[picture.nodes[node][0][-1]] == "outside the cluster"
 
 
+def is_eventing(node: str) -> bool:
+    """A Broker's or an event source's node ('<app>/<env>/<namespace>/broker:<name>', '.../source:<name>')."""
+    return "/broker:" in node or "/source:" in node
+
+
 def graph_connections(picture: gr.Picture) -> tuple[set[Connection], set[tuple[str, int]], set[tuple[str, int]],
                                                     set[tuple[str, str, int]]]:
-    """(between workloads, workload to outside, into a workload from an entry point, through a gateway)."""
+    """(between workloads, workload to outside, into a workload from an entry point, through a gateway); the edges
+    of Brokers and sources are compared by test_event_edges_are_the_flows_the_policies_allow."""
     between, out, into, through = set(), set(), set(), set()
     for source, target, label in picture.edges:
+        if is_eventing(source) or is_eventing(target):
+            continue
         src, dst = place(picture, source), place(picture, target)
         for port in port_numbers(label):
             if src and dst and " via " in label:
@@ -134,11 +142,48 @@ def test_the_graph_draws_exactly_the_connections_the_network_policies_allow(subj
                    for f in subject.evaluation(env).allowed), src
 
 
+@pytest.mark.parametrize(("name", "env"), CASES)
+def test_event_edges_are_the_flows_the_policies_allow(subjects, name, env):
+    """Knative Eventing drawn as source -> broker -> subscriber: each workload's edge to a Broker is a flow the policies
+    allow to the broker ingress pods (8080), and every such flow is drawn; each Broker's edge to a service is a Trigger
+    the broker filter pods can deliver (to its main port, or through Knative's gateway to a Knative service); a
+    source's edges start at a source and end at its Broker or at a server outside the cluster."""
+    subject = subjects(name)
+    picture, evaluation = drawn(subject, env), subject.evaluation(env)
+    planes = ng.eventing_namespaces(subject.env(env))
+    ingress = {ng.broker_pods(ns, "ingress") for ns in planes}
+    filters = {ng.broker_pods(ns, "filter") for ns in planes}
+    gateway = ng.knative(subject.env(env).knative.gateway_namespace, "gateway") if subject.env(env).knative else None
+    sends, delivered = set(), set()
+    for source, target, label in picture.edges:
+        src, dst = place(picture, source), place(picture, target)
+        if src and "/broker:" in target:
+            sends.add(src)
+        elif dst and "/broker:" in source:
+            delivered.add(dst)
+        elif "/source:" in source:
+            assert "/broker:" in target or boxed_outside(picture, target), (source, target)
+        else:
+            assert not (is_eventing(source) or is_eventing(target)), (source, target, label)
+    allowed = evaluation.allowed
+    assert sends == {f[0] for f in allowed if f[1] in ingress}, "an emitter drawn without its flow, or the reverse"
+    assert all((f[1], f[2]) == (f[1], 8080) for f in allowed if f[1] in ingress)
+    knative_services = {f"{o['metadata']['namespace']}/{o['metadata']['name']}" for o in ng.knative_services(
+        subject.objects[env])}
+    for dst in delivered:
+        reached = {f[0] for f in allowed if f[1] == dst}
+        assert reached & (filters | ({gateway} if dst in knative_services else set())), dst
+    assert {f[1] for f in allowed if f[0] in filters} <= delivered, "the filter pods reach a service no Trigger names"
+    if name == "orders":
+        assert sends and delivered  # the check is not vacuous
+
+
 def test_the_platform_app_draws_every_kind_of_node(subjects):
     """The platform app has each kind the picture knows, so the equality above covers them all."""
     picture = drawn(subjects("platform"), "prod")
     assert {shape for _, _, shape in picture.nodes.values()} == {
-        "box", "component", "parallelogram", "cylinder", "box,rounded", "hexagon", "cds", "oval"}
+        "box", "component", "parallelogram", "cylinder", "box,rounded", "hexagon", "cds", "oval", "diamond",
+        "trapezium"}
     assert any(" via " in label for _, _, label in picture.edges)
 
 
@@ -150,7 +195,8 @@ def test_the_comparison_sees_a_policy_that_disagrees(subjects):
     workloads = {p for node in picture.nodes if (p := place(picture, node))}
     objects = mutated(subject.objects["prod"], "back/api0", drop_ingress_from("web0"))
     evaluation = ng.evaluate(objects, env.ingress_namespace, ng.outside_probes(env), env.monitoring, env.telemetry,
-                             env.keda, env.mesh, env.knative, ng.cnpg_namespaces(env))
+                             env.keda, env.mesh, env.knative, ng.cnpg_namespaces(env),
+                             ng.eventing_namespaces(env))
     between = graph_connections(picture)[0]
     assert between - policy_connections(evaluation, workloads, env.ingress_namespace)[0] == {
         ("front/web0", "back/api0", 8000)}

@@ -96,7 +96,7 @@ def test_the_flux_kustomization_impersonates_an_account_granted_exactly_what_the
         == "flux-orders-prod"
     account = flux[("ServiceAccount", "flux-system", "flux-orders-prod")]
     assert account["automountServiceAccountToken"] is False
-    for namespace in ("billing", "logging", "sales"):
+    for namespace in ("billing", "logging", "notify", "sales"):
         role = flux[("Role", namespace, "flux-orders-prod")]
         applied = {(g, r) for rule in role["rules"] if rule["verbs"] == APPLY
                    for g in rule["apiGroups"] for r in rule["resources"]}
@@ -105,7 +105,7 @@ def test_the_flux_kustomization_impersonates_an_account_granted_exactly_what_the
         assert applied == held  # every kind in the namespace, nothing else
         reads = {(g, r) for rule in role["rules"] if rule["verbs"] == ["get", "list", "watch"]
                  for g in rule["apiGroups"] for r in rule["resources"]}
-        if namespace != "logging":  # a DaemonSet's health is in its own status: no extra reads there
+        if namespace not in ("logging", "notify"):  # a DaemonSet's or Knative Service's health is in its own status
             assert {("apps", "replicasets"), ("", "pods")} <= reads  # what Flux's health checks read
         assert all("*" not in rule["verbs"] + rule["resources"] + rule["apiGroups"] for rule in role["rules"])
         binding = flux[("RoleBinding", namespace, "flux-orders-prod")]
@@ -119,7 +119,7 @@ def test_the_flux_kustomization_impersonates_an_account_granted_exactly_what_the
     admission = "admissionregistration.k8s.io"
     assert cluster_role["rules"] == [
         {"apiGroups": [""], "resources": ["namespaces"], "verbs": by_name,
-         "resourceNames": ["billing", "logging", "sales"]},
+         "resourceNames": ["billing", "logging", "notify", "sales"]},
         # The logging namespace's host-access policy and the log shipper's ClusterRole and binding: by name.
         {"apiGroups": [admission], "resources": ["validatingadmissionpolicies"], "verbs": by_name,
          "resourceNames": ["logging-host-access"]},

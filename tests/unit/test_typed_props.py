@@ -14,7 +14,9 @@ import pytest
 
 from conftest import REPO, exec_app, write_sources
 from shipform import InvalidApp, collect_apps
+from shipform.model.broker import BrokerProps
 from shipform.model.cron_job import CronJobProps
+from shipform.model.event_sources import KafkaSourceProps, PingSourceProps
 from shipform.model.external import ExternalProps
 from shipform.model.job import JobProps
 from shipform.model.long_running import LongRunningProps
@@ -28,7 +30,7 @@ MYPY = Path(sys.executable).with_name("mypy")
 # mypy's cache of shipform's own modules outlives a run (it is keyed by their contents): only the app is new.
 MYPY_CACHE = Path(sys.executable).parents[1] / "mypy-test-cache"
 PROPS = [WebServiceProps, LongRunningProps, JobProps, CronJobProps, StatefulDBProps, SecureNamespaceProps,
-         EnvironmentProps, ExternalProps]
+         EnvironmentProps, ExternalProps, BrokerProps, PingSourceProps, KafkaSourceProps]
 PREAMBLE = 'from shipform import *\napp = App("shop", registry="ghcr.io/acme")\ndev = Environment(app, "dev")\n'
 
 
@@ -64,6 +66,7 @@ CONSTRUCTORS = [
      "did you mean 'time_zone'?"),
     ('SecureNamespace(dev, "team", viewer=[])', "viewer", "did you mean 'viewers'?"),
     ('Environment(app, "prod", replica=3)', "replica", "did you mean 'replicas'?"),
+    ('Broker(dev, "bus", eventing_namepsace="eventing")', "eventing_namepsace", "did you mean 'eventing_namespace'?"),
 ]
 
 

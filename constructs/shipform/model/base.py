@@ -88,6 +88,10 @@ class ShipformConstruct(Construct, metaclass=Constructing):
         """Namespaces whose workloads may connect to workloads in this construct's namespace."""
         return ()
 
+    def eventing_spec(self) -> spec.Broker | spec.EventSource | None:
+        """The Knative Eventing object this construct declares (a Broker, an event source), if it declares one."""
+        return None
+
     def validate(self) -> list[ShipformError]:
         """Checks that need the whole tree; synth runs them all and reports every error at once."""
         return []

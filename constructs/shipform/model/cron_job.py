@@ -46,7 +46,7 @@ class CronJob(Batch):
         refuse_misplaced(path, props, NOT_FOR_BATCH)
         check_props(path, props, CronJobProps)
         self.schedule = validate_schedule(path, "schedule", props["schedule"])
-        self.time_zone = _time_zone(path, props.get("time_zone"))
+        self.time_zone = time_zone_of(path, props.get("time_zone"))
         self.concurrency_policy: ConcurrencyPolicy = props.get("concurrency_policy", "Forbid")
         self.starting_deadline_seconds = checks.positive_int(path, "starting_deadline_seconds",
                                                              props.get("starting_deadline_seconds", 300))
@@ -65,7 +65,7 @@ class CronJob(Batch):
             failed_jobs_history_limit=self.failed_jobs_history_limit, job=self.job_spec())
 
 
-def _time_zone(path: str, time_zone: str | None) -> str | None:
+def time_zone_of(path: str, time_zone: str | None) -> str | None:
     if time_zone is None:
         return None
     try:

@@ -51,6 +51,9 @@ class Member(Protocol):
     def accepted_namespaces(self) -> tuple[str, ...]:
         """Namespaces whose workloads may connect to workloads in this construct's namespace."""
 
+    def eventing_spec(self) -> spec.Broker | spec.EventSource | None:
+        """The Knative Eventing object it declares (a Broker, an event source), if any."""
+
     def check(self) -> list[ShipformError]:
         """Every problem synth finds in this construct."""
 

@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from shipform import spec
 from shipform.errors import ShipformError
+from shipform.model.broker import Broker
 from shipform.model.external import External
 from shipform.model.job import Job
 from shipform.model.placement import placement
@@ -80,7 +81,7 @@ class Migration:
     def databases(self, service: Workload) -> list[Workload | External]:
         """What the migration reaches: the databases it names, else those of its service."""
         named = service.targets() if self.connects_to is None else list(dict.fromkeys(self.connects_to))
-        return [t for t in named if t.is_database]
+        return [t for t in named if not isinstance(t, Broker) and t.is_database]
 
     def problems(self, service: Workload) -> list[ShipformError]:
         """A named server that is no database of the service; else no database, or more than one, to choose."""
@@ -128,8 +129,8 @@ class MigrationJob(Job):
     migration: Migration
     service: Workload
 
-    def targets(self) -> list[Workload | External]:
-        return self.migration.databases(self.service)
+    def targets(self) -> list[Workload | External | Broker]:
+        return list(self.migration.databases(self.service))
 
     def placement(self) -> spec.Placement | None:
         """Its service's tier: the new version waits for it, so it must not wait behind the background."""

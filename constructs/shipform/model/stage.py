@@ -397,6 +397,9 @@ class Environment(cdk8s.Chart):
                 clients.setdefault(id(target), []).append(client)
         namespaces = [*(spec.Namespace(n, self.app.name, POD_SECURITY_VERSION, self.implicit_guards(n))
                         for n in self.implicit_namespaces()), *declared]
+        events = [found for m in self.members if (found := m.eventing_spec()) is not None]
+        eventing = spec.Eventing(tuple(e for e in events if isinstance(e, spec.Broker)),
+                                 tuple(e for e in events if not isinstance(e, spec.Broker)))
         signed_by = None if self.local or self.unsigned_images else self.app.source_repository()
         if signed_by is not None:  # the Namespaces opt in to policy-controller
             namespaces = [replace(ns, verify_images=True) for ns in namespaces]
@@ -407,7 +410,7 @@ class Environment(cdk8s.Chart):
             gitops_namespace=self.gitops_namespace, cluster=self.cluster, cilium=self.cilium,
             data_storage=self.data_storage, unpinned_images=self.unpinned_images, destination=self.destination,
             monitoring=self.monitoring, signed_by=signed_by, unsigned_images=self.unsigned_images,
-            pull_secret=self.pull_secret)
+            pull_secret=self.pull_secret, eventing=eventing)
 
     def pull_secret_of(self, namespace: str) -> spec.PullSecretSpec | None:
         return self.namespace_pull_secrets.get(namespace, self.pull_secret)

@@ -17,6 +17,7 @@ from shipform.model.long_running import LongRunning, LongRunningProps
 from shipform.model.migration import Migration
 from shipform.model.observability import Metrics
 from shipform.model.slo import Slo
+from shipform.model.subscriptions import On, subscription
 from shipform.model.workload import Workload
 from shipform.providers.exposure import exposure_for
 from shipform.providers.exposure.protocol import ExposureProvider
@@ -62,6 +63,11 @@ class WebServiceProps(LongRunningProps, total=False):
     error budget's burn rate (recording rules and alerts in the namespace's PrometheusRule), measured by the ingress
     controller that publishes it (ingress-nginx) or the mesh its namespace is in (Istio). Needs the Environment's
     ``monitoring=``; a local Environment without it renders none."""
+    events: Sequence[On]
+    """Default: []. Knative Eventing events it receives, ``[On(broker, type='order.created'), On(nightly)]``: a
+    Trigger each (one per topic of a KafkaSource), ``<id>-<n>`` in the Broker's namespace (the service's own), whose
+    subscriber is the Knative Service (serverless) or the main port of the Service; a service that is not serverless
+    admits the Broker's filter pods on that port. A local run receives none (compose says so in a label)."""
 
 
 Expose = Literal["cluster", "node-port", "load-balancer"]
@@ -122,6 +128,8 @@ class WebService(LongRunning):
             self.metrics.validate(self.path)
         self.service_monitor = self.handle("service-monitor")
         self.slo = props.get("slo")
+        self.events = list(props.get("events") or ())
+        self.subscription = subscription(self.path, self.name, self.namespace, self.events, self.environment)
 
     def second_service_name(self) -> str | None:
         if isinstance(self.progressive, BlueGreen):
@@ -303,7 +311,8 @@ class WebService(LongRunning):
 
     def run_facets(self) -> tuple[spec.Facet, ...]:
         level = self.service_level()
-        return (*super().run_facets(), *((level,) if level is not None else ()))
+        own = tuple(f for f in (level, self.subscription) if f is not None)
+        return (*super().run_facets(), *own)
 
     def service_level(self) -> spec.ServiceLevel | None:
         """The objectives of ``slo``, measured where the service's requests are counted; None without ``slo``, or in

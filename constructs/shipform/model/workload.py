@@ -13,6 +13,7 @@ from constructs import Construct
 from shipform import spec
 from shipform.errors import ShipformError
 from shipform.model.base import ShipformConstruct
+from shipform.model.broker import Broker, collision_fix
 from shipform.model.build import Build
 from shipform.model.config import check_files, check_values, config_spec, read_files
 from shipform.model.external import External
@@ -69,10 +70,10 @@ class WorkloadProps(TypedDict, total=False):
     of the image's build context, so never baked in. Read at synth time: UTF-8 text without credentials."""
     resources: Resources
     """Default: ``Resources()`` (100m/128Mi requested, 500m/256Mi limit)."""
-    connects_to: Sequence[Workload | Connection | External]
+    connects_to: Sequence[Workload | Connection | External | Broker]
     """Default: []. Services this one calls; drives env vars, network policies, compose networks and
     start order. A service stands for its main port; ``api.on("grpc")`` for the named ports only; an
-    :class:`External` for a server outside the cluster."""
+    :class:`External` for a server outside the cluster; a :class:`Broker` to send it events (``K_SINK``)."""
     writable_paths: Sequence[str]
     """Default: ['/tmp']. Writable folders under the read-only root filesystem (emptyDir in Kubernetes,
     tmpfs in compose)."""
@@ -142,7 +143,7 @@ class Workload(ShipformConstruct, RunsAs):
         self.files = check_files(self.path, props.get("files") or {})
         self.resource_props = props.get("resources") or Resources()
         self.resources: ComputeResources = self.resource_props.parse(self.path)
-        self.connects_to: list[Workload | Connection | External] = list(props.get("connects_to", ()))
+        self.connects_to: list[Workload | Connection | External | Broker] = list(props.get("connects_to", ()))
         self.writable_paths = check_writable_paths(self.path, list(props.get("writable_paths", ("/tmp",))))
         self.read_only_root_filesystem = props.get("read_only_root_filesystem", True)
         user, group = props.get("run_as_user"), props.get("run_as_group")
@@ -209,7 +210,7 @@ class Workload(ShipformConstruct, RunsAs):
         """shipform writes this workload's Dockerfile (and so its probe program)."""
         return self.build is not None and self.build.preset != "dockerfile"
 
-    def _connection_error(self, entry: Workload | Connection | External) -> ShipformError | None:
+    def _connection_error(self, entry: Workload | Connection | External | Broker) -> ShipformError | None:
         target = entry.target if isinstance(entry, Connection) else entry
         if target.port is None:
             return ShipformError(self.path, "connects_to", "entries must be services with a port", target.path,
@@ -219,7 +220,7 @@ class Workload(ShipformConstruct, RunsAs):
                                  "connect to the service of the same Environment")
         if target is self:
             return ShipformError(self.path, "connects_to", "lists the service itself", target.path, "remove it")
-        if isinstance(target, External):
+        if isinstance(target, External | Broker):
             return None  # outside the cluster: no namespace has to accept the client
         if isinstance(entry, Connection):
             names = [p.name for p in target.ports()]
@@ -247,7 +248,7 @@ class Workload(ShipformConstruct, RunsAs):
         """Two targets that would set the same variable: one of them would silently be lost."""
         if not self.inject_connection_env:
             return []
-        owner: dict[str, Workload | External] = {}
+        owner: dict[str, Workload | External | Broker] = {}
         errors = []
         for target in sorted(self.targets(), key=lambda t: t.name):
             told = {v.name for v in target.client_env(self.ports_used_on(target))}
@@ -256,7 +257,7 @@ class Workload(ShipformConstruct, RunsAs):
                 if first is not target:
                     errors.append(ShipformError(
                         self.path, "connects_to", f"gives {first.path} and {target.path} the same variable {name}",
-                        name, "give one of them its own env_prefix (StatefulDB, External), name= or id"))
+                        name, collision_fix(target)))
         return errors[:1]
 
     def _accepted_by(self, target: Workload) -> bool:
@@ -290,13 +291,12 @@ class Workload(ShipformConstruct, RunsAs):
         """A connection to the named ports only: ``connects_to=[api.on("grpc")]``."""
         return Connection(self, ports)
 
-    def targets(self) -> list[Workload | External]:
+    def targets(self) -> list[Workload | External | Broker]:
         """The workloads this one connects to, each once, in the order given."""
         return list(dict.fromkeys(c.target if isinstance(c, Connection) else c for c in self.connects_to))
 
-    def ports_used_on(self, target: Workload | External) -> tuple[spec.Port, ...]:
-        """The ports of ``target`` this workload may use, in the target's order: those it named with
-        ``target.on(...)``, and the main (first) port where it lists the target by itself."""
+    def ports_used_on(self, target: Workload | External | Broker) -> tuple[spec.Port, ...]:
+        """The ports of ``target`` it may use, in its order: those named by ``target.on(...)``, the main one if bare."""
         named: set[str] = set()
         main = target.ports()[:1]
         for entry in self.connects_to:
@@ -337,7 +337,7 @@ class Workload(ShipformConstruct, RunsAs):
         """Own secrets plus those its targets hand their clients; each becomes /run/secrets/<name>.<key>."""
         return self.secrets_with(self.targets(), self.secrets)
 
-    def secrets_with(self, targets: Sequence[Workload | External],
+    def secrets_with(self, targets: Sequence[Workload | External | Broker],
                      own: Mapping[str, SecretRef]) -> dict[str, SecretRef]:
         """``own`` plus the secrets ``targets`` hand their clients (a migration's: its databases' and its own)."""
         client: dict[str, SecretRef] = {}
@@ -360,7 +360,7 @@ class Workload(ShipformConstruct, RunsAs):
         file; a later entry replaces an earlier one of the same name in its place."""
         return self.env_with(self.targets(), self.all_secrets(), configured)
 
-    def env_with(self, targets: Sequence[Workload | External], secrets: Mapping[str, SecretRef],
+    def env_with(self, targets: Sequence[Workload | External | Broker], secrets: Mapping[str, SecretRef],
                  configured: spec.Config | None) -> tuple[spec.EnvVar, ...]:
         """The env of a container of this workload that reaches ``targets`` and mounts ``secrets`` (see env_spec)."""
         # The OpenTelemetry SDKs' variables first: the workload's own env may replace any of them.

@@ -11,6 +11,7 @@ from typing import Any
 
 from shipform import spec
 from shipform.errors import ShipformError
+from shipform.render.compose_events import event_labels
 from shipform.render.compose_names import local_names
 from shipform.render.compose_ports import published_ports
 from shipform.render.compose_watch import watch
@@ -144,7 +145,9 @@ def local_workload(w: spec.Workload, names: LocalNames) -> spec.Workload:
     run = w.run
     if isinstance(run, spec.Continuous) and run.pre_start:
         run = replace(run, pre_start=replace(run.pre_start, connects_to=tuple(map(end, run.pre_start.connects_to))))
-    return replace(w, name=name, connects_to=tuple(map(end, w.connects_to)), clients=tuple(map(end, w.clients)),
+    # A Broker runs in Kubernetes alone (its labels say so: render.compose_events).
+    connects_to = tuple(end(t) for t in w.connects_to if t.local)
+    return replace(w, name=name, connects_to=connects_to, clients=tuple(map(end, w.clients)),
                    volumes=volumes, waits_for=tuple(names.get((w.namespace, n), n) for n in w.waits_for), run=run)
 
 
@@ -275,6 +278,9 @@ def compose_document(app: spec.App, compose_dir: Path, docker_dir: Path) -> dict
     checked = {w.name for w in workloads if healthcheck(w) is not None}
     services = {w.name: escape_interpolation(service(w, compose_dir, docker_dir, names, checked))
                 for w in workloads}
+    for w in env.workloads:
+        if labels := event_labels(w):
+            services[names[(w.namespace, w.name)]]["labels"] = escape_interpolation(labels)
     builds = {w.name: w.build for w in env.workloads if w.build is not None}  # by the Dockerfile's owner
     for w in workloads:
         rules = watch(w, builds.get(w.built.dockerfile_of) if w.built else None, compose_dir)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from shipform import spec
-from shipform.render import host_access, scheduling
+from shipform.render import eventing, host_access, scheduling
 from shipform.render.alertmanager import alert_routes, routed_namespaces, routes_name
 from shipform.render.external_secrets import external_secrets, secret_stores
 from shipform.render.image_policy import policies
@@ -110,6 +110,7 @@ def environment_bodies(env: spec.Environment, keys: Sequence[ObjectKey]) -> list
                      for namespace, workloads in by_namespace.items()})
     made.update({("AlertmanagerConfig", namespace, routes_name(env.app)): alert_routes(env, namespace)
                  for namespace in routed_namespaces(env)})
+    made.update(eventing.objects(env))
     return [made[k.key] for k in keys]
 
 

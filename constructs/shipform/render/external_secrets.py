@@ -7,16 +7,20 @@ import json
 from typing import Any
 
 from shipform import spec
+from shipform.render import eventing
 from shipform.render.alertmanager import secret_places
 
 EXTERNAL_SECRETS_API = "external-secrets.io/v1"
 
 
 def referenced_secrets(env: spec.Environment) -> dict[tuple[str, str], list[str]]:
-    """{(namespace, Secret name): sorted keys} of every Secret the Environment's workloads and its alert receivers
-    (render.alertmanager) reference, but those cert-manager issues there (a database's certificate)."""
+    """{(namespace, Secret name): sorted keys} of every Secret the Environment's workloads, its alert receivers
+    (render.alertmanager) and its KafkaSources reference, but those cert-manager issues there (a database's
+    certificate)."""
     issued = env.issued_secrets()
     wanted: dict[tuple[str, str], set[str]] = {place: set(keys) for place, keys in secret_places(env).items()}
+    for place, keys in eventing.secret_places(env).items():
+        wanted.setdefault(place, set()).update(keys)
     for w in env.workloads:
         for ref in w.every_secret_ref:
             if (w.namespace, ref.name) not in issued:

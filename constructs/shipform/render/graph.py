@@ -4,7 +4,8 @@ they reach, its public entry points, and every connection labelled with its port
 Drawn from the values render.network turns into NetworkPolicies (each workload's ``connects_to``, its exposure and
 service access, its direct egress to the internet), so the picture shows a connection exactly where the policies
 allow one. What the policies admit besides the app's own system (cluster DNS, the ingress controller's pods,
-Prometheus, the mesh's control plane, KEDA, Knative's components) is cluster plumbing and not drawn.
+Prometheus, the mesh's control plane, KEDA, Knative's components) is cluster plumbing and not drawn; Knative
+Eventing's Brokers and sources are drawn (source -> broker -> subscriber), as the app declares them.
 render.graph_text writes it as mermaid or dot."""
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Literal
 from shipform import spec
 from shipform.render.facets.exposure import published_at_all
 
-Shape = Literal["service", "worker", "serverless", "database", "job", "agent", "external", "entry"]
+Shape = Literal["service", "worker", "serverless", "database", "job", "agent", "external", "entry", "broker", "source"]
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,8 @@ def environment_graph(env: spec.Environment) -> EnvironmentGraph:
         for target in w.connects_to:
             if target.external is None:
                 via = f" via {target.through.namespace}" if target.through is not None else ""
-                edges.add(Edge(own, workload_key(prefix, target.namespace, target.name), ports(target.ports) + via))
+                at = workload_key if target.local else broker_key  # a Broker: Knative's ingress takes the events
+                edges.add(Edge(own, at(prefix, target.namespace, target.name), ports(target.ports) + via))
             else:
                 server = external_node(prefix, target, target.external)
                 outside[server.key] = server
@@ -79,6 +81,8 @@ def environment_graph(env: spec.Environment) -> EnvironmentGraph:
         for entry, reached in entries_of(prefix, w):
             entries[entry.key] = entry
             edges.add(Edge(entry.key, own, ports(reached)))
+        edges.update(Edge(broker_key(prefix, w.namespace, t.broker), own, t.described()) for t in subscribed(w))
+    event_nodes(prefix, env.eventing, nodes, outside, edges)
     meshes = {ns.name: ns.mesh for ns in env.namespaces}
     groups = [Group(f"{prefix}/namespace:{name}", namespace_label(name, meshes.get(name)), by_key(found))
               for name, found in sorted(nodes.items())]
@@ -170,3 +174,34 @@ def entries_of(prefix: str, w: spec.Workload) -> list[tuple[Node, tuple[spec.Por
         found.append((Node(f"{prefix}/entry:{access.type}:{w.namespace}/{w.name}", (f"{kind} {w.name}", ranges),
                            "entry"), w.ports))
     return found
+
+
+# ------------------------------------------------------------------ Knative Eventing
+def broker_key(prefix: str, namespace: str, name: str) -> str:
+    return f"{prefix}/{namespace}/broker:{name}"
+
+
+def subscribed(w: spec.Workload) -> tuple[spec.Trigger, ...]:
+    found = w.facet(spec.EventSubscription)
+    return found.triggers if found is not None else ()
+
+
+def event_nodes(prefix: str, eventing: spec.Eventing, nodes: dict[str, list[Node]], outside: dict[str, Node],
+                edges: set[Edge]) -> None:
+    """The Brokers and sources in their namespaces; each source's edge to its Broker, a KafkaSource's to its
+    bootstrap servers (an External's node, or one of its own)."""
+    for broker in eventing.brokers:
+        nodes.setdefault(broker.namespace, []).append(
+            Node(broker_key(prefix, broker.namespace, broker.name), (broker.name, "broker"), "broker"))
+    for source in eventing.sources:
+        own = f"{prefix}/{source.namespace}/source:{source.name}"
+        what = ("ping source", source.schedule) if isinstance(source, spec.PingSource) else \
+            ("kafka source", "topics " + ", ".join(source.topics))
+        nodes.setdefault(source.namespace, []).append(Node(own, (source.name, *what), "source"))
+        edges.add(Edge(own, broker_key(prefix, source.namespace, source.broker), "events"))
+        for server in source.servers if isinstance(source, spec.KafkaSource) else ():
+            key = f"{prefix}/external:{server.external}" if server.external else f"{prefix}/kafka:{server.address}"
+            host = server.address.rpartition(":")[0]
+            lines = (server.external.partition("/")[2], host) if server.external else (host, "kafka bootstrap server")
+            outside.setdefault(key, Node(key, lines, "external"))  # an External a workload reaches: drawn already
+            edges.add(Edge(own, key, f"{server.address.rpartition(':')[2]}/tcp"))

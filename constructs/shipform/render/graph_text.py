@@ -16,6 +16,7 @@ Format = Callable[[Sequence[EnvironmentGraph]], str]
 MERMAID_SHAPES: dict[Shape, tuple[str, str]] = {
     "service": ("[", "]"), "worker": ("[[", "]]"), "serverless": ("[/", "/]"), "database": ("[(", ")]"),
     "job": ("([", "])"), "agent": ("{{", "}}"), "external": (">", "]"), "entry": ("((", "))"),
+    "broker": ("{", "}"), "source": ("[\\", "/]"),
 }
 # Mermaid's entity codes (#name; or #<decimal>;): '#' first, as every code starts with it. '<', '>' and '&' would
 # be HTML in its labels, '"' would end the label, '|' an edge's label, '`' would start a markdown string.
@@ -89,7 +90,7 @@ def _nodes(graph: EnvironmentGraph) -> list[Node]:
 DOT_SHAPES: dict[Shape, tuple[str, str]] = {
     "service": ("box", ""), "worker": ("component", ""), "serverless": ("parallelogram", ""),
     "database": ("cylinder", ""), "job": ("box", "rounded"), "agent": ("hexagon", ""), "external": ("cds", ""),
-    "entry": ("oval", ""),
+    "entry": ("oval", ""), "broker": ("diamond", ""), "source": ("trapezium", ""),
 }
 
 

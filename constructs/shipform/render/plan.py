@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from shipform import spec
 from shipform.providers.gitops.protocol import Phase
-from shipform.render import alertmanager, contributions, host_access, image_policy, mesh, rollouts, scheduling
+from shipform.render import alertmanager, contributions, eventing, host_access, image_policy, mesh, rollouts, scheduling
 from shipform.render import facets as _facets  # noqa: F401  (importing them registers the facets' contributions)
 from shipform.render.contributions import Rule
 from shipform.render.external_secrets import (
@@ -206,7 +206,7 @@ def environment_keys(env: spec.Environment) -> tuple[ObjectKey, ...]:
     where it renders one, the secret store where the Environment gives its provider, an ExternalSecret per
     referenced Secret where a store syncs them, and an alerting PrometheusRule per namespace that holds workloads
     where prometheus-operator runs, with an AlertmanagerConfig where the Environment names who receives the
-    alerts."""
+    alerts; its Knative Eventing Brokers and event sources."""
     keys = [ObjectKey("priority-class", scheduling.API, "PriorityClass", tier.name, "")
             for tier in scheduling.priority_tiers(env)]
     if env.data_storage is not None and _uses(env, env.data_storage.name):
@@ -221,7 +221,7 @@ def environment_keys(env: spec.Environment) -> tuple[ObjectKey, ...]:
                  for namespace in sorted({w.namespace for w in env.workloads})]
     keys += [ObjectKey("alert-routes", alertmanager.API, "AlertmanagerConfig", alertmanager.routes_name(env.app),
                        namespace) for namespace in alertmanager.routed_namespaces(env)]
-    return (*image_policy.keys(env), *keys)
+    return (*image_policy.keys(env), *keys, *eventing.keys(env))
 
 
 def _uses(env: spec.Environment, storage_class: str) -> bool:
@@ -263,6 +263,8 @@ PHASES: dict[str, Phase | None] = {
     "viewer-role": "foundation", "viewer-binding": "foundation", "external-secret": "foundation",
     "secret-store": "foundation", "storage-class": "foundation", "certificate": "foundation",
     "admission-policy": "foundation", "admission-binding": "foundation", "priority-class": "foundation",
+    # A Broker before what sends to it or subscribes to it (sources and Triggers become ready once it is).
+    "broker": "foundation",
     # What policy-controller admits exists before anything that runs an image is applied.
     "image-policy": "foundation",
     # Objects shipform does not render (cdk8s objects, included manifests) may be needed by anything.

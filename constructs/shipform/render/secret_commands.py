@@ -92,6 +92,8 @@ def readers(env: spec.Environment, pair: Pair) -> str:
     found += sorted(f"Alertmanager ({namespace}/{routes_name(env.app)})"
                     for (namespace, name), keys in secret_places(env).items() if (name, pair[1]) == pair
                     and pair[1] in keys)
+    found += sorted(f"KafkaSource {s.namespace}/{s.name}" for s in env.eventing.sources
+                    if isinstance(s, spec.KafkaSource) and pair in {(r.name, r.key) for r in s.secret_refs()})
     return ", ".join(found)
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from shipform.spec.env import TLS_KEY_ENV
+from shipform.spec.events import Eventing
 from shipform.spec.facets import CanarySplit, Monitoring, ServerCertificate
 from shipform.spec.namespace import Namespace, PullSecretSpec
 from shipform.spec.storage import DataStorage
@@ -112,6 +113,8 @@ class Environment:
     pull_secret: PullSecretSpec | None = None
     """Every ServiceAccount of the namespaces that hold workloads names it in ``imagePullSecrets``, but in a namespace
     that has its own (:attr:`Namespace.pull_secret`)."""
+    eventing: Eventing = field(default_factory=Eventing)
+    """Its Knative Eventing Brokers and event sources (none by default)."""
 
     def pull_secrets(self) -> dict[str, PullSecretSpec]:
         """{namespace: its pull secret} of each namespace whose pods pull images (it holds workloads) and that has

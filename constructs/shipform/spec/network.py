@@ -63,6 +63,8 @@ class Endpoint:
     """Set for a server that clients reach through a gateway (a Knative service): their egress goes there."""
     pods: tuple[tuple[str, str], ...] = ()
     """The labels its pods are picked by where an operator makes them (spec.Workload.pods); empty: shipform's."""
+    local: bool = True
+    """False for a peer compose does not run (a Knative Broker): no network or start order to it there."""
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ from shipform.render.facets import (
     api_reader,
     certificate,
     cnpg,
+    events,
     exposure,
     internet_egress,
     mesh,
@@ -24,5 +25,5 @@ from shipform.render.facets import (
 )
 
 for _facet in (exposure, scrape, platform_clients, serverless, access, telemetry, mesh, proxy_metrics, internet_egress,
-               rollout, scaling, recommendation, certificate, api_reader, cnpg):
+               rollout, scaling, recommendation, certificate, api_reader, cnpg, events):
     register(_facet.CONTRIBUTION)
