@@ -1,8 +1,9 @@
 """More of the bad-input table (tests/unit/bad_inputs.py, run by test_errors.py): Knative Eventing. A subscription
 without a filter, or that says what a source says itself; a Broker, source or subscriber in the wrong place; a
-schedule the ping adapter (robfig/cron) refuses; Kafka without servers, topics or with credentials it cannot use.
-A subscriber is named by reference (``On(broker, ...)``), so an unknown service name cannot be written; a Worker has
-no ``events`` (Triggers deliver over HTTP to a service's port)."""
+schedule the ping adapter (robfig/cron) refuses, data its webhook refuses; Kafka without servers, topics, or with
+credentials it cannot use (TLS without SASL needs a client certificate). A subscriber is named by reference
+(``On(broker, ...)``), so an unknown service name cannot be written; a Worker has no ``events`` (Triggers deliver
+over HTTP to a service's port)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ EVENT_CASES = [
     ("events-filter-on-a-source-that-sets-it", BUS + 'tick = PingSource(dev, "tick", schedule="@hourly", to=bus)\n'
      + SUB + 'events=[On(tick, type="dev.knative.sources.ping")])', "shop/dev/notify", "events[0]"),
     ("events-attribute-name-not-cloudevents", BUS + SUB + 'events=[On(bus, attributes={"Tenant": "acme"})])',
+     "shop/dev/notify", "events[0].attributes"),
+    ("events-attribute-name-starting-with-a-digit", BUS + SUB + 'events=[On(bus, attributes={"2fa": "on"})])',
      "shop/dev/notify", "events[0].attributes"),
     ("events-type-empty", BUS + SUB + 'events=[On(bus, type="")])', "shop/dev/notify", "events[0].type"),
     ("events-repeated", BUS + SUB + 'events=[On(bus, type="a"), On(bus, type="a")])', "shop/dev/notify",
@@ -42,6 +45,8 @@ EVENT_CASES = [
      "shop/dev/tick", "time_zone"),
     ("ping-data-not-json", BUS + 'PingSource(dev, "tick", schedule="@daily", to=bus, data="daily digest")',
      "shop/dev/tick", "data"),
+    ("ping-data-json-not-an-object", BUS + 'PingSource(dev, "tick", schedule="@daily", to=bus, data=\'["daily"]\')',
+     "shop/dev/tick", "data"),
     ("ping-to-a-service", 'api = WebService(dev, "api", image="nginx:1.27.3", port=80)\n'
      'PingSource(dev, "tick", schedule="@daily", to=api)', "shop/dev/tick", "to"),
     ("source-beside-a-broker-of-another-namespace", 'ns = SecureNamespace(dev, "bus")\nbus = Broker(ns, "bus")\n'
@@ -61,4 +66,11 @@ EVENT_CASES = [
     ("kafka-source-sasl-user-not-a-secret-name", BUS + KAFKA + 'servers=["kafka:9092"], topics=["orders"], '
      'sasl=KafkaSasl(user=SecretRef("Kafka Creds", "user"), password=SecretRef("kafka", "password")))',
      "shop/dev/feed", "sasl.user.name"),
+    ("kafka-source-tls-without-sasl-or-client-certificate", BUS + KAFKA + 'servers=["kafka:9093"], topics=["orders"])',
+     "shop/dev/feed", "sasl"),
+    ("kafka-source-client-cert-without-its-key", BUS + KAFKA + 'servers=["kafka:9093"], topics=["orders"], '
+     'client_cert=SecretRef("kafka", "user.crt"))', "shop/dev/feed", "client_key"),
+    ("kafka-source-client-cert-without-tls", BUS + KAFKA + 'servers=["kafka:9092"], topics=["orders"], tls=False, '
+     'client_cert=SecretRef("kafka", "user.crt"), client_key=SecretRef("kafka", "user.key"))', "shop/dev/feed",
+     "client_cert"),
 ]

@@ -202,3 +202,30 @@ def test_the_secrets_script_asks_for_the_kafka_credentials_naming_their_reader(a
     script = "\n".join(kubectl_create_commands(dev))
     for key in ("user", "password", "mechanism", "ca.crt"):
         assert f"Secret kafka, key {key}, read by KafkaSource shop/feed" in script
+
+
+def test_a_cluster_that_authenticates_clients_by_tls_gets_the_client_certificate(app_root):
+    """Over TLS without SASL the Kafka data plane always presents a client certificate (eventing-kafka-broker's
+    CredentialsValidator: protocol SSL needs user.crt and user.key; a KafkaSource cannot skip them), so the
+    certificate and key are props, written as net.tls.cert and net.tls.key, and read in the source's namespace."""
+    app = App("shop", registry="ghcr.io/acme", root=app_root)
+    env = Environment(app, "prod")
+    ns = SecureNamespace(env, "shop")
+    bus = Broker(ns, "bus")
+    KafkaSource(ns, "feed", servers=["kafka.example.com:9093"], topics=["orders"], to=bus,
+                client_cert=SecretRef("kafka-client", "user.crt"), client_key=SecretRef("kafka-client", "user.key"))
+    source = find_object(synthesize(app), "KafkaSource", "feed", env="prod")
+    ref = {field: {"secretKeyRef": {"name": "kafka-client", "key": key}}
+           for field, key in (("cert", "user.crt"), ("key", "user.key"))}
+    assert source["spec"]["net"]["tls"] == {"enable": True, **ref}
+    assert_match_crd_schemas([source])
+
+
+@pytest.mark.parametrize("data", ['{"digest": "daily"}', "{}"])
+def test_ping_data_under_application_json_is_a_json_object(app_root, data):
+    """Knative's webhook unmarshals application/json data into a map: an object passes, an array or a bare value
+    is refused (pinned in the bad-input table)."""
+    app = App("shop", registry="ghcr.io/acme", root=app_root)
+    ns = SecureNamespace(Environment(app, "prod"), "shop")
+    PingSource(ns, "tick", schedule="@daily", to=Broker(ns, "bus"), data=data)
+    assert find_object(synthesize(app), "PingSource", "tick", env="prod")["spec"]["data"] == data

@@ -50,7 +50,7 @@ class PingSourceProps(TypedDict, total=False):
     time_zone: str | None
     """Default: None (the adapter's, UTC). An IANA time zone name for the schedule."""
     data: str | None
-    """Default: None (no body). The body of each event (JSON unless ``content_type`` says otherwise)."""
+    """Default: None (no body). The body of each event: a JSON object unless ``content_type`` says otherwise."""
     content_type: str | None
     """Default: 'application/json' where ``data`` is given. The media type of ``data``."""
 
@@ -69,21 +69,30 @@ class PingSource(EventSource):
         self.time_zone = time_zone_of(self.path, props.get("time_zone"))
         self.data = props.get("data")
         self.content_type = props.get("content_type") or ("application/json" if self.data is not None else None)
-        if self.data is not None and self.content_type == "application/json" and not _is_json(self.data):
-            raise ShipformError(self.path, "data", "is not JSON, and its content type is application/json", self.data,
-                                "write JSON, e.g. data='{\"digest\": \"daily\"}', or pass content_type='text/plain'")
+        if self.data is not None and self.content_type == "application/json" and not _is_json_object(self.data):
+            raise ShipformError(self.path, "data", "is not a JSON object, and its content type is application/json "
+                                "(Knative's webhook reads such data as an object)", self.data,
+                                "write a JSON object, e.g. data='{\"digest\": \"daily\"}', or pass "
+                                "content_type='text/plain'")
 
     def eventing_spec(self) -> spec.PingSource:
         return spec.PingSource(self.name, self.namespace, self.to.name, self.schedule, self.time_zone, self.data,
                                self.content_type)
 
 
-def _is_json(text: str) -> bool:
+def _no_constant(name: str) -> object:
+    raise ValueError(name)
+
+
+def _is_json_object(text: str) -> bool:
+    """Whether ``text`` is a JSON object: Knative's PingSource webhook unmarshals application/json data into a map
+    and refuses anything else, an array or a bare string too (knative/eventing
+    ``pkg/apis/sources/v1/ping_validation.go``). NaN and Infinity, which Python reads and Go does not, are not JSON."""
     try:
-        json.loads(text)
+        found = json.loads(text, parse_constant=_no_constant)
     except ValueError:
         return False
-    return True
+    return isinstance(found, dict)
 
 
 @value_object
@@ -119,11 +128,17 @@ class KafkaSourceProps(TypedDict, total=False):
     consumer_group: str | None
     """Default: '<app>-<namespace>-<id>'. The Kafka consumer group the source reads as."""
     tls: bool
-    """Default: True. Connect over TLS (``net.tls.enable``); False is for a cluster that serves plain text only."""
+    """Default: True. Connect over TLS (``net.tls.enable``), with ``sasl`` or a client certificate (``client_cert``,
+    ``client_key``); False is for a cluster that serves plain text only."""
     ca_cert: SecretRef | None
     """Default: None (the system's CAs). The CA certificate the brokers' certificates are checked against."""
     sasl: KafkaSasl | None
     """Default: None. :class:`KafkaSasl`: log in with SASL (credentials by SecretRef only)."""
+    client_cert: SecretRef | None
+    """Default: None. The client certificate (PEM) for a cluster that authenticates clients by TLS (mutual TLS),
+    with ``client_key``. Over TLS without SASL, eventing-kafka-broker always presents one: required then."""
+    client_key: SecretRef | None
+    """Default: None. The client certificate's private key (PEM, PKCS #8: the Java client refuses PKCS #1)."""
 
 
 class KafkaSource(EventSource):
@@ -165,6 +180,29 @@ class KafkaSource(EventSource):
             self.ca_cert.validate(self.path, "ca_cert")
         sasl = props.get("sasl")
         self.sasl = sasl.to_spec(self.path) if sasl is not None else None
+        self.client = self._client_certificate(props.get("client_cert"), props.get("client_key"))
+
+    def _client_certificate(self, cert: SecretRef | None, key: SecretRef | None) -> tuple[SecretRef, SecretRef] | None:
+        """The client certificate and key, both or neither. Over TLS without SASL they are required: the data plane
+        then demands a client certificate, and a KafkaSource has no way to say it needs none (its ``user.skip`` is
+        a key of the legacy Secret only; eventing-kafka-broker ``CredentialsValidator``, issue #2162)."""
+        if cert is None and key is None:
+            if self.tls and self.sasl is None:
+                raise ShipformError(self.path, "sasl", "is not given, and over TLS without SASL eventing-kafka-broker "
+                                    "requires a client certificate (it cannot skip client authentication)", None,
+                                    "pass sasl=KafkaSasl(...), or client_cert= and client_key= (mutual TLS), or "
+                                    "tls=False for a cluster that serves plain text only")
+            return None
+        if cert is None or key is None:
+            missing = "client_key" if key is None else "client_cert"
+            raise ShipformError(self.path, missing, "is missing: a client certificate needs both", cert or key,
+                                "pass client_cert= and client_key= together")
+        if not self.tls:
+            raise ShipformError(self.path, "client_cert", "is for TLS, and tls=False", cert,
+                                "drop client_cert and client_key, or drop tls=False")
+        cert.validate(self.path, "client_cert")
+        key.validate(self.path, "client_key")
+        return cert, key
 
     def _server(self, index: int, server: External | str) -> spec.KafkaServer:
         if isinstance(server, External):
@@ -180,4 +218,4 @@ class KafkaSource(EventSource):
 
     def eventing_spec(self) -> spec.KafkaSource:
         return spec.KafkaSource(self.name, self.namespace, self.to.name, self.servers, self.topics,
-                                self.consumer_group, self.tls, self.ca_cert, self.sasl)
+                                self.consumer_group, self.tls, self.ca_cert, self.sasl, self.client)

@@ -16,8 +16,10 @@ from shipform.values import checks
 from shipform.values.prop_types import check_fields
 from shipform.values.value_object import value_object
 
-_ATTRIBUTE = r"[a-z0-9]{1,20}"
-"""CloudEvents' rule for attribute names (lower-case letters and digits, at most 20 of them)."""
+_ATTRIBUTE = r"[a-z][a-z0-9]{0,19}"
+"""An attribute name both CloudEvents and Knative take: lower-case letters and digits, at most 20 (CloudEvents),
+starting with a letter (the Trigger webhook's ``^[a-z][a-z0-9]*$``, knative/eventing
+``pkg/apis/eventing/v1/trigger_validation.go``)."""
 
 
 @value_object
@@ -48,8 +50,9 @@ class On:
                  **({"source": self.source} if self.source is not None else {}), **self.attributes}
         for name, value in given.items():
             if not checks.matches(_ATTRIBUTE, name):
-                raise ShipformError(path, f"{prop}.attributes", "holds a name CloudEvents does not allow (1-20 "
-                                    "lower-case letters and digits)", name, "write e.g. attributes={'tenant': 'acme'}")
+                raise ShipformError(path, f"{prop}.attributes", "holds a name a Trigger does not take (a "
+                                    "lower-case letter, then up to 19 lower-case letters and digits)", name,
+                                    "write e.g. attributes={'tenant': 'acme'}")
             if not value or not value.isprintable():
                 raise ShipformError(path, f"{prop}.{name if name in ('type', 'source') else 'attributes'}",
                                     "must be a non-empty line", value, "give the exact value the events carry")

@@ -62,6 +62,8 @@ def _source_spec(source: spec.EventSource) -> dict[str, Any]:
     net: dict[str, Any] = {"tls": {"enable": source.tls}}
     if source.ca_cert is not None:
         net["tls"]["caCert"] = _secret(source.ca_cert)
+    if source.client is not None:
+        net["tls"]["cert"], net["tls"]["key"] = (_secret(ref) for ref in source.client)
     if source.sasl is not None:
         user, password, mechanism = source.sasl
         net["sasl"] = {"enable": True, "user": _secret(user), "password": _secret(password),

@@ -83,6 +83,8 @@ class KafkaSource:
     ca_cert: SecretRef | None = None
     sasl: tuple[SecretRef, SecretRef, SecretRef | None] | None = None
     """(user, password, mechanism) where the cluster asks for SASL."""
+    client: tuple[SecretRef, SecretRef] | None = None
+    """(certificate, key) where the cluster authenticates clients by TLS."""
 
     TYPE = "dev.knative.kafka.event"
 
@@ -94,7 +96,7 @@ class KafkaSource:
         return tuple((("type", self.TYPE), ("source", f"{base}#{topic}")) for topic in self.topics)
 
     def secret_refs(self) -> tuple[SecretRef, ...]:
-        found = (self.ca_cert, *(self.sasl or ()))
+        found = (self.ca_cert, *(self.client or ()), *(self.sasl or ()))
         return tuple(ref for ref in found if ref is not None)
 
 
