@@ -126,7 +126,8 @@ class KafkaSourceProps(TypedDict, total=False):
     to: Required[Broker]
     """The Broker of this namespace the events go to (required)."""
     consumer_group: str | None
-    """Default: '<app>-<namespace>-<id>'. The Kafka consumer group the source reads as."""
+    """Default: '<app>-<namespace>-<id>'. The Kafka consumer group the source reads as (fixed once the KafkaSource
+    exists: Knative's webhook refuses a change)."""
     tls: bool
     """Default: True. Connect over TLS (``net.tls.enable``), with ``sasl`` or a client certificate (``client_cert``,
     ``client_key``); False is for a cluster that serves plain text only."""
