@@ -94,7 +94,8 @@ for env in (dev, prod):
                         sasl=KafkaSasl(user=SecretRef("warehouse-kafka", "user"),
                                        password=SecretRef("warehouse-kafka", "password"),
                                        mechanism=SecretRef("warehouse-kafka", "mechanism")))
-    WebService(notify, "notifier", image_of=orders.api, command=["python", "-m", "notifier"], port=8080,
+    WebService(notify, "notifier", image_of=orders.api, command=["gunicorn", "-b", "0.0.0.0:8080", "notifier:app"],
+               port=8080,
                health=Health.http("/healthz"), events=[On(events, type="com.acme.order.placed"), On(digest), On(stock)],
                serverless=Serverless(max=3) if env is prod else None,
                accepted_risks={"knativeSharedGateway": "it acts on CloudEvents from the Broker alone and answers any "

@@ -104,8 +104,13 @@ def container_of(rig: Rig, project: str, service: str) -> dict:
     return rig.inspect_container(ids[0])
 
 
+def checks_health(service: dict) -> bool:
+    """compose checks the service's health (``healthcheck: {disable: true}`` turns the image's own check off)."""
+    return "healthcheck" in service and not service["healthcheck"].get("disable")
+
+
 def is_one_shot(service: dict) -> bool:
-    return str(service.get("restart", "no")) == "no" and "healthcheck" not in service
+    return str(service.get("restart", "no")) == "no" and not checks_health(service)
 
 
 def check_state(service: dict, container: dict, driver: HealthDriver, started: datetime) -> str:
@@ -115,7 +120,7 @@ def check_state(service: dict, container: dict, driver: HealthDriver, started: d
         assert not state["Running"] and state["ExitCode"] == 0, f"one-shot exited {state['ExitCode']}"
         return f"completed (exit 0, {seconds((parse_time(state['FinishedAt']) - started).total_seconds())})"
     assert state["Running"], f"not running (exit {state['ExitCode']})"
-    if "healthcheck" not in service:
+    if not checks_health(service):
         return "running (no healthcheck)"
     status = (state.get("Health") or state.get("Healthcheck") or {}).get("Status")
     assert status == "healthy", f"health is {status}"

@@ -50,6 +50,32 @@ def test_worker_built_from_source_gets_a_dockerfile_without_expose(new_app, tmp_
     assert compose["healthcheck"]["test"] == ["CMD", "python", "-m", "mailer.health"]
 
 
+def test_compose_checks_a_shared_image_only_where_its_probe_checks_the_service(new_app, tmp_path):
+    """The image's generated probe checks its owner's port and path. A service on the same image is checked by it
+    where its own health is the same; elsewhere (another port or path, or no health) compose turns the image's
+    HEALTHCHECK off instead of reporting a healthy service unhealthy, and nothing waits for it to be healthy;
+    an exec check of its own is used as it is."""
+    app, dev, _ = new_app()
+    api = WebService(dev, "api", build=Build.python("py", ["gunicorn", "app:app"]), port=8000,
+                     health=Health.http("/healthz"))
+    WebService(dev, "same", image_of=api, command=["gunicorn", "-b", "0.0.0.0:8000", "same:app"], port=8000,
+               health=Health.http("/healthz"))
+    other = WebService(dev, "other-port", image_of=api, command=["gunicorn", "-b", "0.0.0.0:8080", "other:app"],
+                       port=8080, health=Health.http("/healthz"))
+    WebService(dev, "other-path", image_of=api, command=["gunicorn", "-b", "0.0.0.0:8000", "path:app"], port=8000,
+               health=Health.http("/ready"))
+    Worker(dev, "quiet", image_of=api, command=["python", "-m", "quiet"], health=Health.none("nothing listens"))
+    Worker(dev, "own", image_of=api, command=["python", "-m", "own"], health=Health.exec(["python", "-m", "own.ok"]),
+           connects_to=[api, other])
+    services = yaml.safe_load(render(app, tmp_path)["compose/compose.yaml"])["services"]
+    assert services["same"]["healthcheck"]["test"] == ["CMD", "/usr/local/bin/healthcheck"]
+    for name in ("other-port", "other-path", "quiet"):
+        assert services[name]["healthcheck"] == {"disable": True}, name
+    assert services["own"]["healthcheck"]["test"] == ["CMD", "python", "-m", "own.ok"]
+    assert services["own"]["depends_on"]["api"]["condition"] == "service_healthy"
+    assert services["own"]["depends_on"]["other-port"]["condition"] == "service_started"
+
+
 def test_cron_job_defaults(new_app):
     _, dev, _ = new_app()
     CronJob(dev, "report", schedule="0 6 * * *", image="busybox:1.37.0", command=["echo", "hi"])

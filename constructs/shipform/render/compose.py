@@ -15,6 +15,7 @@ from shipform.render.compose_events import event_labels
 from shipform.render.compose_names import local_names
 from shipform.render.compose_ports import published_ports
 from shipform.render.compose_watch import watch
+from shipform.render.dockerfile import probe_target
 from shipform.render.output import Context
 from shipform.write.yaml_dump import Quoted, dump
 
@@ -36,15 +37,31 @@ def _build(built: spec.BuiltImage, compose_dir: Path, docker_dir: Path) -> dict[
     }
 
 
-def healthcheck(w: spec.Workload) -> dict[str, Any] | None:
+def healthcheck(w: spec.Workload, owner: spec.Workload | None = None) -> dict[str, Any] | None:
     """compose can check health only with a probe that exists in the image: the generated probe program of an
-    image shipform generates the Dockerfile of, or an exec command."""
+    image shipform generates the Dockerfile of, or an exec command.
+
+    ``owner``: the workload whose generated Dockerfile builds the image, when another's (``image_of``). Its probe
+    program checks the owner's port and path, so it checks this workload only where they are the same; elsewhere
+    the image's HEALTHCHECK would report a healthy service unhealthy, and compose turns it off (Kubernetes probes
+    the workload itself)."""
     h = w.health
     generated = w.build is not None and w.build.preset != "dockerfile"
+    if owner is not None and owner.build is not None and owner.build.preset != "dockerfile":
+        if h is not None and h.kind != "exec" and probe_target(w) != probe_target(owner):
+            return {"disable": True}
+        if h is None:
+            return {"disable": True} if owner.health is not None else None
+        generated = True
     if h is None or not (generated or h.kind == "exec"):
         return None
     return {"test": ["CMD", *h.exec_test()], "interval": f"{h.period_seconds}s", "timeout": f"{h.timeout_seconds}s",
             "retries": h.failure_threshold, "start_period": f"{h.start_period_seconds}s"}
+
+
+def checks_health(check: dict[str, Any] | None) -> bool:
+    """Whether compose checks the service's health (others it waits for started, not healthy)."""
+    return check is not None and not check.get("disable")
 
 
 def _resources(r: spec.Workload) -> dict[str, Any]:
@@ -152,8 +169,9 @@ def local_workload(w: spec.Workload, names: LocalNames) -> spec.Workload:
 
 
 def service(w: spec.Workload, compose_dir: Path, docker_dir: Path, names: LocalNames,
-            checked: Set[str] = frozenset()) -> dict[str, Any]:
-    """``checked``: the services with a healthcheck, which the workload waits to be healthy."""
+            checked: Set[str] = frozenset(), owner: spec.Workload | None = None) -> dict[str, Any]:
+    """``checked``: the services with a healthcheck, which the workload waits to be healthy; ``owner``: the
+    workload whose Dockerfile builds the image, when another's."""
     svc: dict[str, Any] = {}
     if w.built is not None:  # compose builds the image itself, from the same Dockerfile CI uses
         svc["build"] = _build(w.built, compose_dir, docker_dir)
@@ -177,7 +195,7 @@ def service(w: spec.Workload, compose_dir: Path, docker_dir: Path, names: LocalN
         svc["secrets"] = [{"source": f.ref.file_name, "target": f.ref.file_name} for f in w.secret_files]
     if w.config is not None and w.config.files:
         svc["configs"] = [{"source": config_name(w, f), "target": f.mount_path} for f in w.config.files]
-    check = healthcheck(w)
+    check = healthcheck(w, owner)
     if check:
         svc["healthcheck"] = check
     kept = [v for v in w.volumes if not isinstance(v.source, spec.Scratch) or w.job is not None]
@@ -275,15 +293,20 @@ def compose_document(app: spec.App, compose_dir: Path, docker_dir: Path) -> dict
         return None
     names = local_names(env)
     workloads = with_pre_start_steps([local_workload(w, names) for w in env.workloads])
-    checked = {w.name for w in workloads if healthcheck(w) is not None}
-    services = {w.name: escape_interpolation(service(w, compose_dir, docker_dir, names, checked))
+    owners = {w.name: w for w in env.workloads if w.build is not None}  # by the Dockerfile's owner
+
+    def owner(w: spec.Workload) -> spec.Workload | None:
+        return owners.get(w.built.dockerfile_of) if w.built is not None and w.build is None else None
+
+    checked = {w.name for w in workloads if checks_health(healthcheck(w, owner(w)))}
+    services = {w.name: escape_interpolation(service(w, compose_dir, docker_dir, names, checked, owner(w)))
                 for w in workloads}
     for w in env.workloads:
         if labels := event_labels(w):
             services[names[(w.namespace, w.name)]]["labels"] = escape_interpolation(labels)
-    builds = {w.name: w.build for w in env.workloads if w.build is not None}  # by the Dockerfile's owner
     for w in workloads:
-        rules = watch(w, builds.get(w.built.dockerfile_of) if w.built else None, compose_dir)
+        built_by = owners.get(w.built.dockerfile_of) if w.built is not None else None
+        rules = watch(w, built_by.build if built_by is not None else None, compose_dir)
         if rules:
             services[w.name]["develop"] = escape_interpolation({"watch": rules})
     network_names = sorted({n for svc in services.values() for n in svc.get("networks", [])})
