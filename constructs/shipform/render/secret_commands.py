@@ -127,9 +127,10 @@ def kubectl_create_commands(env: spec.Environment) -> list[str]:
     wanted_tls = {key: keys for key, keys in wanted.items() if key[1] in certificates}
     wanted = {key: keys for key, keys in wanted.items() if key[1] not in certificates}
     names = variables(env)
+    known = ", and the values it knows (a database's user name)" if env.fixed_secrets() else ""
     lines = [_comment(f"{header}: a random value for each key shipform owns (its databases' passwords), the same "
-                      f"in every namespace, and the values it knows (a database's user name); every other value from "
-                      f"a {ASKED_PREFIX}* variable you set; no value is a command's argument"), "set -eu"]
+                      f"in every namespace{known}; every other value from a {ASKED_PREFIX}* variable you set; no value "
+                      "is a command's argument"), "set -eu"]
     if _by_hand(env) or any((name, key) not in files for (_, name), keys in wanted.items() for key in keys):
         lines += ENCODING
     lines += _asked_checks(env, asked_variables(env))
