@@ -33,15 +33,15 @@ def external_secrets(env: spec.Environment) -> list[dict[str, Any]]:
     if source is None:
         return []
     fixed = env.fixed_secrets()
-    return [_typed(_fixed(_external_secret(env, source, namespace, name, keys), name, fixed), keys)
+    return [_typed(_fixed(_external_secret(env, source, namespace, name, keys), namespace, name, fixed), keys)
             for (namespace, name), keys in referenced_secrets(env).items()] + pull_external_secrets(env)
 
 
-def _fixed(doc: dict[str, Any], name: str, fixed: dict[tuple[str, str], str]) -> dict[str, Any]:
+def _fixed(doc: dict[str, Any], namespace: str, name: str, fixed: dict[tuple[str, str, str], str]) -> dict[str, Any]:
     """A key whose value shipform knows (a CloudNativePG owner's user name) is written by the template as that value,
     never read from the store, where it could differ; the store's other keys are merged in as they are."""
-    known = {entry["secretKey"]: fixed[(name, entry["secretKey"])] for entry in doc["spec"]["data"]
-             if (name, entry["secretKey"]) in fixed}
+    known = {entry["secretKey"]: fixed[(namespace, name, entry["secretKey"])] for entry in doc["spec"]["data"]
+             if (namespace, name, entry["secretKey"]) in fixed}
     if known:
         doc["spec"]["data"] = [e for e in doc["spec"]["data"] if e["secretKey"] not in known]
         doc["spec"]["target"]["template"] = {"mergePolicy": "Merge", "data": known}

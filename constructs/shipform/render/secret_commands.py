@@ -77,14 +77,19 @@ def value_pairs(env: spec.Environment) -> list[Pair]:
 def variables(env: spec.Environment) -> dict[Pair, str]:
     """{pair: the shell variable that holds its value}: ``ASKED_PREFIX`` + the name for a value from outside, the
     name alone for one shipform owns (random) or knows (:meth:`spec.Environment.fixed_secrets`)."""
-    ours = {(ref.name, ref.key) for ref in env.owned_secrets()} | set(env.fixed_secrets())
+    ours = {(ref.name, ref.key) for ref in env.owned_secrets()} | set(_fixed(env))
     return {pair: name if pair in ours else ASKED_PREFIX + name
             for pair, name in _variable_names(value_pairs(env)).items()}
 
 
+def _fixed(env: spec.Environment) -> dict[Pair, str]:
+    """The known values by (Secret, key): a Secret's keys are the same in every namespace here."""
+    return {(name, key): value for (_, name, key), value in env.fixed_secrets().items()}
+
+
 def _value_lines(env: spec.Environment, names: dict[Pair, str]) -> list[str]:
     """The script's own values: each known value as it is (quoted), a random one for each key shipform owns."""
-    fixed = env.fixed_secrets()
+    fixed = _fixed(env)
     return [f"{names[pair]}={shlex.quote(fixed[pair]) if pair in fixed else RANDOM_VALUE}" for pair in sorted(names)
             if not names[pair].startswith(ASKED_PREFIX)]
 
