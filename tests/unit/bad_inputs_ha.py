@@ -44,4 +44,8 @@ HA_CASES = [
      "shop/dev/db", "ha.recovery.source"),
     ("ha-recovery-time-without-offset", ha(KEYS + ', recovery=Recovery(source="old", target_time="2026-03-01 09:30")',
                                            BUCKET.format("")), "shop/dev/db", "ha.recovery.target_time"),
+    # CloudNativePG's admission refuses an offset without its colon.
+    ("ha-recovery-time-offset-without-colon", ha(KEYS + ', recovery=Recovery(source="old", target_time='
+                                                 '"2026-03-01T09:30:00+0100")', BUCKET.format("")), "shop/dev/db",
+     "ha.recovery.target_time"),
 ]

@@ -6,13 +6,18 @@ Prometheus, and reaches only the cluster's pods, the API server and the bucket. 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import yaml
 
 from conftest import assert_match_crd_schemas, exec_app, write_sources
+from shipform import spec
+from shipform.model import ha
+from shipform.render import external_secrets, secret_commands
 from shipform.render.network_peers import PUBLIC
 from shipform.testing import synthesize
+from shipform.values import checks
 
 APP = '''
 from shipform import *
@@ -66,7 +71,12 @@ def test_the_database_is_a_cluster_of_three_with_no_statefulset_service_or_budge
     assert cluster["enableSuperuserAccess"] is False
     assert cluster["storage"] == {"size": "20Gi", "storageClass": "shop-prod-data"}
     assert cluster["resources"]["limits"]["memory"] == "1Gi"
-    assert cluster["monitoring"] == {"enablePodMonitor": True}
+    # The operator's own PodMonitor (enablePodMonitor) is deprecated and carries no labels of ours: shipform's
+    # PodMonitor selects the instances (not the Jobs) by CloudNativePG's labels, on the exporter's named port.
+    assert "monitoring" not in cluster
+    monitor = found["k8s/prod/podmonitor-data-db.yaml"]
+    assert monitor["spec"] == {"selector": {"matchLabels": {"cnpg.io/cluster": "db", "cnpg.io/podRole": "instance"}},
+                               "podMetricsEndpoints": [{"port": "metrics"}]}
 
 
 def test_initdb_makes_the_apps_database_and_owner_from_the_secret_the_clients_read(tmp_path):
@@ -83,6 +93,25 @@ def test_initdb_makes_the_apps_database_and_owner_from_the_secret_the_clients_re
     assert "db-rw.data.svc" in certificate["dnsNames"] and "db.data" not in certificate["dnsNames"]
     assert found["k8s/prod/cluster-data-db.yaml"]["spec"]["certificates"] == {"serverTLSSecret": "db-tls",
                                                                                "serverCASecret": "db-tls"}
+
+
+def test_the_owner_secrets_username_is_the_owner_written_by_shipform_never_asked_for(tmp_path):
+    """CloudNativePG refuses the owner's Secret when 'username' is not the owner ("wrong username ... expected
+    ..."): shipform knows the name, so the script and the ExternalSecret write it instead of asking for it."""
+    app = exec_app(APP, tmp_path)
+    prod = next(e for e in app.environments if e.name == "prod").to_spec()
+    script = "\n".join(secret_commands.kubectl_create_commands(prod))
+    assert "DB_CREDENTIALS_USERNAME=shop\n" in script + "\n"
+    assert ("db-credentials", "username") not in secret_commands.asked_variables(prod)
+    assert "read by the CloudNativePG Cluster of data/db" in script  # barman's keys name their reader
+    stored = dataclasses.replace(prod, secret_source=spec.SecretSource("vault", "SecretStore",
+                                                                       "{app}/{environment}/{secret}", "1h"))
+    credentials = next(d for d in external_secrets.external_secrets(stored) if d["metadata"]["name"] ==
+                       "db-credentials")
+    assert credentials["spec"]["target"]["template"] == {"mergePolicy": "Merge", "data": {"username": "shop"}}
+    assert "username" not in {e["secretKey"] for e in credentials["spec"]["data"]}
+    assert "password" in {e["secretKey"] for e in credentials["spec"]["data"]}  # the store's keys, merged in
+    assert_match_crd_schemas([credentials])
 
 
 def test_barman_writes_to_the_bucket_with_keys_by_reference_only(tmp_path):
@@ -147,7 +176,8 @@ def test_the_network_policy_admits_and_reaches_exactly_what_the_cluster_needs(tm
 
 def test_the_cluster_and_its_scheduled_backup_match_cloudnative_pgs_schemas(tmp_path):
     found = objects(rendered(tmp_path), "prod")
-    assert_match_crd_schemas([o for o in found.values() if o["apiVersion"] == "postgresql.cnpg.io/v1"])
+    assert_match_crd_schemas([o for o in found.values() if o["apiVersion"] == "postgresql.cnpg.io/v1"
+                              or o["kind"] == "PodMonitor"])
 
 
 def test_the_local_environment_keeps_one_server_in_compose_and_a_preferred_rule_in_kubernetes(tmp_path):
@@ -165,3 +195,12 @@ def test_deployers_may_apply_clusters_and_scheduled_backups(tmp_path):
     grants = {(g, r) for o in found.values() if o["kind"] == "Role" for rule in o["rules"]
               for g in rule["apiGroups"] for r in rule["resources"]}
     assert not grants or {("postgresql.cnpg.io", "clusters"), ("postgresql.cnpg.io", "scheduledbackups")} <= grants
+
+
+def test_recovery_times_are_those_cloudnative_pgs_admission_parses():
+    """Checked against machinery's ParseTargetTime (lib/pq's timestamp, then Go's RFC 3339), which the Cluster's
+    webhook runs: these parse; an offset without its colon does not, and is refused here too."""
+    accepted = ("2026-03-01T09:30:00Z", "2026-03-01T09:30:00+01:00", "2026-03-01T09:30:00.123456+01:00",
+                "2026-03-01 09:30:00+01:00", "2026-03-01 09:30:00.5+01:00", "2026-03-01 09:30:00Z")
+    assert all(checks.matches(ha._TIME, t) for t in accepted)
+    assert not any(checks.matches(ha._TIME, t) for t in ("2026-03-01T09:30:00+0100", "2026-03-01 09:30:00+0100"))

@@ -37,7 +37,9 @@ OPERATOR_PODS = (("app.kubernetes.io/name", "cloudnative-pg"),)
 """The labels of the operator's pods, as its Helm chart and its release manifest both set them."""
 AntiAffinity = Literal["required", "preferred"]
 _RETENTION = re.compile(r"[1-9][0-9]*[dwm]")  # CloudNativePG's own pattern for retentionPolicy
-_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:?[0-9]{2})")
+_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})")
+"""RFC 3339 with its offset ('T' or a space): CloudNativePG's admission (machinery's ParseTargetTime: lib/pq's
+timestamp, then Go's RFC 3339) refuses an offset without its colon ('+0100'); a time without one is read as UTC."""
 
 
 @value_object
@@ -49,7 +51,8 @@ class Recovery:
     :param source: the ``server_name`` of the cluster whose backups are restored (required): the folder under the
         bucket's prefix; ``Ha(server_name=...)`` of the old cluster, by default its database's name.
     :param target_time: Default: None (replay every WAL archived: the latest state). An RFC 3339 time with its
-        offset, e.g. '2026-03-01T09:30:00Z'.
+        offset, e.g. '2026-03-01T09:30:00Z' or '2026-03-01T10:30:00+01:00' (an offset without its colon is refused,
+        as CloudNativePG refuses it).
     """
 
     source: str
@@ -188,8 +191,10 @@ class Ha:
                                 "refuses to archive into a folder that holds another cluster's WAL)", recovery.source,
                                 f"give the new cluster a folder of its own, e.g. server_name='{store.server_name}-2'")
         if recovery.target_time is not None and not checks.matches(_TIME, recovery.target_time):
-            raise ShipformError(path, "ha.recovery.target_time", "must be an RFC 3339 time with its offset",
-                                recovery.target_time, "write e.g. '2026-03-01T09:30:00Z'")
+            raise ShipformError(path, "ha.recovery.target_time", "must be an RFC 3339 time with its offset as 'Z' "
+                                "or '+hh:mm' (CloudNativePG refuses '+hhmm')",
+                                recovery.target_time, "write e.g. '2026-03-01T09:30:00Z' or "
+                                "'2026-03-01T10:30:00+01:00'")
         source = spec.ObjectStore(store.destination, recovery.source, store.endpoint, store.encryption, store.region,
                                   store.access_key_id, store.secret_access_key, store.role_annotations)
         return spec.ClusterRecovery(source, recovery.target_time)

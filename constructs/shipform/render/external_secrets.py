@@ -32,8 +32,20 @@ def external_secrets(env: spec.Environment) -> list[dict[str, Any]]:
     source = env.secret_source
     if source is None:
         return []
-    return [_typed(_external_secret(env, source, namespace, name, keys), keys)
+    fixed = env.fixed_secrets()
+    return [_typed(_fixed(_external_secret(env, source, namespace, name, keys), namespace, name, fixed), keys)
             for (namespace, name), keys in referenced_secrets(env).items()] + pull_external_secrets(env)
+
+
+def _fixed(doc: dict[str, Any], namespace: str, name: str, fixed: dict[tuple[str, str, str], str]) -> dict[str, Any]:
+    """A key whose value shipform knows (a CloudNativePG owner's user name) is written by the template as that value,
+    never read from the store, where it could differ; the store's other keys are merged in as they are."""
+    known = {entry["secretKey"]: fixed[(namespace, name, entry["secretKey"])] for entry in doc["spec"]["data"]
+             if (namespace, name, entry["secretKey"]) in fixed}
+    if known:
+        doc["spec"]["data"] = [e for e in doc["spec"]["data"] if e["secretKey"] not in known]
+        doc["spec"]["target"]["template"] = {"mergePolicy": "Merge", "data": known}
+    return doc
 
 
 TLS_KEYS = frozenset({"tls.crt", "tls.key"})
@@ -45,7 +57,7 @@ def _typed(doc: dict[str, Any], keys: list[str]) -> dict[str, Any]:
     certificate in any other type, and ingress controllers read the type. A template with no data keeps the store's
     keys as they are."""
     if set(keys) >= TLS_KEYS:
-        doc["spec"]["target"]["template"] = {"type": "kubernetes.io/tls"}
+        doc["spec"]["target"]["template"] = {"type": "kubernetes.io/tls", **doc["spec"]["target"].get("template", {})}
     return doc
 
 

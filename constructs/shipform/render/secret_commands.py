@@ -1,6 +1,7 @@
 """The shell script that creates by hand the Secrets an Environment references (`shipform secrets kubectl`).
 
-Only the keys shipform owns (a StatefulDB's passwords: spec.SecretFile.owned) get a random value, held in a shell
+Only the keys shipform owns (a StatefulDB's passwords: spec.SecretFile.owned) get a random value, and the keys whose
+value it knows (a CloudNativePG owner's user name: spec.Environment.fixed_secrets) that value, held in a shell
 variable and reused in every namespace that references that Secret, so a database and its clients in other
 namespaces agree on the password. Every other key holds a value from outside shipform (a third-party API key, a
 managed database's password): the script reads it from a variable the user sets (:func:`asked_variables`), and
@@ -74,10 +75,23 @@ def value_pairs(env: spec.Environment) -> list[Pair]:
 
 
 def variables(env: spec.Environment) -> dict[Pair, str]:
-    """{pair: the shell variable that holds its value}: ``ASKED_PREFIX`` + the name for a value from outside."""
-    owned = {(ref.name, ref.key) for ref in env.owned_secrets()}
-    return {pair: name if pair in owned else ASKED_PREFIX + name
+    """{pair: the shell variable that holds its value}: ``ASKED_PREFIX`` + the name for a value from outside, the
+    name alone for one shipform owns (random) or knows (:meth:`spec.Environment.fixed_secrets`)."""
+    ours = {(ref.name, ref.key) for ref in env.owned_secrets()} | set(_fixed(env))
+    return {pair: name if pair in ours else ASKED_PREFIX + name
             for pair, name in _variable_names(value_pairs(env)).items()}
+
+
+def _fixed(env: spec.Environment) -> dict[Pair, str]:
+    """The known values by (Secret, key): a Secret's keys are the same in every namespace here."""
+    return {(name, key): value for (_, name, key), value in env.fixed_secrets().items()}
+
+
+def _value_lines(env: spec.Environment, names: dict[Pair, str]) -> list[str]:
+    """The script's own values: each known value as it is (quoted), a random one for each key shipform owns."""
+    fixed = _fixed(env)
+    return [f"{names[pair]}={shlex.quote(fixed[pair]) if pair in fixed else RANDOM_VALUE}" for pair in sorted(names)
+            if not names[pair].startswith(ASKED_PREFIX)]
 
 
 def asked_variables(env: spec.Environment) -> dict[Pair, str]:
@@ -94,6 +108,8 @@ def readers(env: spec.Environment, pair: Pair) -> str:
                     and pair[1] in keys)
     found += sorted(f"KafkaSource {s.namespace}/{s.name}" for s in env.eventing.sources
                     if isinstance(s, spec.KafkaSource) and pair in {(r.name, r.key) for r in s.secret_refs()})
+    found += sorted({f"{f.reader()} of {w.namespace}/{w.name}" for w in env.workloads for f in w.facets
+                     if f.reader() and pair in {(r.name, r.key) for r in f.secret_refs()}})
     return ", ".join(found)
 
 
@@ -116,13 +132,14 @@ def kubectl_create_commands(env: spec.Environment) -> list[str]:
     wanted_tls = {key: keys for key, keys in wanted.items() if key[1] in certificates}
     wanted = {key: keys for key, keys in wanted.items() if key[1] not in certificates}
     names = variables(env)
+    known = ", and the values it knows (a database's user name)" if env.fixed_secrets() else ""
     lines = [_comment(f"{header}: a random value for each key shipform owns (its databases' passwords), the same "
-                      f"in every namespace; every other value from a {ASKED_PREFIX}* variable you set; no value is "
-                      "a command's argument"), "set -eu"]
+                      f"in every namespace{known}; every other value from a {ASKED_PREFIX}* variable you set; no value "
+                      "is a command's argument"), "set -eu"]
     if _by_hand(env) or any((name, key) not in files for (_, name), keys in wanted.items() for key in keys):
         lines += ENCODING
     lines += _asked_checks(env, asked_variables(env))
-    lines += [f"{names[pair]}={RANDOM_VALUE}" for pair in sorted(names) if not names[pair].startswith(ASKED_PREFIX)]
+    lines += _value_lines(env, names)
     for name, key in sorted({(name, key) for (_, name), keys in wanted.items() for key in keys} & files):
         lines.append(_comment(f"{name}/{key} is an AWS shared credentials file ([default] with aws_access_key_id "
                               f"and aws_secret_access_key): replace {AWS_CREDENTIALS_PLACEHOLDER} with its path"))

@@ -148,6 +148,11 @@ class Environment:
         """The Secret keys shipform owns (:attr:`SecretFile.owned`): the only ones it may give a random value."""
         return frozenset(f.ref for w in self.workloads for f in w.every_secret_file if f.owned)
 
+    def fixed_secrets(self) -> dict[tuple[str, str, str], str]:
+        """{(namespace, Secret, key): value} of the keys whose value shipform knows (:meth:`Facet.fixed_values`)."""
+        return {(w.namespace, ref.name, ref.key): value for w in self.workloads for f in w.facets
+                for ref, value in f.fixed_values()}
+
     def issued_secrets(self) -> frozenset[tuple[str, str]]:
         """(namespace, Secret) of each certificate cert-manager issues (a database's, TLS by default)."""
         return frozenset((w.namespace, cert.secret) for w in self.workloads

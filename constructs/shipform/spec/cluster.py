@@ -89,3 +89,11 @@ class DatabaseCluster(Facet):
                               self.recovery.store if self.recovery else None) if s is not None]
         keys = [k for s in stores for k in (s.access_key_id, s.secret_access_key) if k is not None]
         return (SecretRef(self.owner_secret, "username"), *dict.fromkeys(keys))
+
+    def fixed_values(self) -> tuple[tuple[SecretRef, str], ...]:
+        """'username' is the owner's name: CloudNativePG refuses the Secret when it holds any other ("wrong username
+        '<x>' in secret, expected '<owner>'") and never sets the password."""
+        return ((SecretRef(self.owner_secret, "username"), self.owner),)
+
+    def reader(self) -> str:
+        return "the CloudNativePG Cluster"

@@ -24,6 +24,15 @@ class Facet:
         """The Secret keys the facet's objects name for a component of the platform to read (none by default)."""
         return ()
 
+    def fixed_values(self) -> tuple[tuple[SecretRef, str], ...]:
+        """Secret keys among :meth:`secret_refs` whose value shipform knows and a reader checks (a database's user
+        name): written as they are, never asked for nor random (none by default)."""
+        return ()
+
+    def reader(self) -> str:
+        """Who reads :meth:`secret_refs`, as a person looks it up ('' by default: the workload alone)."""
+        return ""
+
 
 F = TypeVar("F")
 

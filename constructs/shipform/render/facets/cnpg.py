@@ -8,15 +8,17 @@ from __future__ import annotations
 from typing import Any
 
 from shipform import spec
-from shipform.render import pod
+from shipform.render import monitoring, pod
 from shipform.render.contributions import Contribution, NetworkRules, Rule
 from shipform.render.network_peers import pods_in, tcp_numbers
-from shipform.spec.cluster import INSTANCE_PORT, METRICS_PORT
+from shipform.spec.cluster import CLUSTER_LABEL, INSTANCE_PORT, METRICS_PORT
 from shipform.spec.plan import ObjectKey, Planned
 
 API = spec.CLUSTER_API
 TOPOLOGY_KEY = "kubernetes.io/hostname"
 """Anti-affinity by node: no two instances on one node."""
+INSTANCE_ROLE = ("cnpg.io/podRole", "instance")
+"""The label CloudNativePG puts on a Cluster's instances (not on its Jobs): only they serve metrics."""
 
 
 def _absent(w: spec.Workload, cilium: bool) -> str | None:
@@ -28,6 +30,13 @@ def _backed_up(w: spec.Workload, cilium: bool) -> str | None:
     if cluster is None:
         return _absent(w, cilium)
     return None if cluster.backup is not None else f"{w.name} has no backup= (barman's ScheduledBackup)"
+
+
+def _monitored(w: spec.Workload, cilium: bool) -> str | None:
+    cluster = w.facet(spec.DatabaseCluster)
+    if cluster is None:
+        return _absent(w, cilium)
+    return None if cluster.monitoring is not None else f"{w.name}'s Environment has no monitoring="
 
 
 def _cluster(w: spec.Workload) -> spec.DatabaseCluster:
@@ -77,7 +86,6 @@ def cluster_spec(w: spec.Workload, cluster: spec.DatabaseCluster) -> dict[str, A
         "affinity": {"enablePodAntiAffinity": True, "podAntiAffinityType": cluster.anti_affinity,
                      "topologyKey": TOPOLOGY_KEY},
         "enablePDB": True,
-        "monitoring": {"enablePodMonitor": cluster.monitoring is not None},
     }
     placement = w.facet(spec.Placement)
     if placement is not None and placement.priority is not None:
@@ -116,6 +124,18 @@ def _scheduled_backup(w: spec.Workload) -> list[Planned]:
                                       "backupOwnerReference": "self"}})]
 
 
+def _pod_monitor(w: spec.Workload) -> list[Planned]:
+    """shipform's own PodMonitor of the instances' exporter, as CloudNativePG's docs write it (the Cluster's
+    enablePodMonitor is deprecated, and its PodMonitor carries no labels Prometheus' selector may want)."""
+    watcher = _cluster(w).monitoring
+    assert watcher is not None
+    selector = {CLUSTER_LABEL: w.name, INSTANCE_ROLE[0]: INSTANCE_ROLE[1]}
+    return [Planned(ObjectKey("cluster-monitor", monitoring.API, "PodMonitor", w.name, w.namespace),
+                    {**w.labels, **dict(watcher.labels)},
+                    lambda: {"spec": {"selector": {"matchLabels": selector},
+                                      "podMetricsEndpoints": [{"port": "metrics"}]}})]
+
+
 def _own_pods(w: spec.Workload) -> dict[str, Any]:
     return {"podSelector": {"matchLabels": w.selector}}
 
@@ -141,5 +161,6 @@ def egress(w: spec.Workload, cluster: spec.DatabaseCluster) -> NetworkRules:
 
 CONTRIBUTION = Contribution(spec.DatabaseCluster,
                             rules=(Rule("cluster", _absent, objects=_cluster_object),
-                                   Rule("scheduled-backup", _backed_up, objects=_scheduled_backup)),
+                                   Rule("scheduled-backup", _backed_up, objects=_scheduled_backup),
+                                   Rule("cluster-monitor", _monitored, objects=_pod_monitor)),
                             ingress=ingress, egress=egress)
