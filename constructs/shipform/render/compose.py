@@ -15,7 +15,6 @@ from shipform.render.compose_events import event_labels
 from shipform.render.compose_names import local_names
 from shipform.render.compose_ports import published_ports
 from shipform.render.compose_watch import watch
-from shipform.render.dockerfile import probe_target
 from shipform.render.output import Context
 from shipform.write.yaml_dump import Quoted, dump
 
@@ -48,7 +47,7 @@ def healthcheck(w: spec.Workload, owner: spec.Workload | None = None) -> dict[st
     h = w.health
     generated = w.build is not None and w.build.preset != "dockerfile"
     if owner is not None and owner.build is not None and owner.build.preset != "dockerfile":
-        if h is not None and h.kind != "exec" and probe_target(w) != probe_target(owner):
+        if h is not None and h.kind != "exec" and _probe(w) != _probe(owner):
             return {"disable": True}
         if h is None:
             return {"disable": True} if owner.health is not None else None
@@ -57,6 +56,11 @@ def healthcheck(w: spec.Workload, owner: spec.Workload | None = None) -> dict[st
         return None
     return {"test": ["CMD", *h.exec_test()], "interval": f"{h.period_seconds}s", "timeout": f"{h.timeout_seconds}s",
             "retries": h.failure_threshold, "start_period": f"{h.start_period_seconds}s"}
+
+
+def _probe(w: spec.Workload) -> tuple[str, int, str, str | None, int] | None:
+    port = w.health_port
+    return w.health.probe_target(port.number if port is not None else None) if w.health is not None else None
 
 
 def checks_health(check: dict[str, Any] | None) -> bool:

@@ -29,20 +29,10 @@ def exec_form(args: list[str] | tuple[str, ...]) -> str:
     return json.dumps(list(args))
 
 
-def probe_target(w: spec.Workload) -> tuple[str, int, str, str | None, int] | None:
-    """What the generated probe program checks, (kind, port, path, host, timeout): the image's HEALTHCHECK checks
-    exactly this, for every workload that runs the image. None without a probe program (no health, or exec)."""
-    port = w.health_port
-    if w.health is None or w.health.kind == "exec" or port is None:
-        return None
-    # No gRPC client in the image: the image and compose check that the gRPC port accepts connections.
-    kind = "tcp" if w.health.kind == "grpc" else w.health.kind
-    return kind, port.number, w.health.path, w.health.host, w.health.timeout_seconds
-
-
 def probe_lines(w: spec.Workload, build: spec.ImageBuild) -> str:
     """The generated probe program, as shell-quoted printf arguments (no heredocs: older builders lack them)."""
-    target = probe_target(w)
+    assert w.health is not None and w.health_port is not None
+    target = w.health.probe_target(w.health_port.number)
     assert target is not None
     kind, port, path, host, timeout = target
     # distroless keeps node in /nodejs/bin; the official image in /usr/local/bin.

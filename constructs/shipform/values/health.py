@@ -107,6 +107,16 @@ class Health:
             raise ShipformError(path, "health.timeout_seconds", "must be shorter than period_seconds",
                                 self.timeout_seconds, "lower the timeout or raise the period")
 
+    def probe_target(self, port: int | None) -> tuple[str, int, str, str | None, int] | None:
+        """What the generated probe program checks on ``port`` (the health port's number), as (kind, port, path,
+        host, timeout): an image's HEALTHCHECK checks exactly this for every workload that runs the image. None
+        without a probe program (exec, or no port)."""
+        if self.kind == "exec" or port is None:
+            return None
+        # No gRPC client in the image: the image and compose check that the gRPC port accepts connections.
+        kind = "tcp" if self.kind == "grpc" else self.kind
+        return kind, port, self.path, self.host, self.timeout_seconds
+
     def exec_test(self) -> list[str]:
         """The command a container runtime runs to check health (exec form)."""
         return list(self.command) if self.kind == "exec" else [PROBE_PATH]
