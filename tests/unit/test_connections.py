@@ -73,7 +73,9 @@ def test_a_flux_migration_is_a_one_shot_compose_service_the_service_waits_for(tm
     services = yaml.safe_load(files["compose/compose.yaml"])["services"]
     migrate = services["api-migrate"]
     assert migrate["command"] == ["python", "-m", "migrate"] and migrate["restart"] == "no"
-    assert "profiles" not in migrate and "healthcheck" not in migrate and "ports" not in migrate
+    assert "profiles" not in migrate and "ports" not in migrate
+    # it runs the api's image, whose HEALTHCHECK probes the api's port: off, as nothing listens there
+    assert migrate["healthcheck"] == {"disable": True}
     assert services["api"]["depends_on"]["api-migrate"] == {"condition": "service_completed_successfully"}
     assert "api-migrate_to_db" in services["db"]["networks"] and migrate["networks"] == ["api-migrate_to_db"]
     deployment = yaml.safe_load(files["k8s/dev/deployment-shop-api.yaml"])
