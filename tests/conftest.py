@@ -117,6 +117,22 @@ def exec_app(source: str, folder: Path):
     return apps[-1]
 
 
+def synthesized_source(source: str, folder: Path) -> dict[str, str]:
+    """{path: text} of the App that app source creates, run as ``folder/app.py`` beside the example sources."""
+    from shipform.testing import synthesize
+
+    write_sources(folder)
+    return synthesize(exec_app(source, folder))
+
+
+def k8s_objects(files: dict[str, str], env: str) -> dict[str, dict]:
+    """{path: object} of an Environment's Kubernetes files (its kustomization left out)."""
+    import yaml
+
+    return {path: yaml.safe_load(text) for path, text in files.items()
+            if path.startswith(f"k8s/{env}/") and path.endswith(".yaml") and "kustomization" not in path}
+
+
 @pytest.fixture(scope="session")
 def platform_app(tmp_path_factory):
     """(app, {path: text}) of tests/apps/platform_app.py (at scale 2), built and rendered once per test session."""

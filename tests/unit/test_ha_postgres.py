@@ -11,12 +11,11 @@ import re
 
 import yaml
 
-from conftest import assert_match_crd_schemas, exec_app, write_sources
+from conftest import assert_match_crd_schemas, exec_app, k8s_objects, synthesized_source
 from shipform import spec
 from shipform.model import ha
 from shipform.render import external_secrets, secret_commands
 from shipform.render.network_peers import PUBLIC
-from shipform.testing import synthesize
 from shipform.values import checks
 
 APP = '''
@@ -45,13 +44,10 @@ CLUSTER_LABEL = {"cnpg.io/cluster": "db"}
 
 
 def rendered(tmp_path) -> dict[str, str]:
-    write_sources(tmp_path)
-    return synthesize(exec_app(APP, tmp_path))
+    return synthesized_source(APP, tmp_path)
 
 
-def objects(files: dict[str, str], env: str) -> dict[str, dict]:
-    return {path: yaml.safe_load(text) for path, text in files.items()
-            if path.startswith(f"k8s/{env}/") and path.endswith(".yaml") and "kustomization" not in path}
+objects = k8s_objects
 
 
 def test_the_database_is_a_cluster_of_three_with_no_statefulset_service_or_budget_of_shipform(tmp_path):

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import yaml
 
-from conftest import exec_app, write_sources
+from conftest import k8s_objects, synthesized_source
 from shipform.model.scratch_servers import SCRATCH_SERVERS
-from shipform.testing import synthesize
 
 APP = '''
 from shipform import *
@@ -31,13 +30,10 @@ for env in (dev, prod):
 
 
 def rendered(tmp_path) -> dict[str, str]:
-    write_sources(tmp_path)
-    return synthesize(exec_app(APP, tmp_path))
+    return synthesized_source(APP, tmp_path)
 
 
-def objects(files: dict[str, str], env: str) -> dict[str, dict]:
-    return {path: yaml.safe_load(text) for path, text in files.items()
-            if path.startswith(f"k8s/{env}/") and path.endswith(".yaml") and "kustomization" not in path}
+objects = k8s_objects
 
 
 def pod(found: dict[str, dict], env: str, name: str) -> dict:
