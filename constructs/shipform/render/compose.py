@@ -40,10 +40,10 @@ def healthcheck(w: spec.Workload, owner: spec.Workload | None = None) -> dict[st
     """compose can check health only with a probe that exists in the image: the generated probe program of an
     image shipform generates the Dockerfile of, or an exec command.
 
-    ``owner``: the workload whose generated Dockerfile builds the image, when another's (``image_of``). Its probe
-    program checks the owner's port and path, so it checks this workload only where they are the same; elsewhere
-    the image's HEALTHCHECK would report a healthy service unhealthy, and compose turns it off (Kubernetes probes
-    the workload itself)."""
+    ``owner``: the workload whose Dockerfile builds the image (``w`` itself, or another with ``image_of``). Its
+    generated probe program checks the owner's port and path, so it checks this workload only where they are the
+    same; elsewhere the image's HEALTHCHECK would report a healthy service unhealthy, and compose turns it off
+    (Kubernetes probes the workload itself)."""
     h = w.health
     generated = w.build is not None and w.build.preset != "dockerfile"
     if owner is not None and owner.build is not None and owner.build.preset != "dockerfile":
@@ -175,7 +175,7 @@ def local_workload(w: spec.Workload, names: LocalNames) -> spec.Workload:
 def service(w: spec.Workload, compose_dir: Path, docker_dir: Path, names: LocalNames,
             checked: Set[str] = frozenset(), owner: spec.Workload | None = None) -> dict[str, Any]:
     """``checked``: the services with a healthcheck, which the workload waits to be healthy; ``owner``: the
-    workload whose Dockerfile builds the image, when another's."""
+    workload whose Dockerfile builds the image."""
     svc: dict[str, Any] = {}
     if w.built is not None:  # compose builds the image itself, from the same Dockerfile CI uses
         svc["build"] = _build(w.built, compose_dir, docker_dir)
@@ -299,18 +299,19 @@ def compose_document(app: spec.App, compose_dir: Path, docker_dir: Path) -> dict
     workloads = with_pre_start_steps([local_workload(w, names) for w in env.workloads])
     owners = {w.name: w for w in env.workloads if w.build is not None}  # by the Dockerfile's owner
 
-    def owner(w: spec.Workload) -> spec.Workload | None:
-        return owners.get(w.built.dockerfile_of) if w.built is not None and w.build is None else None
+    def built_by(w: spec.Workload) -> spec.Workload | None:
+        """The workload whose Dockerfile builds the image (itself, or another with image_of)."""
+        return owners.get(w.built.dockerfile_of) if w.built is not None else None
 
-    checked = {w.name for w in workloads if checks_health(healthcheck(w, owner(w)))}
-    services = {w.name: escape_interpolation(service(w, compose_dir, docker_dir, names, checked, owner(w)))
+    checked = {w.name for w in workloads if checks_health(healthcheck(w, built_by(w)))}
+    services = {w.name: escape_interpolation(service(w, compose_dir, docker_dir, names, checked, built_by(w)))
                 for w in workloads}
     for w in env.workloads:
         if labels := event_labels(w):
             services[names[(w.namespace, w.name)]]["labels"] = escape_interpolation(labels)
     for w in workloads:
-        built_by = owners.get(w.built.dockerfile_of) if w.built is not None else None
-        rules = watch(w, built_by.build if built_by is not None else None, compose_dir)
+        owner = built_by(w)
+        rules = watch(w, owner.build if owner is not None else None, compose_dir)
         if rules:
             services[w.name]["develop"] = escape_interpolation({"watch": rules})
     network_names = sorted({n for svc in services.values() for n in svc.get("networks", [])})
